@@ -1,0 +1,182 @@
+/* reclaimd: soft limits for cgroup v2, enforced under memory pressure. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "config.h"
+#include "daemon.h"
+#include "discover.h"
+#include "log.h"
+
+#define DEFAULT_CONFIG_FILE SYSCONFDIR "/reclaimd/reclaimd.conf"
+
+/* Exit codes, documented in reclaimd(8) and the README. */
+enum {
+        EXIT_USAGE = 2,
+        EXIT_CONFIG = 3,       /* the configuration is invalid */
+        EXIT_NO_CGROUP2 = 4,   /* no cgroup v2 hierarchy with the memory controller */
+};
+
+struct options {
+        const char *config_file;
+        const char *cgroup_root;
+        bool check_config;
+        bool dry_run;
+        int log_level;
+};
+
+static void help(void)
+{
+        printf("Usage: reclaimd [OPTIONS]\n\n"
+               "Soft limits for cgroup v2: under memory pressure, take memory back first\n"
+               "from the cgroups furthest over their soft limit.\n\n"
+               "  -c, --config=FILE       configuration file (default %s)\n"
+               "  -t, --check-config      validate the configuration, print it, and exit\n"
+               "  -n, --dry-run           log what would be written, write nothing\n"
+               "  -r, --cgroup-root=DIR   cgroup v2 mount to use instead of discovering it\n"
+               "  -d, --debug             log debug messages too\n"
+               "  -h, --help              show this help\n"
+               "  -V, --version           show the version\n", DEFAULT_CONFIG_FILE);
+}
+
+static int parse_argv(int argc, char **argv, struct options *o)
+{
+        static const struct option longopts[] = {
+                { "config",       required_argument, NULL, 'c' },
+                { "check-config", no_argument,       NULL, 't' },
+                { "dry-run",      no_argument,       NULL, 'n' },
+                { "cgroup-root",  required_argument, NULL, 'r' },
+                { "debug",        no_argument,       NULL, 'd' },
+                { "help",         no_argument,       NULL, 'h' },
+                { "version",      no_argument,       NULL, 'V' },
+                {}
+        };
+        int c;
+
+        *o = (struct options){ .config_file = DEFAULT_CONFIG_FILE, .log_level = LOG_INFO };
+        while ((c = getopt_long(argc, argv, "c:tnr:dhV", longopts, NULL)) >= 0) {
+                switch (c) {
+                case 'c': o->config_file = optarg; break;
+                case 't': o->check_config = true; break;
+                case 'n': o->dry_run = true; break;
+                case 'r': o->cgroup_root = optarg; break;
+                case 'd': o->log_level = LOG_DEBUG; break;
+                case 'h': help(); return 0;
+                case 'V': printf("reclaimd %s\n", PACKAGE_VERSION); return 0;
+                default: return -EINVAL;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "reclaimd: unexpected argument '%s'; see --help\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+/* Loads the configuration, logging each error with its file, line and key. */
+static int load_config(const struct options *o, struct config **ret)
+{
+        struct config_errors errs = {};
+        char line[1024];
+        int r;
+
+        r = config_load_file(o->config_file, ret, &errs);
+        for (size_t i = 0; i < errs.n; i++)
+                log_error("%s", config_error_format(&errs, &errs.v[i], line, sizeof(line)));
+        if (r < 0 && r != -EINVAL)
+                log_error_errno(r, "Failed to read configuration file %s: %m", o->config_file);
+        else if (r == -EINVAL)
+                log_error("%s: %zu error%s, configuration not accepted", o->config_file, errs.n,
+                          errs.n == 1 ? "" : "s");
+        config_errors_clear(&errs);
+        return r;
+}
+
+/* Finds (or checks the given) cgroup v2 mount carrying the memory controller. */
+static int find_cgroup_root(const struct options *o, char **ret)
+{
+        char *path = NULL;
+        int r;
+
+        if (o->cgroup_root)
+                path = strdup(o->cgroup_root);
+        else {
+                r = discover_memory_mount(&path);
+                if (r == -ENOMEDIUM)
+                        return log_error_errno(r, "The memory controller is not mounted on any cgroup "
+                                               "hierarchy; reclaimd needs it on cgroup v2");
+                if (r < 0)
+                        return log_error_errno(r, "Failed to find the memory controller's cgroup mount "
+                                               "(libcgroup): %m");
+        }
+        if (!path)
+                return log_error_errno(-ENOMEM, "Out of memory");
+        r = discover_check_v2_memory(path);
+        if (r == -EMEDIUMTYPE)
+                log_error("The memory controller is on cgroup v1 (%s), not cgroup v2: reclaimd needs "
+                          "the unified hierarchy (boot with systemd.unified_cgroup_hierarchy=1)", path);
+        else if (r == -ENOMEDIUM)
+                log_error("%s is cgroup v2 but does not offer the memory controller "
+                          "(not in cgroup.controllers)", path);
+        else if (r < 0)
+                log_error_errno(r, "Cannot use %s as the cgroup v2 root: %m", path);
+        if (r < 0) {
+                free(path);
+                return r;
+        }
+        *ret = path;
+        return 0;
+}
+
+static int check_config_done(struct config *cfg)
+{
+        config_dump(cfg, stdout);
+        printf("# configuration OK\n");
+        config_free(cfg);
+        return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+        struct options opt;
+        struct config *cfg;
+        struct backend *be;
+        struct daemon d;
+        char *root = NULL;
+        int r;
+
+        r = parse_argv(argc, argv, &opt);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        log_open(opt.check_config ? LOG_TARGET_STDERR : LOG_TARGET_AUTO);
+        log_set_max_level(opt.log_level);
+
+        if (load_config(&opt, &cfg) < 0)
+                return EXIT_CONFIG;
+        if (opt.check_config)
+                return check_config_done(cfg);
+
+        if (find_cgroup_root(&opt, &root) < 0) {
+                config_free(cfg);
+                return EXIT_NO_CGROUP2;
+        }
+        r = backend_cgroupfs_new(root, &be);
+        if (r < 0) {
+                log_error_errno(r, "Failed to open %s: %m", root);
+                free(root);
+                config_free(cfg);
+                return EXIT_FAILURE;
+        }
+        free(root);
+
+        r = daemon_init(&d, cfg, be, opt.dry_run);
+        if (r >= 0)
+                r = daemon_run(&d);
+        daemon_done(&d);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,31 @@
+/* Tells systemd where the daemon is: ready, stopping, and a one-line status. */
+#include "autoconfig.h"
+
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "notify.h"
+
+/* Without $NOTIFY_SOCKET sd_notify() returns 0: running outside systemd is fine. */
+static void notify_state(const char *state, const char *status)
+{
+        int r = sd_notifyf(0, "%s%sSTATUS=%s", state ?: "", state ? "\n" : "", status ?: "");
+
+        if (r < 0)
+                log_debug_errno(r, "sd_notify failed: %m, ignoring");
+}
+
+void notify_ready(const char *status)
+{
+        notify_state("READY=1", status);
+}
+
+void notify_stopping(void)
+{
+        notify_state("STOPPING=1", "Stopping");
+}
+
+void notify_status(const char *status)
+{
+        notify_state(NULL, status);
+}

@@ -1,0 +1,6 @@
+/* Tells systemd where the daemon is: ready, stopping, and a one-line status. */
+#pragma once
+
+void notify_ready(const char *status);
+void notify_stopping(void);
+void notify_status(const char *status);

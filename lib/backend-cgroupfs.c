@@ -1,0 +1,209 @@
+/* The real backend: cgroupfs files opened beneath the root directory, hot ones kept open. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "util.h"
+
+#define PROC_PRESSURE_MEMORY "/proc/pressure/memory"
+
+struct cgfs {
+        struct backend be;
+        int root_fd;        /* O_PATH of the cgroup root: every path resolves beneath it */
+        int pressure_fd;    /* /proc/pressure/memory, opened on first read */
+};
+
+struct backend_cgroup {
+        int dir_fd;               /* O_PATH of the cgroup directory */
+        int fds[_CG_FILE_MAX];    /* opened on first use, re-read with pread: no open per refresh */
+};
+
+/*
+ * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) makes the kernel refuse any
+ * path that climbs out of the root or goes through a symlink, whatever the
+ * configuration validation missed. Kernels before 5.6 lack it: fall back to
+ * openat() with O_NOFOLLOW on the last component, the configuration having
+ * refused ".." already.
+ */
+static int open_beneath(int dir_fd, const char *path, int flags)
+{
+        struct open_how how = {
+                .flags = (uint64_t)(flags | O_CLOEXEC),
+                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        long fd;
+
+        fd = syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
+        if (fd < 0 && errno == ENOSYS)
+                fd = openat(dir_fd, path, flags | O_CLOEXEC | O_NOFOLLOW);
+        return fd < 0 ? negative_errno() : (int)fd;
+}
+
+static int cgfs_open_cgroup(struct backend *be, const char *path, struct backend_cgroup **ret)
+{
+        struct cgfs *fs = container_of(be, struct cgfs, be);
+        struct backend_cgroup *cg;
+        int fd;
+
+        fd = open_beneath(fs->root_fd, path, O_PATH | O_DIRECTORY);
+        if (fd < 0)
+                return fd;
+        cg = malloc(sizeof(*cg));
+        if (!cg) {
+                close(fd);
+                return -ENOMEM;
+        }
+        cg->dir_fd = fd;
+        for (size_t i = 0; i < _CG_FILE_MAX; i++)
+                cg->fds[i] = -1;
+        *ret = cg;
+        return 0;
+}
+
+static void cgfs_close_cgroup(struct backend *be, struct backend_cgroup *cg)
+{
+        if (!cg)
+                return;
+        for (size_t i = 0; i < _CG_FILE_MAX; i++)
+                safe_close(cg->fds[i]);
+        safe_close(cg->dir_fd);
+        free(cg);
+}
+
+static int file_flags(enum cg_file f)
+{
+        switch (f) {
+        case CG_MEMORY_RECLAIM:
+                return O_WRONLY;
+        case CG_MEMORY_HIGH:
+                return O_RDWR;
+        default:
+                return O_RDONLY;
+        }
+}
+
+static int get_fd(struct cgfs *fs, struct backend_cgroup *cg, enum cg_file f)
+{
+        int fd;
+
+        if (!cg) {
+                if (f != CG_MEMORY_PRESSURE)
+                        return -EINVAL;
+                if (fs->pressure_fd < 0) {
+                        fs->pressure_fd = open(PROC_PRESSURE_MEMORY, O_RDONLY | O_CLOEXEC);
+                        if (fs->pressure_fd < 0)
+                                return negative_errno();
+                }
+                return fs->pressure_fd;
+        }
+        if (cg->fds[f] >= 0)
+                return cg->fds[f];
+        fd = openat(cg->dir_fd, cg_file_name(f), file_flags(f) | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return negative_errno();
+        return cg->fds[f] = fd;
+}
+
+static ssize_t cgfs_read(struct backend *be, struct backend_cgroup *cg, enum cg_file f,
+                         char *buf, size_t size)
+{
+        struct cgfs *fs = container_of(be, struct cgfs, be);
+        ssize_t n;
+        int fd;
+
+        if (size < 2)
+                return -EINVAL;
+        fd = get_fd(fs, cg, f);
+        if (fd < 0)
+                return fd;
+        n = pread(fd, buf, size - 1, 0);
+        if (n < 0)
+                return negative_errno();
+        if ((size_t)n == size - 1)
+                return -EFBIG;
+        buf[n] = '\0';
+        return n;
+}
+
+static int cgfs_write(struct backend *be, struct backend_cgroup *cg, enum cg_file f, const char *val)
+{
+        struct cgfs *fs = container_of(be, struct cgfs, be);
+        size_t len = strlen(val);
+        ssize_t n;
+        int fd;
+
+        fd = get_fd(fs, cg, f);
+        if (fd < 0)
+                return fd;
+        n = pwrite(fd, val, len, 0);
+        if (n < 0)
+                return negative_errno();
+        return (size_t)n == len ? 0 : -EIO;
+}
+
+static int cgfs_open_trigger(struct backend *be, struct backend_cgroup *cg, const char *trigger)
+{
+        int fd;
+
+        /* One trigger per open file: the kernel refuses a second one with EBUSY. */
+        if (cg)
+                fd = openat(cg->dir_fd, cg_file_name(CG_MEMORY_PRESSURE),
+                            O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+        else
+                fd = open(PROC_PRESSURE_MEMORY, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        /* With its NUL: psi_write() overwrites the write's last byte with one. */
+        if (write(fd, trigger, strlen(trigger) + 1) < 0) {
+                int r = negative_errno();
+
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+static void cgfs_free(struct backend *be)
+{
+        struct cgfs *fs = container_of(be, struct cgfs, be);
+
+        safe_close(fs->root_fd);
+        safe_close(fs->pressure_fd);
+        free(fs);
+}
+
+static const struct backend_ops cgfs_ops = {
+        .open_cgroup = cgfs_open_cgroup,
+        .close_cgroup = cgfs_close_cgroup,
+        .read = cgfs_read,
+        .write = cgfs_write,
+        .open_trigger = cgfs_open_trigger,
+        .free = cgfs_free,
+};
+
+int backend_cgroupfs_new(const char *root_path, struct backend **ret)
+{
+        struct cgfs *fs;
+
+        fs = calloc(1, sizeof(*fs));
+        if (!fs)
+                return -ENOMEM;
+        fs->be.ops = &cgfs_ops;
+        fs->pressure_fd = -1;
+        fs->root_fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fs->root_fd < 0) {
+                int r = negative_errno();
+
+                free(fs);
+                return r;
+        }
+        *ret = &fs->be;
+        return 0;
+}

@@ -1,0 +1,259 @@
+/* A simulated kernel behind the backend interface, for tests and benchmarks. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "backend-sim.h"
+#include "units.h"
+#include "util.h"
+
+struct backend_cgroup {
+        char *path;
+        uint64_t hot_bytes, cold_bytes;
+        uint64_t reclaimed_bytes;
+        unsigned writes, first_write_seq;
+        bool removed;
+        unsigned open_handles;
+        enum cg_file fail_file;
+        int fail_err;
+        unsigned fail_count;
+};
+
+struct sim {
+        struct backend be;
+        struct backend_cgroup **cgs;   /* every cgroup ever added; removed ones stay until freed */
+        size_t n;
+        unsigned write_seq;
+        char *system_pressure;
+};
+
+static struct sim *to_sim(struct backend *be)
+{
+        return container_of(be, struct sim, be);
+}
+
+static struct backend_cgroup *find(struct sim *s, const char *path)
+{
+        for (size_t i = 0; i < s->n; i++)
+                if (!s->cgs[i]->removed && streq(s->cgs[i]->path, path))
+                        return s->cgs[i];
+        return NULL;
+}
+
+static int sim_open_cgroup(struct backend *be, const char *path, struct backend_cgroup **ret)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+
+        if (!cg)
+                return -ENOENT;
+        cg->open_handles++;
+        *ret = cg;
+        return 0;
+}
+
+static void sim_close_cgroup(struct backend *be, struct backend_cgroup *cg)
+{
+        if (cg)
+                cg->open_handles--;
+}
+
+static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_file f,
+                        char *buf, size_t size)
+{
+        struct sim *s = to_sim(be);
+        int n;
+
+        if (!cg) {
+                if (f != CG_MEMORY_PRESSURE || !s->system_pressure)
+                        return -ENOENT;
+                n = snprintf(buf, size, "%s", s->system_pressure);
+        } else if (cg->removed) {
+                return -ENODEV;
+        } else if (f == CG_MEMORY_CURRENT) {
+                n = snprintf(buf, size, "%" PRIu64 "\n", cg->hot_bytes + cg->cold_bytes);
+        } else if (f == CG_MEMORY_HIGH) {
+                n = snprintf(buf, size, "max\n");
+        } else if (f == CG_MEMORY_MIN || f == CG_MEMORY_LOW) {
+                n = snprintf(buf, size, "0\n");
+        } else {
+                return -ENOENT;
+        }
+        if (n < 0 || (size_t)n >= size)
+                return -EFBIG;
+        return n;
+}
+
+/* Frees up to want bytes, cold memory first, as the LRU would. */
+static uint64_t reclaim(struct backend_cgroup *cg, uint64_t want)
+{
+        uint64_t cold = want < cg->cold_bytes ? want : cg->cold_bytes;
+        uint64_t hot = want - cold < cg->hot_bytes ? want - cold : cg->hot_bytes;
+
+        cg->cold_bytes -= cold;
+        cg->hot_bytes -= hot;
+        cg->reclaimed_bytes += cold + hot;
+        return cold + hot;
+}
+
+static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file f, const char *val)
+{
+        struct sim *s = to_sim(be);
+        uint64_t want;
+
+        if (!cg)
+                return -EINVAL;
+        if (cg->removed)
+                return -ENODEV;
+        if (cg->fail_count && cg->fail_file == f) {
+                cg->fail_count--;
+                return cg->fail_err;
+        }
+        if (f != CG_MEMORY_RECLAIM)
+                return -EINVAL;
+        /* The kernel parses memory.reclaim with memparse(): sizes with suffixes. */
+        if (parse_size(val, &want) < 0 || want == UINT64_MAX)
+                return -EINVAL;
+        cg->writes++;
+        if (!cg->first_write_seq)
+                cg->first_write_seq = ++s->write_seq;
+        else
+                ++s->write_seq;
+        return reclaim(cg, want) < want ? -EAGAIN : 0;
+}
+
+static int sim_open_trigger(struct backend *be, struct backend_cgroup *cg, const char *trigger)
+{
+        return -EOPNOTSUPP;
+}
+
+static void sim_free(struct backend *be)
+{
+        struct sim *s = to_sim(be);
+
+        for (size_t i = 0; i < s->n; i++) {
+                free(s->cgs[i]->path);
+                free(s->cgs[i]);
+        }
+        free(s->cgs);
+        free(s->system_pressure);
+        free(s);
+}
+
+static const struct backend_ops sim_ops = {
+        .open_cgroup = sim_open_cgroup,
+        .close_cgroup = sim_close_cgroup,
+        .read = sim_read,
+        .write = sim_write,
+        .open_trigger = sim_open_trigger,
+        .free = sim_free,
+};
+
+int backend_sim_new(struct backend **ret)
+{
+        struct sim *s = calloc(1, sizeof(*s));
+
+        if (!s)
+                return -ENOMEM;
+        s->be.ops = &sim_ops;
+        *ret = &s->be;
+        return 0;
+}
+
+int sim_add_cgroup(struct backend *be, const char *path, uint64_t hot_bytes, uint64_t cold_bytes)
+{
+        struct sim *s = to_sim(be);
+        struct backend_cgroup *cg = find(s, path), **v;
+
+        if (!cg) {
+                v = reallocarray(s->cgs, s->n + 1, sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                s->cgs = v;
+                cg = calloc(1, sizeof(*cg));
+                if (!cg || !(cg->path = strdup(path))) {
+                        free(cg);
+                        return -ENOMEM;
+                }
+                s->cgs[s->n++] = cg;
+        }
+        cg->hot_bytes = hot_bytes;
+        cg->cold_bytes = cold_bytes;
+        return 0;
+}
+
+int sim_remove_cgroup(struct backend *be, const char *path)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+
+        if (!cg)
+                return -ENOENT;
+        cg->removed = true;
+        return 0;
+}
+
+int sim_fail_writes(struct backend *be, const char *path, enum cg_file f, int err, unsigned n)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+
+        if (!cg)
+                return -ENOENT;
+        cg->fail_file = f;
+        cg->fail_err = err;
+        cg->fail_count = n;
+        return 0;
+}
+
+int sim_set_system_pressure(struct backend *be, const char *text)
+{
+        struct sim *s = to_sim(be);
+        char *t = strdup(text);
+
+        if (!t)
+                return -ENOMEM;
+        free(s->system_pressure);
+        s->system_pressure = t;
+        return 0;
+}
+
+/* Looks up removed cgroups too, so tests can inspect what happened before removal. */
+static struct backend_cgroup *find_any(struct backend *be, const char *path)
+{
+        struct sim *s = to_sim(be);
+
+        for (size_t i = s->n; i > 0; i--)
+                if (streq(s->cgs[i - 1]->path, path))
+                        return s->cgs[i - 1];
+        return NULL;
+}
+
+uint64_t sim_current(struct backend *be, const char *path)
+{
+        struct backend_cgroup *cg = find_any(be, path);
+
+        return cg ? cg->hot_bytes + cg->cold_bytes : 0;
+}
+
+uint64_t sim_reclaimed(struct backend *be, const char *path)
+{
+        struct backend_cgroup *cg = find_any(be, path);
+
+        return cg ? cg->reclaimed_bytes : 0;
+}
+
+unsigned sim_first_write_seq(struct backend *be, const char *path)
+{
+        struct backend_cgroup *cg = find_any(be, path);
+
+        return cg ? cg->first_write_seq : 0;
+}
+
+unsigned sim_writes(struct backend *be, const char *path)
+{
+        struct backend_cgroup *cg = find_any(be, path);
+
+        return cg ? cg->writes : 0;
+}

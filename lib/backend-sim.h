@@ -1,0 +1,34 @@
+/* A simulated kernel behind the backend interface, for tests and benchmarks. */
+#pragma once
+
+#include <stdint.h>
+
+#include "backend.h"
+
+/*
+ * The simulated cgroups hold hot and cold memory. memory.reclaim frees cold
+ * memory first, then hot, never more than asked, and answers -EAGAIN when it
+ * freed less than asked, as the kernel does. Like the kernel's
+ * memory.reclaim, it does not protect the target's own memory.min or
+ * memory.low: respecting them is the caller's job.
+ */
+int backend_sim_new(struct backend **ret);
+
+/* Adds (or refills) a cgroup. Returns 0 or -ENOMEM. */
+int sim_add_cgroup(struct backend *be, const char *path, uint64_t hot_bytes, uint64_t cold_bytes);
+
+/* Removes a cgroup: open handles then read -ENODEV, opens -ENOENT. Returns 0 or -ENOENT. */
+int sim_remove_cgroup(struct backend *be, const char *path);
+
+/* Makes the next n writes of file f in path fail with err (negative errno). */
+int sim_fail_writes(struct backend *be, const char *path, enum cg_file f, int err, unsigned n);
+
+/* Sets the text of the system's /proc/pressure/memory. */
+int sim_set_system_pressure(struct backend *be, const char *text);
+
+/* Counters: bytes held, and bytes memory.reclaim took from the cgroup. */
+uint64_t sim_current(struct backend *be, const char *path);
+uint64_t sim_reclaimed(struct backend *be, const char *path);
+/* memory.reclaim writes the cgroup received, in order across all cgroups (1-based), or 0. */
+unsigned sim_first_write_seq(struct backend *be, const char *path);
+unsigned sim_writes(struct backend *be, const char *path);

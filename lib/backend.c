@@ -1,0 +1,40 @@
+/* Helpers common to every backend: file names and single-value reads. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "backend.h"
+#include "units.h"
+#include "util.h"
+
+static const char *const file_names[_CG_FILE_MAX] = {
+        [CG_MEMORY_CURRENT]  = "memory.current",
+        [CG_MEMORY_STAT]     = "memory.stat",
+        [CG_MEMORY_MIN]      = "memory.min",
+        [CG_MEMORY_LOW]      = "memory.low",
+        [CG_MEMORY_HIGH]     = "memory.high",
+        [CG_MEMORY_RECLAIM]  = "memory.reclaim",
+        [CG_MEMORY_PRESSURE] = "memory.pressure",
+};
+
+const char *cg_file_name(enum cg_file f)
+{
+        return f < _CG_FILE_MAX ? file_names[f] : NULL;
+}
+
+int backend_read_u64(struct backend *be, struct backend_cgroup *cg, enum cg_file f, uint64_t *ret)
+{
+        char buf[64];
+        ssize_t n;
+
+        n = be->ops->read(be, cg, f, buf, sizeof(buf));
+        if (n < 0)
+                return (int)n;
+        buf[strcspn(buf, "\n")] = '\0';
+        if (streq(buf, "max")) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        return parse_uint64(buf, ret);
+}

@@ -1,0 +1,70 @@
+/* The kernel interface: every read and write of cgroupfs and PSI goes through these ops. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The cgroup files reclaimd uses. */
+enum cg_file {
+        CG_MEMORY_CURRENT,   /* read every refresh: kept open, re-read with pread */
+        CG_MEMORY_STAT,
+        CG_MEMORY_MIN,
+        CG_MEMORY_LOW,
+        CG_MEMORY_HIGH,
+        CG_MEMORY_RECLAIM,
+        CG_MEMORY_PRESSURE,  /* with a NULL cgroup: /proc/pressure/memory */
+        _CG_FILE_MAX,
+};
+
+struct backend;
+struct backend_cgroup;   /* one open cgroup; its layout is the backend's own */
+
+struct backend_ops {
+        /*
+         * Opens the cgroup at path, relative to the cgroup root. Returns 0,
+         * -ENOENT when it does not exist (yet), or another negative errno.
+         */
+        int (*open_cgroup)(struct backend *be, const char *path, struct backend_cgroup **ret);
+        void (*close_cgroup)(struct backend *be, struct backend_cgroup *cg);
+        /*
+         * Reads a whole file into buf, NUL-terminated. Returns its length, or
+         * -ENODEV/-ENOENT when the cgroup was removed, -EFBIG when it does not
+         * fit, or another negative errno.
+         */
+        ssize_t (*read)(struct backend *be, struct backend_cgroup *cg, enum cg_file f,
+                        char *buf, size_t size);
+        /*
+         * Writes val to a file. For memory.reclaim: 0 when the kernel reclaimed
+         * what was asked, -EAGAIN when it reclaimed less (normal, not an error),
+         * -EINTR when interrupted, -ENODEV/-ENOENT when the cgroup is gone.
+         */
+        int (*write)(struct backend *be, struct backend_cgroup *cg, enum cg_file f, const char *val);
+        /*
+         * Arms a PSI trigger (kernel syntax, "some 150000 1000000") on cg's
+         * memory.pressure, or on /proc/pressure/memory when cg is NULL. Returns
+         * a file descriptor that becomes ready with POLLPRI when the trigger
+         * fires; the caller owns it. Negative errno on failure.
+         */
+        int (*open_trigger)(struct backend *be, struct backend_cgroup *cg, const char *trigger);
+        void (*free)(struct backend *be);
+};
+
+struct backend {
+        const struct backend_ops *ops;
+};
+
+/* The real kernel: cgroupfs under root_path and /proc/pressure. */
+int backend_cgroupfs_new(const char *root_path, struct backend **ret);
+
+/* Reads a single-value file ("123\n" or "max\n"; max is UINT64_MAX). Returns 0 or negative errno. */
+int backend_read_u64(struct backend *be, struct backend_cgroup *cg, enum cg_file f, uint64_t *ret);
+
+const char *cg_file_name(enum cg_file f);
+
+static inline struct backend *backend_free(struct backend *be)
+{
+        if (be)
+                be->ops->free(be);
+        return NULL;
+}

@@ -1,0 +1,55 @@
+/* Cgroup paths as the configuration names them: validated and kept beneath the root. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include "cgpath.h"
+#include "util.h"
+
+static const char *check_component(const char *c, size_t len)
+{
+        if (len == 0)
+                return "empty path component (\"//\")";
+        if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+                return "\".\" and \"..\" are not allowed: the path must stay beneath the cgroup root";
+        for (size_t i = 0; i < len; i++)
+                if ((unsigned char)c[i] < 0x20 || c[i] == 0x7f)
+                        return "control characters are not allowed in cgroup names";
+        return NULL;
+}
+
+int cgpath_normalize(const char *path, char **ret, const char **ret_why)
+{
+        const char *why = NULL, *p;
+        size_t len;
+        char *s;
+
+        path += strspn(path, "/");
+        len = strlen(path);
+        while (len > 0 && path[len - 1] == '/')
+                len--;
+        if (len == 0)
+                why = "the cgroup root itself cannot be managed; name a cgroup beneath it";
+        else if (len >= PATH_MAX)
+                why = "path longer than PATH_MAX";
+        for (p = path; !why && p < path + len;) {
+                size_t clen = strcspn(p, "/");
+
+                if (p + clen > path + len)
+                        clen = (size_t)(path + len - p);
+                why = check_component(p, clen);
+                p += clen + 1;
+        }
+        if (why) {
+                if (ret_why)
+                        *ret_why = why;
+                return -EINVAL;
+        }
+        s = strndup(path, len);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}

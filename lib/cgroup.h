@@ -1,0 +1,45 @@
+/* A managed cgroup and the tree that orders managed cgroups by excess over their soft limit. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/tree.h>
+
+struct backend_cgroup;
+
+struct cgroup {
+        char *path;                  /* relative to the cgroup root */
+        uint64_t soft_limit_bytes;   /* from the configuration; UINT64_MAX: none */
+        struct backend_cgroup *be;   /* NULL while the cgroup does not exist */
+        uint64_t current_bytes;      /* memory.current at the last reading */
+        uint64_t excess_bytes;       /* current above the soft limit: the tree's key */
+        bool in_tree;                /* linked in the excess tree (excess > 0) */
+        unsigned visited_pass;       /* last pass whose soft-limit loop tried it (fruitlessly) */
+        RB_ENTRY(cgroup) excess_node;
+};
+
+/*
+ * The analogue of mem_cgroup_tree_per_node (mm/memcontrol.c): cgroups over
+ * their soft limit, ordered by excess, the largest last (RB_MAX), ties broken
+ * by path so the order never depends on insertion. Cgroups at or under their
+ * soft limit are not in it, as __mem_cgroup_insert_exceeded() skips excess 0.
+ */
+RB_HEAD(excess_tree, cgroup);
+RB_PROTOTYPE(excess_tree, cgroup, excess_node, cgroup_excess_cmp)
+
+int cgroup_excess_cmp(const struct cgroup *a, const struct cgroup *b);
+
+/* usage - soft_limit, or 0: soft_limit_excess() in mm/memcontrol.c. */
+static inline uint64_t soft_limit_excess(uint64_t current, uint64_t soft_limit)
+{
+        return current > soft_limit ? current - soft_limit : 0;
+}
+
+/* Records a new memory.current reading and moves the cgroup to its place in the tree. O(log n). */
+void excess_tree_update(struct excess_tree *t, struct cgroup *cg, uint64_t current);
+
+/* Unlinks the cgroup (it vanished, or is no longer managed). */
+void excess_tree_remove(struct excess_tree *t, struct cgroup *cg);
+
+/* The cgroup furthest over its soft limit, or NULL: mem_cgroup_largest_soft_limit_node(). */
+struct cgroup *excess_tree_largest(struct excess_tree *t);

@@ -1,0 +1,485 @@
+/* The configuration: its schema table, the INI parser on top of inih, and validation. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cgpath.h"
+#include "config.h"
+#include "units.h"
+#include "util.h"
+
+#define SECTION_CGROUP_PREFIX "cgroup "
+
+#define CFG(field)  offsetof(struct config, field)
+#define CGC(field)  offsetof(struct cgroup_config, field)
+
+const struct config_item config_table[] = {
+        { "pressure", "trigger", CONFIG_TRIGGER, CFG(trigger), 0, 0, "some 150ms 1s",
+          "system PSI trigger on /proc/pressure/memory: some|full, stall, window (500ms..10s)" },
+        { "reclaim", "initial_priority", CONFIG_UINT, CFG(initial_priority), 0, DEF_PRIORITY, "12",
+          "the kernel's DEF_PRIORITY: a round first asks each cgroup for excess >> priority" },
+        { "reclaim", "round_target", CONFIG_SIZE, CFG(round_target_bytes), 4096, UINT64_MAX - 1, "32M",
+          "bytes one round must free before it stops (the kernel's nr_to_reclaim)" },
+        { "reclaim", "min_chunk", CONFIG_SIZE, CFG(min_chunk_bytes), 4096, 1ULL << 40, "2M",
+          "smallest request written to memory.reclaim, however high the priority" },
+        { "cgroup", "soft_limit", CONFIG_SIZE, CGC(soft_limit_bytes), 0, UINT64_MAX, "max",
+          "memory above this is taken back first under pressure; max: no soft limit" },
+};
+const size_t config_table_size = ARRAY_SIZE(config_table);
+
+struct parse_state {
+        FILE *f;
+        struct config *cfg;
+        struct config_errors *errs;
+        unsigned line;            /* line the reader last returned */
+        char section[512];        /* current section, as the reader saw its header */
+        unsigned section_line;
+        bool section_valid;       /* keys of an invalid section are not checked again */
+        struct cgroup_config *cg; /* current [cgroup] section, index below */
+        size_t cg_index;
+        uint64_t seen;            /* table indexes already set in this section */
+        uint64_t seen_global;     /* ... and in [pressure]/[reclaim], which may not repeat */
+        struct seen_section {     /* [pressure]/[reclaim] headers seen, to refuse duplicates */
+                char *name;
+                unsigned line;
+        } *sections;
+        size_t n_sections;
+        int error;                /* -ENOMEM and friends: stop everything */
+};
+
+static int add_error(struct parse_state *st, unsigned line, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static int add_error(struct parse_state *st, unsigned line, const char *key, const char *fmt, ...)
+{
+        struct config_errors *errs = st->errs;
+        struct config_error *v;
+        char *msg;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return st->error = -ENOMEM;
+        v = reallocarray(errs->v, errs->n + 1, sizeof(*v));
+        if (!v) {
+                free(msg);
+                return st->error = -ENOMEM;
+        }
+        errs->v = v;
+        v[errs->n] = (struct config_error){ .line = line, .message = msg,
+                                            .key = key ? strdup(key) : NULL };
+        errs->n++;
+        return -EINVAL;
+}
+
+static const struct config_item *find_item(const char *section, const char *key, size_t *ret_index)
+{
+        for (size_t i = 0; i < config_table_size; i++)
+                if (streq(config_table[i].section, section) && streq(config_table[i].key, key)) {
+                        *ret_index = i;
+                        return &config_table[i];
+                }
+        return NULL;
+}
+
+static bool section_known(const char *name)
+{
+        for (size_t i = 0; i < config_table_size; i++)
+                if (streq(config_table[i].section, name))
+                        return true;
+        return false;
+}
+
+/* Parses value as item's type into dst, checking bounds. Returns 0 or -EINVAL with *why set. */
+static int parse_value(const struct config_item *it, const char *value, void *dst,
+                       char *why, size_t why_size)
+{
+        char lo[FORMAT_SIZE_MAX], hi[FORMAT_SIZE_MAX];
+        const char *twhy;
+        uint64_t v;
+        int r;
+
+        switch (it->type) {
+        case CONFIG_TRIGGER:
+                r = psi_trigger_parse(value, dst, &twhy);
+                if (r < 0)
+                        snprintf(why, why_size, "invalid trigger \"%s\": %s", value, twhy);
+                return r < 0 ? -EINVAL : 0;
+        case CONFIG_SIZE:
+                r = parse_size(value, &v);
+                format_size_exact(lo, sizeof(lo), it->min);
+                format_size_exact(hi, sizeof(hi), it->max);
+                if (r < 0) {
+                        snprintf(why, why_size, "invalid size \"%s\": expected bytes with an optional "
+                                 "K, M, G or T suffix%s (%s..%s)", value,
+                                 it->max == UINT64_MAX ? ", or max" : "", lo, hi);
+                        return -EINVAL;
+                }
+                break;
+        case CONFIG_UINT:
+                r = parse_uint64(value, &v);
+                snprintf(lo, sizeof(lo), "%" PRIu64, it->min);
+                snprintf(hi, sizeof(hi), "%" PRIu64, it->max);
+                if (r < 0) {
+                        snprintf(why, why_size, "invalid number \"%s\": expected an integer (%s..%s)",
+                                 value, lo, hi);
+                        return -EINVAL;
+                }
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (v < it->min || v > it->max) {
+                snprintf(why, why_size, "value \"%s\" out of range: expected %s..%s", value, lo, hi);
+                return -EINVAL;
+        }
+        *(uint64_t *)dst = v;
+        return 0;
+}
+
+static int apply_defaults(void *base, const char *section)
+{
+        char why[256];
+
+        for (size_t i = 0; i < config_table_size; i++) {
+                const struct config_item *it = &config_table[i];
+
+                if (!streq(it->section, section) &&
+                    !(streq(section, "*") && !streq(it->section, "cgroup")))
+                        continue;
+                /* A default that does not parse is a bug in the table, caught by the tests. */
+                if (parse_value(it, it->def, (char *)base + it->offset, why, sizeof(why)) < 0)
+                        return -EINVAL;
+        }
+        return 0;
+}
+
+int config_init_defaults(struct config *cfg)
+{
+        *cfg = (struct config){};
+        return apply_defaults(cfg, "*");
+}
+
+static int open_cgroup_section(struct parse_state *st, const char *path)
+{
+        struct config *cfg = st->cfg;
+        struct cgroup_config *v;
+        const char *why;
+        char *norm;
+        int r;
+
+        r = cgpath_normalize(path, &norm, &why);
+        if (r == -ENOMEM)
+                return st->error = r;
+        if (r < 0)
+                return add_error(st, st->line, NULL, "invalid cgroup path \"%s\": %s", path, why);
+        for (size_t i = 0; i < cfg->n_cgroups; i++)
+                if (streq(cfg->cgroups[i].path, norm)) {
+                        r = add_error(st, st->line, NULL, "duplicate section [cgroup %s] (first at line %u)",
+                                      norm, cfg->cgroups[i].line);
+                        free(norm);
+                        return r;
+                }
+        v = reallocarray(cfg->cgroups, cfg->n_cgroups + 1, sizeof(*v));
+        if (!v) {
+                free(norm);
+                return st->error = -ENOMEM;
+        }
+        cfg->cgroups = v;
+        st->cg_index = cfg->n_cgroups++;
+        st->cg = &v[st->cg_index];
+        *st->cg = (struct cgroup_config){ .path = norm, .line = st->line };
+        return apply_defaults(st->cg, "cgroup");
+}
+
+/* Called by the reader for every "[name]" line, before inih sees any key under it. */
+static void open_section(struct parse_state *st, const char *name)
+{
+        struct seen_section *v;
+
+        snprintf(st->section, sizeof(st->section), "%s", name);
+        st->section_line = st->line;
+        st->section_valid = false;
+        st->cg = NULL;
+        st->seen = 0;
+
+        if (strncmp(name, SECTION_CGROUP_PREFIX, strlen(SECTION_CGROUP_PREFIX)) == 0) {
+                st->section_valid = open_cgroup_section(st, name + strlen(SECTION_CGROUP_PREFIX)) == 0;
+                return;
+        }
+        if (!section_known(name) || streq(name, "cgroup")) {
+                add_error(st, st->line, NULL, "unknown section [%s]: expected [pressure], [reclaim] "
+                          "or [cgroup PATH]", name);
+                return;
+        }
+        for (size_t i = 0; i < st->n_sections; i++)
+                if (streq(st->sections[i].name, name)) {
+                        add_error(st, st->line, NULL, "duplicate section [%s] (first at line %u)",
+                                  name, st->sections[i].line);
+                        return;
+                }
+        v = reallocarray(st->sections, st->n_sections + 1, sizeof(*v));
+        if (!v || !(v[st->n_sections].name = strdup(name))) {
+                if (v)
+                        st->sections = v;
+                st->error = -ENOMEM;
+                return;
+        }
+        st->sections = v;
+        v[st->n_sections++].line = st->line;
+        st->section_valid = true;
+}
+
+/* Recognises a section header the way inih does: '[' ... ']' after leading blanks. */
+static void watch_header(struct parse_state *st, const char *line)
+{
+        const char *p = line + strspn(line, " \t"), *end;
+        char name[512];
+        size_t len;
+
+        if (*p != '[')
+                return;
+        end = strchr(p + 1, ']');
+        if (!end)
+                return;   /* inih reports the syntax error */
+        p++;
+        p += strspn(p, " \t");
+        len = (size_t)(end - p);
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+                len--;
+        if (len >= sizeof(name)) {
+                add_error(st, st->line, NULL, "section name longer than %zu characters", sizeof(name) - 1);
+                len = sizeof(name) - 1;
+        }
+        memcpy(name, p, len);
+        name[len] = '\0';
+        open_section(st, name);
+}
+
+/*
+ * inih's reader: fgets() that counts lines, so every error can name its line
+ * (the distribution's inih is built without INI_HANDLER_LINENO), notices
+ * section headers (inih truncates section names at 50 characters, shorter than
+ * many cgroup paths), and refuses over-long lines instead of letting inih
+ * split them into two.
+ */
+static char *reader(char *buf, int size, void *user)
+{
+        struct parse_state *st = user;
+        size_t len;
+
+        if (!fgets(buf, size, st->f))
+                return NULL;
+        st->line++;
+        len = strlen(buf);
+        if (len == (size_t)size - 1 && buf[len - 1] != '\n' && !feof(st->f)) {
+                int c;
+
+                while ((c = fgetc(st->f)) != EOF && c != '\n')
+                        ;
+                add_error(st, st->line, NULL, "line longer than %d characters", size - 2);
+                buf[0] = '\n';
+                buf[1] = '\0';
+                return buf;
+        }
+        watch_header(st, buf);
+        return buf;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+        struct parse_state *st = user;
+        const struct config_item *it;
+        size_t idx;
+        uint64_t *seen;
+        char why[512];
+        void *base;
+
+        if (st->error)
+                return 0;
+        if (st->section_line == 0) {
+                add_error(st, st->line, key, "key outside of any section");
+                return 1;
+        }
+        if (!st->section_valid)
+                return 1;   /* the section's own error was reported */
+        it = find_item(st->cg ? "cgroup" : st->section, key, &idx);
+        if (!it) {
+                add_error(st, st->line, key, "unknown key in [%s]", st->section);
+                return 1;
+        }
+        seen = st->cg ? &st->seen : &st->seen_global;
+        if (*seen & (1ULL << idx)) {
+                add_error(st, st->line, key, "duplicate key in [%s]", st->section);
+                return 1;
+        }
+        *seen |= 1ULL << idx;
+        /* The current cgroup section may have moved: cgroups is reallocated per section. */
+        base = st->cg ? (void *)&st->cfg->cgroups[st->cg_index] : (void *)st->cfg;
+        if (parse_value(it, value, (char *)base + it->offset, why, sizeof(why)) < 0)
+                add_error(st, st->line, key, "%s", why);
+        return 1;
+}
+
+static int load_stream(FILE *f, const char *name, struct config **ret, struct config_errors *errs)
+{
+        struct parse_state st = { .f = f, .errs = errs };
+        struct config *cfg;
+        size_t before = errs->n;
+        int r;
+
+        if (!errs->file && !(errs->file = strdup(name)))
+                return -ENOMEM;
+        cfg = calloc(1, sizeof(*cfg));
+        if (!cfg)
+                return -ENOMEM;
+        r = config_init_defaults(cfg);
+        if (r >= 0 && !(cfg->file = strdup(name)))
+                r = -ENOMEM;
+        st.cfg = cfg;
+        if (r >= 0) {
+                /* inih: 0 ok, >0 first line with a syntax error, -1 open, -2 memory. */
+                r = ini_parse_stream(reader, &st, handler, &st);
+                if (r == -2)
+                        r = -ENOMEM;
+                else if (r > 0) {
+                        bool reported = false;
+
+                        for (size_t i = before; i < errs->n; i++)
+                                reported |= errs->v[i].line == (unsigned)r;
+                        if (!reported)
+                                add_error(&st, (unsigned)r, NULL,
+                                          "syntax error: expected \"key = value\" or \"[section]\"");
+                        r = 0;
+                }
+        }
+        if (r >= 0 && st.error)
+                r = st.error;
+        if (r >= 0 && errs->n > before)
+                r = -EINVAL;
+        for (size_t i = 0; i < st.n_sections; i++)
+                free(st.sections[i].name);
+        free(st.sections);
+        if (r < 0) {
+                config_free(cfg);
+                return r;
+        }
+        *ret = cfg;
+        return 0;
+}
+
+int config_load_file(const char *file, struct config **ret, struct config_errors *errs)
+{
+        FILE *f = fopen(file, "re");
+        int r;
+
+        if (!f)
+                return negative_errno();
+        r = load_stream(f, file, ret, errs);
+        fclose(f);
+        return r;
+}
+
+int config_load_string(const char *text, const char *name, struct config **ret,
+                       struct config_errors *errs)
+{
+        FILE *f = fmemopen((void *)text, strlen(text), "r");
+        int r;
+
+        if (!f)
+                return negative_errno();
+        r = load_stream(f, name, ret, errs);
+        fclose(f);
+        return r;
+}
+
+const struct cgroup_config *config_find_cgroup(const struct config *cfg, const char *path)
+{
+        for (size_t i = 0; i < cfg->n_cgroups; i++)
+                if (streq(cfg->cgroups[i].path, path))
+                        return &cfg->cgroups[i];
+        return NULL;
+}
+
+static void dump_value(const struct config_item *it, const void *base, FILE *f)
+{
+        const void *p = (const char *)base + it->offset;
+        char buf[128];
+
+        switch (it->type) {
+        case CONFIG_TRIGGER:
+                fprintf(f, "%s = %s\n", it->key, psi_trigger_to_string(p, buf, sizeof(buf)));
+                break;
+        case CONFIG_SIZE:
+                fprintf(f, "%s = %s\n", it->key, format_size_exact(buf, sizeof(buf), *(const uint64_t *)p));
+                break;
+        case CONFIG_UINT:
+                fprintf(f, "%s = %" PRIu64 "\n", it->key, *(const uint64_t *)p);
+                break;
+        }
+}
+
+static void dump_section(const char *section, const void *base, FILE *f)
+{
+        for (size_t i = 0; i < config_table_size; i++)
+                if (streq(config_table[i].section, section))
+                        dump_value(&config_table[i], base, f);
+}
+
+void config_dump(const struct config *cfg, FILE *f)
+{
+        fprintf(f, "# effective configuration from %s\n", cfg->file ?: "(defaults)");
+        fprintf(f, "[pressure]\n");
+        dump_section("pressure", cfg, f);
+        fprintf(f, "\n[reclaim]\n");
+        dump_section("reclaim", cfg, f);
+        for (size_t i = 0; i < cfg->n_cgroups; i++) {
+                fprintf(f, "\n# from line %u\n[cgroup %s]\n", cfg->cgroups[i].line, cfg->cgroups[i].path);
+                dump_section("cgroup", &cfg->cgroups[i], f);
+        }
+}
+
+const char *config_error_format(const struct config_errors *errs, const struct config_error *e,
+                                char *buf, size_t size)
+{
+        char where[64] = "";
+
+        if (e->line)
+                snprintf(where, sizeof(where), ":%u", e->line);
+        if (e->key)
+                snprintf(buf, size, "%s%s: key '%s': %s", errs->file ?: "?", where, e->key, e->message);
+        else
+                snprintf(buf, size, "%s%s: %s", errs->file ?: "?", where, e->message);
+        return buf;
+}
+
+struct config *config_free(struct config *cfg)
+{
+        if (!cfg)
+                return NULL;
+        for (size_t i = 0; i < cfg->n_cgroups; i++)
+                free(cfg->cgroups[i].path);
+        free(cfg->cgroups);
+        free(cfg->file);
+        free(cfg);
+        return NULL;
+}
+
+void config_errors_clear(struct config_errors *errs)
+{
+        for (size_t i = 0; i < errs->n; i++) {
+                free(errs->v[i].key);
+                free(errs->v[i].message);
+        }
+        free(errs->v);
+        free(errs->file);
+        *errs = (struct config_errors){};
+}

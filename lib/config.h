@@ -1,0 +1,91 @@
+/* The configuration: its schema table, the INI parser on top of inih, and validation. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "psi.h"
+
+/* The kernel's DEF_PRIORITY (mm/vmscan.c): a pass looks at 1/4096 of the candidates first. */
+#define DEF_PRIORITY 12
+
+/* One [cgroup PATH] section. */
+struct cgroup_config {
+        char *path;                 /* relative to the cgroup root, no leading or trailing '/' */
+        uint64_t soft_limit_bytes;  /* reclaim first from cgroups above it; UINT64_MAX: none */
+        unsigned line;              /* line of the section header, for messages */
+};
+
+struct config {
+        char *file;                     /* the file it was read from */
+        struct psi_trigger trigger;     /* [pressure] trigger: the system PSI trigger */
+        uint64_t initial_priority;      /* [reclaim] the kernel's DEF_PRIORITY */
+        uint64_t round_target_bytes;    /* [reclaim] the kernel's nr_to_reclaim, per round */
+        uint64_t min_chunk_bytes;       /* [reclaim] floor of one memory.reclaim request */
+        struct cgroup_config *cgroups;
+        size_t n_cgroups;
+};
+
+enum config_type {
+        CONFIG_SIZE,      /* bytes, K/M/G/T suffixes, "max" */
+        CONFIG_UINT,      /* plain integer */
+        CONFIG_TRIGGER,   /* PSI trigger: "some|full STALL WINDOW" */
+};
+
+/* One key of the schema: parsing, defaults, --check-config and the manual come from here. */
+struct config_item {
+        const char *section;    /* "pressure", "reclaim", or "cgroup" for every [cgroup PATH] */
+        const char *key;
+        enum config_type type;
+        size_t offset;          /* into struct config, or struct cgroup_config for "cgroup" */
+        uint64_t min, max;      /* bounds in the type's unit (bytes, count); unused for triggers */
+        const char *def;        /* default, in configuration syntax */
+        const char *help;       /* one line */
+};
+
+extern const struct config_item config_table[];
+extern const size_t config_table_size;
+
+/* One error found while reading a file: where, which key, what was expected. */
+struct config_error {
+        unsigned line;          /* 0: the file as a whole */
+        char *key;              /* NULL when the error is not about one key */
+        char *message;
+};
+
+struct config_errors {
+        char *file;
+        struct config_error *v;
+        size_t n;
+};
+
+/* Fills cfg with every default from the table. Returns 0 or -ENOMEM. */
+int config_init_defaults(struct config *cfg);
+
+/*
+ * Reads an INI file into a fresh *ret. Every problem found is appended to
+ * errs (all of them, not only the first). Returns 0 when the file is valid;
+ * -EINVAL when errs holds errors (and *ret is untouched); -ENOENT/-EACCES/...
+ * when the file cannot be opened; -ENOMEM. The caller frees *ret with
+ * config_free() and errs with config_errors_clear().
+ */
+int config_load_file(const char *file, struct config **ret, struct config_errors *errs);
+
+/* Same as config_load_file(), from a string; name stands in for the file name. */
+int config_load_string(const char *text, const char *name, struct config **ret,
+                       struct config_errors *errs);
+
+/* Returns the section that applies to a cgroup path, or NULL. */
+const struct cgroup_config *config_find_cgroup(const struct config *cfg, const char *path);
+
+/* Prints the effective configuration, defaults included, as a valid INI file. */
+void config_dump(const struct config *cfg, FILE *f);
+
+/* Formats "FILE:LINE: key 'K': MESSAGE" into buf. Returns buf. */
+const char *config_error_format(const struct config_errors *errs, const struct config_error *e,
+                                char *buf, size_t size);
+
+struct config *config_free(struct config *cfg);
+void config_errors_clear(struct config_errors *errs);

@@ -1,0 +1,103 @@
+/* The one logging API: plain messages and structured events with key=value fields. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#include "util.h"
+
+/*
+ * Fields of structured events. Each has a stderr name (key=value, lower case,
+ * stable: operators grep for them) and a journal field name (upper case, units
+ * in the name, so `journalctl CGROUP=batch.slice` works).
+ */
+enum log_field {
+        LOG_F_CGROUP,
+        LOG_F_SCOPE,
+        LOG_F_REQUESTED,
+        LOG_F_RECLAIMED,
+        LOG_F_TARGET,
+        LOG_F_PRIORITY,
+        LOG_F_SOFT_LIMIT,
+        LOG_F_CURRENT,
+        LOG_F_EXCESS,
+        LOG_F_RESULT,
+        LOG_F_DRY_RUN,
+        LOG_F_STEPS,
+        LOG_F_TRIGGER,
+        LOG_F_PATH,
+        LOG_F_CGROUPS,
+        LOG_F_ROUND,
+        LOG_F_SIGNAL,
+        _LOG_F_MAX,
+};
+
+/* Kinds of structured event; each has an action= name and a fixed MESSAGE_ID. */
+enum log_event_kind {
+        LOG_EV_STARTED,
+        LOG_EV_TRIGGER,
+        LOG_EV_ROUND_START,
+        LOG_EV_RECLAIM,
+        LOG_EV_ROUND_END,
+        LOG_EV_CGROUP_GONE,
+        LOG_EV_EXHAUSTED,
+        LOG_EV_STOPPING,
+        _LOG_EV_MAX,
+};
+
+struct log_kv {
+        enum log_field field;
+        bool is_str;
+        const char *str;
+        uint64_t u64;
+};
+
+#define LOG_STR(f, s) ((struct log_kv){ .field = LOG_F_##f, .is_str = true, .str = (s) })
+#define LOG_U64(f, v) ((struct log_kv){ .field = LOG_F_##f, .u64 = (v) })
+/* Expands to two function arguments: the array and its length. */
+#define LOG_FIELDS(...) \
+        (const struct log_kv[]){ __VA_ARGS__ }, ARRAY_SIZE(((const struct log_kv[]){ __VA_ARGS__ }))
+
+enum log_target {
+        LOG_TARGET_AUTO,    /* journald when stderr is a journal stream, else stderr */
+        LOG_TARGET_STDERR,
+        LOG_TARGET_JOURNAL,
+};
+
+void log_open(enum log_target target);
+void log_set_max_level(int level);
+int log_get_max_level(void);
+bool log_to_journal(void);
+
+const char *log_event_name(enum log_event_kind kind);
+const char *log_field_name(enum log_field f);
+
+/*
+ * Logs a plain message. Returns -abs(err) so that callers can log and return
+ * in one statement; err == 0 returns 0. With err set, %m prints strerror(err).
+ */
+int log_internal(int level, int err, const char *file, int line, const char *func,
+                 const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* Logs a structured event: the fields, then the message. Returns 0. */
+int log_event_internal(int level, enum log_event_kind kind, const struct log_kv *kv, size_t n,
+                       const char *file, int line, const char *func,
+                       const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+
+#define log_full_errno(level, err, ...) \
+        log_internal((level), (err), __FILE__, __LINE__, __func__, __VA_ARGS__)
+#define log_full(level, ...) log_full_errno((level), 0, __VA_ARGS__)
+
+#define log_debug(...)   log_full(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)    log_full(LOG_INFO, __VA_ARGS__)
+#define log_notice(...)  log_full(LOG_NOTICE, __VA_ARGS__)
+#define log_warning(...) log_full(LOG_WARNING, __VA_ARGS__)
+#define log_error(...)   log_full(LOG_ERR, __VA_ARGS__)
+
+#define log_debug_errno(err, ...)   log_full_errno(LOG_DEBUG, (err), __VA_ARGS__)
+#define log_warning_errno(err, ...) log_full_errno(LOG_WARNING, (err), __VA_ARGS__)
+#define log_error_errno(err, ...)   log_full_errno(LOG_ERR, (err), __VA_ARGS__)
+
+#define log_event(level, kind, fields_and_count, ...) \
+        log_event_internal((level), (kind), fields_and_count, __FILE__, __LINE__, __func__, __VA_ARGS__)
