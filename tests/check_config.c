@@ -1,0 +1,204 @@
+/* Unit tests: the configuration schema, its parser and every error's file, line and key. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check-main.h"
+#include "config.h"
+
+/* Loads text; returns the result and leaves the errors in *errs. */
+static int load(const char *text, struct config **cfg, struct config_errors *errs)
+{
+        *errs = (struct config_errors){};
+        *cfg = NULL;
+        return config_load_string(text, "test.conf", cfg, errs);
+}
+
+/* Asserts that text is refused with exactly one error, at line, about key (or NULL). */
+static void assert_one_error(const char *text, unsigned line, const char *key, const char *needle)
+{
+        struct config_errors errs;
+        struct config *cfg;
+
+        ck_assert_int_eq(load(text, &cfg, &errs), -EINVAL);
+        ck_assert_ptr_null(cfg);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_uint_eq(errs.v[0].line, line);
+        if (key)
+                ck_assert_str_eq(errs.v[0].key, key);
+        else
+                ck_assert_ptr_null(errs.v[0].key);
+        ck_assert_msg(strstr(errs.v[0].message, needle), "\"%s\" not in \"%s\"", needle, errs.v[0].message);
+        config_errors_clear(&errs);
+}
+
+START_TEST(example_from_the_issue)
+{
+        struct config_errors errs;
+        struct config *cfg;
+
+        ck_assert_int_eq(load("[pressure]\n"
+                              "trigger = some 150ms 1s     ; PSI trigger: some|full, stall, window\n"
+                              "\n"
+                              "[cgroup batch.slice]        ; a cgroup path relative to the cgroup root\n"
+                              "soft_limit = 256M           ; sizes with K/M/G/T suffixes\n", &cfg, &errs), 0);
+        ck_assert_uint_eq(errs.n, 0);
+        ck_assert_uint_eq(cfg->trigger.stall_usec, 150000);
+        ck_assert_uint_eq(cfg->n_cgroups, 1);
+        ck_assert_str_eq(cfg->cgroups[0].path, "batch.slice");
+        ck_assert_uint_eq(cfg->cgroups[0].soft_limit_bytes, 256ULL << 20);
+        ck_assert_uint_eq(cfg->cgroups[0].line, 4);
+        ck_assert_ptr_eq(config_find_cgroup(cfg, "batch.slice"), &cfg->cgroups[0]);
+        ck_assert_ptr_null(config_find_cgroup(cfg, "web.slice"));
+        config_free(cfg);
+        config_errors_clear(&errs);
+}
+END_TEST
+
+START_TEST(defaults_come_from_the_table)
+{
+        struct config_errors errs;
+        struct config *cfg, def;
+
+        /* Every default in the table parses with its own type and bounds. */
+        ck_assert_int_eq(config_init_defaults(&def), 0);
+        ck_assert_uint_eq(def.initial_priority, DEF_PRIORITY);
+        ck_assert_uint_eq(def.round_target_bytes, 32ULL << 20);
+        ck_assert_uint_eq(def.trigger.window_usec, 1000000);
+
+        ck_assert_int_eq(load("[cgroup a]\n", &cfg, &errs), 0);
+        ck_assert_uint_eq(cfg->cgroups[0].soft_limit_bytes, UINT64_MAX);
+        ck_assert_uint_eq(cfg->min_chunk_bytes, def.min_chunk_bytes);
+        config_free(cfg);
+        config_errors_clear(&errs);
+}
+END_TEST
+
+START_TEST(every_error_names_its_line_and_key)
+{
+        struct config_errors errs;
+        struct config *cfg;
+        char buf[512];
+
+        ck_assert_int_eq(load("[pressure]\n"
+                              "trigger = some 150ms 20s\n"
+                              "[cgroup batch]\n"
+                              "soft_limit = 12Q\n"
+                              "[reclaim]\n"
+                              "initial_priority = 13\n"
+                              "round_target = 1\n", &cfg, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 4);
+        ck_assert_uint_eq(errs.v[0].line, 2);
+        ck_assert_str_eq(errs.v[0].key, "trigger");
+        ck_assert_uint_eq(errs.v[1].line, 4);
+        ck_assert_str_eq(errs.v[1].key, "soft_limit");
+        ck_assert_uint_eq(errs.v[2].line, 6);
+        ck_assert_ptr_nonnull(strstr(errs.v[2].message, "0..12"));
+        ck_assert_uint_eq(errs.v[3].line, 7);
+        ck_assert_str_eq(config_error_format(&errs, &errs.v[1], buf, sizeof(buf)),
+                         "test.conf:4: key 'soft_limit': invalid size \"12Q\": expected bytes with an "
+                         "optional K, M, G or T suffix, or max (0..max)");
+        config_errors_clear(&errs);
+}
+END_TEST
+
+START_TEST(unknown_and_duplicate_names_refused)
+{
+        assert_one_error("[pressure]\nstall = 1\n", 2, "stall", "unknown key");
+        assert_one_error("[frob]\n", 1, NULL, "unknown section [frob]");
+        assert_one_error("[cgroup]\nsoft_limit = 1M\n", 1, NULL, "unknown section");
+        assert_one_error("soft_limit = 1M\n", 1, "soft_limit", "outside of any section");
+        assert_one_error("[cgroup a]\nsoft_limit = 1M\nsoft_limit = 2M\n", 3, "soft_limit", "duplicate key");
+        assert_one_error("[cgroup a]\n[cgroup b]\n[cgroup /a/]\n", 3, NULL, "duplicate section [cgroup a] (first at line 1)");
+        assert_one_error("[reclaim]\n[pressure]\n[reclaim]\n", 3, NULL, "duplicate section [reclaim]");
+        assert_one_error("[reclaim]\nmin_chunk = 1M\n[reclaim]\nmin_chunk = 2M\n", 3, NULL, "duplicate section");
+        assert_one_error("[pressure]\ntrigger =\n", 2, "trigger", "invalid trigger");
+        assert_one_error("[pressure]\njunk line\n", 2, NULL, "syntax error");
+}
+END_TEST
+
+START_TEST(paths_must_stay_beneath_the_root)
+{
+        assert_one_error("[cgroup ../etc]\n", 1, NULL, "beneath the cgroup root");
+        assert_one_error("[cgroup a/../../b]\n", 1, NULL, "beneath the cgroup root");
+        assert_one_error("[cgroup a//b]\n", 1, NULL, "empty path component");
+        assert_one_error("[cgroup /]\n", 1, NULL, "root itself");
+        assert_one_error("[cgroup a/./b]\n", 1, NULL, "beneath the cgroup root");
+}
+END_TEST
+
+START_TEST(long_names_and_lines)
+{
+        struct config_errors errs;
+        struct config *cfg;
+        char text[1024], name[200];
+
+        /* inih truncates section names at 50 characters; cgroup paths are often longer. */
+        memset(name, 'x', 120);
+        name[120] = '\0';
+        snprintf(text, sizeof(text), "[cgroup system.slice/%s.service]\nsoft_limit = 1G\n", name);
+        ck_assert_int_eq(load(text, &cfg, &errs), 0);
+        ck_assert_uint_eq(strlen(cfg->cgroups[0].path), strlen("system.slice/.service") + 120);
+        config_free(cfg);
+        config_errors_clear(&errs);
+
+        /* A line longer than inih's buffer is refused, not split into two lines. */
+        snprintf(text, sizeof(text), "[cgroup a]\nsoft_limit = 1G ; %s%s\nsoft_limit = 2G\n", name, name);
+        ck_assert_int_eq(load(text, &cfg, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_uint_eq(errs.v[0].line, 2);
+        ck_assert_ptr_nonnull(strstr(errs.v[0].message, "line longer than"));
+        config_errors_clear(&errs);
+}
+END_TEST
+
+START_TEST(dump_reads_back_the_same)
+{
+        struct config_errors errs;
+        struct config *a, *b;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        ck_assert_int_eq(load("[pressure]\ntrigger = full 250ms 2s\n[reclaim]\nmin_chunk = 1M\n"
+                              "[cgroup x/y]\nsoft_limit = 3G\n[cgroup z]\n", &a, &errs), 0);
+        f = open_memstream(&text, &len);
+        config_dump(a, f);
+        fclose(f);
+        ck_assert_int_eq(load(text, &b, &errs), 0);
+        ck_assert_int_eq(b->trigger.kind, PSI_FULL);
+        ck_assert_uint_eq(b->trigger.stall_usec, 250000);
+        ck_assert_uint_eq(b->min_chunk_bytes, 1 << 20);
+        ck_assert_uint_eq(b->n_cgroups, 2);
+        ck_assert_str_eq(b->cgroups[0].path, "x/y");
+        ck_assert_uint_eq(b->cgroups[0].soft_limit_bytes, 3ULL << 30);
+        ck_assert_uint_eq(b->cgroups[1].soft_limit_bytes, UINT64_MAX);
+        config_free(a);
+        config_free(b);
+        free(text);
+        config_errors_clear(&errs);
+}
+END_TEST
+
+START_TEST(shipped_example_is_valid)
+{
+        const char *srcdir = getenv("abs_top_srcdir");
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/conf/reclaimd.conf", srcdir ? srcdir : ".");
+        ck_assert_int_eq(config_load_file(path, &cfg, &errs), 0);
+        ck_assert_uint_eq(errs.n, 0);
+        config_free(cfg);
+        config_errors_clear(&errs);
+        ck_assert_int_eq(config_load_file("/nonexistent/reclaimd.conf", &cfg, &errs), -ENOENT);
+        config_errors_clear(&errs);
+}
+END_TEST
+
+CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
+           every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
+           paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
+           shipped_example_is_valid)
