@@ -1,4 +1,4 @@
-/* The daemon object: its configuration, backend, engine and event-loop watchers. */
+/* The daemon object: configuration, backend, engine, worker and event-loop watchers. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -7,12 +7,19 @@
 #include <string.h>
 
 #include "backend.h"
+#include "cgpath.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
 #include "psi.h"
+#include "state.h"
 #include "units.h"
+
+static const char *scope_name(const struct scope *s)
+{
+        return s->path ?: "system";
+}
 
 static const char *result_name(int r)
 {
@@ -23,23 +30,41 @@ static const char *result_name(int r)
         return strerrorname_np(-r) ?: "error";
 }
 
+/* ---- what the engine reports (called on the worker thread) ---- */
+
 static void on_step(void *userdata, const struct engine_step *s)
 {
         char req[FORMAT_SIZE_MAX], got[FORMAT_SIZE_MAX];
+        bool ok = s->result == 0 || s->result == -EAGAIN;
 
-        log_event(s->result == 0 || s->result == -EAGAIN ? LOG_INFO : LOG_WARNING, LOG_EV_RECLAIM,
+        format_size(req, sizeof(req), s->requested_bytes);
+        format_size(got, sizeof(got), s->reclaimed_bytes);
+        if (s->action == ACTION_CLAMP) {
+                log_event(ok ? LOG_NOTICE : LOG_WARNING, LOG_EV_CLAMP,
+                          LOG_FIELDS(LOG_STR(CGROUP, s->path),
+                                     LOG_U64(HIGH, s->requested_bytes),
+                                     LOG_U64(RECLAIMED, s->reclaimed_bytes),
+                                     LOG_U64(PRIORITY, (uint64_t)s->priority),
+                                     LOG_U64(SOFT_LIMIT, s->soft_limit_bytes),
+                                     LOG_U64(CURRENT, s->current_after),
+                                     LOG_STR(RESULT, result_name(s->result)),
+                                     LOG_U64(DRY_RUN, s->dry_run)),
+                          "%s memory.high of %s to %s at priority %d, freed %s",
+                          s->dry_run ? "Would lower" : "Lowered", s->path, req, s->priority, got);
+                return;
+        }
+        log_event(ok ? LOG_INFO : LOG_WARNING, LOG_EV_RECLAIM,
                   LOG_FIELDS(LOG_STR(CGROUP, s->path),
                              LOG_U64(REQUESTED, s->requested_bytes),
                              LOG_U64(RECLAIMED, s->reclaimed_bytes),
                              LOG_U64(PRIORITY, (uint64_t)s->priority),
                              LOG_U64(SOFT_LIMIT, s->soft_limit_bytes),
                              LOG_U64(CURRENT, s->current_after),
+                             LOG_U64(SWAP, s->swap),
                              LOG_STR(RESULT, result_name(s->result)),
                              LOG_U64(DRY_RUN, s->dry_run)),
                   "%s %s from %s at priority %d, freed %s",
-                  s->dry_run ? "Would reclaim" : "Reclaimed",
-                  format_size(req, sizeof(req), s->requested_bytes), s->path, s->priority,
-                  format_size(got, sizeof(got), s->reclaimed_bytes));
+                  s->dry_run ? "Would reclaim" : "Reclaimed", req, s->path, s->priority, got);
 }
 
 static void on_cgroup_gone(void *userdata, const char *path, int err)
@@ -49,132 +74,398 @@ static void on_cgroup_gone(void *userdata, const char *path, int err)
                   "Cgroup %s disappeared, dropped from the round", path);
 }
 
+static int on_persist(void *userdata, const struct engine *e)
+{
+        struct daemon *d = userdata;
+        int r;
+
+        if (d->dry_run)
+                return 0;
+        r = state_save(d->state_file, e);
+        if (r < 0)
+                return log_error_errno(r, "Failed to record memory.high originals in %s: %m; "
+                                       "not lowering memory.high", d->state_file);
+        return 0;
+}
+
+static void on_released(void *userdata, const struct cgroup *cg, uint64_t high, bool restored, int err)
+{
+        char h[FORMAT_SIZE_MAX];
+
+        format_size(h, sizeof(h), high);
+        if (err < 0)
+                log_event(LOG_WARNING, LOG_EV_RELEASE,
+                          LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_U64(HIGH, high),
+                                     LOG_STR(RESULT, result_name(err))),
+                          "Failed to raise memory.high of %s to %s: %s", cg->path, h, strerror(-err));
+        else
+                log_event(LOG_NOTICE, LOG_EV_RELEASE,
+                          LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_U64(HIGH, high),
+                                     LOG_STR(RESULT, restored ? "restored" : "raised")),
+                          "%s memory.high of %s to %s", restored ? "Restored" : "Raised", cg->path, h);
+}
+
+/* ---- rounds ---- */
+
+static void update_status(struct daemon *d)
+{
+        char status[256], total[FORMAT_SIZE_MAX];
+        int over = 0;
+
+        for (size_t i = 0; i < d->engine.n_cgroups; i++)
+                over += d->engine.cgroups[i].in_tree;
+        snprintf(status, sizeof(status), "pressure %s, %zu cgroups managed, %d over soft limit, "
+                 "%d clamped, %s reclaimed", pressure_level_name(d->level), d->engine.n_cgroups, over,
+                 d->clamped, format_size(total, sizeof(total), d->reclaimed_total_bytes));
+        notify_status(status);
+}
+
 static const char *verdict_name(int v)
 {
         switch (v) {
-        case POLICY_DONE_TARGET:
-                return "target_met";
-        case POLICY_DONE_NONE_OVER:
-                return "none_over";
-        case POLICY_DONE_EXHAUSTED:
-                return "exhausted";
-        default:
-                return "error";
+        case POLICY_DONE_TARGET:    return "target_met";
+        case POLICY_DONE_RESOLVED:  return "resolved";
+        case POLICY_DONE_NOTHING:   return "nothing_eligible";
+        case POLICY_DONE_SHORT:     return "short";
+        case POLICY_DONE_EXHAUSTED: return "exhausted";
+        case -ECANCELED:            return "stopped";
+        default:                    return "error";
         }
 }
 
-static void log_round_end(struct daemon *d, const struct scan_control *sc, int verdict)
+static void log_round_end(struct daemon *d, struct scope *s, const struct scan_control *sc, int v)
 {
         char got[FORMAT_SIZE_MAX], want[FORMAT_SIZE_MAX];
+        enum pressure_level level = policy_pressure_level(sc->priority);
 
         format_size(got, sizeof(got), sc->nr_reclaimed);
         format_size(want, sizeof(want), sc->nr_to_reclaim);
-        log_event(LOG_INFO, LOG_EV_ROUND_END,
-                  LOG_FIELDS(LOG_STR(SCOPE, "system"),
-                             LOG_U64(ROUND, d->rounds),
+        log_event(level == PRESSURE_CRITICAL ? LOG_WARNING : LOG_INFO, LOG_EV_ROUND_END,
+                  LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)),
+                             LOG_U64(ROUND, s->rounds),
                              LOG_U64(TARGET, sc->nr_to_reclaim),
                              LOG_U64(REQUESTED, sc->nr_requested),
                              LOG_U64(RECLAIMED, sc->nr_reclaimed),
                              LOG_U64(PRIORITY, (uint64_t)sc->priority),
+                             LOG_STR(LEVEL, pressure_level_name(level)),
                              LOG_U64(STEPS, sc->nr_steps),
-                             LOG_STR(RESULT, verdict_name(verdict))),
-                  "Round done: freed %s of %s in %u steps, priority %d", got, want,
-                  sc->nr_steps, sc->priority);
-        if (verdict == POLICY_DONE_EXHAUSTED)
+                             LOG_STR(RESULT, verdict_name(v))),
+                  "Round for %s done: freed %s of %s in %u steps, priority %d, pressure %s",
+                  scope_name(s), got, want, sc->nr_steps, sc->priority, pressure_level_name(level));
+        if (v == POLICY_DONE_EXHAUSTED)
                 /* do_try_to_free_pages() would return 0 and the kernel would OOM: we never kill. */
                 log_event(LOG_CRIT, LOG_EV_EXHAUSTED,
-                          LOG_FIELDS(LOG_STR(SCOPE, "system"),
+                          LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)),
                                      LOG_U64(RECLAIMED, sc->nr_reclaimed),
                                      LOG_U64(TARGET, sc->nr_to_reclaim)),
-                          "reclaim exhausted: priority 0 passed with %s of %s freed; "
-                          "leaving any kill to the kernel or systemd-oomd", got, want);
+                          "reclaim exhausted in %s: priority 0 passed with %s of %s freed; "
+                          "leaving any kill to the kernel or systemd-oomd", scope_name(s), got, want);
 }
 
-static void run_round(struct daemon *d)
+static void backoff_after(struct daemon *d, struct scope *s, const struct scan_control *sc)
 {
-        struct scan_control sc;
-        int r;
+        uint64_t cooldown;
+        char c[FORMAT_DURATION_MAX];
 
-        d->rounds++;
+        cooldown = policy_backoff_update(&s->backoff, sc->nr_requested, sc->nr_reclaimed,
+                                         d->engine.now_usec(), d->cfg->backoff_usec,
+                                         d->cfg->backoff_max_usec);
+        if (cooldown)
+                log_event(LOG_NOTICE, LOG_EV_BACKOFF,
+                          LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)),
+                                     LOG_U64(REQUESTED, sc->nr_requested),
+                                     LOG_U64(RECLAIMED, sc->nr_reclaimed),
+                                     LOG_U64(COOLDOWN, cooldown)),
+                          "Round for %s freed under 1/8 of what it asked: backing off for %s",
+                          scope_name(s), format_duration(c, sizeof(c), cooldown));
+}
+
+static bool scopes_overlap(const struct scope *a, const struct scope *b)
+{
+        if (!a->path || !b->path)
+                return true;
+        return cgroup_in_scope(a->path, b->path) || cgroup_in_scope(b->path, a->path);
+}
+
+static void start_round(struct daemon *d, struct scope *s)
+{
+        struct job job = { .kind = JOB_ROUND, .scope = s->path };
+
+        s->pending = false;
+        s->rounds++;
         log_event(LOG_INFO, LOG_EV_TRIGGER,
-                  LOG_FIELDS(LOG_STR(SCOPE, "system"), LOG_U64(ROUND, d->rounds)),
-                  "Memory pressure trigger fired, starting round %u", d->rounds);
-        r = engine_round(&d->engine, d->cfg, &sc);
-        if (r < 0) {
-                log_error_errno(r, "Reclaim round failed: %m");
+                  LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)), LOG_U64(ROUND, s->rounds)),
+                  "Memory pressure in %s, starting round %u", scope_name(s), s->rounds);
+        if (worker_submit(&d->worker, &job) == 0)
+                d->running = s;
+}
+
+void daemon_trigger(struct daemon *d, struct scope *s)
+{
+        if (!policy_backoff_allows(&s->backoff, d->engine.now_usec())) {
+                log_debug("Trigger for %s during its backoff, ignoring", scope_name(s));
                 return;
         }
-        d->reclaimed_total_bytes += sc.nr_reclaimed;
-        log_round_end(d, &sc, r);
+        if (d->running) {
+                /* throttle_direct_reclaim(): one round at a time for a part of the tree. */
+                if (scopes_overlap(d->running, s)) {
+                        s->coalesced++;
+                        log_debug("Trigger for %s while a round for %s runs: coalesced", scope_name(s),
+                                  scope_name(d->running));
+                } else
+                        s->pending = true;
+                return;
+        }
+        start_round(d, s);
 }
 
-static void on_system_pressure(struct psi_watch *w, bool gone)
+static void on_job_done(struct worker *w, struct job *job)
 {
-        struct daemon *d = container_of(w, struct daemon, system_psi);
+        struct daemon *d = container_of(w, struct daemon, worker);
+        struct scope *s = (struct scope *)d->running;
+
+        d->running = NULL;
+        d->clamped = job->still_clamped;
+        if (job->kind == JOB_ROUND && s) {
+                if (job->result < 0 && job->result != -ECANCELED)
+                        log_error_errno(job->result, "Reclaim round for %s failed: %m", scope_name(s));
+                else {
+                        d->reclaimed_total_bytes += job->sc.nr_reclaimed;
+                        d->level = policy_pressure_level(job->sc.priority);
+                        log_round_end(d, s, &job->sc, job->result);
+                        backoff_after(d, s, &job->sc);
+                }
+        }
+        update_status(d);
+        for (size_t i = 0; i < d->n_scopes && !d->running; i++)
+                if (d->scopes[i].pending)
+                        start_round(d, &d->scopes[i]);
+}
+
+/* ---- triggers ---- */
+
+static void on_pressure(struct psi_watch *w, bool gone)
+{
+        struct scope *s = container_of(w, struct scope, psi);
+        struct daemon *d = s->daemon;
 
         if (gone) {
-                /* /proc/pressure/memory does not go away; this is not expected. */
-                log_error("The system PSI trigger reported an error; rearming on the next start");
+                /* A removed cgroup's trigger reports POLLERR|POLLPRI until closed. */
+                log_event(LOG_NOTICE, LOG_EV_CGROUP_GONE,
+                          LOG_FIELDS(LOG_STR(CGROUP, scope_name(s)), LOG_STR(RESULT, "trigger_gone")),
+                          "Cgroup %s went away; its trigger is closed until it is back", scope_name(s));
                 psi_watch_stop(w, d->loop);
                 return;
         }
-        run_round(d);
+        daemon_trigger(d, s);
 }
+
+/*
+ * Arms a scope's trigger. Unprivileged writers may only use windows that are
+ * multiples of 2s (psi_trigger_create() since 6.5): on EINVAL such a window
+ * is rounded up and tried once more.
+ */
+static int arm(struct daemon *d, struct scope *s)
+{
+        struct psi_trigger t = *s->trigger;
+        struct backend_cgroup *cg = NULL;
+        char kernel[64], text[64];
+        int fd, r;
+
+        if (s->path) {
+                struct cgroup *c = engine_find(&d->engine, s->path);
+
+                if (!c || !c->be)
+                        return -ENOENT;
+                cg = c->be;
+        }
+        for (int attempt = 0;; attempt++) {
+                r = psi_trigger_format(&t, kernel, sizeof(kernel));
+                if (r < 0)
+                        return r;
+                fd = d->be->ops->open_trigger(d->be, cg, kernel);
+                if (fd != -EINVAL || attempt > 0 || t.window_usec % (2 * USEC_PER_SEC) == 0)
+                        break;
+                t.window_usec = (t.window_usec / (2 * USEC_PER_SEC) + 1) * 2 * USEC_PER_SEC;
+                log_notice("The kernel refused the trigger window for %s; trying the next multiple "
+                           "of 2s, as unprivileged triggers need", scope_name(s));
+        }
+        if (fd < 0)
+                return fd;
+        r = psi_watch_start(&s->psi, d->loop, fd, on_pressure);
+        if (r < 0)
+                return r;
+        log_event(LOG_INFO, LOG_EV_ARMED,
+                  LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)),
+                             LOG_STR(TRIGGER, psi_trigger_to_string(&t, text, sizeof(text)))),
+                  "Watching memory pressure of %s (%s)", scope_name(s), text);
+        return 0;
+}
+
+/* Arms the cgroups' triggers that are not armed yet (their cgroup may have appeared). */
+static void arm_scopes(struct daemon *d)
+{
+        for (size_t i = 1; i < d->n_scopes; i++) {
+                struct scope *s = &d->scopes[i];
+                int r;
+
+                if (s->psi.epoll_fd >= 0)
+                        continue;
+                r = arm(d, s);
+                if (r < 0 && r != -ENOENT)
+                        log_warning_errno(r, "Failed to arm the trigger of %s: %m, retrying later",
+                                          scope_name(s));
+        }
+}
+
+/* ---- the periodic tick: release clamps once pressure has cleared ---- */
+
+static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        struct daemon *d = container_of(t, struct daemon, tick);
+        struct job job = { .kind = JOB_RELEASE };
+        char buf[512];
+        struct psi_stats st;
+        uint64_t now = d->engine.now_usec(), stall, prev = d->tick_stall_usec, since = d->tick_at_usec;
+        bool clear;
+
+        arm_scopes(d);
+        if (d->running || d->be->ops->read(d->be, NULL, CG_MEMORY_PRESSURE, buf, sizeof(buf)) < 0 ||
+            psi_parse(buf, &st) < 0)
+                return;
+        stall = st.line[PSI_SOME].total_usec;
+        d->tick_stall_usec = stall;
+        d->tick_at_usec = now;
+        clear = since && stall >= prev &&
+                policy_pressure_resolved(stall - prev, now - since, d->cfg->resolve_permyriad);
+        if (d->clamped > 0 && clear)
+                worker_submit(&d->worker, &job);
+}
+
+/* ---- signals ---- */
 
 static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
         log_event(LOG_INFO, LOG_EV_STOPPING, LOG_FIELDS(LOG_STR(SIGNAL, sigabbrev_np(w->signum))),
-                  "Received %s, stopping", strsignal(w->signum));
+                  "Received SIG%s, stopping", sigabbrev_np(w->signum));
         notify_stopping();
         ev_break(loop, EVBREAK_ALL);
 }
 
-int daemon_init(struct daemon *d, struct config *cfg, struct backend *be, bool dry_run)
+/* ---- start-up and shutdown ---- */
+
+/* Puts back memory.high values a previous run lowered and did not restore (it was killed). */
+static void restore_from_state(struct daemon *d)
 {
-        static const struct engine_observer obs = {
+        struct state st = {};
+        int r;
+
+        r = state_load(d->state_file, &st);
+        if (r == -ENOENT)
+                return;
+        if (r < 0) {
+                log_error_errno(r, "Cannot read the state file %s: %m; memory.high values a previous "
+                                "run lowered cannot be restored, ignoring", d->state_file);
+                return;
+        }
+        if (st.bad_lines)
+                log_warning("%s:%u: %u malformed line(s) in the state file, not applied",
+                            d->state_file, st.first_bad_line, st.bad_lines);
+        for (size_t i = 0; i < st.n; i++) {
+                struct cgroup *cg = engine_find(&d->engine, st.v[i].path);
+                struct backend_cgroup *bc = NULL;
+                uint64_t high;
+                char val[32];
+
+                if (d->be->ops->open_cgroup(d->be, st.v[i].path, &bc) < 0 ||
+                    backend_read_u64(d->be, bc, CG_MEMORY_HIGH, &high) < 0) {
+                        log_notice("Cgroup %s from the state file is gone; nothing to restore",
+                                   st.v[i].path);
+                } else if (high != st.v[i].clamped_to) {
+                        log_notice("memory.high of %s changed since reclaimd lowered it; leaving it",
+                                   st.v[i].path);
+                } else {
+                        format_size_exact(val, sizeof(val), st.v[i].original);
+                        r = d->dry_run ? 0 : d->be->ops->write(d->be, bc, CG_MEMORY_HIGH,
+                                                               st.v[i].original == UINT64_MAX ? "max" : val);
+                        if (r < 0)
+                                log_error_errno(r, "Failed to restore memory.high of %s: %m", st.v[i].path);
+                        else
+                                log_event(LOG_NOTICE, LOG_EV_RELEASE,
+                                          LOG_FIELDS(LOG_STR(CGROUP, st.v[i].path),
+                                                     LOG_U64(HIGH, st.v[i].original),
+                                                     LOG_STR(RESULT, "restored")),
+                                          "Restored memory.high of %s to %s, left lowered by a "
+                                          "previous run", st.v[i].path, val);
+                }
+                if (cg)
+                        cg->clamped = false;
+                d->be->ops->close_cgroup(d->be, bc);
+        }
+        state_clear(&st);
+        if (!d->dry_run && unlink(d->state_file) < 0 && errno != ENOENT)
+                log_warning_errno(-errno, "Failed to remove %s: %m, ignoring", d->state_file);
+}
+
+static int setup_scopes(struct daemon *d)
+{
+        size_t n = 1;
+
+        for (size_t i = 0; i < d->cfg->n_cgroups; i++)
+                n += d->cfg->cgroups[i].trigger.window_usec != 0;
+        d->scopes = calloc(n, sizeof(*d->scopes));
+        if (!d->scopes)
+                return -ENOMEM;
+        d->scopes[0] = (struct scope){ .daemon = d, .trigger = &d->cfg->trigger };
+        d->n_scopes = 1;
+        for (size_t i = 0; i < d->cfg->n_cgroups; i++)
+                if (d->cfg->cgroups[i].trigger.window_usec)
+                        d->scopes[d->n_scopes++] = (struct scope){
+                                .daemon = d, .path = d->cfg->cgroups[i].path,
+                                .trigger = &d->cfg->cgroups[i].trigger };
+        for (size_t i = 0; i < d->n_scopes; i++)
+                psi_watch_init(&d->scopes[i].psi);
+        return 0;
+}
+
+int daemon_init(struct daemon *d, struct config *cfg, struct backend *be, const char *state_file,
+                bool dry_run)
+{
+        const struct engine_observer obs = {
                 .step = on_step,
                 .cgroup_gone = on_cgroup_gone,
+                .persist = on_persist,
+                .released = on_released,
+                .userdata = d,
         };
         int r;
 
-        *d = (struct daemon){ .cfg = cfg, .be = be, .dry_run = dry_run };
-        psi_watch_init(&d->system_psi);
+        *d = (struct daemon){ .cfg = cfg, .be = be, .dry_run = dry_run, .state_file = state_file };
         d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
         if (!d->loop)
                 return log_error_errno(-ENOMEM, "Failed to create the event loop");
-        r = engine_init(&d->engine, be, cfg, dry_run, &obs);
+        r = engine_init(&d->engine, be, cfg, dry_run, &obs, NULL);
+        if (r >= 0)
+                r = setup_scopes(d);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the reclaim engine: %m");
-        d->engine.obs.userdata = d;
+        restore_from_state(d);
         ev_signal_init(&d->sigterm, on_stop_signal, SIGTERM);
         ev_signal_init(&d->sigint, on_stop_signal, SIGINT);
         ev_signal_start(d->loop, &d->sigterm);
         ev_signal_start(d->loop, &d->sigint);
+        r = worker_start(&d->worker, d->loop, &d->engine, cfg, on_job_done);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the reclaim thread: %m");
         return 0;
 }
 
-static int arm_system_trigger(struct daemon *d)
+static void log_capabilities(struct daemon *d)
 {
-        char kernel[64], text[64];
-        int fd, r;
-
-        r = psi_trigger_format(&d->cfg->trigger, kernel, sizeof(kernel));
-        if (r < 0)
-                return log_error_errno(r, "Failed to format the PSI trigger: %m");
-        psi_trigger_to_string(&d->cfg->trigger, text, sizeof(text));
-        fd = d->be->ops->open_trigger(d->be, NULL, kernel);
-        if (fd < 0)
-                return log_error_errno(fd, "Failed to arm the PSI trigger \"%s\" on "
-                                       "/proc/pressure/memory: %m", text);
-        r = psi_watch_start(&d->system_psi, d->loop, fd, on_system_pressure);
-        if (r < 0)
-                return log_error_errno(r, "Failed to watch the PSI trigger: %m");
-        log_event(LOG_INFO, LOG_EV_STARTED,
-                  LOG_FIELDS(LOG_STR(TRIGGER, text), LOG_U64(CGROUPS, d->engine.n_cgroups),
-                             LOG_U64(DRY_RUN, d->dry_run)),
-                  "Watching memory pressure (%s) for %zu cgroups%s", text, d->engine.n_cgroups,
-                  d->dry_run ? ", dry run: nothing will be written" : "");
-        return 0;
+        log_info("Kernel: memory.reclaim %s swappiness=; %s", d->engine.caps.reclaim_swappiness ?
+                 "takes" : "does not take (swap cannot be held back at high priorities)",
+                 d->cfg->clamp_high ? "memory.high writes run on the reclaim thread" :
+                 "memory.high clamping disabled");
 }
 
 int daemon_run(struct daemon *d)
@@ -182,12 +473,21 @@ int daemon_run(struct daemon *d)
         char status[128];
         int r;
 
-        r = arm_system_trigger(d);
-        if (r < 0)
-                return r;
+        engine_probe(&d->engine);
+        log_capabilities(d);
         r = engine_refresh(&d->engine);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the managed cgroups: %m");
+        r = arm(d, &d->scopes[0]);
+        if (r < 0)
+                return log_error_errno(r, "Failed to arm the PSI trigger on /proc/pressure/memory: %m");
+        arm_scopes(d);
+        ev_timer_init(&d->tick, on_tick, 0., (double)d->cfg->release_interval_usec / 1e6);
+        ev_timer_again(d->loop, &d->tick);
+        log_event(LOG_INFO, LOG_EV_STARTED,
+                  LOG_FIELDS(LOG_U64(CGROUPS, d->engine.n_cgroups), LOG_U64(DRY_RUN, d->dry_run)),
+                  "Started: %zu cgroups managed, %zu triggers%s", d->engine.n_cgroups, d->n_scopes,
+                  d->dry_run ? ", dry run: nothing will be written" : "");
         snprintf(status, sizeof(status), "Watching %zu cgroups, %d over their soft limit",
                  d->engine.n_cgroups, r);
         notify_ready(status);
@@ -197,13 +497,21 @@ int daemon_run(struct daemon *d)
 
 void daemon_done(struct daemon *d)
 {
+        worker_stop(&d->worker);
         if (d->loop) {
-                psi_watch_stop(&d->system_psi, d->loop);
+                for (size_t i = 0; i < d->n_scopes; i++)
+                        psi_watch_stop(&d->scopes[i].psi, d->loop);
+                ev_timer_stop(d->loop, &d->tick);
                 ev_signal_stop(d->loop, &d->sigterm);
                 ev_signal_stop(d->loop, &d->sigint);
         }
-        if (d->engine.be)
+        if (d->engine.be) {
+                /* Nothing stays throttled after reclaimd: every lowered memory.high goes back. */
+                if (engine_count_clamped(&d->engine) > 0)
+                        engine_release(&d->engine, d->cfg, true);
                 engine_done(&d->engine);
+        }
+        free(d->scopes);
         backend_free(d->be);
         config_free(d->cfg);
         *d = (struct daemon){};

@@ -1,4 +1,4 @@
-/* The daemon object: its configuration, backend, engine and event-loop watchers. */
+/* The daemon object: configuration, backend, engine, worker and event-loop watchers. */
 #pragma once
 
 #include <ev.h>
@@ -6,31 +6,59 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "policy.h"
 #include "psi-watch.h"
+#include "worker.h"
 
 struct backend;
 struct config;
+
+/* A place PSI triggers fire for: the whole machine, or one cgroup's subtree. */
+struct scope {
+        struct daemon *daemon;
+        const char *path;              /* NULL: the system trigger on /proc/pressure/memory */
+        const struct psi_trigger *trigger;
+        struct psi_watch psi;          /* armed when the cgroup exists */
+        struct backoff backoff;        /* consider_reclaim_throttle()'s analogue */
+        bool pending;                  /* fired while a non-overlapping round ran */
+        unsigned rounds;
+        unsigned coalesced;            /* fired while an overlapping round ran */
+};
 
 struct daemon {
         struct ev_loop *loop;
         ev_signal sigterm;
         ev_signal sigint;
-        struct psi_watch system_psi;   /* the [pressure] trigger on /proc/pressure/memory */
+        ev_timer tick;                 /* release_interval: release clamps, re-arm triggers */
         struct config *cfg;            /* owned */
         struct backend *be;            /* owned */
         struct engine engine;
+        struct worker worker;
+        struct scope *scopes;          /* [0] is the system; then cgroups with a trigger */
+        size_t n_scopes;
+        const struct scope *running;   /* the scope of the round in flight, if any */
+        const char *state_file;        /* memory.high originals, for a restart */
         bool dry_run;
-        unsigned rounds;
+        int clamped;                   /* cgroups whose memory.high is lowered */
+        uint64_t tick_stall_usec;      /* system stall total at the last tick */
+        uint64_t tick_at_usec;
         uint64_t reclaimed_total_bytes;
+        enum pressure_level level;
 };
 
 /*
- * Takes ownership of cfg and be. Sets up the engine and the signal watchers;
- * arms nothing yet. Returns 0 or negative errno (logged).
+ * Takes ownership of cfg and be. Sets up the engine, the worker and the
+ * signal watchers, and restores memory.high values a previous run left
+ * lowered (state_file). Returns 0 or negative errno (logged).
  */
-int daemon_init(struct daemon *d, struct config *cfg, struct backend *be, bool dry_run);
+int daemon_init(struct daemon *d, struct config *cfg, struct backend *be, const char *state_file,
+                bool dry_run);
 
-/* Arms the PSI trigger, tells systemd it is ready, and runs until SIGTERM/SIGINT. */
+/* Arms the PSI triggers, tells systemd it is ready, and runs until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);
 
+/* Asks for a round for scope as if its trigger had fired (coalescing and backoff apply). */
+void daemon_trigger(struct daemon *d, struct scope *s);
+
+/* Stops the worker, restores every lowered memory.high, frees everything. */
 void daemon_done(struct daemon *d);

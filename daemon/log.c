@@ -37,6 +37,10 @@ static const struct {
         [LOG_F_CGROUPS]    = { "cgroups", "CGROUPS_MANAGED" },
         [LOG_F_ROUND]      = { "round", "ROUND" },
         [LOG_F_SIGNAL]     = { "signal", "SIGNAL" },
+        [LOG_F_HIGH]       = { "high", "MEMORY_HIGH_BYTES" },
+        [LOG_F_LEVEL]      = { "level", "PRESSURE_LEVEL" },
+        [LOG_F_SWAP]       = { "swap", "SWAP" },
+        [LOG_F_COOLDOWN]   = { "cooldown_usec", "COOLDOWN_USEC" },
 };
 
 /* MESSAGE_IDs are fixed forever: journalctl -x and the catalog look them up. */
@@ -52,6 +56,10 @@ static const struct {
         [LOG_EV_CGROUP_GONE] = { "cgroup_gone", "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c06" },
         [LOG_EV_EXHAUSTED]   = { "exhausted",  "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c07" },
         [LOG_EV_STOPPING]    = { "stopping",   "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c08" },
+        [LOG_EV_ARMED]       = { "armed",      "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c09" },
+        [LOG_EV_CLAMP]       = { "clamp",      "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0a" },
+        [LOG_EV_RELEASE]     = { "release",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0b" },
+        [LOG_EV_BACKOFF]     = { "backoff",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0c" },
 };
 
 const char *log_event_name(enum log_event_kind kind)

@@ -14,6 +14,7 @@
 #include "log.h"
 
 #define DEFAULT_CONFIG_FILE SYSCONFDIR "/reclaimd/reclaimd.conf"
+#define DEFAULT_STATE_FILE  "/run/reclaimd/state"
 
 /* Exit codes, documented in reclaimd(8) and the README. */
 enum {
@@ -25,6 +26,7 @@ enum {
 struct options {
         const char *config_file;
         const char *cgroup_root;
+        const char *state_file;
         bool check_config;
         bool dry_run;
         int log_level;
@@ -39,9 +41,11 @@ static void help(void)
                "  -t, --check-config      validate the configuration, print it, and exit\n"
                "  -n, --dry-run           log what would be written, write nothing\n"
                "  -r, --cgroup-root=DIR   cgroup v2 mount to use instead of discovering it\n"
+               "  -s, --state-file=FILE   where lowered memory.high values are recorded\n"
+               "                          (default %s)\n"
                "  -d, --debug             log debug messages too\n"
                "  -h, --help              show this help\n"
-               "  -V, --version           show the version\n", DEFAULT_CONFIG_FILE);
+               "  -V, --version           show the version\n", DEFAULT_CONFIG_FILE, DEFAULT_STATE_FILE);
 }
 
 static int parse_argv(int argc, char **argv, struct options *o)
@@ -51,6 +55,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 { "check-config", no_argument,       NULL, 't' },
                 { "dry-run",      no_argument,       NULL, 'n' },
                 { "cgroup-root",  required_argument, NULL, 'r' },
+                { "state-file",   required_argument, NULL, 's' },
                 { "debug",        no_argument,       NULL, 'd' },
                 { "help",         no_argument,       NULL, 'h' },
                 { "version",      no_argument,       NULL, 'V' },
@@ -58,13 +63,15 @@ static int parse_argv(int argc, char **argv, struct options *o)
         };
         int c;
 
-        *o = (struct options){ .config_file = DEFAULT_CONFIG_FILE, .log_level = LOG_INFO };
-        while ((c = getopt_long(argc, argv, "c:tnr:dhV", longopts, NULL)) >= 0) {
+        *o = (struct options){ .config_file = DEFAULT_CONFIG_FILE, .state_file = DEFAULT_STATE_FILE,
+                               .log_level = LOG_INFO };
+        while ((c = getopt_long(argc, argv, "c:tnr:s:dhV", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'c': o->config_file = optarg; break;
                 case 't': o->check_config = true; break;
                 case 'n': o->dry_run = true; break;
                 case 'r': o->cgroup_root = optarg; break;
+                case 's': o->state_file = optarg; break;
                 case 'd': o->log_level = LOG_DEBUG; break;
                 case 'h': help(); return 0;
                 case 'V': printf("reclaimd %s\n", PACKAGE_VERSION); return 0;
@@ -174,7 +181,7 @@ int main(int argc, char **argv)
         }
         free(root);
 
-        r = daemon_init(&d, cfg, be, opt.dry_run);
+        r = daemon_init(&d, cfg, be, opt.state_file, opt.dry_run);
         if (r >= 0)
                 r = daemon_run(&d);
         daemon_done(&d);

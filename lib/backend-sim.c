@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "backend-sim.h"
 #include "units.h"
@@ -14,6 +16,8 @@
 struct backend_cgroup {
         char *path;
         uint64_t hot_bytes, cold_bytes;
+        uint64_t min_bytes, low_bytes, high_bytes;
+        uint64_t refault_pages;
         uint64_t reclaimed_bytes;
         unsigned writes, first_write_seq;
         bool removed;
@@ -25,6 +29,9 @@ struct backend_cgroup {
 
 struct sim {
         struct backend be;
+        uint64_t write_delay_usec;     /* every write sleeps this long first (interruptible) */
+        int write_started_fd;          /* an eventfd told when a delayed write begins, or -1 */
+        unsigned interrupted_writes;
         struct backend_cgroup **cgs;   /* every cgroup ever added; removed ones stay until freed */
         size_t n;
         unsigned write_seq;
@@ -75,10 +82,16 @@ static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_f
                 return -ENODEV;
         } else if (f == CG_MEMORY_CURRENT) {
                 n = snprintf(buf, size, "%" PRIu64 "\n", cg->hot_bytes + cg->cold_bytes);
-        } else if (f == CG_MEMORY_HIGH) {
-                n = snprintf(buf, size, "max\n");
-        } else if (f == CG_MEMORY_MIN || f == CG_MEMORY_LOW) {
-                n = snprintf(buf, size, "0\n");
+        } else if (f == CG_MEMORY_HIGH || f == CG_MEMORY_MIN || f == CG_MEMORY_LOW) {
+                uint64_t v = f == CG_MEMORY_HIGH ? cg->high_bytes : f == CG_MEMORY_MIN ? cg->min_bytes : cg->low_bytes;
+
+                n = v == UINT64_MAX ? snprintf(buf, size, "max\n") : snprintf(buf, size, "%" PRIu64 "\n", v);
+        } else if (f == CG_MEMORY_STAT) {
+                n = snprintf(buf, size, "anon %" PRIu64 "\nfile %" PRIu64 "\nworkingset_refault_anon %" PRIu64
+                             "\nworkingset_refault_file 0\n", cg->hot_bytes, cg->cold_bytes, cg->refault_pages);
+        } else if (f == CG_MEMORY_PRESSURE) {
+                n = snprintf(buf, size, "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+                             "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
         } else {
                 return -ENOENT;
         }
@@ -99,10 +112,43 @@ static uint64_t reclaim(struct backend_cgroup *cg, uint64_t want)
         return cold + hot;
 }
 
+/* A write that takes long, as memory.reclaim and memory.high do; a signal cuts it short. */
+static int delay(struct sim *s)
+{
+        struct timespec ts = { .tv_sec = (time_t)(s->write_delay_usec / 1000000),
+                               .tv_nsec = (long)(s->write_delay_usec % 1000000) * 1000 };
+        uint64_t one = 1;
+
+        if (!s->write_delay_usec)
+                return 0;
+        if (s->write_started_fd >= 0)
+                (void) !write(s->write_started_fd, &one, sizeof(one));
+        if (nanosleep(&ts, NULL) < 0) {
+                s->interrupted_writes++;
+                return -EINTR;
+        }
+        return 0;
+}
+
+/* memory_high_write(): set the limit, then reclaim down to it. */
+static int write_high(struct backend_cgroup *cg, const char *val)
+{
+        uint64_t high, current = cg->hot_bytes + cg->cold_bytes;
+
+        if (parse_size(val, &high) < 0)
+                return -EINVAL;
+        cg->high_bytes = high;
+        if (current > high)
+                reclaim(cg, current - high);
+        return 0;
+}
+
 static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file f, const char *val)
 {
         struct sim *s = to_sim(be);
         uint64_t want;
+        char num[32];
+        int r;
 
         if (!cg)
                 return -EINVAL;
@@ -112,10 +158,16 @@ static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file
                 cg->fail_count--;
                 return cg->fail_err;
         }
+        r = delay(s);
+        if (r < 0)
+                return r;
+        if (f == CG_MEMORY_HIGH)
+                return write_high(cg, val);
         if (f != CG_MEMORY_RECLAIM)
                 return -EINVAL;
-        /* The kernel parses memory.reclaim with memparse(): sizes with suffixes. */
-        if (parse_size(val, &want) < 0 || want == UINT64_MAX)
+        /* The kernel parses memory.reclaim with memparse(); this kernel takes no "swappiness=". */
+        snprintf(num, sizeof(num), "%.*s", (int)strcspn(val, " "), val);
+        if (strchr(val, ' ') || parse_size(num, &want) < 0 || want == UINT64_MAX)
                 return -EINVAL;
         cg->writes++;
         if (!cg->first_write_seq)
@@ -159,6 +211,7 @@ int backend_sim_new(struct backend **ret)
         if (!s)
                 return -ENOMEM;
         s->be.ops = &sim_ops;
+        s->write_started_fd = -1;
         *ret = &s->be;
         return 0;
 }
@@ -178,6 +231,7 @@ int sim_add_cgroup(struct backend *be, const char *path, uint64_t hot_bytes, uin
                         free(cg);
                         return -ENOMEM;
                 }
+                cg->high_bytes = UINT64_MAX;
                 s->cgs[s->n++] = cg;
         }
         cg->hot_bytes = hot_bytes;
@@ -256,4 +310,45 @@ unsigned sim_writes(struct backend *be, const char *path)
         struct backend_cgroup *cg = find_any(be, path);
 
         return cg ? cg->writes : 0;
+}
+
+int sim_set_protection(struct backend *be, const char *path, uint64_t min_bytes, uint64_t low_bytes)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+
+        if (!cg)
+                return -ENOENT;
+        cg->min_bytes = min_bytes;
+        cg->low_bytes = low_bytes;
+        return 0;
+}
+
+int sim_set_high(struct backend *be, const char *path, uint64_t high_bytes)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+
+        if (!cg)
+                return -ENOENT;
+        cg->high_bytes = high_bytes;
+        return 0;
+}
+
+uint64_t sim_high(struct backend *be, const char *path)
+{
+        struct backend_cgroup *cg = find_any(be, path);
+
+        return cg ? cg->high_bytes : 0;
+}
+
+void sim_set_write_delay(struct backend *be, uint64_t usec, int started_fd)
+{
+        struct sim *s = to_sim(be);
+
+        s->write_delay_usec = usec;
+        s->write_started_fd = started_fd;
+}
+
+unsigned sim_interrupted_writes(struct backend *be)
+{
+        return to_sim(be)->interrupted_writes;
 }

@@ -32,3 +32,18 @@ uint64_t sim_reclaimed(struct backend *be, const char *path);
 /* memory.reclaim writes the cgroup received, in order across all cgroups (1-based), or 0. */
 unsigned sim_first_write_seq(struct backend *be, const char *path);
 unsigned sim_writes(struct backend *be, const char *path);
+
+/* memory.min and memory.low of a cgroup (default 0). */
+int sim_set_protection(struct backend *be, const char *path, uint64_t min_bytes, uint64_t low_bytes);
+
+/* memory.high (default max). Writing it reclaims down to it, as memory_high_write() does. */
+int sim_set_high(struct backend *be, const char *path, uint64_t high_bytes);
+uint64_t sim_high(struct backend *be, const char *path);
+
+/*
+ * Makes every write take usec (a signal interrupts it: -EINTR), and writes
+ * to the eventfd started_fd (if >= 0) when one begins, so a test can wait
+ * for the event instead of sleeping.
+ */
+void sim_set_write_delay(struct backend *be, uint64_t usec, int started_fd);
+unsigned sim_interrupted_writes(struct backend *be);

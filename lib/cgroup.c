@@ -38,3 +38,13 @@ struct cgroup *excess_tree_largest(struct excess_tree *t)
 {
         return RB_MAX(excess_tree, t);
 }
+
+bool cgroup_in_scope(const char *path, const char *scope)
+{
+        size_t len;
+
+        if (!scope)
+                return true;
+        len = strlen(scope);
+        return strncmp(path, scope, len) == 0 && (path[len] == '\0' || path[len] == '/');
+}

@@ -11,10 +11,30 @@ struct cgroup {
         char *path;                  /* relative to the cgroup root */
         uint64_t soft_limit_bytes;   /* from the configuration; UINT64_MAX: none */
         struct backend_cgroup *be;   /* NULL while the cgroup does not exist */
-        uint64_t current_bytes;      /* memory.current at the last reading */
+
+        /* Readings. memory.current every refresh; the others when a round needs them. */
+        uint64_t current_bytes;      /* memory.current */
+        uint64_t min_bytes;          /* memory.min: never reclaimed below, whatever the priority */
+        uint64_t low_bytes;          /* memory.low: skipped unless the round retries for it */
         uint64_t excess_bytes;       /* current above the soft limit: the tree's key */
+
+        /* Carried between rounds. */
+        uint64_t last_reclaim_usec;  /* when reclaimd last freed memory from it (0: never) */
+        uint64_t refault_base;       /* workingset_refault_anon + _file at the last snapshot */
+        uint64_t reclaimed_since_snapshot; /* bytes reclaimd freed since that snapshot */
+        uint64_t reclaimed_window;   /* bytes freed in the window before that snapshot */
+        uint32_t refault_permille;   /* refaulted bytes per 1000 reclaimed, at the last snapshot */
+        bool refault_known;          /* refault_base holds a snapshot */
+
+        /* memory.high, when reclaimd lowered it (recorded in the state file first). */
+        bool clamped;
+        uint64_t high_original;      /* what it was before reclaimd touched it */
+        uint64_t high_clamped_to;    /* what reclaimd last wrote */
+
+        /* Within a round. */
         bool in_tree;                /* linked in the excess tree (excess > 0) */
-        unsigned visited_pass;       /* last pass whose soft-limit loop tried it (fruitlessly) */
+        bool acted;                  /* reclaimd wrote to it in this round */
+        unsigned visited_pass;       /* last pass that tried it (fruitlessly, or proportionally) */
         RB_ENTRY(cgroup) excess_node;
 };
 
@@ -34,6 +54,9 @@ static inline uint64_t soft_limit_excess(uint64_t current, uint64_t soft_limit)
 {
         return current > soft_limit ? current - soft_limit : 0;
 }
+
+/* Whether path is scope or beneath it; a NULL scope holds every cgroup. */
+bool cgroup_in_scope(const char *path, const char *scope);
 
 /* Records a new memory.current reading and moves the cgroup to its place in the tree. O(log n). */
 void excess_tree_update(struct excess_tree *t, struct cgroup *cg, uint64_t current);

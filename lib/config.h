@@ -15,15 +15,23 @@
 struct cgroup_config {
         char *path;                 /* relative to the cgroup root, no leading or trailing '/' */
         uint64_t soft_limit_bytes;  /* reclaim first from cgroups above it; UINT64_MAX: none */
+        struct psi_trigger trigger; /* on its memory.pressure: reclaim in its subtree; window 0: none */
         unsigned line;              /* line of the section header, for messages */
 };
 
 struct config {
         char *file;                     /* the file it was read from */
         struct psi_trigger trigger;     /* [pressure] trigger: the system PSI trigger */
+        uint64_t resolve_permyriad;     /* [pressure] stall share under which pressure is resolved */
         uint64_t initial_priority;      /* [reclaim] the kernel's DEF_PRIORITY */
         uint64_t round_target_bytes;    /* [reclaim] the kernel's nr_to_reclaim, per round */
         uint64_t min_chunk_bytes;       /* [reclaim] floor of one memory.reclaim request */
+        uint64_t harder_priority;       /* [reclaim] from here swapping is allowed: may_writepage */
+        uint64_t clamp_priority;        /* [reclaim] from here memory.high may be lowered */
+        bool clamp_high;                /* [reclaim] whether memory.high may be lowered at all */
+        uint64_t release_interval_usec; /* [reclaim] how often clamped memory.high is raised back */
+        uint64_t backoff_usec;          /* [reclaim] first cooldown after an inefficient round */
+        uint64_t backoff_max_usec;      /* [reclaim] longest cooldown */
         struct cgroup_config *cgroups;
         size_t n_cgroups;
 };
@@ -31,7 +39,10 @@ struct config {
 enum config_type {
         CONFIG_SIZE,      /* bytes, K/M/G/T suffixes, "max" */
         CONFIG_UINT,      /* plain integer */
-        CONFIG_TRIGGER,   /* PSI trigger: "some|full STALL WINDOW" */
+        CONFIG_DURATION,  /* microseconds, written with us/ms/s */
+        CONFIG_PERCENT,   /* "12.5%", kept in permyriad (1/10000) */
+        CONFIG_BOOL,      /* yes/no, true/false, on/off, 1/0 */
+        CONFIG_TRIGGER,   /* PSI trigger: "some|full STALL WINDOW", or "none" where allowed */
 };
 
 /* One key of the schema: parsing, defaults, --check-config and the manual come from here. */

@@ -5,23 +5,46 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "memstat.h"
+#include "psi.h"
 #include "util.h"
 
-int engine_init(struct engine *e, struct backend *be, const struct config *cfg, bool dry_run,
-                const struct engine_observer *obs)
+/*
+ * A stall share measured over less than this is noise: a pass can take a few
+ * milliseconds, in which no task happens to stall.
+ */
+#define RESOLVE_MIN_INTERVAL_USEC 100000
+
+#define MEMORY_STAT_MAX 8192
+
+uint64_t engine_clock_monotonic(void)
 {
-        *e = (struct engine){ .be = be, .dry_run = dry_run };
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int engine_init(struct engine *e, struct backend *be, const struct config *cfg, bool dry_run,
+                const struct engine_observer *obs, uint64_t (*now_usec)(void))
+{
+        *e = (struct engine){ .be = be, .dry_run = dry_run, .now_usec = now_usec ?: engine_clock_monotonic };
         RB_INIT(&e->tree);
         if (obs)
                 e->obs = *obs;
         e->cgroups = calloc(cfg->n_cgroups ?: 1, sizeof(*e->cgroups));
-        if (!e->cgroups)
+        e->prop = calloc(cfg->n_cgroups ?: 1, sizeof(*e->prop));
+        if (!e->cgroups || !e->prop) {
+                engine_done(e);
                 return -ENOMEM;
+        }
         for (size_t i = 0; i < cfg->n_cgroups; i++) {
                 struct cgroup *cg = &e->cgroups[i];
 
@@ -43,7 +66,41 @@ void engine_done(struct engine *e)
                 free(e->cgroups[i].path);
         }
         free(e->cgroups);
+        free(e->prop);
         *e = (struct engine){};
+}
+
+int engine_count_clamped(const struct engine *e)
+{
+        int n = 0;
+
+        for (size_t i = 0; i < e->n_cgroups; i++)
+                n += e->cgroups[i].clamped;
+        return n;
+}
+
+struct cgroup *engine_find(struct engine *e, const char *path)
+{
+        for (size_t i = 0; i < e->n_cgroups; i++)
+                if (streq(e->cgroups[i].path, path))
+                        return &e->cgroups[i];
+        return NULL;
+}
+
+void engine_probe(struct engine *e)
+{
+        struct backend_cgroup *root;
+
+        /*
+         * memory.reclaim parses "swappiness=" only on newer kernels; older ones
+         * refuse the whole write with EINVAL. Asking the root for 0 bytes frees
+         * nothing either way.
+         */
+        if (e->dry_run || e->be->ops->open_cgroup(e->be, ".", &root) < 0)
+                return;
+        e->caps.reclaim_swappiness =
+                e->be->ops->write(e->be, root, CG_MEMORY_RECLAIM, "0 swappiness=0") == 0;
+        e->be->ops->close_cgroup(e->be, root);
 }
 
 static bool is_gone(int r)
@@ -58,6 +115,7 @@ static void forget(struct engine *e, struct cgroup *cg, int err)
         e->be->ops->close_cgroup(e->be, cg->be);
         cg->be = NULL;
         cg->current_bytes = cg->excess_bytes = 0;
+        cg->clamped = false;   /* a new cgroup at that path starts with its own memory.high */
         if (e->obs.cgroup_gone)
                 e->obs.cgroup_gone(e->obs.userdata, cg->path, err);
 }
@@ -82,6 +140,7 @@ static int refresh_one(struct engine *e, struct cgroup *cg)
                 return r == -ENOMEM ? r : 0;
         }
         cg->visited_pass = 0;
+        cg->acted = false;
         excess_tree_update(&e->tree, cg, current);
         return cg->in_tree;
 }
@@ -100,58 +159,267 @@ int engine_refresh(struct engine *e)
         return over;
 }
 
-/* Writes memory.reclaim and measures what it freed. Returns the write's result. */
-static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg, uint64_t bytes)
+/* memory.min and memory.low of a cgroup the round may take from. A failed read protects. */
+static void read_protection(struct engine *e, struct cgroup *cg, bool low)
+{
+        if (backend_read_u64(e->be, cg->be, CG_MEMORY_MIN, &cg->min_bytes) < 0)
+                cg->min_bytes = UINT64_MAX;
+        if (low && backend_read_u64(e->be, cg->be, CG_MEMORY_LOW, &cg->low_bytes) < 0)
+                cg->low_bytes = UINT64_MAX;
+}
+
+/*
+ * Reads what the round needs beyond memory.current: memory.min of the
+ * cgroups over their soft limit; and, when none in scope is, memory.min and
+ * memory.low of every cgroup in scope for the proportional pass, in its
+ * visiting order.
+ */
+static void prepare_round(struct engine *e, struct scan_control *sc)
+{
+        bool any_over = false;
+        struct cgroup *cg;
+        size_t n = 0;
+
+        RB_FOREACH(cg, excess_tree, &e->tree)
+                if (cgroup_in_scope(cg->path, sc->scope)) {
+                        read_protection(e, cg, false);
+                        any_over = true;
+                }
+        if (any_over)
+                return;
+        for (size_t i = 0; i < e->n_cgroups; i++) {
+                cg = &e->cgroups[i];
+                if (!cg->be || !cgroup_in_scope(cg->path, sc->scope))
+                        continue;
+                read_protection(e, cg, true);
+                e->prop[n++] = cg;
+        }
+        qsort(e->prop, n, sizeof(*e->prop), policy_prop_cmp);
+        sc->prop = e->prop;
+        sc->n_prop = n;
+}
+
+/* The stall total of the scope's pressure file ("some" line), or -errno. */
+static int read_stall(struct engine *e, const char *scope, uint64_t *ret_usec)
+{
+        struct cgroup *cg = scope ? engine_find(e, scope) : NULL;
+        struct psi_stats st;
+        char buf[512];
+        ssize_t n;
+        int r;
+
+        if (scope && (!cg || !cg->be))
+                return -ENOENT;
+        n = e->be->ops->read(e->be, cg ? cg->be : NULL, CG_MEMORY_PRESSURE, buf, sizeof(buf));
+        if (n < 0)
+                return (int)n;
+        r = psi_parse(buf, &st);
+        if (r < 0)
+                return r;
+        *ret_usec = st.line[PSI_SOME].total_usec;
+        return 0;
+}
+
+struct stall_clock {
+        bool valid;
+        uint64_t stall_usec, at_usec;
+};
+
+/* compaction_ready's analogue: has the stall share since the last reading fallen under resolve? */
+static void check_resolved(struct engine *e, const struct config *cfg, struct scan_control *sc,
+                           struct stall_clock *sclk)
+{
+        uint64_t stall, now = e->now_usec();
+
+        if (!sclk->valid || now - sclk->at_usec < RESOLVE_MIN_INTERVAL_USEC)
+                return;
+        if (read_stall(e, sc->scope, &stall) < 0 || stall < sclk->stall_usec)
+                return;
+        sc->pressure_resolved = policy_pressure_resolved(stall - sclk->stall_usec, now - sclk->at_usec,
+                                                         cfg->resolve_permyriad);
+        sclk->stall_usec = stall;
+        sclk->at_usec = now;
+}
+
+static void report(struct engine *e, const struct engine_step *step)
+{
+        if (e->obs.step)
+                e->obs.step(e->obs.userdata, step);
+}
+
+static int persist(struct engine *e)
+{
+        return e->obs.persist ? e->obs.persist(e->obs.userdata, e) : 0;
+}
+
+/* Records memory.high's original value durably, then lowers it. Returns the write's result. */
+static int clamp(struct engine *e, struct cgroup *cg, uint64_t high)
+{
+        char val[32];
+        int r;
+
+        if (!cg->clamped) {
+                r = backend_read_u64(e->be, cg->be, CG_MEMORY_HIGH, &cg->high_original);
+                if (r < 0)
+                        return r;
+                if (cg->high_original <= high)
+                        return -EEXIST;   /* already at or below where we would put it */
+        }
+        cg->clamped = true;
+        cg->high_clamped_to = high;
+        r = persist(e);
+        if (r < 0) {
+                cg->clamped = false;   /* no durable record, no clamp */
+                return r;
+        }
+        snprintf(val, sizeof(val), "%" PRIu64, high);
+        return e->be->ops->write(e->be, cg->be, CG_MEMORY_HIGH, val);
+}
+
+static int do_write(struct engine *e, const struct scan_control *sc, struct cgroup *cg,
+                    enum policy_action action, uint64_t bytes)
+{
+        char val[64];
+
+        if (action == ACTION_CLAMP)
+                return clamp(e, cg, bytes);
+        /* swappiness=0: file pages only, until the priority allows swapping (may_writepage). */
+        snprintf(val, sizeof(val), "%" PRIu64 "%s", bytes,
+                 e->caps.reclaim_swappiness && !sc->may_swap ? " swappiness=0" : "");
+        return e->be->ops->write(e->be, cg->be, CG_MEMORY_RECLAIM, val);
+}
+
+/* Carries out one step and measures what it freed. Returns the write's result. */
+static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
+                   enum policy_action action, uint64_t bytes)
 {
         struct engine_step step = {
                 .path = cg->path,
+                .action = action,
                 .soft_limit_bytes = cg->soft_limit_bytes,
                 .requested_bytes = bytes,
                 .current_before = cg->current_bytes,
                 .priority = sc->priority,
+                .swap = sc->may_swap || !e->caps.reclaim_swappiness,
                 .dry_run = e->dry_run,
         };
-        uint64_t after;
-        char val[32];
-        int r = 0, rr;
+        uint64_t after = cg->current_bytes, asked;
+        int r = 0, rr = 0;
 
         if (e->dry_run) {
-                after = cg->current_bytes - bytes;
+                after = action == ACTION_CLAMP ? bytes : cg->current_bytes - bytes;
         } else {
-                snprintf(val, sizeof(val), "%" PRIu64, bytes);
-                r = e->be->ops->write(e->be, cg->be, CG_MEMORY_RECLAIM, val);
+                r = do_write(e, sc, cg, action, bytes);
                 rr = is_gone(r) ? r : backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &after);
-                if (rr < 0) {
-                        step.result = rr;
-                        if (e->obs.step)
-                                e->obs.step(e->obs.userdata, &step);
-                        forget(e, cg, rr);
-                        return rr;
-                }
         }
-        step.result = r;
+        step.result = rr < 0 ? rr : r;
+        if (rr < 0) {
+                report(e, &step);
+                forget(e, cg, rr);
+                return rr;
+        }
         step.current_after = after;
-        step.reclaimed_bytes = policy_account(sc, &e->tree, cg, bytes, after);
-        if (e->obs.step)
-                e->obs.step(e->obs.userdata, &step);
+        asked = action == ACTION_CLAMP ? (cg->current_bytes > bytes ? cg->current_bytes - bytes : 0) : bytes;
+        step.reclaimed_bytes = policy_account(sc, &e->tree, cg, action, asked, after, e->now_usec());
+        report(e, &step);
         return r;
 }
 
-int engine_round(struct engine *e, const struct config *cfg, struct scan_control *sc)
+/* snapshot_refaults(): remember what came back, for the cgroups this round acted on. */
+static void snapshot_refaults(struct engine *e)
 {
+        char buf[MEMORY_STAT_MAX];
+        long page = sysconf(_SC_PAGESIZE);
+        uint64_t pages;
+
+        for (size_t i = 0; i < e->n_cgroups; i++) {
+                struct cgroup *cg = &e->cgroups[i];
+
+                if (!cg->acted || !cg->be || e->dry_run)
+                        continue;
+                cg->acted = false;
+                if (e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, sizeof(buf)) < 0 ||
+                    memstat_refaults(buf, &pages) < 0)
+                        continue;
+                policy_snapshot_refaults(cg, pages * (uint64_t)(page > 0 ? page : 4096));
+        }
+}
+
+int engine_round(struct engine *e, const struct config *cfg, const char *scope, struct scan_control *sc)
+{
+        struct stall_clock sclk = {};
+        enum policy_action action;
         enum policy_verdict v;
+        unsigned pass = 0;
         struct cgroup *cg;
         uint64_t bytes;
         int r;
 
-        scan_control_init(sc, cfg);
+        scan_control_init(sc, cfg, scope);
         r = engine_refresh(e);
         if (r < 0)
                 return r;
-        while ((v = policy_next(sc, &e->tree, &cg, &bytes)) == POLICY_STEP) {
-                r = do_step(e, sc, cg, bytes);
+        prepare_round(e, sc);
+        sclk.valid = read_stall(e, scope, &sclk.stall_usec) == 0;
+        sclk.at_usec = e->now_usec();
+        while ((v = policy_next(sc, &e->tree, &cg, &action, &bytes)) == POLICY_STEP) {
+                /* throttle_direct_reclaim(): no reclaim once the task is being killed. */
+                if (e->stop && atomic_load(e->stop)) {
+                        snapshot_refaults(e);
+                        return -ECANCELED;
+                }
+                r = do_step(e, sc, cg, action, bytes);
                 if (r == -ENOMEM)
                         return r;
+                if (sc->pass != pass) {
+                        pass = sc->pass;
+                        check_resolved(e, cfg, sc, &sclk);
+                }
         }
+        snapshot_refaults(e);
         return (int)v;
+}
+
+static int release_one(struct engine *e, const struct config *cfg, struct cgroup *cg, bool restore)
+{
+        uint64_t high = cg->high_original;
+        char val[32];
+        bool back = true;
+        int r;
+
+        if (!restore && backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &cg->current_bytes) == 0)
+                back = policy_release_high(cg, cfg->min_chunk_bytes, &high);
+        if (high == UINT64_MAX)
+                snprintf(val, sizeof(val), "max");
+        else
+                snprintf(val, sizeof(val), "%" PRIu64, high);
+        r = e->dry_run ? 0 : e->be->ops->write(e->be, cg->be, CG_MEMORY_HIGH, val);
+        if (r == 0) {
+                cg->high_clamped_to = high;
+                cg->clamped = !back;
+        }
+        if (e->obs.released)
+                e->obs.released(e->obs.userdata, cg, high, back && r == 0, r);
+        if (is_gone(r))
+                forget(e, cg, r);
+        return r;
+}
+
+int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
+{
+        int still = 0;
+        bool changed = false;
+
+        for (size_t i = 0; i < e->n_cgroups; i++) {
+                struct cgroup *cg = &e->cgroups[i];
+
+                if (!cg->clamped || !cg->be)
+                        continue;
+                release_one(e, cfg, cg, restore_all);
+                changed = true;
+                still += cg->clamped;
+        }
+        if (changed)
+                persist(e);
+        return still;
 }

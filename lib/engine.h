@@ -1,6 +1,7 @@
 /* The reclaim engine: keeps the managed cgroups' readings and carries out rounds through a backend. */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,25 +11,41 @@
 
 struct backend;
 struct config;
+struct engine;
 
-/* One memory.reclaim write, as it happened. */
+/* One write, as it happened. */
 struct engine_step {
         const char *path;
+        enum policy_action action;   /* memory.reclaim, or memory.high */
         uint64_t soft_limit_bytes;
-        uint64_t requested_bytes;
+        uint64_t requested_bytes;    /* reclaim: bytes asked; clamp: the new memory.high */
         uint64_t reclaimed_bytes;    /* measured: memory.current before minus after */
         uint64_t current_before;
         uint64_t current_after;
         int priority;
+        bool swap;                   /* anonymous memory could go to swap */
         int result;                  /* the write's: 0, -EAGAIN (freed less than asked), -errno */
         bool dry_run;                /* nothing was written; reclaimed assumes the ask was met */
+};
+
+/* What the kernel can do, found once at start-up (engine_probe()). */
+struct engine_caps {
+        bool reclaim_swappiness;     /* memory.reclaim takes "swappiness=" (6.7+... probed) */
 };
 
 /* Hooks through which the daemon hears what the engine did; the library does not log. */
 struct engine_observer {
         void (*step)(void *userdata, const struct engine_step *step);
-        /* A managed cgroup disappeared (or is not there yet: err -ENOENT at refresh). */
+        /* A managed cgroup disappeared. */
         void (*cgroup_gone)(void *userdata, const char *path, int err);
+        /*
+         * memory.high of cg is about to change, or just went back: persist
+         * every clamped cgroup's original value (the state file). A clamp
+         * happens only when this returns 0.
+         */
+        int (*persist)(void *userdata, const struct engine *e);
+        /* A clamped memory.high was raised (restored: back at its original value). */
+        void (*released)(void *userdata, const struct cgroup *cg, uint64_t high, bool restored, int err);
         void *userdata;
 };
 
@@ -37,25 +54,49 @@ struct engine {
         struct cgroup *cgroups;      /* one per [cgroup] section */
         size_t n_cgroups;
         struct excess_tree tree;     /* those over their soft limit, by excess */
+        struct cgroup **prop;        /* room for the proportional pass's candidates */
         bool dry_run;                /* decide and report, write nothing */
+        struct engine_caps caps;
         struct engine_observer obs;
+        uint64_t (*now_usec)(void);  /* the clock: CLOCK_MONOTONIC, or a test's */
+        atomic_bool *stop;           /* set by the daemon: end the round between steps */
 };
 
 /* Sets up the managed cgroups of cfg. Returns 0 or -ENOMEM. */
 int engine_init(struct engine *e, struct backend *be, const struct config *cfg, bool dry_run,
-                const struct engine_observer *obs);
+                const struct engine_observer *obs, uint64_t (*now_usec)(void));
 void engine_done(struct engine *e);
+
+/* Finds what the kernel supports. Harmless writes only. */
+void engine_probe(struct engine *e);
 
 /*
  * Reads memory.current of every managed cgroup (opening those that appeared,
- * dropping those that vanished) and rebuilds the excess tree. Returns the
- * number of cgroups over their soft limit, or -ENOMEM.
+ * dropping those that vanished) and rebuilds the excess tree: one pread per
+ * cgroup. Returns the number of cgroups over their soft limit, or -ENOMEM.
  */
 int engine_refresh(struct engine *e);
 
 /*
- * Runs one round: refresh, then the policy's steps until it is done. *sc is
- * initialised from cfg and holds the round's progress afterwards. Returns
- * the policy's final verdict, or a negative errno (-ENOMEM).
+ * Runs one round for scope (NULL: every managed cgroup): refresh, then the
+ * policy's steps until it is done, then snapshot_refaults. *sc holds the
+ * round's progress afterwards. Returns the policy's final verdict,
+ * -ECANCELED when *stop was set, or -ENOMEM.
  */
-int engine_round(struct engine *e, const struct config *cfg, struct scan_control *sc);
+int engine_round(struct engine *e, const struct config *cfg, const char *scope, struct scan_control *sc);
+
+/*
+ * Raises every clamped memory.high a step (policy_release_high()), or back
+ * to its original value when restore_all is set (stopping, reloading).
+ * Returns the number of cgroups still clamped.
+ */
+int engine_release(struct engine *e, const struct config *cfg, bool restore_all);
+
+/* The number of managed cgroups whose memory.high reclaimd holds lowered. */
+int engine_count_clamped(const struct engine *e);
+
+/* Returns the managed cgroup at path, or NULL. */
+struct cgroup *engine_find(struct engine *e, const char *path);
+
+/* uint64_t (*)(void) reading CLOCK_MONOTONIC in microseconds. */
+uint64_t engine_clock_monotonic(void);

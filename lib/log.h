@@ -30,6 +30,10 @@ enum log_field {
         LOG_F_CGROUPS,
         LOG_F_ROUND,
         LOG_F_SIGNAL,
+        LOG_F_HIGH,
+        LOG_F_LEVEL,
+        LOG_F_SWAP,
+        LOG_F_COOLDOWN,
         _LOG_F_MAX,
 };
 
@@ -43,6 +47,10 @@ enum log_event_kind {
         LOG_EV_CGROUP_GONE,
         LOG_EV_EXHAUSTED,
         LOG_EV_STOPPING,
+        LOG_EV_ARMED,
+        LOG_EV_CLAMP,
+        LOG_EV_RELEASE,
+        LOG_EV_BACKOFF,
         _LOG_EV_MAX,
 };
 

@@ -1,72 +1,217 @@
-/* Reclaim decisions: the kernel's priority loop and soft-limit stealing, as pure functions. */
+/* Reclaim decisions: the kernel's direct-reclaim rules, as pure functions of explicit inputs. */
 #include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "policy.h"
 
-void scan_control_init(struct scan_control *sc, const struct config *cfg)
+static void start_pass(struct scan_control *sc)
+{
+        sc->pass++;
+        sc->phase = PHASE_SOFT;
+        sc->fruitless_loops = 0;
+        sc->pass_done = false;
+        sc->offered_in_pass = false;
+        sc->prop_index = 0;
+        /* do_try_to_free_pages(): "if (sc->priority < DEF_PRIORITY - 2) sc->may_writepage = 1" */
+        sc->may_swap = sc->priority <= sc->harder_priority;
+        sc->may_clamp = sc->clamp_allowed && sc->priority <= sc->clamp_priority;
+}
+
+void scan_control_init(struct scan_control *sc, const struct config *cfg, const char *scope)
 {
         *sc = (struct scan_control){
                 .nr_to_reclaim = cfg->round_target_bytes,
                 .min_chunk = cfg->min_chunk_bytes,
                 .initial_priority = (int)cfg->initial_priority,
                 .priority = (int)cfg->initial_priority,
-                .pass = 1,
+                .scope = scope,
+                .harder_priority = (int)cfg->harder_priority,
+                .clamp_priority = (int)cfg->clamp_priority,
+                .clamp_allowed = cfg->clamp_high,
         };
+        start_pass(sc);
 }
 
-uint64_t policy_soft_request(uint64_t excess, int priority, uint64_t min_chunk)
+/* The soft-limit loop stops at the soft limit, or at memory.min when that is higher. */
+static uint64_t soft_floor(const struct cgroup *cg)
 {
-        uint64_t ask = excess >> priority;
+        return cg->soft_limit_bytes > cg->min_bytes ? cg->soft_limit_bytes : cg->min_bytes;
+}
+
+static uint64_t above(uint64_t current, uint64_t floor)
+{
+        return current > floor ? current - floor : 0;
+}
+
+uint64_t policy_soft_request(const struct cgroup *cg, int priority, uint64_t min_chunk)
+{
+        uint64_t avail = above(cg->current_bytes, soft_floor(cg));
+        uint64_t ask = cg->excess_bytes >> priority;
 
         if (ask < min_chunk)
                 ask = min_chunk;
-        return ask < excess ? ask : excess;
+        return ask < avail ? ask : avail;
 }
 
-/* The largest cgroup not yet tried fruitlessly in this pass. */
-static struct cgroup *next_candidate(const struct scan_control *sc, struct excess_tree *tree)
+uint64_t policy_reclaimable(const struct cgroup *cg, bool memcg_low_reclaim)
+{
+        uint64_t floor = cg->min_bytes;
+
+        /* mem_cgroup_below_low() protects unless the round retries: memcg_low_reclaim. */
+        if (!memcg_low_reclaim && cg->low_bytes > floor)
+                floor = cg->low_bytes;
+        return above(cg->current_bytes, floor);
+}
+
+/* The largest cgroup in scope over its soft limit, with something above its floor, not yet
+ * tried in this pass. *ret_any tells whether any such cgroup exists, tried or not. */
+static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tree *tree, bool *ret_any)
 {
         struct cgroup *cg;
 
-        for (cg = RB_MAX(excess_tree, tree); cg; cg = RB_PREV(excess_tree, tree, cg))
+        *ret_any = false;
+        RB_FOREACH_REVERSE(cg, excess_tree, tree) {
+                if (!cgroup_in_scope(cg->path, sc->scope) || above(cg->current_bytes, soft_floor(cg)) == 0)
+                        continue;
+                *ret_any = true;
                 if (cg->visited_pass != sc->pass)
                         return cg;
+        }
         return NULL;
 }
 
+/* A cgroup's share of what the round still misses, weighted by what it can give. */
+static uint64_t prop_request(const struct scan_control *sc, uint64_t reclaimable, uint64_t total)
+{
+        uint64_t missing = sc->nr_to_reclaim - sc->nr_reclaimed;
+        uint64_t share = total ? (uint64_t)((unsigned __int128)missing * reclaimable / total) : missing;
+        uint64_t ask = reclaimable >> sc->priority;
+
+        if (ask > share)
+                ask = share;
+        if (ask < sc->min_chunk)
+                ask = sc->min_chunk;
+        return ask < reclaimable ? ask : reclaimable;
+}
+
+/* shrink_node_memcgs(): the next cgroup of the pass, memory.low honoured unless retrying. */
+static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
+{
+        uint64_t total = 0;
+
+        for (size_t i = 0; i < sc->n_prop; i++)
+                total += policy_reclaimable(sc->prop[i], sc->memcg_low_reclaim);
+        while (sc->prop_index < sc->n_prop) {
+                struct cgroup *cg = sc->prop[sc->prop_index++];
+                uint64_t r = policy_reclaimable(cg, sc->memcg_low_reclaim);
+
+                if (r == 0) {
+                        /* "memcg_low_skipped": untapped reserves, worth a retry before giving up. */
+                        if (!sc->memcg_low_reclaim && policy_reclaimable(cg, true) > 0)
+                                sc->memcg_low_skipped = true;
+                        continue;
+                }
+                cg->visited_pass = sc->pass;
+                *ret_bytes = prop_request(sc, r, total);
+                return cg;
+        }
+        return NULL;
+}
+
+/* The clamp that follows a soft-limit step that fell short: down by what it could not free. */
+static bool clamp_value(const struct scan_control *sc, const struct cgroup *cg, uint64_t *ret_high)
+{
+        uint64_t floor = soft_floor(cg), high;
+
+        if (cg->current_bytes <= floor)
+                return false;
+        high = cg->current_bytes - policy_soft_request(cg, sc->priority, sc->min_chunk);
+        if (high < floor)
+                high = floor;
+        if (cg->clamped && cg->high_clamped_to <= high)
+                return false;   /* already held there or lower */
+        *ret_high = high;
+        return true;
+}
+
+/* Ends the pass: lower the priority, or retry for memory.low, or give up. */
+static enum policy_verdict end_pass(struct scan_control *sc)
+{
+        if (!sc->offered_in_pass && !sc->memcg_low_skipped)
+                return POLICY_DONE_NOTHING;
+        if (sc->priority > 0) {
+                sc->priority--;
+                start_pass(sc);
+                return POLICY_STEP;
+        }
+        /* "if (sc->nr_reclaimed) return sc->nr_reclaimed;": progress, if short of the target. */
+        if (sc->nr_reclaimed)
+                return POLICY_DONE_SHORT;
+        if (sc->memcg_low_skipped && !sc->memcg_low_reclaim) {
+                /* "Untapped cgroup reserves?  Don't OOM, retry." */
+                sc->priority = sc->initial_priority;
+                sc->memcg_low_reclaim = true;
+                sc->memcg_low_skipped = false;
+                start_pass(sc);
+                return POLICY_STEP;
+        }
+        return POLICY_DONE_EXHAUSTED;
+}
+
 enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tree,
-                                struct cgroup **ret_cg, uint64_t *ret_bytes)
+                                struct cgroup **ret_cg, enum policy_action *ret_action,
+                                uint64_t *ret_bytes)
 {
         for (;;) {
+                enum policy_verdict v;
                 struct cgroup *cg;
+                bool any;
 
                 if (sc->nr_reclaimed >= sc->nr_to_reclaim)
                         return POLICY_DONE_TARGET;
-                if (RB_EMPTY(tree))
-                        return POLICY_DONE_NONE_OVER;
-                if (!sc->pass_done) {
-                        cg = next_candidate(sc, tree);
+                if (sc->pressure_resolved)
+                        return POLICY_DONE_RESOLVED;
+                cg = sc->clamp_next;
+                sc->clamp_next = NULL;
+                if (cg && clamp_value(sc, cg, ret_bytes)) {
+                        *ret_cg = cg;
+                        *ret_action = ACTION_CLAMP;
+                        return POLICY_STEP;
+                }
+                if (!sc->pass_done && sc->phase == PHASE_SOFT) {
+                        cg = next_soft(sc, tree, &any);
                         if (cg) {
                                 *ret_cg = cg;
-                                *ret_bytes = policy_soft_request(cg->excess_bytes, sc->priority,
-                                                                 sc->min_chunk);
+                                *ret_action = ACTION_RECLAIM;
+                                *ret_bytes = policy_soft_request(cg, sc->priority, sc->min_chunk);
+                                return POLICY_STEP;
+                        }
+                        if (any)
+                                sc->pass_done = true;   /* tried them all: the loop gives up */
+                        else
+                                sc->phase = PHASE_PROPORTIONAL;   /* none over: the rest of the scope */
+                }
+                if (!sc->pass_done && sc->phase == PHASE_PROPORTIONAL) {
+                        cg = next_prop(sc, ret_bytes);
+                        if (cg) {
+                                *ret_cg = cg;
+                                *ret_action = ACTION_RECLAIM;
                                 return POLICY_STEP;
                         }
                         sc->pass_done = true;
                 }
-                /* The pass is over without meeting the target: look harder. */
-                if (sc->priority == 0)
-                        return POLICY_DONE_EXHAUSTED;
-                sc->priority--;
-                sc->pass++;
-                sc->fruitless_loops = 0;
-                sc->pass_done = false;
+                v = end_pass(sc);
+                if (v != POLICY_STEP)
+                        return v;
         }
 }
 
 uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struct cgroup *cg,
-                        uint64_t requested, uint64_t current_after)
+                        enum policy_action action, uint64_t requested, uint64_t current_after,
+                        uint64_t now_usec)
 {
         uint64_t before = cg->current_bytes;
         uint64_t reclaimed = before > current_after ? before - current_after : 0;
@@ -74,16 +219,120 @@ uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struc
         sc->nr_requested += requested;
         sc->nr_reclaimed += reclaimed;
         sc->nr_steps++;
+        sc->offered_in_pass = true;
+        cg->acted = true;
+        cg->reclaimed_since_snapshot += reclaimed;
+        if (reclaimed)
+                cg->last_reclaim_usec = now_usec;
         excess_tree_update(tree, cg, current_after);
 
+        if (action == ACTION_CLAMP) {
+                sc->nr_clamps++;
+                sc->pass_done = true;
+                return reclaimed;
+        }
+        if (sc->phase == PHASE_PROPORTIONAL)
+                return reclaimed;
         if (reclaimed) {
                 /* mem_cgroup_soft_limit_reclaim() loops only while nothing was reclaimed. */
                 sc->pass_done = true;
+                if (reclaimed < requested && sc->may_clamp)
+                        sc->clamp_next = cg;
                 return reclaimed;
         }
         /* "If we failed to reclaim anything from this memory cgroup it is time to move on." */
         cg->visited_pass = sc->pass;
+        if (sc->may_clamp)
+                sc->clamp_next = cg;
         if (++sc->fruitless_loops > SOFT_LIMIT_MAX_FRUITLESS_LOOPS)
                 sc->pass_done = true;
         return 0;
+}
+
+bool policy_pressure_resolved(uint64_t stall_delta_usec, uint64_t elapsed_usec,
+                              uint64_t resolve_permyriad)
+{
+        if (elapsed_usec == 0)
+                return false;
+        return (unsigned __int128)stall_delta_usec * 10000 < (unsigned __int128)resolve_permyriad * elapsed_usec;
+}
+
+enum pressure_level policy_pressure_level(int priority)
+{
+        /* vmpressure_level_critical_prio = ilog2(100 / 10) = 3 (mm/vmpressure.c) */
+        if (priority <= 3)
+                return PRESSURE_CRITICAL;
+        if (priority < DEF_PRIORITY - 2)
+                return PRESSURE_MEDIUM;
+        return PRESSURE_LOW;
+}
+
+const char *pressure_level_name(enum pressure_level level)
+{
+        static const char *const names[] = { "low", "medium", "critical" };
+
+        return names[level];
+}
+
+bool policy_backoff_allows(const struct backoff *b, uint64_t now_usec)
+{
+        return now_usec >= b->until_usec;
+}
+
+uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t reclaimed,
+                               uint64_t now_usec, uint64_t base_usec, uint64_t max_usec)
+{
+        uint64_t cooldown;
+
+        if (requested == 0 || reclaimed > requested >> EFFICIENCY_SHIFT) {
+                *b = (struct backoff){};
+                return 0;
+        }
+        if (b->level < 32)
+                b->level++;
+        cooldown = b->level > 20 ? max_usec : base_usec << (b->level - 1);
+        if (cooldown > max_usec)
+                cooldown = max_usec;
+        b->until_usec = now_usec + cooldown;
+        return cooldown;
+}
+
+bool policy_release_high(const struct cgroup *cg, uint64_t min_chunk, uint64_t *ret_high)
+{
+        uint64_t step = cg->high_clamped_to >> 2, high;
+
+        if (step < min_chunk)
+                step = min_chunk;
+        high = cg->high_clamped_to + step;
+        if (high < cg->high_clamped_to || high >= cg->high_original ||
+            (cg->high_original == UINT64_MAX && cg->current_bytes <= high / 2)) {
+                *ret_high = cg->high_original;
+                return true;
+        }
+        *ret_high = high;
+        return false;
+}
+
+void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes)
+{
+        if (cg->refault_known && cg->reclaimed_window > 0 && refault_bytes >= cg->refault_base) {
+                uint64_t permille = (refault_bytes - cg->refault_base) * 1000 / cg->reclaimed_window;
+
+                cg->refault_permille = permille > UINT32_MAX ? UINT32_MAX : (uint32_t)permille;
+        }
+        cg->refault_base = refault_bytes;
+        cg->refault_known = true;
+        cg->reclaimed_window = cg->reclaimed_since_snapshot;
+        cg->reclaimed_since_snapshot = 0;
+}
+
+int policy_prop_cmp(const void *a, const void *b)
+{
+        const struct cgroup *x = *(const struct cgroup *const *)a, *y = *(const struct cgroup *const *)b;
+
+        if (x->refault_permille != y->refault_permille)
+                return x->refault_permille < y->refault_permille ? -1 : 1;
+        if (x->last_reclaim_usec != y->last_reclaim_usec)
+                return x->last_reclaim_usec < y->last_reclaim_usec ? -1 : 1;
+        return strcmp(x->path, y->path);
 }

@@ -1,7 +1,8 @@
-/* Reclaim decisions: the kernel's priority loop and soft-limit stealing, as pure functions. */
+/* Reclaim decisions: the kernel's direct-reclaim rules, as pure functions of explicit inputs. */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cgroup.h"
@@ -10,65 +11,170 @@ struct config;
 
 /*
  * MEM_CGROUP_MAX_SOFT_LIMIT_RECLAIM_LOOPS (mm/memcontrol.c): the soft-limit
- * loop gives up after this many iterations that freed nothing.
+ * loop gives up after this many more iterations that freed nothing.
  */
 #define SOFT_LIMIT_MAX_FRUITLESS_LOOPS 2
 
 /*
+ * consider_reclaim_throttle() (mm/vmscan.c): reclaim that frees more than
+ * 1/8 of what it scanned is making progress; below that, back off.
+ */
+#define EFFICIENCY_SHIFT 3
+
+enum phase {
+        PHASE_SOFT,           /* mem_cgroup_soft_limit_reclaim(): the largest excess first */
+        PHASE_PROPORTIONAL,   /* shrink_node_memcgs(): every eligible cgroup, its share */
+};
+
+/*
  * One round of reclaim: the analogue of struct scan_control (mm/vmscan.c).
- * The policy reads and updates only this, the excess tree and the readings it
- * is given; it reads no clock and no file, so a test can drive it with
- * literals.
+ * The policy reads and updates only this, the cgroups' readings and the
+ * excess tree; it reads no clock and no file, so a test can drive it with
+ * literals. The engine fills in the readings and pressure_resolved.
  */
 struct scan_control {
         /* What the round must do, fixed when it starts. */
         uint64_t nr_to_reclaim;     /* bytes to free: the kernel's nr_to_reclaim */
         uint64_t min_chunk;         /* floor of one request, so high priorities are not a trickle */
         int initial_priority;       /* where the priority loop starts: DEF_PRIORITY */
+        const char *scope;          /* NULL: every managed cgroup (try_to_free_pages); else only
+                                     * this cgroup's subtree (try_to_free_mem_cgroup_pages) */
+        bool proactive;             /* not driven by a trigger: no pressure level events */
+        int harder_priority;        /* may_swap from this priority on (may_writepage) */
+        int clamp_priority;         /* may_clamp from this priority on */
+        bool clamp_allowed;         /* the configuration allows memory.high clamping at all */
 
         /* Where the round is. */
         int priority;               /* this pass asks a cgroup for excess >> priority */
-        unsigned pass;              /* passes begun; tags cgroups tried fruitlessly in this pass */
+        unsigned pass;              /* passes begun; tags cgroups tried in this pass */
+        enum phase phase;
         unsigned fruitless_loops;   /* soft-limit loop iterations in this pass that freed nothing */
         bool pass_done;             /* this pass's soft-limit loop freed something, or gave up */
+        bool offered_in_pass;       /* some cgroup was asked in this pass */
+        bool may_swap;              /* anonymous memory may go to swap (swappiness= not forced to 0) */
+        bool may_clamp;             /* memory.high of the top offender may be lowered */
+        bool memcg_low_skipped;     /* a cgroup was passed over for its memory.low this round */
+        bool memcg_low_reclaim;     /* the retry round: memory.low no longer protects */
+        bool pressure_resolved;     /* compaction_ready: the engine saw the stall share fall */
+        struct cgroup *clamp_next;  /* a soft-limit step fell short: clamp this one next */
+
+        /* The proportional pass's candidates, in visiting order (set by the engine). */
+        struct cgroup **prop;
+        size_t n_prop;
+        size_t prop_index;
 
         /* Progress, measured from the kernel's files, not assumed. */
-        uint64_t nr_requested;      /* bytes asked of memory.reclaim */
+        uint64_t nr_requested;      /* bytes asked of memory.reclaim and memory.high */
         uint64_t nr_reclaimed;      /* bytes freed: memory.current before minus after */
-        unsigned nr_steps;          /* memory.reclaim writes */
+        unsigned nr_steps;          /* writes */
+        unsigned nr_clamps;         /* memory.high writes */
+};
+
+enum policy_action {
+        ACTION_RECLAIM,       /* write *bytes to memory.reclaim */
+        ACTION_CLAMP,         /* write *bytes to memory.high */
 };
 
 enum policy_verdict {
-        POLICY_STEP,             /* write memory.reclaim of *ret_cg, *ret_bytes */
+        POLICY_STEP,             /* do *ret_action on *ret_cg with *ret_bytes */
         POLICY_DONE_TARGET,      /* the round freed nr_to_reclaim */
-        POLICY_DONE_NONE_OVER,   /* no managed cgroup is over its soft limit (any more) */
-        POLICY_DONE_EXHAUSTED,   /* priority 0 passed and the target was not met */
+        POLICY_DONE_RESOLVED,    /* the pressure went away meanwhile (compaction_ready) */
+        POLICY_DONE_NOTHING,     /* nothing in scope can give anything (all at their floors) */
+        POLICY_DONE_SHORT,       /* priority 0 passed, something was freed, short of the target */
+        POLICY_DONE_EXHAUSTED,   /* priority 0 passed, the low retry too, nothing freed */
 };
 
-/* Starts a round from the configuration; the caller clears cgroups' visited_pass. */
-void scan_control_init(struct scan_control *sc, const struct config *cfg);
+enum pressure_level {
+        PRESSURE_LOW,            /* the round ended at priority >= DEF_PRIORITY - 2 */
+        PRESSURE_MEDIUM,
+        PRESSURE_CRITICAL,       /* priority <= 3: vmpressure_level_critical_prio */
+};
+
+/* Starts a round from the configuration for scope (NULL: everything). */
+void scan_control_init(struct scan_control *sc, const struct config *cfg, const char *scope);
 
 /*
- * How much one step asks of a cgroup over its soft limit: excess >> priority,
- * as shrink_lruvec() scans lru_size >> priority, with a floor of min_chunk,
- * and never more than the excess: reclaim stops at the soft limit.
+ * How much one soft-limit step asks: excess >> priority, as shrink_lruvec()
+ * scans lru_size >> priority, at least min_chunk, and never past the floor:
+ * the soft limit, or memory.min if that is higher.
  */
-uint64_t policy_soft_request(uint64_t excess, int priority, uint64_t min_chunk);
+uint64_t policy_soft_request(const struct cgroup *cg, int priority, uint64_t min_chunk);
+
+/*
+ * What a cgroup can give in the proportional pass: current above its floor,
+ * memory.min always, memory.low too unless the round retries for it.
+ */
+uint64_t policy_reclaimable(const struct cgroup *cg, bool memcg_low_reclaim);
 
 /*
  * Decides the next step of the round: do_try_to_free_pages()'s priority loop
- * around mem_cgroup_soft_limit_reclaim(). A pass takes the cgroup furthest
- * over its soft limit; when it frees something the pass is over, when it
- * frees nothing the pass moves on to the next largest, and after
- * SOFT_LIMIT_MAX_FRUITLESS_LOOPS more fruitless tries it gives up. Then the
- * priority drops, until the target is met or priority 0 has passed.
+ * around shrink_zones(): first mem_cgroup_soft_limit_reclaim() (the cgroup
+ * furthest over its soft limit; the pass moves on when one frees something,
+ * tries the next largest when it frees nothing, and gives up after
+ * SOFT_LIMIT_MAX_FRUITLESS_LOOPS more), then, only when no cgroup in scope is
+ * over its soft limit, the proportional pass (shrink_node_memcgs()). Between
+ * passes: stop when the target is met or the pressure resolved, else lower
+ * the priority. After priority 0 with nothing freed, retry once without
+ * memory.low protection if a cgroup was skipped for it (memcg_low_skipped).
  */
 enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tree,
-                                struct cgroup **ret_cg, uint64_t *ret_bytes);
+                                struct cgroup **ret_cg, enum policy_action *ret_action,
+                                uint64_t *ret_bytes);
 
 /*
- * Feeds back a step: memory.current after the write. Re-inserts the cgroup
- * at its new excess (re-ranking) and returns the bytes it freed.
+ * Feeds back a step: memory.current after the write, and the write's result.
+ * Re-inserts the cgroup at its new excess (re-ranking) and returns the bytes
+ * it freed (never negative: growth meanwhile counts as nothing).
  */
 uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struct cgroup *cg,
-                        uint64_t requested, uint64_t current_after);
+                        enum policy_action action, uint64_t requested, uint64_t current_after,
+                        uint64_t now_usec);
+
+/* Whether the stall share between two PSI "total" readings is under resolve (permyriad). */
+bool policy_pressure_resolved(uint64_t stall_delta_usec, uint64_t elapsed_usec,
+                              uint64_t resolve_permyriad);
+
+/* vmpressure_prio()'s levels, by the priority a round reached. */
+enum pressure_level policy_pressure_level(int priority);
+const char *pressure_level_name(enum pressure_level level);
+
+/*
+ * Backoff for a scope whose rounds are not paying off: the analogue of
+ * consider_reclaim_throttle(). State carried between rounds.
+ */
+struct backoff {
+        uint64_t until_usec;     /* no round for this scope before this time */
+        unsigned level;          /* consecutive inefficient rounds */
+};
+
+/* Whether a round may start now. */
+bool policy_backoff_allows(const struct backoff *b, uint64_t now_usec);
+
+/*
+ * Records a finished round: freeing under 1/8 of what was asked doubles the
+ * cooldown (from base_usec, at most max_usec); a round that did better clears
+ * it. Returns the cooldown started, 0 if none.
+ */
+uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t reclaimed,
+                               uint64_t now_usec, uint64_t base_usec, uint64_t max_usec);
+
+/*
+ * Where a clamped memory.high goes once pressure has cleared: up a quarter
+ * (at least min_chunk) per release interval. Returns true when it should go
+ * back to high_original itself: the step reached it, or, for an original of
+ * "max", the step left the cgroup's usage at half the limit or less.
+ */
+bool policy_release_high(const struct cgroup *cg, uint64_t min_chunk, uint64_t *ret_high);
+
+/*
+ * snapshot_refaults(): the cgroup's workingset_refault_* total now. Computes
+ * refault_permille against the bytes reclaimed since the last snapshot.
+ */
+void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes);
+
+/*
+ * Orders the proportional pass: cgroups whose reclaimed memory did not come
+ * back (low refault_permille) first, then those reclaimed longest ago, then
+ * by path. For qsort().
+ */
+int policy_prop_cmp(const void *a, const void *b);

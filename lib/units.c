@@ -161,3 +161,56 @@ const char *format_size_exact(char *buf, size_t size, uint64_t bytes)
                 snprintf(buf, size, "%" PRIu64 "%c", bytes, suffixes[i]);
         return buf;
 }
+
+int parse_bool(const char *s)
+{
+        static const char *const yes[] = { "yes", "true", "on", "1" };
+        static const char *const no[] = { "no", "false", "off", "0" };
+
+        for (size_t i = 0; s && i < ARRAY_SIZE(yes); i++) {
+                if (strcasecmp(s, yes[i]) == 0)
+                        return 1;
+                if (strcasecmp(s, no[i]) == 0)
+                        return 0;
+        }
+        return -EINVAL;
+}
+
+int parse_permyriad(const char *s, uint64_t *ret)
+{
+        const char *rest;
+        uint64_t whole, frac = 0, scale = 100;
+        int r;
+
+        if (!s)
+                return -EINVAL;
+        r = split_number(s, &whole, &rest);
+        if (r < 0)
+                return r;
+        if (*rest == '.') {
+                rest++;
+                if (!isdigit((unsigned char)*rest))
+                        return -EINVAL;
+                for (; isdigit((unsigned char)*rest); rest++) {
+                        if (scale == 1)
+                                return -EINVAL;   /* more than two decimals */
+                        scale /= 10;
+                        frac += (uint64_t)(*rest - '0') * scale;
+                }
+        }
+        if (!streq(rest, "%"))
+                return -EINVAL;
+        if (whole > 100 || whole * 100 + frac > 10000)
+                return -ERANGE;
+        *ret = whole * 100 + frac;
+        return 0;
+}
+
+const char *format_permyriad(char *buf, size_t size, uint64_t permyriad)
+{
+        if (permyriad % 100 == 0)
+                snprintf(buf, size, "%" PRIu64 "%%", permyriad / 100);
+        else
+                snprintf(buf, size, "%" PRIu64 ".%02" PRIu64 "%%", permyriad / 100, permyriad % 100);
+        return buf;
+}

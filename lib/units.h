@@ -35,3 +35,12 @@ const char *format_duration(char *buf, size_t size, uint64_t usec);
 
 /* Formats bytes exactly, with the largest suffix that divides them ("256M"), for round trips. */
 const char *format_size_exact(char *buf, size_t size, uint64_t bytes);
+
+/* Parses yes/no, true/false, on/off, 1/0. Returns 1, 0, or -EINVAL. */
+int parse_bool(const char *s);
+
+/* Parses a percentage, "5%" or "0.25%" (up to two decimals), into 1/10000. Returns 0, -EINVAL, -ERANGE. */
+int parse_permyriad(const char *s, uint64_t *ret);
+
+/* Formats 1/10000 as a percentage that parse_permyriad() reads back ("0.25%"). */
+const char *format_permyriad(char *buf, size_t size, uint64_t permyriad);

@@ -2,6 +2,7 @@
  * Unit tests: the policy's kernel rules, each named after the kernel function
  * it mirrors, on literal readings (no backend, no clock).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "check-main.h"
@@ -12,18 +13,23 @@
 
 struct fixture {
         struct cgroup cg[8];
+        struct cgroup *prop[8];
         size_t n;
         struct excess_tree tree;
         struct scan_control sc;
 };
 
+/* A round as scan_control_init() starts it from a configuration with these values. */
 static void setup(struct fixture *f, uint64_t target, uint64_t min_chunk)
 {
+        struct config cfg;
+
         memset(f, 0, sizeof(*f));
         RB_INIT(&f->tree);
-        f->sc = (struct scan_control){ .nr_to_reclaim = target, .min_chunk = min_chunk,
-                                       .initial_priority = DEF_PRIORITY, .priority = DEF_PRIORITY,
-                                       .pass = 1 };
+        ck_assert_int_eq(config_init_defaults(&cfg), 0);
+        cfg.round_target_bytes = target;
+        cfg.min_chunk_bytes = min_chunk;
+        scan_control_init(&f->sc, &cfg, NULL);
 }
 
 static struct cgroup *add(struct fixture *f, const char *path, uint64_t current, uint64_t soft)
@@ -36,29 +42,46 @@ static struct cgroup *add(struct fixture *f, const char *path, uint64_t current,
         return cg;
 }
 
-/* Runs the policy as the engine would, with a kernel that frees what each
- * cgroup's give() allows. Records the order of cgroups and requests. */
+/* Offers every cgroup to the proportional pass, in the engine's order. */
+static void offer_all(struct fixture *f)
+{
+        for (size_t i = 0; i < f->n; i++)
+                f->prop[i] = &f->cg[i];
+        qsort(f->prop, f->n, sizeof(f->prop[0]), policy_prop_cmp);
+        f->sc.prop = f->prop;
+        f->sc.n_prop = f->n;
+}
+
+/* Runs the policy as the engine would, against a kernel that frees what give()
+ * allows. Records each step. */
 struct kernel {
         uint64_t (*give)(struct cgroup *cg, uint64_t asked);
         const char *order[64];
         uint64_t asked[64];
         int prio[64];
+        enum policy_action action[64];
+        bool swap[64];
         size_t steps;
 };
 
 static enum policy_verdict run(struct fixture *f, struct kernel *k)
 {
         enum policy_verdict v;
+        enum policy_action a;
         struct cgroup *cg;
         uint64_t bytes;
 
-        while ((v = policy_next(&f->sc, &f->tree, &cg, &bytes)) == POLICY_STEP) {
+        while ((v = policy_next(&f->sc, &f->tree, &cg, &a, &bytes)) == POLICY_STEP) {
+                uint64_t want = a == ACTION_CLAMP ? cg->current_bytes - bytes : bytes;
+
                 ck_assert_uint_lt(k->steps, 64);
                 k->order[k->steps] = cg->path;
                 k->asked[k->steps] = bytes;
                 k->prio[k->steps] = f->sc.priority;
+                k->action[k->steps] = a;
+                k->swap[k->steps] = f->sc.may_swap;
                 k->steps++;
-                policy_account(&f->sc, &f->tree, cg, bytes, cg->current_bytes - k->give(cg, bytes));
+                policy_account(&f->sc, &f->tree, cg, a, want, cg->current_bytes - k->give(cg, want), 1);
         }
         return v;
 }
@@ -71,6 +94,11 @@ static uint64_t give_all(struct cgroup *cg, uint64_t asked)
 static uint64_t give_nothing(struct cgroup *cg, uint64_t asked)
 {
         return 0;
+}
+
+static uint64_t give_half(struct cgroup *cg, uint64_t asked)
+{
+        return asked / 2;
 }
 
 /* mem_cgroup_largest_soft_limit_node(): the cgroup furthest over its soft limit goes first. */
@@ -95,22 +123,35 @@ START_TEST(largest_excess_first)
 }
 END_TEST
 
-/* __mem_cgroup_insert_exceeded(): a cgroup at or under its soft limit is never a candidate. */
-START_TEST(under_soft_limit_never_asked)
+/* __mem_cgroup_insert_exceeded(): under its soft limit, a cgroup is no soft-limit candidate;
+ * shrink_node_memcgs() reaches it only once no cgroup in scope is over. */
+START_TEST(under_soft_limit_left_alone_while_any_over)
 {
         struct fixture f;
         struct kernel k = { .give = give_all };
+        struct config cfg;
 
         setup(&f, 512 * MiB, 1 * MiB);
         add(&f, "web", 100 * MiB, 256 * MiB);
-        add(&f, "exact", 64 * MiB, 64 * MiB);
         add(&f, "batch", 200 * MiB, 64 * MiB);
-        ck_assert_int_eq(run(&f, &k), POLICY_DONE_NONE_OVER);
+        offer_all(&f);
+        /* The round freed something short of its target: not "exhausted" (the kernel would not OOM). */
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_SHORT);
         for (size_t i = 0; i < k.steps; i++)
                 ck_assert_str_eq(k.order[i], "batch");
-        /* Reclaim stopped at the soft limit, not below: the asks add up to the excess. */
-        ck_assert_uint_eq(f.sc.nr_reclaimed, 136 * MiB);
-        ck_assert_uint_eq(f.cg[2].current_bytes, 64 * MiB);
+        ck_assert_uint_eq(f.cg[0].current_bytes, 100 * MiB);
+        ck_assert_uint_eq(f.cg[1].current_bytes, 64 * MiB);
+
+        /* The next round finds none over: the proportional pass reaches web. */
+        ck_assert_int_eq(config_init_defaults(&cfg), 0);
+        cfg.round_target_bytes = 8 * MiB;
+        cfg.min_chunk_bytes = 1 * MiB;
+        scan_control_init(&f.sc, &cfg, NULL);
+        offer_all(&f);
+        memset(&k, 0, sizeof(k));
+        k.give = give_all;
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_TARGET);
+        ck_assert_uint_lt(f.cg[0].current_bytes, 100 * MiB);
 }
 END_TEST
 
@@ -119,11 +160,15 @@ START_TEST(excess_shifted_by_priority)
 {
         struct fixture f;
         struct kernel k = { .give = give_all };
+        struct cgroup big = { .current_bytes = 4096 * MiB + 64 * MiB, .soft_limit_bytes = 64 * MiB,
+                              .excess_bytes = 4096 * MiB };
 
-        ck_assert_uint_eq(policy_soft_request(4096 * MiB, 12, 1), 1 * MiB);
-        ck_assert_uint_eq(policy_soft_request(4096 * MiB, 0, 1), 4096 * MiB);
-        ck_assert_uint_eq(policy_soft_request(4096 * MiB, 12, 2 * MiB), 2 * MiB);   /* floor */
-        ck_assert_uint_eq(policy_soft_request(1 * MiB, 12, 2 * MiB), 1 * MiB);      /* never past the excess */
+        ck_assert_uint_eq(policy_soft_request(&big, 12, 1), 1 * MiB);
+        ck_assert_uint_eq(policy_soft_request(&big, 0, 1), 4096 * MiB);
+        ck_assert_uint_eq(policy_soft_request(&big, 12, 2 * MiB), 2 * MiB);   /* floor chunk */
+        big.current_bytes = 65 * MiB;
+        big.excess_bytes = 1 * MiB;
+        ck_assert_uint_eq(policy_soft_request(&big, 12, 2 * MiB), 1 * MiB);   /* never past the soft limit */
 
         /* A round walks the ladder: one success per pass, priority falls until the target is met. */
         setup(&f, 100 * MiB, 1 * MiB);
@@ -160,22 +205,21 @@ END_TEST
  * largest, and the loop gives up after MEM_CGROUP_MAX_SOFT_LIMIT_RECLAIM_LOOPS more. */
 START_TEST(fruitless_loops_give_up)
 {
+        static const char *const names[] = { "a", "b", "c", "d", "e", "f" };
         struct fixture f;
         struct kernel k = { .give = give_nothing };
 
         setup(&f, 32 * MiB, 1 * MiB);
-        for (int i = 0; i < 6; i++) {
-                static const char *const names[] = { "a", "b", "c", "d", "e", "f" };
-
+        f.sc.clamp_allowed = false;
+        for (int i = 0; i < 6; i++)
                 add(&f, names[i], (200 + 10 * (uint64_t)i) * MiB, 100 * MiB);
-        }
         ck_assert_int_eq(run(&f, &k), POLICY_DONE_EXHAUSTED);
         /* Each of the 13 passes tries SOFT_LIMIT_MAX_FRUITLESS_LOOPS + 1 cgroups, largest first. */
         ck_assert_uint_eq(k.steps, 13 * (SOFT_LIMIT_MAX_FRUITLESS_LOOPS + 1));
         ck_assert_str_eq(k.order[0], "f");
         ck_assert_str_eq(k.order[1], "e");
         ck_assert_str_eq(k.order[2], "d");
-        ck_assert_str_eq(k.order[3], "f");   /* next pass starts over from the largest */
+        ck_assert_str_eq(k.order[3], "f");   /* the next pass starts over from the largest */
         ck_assert_int_eq(k.prio[3], 11);
         ck_assert_int_eq(f.sc.priority, 0);
 }
@@ -187,35 +231,297 @@ START_TEST(reranked_after_each_step)
         struct fixture f;
         struct kernel k = { .give = give_all };
 
-        setup(&f, 64 * MiB, 8 * MiB);
+        setup(&f, 22 * MiB, 8 * MiB);
         add(&f, "a", 110 * MiB, 100 * MiB);   /* 10M over */
         add(&f, "b", 112 * MiB, 100 * MiB);   /* 12M over */
-        ck_assert_int_eq(run(&f, &k), POLICY_DONE_NONE_OVER);
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_TARGET);
         /* b (12M) gives 8M, leaving 4M: a (10M) is now the largest. */
         ck_assert_str_eq(k.order[0], "b");
         ck_assert_str_eq(k.order[1], "a");
-        ck_assert_uint_eq(f.sc.nr_reclaimed, 22 * MiB);
 }
 END_TEST
 
-/* The kernel re-inserts a cgroup with whatever excess it has after reclaim, even
- * if its usage grew meanwhile; measured reclaim never goes negative. */
+/* mem_cgroup_below_min() in shrink_node_memcgs(): memory.min is never reclaimed, neither by
+ * the soft-limit loop (its floor is the higher of soft limit and memory.min) nor by the
+ * proportional pass, not even in the memory.low retry. */
+START_TEST(memory_min_never_touched)
+{
+        struct fixture f;
+        struct kernel k = { .give = give_all };
+        struct cgroup *a, *b;
+
+        setup(&f, 1024 * MiB, 1 * MiB);
+        a = add(&f, "a", 300 * MiB, 100 * MiB);
+        a->min_bytes = 250 * MiB;
+        run(&f, &k);
+        ck_assert_uint_eq(a->current_bytes, 250 * MiB);
+
+        /* The proportional pass, in the memory.low retry too: memory.min still holds. */
+        setup(&f, 1024 * MiB, 1 * MiB);
+        b = add(&f, "b", 200 * MiB, UINT64_MAX);
+        b->min_bytes = 150 * MiB;
+        b->low_bytes = 210 * MiB;
+        offer_all(&f);
+        memset(&k, 0, sizeof(k));
+        k.give = give_all;
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_SHORT);
+        ck_assert(f.sc.memcg_low_reclaim);   /* memory.low was given up, in the retry */
+        ck_assert_uint_eq(b->current_bytes, 150 * MiB);
+}
+END_TEST
+
+/* do_try_to_free_pages(): "Untapped cgroup reserves? Don't OOM, retry." A cgroup under its
+ * memory.low is skipped (memcg_low_skipped), then reclaimed in one retry round. */
+START_TEST(memory_low_retry)
+{
+        struct fixture f;
+        struct kernel k = { .give = give_all };
+        struct cgroup *lo;
+
+        setup(&f, 100 * MiB, 1 * MiB);
+        lo = add(&f, "protected", 200 * MiB, UINT64_MAX);
+        lo->low_bytes = 200 * MiB;
+        offer_all(&f);
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_TARGET);
+        ck_assert(f.sc.memcg_low_reclaim);
+        ck_assert_int_eq(k.prio[0], DEF_PRIORITY);   /* the retry restarts the priority loop */
+        ck_assert_uint_le(lo->current_bytes, 100 * MiB);
+
+        /* When another cgroup gives enough, memory.low holds: no retry. */
+        setup(&f, 10 * MiB, 1 * MiB);
+        lo = add(&f, "protected", 200 * MiB, UINT64_MAX);
+        lo->low_bytes = 200 * MiB;
+        add(&f, "free", 40 * MiB, UINT64_MAX);
+        offer_all(&f);
+        memset(&k, 0, sizeof(k));
+        k.give = give_all;
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_TARGET);
+        ck_assert(!f.sc.memcg_low_reclaim);
+        ck_assert_uint_eq(lo->current_bytes, 200 * MiB);
+        for (size_t i = 0; i < k.steps; i++)
+                ck_assert_str_eq(k.order[i], "free");
+}
+END_TEST
+
+/* do_try_to_free_pages(): "if (sc->compaction_ready) break;" The engine reports the pressure
+ * resolved (stall share under the threshold) and the round stops early. */
+START_TEST(early_exit_on_resolved_pressure)
+{
+        struct fixture f;
+        struct cgroup *cg;
+        enum policy_action a;
+        uint64_t bytes;
+
+        ck_assert(policy_pressure_resolved(0, 200000, 100));
+        ck_assert(policy_pressure_resolved(1999, 200000, 100));       /* 0.99% < 1% */
+        ck_assert(!policy_pressure_resolved(2000, 200000, 100));      /* 1% is not under 1% */
+        ck_assert(!policy_pressure_resolved(150000, 1000000, 100));
+        ck_assert(!policy_pressure_resolved(0, 0, 100));
+
+        setup(&f, 512 * MiB, 1 * MiB);
+        add(&f, "batch", 1024 * MiB, 64 * MiB);
+        ck_assert_int_eq(policy_next(&f.sc, &f.tree, &cg, &a, &bytes), POLICY_STEP);
+        policy_account(&f.sc, &f.tree, cg, a, bytes, cg->current_bytes - bytes, 1);
+        f.sc.pressure_resolved = true;
+        ck_assert_int_eq(policy_next(&f.sc, &f.tree, &cg, &a, &bytes), POLICY_DONE_RESOLVED);
+}
+END_TEST
+
+/* consider_reclaim_throttle(): under 1/8 efficiency the scope backs off, with a cooldown that
+ * grows; a round that pays off clears it. */
+START_TEST(backoff_below_one_eighth)
+{
+        struct backoff b = {};
+
+        ck_assert(policy_backoff_allows(&b, 0));
+        /* 1/8 exactly is not below 1/8: no backoff. */
+        ck_assert_uint_eq(policy_backoff_update(&b, 8 * MiB, 1 * MiB + 1, 1000, 1000000, 60000000), 0);
+        ck_assert_uint_eq(policy_backoff_update(&b, 8 * MiB, 1 * MiB, 1000, 1000000, 60000000), 1000000);
+        ck_assert(!policy_backoff_allows(&b, 1000 + 999999));
+        ck_assert(policy_backoff_allows(&b, 1000 + 1000000));
+        ck_assert_uint_eq(policy_backoff_update(&b, 8 * MiB, 0, 2000000, 1000000, 60000000), 2000000);
+        ck_assert_uint_eq(policy_backoff_update(&b, 8 * MiB, 0, 5000000, 1000000, 60000000), 4000000);
+        for (int i = 0; i < 40; i++)
+                policy_backoff_update(&b, 8 * MiB, 0, 0, 1000000, 60000000);
+        ck_assert_uint_eq(b.until_usec, 60000000);   /* capped at backoff_max */
+        /* A round that asked nothing is not inefficient; one that paid off clears the backoff. */
+        ck_assert_uint_eq(policy_backoff_update(&b, 8 * MiB, 4 * MiB, 0, 1000000, 60000000), 0);
+        ck_assert_uint_eq(b.level, 0);
+        ck_assert(policy_backoff_allows(&b, 0));
+        ck_assert_uint_eq(policy_backoff_update(&b, 0, 0, 0, 1000000, 60000000), 0);
+}
+END_TEST
+
+/* The memory.high lever: from clamp_priority on, a soft-limit step that fell short is followed
+ * by lowering memory.high, never below the soft limit (nor memory.min). */
+START_TEST(clamp_floor_is_the_soft_limit)
+{
+        struct fixture f;
+        struct kernel k = { .give = give_half };
+        bool clamped = false;
+
+        setup(&f, 1024 * MiB, 1 * MiB);
+        add(&f, "hot", 400 * MiB, 100 * MiB);
+        run(&f, &k);
+        for (size_t i = 0; i < k.steps; i++) {
+                if (k.action[i] != ACTION_CLAMP)
+                        continue;
+                clamped = true;
+                ck_assert_int_le(k.prio[i], 3);                /* clamp_priority's default */
+                ck_assert_uint_ge(k.asked[i], 100 * MiB);      /* never below the soft limit */
+        }
+        ck_assert(clamped);
+
+        /* With memory.min above the soft limit, memory.min is the floor. */
+        setup(&f, 1024 * MiB, 1 * MiB);
+        add(&f, "hot", 400 * MiB, 100 * MiB)->min_bytes = 300 * MiB;
+        memset(&k, 0, sizeof(k));
+        k.give = give_half;
+        run(&f, &k);
+        for (size_t i = 0; i < k.steps; i++)
+                ck_assert_uint_ge(k.action[i] == ACTION_CLAMP ? k.asked[i] : 300 * MiB, 300 * MiB);
+        ck_assert_uint_ge(f.cg[0].current_bytes, 300 * MiB);
+
+        /* Disabled in the configuration: never. */
+        setup(&f, 1024 * MiB, 1 * MiB);
+        f.sc.clamp_allowed = false;
+        add(&f, "hot", 400 * MiB, 100 * MiB);
+        memset(&k, 0, sizeof(k));
+        k.give = give_half;
+        run(&f, &k);
+        for (size_t i = 0; i < k.steps; i++)
+                ck_assert_int_eq(k.action[i], ACTION_RECLAIM);
+}
+END_TEST
+
+/* do_try_to_free_pages(): "if (sc->priority < DEF_PRIORITY - 2) sc->may_writepage = 1":
+ * swapping is allowed only from harder_priority on. */
+START_TEST(harder_means_from_configured_priority)
+{
+        struct fixture f;
+        struct kernel k = { .give = give_all };
+
+        setup(&f, 1024 * MiB, 1 * MiB);
+        add(&f, "batch", 8192 * MiB, 64 * MiB);
+        run(&f, &k);
+        ck_assert_uint_gt(k.steps, 4);
+        for (size_t i = 0; i < k.steps; i++)
+                ck_assert_int_eq(k.swap[i], k.prio[i] <= 9);
+}
+END_TEST
+
+/* vmpressure_prio(): critical from vmpressure_level_critical_prio (3) down. */
+START_TEST(pressure_levels_by_priority)
+{
+        ck_assert_int_eq(policy_pressure_level(12), PRESSURE_LOW);
+        ck_assert_int_eq(policy_pressure_level(10), PRESSURE_LOW);
+        ck_assert_int_eq(policy_pressure_level(9), PRESSURE_MEDIUM);
+        ck_assert_int_eq(policy_pressure_level(4), PRESSURE_MEDIUM);
+        ck_assert_int_eq(policy_pressure_level(3), PRESSURE_CRITICAL);
+        ck_assert_int_eq(policy_pressure_level(0), PRESSURE_CRITICAL);
+        ck_assert_str_eq(pressure_level_name(PRESSURE_CRITICAL), "critical");
+}
+END_TEST
+
+/* A clamped memory.high goes back up in steps, and exactly to its original value at the end. */
+START_TEST(release_in_steps_to_the_original)
+{
+        struct cgroup cg = { .clamped = true, .high_original = 512 * MiB, .high_clamped_to = 100 * MiB,
+                             .current_bytes = 100 * MiB };
+        uint64_t high;
+        int steps = 0;
+
+        while (!policy_release_high(&cg, 1 * MiB, &high)) {
+                ck_assert_uint_gt(high, cg.high_clamped_to);
+                ck_assert_uint_lt(high, cg.high_original);
+                cg.high_clamped_to = high;
+                ck_assert_int_lt(++steps, 20);
+        }
+        ck_assert_uint_eq(high, 512 * MiB);
+        ck_assert_int_gt(steps, 2);
+
+        /* An original of "max" comes back once usage is at most half the raised limit. */
+        cg = (struct cgroup){ .clamped = true, .high_original = UINT64_MAX, .high_clamped_to = 100 * MiB,
+                              .current_bytes = 70 * MiB };
+        ck_assert(!policy_release_high(&cg, 1 * MiB, &high));
+        ck_assert_uint_eq(high, 125 * MiB);
+        cg.current_bytes = 50 * MiB;
+        ck_assert(policy_release_high(&cg, 1 * MiB, &high));
+        ck_assert_uint_eq(high, UINT64_MAX);
+}
+END_TEST
+
+/* snapshot_refaults(): memory that came straight back makes a cgroup a later choice in the
+ * proportional pass. */
+START_TEST(refaults_steer_the_proportional_pass)
+{
+        struct fixture f;
+        struct kernel k = { .give = give_all };
+        struct cgroup *thrash, *cold;
+
+        setup(&f, 4 * MiB, 4 * MiB);
+        thrash = add(&f, "a-thrashing", 100 * MiB, UINT64_MAX);
+        cold = add(&f, "b-cold", 100 * MiB, UINT64_MAX);
+        /* Both gave 64M last time; a's came back in full, b's stayed out. */
+        thrash->reclaimed_since_snapshot = cold->reclaimed_since_snapshot = 64 * MiB;
+        policy_snapshot_refaults(thrash, 10 * MiB);
+        policy_snapshot_refaults(cold, 10 * MiB);
+        policy_snapshot_refaults(thrash, 74 * MiB);
+        policy_snapshot_refaults(cold, 10 * MiB);
+        ck_assert_uint_eq(thrash->refault_permille, 1000);
+        ck_assert_uint_eq(cold->refault_permille, 0);
+        offer_all(&f);
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_TARGET);
+        ck_assert_str_eq(k.order[0], "b-cold");
+}
+END_TEST
+
+/* Measured reclaim never goes negative: growth meanwhile counts as nothing freed. */
 START_TEST(growth_during_reclaim_counts_as_nothing)
 {
         struct fixture f;
         struct cgroup *cg;
+        enum policy_action a;
         uint64_t bytes;
 
         setup(&f, 64 * MiB, 1 * MiB);
         add(&f, "a", 200 * MiB, 100 * MiB);
-        ck_assert_int_eq(policy_next(&f.sc, &f.tree, &cg, &bytes), POLICY_STEP);
-        ck_assert_uint_eq(policy_account(&f.sc, &f.tree, cg, bytes, 210 * MiB), 0);
+        ck_assert_int_eq(policy_next(&f.sc, &f.tree, &cg, &a, &bytes), POLICY_STEP);
+        ck_assert_uint_eq(policy_account(&f.sc, &f.tree, cg, a, bytes, 210 * MiB, 1), 0);
         ck_assert_uint_eq(f.sc.nr_reclaimed, 0);
         ck_assert_uint_eq(cg->excess_bytes, 110 * MiB);
         ck_assert_uint_eq(f.sc.fruitless_loops, 1);
 }
 END_TEST
 
-CHECK_MAIN("policy", largest_excess_first, under_soft_limit_never_asked, excess_shifted_by_priority,
-           round_stops_at_target, fruitless_loops_give_up, reranked_after_each_step,
-           growth_during_reclaim_counts_as_nothing)
+/* try_to_free_mem_cgroup_pages(): a cgroup's own trigger reclaims only inside its subtree. */
+START_TEST(scope_limits_the_round)
+{
+        struct fixture f;
+        struct kernel k = { .give = give_all };
+
+        setup(&f, 1024 * MiB, 1 * MiB);
+        add(&f, "batch.slice/job1", 300 * MiB, 10 * MiB);
+        add(&f, "batch.slice/job2", 200 * MiB, 10 * MiB);
+        add(&f, "web.slice", 900 * MiB, 10 * MiB);    /* the largest, but outside the scope */
+        add(&f, "batch.slice-other", 900 * MiB, 10 * MiB);
+        f.sc.scope = "batch.slice";
+        offer_all(&f);
+        f.sc.n_prop = 2;   /* the engine offers only the scope's cgroups */
+        run(&f, &k);
+        ck_assert_uint_gt(k.steps, 0);
+        for (size_t i = 0; i < k.steps; i++)
+                ck_assert(strncmp(k.order[i], "batch.slice/", 12) == 0);
+        ck_assert(cgroup_in_scope("a/b", "a"));
+        ck_assert(!cgroup_in_scope("ab", "a"));
+        ck_assert(cgroup_in_scope("ab", NULL));
+}
+END_TEST
+
+CHECK_MAIN("policy", largest_excess_first, under_soft_limit_left_alone_while_any_over,
+           excess_shifted_by_priority, round_stops_at_target, fruitless_loops_give_up,
+           reranked_after_each_step, memory_min_never_touched, memory_low_retry,
+           early_exit_on_resolved_pressure, backoff_below_one_eighth, clamp_floor_is_the_soft_limit,
+           harder_means_from_configured_priority, pressure_levels_by_priority,
+           release_in_steps_to_the_original, refaults_steer_the_proportional_pass,
+           growth_during_reclaim_counts_as_nothing, scope_limits_the_round)

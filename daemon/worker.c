@@ -1,0 +1,142 @@
+/* Runs reclaim jobs on a thread, so that slow cgroup writes never block the event loop. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "log.h"
+#include "util.h"
+#include "worker.h"
+
+/*
+ * The signal that interrupts the thread's write. Its handler does nothing:
+ * being installed without SA_RESTART is what makes the write return EINTR,
+ * and the kernel's reclaim loops check signal_pending() between batches.
+ */
+#define WORKER_INTERRUPT_SIGNAL SIGUSR2
+
+static void on_interrupt(int sig)
+{
+}
+
+static void run_job(struct worker *w, struct job *job)
+{
+        switch (job->kind) {
+        case JOB_ROUND:
+                job->result = engine_round(w->engine, w->cfg, job->scope, &job->sc);
+                break;
+        case JOB_RELEASE:
+                engine_release(w->engine, w->cfg, false);
+                job->result = 0;
+                break;
+        }
+        job->still_clamped = engine_count_clamped(w->engine);
+}
+
+static void *thread_main(void *userdata)
+{
+        struct worker *w = userdata;
+
+        pthread_mutex_lock(&w->lock);
+        for (;;) {
+                while (!w->queued && !w->quit)
+                        pthread_cond_wait(&w->cond, &w->lock);
+                if (w->quit)
+                        break;
+                w->queued = false;
+                pthread_mutex_unlock(&w->lock);
+                run_job(w, &w->job);
+                ev_async_send(w->loop, &w->done);
+                pthread_mutex_lock(&w->lock);
+        }
+        pthread_mutex_unlock(&w->lock);
+        return NULL;
+}
+
+static void on_done(struct ev_loop *loop, ev_async *a, int revents)
+{
+        struct worker *w = container_of(a, struct worker, done);
+
+        w->busy = false;
+        w->on_done(w, &w->job);
+}
+
+int worker_start(struct worker *w, struct ev_loop *loop, struct engine *e, const struct config *cfg,
+                 worker_done_cb on_done_cb)
+{
+        struct sigaction sa = { .sa_handler = on_interrupt };
+        sigset_t all, old;
+        int r;
+
+        *w = (struct worker){ .loop = loop, .engine = e, .cfg = cfg, .on_done = on_done_cb };
+        atomic_init(&w->stop, false);
+        e->stop = &w->stop;
+        pthread_mutex_init(&w->lock, NULL);
+        pthread_cond_init(&w->cond, NULL);
+        ev_async_init(&w->done, on_done);
+        ev_async_start(loop, &w->done);
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(WORKER_INTERRUPT_SIGNAL, &sa, NULL) < 0)
+                return negative_errno();
+
+        /* The thread takes no signal but its interrupt: SIGTERM and friends go to the loop. */
+        sigfillset(&all);
+        sigdelset(&all, WORKER_INTERRUPT_SIGNAL);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        r = -pthread_create(&w->thread, NULL, thread_main, w);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (r < 0)
+                return r;
+        w->started = true;
+        return 0;
+}
+
+int worker_submit(struct worker *w, const struct job *job)
+{
+        if (w->busy)
+                return -EBUSY;
+        pthread_mutex_lock(&w->lock);
+        w->job = *job;
+        w->queued = true;
+        w->busy = true;
+        pthread_cond_signal(&w->cond);
+        pthread_mutex_unlock(&w->lock);
+        return 0;
+}
+
+void worker_stop(struct worker *w)
+{
+        if (!w->started)
+                return;
+        atomic_store(&w->stop, true);
+        pthread_mutex_lock(&w->lock);
+        w->quit = true;
+        pthread_cond_signal(&w->cond);
+        pthread_mutex_unlock(&w->lock);
+        /*
+         * The signal may land just before the thread enters its write, which
+         * would then block: interrupt again until the thread has ended.
+         */
+        for (;;) {
+                struct timespec ts;
+
+                pthread_kill(w->thread, WORKER_INTERRUPT_SIGNAL);
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += 50 * 1000 * 1000;
+                if (ts.tv_nsec >= 1000000000) {
+                        ts.tv_sec++;
+                        ts.tv_nsec -= 1000000000;
+                }
+                if (pthread_timedjoin_np(w->thread, NULL, &ts) == 0)
+                        break;
+        }
+        ev_async_stop(w->loop, &w->done);
+        pthread_cond_destroy(&w->cond);
+        pthread_mutex_destroy(&w->lock);
+        w->engine->stop = NULL;
+        w->started = false;
+        w->busy = false;
+}
