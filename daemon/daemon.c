@@ -63,8 +63,9 @@ static void on_step(void *userdata, const struct engine_step *s)
                              LOG_U64(SWAP, s->swap),
                              LOG_STR(RESULT, result_name(s->result)),
                              LOG_U64(DRY_RUN, s->dry_run)),
-                  "%s %s from %s at priority %d, freed %s",
-                  s->dry_run ? "Would reclaim" : "Reclaimed", req, s->path, s->priority, got);
+                  "%s %s from %s at priority %d, freed %s%s%s",
+                  s->dry_run ? "Would reclaim" : "Asked", req, s->path, s->priority, got,
+                  ok ? "" : ": ", ok ? "" : strerror(-s->result));
 }
 
 static void on_cgroup_gone(void *userdata, const char *path, int err)

@@ -32,6 +32,7 @@ struct sim {
         uint64_t write_delay_usec;     /* every write sleeps this long first (interruptible) */
         int write_started_fd;          /* an eventfd told when a delayed write begins, or -1 */
         unsigned interrupted_writes;
+        bool persistent;               /* backend_free() leaves it alone */
         struct backend_cgroup **cgs;   /* every cgroup ever added; removed ones stay until freed */
         size_t n;
         unsigned write_seq;
@@ -183,6 +184,15 @@ static int sim_open_trigger(struct backend *be, struct backend_cgroup *cg, const
 }
 
 static void sim_free(struct backend *be)
+{
+        struct sim *s = to_sim(be);
+
+        if (s->persistent)
+                return;   /* the test still looks at the kernel's files; sim_destroy() frees */
+        sim_destroy(be);
+}
+
+void sim_destroy(struct backend *be)
 {
         struct sim *s = to_sim(be);
 
@@ -351,4 +361,9 @@ void sim_set_write_delay(struct backend *be, uint64_t usec, int started_fd)
 unsigned sim_interrupted_writes(struct backend *be)
 {
         return to_sim(be)->interrupted_writes;
+}
+
+void sim_set_persistent(struct backend *be)
+{
+        to_sim(be)->persistent = true;
 }

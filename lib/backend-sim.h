@@ -47,3 +47,7 @@ uint64_t sim_high(struct backend *be, const char *path);
  */
 void sim_set_write_delay(struct backend *be, uint64_t usec, int started_fd);
 unsigned sim_interrupted_writes(struct backend *be);
+
+/* Makes backend_free() a no-op, so a test can read the files after its owner freed it. */
+void sim_set_persistent(struct backend *be);
+void sim_destroy(struct backend *be);

@@ -1,0 +1,257 @@
+/*
+ * Unit tests: the daemon's loop against the simulated kernel: slow writes off
+ * the loop, coalescing, and memory.high put back on stop and after a crash.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "backend-sim.h"
+#include "check-main.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+
+#define MiB (1ULL << 20)
+
+struct fixture {
+        struct daemon d;
+        struct backend *be;
+        char state[64];
+        int started_fd;            /* eventfd: a slow write began */
+        ev_io started;
+        void (*on_started)(struct fixture *f);
+        unsigned writes_started;
+};
+
+static void on_write_started(struct ev_loop *loop, ev_io *w, int revents)
+{
+        struct fixture *f = container_of(w, struct fixture, started);
+        uint64_t n;
+
+        if (read(f->started_fd, &n, sizeof(n)) == sizeof(n))
+                f->writes_started += (unsigned)n;
+        if (f->on_started)
+                f->on_started(f);
+}
+
+static void setup(struct fixture *f, const char *conf, uint64_t write_delay_usec)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+
+        memset(f, 0, sizeof(*f));
+        log_set_max_level(LOG_WARNING);
+        snprintf(f->state, sizeof(f->state), "/tmp/reclaimd-test-state.XXXXXX");
+        ck_assert_int_ge(close(mkstemp(f->state)), 0);
+        unlink(f->state);
+        ck_assert_int_eq(config_load_string(conf, "daemon.conf", &cfg, &errs), 0);
+        ck_assert_int_eq(backend_sim_new(&f->be), 0);
+        f->started_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        ck_assert_int_ge(f->started_fd, 0);
+        sim_set_write_delay(f->be, write_delay_usec, f->started_fd);
+}
+
+static void start(struct fixture *f, const char *conf)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+
+        ck_assert_int_eq(config_load_string(conf, "daemon.conf", &cfg, &errs), 0);
+        ck_assert_int_eq(daemon_init(&f->d, cfg, f->be, f->state, false), 0);
+        ev_io_init(&f->started, on_write_started, f->started_fd, EV_READ);
+        ev_io_start(f->d.loop, &f->started);
+}
+
+static void finish(struct fixture *f)
+{
+        ev_io_stop(f->d.loop, &f->started);
+        daemon_done(&f->d);   /* frees the backend too */
+        close(f->started_fd);
+        /* Nothing clamped any more: no state file left behind. */
+        ck_assert_int_eq(access(f->state, F_OK), -1);
+}
+
+static void raise_sigterm(struct fixture *f)
+{
+        raise(SIGTERM);
+}
+
+/*
+ * A write to memory.reclaim can take seconds; it runs on the worker thread,
+ * so SIGTERM is served at once and the write is interrupted, not waited for.
+ * The write here would take an hour: the test ends only because it was cut.
+ */
+START_TEST(sigterm_served_while_a_write_blocks)
+{
+        static const char conf[] = "[cgroup batch]\nsoft_limit = 64M\n";
+        struct fixture f;
+
+        setup(&f, conf, 3600ULL * 1000000);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
+        start(&f, conf);
+        f.on_started = raise_sigterm;
+        daemon_trigger(&f.d, &f.d.scopes[0]);
+        ev_run(f.d.loop, 0);
+        ck_assert_uint_eq(f.writes_started, 1);
+        finish(&f);
+}
+END_TEST
+
+static void trigger_again(struct fixture *f)
+{
+        if (f->writes_started != 1)
+                return;
+        /* throttle_direct_reclaim(): a trigger for an overlapping scope joins the running round. */
+        daemon_trigger(&f->d, &f->d.scopes[0]);
+        daemon_trigger(&f->d, &f->d.scopes[1]);
+        raise(SIGTERM);
+}
+
+START_TEST(overlapping_triggers_coalesce)
+{
+        static const char conf[] = "[cgroup batch]\nsoft_limit = 64M\ntrigger = some 150ms 1s\n";
+        struct fixture f;
+
+        setup(&f, conf, 3600ULL * 1000000);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
+        start(&f, conf);
+        f.on_started = trigger_again;
+        ck_assert_uint_eq(f.d.n_scopes, 2);
+        daemon_trigger(&f.d, &f.d.scopes[0]);
+        ev_run(f.d.loop, 0);
+        ck_assert_uint_eq(f.d.scopes[0].rounds, 1);
+        ck_assert_uint_eq(f.d.scopes[0].coalesced, 1);
+        ck_assert_uint_eq(f.d.scopes[1].rounds, 0);
+        ck_assert_uint_eq(f.d.scopes[1].coalesced, 1);
+        ck_assert_uint_eq(f.writes_started, 1);
+        finish(&f);
+}
+END_TEST
+
+/* Disjoint scopes do not coalesce: the second waits its turn and then runs. */
+static void on_idle_check(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+        struct daemon *d = w->data;
+
+        if (d->scopes[2].rounds == 1 && !d->running)
+                ev_break(loop, EVBREAK_ALL);
+}
+
+static void trigger_b(struct fixture *f)
+{
+        if (f->writes_started == 1)
+                daemon_trigger(&f->d, &f->d.scopes[2]);
+}
+
+START_TEST(disjoint_triggers_queue)
+{
+        static const char conf[] = "[reclaim]\nround_target = 4M\nmin_chunk = 4M\n"
+                                   "[cgroup a]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n"
+                                   "[cgroup b]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n";
+        struct fixture f;
+        ev_prepare check;
+
+        setup(&f, conf, 1000);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 64 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "b", 0, 64 * MiB), 0);
+        start(&f, conf);
+        f.on_started = trigger_b;
+        ev_prepare_init(&check, on_idle_check);
+        check.data = &f.d;
+        ev_prepare_start(f.d.loop, &check);
+        daemon_trigger(&f.d, &f.d.scopes[1]);
+        ev_run(f.d.loop, 0);
+        ev_prepare_stop(f.d.loop, &check);
+        ck_assert_uint_eq(f.d.scopes[1].rounds, 1);
+        ck_assert_uint_eq(f.d.scopes[2].rounds, 1);
+        ck_assert_uint_eq(f.d.scopes[2].coalesced, 0);
+        ck_assert_uint_eq(sim_reclaimed(f.be, "a"), 4 * MiB);   /* each round only in its subtree */
+        ck_assert_uint_eq(sim_reclaimed(f.be, "b"), 4 * MiB);
+        finish(&f);
+}
+END_TEST
+
+/* Stopping restores every memory.high reclaimd lowered: nothing stays throttled. */
+static void on_round_done_stop(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+        struct daemon *d = w->data;
+
+        if (d->scopes[0].rounds == 1 && !d->running)
+                ev_break(loop, EVBREAK_ALL);
+}
+
+START_TEST(stop_restores_memory_high)
+{
+        static const char conf[] = "[reclaim]\nround_target = 512M\n[cgroup hot]\nsoft_limit = 100M\n";
+        struct fixture f;
+        ev_prepare check;
+        FILE *sf;
+        char line[256];
+
+        setup(&f, conf, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
+        /* memory.reclaim gets nothing out of it: only memory.high will. */
+        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
+        start(&f, conf);
+        ev_prepare_init(&check, on_round_done_stop);
+        check.data = &f.d;
+        ev_prepare_start(f.d.loop, &check);
+        daemon_trigger(&f.d, &f.d.scopes[0]);
+        ev_run(f.d.loop, 0);
+        ev_prepare_stop(f.d.loop, &check);
+
+        ck_assert_int_eq(f.d.clamped, 1);
+        ck_assert_uint_lt(sim_high(f.be, "hot"), 400 * MiB);
+        ck_assert_uint_ge(sim_high(f.be, "hot"), 100 * MiB);   /* never below the soft limit */
+        /* The original was recorded before the change. */
+        sf = fopen(f.state, "r");
+        ck_assert_ptr_nonnull(sf);
+        ck_assert_ptr_nonnull(fgets(line, sizeof(line), sf));
+        ck_assert_ptr_nonnull(fgets(line, sizeof(line), sf));
+        ck_assert_ptr_nonnull(fgets(line, sizeof(line), sf));
+        ck_assert_msg(strncmp(line, "max ", 4) == 0 && strstr(line, " hot\n"), "state line: %s", line);
+        fclose(sf);
+
+        sim_set_persistent(f.be);
+        finish(&f);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        sim_destroy(f.be);
+}
+END_TEST
+
+/* After a crash (SIGKILL) the next start puts memory.high back, but only where it still
+ * holds the value reclaimd wrote; malformed lines are never applied. */
+START_TEST(start_restores_after_a_crash)
+{
+        static const char conf[] = "[cgroup a]\nsoft_limit = 1M\n";
+        struct fixture f;
+        FILE *sf;
+
+        setup(&f, conf, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "b", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "c", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);   /* still as reclaimd left it */
+        ck_assert_int_eq(sim_set_high(f.be, "b", 300 * MiB), 0);   /* an operator changed it since */
+        ck_assert_int_eq(sim_set_high(f.be, "c", 7 * MiB), 0);
+        sf = fopen(f.state, "w");
+        ck_assert_ptr_nonnull(sf);
+        fprintf(sf, "reclaimd-state 1\nmax %llu a\n512M %llu b\n1G garbage c\n4M 7340032 c\n"
+                "8M 1048576 ../escape\n", 100 * MiB, 200 * MiB);
+        fclose(sf);
+        start(&f, conf);
+        ck_assert_uint_eq(sim_high(f.be, "a"), UINT64_MAX);
+        ck_assert_uint_eq(sim_high(f.be, "b"), 300 * MiB);
+        /* "4M 7340032": a clamp to 7M above an original of 4M is not a clamp: refused. */
+        ck_assert_uint_eq(sim_high(f.be, "c"), 7 * MiB);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        finish(&f);
+}
+END_TEST
+
+CHECK_MAIN("daemon", sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+           disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash)
