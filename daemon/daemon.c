@@ -474,11 +474,11 @@ int daemon_run(struct daemon *d)
         char status[128];
         int r;
 
-        engine_probe(&d->engine);
-        log_capabilities(d);
         r = engine_refresh(&d->engine);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the managed cgroups: %m");
+        engine_probe(&d->engine);
+        log_capabilities(d);
         r = arm(d, &d->scopes[0]);
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the PSI trigger on /proc/pressure/memory: %m");

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "backend.h"
 #include "config.h"
@@ -140,6 +141,21 @@ static int find_cgroup_root(const struct options *o, char **ret)
         return 0;
 }
 
+/*
+ * One descriptor per managed cgroup stays open (memory.current, re-read with
+ * pread), so thousands of cgroups need more than the default soft limit.
+ */
+static void raise_nofile_limit(void)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        log_debug_errno(-errno, "Failed to raise RLIMIT_NOFILE: %m, ignoring");
+        }
+}
+
 static int check_config_done(struct config *cfg)
 {
         config_dump(cfg, stdout);
@@ -168,6 +184,7 @@ int main(int argc, char **argv)
         if (opt.check_config)
                 return check_config_done(cfg);
 
+        raise_nofile_limit();
         if (find_cgroup_root(&opt, &root) < 0) {
                 config_free(cfg);
                 return EXIT_NO_CGROUP2;

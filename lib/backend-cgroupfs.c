@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +22,13 @@ struct cgfs {
         int pressure_fd;    /* /proc/pressure/memory, opened on first read */
 };
 
+/*
+ * No directory descriptor is kept: with memory.current held open, that is one
+ * descriptor per managed cgroup, which matters at 10,000 cgroups against
+ * RLIMIT_NOFILE. Other files are opened beneath the root by path on first use.
+ */
 struct backend_cgroup {
-        int dir_fd;               /* O_PATH of the cgroup directory */
+        char *path;               /* relative to the root */
         int fds[_CG_FILE_MAX];    /* opened on first use, re-read with pread: no open per refresh */
 };
 
@@ -46,25 +53,16 @@ static int open_beneath(int dir_fd, const char *path, int flags)
         return fd < 0 ? negative_errno() : (int)fd;
 }
 
-static int cgfs_open_cgroup(struct backend *be, const char *path, struct backend_cgroup **ret)
+static int open_file(struct cgfs *fs, struct backend_cgroup *cg, enum cg_file f, int flags)
 {
-        struct cgfs *fs = container_of(be, struct cgfs, be);
-        struct backend_cgroup *cg;
+        char path[PATH_MAX];
         int fd;
 
-        fd = open_beneath(fs->root_fd, path, O_PATH | O_DIRECTORY);
-        if (fd < 0)
-                return fd;
-        cg = malloc(sizeof(*cg));
-        if (!cg) {
-                close(fd);
-                return -ENOMEM;
-        }
-        cg->dir_fd = fd;
-        for (size_t i = 0; i < _CG_FILE_MAX; i++)
-                cg->fds[i] = -1;
-        *ret = cg;
-        return 0;
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", cg->path, cg_file_name(f)) >= sizeof(path))
+                return -ENAMETOOLONG;
+        fd = open_beneath(fs->root_fd, path, flags);
+        fs->be.stats.opens++;
+        return fd;
 }
 
 static void cgfs_close_cgroup(struct backend *be, struct backend_cgroup *cg)
@@ -73,8 +71,32 @@ static void cgfs_close_cgroup(struct backend *be, struct backend_cgroup *cg)
                 return;
         for (size_t i = 0; i < _CG_FILE_MAX; i++)
                 safe_close(cg->fds[i]);
-        safe_close(cg->dir_fd);
+        free(cg->path);
         free(cg);
+}
+
+static int cgfs_open_cgroup(struct backend *be, const char *path, struct backend_cgroup **ret)
+{
+        struct cgfs *fs = container_of(be, struct cgfs, be);
+        struct backend_cgroup *cg;
+        int fd;
+
+        cg = calloc(1, sizeof(*cg));
+        if (!cg || !(cg->path = strdup(path))) {
+                free(cg);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < _CG_FILE_MAX; i++)
+                cg->fds[i] = -1;
+        /* memory.current is read every refresh: opening it is also the existence check. */
+        fd = open_file(fs, cg, CG_MEMORY_CURRENT, O_RDONLY);
+        if (fd < 0) {
+                cgfs_close_cgroup(be, cg);
+                return fd == -ENOTDIR ? -ENOENT : fd;
+        }
+        cg->fds[CG_MEMORY_CURRENT] = fd;
+        *ret = cg;
+        return 0;
 }
 
 static int file_flags(enum cg_file f)
@@ -105,9 +127,9 @@ static int get_fd(struct cgfs *fs, struct backend_cgroup *cg, enum cg_file f)
         }
         if (cg->fds[f] >= 0)
                 return cg->fds[f];
-        fd = openat(cg->dir_fd, cg_file_name(f), file_flags(f) | O_CLOEXEC | O_NOFOLLOW);
+        fd = open_file(fs, cg, f, file_flags(f));
         if (fd < 0)
-                return negative_errno();
+                return fd;
         return cg->fds[f] = fd;
 }
 
@@ -124,6 +146,7 @@ static ssize_t cgfs_read(struct backend *be, struct backend_cgroup *cg, enum cg_
         if (fd < 0)
                 return fd;
         n = pread(fd, buf, size - 1, 0);
+        be->stats.reads++;
         if (n < 0)
                 return negative_errno();
         if ((size_t)n == size - 1)
@@ -143,6 +166,7 @@ static int cgfs_write(struct backend *be, struct backend_cgroup *cg, enum cg_fil
         if (fd < 0)
                 return fd;
         n = pwrite(fd, val, len, 0);
+        be->stats.writes++;
         if (n < 0)
                 return negative_errno();
         return (size_t)n == len ? 0 : -EIO;
@@ -154,12 +178,12 @@ static int cgfs_open_trigger(struct backend *be, struct backend_cgroup *cg, cons
 
         /* One trigger per open file: the kernel refuses a second one with EBUSY. */
         if (cg)
-                fd = openat(cg->dir_fd, cg_file_name(CG_MEMORY_PRESSURE),
-                            O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+                fd = open_file(container_of(be, struct cgfs, be), cg, CG_MEMORY_PRESSURE,
+                               O_RDWR | O_NONBLOCK);
         else
                 fd = open(PROC_PRESSURE_MEMORY, O_RDWR | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
-                return negative_errno();
+                return cg ? fd : negative_errno();
         /* With its NUL: psi_write() overwrites the write's last byte with one. */
         if (write(fd, trigger, strlen(trigger) + 1) < 0) {
                 int r = negative_errno();

@@ -50,8 +50,16 @@ struct backend_ops {
         void (*free)(struct backend *be);
 };
 
+/* System calls the real backend made: the benchmark's "one pread per cgroup per refresh". */
+struct backend_stats {
+        uint64_t opens;
+        uint64_t reads;
+        uint64_t writes;
+};
+
 struct backend {
         const struct backend_ops *ops;
+        struct backend_stats stats;
 };
 
 /* The real kernel: cgroupfs under root_path and /proc/pressure. */

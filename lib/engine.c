@@ -89,18 +89,18 @@ struct cgroup *engine_find(struct engine *e, const char *path)
 
 void engine_probe(struct engine *e)
 {
-        struct backend_cgroup *root;
-
         /*
          * memory.reclaim parses "swappiness=" only on newer kernels; older ones
-         * refuse the whole write with EINVAL. Asking the root for 0 bytes frees
-         * nothing either way.
+         * refuse the whole write with EINVAL. Asking for 0 bytes frees nothing
+         * either way. The root has no memory.current, so a managed cgroup that
+         * exists is asked.
          */
-        if (e->dry_run || e->be->ops->open_cgroup(e->be, ".", &root) < 0)
-                return;
-        e->caps.reclaim_swappiness =
-                e->be->ops->write(e->be, root, CG_MEMORY_RECLAIM, "0 swappiness=0") == 0;
-        e->be->ops->close_cgroup(e->be, root);
+        for (size_t i = 0; i < e->n_cgroups && !e->dry_run; i++)
+                if (e->cgroups[i].be) {
+                        e->caps.reclaim_swappiness = e->be->ops->write(e->be, e->cgroups[i].be,
+                                                                       CG_MEMORY_RECLAIM, "0 swappiness=0") == 0;
+                        return;
+                }
 }
 
 static bool is_gone(int r)

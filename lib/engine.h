@@ -67,7 +67,7 @@ int engine_init(struct engine *e, struct backend *be, const struct config *cfg, 
                 const struct engine_observer *obs, uint64_t (*now_usec)(void));
 void engine_done(struct engine *e);
 
-/* Finds what the kernel supports. Harmless writes only. */
+/* Finds what the kernel supports, through a managed cgroup that exists (after a refresh). Harmless writes only. */
 void engine_probe(struct engine *e);
 
 /*
