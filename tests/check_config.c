@@ -1,5 +1,6 @@
 /* Unit tests: the configuration schema, its parser and every error's file, line and key. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,7 +199,29 @@ START_TEST(shipped_example_is_valid)
 }
 END_TEST
 
+/* conf/reclaimd.conf shows every key of the table, commented out at its default. */
+START_TEST(shipped_example_lists_every_key)
+{
+        const char *srcdir = getenv("abs_top_srcdir");
+        char path[4096], line[512], want[512];
+        bool found;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/conf/reclaimd.conf", srcdir ? srcdir : ".");
+        for (size_t i = 0; i < config_table_size; i++) {
+                f = fopen(path, "r");
+                ck_assert_ptr_nonnull(f);
+                snprintf(want, sizeof(want), "#%s = %s\n", config_table[i].key, config_table[i].def);
+                found = false;
+                while (!found && fgets(line, sizeof(line), f))
+                        found = strcmp(line, want) == 0;
+                fclose(f);
+                ck_assert_msg(found, "conf/reclaimd.conf lacks \"%.*s\"", (int)strlen(want) - 1, want);
+        }
+}
+END_TEST
+
 CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
-           shipped_example_is_valid)
+           shipped_example_is_valid, shipped_example_lists_every_key)
