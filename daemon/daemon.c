@@ -25,6 +25,8 @@ static const char *result_name(int r)
 {
         if (r == 0)
                 return "ok";
+        if (r == -EEXIST)
+                return "already_lower";   /* memory.high is already at or below the clamp */
         if (r == -EAGAIN)
                 return "partial";   /* memory.reclaim freed less than asked: normal */
         return strerrorname_np(-r) ?: "error";
@@ -35,7 +37,7 @@ static const char *result_name(int r)
 static void on_step(void *userdata, const struct engine_step *s)
 {
         char req[FORMAT_SIZE_MAX], got[FORMAT_SIZE_MAX];
-        bool ok = s->result == 0 || s->result == -EAGAIN;
+        bool ok = s->result == 0 || s->result == -EAGAIN || s->result == -EEXIST;
 
         format_size(req, sizeof(req), s->requested_bytes);
         format_size(got, sizeof(got), s->reclaimed_bytes);
@@ -192,13 +194,16 @@ static void start_round(struct daemon *d, struct scope *s)
 {
         struct job job = { .kind = JOB_ROUND, .scope = s->path };
 
+        if (worker_submit(&d->worker, &job) < 0) {
+                s->pending = true;
+                return;
+        }
         s->pending = false;
         s->rounds++;
+        d->running = s;
         log_event(LOG_INFO, LOG_EV_TRIGGER,
                   LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)), LOG_U64(ROUND, s->rounds)),
                   "Memory pressure in %s, starting round %u", scope_name(s), s->rounds);
-        if (worker_submit(&d->worker, &job) == 0)
-                d->running = s;
 }
 
 void daemon_trigger(struct daemon *d, struct scope *s)
@@ -207,14 +212,14 @@ void daemon_trigger(struct daemon *d, struct scope *s)
                 log_debug("Trigger for %s during its backoff, ignoring", scope_name(s));
                 return;
         }
-        if (d->running) {
+        if (d->worker.busy) {
                 /* throttle_direct_reclaim(): one round at a time for a part of the tree. */
-                if (scopes_overlap(d->running, s)) {
+                if (d->running && scopes_overlap(d->running, s)) {
                         s->coalesced++;
                         log_debug("Trigger for %s while a round for %s runs: coalesced", scope_name(s),
                                   scope_name(d->running));
                 } else
-                        s->pending = true;
+                        s->pending = true;   /* after the job in flight */
                 return;
         }
         start_round(d, s);
