@@ -468,10 +468,9 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be, const 
 
 static void log_capabilities(struct daemon *d)
 {
-        log_info("Kernel: memory.reclaim %s swappiness=; %s", d->engine.caps.reclaim_swappiness ?
-                 "takes" : "does not take (swap cannot be held back at high priorities)",
-                 d->cfg->clamp_high ? "memory.high writes run on the reclaim thread" :
-                 "memory.high clamping disabled");
+        log_info("Kernel capabilities: memory.reclaim swappiness= argument %s",
+                 d->engine.caps.reclaim_swappiness ? "supported" :
+                 "not supported (anonymous memory may go to swap at every priority)");
 }
 
 int daemon_run(struct daemon *d)

@@ -21,9 +21,15 @@ struct cgroup {
         /* Carried between rounds. */
         uint64_t last_reclaim_usec;  /* when reclaimd last freed memory from it (0: never) */
         uint64_t refault_base;       /* workingset_refault_anon + _file at the last snapshot */
-        uint64_t reclaimed_since_snapshot; /* bytes reclaimd freed since that snapshot */
-        uint64_t reclaimed_window;   /* bytes freed in the window before that snapshot */
-        uint32_t refault_permille;   /* refaulted bytes per 1000 reclaimed, at the last snapshot */
+        /*
+         * Bytes reclaimd asked memory.reclaim for since that snapshot, and in
+         * the window before it. Asked, not the fall of memory.current: a hot
+         * cgroup's pages are reclaimed and refault at once, so its usage does
+         * not fall, and that is exactly the case to catch.
+         */
+        uint64_t asked_since_snapshot;
+        uint64_t asked_window;
+        uint32_t refault_permille;   /* refaulted bytes per 1000 asked, at the last snapshot */
         bool refault_known;          /* refault_base holds a snapshot */
 
         /* memory.high, when reclaimd lowered it (recorded in the state file first). */
@@ -34,6 +40,7 @@ struct cgroup {
         /* Within a round. */
         bool in_tree;                /* linked in the excess tree (excess > 0) */
         bool acted;                  /* reclaimd wrote to it in this round */
+        bool prop_fruitless;         /* gave nothing to the proportional pass in this round */
         unsigned visited_pass;       /* last pass that tried it (fruitlessly, or proportionally) */
         RB_ENTRY(cgroup) excess_node;
 };

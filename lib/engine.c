@@ -141,6 +141,7 @@ static int refresh_one(struct engine *e, struct cgroup *cg)
         }
         cg->visited_pass = 0;
         cg->acted = false;
+        cg->prop_fruitless = false;
         excess_tree_update(&e->tree, cg, current);
         return cg->in_tree;
 }

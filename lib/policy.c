@@ -103,10 +103,16 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
         uint64_t total = 0;
 
         for (size_t i = 0; i < sc->n_prop; i++)
-                total += policy_reclaimable(sc->prop[i], sc->memcg_low_reclaim);
+                if (sc->prop[i]->refault_permille < REFAULT_THRASHING_PERMILLE)
+                        total += policy_reclaimable(sc->prop[i], sc->memcg_low_reclaim);
         while (sc->prop_index < sc->n_prop) {
                 struct cgroup *cg = sc->prop[sc->prop_index++];
                 uint64_t r = policy_reclaimable(cg, sc->memcg_low_reclaim);
+
+                /* Thrashing, or gave nothing earlier in this round: asking again at a lower
+                 * priority only swaps out what is faulted straight back in. */
+                if (cg->refault_permille >= REFAULT_THRASHING_PERMILLE || cg->prop_fruitless)
+                        continue;
 
                 if (r == 0) {
                         /* "memcg_low_skipped": untapped reserves, worth a retry before giving up. */
@@ -221,7 +227,8 @@ uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struc
         sc->nr_steps++;
         sc->offered_in_pass = true;
         cg->acted = true;
-        cg->reclaimed_since_snapshot += reclaimed;
+        if (action == ACTION_RECLAIM)
+                cg->asked_since_snapshot += requested;
         if (reclaimed)
                 cg->last_reclaim_usec = now_usec;
         excess_tree_update(tree, cg, current_after);
@@ -231,8 +238,10 @@ uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struc
                 sc->pass_done = true;
                 return reclaimed;
         }
-        if (sc->phase == PHASE_PROPORTIONAL)
+        if (sc->phase == PHASE_PROPORTIONAL) {
+                cg->prop_fruitless = reclaimed == 0;
                 return reclaimed;
+        }
         if (reclaimed) {
                 /* mem_cgroup_soft_limit_reclaim() loops only while nothing was reclaimed. */
                 sc->pass_done = true;
@@ -315,15 +324,16 @@ bool policy_release_high(const struct cgroup *cg, uint64_t min_chunk, uint64_t *
 
 void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes)
 {
-        if (cg->refault_known && cg->reclaimed_window > 0 && refault_bytes >= cg->refault_base) {
-                uint64_t permille = (refault_bytes - cg->refault_base) * 1000 / cg->reclaimed_window;
+        if (cg->refault_known && cg->asked_window > 0 && refault_bytes >= cg->refault_base) {
+                uint64_t permille = (uint64_t)((unsigned __int128)(refault_bytes - cg->refault_base) * 1000 /
+                                               cg->asked_window);
 
                 cg->refault_permille = permille > UINT32_MAX ? UINT32_MAX : (uint32_t)permille;
         }
         cg->refault_base = refault_bytes;
         cg->refault_known = true;
-        cg->reclaimed_window = cg->reclaimed_since_snapshot;
-        cg->reclaimed_since_snapshot = 0;
+        cg->asked_window = cg->asked_since_snapshot;
+        cg->asked_since_snapshot = 0;
 }
 
 int policy_prop_cmp(const void *a, const void *b)

@@ -21,6 +21,14 @@ struct config;
  */
 #define EFFICIENCY_SHIFT 3
 
+/*
+ * A cgroup that refaulted at least this much (per 1000 bytes reclaimd took
+ * from it) is thrashing: what the proportional pass takes comes straight
+ * back, costing it I/O and freeing nothing. The pass leaves it out.
+ * (workingset_refault_* is what snapshot_refaults() tracks per lruvec.)
+ */
+#define REFAULT_THRASHING_PERMILLE 500
+
 enum phase {
         PHASE_SOFT,           /* mem_cgroup_soft_limit_reclaim(): the largest excess first */
         PHASE_PROPORTIONAL,   /* shrink_node_memcgs(): every eligible cgroup, its share */
@@ -167,8 +175,9 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
 bool policy_release_high(const struct cgroup *cg, uint64_t min_chunk, uint64_t *ret_high);
 
 /*
- * snapshot_refaults(): the cgroup's workingset_refault_* total now. Computes
- * refault_permille against the bytes reclaimed since the last snapshot.
+ * snapshot_refaults(): the cgroup's workingset_refault_* total now, in bytes.
+ * Computes refault_permille: what refaulted since the last snapshot, per 1000
+ * bytes asked of it in the window before that snapshot.
  */
 void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes);
 

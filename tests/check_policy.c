@@ -463,7 +463,7 @@ START_TEST(refaults_steer_the_proportional_pass)
         thrash = add(&f, "a-thrashing", 100 * MiB, UINT64_MAX);
         cold = add(&f, "b-cold", 100 * MiB, UINT64_MAX);
         /* Both gave 64M last time; a's came back in full, b's stayed out. */
-        thrash->reclaimed_since_snapshot = cold->reclaimed_since_snapshot = 64 * MiB;
+        thrash->asked_since_snapshot = cold->asked_since_snapshot = 64 * MiB;
         policy_snapshot_refaults(thrash, 10 * MiB);
         policy_snapshot_refaults(cold, 10 * MiB);
         policy_snapshot_refaults(thrash, 74 * MiB);
@@ -473,6 +473,34 @@ START_TEST(refaults_steer_the_proportional_pass)
         offer_all(&f);
         ck_assert_int_eq(run(&f, &k), POLICY_DONE_TARGET);
         ck_assert_str_eq(k.order[0], "b-cold");
+
+        /* Thrashing (over REFAULT_THRASHING_PERMILLE): left out of the pass altogether. */
+        setup(&f, 200 * MiB, 4 * MiB);
+        thrash = add(&f, "a-thrashing", 100 * MiB, UINT64_MAX);
+        thrash->refault_permille = REFAULT_THRASHING_PERMILLE;
+        add(&f, "b-cold", 100 * MiB, UINT64_MAX);
+        offer_all(&f);
+        memset(&k, 0, sizeof(k));
+        k.give = give_all;
+        run(&f, &k);
+        for (size_t i = 0; i < k.steps; i++)
+                ck_assert_str_eq(k.order[i], "b-cold");
+        ck_assert_uint_eq(thrash->current_bytes, 100 * MiB);
+}
+END_TEST
+
+/* A cgroup that gave nothing to the proportional pass is not asked again in the same round:
+ * its pages came straight back (hot), and lower priorities would only thrash it harder. */
+START_TEST(fruitless_proportional_visit_not_repeated)
+{
+        struct fixture f;
+        struct kernel k = { .give = give_nothing };
+
+        setup(&f, 64 * MiB, 2 * MiB);
+        add(&f, "hot", 100 * MiB, UINT64_MAX);
+        offer_all(&f);
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_NOTHING);
+        ck_assert_uint_eq(k.steps, 1);
 }
 END_TEST
 
@@ -524,4 +552,5 @@ CHECK_MAIN("policy", largest_excess_first, under_soft_limit_left_alone_while_any
            early_exit_on_resolved_pressure, backoff_below_one_eighth, clamp_floor_is_the_soft_limit,
            harder_means_from_configured_priority, pressure_levels_by_priority,
            release_in_steps_to_the_original, refaults_steer_the_proportional_pass,
-           growth_during_reclaim_counts_as_nothing, scope_limits_the_round)
+           growth_during_reclaim_counts_as_nothing, scope_limits_the_round,
+           fruitless_proportional_visit_not_repeated)

@@ -1,0 +1,250 @@
+/*
+ * memhog -- a memory workload for reclaimd's VM tests.
+ *
+ *   memhog [--cold MiB] [--hot MiB] [--pause-ms N] [--ready-file PATH]
+ *
+ * Allocates COLD MiB that are written once and then left alone, and HOT MiB
+ * that are written once and then touched (read and written, every page) in a
+ * loop for as long as the program runs.  Every page is filled with data that
+ * is neither zero nor a repeated word, and only about half compressible, so
+ * that zram neither stores it for free nor shrinks it much: memory swapped
+ * out to zram is memory really given back.
+ *
+ * When all of it has been allocated and filled, prints one line
+ *   memhog: ready pid=PID cold=COLD hot=HOT
+ * on stdout (and creates PATH with --ready-file), so that a scenario can wait
+ * for that event.  Then runs until killed; SIGTERM and SIGINT end it with
+ * exit status 0.  With --pause-ms, sleeps N ms between two passes over the
+ * hot part (0, the default, keeps touching it continuously).  Every pass
+ * touches every hot page, so a large --hot in a cgroup with a small
+ * memory.max keeps faulting pages back in from swap: a steady source of
+ * memory pressure.
+ *
+ * With --stats-every N, prints the number of completed hot passes every N
+ * seconds on stdout.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB (1024UL * 1024UL)
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: memhog [--cold MiB] [--hot MiB] [--pause-ms N] [--ready-file PATH]\n"
+		"              [--stats-every SECONDS]\n");
+}
+
+static int parse_count(const char *arg, const char *what, unsigned long max,
+		       unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' || v > max) {
+		fprintf(stderr, "memhog: bad %s '%s'\n", what, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* xorshift64: cheap pseudo-random words. */
+static uint64_t next_rand(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x;
+}
+
+/*
+ * Fill one page: the first half with pseudo-random words (incompressible),
+ * the second half with a short non-zero pattern (compressible), so the page
+ * is never "same-filled" and compresses to about half.
+ */
+static void fill_page(unsigned char *page, size_t pagesz, uint64_t *seed)
+{
+	uint64_t *w = (uint64_t *)(void *)page;
+	size_t n = pagesz / sizeof(uint64_t), i;
+
+	for (i = 0; i < n / 2; i++)
+		w[i] = next_rand(seed);
+	for (; i < n; i++)
+		w[i] = 0x6d656d686f670000ULL | (i & 0xff);
+}
+
+static unsigned char *alloc_region(size_t bytes, const char *what)
+{
+	void *p;
+
+	if (bytes == 0)
+		return NULL;
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "memhog: mmap of %zu bytes for the %s part: %s\n",
+			bytes, what, strerror(errno));
+		exit(1);
+	}
+	/* Per-page LRU behaviour, whatever the system's THP setting. */
+	(void)madvise(p, bytes, MADV_NOHUGEPAGE);
+	return p;
+}
+
+static void sleep_ms(unsigned long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !stop)
+		;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "cold", required_argument, NULL, 'c' },
+		{ "hot", required_argument, NULL, 'h' },
+		{ "pause-ms", required_argument, NULL, 'p' },
+		{ "ready-file", required_argument, NULL, 'r' },
+		{ "stats-every", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long cold_mib = 0, hot_mib = 0, pause_ms = 0, stats_every = 0;
+	const char *ready_file = NULL;
+	size_t pagesz, cold_bytes, hot_bytes, off;
+	unsigned char *cold, *hot;
+	unsigned long long passes = 0;
+	uint64_t seed;
+	struct sigaction sa;
+	double next_stats = 0;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (parse_count(optarg, "--cold", 1UL << 20, &cold_mib) < 0)
+				return 2;
+			break;
+		case 'h':
+			if (parse_count(optarg, "--hot", 1UL << 20, &hot_mib) < 0)
+				return 2;
+			break;
+		case 'p':
+			if (parse_count(optarg, "--pause-ms", 3600000UL, &pause_ms) < 0)
+				return 2;
+			break;
+		case 'r':
+			ready_file = optarg;
+			break;
+		case 's':
+			if (parse_count(optarg, "--stats-every", 3600UL, &stats_every) < 0)
+				return 2;
+			break;
+		case 'H':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (cold_mib == 0 && hot_mib == 0) {
+		fprintf(stderr, "memhog: nothing to do: give --cold and/or --hot\n");
+		return 2;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	pagesz = (size_t)sysconf(_SC_PAGESIZE);
+	cold_bytes = (size_t)cold_mib * MIB;
+	hot_bytes = (size_t)hot_mib * MIB;
+	seed = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)getpid() << 32);
+
+	cold = alloc_region(cold_bytes, "cold");
+	hot = alloc_region(hot_bytes, "hot");
+	for (off = 0; off < cold_bytes && !stop; off += pagesz)
+		fill_page(cold + off, pagesz, &seed);
+	for (off = 0; off < hot_bytes && !stop; off += pagesz)
+		fill_page(hot + off, pagesz, &seed);
+	if (stop)
+		return 0;
+
+	if (ready_file != NULL) {
+		int fd = open(ready_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd < 0) {
+			fprintf(stderr, "memhog: cannot create %s: %s\n", ready_file,
+				strerror(errno));
+			return 1;
+		}
+		close(fd);
+	}
+	printf("memhog: ready pid=%ld cold=%lu hot=%lu\n", (long)getpid(),
+	       cold_mib, hot_mib);
+	fflush(stdout);
+
+	if (stats_every > 0)
+		next_stats = now_s() + (double)stats_every;
+	while (!stop) {
+		if (hot_bytes > 0) {
+			/* Read and write one word of every hot page. */
+			for (off = 0; off < hot_bytes && !stop; off += pagesz) {
+				volatile uint64_t *w = (volatile uint64_t *)(void *)(hot + off);
+
+				*w = *w + 1;
+			}
+			passes++;
+		}
+		if (stats_every > 0 && now_s() >= next_stats) {
+			printf("memhog: passes=%llu\n", passes);
+			fflush(stdout);
+			next_stats += (double)stats_every;
+		}
+		if (pause_ms > 0 || hot_bytes == 0)
+			sleep_ms(hot_bytes == 0 && pause_ms == 0 ? 1000 : pause_ms);
+	}
+	return 0;
+}
