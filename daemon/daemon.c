@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "backend.h"
 #include "cgpath.h"
@@ -466,23 +467,28 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be, const 
         return 0;
 }
 
-static void log_capabilities(struct daemon *d)
+static void log_capabilities(struct daemon *d, const char *release)
 {
-        log_info("Kernel capabilities: memory.reclaim swappiness= argument %s",
-                 d->engine.caps.reclaim_swappiness ? "supported" :
-                 "not supported (anonymous memory may go to swap at every priority)");
+        log_info("Kernel %s: memory.reclaim swappiness= argument %s; memory.high O_NONBLOCK %s",
+                 release, d->engine.caps.reclaim_swappiness ? "supported" :
+                 "not supported (anonymous memory may go to swap at every priority)",
+                 d->engine.caps.high_nonblock ? "honoured" :
+                 "not honoured (a lowered memory.high reclaims in the writer: on the reclaim thread)");
 }
 
 int daemon_run(struct daemon *d)
 {
+        struct utsname uts;
         char status[128];
         int r;
 
         r = engine_refresh(&d->engine);
         if (r < 0)
                 return log_error_errno(r, "Failed to read the managed cgroups: %m");
-        engine_probe(&d->engine);
-        log_capabilities(d);
+        if (uname(&uts) < 0)
+                snprintf(uts.release, sizeof(uts.release), "unknown");
+        engine_probe(&d->engine, uts.release);
+        log_capabilities(d, uts.release);
         r = arm(d, &d->scopes[0]);
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the PSI trigger on /proc/pressure/memory: %m");

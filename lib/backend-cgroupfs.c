@@ -105,7 +105,13 @@ static int file_flags(enum cg_file f)
         case CG_MEMORY_RECLAIM:
                 return O_WRONLY;
         case CG_MEMORY_HIGH:
-                return O_RDWR;
+                /*
+                 * Kernels with "memcg: introduce non-blocking limit setting
+                 * option" (6.16+) skip the synchronous reclaim of a lowered
+                 * memory.high for O_NONBLOCK writers; older ones ignore the
+                 * flag, as systemd's cgroup-util relies on too.
+                 */
+                return O_RDWR | O_NONBLOCK;
         default:
                 return O_RDONLY;
         }

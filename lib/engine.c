@@ -87,8 +87,19 @@ struct cgroup *engine_find(struct engine *e, const char *path)
         return NULL;
 }
 
-void engine_probe(struct engine *e)
+bool kernel_release_at_least(const char *release, unsigned major, unsigned minor)
 {
+        unsigned a, b;
+
+        if (!release || sscanf(release, "%u.%u", &a, &b) != 2)
+                return false;
+        return a > major || (a == major && b >= minor);
+}
+
+void engine_probe(struct engine *e, const char *release)
+{
+        /* The O_NONBLOCK memory.high write cannot be told apart by trying it: it always succeeds. */
+        e->caps.high_nonblock = kernel_release_at_least(release, 6, 16);
         /*
          * memory.reclaim parses "swappiness=" only on newer kernels; older ones
          * refuse the whole write with EINVAL. Asking for 0 bytes frees nothing

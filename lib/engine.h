@@ -30,8 +30,15 @@ struct engine_step {
 
 /* What the kernel can do, found once at start-up (engine_probe()). */
 struct engine_caps {
-        bool reclaim_swappiness;     /* memory.reclaim takes "swappiness=" (6.7+... probed) */
+        bool reclaim_swappiness;     /* memory.reclaim takes "swappiness=" (probed by a 0-byte write) */
+        bool high_nonblock;          /* memory.high honours O_NONBLOCK (6.16+, from the release) */
 };
+
+/*
+ * Whether a kernel release string ("6.1.0-56-amd64") is at least
+ * major.minor. Unparsable releases count as older.
+ */
+bool kernel_release_at_least(const char *release, unsigned major, unsigned minor);
 
 /* Hooks through which the daemon hears what the engine did; the library does not log. */
 struct engine_observer {
@@ -67,8 +74,12 @@ int engine_init(struct engine *e, struct backend *be, const struct config *cfg, 
                 const struct engine_observer *obs, uint64_t (*now_usec)(void));
 void engine_done(struct engine *e);
 
-/* Finds what the kernel supports, through a managed cgroup that exists (after a refresh). Harmless writes only. */
-void engine_probe(struct engine *e);
+/*
+ * Finds what the kernel supports, through a managed cgroup that exists
+ * (after a refresh); release is the kernel's uname release. Harmless writes
+ * only.
+ */
+void engine_probe(struct engine *e, const char *release);
 
 /*
  * Reads memory.current of every managed cgroup (opening those that appeared,

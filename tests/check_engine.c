@@ -180,5 +180,30 @@ START_TEST(dry_run_writes_nothing)
 }
 END_TEST
 
+/* Capabilities from the kernel's release, and the swappiness= probe through the backend. */
+START_TEST(capabilities_probed)
+{
+        struct config *cfg = load(batch_web);
+        struct recorder rec;
+        struct backend *be;
+        struct engine e;
+
+        ck_assert(kernel_release_at_least("6.16.0", 6, 16));
+        ck_assert(kernel_release_at_least("7.0.1-foo", 6, 16));
+        ck_assert(!kernel_release_at_least("6.1.0-56-amd64", 6, 16));
+        ck_assert(!kernel_release_at_least("garbage", 6, 16));
+        start(&e, &be, cfg, false, &rec);
+        ck_assert_int_eq(sim_add_cgroup(be, "batch", 0, 10 * MiB), 0);
+        ck_assert_int_ge(engine_refresh(&e), 0);
+        engine_probe(&e, "6.1.0-56-amd64");
+        ck_assert(!e.caps.reclaim_swappiness);   /* the simulated kernel refuses "swappiness=" like 6.1 */
+        ck_assert(!e.caps.high_nonblock);
+        ck_assert_uint_eq(sim_reclaimed(be, "batch"), 0);
+        engine_done(&e);
+        backend_free(be);
+        config_free(cfg);
+}
+END_TEST
+
 CHECK_MAIN("engine", batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
-           dry_run_writes_nothing)
+           dry_run_writes_nothing, capabilities_probed)
