@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <sys/utsname.h>
 
 #include "backend.h"
@@ -85,10 +86,10 @@ static int on_persist(void *userdata, const struct engine *e)
 
         if (d->dry_run)
                 return 0;
-        r = state_save(d->state_file, e);
+        r = state_save(d->opt.state_file, e);
         if (r < 0)
                 return log_error_errno(r, "Failed to record memory.high originals in %s: %m; "
-                                       "not lowering memory.high", d->state_file);
+                                       "not lowering memory.high", d->opt.state_file);
         return 0;
 }
 
@@ -244,7 +245,11 @@ static void on_job_done(struct worker *w, struct job *job)
                 }
         }
         update_status(d);
-        for (size_t i = 0; i < d->n_scopes && !d->running; i++)
+        if (d->reload_pending) {
+                d->reload_pending = false;
+                daemon_reload(d);
+        }
+        for (size_t i = 0; i < d->n_scopes && !d->running && !d->worker.busy; i++)
                 if (d->scopes[i].pending)
                         start_round(d, &d->scopes[i]);
 }
@@ -359,6 +364,125 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
         ev_break(loop, EVBREAK_ALL);
 }
 
+/* ---- reload ---- */
+
+static void stop_scopes(struct daemon *d)
+{
+        for (size_t i = 0; i < d->n_scopes; i++)
+                psi_watch_stop(&d->scopes[i].psi, d->loop);
+        free(d->scopes);
+        d->scopes = NULL;
+        d->n_scopes = 0;
+}
+
+static int setup_scopes(struct daemon *d);
+static int arm(struct daemon *d, struct scope *s);
+static void arm_scopes(struct daemon *d);
+
+static int load(struct daemon *d, struct config **ret)
+{
+        struct config_errors errs = {};
+        char line[1024];
+        int r;
+
+        r = config_load(d->opt.config_file, d->opt.dropin_dir, ret, &errs);
+        for (size_t i = 0; i < errs.n; i++)
+                log_error("%s", config_error_format(&errs, &errs.v[i], line, sizeof(line)));
+        config_errors_clear(&errs);
+        return r;
+}
+
+/* Swaps in cfg: a new engine that takes over the old one's state, new triggers. */
+static int apply(struct daemon *d, struct config *cfg)
+{
+        const struct engine_observer obs = d->engine.obs;
+        struct config *old_cfg = d->cfg;
+        struct engine old = d->engine;
+        int r, restored;
+
+        r = engine_init(&d->engine, d->be, cfg, d->dry_run, &obs, old.now_usec);
+        if (r < 0) {
+                d->engine = old;
+                return r;
+        }
+        d->engine.stop = old.stop;
+        restored = engine_takeover(&d->engine, &old, old_cfg);
+        d->worker.engine = &d->engine;
+        d->worker.cfg = cfg;
+        d->cfg = cfg;
+        config_free(old_cfg);
+        stop_scopes(d);
+        r = setup_scopes(d);
+        if (r < 0)
+                return r;
+        r = arm(d, &d->scopes[0]);
+        if (r < 0)
+                log_error_errno(r, "Failed to arm the PSI trigger on /proc/pressure/memory: %m");
+        arm_scopes(d);
+        ev_timer_set(&d->tick, 0., (double)cfg->release_interval_usec / 1e6);
+        ev_timer_again(d->loop, &d->tick);
+        if (restored)
+                log_notice("Restored memory.high of %d cgroup(s) no longer managed", restored);
+        return 0;
+}
+
+int daemon_reload(struct daemon *d)
+{
+        struct config *cfg = NULL;
+        int r;
+
+        if (d->worker.busy) {
+                d->reload_pending = true;   /* the engine is the worker's until its job ends */
+                return 0;
+        }
+        notify_reloading();
+        r = load(d, &cfg);
+        if (r < 0) {
+                log_event(LOG_ERR, LOG_EV_RELOAD,
+                          LOG_FIELDS(LOG_STR(PATH, d->opt.config_file), LOG_STR(RESULT, "refused")),
+                          "Reloading %s failed; keeping the configuration that was running",
+                          d->opt.config_file);
+                notify_ready("Reload failed; running on the previous configuration");
+                return r;
+        }
+        r = apply(d, cfg);
+        if (r < 0)
+                log_error_errno(r, "Failed to apply the new configuration: %m");
+        else
+                log_event(LOG_NOTICE, LOG_EV_RELOAD,
+                          LOG_FIELDS(LOG_STR(PATH, d->opt.config_file), LOG_STR(RESULT, "applied"),
+                                     LOG_U64(CGROUPS, d->engine.n_cgroups)),
+                          "Reloaded %s: %zu cgroups managed, %zu triggers", d->opt.config_file,
+                          d->engine.n_cgroups, d->n_scopes);
+        update_status(d);
+        notify_ready(NULL);
+        return r;
+}
+
+static void on_reload_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+        daemon_reload(container_of(w, struct daemon, sighup));
+}
+
+/* ---- watchdog ---- */
+
+static void on_watchdog(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        notify_watchdog();
+}
+
+/* With WatchdogSec=, ping at half the interval from the loop: a stuck loop stops the pings. */
+static void start_watchdog(struct daemon *d)
+{
+        uint64_t usec = 0;
+
+        if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+                return;
+        ev_timer_init(&d->watchdog, on_watchdog, 0., (double)usec / 2e6);
+        ev_timer_again(d->loop, &d->watchdog);
+        log_debug("Watchdog every %.3fs", (double)usec / 2e6);
+}
+
 /* ---- start-up and shutdown ---- */
 
 /* Puts back memory.high values a previous run lowered and did not restore (it was killed). */
@@ -367,17 +491,17 @@ static void restore_from_state(struct daemon *d)
         struct state st = {};
         int r;
 
-        r = state_load(d->state_file, &st);
+        r = state_load(d->opt.state_file, &st);
         if (r == -ENOENT)
                 return;
         if (r < 0) {
                 log_error_errno(r, "Cannot read the state file %s: %m; memory.high values a previous "
-                                "run lowered cannot be restored, ignoring", d->state_file);
+                                "run lowered cannot be restored, ignoring", d->opt.state_file);
                 return;
         }
         if (st.bad_lines)
                 log_warning("%s:%u: %u malformed line(s) in the state file, not applied",
-                            d->state_file, st.first_bad_line, st.bad_lines);
+                            d->opt.state_file, st.first_bad_line, st.bad_lines);
         for (size_t i = 0; i < st.n; i++) {
                 struct cgroup *cg = engine_find(&d->engine, st.v[i].path);
                 struct backend_cgroup *bc = NULL;
@@ -410,8 +534,8 @@ static void restore_from_state(struct daemon *d)
                 d->be->ops->close_cgroup(d->be, bc);
         }
         state_clear(&st);
-        if (!d->dry_run && unlink(d->state_file) < 0 && errno != ENOENT)
-                log_warning_errno(-errno, "Failed to remove %s: %m, ignoring", d->state_file);
+        if (!d->dry_run && unlink(d->opt.state_file) < 0 && errno != ENOENT)
+                log_warning_errno(-errno, "Failed to remove %s: %m, ignoring", d->opt.state_file);
 }
 
 static int setup_scopes(struct daemon *d)
@@ -435,8 +559,8 @@ static int setup_scopes(struct daemon *d)
         return 0;
 }
 
-int daemon_init(struct daemon *d, struct config *cfg, struct backend *be, const char *state_file,
-                bool dry_run)
+int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
+                const struct daemon_options *opt)
 {
         const struct engine_observer obs = {
                 .step = on_step,
@@ -447,11 +571,11 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be, const 
         };
         int r;
 
-        *d = (struct daemon){ .cfg = cfg, .be = be, .dry_run = dry_run, .state_file = state_file };
+        *d = (struct daemon){ .cfg = cfg, .be = be, .dry_run = opt->dry_run, .opt = *opt };
         d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
         if (!d->loop)
                 return log_error_errno(-ENOMEM, "Failed to create the event loop");
-        r = engine_init(&d->engine, be, cfg, dry_run, &obs, NULL);
+        r = engine_init(&d->engine, be, cfg, d->dry_run, &obs, NULL);
         if (r >= 0)
                 r = setup_scopes(d);
         if (r < 0)
@@ -459,8 +583,12 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be, const 
         restore_from_state(d);
         ev_signal_init(&d->sigterm, on_stop_signal, SIGTERM);
         ev_signal_init(&d->sigint, on_stop_signal, SIGINT);
+        ev_signal_init(&d->sighup, on_reload_signal, SIGHUP);
         ev_signal_start(d->loop, &d->sigterm);
         ev_signal_start(d->loop, &d->sigint);
+        ev_signal_start(d->loop, &d->sighup);
+        ev_init(&d->tick, on_tick);
+        ev_init(&d->watchdog, on_watchdog);
         r = worker_start(&d->worker, d->loop, &d->engine, cfg, on_job_done);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the reclaim thread: %m");
@@ -493,8 +621,9 @@ int daemon_run(struct daemon *d)
         if (r < 0)
                 return log_error_errno(r, "Failed to arm the PSI trigger on /proc/pressure/memory: %m");
         arm_scopes(d);
-        ev_timer_init(&d->tick, on_tick, 0., (double)d->cfg->release_interval_usec / 1e6);
+        ev_timer_set(&d->tick, 0., (double)d->cfg->release_interval_usec / 1e6);
         ev_timer_again(d->loop, &d->tick);
+        start_watchdog(d);
         log_event(LOG_INFO, LOG_EV_STARTED,
                   LOG_FIELDS(LOG_U64(CGROUPS, d->engine.n_cgroups), LOG_U64(DRY_RUN, d->dry_run)),
                   "Started: %zu cgroups managed, %zu triggers%s", d->engine.n_cgroups, d->n_scopes,
@@ -510,11 +639,12 @@ void daemon_done(struct daemon *d)
 {
         worker_stop(&d->worker);
         if (d->loop) {
-                for (size_t i = 0; i < d->n_scopes; i++)
-                        psi_watch_stop(&d->scopes[i].psi, d->loop);
+                stop_scopes(d);
                 ev_timer_stop(d->loop, &d->tick);
+                ev_timer_stop(d->loop, &d->watchdog);
                 ev_signal_stop(d->loop, &d->sigterm);
                 ev_signal_stop(d->loop, &d->sigint);
+                ev_signal_stop(d->loop, &d->sighup);
         }
         if (d->engine.be) {
                 /* Nothing stays throttled after reclaimd: every lowered memory.high goes back. */
@@ -522,7 +652,6 @@ void daemon_done(struct daemon *d)
                         engine_release(&d->engine, d->cfg, true);
                 engine_done(&d->engine);
         }
-        free(d->scopes);
         backend_free(d->be);
         config_free(d->cfg);
         *d = (struct daemon){};

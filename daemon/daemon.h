@@ -25,10 +25,21 @@ struct scope {
         unsigned coalesced;            /* fired while an overlapping round ran */
 };
 
+/* Where the daemon's files are, and how it runs. */
+struct daemon_options {
+        const char *config_file;       /* re-read on SIGHUP */
+        const char *dropin_dir;        /* its drop-ins (*.conf), or NULL */
+        const char *state_file;        /* memory.high originals, for a restart */
+        bool dry_run;
+};
+
 struct daemon {
         struct ev_loop *loop;
         ev_signal sigterm;
         ev_signal sigint;
+        ev_signal sighup;              /* reload the configuration */
+        ev_timer watchdog;             /* WATCHDOG=1 at half of $WATCHDOG_USEC */
+        bool reload_pending;           /* SIGHUP came while a job ran */
         ev_timer tick;                 /* release_interval: release clamps, re-arm triggers */
         struct config *cfg;            /* owned */
         struct backend *be;            /* owned */
@@ -37,7 +48,7 @@ struct daemon {
         struct scope *scopes;          /* [0] is the system; then cgroups with a trigger */
         size_t n_scopes;
         const struct scope *running;   /* the scope of the round in flight, if any */
-        const char *state_file;        /* memory.high originals, for a restart */
+        struct daemon_options opt;
         bool dry_run;
         int clamped;                   /* cgroups whose memory.high is lowered */
         uint64_t tick_stall_usec;      /* system stall total at the last tick */
@@ -51,8 +62,16 @@ struct daemon {
  * signal watchers, and restores memory.high values a previous run left
  * lowered (state_file). Returns 0 or negative errno (logged).
  */
-int daemon_init(struct daemon *d, struct config *cfg, struct backend *be, const char *state_file,
-                bool dry_run);
+int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
+                const struct daemon_options *opt);
+
+/*
+ * Re-reads the configuration into a fresh object and swaps it in only when
+ * all of it is valid; a bad file keeps the old one running (logged). Triggers
+ * are re-armed; memory.high of cgroups no longer managed is restored.
+ * Returns 0, or the error that kept the old configuration.
+ */
+int daemon_reload(struct daemon *d);
 
 /* Arms the PSI triggers, tells systemd it is ready, and runs until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);

@@ -60,6 +60,7 @@ static const struct {
         [LOG_EV_CLAMP]       = { "clamp",      "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0a" },
         [LOG_EV_RELEASE]     = { "release",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0b" },
         [LOG_EV_BACKOFF]     = { "backoff",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0c" },
+        [LOG_EV_RELOAD]      = { "reload",     "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0d" },
 };
 
 const char *log_event_name(enum log_event_kind kind)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "backend.h"
@@ -86,23 +87,38 @@ static int parse_argv(int argc, char **argv, struct options *o)
         return 1;
 }
 
-/* Loads the configuration, logging each error with its file, line and key. */
-static int load_config(const struct options *o, struct config **ret)
+/* Loads the configuration and its drop-ins, logging each error with its file, line and key. */
+static int load_config(const struct options *o, const char *dropin_dir, struct config **ret)
 {
         struct config_errors errs = {};
         char line[1024];
         int r;
 
-        r = config_load_file(o->config_file, ret, &errs);
+        r = config_load(o->config_file, dropin_dir, ret, &errs);
         for (size_t i = 0; i < errs.n; i++)
                 log_error("%s", config_error_format(&errs, &errs.v[i], line, sizeof(line)));
-        if (r < 0 && r != -EINVAL)
-                log_error_errno(r, "Failed to read configuration file %s: %m", o->config_file);
-        else if (r == -EINVAL)
-                log_error("%s: %zu error%s, configuration not accepted", o->config_file, errs.n,
-                          errs.n == 1 ? "" : "s");
+        if (r == -EINVAL)
+                log_error("%zu error%s, configuration not accepted", errs.n, errs.n == 1 ? "" : "s");
+        else if (r < 0 && errs.n == 0)
+                log_error_errno(r, "Failed to read the configuration: %m");
         config_errors_clear(&errs);
         return r;
+}
+
+/*
+ * The daemon must not be paged out by the pressure it fights (earlyoom and
+ * lmkd do the same). MCL_ONFAULT (4.4+) locks pages as they are touched
+ * instead of the whole reserved stack of the worker thread; CAP_IPC_LOCK or
+ * RLIMIT_MEMLOCK decides whether any of it is allowed.
+ */
+static void lock_memory(void)
+{
+        if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0)
+                return;
+        if (mlockall(MCL_CURRENT | MCL_FUTURE) == 0)
+                return;
+        log_warning_errno(-errno, "Failed to lock the daemon's memory: %m; it may be swapped out "
+                          "under pressure, ignoring");
 }
 
 /* Finds (or checks the given) cgroup v2 mount carrying the memory controller. */
@@ -170,7 +186,7 @@ int main(int argc, char **argv)
         struct config *cfg;
         struct backend *be;
         struct daemon d;
-        char *root = NULL;
+        char *root = NULL, *dropin_dir = NULL;
         int r;
 
         r = parse_argv(argc, argv, &opt);
@@ -179,13 +195,20 @@ int main(int argc, char **argv)
         log_open(opt.check_config ? LOG_TARGET_STDERR : LOG_TARGET_AUTO);
         log_set_max_level(opt.log_level);
 
-        if (load_config(&opt, &cfg) < 0)
+        if (asprintf(&dropin_dir, "%s.d", opt.config_file) < 0)
+                return EXIT_FAILURE;
+        if (load_config(&opt, dropin_dir, &cfg) < 0) {
+                free(dropin_dir);
                 return EXIT_CONFIG;
-        if (opt.check_config)
+        }
+        if (opt.check_config) {
+                free(dropin_dir);
                 return check_config_done(cfg);
+        }
 
         raise_nofile_limit();
         if (find_cgroup_root(&opt, &root) < 0) {
+                free(dropin_dir);
                 config_free(cfg);
                 return EXIT_NO_CGROUP2;
         }
@@ -193,14 +216,22 @@ int main(int argc, char **argv)
         if (r < 0) {
                 log_error_errno(r, "Failed to open %s: %m", root);
                 free(root);
+                free(dropin_dir);
                 config_free(cfg);
                 return EXIT_FAILURE;
         }
         free(root);
 
-        r = daemon_init(&d, cfg, be, opt.state_file, opt.dry_run);
+        lock_memory();
+        r = daemon_init(&d, cfg, be, &(struct daemon_options){
+                .config_file = opt.config_file,
+                .dropin_dir = dropin_dir,
+                .state_file = opt.state_file,
+                .dry_run = opt.dry_run,
+        });
         if (r >= 0)
                 r = daemon_run(&d);
         daemon_done(&d);
+        free(dropin_dir);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,7 +1,9 @@
 /* Tells systemd where the daemon is: ready, stopping, and a one-line status. */
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include "log.h"
 #include "notify.h"
@@ -28,4 +30,23 @@ void notify_stopping(void)
 void notify_status(const char *status)
 {
         notify_state(NULL, status);
+}
+
+void notify_reloading(void)
+{
+        struct timespec ts;
+        char buf[64];
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        snprintf(buf, sizeof(buf), "RELOADING=1\nMONOTONIC_USEC=%llu",
+                 (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+        notify_state(buf, "Reloading the configuration");
+}
+
+void notify_watchdog(void)
+{
+        int r = sd_notify(0, "WATCHDOG=1");
+
+        if (r < 0)
+                log_debug_errno(r, "sd_notify(WATCHDOG=1) failed: %m, ignoring");
 }

@@ -4,3 +4,7 @@
 void notify_ready(const char *status);
 void notify_stopping(void);
 void notify_status(const char *status);
+
+/* RELOADING=1 with MONOTONIC_USEC=, as Type=notify-reload expects. */
+void notify_reloading(void);
+void notify_watchdog(void);

@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -50,6 +51,7 @@ const size_t config_table_size = ARRAY_SIZE(config_table);
 
 struct parse_state {
         FILE *f;
+        const char *file;         /* its name, for errors */
         struct config *cfg;
         struct config_errors *errs;
         unsigned line;            /* line the reader last returned */
@@ -65,6 +67,8 @@ struct parse_state {
                 unsigned line;
         } *sections;
         size_t n_sections;
+        size_t *file_cgroups;     /* indexes of the [cgroup] sections this file opened */
+        size_t n_file_cgroups;
         int error;                /* -ENOMEM and friends: stop everything */
 };
 
@@ -91,6 +95,7 @@ static int add_error(struct parse_state *st, unsigned line, const char *key, con
         }
         errs->v = v;
         v[errs->n] = (struct config_error){ .line = line, .message = msg,
+                                            .file = strdup(st->file),
                                             .key = key ? strdup(key) : NULL };
         errs->n++;
         return -EINVAL;
@@ -216,6 +221,30 @@ int config_init_defaults(struct config *cfg)
         return apply_defaults(cfg, "*");
 }
 
+/* Makes the section at index current; a later file may reopen an earlier file's section. */
+static int use_cgroup_section(struct parse_state *st, size_t index)
+{
+        struct cgroup_config *cg = &st->cfg->cgroups[index];
+        size_t *v;
+        char *file = strdup(st->file);
+
+        v = reallocarray(st->file_cgroups, st->n_file_cgroups + 1, sizeof(*v));
+        if (!v || !file) {
+                if (v)
+                        st->file_cgroups = v;
+                free(file);
+                return st->error = -ENOMEM;
+        }
+        st->file_cgroups = v;
+        v[st->n_file_cgroups++] = index;
+        free(cg->file);
+        cg->file = file;
+        cg->line = st->line;
+        st->cg_index = index;
+        st->cg = cg;
+        return 0;
+}
+
 static int open_cgroup_section(struct parse_state *st, const char *path)
 {
         struct config *cfg = st->cfg;
@@ -229,23 +258,29 @@ static int open_cgroup_section(struct parse_state *st, const char *path)
                 return st->error = r;
         if (r < 0)
                 return add_error(st, st->line, NULL, "invalid cgroup path \"%s\": %s", path, why);
-        for (size_t i = 0; i < cfg->n_cgroups; i++)
-                if (streq(cfg->cgroups[i].path, norm)) {
-                        r = add_error(st, st->line, NULL, "duplicate section [cgroup %s] (first at line %u)",
-                                      norm, cfg->cgroups[i].line);
-                        free(norm);
-                        return r;
-                }
+        for (size_t i = 0; i < cfg->n_cgroups; i++) {
+                if (!streq(cfg->cgroups[i].path, norm))
+                        continue;
+                for (size_t j = 0; j < st->n_file_cgroups; j++)
+                        if (st->file_cgroups[j] == i) {
+                                r = add_error(st, st->line, NULL, "duplicate section [cgroup %s] "
+                                              "(first at line %u)", norm, cfg->cgroups[i].line);
+                                free(norm);
+                                return r;
+                        }
+                free(norm);
+                return use_cgroup_section(st, i);   /* a drop-in overriding an earlier file */
+        }
         v = reallocarray(cfg->cgroups, cfg->n_cgroups + 1, sizeof(*v));
         if (!v) {
                 free(norm);
                 return st->error = -ENOMEM;
         }
         cfg->cgroups = v;
-        st->cg_index = cfg->n_cgroups++;
-        st->cg = &v[st->cg_index];
-        *st->cg = (struct cgroup_config){ .path = norm, .line = st->line };
-        return apply_defaults(st->cg, "cgroup");
+        v[cfg->n_cgroups] = (struct cgroup_config){ .path = norm };
+        r = apply_defaults(&v[cfg->n_cgroups], "cgroup");
+        cfg->n_cgroups++;
+        return r < 0 ? r : use_cgroup_section(st, cfg->n_cgroups - 1);
 }
 
 /* Called by the reader for every "[name]" line, before inih sees any key under it. */
@@ -377,37 +412,26 @@ static int handler(void *user, const char *section, const char *key, const char 
         return 1;
 }
 
-static int load_stream(FILE *f, const char *name, struct config **ret, struct config_errors *errs)
+/* Parses one file into cfg. Returns 0, -EINVAL (errors appended to errs), or -ENOMEM. */
+static int parse_into(FILE *f, const char *name, struct config *cfg, struct config_errors *errs)
 {
-        struct parse_state st = { .f = f, .errs = errs };
-        struct config *cfg;
+        struct parse_state st = { .f = f, .file = name, .cfg = cfg, .errs = errs };
         size_t before = errs->n;
         int r;
 
-        if (!errs->file && !(errs->file = strdup(name)))
-                return -ENOMEM;
-        cfg = calloc(1, sizeof(*cfg));
-        if (!cfg)
-                return -ENOMEM;
-        r = config_init_defaults(cfg);
-        if (r >= 0 && !(cfg->file = strdup(name)))
+        /* inih: 0 ok, >0 first line with a syntax error, -1 open, -2 memory. */
+        r = ini_parse_stream(reader, &st, handler, &st);
+        if (r == -2)
                 r = -ENOMEM;
-        st.cfg = cfg;
-        if (r >= 0) {
-                /* inih: 0 ok, >0 first line with a syntax error, -1 open, -2 memory. */
-                r = ini_parse_stream(reader, &st, handler, &st);
-                if (r == -2)
-                        r = -ENOMEM;
-                else if (r > 0) {
-                        bool reported = false;
+        else if (r > 0) {
+                bool reported = false;
 
-                        for (size_t i = before; i < errs->n; i++)
-                                reported |= errs->v[i].line == (unsigned)r;
-                        if (!reported)
-                                add_error(&st, (unsigned)r, NULL,
-                                          "syntax error: expected \"key = value\" or \"[section]\"");
-                        r = 0;
-                }
+                for (size_t i = before; i < errs->n; i++)
+                        reported |= errs->v[i].line == (unsigned)r;
+                if (!reported)
+                        add_error(&st, (unsigned)r, NULL,
+                                  "syntax error: expected \"key = value\" or \"[section]\"");
+                r = 0;
         }
         if (r >= 0 && st.error)
                 r = st.error;
@@ -416,6 +440,70 @@ static int load_stream(FILE *f, const char *name, struct config **ret, struct co
         for (size_t i = 0; i < st.n_sections; i++)
                 free(st.sections[i].name);
         free(st.sections);
+        free(st.file_cgroups);
+        return r;
+}
+
+static struct config *new_config(const char *name)
+{
+        struct config *cfg = calloc(1, sizeof(*cfg));
+
+        if (!cfg)
+                return NULL;
+        if (config_init_defaults(cfg) < 0 || !(cfg->file = strdup(name)))
+                return config_free(cfg);
+        return cfg;
+}
+
+/* Records an error about a whole file (it cannot be read). */
+static int file_error(struct config_errors *errs, const char *file, int err)
+{
+        struct parse_state st = { .file = file, .errs = errs };
+
+        add_error(&st, 0, NULL, "cannot read: %s", strerror(-err));
+        return st.error ?: err;
+}
+
+static int parse_file(const char *file, struct config *cfg, struct config_errors *errs)
+{
+        FILE *f = fopen(file, "re");
+        int r;
+
+        if (!f)
+                return file_error(errs, file, negative_errno());
+        r = parse_into(f, file, cfg, errs);
+        fclose(f);
+        return r;
+}
+
+int config_load(const char *file, const char *dropin_dir, struct config **ret, struct config_errors *errs)
+{
+        struct config *cfg = new_config(file);
+        glob_t g = {};
+        char *pattern = NULL;
+        int r, rr;
+
+        if (!cfg)
+                return -ENOMEM;
+        r = parse_file(file, cfg, errs);
+        if (r < 0 && r != -EINVAL)
+                goto out;
+        if (dropin_dir) {
+                if (asprintf(&pattern, "%s/*.conf", dropin_dir) < 0) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                /* glob() sorts its matches: the lexical order drop-ins are applied in. */
+                if (glob(pattern, 0, NULL, &g) == 0)
+                        for (size_t i = 0; i < g.gl_pathc; i++) {
+                                rr = parse_file(g.gl_pathv[i], cfg, errs);
+                                if (rr < 0 && (r >= 0 || rr != -EINVAL))
+                                        r = rr;
+                        }
+        }
+out:
+        globfree(&g);
+        free(pattern);
         if (r < 0) {
                 config_free(cfg);
                 return r;
@@ -426,27 +514,31 @@ static int load_stream(FILE *f, const char *name, struct config **ret, struct co
 
 int config_load_file(const char *file, struct config **ret, struct config_errors *errs)
 {
-        FILE *f = fopen(file, "re");
-        int r;
-
-        if (!f)
-                return negative_errno();
-        r = load_stream(f, file, ret, errs);
-        fclose(f);
-        return r;
+        return config_load(file, NULL, ret, errs);
 }
 
 int config_load_string(const char *text, const char *name, struct config **ret,
                        struct config_errors *errs)
 {
-        FILE *f = fmemopen((void *)text, strlen(text), "r");
+        struct config *cfg = new_config(name);
+        FILE *f;
         int r;
 
-        if (!f)
+        if (!cfg)
+                return -ENOMEM;
+        f = fmemopen((void *)text, strlen(text), "r");
+        if (!f) {
+                config_free(cfg);
                 return negative_errno();
-        r = load_stream(f, name, ret, errs);
+        }
+        r = parse_into(f, name, cfg, errs);
         fclose(f);
-        return r;
+        if (r < 0) {
+                config_free(cfg);
+                return r;
+        }
+        *ret = cfg;
+        return 0;
 }
 
 const struct cgroup_config *config_find_cgroup(const struct config *cfg, const char *path)
@@ -500,7 +592,8 @@ void config_dump(const struct config *cfg, FILE *f)
         fprintf(f, "\n[reclaim]\n");
         dump_section("reclaim", cfg, f);
         for (size_t i = 0; i < cfg->n_cgroups; i++) {
-                fprintf(f, "\n# from line %u\n[cgroup %s]\n", cfg->cgroups[i].line, cfg->cgroups[i].path);
+                fprintf(f, "\n# from %s:%u\n[cgroup %s]\n", cfg->cgroups[i].file ?: "?",
+                        cfg->cgroups[i].line, cfg->cgroups[i].path);
                 dump_section("cgroup", &cfg->cgroups[i], f);
         }
 }
@@ -513,9 +606,9 @@ const char *config_error_format(const struct config_errors *errs, const struct c
         if (e->line)
                 snprintf(where, sizeof(where), ":%u", e->line);
         if (e->key)
-                snprintf(buf, size, "%s%s: key '%s': %s", errs->file ?: "?", where, e->key, e->message);
+                snprintf(buf, size, "%s%s: key '%s': %s", e->file ?: "?", where, e->key, e->message);
         else
-                snprintf(buf, size, "%s%s: %s", errs->file ?: "?", where, e->message);
+                snprintf(buf, size, "%s%s: %s", e->file ?: "?", where, e->message);
         return buf;
 }
 
@@ -523,8 +616,10 @@ struct config *config_free(struct config *cfg)
 {
         if (!cfg)
                 return NULL;
-        for (size_t i = 0; i < cfg->n_cgroups; i++)
+        for (size_t i = 0; i < cfg->n_cgroups; i++) {
                 free(cfg->cgroups[i].path);
+                free(cfg->cgroups[i].file);
+        }
         free(cfg->cgroups);
         free(cfg->file);
         free(cfg);
@@ -534,10 +629,10 @@ struct config *config_free(struct config *cfg)
 void config_errors_clear(struct config_errors *errs)
 {
         for (size_t i = 0; i < errs->n; i++) {
+                free(errs->v[i].file);
                 free(errs->v[i].key);
                 free(errs->v[i].message);
         }
         free(errs->v);
-        free(errs->file);
         *errs = (struct config_errors){};
 }

@@ -16,11 +16,12 @@ struct cgroup_config {
         char *path;                 /* relative to the cgroup root, no leading or trailing '/' */
         uint64_t soft_limit_bytes;  /* reclaim first from cgroups above it; UINT64_MAX: none */
         struct psi_trigger trigger; /* on its memory.pressure: reclaim in its subtree; window 0: none */
-        unsigned line;              /* line of the section header, for messages */
+        char *file;                 /* where its section was last opened, for messages */
+        unsigned line;
 };
 
 struct config {
-        char *file;                     /* the file it was read from */
+        char *file;                     /* the main file it was read from */
         struct psi_trigger trigger;     /* [pressure] trigger: the system PSI trigger */
         uint64_t resolve_permyriad;     /* [pressure] stall share under which pressure is resolved */
         uint64_t initial_priority;      /* [reclaim] the kernel's DEF_PRIORITY */
@@ -61,13 +62,13 @@ extern const size_t config_table_size;
 
 /* One error found while reading a file: where, which key, what was expected. */
 struct config_error {
+        char *file;
         unsigned line;          /* 0: the file as a whole */
         char *key;              /* NULL when the error is not about one key */
         char *message;
 };
 
 struct config_errors {
-        char *file;
         struct config_error *v;
         size_t n;
 };
@@ -83,6 +84,15 @@ int config_init_defaults(struct config *cfg);
  * config_free() and errs with config_errors_clear().
  */
 int config_load_file(const char *file, struct config **ret, struct config_errors *errs);
+
+/*
+ * Reads the main file, then every *.conf in dropin_dir in lexical order, as
+ * systemd reads drop-ins: a later file's key overrides an earlier one's, and
+ * its [cgroup PATH] sections add to or override the earlier ones. Within one
+ * file a key or section may appear once. A missing dropin_dir is fine.
+ * Returns as config_load_file().
+ */
+int config_load(const char *file, const char *dropin_dir, struct config **ret, struct config_errors *errs);
 
 /* Same as config_load_file(), from a string; name stands in for the file name. */
 int config_load_string(const char *text, const char *name, struct config **ret,

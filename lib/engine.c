@@ -435,3 +435,44 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
                 persist(e);
         return still;
 }
+
+/* Moves what a cgroup carries between rounds; the configuration's part (soft limit) stays. */
+static void move_state(struct cgroup *to, struct cgroup *from)
+{
+        to->be = from->be;
+        from->be = NULL;
+        to->current_bytes = from->current_bytes;
+        to->min_bytes = from->min_bytes;
+        to->low_bytes = from->low_bytes;
+        to->last_reclaim_usec = from->last_reclaim_usec;
+        to->refault_base = from->refault_base;
+        to->asked_since_snapshot = from->asked_since_snapshot;
+        to->asked_window = from->asked_window;
+        to->refault_permille = from->refault_permille;
+        to->refault_known = from->refault_known;
+        to->clamped = from->clamped;
+        to->high_original = from->high_original;
+        to->high_clamped_to = from->high_clamped_to;
+}
+
+int engine_takeover(struct engine *e, struct engine *old, const struct config *old_cfg)
+{
+        int restored = 0;
+
+        for (size_t i = 0; i < old->n_cgroups; i++) {
+                struct cgroup *from = &old->cgroups[i], *to = engine_find(e, from->path);
+
+                if (to) {
+                        move_state(to, from);
+                        if (to->be)
+                                excess_tree_update(&e->tree, to, to->current_bytes);
+                } else if (from->clamped && from->be) {
+                        release_one(old, old_cfg, from, true);
+                        restored++;
+                }
+        }
+        e->caps = old->caps;
+        engine_done(old);
+        persist(e);
+        return restored;
+}

@@ -103,6 +103,14 @@ int engine_round(struct engine *e, const struct config *cfg, const char *scope, 
  */
 int engine_release(struct engine *e, const struct config *cfg, bool restore_all);
 
+/*
+ * Takes over the readings and carried state (open files, clamps, refault
+ * snapshots) of old's cgroups that e manages too, after a reload. Those e
+ * does not manage any more get their lowered memory.high restored. old is
+ * freed. Returns the number of cgroups restored that way.
+ */
+int engine_takeover(struct engine *e, struct engine *old, const struct config *old_cfg);
+
 /* The number of managed cgroups whose memory.high reclaimd holds lowered. */
 int engine_count_clamped(const struct engine *e);
 

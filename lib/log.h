@@ -51,6 +51,7 @@ enum log_event_kind {
         LOG_EV_CLAMP,
         LOG_EV_RELEASE,
         LOG_EV_BACKOFF,
+        LOG_EV_RELOAD,
         _LOG_EV_MAX,
 };
 

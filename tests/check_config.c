@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "check-main.h"
 #include "config.h"
@@ -221,7 +222,59 @@ START_TEST(shipped_example_lists_every_key)
 }
 END_TEST
 
+static void write_file(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "w");
+
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        fclose(f);
+}
+
+/* Drop-ins, as systemd reads them: lexical order, a later file's key wins; within one file
+ * a key may appear once; every error names the drop-in it is in. */
+START_TEST(dropins_override_in_lexical_order)
+{
+        char dir[] = "/tmp/reclaimd-conf.XXXXXX", main_file[256], dropins[256], path[300];
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        char buf[512];
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(main_file, sizeof(main_file), "%s/reclaimd.conf", dir);
+        snprintf(dropins, sizeof(dropins), "%s/reclaimd.conf.d", dir);
+        ck_assert_int_eq(mkdir(dropins, 0755), 0);
+        write_file(main_file, "[reclaim]\nmin_chunk = 1M\nround_target = 8M\n[cgroup a]\nsoft_limit = 1G\n");
+        snprintf(path, sizeof(path), "%s/20-late.conf", dropins);
+        write_file(path, "[reclaim]\nmin_chunk = 4M\n[cgroup a]\nsoft_limit = 3G\n");
+        snprintf(path, sizeof(path), "%s/10-early.conf", dropins);
+        write_file(path, "[reclaim]\nmin_chunk = 2M\n[cgroup b]\nsoft_limit = 2G\n");
+        snprintf(path, sizeof(path), "%s/30-ignored.txt", dropins);
+        write_file(path, "this is not a drop-in\n");
+
+        ck_assert_int_eq(config_load(main_file, dropins, &cfg, &errs), 0);
+        ck_assert_uint_eq(cfg->min_chunk_bytes, 4 << 20);      /* 20-late.conf wins */
+        ck_assert_uint_eq(cfg->round_target_bytes, 8 << 20);   /* untouched by drop-ins */
+        ck_assert_uint_eq(cfg->n_cgroups, 2);
+        ck_assert_uint_eq(config_find_cgroup(cfg, "a")->soft_limit_bytes, 3ULL << 30);
+        ck_assert_ptr_nonnull(strstr(config_find_cgroup(cfg, "a")->file, "20-late.conf"));
+        ck_assert_uint_eq(config_find_cgroup(cfg, "b")->soft_limit_bytes, 2ULL << 30);
+        config_free(cfg);
+
+        /* A broken drop-in refuses the whole configuration, naming the drop-in. */
+        snprintf(path, sizeof(path), "%s/40-broken.conf", dropins);
+        write_file(path, "[cgroup c]\nsoft_limit = 1G\nsoft_limit = 2G\n");
+        ck_assert_int_eq(config_load(main_file, dropins, &cfg, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_str_eq(config_error_format(&errs, &errs.v[0], buf, sizeof(buf)),
+                         strcat(strcpy((char[512]){0}, path), ":3: key 'soft_limit': duplicate key in [cgroup c]"));
+        config_errors_clear(&errs);
+        snprintf(buf, sizeof(buf), "rm -rf '%s'", dir);
+        ck_assert_int_eq(system(buf), 0);
+}
+END_TEST
+
 CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
-           shipped_example_is_valid, shipped_example_lists_every_key)
+           shipped_example_is_valid, shipped_example_lists_every_key, dropins_override_in_lexical_order)

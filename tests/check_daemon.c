@@ -61,7 +61,8 @@ static void start(struct fixture *f, const char *conf)
         struct config *cfg = NULL;
 
         ck_assert_int_eq(config_load_string(conf, "daemon.conf", &cfg, &errs), 0);
-        ck_assert_int_eq(daemon_init(&f->d, cfg, f->be, f->state, false), 0);
+        ck_assert_int_eq(daemon_init(&f->d, cfg, f->be, &(struct daemon_options){
+                .config_file = "daemon.conf", .state_file = f->state }), 0);
         ev_io_init(&f->started, on_write_started, f->started_fd, EV_READ);
         ev_io_start(f->d.loop, &f->started);
 }
@@ -223,6 +224,60 @@ START_TEST(stop_restores_memory_high)
 }
 END_TEST
 
+/* SIGHUP: a bad file keeps the old configuration running; a good one is swapped in, and the
+ * memory.high of a cgroup no longer managed goes back. */
+START_TEST(reload_keeps_old_on_error_and_restores_dropped)
+{
+        static const char conf[] = "[reclaim]\nround_target = 512M\n[cgroup hot]\nsoft_limit = 100M\n";
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX";
+        struct config *before;
+        struct fixture f;
+        ev_prepare check;
+        FILE *cf;
+
+        ck_assert_int_ge(close(mkstemp(path)), 0);
+        cf = fopen(path, "w");
+        fputs(conf, cf);
+        fclose(cf);
+        setup(&f, conf, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
+        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
+        start(&f, conf);
+        f.d.opt.config_file = path;
+        ev_prepare_init(&check, on_round_done_stop);
+        check.data = &f.d;
+        ev_prepare_start(f.d.loop, &check);
+        daemon_trigger(&f.d, &f.d.scopes[0]);
+        ev_run(f.d.loop, 0);
+        ev_prepare_stop(f.d.loop, &check);
+        ck_assert_uint_lt(sim_high(f.be, "hot"), 400 * MiB);
+
+        /* A broken file: refused, the running configuration and the clamp stay. */
+        cf = fopen(path, "w");
+        fputs("[cgroup other]\nsoft_limit = 12Q\n", cf);
+        fclose(cf);
+        before = f.d.cfg;
+        ck_assert_int_eq(daemon_reload(&f.d), -EINVAL);
+        ck_assert_ptr_eq(f.d.cfg, before);
+        ck_assert_ptr_nonnull(engine_find(&f.d.engine, "hot"));
+        ck_assert_uint_lt(sim_high(f.be, "hot"), 400 * MiB);
+
+        /* A good one that no longer manages "hot": swapped in, its memory.high restored. */
+        cf = fopen(path, "w");
+        fputs("[cgroup other]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n", cf);
+        fclose(cf);
+        ck_assert_int_eq(daemon_reload(&f.d), 0);
+        ck_assert_ptr_null(engine_find(&f.d.engine, "hot"));
+        ck_assert_ptr_nonnull(engine_find(&f.d.engine, "other"));
+        ck_assert_uint_eq(f.d.n_scopes, 2);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        unlink(path);
+        finish(&f);
+}
+END_TEST
+
 /* After a crash (SIGKILL) the next start puts memory.high back, but only where it still
  * holds the value reclaimd wrote; malformed lines are never applied. */
 START_TEST(start_restores_after_a_crash)
@@ -254,4 +309,5 @@ START_TEST(start_restores_after_a_crash)
 END_TEST
 
 CHECK_MAIN("daemon", sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
-           disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash)
+           disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
+           reload_keeps_old_on_error_and_restores_dropped)

@@ -2,6 +2,7 @@
  * memhog -- a memory workload for reclaimd's VM tests.
  *
  *   memhog [--cold MiB] [--hot MiB] [--pause-ms N] [--ready-file PATH]
+ *          [--stats-every SECONDS] [--mlock]
  *
  * Allocates COLD MiB that are written once and then left alone, and HOT MiB
  * that are written once and then touched (read and written, every page) in a
@@ -22,6 +23,12 @@
  *
  * With --stats-every N, prints the number of completed hot passes every N
  * seconds on stdout.
+ *
+ * With --mlock, both parts are locked in memory with mlock() once filled
+ * (before the ready line, which then ends with " mlock=1"): the kernel keeps
+ * them on the unevictable LRU, so neither memory.reclaim nor memory.high can
+ * take them back.  Exits 1 when mlock() fails (it needs CAP_IPC_LOCK or a
+ * large enough RLIMIT_MEMLOCK).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,7 +57,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: memhog [--cold MiB] [--hot MiB] [--pause-ms N] [--ready-file PATH]\n"
-		"              [--stats-every SECONDS]\n");
+		"              [--stats-every SECONDS] [--mlock]\n");
 }
 
 static int parse_count(const char *arg, const char *what, unsigned long max,
@@ -115,6 +122,17 @@ static unsigned char *alloc_region(size_t bytes, const char *what)
 	return p;
 }
 
+static void lock_region(unsigned char *p, size_t bytes, const char *what)
+{
+	if (bytes == 0)
+		return;
+	if (mlock(p, bytes) != 0) {
+		fprintf(stderr, "memhog: mlock of the %zu-byte %s part: %s\n", bytes,
+			what, strerror(errno));
+		exit(1);
+	}
+}
+
 static void sleep_ms(unsigned long ms)
 {
 	struct timespec ts;
@@ -141,6 +159,7 @@ int main(int argc, char **argv)
 		{ "pause-ms", required_argument, NULL, 'p' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "stats-every", required_argument, NULL, 's' },
+		{ "mlock", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -152,7 +171,7 @@ int main(int argc, char **argv)
 	uint64_t seed;
 	struct sigaction sa;
 	double next_stats = 0;
-	int c;
+	int c, lock = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -174,6 +193,9 @@ int main(int argc, char **argv)
 		case 's':
 			if (parse_count(optarg, "--stats-every", 3600UL, &stats_every) < 0)
 				return 2;
+			break;
+		case 'm':
+			lock = 1;
 			break;
 		case 'H':
 			usage(stdout);
@@ -211,6 +233,10 @@ int main(int argc, char **argv)
 		fill_page(hot + off, pagesz, &seed);
 	if (stop)
 		return 0;
+	if (lock) {
+		lock_region(cold, cold_bytes, "cold");
+		lock_region(hot, hot_bytes, "hot");
+	}
 
 	if (ready_file != NULL) {
 		int fd = open(ready_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -222,8 +248,8 @@ int main(int argc, char **argv)
 		}
 		close(fd);
 	}
-	printf("memhog: ready pid=%ld cold=%lu hot=%lu\n", (long)getpid(),
-	       cold_mib, hot_mib);
+	printf("memhog: ready pid=%ld cold=%lu hot=%lu%s\n", (long)getpid(),
+	       cold_mib, hot_mib, lock ? " mlock=1" : "");
 	fflush(stdout);
 
 	if (stats_every > 0)
