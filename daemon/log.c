@@ -68,6 +68,11 @@ const char *log_event_name(enum log_event_kind kind)
         return events[kind].action;
 }
 
+const char *log_event_message_id(enum log_event_kind kind)
+{
+        return events[kind].message_id;
+}
+
 const char *log_field_name(enum log_field f)
 {
         return field_names[f].text;
@@ -108,7 +113,7 @@ bool log_to_journal(void)
         return journal;
 }
 
-static int send_journal(int level, const char *message_id, const struct log_kv *kv, size_t n,
+static int send_journal(int level, const char *action, const char *message_id, const struct log_kv *kv, size_t n,
                         const char *file, int line, const char *func, int err, const char *msg)
 {
         char buf[_LOG_F_MAX + 8][LOG_LINE_MAX];
@@ -132,6 +137,8 @@ static int send_journal(int level, const char *message_id, const struct log_kv *
                 ADD("ERRNO=%i", err);
         if (message_id)
                 ADD("MESSAGE_ID=%s", message_id);
+        if (action)
+                ADD("ACTION=%s", action);
         for (size_t i = 0; i < n && k < ARRAY_SIZE(iov); i++) {
                 if (kv[i].is_str)
                         ADD("%s=%s", field_names[kv[i].field].journal, kv[i].str ?: "");
@@ -172,7 +179,7 @@ int log_internal(int level, int err, const char *file, int line, const char *fun
         va_end(ap);
 
         if (journal)
-                send_journal(level, NULL, NULL, 0, file, line, func, err, msg);
+                send_journal(level, NULL, NULL, NULL, 0, file, line, func, err, msg);
         else
                 write_stderr_line(msg);
         return -err;
@@ -204,7 +211,7 @@ int log_event_internal(int level, enum log_event_kind kind, const struct log_kv 
         va_end(ap);
 
         if (journal) {
-                send_journal(level, events[kind].message_id, kv, n, file, line, func, 0, msg);
+                send_journal(level, events[kind].action, events[kind].message_id, kv, n, file, line, func, 0, msg);
                 return 0;
         }
 

@@ -80,6 +80,7 @@ int log_get_max_level(void);
 bool log_to_journal(void);
 
 const char *log_event_name(enum log_event_kind kind);
+const char *log_event_message_id(enum log_event_kind kind);
 const char *log_field_name(enum log_field f);
 
 /*

@@ -222,6 +222,28 @@ START_TEST(shipped_example_lists_every_key)
 }
 END_TEST
 
+/* reclaimd.conf(5) documents every key of the table with its default. */
+START_TEST(manual_lists_every_key)
+{
+        const char *srcdir = getenv("abs_top_srcdir");
+        char path[4096], line[512], want[512];
+        bool found;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/man/reclaimd.conf.5", srcdir ? srcdir : ".");
+        for (size_t i = 0; i < config_table_size; i++) {
+                f = fopen(path, "r");
+                ck_assert_ptr_nonnull(f);
+                snprintf(want, sizeof(want), ".B %s = %s\n", config_table[i].key, config_table[i].def);
+                found = false;
+                while (!found && fgets(line, sizeof(line), f))
+                        found = strcmp(line, want) == 0;
+                fclose(f);
+                ck_assert_msg(found, "man/reclaimd.conf.5 lacks \"%.*s\"", (int)strlen(want) - 1, want);
+        }
+}
+END_TEST
+
 static void write_file(const char *path, const char *text)
 {
         FILE *f = fopen(path, "w");
@@ -277,4 +299,5 @@ END_TEST
 CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
-           shipped_example_is_valid, shipped_example_lists_every_key, dropins_override_in_lexical_order)
+           shipped_example_is_valid, shipped_example_lists_every_key, dropins_override_in_lexical_order,
+           manual_lists_every_key)
