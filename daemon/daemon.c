@@ -330,7 +330,9 @@ static void arm_scopes(struct daemon *d)
         }
 }
 
-/* ---- the periodic tick: release clamps once pressure has cleared ---- */
+static int apply(struct daemon *d, struct config *cfg);
+
+/* ---- the periodic tick: release clamps, follow globs, re-arm triggers ---- */
 
 static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -342,7 +344,17 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
         bool clear;
 
         arm_scopes(d);
-        if (d->running || d->be->ops->read(d->be, NULL, CG_MEMORY_PRESSURE, buf, sizeof(buf)) < 0 ||
+        if (!d->worker.busy && d->has_globs && engine_set_changed(&d->engine, d->cfg)) {
+                int r = apply(d, d->cfg);
+
+                if (r < 0)
+                        log_error_errno(r, "Failed to follow the cgroups the configuration's globs "
+                                        "match: %m");
+                else
+                        log_info("The cgroups matching the configuration changed: %zu managed",
+                                 d->engine.n_cgroups);
+        }
+        if (d->worker.busy || d->be->ops->read(d->be, NULL, CG_MEMORY_PRESSURE, buf, sizeof(buf)) < 0 ||
             psi_parse(buf, &st) < 0)
                 return;
         stall = st.line[PSI_SOME].total_usec;
@@ -392,7 +404,10 @@ static int load(struct daemon *d, struct config **ret)
         return r;
 }
 
-/* Swaps in cfg: a new engine that takes over the old one's state, new triggers. */
+/*
+ * Swaps in cfg (or rebuilds from the running one, when its globs match other
+ * cgroups now): a new engine that takes over the old one's state, new triggers.
+ */
 static int apply(struct daemon *d, struct config *cfg)
 {
         const struct engine_observer obs = d->engine.obs;
@@ -410,7 +425,11 @@ static int apply(struct daemon *d, struct config *cfg)
         d->worker.engine = &d->engine;
         d->worker.cfg = cfg;
         d->cfg = cfg;
-        config_free(old_cfg);
+        d->has_globs = false;
+        for (size_t i = 0; i < cfg->n_cgroups; i++)
+                d->has_globs |= cgpath_is_glob(cfg->cgroups[i].path);
+        if (old_cfg != cfg)
+                config_free(old_cfg);
         stop_scopes(d);
         r = setup_scopes(d);
         if (r < 0)
@@ -538,22 +557,25 @@ static void restore_from_state(struct daemon *d)
                 log_warning_errno(-errno, "Failed to remove %s: %m, ignoring", d->opt.state_file);
 }
 
+/* The system scope, then one per managed cgroup whose section has a trigger. */
 static int setup_scopes(struct daemon *d)
 {
         size_t n = 1;
 
-        for (size_t i = 0; i < d->cfg->n_cgroups; i++)
-                n += d->cfg->cgroups[i].trigger.window_usec != 0;
+        for (size_t i = 0; i < d->engine.n_cgroups; i++)
+                n += d->engine.cgroups[i].conf && d->engine.cgroups[i].conf->trigger.window_usec != 0;
         d->scopes = calloc(n, sizeof(*d->scopes));
         if (!d->scopes)
                 return -ENOMEM;
         d->scopes[0] = (struct scope){ .daemon = d, .trigger = &d->cfg->trigger };
         d->n_scopes = 1;
-        for (size_t i = 0; i < d->cfg->n_cgroups; i++)
-                if (d->cfg->cgroups[i].trigger.window_usec)
+        for (size_t i = 0; i < d->engine.n_cgroups; i++) {
+                const struct cgroup *cg = &d->engine.cgroups[i];
+
+                if (cg->conf && cg->conf->trigger.window_usec)
                         d->scopes[d->n_scopes++] = (struct scope){
-                                .daemon = d, .path = d->cfg->cgroups[i].path,
-                                .trigger = &d->cfg->cgroups[i].trigger };
+                                .daemon = d, .path = cg->path, .trigger = &cg->conf->trigger };
+        }
         for (size_t i = 0; i < d->n_scopes; i++)
                 psi_watch_init(&d->scopes[i].psi);
         return 0;
@@ -576,6 +598,8 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
         if (!d->loop)
                 return log_error_errno(-ENOMEM, "Failed to create the event loop");
         r = engine_init(&d->engine, be, cfg, d->dry_run, &obs, NULL);
+        for (size_t i = 0; i < cfg->n_cgroups; i++)
+                d->has_globs |= cgpath_is_glob(cfg->cgroups[i].path);
         if (r >= 0)
                 r = setup_scopes(d);
         if (r < 0)

@@ -50,6 +50,7 @@ struct daemon {
         const struct scope *running;   /* the scope of the round in flight, if any */
         struct daemon_options opt;
         bool dry_run;
+        bool has_globs;                /* the cgroups managed change as cgroups come and go */
         int clamped;                   /* cgroups whose memory.high is lowered */
         uint64_t tick_stall_usec;      /* system stall total at the last tick */
         uint64_t tick_at_usec;

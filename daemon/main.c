@@ -13,6 +13,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "discover.h"
+#include "engine.h"
 #include "log.h"
 
 #define DEFAULT_CONFIG_FILE SYSCONFDIR "/reclaimd/reclaimd.conf"
@@ -172,9 +173,39 @@ static void raise_nofile_limit(void)
         }
 }
 
-static int check_config_done(struct config *cfg)
+/* For --check-config: which cgroups the configuration manages on this machine now, and why. */
+static void print_matches(const struct options *o, const struct config *cfg)
+{
+        struct backend *be = NULL;
+        struct engine e;
+        char *root = NULL;
+        int max = log_get_max_level();
+
+        log_set_max_level(LOG_EMERG);   /* quietly: this machine may have no cgroup v2 memory */
+        if (find_cgroup_root(o, &root) < 0 || backend_cgroupfs_new(root, &be) < 0 ||
+            engine_init(&e, be, cfg, true, NULL, NULL) < 0) {
+                log_set_max_level(max);
+                printf("\n# No cgroup v2 hierarchy with the memory controller here: globs not expanded.\n");
+                backend_free(be);
+                free(root);
+                return;
+        }
+        log_set_max_level(max);
+        printf("\n# Cgroups managed now under %s, and the section that applies to each:\n", root);
+        for (size_t i = 0; i < e.n_cgroups; i++)
+                printf("#   %s <- [cgroup %s] (%s:%u)\n", e.cgroups[i].path,
+                       e.cgroups[i].conf ? e.cgroups[i].conf->path : "?",
+                       e.cgroups[i].conf && e.cgroups[i].conf->file ? e.cgroups[i].conf->file : "?",
+                       e.cgroups[i].conf ? e.cgroups[i].conf->line : 0);
+        engine_done(&e);
+        backend_free(be);
+        free(root);
+}
+
+static int check_config_done(const struct options *o, struct config *cfg)
 {
         config_dump(cfg, stdout);
+        print_matches(o, cfg);
         printf("# configuration OK\n");
         config_free(cfg);
         return EXIT_SUCCESS;
@@ -203,7 +234,7 @@ int main(int argc, char **argv)
         }
         if (opt.check_config) {
                 free(dropin_dir);
-                return check_config_done(cfg);
+                return check_config_done(&opt, cfg);
         }
 
         raise_nofile_limit();

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <linux/openat2.h>
@@ -18,6 +20,7 @@
 
 struct cgfs {
         struct backend be;
+        char *root_path;    /* for glob(3), which takes no directory descriptor */
         int root_fd;        /* O_PATH of the cgroup root: every path resolves beneath it */
         int pressure_fd;    /* /proc/pressure/memory, opened on first read */
 };
@@ -200,10 +203,52 @@ static int cgfs_open_trigger(struct backend *be, struct backend_cgroup *cg, cons
         return fd;
 }
 
+static int cgfs_glob(struct backend *be, const char *pattern, char ***ret)
+{
+        struct cgfs *fs = container_of(be, struct cgfs, be);
+        size_t prefix = strlen(fs->root_path) + 1, n = 0;
+        _cleanup_free_ char *full = NULL;
+        glob_t g = {};
+        char **v;
+        int r;
+
+        if (asprintf(&full, "%s/%s", fs->root_path, pattern) < 0)
+                return -ENOMEM;
+        /* GLOB_ONLYDIR: cgroups are directories; the files beside them never match. */
+        r = glob(full, GLOB_ONLYDIR | GLOB_NOSORT, NULL, &g);
+        if (r != 0 && r != GLOB_NOMATCH) {
+                globfree(&g);
+                return r == GLOB_NOSPACE ? -ENOMEM : -EIO;
+        }
+        v = calloc(g.gl_pathc + 1, sizeof(*v));
+        if (!v) {
+                globfree(&g);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+                struct stat st;
+
+                /* A symlink or a plain file is not a cgroup, whatever the pattern says. */
+                if (lstat(g.gl_pathv[i], &st) < 0 || !S_ISDIR(st.st_mode))
+                        continue;
+                v[n] = strdup(g.gl_pathv[i] + prefix);
+                if (!v[n]) {
+                        globfree(&g);
+                        backend_strv_free(v);
+                        return -ENOMEM;
+                }
+                n++;
+        }
+        globfree(&g);
+        *ret = v;
+        return (int)n;
+}
+
 static void cgfs_free(struct backend *be)
 {
         struct cgfs *fs = container_of(be, struct cgfs, be);
 
+        free(fs->root_path);
         safe_close(fs->root_fd);
         safe_close(fs->pressure_fd);
         free(fs);
@@ -215,6 +260,7 @@ static const struct backend_ops cgfs_ops = {
         .read = cgfs_read,
         .write = cgfs_write,
         .open_trigger = cgfs_open_trigger,
+        .glob = cgfs_glob,
         .free = cgfs_free,
 };
 
@@ -228,9 +274,12 @@ int backend_cgroupfs_new(const char *root_path, struct backend **ret)
         fs->be.ops = &cgfs_ops;
         fs->pressure_fd = -1;
         fs->root_fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fs->root_fd < 0) {
-                int r = negative_errno();
+        fs->root_path = strdup(root_path);
+        if (fs->root_fd < 0 || !fs->root_path) {
+                int r = fs->root_fd < 0 ? negative_errno() : -ENOMEM;
 
+                safe_close(fs->root_fd);
+                free(fs->root_path);
                 free(fs);
                 return r;
         }

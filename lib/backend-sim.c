@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -183,6 +184,27 @@ static int sim_open_trigger(struct backend *be, struct backend_cgroup *cg, const
         return -EOPNOTSUPP;
 }
 
+static int sim_glob(struct backend *be, const char *pattern, char ***ret)
+{
+        struct sim *s = to_sim(be);
+        size_t n = 0;
+        char **v = calloc(s->n + 1, sizeof(*v));
+
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n; i++) {
+                if (s->cgs[i]->removed || fnmatch(pattern, s->cgs[i]->path, FNM_PATHNAME) != 0)
+                        continue;
+                v[n] = strdup(s->cgs[i]->path);
+                if (!v[n++]) {
+                        backend_strv_free(v);
+                        return -ENOMEM;
+                }
+        }
+        *ret = v;
+        return (int)n;
+}
+
 static void sim_free(struct backend *be)
 {
         struct sim *s = to_sim(be);
@@ -211,6 +233,7 @@ static const struct backend_ops sim_ops = {
         .read = sim_read,
         .write = sim_write,
         .open_trigger = sim_open_trigger,
+        .glob = sim_glob,
         .free = sim_free,
 };
 

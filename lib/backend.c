@@ -38,3 +38,10 @@ int backend_read_u64(struct backend *be, struct backend_cgroup *cg, enum cg_file
         }
         return parse_uint64(buf, ret);
 }
+
+void backend_strv_free(char **v)
+{
+        for (char **p = v; p && *p; p++)
+                free(*p);
+        free(v);
+}

@@ -47,6 +47,13 @@ struct backend_ops {
          * fires; the caller owns it. Negative errno on failure.
          */
         int (*open_trigger)(struct backend *be, struct backend_cgroup *cg, const char *trigger);
+        /*
+         * Lists the cgroups (directories) beneath the root whose path matches
+         * the glob pattern (relative, '/' matched literally). Returns the
+         * count and a NULL-terminated array of newly allocated relative paths,
+         * or a negative errno.
+         */
+        int (*glob)(struct backend *be, const char *pattern, char ***ret);
         void (*free)(struct backend *be);
 };
 
@@ -76,3 +83,6 @@ static inline struct backend *backend_free(struct backend *be)
                 be->ops->free(be);
         return NULL;
 }
+
+/* Frees what backend_ops.glob returned. */
+void backend_strv_free(char **v);

@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <string.h>
 
@@ -52,4 +53,25 @@ int cgpath_normalize(const char *path, char **ret, const char **ret_why)
                 return -ENOMEM;
         *ret = s;
         return 0;
+}
+
+bool cgpath_is_glob(const char *path)
+{
+        return strpbrk(path, "*?[") != NULL;
+}
+
+unsigned cgpath_specificity(const char *pattern)
+{
+        unsigned literal = 0;
+
+        if (!cgpath_is_glob(pattern))
+                return UINT_MAX;
+        for (const char *p = pattern; *p; p++)
+                literal += !strchr("*?[]", *p);
+        return literal;
+}
+
+bool cgpath_matches(const char *pattern, const char *path)
+{
+        return fnmatch(pattern, path, FNM_PATHNAME) == 0;
 }

@@ -1,6 +1,8 @@
 /* Cgroup paths as the configuration names them: validated and kept beneath the root. */
 #pragma once
 
+#include <stdbool.h>
+
 /*
  * Normalises a cgroup path relative to the cgroup root: leading and trailing
  * '/' are dropped ("/batch.slice/" -> "batch.slice"). Refused with -EINVAL,
@@ -10,3 +12,16 @@
  * than PATH_MAX. Returns 0 and a newly allocated *ret, -EINVAL, or -ENOMEM.
  */
 int cgpath_normalize(const char *path, char **ret, const char **ret_why);
+
+/* Whether a (normalised) path is a glob: it has *, ? or [ in it. */
+bool cgpath_is_glob(const char *path);
+
+/*
+ * How specific a configuration path is for a cgroup it matches: an exact path
+ * beats any glob; among globs, the one with more literal characters wins
+ * (in system.slice, "db-*.service" over "*.service"). Higher is more specific.
+ */
+unsigned cgpath_specificity(const char *pattern);
+
+/* Whether path matches the configuration path pattern (fnmatch, '/' matched literally). */
+bool cgpath_matches(const char *pattern, const char *path);

@@ -6,9 +6,11 @@
 #include <sys/tree.h>
 
 struct backend_cgroup;
+struct cgroup_config;
 
 struct cgroup {
         char *path;                  /* relative to the cgroup root */
+        const struct cgroup_config *conf; /* the section that applies (the most specific match) */
         uint64_t soft_limit_bytes;   /* from the configuration; UINT64_MAX: none */
         struct backend_cgroup *be;   /* NULL while the cgroup does not exist */
 

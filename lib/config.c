@@ -549,6 +549,23 @@ const struct cgroup_config *config_find_cgroup(const struct config *cfg, const c
         return NULL;
 }
 
+const struct cgroup_config *config_match(const struct config *cfg, const char *path)
+{
+        const struct cgroup_config *best = NULL;
+        unsigned best_spec = 0;
+
+        for (size_t i = 0; i < cfg->n_cgroups; i++) {
+                const struct cgroup_config *c = &cfg->cgroups[i];
+                unsigned spec = cgpath_specificity(c->path);
+
+                if (!cgpath_matches(c->path, path) || (best && spec < best_spec))
+                        continue;
+                best = c;
+                best_spec = spec;
+        }
+        return best;
+}
+
 static void dump_value(const struct config_item *it, const void *base, FILE *f)
 {
         const void *p = (const char *)base + it->offset;

@@ -98,8 +98,15 @@ int config_load(const char *file, const char *dropin_dir, struct config **ret, s
 int config_load_string(const char *text, const char *name, struct config **ret,
                        struct config_errors *errs);
 
-/* Returns the section that applies to a cgroup path, or NULL. */
+/* Returns the section named exactly path (not a glob matching it), or NULL. */
 const struct cgroup_config *config_find_cgroup(const struct config *cfg, const char *path);
+
+/*
+ * Returns the section that applies to a cgroup: of those whose path or glob
+ * matches it, the most specific (cgpath_specificity(); on a tie, the one
+ * defined last). NULL when none matches.
+ */
+const struct cgroup_config *config_match(const struct config *cfg, const char *path);
 
 /* Prints the effective configuration, defaults included, as a valid INI file. */
 void config_dump(const struct config *cfg, FILE *f);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "cgpath.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
@@ -32,31 +33,124 @@ uint64_t engine_clock_monotonic(void)
         return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the paths of one section: itself, or what its glob matches now. */
+static int expand_section(struct engine *e, const char *path, char ***v, size_t *n, size_t *cap)
+{
+        char **matches = NULL;
+        int r = 0, k;
+
+        if (cgpath_is_glob(path)) {
+                k = e->be->ops->glob(e->be, path, &matches);
+                if (k < 0)
+                        return k == -ENOMEM ? k : 0;   /* a pattern that cannot be read matches nothing */
+        } else {
+                k = 1;
+        }
+        for (int i = 0; i < k && r == 0; i++) {
+                const char *p = matches ? matches[i] : path;
+
+                if (*n == *cap) {
+                        char **nv = reallocarray(*v, *cap * 2 + 16, sizeof(**v));
+
+                        if (!nv) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        *v = nv;
+                        *cap = *cap * 2 + 16;
+                }
+                if (!((*v)[*n] = strdup(p)))
+                        r = -ENOMEM;
+                else
+                        (*n)++;
+        }
+        backend_strv_free(matches);
+        return r;
+}
+
+/* Every cgroup cfg manages now: its exact paths and its globs' matches, sorted, unique. */
+static int expand(struct engine *e, const struct config *cfg, char ***ret, size_t *ret_n)
+{
+        char **v = NULL;
+        size_t n = 0, cap = 0, u = 0;
+        int r = 0;
+
+        for (size_t i = 0; i < cfg->n_cgroups && r == 0; i++)
+                r = expand_section(e, cfg->cgroups[i].path, &v, &n, &cap);
+        if (r < 0) {
+                while (n > 0)
+                        free(v[--n]);
+                free(v);
+                return r;
+        }
+        if (n)
+                qsort(v, n, sizeof(*v), cmp_str);
+        for (size_t i = 0; i < n; i++) {
+                if (u > 0 && streq(v[u - 1], v[i]))
+                        free(v[i]);
+                else
+                        v[u++] = v[i];
+        }
+        *ret = v;
+        *ret_n = u;
+        return 0;
+}
+
 int engine_init(struct engine *e, struct backend *be, const struct config *cfg, bool dry_run,
                 const struct engine_observer *obs, uint64_t (*now_usec)(void))
 {
+        char **paths = NULL;
+        size_t n = 0;
+        int r;
+
         *e = (struct engine){ .be = be, .dry_run = dry_run, .now_usec = now_usec ?: engine_clock_monotonic };
         RB_INIT(&e->tree);
         if (obs)
                 e->obs = *obs;
-        e->cgroups = calloc(cfg->n_cgroups ?: 1, sizeof(*e->cgroups));
-        e->prop = calloc(cfg->n_cgroups ?: 1, sizeof(*e->prop));
+        r = expand(e, cfg, &paths, &n);
+        if (r < 0)
+                return r;
+        e->cgroups = calloc(n ?: 1, sizeof(*e->cgroups));
+        e->prop = calloc(n ?: 1, sizeof(*e->prop));
         if (!e->cgroups || !e->prop) {
+                for (size_t i = 0; i < n; i++)
+                        free(paths[i]);
+                free(paths);
                 engine_done(e);
                 return -ENOMEM;
         }
-        for (size_t i = 0; i < cfg->n_cgroups; i++) {
+        for (size_t i = 0; i < n; i++) {
                 struct cgroup *cg = &e->cgroups[i];
 
-                cg->path = strdup(cfg->cgroups[i].path);
-                if (!cg->path) {
-                        engine_done(e);
-                        return -ENOMEM;
-                }
-                cg->soft_limit_bytes = cfg->cgroups[i].soft_limit_bytes;
-                e->n_cgroups++;
+                cg->path = paths[i];   /* ownership moves */
+                cg->conf = config_match(cfg, cg->path);
+                cg->soft_limit_bytes = cg->conf ? cg->conf->soft_limit_bytes : UINT64_MAX;
         }
+        e->n_cgroups = n;
+        free(paths);
         return 0;
+}
+
+bool engine_set_changed(struct engine *e, const struct config *cfg)
+{
+        char **paths = NULL;
+        size_t n = 0;
+        bool changed;
+
+        if (expand(e, cfg, &paths, &n) < 0)
+                return false;
+        changed = n != e->n_cgroups;
+        for (size_t i = 0; i < n; i++) {
+                changed |= !changed && !streq(paths[i], e->cgroups[i].path);
+                free(paths[i]);
+        }
+        free(paths);
+        return changed;
 }
 
 void engine_done(struct engine *e)
@@ -79,12 +173,15 @@ int engine_count_clamped(const struct engine *e)
         return n;
 }
 
+static int cmp_path(const void *key, const void *elem)
+{
+        return strcmp(key, ((const struct cgroup *)elem)->path);
+}
+
 struct cgroup *engine_find(struct engine *e, const char *path)
 {
-        for (size_t i = 0; i < e->n_cgroups; i++)
-                if (streq(e->cgroups[i].path, path))
-                        return &e->cgroups[i];
-        return NULL;
+        /* The cgroups are sorted by path (engine_init()). */
+        return e->n_cgroups ? bsearch(path, e->cgroups, e->n_cgroups, sizeof(*e->cgroups), cmp_path) : NULL;
 }
 
 bool kernel_release_at_least(const char *release, unsigned major, unsigned minor)

@@ -69,7 +69,11 @@ struct engine {
         atomic_bool *stop;           /* set by the daemon: end the round between steps */
 };
 
-/* Sets up the managed cgroups of cfg. Returns 0 or -ENOMEM. */
+/*
+ * Sets up the managed cgroups of cfg: its exact paths and what its globs
+ * match now (through the backend), each with the most specific section that
+ * applies (config_match()). Returns 0 or -ENOMEM.
+ */
 int engine_init(struct engine *e, struct backend *be, const struct config *cfg, bool dry_run,
                 const struct engine_observer *obs, uint64_t (*now_usec)(void));
 void engine_done(struct engine *e);
@@ -114,7 +118,10 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
 /* The number of managed cgroups whose memory.high reclaimd holds lowered. */
 int engine_count_clamped(const struct engine *e);
 
-/* Returns the managed cgroup at path, or NULL. */
+/* Whether cfg's globs now match another set of cgroups than e manages (they come and go). */
+bool engine_set_changed(struct engine *e, const struct config *cfg);
+
+/* Returns the managed cgroup at path, or NULL. O(log n). */
 struct cgroup *engine_find(struct engine *e, const char *path);
 
 /* uint64_t (*)(void) reading CLOCK_MONOTONIC in microseconds. */

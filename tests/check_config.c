@@ -244,6 +244,31 @@ START_TEST(manual_lists_every_key)
 }
 END_TEST
 
+/* The most specific section applies: an exact path, else the glob with the most literal
+ * characters, else (a tie) the one defined last. */
+START_TEST(most_specific_section_applies)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+
+        ck_assert_int_eq(config_load_string("[cgroup s/*]\nsoft_limit = 1M\n"
+                                            "[cgroup s/db-*]\nsoft_limit = 2M\n"
+                                            "[cgroup s/*-main]\nsoft_limit = 3M\n"
+                                            "[cgroup s/db-main]\nsoft_limit = 4M\n", "t.conf", &cfg, &errs), 0);
+        ck_assert_uint_eq(config_match(cfg, "s/db-main")->soft_limit_bytes, 4 << 20);
+        ck_assert_uint_eq(config_match(cfg, "s/db-x")->soft_limit_bytes, 2 << 20);
+        ck_assert_uint_eq(config_match(cfg, "s/web-main")->soft_limit_bytes, 3 << 20);
+        ck_assert_uint_eq(config_match(cfg, "s/other")->soft_limit_bytes, 1 << 20);
+        ck_assert_ptr_null(config_match(cfg, "t/other"));
+        ck_assert_ptr_null(config_match(cfg, "s/a/b"));
+        /* "db-*" and "*-main" both have 5 literal characters for "db-main"... the exact one wins;
+         * for "db-1-main" they tie and the later ("*-main") applies. */
+        ck_assert_uint_eq(config_match(cfg, "s/db-1-main")->soft_limit_bytes, 3 << 20);
+        config_free(cfg);
+        config_errors_clear(&errs);
+}
+END_TEST
+
 static void write_file(const char *path, const char *text)
 {
         FILE *f = fopen(path, "w");
@@ -300,4 +325,4 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
            shipped_example_is_valid, shipped_example_lists_every_key, dropins_override_in_lexical_order,
-           manual_lists_every_key)
+           manual_lists_every_key, most_specific_section_applies)

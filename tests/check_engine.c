@@ -205,5 +205,44 @@ START_TEST(capabilities_probed)
 }
 END_TEST
 
+/* [cgroup PATTERN]: the managed set is what the globs match now; each cgroup takes the most
+ * specific section; the set is re-read as cgroups come and go. */
+START_TEST(globs_expand_to_the_most_specific_section)
+{
+        struct config *cfg = load("[cgroup system.slice/*.service]\nsoft_limit = 1G\n"
+                                  "[cgroup system.slice/db-*.service]\nsoft_limit = 2G\n"
+                                  "[cgroup system.slice/db-main.service]\nsoft_limit = 3G\n"
+                                  "[cgroup batch.slice]\nsoft_limit = 4G\n");
+        struct recorder rec;
+        struct backend *be;
+        struct engine e;
+
+        ck_assert_int_eq(backend_sim_new(&be), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "system.slice/a.service", 0, MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "system.slice/db-x.service", 0, MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "system.slice/db-main.service", 0, MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "system.slice/b.scope", 0, MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "system.slice/a.service/child.service", 0, MiB), 0);
+        ck_assert_int_eq(engine_init(&e, be, cfg, false, NULL, fake_clock), 0);
+        memset(&rec, 0, sizeof(rec));
+
+        /* batch.slice does not exist yet: an exact path is managed anyway, waiting for it. */
+        ck_assert_uint_eq(e.n_cgroups, 4);
+        ck_assert_uint_eq(engine_find(&e, "system.slice/a.service")->soft_limit_bytes, 1ULL << 30);
+        ck_assert_uint_eq(engine_find(&e, "system.slice/db-x.service")->soft_limit_bytes, 2ULL << 30);
+        ck_assert_uint_eq(engine_find(&e, "system.slice/db-main.service")->soft_limit_bytes, 3ULL << 30);
+        ck_assert_uint_eq(engine_find(&e, "batch.slice")->soft_limit_bytes, 4ULL << 30);
+        ck_assert_ptr_null(engine_find(&e, "system.slice/b.scope"));
+        ck_assert_ptr_null(engine_find(&e, "system.slice/a.service/child.service"));   /* '/' is literal */
+
+        ck_assert(!engine_set_changed(&e, cfg));
+        ck_assert_int_eq(sim_add_cgroup(be, "system.slice/new.service", 0, MiB), 0);
+        ck_assert(engine_set_changed(&e, cfg));
+        engine_done(&e);
+        backend_free(be);
+        config_free(cfg);
+}
+END_TEST
+
 CHECK_MAIN("engine", batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
-           dry_run_writes_nothing, capabilities_probed)
+           dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section)

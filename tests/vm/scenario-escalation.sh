@@ -1,0 +1,304 @@
+# shellcheck shell=sh disable=SC2317 # functions called through wait_for
+# Guest side of test-escalation.sh (run by vm_run inside the VM, cwd /out).
+#
+# Two cgroups under /sys/fs/cgroup:
+#   locked  memhog --cold LOCKED_MIB --mlock   soft_limit LOCKED_SOFT (well below its usage);
+#           its memory is mlocked, so memory.reclaim cannot take any of it
+#           back: every soft-limit step comes back empty and the priority
+#           falls to clamp_priority and below, where reclaimd lowers memory.high
+#   hog     memhog --hot HOG_HOT in memory.max HOG_MAX: thrashes against zram
+#           inside its own limit and so drives /proc/pressure/memory over
+#           reclaimd's trigger (not managed by reclaimd)
+#
+# Phase 1: the hog runs until locked's memory.high is lowered and the round
+# that lowered it has ended; then the hog is stopped (the pressure ends) and
+# the scenario waits for memory.high to be back at its original value while
+# reclaimd keeps running (release_interval = 1s).
+# Phase 2: the hog runs again until memory.high is lowered again, down to the
+# soft limit (the deepest clamp: no memory.high write can be in flight), then
+# reclaimd is killed with SIGKILL, the hog is stopped, and reclaimd is
+# started again with the same --state-file; the scenario waits for
+# memory.high to be back at its original value, then stops it with SIGTERM.
+#
+# Everything the host-side test judges is written to /out:
+#   reclaimd.conf               the config
+#   reclaimd.log, reclaimd2.log the first and second reclaimd's stderr, each
+#                               line prefixed with the guest's uptime
+#   reclaimd.exit               the first reclaimd's status ("137" after SIGKILL;
+#                               "died RC" if it exited before being killed)
+#   reclaimd2.exit              the second one's status after SIGTERM ("running"
+#                               if it had not exited 10 s later, "died RC" ...)
+#   samples.tsv                 t locked.current locked.high hog.current
+#                               some_total(us) (t: guest uptime; high as the
+#                               kernel prints it, "max" or bytes)
+#   high-start, high-after-kill, high-before-restart, high-end
+#                               locked's memory.high at those moments
+#   state-after-kill            the state file as the killed reclaimd left it
+#   state-after-restart         "present" or "absent" once the second
+#                               reclaimd has restored memory.high
+#   stat-start, stat-end        locked's memory.stat
+#   events                      uptime-stamped milestones (see the event calls)
+#   psiwatch.out                an independent PSI trigger on /proc/pressure/memory
+#   GROUP.out, hog2.out         workload output; alive-locked: "yes" if still running
+#
+: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}"
+: "${HOG_HOT:=160}" "${HOG_MAX:=64}"
+: "${TRIGGER:=some 150ms 1s}"
+: "${CLAMP_HIGH:=yes}"
+: "${CLAMP_DEADLINE:=40}"    # s from a hog's start for memory.high to be lowered
+: "${RELEASE_DEADLINE:=30}"  # s from the end of pressure for memory.high to be back
+: "${RESTORE_DEADLINE:=20}"  # s from the restart for memory.high to be back
+: "${SAMPLE_S:=0.25}"
+
+CG=/sys/fs/cgroup
+O=${VM_OUT:-/out}
+MiB=1048576
+STATE=/run/reclaimd-test/state
+soft_bytes=$((LOCKED_SOFT * MiB))
+
+up() { read -r u _ </proc/uptime; echo "$u"; }
+event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
+die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.1 s until it
+# succeeds; return 1 after SECONDS.
+wait_for() {
+	wf_limit=$1 wf_what=$2
+	shift 2
+	wf_end=$(($(date +%s) + wf_limit))
+	until "$@"; do
+		if [ "$(date +%s)" -ge "$wf_end" ]; then
+			echo "scenario: timed out after ${wf_limit}s waiting for $wf_what" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# start_in GROUP OUTNAME COMMAND...: run COMMAND in cgroup GROUP, output to /out/OUTNAME.out.
+start_in() {
+	si_g=$1 si_o=$2
+	shift 2
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$si_g" "$@" >"$O/$si_o.out" 2>&1 &
+	last_pid=$!
+}
+is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
+has_psi_fd() {
+	# One ls for all fds: a fork per fd is slow under TCG.
+	# shellcheck disable=SC2012 # only the link targets are looked at
+	hp_fds=$(ls -l "/proc/$1/fd/" 2>/dev/null)
+	case $hp_fds in *" -> /proc/pressure/memory"*) return 0 ;; esac
+	return 1
+}
+# Gone, or a zombie not yet reaped by this shell.
+is_dead() {
+	id_st=
+	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
+	[ "$id_st" = Z ]
+}
+high() { read -r hv <"$CG/locked/memory.high"; echo "$hv"; }
+high_lowered() { [ "$(high)" != max ]; }
+high_is_max() { [ "$(high)" = max ]; }
+high_at_soft() { [ "$(high)" = "$soft_bytes" ]; }
+log_count() { grep -c "$2" "$O/$1" 2>/dev/null; }
+
+# start_reclaimd NAME: reclaimd with its stderr stamped into /out/NAME.log;
+# sets rpid, rname and stamper; waits until it holds /proc/pressure/memory
+# open.  Returns 1 if it died first (its status is then in /out/NAME.exit).
+start_reclaimd() {
+	rname=$1
+	sr_fifo=/tmp/$1.fifo
+	rm -f "$sr_fifo"
+	mkfifo "$sr_fifo" || die "mkfifo $sr_fifo"
+	(
+		while IFS= read -r line; do
+			read -r t _ </proc/uptime
+			printf '%s %s\n' "$t" "$line"
+		done <"$sr_fifo" >"$O/$1.log"
+	) &
+	stamper=$!
+	"$RECLAIMD" --config /tmp/reclaimd.conf --state-file "$STATE" 2>"$sr_fifo" &
+	rpid=$!
+	echo "$rpid" >"$O/$1.pid"
+	wait_for 20 "$1 to open /proc/pressure/memory" psi_or_dead "$rpid"
+	if is_dead "$rpid"; then
+		wait "$rpid"
+		echo "died $?" >"$O/$1.exit"
+		event "$1-died-at-start"
+		return 1
+	fi
+	event "$1-started"
+}
+psi_or_dead() { has_psi_fd "$1" || is_dead "$1"; }
+# stop_reclaimd: SIGTERM the running reclaimd (unless its status is already
+# recorded) and record how it ended in /out/$rname.exit.
+stop_reclaimd() {
+	[ -n "${rpid:-}" ] && [ ! -f "$O/$rname.exit" ] || return 0
+	if is_dead "$rpid"; then
+		wait "$rpid"
+		echo "died $?" >"$O/$rname.exit"
+		return 0
+	fi
+	kill -TERM "$rpid"
+	if wait_for 10 "$rname to exit after SIGTERM" is_dead "$rpid"; then
+		wait "$rpid"
+		echo "$?" >"$O/$rname.exit"
+	else
+		echo running >"$O/$rname.exit"
+		kill -KILL "$rpid"
+	fi
+}
+
+: >"$O/events"
+for g in locked hog; do
+	mkdir "$CG/$g" || die "cannot create cgroup $g"
+done
+echo "${HOG_MAX}M" >"$CG/hog/memory.max" || die "cannot set hog's memory.max"
+
+cat >"$O/reclaimd.conf" <<EOF
+# reclaimd VM test: escalation scenario
+[pressure]
+trigger = $TRIGGER
+
+[reclaim]
+clamp_high = $CLAMP_HIGH
+release_interval = 1s
+backoff = 1s
+backoff_max = 2s
+
+[cgroup locked]
+soft_limit = ${LOCKED_SOFT}M
+EOF
+cp "$O/reclaimd.conf" /tmp/reclaimd.conf
+
+# 1. The workload reclaimd cannot take anything from.
+start_in locked locked "$MEMHOG" --cold "$LOCKED_MIB" --mlock
+pid_locked=$last_pid
+wait_for 60 "locked's memhog to be ready" is_ready locked || die "locked workload not ready"
+grep -q 'mlock=1' "$O/locked.out" || die "locked's memhog did not lock its memory"
+event "workload-ready"
+cp "$CG/locked/memory.stat" "$O/stat-start"
+high >"$O/high-start"
+[ "$(cat "$O/high-start")" = max ] || die "locked's memory.high is $(cat "$O/high-start") at the start, not max"
+
+# 2. The sampler.
+(
+	while :; do
+		read -r t _ </proc/uptime
+		read -r c <"$CG/locked/memory.current"
+		read -r h <"$CG/locked/memory.high"
+		read -r hc <"$CG/hog/memory.current"
+		read -r _ _ _ _ s </proc/pressure/memory
+		printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$c" "$h" "$hc" "${s#total=}"
+		sleep "$SAMPLE_S"
+	done
+) >"$O/samples.tsv" &
+sampler=$!
+
+collect_and_exit() {
+	cp "$CG/locked/memory.stat" "$O/stat-end"
+	high >"$O/high-end"
+	if is_dead "$pid_locked"; then echo no; else echo yes; fi >"$O/alive-locked"
+	stop_reclaimd
+	for p in "$sampler" ${psipid:-} ${pid_hog:-}; do
+		kill "$p" 2>/dev/null
+	done
+	for s in ${stampers:-} ${stamper:-}; do
+		wait_for 5 "a log stamper to finish" is_dead "$s"
+	done
+	kill "$pid_locked" 2>/dev/null
+	cat /proc/pressure/memory >"$O/pressure-end"
+	event "collected"
+	exit 0
+}
+
+# 3. reclaimd.
+start_reclaimd reclaimd || collect_and_exit
+stampers=$stamper
+
+# 4. Phase 1: pressure until memory.high is lowered and that round has ended.
+"$PSIWATCH" --trigger "some 150000 1000000" --count 3 --timeout "$CLAMP_DEADLINE" >"$O/psiwatch.out" 2>&1 &
+psipid=$!
+wait_for 10 "psiwatch to arm" grep -q armed "$O/psiwatch.out" || die "psiwatch did not arm"
+start_in hog hog "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
+pid_hog=$last_pid
+event "hog-1-started"
+lowered_or_dead() { high_lowered || is_dead "$rpid"; }
+if ! wait_for "$CLAMP_DEADLINE" "locked's memory.high to be lowered" lowered_or_dead; then
+	event "clamp-1-not-seen"
+	collect_and_exit
+fi
+if is_dead "$rpid"; then
+	event "reclaimd-died-in-phase-1"
+	collect_and_exit
+fi
+event "clamp-1-seen $(high)"
+# The round that lowered it goes on lowering it down to the soft limit; its
+# end is logged with action=round_end.
+ends=$(log_count reclaimd.log 'action=round_end')
+round_ended() { [ "$(log_count reclaimd.log 'action=round_end')" -gt "$ends" ] || is_dead "$rpid"; }
+wait_for 20 "the round that lowered memory.high to end" round_ended ||
+	event "round-1-end-not-seen"
+event "round-1-ended $(high)"
+kill -TERM "$pid_hog"
+wait_for 20 "the hog to exit" is_dead "$pid_hog" || die "the hog did not exit on SIGTERM"
+wait "$pid_hog"
+event "hog-1-stopped"
+max_or_dead() { high_is_max || is_dead "$rpid"; }
+if wait_for "$RELEASE_DEADLINE" "locked's memory.high to be back at max" max_or_dead && high_is_max; then
+	if is_dead "$rpid"; then
+		event "released-1 reclaimd-dead"
+	else
+		event "released-1 reclaimd-alive"
+	fi
+else
+	event "release-1-not-seen $(high)"
+	collect_and_exit
+fi
+is_dead "$rpid" && collect_and_exit
+
+# 5. Phase 2: pressure until memory.high is down at the soft limit, then SIGKILL.
+start_in hog hog2 "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
+pid_hog=$last_pid
+event "hog-2-started"
+if ! wait_for "$CLAMP_DEADLINE" "locked's memory.high to be lowered again" lowered_or_dead ||
+	is_dead "$rpid"; then
+	event "clamp-2-not-seen $(high)"
+	collect_and_exit
+fi
+event "clamp-2-seen $(high)"
+# At the soft limit no further memory.high write can come (and no write of
+# reclaimd's is cut in half by the kill).
+at_soft_or_dead() { high_at_soft || is_dead "$rpid"; }
+if wait_for 20 "locked's memory.high to reach the soft limit" at_soft_or_dead && high_at_soft; then
+	event "clamp-2-at-soft"
+else
+	event "clamp-2-not-at-soft $(high)"
+fi
+is_dead "$rpid" && collect_and_exit
+kill -KILL "$rpid"
+wait_for 10 "reclaimd to die of SIGKILL" is_dead "$rpid"
+wait "$rpid"
+echo "$?" >"$O/reclaimd.exit"
+high >"$O/high-after-kill"
+event "reclaimd-killed $(cat "$O/high-after-kill")"
+cp "$STATE" "$O/state-after-kill" 2>/dev/null || echo "(no state file at $STATE)" >"$O/state-after-kill"
+kill -TERM "$pid_hog"
+wait_for 20 "the hog to exit" is_dead "$pid_hog" || die "the hog did not exit on SIGTERM"
+wait "$pid_hog"
+event "hog-2-stopped"
+high >"$O/high-before-restart"
+
+# 6. The second reclaimd restores memory.high from the state file.
+start_reclaimd reclaimd2 || collect_and_exit
+stampers="$stampers $stamper"
+max_or_dead2() { high_is_max || is_dead "$rpid"; }
+if wait_for "$RESTORE_DEADLINE" "locked's memory.high to be restored" max_or_dead2 && high_is_max; then
+	event "restored-2"
+else
+	event "restore-2-not-seen $(high)"
+fi
+if [ -e "$STATE" ]; then echo present; else echo absent; fi >"$O/state-after-restart"
+stop_reclaimd
+event "end"
+collect_and_exit

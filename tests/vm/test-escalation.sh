@@ -1,0 +1,265 @@
+#!/bin/sh
+# test-escalation.sh -- reclaimd in a real kernel, when memory.reclaim cannot
+# take anything: a cgroup whose memory is mlocked (locked) sits well over its
+# soft limit under system memory pressure.  Every soft-limit step comes back
+# empty, so the priority falls from 12 to clamp_priority and below, where
+# reclaimd lowers locked's memory.high -- never below the soft limit.  When
+# the pressure ends, memory.high goes back up to its original value ("max")
+# while reclaimd keeps running.  Then, with memory.high lowered again,
+# reclaimd is killed with SIGKILL: memory.high stays lowered until reclaimd
+# starts again with the same --state-file and restores it.  See
+# scenario-escalation.sh for the guest side.  Judged from locked's
+# memory.high and memory.current as the kernel reported them in the guest,
+# and from reclaimd's log.
+#
+# Exit: 0 pass, 1 fail, 77 skip (no qemu/busybox/cpio/kernel; never when
+# CI=true), 99 hard error.  VM_OUTDIR=DIR keeps the guest's output in DIR;
+# otherwise it goes to a temporary folder, removed on success unless VM_KEEP=1.
+# VM_REJUDGE=DIR judges the output of an earlier run in DIR again, no guest.
+# Other environment: see vm.sh (abs_top_builddir, RECLAIMD, MEMHOG, PSIWATCH,
+# RECLAIMD_VM_CACHE, VM_TIMEOUT, CI ...); sizes in MiB: LOCKED_MIB LOCKED_SOFT
+# HOG_HOT HOG_MAX; TRIGGER; CLAMP_HIGH (yes: clamp_high in the config; "no"
+# shows the test failing); CLAMP_DEADLINE RELEASE_DEADLINE RESTORE_DEADLINE (s).
+
+vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
+# shellcheck source=/dev/null
+. "$vm_dir/vm.sh"
+
+: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}"
+: "${HOG_HOT:=160}" "${HOG_MAX:=64}"
+: "${TRIGGER:=some 150ms 1s}"
+: "${CLAMP_HIGH:=yes}"
+: "${CLAMP_DEADLINE:=40}" "${RELEASE_DEADLINE:=30}" "${RESTORE_DEADLINE:=20}"
+export LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH CLAMP_DEADLINE \
+	RELEASE_DEADLINE RESTORE_DEADLINE
+VM_PASS_ENV="${VM_PASS_ENV:-} LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH CLAMP_DEADLINE RELEASE_DEADLINE RESTORE_DEADLINE"
+CLAMP_PRIORITY=3 # reclaimd's default, not set in the scenario's config
+
+if [ -n "${VM_REJUDGE:-}" ]; then
+	out=$VM_REJUDGE
+	# shellcheck disable=SC2034 # read by vm_print_console
+	vm_out=$out
+	keep=1
+	[ -f "$out/events" ] || vm_fail "VM_REJUDGE=$out holds no output of this scenario"
+else
+	vm_skip_unless_ready
+	vm_require_file "$RECLAIMD" "reclaimd"
+	vm_require_file "$MEMHOG" "memhog (a check program: make check builds it)"
+	vm_require_file "$PSIWATCH" "psiwatch (a check program: make check builds it)"
+	if [ -n "${VM_OUTDIR:-}" ]; then
+		out=$VM_OUTDIR
+		keep=1
+		rm -rf "$out"
+	else
+		out=$(mktemp -d "${TMPDIR:-/tmp}/reclaimd-escalation.XXXXXX") || vm_fail "mktemp failed"
+		keep=${VM_KEEP:-0}
+	fi
+	VM_TIMEOUT=${VM_TIMEOUT_ESCALATION:-150}
+	export VM_TIMEOUT
+	vm_run "$vm_dir/scenario-escalation.sh" "$out"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		vm_log "ERROR: the scenario did not run to its end in the guest (exit $rc); output kept in $out"
+		[ -f "$out/events" ] && sed 's/^/  events: /' "$out/events" >&2
+		for l in reclaimd reclaimd2; do
+			[ -f "$out/$l.log" ] && sed "s/^/  $l: /" "$out/$l.log" >&2
+		done
+		exit 99
+	fi
+fi
+
+# ---------------------------------------------------------------- judging
+failures=0
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+note() { echo "  $*"; }
+
+MiB=1048576
+soft=$((LOCKED_SOFT * MiB))
+ev_time() { awk -v e="$1" '$2 == e { print $1; exit }' "$out/events"; }
+ev_has() { grep -q "^[0-9.]* $1\( \|$\)" "$out/events"; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+file() { cat "$out/$1" 2>/dev/null || echo missing; }
+show_high() { case $1 in max | missing | '') echo "$1" ;; *) echo "$(mib "$1") MiB" ;; esac; }
+# f(KEY): an awk function giving the value of KEY=... in a log line.
+# shellcheck disable=SC2016 # awk's $i, not the shell's
+AWK_F='function f(k,   i) { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }'
+
+t_h1=$(ev_time hog-1-started)
+t_s1=$(ev_time hog-1-stopped)
+t_h2=$(ev_time hog-2-started)
+t_kill=$(ev_time reclaimd-killed)
+t_start2=$(ev_time reclaimd2-started)
+if [ -z "$t_h1" ]; then
+	vm_log "ERROR: the scenario's events file lacks hog-1-started:"
+	cat "$out/events" >&2
+	exit 99
+fi
+log=$out/reclaimd.log
+log2=$out/reclaimd2.log
+[ -f "$log" ] || : >"$log"
+[ -f "$log2" ] || : >"$log2"
+samples=$out/samples.tsv
+[ -f "$samples" ] || : >"$samples"
+# The end of phase 1 for the judge: the hog's stop, or the end of the run.
+p1_end=${t_s1:-999999}
+
+# Phase 1 from the log: the first round's reclaim priorities, the lowest
+# reclaim priority, the clamps.
+first_prio=$(awk "$AWK_F"' / action=reclaim / && f("cgroup") == "locked" { print f("priority"); exit }' "$log")
+low_prio=$(awk -v t1="$p1_end" "$AWK_F"' $1 <= t1 && / action=reclaim / && f("cgroup") == "locked" && (m == "" || f("priority") + 0 < m) { m = f("priority") + 0 } END { print m }' "$log")
+n_clamp1=$(awk -v t1="$p1_end" "$AWK_F"' $1 <= t1 && / action=clamp / && f("cgroup") == "locked"' "$log" | wc -l)
+# Clamps logged at a priority above clamp_priority, or to a memory.high below
+# the soft limit, or that failed.
+clamp_early=$(awk -v cp="$CLAMP_PRIORITY" "$AWK_F"' / action=clamp / && f("priority") + 0 > cp' "$log")
+clamp_low=$(awk -v s="$soft" "$AWK_F"' / action=clamp / && f("high") + 0 < s' "$log")
+clamp_bad=$(awk "$AWK_F"' / action=clamp / && f("result") != "ok" && f("result") != "already_lower"' "$log")
+t_first_clamp=$(awk '/ action=clamp / { print $1; exit }' "$log")
+low_clamp_log=$(awk "$AWK_F"' / action=clamp / && (m == "" || f("high") + 0 < m) { m = f("high") + 0 } END { print m }' "$log")
+# Release in phase 1: "restored" lines between the hog's stop and phase 2.
+n_raised1=$(awk -v t0="${t_s1:-999999}" -v t1="${t_h2:-999999}" "$AWK_F"' $1 >= t0 && $1 <= t1 && / action=release / && f("cgroup") == "locked" && f("result") == "raised"' "$log" | wc -l)
+n_restored1=$(awk -v t0="${t_s1:-999999}" -v t1="${t_h2:-999999}" "$AWK_F"' $1 >= t0 && $1 <= t1 && / action=release / && f("cgroup") == "locked" && f("result") == "restored"' "$log" | wc -l)
+n_restored2=$(awk "$AWK_F"' / action=release / && f("cgroup") == "locked" && f("result") == "restored"' "$log2" | wc -l)
+
+# From the kernel (samples): locked's memory.high lowered in phase 1, the
+# lowest memory.high over the whole run, locked's memory.current.
+n_low1=$(awk -F '\t' -v t0="$t_h1" -v t1="$p1_end" '$1 >= t0 && $1 <= t1 && $3 != "max"' "$samples" | wc -l)
+low_high=$(awk -F '\t' '$3 != "max" && (m == "" || $3 + 0 < m) { m = $3 + 0 } END { print m }' "$samples")
+low_high_at=$(awk -F '\t' '$3 != "max" && (m == "" || $3 + 0 < m) { m = $3 + 0; t = $1 } END { print t }' "$samples")
+# First sample at "max" after the hog's stop, and whether any sample after
+# it (before phase 2) was lowered again.
+t_max1=$(awk -F '\t' -v t0="${t_s1:-999999}" '$1 >= t0 && $3 == "max" { print $1; exit }' "$samples")
+c0=$(awk -F '\t' -v t0="$t_h1" '$1 < t0 { v = $2 } END { print v + 0 }' "$samples")
+cmin=$(awk -F '\t' -v t0="$t_h1" '$1 >= t0 && (m == "" || $2 < m) { m = $2 } END { print m + 0 }' "$samples")
+nsamples=$(awk -F '\t' -v t0="$t_h1" '$1 >= t0' "$samples" | wc -l)
+psi_first=$(awk '/^psiwatch: event 1 / { sub("t=", "", $4); print $4; exit }' "$out/psiwatch.out" 2>/dev/null)
+
+high_start=$(file high-start)
+high_kill=$(file high-after-kill)
+high_before2=$(file high-before-restart)
+high_end=$(file high-end)
+rexit=$(file reclaimd.exit)
+rexit2=$(file reclaimd2.exit)
+state_after=$(file state-after-restart)
+
+echo "escalation scenario (guest: ${VM_MEM} MiB, zram swap; VM $(file vm-seconds) s):"
+note "locked: ${LOCKED_MIB} MiB mlocked, soft_limit ${LOCKED_SOFT} MiB; memory.current $(mib "$c0") MiB before pressure, lowest $(mib "$cmin") MiB; memory.high at the start: $high_start"
+note "phase 1: hog started at $t_h1 s (guest uptime), PSI trigger first fired ${psi_first:-never} s after; first reclaim at priority ${first_prio:-none}, lowest ${low_prio:-none}; ${n_clamp1} clamp(s), first at ${t_first_clamp:-never} s"
+note "phase 1: memory.high lowered in ${n_low1} sample(s); lowest memory.high sampled $(show_high "$low_high") (at ${low_high_at:-never} s), lowest clamp logged $(show_high "$low_clamp_log")"
+note "phase 1: hog stopped at ${t_s1:-never} s; memory.high back at max at ${t_max1:-never} s; ${n_raised1} raise step(s) and ${n_restored1} restore logged"
+note "phase 2: hog started at ${t_h2:-never} s; reclaimd SIGKILLed at ${t_kill:-never} s (status $rexit) with memory.high $(show_high "$high_kill"); before the restart $(show_high "$high_before2")"
+note "phase 2: second reclaimd started at ${t_start2:-never} s; memory.high at the end $(show_high "$high_end"); ${n_restored2} restore line(s) in its log; its status after SIGTERM: $rexit2; state file after the restore: $state_after"
+
+# 0. The test itself worked: pressure, memory really unreclaimable.
+[ -n "$psi_first" ] ||
+	fail "the hog did not make the system PSI trigger (some 150ms/1s) fire: no memory pressure (see $out/psiwatch.out)"
+[ "$(file alive-locked)" = yes ] ||
+	fail "locked's workload died during the test (see $out/locked.out and $out/dmesg.log)"
+[ "$c0" -ge $(((LOCKED_MIB - 2) * MiB)) ] ||
+	fail "setup: locked used only $(mib "$c0") MiB before pressure; expected about ${LOCKED_MIB} MiB"
+[ "$cmin" -ge $((c0 - 4 * MiB)) ] ||
+	fail "setup: locked's memory.current fell from $(mib "$c0") to $(mib "$cmin") MiB: its memory was not unreclaimable, so the test says nothing about escalation"
+[ "$nsamples" -ge 5 ] || fail "only $nsamples samples were taken after the hog started"
+[ "$high_start" = max ] || fail "setup: locked's memory.high was '$high_start' at the start, not max"
+
+# 1. Escalation in phase 1: from priority 12 down past clamp_priority, and a clamp.
+if ev_has clamp-1-not-seen; then
+	fail "locked's memory.high (kernel file) was not lowered within ${CLAMP_DEADLINE} s of pressure although memory.reclaim could free nothing from it"
+fi
+if [ -z "$first_prio" ]; then
+	fail "reclaimd logged no 'action=reclaim cgroup=locked' line although locked was $(mib $((c0 - soft))) MiB over its soft limit under pressure"
+elif [ "$first_prio" -ne 12 ]; then
+	fail "reclaimd's first reclaim of locked was at priority $first_prio, not the initial priority 12"
+fi
+if [ -n "$low_prio" ] && [ "$low_prio" -gt "$CLAMP_PRIORITY" ]; then
+	fail "in phase 1 reclaimd's reclaim priority for locked went no lower than $low_prio, although nothing could be reclaimed (expected it to fall to clamp_priority $CLAMP_PRIORITY or below)"
+fi
+[ "$n_clamp1" -gt 0 ] ||
+	fail "reclaimd logged no 'action=clamp cgroup=locked' in phase 1"
+[ "$n_low1" -gt 0 ] ||
+	fail "no sample of locked's memory.high (kernel file) in phase 1 was lowered; it stayed max"
+if [ -n "$clamp_early" ]; then
+	fail "reclaimd lowered memory.high at a priority above clamp_priority $CLAMP_PRIORITY: $(echo "$clamp_early" | head -n 3)"
+fi
+if [ -n "$clamp_bad" ]; then
+	fail "a memory.high write failed: $(echo "$clamp_bad" | head -n 3)"
+fi
+
+# 2. Never below the soft limit: kernel samples over the whole run, and the log.
+if [ -n "$low_high" ] && [ "$low_high" -lt "$soft" ]; then
+	fail "locked's memory.high (kernel file) was $(mib "$low_high") MiB at $low_high_at s, below its soft limit of ${LOCKED_SOFT} MiB"
+fi
+if [ -n "$clamp_low" ]; then
+	fail "reclaimd logged a clamp below the soft limit ($soft bytes): $(echo "$clamp_low" | head -n 3)"
+fi
+
+# 3. Back to the original once the pressure ended, reclaimd still running.
+if ev_has hog-1-stopped; then
+	if ev_has release-1-not-seen; then
+		fail "locked's memory.high was not back at max within ${RELEASE_DEADLINE} s of the end of pressure (release_interval = 1s); it was $(show_high "$(awk '$2 == "release-1-not-seen" { print $3 }' "$out/events")")"
+	elif ev_has 'released-1 reclaimd-dead' || ev_has reclaimd-died-in-phase-1; then
+		fail "reclaimd was no longer running when locked's memory.high came back to max"
+	elif ! ev_has 'released-1 reclaimd-alive'; then
+		fail "the scenario did not see locked's memory.high back at max after phase 1"
+	fi
+	[ "$n_restored1" -gt 0 ] ||
+		fail "reclaimd's log has no 'action=release cgroup=locked ... result=restored' line after the pressure ended"
+fi
+
+# 4. After SIGKILL memory.high stays lowered; the next start restores it.
+if ev_has hog-2-started; then
+	ev_has 'clamp-2-seen' ||
+		fail "locked's memory.high was not lowered again in phase 2 within ${CLAMP_DEADLINE} s"
+	if ev_has reclaimd-killed; then
+		[ "$rexit" = 137 ] || note "NOTE: the first reclaimd's status after SIGKILL was $rexit"
+		case $high_kill in
+		max | missing | '')
+			fail "right after reclaimd was killed with SIGKILL locked's memory.high was '$high_kill'; expected it still lowered" ;;
+		*)
+			[ "$high_kill" -ge "$soft" ] ||
+				fail "after the SIGKILL locked's memory.high was $(mib "$high_kill") MiB, below its soft limit"
+			grep -q " $high_kill locked\$" "$out/state-after-kill" 2>/dev/null ||
+				fail "the state file the killed reclaimd left does not record locked clamped to $high_kill: $(cat "$out/state-after-kill" 2>/dev/null)" ;;
+		esac
+		[ "$high_before2" = "$high_kill" ] ||
+			fail "between the SIGKILL and the restart locked's memory.high changed from $(show_high "$high_kill") to $(show_high "$high_before2") with no reclaimd running"
+		if ev_has reclaimd2-died-at-start; then
+			fail "the second reclaimd exited at start ($rexit2)"
+		elif ! ev_has restored-2; then
+			fail "the second reclaimd, started with the same --state-file, did not bring locked's memory.high back to max within ${RESTORE_DEADLINE} s (it is $(show_high "$high_end"))"
+		fi
+		[ "$high_end" = max ] ||
+			fail "at the end locked's memory.high was $(show_high "$high_end"), not its original max"
+		[ "$n_restored2" -gt 0 ] ||
+			fail "the second reclaimd's log has no 'action=release cgroup=locked ... result=restored' line"
+		[ "$rexit2" = 0 ] ||
+			fail "the second reclaimd's status after SIGTERM was '$rexit2' (expected 0)"
+		[ "$state_after" = absent ] ||
+			note "NOTE: the state file was still present after the second reclaimd restored memory.high"
+	else
+		fail "the scenario did not reach the SIGKILL of reclaimd in phase 2 (see the events)"
+	fi
+elif ev_has 'released-1 reclaimd-alive'; then
+	fail "the scenario did not reach phase 2 (see the events)"
+fi
+
+if [ "$failures" -gt 0 ]; then
+	echo "----- reclaimd's log (guest uptime, stderr) -----" >&2
+	cat "$log" >&2
+	echo "----- the second reclaimd's log -----" >&2
+	cat "$log2" >&2
+	echo "----- scenario events -----" >&2
+	cat "$out/events" >&2
+	vm_print_console
+	echo "$failures check(s) failed; the guest's output is in $out" >&2
+	exit 1
+fi
+echo "PASS: reclaimd escalated to a memory.high clamp (never below the soft limit), released it after the pressure, and restored it after a SIGKILL"
+if [ "$keep" = 1 ]; then
+	echo "output kept in $out"
+else
+	rm -rf "$out"
+fi
+exit 0
