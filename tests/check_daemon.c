@@ -38,17 +38,13 @@ static void on_write_started(struct ev_loop *loop, ev_io *w, int revents)
                 f->on_started(f);
 }
 
-static void setup(struct fixture *f, const char *conf, uint64_t write_delay_usec)
+static void setup(struct fixture *f, uint64_t write_delay_usec)
 {
-        struct config_errors errs = {};
-        struct config *cfg = NULL;
-
         memset(f, 0, sizeof(*f));
         log_set_max_level(LOG_WARNING);
         snprintf(f->state, sizeof(f->state), "/tmp/reclaimd-test-state.XXXXXX");
         ck_assert_int_ge(close(mkstemp(f->state)), 0);
         unlink(f->state);
-        ck_assert_int_eq(config_load_string(conf, "daemon.conf", &cfg, &errs), 0);
         ck_assert_int_eq(backend_sim_new(&f->be), 0);
         f->started_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         ck_assert_int_ge(f->started_fd, 0);
@@ -91,7 +87,7 @@ START_TEST(sigterm_served_while_a_write_blocks)
         static const char conf[] = "[cgroup batch]\nsoft_limit = 64M\n";
         struct fixture f;
 
-        setup(&f, conf, 3600ULL * 1000000);
+        setup(&f, 3600ULL * 1000000);
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
         start(&f, conf);
         f.on_started = raise_sigterm;
@@ -117,7 +113,7 @@ START_TEST(overlapping_triggers_coalesce)
         static const char conf[] = "[cgroup batch]\nsoft_limit = 64M\ntrigger = some 150ms 1s\n";
         struct fixture f;
 
-        setup(&f, conf, 3600ULL * 1000000);
+        setup(&f, 3600ULL * 1000000);
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
         start(&f, conf);
         f.on_started = trigger_again;
@@ -156,7 +152,7 @@ START_TEST(disjoint_triggers_queue)
         struct fixture f;
         ev_prepare check;
 
-        setup(&f, conf, 1000);
+        setup(&f, 1000);
         ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 64 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "b", 0, 64 * MiB), 0);
         start(&f, conf);
@@ -193,7 +189,7 @@ START_TEST(stop_restores_memory_high)
         FILE *sf;
         char line[256];
 
-        setup(&f, conf, 0);
+        setup(&f, 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
         /* memory.reclaim gets nothing out of it: only memory.high will. */
         ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
@@ -239,7 +235,7 @@ START_TEST(reload_keeps_old_on_error_and_restores_dropped)
         cf = fopen(path, "w");
         fputs(conf, cf);
         fclose(cf);
-        setup(&f, conf, 0);
+        setup(&f, 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
         ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
@@ -286,7 +282,7 @@ START_TEST(start_restores_after_a_crash)
         struct fixture f;
         FILE *sf;
 
-        setup(&f, conf, 0);
+        setup(&f, 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "b", 0, 10 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "c", 0, 10 * MiB), 0);

@@ -1,5 +1,9 @@
 /* Unit tests: the engine carrying out rounds against the simulated kernel. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "backend-sim.h"
@@ -244,5 +248,84 @@ START_TEST(globs_expand_to_the_most_specific_section)
 }
 END_TEST
 
+static int count_fds(void)
+{
+        DIR *d = opendir("/proc/self/fd");
+        int n = 0;
+
+        ck_assert_ptr_nonnull(d);
+        while (readdir(d))
+                n++;
+        closedir(d);
+        return n;
+}
+
+static void put(const char *dir, const char *file, const char *text)
+{
+        char path[512];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s", dir, file);
+        f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        fclose(f);
+}
+
+/* A thousand cgroups come and go under a glob: the real backend holds no more descriptors
+ * afterwards than before (each managed cgroup holds one while it exists). */
+START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
+{
+        struct config *cfg = load("[cgroup cg/*]\nsoft_limit = 1M\n");
+        char root[] = "/tmp/reclaimd-fds.XXXXXX", dir[512], cmd[600];
+        struct scan_control sc;
+        struct backend *be;
+        struct engine e, next;
+        int before;
+
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        snprintf(dir, sizeof(dir), "%s/cg", root);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        ck_assert_int_eq(backend_cgroupfs_new(root, &be), 0);
+        ck_assert_int_eq(engine_init(&e, be, cfg, false, NULL, fake_clock), 0);
+        /* The one descriptor the backend keeps for good: /proc/pressure/memory, opened by a round. */
+        ck_assert_int_ge(engine_round(&e, cfg, NULL, &sc), 0);
+        before = count_fds();
+        for (int batch = 0; batch < 10; batch++) {
+                for (int i = 0; i < 100; i++) {
+                        snprintf(dir, sizeof(dir), "%s/cg/%d-%d", root, batch, i);
+                        ck_assert_int_eq(mkdir(dir, 0755), 0);
+                        put(dir, "memory.current", "8388608\n");
+                        put(dir, "memory.reclaim", "");
+                        put(dir, "memory.min", "0\n");
+                }
+                /* They appear: the engine follows the glob, opens them, reclaims from them. */
+                ck_assert(engine_set_changed(&e, cfg));
+                ck_assert_int_eq(engine_init(&next, be, cfg, false, NULL, fake_clock), 0);
+                engine_takeover(&next, &e, cfg);
+                e = next;
+                ck_assert_uint_eq(e.n_cgroups, 100);
+                ck_assert_int_ge(engine_round(&e, cfg, NULL, &sc), 0);
+                ck_assert_uint_gt(sc.nr_steps, 0);
+                /* They go: removed beneath open descriptors, then the glob no longer matches. */
+                snprintf(cmd, sizeof(cmd), "rm -rf %s/cg/%d-*", root, batch);
+                ck_assert_int_eq(system(cmd), 0);
+                ck_assert_int_ge(engine_refresh(&e), 0);
+                ck_assert(engine_set_changed(&e, cfg));
+                ck_assert_int_eq(engine_init(&next, be, cfg, false, NULL, fake_clock), 0);
+                engine_takeover(&next, &e, cfg);
+                e = next;
+                ck_assert_uint_eq(e.n_cgroups, 0);
+        }
+        ck_assert_int_eq(count_fds(), before);
+        engine_done(&e);
+        backend_free(be);
+        config_free(cfg);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+        ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 CHECK_MAIN("engine", batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
-           dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section)
+           dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
+           no_descriptor_leak_as_cgroups_come_and_go)
