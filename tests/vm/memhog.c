@@ -2,7 +2,7 @@
  * memhog -- a memory workload for reclaimd's VM tests.
  *
  *   memhog [--cold MiB] [--hot MiB] [--pause-ms N] [--ready-file PATH]
- *          [--stats-every SECONDS] [--mlock]
+ *          [--stats-every SECONDS] [--mlock | --mlockall]
  *
  * Allocates COLD MiB that are written once and then left alone, and HOT MiB
  * that are written once and then touched (read and written, every page) in a
@@ -28,7 +28,11 @@
  * (before the ready line, which then ends with " mlock=1"): the kernel keeps
  * them on the unevictable LRU, so neither memory.reclaim nor memory.high can
  * take them back.  Exits 1 when mlock() fails (it needs CAP_IPC_LOCK or a
- * large enough RLIMIT_MEMLOCK).
+ * large enough RLIMIT_MEMLOCK).  --mlockall locks the whole process instead
+ * (mlockall(MCL_CURRENT | MCL_FUTURE): its text, libraries and stack too,
+ * ready line ending with " mlock=all"), so that reclaim finds nothing at all
+ * in its cgroup to evict and the process never faults anything back in: a
+ * memory.high below its usage then never throttles it either.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -57,7 +61,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: memhog [--cold MiB] [--hot MiB] [--pause-ms N] [--ready-file PATH]\n"
-		"              [--stats-every SECONDS] [--mlock]\n");
+		"              [--stats-every SECONDS] [--mlock | --mlockall]\n");
 }
 
 static int parse_count(const char *arg, const char *what, unsigned long max,
@@ -160,6 +164,7 @@ int main(int argc, char **argv)
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "stats-every", required_argument, NULL, 's' },
 		{ "mlock", no_argument, NULL, 'm' },
+		{ "mlockall", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -197,6 +202,9 @@ int main(int argc, char **argv)
 		case 'm':
 			lock = 1;
 			break;
+		case 'M':
+			lock = 2;
+			break;
 		case 'H':
 			usage(stdout);
 			return 0;
@@ -233,9 +241,12 @@ int main(int argc, char **argv)
 		fill_page(hot + off, pagesz, &seed);
 	if (stop)
 		return 0;
-	if (lock) {
+	if (lock == 1) {
 		lock_region(cold, cold_bytes, "cold");
 		lock_region(hot, hot_bytes, "hot");
+	} else if (lock == 2 && mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+		fprintf(stderr, "memhog: mlockall: %s\n", strerror(errno));
+		return 1;
 	}
 
 	if (ready_file != NULL) {
@@ -249,7 +260,7 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 	printf("memhog: ready pid=%ld cold=%lu hot=%lu%s\n", (long)getpid(),
-	       cold_mib, hot_mib, lock ? " mlock=1" : "");
+	       cold_mib, hot_mib, lock == 2 ? " mlock=all" : lock ? " mlock=1" : "");
 	fflush(stdout);
 
 	if (stats_every > 0)

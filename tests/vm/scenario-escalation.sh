@@ -2,10 +2,14 @@
 # Guest side of test-escalation.sh (run by vm_run inside the VM, cwd /out).
 #
 # Two cgroups under /sys/fs/cgroup:
-#   locked  memhog --cold LOCKED_MIB --mlock   soft_limit LOCKED_SOFT (well below its usage);
-#           its memory is mlocked, so memory.reclaim cannot take any of it
-#           back: every soft-limit step comes back empty and the priority
-#           falls to clamp_priority and below, where reclaimd lowers memory.high
+#   locked  memhog --cold LOCKED_MIB --mlockall   soft_limit LOCKED_SOFT (well below
+#           its usage); the whole process is mlocked, so memory.reclaim cannot
+#           take any of it back: every soft-limit step comes back empty and
+#           the priority falls to clamp_priority and below, where reclaimd
+#           lowers memory.high.  (LOCK=mlock locks only the cold part: then
+#           reclaim evicts the process's text, which it faults back in, and
+#           each such fault over memory.high throttles it -- a memory stall
+#           of its own, seen in /proc/pressure/memory too.)
 #   hog     memhog --hot HOG_HOT in memory.max HOG_MAX: thrashes against zram
 #           inside its own limit and so drives /proc/pressure/memory over
 #           reclaimd's trigger (not managed by reclaimd)
@@ -29,8 +33,11 @@
 #   reclaimd2.exit              the second one's status after SIGTERM ("running"
 #                               if it had not exited 10 s later, "died RC" ...)
 #   samples.tsv                 t locked.current locked.high hog.current
-#                               some_total(us) (t: guest uptime; high as the
-#                               kernel prints it, "max" or bytes)
+#                               some_total(us) locked.some_total(us)
+#                               locked.high_events (t: guest uptime; high as
+#                               the kernel prints it, "max" or bytes; the last
+#                               two from locked's memory.pressure and
+#                               memory.events)
 #   high-start, high-after-kill, high-before-restart, high-end
 #                               locked's memory.high at those moments
 #   state-after-kill            the state file as the killed reclaimd left it
@@ -41,7 +48,7 @@
 #   psiwatch.out                an independent PSI trigger on /proc/pressure/memory
 #   GROUP.out, hog2.out         workload output; alive-locked: "yes" if still running
 #
-: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}"
+: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}" "${LOCK:=mlockall}"
 : "${HOG_HOT:=160}" "${HOG_MAX:=64}"
 : "${TRIGGER:=some 150ms 1s}"
 : "${CLAMP_HIGH:=yes}"
@@ -83,13 +90,6 @@ start_in() {
 	last_pid=$!
 }
 is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
-has_psi_fd() {
-	# One ls for all fds: a fork per fd is slow under TCG.
-	# shellcheck disable=SC2012 # only the link targets are looked at
-	hp_fds=$(ls -l "/proc/$1/fd/" 2>/dev/null)
-	case $hp_fds in *" -> /proc/pressure/memory"*) return 0 ;; esac
-	return 1
-}
 # Gone, or a zombie not yet reaped by this shell.
 is_dead() {
 	id_st=
@@ -103,8 +103,9 @@ high_at_soft() { [ "$(high)" = "$soft_bytes" ]; }
 log_count() { grep -c "$2" "$O/$1" 2>/dev/null; }
 
 # start_reclaimd NAME: reclaimd with its stderr stamped into /out/NAME.log;
-# sets rpid, rname and stamper; waits until it holds /proc/pressure/memory
-# open.  Returns 1 if it died first (its status is then in /out/NAME.exit).
+# sets rpid, rname and stamper; waits until it logs action=started (its
+# triggers are armed then).  Returns 1 if it died first (its status is then
+# in /out/NAME.exit).
 start_reclaimd() {
 	rname=$1
 	sr_fifo=/tmp/$1.fifo
@@ -120,7 +121,10 @@ start_reclaimd() {
 	"$RECLAIMD" --config /tmp/reclaimd.conf --state-file "$STATE" 2>"$sr_fifo" &
 	rpid=$!
 	echo "$rpid" >"$O/$1.pid"
-	wait_for 20 "$1 to open /proc/pressure/memory" psi_or_dead "$rpid"
+	if ! wait_for 20 "$1 to log action=started" started_or_dead "$1" "$rpid"; then
+		event "$1-start-not-logged"
+		return 1
+	fi
 	if is_dead "$rpid"; then
 		wait "$rpid"
 		echo "died $?" >"$O/$1.exit"
@@ -129,7 +133,7 @@ start_reclaimd() {
 	fi
 	event "$1-started"
 }
-psi_or_dead() { has_psi_fd "$1" || is_dead "$1"; }
+started_or_dead() { grep -q ' action=started ' "$O/$1.log" 2>/dev/null || is_dead "$2"; }
 # stop_reclaimd: SIGTERM the running reclaimd (unless its status is already
 # recorded) and record how it ended in /out/$rname.exit.
 stop_reclaimd() {
@@ -172,10 +176,10 @@ EOF
 cp "$O/reclaimd.conf" /tmp/reclaimd.conf
 
 # 1. The workload reclaimd cannot take anything from.
-start_in locked locked "$MEMHOG" --cold "$LOCKED_MIB" --mlock
+start_in locked locked "$MEMHOG" --cold "$LOCKED_MIB" "--$LOCK"
 pid_locked=$last_pid
 wait_for 60 "locked's memhog to be ready" is_ready locked || die "locked workload not ready"
-grep -q 'mlock=1' "$O/locked.out" || die "locked's memhog did not lock its memory"
+grep -q 'mlock=' "$O/locked.out" || die "locked's memhog did not lock its memory"
 event "workload-ready"
 cp "$CG/locked/memory.stat" "$O/stat-start"
 high >"$O/high-start"
@@ -189,7 +193,12 @@ high >"$O/high-start"
 		read -r h <"$CG/locked/memory.high"
 		read -r hc <"$CG/hog/memory.current"
 		read -r _ _ _ _ s </proc/pressure/memory
-		printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$c" "$h" "$hc" "${s#total=}"
+		read -r _ _ _ _ ls <"$CG/locked/memory.pressure"
+		ev=
+		while read -r k v; do
+			[ "$k" = high ] && ev=$v
+		done <"$CG/locked/memory.events"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$c" "$h" "$hc" "${s#total=}" "${ls#total=}" "$ev"
 		sleep "$SAMPLE_S"
 	done
 ) >"$O/samples.tsv" &

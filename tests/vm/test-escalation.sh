@@ -18,21 +18,22 @@
 # VM_REJUDGE=DIR judges the output of an earlier run in DIR again, no guest.
 # Other environment: see vm.sh (abs_top_builddir, RECLAIMD, MEMHOG, PSIWATCH,
 # RECLAIMD_VM_CACHE, VM_TIMEOUT, CI ...); sizes in MiB: LOCKED_MIB LOCKED_SOFT
-# HOG_HOT HOG_MAX; TRIGGER; CLAMP_HIGH (yes: clamp_high in the config; "no"
+# HOG_HOT HOG_MAX; LOCK (mlockall, or mlock: only locked's data is locked,
+# see scenario-escalation.sh); TRIGGER; CLAMP_HIGH (yes: clamp_high in the config; "no"
 # shows the test failing); CLAMP_DEADLINE RELEASE_DEADLINE RESTORE_DEADLINE (s).
 
 vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source=/dev/null
 . "$vm_dir/vm.sh"
 
-: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}"
+: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}" "${LOCK:=mlockall}"
 : "${HOG_HOT:=160}" "${HOG_MAX:=64}"
 : "${TRIGGER:=some 150ms 1s}"
 : "${CLAMP_HIGH:=yes}"
 : "${CLAMP_DEADLINE:=40}" "${RELEASE_DEADLINE:=30}" "${RESTORE_DEADLINE:=20}"
-export LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH CLAMP_DEADLINE \
+export LOCKED_MIB LOCKED_SOFT LOCK HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH CLAMP_DEADLINE \
 	RELEASE_DEADLINE RESTORE_DEADLINE
-VM_PASS_ENV="${VM_PASS_ENV:-} LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH CLAMP_DEADLINE RELEASE_DEADLINE RESTORE_DEADLINE"
+VM_PASS_ENV="${VM_PASS_ENV:-} LOCKED_MIB LOCKED_SOFT LOCK HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH CLAMP_DEADLINE RELEASE_DEADLINE RESTORE_DEADLINE"
 CLAMP_PRIORITY=3 # reclaimd's default, not set in the scenario's config
 
 if [ -n "${VM_REJUDGE:-}" ]; then
@@ -93,6 +94,11 @@ t_h2=$(ev_time hog-2-started)
 t_kill=$(ev_time reclaimd-killed)
 t_start2=$(ev_time reclaimd2-started)
 if [ -z "$t_h1" ]; then
+	if ev_has reclaimd-died-at-start || ev_has reclaimd-start-not-logged; then
+		echo "FAIL: reclaimd did not start: $(if ev_has reclaimd-died-at-start; then echo "it exited with status $(file reclaimd.exit)"; else echo "no action=started line within 20 s"; fi); its log:" >&2
+		cat "$out/reclaimd.log" >&2
+		exit 1
+	fi
 	vm_log "ERROR: the scenario's events file lacks hog-1-started:"
 	cat "$out/events" >&2
 	exit 99
@@ -118,9 +124,19 @@ clamp_low=$(awk -v s="$soft" "$AWK_F"' / action=clamp / && f("high") + 0 < s' "$
 clamp_bad=$(awk "$AWK_F"' / action=clamp / && f("result") != "ok" && f("result") != "already_lower"' "$log")
 t_first_clamp=$(awk '/ action=clamp / { print $1; exit }' "$log")
 low_clamp_log=$(awk "$AWK_F"' / action=clamp / && (m == "" || f("high") + 0 < m) { m = f("high") + 0 } END { print m }' "$log")
-# Release in phase 1: "restored" lines between the hog's stop and phase 2.
-n_raised1=$(awk -v t0="${t_s1:-999999}" -v t1="${t_h2:-999999}" "$AWK_F"' $1 >= t0 && $1 <= t1 && / action=release / && f("cgroup") == "locked" && f("result") == "raised"' "$log" | wc -l)
-n_restored1=$(awk -v t0="${t_s1:-999999}" -v t1="${t_h2:-999999}" "$AWK_F"' $1 >= t0 && $1 <= t1 && / action=release / && f("cgroup") == "locked" && f("result") == "restored"' "$log" | wc -l)
+# Release in phase 1: "raised" and "restored" lines from the hog's stop
+# until phase 2 (or, without a phase 2, shortly after the scenario saw
+# memory.high back at max; a SIGTERM restores too).
+t_rel1=$(awk '$2 == "released-1" { print $1; exit }' "$out/events")
+if [ -n "$t_h2" ]; then
+	rel_end=$t_h2
+elif [ -n "$t_rel1" ]; then
+	rel_end=$(awk -v t="$t_rel1" 'BEGIN { print t + 2 }')
+else
+	rel_end=999999
+fi
+n_raised1=$(awk -v t0="${t_s1:-999999}" -v t1="$rel_end" "$AWK_F"' $1 >= t0 && $1 <= t1 && / action=release / && f("cgroup") == "locked" && f("result") == "raised"' "$log" | wc -l)
+n_restored1=$(awk -v t0="${t_s1:-999999}" -v t1="$rel_end" "$AWK_F"' $1 >= t0 && $1 <= t1 && / action=release / && f("cgroup") == "locked" && f("result") == "restored"' "$log" | wc -l)
 n_restored2=$(awk "$AWK_F"' / action=release / && f("cgroup") == "locked" && f("result") == "restored"' "$log2" | wc -l)
 
 # From the kernel (samples): locked's memory.high lowered in phase 1, the
@@ -134,6 +150,16 @@ t_max1=$(awk -F '\t' -v t0="${t_s1:-999999}" '$1 >= t0 && $3 == "max" { print $1
 c0=$(awk -F '\t' -v t0="$t_h1" '$1 < t0 { v = $2 } END { print v + 0 }' "$samples")
 cmin=$(awk -F '\t' -v t0="$t_h1" '$1 >= t0 && (m == "" || $2 < m) { m = $2 } END { print m + 0 }' "$samples")
 nsamples=$(awk -F '\t' -v t0="$t_h1" '$1 >= t0' "$samples" | wc -l)
+# After the end of pressure (until memory.high was back, or phase 2): the
+# stall rate of the whole system and of locked itself (ms per s), and how
+# often locked was throttled over its memory.high (memory.events high).
+t_after_end=${t_max1:-${t_h2:-999999}}
+after=$(awk -F '\t' -v t0="${t_s1:-999999}" -v t1="$t_after_end" '
+	$1 >= t0 && $1 <= t1 { if (a == "") { a = $1; s0 = $5; l0 = $6; e0 = $7 } b = $1; s1 = $5; l1 = $6; e1 = $7 }
+	END { if (a == "" || b == a) print "- - -"; else printf "%.0f %.0f %d\n", (s1 - s0) / 1000 / (b - a), (l1 - l0) / 1000 / (b - a), e1 - e0 }' "$samples")
+read -r stall_sys stall_locked high_events <<EOF
+$after
+EOF
 psi_first=$(awk '/^psiwatch: event 1 / { sub("t=", "", $4); print $4; exit }' "$out/psiwatch.out" 2>/dev/null)
 
 high_start=$(file high-start)
@@ -149,6 +175,7 @@ note "locked: ${LOCKED_MIB} MiB mlocked, soft_limit ${LOCKED_SOFT} MiB; memory.c
 note "phase 1: hog started at $t_h1 s (guest uptime), PSI trigger first fired ${psi_first:-never} s after; first reclaim at priority ${first_prio:-none}, lowest ${low_prio:-none}; ${n_clamp1} clamp(s), first at ${t_first_clamp:-never} s"
 note "phase 1: memory.high lowered in ${n_low1} sample(s); lowest memory.high sampled $(show_high "$low_high") (at ${low_high_at:-never} s), lowest clamp logged $(show_high "$low_clamp_log")"
 note "phase 1: hog stopped at ${t_s1:-never} s; memory.high back at max at ${t_max1:-never} s; ${n_raised1} raise step(s) and ${n_restored1} restore logged"
+note "phase 1, from the hog's stop until memory.high was back: memory stall ${stall_sys} ms/s in the system, ${stall_locked} ms/s in locked; locked throttled over memory.high ${high_events} time(s) (memory.events high)"
 note "phase 2: hog started at ${t_h2:-never} s; reclaimd SIGKILLed at ${t_kill:-never} s (status $rexit) with memory.high $(show_high "$high_kill"); before the restart $(show_high "$high_before2")"
 note "phase 2: second reclaimd started at ${t_start2:-never} s; memory.high at the end $(show_high "$high_end"); ${n_restored2} restore line(s) in its log; its status after SIGTERM: $rexit2; state file after the restore: $state_after"
 
@@ -198,7 +225,7 @@ fi
 # 3. Back to the original once the pressure ended, reclaimd still running.
 if ev_has hog-1-stopped; then
 	if ev_has release-1-not-seen; then
-		fail "locked's memory.high was not back at max within ${RELEASE_DEADLINE} s of the end of pressure (release_interval = 1s); it was $(show_high "$(awk '$2 == "release-1-not-seen" { print $3 }' "$out/events")")"
+		fail "locked's memory.high was not back at max within ${RELEASE_DEADLINE} s of the end of pressure (release_interval = 1s); it was $(show_high "$(awk '$2 == "release-1-not-seen" { print $3 }' "$out/events")"); meanwhile the system's memory stall was ${stall_sys} ms/s, ${stall_locked} ms/s of it in locked itself, throttled ${high_events} time(s) over the memory.high reclaimd had lowered"
 	elif ev_has 'released-1 reclaimd-dead' || ev_has reclaimd-died-in-phase-1; then
 		fail "reclaimd was no longer running when locked's memory.high came back to max"
 	elif ! ev_has 'released-1 reclaimd-alive'; then
@@ -225,8 +252,8 @@ if ev_has hog-2-started; then
 		esac
 		[ "$high_before2" = "$high_kill" ] ||
 			fail "between the SIGKILL and the restart locked's memory.high changed from $(show_high "$high_kill") to $(show_high "$high_before2") with no reclaimd running"
-		if ev_has reclaimd2-died-at-start; then
-			fail "the second reclaimd exited at start ($rexit2)"
+		if ev_has reclaimd2-died-at-start || ev_has reclaimd2-start-not-logged; then
+			fail "the second reclaimd did not start (status: $rexit2; see its log)"
 		elif ! ev_has restored-2; then
 			fail "the second reclaimd, started with the same --state-file, did not bring locked's memory.high back to max within ${RESTORE_DEADLINE} s (it is $(show_high "$high_end"))"
 		fi
