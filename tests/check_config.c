@@ -200,47 +200,38 @@ START_TEST(shipped_example_is_valid)
 }
 END_TEST
 
-/* conf/reclaimd.conf shows every key of the table, commented out at its default. */
-START_TEST(shipped_example_lists_every_key)
+/* Asserts that the source file rel has, for every key of the table, the line prefix + "key = default". */
+static void assert_lists_every_key(const char *rel, const char *prefix)
 {
         const char *srcdir = getenv("abs_top_srcdir");
         char path[4096], line[512], want[512];
         bool found;
         FILE *f;
 
-        snprintf(path, sizeof(path), "%s/conf/reclaimd.conf", srcdir ? srcdir : ".");
+        snprintf(path, sizeof(path), "%s/%s", srcdir ? srcdir : ".", rel);
         for (size_t i = 0; i < config_table_size; i++) {
                 f = fopen(path, "r");
                 ck_assert_ptr_nonnull(f);
-                snprintf(want, sizeof(want), "#%s = %s\n", config_table[i].key, config_table[i].def);
+                snprintf(want, sizeof(want), "%s%s = %s\n", prefix, config_table[i].key, config_table[i].def);
                 found = false;
                 while (!found && fgets(line, sizeof(line), f))
                         found = strcmp(line, want) == 0;
                 fclose(f);
-                ck_assert_msg(found, "conf/reclaimd.conf lacks \"%.*s\"", (int)strlen(want) - 1, want);
+                ck_assert_msg(found, "%s lacks \"%.*s\"", rel, (int)strlen(want) - 1, want);
         }
+}
+
+/* conf/reclaimd.conf shows every key of the table, commented out at its default. */
+START_TEST(shipped_example_lists_every_key)
+{
+        assert_lists_every_key("conf/reclaimd.conf", "#");
 }
 END_TEST
 
 /* reclaimd.conf(5) documents every key of the table with its default. */
 START_TEST(manual_lists_every_key)
 {
-        const char *srcdir = getenv("abs_top_srcdir");
-        char path[4096], line[512], want[512];
-        bool found;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/man/reclaimd.conf.5", srcdir ? srcdir : ".");
-        for (size_t i = 0; i < config_table_size; i++) {
-                f = fopen(path, "r");
-                ck_assert_ptr_nonnull(f);
-                snprintf(want, sizeof(want), ".B %s = %s\n", config_table[i].key, config_table[i].def);
-                found = false;
-                while (!found && fgets(line, sizeof(line), f))
-                        found = strcmp(line, want) == 0;
-                fclose(f);
-                ck_assert_msg(found, "man/reclaimd.conf.5 lacks \"%.*s\"", (int)strlen(want) - 1, want);
-        }
+        assert_lists_every_key("man/reclaimd.conf.5", ".B ");
 }
 END_TEST
 
