@@ -40,11 +40,13 @@ static void on_step(void *userdata, const struct engine_step *s)
 {
         char req[FORMAT_SIZE_MAX], got[FORMAT_SIZE_MAX];
         bool ok = s->result == 0 || s->result == -EAGAIN || s->result == -EEXIST;
+        /* An error is said once at warning level; its repeats on the same cgroup at debug. */
+        int level_fail = s->repeated ? LOG_DEBUG : LOG_WARNING;
 
         format_size(req, sizeof(req), s->requested_bytes);
         format_size(got, sizeof(got), s->reclaimed_bytes);
         if (s->action == ACTION_CLAMP) {
-                log_event(ok ? LOG_NOTICE : LOG_WARNING, LOG_EV_CLAMP,
+                log_event(ok ? LOG_NOTICE : level_fail, LOG_EV_CLAMP,
                           LOG_FIELDS(LOG_STR(CGROUP, s->path),
                                      LOG_U64(HIGH, s->requested_bytes),
                                      LOG_U64(RECLAIMED, s->reclaimed_bytes),
@@ -57,7 +59,7 @@ static void on_step(void *userdata, const struct engine_step *s)
                           s->dry_run ? "Would lower" : "Lowered", s->path, req, s->priority, got);
                 return;
         }
-        log_event(ok ? LOG_INFO : LOG_WARNING, LOG_EV_RECLAIM,
+        log_event(ok ? LOG_INFO : level_fail, LOG_EV_RECLAIM,
                   LOG_FIELDS(LOG_STR(CGROUP, s->path),
                              LOG_U64(REQUESTED, s->requested_bytes),
                              LOG_U64(RECLAIMED, s->reclaimed_bytes),
@@ -77,6 +79,15 @@ static void on_cgroup_gone(void *userdata, const char *path, int err)
         log_event(LOG_NOTICE, LOG_EV_CGROUP_GONE,
                   LOG_FIELDS(LOG_STR(CGROUP, path), LOG_STR(RESULT, result_name(err))),
                   "Cgroup %s disappeared, dropped from the round", path);
+}
+
+static void on_cgroup_error(void *userdata, const char *path, enum cg_file f, int err)
+{
+        log_event(LOG_WARNING, LOG_EV_CGROUP_ERROR,
+                  LOG_FIELDS(LOG_STR(CGROUP, path), LOG_STR(FILE, cg_file_name(f)),
+                             LOG_STR(RESULT, result_name(err))),
+                  "Cannot use %s of %s: %s; leaving it out until it reads well, ignoring",
+                  cg_file_name(f), path, strerror(-err));
 }
 
 static int on_persist(void *userdata, const struct engine *e)
@@ -587,6 +598,7 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
         const struct engine_observer obs = {
                 .step = on_step,
                 .cgroup_gone = on_cgroup_gone,
+                .cgroup_error = on_cgroup_error,
                 .persist = on_persist,
                 .released = on_released,
                 .userdata = d,

@@ -41,6 +41,7 @@ static const struct {
         [LOG_F_LEVEL]      = { "level", "PRESSURE_LEVEL" },
         [LOG_F_SWAP]       = { "swap", "SWAP" },
         [LOG_F_COOLDOWN]   = { "cooldown_usec", "COOLDOWN_USEC" },
+        [LOG_F_FILE]       = { "file", "CGROUP_FILE" },
 };
 
 /* MESSAGE_IDs are fixed forever: journalctl -x and the catalog look them up. */
@@ -61,6 +62,7 @@ static const struct {
         [LOG_EV_RELEASE]     = { "release",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0b" },
         [LOG_EV_BACKOFF]     = { "backoff",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0c" },
         [LOG_EV_RELOAD]      = { "reload",     "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0d" },
+        [LOG_EV_CGROUP_ERROR] = { "cgroup_error", "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0e" },
 };
 
 const char *log_event_name(enum log_event_kind kind)

@@ -26,6 +26,9 @@ struct backend_cgroup {
         enum cg_file fail_file;
         int fail_err;
         unsigned fail_count;
+        enum cg_file override_file;     /* a file whose contents a test dictates */
+        char *override_text;            /* NULL: none */
+        int override_err;               /* or the error its reads fail with */
 };
 
 struct sim {
@@ -76,6 +79,12 @@ static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_f
         struct sim *s = to_sim(be);
         int n;
 
+        if (cg && !cg->removed && (cg->override_text || cg->override_err) && cg->override_file == f) {
+                if (cg->override_err)
+                        return cg->override_err;
+                n = snprintf(buf, size, "%s", cg->override_text);
+                return n < 0 || (size_t)n >= size ? -EFBIG : n;
+        }
         if (!cg) {
                 if (f != CG_MEMORY_PRESSURE || !s->system_pressure)
                         return -ENOENT;
@@ -220,6 +229,7 @@ void sim_destroy(struct backend *be)
 
         for (size_t i = 0; i < s->n; i++) {
                 free(s->cgs[i]->path);
+                free(s->cgs[i]->override_text);
                 free(s->cgs[i]);
         }
         free(s->cgs);
@@ -389,4 +399,20 @@ unsigned sim_interrupted_writes(struct backend *be)
 void sim_set_persistent(struct backend *be)
 {
         to_sim(be)->persistent = true;
+}
+
+int sim_override_read(struct backend *be, const char *path, enum cg_file f, const char *text, int err)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+        char *t = text ? strdup(text) : NULL;
+
+        if (!cg || (text && !t)) {
+                free(t);
+                return cg ? -ENOMEM : -ENOENT;
+        }
+        free(cg->override_text);
+        cg->override_file = f;
+        cg->override_text = t;
+        cg->override_err = err;
+        return 0;
 }

@@ -51,3 +51,9 @@ unsigned sim_interrupted_writes(struct backend *be);
 /* Makes backend_free() a no-op, so a test can read the files after its owner freed it. */
 void sim_set_persistent(struct backend *be);
 void sim_destroy(struct backend *be);
+
+/*
+ * Makes reads of file f in path return text (malformed, huge, "max"...), or
+ * fail with err when err < 0; text NULL and err 0 restore the real contents.
+ */
+int sim_override_read(struct backend *be, const char *path, enum cg_file f, const char *text, int err);

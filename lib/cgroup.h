@@ -34,6 +34,9 @@ struct cgroup {
         uint32_t refault_permille;   /* refaulted bytes per 1000 asked, at the last snapshot */
         bool refault_known;          /* refault_base holds a snapshot */
 
+        int last_write_err;          /* the last write's error (not EAGAIN), to say a repeat once */
+        int last_read_err;           /* likewise for reading memory.current */
+
         /* memory.high, when reclaimd lowered it (recorded in the state file first). */
         bool clamped;
         uint64_t high_original;      /* what it was before reclaimd touched it */

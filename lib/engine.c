@@ -243,10 +243,21 @@ static int refresh_one(struct engine *e, struct cgroup *cg)
                 }
         }
         r = backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &current);
-        if (r < 0) {
+        if (r == 0 && current == UINT64_MAX)
+                r = -ERANGE;   /* "max" is a limit, never a usage */
+        if (r < 0 && is_gone(r)) {
                 forget(e, cg, r);
+                return 0;
+        }
+        if (r < 0) {
+                /* Kept, but out of this round: no decision on a reading that makes no sense. */
+                excess_tree_remove(&e->tree, cg);
+                if (r != cg->last_read_err && e->obs.cgroup_error)
+                        e->obs.cgroup_error(e->obs.userdata, cg->path, CG_MEMORY_CURRENT, r);
+                cg->last_read_err = r;
                 return r == -ENOMEM ? r : 0;
         }
+        cg->last_read_err = 0;
         cg->visited_pass = 0;
         cg->acted = false;
         cg->prop_fruitless = false;
@@ -422,6 +433,8 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
                 rr = is_gone(r) ? r : backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &after);
         }
         step.result = rr < 0 ? rr : r;
+        step.repeated = step.result < 0 && step.result == cg->last_write_err;
+        cg->last_write_err = step.result < 0 && step.result != -EAGAIN ? step.result : 0;
         if (rr < 0) {
                 report(e, &step);
                 forget(e, cg, rr);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "cgroup.h"
 #include "policy.h"
 
@@ -25,6 +26,7 @@ struct engine_step {
         int priority;
         bool swap;                   /* anonymous memory could go to swap */
         int result;                  /* the write's: 0, -EAGAIN (freed less than asked), -errno */
+        bool repeated;               /* the same error as this cgroup's previous write: said already */
         bool dry_run;                /* nothing was written; reclaimed assumes the ask was met */
 };
 
@@ -45,6 +47,8 @@ struct engine_observer {
         void (*step)(void *userdata, const struct engine_step *step);
         /* A managed cgroup disappeared. */
         void (*cgroup_gone)(void *userdata, const char *path, int err);
+        /* A file of a managed cgroup could not be read or made no sense; told once per error. */
+        void (*cgroup_error)(void *userdata, const char *path, enum cg_file f, int err);
         /*
          * memory.high of cg is about to change, or just went back: persist
          * every clamped cgroup's original value (the state file). A clamp

@@ -34,6 +34,7 @@ enum log_field {
         LOG_F_LEVEL,
         LOG_F_SWAP,
         LOG_F_COOLDOWN,
+        LOG_F_FILE,
         _LOG_F_MAX,
 };
 
@@ -52,6 +53,7 @@ enum log_event_kind {
         LOG_EV_RELEASE,
         LOG_EV_BACKOFF,
         LOG_EV_RELOAD,
+        LOG_EV_CGROUP_ERROR,
         _LOG_EV_MAX,
 };
 

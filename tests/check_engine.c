@@ -248,6 +248,88 @@ START_TEST(globs_expand_to_the_most_specific_section)
 }
 END_TEST
 
+static unsigned n_errors;
+
+static void on_error(void *userdata, const char *path, enum cg_file f, int err)
+{
+        n_errors++;
+}
+
+/* Writes the kernel refuses (EINTR, EBUSY, EACCES, EPERM, EROFS): the round goes on to the
+ * next cgroup, ends (bounded), and each error is told once, its repeats marked. */
+START_TEST(write_errors_are_survived)
+{
+        static const int errs[] = { -EINTR, -EBUSY, -EACCES, -EPERM, -EROFS };
+        struct config *cfg = load("[cgroup bad]\nsoft_limit = 1M\n[cgroup good]\nsoft_limit = 1M\n"
+                                  "[reclaim]\nround_target = 8M\nclamp_high = no\n");
+
+        for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+                struct scan_control sc;
+                struct recorder rec;
+                struct backend *be;
+                struct engine e;
+                unsigned said = 0;
+
+                start(&e, &be, cfg, false, &rec);
+                ck_assert_int_eq(sim_add_cgroup(be, "bad", 0, 900 * MiB), 0);   /* the largest */
+                ck_assert_int_eq(sim_add_cgroup(be, "good", 0, 100 * MiB), 0);
+                ck_assert_int_eq(sim_fail_writes(be, "bad", CG_MEMORY_RECLAIM, errs[i], 1000), 0);
+                ck_assert_int_eq(engine_round(&e, cfg, NULL, &sc), POLICY_DONE_TARGET);
+                ck_assert_uint_ge(sim_reclaimed(be, "good"), 8 * MiB);
+                for (size_t k = 0; k < rec.n; k++)
+                        if (strcmp(rec.steps[k].path, "bad") == 0) {
+                                ck_assert_int_eq(rec.steps[k].result, errs[i]);
+                                said += !rec.steps[k].repeated;
+                        }
+                ck_assert_uint_eq(said, 1);
+                engine_done(&e);
+                backend_free(be);
+        }
+        config_free(cfg);
+}
+END_TEST
+
+/* memory.current that makes no sense (malformed, "max", beyond 64 bits, empty, EIO): the cgroup
+ * is left out of the round, told once, kept managed, and used again once it reads well. */
+START_TEST(bad_readings_are_left_out)
+{
+        static const struct {
+                const char *text;
+                int err;
+        } bad[] = {
+                { "abc\n", 0 }, { "max\n", 0 }, { "99999999999999999999999\n", 0 }, { "", 0 },
+                { "12 34\n", 0 }, { NULL, -EIO },
+        };
+        struct config *cfg = load("[cgroup a]\nsoft_limit = 1M\n[cgroup b]\nsoft_limit = 1M\n");
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                const struct engine_observer obs = { .cgroup_error = on_error };
+                struct scan_control sc;
+                struct backend *be;
+                struct engine e;
+
+                n_errors = 0;
+                ck_assert_int_eq(backend_sim_new(&be), 0);
+                ck_assert_int_eq(engine_init(&e, be, cfg, false, &obs, fake_clock), 0);
+                ck_assert_int_eq(sim_add_cgroup(be, "a", 0, 100 * MiB), 0);
+                ck_assert_int_eq(sim_add_cgroup(be, "b", 0, 100 * MiB), 0);
+                ck_assert_int_eq(sim_override_read(be, "a", CG_MEMORY_CURRENT, bad[i].text, bad[i].err), 0);
+                ck_assert_int_ge(engine_round(&e, cfg, NULL, &sc), 0);
+                ck_assert_int_ge(engine_round(&e, cfg, NULL, &sc), 0);
+                ck_assert_uint_eq(sim_writes(be, "a"), 0);
+                ck_assert_uint_gt(sim_writes(be, "b"), 0);
+                ck_assert_uint_eq(n_errors, 1);   /* two rounds, said once */
+                ck_assert_ptr_nonnull(engine_find(&e, "a")->be);   /* still managed */
+                ck_assert_int_eq(sim_override_read(be, "a", CG_MEMORY_CURRENT, NULL, 0), 0);
+                ck_assert_int_ge(engine_round(&e, cfg, NULL, &sc), 0);
+                ck_assert_uint_gt(sim_writes(be, "a"), 0);
+                engine_done(&e);
+                backend_free(be);
+        }
+        config_free(cfg);
+}
+END_TEST
+
 static int count_fds(void)
 {
         DIR *d = opendir("/proc/self/fd");
@@ -328,4 +410,4 @@ END_TEST
 
 CHECK_MAIN("engine", batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
-           no_descriptor_leak_as_cgroups_come_and_go)
+           no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out)

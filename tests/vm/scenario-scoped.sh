@@ -1,0 +1,217 @@
+# shellcheck shell=sh disable=SC2317 # functions called through wait_for
+# Guest side of test-scoped.sh (run by vm_run inside the VM, cwd /out).
+#
+# Cgroups under /sys/fs/cgroup:
+#   tenant       soft_limit max, trigger = TENANT_TRIGGER on its memory.pressure
+#   tenant/a     memhog --cold A_COLD --hot A_HOT    soft_limit A_SOFT (well below its usage)
+#   tenant/hog   memhog --hot HOG_HOT in memory.max HOG_MAX: thrashes inside
+#                its own limit, so tenant's memory.pressure (which counts the
+#                stalls of everything below it) goes over tenant's trigger
+#   outside      memhog --cold OUT_COLD --hot OUT_HOT  soft_limit OUT_SOFT: over
+#                its soft limit by more than tenant/a, so any round not limited
+#                to tenant would take from it first
+# The system trigger is SYSTEM_TRIGGER (default "full 10s 10s": all tasks
+# stalled for the whole window, which does not happen here), so every round
+# has to come from tenant's trigger, and is limited to tenant's subtree.
+#
+# Everything the host-side test judges is written to /out:
+#   reclaimd.conf   the config
+#   reclaimd.log    reclaimd's stderr, each line prefixed with the guest's uptime
+#   reclaimd.exit   reclaimd's exit status after SIGTERM ("running" if it had
+#                   not exited 10 s later, "died RC" if it exited on its own)
+#   samples.tsv     t a.current outside.current hog.current tenant.some_total(us)
+#                   system.some_total(us) a.pgsteal outside.pgsteal
+#   stat-{start,end}-{a,outside}  memory.stat before and after
+#   events          uptime-stamped milestones
+#   psiwatch.out    an independent trigger (TENANT_TRIGGER) on tenant's memory.pressure
+#   a.out, outside.out, hog.out  workload output; alive-{a,outside,hog}: yes/no
+#
+: "${A_COLD:=64}" "${A_HOT:=4}" "${A_SOFT:=16}"
+: "${OUT_COLD:=96}" "${OUT_HOT:=4}" "${OUT_SOFT:=16}"
+: "${HOG_HOT:=160}" "${HOG_MAX:=64}"
+: "${TENANT_TRIGGER:=some 150ms 1s}"
+: "${SYSTEM_TRIGGER:=full 10s 10s}"
+: "${RECLAIM_DEADLINE:=40}" # s from the hog's start for tenant/a to reach its soft limit
+: "${SETTLE:=4}"            # s to keep watching after that
+: "${SAMPLE_S:=0.25}"
+
+CG=/sys/fs/cgroup
+O=${VM_OUT:-/out}
+MiB=1048576
+
+up() { read -r u _ </proc/uptime; echo "$u"; }
+event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
+die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.1 s until it
+# succeeds; return 1 after SECONDS.
+wait_for() {
+	wf_limit=$1 wf_what=$2
+	shift 2
+	wf_end=$(($(date +%s) + wf_limit))
+	until "$@"; do
+		if [ "$(date +%s)" -ge "$wf_end" ]; then
+			echo "scenario: timed out after ${wf_limit}s waiting for $wf_what" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# start_in GROUP NAME COMMAND...: run COMMAND in cgroup GROUP, output to /out/NAME.out.
+start_in() {
+	si_g=$1 si_o=$2
+	shift 2
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$si_g" "$@" >"$O/$si_o.out" 2>&1 &
+	last_pid=$!
+}
+is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
+# Gone, or a zombie not yet reaped by this shell.
+is_dead() {
+	id_st=
+	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
+	[ "$id_st" = Z ]
+}
+started_or_dead() { grep -q ' action=started ' "$O/reclaimd.log" 2>/dev/null || is_dead "$1"; }
+pgsteal_of() {
+	while read -r k v; do
+		if [ "$k" = pgsteal ]; then
+			echo "$v"
+			return
+		fi
+	done <"$1"
+}
+a_at_soft() {
+	read -r ac <"$CG/tenant/a/memory.current"
+	[ "$ac" -le $(((A_SOFT + 2) * MiB)) ]
+}
+
+: >"$O/events"
+mkdir "$CG/tenant" "$CG/outside" || die "cannot create cgroups"
+echo +memory >"$CG/tenant/cgroup.subtree_control" || die "cannot enable the memory controller in tenant"
+mkdir "$CG/tenant/a" "$CG/tenant/hog" || die "cannot create tenant's children"
+echo "${HOG_MAX}M" >"$CG/tenant/hog/memory.max" || die "cannot set tenant/hog's memory.max"
+
+cat >"$O/reclaimd.conf" <<EOF
+# reclaimd VM test: scoped scenario
+[pressure]
+trigger = $SYSTEM_TRIGGER
+
+[cgroup tenant]
+soft_limit = max
+trigger = $TENANT_TRIGGER
+
+[cgroup tenant/a]
+soft_limit = ${A_SOFT}M
+
+[cgroup outside]
+soft_limit = ${OUT_SOFT}M
+EOF
+cp "$O/reclaimd.conf" /tmp/reclaimd.conf
+
+# 1. The two workloads over their soft limits.
+start_in tenant/a a "$MEMHOG" --cold "$A_COLD" --hot "$A_HOT" --pause-ms 200
+pid_a=$last_pid
+start_in outside outside "$MEMHOG" --cold "$OUT_COLD" --hot "$OUT_HOT" --pause-ms 200
+pid_out=$last_pid
+wait_for 60 "tenant/a's memhog to be ready" is_ready a || die "tenant/a's workload not ready"
+wait_for 60 "outside's memhog to be ready" is_ready outside || die "outside's workload not ready"
+event "workloads-ready"
+cp "$CG/tenant/a/memory.stat" "$O/stat-start-a"
+cp "$CG/outside/memory.stat" "$O/stat-start-outside"
+
+# 2. The sampler.
+(
+	while :; do
+		read -r t _ </proc/uptime
+		read -r a <"$CG/tenant/a/memory.current"
+		read -r o <"$CG/outside/memory.current"
+		read -r h <"$CG/tenant/hog/memory.current"
+		read -r _ _ _ _ ts <"$CG/tenant/memory.pressure"
+		read -r _ _ _ _ ss </proc/pressure/memory
+		as=$(pgsteal_of "$CG/tenant/a/memory.stat")
+		os=$(pgsteal_of "$CG/outside/memory.stat")
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$a" "$o" "$h" "${ts#total=}" "${ss#total=}" "$as" "$os"
+		sleep "$SAMPLE_S"
+	done
+) >"$O/samples.tsv" &
+sampler=$!
+
+# 3. reclaimd, its stderr stamped with the uptime as it arrives; started
+# when it logs action=started (its triggers are armed then).
+mkfifo /tmp/reclaimd.fifo || die "mkfifo"
+(
+	while IFS= read -r line; do
+		read -r t _ </proc/uptime
+		printf '%s %s\n' "$t" "$line"
+	done </tmp/reclaimd.fifo >"$O/reclaimd.log"
+) &
+stamper=$!
+"$RECLAIMD" --config /tmp/reclaimd.conf --state-file /run/reclaimd-test/state 2>/tmp/reclaimd.fifo &
+rpid=$!
+echo "$rpid" >"$O/reclaimd.pid"
+if ! wait_for 20 "reclaimd to log action=started" started_or_dead "$rpid"; then
+	event "reclaimd-start-not-logged"
+elif is_dead "$rpid"; then
+	wait "$rpid"
+	echo "died $?" >"$O/reclaimd.exit"
+	event "reclaimd-died-at-start"
+else
+	event "reclaimd-started"
+fi
+
+# 4. Pressure inside tenant: an independent watcher on tenant's
+# memory.pressure, then the hog.
+psi_trig=$(echo "$TENANT_TRIGGER" | awk '
+	function us(v) { if (v ~ /ms$/) return v * 1000; if (v ~ /us$/) return v + 0; return v * 1000000 }
+	{ print $1, us($2), us($3) }')
+"$PSIWATCH" --file "$CG/tenant/memory.pressure" --trigger "$psi_trig" --count 3 \
+	--timeout "$RECLAIM_DEADLINE" >"$O/psiwatch.out" 2>&1 &
+psipid=$!
+wait_for 10 "psiwatch to arm" grep -q armed "$O/psiwatch.out" || die "psiwatch did not arm"
+start_in tenant/hog hog "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
+pid_hog=$last_pid
+event "hog-started"
+
+# 5. Wait for tenant/a to come down to its soft limit, then watch a little
+# longer: would reclaimd turn to outside?
+a_at_soft_or_dead() { a_at_soft || is_dead "$rpid"; }
+if ! wait_for "$RECLAIM_DEADLINE" "tenant/a's memory.current to reach its soft limit" a_at_soft_or_dead; then
+	event "a-not-at-soft-by-deadline"
+elif a_at_soft; then
+	event "a-at-soft"
+else
+	event "reclaimd-died"
+fi
+if ! is_dead "$rpid"; then
+	sleep "$SETTLE" # an observation window, not a wait for an event
+fi
+event "end"
+
+# 6. Collect and stop.
+cp "$CG/tenant/a/memory.stat" "$O/stat-end-a"
+cp "$CG/outside/memory.stat" "$O/stat-end-outside"
+for gp in "a $pid_a" "outside $pid_out" "hog $pid_hog"; do
+	if is_dead "${gp#* }"; then echo no; else echo yes; fi >"$O/alive-${gp%% *}"
+done
+if [ ! -f "$O/reclaimd.exit" ]; then
+	if is_dead "$rpid"; then
+		wait "$rpid"
+		echo "died $?" >"$O/reclaimd.exit"
+	else
+		kill -TERM "$rpid"
+		if wait_for 10 "reclaimd to exit after SIGTERM" is_dead "$rpid"; then
+			wait "$rpid"
+			echo "$?" >"$O/reclaimd.exit"
+		else
+			echo "running" >"$O/reclaimd.exit"
+			kill -KILL "$rpid"
+		fi
+	fi
+fi
+kill "$sampler" "$psipid" 2>/dev/null
+wait_for 5 "the log stamper to finish" is_dead "$stamper"
+kill "$pid_hog" "$pid_a" "$pid_out" 2>/dev/null
+cat /proc/pressure/memory >"$O/pressure-end"
+event "collected"
+exit 0
