@@ -260,6 +260,70 @@ START_TEST(most_specific_section_applies)
 }
 END_TEST
 
+/* Every key of the table, given values of the wrong type, out of range, empty, huge or not
+ * UTF-8, is refused with one error naming line 2 and the key; nothing is accepted. */
+START_TEST(every_key_refuses_bad_values)
+{
+        static const char *const bad[] = {
+                "", "-1", "abc", "99999999999999999999999999", "1.5.5", "\xff\xfe", "12Q",
+                "some 1ms", "0x10", "yes please",
+        };
+        char text[512], section[64];
+
+        for (size_t i = 0; i < config_table_size; i++) {
+                const struct config_item *it = &config_table[i];
+
+                snprintf(section, sizeof(section), "%s%s", it->section,
+                         strcmp(it->section, "cgroup") == 0 ? " a" : "");
+                for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+                        struct config_errors errs = {};
+                        struct config *cfg = NULL;
+                        int r;
+
+                        snprintf(text, sizeof(text), "[%s]\n%s = %s\n", section, it->key, bad[k]);
+                        r = config_load_string(text, "t.conf", &cfg, &errs);
+                        ck_assert_msg(r == -EINVAL, "[%s] %s = \"%s\" accepted", section, it->key, bad[k]);
+                        ck_assert_uint_eq(errs.n, 1);
+                        ck_assert_uint_eq(errs.v[0].line, 2);
+                        ck_assert(!errs.v[0].key || strcmp(errs.v[0].key, it->key) == 0);
+                        config_errors_clear(&errs);
+                }
+        }
+}
+END_TEST
+
+/* Bounds: one past each end of a key's range is refused, the ends themselves accepted. */
+START_TEST(every_key_checks_its_bounds)
+{
+        char text[256];
+
+        for (size_t i = 0; i < config_table_size; i++) {
+                const struct config_item *it = &config_table[i];
+                const char *sec = strcmp(it->section, "cgroup") == 0 ? "cgroup a" : it->section;
+                struct config_errors errs = {};
+                struct config *cfg = NULL;
+
+                if (it->type != CONFIG_UINT && it->type != CONFIG_SIZE)
+                        continue;
+                snprintf(text, sizeof(text), "[%s]\n%s = %llu\n", sec, it->key, (unsigned long long)it->min);
+                ck_assert_int_eq(config_load_string(text, "t.conf", &cfg, &errs), 0);
+                config_free(cfg);
+                if (it->max < UINT64_MAX - 1) {
+                        snprintf(text, sizeof(text), "[%s]\n%s = %llu\n", sec, it->key,
+                                 (unsigned long long)it->max + 1);
+                        ck_assert_int_eq(config_load_string(text, "t.conf", &cfg, &errs), -EINVAL);
+                        ck_assert_ptr_nonnull(strstr(errs.v[0].message, "out of range"));
+                }
+                if (it->min > 0) {
+                        snprintf(text, sizeof(text), "[%s]\n%s = %llu\n", sec, it->key,
+                                 (unsigned long long)it->min - 1);
+                        ck_assert_int_eq(config_load_string(text, "t.conf", &cfg, &errs), -EINVAL);
+                }
+                config_errors_clear(&errs);
+        }
+}
+END_TEST
+
 static void write_file(const char *path, const char *text)
 {
         FILE *f = fopen(path, "w");
@@ -316,4 +380,5 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
            shipped_example_is_valid, shipped_example_lists_every_key, dropins_override_in_lexical_order,
-           manual_lists_every_key, most_specific_section_applies)
+           manual_lists_every_key, most_specific_section_applies, every_key_refuses_bad_values,
+           every_key_checks_its_bounds)

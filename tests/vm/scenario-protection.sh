@@ -1,0 +1,218 @@
+# shellcheck shell=sh disable=SC2317 # functions called through wait_for
+# Guest side of test-protection.sh (run by vm_run inside the VM, cwd /out).
+#
+# Cgroups under /sys/fs/cgroup, all managed by reclaimd with soft_limit max,
+# so that none is over its soft limit and every round is the proportional
+# pass over all of them:
+#   p    memhog --cold P_COLD --hot P_HOT, memory.low P_LOW (above its usage):
+#        protected as long as another cgroup still has memory to give
+#   q    memhog --cold Q_COLD --hot Q_HOT, no protection: the one to take from
+#   m    memhog --cold M_COLD --hot M_HOT, memory.min M_MIN (below its usage):
+#        may give what it has above M_MIN, never more
+#   hog  memhog --hot HOG_HOT in memory.max HOG_MAX (not managed): thrashes
+#        inside its own limit and drives /proc/pressure/memory over the
+#        system trigger, without making the kernel itself reclaim p, q or m
+# memory.reclaim written to a cgroup directly ignores that cgroup's own
+# memory.low and memory.min, so keeping p and m at their protection is
+# reclaimd's doing.  The scenario ends SETTLE s after q is down to about its
+# hot part (the proportional pass may then, by design, retry with memory.low
+# ignored).
+#
+# Everything the host-side test judges is written to /out:
+#   reclaimd.conf   the config
+#   reclaimd.log    reclaimd's stderr, each line prefixed with the guest's uptime
+#   reclaimd.exit   reclaimd's exit status after SIGTERM ("running" if it had
+#                   not exited 10 s later, "died RC" if it exited on its own)
+#   samples.tsv     t p.current q.current m.current hog.current some_total(us)
+#                   p.pgsteal q.pgsteal m.pgsteal
+#   low-p, min-m    the protections as the kernel reports them
+#   events          uptime-stamped milestones (q-drained: q down to Q_HOT + 4 MiB)
+#   psiwatch.out    an independent PSI trigger on /proc/pressure/memory
+#   GROUP.out       workload output; alive-GROUP: yes/no at the end
+#
+: "${P_COLD:=48}" "${P_HOT:=4}" "${P_LOW:=96}"
+: "${Q_COLD:=64}" "${Q_HOT:=4}"
+: "${M_COLD:=48}" "${M_HOT:=4}" "${M_MIN:=32}"
+: "${HOG_HOT:=160}" "${HOG_MAX:=64}"
+: "${TRIGGER:=some 150ms 1s}"
+: "${RECLAIM_DEADLINE:=45}" # s from the hog's start for q to be drained
+: "${SETTLE:=3}"            # s to keep watching after that
+: "${SAMPLE_S:=0.25}"
+
+CG=/sys/fs/cgroup
+O=${VM_OUT:-/out}
+MiB=1048576
+
+up() { read -r u _ </proc/uptime; echo "$u"; }
+event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
+die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.1 s until it
+# succeeds; return 1 after SECONDS.
+wait_for() {
+	wf_limit=$1 wf_what=$2
+	shift 2
+	wf_end=$(($(date +%s) + wf_limit))
+	until "$@"; do
+		if [ "$(date +%s)" -ge "$wf_end" ]; then
+			echo "scenario: timed out after ${wf_limit}s waiting for $wf_what" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# start_in GROUP NAME COMMAND...: run COMMAND in cgroup GROUP, output to /out/NAME.out.
+start_in() {
+	si_g=$1 si_o=$2
+	shift 2
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$si_g" "$@" >"$O/$si_o.out" 2>&1 &
+	last_pid=$!
+}
+is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
+# Gone, or a zombie not yet reaped by this shell.
+is_dead() {
+	id_st=
+	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
+	[ "$id_st" = Z ]
+}
+started_or_dead() { grep -q ' action=started ' "$O/reclaimd.log" 2>/dev/null || is_dead "$1"; }
+pgsteal_of() {
+	while read -r k v; do
+		if [ "$k" = pgsteal ]; then
+			echo "$v"
+			return
+		fi
+	done <"$1"
+}
+q_drained() {
+	read -r qc <"$CG/q/memory.current"
+	[ "$qc" -le $(((Q_HOT + 4) * MiB)) ]
+}
+
+: >"$O/events"
+for g in p q m hog; do
+	mkdir "$CG/$g" || die "cannot create cgroup $g"
+done
+echo "${P_LOW}M" >"$CG/p/memory.low" || die "cannot set p's memory.low"
+echo "${M_MIN}M" >"$CG/m/memory.min" || die "cannot set m's memory.min"
+echo "${HOG_MAX}M" >"$CG/hog/memory.max" || die "cannot set hog's memory.max"
+cp "$CG/p/memory.low" "$O/low-p"
+cp "$CG/m/memory.min" "$O/min-m"
+
+cat >"$O/reclaimd.conf" <<EOF
+# reclaimd VM test: protection scenario
+[pressure]
+trigger = $TRIGGER
+
+[cgroup p]
+soft_limit = max
+
+[cgroup q]
+soft_limit = max
+
+[cgroup m]
+soft_limit = max
+EOF
+cp "$O/reclaimd.conf" /tmp/reclaimd.conf
+
+# 1. The three workloads.
+start_in p p "$MEMHOG" --cold "$P_COLD" --hot "$P_HOT" --pause-ms 200
+pid_p=$last_pid
+start_in q q "$MEMHOG" --cold "$Q_COLD" --hot "$Q_HOT" --pause-ms 200
+pid_q=$last_pid
+start_in m m "$MEMHOG" --cold "$M_COLD" --hot "$M_HOT" --pause-ms 200
+pid_m=$last_pid
+for g in p q m; do
+	wait_for 60 "$g's memhog to be ready" is_ready $g || die "$g's workload not ready"
+done
+event "workloads-ready"
+
+# 2. The sampler.
+(
+	while :; do
+		read -r t _ </proc/uptime
+		read -r p <"$CG/p/memory.current"
+		read -r q <"$CG/q/memory.current"
+		read -r m <"$CG/m/memory.current"
+		read -r h <"$CG/hog/memory.current"
+		read -r _ _ _ _ s </proc/pressure/memory
+		ps=$(pgsteal_of "$CG/p/memory.stat")
+		qs=$(pgsteal_of "$CG/q/memory.stat")
+		ms=$(pgsteal_of "$CG/m/memory.stat")
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$p" "$q" "$m" "$h" "${s#total=}" "$ps" "$qs" "$ms"
+		sleep "$SAMPLE_S"
+	done
+) >"$O/samples.tsv" &
+sampler=$!
+
+# 3. reclaimd, its stderr stamped with the uptime as it arrives.
+mkfifo /tmp/reclaimd.fifo || die "mkfifo"
+(
+	while IFS= read -r line; do
+		read -r t _ </proc/uptime
+		printf '%s %s\n' "$t" "$line"
+	done </tmp/reclaimd.fifo >"$O/reclaimd.log"
+) &
+stamper=$!
+"$RECLAIMD" --config /tmp/reclaimd.conf --state-file /run/reclaimd-test/state 2>/tmp/reclaimd.fifo &
+rpid=$!
+echo "$rpid" >"$O/reclaimd.pid"
+if ! wait_for 20 "reclaimd to log action=started" started_or_dead "$rpid"; then
+	event "reclaimd-start-not-logged"
+elif is_dead "$rpid"; then
+	wait "$rpid"
+	echo "died $?" >"$O/reclaimd.exit"
+	event "reclaimd-died-at-start"
+else
+	event "reclaimd-started"
+fi
+
+# 4. Pressure: an independent PSI watcher first, then the hog.
+"$PSIWATCH" --trigger "some 150000 1000000" --count 3 --timeout "$RECLAIM_DEADLINE" >"$O/psiwatch.out" 2>&1 &
+psipid=$!
+wait_for 10 "psiwatch to arm" grep -q armed "$O/psiwatch.out" || die "psiwatch did not arm"
+start_in hog hog "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
+pid_hog=$last_pid
+event "hog-started"
+
+# 5. Wait for q to be drained (or the deadline, or reclaimd's death), then
+# watch a little longer.
+q_drained_or_dead() { q_drained || is_dead "$rpid"; }
+if ! wait_for "$RECLAIM_DEADLINE" "q's memory.current to come down to its hot part" q_drained_or_dead; then
+	event "q-not-drained-by-deadline"
+elif q_drained; then
+	event "q-drained"
+else
+	event "reclaimd-died"
+fi
+if ! is_dead "$rpid"; then
+	sleep "$SETTLE" # an observation window, not a wait for an event
+fi
+event "end"
+
+# 6. Collect and stop.
+for gp in "p $pid_p" "q $pid_q" "m $pid_m" "hog $pid_hog"; do
+	if is_dead "${gp#* }"; then echo no; else echo yes; fi >"$O/alive-${gp%% *}"
+done
+if [ ! -f "$O/reclaimd.exit" ]; then
+	if is_dead "$rpid"; then
+		wait "$rpid"
+		echo "died $?" >"$O/reclaimd.exit"
+	else
+		kill -TERM "$rpid"
+		if wait_for 10 "reclaimd to exit after SIGTERM" is_dead "$rpid"; then
+			wait "$rpid"
+			echo "$?" >"$O/reclaimd.exit"
+		else
+			echo "running" >"$O/reclaimd.exit"
+			kill -KILL "$rpid"
+		fi
+	fi
+fi
+kill "$sampler" "$psipid" 2>/dev/null
+wait_for 5 "the log stamper to finish" is_dead "$stamper"
+kill "$pid_hog" "$pid_p" "$pid_q" "$pid_m" 2>/dev/null
+cat /proc/pressure/memory >"$O/pressure-end"
+event "collected"
+exit 0
