@@ -399,18 +399,20 @@ static void stop_scopes(struct daemon *d)
 }
 
 static int setup_scopes(struct daemon *d);
-static int arm(struct daemon *d, struct scope *s);
-static void arm_scopes(struct daemon *d);
 
-static int load(struct daemon *d, struct config **ret)
+int daemon_load_config(const char *file, const char *dropin_dir, struct config **ret)
 {
         struct config_errors errs = {};
         char line[1024];
         int r;
 
-        r = config_load(d->opt.config_file, d->opt.dropin_dir, ret, &errs);
+        r = config_load(file, dropin_dir, ret, &errs);
         for (size_t i = 0; i < errs.n; i++)
                 log_error("%s", config_error_format(&errs, &errs.v[i], line, sizeof(line)));
+        if (r == -EINVAL)
+                log_error("%zu error%s, configuration not accepted", errs.n, errs.n == 1 ? "" : "s");
+        else if (r < 0 && errs.n == 0)
+                log_error_errno(r, "Failed to read the configuration: %m");
         config_errors_clear(&errs);
         return r;
 }
@@ -466,7 +468,7 @@ int daemon_reload(struct daemon *d)
                 return 0;
         }
         notify_reloading();
-        r = load(d, &cfg);
+        r = daemon_load_config(d->opt.config_file, d->opt.dropin_dir, &cfg);
         if (r < 0) {
                 log_event(LOG_ERR, LOG_EV_RELOAD,
                           LOG_FIELDS(LOG_STR(PATH, d->opt.config_file), LOG_STR(RESULT, "refused")),

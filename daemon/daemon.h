@@ -74,6 +74,12 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
  */
 int daemon_reload(struct daemon *d);
 
+/*
+ * Loads the configuration file and its drop-ins, logging each error with its
+ * file, line and key. Returns as config_load().
+ */
+int daemon_load_config(const char *file, const char *dropin_dir, struct config **ret);
+
 /* Arms the PSI triggers, tells systemd it is ready, and runs until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);
 

@@ -88,24 +88,6 @@ static int parse_argv(int argc, char **argv, struct options *o)
         return 1;
 }
 
-/* Loads the configuration and its drop-ins, logging each error with its file, line and key. */
-static int load_config(const struct options *o, const char *dropin_dir, struct config **ret)
-{
-        struct config_errors errs = {};
-        char line[1024];
-        int r;
-
-        r = config_load(o->config_file, dropin_dir, ret, &errs);
-        for (size_t i = 0; i < errs.n; i++)
-                log_error("%s", config_error_format(&errs, &errs.v[i], line, sizeof(line)));
-        if (r == -EINVAL)
-                log_error("%zu error%s, configuration not accepted", errs.n, errs.n == 1 ? "" : "s");
-        else if (r < 0 && errs.n == 0)
-                log_error_errno(r, "Failed to read the configuration: %m");
-        config_errors_clear(&errs);
-        return r;
-}
-
 /*
  * The daemon must not be paged out by the pressure it fights (earlyoom and
  * lmkd do the same). MCL_ONFAULT (4.4+) locks pages as they are touched
@@ -228,7 +210,7 @@ int main(int argc, char **argv)
 
         if (asprintf(&dropin_dir, "%s.d", opt.config_file) < 0)
                 return EXIT_FAILURE;
-        if (load_config(&opt, dropin_dir, &cfg) < 0) {
+        if (daemon_load_config(opt.config_file, dropin_dir, &cfg) < 0) {
                 free(dropin_dir);
                 return EXIT_CONFIG;
         }
