@@ -196,11 +196,14 @@ static void backoff_after(struct daemon *d, struct scope *s, const struct scan_c
                           scope_name(s), format_duration(c, sizeof(c), cooldown));
 }
 
-static bool scopes_overlap(const struct scope *a, const struct scope *b)
+/*
+ * Whether a round for running also does what a round for s would: the system
+ * round covers every scope, a cgroup's round only its subtree. A system
+ * trigger during a cgroup's round is not covered: it waits its turn.
+ */
+static bool round_covers(const struct scope *running, const struct scope *s)
 {
-        if (!a->path || !b->path)
-                return true;
-        return cgroup_in_scope(a->path, b->path) || cgroup_in_scope(b->path, a->path);
+        return !running->path || (s->path && cgroup_in_scope(s->path, running->path));
 }
 
 static void start_round(struct daemon *d, struct scope *s)
@@ -227,7 +230,7 @@ void daemon_trigger(struct daemon *d, struct scope *s)
         }
         if (d->worker.busy) {
                 /* throttle_direct_reclaim(): one round at a time for a part of the tree. */
-                if (d->running && scopes_overlap(d->running, s)) {
+                if (d->running && round_covers(d->running, s)) {
                         s->coalesced++;
                         log_debug("Trigger for %s while a round for %s runs: coalesced", scope_name(s),
                                   scope_name(d->running));

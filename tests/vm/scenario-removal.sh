@@ -1,0 +1,279 @@
+# shellcheck shell=sh disable=SC2317 # functions called through wait_for
+# Guest side of test-removal.sh (run by vm_run inside the VM, cwd /out).
+#
+# Cgroups under /sys/fs/cgroup:
+#   g1 g3     memhog --cold G_COLD --hot G_HOT each, soft_limit G_SOFT (well
+#             below their usage)
+#   g2        memhog --cold G2_COLD --hot G2_HOT and G2_SHMEM MiB of a tmpfs
+#             file written from inside it, soft_limit G_SOFT: about as far
+#             over its soft limit as g1 and g3, and it stays so after its
+#             workload is killed and it is removed (the file's pages stay
+#             charged to it), so rounds keep turning to it, and one may be
+#             writing its memory.reclaim as it goes away
+#   churn     soft_limit 1M and a trigger of its own; created and removed
+#             over and over while reclaimd works (each time with a short-lived
+#             memhog --cold CHURN_COLD in it), until the scenario stops it
+#   hog       memhog --hot HOG_HOT in memory.max HOG_MAX (not managed):
+#             thrashes inside its own limit and keeps /proc/pressure/memory
+#             over the system trigger, so that rounds keep coming
+# Once reclaimd's first reclaim is logged (rounds are running), the churn
+# starts, g2's workload is killed and g2 is removed (rmdir).  The scenario
+# then waits for reclaimd to log action=cgroup_gone for g2 and, after that,
+# a reclaim of g1 or g3; stops the churn; and stops reclaimd with SIGTERM.
+#
+# Everything the host-side test judges is written to /out:
+#   reclaimd.conf   the config
+#   reclaimd.log    reclaimd's stderr, each line prefixed with the guest's uptime
+#   reclaimd.exit   reclaimd's exit status after SIGTERM ("running" if it had
+#                   not exited 10 s later, "died RC" if it exited on its own)
+#   samples.tsv     t g1.current g2.current g3.current hog.current some_total(us)
+#                   ("-" for g2 once it is gone)
+#   churn.log       one line per churn cycle: uptime, cycle number, what happened
+#   events          uptime-stamped milestones (rounds-running, g2-killed,
+#                   g2-removed, g2-gone-logged, others-reclaimed-after, ...)
+#   psiwatch.out    an independent PSI trigger on /proc/pressure/memory
+#   GROUP.out       workload output; alive-GROUP: yes/no at the end (g1 g3 hog)
+#
+: "${G_COLD:=48}" "${G_HOT:=4}" "${G_SOFT:=8}"
+: "${G2_COLD:=4}" "${G2_HOT:=2}" "${G2_SHMEM:=48}"
+: "${CHURN_COLD:=4}"
+: "${HOG_HOT:=160}" "${HOG_MAX:=64}"
+: "${TRIGGER:=some 150ms 1s}"
+: "${ROUND_DEADLINE:=40}" # s from the hog's start for the first reclaim
+: "${GONE_DEADLINE:=20}"  # s from g2's removal for reclaimd to log it
+: "${AFTER_DEADLINE:=20}" # s from that for a reclaim of g1 or g3
+: "${SAMPLE_S:=0.25}"
+
+CG=/sys/fs/cgroup
+O=${VM_OUT:-/out}
+
+up() { read -r u _ </proc/uptime; echo "$u"; }
+event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
+die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.1 s until it
+# succeeds; return 1 after SECONDS.
+wait_for() {
+	wf_limit=$1 wf_what=$2
+	shift 2
+	wf_end=$(($(date +%s) + wf_limit))
+	until "$@"; do
+		if [ "$(date +%s)" -ge "$wf_end" ]; then
+			echo "scenario: timed out after ${wf_limit}s waiting for $wf_what" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# start_in GROUP NAME COMMAND...: run COMMAND in cgroup GROUP, output to /out/NAME.out.
+start_in() {
+	si_g=$1 si_o=$2
+	shift 2
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$si_g" "$@" >"$O/$si_o.out" 2>&1 &
+	last_pid=$!
+}
+is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
+# Gone, or a zombie not yet reaped by this shell.
+is_dead() {
+	id_st=
+	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
+	[ "$id_st" = Z ]
+}
+started_or_dead() { grep -q ' action=started ' "$O/reclaimd.log" 2>/dev/null || is_dead "$1"; }
+# Lines of reclaimd's log (without the uptime) matching an extended regex.
+logged() { grep -Eq "$1" "$O/reclaimd.log" 2>/dev/null; }
+populated() {
+	while read -r k v; do
+		[ "$k" = populated ] && [ "$v" = 1 ] && return 0
+	done <"$CG/$1/cgroup.events"
+	return 1
+}
+empty() { ! populated "$1"; }
+
+: >"$O/events"
+for g in g1 g2 g3 hog; do
+	mkdir "$CG/$g" || die "cannot create cgroup $g"
+done
+echo "${HOG_MAX}M" >"$CG/hog/memory.max" || die "cannot set hog's memory.max"
+
+cat >"$O/reclaimd.conf" <<EOF
+# reclaimd VM test: removal scenario
+[pressure]
+trigger = $TRIGGER
+
+[cgroup g1]
+soft_limit = ${G_SOFT}M
+
+[cgroup g2]
+soft_limit = ${G_SOFT}M
+
+[cgroup g3]
+soft_limit = ${G_SOFT}M
+
+[cgroup churn]
+soft_limit = 1M
+trigger = some 150ms 1s
+EOF
+cp "$O/reclaimd.conf" /tmp/reclaimd.conf
+
+# 1. The workloads.
+start_in g1 g1 "$MEMHOG" --cold "$G_COLD" --hot "$G_HOT" --pause-ms 200
+pid_g1=$last_pid
+start_in g2 g2 "$MEMHOG" --cold "$G2_COLD" --hot "$G2_HOT" --pause-ms 200
+pid_g2=$last_pid
+start_in g3 g3 "$MEMHOG" --cold "$G_COLD" --hot "$G_HOT" --pause-ms 200
+pid_g3=$last_pid
+for g in g1 g2 g3; do
+	wait_for 60 "$g's memhog to be ready" is_ready $g || die "$g's workload not ready"
+done
+# Written in the foreground: the scenario goes on once it is all charged.
+start_in g2 g2-shmem dd if=/dev/urandom of=/tmp/g2.shm bs=1M count="$G2_SHMEM"
+wait "$last_pid" || die "writing g2's tmpfs file failed: $(cat "$O/g2-shmem.out")"
+grep '^shmem ' "$CG/g2/memory.stat" >"$O/g2-shmem-charged"
+event "workloads-ready"
+
+# 2. The sampler.
+(
+	while :; do
+		read -r t _ </proc/uptime
+		read -r a <"$CG/g1/memory.current"
+		b=-
+		{ read -r b <"$CG/g2/memory.current"; } 2>/dev/null
+		read -r c <"$CG/g3/memory.current"
+		read -r h <"$CG/hog/memory.current"
+		read -r _ _ _ _ s </proc/pressure/memory
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$a" "$b" "$c" "$h" "${s#total=}"
+		sleep "$SAMPLE_S"
+	done
+) >"$O/samples.tsv" &
+sampler=$!
+
+# 3. reclaimd, its stderr stamped with the uptime as it arrives.
+mkfifo /tmp/reclaimd.fifo || die "mkfifo"
+(
+	while IFS= read -r line; do
+		read -r t _ </proc/uptime
+		printf '%s %s\n' "$t" "$line"
+	done </tmp/reclaimd.fifo >"$O/reclaimd.log"
+) &
+stamper=$!
+"$RECLAIMD" --config /tmp/reclaimd.conf --state-file /run/reclaimd-test/state 2>/tmp/reclaimd.fifo &
+rpid=$!
+echo "$rpid" >"$O/reclaimd.pid"
+if ! wait_for 20 "reclaimd to log action=started" started_or_dead "$rpid"; then
+	event "reclaimd-start-not-logged"
+elif is_dead "$rpid"; then
+	wait "$rpid"
+	echo "died $?" >"$O/reclaimd.exit"
+	event "reclaimd-died-at-start"
+else
+	event "reclaimd-started"
+fi
+
+# 4. Pressure: an independent PSI watcher first, then the hog.
+"$PSIWATCH" --trigger "some 150000 1000000" --count 3 --timeout "$ROUND_DEADLINE" >"$O/psiwatch.out" 2>&1 &
+psipid=$!
+wait_for 10 "psiwatch to arm" grep -q armed "$O/psiwatch.out" || die "psiwatch did not arm"
+start_in hog hog "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
+pid_hog=$last_pid
+event "hog-started"
+
+# 5. Rounds running: reclaimd's first reclaim.
+reclaiming_or_dead() { logged ' action=reclaim ' || is_dead "$rpid"; }
+if ! wait_for "$ROUND_DEADLINE" "reclaimd's first reclaim" reclaiming_or_dead; then
+	event "no-reclaim-by-deadline"
+elif is_dead "$rpid"; then
+	event "reclaimd-died"
+else
+	event "rounds-running"
+fi
+
+# 6. The churn: a cgroup reclaimd manages (with a trigger), created and
+# removed over and over, a short-lived workload in it each time.
+rm -f /tmp/churn.stop
+(
+	n=0
+	while [ ! -e /tmp/churn.stop ]; do
+		n=$((n + 1))
+		if ! mkdir "$CG/churn" 2>/dev/null; then
+			echo "$(up) $n mkdir-failed"
+			sleep 0.2
+			continue
+		fi
+		start_in churn churn "$MEMHOG" --cold "$CHURN_COLD"
+		cpid=$last_pid
+		wait_for 10 "churn's memhog" is_ready churn || echo "$(up) $n not-ready"
+		kill -KILL "$cpid" 2>/dev/null
+		wait "$cpid" 2>/dev/null
+		if wait_for 10 "churn to be empty" empty churn && rmdir "$CG/churn"; then
+			echo "$(up) $n removed"
+		else
+			echo "$(up) $n rmdir-failed"
+		fi
+	done
+) >"$O/churn.log" 2>&1 &
+churner=$!
+event "churn-started"
+
+# 7. g2 goes away while rounds run.
+if ! is_dead "$rpid"; then
+	kill -KILL "$pid_g2"
+	wait "$pid_g2" 2>/dev/null
+	event "g2-killed"
+	wait_for 20 "g2 to be empty" empty g2 || die "g2 still populated after its workload was killed"
+	rmdir "$CG/g2" || die "rmdir g2 failed"
+	event "g2-removed"
+	gone_or_dead() { logged ' action=cgroup_gone cgroup=g2( |$)' || is_dead "$rpid"; }
+	if ! wait_for "$GONE_DEADLINE" "reclaimd to log cgroup_gone for g2" gone_or_dead; then
+		event "g2-gone-not-logged"
+	elif is_dead "$rpid"; then
+		event "reclaimd-died"
+	else
+		event "g2-gone-logged"
+		# A reclaim of g1 or g3 logged after that line.
+		after_gone() {
+			awk '/ action=cgroup_gone cgroup=g2( |$)/ { g = 1; next }
+				g && / action=reclaim cgroup=g[13] / { f = 1 } END { exit !f }' "$O/reclaimd.log" ||
+				is_dead "$rpid"
+		}
+		if ! wait_for "$AFTER_DEADLINE" "a reclaim of g1 or g3 after g2 was gone" after_gone; then
+			event "others-not-reclaimed-after"
+		elif is_dead "$rpid"; then
+			event "reclaimd-died"
+		else
+			event "others-reclaimed-after"
+		fi
+	fi
+fi
+touch /tmp/churn.stop
+wait_for 30 "the churn to stop" is_dead "$churner" || event "churn-not-stopped"
+event "churn-stopped $(grep -c removed "$O/churn.log") cycles"
+event "end"
+
+# 8. Collect and stop.
+for gp in "g1 $pid_g1" "g3 $pid_g3" "hog $pid_hog"; do
+	if is_dead "${gp#* }"; then echo no; else echo yes; fi >"$O/alive-${gp%% *}"
+done
+if [ ! -f "$O/reclaimd.exit" ]; then
+	if is_dead "$rpid"; then
+		wait "$rpid"
+		echo "died $?" >"$O/reclaimd.exit"
+	else
+		kill -TERM "$rpid"
+		if wait_for 10 "reclaimd to exit after SIGTERM" is_dead "$rpid"; then
+			wait "$rpid"
+			echo "$?" >"$O/reclaimd.exit"
+		else
+			echo "running" >"$O/reclaimd.exit"
+			kill -KILL "$rpid"
+		fi
+	fi
+fi
+kill "$sampler" "$psipid" 2>/dev/null
+wait_for 5 "the log stamper to finish" is_dead "$stamper"
+kill "$pid_hog" "$pid_g1" "$pid_g3" 2>/dev/null
+rm -f /tmp/g2.shm
+cat /proc/pressure/memory >"$O/pressure-end"
+event "collected"
+exit 0

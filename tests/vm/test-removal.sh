@@ -1,0 +1,215 @@
+#!/bin/sh
+# test-removal.sh -- reclaimd in a real kernel goes on when managed cgroups
+# disappear under it.  g1, g2 and g3 are over their soft limits under system
+# memory pressure (g2 the furthest: it also owns a tmpfs file, whose pages
+# stay charged to it after its removal); once rounds are running, g2's
+# workload is killed and g2 removed, while another managed cgroup with a trigger of its own (churn) is
+# created and removed over and over.  reclaimd must stay up, log
+# action=cgroup_gone for g2, go on reclaiming g1 and g3 after that (their
+# memory.current keeps falling), and exit 0 on SIGTERM, with no error lines
+# in its log other than those naming the removed cgroups.  See
+# scenario-removal.sh for the guest side.
+#
+# Exit: 0 pass, 1 fail, 77 skip (no qemu/busybox/cpio/kernel; never when
+# CI=true), 99 hard error.  VM_OUTDIR=DIR keeps the guest's output in DIR;
+# otherwise it goes to a temporary folder, removed on success unless VM_KEEP=1.
+# VM_REJUDGE=DIR judges the output of an earlier run in DIR again, no guest.
+# Other environment: see vm.sh; sizes in MiB: G_COLD G_HOT G_SOFT G2_COLD
+# G2_HOT G2_SHMEM CHURN_COLD
+# HOG_HOT HOG_MAX; TRIGGER; ROUND_DEADLINE GONE_DEADLINE AFTER_DEADLINE (s).
+
+vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
+# shellcheck source=/dev/null
+. "$vm_dir/vm.sh"
+
+: "${G_COLD:=48}" "${G_HOT:=4}" "${G_SOFT:=8}"
+: "${G2_COLD:=4}" "${G2_HOT:=2}" "${G2_SHMEM:=48}"
+: "${CHURN_COLD:=4}"
+: "${HOG_HOT:=160}" "${HOG_MAX:=64}"
+: "${TRIGGER:=some 150ms 1s}"
+: "${ROUND_DEADLINE:=40}" "${GONE_DEADLINE:=20}" "${AFTER_DEADLINE:=20}"
+export G_COLD G_HOT G_SOFT G2_COLD G2_HOT G2_SHMEM CHURN_COLD HOG_HOT HOG_MAX TRIGGER ROUND_DEADLINE \
+	GONE_DEADLINE AFTER_DEADLINE
+VM_PASS_ENV="${VM_PASS_ENV:-} G_COLD G_HOT G_SOFT G2_COLD G2_HOT G2_SHMEM CHURN_COLD HOG_HOT HOG_MAX TRIGGER ROUND_DEADLINE GONE_DEADLINE AFTER_DEADLINE"
+
+if [ -n "${VM_REJUDGE:-}" ]; then
+	out=$VM_REJUDGE
+	# shellcheck disable=SC2034 # read by vm_print_console
+	vm_out=$out
+	keep=1
+	[ -f "$out/events" ] || vm_fail "VM_REJUDGE=$out holds no output of this scenario"
+else
+	vm_skip_unless_ready
+	vm_require_file "$RECLAIMD" "reclaimd"
+	vm_require_file "$MEMHOG" "memhog (a check program: make check builds it)"
+	vm_require_file "$PSIWATCH" "psiwatch (a check program: make check builds it)"
+	if [ -n "${VM_OUTDIR:-}" ]; then
+		out=$VM_OUTDIR
+		keep=1
+		rm -rf "$out"
+	else
+		out=$(mktemp -d "${TMPDIR:-/tmp}/reclaimd-removal.XXXXXX") || vm_fail "mktemp failed"
+		keep=${VM_KEEP:-0}
+	fi
+	VM_TIMEOUT=${VM_TIMEOUT_REMOVAL:-150}
+	export VM_TIMEOUT
+	vm_run "$vm_dir/scenario-removal.sh" "$out"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		vm_log "ERROR: the scenario did not run to its end in the guest (exit $rc); output kept in $out"
+		[ -f "$out/events" ] && sed 's/^/  events: /' "$out/events" >&2
+		[ -f "$out/reclaimd.log" ] && sed 's/^/  reclaimd: /' "$out/reclaimd.log" >&2
+		exit 99
+	fi
+fi
+
+# ---------------------------------------------------------------- judging
+failures=0
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+note() { echo "  $*"; }
+
+MiB=1048576
+ev_time() { awk -v e="$1" '$2 == e { print $1; exit }' "$out/events"; }
+ev_has() { grep -q "^[0-9.]* $1\( \|$\)" "$out/events"; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+file() { cat "$out/$1" 2>/dev/null || echo missing; }
+# shellcheck disable=SC2016 # awk's $i, not the shell's
+AWK_F='function f(k,   i) { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }'
+
+log=$out/reclaimd.log
+[ -f "$log" ] || : >"$log"
+samples=$out/samples.tsv
+[ -f "$samples" ] || : >"$samples"
+t_hog=$(ev_time hog-started)
+if [ -z "$t_hog" ]; then
+	if ev_has reclaimd-died-at-start || ev_has reclaimd-start-not-logged; then
+		echo "FAIL: reclaimd did not start (status $(file reclaimd.exit)); its log:" >&2
+		cat "$log" >&2
+		exit 1
+	fi
+	vm_log "ERROR: the scenario's events file lacks hog-started:"
+	cat "$out/events" >&2
+	exit 99
+fi
+t_kill=$(ev_time g2-killed)
+t_rm=$(ev_time g2-removed)
+
+# The engine's cgroup_gone for g2 (not its trigger's: g2 has none).
+gone_line=$(awk -v t0="${t_kill:-999999}" "$AWK_F"' $1 >= t0 && / action=cgroup_gone / && f("cgroup") == "g2" { print; exit }' "$log")
+t_gone=${gone_line%% *}
+# How reclaimd found out: a write of a round failing (the reclaim line just
+# before names g2 with an error), or reading memory.current at a round's start.
+gone_how=$(awk "$AWK_F"' / action=cgroup_gone / && f("cgroup") == "g2" { print (prev ~ / action=reclaim / && prev ~ / cgroup=g2 / ? "a memory.reclaim write of a round (" pr ")" : "the refresh at the start of a round"); exit }
+	/ action=/ { prev = $0; pr = f("result") }' "$log")
+n_gone_early=$(awk -v t0="${t_kill:-999999}" "$AWK_F"' $1 < t0 && / action=cgroup_gone / && f("cgroup") == "g2"' "$log" | wc -l)
+# Reclaims of g1/g3 after that line (in log order), and what they freed.
+after=$(awk "$AWK_F"' / action=cgroup_gone / && f("cgroup") == "g2" { g = 1; next }
+	g && / action=reclaim / && (f("cgroup") == "g1" || f("cgroup") == "g3") { n++; b += f("reclaimed") }
+	END { printf "%d %.0f\n", n, b }' "$log")
+n_after=${after% *}
+freed_after=${after#* }
+g2_after=$(awk "$AWK_F"' / action=cgroup_gone / && f("cgroup") == "g2" { g = 1; next }
+	g && (/ action=reclaim / || / action=clamp /) && f("cgroup") == "g2"' "$log")
+gone_others=$(awk "$AWK_F"' / action=cgroup_gone / && f("cgroup") != "g2" && f("cgroup") != "churn"' "$log")
+n_gone_churn=$(awk "$AWK_F"' / action=cgroup_gone / && f("cgroup") == "churn"' "$log" | wc -l)
+n_churn_reclaims=$(awk "$AWK_F"' / action=reclaim / && f("cgroup") == "churn"' "$log" | wc -l)
+n_cycles=$(grep -c ' removed$' "$out/churn.log" 2>/dev/null)
+# Error lines: plain (non-action) lines that say something failed, and
+# writes or rounds with an error result.  Those naming g2 or churn were
+# provoked by the removals.
+errors=$(awk "$AWK_F"'
+	{ line = $0; sub(/^[^ ]* /, "", line) }
+	line !~ /^action=/ { if (tolower(line) ~ /fail|error|cannot|can.t|refus|invalid|warn/) print; next }
+	/ action=(reclaim|clamp|release) / { r = f("result"); if (r != "ok" && r != "partial" && r != "already_lower" && r != "raised" && r != "restored") print; next }
+	/ action=round_end / && f("result") == "error" { print }' "$log")
+errors_other=$(echo "$errors" | grep -v -e 'g2' -e 'churn' | grep .)
+n_errors=$(echo "$errors" | grep -c .)
+# g1+g3 (kernel) at the removal, and at the end.
+sum_at() { awk -F '\t' -v t="$1" '$1 <= t { v = $2 + $4 } END { print v + 0 }' "$samples"; }
+sum_rm=$(sum_at "${t_rm:-0}")
+sum_end=$(sum_at 999999)
+sum0=$(awk -F '\t' -v t0="$t_hog" '$1 < t0 { v = $2 + $4 } END { print v + 0 }' "$samples")
+soft2=$((2 * G_SOFT * MiB))
+psi_first=$(awk '/^psiwatch: event 1 / { sub("t=", "", $4); print $4; exit }' "$out/psiwatch.out" 2>/dev/null)
+rexit=$(file reclaimd.exit)
+
+echo "removal scenario (guest: ${VM_MEM} MiB, zram swap; VM $(file vm-seconds) s):"
+note "hog started at ${t_hog} s (guest uptime); PSI trigger first fired ${psi_first:-never} s after; first reclaim at $(ev_time rounds-running || true) s"
+note "g2 ($(cut -d' ' -f2 "$out/g2-shmem-charged" 2>/dev/null | awk '{ printf "%.1f", $1 / 1048576 }') MiB of tmpfs charged to it) killed at ${t_kill:-never} s, removed at ${t_rm:-never} s; reclaimd logged cgroup_gone for it at ${t_gone:-never} s, seen in ${gone_how:-nothing}; then ${n_after} reclaims of g1/g3 freeing $(mib "${freed_after:-0}") MiB"
+note "g1+g3 memory.current: $(mib "$sum0") MiB before pressure, $(mib "$sum_rm") MiB at g2's removal, $(mib "$sum_end") MiB at the end (soft limits $(mib "$soft2") MiB together)"
+note "churn: ${n_cycles:-0} create/remove cycles; reclaimd logged ${n_gone_churn} cgroup_gone and ${n_churn_reclaims} reclaims for it; ${n_errors} error line(s) in all"
+
+# 0. The test itself worked.
+[ -n "$psi_first" ] || fail "the hog did not make the system PSI trigger fire: no memory pressure (see $out/psiwatch.out)"
+for g in g1 g3 hog; do
+	[ "$(file "alive-$g")" = yes ] || fail "the $g workload died during the test (see $out/$g.out and $out/dmesg.log)"
+done
+ev_has rounds-running || fail "reclaimd did not reclaim anything within ${ROUND_DEADLINE} s of the pressure, so nothing was removed while rounds ran"
+[ "${n_cycles:-0}" -gt 0 ] || note "NOTE: the churn cgroup was never created and removed"
+if [ -n "$t_rm" ] && [ "$sum_rm" -le $((soft2 + 8 * MiB)) ]; then
+	fail "setup: g1 and g3 were already down to $(mib "$sum_rm") MiB together when g2 was removed, too close to their soft limits to show reclaim going on"
+fi
+
+# 1. reclaimd stayed up and exited 0 on SIGTERM.
+case $rexit in
+0) ;;
+running) fail "reclaimd did not exit within 10 s of SIGTERM" ;;
+died*) fail "reclaimd exited by itself (status ${rexit#died }) during the test: cgroups disappearing must not stop it" ;;
+*) fail "reclaimd exited with status $rexit on SIGTERM (expected 0)" ;;
+esac
+
+# 2. It noticed g2 was gone, and dropped it.
+if ev_has g2-removed; then
+	[ -n "$gone_line" ] ||
+		fail "reclaimd logged no 'action=cgroup_gone cgroup=g2' after g2 was removed (waited ${GONE_DEADLINE} s while rounds ran)"
+	[ "$n_gone_early" -eq 0 ] ||
+		fail "reclaimd logged cgroup_gone for g2 before g2 was killed and removed"
+	[ -z "$g2_after" ] ||
+		fail "reclaimd acted on g2 after logging it gone: $(echo "$g2_after" | head -n 3)"
+else
+	fail "the scenario did not remove g2 (see the events)"
+fi
+[ -z "$gone_others" ] ||
+	fail "reclaimd logged cgroup_gone for a cgroup that was not removed: $(echo "$gone_others" | head -n 3)"
+
+# 3. It went on reclaiming the others: in its log and in the kernel's numbers.
+if [ -n "$gone_line" ]; then
+	[ "${n_after:-0}" -gt 0 ] ||
+		fail "after logging g2 gone reclaimd reclaimed neither g1 nor g3, although they were over their soft limits under pressure"
+	[ "${freed_after:-0}" -gt 0 ] ||
+		fail "reclaimd's reclaims of g1/g3 after g2 was gone freed nothing (by its own log)"
+fi
+if [ -n "$t_rm" ] && [ "$sum_end" -gt $((sum_rm - 4 * MiB)) ]; then
+	fail "g1's and g3's memory.current (kernel) fell only from $(mib "$sum_rm") to $(mib "$sum_end") MiB together after g2 was removed"
+fi
+
+# 4. No error lines other than those the removals provoked.
+if [ -n "$errors_other" ]; then
+	fail "reclaimd logged errors not about the removed cgroups: $(echo "$errors_other" | head -n 5)"
+fi
+
+if [ "$failures" -gt 0 ]; then
+	echo "----- reclaimd's log (guest uptime, stderr) -----" >&2
+	cat "$log" >&2
+	echo "----- scenario events -----" >&2
+	cat "$out/events" >&2
+	echo "----- churn cycles -----" >&2
+	cat "$out/churn.log" >&2
+	vm_print_console
+	echo "$failures check(s) failed; the guest's output is in $out" >&2
+	exit 1
+fi
+if [ "$n_errors" -gt 0 ]; then
+	echo "  error lines provoked by the removals:"
+	echo "$errors" | sed 's/^/    /' | head -n 10
+fi
+echo "PASS: reclaimd dropped the removed cgroup, went on reclaiming the others, and exited 0 on SIGTERM"
+if [ "$keep" = 1 ]; then
+	echo "output kept in $out"
+else
+	rm -rf "$out"
+fi
+exit 0
