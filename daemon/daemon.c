@@ -352,8 +352,6 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 {
         struct daemon *d = container_of(t, struct daemon, tick);
         struct job job = { .kind = JOB_RELEASE };
-        char buf[512];
-        struct psi_stats st;
         uint64_t now = d->engine.now_usec(), stall, prev = d->tick_stall_usec, since = d->tick_at_usec;
         bool clear;
 
@@ -368,10 +366,8 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
                         log_info("The cgroups matching the configuration changed: %zu managed",
                                  d->engine.n_cgroups);
         }
-        if (d->worker.busy || d->be->ops->read(d->be, NULL, CG_MEMORY_PRESSURE, buf, sizeof(buf)) < 0 ||
-            psi_parse(buf, &st) < 0)
+        if (d->worker.busy || engine_stall_usec(&d->engine, NULL, &stall) < 0)
                 return;
-        stall = st.line[PSI_SOME].total_usec;
         d->tick_stall_usec = stall;
         d->tick_at_usec = now;
         clear = since && stall >= prev &&
@@ -547,7 +543,10 @@ static void restore_from_state(struct daemon *d)
                     backend_read_u64(d->be, bc, CG_MEMORY_HIGH, &high) < 0) {
                         log_notice("Cgroup %s from the state file is gone; nothing to restore",
                                    st.v[i].path);
-                } else if (high != st.v[i].clamped_to) {
+                } else if (high == st.v[i].original) {
+                        log_debug("memory.high of %s is back at its original value already", st.v[i].path);
+                } else if (high != st.v[i].clamped_to && high != st.v[i].previous) {
+                        /* Neither what reclaimd wrote nor what it was about to overwrite. */
                         log_notice("memory.high of %s changed since reclaimd lowered it; leaving it",
                                    st.v[i].path);
                 } else {

@@ -40,7 +40,10 @@ struct cgroup {
         /* memory.high, when reclaimd lowered it (recorded in the state file first). */
         bool clamped;
         uint64_t high_original;      /* what it was before reclaimd touched it */
-        uint64_t high_clamped_to;    /* what reclaimd last wrote */
+        uint64_t high_clamped_to;    /* what reclaimd writes (or last wrote) */
+        uint64_t high_written;       /* what the kernel held before that write: the
+                                      * original, or the previous clamp (a crash between
+                                      * recording and writing leaves this in place) */
 
         /* Within a round. */
         bool in_tree;                /* linked in the excess tree (excess > 0) */

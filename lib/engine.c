@@ -319,24 +319,52 @@ static void prepare_round(struct engine *e, struct scan_control *sc)
         sc->n_prop = n;
 }
 
-/* The stall total of the scope's pressure file ("some" line), or -errno. */
-static int read_stall(struct engine *e, const char *scope, uint64_t *ret_usec)
+/* The "some" stall total of a pressure file (cg NULL: the system's), or -errno. */
+static int read_some_total(struct engine *e, struct backend_cgroup *cg, uint64_t *ret_usec)
 {
-        struct cgroup *cg = scope ? engine_find(e, scope) : NULL;
         struct psi_stats st;
         char buf[512];
         ssize_t n;
         int r;
 
-        if (scope && (!cg || !cg->be))
-                return -ENOENT;
-        n = e->be->ops->read(e->be, cg ? cg->be : NULL, CG_MEMORY_PRESSURE, buf, sizeof(buf));
+        n = e->be->ops->read(e->be, cg, CG_MEMORY_PRESSURE, buf, sizeof(buf));
         if (n < 0)
                 return (int)n;
         r = psi_parse(buf, &st);
         if (r < 0)
                 return r;
         *ret_usec = st.line[PSI_SOME].total_usec;
+        return 0;
+}
+
+int engine_stall_usec(struct engine *e, const char *scope, uint64_t *ret_usec)
+{
+        struct cgroup *root = scope ? engine_find(e, scope) : NULL;
+        uint64_t total, own;
+        int r;
+
+        if (scope && (!root || !root->be))
+                return -ENOENT;
+        r = read_some_total(e, root ? root->be : NULL, &total);
+        if (r < 0)
+                return r;
+        /*
+         * A cgroup held under a lowered memory.high stalls on it (its tasks are
+         * throttled in mem_cgroup_handle_over_high()), and that stall is in the
+         * scope's total too: left in, the clamp would keep the pressure it
+         * answers alive forever. Cumulative totals subtract cleanly while the
+         * set of clamped cgroups stays the same; when it changes, the result
+         * moves backwards or jumps, and callers skip that interval.
+         */
+        for (size_t i = 0; i < e->n_cgroups; i++) {
+                struct cgroup *cg = &e->cgroups[i];
+
+                if (!cg->clamped || !cg->be || !cgroup_in_scope(cg->path, scope) || cg == root)
+                        continue;
+                if (read_some_total(e, cg->be, &own) == 0)
+                        total = total > own ? total - own : 0;
+        }
+        *ret_usec = total;
         return 0;
 }
 
@@ -353,7 +381,7 @@ static void check_resolved(struct engine *e, const struct config *cfg, struct sc
 
         if (!sclk->valid || now - sclk->at_usec < RESOLVE_MIN_INTERVAL_USEC)
                 return;
-        if (read_stall(e, sc->scope, &stall) < 0 || stall < sclk->stall_usec)
+        if (engine_stall_usec(e, sc->scope, &stall) < 0 || stall < sclk->stall_usec)
                 return;
         sc->pressure_resolved = policy_pressure_resolved(stall - sclk->stall_usec, now - sclk->at_usec,
                                                          cfg->resolve_permyriad);
@@ -384,16 +412,21 @@ static int clamp(struct engine *e, struct cgroup *cg, uint64_t high)
                         return r;
                 if (cg->high_original <= high)
                         return -EEXIST;   /* already at or below where we would put it */
+                cg->high_written = cg->high_original;
         }
         cg->clamped = true;
         cg->high_clamped_to = high;
         r = persist(e);
         if (r < 0) {
-                cg->clamped = false;   /* no durable record, no clamp */
+                cg->clamped = cg->high_written != cg->high_original;   /* no durable record, no clamp */
+                cg->high_clamped_to = cg->high_written;
                 return r;
         }
         snprintf(val, sizeof(val), "%" PRIu64, high);
-        return e->be->ops->write(e->be, cg->be, CG_MEMORY_HIGH, val);
+        r = e->be->ops->write(e->be, cg->be, CG_MEMORY_HIGH, val);
+        if (r == 0)
+                cg->high_written = high;
+        return r;
 }
 
 static int do_write(struct engine *e, const struct scan_control *sc, struct cgroup *cg,
@@ -482,7 +515,7 @@ int engine_round(struct engine *e, const struct config *cfg, const char *scope, 
         if (r < 0)
                 return r;
         prepare_round(e, sc);
-        sclk.valid = read_stall(e, scope, &sclk.stall_usec) == 0;
+        sclk.valid = engine_stall_usec(e, scope, &sclk.stall_usec) == 0;
         sclk.at_usec = e->now_usec();
         while ((v = policy_next(sc, &e->tree, &cg, &action, &bytes)) == POLICY_STEP) {
                 /* throttle_direct_reclaim(): no reclaim once the task is being killed. */
@@ -511,14 +544,22 @@ static int release_one(struct engine *e, const struct config *cfg, struct cgroup
 
         if (!restore && backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &cg->current_bytes) == 0)
                 back = policy_release_high(cg, cfg->min_chunk_bytes, &high);
+        if (!back) {
+                /* Recorded before written, as for a clamp: a crash between leaves a value the
+                 * next start recognises (high_written) and restores. */
+                cg->high_clamped_to = high;
+                persist(e);
+        }
         if (high == UINT64_MAX)
                 snprintf(val, sizeof(val), "max");
         else
                 snprintf(val, sizeof(val), "%" PRIu64, high);
         r = e->dry_run ? 0 : e->be->ops->write(e->be, cg->be, CG_MEMORY_HIGH, val);
         if (r == 0) {
-                cg->high_clamped_to = high;
+                cg->high_written = high;
                 cg->clamped = !back;
+        } else if (!back) {
+                cg->high_clamped_to = cg->high_written;
         }
         if (e->obs.released)
                 e->obs.released(e->obs.userdata, cg, high, back && r == 0, r);
@@ -563,6 +604,7 @@ static void move_state(struct cgroup *to, struct cgroup *from)
         to->clamped = from->clamped;
         to->high_original = from->high_original;
         to->high_clamped_to = from->high_clamped_to;
+        to->high_written = from->high_written;
 }
 
 int engine_takeover(struct engine *e, struct engine *old, const struct config *old_cfg)

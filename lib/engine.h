@@ -119,6 +119,13 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
  */
 int engine_takeover(struct engine *e, struct engine *old, const struct config *old_cfg);
 
+/*
+ * The "some" stall total (usec) of scope's pressure file (NULL: the
+ * system's), less that of the clamped cgroups in it: the pressure that is not
+ * reclaimd's own throttling. Returns 0 or -errno.
+ */
+int engine_stall_usec(struct engine *e, const char *scope, uint64_t *ret_usec);
+
 /* The number of managed cgroups whose memory.high reclaimd holds lowered. */
 int engine_count_clamped(const struct engine *e);
 

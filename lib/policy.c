@@ -35,10 +35,20 @@ void scan_control_init(struct scan_control *sc, const struct config *cfg, const 
         start_pass(sc);
 }
 
+/* memory.min, with the margin that keeps the kernel's overshoot above it. */
+static uint64_t min_floor(const struct cgroup *cg)
+{
+        if (cg->min_bytes == 0)
+                return 0;
+        return cg->min_bytes > UINT64_MAX - MIN_MARGIN_BYTES ? UINT64_MAX : cg->min_bytes + MIN_MARGIN_BYTES;
+}
+
 /* The soft-limit loop stops at the soft limit, or at memory.min when that is higher. */
 static uint64_t soft_floor(const struct cgroup *cg)
 {
-        return cg->soft_limit_bytes > cg->min_bytes ? cg->soft_limit_bytes : cg->min_bytes;
+        uint64_t min = min_floor(cg);
+
+        return cg->soft_limit_bytes > min ? cg->soft_limit_bytes : min;
 }
 
 static uint64_t above(uint64_t current, uint64_t floor)
@@ -58,7 +68,7 @@ uint64_t policy_soft_request(const struct cgroup *cg, int priority, uint64_t min
 
 uint64_t policy_reclaimable(const struct cgroup *cg, bool memcg_low_reclaim)
 {
-        uint64_t floor = cg->min_bytes;
+        uint64_t floor = min_floor(cg);
 
         /* mem_cgroup_below_low() protects unless the round retries: memcg_low_reclaim. */
         if (!memcg_low_reclaim && cg->low_bytes > floor)
@@ -221,6 +231,10 @@ uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struc
 {
         uint64_t before = cg->current_bytes;
         uint64_t reclaimed = before > current_after ? before - current_after : 0;
+
+        /* A fall beyond the request is the workload freeing memory (a process exiting), not ours. */
+        if (reclaimed > requested)
+                reclaimed = requested;
 
         sc->nr_requested += requested;
         sc->nr_reclaimed += reclaimed;

@@ -29,6 +29,14 @@ struct config;
  */
 #define REFAULT_THRASHING_PERMILLE 500
 
+/*
+ * memory.reclaim frees in batches (SWAP_CLUSTER_MAX pages per LRU list and
+ * pass) and may overshoot what was asked by a few of them: measured in the
+ * VM, a cgroup asked down to its memory.min ended 0.3 MiB under it. Requests
+ * stop this far above memory.min, which must never be crossed.
+ */
+#define MIN_MARGIN_BYTES (1ULL << 20)
+
 enum phase {
         PHASE_SOFT,           /* mem_cgroup_soft_limit_reclaim(): the largest excess first */
         PHASE_PROPORTIONAL,   /* shrink_node_memcgs(): every eligible cgroup, its share */
@@ -132,7 +140,8 @@ enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tre
 /*
  * Feeds back a step: memory.current after the write, and the write's result.
  * Re-inserts the cgroup at its new excess (re-ranking) and returns the bytes
- * it freed (never negative: growth meanwhile counts as nothing).
+ * it freed: the fall of memory.current, never negative (growth meanwhile
+ * counts as nothing) and never more than requested.
  */
 uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struct cgroup *cg,
                         enum policy_action action, uint64_t requested, uint64_t current_after,

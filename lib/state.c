@@ -15,7 +15,7 @@
 #include "units.h"
 #include "util.h"
 
-#define STATE_HEADER "reclaimd-state 1"
+#define STATE_HEADER "reclaimd-state 2"
 #define STATE_MAX_BYTES (4 << 20)
 
 static int fsync_dir_of(const char *file)
@@ -45,15 +45,17 @@ static int make_parent(const char *file)
 
 static int write_entries(FILE *f, const struct engine *e)
 {
-        fprintf(f, "%s\n# original clamped_to path: memory.high values reclaimd lowered\n", STATE_HEADER);
+        fprintf(f, "%s\n# original clamped_to previous path: memory.high values reclaimd lowered\n",
+                STATE_HEADER);
         for (size_t i = 0; i < e->n_cgroups; i++) {
                 const struct cgroup *cg = &e->cgroups[i];
-                char orig[FORMAT_SIZE_MAX];
+                char orig[FORMAT_SIZE_MAX], prev[FORMAT_SIZE_MAX];
 
                 if (!cg->clamped)
                         continue;
-                fprintf(f, "%s %" PRIu64 " %s\n", format_size_exact(orig, sizeof(orig), cg->high_original),
-                        cg->high_clamped_to, cg->path);
+                fprintf(f, "%s %" PRIu64 " %s %s\n", format_size_exact(orig, sizeof(orig), cg->high_original),
+                        cg->high_clamped_to, format_size_exact(prev, sizeof(prev), cg->high_written),
+                        cg->path);
         }
         return fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : negative_errno();
 }
@@ -100,17 +102,19 @@ int state_save(const char *file, const struct engine *e)
         return fsync_dir_of(file);
 }
 
-/* "ORIGINAL CLAMPED PATH": sizes as format_size_exact() writes them, a valid cgroup path. */
+/* "ORIGINAL CLAMPED PREVIOUS PATH": sizes as format_size_exact() writes them, a valid cgroup path. */
 static int parse_line(char *line, struct state_entry *ret)
 {
-        char *orig = strtok(line, " \t"), *clamped = strtok(NULL, " \t"), *path = strtok(NULL, "");
+        char *orig = strtok(line, " \t"), *clamped = strtok(NULL, " \t"), *prev = strtok(NULL, " \t");
+        char *path = strtok(NULL, "");
         struct state_entry e = {};
 
-        if (!orig || !clamped || !path)
+        if (!orig || !clamped || !prev || !path)
                 return -EINVAL;
-        if (parse_size(orig, &e.original) < 0 || parse_uint64(clamped, &e.clamped_to) < 0)
+        if (parse_size(orig, &e.original) < 0 || parse_uint64(clamped, &e.clamped_to) < 0 ||
+            parse_size(prev, &e.previous) < 0)
                 return -EINVAL;
-        if (e.clamped_to == UINT64_MAX || e.clamped_to >= e.original)
+        if (e.clamped_to == UINT64_MAX || e.clamped_to >= e.original || e.previous > e.original)
                 return -EINVAL;   /* not a clamp: nothing reclaimd could have written */
         if (cgpath_normalize(path, &e.path, NULL) < 0)
                 return -EINVAL;

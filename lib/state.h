@@ -9,7 +9,8 @@ struct engine;
 struct state_entry {
         char *path;              /* the cgroup, relative to the root */
         uint64_t original;       /* memory.high before reclaimd lowered it (UINT64_MAX: max) */
-        uint64_t clamped_to;     /* what reclaimd last wrote */
+        uint64_t clamped_to;     /* what reclaimd was writing or last wrote */
+        uint64_t previous;       /* what the kernel held before that write (UINT64_MAX: max) */
 };
 
 struct state {

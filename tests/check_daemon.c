@@ -289,14 +289,18 @@ START_TEST(start_restores_after_a_crash)
         ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);   /* still as reclaimd left it */
         ck_assert_int_eq(sim_set_high(f.be, "b", 300 * MiB), 0);   /* an operator changed it since */
         ck_assert_int_eq(sim_set_high(f.be, "c", 7 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "d", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "d", 60 * MiB), 0);   /* killed between recording 40M and writing it */
         sf = fopen(f.state, "w");
         ck_assert_ptr_nonnull(sf);
-        fprintf(sf, "reclaimd-state 1\nmax %llu a\n512M %llu b\n1G garbage c\n4M 7340032 c\n"
-                "8M 1048576 ../escape\n", 100 * MiB, 200 * MiB);
+        fprintf(sf, "reclaimd-state 2\nmax %llu max a\n512M %llu 512M b\n1G garbage 1G c\n"
+                "4M 7340032 4M c\n8M 1048576 8M ../escape\nmax 1 a\nmax %llu %llu d\n",
+                100 * MiB, 200 * MiB, 40 * MiB, 60 * MiB);
         fclose(sf);
         start(&f, conf);
         ck_assert_uint_eq(sim_high(f.be, "a"), UINT64_MAX);
         ck_assert_uint_eq(sim_high(f.be, "b"), 300 * MiB);
+        ck_assert_uint_eq(sim_high(f.be, "d"), UINT64_MAX);
         /* "4M 7340032": a clamp to 7M above an original of 4M is not a clamp: refused. */
         ck_assert_uint_eq(sim_high(f.be, "c"), 7 * MiB);
         ck_assert_int_eq(access(f.state, F_OK), -1);
