@@ -96,6 +96,16 @@ t_ev_soft=$(ev_time batch-at-soft)
 if [ -n "$t_ev_soft" ]; then
 	t_batch_soft=$(awk -v a="${t_batch_soft:-$t_ev_soft}" -v b="$t_ev_soft" 'BEGIN { print (a < b ? a : b) }')
 fi
+# And reclaimd's own reading: the log line of the step that brought batch to
+# its soft limit (current= is memory.current read right after the write). Its
+# steps run one after another, so nothing it did to web can come before that
+# line; a busy host makes the samplers lag by a sizeable part of a second.
+t_log_soft=$(awk -v lim="$lim_over" '/ action=reclaim / && / cgroup=batch( |$)/ {
+	for (i = 2; i <= NF; i++) if ($i ~ /^current=/ && substr($i, 9) + 0 <= lim) { print $1; exit } }' \
+	"$out/reclaimd.log" 2>/dev/null)
+if [ -n "$t_log_soft" ]; then
+	t_batch_soft=$(awk -v a="${t_batch_soft:-$t_log_soft}" -v b="$t_log_soft" 'BEGIN { print (a < b ? a : b) }')
+fi
 # Before the hog: batch's and web's usage (last sample before it).
 b0=$(awk -F '\t' -v t0="$t_hog" '$1 < t0 { v = $2 } END { print v + 0 }' "$out/samples.tsv")
 w0=$(awk -F '\t' -v t0="$t_hog" '$1 < t0 { v = $3 } END { print v + 0 }' "$out/samples.tsv")
