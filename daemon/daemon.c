@@ -485,8 +485,8 @@ int daemon_reload(struct daemon *d)
                                      LOG_U64(CGROUPS, d->engine.n_cgroups)),
                           "Reloaded %s: %zu cgroups managed, %zu triggers", d->opt.config_file,
                           d->engine.n_cgroups, d->n_scopes);
-        update_status(d);
         notify_ready(NULL);
+        update_status(d);
         return r;
 }
 
@@ -648,11 +648,11 @@ int daemon_run(struct daemon *d)
 {
         struct utsname uts;
         char status[128];
-        int r;
+        int r, over;
 
-        r = engine_refresh(&d->engine);
-        if (r < 0)
-                return log_error_errno(r, "Failed to read the managed cgroups: %m");
+        over = engine_refresh(&d->engine);
+        if (over < 0)
+                return log_error_errno(over, "Failed to read the managed cgroups: %m");
         if (uname(&uts) < 0)
                 snprintf(uts.release, sizeof(uts.release), "unknown");
         engine_probe(&d->engine, uts.release);
@@ -669,7 +669,7 @@ int daemon_run(struct daemon *d)
                   "Started: %zu cgroups managed, %zu triggers%s", d->engine.n_cgroups, d->n_scopes,
                   d->dry_run ? ", dry run: nothing will be written" : "");
         snprintf(status, sizeof(status), "Watching %zu cgroups, %d over their soft limit",
-                 d->engine.n_cgroups, r);
+                 d->engine.n_cgroups, over);
         notify_ready(status);
         ev_run(d->loop, 0);
         return 0;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+/* The records carry the caller's CODE_FILE/LINE/FUNC; without this libsystemd adds its own too. */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 #include "log.h"

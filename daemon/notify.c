@@ -8,10 +8,15 @@
 #include "log.h"
 #include "notify.h"
 
-/* Without $NOTIFY_SOCKET sd_notify() returns 0: running outside systemd is fine. */
+/*
+ * Sends state (e.g. READY=1) and, when given, STATUS=status: an empty STATUS=
+ * would clear what systemctl status shows. Without $NOTIFY_SOCKET
+ * sd_notify() returns 0: running outside systemd is fine.
+ */
 static void notify_state(const char *state, const char *status)
 {
-        int r = sd_notifyf(0, "%s%sSTATUS=%s", state ?: "", state ? "\n" : "", status ?: "");
+        int r = sd_notifyf(0, "%s%s%s%s", state ?: "", state && status ? "\n" : "",
+                           status ? "STATUS=" : "", status ?: "");
 
         if (r < 0)
                 log_debug_errno(r, "sd_notify failed: %m, ignoring");

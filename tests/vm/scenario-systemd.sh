@@ -1,0 +1,322 @@
+# shellcheck shell=sh disable=SC2317 # functions called through wait_for
+# Guest side of test-systemd.sh.  Runs as reclaimd-vm-test.service under
+# systemd (PID 1, see guest-init-systemd.sh, which has already installed make
+# install's staging tree /out/stage into the guest's root), cwd /out, as root.
+#
+# 1. Writes the test's configuration over the installed one (the main file
+#    manages batch only) and runs `systemd-analyze verify` on the installed
+#    unit.  With UNIT_DROPIN, adds that drop-in to the unit first and
+#    `systemctl daemon-reload`s (to see the test fail).
+# 2. Starts two workloads as transient services in vmtest.slice, both well
+#    over the soft limits the configuration gives them:
+#      vmtest-batch   memhog --cold BATCH_COLD --hot BATCH_HOT  soft_limit BATCH_SOFT
+#      vmtest-locked  memhog --cold LOCKED_MIB --mlock          soft_limit LOCKED_SOFT
+#    (locked's memory cannot be reclaimed, so under pressure reclaimd's
+#    priority falls to clamp_priority and it lowers locked's memory.high).
+# 3. `systemctl start` with PID 1 logging at debug level (its journal then
+#    records each state change of the unit and each sd_notify message), and
+#    right after it returns `systemctl show`, `systemctl is-active` and the
+#    daemon's open files (is its PSI trigger on /proc/pressure/memory open?).
+# 4. The drop-in 50-locked.conf (adds locked) and `systemctl reload`: applied.
+#    Then 60-tuning.conf, whose line 4 has a typo ('relase_interval') and
+#    whose line 3 says clamp_high = no, and `systemctl reload`: refused; the
+#    daemon must keep running on the configuration it had.  The broken file
+#    stays: if its clamp_high = no took effect, step 5 would see no clamp.
+#    After each reload: `systemctl show`.
+# 5. Pressure: vmtest-hog, memhog --hot HOG_HOT in MemoryMax=HOG_MAX, thrashes
+#    against zram; wait until locked's memory.high is lowered (the kernel's
+#    file) and the round that lowered it has ended.
+# 6. `systemctl stop` while the pressure goes on; memory.high of both
+#    workloads read from the kernel before and right after.
+# 7. `journalctl -u reclaimd -o json` (and a few more) into /out.
+#
+# Files in /out, judged by test-systemd.sh on the host:
+#   events                 uptime-stamped milestones
+#   installed-files        what guest-init-systemd.sh installed from the stage
+#   reclaimd.conf, 50-locked.conf, 60-tuning.conf, unit-dropin.conf   as written
+#   unit-cat.txt           systemctl cat of the unit as systemd loaded it
+#   verify.out, verify.exit  systemd-analyze verify of the installed unit
+#   start.exit, start.seconds, reload-good.exit, reload-broken.exit,
+#   stop.exit, stop.seconds  exit status and wall time of systemctl
+#   show-{after-start,after-reload-good,after-reload-broken,after-stop}
+#                          systemctl show -p ... of the unit (KEY=VALUE lines)
+#   is-active-after-start  systemctl is-active right after start
+#   fds-after-start        ls -l /proc/MAINPID/fd of the daemon right after start
+#   current-start-{batch,locked}, high-{start,before-stop,after-stop}-{batch,locked}
+#                          the kernel's memory.current / memory.high
+#   state-before-stop      the daemon's state file (/run/reclaimd/state)
+#   samples.tsv            t batch.current locked.current batch.high locked.high
+#                          hog.current some_total(us), about one a second
+#   psiwatch.out           an independent PSI trigger on /proc/pressure/memory
+#   {batch,locked,hog}.out the workloads' output
+#   workloads-active       systemctl is-active of the three at the end
+#   journal-reclaimd.json  journalctl -u reclaimd -o json (the whole run)
+#   journal-reclaimd.txt   the same as text with monotonic timestamps
+#   journal-cgroup-batch.json  journalctl -u reclaimd CGROUP=<batch's cgroup> -o json
+#   (journal-all.txt and dmesg.log: written when the test unit stops)
+#
+# Environment (from the host, see test-systemd.sh): SD_STAGE SD_UNIT_PATH
+# SD_DAEMON_PATH SD_CONF_PATH, MEMHOG PSIWATCH, the sizes in MiB BATCH_COLD
+# BATCH_HOT BATCH_SOFT LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX, TRIGGER,
+# CLAMP_HIGH, UNIT_DROPIN, START_DEADLINE CLAMP_DEADLINE (s).
+: "${SD_STAGE:=/out/stage}"
+: "${BATCH_COLD:=96}" "${BATCH_HOT:=8}" "${BATCH_SOFT:=32}"
+: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}"
+: "${HOG_HOT:=160}" "${HOG_MAX:=64}"
+: "${TRIGGER:=some 150ms 1s}"
+: "${CLAMP_HIGH:=yes}"
+: "${UNIT_DROPIN:=}"
+: "${START_DEADLINE:=40}" "${CLAMP_DEADLINE:=60}"
+: "${SAMPLE_S:=0.25}"
+
+O=${VM_OUT:-/out}
+CG=/sys/fs/cgroup
+SLICE=vmtest.slice
+UNIT=${SD_UNIT_PATH##*/}
+G_BATCH=$SLICE/vmtest-batch.service
+G_LOCKED=$SLICE/vmtest-locked.service
+G_HOG=$SLICE/vmtest-hog.service
+DROPIN_DIR=$SD_CONF_PATH.d
+SHOW_PROPS="-p ActiveState -p SubState -p Result -p StatusText -p MainPID -p NRestarts \
+-p ExecMainCode -p ExecMainStatus -p ExecMainStartTimestampMonotonic \
+-p ActiveEnterTimestampMonotonic -p InactiveExitTimestampMonotonic -p Type -p NotifyAccess"
+
+up() { read -r u _ </proc/uptime; echo "$u"; }
+event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
+die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.2 s until it
+# succeeds; return 1 after SECONDS.
+wait_for() {
+	wf_limit=$1 wf_what=$2
+	shift 2
+	wf_end=$(($(date +%s) + wf_limit))
+	until "$@"; do
+		if [ "$(date +%s)" -ge "$wf_end" ]; then
+			echo "scenario: timed out after ${wf_limit}s waiting for $wf_what" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# Gone, or a zombie.
+is_dead() {
+	id_st=
+	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
+	[ "$id_st" = Z ]
+}
+is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
+cg_of() {
+	case $1 in
+	batch) echo "$G_BATCH" ;;
+	locked) echo "$G_LOCKED" ;;
+	*) echo "$G_HOG" ;;
+	esac
+}
+high_of() { cat "$CG/$1/memory.high" 2>/dev/null || echo gone; }
+locked_lowered() {
+	read -r lh <"$CG/$G_LOCKED/memory.high" || return 1
+	[ "$lh" != max ]
+}
+# show NAME: systemctl show of the unit into /out/show-NAME.
+show() {
+	# shellcheck disable=SC2086 # SHOW_PROPS is a list of options
+	systemctl show "$UNIT" $SHOW_PROPS >"$O/show-$1" 2>&1
+}
+prop() { sed -n "s/^$2=//p" "$O/show-$1"; }
+# The daemon's open files, one ls for all (a fork per fd is slow under TCG).
+fds() {
+	# shellcheck disable=SC2012 # only the link targets are looked at
+	ls -l "/proc/$1/fd/" >"$O/fds-$2" 2>&1
+}
+# jcount MATCH...: how many records of the unit's processes match.
+jcount() { journalctl -q --no-pager "_SYSTEMD_UNIT=$UNIT" "$@" -o json 2>/dev/null | wc -l; }
+main_alive() { [ -n "$mainpid" ] && [ "$mainpid" != 0 ] && ! is_dead "$mainpid"; }
+# run_unit NAME PROPS... -- COMMAND...: a transient service in vmtest.slice
+# with its output in /out/NAME.out.
+run_unit() {
+	ru_name=$1
+	shift
+	systemd-run --quiet --unit="vmtest-$ru_name" --slice="$SLICE" \
+		-p StandardOutput="truncate:$O/$ru_name.out" -p StandardError=inherit "$@" ||
+		die "systemd-run of vmtest-$ru_name failed"
+}
+
+collect() {
+	systemctl is-active vmtest-batch.service vmtest-locked.service vmtest-hog.service \
+		>"$O/workloads-active" 2>&1
+	systemctl stop vmtest-hog.service vmtest-batch.service vmtest-locked.service 2>/dev/null
+	[ -n "${sampler:-}" ] && kill "$sampler" 2>/dev/null
+	[ -n "${psipid:-}" ] && kill "$psipid" 2>/dev/null
+	journalctl -u "$UNIT" -o json --no-pager >"$O/journal-reclaimd.json" 2>&1
+	journalctl -u "$UNIT" -o short-monotonic --no-pager >"$O/journal-reclaimd.txt" 2>&1
+	journalctl -u "$UNIT" "CGROUP=$G_BATCH" -o json --no-pager >"$O/journal-cgroup-batch.json" 2>&1
+	event "collected"
+	exit 0
+}
+
+: >"$O/events"
+event "scenario-started $(systemctl --version | head -n 1)"
+grep -qw memory "$CG/cgroup.controllers" || die "no memory controller in $CG/cgroup.controllers"
+[ -d "$SD_STAGE" ] || die "no staging tree at $SD_STAGE"
+
+# ---- 1. configure, verify (guest-init-systemd.sh installed /out/stage)
+[ -s "$O/installed-files" ] || die "nothing was installed from $SD_STAGE (see the console)"
+[ -x "$SD_DAEMON_PATH" ] || die "$SD_DAEMON_PATH not installed"
+[ -f "$SD_UNIT_PATH" ] || die "$SD_UNIT_PATH not installed"
+mkdir -p "$DROPIN_DIR" || die "mkdir $DROPIN_DIR"
+cat >"$SD_CONF_PATH" <<EOF || die "cannot write $SD_CONF_PATH"
+# reclaimd VM test (test-systemd.sh): the main file; locked comes from a drop-in
+[pressure]
+trigger = $TRIGGER
+
+[reclaim]
+clamp_high = $CLAMP_HIGH
+release_interval = 60s
+backoff = 1s
+backoff_max = 2s
+
+[cgroup $G_BATCH]
+soft_limit = ${BATCH_SOFT}M
+EOF
+cp "$SD_CONF_PATH" "$O/reclaimd.conf"
+if [ -n "$UNIT_DROPIN" ]; then
+	# A deliberate change of the unit, to see the test fail (see test-systemd.sh).
+	mkdir -p "/etc/systemd/system/$UNIT.d"
+	printf '%b\n' "$UNIT_DROPIN" >"/etc/systemd/system/$UNIT.d/50-vm-test.conf"
+	cp "/etc/systemd/system/$UNIT.d/50-vm-test.conf" "$O/unit-dropin.conf"
+	systemctl daemon-reload || die "systemctl daemon-reload failed"
+	event "unit-dropin-installed"
+fi
+systemctl cat "$UNIT" >"$O/unit-cat.txt" 2>&1
+event "configured"
+# Without the man page look-up (9 s under TCG; test-systemd.sh looks for
+# the pages in the staging tree) and without judging the units it pulls in.
+systemd-analyze verify --man=no --recursive-errors=no "$SD_UNIT_PATH" >"$O/verify.out" 2>&1
+echo "$?" >"$O/verify.exit"
+event "verified exit=$(cat "$O/verify.exit")"
+
+# ---- 2. workloads
+run_unit batch -- "$MEMHOG" --cold "$BATCH_COLD" --hot "$BATCH_HOT" --pause-ms 200
+run_unit locked -- "$MEMHOG" --cold "$LOCKED_MIB" --mlock
+wait_for 60 "batch's memhog to be ready" is_ready batch || die "batch workload not ready"
+wait_for 60 "locked's memhog to be ready" is_ready locked || die "locked workload not ready"
+grep -q 'mlock=1' "$O/locked.out" || die "locked's memhog did not lock its memory"
+for g in batch locked; do
+	high_of "$(cg_of $g)" >"$O/high-start-$g"
+	cat "$CG/$(cg_of $g)/memory.current" >"$O/current-start-$g"
+done
+event "workloads-ready"
+
+# The sampler.
+(
+	while :; do
+		read -r t _ </proc/uptime
+		read -r bc <"$CG/$G_BATCH/memory.current"
+		read -r lc <"$CG/$G_LOCKED/memory.current"
+		read -r bh <"$CG/$G_BATCH/memory.high"
+		read -r lh <"$CG/$G_LOCKED/memory.high"
+		hc=$(cat "$CG/$G_HOG/memory.current" 2>/dev/null || echo 0)
+		read -r _ _ _ _ s </proc/pressure/memory
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$bc" "$lc" "$bh" "$lh" "$hc" "${s#total=}"
+		sleep "$SAMPLE_S"
+	done
+) >"$O/samples.tsv" 2>/dev/null &
+sampler=$!
+
+# ---- 3. start
+systemctl log-level debug || event "warning: systemctl log-level debug failed"
+event "start-begin"
+t0=$(date +%s.%N)
+timeout "$START_DEADLINE" systemctl start "$UNIT"
+echo "$?" >"$O/start.exit"
+t1=$(date +%s.%N)
+show after-start
+mainpid=$(prop after-start MainPID)
+[ -n "$mainpid" ] && [ "$mainpid" != 0 ] && fds "$mainpid" after-start
+systemctl log-level info
+awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }' >"$O/start.seconds"
+systemctl is-active "$UNIT" >"$O/is-active-after-start" 2>&1
+event "start-end exit=$(cat "$O/start.exit") $(cat "$O/start.seconds") s mainpid=$mainpid"
+if [ "$(cat "$O/start.exit")" != 0 ] || ! main_alive; then
+	event "not-active-after-start"
+	collect
+fi
+
+# ---- 4. reload: a drop-in that adds locked (applied), then a broken one
+# (refused: the daemon must keep running on the configuration it had; the
+# broken file stays in place, and its clamp_high = no must not take effect)
+reloads_seen() { [ "$(jcount ACTION=reload)" -gt "$nreload" ] || ! main_alive; }
+# reload NAME: systemctl reload, then wait for the daemon's reload record
+# (ExecReload= is a kill -HUP: the reload itself is asynchronous).
+reload() {
+	nreload=$(jcount ACTION=reload)
+	event "$1-begin"
+	timeout 30 systemctl reload "$UNIT"
+	echo "$?" >"$O/$1.exit"
+	wait_for 20 "the daemon's reload record" reloads_seen || event "$1-record-not-seen"
+	show "after-$1"
+	event "$1-end exit=$(cat "$O/$1.exit")"
+	main_alive || { event "not-running-after-$1"; collect; }
+}
+cat >"$DROPIN_DIR/50-locked.conf" <<EOF
+# reclaimd VM test: the locked workload
+[cgroup $G_LOCKED]
+soft_limit = ${LOCKED_SOFT}M
+EOF
+cp "$DROPIN_DIR/50-locked.conf" "$O/50-locked.conf"
+reload reload-good
+cat >"$DROPIN_DIR/60-tuning.conf" <<EOF
+# reclaimd VM test: a drop-in with a typo on line 4
+[reclaim]
+clamp_high = no
+relase_interval = 1s
+EOF
+cp "$DROPIN_DIR/60-tuning.conf" "$O/60-tuning.conf"
+reload reload-broken
+
+# ---- 5. pressure until locked's memory.high is lowered
+"$PSIWATCH" --trigger "some 150000 1000000" --count 3 --timeout "$CLAMP_DEADLINE" >"$O/psiwatch.out" 2>&1 &
+psipid=$!
+wait_for 10 "psiwatch to arm" grep -q armed "$O/psiwatch.out" || die "psiwatch did not arm"
+run_unit hog -p MemoryMax="${HOG_MAX}M" -- "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
+event "hog-started"
+lowered_or_dead() { locked_lowered || ! main_alive; }
+if ! wait_for "$CLAMP_DEADLINE" "locked's memory.high to be lowered" lowered_or_dead; then
+	event "clamp-not-seen $(high_of "$G_LOCKED")"
+elif ! main_alive; then
+	event "daemon-died-under-pressure"
+	show after-death
+	collect
+else
+	event "clamp-seen $(high_of "$G_LOCKED")"
+	# Let the round that lowered it end (logged with ACTION=round_end), so
+	# that memory.high holds still when the stop begins.
+	ends=$(jcount ACTION=round_end)
+	round_ended() { [ "$(jcount ACTION=round_end)" -gt "$ends" ] || ! main_alive; }
+	wait_for 20 "the round that lowered memory.high to end" round_ended ||
+		event "round-end-not-seen"
+	event "round-ended $(high_of "$G_LOCKED")"
+fi
+
+# ---- 6. stop, under pressure still
+for g in batch locked; do
+	high_of "$(cg_of $g)" >"$O/high-before-stop-$g"
+done
+cat /run/reclaimd/state >"$O/state-before-stop" 2>&1
+event "stop-begin locked.high=$(cat "$O/high-before-stop-locked")"
+t0=$(date +%s.%N)
+timeout 60 systemctl stop "$UNIT"
+echo "$?" >"$O/stop.exit"
+t1=$(date +%s.%N)
+for g in batch locked; do
+	high_of "$(cg_of $g)" >"$O/high-after-stop-$g"
+done
+awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }' >"$O/stop.seconds"
+show after-stop
+event "stop-end exit=$(cat "$O/stop.exit") $(cat "$O/stop.seconds") s locked.high=$(cat "$O/high-after-stop-locked")"
+
+# ---- 7. collect
+event "end"
+collect

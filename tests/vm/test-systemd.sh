@@ -1,0 +1,513 @@
+#!/bin/sh
+# test-systemd.sh -- reclaimd as a systemd service, under a real systemd
+# (Debian's 252, as PID 1) on a real kernel.  The build tree is installed
+# with `make install DESTDIR=OUTDIR/stage`; the guest boots the host's root
+# as an overlay with the staged files installed into it before systemd
+# starts (guest-init-systemd.sh), writes a configuration of the test's, and
+# drives the daemon with systemctl (scenario-systemd.sh).  Judged here from
+# what systemd's own tools said in the guest (systemctl show/is-active,
+# journalctl, systemd-analyze verify) and from the kernel's memory.high:
+#
+#  1. `systemctl start reclaimd` returns only after READY=1: it exits 0, and
+#     right after it the unit is active (running) with the daemon's STATUS=
+#     text and its PSI trigger open; PID 1's own debug log shows the unit
+#     in "start" (activating) until READY=1 came from the main PID, then
+#     "start -> running", then the start job done.
+#  2. `systemctl reload reclaimd` with a valid drop-in (50-locked.conf) is
+#     applied (ACTION=reload RESULT=applied, 2 cgroups); with a broken one
+#     (60-tuning.conf: 'relase_interval' on line 4, 'clamp_high = no' on
+#     line 3) it is refused: the same main PID stays active (running),
+#     `journalctl -u reclaimd` names 60-tuning.conf:4 and the key and says
+#     the reload was refused, and the daemon keeps its old configuration
+#     (under pressure it still lowers memory.high, which clamp_high = no
+#     would forbid: check 4).
+#  3. Under memory pressure, `journalctl -u reclaimd -o json` holds reclaim
+#     records of the cgroup over its soft limit with MESSAGE_ID, ACTION=reclaim,
+#     CGROUP, REQUESTED_BYTES, RECLAIMED_BYTES (some > 0), PRIORITY_LEVEL and
+#     SOFT_LIMIT_BYTES, and `journalctl -u reclaimd CGROUP=...` selects them.
+#  4. `systemctl stop reclaimd`, under pressure still, puts back the
+#     memory.high it lowered (of a cgroup with mlocked memory well over its
+#     soft limit): lowered in the kernel's file before the stop (never below
+#     the soft limit), back at its original value right after; the unit
+#     ends inactive with Result=success.
+#  Also: `systemd-analyze verify` accepts the installed unit, and the man
+#  pages its Documentation= names are installed.
+# Problems seen on the way that no check is about are printed as
+# "PROBLEM (not failed)".
+#
+# Exit: 0 pass, 1 fail, 77 skip (no qemu/busybox/cpio/kernel/systemd/overlay
+# module; never when CI=true), 99 hard error.  VM_OUTDIR=DIR keeps the
+# guest's output in DIR; otherwise it goes to a temporary folder, removed on
+# success unless VM_KEEP=1.  VM_REJUDGE=DIR judges the output of an earlier
+# run again, no guest.  Other environment: see vm.sh (abs_top_builddir,
+# MEMHOG, PSIWATCH, RECLAIMD_VM_CACHE, VM_BUILD_DIR, CI ...);
+# VM_TIMEOUT_SYSTEMD (s for the scenario, default 170); sizes in MiB
+# BATCH_COLD BATCH_HOT BATCH_SOFT LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX;
+# TRIGGER; START_DEADLINE CLAMP_DEADLINE (s).
+# To see the test fail: CLAMP_HIGH=no (check 4), or UNIT_DROPIN='TEXT', a
+# drop-in for the unit (printf %b escapes), e.g.
+#   '[Service]\nType=simple'                       check 1
+#   '[Service]\nUnsetEnvironment=NOTIFY_SOCKET'    check 1 (never READY=1;
+#                                                  START_DEADLINE=20 is quicker)
+#   '[Service]\nExecReload=/bin/kill -KILL $MAINPID'  check 2
+#   '[Service]\nUnsetEnvironment=JOURNAL_STREAM'   checks 2 and 3 (plain text logs)
+#   '[Service]\nKillSignal=SIGKILL'                check 4
+
+# shellcheck disable=SC2016 # awk programs and conditions in single quotes
+vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
+# shellcheck source=/dev/null
+. "$vm_dir/vm.sh"
+
+: "${BATCH_COLD:=96}" "${BATCH_HOT:=8}" "${BATCH_SOFT:=32}"
+: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}"
+: "${HOG_HOT:=160}" "${HOG_MAX:=64}"
+: "${TRIGGER:=some 150ms 1s}"
+: "${CLAMP_HIGH:=yes}"
+: "${UNIT_DROPIN:=}"
+: "${START_DEADLINE:=40}" "${CLAMP_DEADLINE:=60}"
+export BATCH_COLD BATCH_HOT BATCH_SOFT LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX TRIGGER \
+	CLAMP_HIGH UNIT_DROPIN START_DEADLINE CLAMP_DEADLINE
+VM_PASS_ENV="${VM_PASS_ENV:-} BATCH_COLD BATCH_HOT BATCH_SOFT LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH UNIT_DROPIN START_DEADLINE CLAMP_DEADLINE SD_STAGE SD_UNIT_PATH SD_DAEMON_PATH SD_CONF_PATH"
+
+MiB=1048576
+G_BATCH=vmtest.slice/vmtest-batch.service
+G_LOCKED=vmtest.slice/vmtest-locked.service
+MSGID_RECLAIM=4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c04
+
+# stage_install DIR: make install DESTDIR=DIR from the build tree; sets
+# SD_UNIT_PATH SD_DAEMON_PATH SD_CONF_PATH (paths in the installed system,
+# read from the installed unit's ExecStart=).
+# shellcheck disable=SC2154 # abs_top_builddir is set by vm.sh
+stage_install() {
+	[ -f "$abs_top_builddir/Makefile" ] ||
+		vm_fail "no Makefile in $abs_top_builddir (configure the build tree, or set abs_top_builddir)"
+	# Not the jobserver of a `make check` this may run under.
+	if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$abs_top_builddir" install \
+		DESTDIR="$1" >"$1.log" 2>&1; then
+		tail -n 30 "$1.log" >&2
+		vm_fail "make install DESTDIR=$1 failed (log: $1.log)"
+	fi
+	si_unit=$(cd "$1" && find . -path '*/systemd/system/reclaimd.service' | head -n 1)
+	[ -n "$si_unit" ] || vm_fail "make install put no systemd/system/reclaimd.service under $1"
+	SD_UNIT_PATH=${si_unit#.}
+	case ${SD_UNIT_PATH%/*} in
+	/etc/systemd/system | /usr/local/lib/systemd/system | /usr/lib/systemd/system | /lib/systemd/system) ;;
+	*)
+		# Not where systemd looks (distcheck installs under its own
+		# prefix): also put it where it does.
+		if ! mkdir -p "$1/etc/systemd/system" ||
+			! cp "$1$SD_UNIT_PATH" "$1/etc/systemd/system/reclaimd.service"; then
+			vm_fail "cannot copy the unit to $1/etc/systemd/system"
+		fi
+		SD_UNIT_PATH=/etc/systemd/system/reclaimd.service
+		;;
+	esac
+	si_exec=$(sed -n 's/^ExecStart=[-@+!:]*//p' "$1$SD_UNIT_PATH" | head -n 1)
+	SD_DAEMON_PATH=${si_exec%% *}
+	SD_CONF_PATH=$(printf '%s\n' "$si_exec" |
+		awk '{ for (i = 2; i < NF; i++) if ($i == "--config" || $i == "-c") { print $(i + 1); exit } }')
+	: "${SD_CONF_PATH:=/etc/reclaimd/reclaimd.conf}"
+	[ -x "$1$SD_DAEMON_PATH" ] ||
+		vm_fail "the installed unit runs $SD_DAEMON_PATH, which make install did not install under $1"
+	export SD_UNIT_PATH SD_DAEMON_PATH SD_CONF_PATH
+}
+
+if [ -n "${VM_REJUDGE:-}" ]; then
+	out=$VM_REJUDGE
+	# shellcheck disable=SC2034 # read by vm_print_console
+	vm_out=$out
+	keep=1
+	[ -f "$out/events" ] || vm_fail "VM_REJUDGE=$out holds no output of this scenario"
+else
+	vm_skip_unless_ready
+	vm_require_file "$MEMHOG" "memhog (a check program: make check builds it)"
+	vm_require_file "$PSIWATCH" "psiwatch (a check program: make check builds it)"
+	[ -x /lib/systemd/systemd ] ||
+		vm_missing "systemd: the guest boots the host's /lib/systemd/systemd (apt-get install systemd)"
+	# shellcheck disable=SC2154 # vm_kdir, vm_kver: set by vm_skip_unless_ready
+	[ -n "$(find "$vm_kdir/lib/modules/$vm_kver/kernel" -name 'overlay.ko*' | head -n 1)" ] ||
+		vm_missing "the overlay module in $vm_kdir (the guest's root is an overlay)"
+
+	if [ -n "${VM_OUTDIR:-}" ]; then
+		out=$VM_OUTDIR
+		keep=1
+		rm -rf "$out"
+		mkdir -p "$out" || vm_fail "cannot create $out"
+	else
+		out=$(mktemp -d "${TMPDIR:-/tmp}/reclaimd-systemd.XXXXXX") || vm_fail "mktemp failed"
+		keep=${VM_KEEP:-0}
+	fi
+	out=$(cd "$out" && pwd)
+	stage_install "$out/stage"
+	SD_STAGE=/out/stage
+	export SD_STAGE
+
+	# vm_run with this test's guest: vm.sh builds its initramfs from
+	# $vm_dir/guest-init.sh with the modules in $vm_modules, and copies
+	# $vm_dir/guest-stage2.sh; point it at a folder holding
+	# guest-init-systemd.sh under that name, and add overlay.
+	case " $(printf '%s' "$vm_modules" | tr '\n\t' '  ') " in
+	*" 9p "*) ;;
+	*) vm_fail "vm.sh no longer lists its modules in \$vm_modules; update test-systemd.sh" ;;
+	esac
+	vm_modules="$vm_modules overlay"
+	lib=$out/.vm-systemd
+	mkdir -p "$lib" || vm_fail "cannot create $lib"
+	if ! cp "$vm_dir/guest-init-systemd.sh" "$lib/guest-init.sh" ||
+		! cp "$vm_dir/guest-stage2.sh" "$lib/guest-stage2.sh"; then
+		vm_fail "cannot copy the guest scripts to $lib"
+	fi
+	if [ -n "${VM_BUILD_DIR:-}" ]; then
+		# Its own initramfs, not the one the other tests share.
+		VM_BUILD_DIR=$VM_BUILD_DIR/systemd
+	fi
+	VM_TIMEOUT=${VM_TIMEOUT_SYSTEMD:-170}
+	export VM_TIMEOUT
+	scenario=$vm_dir/scenario-systemd.sh
+	test_dir=$vm_dir
+	vm_dir=$lib
+	vm_run "$scenario" "$out"
+	rc=$?
+	vm_dir=$test_dir
+	if [ "$rc" -ne 0 ]; then
+		vm_log "ERROR: the scenario did not run to its end in the guest (exit $rc); output kept in $out"
+		[ -f "$out/events" ] && sed 's/^/  events: /' "$out/events" >&2
+		[ -f "$out/journal-reclaimd.txt" ] && sed 's/^/  journal: /' "$out/journal-reclaimd.txt" >&2
+		exit 99
+	fi
+fi
+
+# Where the unit was installed (when judging an earlier run again).
+: "${SD_UNIT_PATH:=$(cd "$out/stage" 2>/dev/null && find . -path '*/systemd/system/reclaimd.service' | head -n 1 | sed 's/^\.//')}"
+
+# ---------------------------------------------------------------- judging
+failures=0
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+note() { echo "  $*"; }
+val() { cat "$out/$1" 2>/dev/null; }
+# prop NAME KEY: KEY from systemctl show saved as show-NAME.
+prop() { sed -n "s/^$2=//p" "$out/show-$1" 2>/dev/null; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+ev_time() { awk -v e="$1" '$2 == e { print $1; exit }' "$out/events"; }
+
+# Problems of reclaimd seen on the way that none of the checks is about:
+# reported, not failed.
+problem() { echo "  PROBLEM (not failed): $*"; }
+
+# The unit's records from `journalctl -u reclaimd -o json`, one JSON object a
+# line, reduced to TAB-separated fields:
+#   LINE _PID UNIT SYSLOG_IDENTIFIER PRIORITY ACTION RESULT CGROUP
+#   MESSAGE_ID REQUESTED_BYTES RECLAIMED_BYTES PRIORITY_LEVEL SOFT_LIMIT_BYTES
+#   MEMORY_HIGH_BYTES CGROUPS_MANAGED TRIGGER _SYSTEMD_UNIT __MONOTONIC_TIMESTAMP MESSAGE
+# (a field journald stored twice is a JSON array: its first value is taken).
+J=$out/journal-reclaimd.json
+[ -f "$J" ] || : >"$J"
+records=$out/journal-reclaimd.tsv
+awk '
+function get(name,   re, v) {
+	re = "\"" name "\":\"([^\"\\\\]|\\\\.)*\""
+	if (match($0, re))
+		return substr($0, RSTART + length(name) + 4, RLENGTH - length(name) - 5)
+	re = "\"" name "\":\\[\"([^\"\\\\]|\\\\.)*\""
+	if (match($0, re))
+		return substr($0, RSTART + length(name) + 5, RLENGTH - length(name) - 6)
+	return ""
+}
+{
+	n = split("_PID UNIT SYSLOG_IDENTIFIER PRIORITY ACTION RESULT CGROUP MESSAGE_ID REQUESTED_BYTES RECLAIMED_BYTES PRIORITY_LEVEL SOFT_LIMIT_BYTES MEMORY_HIGH_BYTES CGROUPS_MANAGED TRIGGER _SYSTEMD_UNIT __MONOTONIC_TIMESTAMP MESSAGE", f, " ")
+	line = NR
+	for (i = 1; i <= n; i++) {
+		v = get(f[i])
+		gsub(/\t/, " ", v)
+		line = line "\t" (v == "" ? "-" : v)
+	}
+	print line
+}' "$J" >"$records"
+# daemon_records [AWK-CONDITION]: the daemon's own records ($4 == reclaimd).
+daemon_records() { awk -F '\t' "\$4 == \"reclaimd\" && \$17 == \"reclaimd.service\" ${1:+&& ($1)}" "$records"; }
+# pid1 PATTERN: the line number of PID 1's first record about the unit whose
+# MESSAGE matches PATTERN (an awk regex), after line AFTER (default 0).
+pid1() {
+	awk -F '\t' -v re="$1" -v after="${2:-0}" \
+		'$1 > after && $2 == "1" && $3 == "reclaimd.service" && $19 ~ re { print $1; exit }' "$records"
+}
+first_line() { head -n 1 | cut -f 1; }
+
+startup=$(sed -n 's/^[0-9.]* scenario-started //p' "$out/events")
+echo "systemd scenario (${startup:-no start event}; guest ${VM_MEM} MiB, zram swap; VM $(val vm-seconds) s):"
+for e in configured verified workloads-ready start-end reload-good-end reload-broken-end hog-started clamp-seen \
+	round-ended stop-end collected; do
+	t=$(ev_time "$e")
+	[ -n "$t" ] && note "$(printf '%-18s at %6s s (guest uptime)' "$e" "$t")"
+done
+# The last milestone before the scenario ended (early or not).
+last_event=$(awk '$2 != "collected" && $2 != "end" { e = $0 } END { sub(/^[0-9.]+ /, "", e); print e }' "$out/events")
+if [ -z "$(ev_time end)" ]; then
+	fail "the scenario stopped early, after: $last_event"
+fi
+
+# ---- 0. systemd-analyze verify of the installed unit
+vexit=$(val verify.exit)
+if [ -z "$vexit" ]; then
+	fail "systemd-analyze verify did not run"
+elif [ "$vexit" != 0 ]; then
+	fail "systemd-analyze verify $SD_UNIT_PATH exited $vexit:$(sed 's/^/\n    /' "$out/verify.out")"
+else
+	note "systemd-analyze verify of the installed unit: OK$([ -s "$out/verify.out" ] && printf '%s' "; it said: $(tr '\n' ' ' <"$out/verify.out")")"
+fi
+
+# The unit's Documentation= man pages, in the staging tree (the guest's
+# verify runs with --man=no: the look-up costs 9 s under TCG).
+unit_file=$out/stage$SD_UNIT_PATH
+while read -r m; do
+	case $m in
+	man:*\(*\))
+		page=${m#man:}
+		name=${page%%(*}
+		sec=${page#*(}
+		sec=${sec%)}
+		if [ -z "$(find "$out/stage" -path "*/man/man$sec/$name.$sec*" | head -n 1)" ]; then
+			fail "the unit's Documentation=$m is not installed by make install (no man$sec/$name.$sec under $out/stage)"
+		fi
+		;;
+	esac
+done <<EOF
+$(sed -n 's/^Documentation=//p' "$unit_file" 2>/dev/null | tr ' ' '\n')
+EOF
+
+# reached EVENT: whether the scenario got to EVENT; if not, says so (the
+# early stop itself is one failure, above).
+reached() {
+	[ -n "$(ev_time "$1")" ] && return 0
+	note "(not reached: the scenario stopped after '$last_event')"
+	return 1
+}
+
+# ---- 1. systemctl start returns only after READY=1
+echo "1. start:"
+if reached start-begin; then
+	sexit=$(val start.exit)
+	mainpid=$(prop after-start MainPID)
+	as=$(prop after-start ActiveState)
+	ss=$(prop after-start SubState)
+	st=$(prop after-start StatusText)
+	note "systemctl start: exit ${sexit:-missing} after $(val start.seconds) s; then $as ($ss), MainPID $mainpid, Type=$(prop after-start Type)"
+	note "StatusText: '$st'"
+	t_exec=$(prop after-start ExecMainStartTimestampMonotonic)
+	t_active=$(prop after-start ActiveEnterTimestampMonotonic)
+	if [ "${t_exec:-0}" -gt 0 ] && [ "${t_active:-0}" -gt 0 ]; then
+		note "ExecMainStart -> ActiveEnter: $(awk -v a="$t_exec" -v b="$t_active" 'BEGIN { printf "%.3f", (b - a) / 1e6 }') s"
+	fi
+	case $sexit in
+	0) ;;
+	124) fail "systemctl start reclaimd had not returned after ${START_DEADLINE} s (no READY=1 from the daemon?)" ;;
+	*) fail "systemctl start reclaimd exited ${sexit:-(not run)}" ;;
+	esac
+	if [ "$as" != active ] || [ "$ss" != running ]; then
+		fail "right after systemctl start returned, systemctl show said ActiveState=$as SubState=$ss, not active/running"
+	fi
+	[ "$(val is-active-after-start)" = active ] ||
+		fail "systemctl is-active reclaimd right after start said '$(val is-active-after-start)', not active"
+	[ -n "$st" ] ||
+		fail "right after systemctl start returned, the unit had no StatusText: the daemon's READY=1/STATUS= notification had not been received"
+	if [ -n "$mainpid" ] && [ "$mainpid" != 0 ] &&
+		! grep -q ' -> /proc/pressure/memory$' "$out/fds-after-start" 2>/dev/null; then
+		fail "right after systemctl start returned, the daemon (PID $mainpid) did not hold /proc/pressure/memory open: it was not ready yet (it arms its PSI trigger before READY=1)"
+	fi
+	# PID 1's own account (debug level during the start): the unit waited in
+	# "start" (activating) for READY=1 from the main PID, then "start -> running",
+	# then the start job (which systemctl start waits for) finished.
+	l_activating=$(pid1 'Changed [a-z-]+ -> start$')
+	l_direct=$(pid1 'Changed dead -> running$')
+	l_ready=$(pid1 "Got notification message from PID ${mainpid:-x} \\(READY=1" "${l_activating:-0}")
+	l_running=$(pid1 'Changed start -> running$')
+	l_job=$(pid1 'Job [0-9]+ reclaimd\.service/start finished, result=done')
+	if [ -z "$(pid1 '')" ]; then
+		fail "journalctl -u reclaimd holds no record of PID 1 about the unit (PID 1's debug log of the start is missing)"
+	elif [ -n "$l_direct" ] && [ -z "$l_activating" ]; then
+		fail "PID 1 moved the unit from dead straight to running ('Changed dead -> running'): it never waited for READY=1 (Type=$(prop after-start Type))"
+	elif [ -z "$l_activating" ] || [ -z "$l_running" ] || [ -z "$l_job" ]; then
+		fail "PID 1's debug log lacks the start sequence: 'Changed ... -> start' (${l_activating:-missing}), 'Changed start -> running' (${l_running:-missing}), 'Job ... reclaimd.service/start finished, result=done' (${l_job:-missing})"
+	elif [ -z "$l_ready" ]; then
+		fail "PID 1 logged no 'Got notification message from PID $mainpid (READY=1...' while the unit was activating"
+	elif [ "$l_ready" -gt "$l_running" ] || [ "$l_running" -gt "$l_job" ]; then
+		fail "PID 1's log is out of order: READY=1 at record $l_ready, start -> running at $l_running, start job done at $l_job"
+	else
+		note "PID 1: activating (record $l_activating), READY=1 from PID $mainpid ($l_ready), start -> running ($l_running), start job done ($l_job)"
+	fi
+	# What the STATUS= text claims against what the kernel said at start: only
+	# batch is managed then, and it is over its soft limit.
+	over_claimed=$(printf '%s\n' "$st" | sed -n 's/.* \([0-9][0-9]*\) over their soft limit.*/\1/p')
+	over_real=0
+	[ "$(val current-start-batch)" -gt $((BATCH_SOFT * MiB)) ] 2>/dev/null && over_real=1
+	if [ -n "$over_claimed" ] && [ "$over_claimed" != "$over_real" ]; then
+		problem "the STATUS= text at start says '$over_claimed over their soft limit', but batch, the one managed cgroup, used $(mib "$(val current-start-batch)") MiB over its ${BATCH_SOFT} MiB soft limit ($over_real over)"
+	fi
+	armed=$(daemon_records '$6 == "armed"' | head -n 1 | cut -f 16)
+	if daemon_records '$19 ~ /kernel refused the trigger window/' | grep -q .; then
+		problem "under the unit the kernel refused the configured trigger 'some ${TRIGGER#some }' as from an unprivileged writer (the unit's CapabilityBoundingSet has no CAP_SYS_RESOURCE); the daemon armed '$armed' instead: every window under 2 s is rounded up when run by systemd"
+	fi
+fi
+
+# ---- 2. reloads
+echo "2. reload:"
+if reached reload-good-begin; then
+	r_good=$(daemon_records '$6 == "reload"' | sed -n 1p)
+	note "systemctl reload (50-locked.conf, valid): exit $(val reload-good.exit); record: $(printf '%s' "$r_good" | cut -f 7,15 | tr '\t' ' ') '$(printf '%s' "$r_good" | cut -f 19)'"
+	case $(printf '%s' "$r_good" | cut -f 7) in
+	applied) [ "$(printf '%s' "$r_good" | cut -f 15)" = 2 ] ||
+		fail "the reload that added locked (50-locked.conf) reports CGROUPS_MANAGED=$(printf '%s' "$r_good" | cut -f 15), not 2" ;;
+	'') fail "journalctl -u reclaimd holds no ACTION=reload record for the first reload (50-locked.conf, valid)" ;;
+	*) fail "the first reload (50-locked.conf, valid) was not applied: RESULT=$(printf '%s' "$r_good" | cut -f 7)" ;;
+	esac
+fi
+if [ -n "$(ev_time reload-good-begin)" ] && reached reload-broken-begin; then
+	r_bad=$(daemon_records '$6 == "reload"' | sed -n 2p)
+	l_bad=$(printf '%s\n' "$r_bad" | cut -f 1)
+	err=$(daemon_records '$19 ~ /60-tuning\.conf:4([^0-9]|$)/' | head -n 1)
+	note "systemctl reload (60-tuning.conf, typo on line 4): exit $(val reload-broken.exit); record: $(printf '%s' "$r_bad" | cut -f 7) '$(printf '%s' "$r_bad" | cut -f 19)'"
+	[ -n "$err" ] && note "error logged: '$(printf '%s' "$err" | cut -f 19)' (priority $(printf '%s' "$err" | cut -f 5))"
+	case $(printf '%s' "$r_bad" | cut -f 7) in
+	refused) ;;
+	'') fail "journalctl -u reclaimd holds no ACTION=reload record for the reload with the broken drop-in" ;;
+	*) fail "the reload with the broken drop-in (60-tuning.conf line 4: 'relase_interval = 1s') was not refused: RESULT=$(printf '%s' "$r_bad" | cut -f 7)" ;;
+	esac
+	if [ -z "$err" ]; then
+		fail "journalctl -u reclaimd does not name the error's file and line (60-tuning.conf:4, 'relase_interval')"
+	else
+		printf '%s' "$err" | cut -f 19 | grep -q relase_interval ||
+			fail "the error logged for 60-tuning.conf:4 does not name the key 'relase_interval': '$(printf '%s' "$err" | cut -f 19)'"
+		if [ -n "$l_bad" ] && [ "$(printf '%s' "$err" | cut -f 1)" -gt "$l_bad" ]; then
+			fail "the error for 60-tuning.conf:4 was logged after the refused reload, not as its reason"
+		fi
+	fi
+	# Whether the refused file's 'clamp_high = no' took effect shows under
+	# pressure (check 4: memory.high must be lowered after the refusal).
+fi
+# After each reload that ran: the same main PID, active (running).
+for r in reload-good reload-broken; do
+	[ -n "$(ev_time "$r-begin")" ] || continue
+	[ "$(val "$r.exit")" = 0 ] || fail "systemctl reload reclaimd ($r) exited $(val "$r.exit")"
+	a=$(prop "after-$r" ActiveState)
+	b=$(prop "after-$r" SubState)
+	p=$(prop "after-$r" MainPID)
+	[ "$a/$b" = active/running ] || fail "after the $r reload the unit was $a ($b), not active (running)"
+	[ "$p" = "$mainpid" ] || fail "after the $r reload the main PID was $p, not $mainpid: the daemon was restarted"
+	[ "$(prop "after-$r" NRestarts)" = 0 ] || fail "after the $r reload NRestarts was $(prop "after-$r" NRestarts)"
+	[ -n "$(prop "after-$r" StatusText)" ] ||
+		problem "after the $r reload the unit has no StatusText (systemctl status shows no Status: line); it had '$st' after start"
+done
+
+# ---- 3. reclaim records under pressure
+echo "3. reclaim records:"
+if reached hog-started; then
+	psi_first=$(awk '/^psiwatch: event 1 / { sub("t=", "", $4); print $4; exit }' "$out/psiwatch.out" 2>/dev/null)
+	n_all=$(daemon_records '$6 == "reclaim"' | wc -l)
+	batch_recs=$(daemon_records "\$6 == \"reclaim\" && \$8 == \"$G_BATCH\"")
+	n_batch=$(printf '%s' "$batch_recs" | grep -c .)
+	good=$(printf '%s\n' "$batch_recs" | awk -F '\t' -v id="$MSGID_RECLAIM" -v soft=$((BATCH_SOFT * MiB)) '
+		$9 == id && $10 ~ /^[0-9]+$/ && $10 > 0 && $11 ~ /^[0-9]+$/ && $12 ~ /^([0-9]|1[0-2])$/ && $13 == soft' | head -n 1)
+	gained=$(printf '%s\n' "$batch_recs" | awk -F '\t' '$11 ~ /^[0-9]+$/ && $11 > 0' | wc -l)
+	note "ACTION=reclaim records: $n_all, $n_batch for $G_BATCH ($gained with RECLAIMED_BYTES > 0); PSI trigger (psiwatch) first fired $([ -n "$psi_first" ] && echo "$psi_first s after arming" || echo never)"
+	[ -n "$good" ] && note "e.g. MESSAGE_ID=$(printf '%s' "$good" | cut -f 9) CGROUP=$(printf '%s' "$good" | cut -f 8) REQUESTED_BYTES=$(printf '%s' "$good" | cut -f 10) RECLAIMED_BYTES=$(printf '%s' "$good" | cut -f 11) PRIORITY_LEVEL=$(printf '%s' "$good" | cut -f 12) SOFT_LIMIT_BYTES=$(printf '%s' "$good" | cut -f 13): '$(printf '%s' "$good" | cut -f 19)'"
+	if [ "$n_batch" -eq 0 ]; then
+		if [ -z "$psi_first" ]; then
+			fail "no memory pressure: the hog did not make 'some 150ms 1s' fire on /proc/pressure/memory (see $out/psiwatch.out), and reclaimd logged no reclaim"
+		else
+			fail "journalctl -u reclaimd -o json holds no ACTION=reclaim record for $G_BATCH ($(mib $(($(val current-start-batch) - BATCH_SOFT * MiB))) MiB over its soft limit) although the PSI trigger fired"
+		fi
+	elif [ -z "$good" ]; then
+		fail "no ACTION=reclaim record for $G_BATCH has all of MESSAGE_ID=$MSGID_RECLAIM, REQUESTED_BYTES>0, RECLAIMED_BYTES, PRIORITY_LEVEL (0..12) and SOFT_LIMIT_BYTES=$((BATCH_SOFT * MiB)); the first: $(printf '%s\n' "$batch_recs" | head -n 1)"
+	elif [ "$gained" -eq 0 ]; then
+		fail "every ACTION=reclaim record for $G_BATCH says RECLAIMED_BYTES=0, although its cold memory is reclaimable"
+	fi
+	nsel=$(grep -c . "$out/journal-cgroup-batch.json" 2>/dev/null)
+	nother=$(grep -vc "\"CGROUP\":\"$G_BATCH\"" "$out/journal-cgroup-batch.json" 2>/dev/null)
+	note "journalctl -u reclaimd CGROUP=$G_BATCH: ${nsel:-0} records"
+	if [ "${nsel:-0}" -eq 0 ] && [ "$n_batch" -gt 0 ]; then
+		fail "journalctl -u reclaimd CGROUP=$G_BATCH selected nothing, although $n_batch records carry that CGROUP"
+	elif [ "${nother:-0}" -gt 0 ]; then
+		fail "journalctl -u reclaimd CGROUP=$G_BATCH also selected $nother records of other cgroups"
+	fi
+	if grep -q '"CODE_FILE":\[' "$J"; then
+		problem "the daemon's records carry CODE_FILE/CODE_LINE/CODE_FUNC twice (e.g. CODE_FUNC=$(grep -o '"CODE_FUNC":\[[^]]*\]' "$J" | head -n 1 | cut -d: -f2-)): libsystemd adds the location of its sd_journal_sendv() call to the one the daemon sends (SD_JOURNAL_SUPPRESS_LOCATION is not defined)"
+	fi
+fi
+
+# ---- 4. systemctl stop restores memory.high
+echo "4. stop:"
+if reached stop-begin; then
+	soft_l=$((LOCKED_SOFT * MiB))
+	h0=$(val high-start-locked)
+	h1=$(val high-before-stop-locked)
+	h2=$(val high-after-stop-locked)
+	clamps=$(daemon_records "\$6 == \"clamp\" && \$8 == \"$G_LOCKED\"" | wc -l)
+	l_stopping=$(daemon_records '$6 == "stopping"' | first_line)
+	restored=$(daemon_records "\$6 == \"release\" && \$7 == \"restored\" && \$8 == \"$G_LOCKED\" && \$1 > ${l_stopping:-999999999}" | head -n 1)
+	note "locked ($G_LOCKED, ${LOCKED_MIB} MiB mlocked, soft_limit ${LOCKED_SOFT} MiB): memory.high '$h0' at start, '$h1' before stop, '$h2' right after; $clamps clamp records"
+	note "systemctl stop: exit $(val stop.exit) after $(val stop.seconds) s; then $(prop after-stop ActiveState) ($(prop after-stop SubState)), Result=$(prop after-stop Result)"
+	[ -n "$restored" ] && note "after ACTION=stopping: '$(printf '%s' "$restored" | cut -f 19)' (ACTION=release RESULT=restored)"
+	[ "$h0" = max ] || fail "setup: locked's memory.high was '$h0' before reclaimd started, not max"
+	case $h1 in
+	max | '' | gone)
+		if [ "$CLAMP_HIGH" = yes ]; then
+			extra=" (the config has clamp_high = yes; the refused drop-in 60-tuning.conf has clamp_high = no: if the daemon took it, it did not keep its previous configuration)"
+		else
+			extra=" (the config has clamp_high = $CLAMP_HIGH)"
+		fi
+		fail "locked's memory.high was '$h1' when the stop began: reclaimd never lowered it under ${CLAMP_DEADLINE} s of pressure, so there was nothing for systemctl stop to restore$extra"
+		;;
+	*)
+		[ "$h1" -ge "$soft_l" ] 2>/dev/null ||
+			fail "locked's memory.high was lowered to $h1, below its soft limit ($soft_l)"
+		;;
+	esac
+	[ "$(val stop.exit)" = 0 ] || fail "systemctl stop reclaimd exited $(val stop.exit)"
+	[ "$(prop after-stop ActiveState)" = inactive ] ||
+		fail "after systemctl stop the unit was $(prop after-stop ActiveState) ($(prop after-stop SubState)), not inactive"
+	[ "$(prop after-stop Result)" = success ] ||
+		fail "after systemctl stop the unit's Result was '$(prop after-stop Result)', not success (the daemon did not exit 0 on SIGTERM)"
+	for g in batch locked; do
+		a=$(val "high-start-$g")
+		b=$(val "high-before-stop-$g")
+		c=$(val "high-after-stop-$g")
+		[ "$c" = "$a" ] ||
+			fail "right after systemctl stop returned, $g's memory.high was '$c' ('$b' before the stop); it was '$a' before reclaimd started: the stop did not restore it"
+	done
+	case $h1 in
+	max | '' | gone) ;;
+	*) [ -n "$restored" ] || [ "$h2" != "$h0" ] ||
+		note "NOTE: memory.high came back, but no ACTION=release RESULT=restored record for locked follows ACTION=stopping" ;;
+	esac
+fi
+
+# The workloads ran to the end (a dead one would say nothing about reclaim).
+n=0
+for g in batch locked hog; do
+	n=$((n + 1))
+	[ "$g" != hog ] || [ -n "$(ev_time hog-started)" ] || continue
+	st_g=$(sed -n "${n}p" "$out/workloads-active" 2>/dev/null)
+	[ "$st_g" = active ] ||
+		fail "the $g workload (vmtest-$g.service) was '${st_g:-unknown}' at the end, not active (OOM kill? see $out/$g.out and $out/journal-all.txt)"
+done
+
+# ---- verdict
+if [ "$failures" -gt 0 ]; then
+	echo "----- journalctl -u reclaimd (without PID 1's debug and the sandbox set-up) -----" >&2
+	grep -v ' (reclaimd)\[\|WATCHDOG=1\|Failed to parse system call\|systemd\[1\]: reclaimd.service: \(Trying to\|Installed\|Enqueued\|Passing\|Will spawn\|About to\|Forked\|Child\|Control process\|Main PID\)' \
+		"$out/journal-reclaimd.txt" >&2
+	echo "----- scenario events -----" >&2
+	cat "$out/events" >&2
+	echo "$failures check(s) failed; the guest's output is in $out (console.log, journal-all.txt ...)" >&2
+	exit 1
+fi
+echo "PASS: under systemd 252 reclaimd started as Type=notify, survived a broken reload, logged structured reclaim records and restored memory.high on stop"
+if [ "$keep" = 1 ]; then
+	echo "output kept in $out"
+else
+	rm -rf "$out"
+fi
+exit 0
