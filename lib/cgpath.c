@@ -73,5 +73,8 @@ unsigned cgpath_specificity(const char *pattern)
 
 bool cgpath_matches(const char *pattern, const char *path)
 {
+        /* An exact path is compared as it is: to fnmatch() a backslash would be an escape. */
+        if (!cgpath_is_glob(pattern))
+                return streq(pattern, path);
         return fnmatch(pattern, path, FNM_PATHNAME) == 0;
 }

@@ -23,5 +23,8 @@ bool cgpath_is_glob(const char *path);
  */
 unsigned cgpath_specificity(const char *pattern);
 
-/* Whether path matches the configuration path pattern (fnmatch, '/' matched literally). */
+/*
+ * Whether path matches the configuration path pattern: a glob through
+ * fnmatch() ('/' matched literally, backslash escapes), an exact path as it is.
+ */
 bool cgpath_matches(const char *pattern, const char *path);
