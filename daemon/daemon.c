@@ -209,7 +209,20 @@ static bool round_covers(const struct scope *running, const struct scope *s)
 static void start_round(struct daemon *d, struct scope *s)
 {
         struct job job = { .kind = JOB_ROUND, .scope = s->path };
+        struct psi_stats st = {};
+        char some[16] = "", full[16] = "";
 
+        if (d->worker.busy) {
+                s->pending = true;
+                return;
+        }
+        /* Read while the worker is idle: the pressure that started the round, for the record. */
+        if (engine_pressure(&d->engine, s->path, &st) == 0) {
+                snprintf(some, sizeof(some), "%u.%02u", st.line[PSI_SOME].avg10_cpct / 100,
+                         st.line[PSI_SOME].avg10_cpct % 100);
+                snprintf(full, sizeof(full), "%u.%02u", st.line[PSI_FULL].avg10_cpct / 100,
+                         st.line[PSI_FULL].avg10_cpct % 100);
+        }
         if (worker_submit(&d->worker, &job) < 0) {
                 s->pending = true;
                 return;
@@ -218,8 +231,10 @@ static void start_round(struct daemon *d, struct scope *s)
         s->rounds++;
         d->running = s;
         log_event(LOG_INFO, LOG_EV_TRIGGER,
-                  LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)), LOG_U64(ROUND, s->rounds)),
-                  "Memory pressure in %s, starting round %u", scope_name(s), s->rounds);
+                  LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)), LOG_U64(ROUND, s->rounds),
+                             LOG_STR(PSI_SOME_AVG10, some), LOG_STR(PSI_FULL_AVG10, full)),
+                  "Memory pressure in %s (some avg10 %s%%), starting round %u", scope_name(s),
+                  *some ? some : "?", s->rounds);
 }
 
 void daemon_trigger(struct daemon *d, struct scope *s)

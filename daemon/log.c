@@ -44,6 +44,8 @@ static const struct {
         [LOG_F_SWAP]       = { "swap", "SWAP" },
         [LOG_F_COOLDOWN]   = { "cooldown_usec", "COOLDOWN_USEC" },
         [LOG_F_FILE]       = { "file", "CGROUP_FILE" },
+        [LOG_F_PSI_SOME_AVG10] = { "psi_some_avg10", "PSI_SOME_AVG10" },
+        [LOG_F_PSI_FULL_AVG10] = { "psi_full_avg10", "PSI_FULL_AVG10" },
 };
 
 /* MESSAGE_IDs are fixed forever: journalctl -x and the catalog look them up. */

@@ -319,18 +319,33 @@ static void prepare_round(struct engine *e, struct scan_control *sc)
         sc->n_prop = n;
 }
 
-/* The "some" stall total of a pressure file (cg NULL: the system's), or -errno. */
-static int read_some_total(struct engine *e, struct backend_cgroup *cg, uint64_t *ret_usec)
+static int read_pressure(struct engine *e, struct backend_cgroup *cg, struct psi_stats *ret)
 {
-        struct psi_stats st;
         char buf[512];
         ssize_t n;
-        int r;
 
         n = e->be->ops->read(e->be, cg, CG_MEMORY_PRESSURE, buf, sizeof(buf));
         if (n < 0)
                 return (int)n;
-        r = psi_parse(buf, &st);
+        return psi_parse(buf, ret);
+}
+
+int engine_pressure(struct engine *e, const char *scope, struct psi_stats *ret)
+{
+        struct cgroup *cg = scope ? engine_find(e, scope) : NULL;
+
+        if (scope && (!cg || !cg->be))
+                return -ENOENT;
+        return read_pressure(e, cg ? cg->be : NULL, ret);
+}
+
+/* The "some" stall total of a pressure file (cg NULL: the system's), or -errno. */
+static int read_some_total(struct engine *e, struct backend_cgroup *cg, uint64_t *ret_usec)
+{
+        struct psi_stats st;
+        int r;
+
+        r = read_pressure(e, cg, &st);
         if (r < 0)
                 return r;
         *ret_usec = st.line[PSI_SOME].total_usec;

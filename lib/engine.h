@@ -9,6 +9,7 @@
 #include "backend.h"
 #include "cgroup.h"
 #include "policy.h"
+#include "psi.h"
 
 struct backend;
 struct config;
@@ -118,6 +119,9 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
  * freed. Returns the number of cgroups restored that way.
  */
 int engine_takeover(struct engine *e, struct engine *old, const struct config *old_cfg);
+
+/* Reads scope's pressure file (NULL: /proc/pressure/memory). Returns 0 or -errno. */
+int engine_pressure(struct engine *e, const char *scope, struct psi_stats *ret);
 
 /*
  * The "some" stall total (usec) of scope's pressure file (NULL: the

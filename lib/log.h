@@ -35,6 +35,8 @@ enum log_field {
         LOG_F_SWAP,
         LOG_F_COOLDOWN,
         LOG_F_FILE,
+        LOG_F_PSI_SOME_AVG10,
+        LOG_F_PSI_FULL_AVG10,
         _LOG_F_MAX,
 };
 
