@@ -57,101 +57,16 @@
 : "${RESTORE_DEADLINE:=20}"  # s from the restart for memory.high to be back
 : "${SAMPLE_S:=0.25}"
 
-CG=/sys/fs/cgroup
-O=${VM_OUT:-/out}
-MiB=1048576
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. "$(dirname "$0")/guest-lib.sh"
 STATE=/run/reclaimd-test/state
 soft_bytes=$((LOCKED_SOFT * MiB))
 
-up() { read -r u _ </proc/uptime; echo "$u"; }
-event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
-die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }
-
-# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.1 s until it
-# succeeds; return 1 after SECONDS.
-wait_for() {
-	wf_limit=$1 wf_what=$2
-	shift 2
-	wf_end=$(($(date +%s) + wf_limit))
-	until "$@"; do
-		if [ "$(date +%s)" -ge "$wf_end" ]; then
-			echo "scenario: timed out after ${wf_limit}s waiting for $wf_what" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
-# start_in GROUP OUTNAME COMMAND...: run COMMAND in cgroup GROUP, output to /out/OUTNAME.out.
-start_in() {
-	si_g=$1 si_o=$2
-	shift 2
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$si_g" "$@" >"$O/$si_o.out" 2>&1 &
-	last_pid=$!
-}
-is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
-# Gone, or a zombie not yet reaped by this shell.
-is_dead() {
-	id_st=
-	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
-	[ "$id_st" = Z ]
-}
 high() { read -r hv <"$CG/locked/memory.high"; echo "$hv"; }
 high_lowered() { [ "$(high)" != max ]; }
 high_is_max() { [ "$(high)" = max ]; }
 high_at_soft() { [ "$(high)" = "$soft_bytes" ]; }
 log_count() { grep -c "$2" "$O/$1" 2>/dev/null; }
-
-# start_reclaimd NAME: reclaimd with its stderr stamped into /out/NAME.log;
-# sets rpid, rname and stamper; waits until it logs action=started (its
-# triggers are armed then).  Returns 1 if it died first (its status is then
-# in /out/NAME.exit).
-start_reclaimd() {
-	rname=$1
-	sr_fifo=/tmp/$1.fifo
-	rm -f "$sr_fifo"
-	mkfifo "$sr_fifo" || die "mkfifo $sr_fifo"
-	(
-		while IFS= read -r line; do
-			read -r t _ </proc/uptime
-			printf '%s %s\n' "$t" "$line"
-		done <"$sr_fifo" >"$O/$1.log"
-	) &
-	stamper=$!
-	"$RECLAIMD" --config /tmp/reclaimd.conf --state-file "$STATE" 2>"$sr_fifo" &
-	rpid=$!
-	echo "$rpid" >"$O/$1.pid"
-	if ! wait_for 20 "$1 to log action=started" started_or_dead "$1" "$rpid"; then
-		event "$1-start-not-logged"
-		return 1
-	fi
-	if is_dead "$rpid"; then
-		wait "$rpid"
-		echo "died $?" >"$O/$1.exit"
-		event "$1-died-at-start"
-		return 1
-	fi
-	event "$1-started"
-}
-started_or_dead() { grep -q ' action=started ' "$O/$1.log" 2>/dev/null || is_dead "$2"; }
-# stop_reclaimd: SIGTERM the running reclaimd (unless its status is already
-# recorded) and record how it ended in /out/$rname.exit.
-stop_reclaimd() {
-	[ -n "${rpid:-}" ] && [ ! -f "$O/$rname.exit" ] || return 0
-	if is_dead "$rpid"; then
-		wait "$rpid"
-		echo "died $?" >"$O/$rname.exit"
-		return 0
-	fi
-	kill -TERM "$rpid"
-	if wait_for 10 "$rname to exit after SIGTERM" is_dead "$rpid"; then
-		wait "$rpid"
-		echo "$?" >"$O/$rname.exit"
-	else
-		echo running >"$O/$rname.exit"
-		kill -KILL "$rpid"
-	fi
-}
 
 : >"$O/events"
 for g in locked hog; do
@@ -186,23 +101,19 @@ high >"$O/high-start"
 [ "$(cat "$O/high-start")" = max ] || die "locked's memory.high is $(cat "$O/high-start") at the start, not max"
 
 # 2. The sampler.
-(
-	while :; do
-		read -r t _ </proc/uptime
-		read -r c <"$CG/locked/memory.current"
-		read -r h <"$CG/locked/memory.high"
-		read -r hc <"$CG/hog/memory.current"
-		read -r _ _ _ _ s </proc/pressure/memory
-		read -r _ _ _ _ ls <"$CG/locked/memory.pressure"
-		ev=
-		while read -r k v; do
-			[ "$k" = high ] && ev=$v
-		done <"$CG/locked/memory.events"
-		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$c" "$h" "$hc" "${s#total=}" "${ls#total=}" "$ev"
-		sleep "$SAMPLE_S"
-	done
-) >"$O/samples.tsv" &
-sampler=$!
+sample() {
+	read -r c <"$CG/locked/memory.current"
+	read -r h <"$CG/locked/memory.high"
+	read -r hc <"$CG/hog/memory.current"
+	read -r _ _ _ _ s </proc/pressure/memory
+	read -r _ _ _ _ ls <"$CG/locked/memory.pressure"
+	ev=
+	while read -r k v; do
+		[ "$k" = high ] && ev=$v
+	done <"$CG/locked/memory.events"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$c" "$h" "$hc" "${s#total=}" "${ls#total=}" "$ev"
+}
+start_sampler sample
 
 collect_and_exit() {
 	cp "$CG/locked/memory.stat" "$O/stat-end"
@@ -222,16 +133,12 @@ collect_and_exit() {
 }
 
 # 3. reclaimd.
-start_reclaimd reclaimd || collect_and_exit
+start_reclaimd reclaimd --config /tmp/reclaimd.conf --state-file "$STATE" || collect_and_exit
 stampers=$stamper
 
 # 4. Phase 1: pressure until memory.high is lowered and that round has ended.
-"$PSIWATCH" --trigger "some 150000 1000000" --count 3 --timeout "$CLAMP_DEADLINE" >"$O/psiwatch.out" 2>&1 &
-psipid=$!
-wait_for 10 "psiwatch to arm" grep -q armed "$O/psiwatch.out" || die "psiwatch did not arm"
-start_in hog hog "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
-pid_hog=$last_pid
-event "hog-1-started"
+start_psiwatch "$CLAMP_DEADLINE"
+start_hog hog hog hog-1-started
 lowered_or_dead() { high_lowered || is_dead "$rpid"; }
 if ! wait_for "$CLAMP_DEADLINE" "locked's memory.high to be lowered" lowered_or_dead; then
 	event "clamp-1-not-seen"
@@ -267,9 +174,7 @@ fi
 is_dead "$rpid" && collect_and_exit
 
 # 5. Phase 2: pressure until memory.high is down at the soft limit, then SIGKILL.
-start_in hog hog2 "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
-pid_hog=$last_pid
-event "hog-2-started"
+start_hog hog hog2 hog-2-started
 if ! wait_for "$CLAMP_DEADLINE" "locked's memory.high to be lowered again" lowered_or_dead ||
 	is_dead "$rpid"; then
 	event "clamp-2-not-seen $(high)"
@@ -299,7 +204,7 @@ event "hog-2-stopped"
 high >"$O/high-before-restart"
 
 # 6. The second reclaimd restores memory.high from the state file.
-start_reclaimd reclaimd2 || collect_and_exit
+start_reclaimd reclaimd2 --config /tmp/reclaimd.conf --state-file "$STATE" || collect_and_exit
 stampers="$stampers $stamper"
 max_or_dead2() { high_is_max || is_dead "$rpid"; }
 if wait_for "$RESTORE_DEADLINE" "locked's memory.high to be restored" max_or_dead2 && high_is_max; then

@@ -39,52 +39,8 @@
 : "${SETTLE:=3}"            # s to keep watching after that
 : "${SAMPLE_S:=0.25}"
 
-CG=/sys/fs/cgroup
-O=${VM_OUT:-/out}
-MiB=1048576
-
-up() { read -r u _ </proc/uptime; echo "$u"; }
-event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
-die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }
-
-# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.1 s until it
-# succeeds; return 1 after SECONDS.
-wait_for() {
-	wf_limit=$1 wf_what=$2
-	shift 2
-	wf_end=$(($(date +%s) + wf_limit))
-	until "$@"; do
-		if [ "$(date +%s)" -ge "$wf_end" ]; then
-			echo "scenario: timed out after ${wf_limit}s waiting for $wf_what" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
-# start_in GROUP NAME COMMAND...: run COMMAND in cgroup GROUP, output to /out/NAME.out.
-start_in() {
-	si_g=$1 si_o=$2
-	shift 2
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$si_g" "$@" >"$O/$si_o.out" 2>&1 &
-	last_pid=$!
-}
-is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
-# Gone, or a zombie not yet reaped by this shell.
-is_dead() {
-	id_st=
-	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
-	[ "$id_st" = Z ]
-}
-started_or_dead() { grep -q ' action=started ' "$O/reclaimd.log" 2>/dev/null || is_dead "$1"; }
-pgsteal_of() {
-	while read -r k v; do
-		if [ "$k" = pgsteal ]; then
-			echo "$v"
-			return
-		fi
-	done <"$1"
-}
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. "$(dirname "$0")/guest-lib.sh"
 q_drained() {
 	read -r qc <"$CG/q/memory.current"
 	[ "$qc" -le $(((Q_HOT + 4) * MiB)) ]
@@ -129,89 +85,35 @@ done
 event "workloads-ready"
 
 # 2. The sampler.
-(
-	while :; do
-		read -r t _ </proc/uptime
-		read -r p <"$CG/p/memory.current"
-		read -r q <"$CG/q/memory.current"
-		read -r m <"$CG/m/memory.current"
-		read -r h <"$CG/hog/memory.current"
-		read -r _ _ _ _ s </proc/pressure/memory
-		ps=$(pgsteal_of "$CG/p/memory.stat")
-		qs=$(pgsteal_of "$CG/q/memory.stat")
-		ms=$(pgsteal_of "$CG/m/memory.stat")
-		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$p" "$q" "$m" "$h" "${s#total=}" "$ps" "$qs" "$ms"
-		sleep "$SAMPLE_S"
-	done
-) >"$O/samples.tsv" &
-sampler=$!
+sample() {
+	read -r p <"$CG/p/memory.current"
+	read -r q <"$CG/q/memory.current"
+	read -r m <"$CG/m/memory.current"
+	read -r h <"$CG/hog/memory.current"
+	read -r _ _ _ _ s </proc/pressure/memory
+	ps=$(pgsteal_of "$CG/p/memory.stat")
+	qs=$(pgsteal_of "$CG/q/memory.stat")
+	ms=$(pgsteal_of "$CG/m/memory.stat")
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$p" "$q" "$m" "$h" "${s#total=}" "$ps" "$qs" "$ms"
+}
+start_sampler sample
 
 # 3. reclaimd, its stderr stamped with the uptime as it arrives.
-mkfifo /tmp/reclaimd.fifo || die "mkfifo"
-(
-	while IFS= read -r line; do
-		read -r t _ </proc/uptime
-		printf '%s %s\n' "$t" "$line"
-	done </tmp/reclaimd.fifo >"$O/reclaimd.log"
-) &
-stamper=$!
-"$RECLAIMD" --config /tmp/reclaimd.conf --state-file /run/reclaimd-test/state 2>/tmp/reclaimd.fifo &
-rpid=$!
-echo "$rpid" >"$O/reclaimd.pid"
-if ! wait_for 20 "reclaimd to log action=started" started_or_dead "$rpid"; then
-	event "reclaimd-start-not-logged"
-elif is_dead "$rpid"; then
-	wait "$rpid"
-	echo "died $?" >"$O/reclaimd.exit"
-	event "reclaimd-died-at-start"
-else
-	event "reclaimd-started"
-fi
+start_reclaimd reclaimd --config /tmp/reclaimd.conf --state-file /run/reclaimd-test/state || :
 
 # 4. Pressure: an independent PSI watcher first, then the hog.
-"$PSIWATCH" --trigger "some 150000 1000000" --count 3 --timeout "$RECLAIM_DEADLINE" >"$O/psiwatch.out" 2>&1 &
-psipid=$!
-wait_for 10 "psiwatch to arm" grep -q armed "$O/psiwatch.out" || die "psiwatch did not arm"
-start_in hog hog "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
-pid_hog=$last_pid
-event "hog-started"
+start_psiwatch "$RECLAIM_DEADLINE"
+start_hog hog hog hog-started
 
 # 5. Wait for q to be drained (or the deadline, or reclaimd's death), then
 # watch a little longer.
-q_drained_or_dead() { q_drained || is_dead "$rpid"; }
-if ! wait_for "$RECLAIM_DEADLINE" "q's memory.current to come down to its hot part" q_drained_or_dead; then
-	event "q-not-drained-by-deadline"
-elif q_drained; then
-	event "q-drained"
-else
-	event "reclaimd-died"
-fi
-if ! is_dead "$rpid"; then
-	sleep "$SETTLE" # an observation window, not a wait for an event
-fi
-event "end"
+await_or_death "$RECLAIM_DEADLINE" "q's memory.current to come down to its hot part" q_drained q-drained q-not-drained-by-deadline
+settle_and_end
 
 # 6. Collect and stop.
-for gp in "p $pid_p" "q $pid_q" "m $pid_m" "hog $pid_hog"; do
-	if is_dead "${gp#* }"; then echo no; else echo yes; fi >"$O/alive-${gp%% *}"
-done
-if [ ! -f "$O/reclaimd.exit" ]; then
-	if is_dead "$rpid"; then
-		wait "$rpid"
-		echo "died $?" >"$O/reclaimd.exit"
-	else
-		kill -TERM "$rpid"
-		if wait_for 10 "reclaimd to exit after SIGTERM" is_dead "$rpid"; then
-			wait "$rpid"
-			echo "$?" >"$O/reclaimd.exit"
-		else
-			echo "running" >"$O/reclaimd.exit"
-			kill -KILL "$rpid"
-		fi
-	fi
-fi
-kill "$sampler" "$psipid" 2>/dev/null
-wait_for 5 "the log stamper to finish" is_dead "$stamper"
+record_alive "p $pid_p" "q $pid_q" "m $pid_m" "hog $pid_hog"
+stop_reclaimd
+stop_watchers
 kill "$pid_hog" "$pid_p" "$pid_q" "$pid_m" 2>/dev/null
 cat /proc/pressure/memory >"$O/pressure-end"
 event "collected"

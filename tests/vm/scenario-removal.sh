@@ -44,43 +44,8 @@
 : "${AFTER_DEADLINE:=20}" # s from that for a reclaim of g1 or g3
 : "${SAMPLE_S:=0.25}"
 
-CG=/sys/fs/cgroup
-O=${VM_OUT:-/out}
-
-up() { read -r u _ </proc/uptime; echo "$u"; }
-event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
-die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }
-
-# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.1 s until it
-# succeeds; return 1 after SECONDS.
-wait_for() {
-	wf_limit=$1 wf_what=$2
-	shift 2
-	wf_end=$(($(date +%s) + wf_limit))
-	until "$@"; do
-		if [ "$(date +%s)" -ge "$wf_end" ]; then
-			echo "scenario: timed out after ${wf_limit}s waiting for $wf_what" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
-# start_in GROUP NAME COMMAND...: run COMMAND in cgroup GROUP, output to /out/NAME.out.
-start_in() {
-	si_g=$1 si_o=$2
-	shift 2
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$si_g" "$@" >"$O/$si_o.out" 2>&1 &
-	last_pid=$!
-}
-is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
-# Gone, or a zombie not yet reaped by this shell.
-is_dead() {
-	id_st=
-	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
-	[ "$id_st" = Z ]
-}
-started_or_dead() { grep -q ' action=started ' "$O/reclaimd.log" 2>/dev/null || is_dead "$1"; }
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. "$(dirname "$0")/guest-lib.sh"
 # Lines of reclaimd's log (without the uptime) matching an extended regex.
 logged() { grep -Eq "$1" "$O/reclaimd.log" 2>/dev/null; }
 populated() {
@@ -134,50 +99,23 @@ grep '^shmem ' "$CG/g2/memory.stat" >"$O/g2-shmem-charged"
 event "workloads-ready"
 
 # 2. The sampler.
-(
-	while :; do
-		read -r t _ </proc/uptime
-		read -r a <"$CG/g1/memory.current"
-		b=-
-		{ read -r b <"$CG/g2/memory.current"; } 2>/dev/null
-		read -r c <"$CG/g3/memory.current"
-		read -r h <"$CG/hog/memory.current"
-		read -r _ _ _ _ s </proc/pressure/memory
-		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$a" "$b" "$c" "$h" "${s#total=}"
-		sleep "$SAMPLE_S"
-	done
-) >"$O/samples.tsv" &
-sampler=$!
+sample() {
+	read -r a <"$CG/g1/memory.current"
+	b=-
+	{ read -r b <"$CG/g2/memory.current"; } 2>/dev/null
+	read -r c <"$CG/g3/memory.current"
+	read -r h <"$CG/hog/memory.current"
+	read -r _ _ _ _ s </proc/pressure/memory
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$a" "$b" "$c" "$h" "${s#total=}"
+}
+start_sampler sample
 
 # 3. reclaimd, its stderr stamped with the uptime as it arrives.
-mkfifo /tmp/reclaimd.fifo || die "mkfifo"
-(
-	while IFS= read -r line; do
-		read -r t _ </proc/uptime
-		printf '%s %s\n' "$t" "$line"
-	done </tmp/reclaimd.fifo >"$O/reclaimd.log"
-) &
-stamper=$!
-"$RECLAIMD" --config /tmp/reclaimd.conf --state-file /run/reclaimd-test/state 2>/tmp/reclaimd.fifo &
-rpid=$!
-echo "$rpid" >"$O/reclaimd.pid"
-if ! wait_for 20 "reclaimd to log action=started" started_or_dead "$rpid"; then
-	event "reclaimd-start-not-logged"
-elif is_dead "$rpid"; then
-	wait "$rpid"
-	echo "died $?" >"$O/reclaimd.exit"
-	event "reclaimd-died-at-start"
-else
-	event "reclaimd-started"
-fi
+start_reclaimd reclaimd --config /tmp/reclaimd.conf --state-file /run/reclaimd-test/state || :
 
 # 4. Pressure: an independent PSI watcher first, then the hog.
-"$PSIWATCH" --trigger "some 150000 1000000" --count 3 --timeout "$ROUND_DEADLINE" >"$O/psiwatch.out" 2>&1 &
-psipid=$!
-wait_for 10 "psiwatch to arm" grep -q armed "$O/psiwatch.out" || die "psiwatch did not arm"
-start_in hog hog "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
-pid_hog=$last_pid
-event "hog-started"
+start_psiwatch "$ROUND_DEADLINE"
+start_hog hog hog hog-started
 
 # 5. Rounds running: reclaimd's first reclaim.
 reclaiming_or_dead() { logged ' action=reclaim ' || is_dead "$rpid"; }
@@ -252,26 +190,9 @@ event "churn-stopped $(grep -c removed "$O/churn.log") cycles"
 event "end"
 
 # 8. Collect and stop.
-for gp in "g1 $pid_g1" "g3 $pid_g3" "hog $pid_hog"; do
-	if is_dead "${gp#* }"; then echo no; else echo yes; fi >"$O/alive-${gp%% *}"
-done
-if [ ! -f "$O/reclaimd.exit" ]; then
-	if is_dead "$rpid"; then
-		wait "$rpid"
-		echo "died $?" >"$O/reclaimd.exit"
-	else
-		kill -TERM "$rpid"
-		if wait_for 10 "reclaimd to exit after SIGTERM" is_dead "$rpid"; then
-			wait "$rpid"
-			echo "$?" >"$O/reclaimd.exit"
-		else
-			echo "running" >"$O/reclaimd.exit"
-			kill -KILL "$rpid"
-		fi
-	fi
-fi
-kill "$sampler" "$psipid" 2>/dev/null
-wait_for 5 "the log stamper to finish" is_dead "$stamper"
+record_alive "g1 $pid_g1" "g3 $pid_g3" "hog $pid_hog"
+stop_reclaimd
+stop_watchers
 kill "$pid_hog" "$pid_g1" "$pid_g3" 2>/dev/null
 rm -f /tmp/g2.shm
 cat /proc/pressure/memory >"$O/pressure-end"

@@ -34,50 +34,15 @@
 : "${SETTLE:=5}"             # s to keep watching after that
 : "${SAMPLE_S:=0.25}"        # sampling period (about 1 s in practice under TCG)
 
-CG=/sys/fs/cgroup
-O=${VM_OUT:-/out}
-MiB=1048576
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. "$(dirname "$0")/guest-lib.sh"
 
-up() { read -r u _ </proc/uptime; echo "$u"; }
-event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
-die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }
-
-# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.1 s until it
-# succeeds; return 1 after SECONDS.
-wait_for() {
-	wf_limit=$1 wf_what=$2
-	shift 2
-	wf_end=$(($(date +%s) + wf_limit))
-	until "$@"; do
-		if [ "$(date +%s)" -ge "$wf_end" ]; then
-			echo "scenario: timed out after ${wf_limit}s waiting for $wf_what" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-
-# start_in GROUP COMMAND...: run COMMAND in cgroup GROUP, output to /out/GROUP.out.
-start_in() {
-	si_g=$1
-	shift
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$si_g" "$@" >"$O/$si_g.out" 2>&1 &
-	last_pid=$!
-}
-
-is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
 has_psi_fd() {
 	# One ls for all fds: a fork per fd is slow under TCG.
 	# shellcheck disable=SC2012 # only the link targets are looked at
 	hp_fds=$(ls -l "/proc/$1/fd/" 2>/dev/null)
 	case $hp_fds in *" -> /proc/pressure/memory"*) return 0 ;; esac
 	return 1
-}
-# Gone, or a zombie not yet reaped by this shell.
-is_dead() {
-	id_st=
-	read -r _ _ id_st _ <"/proc/$1/stat" 2>/dev/null || return 0
-	[ "$id_st" = Z ]
 }
 batch_at_soft() {
 	read -r bc <"$CG/batch/memory.current"
@@ -107,9 +72,9 @@ EOF
 cp "$O/reclaimd.conf" /tmp/reclaimd.conf
 
 # 1. The two workloads reclaimd looks after.
-start_in batch "$MEMHOG" --cold "$BATCH_COLD" --hot "$BATCH_HOT" --pause-ms 200
+start_in batch batch "$MEMHOG" --cold "$BATCH_COLD" --hot "$BATCH_HOT" --pause-ms 200
 pid_batch=$last_pid
-start_in web "$MEMHOG" --hot "$WEB_HOT" --pause-ms 100
+start_in web web "$MEMHOG" --hot "$WEB_HOT" --pause-ms 100
 pid_web=$last_pid
 wait_for 60 "batch's memhog to be ready" is_ready batch || die "batch workload not ready"
 wait_for 60 "web's memhog to be ready" is_ready web || die "web workload not ready"
@@ -121,41 +86,19 @@ done
 
 # 2. The sampler: memory.current of each group, the system's PSI total and
 # the pgsteal (pages reclaimed, by anyone) of batch and web.
-pgsteal_of() {
-	while read -r k v; do
-		if [ "$k" = pgsteal ]; then
-			echo "$v"
-			return
-		fi
-	done <"$1"
+sample() {
+	read -r b <"$CG/batch/memory.current"
+	read -r w <"$CG/web/memory.current"
+	read -r h <"$CG/hog/memory.current"
+	read -r _ _ _ _ s </proc/pressure/memory
+	bs=$(pgsteal_of "$CG/batch/memory.stat")
+	ws=$(pgsteal_of "$CG/web/memory.stat")
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$b" "$w" "$h" "${s#total=}" "$bs" "$ws"
 }
-(
-	while :; do
-		read -r t _ </proc/uptime
-		read -r b <"$CG/batch/memory.current"
-		read -r w <"$CG/web/memory.current"
-		read -r h <"$CG/hog/memory.current"
-		read -r _ _ _ _ s </proc/pressure/memory
-		bs=$(pgsteal_of "$CG/batch/memory.stat")
-		ws=$(pgsteal_of "$CG/web/memory.stat")
-		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$b" "$w" "$h" "${s#total=}" "$bs" "$ws"
-		sleep "$SAMPLE_S"
-	done
-) >"$O/samples.tsv" &
-sampler=$!
+start_sampler sample
 
 # 3. reclaimd, its stderr stamped with the uptime as it arrives.
-mkfifo /tmp/reclaimd.fifo || die "mkfifo"
-(
-	while IFS= read -r line; do
-		read -r t _ </proc/uptime
-		printf '%s %s\n' "$t" "$line"
-	done </tmp/reclaimd.fifo >"$O/reclaimd.log"
-) &
-stamper=$!
-"$RECLAIMD" --config /tmp/reclaimd.conf 2>/tmp/reclaimd.fifo &
-rpid=$!
-echo "$rpid" >"$O/reclaimd.pid"
+spawn_reclaimd reclaimd --config /tmp/reclaimd.conf
 # Ready when it holds /proc/pressure/memory open (its trigger), or dead.
 psi_or_dead() { has_psi_fd "$1" || is_dead "$1"; }
 wait_for 20 "reclaimd to open /proc/pressure/memory" psi_or_dead "$rpid"
@@ -170,60 +113,25 @@ else
 fi
 
 # 4. Pressure: an independent PSI watcher first, then the hog.
-"$PSIWATCH" --trigger "some 150000 1000000" --count 3 --timeout "$RECLAIM_DEADLINE" >"$O/psiwatch.out" 2>&1 &
-psipid=$!
-wait_for 10 "psiwatch to arm" grep -q armed "$O/psiwatch.out" || die "psiwatch did not arm"
-start_in hog "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
-pid_hog=$last_pid
-event "hog-started"
+start_psiwatch "$RECLAIM_DEADLINE"
+start_hog hog hog hog-started
 
 # 5. Wait for batch to come down to its soft limit (or the deadline, or
 # reclaimd's death), then watch a little longer.
-batch_at_soft_or_dead() { batch_at_soft || is_dead "$rpid"; }
-if ! wait_for "$RECLAIM_DEADLINE" "batch's memory.current to reach its soft limit" batch_at_soft_or_dead; then
-	event "batch-not-at-soft-by-deadline"
-elif batch_at_soft; then
-	event "batch-at-soft"
-else
-	event "reclaimd-died"
-fi
+await_or_death "$RECLAIM_DEADLINE" "batch's memory.current to reach its soft limit" batch_at_soft batch-at-soft batch-not-at-soft-by-deadline
 # Observation window (not a wait for an event): would reclaimd now turn to
 # web, which is under its soft limit?
-if ! is_dead "$rpid"; then
-	sleep "$SETTLE"
-fi
-event "end"
+settle_and_end
 
 # 6. Collect and stop.
 for g in batch web hog; do
 	cp "$CG/$g/memory.stat" "$O/stat-end-$g"
 done
-for gp in "batch $pid_batch" "web $pid_web" "hog $pid_hog"; do
-	if ! is_dead "${gp#* }"; then
-		echo yes >"$O/alive-${gp%% *}"
-	else
-		echo no >"$O/alive-${gp%% *}"
-	fi
-done
-if [ ! -f "$O/reclaimd.exit" ]; then
-	if is_dead "$rpid"; then
-		wait "$rpid"
-		echo "died $?" >"$O/reclaimd.exit"
-	else
-		kill -TERM "$rpid"
-		if wait_for 10 "reclaimd to exit after SIGTERM" is_dead "$rpid"; then
-			wait "$rpid"
-			echo "$?" >"$O/reclaimd.exit"
-		else
-			echo "running" >"$O/reclaimd.exit"
-			kill -KILL "$rpid"
-		fi
-	fi
-fi
+record_alive "batch $pid_batch" "web $pid_web" "hog $pid_hog"
+stop_reclaimd
 # After reclaimd is gone: whatever it may have changed should be back.
 for g in batch web; do cp "$CG/$g/memory.high" "$O/high-end-$g"; done
-kill "$sampler" "$psipid" 2>/dev/null
-wait_for 5 "the log stamper to finish" is_dead "$stamper"
+stop_watchers
 kill "$pid_hog" "$pid_batch" "$pid_web" 2>/dev/null
 cat /sys/block/zram0/mm_stat >"$O/zram-mm_stat"
 cat /proc/pressure/memory >"$O/pressure-end"

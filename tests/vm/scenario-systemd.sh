@@ -81,32 +81,9 @@ SHOW_PROPS="-p ActiveState -p SubState -p Result -p StatusText -p MainPID -p NRe
 -p ExecMainCode -p ExecMainStatus -p ExecMainStartTimestampMonotonic \
 -p ActiveEnterTimestampMonotonic -p InactiveExitTimestampMonotonic -p Type -p NotifyAccess"
 
-up() { read -r u _ </proc/uptime; echo "$u"; }
-event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
-die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }
-
-# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.2 s until it
-# succeeds; return 1 after SECONDS.
-wait_for() {
-	wf_limit=$1 wf_what=$2
-	shift 2
-	wf_end=$(($(date +%s) + wf_limit))
-	until "$@"; do
-		if [ "$(date +%s)" -ge "$wf_end" ]; then
-			echo "scenario: timed out after ${wf_limit}s waiting for $wf_what" >&2
-			return 1
-		fi
-		sleep 0.2
-	done
-}
-
-# Gone, or a zombie.
-is_dead() {
-	id_st=
-	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
-	[ "$id_st" = Z ]
-}
-is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
+WF_POLL=0.2 # wait_for's polling period (s)
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. "$(dirname "$0")/guest-lib.sh"
 cg_of() {
 	case $1 in
 	batch) echo "$G_BATCH" ;;
@@ -210,20 +187,16 @@ done
 event "workloads-ready"
 
 # The sampler.
-(
-	while :; do
-		read -r t _ </proc/uptime
-		read -r bc <"$CG/$G_BATCH/memory.current"
-		read -r lc <"$CG/$G_LOCKED/memory.current"
-		read -r bh <"$CG/$G_BATCH/memory.high"
-		read -r lh <"$CG/$G_LOCKED/memory.high"
-		hc=$(cat "$CG/$G_HOG/memory.current" 2>/dev/null || echo 0)
-		read -r _ _ _ _ s </proc/pressure/memory
-		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$bc" "$lc" "$bh" "$lh" "$hc" "${s#total=}"
-		sleep "$SAMPLE_S"
-	done
-) >"$O/samples.tsv" 2>/dev/null &
-sampler=$!
+sample() {
+	read -r bc <"$CG/$G_BATCH/memory.current"
+	read -r lc <"$CG/$G_LOCKED/memory.current"
+	read -r bh <"$CG/$G_BATCH/memory.high"
+	read -r lh <"$CG/$G_LOCKED/memory.high"
+	hc=$(cat "$CG/$G_HOG/memory.current" 2>/dev/null || echo 0)
+	read -r _ _ _ _ s </proc/pressure/memory
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$bc" "$lc" "$bh" "$lh" "$hc" "${s#total=}"
+}
+start_sampler sample 2>/dev/null
 
 # ---- 3. start
 systemctl log-level debug || event "warning: systemctl log-level debug failed"
@@ -277,9 +250,7 @@ cp "$DROPIN_DIR/60-tuning.conf" "$O/60-tuning.conf"
 reload reload-broken
 
 # ---- 5. pressure until locked's memory.high is lowered
-"$PSIWATCH" --trigger "some 150000 1000000" --count 3 --timeout "$CLAMP_DEADLINE" >"$O/psiwatch.out" 2>&1 &
-psipid=$!
-wait_for 10 "psiwatch to arm" grep -q armed "$O/psiwatch.out" || die "psiwatch did not arm"
+start_psiwatch "$CLAMP_DEADLINE"
 run_unit hog -p MemoryMax="${HOG_MAX}M" -- "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
 event "hog-started"
 lowered_or_dead() { locked_lowered || ! main_alive; }

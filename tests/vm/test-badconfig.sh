@@ -11,33 +11,18 @@
 vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source=/dev/null
 . "$vm_dir/vm.sh"
+# shellcheck source-path=SCRIPTDIR source=judge.sh
+. "$vm_dir/judge.sh"
 
 vm_skip_unless_ready
 vm_require_file "$RECLAIMD" "reclaimd"
 
-if [ -n "${VM_OUTDIR:-}" ]; then
-	out=$VM_OUTDIR
-	keep=1
-	rm -rf "$out"
-else
-	out=$(mktemp -d "${TMPDIR:-/tmp}/reclaimd-badconfig.XXXXXX") || vm_fail "mktemp failed"
-	keep=${VM_KEEP:-0}
-fi
+judge_outdir badconfig
 
 VM_TIMEOUT=${VM_TIMEOUT_BADCONFIG:-60}
 export VM_TIMEOUT
-vm_run "$vm_dir/scenario-badconfig.sh" "$out"
-rc=$?
-if [ "$rc" -ne 0 ]; then
-	vm_log "ERROR: the scenario did not run to its end in the guest (exit $rc); output kept in $out"
-	exit 99
-fi
+judge_run "$vm_dir/scenario-badconfig.sh"
 
-failures=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
 show() { sed 's/^/    /' "$out/$1.stderr"; }
 
 for run in daemon check; do
@@ -70,11 +55,8 @@ if [ "$code" != 0 ]; then
 	fail "reclaimd --check-config rejected a valid config (exit $code)"
 fi
 
-if [ "$failures" -gt 0 ]; then
-	vm_print_console
-	echo "$failures check(s) failed; the guest's output is in $out" >&2
-	exit 1
-fi
+# shellcheck disable=SC2119 # no sections to print
+judge_exit_if_failed
 echo "PASS: reclaimd rejects a bad size and names bad.conf:5 (VM $(cat "$out/vm-seconds") s)"
 [ "$keep" = 1 ] || rm -rf "$out"
 exit 0

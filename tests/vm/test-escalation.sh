@@ -25,6 +25,8 @@
 vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source=/dev/null
 . "$vm_dir/vm.sh"
+# shellcheck source-path=SCRIPTDIR source=judge.sh
+. "$vm_dir/judge.sh"
 
 : "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}" "${LOCK:=mlockall}"
 : "${HOG_HOT:=160}" "${HOG_MAX:=64}"
@@ -36,57 +38,19 @@ export LOCKED_MIB LOCKED_SOFT LOCK HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH CLAMP_DEAD
 VM_PASS_ENV="${VM_PASS_ENV:-} LOCKED_MIB LOCKED_SOFT LOCK HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH CLAMP_DEADLINE RELEASE_DEADLINE RESTORE_DEADLINE"
 CLAMP_PRIORITY=3 # reclaimd's default, not set in the scenario's config
 
-if [ -n "${VM_REJUDGE:-}" ]; then
-	out=$VM_REJUDGE
-	# shellcheck disable=SC2034 # read by vm_print_console
-	vm_out=$out
-	keep=1
-	[ -f "$out/events" ] || vm_fail "VM_REJUDGE=$out holds no output of this scenario"
-else
+if ! judge_rejudge; then
 	vm_skip_unless_ready
 	vm_require_file "$RECLAIMD" "reclaimd"
-	vm_require_file "$MEMHOG" "memhog (a check program: make check builds it)"
-	vm_require_file "$PSIWATCH" "psiwatch (a check program: make check builds it)"
-	if [ -n "${VM_OUTDIR:-}" ]; then
-		out=$VM_OUTDIR
-		keep=1
-		rm -rf "$out"
-	else
-		out=$(mktemp -d "${TMPDIR:-/tmp}/reclaimd-escalation.XXXXXX") || vm_fail "mktemp failed"
-		keep=${VM_KEEP:-0}
-	fi
+	judge_require_helpers
+	judge_outdir escalation
 	VM_TIMEOUT=${VM_TIMEOUT_ESCALATION:-150}
 	export VM_TIMEOUT
-	vm_run "$vm_dir/scenario-escalation.sh" "$out"
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		vm_log "ERROR: the scenario did not run to its end in the guest (exit $rc); output kept in $out"
-		[ -f "$out/events" ] && sed 's/^/  events: /' "$out/events" >&2
-		for l in reclaimd reclaimd2; do
-			[ -f "$out/$l.log" ] && sed "s/^/  $l: /" "$out/$l.log" >&2
-		done
-		exit 99
-	fi
+	judge_run "$vm_dir/scenario-escalation.sh" events events reclaimd reclaimd.log reclaimd2 reclaimd2.log
 fi
 
 # ---------------------------------------------------------------- judging
-failures=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-note() { echo "  $*"; }
-
-MiB=1048576
 soft=$((LOCKED_SOFT * MiB))
-ev_time() { awk -v e="$1" '$2 == e { print $1; exit }' "$out/events"; }
-ev_has() { grep -q "^[0-9.]* $1\( \|$\)" "$out/events"; }
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-file() { cat "$out/$1" 2>/dev/null || echo missing; }
 show_high() { case $1 in '') echo none ;; max | missing) echo "$1" ;; *) echo "$(mib "$1") MiB" ;; esac; }
-# f(KEY): an awk function giving the value of KEY=... in a log line.
-# shellcheck disable=SC2016 # awk's $i, not the shell's
-AWK_F='function f(k,   i) { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }'
 
 t_h1=$(ev_time hog-1-started)
 t_s1=$(ev_time hog-1-stopped)
@@ -278,21 +242,6 @@ elif ev_has 'released-1 reclaimd-alive'; then
 	fail "the scenario did not reach phase 2 (see the events)"
 fi
 
-if [ "$failures" -gt 0 ]; then
-	echo "----- reclaimd's log (guest uptime, stderr) -----" >&2
-	cat "$log" >&2
-	echo "----- the second reclaimd's log -----" >&2
-	cat "$log2" >&2
-	echo "----- scenario events -----" >&2
-	cat "$out/events" >&2
-	vm_print_console
-	echo "$failures check(s) failed; the guest's output is in $out" >&2
-	exit 1
-fi
-echo "PASS: reclaimd escalated to a memory.high clamp (never below the soft limit), released it after the pressure, and restored it after a SIGKILL"
-if [ "$keep" = 1 ]; then
-	echo "output kept in $out"
-else
-	rm -rf "$out"
-fi
-exit 0
+judge_exit_if_failed "reclaimd's log (guest uptime, stderr)" "$log" \
+	"the second reclaimd's log" "$log2" "scenario events" "$out/events"
+judge_pass "reclaimd escalated to a memory.high clamp (never below the soft limit), released it after the pressure, and restored it after a SIGKILL"

@@ -18,6 +18,8 @@
 vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source=/dev/null
 . "$vm_dir/vm.sh"
+# shellcheck source-path=SCRIPTDIR source=judge.sh
+. "$vm_dir/judge.sh"
 
 : "${P_COLD:=48}" "${P_HOT:=4}" "${P_LOW:=96}"
 : "${Q_COLD:=64}" "${Q_HOT:=4}"
@@ -29,68 +31,18 @@ export P_COLD P_HOT P_LOW Q_COLD Q_HOT M_COLD M_HOT M_MIN HOG_HOT HOG_MAX TRIGGE
 	RECLAIM_DEADLINE SETTLE
 VM_PASS_ENV="${VM_PASS_ENV:-} P_COLD P_HOT P_LOW Q_COLD Q_HOT M_COLD M_HOT M_MIN HOG_HOT HOG_MAX TRIGGER RECLAIM_DEADLINE SETTLE"
 
-if [ -n "${VM_REJUDGE:-}" ]; then
-	out=$VM_REJUDGE
-	# shellcheck disable=SC2034 # read by vm_print_console
-	vm_out=$out
-	keep=1
-	[ -f "$out/events" ] || vm_fail "VM_REJUDGE=$out holds no output of this scenario"
-else
+if ! judge_rejudge; then
 	vm_skip_unless_ready
 	vm_require_file "$RECLAIMD" "reclaimd"
-	vm_require_file "$MEMHOG" "memhog (a check program: make check builds it)"
-	vm_require_file "$PSIWATCH" "psiwatch (a check program: make check builds it)"
-	if [ -n "${VM_OUTDIR:-}" ]; then
-		out=$VM_OUTDIR
-		keep=1
-		rm -rf "$out"
-	else
-		out=$(mktemp -d "${TMPDIR:-/tmp}/reclaimd-protection.XXXXXX") || vm_fail "mktemp failed"
-		keep=${VM_KEEP:-0}
-	fi
+	judge_require_helpers
+	judge_outdir protection
 	VM_TIMEOUT=${VM_TIMEOUT_PROTECTION:-120}
 	export VM_TIMEOUT
-	vm_run "$vm_dir/scenario-protection.sh" "$out"
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		vm_log "ERROR: the scenario did not run to its end in the guest (exit $rc); output kept in $out"
-		[ -f "$out/events" ] && sed 's/^/  events: /' "$out/events" >&2
-		[ -f "$out/reclaimd.log" ] && sed 's/^/  reclaimd: /' "$out/reclaimd.log" >&2
-		exit 99
-	fi
+	judge_run "$vm_dir/scenario-protection.sh" events events reclaimd reclaimd.log
 fi
 
 # ---------------------------------------------------------------- judging
-failures=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-note() { echo "  $*"; }
-
-MiB=1048576
-ev_time() { awk -v e="$1" '$2 == e { print $1; exit }' "$out/events"; }
-ev_has() { grep -q "^[0-9.]* $1\( \|$\)" "$out/events"; }
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-file() { cat "$out/$1" 2>/dev/null || echo missing; }
-# shellcheck disable=SC2016 # awk's $i, not the shell's
-AWK_F='function f(k,   i) { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }'
-
-log=$out/reclaimd.log
-[ -f "$log" ] || : >"$log"
-samples=$out/samples.tsv
-[ -f "$samples" ] || : >"$samples"
-t_hog=$(ev_time hog-started)
-if [ -z "$t_hog" ]; then
-	if ev_has reclaimd-died-at-start || ev_has reclaimd-start-not-logged; then
-		echo "FAIL: reclaimd did not start (status $(file reclaimd.exit)); its log:" >&2
-		cat "$log" >&2
-		exit 1
-	fi
-	vm_log "ERROR: the scenario's events file lacks hog-started:"
-	cat "$out/events" >&2
-	exit 99
-fi
+judge_hog_started
 t_end=$(ev_time end)
 # The window in which q still had memory to give: from the hog's start
 # until q was drained -- the earliest of the scenario's own poll, the first
@@ -193,19 +145,6 @@ fi
 [ "$n_p" -gt "$n_p_win" ] &&
 	note "NOTE: after q was drained reclaimd reclaimed p $((n_p - n_p_win)) time(s) (the retry that ignores memory.low), p down to $(mib "$pmin_all") MiB"
 
-if [ "$failures" -gt 0 ]; then
-	echo "----- reclaimd's log (guest uptime, stderr) -----" >&2
-	cat "$log" >&2
-	echo "----- scenario events -----" >&2
-	cat "$out/events" >&2
-	vm_print_console
-	echo "$failures check(s) failed; the guest's output is in $out" >&2
-	exit 1
-fi
-echo "PASS: reclaimd took from q, left p (under its memory.low) alone while q had memory, and kept m at or above its memory.min"
-if [ "$keep" = 1 ]; then
-	echo "output kept in $out"
-else
-	rm -rf "$out"
-fi
-exit 0
+judge_exit_if_failed "reclaimd's log (guest uptime, stderr)" "$log" \
+	"scenario events" "$out/events"
+judge_pass "reclaimd took from q, left p (under its memory.low) alone while q had memory, and kept m at or above its memory.min"

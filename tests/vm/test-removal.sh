@@ -21,6 +21,8 @@
 vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source=/dev/null
 . "$vm_dir/vm.sh"
+# shellcheck source-path=SCRIPTDIR source=judge.sh
+. "$vm_dir/judge.sh"
 
 : "${G_COLD:=48}" "${G_HOT:=4}" "${G_SOFT:=8}"
 : "${G2_COLD:=4}" "${G2_HOT:=2}" "${G2_SHMEM:=48}"
@@ -32,68 +34,18 @@ export G_COLD G_HOT G_SOFT G2_COLD G2_HOT G2_SHMEM CHURN_COLD HOG_HOT HOG_MAX TR
 	GONE_DEADLINE AFTER_DEADLINE
 VM_PASS_ENV="${VM_PASS_ENV:-} G_COLD G_HOT G_SOFT G2_COLD G2_HOT G2_SHMEM CHURN_COLD HOG_HOT HOG_MAX TRIGGER ROUND_DEADLINE GONE_DEADLINE AFTER_DEADLINE"
 
-if [ -n "${VM_REJUDGE:-}" ]; then
-	out=$VM_REJUDGE
-	# shellcheck disable=SC2034 # read by vm_print_console
-	vm_out=$out
-	keep=1
-	[ -f "$out/events" ] || vm_fail "VM_REJUDGE=$out holds no output of this scenario"
-else
+if ! judge_rejudge; then
 	vm_skip_unless_ready
 	vm_require_file "$RECLAIMD" "reclaimd"
-	vm_require_file "$MEMHOG" "memhog (a check program: make check builds it)"
-	vm_require_file "$PSIWATCH" "psiwatch (a check program: make check builds it)"
-	if [ -n "${VM_OUTDIR:-}" ]; then
-		out=$VM_OUTDIR
-		keep=1
-		rm -rf "$out"
-	else
-		out=$(mktemp -d "${TMPDIR:-/tmp}/reclaimd-removal.XXXXXX") || vm_fail "mktemp failed"
-		keep=${VM_KEEP:-0}
-	fi
+	judge_require_helpers
+	judge_outdir removal
 	VM_TIMEOUT=${VM_TIMEOUT_REMOVAL:-150}
 	export VM_TIMEOUT
-	vm_run "$vm_dir/scenario-removal.sh" "$out"
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		vm_log "ERROR: the scenario did not run to its end in the guest (exit $rc); output kept in $out"
-		[ -f "$out/events" ] && sed 's/^/  events: /' "$out/events" >&2
-		[ -f "$out/reclaimd.log" ] && sed 's/^/  reclaimd: /' "$out/reclaimd.log" >&2
-		exit 99
-	fi
+	judge_run "$vm_dir/scenario-removal.sh" events events reclaimd reclaimd.log
 fi
 
 # ---------------------------------------------------------------- judging
-failures=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-note() { echo "  $*"; }
-
-MiB=1048576
-ev_time() { awk -v e="$1" '$2 == e { print $1; exit }' "$out/events"; }
-ev_has() { grep -q "^[0-9.]* $1\( \|$\)" "$out/events"; }
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-file() { cat "$out/$1" 2>/dev/null || echo missing; }
-# shellcheck disable=SC2016 # awk's $i, not the shell's
-AWK_F='function f(k,   i) { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }'
-
-log=$out/reclaimd.log
-[ -f "$log" ] || : >"$log"
-samples=$out/samples.tsv
-[ -f "$samples" ] || : >"$samples"
-t_hog=$(ev_time hog-started)
-if [ -z "$t_hog" ]; then
-	if ev_has reclaimd-died-at-start || ev_has reclaimd-start-not-logged; then
-		echo "FAIL: reclaimd did not start (status $(file reclaimd.exit)); its log:" >&2
-		cat "$log" >&2
-		exit 1
-	fi
-	vm_log "ERROR: the scenario's events file lacks hog-started:"
-	cat "$out/events" >&2
-	exit 99
-fi
+judge_hog_started
 t_kill=$(ev_time g2-killed)
 t_rm=$(ev_time g2-removed)
 
@@ -191,25 +143,10 @@ if [ -n "$errors_other" ]; then
 	fail "reclaimd logged errors not about the removed cgroups: $(echo "$errors_other" | head -n 5)"
 fi
 
-if [ "$failures" -gt 0 ]; then
-	echo "----- reclaimd's log (guest uptime, stderr) -----" >&2
-	cat "$log" >&2
-	echo "----- scenario events -----" >&2
-	cat "$out/events" >&2
-	echo "----- churn cycles -----" >&2
-	cat "$out/churn.log" >&2
-	vm_print_console
-	echo "$failures check(s) failed; the guest's output is in $out" >&2
-	exit 1
-fi
+judge_exit_if_failed "reclaimd's log (guest uptime, stderr)" "$log" \
+	"scenario events" "$out/events" "churn cycles" "$out/churn.log"
 if [ "$n_errors" -gt 0 ]; then
 	echo "  error lines provoked by the removals:"
 	echo "$errors" | sed 's/^/    /' | head -n 10
 fi
-echo "PASS: reclaimd dropped the removed cgroup, went on reclaiming the others, and exited 0 on SIGTERM"
-if [ "$keep" = 1 ]; then
-	echo "output kept in $out"
-else
-	rm -rf "$out"
-fi
-exit 0
+judge_pass "reclaimd dropped the removed cgroup, went on reclaiming the others, and exited 0 on SIGTERM"

@@ -18,6 +18,8 @@
 vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source=/dev/null
 . "$vm_dir/vm.sh"
+# shellcheck source-path=SCRIPTDIR source=judge.sh
+. "$vm_dir/judge.sh"
 
 # Scenario sizes (MiB), shared with the guest.
 : "${BATCH_COLD:=128}" "${BATCH_HOT:=8}" "${BATCH_SOFT:=32}"
@@ -29,52 +31,16 @@ export BATCH_COLD BATCH_HOT BATCH_SOFT WEB_HOT WEB_SOFT HOG_HOT HOG_MAX TRIGGER 
 	RECLAIM_DEADLINE SETTLE
 VM_PASS_ENV="${VM_PASS_ENV:-} BATCH_COLD BATCH_HOT BATCH_SOFT WEB_HOT WEB_SOFT HOG_HOT HOG_MAX TRIGGER RECLAIM_DEADLINE SETTLE"
 
-if [ -n "${VM_REJUDGE:-}" ]; then
-	# Judge the output of an earlier run again, without booting a guest.
-	out=$VM_REJUDGE
-	# shellcheck disable=SC2034 # read by vm_print_console
-	vm_out=$out
-	keep=1
-	[ -f "$out/events" ] || vm_fail "VM_REJUDGE=$out holds no output of this scenario"
-else
+if ! judge_rejudge; then
 	vm_skip_unless_ready
 	vm_require_file "$RECLAIMD" "reclaimd"
-	vm_require_file "$MEMHOG" "memhog (a check program: make check builds it)"
-	vm_require_file "$PSIWATCH" "psiwatch (a check program: make check builds it)"
+	judge_require_helpers
+	judge_outdir softlimit
 
-	if [ -n "${VM_OUTDIR:-}" ]; then
-		out=$VM_OUTDIR
-		keep=1
-		rm -rf "$out"
-	else
-		out=$(mktemp -d "${TMPDIR:-/tmp}/reclaimd-softlimit.XXXXXX") || vm_fail "mktemp failed"
-		keep=${VM_KEEP:-0}
-	fi
-
-	vm_run "$vm_dir/scenario-softlimit.sh" "$out"
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		vm_log "ERROR: the scenario did not run to its end in the guest (exit $rc); output kept in $out"
-		[ -f "$out/events" ] && sed 's/^/  events: /' "$out/events" >&2
-		[ -f "$out/reclaimd.log" ] && sed 's/^/  reclaimd: /' "$out/reclaimd.log" >&2
-		exit 99
-	fi
+	judge_run "$vm_dir/scenario-softlimit.sh" events events reclaimd reclaimd.log
 fi
 
 # ---------------------------------------------------------------- judging
-failures=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-note() { echo "  $*"; }
-
-MiB=1048576
-ev_time() { awk -v e="$1" '$2 == e { print $1; exit }' "$out/events"; }
-stat_of() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
-secs() { if [ -n "$1" ]; then echo "$1 s"; else echo never; fi; }
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-
 t_hog=$(ev_time hog-started)
 t_end=$(ev_time end)
 if [ -z "$t_hog" ] || [ -z "$t_end" ]; then
@@ -229,19 +195,6 @@ if [ "$n_web" -gt "$n_web_over" ]; then
 	note "NOTE: reclaimd reclaimed web $((n_web - n_web_over)) time(s) after batch reached its soft limit, although web stayed under its own (lowest $(mib "$wmin_all") MiB; pgsteal +$wsteal pages over the run)"
 fi
 
-if [ "$failures" -gt 0 ]; then
-	echo "----- reclaimd's log (guest uptime, stderr) -----" >&2
-	cat "$log" >&2
-	echo "----- scenario events -----" >&2
-	cat "$out/events" >&2
-	vm_print_console
-	echo "$failures check(s) failed; the guest's output is in $out" >&2
-	exit 1
-fi
-echo "PASS: reclaimd reclaimed batch toward its soft limit and left web alone"
-if [ "$keep" = 1 ]; then
-	echo "output kept in $out"
-else
-	rm -rf "$out"
-fi
-exit 0
+judge_exit_if_failed "reclaimd's log (guest uptime, stderr)" "$log" \
+	"scenario events" "$out/events"
+judge_pass "reclaimd reclaimed batch toward its soft limit and left web alone"

@@ -57,6 +57,8 @@
 vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source=/dev/null
 . "$vm_dir/vm.sh"
+# shellcheck source-path=SCRIPTDIR source=judge.sh
+. "$vm_dir/judge.sh"
 
 : "${BATCH_COLD:=96}" "${BATCH_HOT:=8}" "${BATCH_SOFT:=32}"
 : "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}"
@@ -112,31 +114,17 @@ stage_install() {
 	export SD_UNIT_PATH SD_DAEMON_PATH SD_CONF_PATH
 }
 
-if [ -n "${VM_REJUDGE:-}" ]; then
-	out=$VM_REJUDGE
-	# shellcheck disable=SC2034 # read by vm_print_console
-	vm_out=$out
-	keep=1
-	[ -f "$out/events" ] || vm_fail "VM_REJUDGE=$out holds no output of this scenario"
-else
+if ! judge_rejudge; then
 	vm_skip_unless_ready
-	vm_require_file "$MEMHOG" "memhog (a check program: make check builds it)"
-	vm_require_file "$PSIWATCH" "psiwatch (a check program: make check builds it)"
+	judge_require_helpers
 	[ -x /lib/systemd/systemd ] ||
 		vm_missing "systemd: the guest boots the host's /lib/systemd/systemd (apt-get install systemd)"
 	# shellcheck disable=SC2154 # vm_kdir, vm_kver: set by vm_skip_unless_ready
 	[ -n "$(find "$vm_kdir/lib/modules/$vm_kver/kernel" -name 'overlay.ko*' | head -n 1)" ] ||
 		vm_missing "the overlay module in $vm_kdir (the guest's root is an overlay)"
 
-	if [ -n "${VM_OUTDIR:-}" ]; then
-		out=$VM_OUTDIR
-		keep=1
-		rm -rf "$out"
-		mkdir -p "$out" || vm_fail "cannot create $out"
-	else
-		out=$(mktemp -d "${TMPDIR:-/tmp}/reclaimd-systemd.XXXXXX") || vm_fail "mktemp failed"
-		keep=${VM_KEEP:-0}
-	fi
+	judge_outdir systemd
+	mkdir -p "$out" || vm_fail "cannot create $out"
 	out=$(cd "$out" && pwd)
 	stage_install "$out/stage"
 	SD_STAGE=/out/stage
@@ -166,32 +154,17 @@ else
 	scenario=$vm_dir/scenario-systemd.sh
 	test_dir=$vm_dir
 	vm_dir=$lib
-	vm_run "$scenario" "$out"
-	rc=$?
+	judge_run "$scenario" events events journal journal-reclaimd.txt
 	vm_dir=$test_dir
-	if [ "$rc" -ne 0 ]; then
-		vm_log "ERROR: the scenario did not run to its end in the guest (exit $rc); output kept in $out"
-		[ -f "$out/events" ] && sed 's/^/  events: /' "$out/events" >&2
-		[ -f "$out/journal-reclaimd.txt" ] && sed 's/^/  journal: /' "$out/journal-reclaimd.txt" >&2
-		exit 99
-	fi
 fi
 
 # Where the unit was installed (when judging an earlier run again).
 : "${SD_UNIT_PATH:=$(cd "$out/stage" 2>/dev/null && find . -path '*/systemd/system/reclaimd.service' | head -n 1 | sed 's/^\.//')}"
 
 # ---------------------------------------------------------------- judging
-failures=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-note() { echo "  $*"; }
 val() { cat "$out/$1" 2>/dev/null; }
 # prop NAME KEY: KEY from systemctl show saved as show-NAME.
 prop() { sed -n "s/^$2=//p" "$out/show-$1" 2>/dev/null; }
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-ev_time() { awk -v e="$1" '$2 == e { print $1; exit }' "$out/events"; }
 
 # Problems of reclaimd seen on the way that none of the checks is about:
 # reported, not failed.
@@ -504,10 +477,4 @@ if [ "$failures" -gt 0 ]; then
 	echo "$failures check(s) failed; the guest's output is in $out (console.log, journal-all.txt ...)" >&2
 	exit 1
 fi
-echo "PASS: under systemd 252 reclaimd started as Type=notify, survived a broken reload, logged structured reclaim records and restored memory.high on stop"
-if [ "$keep" = 1 ]; then
-	echo "output kept in $out"
-else
-	rm -rf "$out"
-fi
-exit 0
+judge_pass "under systemd 252 reclaimd started as Type=notify, survived a broken reload, logged structured reclaim records and restored memory.high on stop"

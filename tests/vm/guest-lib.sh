@@ -1,0 +1,192 @@
+# shellcheck shell=sh disable=SC2317,SC2034 # functions called through wait_for; variables for the scenarios
+# tests/vm/guest-lib.sh -- helpers shared by the guest-side scenarios
+# (scenario-*.sh), which source it from their own folder (bind-mounted in
+# the guest at its host path):
+#
+#   . "$(dirname "$0")/guest-lib.sh"
+#
+# ($vm_dir names that folder too, except under test-systemd.sh, which points
+# it at a folder of its own guest init.)  Reads CG, O (set here when unset),
+# RECLAIMD, PSIWATCH; WF_POLL is wait_for's polling period (default 0.1 s).
+
+: "${CG:=/sys/fs/cgroup}"
+: "${O:=${VM_OUT:-/out}}"
+MiB=1048576
+
+up() { read -r u _ </proc/uptime; echo "$u"; }
+event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
+die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every WF_POLL s
+# (default 0.1) until it succeeds; return 1 after SECONDS.
+wait_for() {
+	wf_limit=$1 wf_what=$2
+	shift 2
+	wf_end=$(($(date +%s) + wf_limit))
+	until "$@"; do
+		if [ "$(date +%s)" -ge "$wf_end" ]; then
+			echo "scenario: timed out after ${wf_limit}s waiting for $wf_what" >&2
+			return 1
+		fi
+		sleep "${WF_POLL:-0.1}"
+	done
+}
+
+# start_in GROUP NAME COMMAND...: run COMMAND in cgroup GROUP, output to
+# /out/NAME.out; its pid in last_pid.
+start_in() {
+	si_g=$1 si_o=$2
+	shift 2
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$si_g" "$@" >"$O/$si_o.out" 2>&1 &
+	last_pid=$!
+}
+is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
+# Gone, or a zombie not yet reaped by this shell.
+is_dead() {
+	id_st=
+	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
+	[ "$id_st" = Z ]
+}
+# pgsteal_of MEMORY.STAT: its pgsteal (pages reclaimed, by anyone).
+pgsteal_of() {
+	while read -r k v; do
+		if [ "$k" = pgsteal ]; then
+			echo "$v"
+			return
+		fi
+	done <"$1"
+}
+
+# start_psiwatch TIMEOUT [ARG...]: an independent PSI watcher (psiwatch ARG...,
+# by default --trigger "some 150000 1000000" on /proc/pressure/memory;
+# --count 3) with its output in /out/psiwatch.out; sets psipid and waits
+# until it is armed.
+start_psiwatch() {
+	sp_timeout=$1
+	shift
+	[ $# -gt 0 ] || set -- --trigger "some 150000 1000000"
+	"$PSIWATCH" "$@" --count 3 --timeout "$sp_timeout" >"$O/psiwatch.out" 2>&1 &
+	psipid=$!
+	wait_for 10 "psiwatch to arm" grep -q armed "$O/psiwatch.out" || die "psiwatch did not arm"
+}
+
+# spawn_reclaimd NAME ARG...: "$RECLAIMD" ARG... with its stderr stamped
+# with the guest's uptime as it arrives into /out/NAME.log; sets rpid, rname
+# and stamper, and writes the pid to /out/NAME.pid.
+spawn_reclaimd() {
+	rname=$1
+	shift
+	sr_fifo=/tmp/$rname.fifo
+	rm -f "$sr_fifo"
+	mkfifo "$sr_fifo" || die "mkfifo $sr_fifo"
+	(
+		while IFS= read -r line; do
+			read -r t _ </proc/uptime
+			printf '%s %s\n' "$t" "$line"
+		done <"$sr_fifo" >"$O/$rname.log"
+	) &
+	stamper=$!
+	"$RECLAIMD" "$@" 2>"$sr_fifo" &
+	rpid=$!
+	echo "$rpid" >"$O/$rname.pid"
+}
+started_or_dead() { grep -q ' action=started ' "$O/$1.log" 2>/dev/null || is_dead "$2"; }
+
+# start_reclaimd NAME ARG...: spawn_reclaimd NAME ARG..., then wait until it
+# logs action=started (its triggers are armed then); events NAME-started,
+# NAME-start-not-logged or NAME-died-at-start.  Returns 1 if it did not
+# start (when it died, its status is in /out/NAME.exit as "died RC").
+start_reclaimd() {
+	spawn_reclaimd "$@"
+	if ! wait_for 20 "$rname to log action=started" started_or_dead "$rname" "$rpid"; then
+		event "$rname-start-not-logged"
+		return 1
+	fi
+	if is_dead "$rpid"; then
+		wait "$rpid"
+		echo "died $?" >"$O/$rname.exit"
+		event "$rname-died-at-start"
+		return 1
+	fi
+	event "$rname-started"
+}
+
+# stop_reclaimd: SIGTERM the running reclaimd (unless its status is already
+# recorded) and record how it ended in /out/$rname.exit: its exit status,
+# "died RC" if it had exited on its own, "running" if it had not exited
+# 10 s after SIGTERM (it is then killed).
+stop_reclaimd() {
+	[ -n "${rpid:-}" ] && [ ! -f "$O/$rname.exit" ] || return 0
+	if is_dead "$rpid"; then
+		wait "$rpid"
+		echo "died $?" >"$O/$rname.exit"
+		return 0
+	fi
+	kill -TERM "$rpid"
+	if wait_for 10 "$rname to exit after SIGTERM" is_dead "$rpid"; then
+		wait "$rpid"
+		echo "$?" >"$O/$rname.exit"
+	else
+		echo running >"$O/$rname.exit"
+		kill -KILL "$rpid"
+	fi
+}
+
+# start_sampler FUNCTION: every SAMPLE_S s, `FUNCTION UPTIME` prints a line
+# of /out/samples.tsv (UPTIME: the guest's, when the sample is taken); sets
+# sampler.
+start_sampler() {
+	(
+		while :; do
+			read -r ss_t _ </proc/uptime
+			"$1" "$ss_t"
+			sleep "$SAMPLE_S"
+		done
+	) >"$O/samples.tsv" &
+	sampler=$!
+}
+
+# start_hog GROUP NAME EVENT: memhog --hot HOG_HOT in cgroup GROUP (output
+# /out/NAME.out), its pid in pid_hog; then event EVENT.
+start_hog() {
+	start_in "$1" "$2" "$MEMHOG" --hot "$HOG_HOT" --stats-every 5
+	pid_hog=$last_pid
+	event "$3"
+}
+
+# await_or_death DEADLINE DESCRIPTION PREDICATE OK_EVENT LATE_EVENT: wait up to
+# DEADLINE s for PREDICATE or for reclaimd ($rpid) to die; event OK_EVENT if
+# PREDICATE holds then, LATE_EVENT after the deadline, else reclaimd-died.
+await_or_death() {
+	ad_pred=$3
+	if ! wait_for "$1" "$2" pred_or_dead; then
+		event "$5"
+	elif "$ad_pred"; then
+		event "$4"
+	else
+		event "reclaimd-died"
+	fi
+}
+pred_or_dead() { "$ad_pred" || is_dead "$rpid"; }
+
+# settle_and_end: unless reclaimd has died, keep watching SETTLE s more (an
+# observation window, not a wait for an event); then event end.
+settle_and_end() {
+	if ! is_dead "$rpid"; then
+		sleep "$SETTLE"
+	fi
+	event "end"
+}
+
+# record_alive "NAME PID"...: /out/alive-NAME: "yes" if PID still runs, else "no".
+record_alive() {
+	for ra_gp in "$@"; do
+		if is_dead "${ra_gp#* }"; then echo no; else echo yes; fi >"$O/alive-${ra_gp%% *}"
+	done
+}
+
+# stop_watchers: stop the sampler and psiwatch; wait for the log stamper.
+stop_watchers() {
+	kill "$sampler" "$psipid" 2>/dev/null
+	wait_for 5 "the log stamper to finish" is_dead "$stamper"
+}

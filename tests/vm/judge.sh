@@ -1,0 +1,134 @@
+# shellcheck shell=sh disable=SC2034 # variables for the tests that source this
+# tests/vm/judge.sh -- host-side boilerplate and judging helpers shared by the
+# VM tests (test-*.sh).  Sourced after vm.sh:
+#
+#   . "$vm_dir/vm.sh"
+#   . "$vm_dir/judge.sh"
+#   if ! judge_rejudge; then         # VM_REJUDGE=DIR: judge DIR again, no guest
+#       vm_skip_unless_ready
+#       judge_require_helpers        # MEMHOG and PSIWATCH
+#       judge_outdir NAME            # out, keep: VM_OUTDIR, or a temporary folder
+#       judge_run SCENARIO [PREFIX FILE]...
+#   fi
+#   ... checks calling fail and note ...
+#   judge_exit_if_failed [TITLE FILE]...
+#   judge_pass MESSAGE
+
+# judge_rejudge: with VM_REJUDGE=DIR, judge the output of an earlier run in
+# DIR again, without booting a guest: sets out, keep=1 (and vm_out, read by
+# vm_print_console) and returns 0; returns 1 without VM_REJUDGE.
+judge_rejudge() {
+	[ -n "${VM_REJUDGE:-}" ] || return 1
+	out=$VM_REJUDGE
+	vm_out=$out
+	keep=1
+	[ -f "$out/events" ] || vm_fail "VM_REJUDGE=$out holds no output of this scenario"
+}
+
+# judge_require_helpers: memhog and psiwatch (check programs) must be built.
+judge_require_helpers() {
+	vm_require_file "$MEMHOG" "memhog (a check program: make check builds it)"
+	vm_require_file "$PSIWATCH" "psiwatch (a check program: make check builds it)"
+}
+
+# judge_outdir NAME: the guest's output folder, out: VM_OUTDIR (emptied, and
+# kept: keep=1), or else a new temporary folder reclaimd-NAME.XXXXXX, kept
+# only when VM_KEEP=1.
+judge_outdir() {
+	if [ -n "${VM_OUTDIR:-}" ]; then
+		out=$VM_OUTDIR
+		keep=1
+		rm -rf "$out"
+	else
+		out=$(mktemp -d "${TMPDIR:-/tmp}/reclaimd-$1.XXXXXX") || vm_fail "mktemp failed"
+		keep=${VM_KEEP:-0}
+	fi
+}
+
+# judge_run SCENARIO [PREFIX FILE]...: vm_run SCENARIO "$out"; if the scenario
+# did not run to its end, print each FILE of $out that exists (its lines
+# prefixed with "  PREFIX: ") and exit 99.
+judge_run() {
+	jr_scenario=$1
+	shift
+	vm_run "$jr_scenario" "$out"
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		vm_log "ERROR: the scenario did not run to its end in the guest (exit $rc); output kept in $out"
+		while [ $# -ge 2 ]; do
+			[ -f "$out/$2" ] && sed "s/^/  $1: /" "$out/$2" >&2
+			shift 2
+		done
+		exit 99
+	fi
+}
+
+# ---------------------------------------------------------------- judging
+failures=0
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+note() { echo "  $*"; }
+
+MiB=1048576
+# ev_time EVENT: the guest uptime of the first event EVENT (exactly that word).
+ev_time() { awk -v e="$1" '$2 == e { print $1; exit }' "$out/events"; }
+# ev_has TEXT: an event line starts with TEXT (a basic regex), whole words.
+ev_has() { grep -q "^[0-9.]* $1\( \|$\)" "$out/events"; }
+# stat_of MEMORY.STAT KEY
+stat_of() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
+secs() { if [ -n "$1" ]; then echo "$1 s"; else echo never; fi; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+# file NAME: the content of $out/NAME, or "missing".
+file() { cat "$out/$1" 2>/dev/null || echo missing; }
+# f(KEY): an awk function giving the value of KEY=... in a log line.
+# shellcheck disable=SC2016 # awk's $i, not the shell's
+AWK_F='function f(k,   i) { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }'
+
+# judge_hog_started: log ($out/reclaimd.log) and samples ($out/samples.tsv),
+# created empty when missing, and t_hog: the guest uptime of the event
+# hog-started.  Without that event: exit 1 when reclaimd did not start,
+# else 99 (the scenario went wrong).
+judge_hog_started() {
+	log=$out/reclaimd.log
+	[ -f "$log" ] || : >"$log"
+	samples=$out/samples.tsv
+	[ -f "$samples" ] || : >"$samples"
+	t_hog=$(ev_time hog-started)
+	if [ -z "$t_hog" ]; then
+		if ev_has reclaimd-died-at-start || ev_has reclaimd-start-not-logged; then
+			echo "FAIL: reclaimd did not start (status $(file reclaimd.exit)); its log:" >&2
+			cat "$log" >&2
+			exit 1
+		fi
+		vm_log "ERROR: the scenario's events file lacks hog-started:"
+		cat "$out/events" >&2
+		exit 99
+	fi
+}
+
+# judge_exit_if_failed [TITLE FILE]...: when a check failed, print each FILE
+# under "----- TITLE -----", then the guest's console, and exit 1.
+judge_exit_if_failed() {
+	[ "$failures" -gt 0 ] || return 0
+	while [ $# -ge 2 ]; do
+		echo "----- $1 -----" >&2
+		cat "$2" >&2
+		shift 2
+	done
+	vm_print_console
+	echo "$failures check(s) failed; the guest's output is in $out" >&2
+	exit 1
+}
+
+# judge_pass MESSAGE: report PASS: MESSAGE; remove the output unless kept; exit 0.
+judge_pass() {
+	echo "PASS: $1"
+	if [ "$keep" = 1 ]; then
+		echo "output kept in $out"
+	else
+		rm -rf "$out"
+	fi
+	exit 0
+}
