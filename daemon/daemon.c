@@ -256,6 +256,8 @@ void daemon_trigger(struct daemon *d, struct scope *s)
         start_round(d, s);
 }
 
+static void follow_globs(struct daemon *d);
+
 static void on_job_done(struct worker *w, struct job *job)
 {
         struct daemon *d = container_of(w, struct daemon, worker);
@@ -278,6 +280,8 @@ static void on_job_done(struct worker *w, struct job *job)
                 d->reload_pending = false;
                 daemon_reload(d);
         }
+        /* Under steady pressure the worker is rarely idle at a tick: follow new cgroups here too. */
+        follow_globs(d);
         for (size_t i = 0; i < d->n_scopes && !d->running && !d->worker.busy; i++)
                 if (d->scopes[i].pending)
                         start_round(d, &d->scopes[i]);
@@ -361,6 +365,20 @@ static void arm_scopes(struct daemon *d)
 
 static int apply(struct daemon *d, struct config *cfg);
 
+/* Rebuilds the engine when the configuration's globs match other cgroups now (worker idle). */
+static void follow_globs(struct daemon *d)
+{
+        int r;
+
+        if (d->worker.busy || !d->has_globs || !engine_set_changed(&d->engine, d->cfg))
+                return;
+        r = apply(d, d->cfg);
+        if (r < 0)
+                log_error_errno(r, "Failed to follow the cgroups the configuration's globs match: %m");
+        else
+                log_info("The cgroups matching the configuration changed: %zu managed", d->engine.n_cgroups);
+}
+
 /* ---- the periodic tick: release clamps, follow globs, re-arm triggers ---- */
 
 static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
@@ -371,16 +389,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
         bool clear;
 
         arm_scopes(d);
-        if (!d->worker.busy && d->has_globs && engine_set_changed(&d->engine, d->cfg)) {
-                int r = apply(d, d->cfg);
-
-                if (r < 0)
-                        log_error_errno(r, "Failed to follow the cgroups the configuration's globs "
-                                        "match: %m");
-                else
-                        log_info("The cgroups matching the configuration changed: %zu managed",
-                                 d->engine.n_cgroups);
-        }
+        follow_globs(d);
         if (d->worker.busy || engine_stall_usec(&d->engine, NULL, &stall) < 0)
                 return;
         d->tick_stall_usec = stall;

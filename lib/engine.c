@@ -477,7 +477,14 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
         if (e->dry_run) {
                 after = action == ACTION_CLAMP ? bytes : cg->current_bytes - bytes;
         } else {
-                r = do_write(e, sc, cg, action, bytes);
+                /* The ranking's reading may be seconds old: ask only what a fresh one allows. */
+                rr = backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &after);
+                if (rr == 0 && after != UINT64_MAX) {
+                        excess_tree_update(&e->tree, cg, after);
+                        step.current_before = after;
+                        step.requested_bytes = bytes = policy_refit(sc, cg, action, bytes);
+                }
+                r = bytes || action == ACTION_CLAMP ? do_write(e, sc, cg, action, bytes) : -EAGAIN;
                 rr = is_gone(r) ? r : backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &after);
         }
         step.result = rr < 0 ? rr : r;

@@ -43,12 +43,14 @@ static uint64_t min_floor(const struct cgroup *cg)
         return cg->min_bytes > UINT64_MAX - MIN_MARGIN_BYTES ? UINT64_MAX : cg->min_bytes + MIN_MARGIN_BYTES;
 }
 
-/* The soft-limit loop stops at the soft limit, or at memory.min when that is higher. */
+/* The soft-limit loop stops at the soft limit (with its margin), or at memory.min when higher. */
 static uint64_t soft_floor(const struct cgroup *cg)
 {
-        uint64_t min = min_floor(cg);
+        uint64_t min = min_floor(cg), soft = cg->soft_limit_bytes;
 
-        return cg->soft_limit_bytes > min ? cg->soft_limit_bytes : min;
+        if (soft < UINT64_MAX - SOFT_MARGIN_BYTES)
+                soft += SOFT_MARGIN_BYTES;
+        return soft > min ? soft : min;
 }
 
 static uint64_t above(uint64_t current, uint64_t floor)
@@ -76,18 +78,22 @@ uint64_t policy_reclaimable(const struct cgroup *cg, bool memcg_low_reclaim)
         return above(cg->current_bytes, floor);
 }
 
-/* The largest cgroup in scope over its soft limit, with something above its floor, not yet
- * tried in this pass. *ret_any tells whether any such cgroup exists, tried or not. */
+/*
+ * The largest cgroup in scope over its soft limit, with something above its
+ * floor, not yet tried in this pass. *ret_any tells whether any cgroup in
+ * scope is over its soft limit and not held there by memory.min, askable or
+ * not: while one is, the proportional pass leaves the others alone.
+ */
 static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tree *tree, bool *ret_any)
 {
         struct cgroup *cg;
 
         *ret_any = false;
         RB_FOREACH_REVERSE(cg, excess_tree, tree) {
-                if (!cgroup_in_scope(cg->path, sc->scope) || above(cg->current_bytes, soft_floor(cg)) == 0)
+                if (!cgroup_in_scope(cg->path, sc->scope) || cg->current_bytes <= min_floor(cg))
                         continue;
                 *ret_any = true;
-                if (cg->visited_pass != sc->pass)
+                if (above(cg->current_bytes, soft_floor(cg)) > 0 && cg->visited_pass != sc->pass)
                         return cg;
         }
         return NULL;
@@ -140,7 +146,8 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
 /* The clamp that follows a soft-limit step that fell short: down by what it could not free. */
 static bool clamp_value(const struct scan_control *sc, const struct cgroup *cg, uint64_t *ret_high)
 {
-        uint64_t floor = soft_floor(cg), high;
+        /* memory.high is a limit, not a request: it may go down to the soft limit itself. */
+        uint64_t min = min_floor(cg), floor = cg->soft_limit_bytes > min ? cg->soft_limit_bytes : min, high;
 
         if (cg->current_bytes <= floor)
                 return false;
@@ -223,6 +230,18 @@ enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tre
                 if (v != POLICY_STEP)
                         return v;
         }
+}
+
+uint64_t policy_refit(const struct scan_control *sc, const struct cgroup *cg, enum policy_action action,
+                      uint64_t bytes)
+{
+        uint64_t avail;
+
+        if (action == ACTION_CLAMP)
+                return bytes;   /* a memory.high value, already floored at the soft limit */
+        avail = sc->phase == PHASE_SOFT ? above(cg->current_bytes, soft_floor(cg))
+                                        : policy_reclaimable(cg, sc->memcg_low_reclaim);
+        return bytes < avail ? bytes : avail;
 }
 
 uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struct cgroup *cg,

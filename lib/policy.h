@@ -37,6 +37,13 @@ struct config;
  */
 #define MIN_MARGIN_BYTES (1ULL << 20)
 
+/*
+ * Likewise above the soft limit: with transparent huge pages a request can
+ * free a whole 2 MiB page more than asked (the soak saw 5.1 MiB asked and
+ * 9.8 MiB freed), so the soft-limit loop aims this far above the limit.
+ */
+#define SOFT_MARGIN_BYTES (2ULL << 20)
+
 enum phase {
         PHASE_SOFT,           /* mem_cgroup_soft_limit_reclaim(): the largest excess first */
         PHASE_PROPORTIONAL,   /* shrink_node_memcgs(): every eligible cgroup, its share */
@@ -136,6 +143,15 @@ uint64_t policy_reclaimable(const struct cgroup *cg, bool memcg_low_reclaim);
 enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tree,
                                 struct cgroup **ret_cg, enum policy_action *ret_action,
                                 uint64_t *ret_bytes);
+
+/*
+ * Fits a decided request to a fresh memory.current reading (the engine reads
+ * it again just before the write: the ranking's reading may be seconds old):
+ * never past the floor the request was made for. Returns the bytes to ask,
+ * 0 when there is nothing left to ask.
+ */
+uint64_t policy_refit(const struct scan_control *sc, const struct cgroup *cg, enum policy_action action,
+                      uint64_t bytes);
 
 /*
  * Feeds back a step: memory.current after the write, and the write's result.

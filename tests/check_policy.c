@@ -140,9 +140,22 @@ START_TEST(under_soft_limit_left_alone_while_any_over)
         for (size_t i = 0; i < k.steps; i++)
                 ck_assert_str_eq(k.order[i], "batch");
         ck_assert_uint_eq(f.cg[0].current_bytes, 100 * MiB);
-        ck_assert_uint_eq(f.cg[1].current_bytes, 64 * MiB);
+        /* Down to its soft limit and the margin a huge page can overshoot by. */
+        ck_assert_uint_eq(f.cg[1].current_bytes, 64 * MiB + SOFT_MARGIN_BYTES);
 
-        /* The next round finds none over: the proportional pass reaches web. */
+        /* Within the margin batch is still over: the next round leaves web alone... */
+        ck_assert_int_eq(config_init_defaults(&cfg), 0);
+        cfg.round_target_bytes = 8 * MiB;
+        cfg.min_chunk_bytes = 1 * MiB;
+        scan_control_init(&f.sc, &cfg, NULL);
+        offer_all(&f);
+        memset(&k, 0, sizeof(k));
+        k.give = give_all;
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_NOTHING);
+        ck_assert_uint_eq(k.steps, 0);
+
+        /* ...until batch is at its soft limit: then the proportional pass reaches web. */
+        excess_tree_update(&f.tree, &f.cg[1], 64 * MiB);
         ck_assert_int_eq(config_init_defaults(&cfg), 0);
         cfg.round_target_bytes = 8 * MiB;
         cfg.min_chunk_bytes = 1 * MiB;
@@ -164,11 +177,15 @@ START_TEST(excess_shifted_by_priority)
                               .excess_bytes = 4096 * MiB };
 
         ck_assert_uint_eq(policy_soft_request(&big, 12, 1), 1 * MiB);
-        ck_assert_uint_eq(policy_soft_request(&big, 0, 1), 4096 * MiB);
+        ck_assert_uint_eq(policy_soft_request(&big, 0, 1), 4096 * MiB - SOFT_MARGIN_BYTES);
         ck_assert_uint_eq(policy_soft_request(&big, 12, 2 * MiB), 2 * MiB);   /* floor chunk */
+        big.current_bytes = 69 * MiB;
+        big.excess_bytes = 5 * MiB;
+        /* never past the soft limit and its margin */
+        ck_assert_uint_eq(policy_soft_request(&big, 12, 4 * MiB), 5 * MiB - SOFT_MARGIN_BYTES);
         big.current_bytes = 65 * MiB;
         big.excess_bytes = 1 * MiB;
-        ck_assert_uint_eq(policy_soft_request(&big, 12, 2 * MiB), 1 * MiB);   /* never past the soft limit */
+        ck_assert_uint_eq(policy_soft_request(&big, 12, 2 * MiB), 0);
 
         /* A round walks the ladder: one success per pass, priority falls until the target is met. */
         setup(&f, 100 * MiB, 1 * MiB);
@@ -231,7 +248,7 @@ START_TEST(reranked_after_each_step)
         struct fixture f;
         struct kernel k = { .give = give_all };
 
-        setup(&f, 22 * MiB, 8 * MiB);
+        setup(&f, 16 * MiB, 8 * MiB);
         add(&f, "a", 110 * MiB, 100 * MiB);   /* 10M over */
         add(&f, "b", 112 * MiB, 100 * MiB);   /* 12M over */
         ck_assert_int_eq(run(&f, &k), POLICY_DONE_TARGET);
