@@ -129,6 +129,35 @@ START_TEST(overlapping_triggers_coalesce)
 }
 END_TEST
 
+static void trigger_system(struct fixture *f)
+{
+        if (f->writes_started != 1)
+                return;
+        daemon_trigger(&f->d, &f->d.scopes[0]);
+        raise(SIGTERM);
+}
+
+/* A round for one cgroup cannot reclaim the rest of the machine: a system trigger during it
+ * is not coalesced into it but waits its turn (seen in the scoped VM scenario). */
+START_TEST(system_trigger_waits_for_a_cgroup_round)
+{
+        static const char conf[] = "[cgroup batch]\nsoft_limit = 64M\ntrigger = some 150ms 1s\n";
+        struct fixture f;
+
+        setup(&f, 3600ULL * 1000000);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
+        start(&f, conf);
+        f.on_started = trigger_system;
+        daemon_trigger(&f.d, &f.d.scopes[1]);
+        ev_run(f.d.loop, 0);
+        ck_assert_uint_eq(f.d.scopes[1].rounds, 1);
+        ck_assert_uint_eq(f.d.scopes[0].rounds, 0);
+        ck_assert_uint_eq(f.d.scopes[0].coalesced, 0);
+        ck_assert(f.d.scopes[0].pending);
+        finish(&f);
+}
+END_TEST
+
 /* Disjoint scopes do not coalesce: the second waits its turn and then runs. */
 static void on_idle_check(struct ev_loop *loop, ev_prepare *w, int revents)
 {
@@ -310,4 +339,4 @@ END_TEST
 
 CHECK_MAIN("daemon", sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
-           reload_keeps_old_on_error_and_restores_dropped)
+           reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)
