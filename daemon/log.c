@@ -79,10 +79,6 @@ const char *log_event_message_id(enum log_event_kind kind)
         return events[kind].message_id;
 }
 
-const char *log_field_name(enum log_field f)
-{
-        return field_names[f].text;
-}
 
 /* Same test as systemd's log.c: stderr is the journal stream named in $JOURNAL_STREAM. */
 static bool stderr_is_journal(void)
@@ -114,10 +110,6 @@ int log_get_max_level(void)
         return max_level;
 }
 
-bool log_to_journal(void)
-{
-        return journal;
-}
 
 static int send_journal(int level, const char *action, const char *message_id, const struct log_kv *kv, size_t n,
                         const char *file, int line, const char *func, int err, const char *msg)

@@ -20,7 +20,7 @@ struct backend_cgroup {
         uint64_t min_bytes, low_bytes, high_bytes;
         uint64_t refault_pages;
         uint64_t reclaimed_bytes;
-        unsigned writes, first_write_seq;
+        unsigned writes;
         bool removed;
         unsigned open_handles;
         enum cg_file fail_file;
@@ -39,8 +39,6 @@ struct sim {
         bool persistent;               /* backend_free() leaves it alone */
         struct backend_cgroup **cgs;   /* every cgroup ever added; removed ones stay until freed */
         size_t n;
-        unsigned write_seq;
-        char *system_pressure;
 };
 
 static struct sim *to_sim(struct backend *be)
@@ -76,7 +74,6 @@ static void sim_close_cgroup(struct backend *be, struct backend_cgroup *cg)
 static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_file f,
                         char *buf, size_t size)
 {
-        struct sim *s = to_sim(be);
         int n;
 
         if (cg && !cg->removed && (cg->override_text || cg->override_err) && cg->override_file == f) {
@@ -86,9 +83,10 @@ static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_f
                 return n < 0 || (size_t)n >= size ? -EFBIG : n;
         }
         if (!cg) {
-                if (f != CG_MEMORY_PRESSURE || !s->system_pressure)
+                if (f != CG_MEMORY_PRESSURE)
                         return -ENOENT;
-                n = snprintf(buf, size, "%s", s->system_pressure);
+                n = snprintf(buf, size, "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+                             "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
         } else if (cg->removed) {
                 return -ENODEV;
         } else if (f == CG_MEMORY_CURRENT) {
@@ -181,10 +179,6 @@ static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file
         if (strchr(val, ' ') || parse_size(num, &want) < 0 || want == UINT64_MAX)
                 return -EINVAL;
         cg->writes++;
-        if (!cg->first_write_seq)
-                cg->first_write_seq = ++s->write_seq;
-        else
-                ++s->write_seq;
         return reclaim(cg, want) < want ? -EAGAIN : 0;
 }
 
@@ -233,7 +227,6 @@ void sim_destroy(struct backend *be)
                 free(s->cgs[i]);
         }
         free(s->cgs);
-        free(s->system_pressure);
         free(s);
 }
 
@@ -304,18 +297,6 @@ int sim_fail_writes(struct backend *be, const char *path, enum cg_file f, int er
         return 0;
 }
 
-int sim_set_system_pressure(struct backend *be, const char *text)
-{
-        struct sim *s = to_sim(be);
-        char *t = strdup(text);
-
-        if (!t)
-                return -ENOMEM;
-        free(s->system_pressure);
-        s->system_pressure = t;
-        return 0;
-}
-
 /* Looks up removed cgroups too, so tests can inspect what happened before removal. */
 static struct backend_cgroup *find_any(struct backend *be, const char *path)
 {
@@ -339,13 +320,6 @@ uint64_t sim_reclaimed(struct backend *be, const char *path)
         struct backend_cgroup *cg = find_any(be, path);
 
         return cg ? cg->reclaimed_bytes : 0;
-}
-
-unsigned sim_first_write_seq(struct backend *be, const char *path)
-{
-        struct backend_cgroup *cg = find_any(be, path);
-
-        return cg ? cg->first_write_seq : 0;
 }
 
 unsigned sim_writes(struct backend *be, const char *path)

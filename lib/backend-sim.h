@@ -23,14 +23,10 @@ int sim_remove_cgroup(struct backend *be, const char *path);
 /* Makes the next n writes of file f in path fail with err (negative errno). */
 int sim_fail_writes(struct backend *be, const char *path, enum cg_file f, int err, unsigned n);
 
-/* Sets the text of the system's /proc/pressure/memory. */
-int sim_set_system_pressure(struct backend *be, const char *text);
-
 /* Counters: bytes held, and bytes memory.reclaim took from the cgroup. */
 uint64_t sim_current(struct backend *be, const char *path);
 uint64_t sim_reclaimed(struct backend *be, const char *path);
-/* memory.reclaim writes the cgroup received, in order across all cgroups (1-based), or 0. */
-unsigned sim_first_write_seq(struct backend *be, const char *path);
+/* memory.reclaim writes the cgroup received. */
 unsigned sim_writes(struct backend *be, const char *path);
 
 /* memory.min and memory.low of a cgroup (default 0). */

@@ -81,11 +81,9 @@ enum log_target {
 void log_open(enum log_target target);
 void log_set_max_level(int level);
 int log_get_max_level(void);
-bool log_to_journal(void);
 
 const char *log_event_name(enum log_event_kind kind);
 const char *log_event_message_id(enum log_event_kind kind);
-const char *log_field_name(enum log_field f);
 
 /*
  * Logs a plain message. Returns -abs(err) so that callers can log and return

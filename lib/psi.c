@@ -15,11 +15,6 @@ static const char *const kind_names[_PSI_KIND_MAX] = {
         [PSI_FULL] = "full",
 };
 
-const char *psi_kind_name(enum psi_kind kind)
-{
-        return kind_names[kind];
-}
-
 static int kind_from_string(const char *s, size_t len, enum psi_kind *ret)
 {
         for (size_t i = 0; i < _PSI_KIND_MAX; i++)

@@ -38,8 +38,6 @@ struct psi_stats {
         bool has_full;   /* /proc/pressure/cpu has no "full" line before 5.13 */
 };
 
-const char *psi_kind_name(enum psi_kind kind);
-
 /*
  * Parses "some 150ms 1s" (kind, stall, window; units us, ms, s) and checks the
  * kernel's bounds. Returns 0, -EINVAL (malformed), -ERANGE (out of bounds).

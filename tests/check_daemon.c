@@ -94,7 +94,10 @@ START_TEST(sigterm_served_while_a_write_blocks)
         daemon_trigger(&f.d, &f.d.scopes[0]);
         ev_run(f.d.loop, 0);
         ck_assert_uint_eq(f.writes_started, 1);
+        sim_set_persistent(f.be);
         finish(&f);
+        ck_assert_uint_eq(sim_interrupted_writes(f.be), 1);   /* cut short, not waited for */
+        sim_destroy(f.be);
 }
 END_TEST
 
