@@ -71,31 +71,9 @@ STATE=/run/reclaimd-test/state
 CONF=/tmp/reclaimd.conf
 STATICS="s1 s2 s3 s4 s5 s6 m1 m2 l1 l2"
 
-up() { read -r u _ </proc/uptime; echo "$u"; }
-event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
-die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }
-
-# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.1 s until it
-# succeeds; return 1 after SECONDS.
-wait_for() {
-	wf_limit=$1 wf_what=$2
-	shift 2
-	wf_end=$(($(date +%s) + wf_limit))
-	until "$@"; do
-		if [ "$(date +%s)" -ge "$wf_end" ]; then
-			echo "scenario: timed out after ${wf_limit}s waiting for $wf_what" >&2
-			return 1
-		fi
-		sleep 0.1
-	done
-}
-# Gone, or a zombie not yet reaped by this shell.
-is_dead() {
-	id_st=
-	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
-	[ "$id_st" = Z ]
-}
-is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
+# up, event, die, wait_for, is_dead, is_ready: shared with the other scenarios.
+# shellcheck source=tests/vm/guest-lib.sh
+. "$(dirname "$0")/guest-lib.sh"
 populated() {
 	while read -r k v; do
 		[ "$k" = populated ] && [ "$v" = 1 ] && return 0
