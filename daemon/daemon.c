@@ -78,7 +78,7 @@ static void on_cgroup_gone(void *userdata, const char *path, int err)
 {
         log_event(LOG_NOTICE, LOG_EV_CGROUP_GONE,
                   LOG_FIELDS(LOG_STR(CGROUP, path), LOG_STR(RESULT, result_name(err))),
-                  "Cgroup %s disappeared, dropped from the round", path);
+                  "Cgroup %s disappeared; managed again if it comes back", path);
 }
 
 static void on_cgroup_error(void *userdata, const char *path, enum cg_file f, int err)
@@ -289,51 +289,70 @@ static void on_job_done(struct worker *w, struct job *job)
 
 /* ---- triggers ---- */
 
+static void arm_scopes(struct daemon *d);
+
 static void on_pressure(struct psi_watch *w, bool gone)
 {
         struct scope *s = container_of(w, struct scope, psi);
         struct daemon *d = s->daemon;
 
         if (gone) {
-                /* A removed cgroup's trigger reports POLLERR|POLLPRI until closed. */
-                log_event(LOG_NOTICE, LOG_EV_CGROUP_GONE,
-                          LOG_FIELDS(LOG_STR(CGROUP, scope_name(s)), LOG_STR(RESULT, "trigger_gone")),
-                          "Cgroup %s went away; its trigger is closed until it is back", scope_name(s));
+                /*
+                 * A removed cgroup's trigger reports POLLERR|POLLPRI until
+                 * closed. The engine tells the removal (once) when it
+                 * forgets the cgroup: now, or in the round that holds it.
+                 */
+                log_debug("The trigger on %s reports its cgroup removed; closing it", scope_name(s));
                 psi_watch_stop(w, d->loop);
+                arm_scopes(d);
                 return;
         }
         daemon_trigger(d, s);
 }
 
+static uint64_t round_up_2s(uint64_t usec)
+{
+        return (usec + 2 * USEC_PER_SEC - 1) / (2 * USEC_PER_SEC) * 2 * USEC_PER_SEC;
+}
+
+static int open_trigger(struct daemon *d, struct backend_cgroup *cg, const struct psi_trigger *t)
+{
+        char kernel[64];
+        int r = psi_trigger_format(t, kernel, sizeof(kernel));
+
+        return r < 0 ? r : d->be->ops->open_trigger(d->be, cg, kernel);
+}
+
 /*
  * Arms a scope's trigger. Unprivileged writers may only use windows that are
  * multiples of 2s (psi_trigger_create() since 6.5): on EINVAL such a window
- * is rounded up and tried once more.
+ * is rounded up and tried once more, and from then on for this scope.
  */
 static int arm(struct daemon *d, struct scope *s)
 {
         struct psi_trigger t = *s->trigger;
         struct backend_cgroup *cg = NULL;
-        char kernel[64], text[64];
+        char text[64];
         int fd, r;
 
         if (s->path) {
                 struct cgroup *c = engine_find(&d->engine, s->path);
 
-                if (!c || !c->be)
-                        return -ENOENT;
-                cg = c->be;
-        }
-        for (int attempt = 0;; attempt++) {
-                r = psi_trigger_format(&t, kernel, sizeof(kernel));
+                /* Its handle may be on a removed cgroup, the path on a new one. */
+                r = c ? engine_refresh_cgroup(&d->engine, c) : -ENOENT;
                 if (r < 0)
                         return r;
-                fd = d->be->ops->open_trigger(d->be, cg, kernel);
-                if (fd != -EINVAL || attempt > 0 || t.window_usec % (2 * USEC_PER_SEC) == 0)
-                        break;
-                t.window_usec = (t.window_usec / (2 * USEC_PER_SEC) + 1) * 2 * USEC_PER_SEC;
+                cg = c->be;
+        }
+        if (s->window_rounded)
+                t.window_usec = round_up_2s(t.window_usec);
+        fd = open_trigger(d, cg, &t);
+        if (fd == -EINVAL && !s->window_rounded && t.window_usec != round_up_2s(t.window_usec)) {
+                s->window_rounded = true;
+                t.window_usec = round_up_2s(t.window_usec);
                 log_notice("The kernel refused the trigger window for %s; trying the next multiple "
                            "of 2s, as unprivileged triggers need", scope_name(s));
+                fd = open_trigger(d, cg, &t);
         }
         if (fd < 0)
                 return fd;
@@ -347,19 +366,29 @@ static int arm(struct daemon *d, struct scope *s)
         return 0;
 }
 
-/* Arms the cgroups' triggers that are not armed yet (their cgroup may have appeared). */
+/*
+ * Arms the triggers not armed yet: a cgroup may have appeared, a refusal may
+ * have passed. A trigger the kernel refuses is retried every tick, and its
+ * error told once (until it changes or the trigger is armed). A cgroup that
+ * does not exist (yet) is not an error: its trigger is armed when it appears.
+ * The cgroups' triggers wait while a round runs: the engine is the worker's.
+ */
 static void arm_scopes(struct daemon *d)
 {
-        for (size_t i = 1; i < d->n_scopes; i++) {
+        for (size_t i = 0; i < d->n_scopes; i++) {
                 struct scope *s = &d->scopes[i];
                 int r;
 
-                if (s->psi.epoll_fd >= 0)
+                if (s->psi.epoll_fd >= 0 || (s->path && d->worker.busy))
                         continue;
                 r = arm(d, s);
-                if (r < 0 && r != -ENOENT)
-                        log_warning_errno(r, "Failed to arm the trigger of %s: %m, retrying later",
-                                          scope_name(s));
+                if (r == -ENOENT && s->path)
+                        r = 0;
+                if (r < 0)
+                        log_full_errno(r == s->arm_error ? LOG_DEBUG : s->path ? LOG_WARNING : LOG_ERR, r,
+                                       "Failed to arm the PSI trigger on %s: %m, retrying every "
+                                       "release_interval", s->path ? s->path : "/proc/pressure/memory");
+                s->arm_error = r;
         }
 }
 
@@ -470,9 +499,6 @@ static int apply(struct daemon *d, struct config *cfg)
         r = setup_scopes(d);
         if (r < 0)
                 return r;
-        r = arm(d, &d->scopes[0]);
-        if (r < 0)
-                log_error_errno(r, "Failed to arm the PSI trigger on /proc/pressure/memory: %m");
         arm_scopes(d);
         ev_timer_set(&d->tick, 0., (double)cfg->release_interval_usec / 1e6);
         ev_timer_again(d->loop, &d->tick);

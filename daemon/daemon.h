@@ -20,6 +20,8 @@ struct scope {
         const struct psi_trigger *trigger;
         struct psi_watch psi;          /* armed when the cgroup exists */
         struct backoff backoff;        /* consider_reclaim_throttle()'s analogue */
+        bool window_rounded;           /* the kernel takes only multiples of 2s (unprivileged) */
+        int arm_error;                 /* the last refusal of the trigger, told once; 0 when armed */
         bool pending;                  /* fired while a non-overlapping round ran */
         unsigned rounds;
         unsigned coalesced;            /* fired while an overlapping round ran */

@@ -5,12 +5,15 @@
 #include <fnmatch.h>
 #include <stdbool.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend-sim.h"
+#include "psi.h"
 #include "units.h"
 #include "util.h"
 
@@ -29,6 +32,21 @@ struct backend_cgroup {
         enum cg_file override_file;     /* a file whose contents a test dictates */
         char *override_text;            /* NULL: none */
         int override_err;               /* or the error its reads fail with */
+        int trigger_err;                /* the next trigger_fail_count triggers fail with it */
+        unsigned trigger_fail_count;
+};
+
+/*
+ * An armed trigger. The fd handed out is one end of a socketpair; the sim
+ * keeps the other. Removing the cgroup closes the sim's end, so the owner's
+ * fd reports EPOLLHUP on every poll until it is closed: the analogue of the
+ * POLLERR|POLLPRI a removed cgroup's trigger reports (psi_trigger_poll() on
+ * a dead cgroup file).
+ */
+struct sim_trigger {
+        struct backend_cgroup *cg;      /* &sim.system for /proc/pressure/memory */
+        int peer_fd;                    /* -1 once the cgroup is gone */
+        char text[64];                  /* what was written, as the kernel saw it */
 };
 
 struct sim {
@@ -37,6 +55,10 @@ struct sim {
         int write_started_fd;          /* an eventfd told when a delayed write begins, or -1 */
         unsigned interrupted_writes;
         bool persistent;               /* backend_free() leaves it alone */
+        bool unprivileged;             /* trigger windows must be multiples of 2s (6.5+) */
+        struct backend_cgroup system;  /* /proc/pressure/memory: overrides and triggers */
+        struct sim_trigger *triggers;
+        size_t n_triggers;
         struct backend_cgroup **cgs;   /* every cgroup ever added; removed ones stay until freed */
         size_t n;
 };
@@ -76,6 +98,10 @@ static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_f
 {
         int n;
 
+        if (!cg && f == CG_MEMORY_PRESSURE)
+                cg = &to_sim(be)->system;
+        if (cg == &to_sim(be)->system && !cg->override_text && !cg->override_err)
+                cg = NULL;
         if (cg && !cg->removed && (cg->override_text || cg->override_err) && cg->override_file == f) {
                 if (cg->override_err)
                         return cg->override_err;
@@ -182,9 +208,51 @@ static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file
         return reclaim(cg, want) < want ? -EAGAIN : 0;
 }
 
+/*
+ * psi_trigger_create() and psi_write(), 6.1 and later: "some|full STALL
+ * WINDOW" in microseconds, WINDOW_MIN_US <= window <= WINDOW_MAX_US, 0 <
+ * stall <= window; since 6.5 an unprivileged writer's window must be a
+ * multiple of 2s (EINVAL otherwise).
+ */
 static int sim_open_trigger(struct backend *be, struct backend_cgroup *cg, const char *trigger)
 {
-        return -EOPNOTSUPP;
+        struct sim *s = to_sim(be);
+        unsigned long long stall, window;
+        struct sim_trigger *v;
+        char kind[8], end;
+        int fds[2];
+
+        if (!cg)
+                cg = &s->system;
+        if (cg->removed)
+                return -ENODEV;
+        if (cg->trigger_fail_count) {
+                cg->trigger_fail_count--;
+                return cg->trigger_err;
+        }
+        if (sscanf(trigger, "%7s %llu %llu%c", kind, &stall, &window, &end) != 3 ||
+            (!streq(kind, "some") && !streq(kind, "full")) ||
+            window < PSI_WINDOW_MIN_USEC || window > PSI_WINDOW_MAX_USEC || stall == 0 || stall > window ||
+            (s->unprivileged && window % 2000000 != 0))
+                return -EINVAL;
+        v = reallocarray(s->triggers, s->n_triggers + 1, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        s->triggers = v;
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0)
+                return negative_errno();
+        v[s->n_triggers] = (struct sim_trigger){ .cg = cg, .peer_fd = fds[1] };
+        snprintf(v[s->n_triggers].text, sizeof(v[s->n_triggers].text), "%s", trigger);
+        s->n_triggers++;
+        return fds[0];
+}
+
+/* Closes the sim's end of cg's triggers (cg NULL: all): their owners see EPOLLHUP. */
+static void hang_up_triggers(struct sim *s, const struct backend_cgroup *cg)
+{
+        for (size_t i = 0; i < s->n_triggers; i++)
+                if (!cg || s->triggers[i].cg == cg)
+                        s->triggers[i].peer_fd = safe_close(s->triggers[i].peer_fd);
 }
 
 static int sim_glob(struct backend *be, const char *pattern, char ***ret)
@@ -221,6 +289,9 @@ void sim_destroy(struct backend *be)
 {
         struct sim *s = to_sim(be);
 
+        hang_up_triggers(s, NULL);
+        free(s->triggers);
+        free(s->system.override_text);
         for (size_t i = 0; i < s->n; i++) {
                 free(s->cgs[i]->path);
                 free(s->cgs[i]->override_text);
@@ -282,6 +353,7 @@ int sim_remove_cgroup(struct backend *be, const char *path)
         if (!cg)
                 return -ENOENT;
         cg->removed = true;
+        hang_up_triggers(to_sim(be), cg);
         return 0;
 }
 
@@ -375,9 +447,15 @@ void sim_set_persistent(struct backend *be)
         to_sim(be)->persistent = true;
 }
 
+/* path NULL: the system-wide file (/proc/pressure/memory). */
+static struct backend_cgroup *target(struct backend *be, const char *path)
+{
+        return path ? find(to_sim(be), path) : &to_sim(be)->system;
+}
+
 int sim_override_read(struct backend *be, const char *path, enum cg_file f, const char *text, int err)
 {
-        struct backend_cgroup *cg = find(to_sim(be), path);
+        struct backend_cgroup *cg = target(be, path);
         char *t = text ? strdup(text) : NULL;
 
         if (!cg || (text && !t)) {
@@ -389,4 +467,41 @@ int sim_override_read(struct backend *be, const char *path, enum cg_file f, cons
         cg->override_text = t;
         cg->override_err = err;
         return 0;
+}
+
+void sim_set_unprivileged(struct backend *be, bool unprivileged)
+{
+        to_sim(be)->unprivileged = unprivileged;
+}
+
+int sim_fail_triggers(struct backend *be, const char *path, int err, unsigned n)
+{
+        struct backend_cgroup *cg = target(be, path);
+
+        if (!cg)
+                return -ENOENT;
+        cg->trigger_err = err;
+        cg->trigger_fail_count = n;
+        return 0;
+}
+
+unsigned sim_armed_triggers(struct backend *be, const char *path, const char **ret_text)
+{
+        struct sim *s = to_sim(be);
+        const struct backend_cgroup *cg = path ? find_any(be, path) : &s->system;
+        unsigned n = 0;
+
+        for (size_t i = 0; cg && i < s->n_triggers; i++) {
+                struct pollfd p = { .fd = s->triggers[i].peer_fd, .events = POLLIN };
+
+                if (s->triggers[i].cg != cg || p.fd < 0)
+                        continue;
+                /* Once the owner closed its end, the sim's end reports POLLHUP. */
+                if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP))
+                        continue;
+                n++;
+                if (ret_text)
+                        *ret_text = s->triggers[i].text;
+        }
+        return n;
 }

@@ -1,6 +1,7 @@
 /* A simulated kernel behind the backend interface, for tests and benchmarks. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "backend.h"
@@ -49,7 +50,20 @@ void sim_set_persistent(struct backend *be);
 void sim_destroy(struct backend *be);
 
 /*
- * Makes reads of file f in path return text (malformed, huge, "max"...), or
+ * Makes reads of file f in path (NULL: /proc/pressure/memory) return text (malformed, huge, "max"...), or
  * fail with err when err < 0; text NULL and err 0 restore the real contents.
  */
 int sim_override_read(struct backend *be, const char *path, enum cg_file f, const char *text, int err);
+
+/*
+ * PSI triggers. The simulated kernel checks what psi_trigger_create() checks;
+ * unprivileged, it also refuses windows that are not multiples of 2s, as
+ * 6.5+ does for writers without CAP_SYS_RESOURCE. Removing a cgroup makes its
+ * triggers' fds report EPOLLHUP until closed. The sim never fires them:
+ * tests call daemon_trigger().
+ */
+void sim_set_unprivileged(struct backend *be, bool unprivileged);
+/* Makes the next n triggers armed on path (NULL: the system) fail with err. */
+int sim_fail_triggers(struct backend *be, const char *path, int err, unsigned n);
+/* Triggers on path (NULL: the system) still open at both ends; the last one's text in *ret_text. */
+unsigned sim_armed_triggers(struct backend *be, const char *path, const char **ret_text);

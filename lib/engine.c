@@ -265,6 +265,18 @@ static int refresh_one(struct engine *e, struct cgroup *cg)
         return cg->in_tree;
 }
 
+int engine_refresh_cgroup(struct engine *e, struct cgroup *cg)
+{
+        int r = refresh_one(e, cg);
+
+        /* A stale handle was just forgotten: the path may hold a new cgroup already. */
+        if (r >= 0 && !cg->be)
+                r = refresh_one(e, cg);
+        if (r < 0)
+                return r;
+        return cg->be ? 0 : -ENOENT;
+}
+
 int engine_refresh(struct engine *e)
 {
         int over = 0;

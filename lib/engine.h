@@ -98,6 +98,14 @@ void engine_probe(struct engine *e, const char *release);
 int engine_refresh(struct engine *e);
 
 /*
+ * Re-reads one cgroup outside a round: a handle on a removed cgroup is
+ * forgotten (told through obs.cgroup_gone) and the path opened again, as a
+ * cgroup of the same name may have been created since (a restarted service).
+ * Returns 0 when cg is open, -ENOENT when nothing is there, or -ENOMEM.
+ */
+int engine_refresh_cgroup(struct engine *e, struct cgroup *cg);
+
+/*
  * Runs one round for scope (NULL: every managed cgroup): refresh, then the
  * policy's steps until it is done, then snapshot_refaults. *sc holds the
  * round's progress afterwards. Returns the policy's final verdict,

@@ -1,12 +1,16 @@
 /*
  * Unit tests: the daemon's loop against the simulated kernel: slow writes off
- * the loop, coalescing, and memory.high put back on stop and after a crash.
+ * the loop, coalescing, triggers refused and lost, the watchdog, and
+ * memory.high put back on stop and after a crash.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "backend-sim.h"
@@ -70,6 +74,50 @@ static void finish(struct fixture *f)
         close(f->started_fd);
         /* Nothing clamped any more: no state file left behind. */
         ck_assert_int_eq(access(f->state, F_OK), -1);
+}
+
+/* What the daemon logs (to stderr, key=value lines) between capture_start() and capture_end(). */
+struct capture {
+        int fd;
+        int saved_stderr;
+};
+
+static void capture_start(struct capture *c)
+{
+        char path[] = "/tmp/reclaimd-test-log.XXXXXX";
+
+        c->fd = mkstemp(path);
+        ck_assert_int_ge(c->fd, 0);
+        unlink(path);
+        c->saved_stderr = dup(STDERR_FILENO);
+        ck_assert_int_ge(c->saved_stderr, 0);
+        ck_assert_int_ge(dup2(c->fd, STDERR_FILENO), 0);
+        log_open(LOG_TARGET_STDERR);
+}
+
+/* Returns the captured text (freed by the caller); echoes it to the real stderr for the test log. */
+static char *capture_end(struct capture *c)
+{
+        off_t size = lseek(c->fd, 0, SEEK_END);
+        char *text = malloc((size_t)size + 1);
+
+        ck_assert_ptr_nonnull(text);
+        ck_assert_int_eq(pread(c->fd, text, (size_t)size, 0), size);
+        text[size] = 0;
+        ck_assert_int_ge(dup2(c->saved_stderr, STDERR_FILENO), 0);
+        close(c->saved_stderr);
+        close(c->fd);
+        fputs(text, stderr);
+        return text;
+}
+
+static unsigned count(const char *text, const char *needle)
+{
+        unsigned n = 0;
+
+        for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
 }
 
 static void raise_sigterm(struct fixture *f)
@@ -340,6 +388,174 @@ START_TEST(start_restores_after_a_crash)
 }
 END_TEST
 
-CHECK_MAIN("daemon", sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+/* Polls the test's expectations from the loop: each step waits on a condition, then acts. */
+struct steps {
+        ev_timer timer;
+        struct fixture *f;
+        int step;
+};
+
+static struct scope *scope_of(struct daemon *d, const char *path)
+{
+        for (size_t i = 0; i < d->n_scopes; i++)
+                if (d->scopes[i].path && strcmp(d->scopes[i].path, path) == 0)
+                        return &d->scopes[i];
+        ck_abort_msg("no scope for %s", path);
+        return NULL;
+}
+
+static const char *armed_text(struct backend *be, const char *path)
+{
+        const char *text = NULL;
+
+        return sim_armed_triggers(be, path, &text) == 1 ? text : NULL;
+}
+
+static void on_trigger_step(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        struct steps *st = container_of(t, struct steps, timer);
+        struct fixture *f = st->f;
+        struct scope *batch = scope_of(&f->d, "batch");
+        struct cgroup *cg = engine_find(&f->d.engine, "batch");
+
+        switch (st->step) {
+        case 0:   /* web's trigger was refused three times (start and two ticks), then armed */
+                if (!armed_text(f->be, "web"))
+                        return;
+                ck_assert_str_eq(armed_text(f->be, "web"), "some 100000 2000000");
+                /* Unprivileged windows are rounded up to 2s. */
+                ck_assert_str_eq(armed_text(f->be, NULL), "some 150000 2000000");
+                ck_assert_str_eq(armed_text(f->be, "batch"), "some 100000 4000000");
+                ck_assert_int_eq(sim_remove_cgroup(f->be, "batch"), 0);
+                break;
+        case 1:   /* its trigger hung up: closed, and the cgroup forgotten */
+                if (batch->psi.epoll_fd >= 0 || cg->be)
+                        return;
+                ck_assert_int_eq(sim_add_cgroup(f->be, "batch", 0, 10 * MiB), 0);
+                break;
+        case 2:   /* created again: armed again on the new cgroup at a tick */
+                if (!armed_text(f->be, "batch"))
+                        return;
+                ck_assert_str_eq(armed_text(f->be, "batch"), "some 100000 4000000");
+                ck_assert_ptr_nonnull(cg->be);
+                raise(SIGTERM);
+                break;
+        }
+        st->step++;
+}
+
+/*
+ * Triggers the kernel refuses: an unprivileged window (EINVAL, rounded up to
+ * 2s and tried again), EBUSY (retried at each tick until armed); and a
+ * removed cgroup's trigger, which reports a hang-up until closed, re-armed
+ * when the cgroup is created again. Each is told once.
+ */
+START_TEST(triggers_refused_and_lost_are_armed_again)
+{
+        static const char conf[] = "[pressure]\ntrigger = some 150ms 1s\n"
+                                   "[reclaim]\nrelease_interval = 100ms\n"
+                                   "[cgroup batch]\nsoft_limit = 64M\ntrigger = some 100ms 3s\n"
+                                   "[cgroup web]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n";
+        struct steps st = { .f = NULL };
+        struct capture cap;
+        struct fixture f;
+        char *log;
+
+        setup(&f, 0);
+        st.f = &f;
+        sim_set_unprivileged(f.be, true);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_fail_triggers(f.be, "web", -EBUSY, 3), 0);
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        start(&f, conf);
+        ev_timer_init(&st.timer, on_trigger_step, 0.01, 0.01);
+        ev_timer_start(f.d.loop, &st.timer);
+        ck_assert_int_eq(daemon_run(&f.d), 0);
+        ev_timer_stop(f.d.loop, &st.timer);
+        log = capture_end(&cap);
+        ck_assert_int_eq(st.step, 3);
+        ck_assert_uint_eq(count(log, "Failed to arm the PSI trigger on web: Device or resource busy"), 1);
+        ck_assert_uint_eq(count(log, "trying the next multiple of 2s"), 2);   /* system, batch */
+        ck_assert_uint_eq(count(log, "action=cgroup_gone cgroup=batch "), 1);
+        ck_assert_uint_eq(count(log, "action=armed scope=batch "), 2);
+        ck_assert_uint_eq(count(log, "action=armed scope=web "), 1);
+        free(log);
+        finish(&f);
+}
+END_TEST
+
+/* The watchdog side of systemd: what the daemon sends to $NOTIFY_SOCKET. */
+struct notify_sink {
+        ev_io io;
+        struct fixture *f;
+        unsigned ready, pings_in_write, stopping;
+};
+
+static void on_notify(struct ev_loop *loop, ev_io *w, int revents)
+{
+        struct notify_sink *n = container_of(w, struct notify_sink, io);
+        char msg[512];
+        ssize_t len = recv(w->fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+
+        if (len <= 0)
+                return;
+        msg[len] = 0;
+        if (strstr(msg, "READY=1") && n->ready++ == 0) {
+                /* A round whose write blocks (after start-up: probing writes too). */
+                sim_set_write_delay(n->f->be, 3600ULL * 1000000, n->f->started_fd);
+                daemon_trigger(&n->f->d, &n->f->d.scopes[0]);
+        }
+        if (strstr(msg, "STOPPING=1"))
+                n->stopping++;
+        /* The loop keeps pinging while the worker is stuck in the kernel: it is alive. */
+        if (strstr(msg, "WATCHDOG=1") && n->f->writes_started == 1 && ++n->pings_in_write == 3)
+                raise(SIGTERM);
+}
+
+/*
+ * WatchdogSec=: WATCHDOG=1 at half of $WATCHDOG_USEC from the loop, also
+ * while a memory.reclaim write takes forever on the worker thread.
+ */
+START_TEST(watchdog_pings_while_a_write_blocks)
+{
+        static const char conf[] = "[cgroup batch]\nsoft_limit = 64M\n";
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct notify_sink n = {};
+        struct fixture f;
+        int fd;
+
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "/tmp/reclaimd-test-notify.%d", (int)getpid());
+        unlink(sa.sun_path);
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        ck_assert_int_eq(setenv("NOTIFY_SOCKET", sa.sun_path, 1), 0);
+        ck_assert_int_eq(setenv("WATCHDOG_USEC", "40000", 1), 0);
+        setup(&f, 0);
+        n.f = &f;
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
+        start(&f, conf);
+        ev_io_init(&n.io, on_notify, fd, EV_READ);
+        ev_io_start(f.d.loop, &n.io);
+        ck_assert_int_eq(daemon_run(&f.d), 0);
+        on_notify(f.d.loop, &n.io, EV_READ);   /* STOPPING=1, sent as the loop ended */
+        ev_io_stop(f.d.loop, &n.io);
+        ck_assert_uint_eq(n.ready, 1);
+        ck_assert_uint_eq(n.pings_in_write, 3);
+        ck_assert_uint_eq(n.stopping, 1);
+        sim_set_persistent(f.be);
+        finish(&f);
+        ck_assert_uint_eq(sim_interrupted_writes(f.be), 1);
+        sim_destroy(f.be);
+        close(fd);
+        unlink(sa.sun_path);
+        unsetenv("NOTIFY_SOCKET");
+        unsetenv("WATCHDOG_USEC");
+}
+END_TEST
+
+CHECK_MAIN("daemon", triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)
