@@ -576,13 +576,19 @@ static void restore_from_state(struct daemon *d)
         if (r == -ENOENT)
                 return;
         if (r < 0) {
-                log_error_errno(r, "Cannot read the state file %s: %m; memory.high values a previous "
-                                "run lowered cannot be restored, ignoring", d->opt.state_file);
+                log_error_errno(r, "Cannot read the state file %s: %s; memory.high values a previous "
+                                "run lowered cannot be restored, ignoring", d->opt.state_file,
+                                r == -EBADMSG ? "not a regular text file of at most 4 MiB" :
+                                r == -ELOOP ? "a symbolic link, not followed" : strerror(-r));
                 return;
         }
-        if (st.bad_lines)
-                log_warning("%s:%u: %u malformed line(s) in the state file, not applied",
-                            d->opt.state_file, st.first_bad_line, st.bad_lines);
+        if (st.no_header)
+                log_warning("%s is not a reclaimd-state 2 file (empty, or another format): nothing in it "
+                            "is applied, ignoring", d->opt.state_file);
+        else if (st.bad_lines)
+                log_warning("%s:%u: %u malformed line(s) in the state file%s, not applied",
+                            d->opt.state_file, st.first_bad_line, st.bad_lines,
+                            st.truncated ? " (the last one cut short)" : "");
         for (size_t i = 0; i < st.n; i++) {
                 struct cgroup *cg = engine_find(&d->engine, st.v[i].path);
                 struct backend_cgroup *bc = NULL;

@@ -139,6 +139,12 @@ int state_parse(const char *text, struct state *ret)
                         state_clear(&s);
                         return -ENOMEM;
                 }
+                if (!*eol) {
+                        s.truncated = true;
+                        if (!s.bad_lines++)
+                                s.first_bad_line = lineno;
+                        continue;
+                }
                 if (!header && streq(line, STATE_HEADER)) {
                         header = true;
                         continue;
@@ -159,6 +165,7 @@ int state_parse(const char *text, struct state *ret)
                 s.v = v;
                 s.v[s.n++] = e;
         }
+        s.no_header = !header;
         *ret = s;
         return 0;
 }
@@ -170,7 +177,7 @@ int state_load(const char *file, struct state *ret)
         struct stat st;
         ssize_t n;
 
-        fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
         if (fstat(fd, &st) < 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -388,6 +389,111 @@ START_TEST(start_restores_after_a_crash)
 }
 END_TEST
 
+enum damage { MISSING, CONTENT, FIFO, SYMLINK, HUGE };
+
+#define TEXT(s) (s), sizeof(s) - 1   /* a literal and its length, NULs inside included */
+
+/* Puts the damaged state file of case d in place. */
+static void damage_state(const char *file, enum damage d, const char *text, size_t len)
+{
+        char target[128];
+        FILE *f;
+
+        switch (d) {
+        case MISSING:
+                break;
+        case CONTENT:
+                f = fopen(file, "w");
+                ck_assert_ptr_nonnull(f);
+                ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+                fclose(f);
+                break;
+        case FIFO:
+                ck_assert_int_eq(mkfifo(file, 0600), 0);
+                break;
+        case SYMLINK:   /* to a valid file: never followed all the same */
+                snprintf(target, sizeof(target), "%s.target", file);
+                damage_state(target, CONTENT, text, len);
+                ck_assert_int_eq(symlink(target, file), 0);
+                break;
+        case HUGE:
+                f = fopen(file, "w");
+                ck_assert_ptr_nonnull(f);
+                fputs(text, f);
+                for (int i = 0; i < 200000; i++)
+                        fputs("# padding, more than reclaimd would ever write\n", f);
+                fclose(f);
+                break;
+        }
+}
+
+/*
+ * The state file missing, cut short, corrupt, or not a file at start-up:
+ * reclaimd starts, restores what it can, says once what it could not, and
+ * never applies garbage to memory.high.
+ */
+START_TEST(damaged_state_file_at_start)
+{
+        static const char good[] = "reclaimd-state 2\nmax 104857600 max b\n";
+        static const struct {
+                enum damage how;
+                const char *text;
+                size_t len;
+                bool b_restored;       /* the one valid line applied */
+                const char *said;      /* told once; NULL: nothing to tell */
+        } cases[] = {
+                { MISSING, NULL, 0, false, NULL },
+                { CONTENT, TEXT(""), false, "is not a reclaimd-state 2 file" },
+                { CONTENT, TEXT("reclaimd-sta"), false, "is not a reclaimd-state 2 file" },
+                /* "ab" cut to "a": cgroup a looks clamped too, but the line is not whole. */
+                { CONTENT, TEXT("reclaimd-state 2\nmax 104857600 max b\nmax 104857600 max a"), true,
+                  ":3: 1 malformed line(s) in the state file (the last one cut short)" },
+                { CONTENT, TEXT("reclaimd-state 2\nmax 104857600 max b\n\0\0\0\n"), false,
+                  "Cannot read the state file" },
+                { CONTENT, TEXT("\xff\xfe\x01garbage\nmax 104857600 max b\n"), false,
+                  "is not a reclaimd-state 2 file" },
+                { FIFO, NULL, 0, false, "Cannot read the state file" },
+                { SYMLINK, TEXT(good), false, "Cannot read the state file" },
+                { HUGE, good, 0, false, "Cannot read the state file" },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                struct capture cap;
+                struct fixture f;
+                char target[128], *log;
+
+                setup(&f, 0);
+                for (const char *const *cg = (const char *const[]){ "a", "ab", "b", NULL }; *cg; cg++) {
+                        ck_assert_int_eq(sim_add_cgroup(f.be, *cg, 0, 10 * MiB), 0);
+                        ck_assert_int_eq(sim_set_high(f.be, *cg, 100 * MiB), 0);
+                }
+                damage_state(f.state, cases[i].how, cases[i].text, cases[i].len);
+                log_set_max_level(LOG_INFO);
+                capture_start(&cap);
+                start(&f, "[cgroup a]\nsoft_limit = 1M\n");
+                sim_set_persistent(f.be);
+                ev_io_stop(f.d.loop, &f.started);
+                daemon_done(&f.d);
+                log = capture_end(&cap);
+                ck_assert_msg(sim_high(f.be, "b") == (cases[i].b_restored ? UINT64_MAX : 100 * MiB),
+                              "case %zu: memory.high of b %llu", i, (unsigned long long)sim_high(f.be, "b"));
+                ck_assert_uint_eq(sim_high(f.be, "a"), 100 * MiB);
+                ck_assert_uint_eq(sim_high(f.be, "ab"), 100 * MiB);
+                if (cases[i].said)
+                        ck_assert_msg(count(log, cases[i].said) == 1 && count(log, f.state) >= 1,
+                                      "case %zu: \"%s\" not said once, with the file's name", i, cases[i].said);
+                else
+                        ck_assert_msg(count(log, "state file") == 0, "case %zu: something said", i);
+                free(log);
+                sim_destroy(f.be);
+                close(f.started_fd);
+                unlink(f.state);
+                snprintf(target, sizeof(target), "%s.target", f.state);
+                unlink(target);
+        }
+}
+END_TEST
+
 /* Polls the test's expectations from the loop: each step waits on a condition, then acts. */
 struct steps {
         ev_timer timer;
@@ -556,6 +662,6 @@ START_TEST(watchdog_pings_while_a_write_blocks)
 }
 END_TEST
 
-CHECK_MAIN("daemon", triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+CHECK_MAIN("daemon", damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)
