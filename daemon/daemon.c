@@ -416,15 +416,32 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
         struct job job = { .kind = JOB_RELEASE };
         uint64_t now = d->engine.now_usec(), stall, prev = d->tick_stall_usec, since = d->tick_at_usec;
         bool clear;
+        int r;
 
         arm_scopes(d);
         follow_globs(d);
-        if (d->worker.busy || engine_stall_usec(&d->engine, NULL, &stall) < 0)
+        if (d->worker.busy)
                 return;
-        d->tick_stall_usec = stall;
-        d->tick_at_usec = now;
-        clear = since && stall >= prev &&
-                policy_pressure_resolved(stall - prev, now - since, d->cfg->resolve_permyriad);
+        r = engine_stall_usec(&d->engine, NULL, &stall);
+        if (r < 0) {
+                /*
+                 * Whether the pressure is gone cannot be told: a lowered
+                 * memory.high must not outlive what justified it, so the
+                 * clamps are released as if it were (fail open).
+                 */
+                if (r != d->stall_err)
+                        log_warning_errno(r, "Cannot read memory pressure: %m; raising lowered memory.high "
+                                          "back as if the pressure were gone");
+                d->stall_err = r;
+                d->tick_at_usec = 0;
+                clear = true;
+        } else {
+                d->stall_err = 0;
+                d->tick_stall_usec = stall;
+                d->tick_at_usec = now;
+                clear = since && stall >= prev &&
+                        policy_pressure_resolved(stall - prev, now - since, d->cfg->resolve_permyriad);
+        }
         if (d->clamped > 0 && clear)
                 worker_submit(&d->worker, &job);
 }

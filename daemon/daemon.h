@@ -56,6 +56,7 @@ struct daemon {
         int clamped;                   /* cgroups whose memory.high is lowered */
         uint64_t tick_stall_usec;      /* system stall total at the last tick */
         uint64_t tick_at_usec;
+        int stall_err;                 /* why the stall could not be read at the last tick, told once */
         uint64_t reclaimed_total_bytes;
         enum pressure_level level;
 };

@@ -142,11 +142,17 @@ static int get_fd(struct cgfs *fs, struct backend_cgroup *cg, enum cg_file f)
         return cg->fds[f] = fd;
 }
 
+/*
+ * One pread as a rule: seq_file hands a small file over whole. Every cgroup
+ * and PSI file ends its text with a newline, so anything else was a short
+ * read, and reading goes on from there until the newline or the end.
+ */
 static ssize_t cgfs_read(struct backend *be, struct backend_cgroup *cg, enum cg_file f,
                          char *buf, size_t size)
 {
         struct cgfs *fs = container_of(be, struct cgfs, be);
-        ssize_t n;
+        size_t n = 0;
+        ssize_t k;
         int fd;
 
         if (size < 2)
@@ -154,14 +160,19 @@ static ssize_t cgfs_read(struct backend *be, struct backend_cgroup *cg, enum cg_
         fd = get_fd(fs, cg, f);
         if (fd < 0)
                 return fd;
-        n = pread(fd, buf, size - 1, 0);
-        be->stats.reads++;
-        if (n < 0)
-                return negative_errno();
-        if ((size_t)n == size - 1)
-                return -EFBIG;
+        do {
+                k = pread(fd, buf + n, size - 1 - n, (off_t)n);
+                be->stats.reads++;
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return negative_errno();
+                n += (size_t)k;
+                if (n == size - 1)
+                        return -EFBIG;
+        } while (k != 0 && buf[n - 1] != '\n');
         buf[n] = '\0';
-        return n;
+        return (ssize_t)n;
 }
 
 static int cgfs_write(struct backend *be, struct backend_cgroup *cg, enum cg_file f, const char *val)

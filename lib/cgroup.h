@@ -36,6 +36,7 @@ struct cgroup {
 
         int last_write_err;          /* the last write's error (not EAGAIN), to say a repeat once */
         int last_read_err;           /* likewise for reading memory.current */
+        int last_stat_err;           /* likewise for memory.stat (refaults) */
 
         /* memory.high, when reclaimd lowered it (recorded in the state file first). */
         bool clamped;

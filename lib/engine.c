@@ -388,7 +388,10 @@ int engine_stall_usec(struct engine *e, const char *scope, uint64_t *ret_usec)
 
                 if (!cg->clamped || !cg->be || !cgroup_in_scope(cg->path, scope) || cg == root)
                         continue;
-                if (read_some_total(e, cg->be, &own) == 0)
+                r = read_some_total(e, cg->be, &own);
+                if (r < 0 && !is_gone(r))
+                        return r;   /* its throttling cannot be told from the pressure */
+                if (r == 0)
                         total = total > own ? total - own : 0;
         }
         *ret_usec = total;
@@ -520,6 +523,7 @@ static void snapshot_refaults(struct engine *e)
         char buf[MEMORY_STAT_MAX];
         long page = sysconf(_SC_PAGESIZE);
         uint64_t pages;
+        int r;
 
         for (size_t i = 0; i < e->n_cgroups; i++) {
                 struct cgroup *cg = &e->cgroups[i];
@@ -527,9 +531,22 @@ static void snapshot_refaults(struct engine *e)
                 if (!cg->acted || !cg->be || e->dry_run)
                         continue;
                 cg->acted = false;
-                if (e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, sizeof(buf)) < 0 ||
-                    memstat_refaults(buf, &pages) < 0)
+                r = (int)e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, sizeof(buf));
+                if (r >= 0) {
+                        r = memstat_refaults(buf, &pages);
+                        if (r == -ENOENT)
+                                r = -ENODATA;   /* the keys are missing, not the cgroup */
+                }
+                if (r >= 0 && pages > UINT64_MAX / 65536)
+                        r = -ERANGE;   /* more pages than a 64-bit machine has bytes */
+                if (r < 0) {
+                        policy_forget_refaults(cg);
+                        if (r != cg->last_stat_err && !is_gone(r) && e->obs.cgroup_error)
+                                e->obs.cgroup_error(e->obs.userdata, cg->path, CG_MEMORY_STAT, r);
+                        cg->last_stat_err = r;
                         continue;
+                }
+                cg->last_stat_err = 0;
                 policy_snapshot_refaults(cg, pages * (uint64_t)(page > 0 ? page : 4096));
         }
 }

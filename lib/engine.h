@@ -134,7 +134,9 @@ int engine_pressure(struct engine *e, const char *scope, struct psi_stats *ret);
 /*
  * The "some" stall total (usec) of scope's pressure file (NULL: the
  * system's), less that of the clamped cgroups in it: the pressure that is not
- * reclaimd's own throttling. Returns 0 or -errno.
+ * reclaimd's own throttling. Returns 0 or -errno, also when a clamped
+ * cgroup's own pressure file cannot be read (its throttling cannot be told
+ * apart then).
  */
 int engine_stall_usec(struct engine *e, const char *scope, uint64_t *ret_usec);
 

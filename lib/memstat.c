@@ -43,6 +43,8 @@ int memstat_refaults(const char *text, uint64_t *ret_pages)
         r = memstat_get(text, "workingset_refault_file", &file);
         if (r < 0)
                 return r;
+        if (anon > UINT64_MAX - file)
+                return -ERANGE;
         *ret_pages = anon + file;
         return 0;
 }

@@ -13,6 +13,7 @@ int memstat_get(const char *text, const char *key, uint64_t *ret);
 /*
  * The pages that came back after reclaim: workingset_refault_anon +
  * workingset_refault_file (5.9+), or workingset_refault (older kernels).
- * Returns 0 and the count in pages, or a negative errno from memstat_get().
+ * Returns 0 and the count in pages, or a negative errno from memstat_get()
+ * (-ERANGE also when the sum overflows).
  */
 int memstat_refaults(const char *text, uint64_t *ret_pages);

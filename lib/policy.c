@@ -369,6 +369,14 @@ void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes)
         cg->asked_since_snapshot = 0;
 }
 
+void policy_forget_refaults(struct cgroup *cg)
+{
+        cg->refault_known = false;
+        cg->refault_permille = 0;
+        cg->asked_window = 0;
+        cg->asked_since_snapshot = 0;
+}
+
 int policy_prop_cmp(const void *a, const void *b)
 {
         const struct cgroup *x = *(const struct cgroup *const *)a, *y = *(const struct cgroup *const *)b;

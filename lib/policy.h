@@ -207,6 +207,13 @@ bool policy_release_high(const struct cgroup *cg, uint64_t min_chunk, uint64_t *
 void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes);
 
 /*
+ * memory.stat could not be read: what refaulted is unknown, so the cgroup
+ * is no longer judged thrashing (or not) on an old snapshot; the next good
+ * snapshot starts afresh.
+ */
+void policy_forget_refaults(struct cgroup *cg);
+
+/*
  * Orders the proportional pass: cgroups whose reclaimed memory did not come
  * back (low refault_permille) first, then those reclaimed longest ago, then
  * by path. For qsort().

@@ -262,29 +262,35 @@ static void on_round_done_stop(struct ev_loop *loop, ev_prepare *w, int revents)
                 ev_break(loop, EVBREAK_ALL);
 }
 
+/* Starts the daemon on conf with "hot" (400M, soft limit 100M) clamped by one round. */
+static void start_clamped(struct fixture *f, const char *conf)
+{
+        ev_prepare check;
+
+        ck_assert_int_eq(sim_add_cgroup(f->be, "hot", 400 * MiB, 0), 0);
+        /* memory.reclaim gets nothing out of it: only memory.high will. */
+        ck_assert_int_eq(sim_fail_writes(f->be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
+        start(f, conf);
+        ev_prepare_init(&check, on_round_done_stop);
+        check.data = &f->d;
+        ev_prepare_start(f->d.loop, &check);
+        daemon_trigger(&f->d, &f->d.scopes[0]);
+        ev_run(f->d.loop, 0);
+        ev_prepare_stop(f->d.loop, &check);
+        ck_assert_int_eq(f->d.clamped, 1);
+        ck_assert_uint_lt(sim_high(f->be, "hot"), 400 * MiB);
+        ck_assert_uint_ge(sim_high(f->be, "hot"), 100 * MiB);   /* never below the soft limit */
+}
+
 START_TEST(stop_restores_memory_high)
 {
         static const char conf[] = "[reclaim]\nround_target = 512M\n[cgroup hot]\nsoft_limit = 100M\n";
         struct fixture f;
-        ev_prepare check;
         FILE *sf;
         char line[256];
 
         setup(&f, 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
-        /* memory.reclaim gets nothing out of it: only memory.high will. */
-        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
-        start(&f, conf);
-        ev_prepare_init(&check, on_round_done_stop);
-        check.data = &f.d;
-        ev_prepare_start(f.d.loop, &check);
-        daemon_trigger(&f.d, &f.d.scopes[0]);
-        ev_run(f.d.loop, 0);
-        ev_prepare_stop(f.d.loop, &check);
-
-        ck_assert_int_eq(f.d.clamped, 1);
-        ck_assert_uint_lt(sim_high(f.be, "hot"), 400 * MiB);
-        ck_assert_uint_ge(sim_high(f.be, "hot"), 100 * MiB);   /* never below the soft limit */
+        start_clamped(&f, conf);
         /* The original was recorded before the change. */
         sf = fopen(f.state, "r");
         ck_assert_ptr_nonnull(sf);
@@ -309,7 +315,6 @@ START_TEST(reload_keeps_old_on_error_and_restores_dropped)
         char path[] = "/tmp/reclaimd-test-conf.XXXXXX";
         struct config *before;
         struct fixture f;
-        ev_prepare check;
         FILE *cf;
 
         ck_assert_int_ge(close(mkstemp(path)), 0);
@@ -317,18 +322,9 @@ START_TEST(reload_keeps_old_on_error_and_restores_dropped)
         fputs(conf, cf);
         fclose(cf);
         setup(&f, 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
-        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
-        start(&f, conf);
+        start_clamped(&f, conf);
         f.d.opt.config_file = path;
-        ev_prepare_init(&check, on_round_done_stop);
-        check.data = &f.d;
-        ev_prepare_start(f.d.loop, &check);
-        daemon_trigger(&f.d, &f.d.scopes[0]);
-        ev_run(f.d.loop, 0);
-        ev_prepare_stop(f.d.loop, &check);
-        ck_assert_uint_lt(sim_high(f.be, "hot"), 400 * MiB);
 
         /* A broken file: refused, the running configuration and the clamp stay. */
         cf = fopen(path, "w");
@@ -490,6 +486,52 @@ START_TEST(damaged_state_file_at_start)
                 unlink(f.state);
                 snprintf(target, sizeof(target), "%s.target", f.state);
                 unlink(target);
+        }
+}
+END_TEST
+
+/* Stops the loop once the clamp is gone, by the daemon's own release at its tick. */
+static void on_released_check(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        struct fixture *f = t->data;
+
+        if (sim_high(f->be, "hot") == UINT64_MAX && f->d.clamped == 0)
+                ev_break(loop, EVBREAK_ALL);
+}
+
+/*
+ * Memory pressure that cannot be read at the tick (the system's file, or the
+ * clamped cgroup's own): whether the pressure is gone cannot be told, and a
+ * lowered memory.high must not outlive what justified it: released all the
+ * same (fail open), and said once.
+ */
+START_TEST(clamp_released_when_pressure_is_unreadable)
+{
+        static const char conf[] = "[reclaim]\nround_target = 512M\nrelease_interval = 100ms\n"
+                                   "[cgroup hot]\nsoft_limit = 100M\n";
+
+        for (int who = 0; who < 2; who++) {
+                struct capture cap;
+                struct fixture f;
+                ev_timer poll;
+                char *log;
+
+                setup(&f, 0);
+                capture_start(&cap);
+                start_clamped(&f, conf);
+                ck_assert_int_eq(sim_override_read(f.be, who ? "hot" : NULL, CG_MEMORY_PRESSURE,
+                                                   "some avg10=garbage\n", 0), 0);
+                ev_timer_init(&poll, on_released_check, 0.01, 0.01);
+                poll.data = &f;
+                ev_timer_start(f.d.loop, &poll);
+                ev_timer_set(&f.d.tick, 0.1, 0.1);
+                ev_timer_again(f.d.loop, &f.d.tick);
+                ev_run(f.d.loop, 0);   /* until released: the test's timeout bounds it */
+                ev_timer_stop(f.d.loop, &poll);
+                log = capture_end(&cap);
+                ck_assert_uint_eq(count(log, "Cannot read memory pressure"), 1);
+                free(log);
+                finish(&f);
         }
 }
 END_TEST
@@ -662,6 +704,6 @@ START_TEST(watchdog_pings_while_a_write_blocks)
 }
 END_TEST
 
-CHECK_MAIN("daemon", damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+CHECK_MAIN("daemon", clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)

@@ -10,6 +10,7 @@
 #include "check-main.h"
 #include "config.h"
 #include "engine.h"
+#include "util.h"
 
 #define MiB (1ULL << 20)
 
@@ -50,6 +51,12 @@ static struct config *load(const char *text)
         config_errors_clear(&errs);
         return cfg;
 }
+
+/* What a file reads as in a fault case: text, or the error reads fail with. */
+struct bad_read {
+        const char *text;
+        int err;
+};
 
 static uint64_t fake_now = 1000000;
 
@@ -294,10 +301,7 @@ END_TEST
  * is left out of the round, told once, kept managed, and used again once it reads well. */
 START_TEST(bad_readings_are_left_out)
 {
-        static const struct {
-                const char *text;
-                int err;
-        } bad[] = {
+        static const struct bad_read bad[] = {
                 { "abc\n", 0 }, { "max\n", 0 }, { "99999999999999999999999\n", 0 }, { "", 0 },
                 { "12 34\n", 0 }, { NULL, -EIO },
         };
@@ -331,6 +335,97 @@ START_TEST(bad_readings_are_left_out)
 }
 END_TEST
 
+/* memory.stat that makes no sense (keys missing, malformed, beyond 64 bits, a sum that
+ * overflows, EIO): the round goes on, the error is told once, and an old refault snapshot is
+ * dropped rather than trusted; once it reads well, snapshots resume without a word. */
+START_TEST(bad_memory_stat_is_survived)
+{
+        static const struct bad_read bad[] = {
+                { "anon 0\nfile 0\n", 0 },
+                { "workingset_refault_anon abc\nworkingset_refault_file 0\n", 0 },
+                { "workingset_refault_anon 99999999999999999999999\nworkingset_refault_file 0\n", 0 },
+                { "workingset_refault_anon 18446744073709551615\nworkingset_refault_file 1\n", 0 },
+                { "workingset_refault_anon 1\nworkingset_refault_file\n", 0 },
+                { NULL, -EIO },
+        };
+        struct config *cfg = load("[cgroup a]\nsoft_limit = 1M\n[reclaim]\nround_target = 4M\n");
+
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                const struct engine_observer obs = { .cgroup_error = on_error };
+                struct scan_control sc;
+                struct backend *be;
+                struct cgroup *a;
+                struct engine e;
+
+                n_errors = 0;
+                ck_assert_int_eq(backend_sim_new(&be), 0);
+                ck_assert_int_eq(engine_init(&e, be, cfg, false, &obs, fake_clock), 0);
+                ck_assert_int_eq(sim_add_cgroup(be, "a", 0, 100 * MiB), 0);
+                ck_assert_int_ge(engine_round(&e, cfg, NULL, &sc), 0);
+                a = engine_find(&e, "a");
+                ck_assert(a->refault_known);
+                a->refault_permille = 900;   /* judged thrashing at the last good snapshot */
+                ck_assert_int_eq(sim_override_read(be, "a", CG_MEMORY_STAT, bad[i].text, bad[i].err), 0);
+                ck_assert_int_ge(engine_round(&e, cfg, NULL, &sc), 0);
+                ck_assert_int_ge(engine_round(&e, cfg, NULL, &sc), 0);
+                ck_assert_msg(n_errors == 1, "case %zu: said %u times", i, n_errors);
+                ck_assert_uint_eq(sim_reclaimed(be, "a"), 12 * MiB);   /* every round went on */
+                ck_assert(!a->refault_known);
+                ck_assert_uint_eq(a->refault_permille, 0);
+                ck_assert_int_eq(sim_override_read(be, "a", CG_MEMORY_STAT, NULL, 0), 0);
+                ck_assert_int_ge(engine_round(&e, cfg, NULL, &sc), 0);
+                ck_assert(a->refault_known);
+                ck_assert_uint_eq(n_errors, 1);
+                engine_done(&e);
+                backend_free(be);
+        }
+        config_free(cfg);
+}
+END_TEST
+
+/* A pressure file that cannot be used (malformed, "some" missing, beyond 64 bits, EIO): the
+ * stall is an error, for the system's and for a clamped cgroup's own file (whose throttling
+ * could not be told apart); a clamped cgroup that is gone is simply left out. */
+START_TEST(bad_pressure_is_an_error)
+{
+        static const struct bad_read bad[] = {
+                { "", 0 },
+                { "full avg10=0.00 avg60=0.00 avg300=0.00 total=5\n", 0 },
+                { "some avg10=x avg60=0.00 avg300=0.00 total=5\n", 0 },
+                { "some avg10=0.00 avg60=0.00 avg300=0.00 total=99999999999999999999999\n", 0 },
+                { NULL, -EIO },
+        };
+        struct config *cfg = load("[cgroup a]\nsoft_limit = 1M\n");
+
+        for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+                for (int who = 0; who < 2; who++) {   /* the system's file, a clamped cgroup's */
+                        struct backend *be;
+                        struct engine e;
+                        uint64_t stall;
+
+                        ck_assert_int_eq(backend_sim_new(&be), 0);
+                        ck_assert_int_eq(engine_init(&e, be, cfg, false, &(struct engine_observer){}, fake_clock), 0);
+                        ck_assert_int_eq(sim_add_cgroup(be, "a", 0, 100 * MiB), 0);
+                        ck_assert_int_ge(engine_refresh(&e), 0);
+                        engine_find(&e, "a")->clamped = true;
+                        ck_assert_int_eq(engine_stall_usec(&e, NULL, &stall), 0);
+                        ck_assert_int_eq(sim_override_read(be, who ? "a" : NULL, CG_MEMORY_PRESSURE,
+                                                           bad[i].text, bad[i].err), 0);
+                        ck_assert_msg(engine_stall_usec(&e, NULL, &stall) < 0, "case %zu/%d: read as %llu",
+                                      i, who, (unsigned long long)stall);
+                        if (who) {
+                                ck_assert_int_eq(sim_remove_cgroup(be, "a"), 0);
+                                ck_assert_int_eq(engine_stall_usec(&e, NULL, &stall), 0);
+                        }
+                        engine_find(&e, "a")->clamped = false;
+                        engine_done(&e);
+                        backend_free(be);
+                }
+        }
+        config_free(cfg);
+}
+END_TEST
+
 static int count_fds(void)
 {
         DIR *d = opendir("/proc/self/fd");
@@ -354,6 +449,41 @@ static void put(const char *dir, const char *file, const char *text)
         fputs(text, f);
         fclose(f);
 }
+
+/* The real backend reads whole files: one pread when the text ends in its newline, more
+ * when it does not (a short read), -EFBIG when it does not fit. */
+START_TEST(real_backend_reads_whole_files)
+{
+        char root[] = "/tmp/reclaimd-read.XXXXXX", dir[512], big[12000], buf[sizeof(big) + 1];
+        struct backend_cgroup *cg;
+        struct backend *be;
+        uint64_t v, reads;
+
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        snprintf(dir, sizeof(dir), "%s/a", root);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        put(dir, "memory.current", "12345");   /* no newline: as if cut short */
+        memset(big, 'x', sizeof(big) - 2);
+        big[sizeof(big) - 2] = '\n';
+        big[sizeof(big) - 1] = '\0';
+        put(dir, "memory.stat", big);
+        ck_assert_int_eq(backend_cgroupfs_new(root, &be), 0);
+        ck_assert_int_eq(be->ops->open_cgroup(be, "a", &cg), 0);
+        reads = be->stats.reads;
+        ck_assert_int_eq(backend_read_u64(be, cg, CG_MEMORY_CURRENT, &v), 0);
+        ck_assert_uint_eq(v, 12345);
+        ck_assert_uint_eq(be->stats.reads - reads, 2);   /* the text, then the end of the file */
+        reads = be->stats.reads;
+        ck_assert_int_eq(be->ops->read(be, cg, CG_MEMORY_STAT, buf, sizeof(buf)), (ssize_t)strlen(big));
+        ck_assert_str_eq(buf, big);
+        ck_assert_uint_eq(be->stats.reads - reads, 1);
+        ck_assert_int_eq(be->ops->read(be, cg, CG_MEMORY_STAT, buf, sizeof(buf) - 1), -EFBIG);
+        be->ops->close_cgroup(be, cg);
+        backend_free(be);
+        snprintf(dir, sizeof(dir), "rm -rf '%s'", root);
+        ck_assert_int_eq(system(dir), 0);
+}
+END_TEST
 
 /* A thousand cgroups come and go under a glob: the real backend holds no more descriptors
  * afterwards than before (each managed cgroup holds one while it exists). */
@@ -409,6 +539,6 @@ START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
 }
 END_TEST
 
-CHECK_MAIN("engine", batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
+CHECK_MAIN("engine", real_backend_reads_whole_files, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out)
