@@ -26,6 +26,7 @@ struct backend_cgroup {
         unsigned writes;
         bool removed;
         unsigned open_handles;
+        bool remove_after_write;        /* rmdir waiting on the next write (kernfs_drain()) */
         enum cg_file fail_file;
         int fail_err;
         unsigned fail_count;
@@ -147,6 +148,15 @@ static uint64_t reclaim(struct backend_cgroup *cg, uint64_t want)
         return cold + hot;
 }
 
+static void hang_up_triggers(struct sim *s, const struct backend_cgroup *cg);
+
+static void remove_cgroup(struct sim *s, struct backend_cgroup *cg)
+{
+        cg->removed = true;
+        cg->remove_after_write = false;
+        hang_up_triggers(s, cg);
+}
+
 /* A write that takes long, as memory.reclaim and memory.high do; a signal cuts it short. */
 static int delay(struct sim *s)
 {
@@ -205,7 +215,10 @@ static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file
         if (strchr(val, ' ') || parse_size(num, &want) < 0 || want == UINT64_MAX)
                 return -EINVAL;
         cg->writes++;
-        return reclaim(cg, want) < want ? -EAGAIN : 0;
+        r = reclaim(cg, want) < want ? -EAGAIN : 0;
+        if (cg->remove_after_write)
+                remove_cgroup(s, cg);
+        return r;
 }
 
 /*
@@ -352,8 +365,17 @@ int sim_remove_cgroup(struct backend *be, const char *path)
 
         if (!cg)
                 return -ENOENT;
-        cg->removed = true;
-        hang_up_triggers(to_sim(be), cg);
+        remove_cgroup(to_sim(be), cg);
+        return 0;
+}
+
+int sim_remove_after_write(struct backend *be, const char *path)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+
+        if (!cg)
+                return -ENOENT;
+        cg->remove_after_write = true;
         return 0;
 }
 

@@ -21,6 +21,13 @@ int sim_add_cgroup(struct backend *be, const char *path, uint64_t hot_bytes, uin
 /* Removes a cgroup: open handles then read -ENODEV, opens -ENOENT. Returns 0 or -ENOENT. */
 int sim_remove_cgroup(struct backend *be, const char *path);
 
+/*
+ * Removes the cgroup once the next memory.reclaim write to it is done: rmdir
+ * during a write waits for it (kernfs_drain()), so the write ends as usual
+ * and what follows finds the cgroup gone. Returns 0 or -ENOENT.
+ */
+int sim_remove_after_write(struct backend *be, const char *path);
+
 /* Makes the next n writes of file f in path fail with err (negative errno). */
 int sim_fail_writes(struct backend *be, const char *path, enum cg_file f, int err, unsigned n);
 

@@ -169,6 +169,48 @@ START_TEST(vanished_cgroup_dropped)
 }
 END_TEST
 
+/*
+ * Removed at the other moments: between listing (a glob) and opening, and
+ * while a write is in flight (rmdir waits for it; the re-read after it finds
+ * the cgroup gone). The round goes on with the others; each removal is told
+ * once, and a cgroup never opened is not "gone".
+ */
+START_TEST(removed_while_listed_or_written)
+{
+        struct config *cfg = load("[reclaim]\nround_target = 16M\nmin_chunk = 2M\n"
+                                  "[cgroup cg/*]\nsoft_limit = 1M\n");
+        struct scan_control sc;
+        struct recorder rec;
+        struct backend *be;
+        struct engine e;
+
+        memset(&rec, 0, sizeof(rec));
+        ck_assert_int_eq(backend_sim_new(&be), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "cg/listed", 0, 300 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "cg/written", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "cg/other", 0, 100 * MiB), 0);
+        ck_assert_int_eq(engine_init(&e, be, cfg, false,
+                                     &(struct engine_observer){ .step = on_step, .cgroup_gone = on_gone,
+                                                                .userdata = &rec }, fake_clock), 0);
+        ck_assert_uint_eq(e.n_cgroups, 3);   /* listed */
+        ck_assert_int_eq(sim_remove_cgroup(be, "cg/listed"), 0);
+        ck_assert_int_eq(sim_remove_after_write(be, "cg/written"), 0);
+        ck_assert_int_eq(engine_round(&e, cfg, NULL, &sc), POLICY_DONE_TARGET);
+        ck_assert_uint_eq(rec.n_gone, 1);
+        ck_assert_str_eq(rec.gone[0], "cg/written");
+        ck_assert_str_eq(rec.steps[0].path, "cg/written");
+        ck_assert_uint_eq(sim_writes(be, "cg/written"), 1);
+        for (size_t i = 1; i < rec.n; i++)
+                ck_assert_str_eq(rec.steps[i].path, "cg/other");
+        ck_assert_uint_ge(sim_reclaimed(be, "cg/other"), 14 * MiB);
+        ck_assert_int_eq(engine_round(&e, cfg, NULL, &sc), POLICY_DONE_TARGET);
+        ck_assert_uint_eq(rec.n_gone, 1);
+        engine_done(&e);
+        backend_free(be);
+        config_free(cfg);
+}
+END_TEST
+
 /* --dry-run decides the same way and writes nothing. */
 START_TEST(dry_run_writes_nothing)
 {
@@ -539,6 +581,6 @@ START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
 }
 END_TEST
 
-CHECK_MAIN("engine", real_backend_reads_whole_files, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
+CHECK_MAIN("engine", removed_while_listed_or_written, real_backend_reads_whole_files, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out)
