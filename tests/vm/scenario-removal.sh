@@ -19,7 +19,10 @@
 # Once reclaimd's first reclaim is logged (rounds are running), the churn
 # starts, g2's workload is killed and g2 is removed (rmdir).  The scenario
 # then waits for reclaimd to log action=cgroup_gone for g2 and, after that,
-# a reclaim of g1 or g3; stops the churn; and stops reclaimd with SIGTERM.
+# a reclaim of g1 or g3; stops the churn; creates churn, waits for its
+# trigger to be armed, removes it, waits for reclaimd to drop it, creates it
+# a last time and waits for its trigger to be armed again; and stops
+# reclaimd with SIGTERM.
 #
 # Everything the host-side test judges is written to /out:
 #   reclaimd.conf   the config
@@ -29,6 +32,9 @@
 #   samples.tsv     t g1.current g2.current g3.current hog.current some_total(us)
 #                   ("-" for g2 once it is gone)
 #   churn.log       one line per churn cycle: uptime, cycle number, what happened
+#   fds-end         ls -l of reclaimd's descriptors once churn, created a last
+#                   time, has its trigger armed again
+#   fds-stale       those of them on a removed cgroup's file (by inode)
 #   events          uptime-stamped milestones (rounds-running, g2-killed,
 #                   g2-removed, g2-gone-logged, others-reclaimed-after, ...)
 #   psiwatch.out    an independent PSI trigger on /proc/pressure/memory
@@ -187,13 +193,63 @@ fi
 touch /tmp/churn.stop
 wait_for 30 "the churn to stop" is_dead "$churner" || event "churn-not-stopped"
 event "churn-stopped $(grep -c removed "$O/churn.log") cycles"
+
+# 7b. churn twice more: created and armed, then removed with its trigger
+# armed (the kernel then reports POLLERR|POLLPRI on it until reclaimd closes
+# it), then created to stay: its trigger must be armed again on the new
+# cgroup (at a tick), with nothing left open on the removed one.
+armed_since() {
+	awk -v t="$1" '$1 >= t && / action=armed scope=churn / { f = 1 } END { exit !f }' \
+		"$O/reclaimd.log" || is_dead "$rpid"
+}
+gone_since() {
+	awk -v t="$1" '$1 >= t && / action=cgroup_gone cgroup=churn / { f = 1 } END { exit !f }' \
+		"$O/reclaimd.log" || is_dead "$rpid"
+}
+if ! is_dead "$rpid" && mkdir "$CG/churn" 2>/dev/null; then
+	t_armed=$(up)
+	start_in churn churn-armed "$MEMHOG" --cold "$CHURN_COLD"
+	pid_churn=$last_pid
+	if wait_for "$GONE_DEADLINE" "reclaimd to arm churn's trigger" armed_since "$t_armed" && ! is_dead "$rpid"; then
+		kill -KILL "$pid_churn"
+		wait "$pid_churn" 2>/dev/null
+		wait_for 10 "churn to be empty" empty churn || die "churn still populated"
+		t_lost=$(up)   # before the rmdir: reclaimd may hear of it at once
+		rmdir "$CG/churn" || die "cannot remove churn"
+		event "churn-armed-removed"
+		if wait_for "$GONE_DEADLINE" "reclaimd to drop churn" gone_since "$t_lost" && ! is_dead "$rpid"; then
+			event "churn-armed-gone"
+		fi
+	fi
+fi
+if ! is_dead "$rpid" && mkdir "$CG/churn" 2>/dev/null; then
+	t_final=$(up)
+	event "churn-final-created"
+	start_in churn churn-final "$MEMHOG" --cold "$CHURN_COLD"
+	pid_churn=$last_pid
+	if wait_for "$GONE_DEADLINE" "reclaimd to arm churn's trigger again" armed_since "$t_final" &&
+		! is_dead "$rpid"; then
+		event "churn-rearmed"
+	else
+		event "churn-not-rearmed"
+	fi
+	ls -l "/proc/$rpid/fd" >"$O/fds-end" 2>&1
+	# A descriptor on a removed cgroup's file reads as the same path as the
+	# new cgroup's (kernfs does not mark it deleted): compare inodes.
+	for l in "/proc/$rpid/fd/"*; do
+		t=$(readlink "$l") || continue
+		case $t in /sys/fs/cgroup/*) ;; *) continue ;; esac
+		[ "$(stat -L -c %i "$l" 2>/dev/null)" = "$(stat -c %i "$t" 2>/dev/null)" ] ||
+			echo "${l##*/} -> $t"
+	done >"$O/fds-stale"
+fi
 event "end"
 
 # 8. Collect and stop.
 record_alive "g1 $pid_g1" "g3 $pid_g3" "hog $pid_hog"
 stop_reclaimd
 stop_watchers
-kill "$pid_hog" "$pid_g1" "$pid_g3" 2>/dev/null
+kill "$pid_hog" "$pid_g1" "$pid_g3" ${pid_churn:-} 2>/dev/null
 rm -f /tmp/g2.shm
 cat /proc/pressure/memory >"$O/pressure-end"
 event "collected"

@@ -7,7 +7,10 @@
 # created and removed over and over.  reclaimd must stay up, log
 # action=cgroup_gone for g2, go on reclaiming g1 and g3 after that (their
 # memory.current keeps falling), and exit 0 on SIGTERM, with no error lines
-# in its log other than those naming the removed cgroups.  See
+# in its log other than those naming the removed cgroups; churn, removed
+# while its trigger is armed (POLLERR|POLLPRI from then on), must be dropped,
+# and created a last time get its trigger armed again, with no descriptor
+# left on a removed file.  See
 # scenario-removal.sh for the guest side.
 #
 # Exit: 0 pass, 1 fail, 77 skip (no qemu/busybox/cpio/kernel; never when
@@ -138,7 +141,28 @@ if [ -n "$t_rm" ] && [ "$sum_end" -gt $((sum_rm - 4 * MiB)) ]; then
 	fail "g1's and g3's memory.current (kernel) fell only from $(mib "$sum_rm") to $(mib "$sum_end") MiB together after g2 was removed"
 fi
 
-# 4. No error lines other than those the removals provoked.
+# 4. The trigger of a cgroup created again is armed again, and nothing stays
+# open on the removed ones (kernfs shows their files as deleted).
+if ev_has churn-armed-removed; then
+	ev_has churn-armed-gone ||
+		fail "churn, removed while its trigger was armed, was not logged gone within ${GONE_DEADLINE} s"
+	note "churn removed with its trigger armed at $(ev_time churn-armed-removed) s (event after the rmdir); logged gone at $(awk -v t="$(ev_time churn-armed-removed)" "$AWK_F"' $1 >= t - 1 && / action=cgroup_gone / && f("cgroup") == "churn" { print $1; exit }' "$log") s; armed again at $(awk -v t="$(ev_time churn-final-created)" '$1 >= t && / action=armed scope=churn / { print $1; exit }' "$log") s, created at $(ev_time churn-final-created) s"
+else
+	fail "the scenario did not remove churn while its trigger was armed (see the events)"
+fi
+if ev_has churn-final-created; then
+	ev_has churn-rearmed ||
+		fail "churn, created again after ${n_cycles:-0} removals, did not get its trigger armed again within ${GONE_DEADLINE} s"
+	n_churn_fds=$(grep -c '/churn/' "$out/fds-end" 2>/dev/null)
+	note "descriptors of reclaimd at the end: $(grep -c -- '->' "$out/fds-end" 2>/dev/null), ${n_churn_fds} on churn's files, $(grep -c . "$out/fds-stale" 2>/dev/null) on a removed cgroup's"
+	[ -f "$out/fds-stale" ] || fail "the scenario did not list reclaimd's descriptors"
+	[ -s "$out/fds-stale" ] &&
+		fail "reclaimd still holds descriptors on removed cgroups' files: $(head -n 3 "$out/fds-stale" | tr '\n' ' ')"
+else
+	fail "the scenario did not create churn a last time (see the events)"
+fi
+
+# 5. No error lines other than those the removals provoked.
 if [ -n "$errors_other" ]; then
 	fail "reclaimd logged errors not about the removed cgroups: $(echo "$errors_other" | head -n 5)"
 fi
