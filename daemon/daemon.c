@@ -337,11 +337,30 @@ static int arm(struct daemon *d, struct scope *s)
 
         if (s->path) {
                 struct cgroup *c = engine_find(&d->engine, s->path);
+                unsigned opens = c ? c->opens : 0;
 
                 /* Its handle may be on a removed cgroup, the path on a new one. */
                 r = c ? engine_refresh_cgroup(&d->engine, c) : -ENOENT;
                 if (r < 0)
                         return r;
+                /*
+                 * A cgroup that has just appeared is armed at the next tick,
+                 * if it is still there: a trigger armed on a cgroup while it
+                 * is being removed leaks in 6.1 (pressure_write() seems to let
+                 * go of cgroup_mutex too early), and
+                 * psi_cgroup_free() warns "psi: trigger leak" (seen in the
+                 * VM with cgroups created and removed under a glob).
+                 */
+                if (c->opens != opens)
+                        return -EAGAIN;
+                /*
+                 * Nor is a trigger armed on an empty cgroup: nothing in it can
+                 * stall, and rmdir needs it empty, so this keeps the arming
+                 * away from the removals that make the leak above.
+                 */
+                r = engine_cgroup_populated(&d->engine, c);
+                if (r <= 0)
+                        return r == 0 ? -EAGAIN : r;
                 cg = c->be;
         }
         if (s->window_rounded)
@@ -370,7 +389,8 @@ static int arm(struct daemon *d, struct scope *s)
  * Arms the triggers not armed yet: a cgroup may have appeared, a refusal may
  * have passed. A trigger the kernel refuses is retried every tick, and its
  * error told once (until it changes or the trigger is armed). A cgroup that
- * does not exist (yet) is not an error: its trigger is armed when it appears.
+ * does not exist (yet) is not an error: its trigger is armed once it has
+ * lived from one tick to the next.
  * The cgroups' triggers wait while a round runs: the engine is the worker's.
  */
 static void arm_scopes(struct daemon *d)
@@ -382,8 +402,8 @@ static void arm_scopes(struct daemon *d)
                 if (s->psi.epoll_fd >= 0 || (s->path && d->worker.busy))
                         continue;
                 r = arm(d, s);
-                if (r == -ENOENT && s->path)
-                        r = 0;
+                if ((r == -ENOENT || r == -EAGAIN) && s->path)
+                        r = 0;   /* not there (yet), or just appeared */
                 if (r < 0)
                         log_full_errno(r == s->arm_error ? LOG_DEBUG : s->path ? LOG_WARNING : LOG_ERR, r,
                                        "Failed to arm the PSI trigger on %s: %m, retrying every "
@@ -490,11 +510,52 @@ int daemon_load_config(const char *file, const char *dropin_dir, struct config *
  * Swaps in cfg (or rebuilds from the running one, when its globs match other
  * cgroups now): a new engine that takes over the old one's state, new triggers.
  */
+static bool same_trigger(const struct psi_trigger *a, const struct psi_trigger *b)
+{
+        return a->kind == b->kind && a->stall_usec == b->stall_usec && a->window_usec == b->window_usec;
+}
+
+/*
+ * Hands the armed triggers of the old scopes over to the new scopes that
+ * watch the same place with the same trigger, and stops the others. Arming
+ * again is work for the kernel (psi_trigger_create() starts a psimon thread
+ * per cgroup) and a chance to race a removal (see arm()); and the glob
+ * sections rebuild the scopes whenever a matching cgroup comes or goes.
+ */
+static void takeover_scopes(struct daemon *d, struct scope *old, size_t n_old)
+{
+        for (size_t i = 0; i < n_old; i++) {
+                struct scope *o = &old[i];
+
+                for (size_t k = 0; k < d->n_scopes && o->psi.epoll_fd >= 0; k++) {
+                        struct scope *s = &d->scopes[k];
+
+                        if (!streq_ptr(s->path, o->path) || !same_trigger(s->trigger, o->trigger))
+                                continue;
+                        psi_watch_move(&s->psi, &o->psi, d->loop);
+                        s->window_rounded = o->window_rounded;
+                        s->backoff = o->backoff;
+                        s->pending = o->pending;
+                        s->rounds = o->rounds;
+                        s->coalesced = o->coalesced;
+                }
+                psi_watch_stop(&o->psi, d->loop);
+        }
+        free(old);
+}
+
+/*
+ * Swaps in cfg (or rebuilds from the running one, when its globs match other
+ * cgroups now): a new engine that takes over the old one's state, new scopes
+ * that take over the old ones' triggers. Nothing changes when it fails.
+ */
 static int apply(struct daemon *d, struct config *cfg)
 {
         const struct engine_observer obs = d->engine.obs;
         struct config *old_cfg = d->cfg;
         struct engine old = d->engine;
+        struct scope *old_scopes = d->scopes;
+        size_t old_n = d->n_scopes;
         int r, restored;
 
         r = engine_init(&d->engine, d->be, cfg, d->dry_run, &obs, old.now_usec);
@@ -503,19 +564,25 @@ static int apply(struct daemon *d, struct config *cfg)
                 return r;
         }
         d->engine.stop = old.stop;
+        d->cfg = cfg;
+        r = setup_scopes(d);
+        if (r < 0) {
+                engine_done(&d->engine);
+                d->engine = old;
+                d->cfg = old_cfg;
+                d->scopes = old_scopes;
+                d->n_scopes = old_n;
+                return r;
+        }
+        takeover_scopes(d, old_scopes, old_n);   /* before the old paths and triggers are freed */
         restored = engine_takeover(&d->engine, &old, old_cfg);
         d->worker.engine = &d->engine;
         d->worker.cfg = cfg;
-        d->cfg = cfg;
         d->has_globs = false;
         for (size_t i = 0; i < cfg->n_cgroups; i++)
                 d->has_globs |= cgpath_is_glob(cfg->cgroups[i].path);
         if (old_cfg != cfg)
                 config_free(old_cfg);
-        stop_scopes(d);
-        r = setup_scopes(d);
-        if (r < 0)
-                return r;
         arm_scopes(d);
         ev_timer_set(&d->tick, 0., (double)cfg->release_interval_usec / 1e6);
         ev_timer_again(d->loop, &d->tick);

@@ -50,6 +50,17 @@ int psi_watch_start(struct psi_watch *w, struct ev_loop *loop, int trigger_fd, p
         return 0;
 }
 
+void psi_watch_move(struct psi_watch *to, struct psi_watch *from, struct ev_loop *loop)
+{
+        ev_io_stop(loop, &from->io);
+        to->epoll_fd = from->epoll_fd;
+        to->trigger_fd = from->trigger_fd;
+        to->fired = from->fired;
+        ev_io_init(&to->io, on_ready, to->epoll_fd, EV_READ);
+        ev_io_start(loop, &to->io);
+        psi_watch_init(from);
+}
+
 void psi_watch_stop(struct psi_watch *w, struct ev_loop *loop)
 {
         if (w->epoll_fd >= 0)

@@ -17,6 +17,9 @@ struct psi_watch {
 /* Takes ownership of trigger_fd and starts watching it. Returns 0 or negative errno. */
 int psi_watch_start(struct psi_watch *w, struct ev_loop *loop, int trigger_fd, psi_watch_cb fired);
 
+/* Moves a started watch (its descriptors) into to, which then watches in its place. */
+void psi_watch_move(struct psi_watch *to, struct psi_watch *from, struct ev_loop *loop);
+
 /* Stops watching and closes both descriptors. Safe on a stopped watch. */
 void psi_watch_stop(struct psi_watch *w, struct ev_loop *loop);
 

@@ -26,6 +26,7 @@ struct backend_cgroup {
         unsigned writes;
         bool removed;
         unsigned open_handles;
+        bool empty;                     /* no task in it: cgroup.events says populated 0 */
         bool remove_after_write;        /* rmdir waiting on the next write (kernfs_drain()) */
         enum cg_file fail_file;
         int fail_err;
@@ -125,6 +126,8 @@ static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_f
         } else if (f == CG_MEMORY_STAT) {
                 n = snprintf(buf, size, "anon %" PRIu64 "\nfile %" PRIu64 "\nworkingset_refault_anon %" PRIu64
                              "\nworkingset_refault_file 0\n", cg->hot_bytes, cg->cold_bytes, cg->refault_pages);
+        } else if (f == CG_CGROUP_EVENTS) {
+                n = snprintf(buf, size, "populated %d\nfrozen 0\n", !cg->empty);
         } else if (f == CG_MEMORY_PRESSURE) {
                 n = snprintf(buf, size, "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
                              "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
@@ -526,4 +529,19 @@ unsigned sim_armed_triggers(struct backend *be, const char *path, const char **r
                         *ret_text = s->triggers[i].text;
         }
         return n;
+}
+
+unsigned sim_triggers_armed_ever(struct backend *be)
+{
+        return (unsigned)to_sim(be)->n_triggers;
+}
+
+int sim_set_populated(struct backend *be, const char *path, bool populated)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+
+        if (!cg)
+                return -ENOENT;
+        cg->empty = !populated;
+        return 0;
 }

@@ -74,3 +74,7 @@ void sim_set_unprivileged(struct backend *be, bool unprivileged);
 int sim_fail_triggers(struct backend *be, const char *path, int err, unsigned n);
 /* Triggers on path (NULL: the system) still open at both ends; the last one's text in *ret_text. */
 unsigned sim_armed_triggers(struct backend *be, const char *path, const char **ret_text);
+/* Triggers armed since the start, closed ones included. */
+unsigned sim_triggers_armed_ever(struct backend *be);
+/* Whether a task is in the cgroup (cgroup.events; default yes). Returns 0 or -ENOENT. */
+int sim_set_populated(struct backend *be, const char *path, bool populated);

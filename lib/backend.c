@@ -16,6 +16,7 @@ static const char *const file_names[_CG_FILE_MAX] = {
         [CG_MEMORY_HIGH]     = "memory.high",
         [CG_MEMORY_RECLAIM]  = "memory.reclaim",
         [CG_MEMORY_PRESSURE] = "memory.pressure",
+        [CG_CGROUP_EVENTS]   = "cgroup.events",
 };
 
 const char *cg_file_name(enum cg_file f)

@@ -14,6 +14,7 @@ enum cg_file {
         CG_MEMORY_HIGH,
         CG_MEMORY_RECLAIM,
         CG_MEMORY_PRESSURE,  /* with a NULL cgroup: /proc/pressure/memory */
+        CG_CGROUP_EVENTS,    /* "populated 0|1": whether any task is in the subtree */
         _CG_FILE_MAX,
 };
 

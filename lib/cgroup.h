@@ -13,6 +13,7 @@ struct cgroup {
         const struct cgroup_config *conf; /* the section that applies (the most specific match) */
         uint64_t soft_limit_bytes;   /* from the configuration; UINT64_MAX: none */
         struct backend_cgroup *be;   /* NULL while the cgroup does not exist */
+        unsigned opens;              /* times be was opened: a new cgroup at the path counts anew */
 
         /* Readings. memory.current every refresh; the others when a round needs them. */
         uint64_t current_bytes;      /* memory.current */

@@ -241,6 +241,7 @@ static int refresh_one(struct engine *e, struct cgroup *cg)
                         log_debug("cgroup %s not available: %s", cg->path, strerror(-r));
                         return 0;
                 }
+                cg->opens++;
         }
         r = backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &current);
         if (r == 0 && current == UINT64_MAX)
@@ -275,6 +276,24 @@ int engine_refresh_cgroup(struct engine *e, struct cgroup *cg)
         if (r < 0)
                 return r;
         return cg->be ? 0 : -ENOENT;
+}
+
+int engine_cgroup_populated(struct engine *e, struct cgroup *cg)
+{
+        char buf[256];
+        uint64_t populated;
+        ssize_t n;
+        int r;
+
+        if (!cg->be)
+                return -ENOENT;
+        n = e->be->ops->read(e->be, cg->be, CG_CGROUP_EVENTS, buf, sizeof(buf));
+        if (n < 0)
+                return (int)n;
+        r = memstat_get(buf, "populated", &populated);   /* the same "key value" lines */
+        if (r < 0)
+                return r;
+        return populated != 0;
 }
 
 int engine_refresh(struct engine *e)
@@ -642,6 +661,7 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
 static void move_state(struct cgroup *to, struct cgroup *from)
 {
         to->be = from->be;
+        to->opens = from->opens;
         from->be = NULL;
         to->current_bytes = from->current_bytes;
         to->min_bytes = from->min_bytes;

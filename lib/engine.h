@@ -105,6 +105,9 @@ int engine_refresh(struct engine *e);
  */
 int engine_refresh_cgroup(struct engine *e, struct cgroup *cg);
 
+/* Whether any task is in cg's subtree (cgroup.events). Returns 1, 0, or -errno. */
+int engine_cgroup_populated(struct engine *e, struct cgroup *cg);
+
 /*
  * Runs one round for scope (NULL: every managed cgroup): refresh, then the
  * policy's steps until it is done, then snapshot_refaults. *sc holds the

@@ -48,3 +48,9 @@ static inline int streq(const char *a, const char *b)
 {
         return strcmp(a, b) == 0;
 }
+
+/* streq() where either may be NULL (equal when both are). */
+static inline int streq_ptr(const char *a, const char *b)
+{
+        return a && b ? streq(a, b) : a == b;
+}

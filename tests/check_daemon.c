@@ -574,6 +574,9 @@ static void on_trigger_step(struct ev_loop *loop, ev_timer *t, int revents)
                 /* Unprivileged windows are rounded up to 2s. */
                 ck_assert_str_eq(armed_text(f->be, NULL), "some 150000 2000000");
                 ck_assert_str_eq(armed_text(f->be, "batch"), "some 100000 4000000");
+                /* Nothing in idle can stall: armed only once a task is in it. */
+                ck_assert_ptr_null(armed_text(f->be, "idle"));
+                ck_assert_int_eq(sim_set_populated(f->be, "idle", true), 0);
                 ck_assert_int_eq(sim_remove_cgroup(f->be, "batch"), 0);
                 break;
         case 1:   /* its trigger hung up: closed, and the cgroup forgotten */
@@ -581,8 +584,8 @@ static void on_trigger_step(struct ev_loop *loop, ev_timer *t, int revents)
                         return;
                 ck_assert_int_eq(sim_add_cgroup(f->be, "batch", 0, 10 * MiB), 0);
                 break;
-        case 2:   /* created again: armed again on the new cgroup at a tick */
-                if (!armed_text(f->be, "batch"))
+        case 2:   /* created again: armed again on the new cgroup at a tick; idle armed */
+                if (!armed_text(f->be, "batch") || !armed_text(f->be, "idle"))
                         return;
                 ck_assert_str_eq(armed_text(f->be, "batch"), "some 100000 4000000");
                 ck_assert_ptr_nonnull(cg->be);
@@ -596,14 +599,16 @@ static void on_trigger_step(struct ev_loop *loop, ev_timer *t, int revents)
  * Triggers the kernel refuses: an unprivileged window (EINVAL, rounded up to
  * 2s and tried again), EBUSY (retried at each tick until armed); and a
  * removed cgroup's trigger, which reports a hang-up until closed, re-armed
- * when the cgroup is created again. Each is told once.
+ * when the cgroup is created again; and an empty cgroup's, armed once a task
+ * is in it. Each is told once.
  */
 START_TEST(triggers_refused_and_lost_are_armed_again)
 {
         static const char conf[] = "[pressure]\ntrigger = some 150ms 1s\n"
                                    "[reclaim]\nrelease_interval = 100ms\n"
                                    "[cgroup batch]\nsoft_limit = 64M\ntrigger = some 100ms 3s\n"
-                                   "[cgroup web]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n";
+                                   "[cgroup web]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n"
+                                   "[cgroup idle]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n";
         struct steps st = { .f = NULL };
         struct capture cap;
         struct fixture f;
@@ -615,6 +620,8 @@ START_TEST(triggers_refused_and_lost_are_armed_again)
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 10 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "web", 0, 10 * MiB), 0);
         ck_assert_int_eq(sim_fail_triggers(f.be, "web", -EBUSY, 3), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "idle", 0, 0), 0);
+        ck_assert_int_eq(sim_set_populated(f.be, "idle", false), 0);
         log_set_max_level(LOG_INFO);
         capture_start(&cap);
         start(&f, conf);
@@ -631,6 +638,60 @@ START_TEST(triggers_refused_and_lost_are_armed_again)
         ck_assert_uint_eq(count(log, "action=armed scope=web "), 1);
         free(log);
         finish(&f);
+}
+END_TEST
+
+static void write_file(const char *path, const char *text)
+{
+        FILE *f = fopen(path, "w");
+
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        ck_assert_int_eq(fclose(f), 0);
+}
+
+static void reload_in_loop(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        struct fixture *f = t->data;
+        const char *text = NULL;
+
+        ck_assert_uint_eq(sim_triggers_armed_ever(f->be), 2);   /* the system's, a's */
+        /* Reloaded unchanged: the armed triggers are handed over, not armed again. */
+        ck_assert_int_eq(daemon_reload(&f->d), 0);
+        ck_assert_uint_eq(sim_triggers_armed_ever(f->be), 2);
+        ck_assert_uint_eq(sim_armed_triggers(f->be, NULL, NULL), 1);
+        ck_assert_uint_eq(sim_armed_triggers(f->be, "a", NULL), 1);
+        /* a's trigger changed: only it is armed again (and the old one closed). */
+        write_file(f->d.opt.config_file, "[cgroup a]\nsoft_limit = 1M\ntrigger = some 200ms 2s\n");
+        ck_assert_int_eq(daemon_reload(&f->d), 0);
+        ck_assert_uint_eq(sim_triggers_armed_ever(f->be), 3);
+        ck_assert_uint_eq(sim_armed_triggers(f->be, NULL, NULL), 1);
+        ck_assert_uint_eq(sim_armed_triggers(f->be, "a", &text), 1);
+        ck_assert_str_eq(text, "some 200000 2000000");
+        raise(SIGTERM);
+}
+
+/* A reload (and following a glob, which rebuilds the same way) keeps the triggers that did
+ * not change armed: arming is work for the kernel and a chance to race a removal. */
+START_TEST(reload_keeps_unchanged_triggers_armed)
+{
+        static const char conf[] = "[cgroup a]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n";
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX";
+        struct fixture f;
+        ev_timer t;
+
+        ck_assert_int_ge(close(mkstemp(path)), 0);
+        write_file(path, conf);
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);
+        start(&f, conf);
+        f.d.opt.config_file = path;
+        ev_timer_init(&t, reload_in_loop, 0., 0.);
+        t.data = &f;
+        ev_timer_start(f.d.loop, &t);
+        ck_assert_int_eq(daemon_run(&f.d), 0);
+        finish(&f);
+        unlink(path);
 }
 END_TEST
 
@@ -704,6 +765,6 @@ START_TEST(watchdog_pings_while_a_write_blocks)
 }
 END_TEST
 
-CHECK_MAIN("daemon", clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+CHECK_MAIN("daemon", reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)
