@@ -13,13 +13,15 @@
 #   churn     soft_limit 1M and a trigger of its own; created and removed
 #             over and over while reclaimd works (each time with a short-lived
 #             memhog --cold CHURN_COLD in it), until the scenario stops it
+#   flash/fN  (a glob with triggers) up to FLASH_CYCLES empty cgroups
+#             created and removed in FLASH_SECONDS, as fast as the guest goes
 #   hog       memhog --hot HOG_HOT in memory.max HOG_MAX (not managed):
 #             thrashes inside its own limit and keeps /proc/pressure/memory
 #             over the system trigger, so that rounds keep coming
 # Once reclaimd's first reclaim is logged (rounds are running), the churn
 # starts, g2's workload is killed and g2 is removed (rmdir).  The scenario
 # then waits for reclaimd to log action=cgroup_gone for g2 and, after that,
-# a reclaim of g1 or g3; stops the churn; creates churn, waits for its
+# a reclaim of g1 or g3; waits for the flash churn to end; stops the churn; creates churn, waits for its
 # trigger to be armed, removes it, waits for reclaimd to drop it, creates it
 # a last time and waits for its trigger to be armed again; and stops
 # reclaimd with SIGTERM.
@@ -32,6 +34,8 @@
 #   samples.tsv     t g1.current g2.current g3.current hog.current some_total(us)
 #                   ("-" for g2 once it is gone)
 #   churn.log       one line per churn cycle: uptime, cycle number, what happened
+#   flash.log       failures and progress of the flash churn, then "done N
+#                   cycles M removed"
 #   fds-end         ls -l of reclaimd's descriptors once churn, created a last
 #                   time, has its trigger armed again
 #   fds-stale       those of them on a removed cgroup's file (by inode)
@@ -42,12 +46,13 @@
 #
 : "${G_COLD:=48}" "${G_HOT:=4}" "${G_SOFT:=8}"
 : "${G2_COLD:=4}" "${G2_HOT:=2}" "${G2_SHMEM:=48}"
-: "${CHURN_COLD:=4}"
+: "${CHURN_COLD:=4}" "${FLASH_CYCLES:=300}" "${FLASH_SECONDS:=60}"
 : "${HOG_HOT:=160}" "${HOG_MAX:=64}"
 : "${TRIGGER:=some 150ms 1s}"
 : "${ROUND_DEADLINE:=40}" # s from the hog's start for the first reclaim
 : "${GONE_DEADLINE:=20}"  # s from g2's removal for reclaimd to log it
 : "${AFTER_DEADLINE:=20}" # s from that for a reclaim of g1 or g3
+: "${FLASH_DEADLINE:=90}" # s from then for the flash churn to end
 : "${SAMPLE_S:=0.25}"
 
 # shellcheck source-path=SCRIPTDIR source=guest-lib.sh
@@ -63,10 +68,11 @@ populated() {
 empty() { ! populated "$1"; }
 
 : >"$O/events"
-for g in g1 g2 g3 hog; do
+for g in g1 g2 g3 hog flash; do
 	mkdir "$CG/$g" || die "cannot create cgroup $g"
 done
 echo "${HOG_MAX}M" >"$CG/hog/memory.max" || die "cannot set hog's memory.max"
+echo +memory >"$CG/flash/cgroup.subtree_control" || die "cannot enable memory under flash"
 
 cat >"$O/reclaimd.conf" <<EOF
 # reclaimd VM test: removal scenario
@@ -85,6 +91,14 @@ soft_limit = ${G_SOFT}M
 [cgroup churn]
 soft_limit = 1M
 trigger = some 150ms 1s
+
+[cgroup flash/*]
+soft_limit = 1M
+trigger = some 150ms 1s
+
+[reclaim]
+# Follow the glob (and re-arm triggers) every second.
+release_interval = 1s
 EOF
 cp "$O/reclaimd.conf" /tmp/reclaimd.conf
 
@@ -160,6 +174,36 @@ rm -f /tmp/churn.stop
 churner=$!
 event "churn-started"
 
+# 6b. The flash churn: up to FLASH_CYCLES cgroups under flash/ (a glob
+# reclaimd follows, each with a trigger) within FLASH_SECONDS, each created
+# and removed as fast as the guest goes (measured under TCG: 0.2 s a cycle
+# without pressure, reclaimd running or not; 1 to 1.5 s under it, likely as
+# a new memcg waits for shrinker_rwsem, which reclaim keeps taking) (empty: moving a process in takes a synchronize_rcu() in
+# cgroup_attach_lock(), slow under TCG; churn above has the workloads);
+# eight names reused, so the same paths come back as new cgroups.
+(
+	n=0 ok=0
+	end=$(awk -v u="$(up)" -v s="$FLASH_SECONDS" 'BEGIN { printf "%d", u + s }') now=0
+	while [ "$n" -lt "$FLASH_CYCLES" ] && [ "$now" -lt "$end" ] && [ ! -e /tmp/churn.stop ]; do
+		n=$((n + 1))
+		d="$CG/flash/f$((n % 8))"
+		# busybox-static: a fork and an exec that need no dynamic loading over 9p.
+		if ! busybox mkdir "$d" 2>/dev/null; then
+			echo "$(up) $n mkdir-failed"
+			continue
+		fi
+		if busybox rmdir "$d" 2>/dev/null; then ok=$((ok + 1)); else echo "$(up) $n rmdir-failed"; fi
+		if [ $((n % 10)) -eq 0 ]; then
+			read -r now _ </proc/uptime
+			now=${now%.*}
+			[ $((n % 50)) -ne 0 ] || echo "$now at $n"
+		fi
+	done
+	echo "$(up) done $n cycles $ok removed"
+) >"$O/flash.log" 2>&1 &
+flasher=$!
+event "flash-started"
+
 # 7. g2 goes away while rounds run.
 if ! is_dead "$rpid"; then
 	kill -KILL "$pid_g2"
@@ -190,6 +234,8 @@ if ! is_dead "$rpid"; then
 		fi
 	fi
 fi
+wait_for "$FLASH_DEADLINE" "the flash churn to end" is_dead "$flasher" || event "flash-not-done"
+event "flash-ended $(tail -n 1 "$O/flash.log")"
 touch /tmp/churn.stop
 wait_for 30 "the churn to stop" is_dead "$churner" || event "churn-not-stopped"
 event "churn-stopped $(grep -c removed "$O/churn.log") cycles"
