@@ -47,14 +47,22 @@ is_dead() {
 	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
 	[ "$id_st" = Z ]
 }
-# pgsteal_of MEMORY.STAT: its pgsteal (pages reclaimed, by anyone).
-pgsteal_of() {
-	while read -r k v; do
-		if [ "$k" = pgsteal ]; then
-			echo "$v"
+# stat_value MEMORY.STAT KEY: sets sv to KEY's value in MEMORY.STAT, empty
+# when it is not there.  Builtins only, for samplers that run every second:
+# a fork costs much under TCG.
+stat_value() {
+	sv=
+	while read -r sv_k sv_v; do
+		if [ "$sv_k" = "$2" ]; then
+			sv=$sv_v
 			return
 		fi
 	done <"$1"
+}
+# pgsteal_of MEMORY.STAT: its pgsteal (pages reclaimed, by anyone).
+pgsteal_of() {
+	stat_value "$1" pgsteal
+	[ -z "$sv" ] || echo "$sv"
 }
 
 # start_psiwatch TIMEOUT [ARG...]: an independent PSI watcher (psiwatch ARG...,

@@ -42,9 +42,11 @@
 #   reclaimd.exit   the first instance's status (137 after the SIGKILL; "died
 #                   RC" if it ended by itself); reclaimd2.exit the second's
 #                   after SIGTERM ("running" if it had not exited 30 s later)
-#   samples.tsv     "t cgroup memory.current memory.min memory.high" for every
-#                   cgroup under soak, plus "t -hog current" and "t -psi
-#                   some_total_us" (t: guest uptime; about one round a second)
+#   samples.tsv     "t cgroup memory.current memory.min memory.high pgsteal"
+#                   for every cgroup under soak (pgsteal from memory.stat:
+#                   pages reclaimed from it, by whoever), plus "t -hog
+#                   current" and "t -psi some_total_us" (t: guest uptime;
+#                   about one round a second)
 #   proc.tsv        "t instance pid VmRSS_kB fd_count" every PROC_S s
 #   fds.tsv         "t instance fd target" for each fd of reclaimd, every PROC_S s
 #   high-start      "cgroup memory.high" of each static cgroup before reclaimd
@@ -435,7 +437,9 @@ event "workloads-ready"
 			c="" m="" h=""
 			{ read -r c <"$d/memory.current" && read -r m <"$d/memory.min" &&
 				read -r h <"$d/memory.high"; } 2>/dev/null || continue
-			printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$n" "$c" "$m" "$h"
+			# What reclaim took, so that the judge can tell it from what the workload let go.
+			stat_value "$d/memory.stat" pgsteal 2>/dev/null
+			printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$n" "$c" "$m" "$h" "$sv"
 		done
 		read -r c <"$CG/hog/memory.current"
 		read -r _ _ _ _ ps </proc/pressure/memory

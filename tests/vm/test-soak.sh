@@ -16,7 +16,9 @@
 #   - no cgroup was reclaimed below its memory.min;
 #   - no cgroup was reclaimed below its soft limit while another was over
 #     its own (reclaimd's steps are sequential, so its own current= readings
-#     are the boundary; the samples only serve to show the other one over);
+#     are the boundary; the samples show the other one over, and their
+#     memory.stat pgsteal whether reclaim or the cgroup's own workload took
+#     it under: only the first counts);
 #   - the log holds no error other than those the soak provoked (refused
 #     broken reloads, cgroups that were being removed).
 #
@@ -237,18 +239,34 @@ EOF
 
 # --- the soft-limit rule: steps in a system round that left a cgroup under
 # its soft limit (current= after the step < soft_limit - SOFT_SLACK), or
-# that asked a cgroup reclaimd itself read at or under its soft limit, while another cgroup was certainly over its own soft limit (largest in
-# any configuration, + OVER_MARGIN) from the round's start to the step:
-# every sample of it from the last one before the round's trigger to the
-# first one after the step over it, no log line of reclaimd's in between
-# reading it at or under it, and its workload not stopped in between.
-# Steps within 3 s after the stepped cgroup's own workload was stopped are
-# left out (the stop, not reclaim, emptied it).
+# that asked a cgroup reclaimd itself read at or under its soft limit, while
+# another cgroup was certainly over its own soft limit (largest in any
+# configuration, + OVER_MARGIN) from the round's start to the step: every
+# sample of it from the last one before the round's trigger to the first one
+# after the step over it, no log line of reclaimd's in between reading it at
+# or under it, and its workload not stopped in between.
+# A step that left its cgroup under its soft limit counts only by what
+# reclaim took: memory.current fell by reclaim (memory.stat pgsteal) and by
+# whatever the workload let go (a process exiting), and only the first is
+# reclaimd's doing.  From the last sample before the step began (the previous
+# log line: steps are sequential) to the first one after it, the cgroup's
+# level less its pgsteal (less what reclaimd's later steps on it in that
+# span measured) must have fallen under soft_limit - SOFT_SLACK (or, when
+# the level was under that already, reclaim must have taken more than
+# SOFT_SLACK); if not, the workload took it there, and the step is listed
+# as such, not failed.  Without that evidence (no pgsteal in both samples,
+# or a workload event of the cgroup between them) a step within 3 s after
+# the cgroup's workload was stopped is left out (the stop, not reclaim,
+# emptied it) and any other one counts.
 awk "$AWK_F"' / action=round_end / { print $1, f("scope") }' "$log" >"$out/rounds.tsv"
-violations=$(awk -v slack=$((SOFT_SLACK_KB * 1024)) -v margin=$((OVER_MARGIN_KB * 1024)) "$AWK_F
+soft_steps=$(awk -v slack=$((SOFT_SLACK_KB * 1024)) -v margin=$((OVER_MARGIN_KB * 1024)) "$AWK_F
 $AWK_SMAX"'
 	function stopped(n, a, b,   i) {
 		for (i = 1; i <= ns[n]; i++) if (stop[n, i] >= a && stop[n, i] <= b) return 1
+		return 0
+	}
+	function changed(n, a, b,   i) {
+		for (i = 1; i <= nw[n]; i++) if (wt[n, i] >= a && wt[n, i] <= b) return 1
 		return 0
 	}
 	function over(y, a, b,   i, k0, k1, lim) {
@@ -270,9 +288,41 @@ $AWK_SMAX"'
 		for (i = 1; i <= nsm[n]; i++) if (st[n, i] >= a && st[n, i] <= b) v = v sprintf("%s%.1f MiB at %s", v == "" ? "" : ", ", sc[n, i] / 1048576, st[n, i])
 		return v == "" ? "no sample" : v
 	}
-	FILENAME ~ /events$/ { if ($2 == "wl-stop" || $2 == "dyn-removing") { ns[$3]++; stop[$3, ns[$3]] = $1 } next }
-	FILENAME ~ /samples.tsv$/ { if ($2 ~ /^-/) next; k = ++nsm[$2]; st[$2, k] = $1; sc[$2, k] = $3; names[$2] = 1; next }
+	# by_reclaim(n, a, b, s): for a step on n from a to b that ended under
+	# s - slack, 1 if what reclaim took accounts for that, 0 if the workload
+	# did, -1 if the samples cannot tell.  Sets rs (the story, for the report).
+	# Already under s - slack before the step, n counts against reclaim only
+	# if reclaim took more than slack from it.
+	function by_reclaim(n, a, b, s,   i, k0, k1, took, later, lvl) {
+		k0 = 0; k1 = 0
+		for (i = 1; i <= nsm[n]; i++) {
+			if (st[n, i] <= a) k0 = i
+			if (st[n, i] >= b) { k1 = i; break }
+		}
+		if (!k0 || !k1 || sp[n, k0] == "" || sp[n, k1] == "" || changed(n, st[n, k0], st[n, k1])) return -1
+		later = 0
+		for (i = 1; i <= npre[n]; i++) if (pt[n, i] > b && pt[n, i] <= st[n, k1]) later += pr[n, i]
+		took = (sp[n, k1] - sp[n, k0]) * 4096 - later
+		lvl = sc[n, k0]
+		rs = sprintf("from %.1f MiB at %s to %.1f MiB at %s the kernel reclaimed %.1f MiB from it (memory.stat pgsteal%s)", lvl / 1048576, st[n, k0], sc[n, k1] / 1048576, st[n, k1], took / 1048576, later ? sprintf(", less %.1f MiB of reclaimd'"'"'s later steps", later / 1048576) : "")
+		if (lvl < s - slack) {
+			rs = rs sprintf(", and it was %.1f MiB under its soft limit before the step", (s - lvl) / 1048576)
+			return took > slack
+		}
+		rs = rs sprintf(", which leaves %.1f MiB", (lvl - took) / 1048576)
+		return lvl - took < s - slack
+	}
+	# First, the whole log: what each step on a cgroup measured, for by_reclaim.
+	pre { if (/ action=reclaim /) { x = f("cgroup"); sub(/^soak\//, "", x); k = ++npre[x]; pt[x, k] = $1; pr[x, k] = f("reclaimed") } next }
+	FILENAME ~ /events$/ {
+		if ($2 == "wl-stop" || $2 == "dyn-removing") { ns[$3]++; stop[$3, ns[$3]] = $1 }
+		if ($2 ~ /^(wl-stop|wl-start|dyn-removing|dyn-added)$/) { nw[$3]++; wt[$3, nw[$3]] = $1 }
+		next
+	}
+	FILENAME ~ /samples.tsv$/ { if ($2 ~ /^-/) next; k = ++nsm[$2]; st[$2, k] = $1; sc[$2, k] = $3; sp[$2, k] = $6; names[$2] = 1; next }
 	FILENAME ~ /rounds.tsv$/ { nre++; re_s[nre] = $2; next }
+	# The step logged on this line began after the previous line.
+	{ began = last; last = $1 }
 	/ action=trigger / { trig[f("scope")] = $1; next }
 	/ action=round_end / { ri++; next }
 	/ action=(reclaim|clamp) / {
@@ -290,19 +340,30 @@ $AWK_SMAX"'
 		# the own reading of reclaimd it was not over its soft limit at all
 		# (the fall was under the request, so current + reclaimed is
 		# exactly that reading).
-		if (c < s - slack) kind = "A"
-		else if (r < q && c + r <= s) kind = "B"
-		else next
-		if (stopped(x, $1 - 3, $1)) next
+		rs = ""
+		if (c < s - slack) {
+			kind = "A"
+			v = by_reclaim(x, began, $1, s)
+			if (v == 0) {
+				printf "W at %s: %s reclaimed to %.1f MiB, %.1f MiB under its soft limit of %.1f MiB, but %s: its workload let the rest go\n", $1, x, c / 1048576, (s - c) / 1048576, s / 1048576, rs
+				next
+			}
+			if (v < 0 && stopped(x, $1 - 3, $1)) next
+		} else if (r < q && c + r <= s) {
+			kind = "B"
+			if (stopped(x, $1 - 3, $1)) next
+		} else next
 		for (y in names) {
 			if (y == x || !over(y, ts, $1)) continue
 			if (kind == "A")
-				printf "at %s: %s reclaimed to %.1f MiB, %.1f MiB under its soft limit of %.1f MiB; asked %.1f MiB at priority %s on the basis of %s%s (kernel samples from then to the step: %s); meanwhile %s was over %.1f MiB since the round started at %s\n", $1, x, c / 1048576, (s - c) / 1048576, s / 1048576, q / 1048576, f("priority"), basis, (bt > ts ? sprintf(", from which it fell %.1f MiB", (lc[x, nl[x] - 1] - c) / 1048576) : ""), samples_in(x, bt, $1), y, smax(y) / 1048576, ts
+				printf "V at %s: %s reclaimed to %.1f MiB, %.1f MiB under its soft limit of %.1f MiB; asked %.1f MiB at priority %s on the basis of %s%s (kernel samples from then to the step: %s)%s; meanwhile %s was over %.1f MiB since the round started at %s\n", $1, x, c / 1048576, (s - c) / 1048576, s / 1048576, q / 1048576, f("priority"), basis, (bt > ts ? sprintf(", from which it fell %.1f MiB", (lc[x, nl[x] - 1] - c) / 1048576) : ""), samples_in(x, bt, $1), (rs == "" ? "" : "; " rs), y, smax(y) / 1048576, ts
 			else
-				printf "at %s: %s asked %.1f MiB at priority %s although at %.1f MiB it was not over its soft limit of %.1f MiB (by the own reading of reclaimd), while %s was over %.1f MiB since the round started at %s\n", $1, x, q / 1048576, f("priority"), (c + r) / 1048576, s / 1048576, y, smax(y) / 1048576, ts
+				printf "V at %s: %s asked %.1f MiB at priority %s although at %.1f MiB it was not over its soft limit of %.1f MiB (by the own reading of reclaimd), while %s was over %.1f MiB since the round started at %s\n", $1, x, q / 1048576, f("priority"), (c + r) / 1048576, s / 1048576, y, smax(y) / 1048576, ts
 			break
 		}
-	}' "$out/events" FS='\t' "$samples" FS=' ' "$out/rounds.tsv" "$log")
+	}' pre=1 "$log" pre=0 "$out/events" FS='\t' "$samples" FS=' ' "$out/rounds.tsv" "$log")
+violations=$(printf '%s\n' "$soft_steps" | sed -n 's/^V //p')
+workload_falls=$(printf '%s\n' "$soft_steps" | sed -n 's/^W //p')
 
 # --- memory.min: reclaimd's steps (current= after them) and the samples of
 # the cgroups with a memory.min, while their workload is larger than it and
@@ -414,6 +475,9 @@ soft_note=$(printf '%s' "$violations" | grep -c .)
 echo "soak scenario (seed $SOAK_SEED; guest: ${VM_MEM} MiB, zram swap; VM $(file vm-seconds) s):"
 note "duration: ${dur} s of soak (planned ${SOAK_SECONDS} s; the plan's clock stops during the SIGKILL and restart); ${nsamp} samples of every cgroup; the system stalled on memory ${psi_s} s in all (PSI some)"
 note "rounds: ${n_rounds} (${n_rounds_sys} system-wide), ${n_reclaims} reclaim steps freeing $(mib "$bytes") MiB (${n_prop} of them on a cgroup at or under its soft limit), ${n_min_steps} on cgroups with a memory.min, ${n_exhausted} exhausted"
+if [ -n "$workload_falls" ]; then
+	note "steps that ended under a soft limit by their workload's doing, not reclaim's ($(echo "$workload_falls" | grep -c .)): $(echo "$workload_falls" | head -n 3)"
+fi
 note "memory.high: ${n_clamps} clamps, ${n_raised} raised and ${n_restored} restored"
 note "reloads: ${n_sent} sent (${n_broken} broken): ${n_applied} applied, ${n_refused} refused"
 note "cgroups: ${n_added} created and ${n_removed} removed on the fly (reclaimd logged ${n_gone} cgroup_gone); ${n_restarts} workload restarts in the static ones"
