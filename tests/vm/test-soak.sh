@@ -52,13 +52,10 @@ export SOAK_SECONDS SOAK_SEED RELOAD_EVERY KILL_CLAMP_WAIT RESTORE_DEADLINE VM_M
 VM_PASS_ENV="${VM_PASS_ENV:-} SOAK_SECONDS SOAK_SEED RELOAD_EVERY KILL_CLAMP_WAIT RESTORE_DEADLINE"
 # shellcheck source=/dev/null
 . "$vm_dir/vm.sh"
+# shellcheck source-path=SCRIPTDIR source=judge.sh
+. "$vm_dir/judge.sh"
 
-if [ -n "${VM_REJUDGE:-}" ]; then
-	out=$VM_REJUDGE
-	# shellcheck disable=SC2034 # read by vm_print_console
-	vm_out=$out
-	keep=1
-	[ -f "$out/events" ] || vm_fail "VM_REJUDGE=$out holds no output of this scenario"
+if judge_rejudge; then
 	# The plan's parameters are those of the run judged.
 	read -r _ _ SOAK_SEED _ SOAK_SECONDS _ RELOAD_EVERY <<EOF
 $(awk '$2 == "seed" { print; exit }' "$out/events")
@@ -67,39 +64,14 @@ else
 	vm_skip_unless_ready
 	vm_require_file "$RECLAIMD" "reclaimd"
 	vm_require_file "$MEMHOG" "memhog (a check program: make check builds it)"
-	if [ -n "${VM_OUTDIR:-}" ]; then
-		out=$VM_OUTDIR
-		keep=1
-		rm -rf "$out"
-	else
-		out=$(mktemp -d "${TMPDIR:-/tmp}/reclaimd-soak.XXXXXX") || vm_fail "mktemp failed"
-		keep=${VM_KEEP:-0}
-	fi
+	judge_outdir soak
 	echo "soak: seed $SOAK_SEED, $SOAK_SECONDS s, a reload every $RELOAD_EVERY s (replay: SOAK_SEED=$SOAK_SEED SOAK_SECONDS=$SOAK_SECONDS RELOAD_EVERY=$RELOAD_EVERY)"
-	vm_run "$vm_dir/scenario-soak.sh" "$out"
-	rc=$?
-	if [ "$rc" -ne 0 ]; then
-		vm_log "ERROR: the scenario did not run to its end in the guest (exit $rc); output kept in $out"
-		[ -f "$out/events" ] && tail -n 40 "$out/events" | sed 's/^/  events: /' >&2
-		exit 99
-	fi
+	judge_run "$vm_dir/scenario-soak.sh" events events
 fi
 
 # ---------------------------------------------------------------- judging
-failures=0
-fail() {
-	echo "FAIL: $*" >&2
-	failures=$((failures + 1))
-}
-note() { echo "  $*"; }
-
-ev_time() { awk -v e="$1" '$2 == e { print $1; exit }' "$out/events"; }
-ev_has() { grep -q "^[0-9.]* $1\( \|$\)" "$out/events"; }
-mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-file() { cat "$out/$1" 2>/dev/null || echo missing; }
-# f(KEY): an awk function giving the value of KEY=... in a log line.
-# shellcheck disable=SC2016 # awk's $i, not the shell's
-AWK_F='function f(k,   i) { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }'
+# fail, note, ev_time, ev_has, mib, file and AWK_F (f(KEY) in a log line)
+# come from judge.sh.
 # smax(NAME): the largest soft limit NAME has in any of the configurations
 # (scenario-soak.sh: A and B differ for s2 and s5), in bytes.
 AWK_SMAX='function smax(n) { if (n ~ /^d-/) return 8 * 1048576; return (n in SM ? SM[n] : 32) * 1048576 }
@@ -109,18 +81,9 @@ log=$out/all.log
 cat "$out/reclaimd.log" "$out/reclaimd2.log" >"$log" 2>/dev/null
 samples=$out/samples.tsv
 [ -f "$samples" ] || : >"$samples"
-t_start=$(ev_time soak-start)
+judge_started soak-start
+t_start=$t_started
 t_end=$(ev_time soak-end)
-if [ -z "$t_start" ]; then
-	if ev_has reclaimd-died-at-start || ev_has reclaimd-start-not-logged; then
-		echo "FAIL: reclaimd did not start (status $(file reclaimd.exit)); its log:" >&2
-		cat "$out/reclaimd.log" >&2
-		exit 1
-	fi
-	vm_log "ERROR: the scenario's events file lacks soak-start:"
-	cat "$out/events" >&2
-	exit 99
-fi
 t_kill=$(ev_time reclaimd-killed)
 t_start1=$(ev_time reclaimd-started)
 t_start2=$(ev_time reclaimd2-started)
@@ -568,10 +531,4 @@ if [ "$failures" -gt 0 ]; then
 	echo "$failures check(s) failed; the guest's output is in $out (replay: SOAK_SEED=$SOAK_SEED SOAK_SECONDS=$SOAK_SECONDS RELOAD_EVERY=$RELOAD_EVERY)" >&2
 	exit 1
 fi
-echo "PASS: ${dur} s soak (seed $SOAK_SEED): no growth of reclaimd's memory or descriptors (${leak_report%; }; none stale or held twice); every memory.high restored; memory.min and soft limits respected; no unprovoked error"
-if [ "$keep" = 1 ]; then
-	echo "output kept in $out"
-else
-	rm -rf "$out"
-fi
-exit 0
+judge_pass "${dur} s soak (seed $SOAK_SEED): no growth of reclaimd's memory or descriptors (${leak_report%; }; none stale or held twice); every memory.high restored; memory.min and soft limits respected; no unprovoked error"
