@@ -7,7 +7,9 @@
 #
 # ($vm_dir names that folder too, except under test-systemd.sh, which points
 # it at a folder of its own guest init.)  Reads CG, O (set here when unset),
-# RECLAIMD, PSIWATCH; WF_POLL is wait_for's polling period (default 0.1 s).
+# RECLAIMD, PSIWATCH; WF_POLL is wait_for's polling period (default 0.1 s);
+# START_WAIT and STOP_WAIT how long start_reclaimd and stop_reclaimd wait
+# (default 20 and 10 s).
 
 : "${CG:=/sys/fs/cgroup}"
 : "${O:=${VM_OUT:-/out}}"
@@ -47,14 +49,22 @@ is_dead() {
 	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
 	[ "$id_st" = Z ]
 }
-# pgsteal_of MEMORY.STAT: its pgsteal (pages reclaimed, by anyone).
-pgsteal_of() {
-	while read -r k v; do
-		if [ "$k" = pgsteal ]; then
-			echo "$v"
+# stat_value MEMORY.STAT KEY: sets sv to KEY's value in MEMORY.STAT, empty
+# when it is not there.  Builtins only, for samplers that run every second:
+# a fork costs much under TCG.
+stat_value() {
+	sv=
+	while read -r sv_k sv_v; do
+		if [ "$sv_k" = "$2" ]; then
+			sv=$sv_v
 			return
 		fi
 	done <"$1"
+}
+# pgsteal_of MEMORY.STAT: its pgsteal (pages reclaimed, by anyone).
+pgsteal_of() {
+	stat_value "$1" pgsteal
+	[ -z "$sv" ] || echo "$sv"
 }
 
 # start_psiwatch TIMEOUT [ARG...]: an independent PSI watcher (psiwatch ARG...,
@@ -92,13 +102,14 @@ spawn_reclaimd() {
 }
 started_or_dead() { grep -q ' action=started ' "$O/$1.log" 2>/dev/null || is_dead "$2"; }
 
-# start_reclaimd NAME ARG...: spawn_reclaimd NAME ARG..., then wait until it
-# logs action=started (its triggers are armed then); events NAME-started,
-# NAME-start-not-logged or NAME-died-at-start.  Returns 1 if it did not
-# start (when it died, its status is in /out/NAME.exit as "died RC").
+# start_reclaimd NAME ARG...: spawn_reclaimd NAME ARG..., then wait (up to
+# START_WAIT s) until it logs action=started (its triggers are armed then);
+# events NAME-started, NAME-start-not-logged or NAME-died-at-start.  Returns
+# 1 if it did not start (when it died, its status is in /out/NAME.exit as
+# "died RC").
 start_reclaimd() {
 	spawn_reclaimd "$@"
-	if ! wait_for 20 "$rname to log action=started" started_or_dead "$rname" "$rpid"; then
+	if ! wait_for "${START_WAIT:-20}" "$rname to log action=started" started_or_dead "$rname" "$rpid"; then
 		event "$rname-start-not-logged"
 		return 1
 	fi
@@ -114,7 +125,7 @@ start_reclaimd() {
 # stop_reclaimd: SIGTERM the running reclaimd (unless its status is already
 # recorded) and record how it ended in /out/$rname.exit: its exit status,
 # "died RC" if it had exited on its own, "running" if it had not exited
-# 10 s after SIGTERM (it is then killed).
+# STOP_WAIT s after SIGTERM (it is then killed).
 stop_reclaimd() {
 	[ -n "${rpid:-}" ] && [ ! -f "$O/$rname.exit" ] || return 0
 	if is_dead "$rpid"; then
@@ -123,7 +134,7 @@ stop_reclaimd() {
 		return 0
 	fi
 	kill -TERM "$rpid"
-	if wait_for 10 "$rname to exit after SIGTERM" is_dead "$rpid"; then
+	if wait_for "${STOP_WAIT:-10}" "$rname to exit after SIGTERM" is_dead "$rpid"; then
 		wait "$rpid"
 		echo "$?" >"$O/$rname.exit"
 	else

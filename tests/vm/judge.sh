@@ -86,26 +86,33 @@ file() { cat "$out/$1" 2>/dev/null || echo missing; }
 # shellcheck disable=SC2016 # awk's $i, not the shell's
 AWK_F='function f(k,   i) { for (i = 2; i <= NF; i++) if (index($i, k "=") == 1) return substr($i, length(k) + 2); return "" }'
 
+# judge_started EVENT: t_started, the guest uptime of the event EVENT, the
+# scenario's milestone once reclaimd is up.  Without that event: exit 1 when
+# reclaimd did not start (with its log, $out/reclaimd.log), else 99 (the
+# scenario went wrong).
+judge_started() {
+	t_started=$(ev_time "$1")
+	[ -z "$t_started" ] || return 0
+	if ev_has reclaimd-died-at-start || ev_has reclaimd-start-not-logged; then
+		echo "FAIL: reclaimd did not start (status $(file reclaimd.exit)); its log:" >&2
+		cat "$out/reclaimd.log" >&2
+		exit 1
+	fi
+	vm_log "ERROR: the scenario's events file lacks $1:"
+	cat "$out/events" >&2
+	exit 99
+}
+
 # judge_hog_started: log ($out/reclaimd.log) and samples ($out/samples.tsv),
 # created empty when missing, and t_hog: the guest uptime of the event
-# hog-started.  Without that event: exit 1 when reclaimd did not start,
-# else 99 (the scenario went wrong).
+# hog-started (judge_started).
 judge_hog_started() {
 	log=$out/reclaimd.log
 	[ -f "$log" ] || : >"$log"
 	samples=$out/samples.tsv
 	[ -f "$samples" ] || : >"$samples"
-	t_hog=$(ev_time hog-started)
-	if [ -z "$t_hog" ]; then
-		if ev_has reclaimd-died-at-start || ev_has reclaimd-start-not-logged; then
-			echo "FAIL: reclaimd did not start (status $(file reclaimd.exit)); its log:" >&2
-			cat "$log" >&2
-			exit 1
-		fi
-		vm_log "ERROR: the scenario's events file lacks hog-started:"
-		cat "$out/events" >&2
-		exit 99
-	fi
+	judge_started hog-started
+	t_hog=$t_started
 }
 
 # judge_exit_if_failed [TITLE FILE]...: when a check failed, print each FILE

@@ -42,9 +42,11 @@
 #   reclaimd.exit   the first instance's status (137 after the SIGKILL; "died
 #                   RC" if it ended by itself); reclaimd2.exit the second's
 #                   after SIGTERM ("running" if it had not exited 30 s later)
-#   samples.tsv     "t cgroup memory.current memory.min memory.high" for every
-#                   cgroup under soak, plus "t -hog current" and "t -psi
-#                   some_total_us" (t: guest uptime; about one round a second)
+#   samples.tsv     "t cgroup memory.current memory.min memory.high pgsteal"
+#                   for every cgroup under soak (pgsteal from memory.stat:
+#                   pages reclaimed from it, by whoever), plus "t -hog
+#                   current" and "t -psi some_total_us" (t: guest uptime;
+#                   about one round a second)
 #   proc.tsv        "t instance pid VmRSS_kB fd_count" every PROC_S s
 #   fds.tsv         "t instance fd target" for each fd of reclaimd, every PROC_S s
 #   high-start      "cgroup memory.high" of each static cgroup before reclaimd
@@ -71,7 +73,8 @@ STATE=/run/reclaimd-test/state
 CONF=/tmp/reclaimd.conf
 STATICS="s1 s2 s3 s4 s5 s6 m1 m2 l1 l2"
 
-# up, event, die, wait_for, is_dead, is_ready: shared with the other scenarios.
+# up, event, die, wait_for, is_dead, is_ready, start_reclaimd,
+# stop_reclaimd, start_sampler, stat_value: shared with the other scenarios.
 # shellcheck source=tests/vm/guest-lib.sh
 . "$(dirname "$0")/guest-lib.sh"
 populated() {
@@ -261,58 +264,27 @@ dyn_rm() {
 }
 
 # ---------------------------------------------------------------- reclaimd
-# start_reclaimd NAME: reclaimd with its stderr stamped into /out/NAME.log;
-# sets rpid and stamper; waits until it logs action=started.  Returns 1 if
-# it died first (its status is then in /out/NAME.exit).
-start_reclaimd() {
-	rname=$1
-	sr_fifo=/tmp/$1.fifo
-	rm -f "$sr_fifo"
-	mkfifo "$sr_fifo" || die "mkfifo $sr_fifo"
-	(
-		while IFS= read -r line; do
-			read -r t _ </proc/uptime
-			printf '%s %s\n' "$t" "$line"
-		done <"$sr_fifo" >"$O/$1.log"
-	) &
-	stamper=$!
+# start_reclaimd and stop_reclaimd (guest-lib.sh) with the soak's
+# configuration and state file, and its own waits: 30 s, for a guest busy
+# with a thrashing hog.
+START_WAIT=30 STOP_WAIT=30
+# soak_start NAME: start_reclaimd NAME (fd 3, the plan being read, is not
+# reclaimd's); its pid for the process sampler, its log stamper for the end.
+soak_start() {
+	start_reclaimd "$1" --config "$CONF" --state-file "$STATE" 3<&-
+	ss_rc=$?
 	stampers="${stampers:-} $stamper"
-	# (fd 3 is the plan being read: not reclaimd's.)
-	"$RECLAIMD_COPY" --config "$CONF" --state-file "$STATE" 2>"$sr_fifo" 3<&- &
-	rpid=$!
-	echo "$rpid" >"$O/$1.pid"
-	echo "$1 $rpid" >/tmp/rpid
-	if ! wait_for 30 "$1 to log action=started" started_or_dead "$1" "$rpid"; then
-		event "$1-start-not-logged"
-		return 1
-	fi
-	if is_dead "$rpid"; then
-		wait "$rpid"
-		echo "died $?" >"$O/$1.exit"
-		event "$1-died-at-start"
-		return 1
-	fi
-	event "$1-started $rpid"
+	echo "$rname $rpid" >/tmp/rpid
+	return "$ss_rc"
 }
-started_or_dead() { grep -q ' action=started ' "$O/$1.log" 2>/dev/null || is_dead "$2"; }
-# stop_reclaimd: SIGTERM the running reclaimd and record its status.
-stop_reclaimd() {
-	[ -n "${rpid:-}" ] && [ ! -f "$O/$rname.exit" ] || return 0
-	if is_dead "$rpid"; then
-		wait "$rpid"
-		echo "died $?" >"$O/$rname.exit"
-		return 0
+# soak_stop: stop_reclaimd, with the events sigterm NAME (the judge ends the
+# instance's life there) and NAME-exited STATUS.
+soak_stop() {
+	if [ -n "${rpid:-}" ] && [ ! -f "$O/$rname.exit" ] && ! is_dead "$rpid"; then
+		event "sigterm $rname"
 	fi
-	event "sigterm $rname"
-	kill -TERM "$rpid"
-	if wait_for 30 "$rname to exit after SIGTERM" is_dead "$rpid"; then
-		wait "$rpid"
-		echo "$?" >"$O/$rname.exit"
-		event "$rname-exited $(cat "$O/$rname.exit")"
-	else
-		echo running >"$O/$rname.exit"
-		kill -KILL "$rpid"
-	fi
+	stop_reclaimd
+	[ -f "$O/$rname.exit" ] && event "$rname-exited $(cat "$O/$rname.exit")"
 }
 refusals() { grep -c ' action=reload .*result=refused' "$O/$rname.log" 2>/dev/null; }
 # reload A|B|broken: write that configuration and send SIGHUP.  A broken one
@@ -381,7 +353,7 @@ kill_and_restart() {
 	event "hog-off"
 	sleep 1
 	snapshot_high >"$O/high-before-restart"
-	start_reclaimd reclaimd2 || return 1
+	soak_start reclaimd2 || return 1
 	snapshot_high >"$O/high-after-restart"
 	if wait_for "$RESTORE_DEADLINE" "the lowered memory.high values to be back" restored_all; then
 		event "restored-after-restart"
@@ -407,10 +379,12 @@ echo 512M >"$S/l1/memory.high" || die "cannot set l1's memory.high"
 for c in A B broken; do write_config "$c" >"$O/reclaimd-$c.conf"; done
 cp "$O/reclaimd-A.conf" "$CONF"
 good_conf=A
-# Private copies of the programs: the build tree may be rebuilt during a long run.
+# Private copies of the programs: the build tree may be rebuilt during a
+# long run.  start_reclaimd runs $RECLAIMD: the copy from here on.
 RECLAIMD_COPY=/tmp/soak-reclaimd MEMHOG_COPY=/tmp/soak-memhog
 cp "$RECLAIMD" "$RECLAIMD_COPY" || die "cannot copy $RECLAIMD"
 cp "$MEMHOG" "$MEMHOG_COPY" || die "cannot copy $MEMHOG"
+RECLAIMD=$RECLAIMD_COPY
 mkdir -p "${STATE%/*}"
 
 # The workloads of second 0, before reclaimd.
@@ -426,24 +400,24 @@ for g in $STATICS; do echo "$g $(high_of "$g")"; done >"$O/high-start"
 event "workloads-ready"
 
 # The samplers: the cgroups (about every second), reclaimd (every PROC_S s).
-(
-	while :; do
-		read -r t _ </proc/uptime
-		for d in "$S"/*/; do
-			n=${d%/}
-			n=${n##*/}
-			c="" m="" h=""
-			{ read -r c <"$d/memory.current" && read -r m <"$d/memory.min" &&
-				read -r h <"$d/memory.high"; } 2>/dev/null || continue
-			printf '%s\t%s\t%s\t%s\t%s\n' "$t" "$n" "$c" "$m" "$h"
-		done
-		read -r c <"$CG/hog/memory.current"
-		read -r _ _ _ _ ps </proc/pressure/memory
-		printf '%s\t-hog\t%s\t0\tmax\n%s\t-psi\t%s\t0\tmax\n' "$t" "$c" "$t" "${ps#total=}"
-		sleep "$SAMPLE_S"
+# sample T: the lines of samples.tsv at uptime T (cgroups come and go: one
+# that cannot be read is left out).
+sample() {
+	for d in "$S"/*/; do
+		n=${d%/}
+		n=${n##*/}
+		c="" m="" h=""
+		{ read -r c <"$d/memory.current" && read -r m <"$d/memory.min" &&
+			read -r h <"$d/memory.high"; } 2>/dev/null || continue
+		# What reclaim took, so that the judge can tell it from what the workload let go.
+		stat_value "$d/memory.stat" pgsteal 2>/dev/null
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$n" "$c" "$m" "$h" "$sv"
 	done
-) >"$O/samples.tsv" 2>/dev/null &
-sampler=$!
+	read -r c <"$CG/hog/memory.current"
+	read -r _ _ _ _ ps </proc/pressure/memory
+	printf '%s\t-hog\t%s\t0\tmax\n%s\t-psi\t%s\t0\tmax\n' "$1" "$c" "$1" "${ps#total=}"
+}
+start_sampler sample 2>/dev/null
 (
 	while :; do
 		if read -r inst pid </tmp/rpid 2>/dev/null && [ -d "/proc/$pid/fd" ]; then
@@ -464,7 +438,7 @@ procsampler=$!
 
 collect_and_exit() {
 	event "soak-end"
-	stop_reclaimd
+	soak_stop
 	snapshot_high >"$O/high-end"
 	for p in "$sampler" "$procsampler"; do kill "$p" 2>/dev/null; done
 	for s in $stampers; do
@@ -479,7 +453,7 @@ collect_and_exit() {
 	exit 0
 }
 
-start_reclaimd reclaimd || collect_and_exit
+soak_start reclaimd || collect_and_exit
 
 # ---------------------------------------------------------------- the soak
 t0=$(date +%s)
