@@ -650,6 +650,19 @@ static void start_watchdog(struct daemon *d)
 
 /* ---- start-up and shutdown ---- */
 
+/*
+ * Whether the kernel's memory.high holds a value the state file recorded. The
+ * kernel keeps memory.high in pages (rounded down); reclaimd writes page
+ * multiples, but a state file from before that recorded the bytes it wrote.
+ */
+static bool high_holds(uint64_t kernel, uint64_t recorded)
+{
+        long page = sysconf(_SC_PAGESIZE);
+        uint64_t p = page > 0 ? (uint64_t)page : 4096;
+
+        return kernel == recorded || (recorded != UINT64_MAX && kernel == recorded / p * p);
+}
+
 /* Puts back memory.high values a previous run lowered and did not restore (it was killed). */
 static void restore_from_state(struct daemon *d)
 {
@@ -683,9 +696,9 @@ static void restore_from_state(struct daemon *d)
                     backend_read_u64(d->be, bc, CG_MEMORY_HIGH, &high) < 0) {
                         log_notice("Cgroup %s from the state file is gone; nothing to restore",
                                    st.v[i].path);
-                } else if (high == st.v[i].original) {
+                } else if (high_holds(high, st.v[i].original)) {
                         log_debug("memory.high of %s is back at its original value already", st.v[i].path);
-                } else if (high != st.v[i].clamped_to && high != st.v[i].previous) {
+                } else if (!high_holds(high, st.v[i].clamped_to) && !high_holds(high, st.v[i].previous)) {
                         /* Neither what reclaimd wrote nor what it was about to overwrite. */
                         log_notice("memory.high of %s changed since reclaimd lowered it; leaving it",
                                    st.v[i].path);

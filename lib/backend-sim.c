@@ -185,6 +185,8 @@ static int write_high(struct backend_cgroup *cg, const char *val)
 
         if (parse_size(val, &high) < 0)
                 return -EINVAL;
+        if (high != UINT64_MAX)
+                high = high / 4096 * 4096;   /* kept in pages: page_counter_set_high() */
         cg->high_bytes = high;
         if (current > high)
                 reclaim(cg, current - high);

@@ -40,7 +40,10 @@ unsigned sim_writes(struct backend *be, const char *path);
 /* memory.min and memory.low of a cgroup (default 0). */
 int sim_set_protection(struct backend *be, const char *path, uint64_t min_bytes, uint64_t low_bytes);
 
-/* memory.high (default max). Writing it reclaims down to it, as memory_high_write() does. */
+/*
+ * memory.high (default max). Writing it keeps it in 4 KiB pages (rounded
+ * down) and reclaims down to it, as memory_high_write() does.
+ */
 int sim_set_high(struct backend *be, const char *path, uint64_t high_bytes);
 uint64_t sim_high(struct backend *be, const char *path);
 

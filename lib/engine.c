@@ -444,6 +444,23 @@ static void report(struct engine *e, const struct engine_step *step)
                 e->obs.step(e->obs.userdata, step);
 }
 
+/*
+ * memory.high in pages, as the kernel keeps it: memory_high_write() stores
+ * bytes / PAGE_SIZE, and a read gives back that many pages in bytes. A value
+ * reclaimd writes is rounded up to a page (a clamp never goes below the soft
+ * limit), so that what it records is what the kernel holds: a restart
+ * compares the two before restoring.
+ */
+static uint64_t high_in_pages(uint64_t bytes)
+{
+        long page = sysconf(_SC_PAGESIZE);
+        uint64_t p = page > 0 ? (uint64_t)page : 4096;
+
+        if (bytes == UINT64_MAX || bytes > UINT64_MAX - p)
+                return bytes;
+        return (bytes + p - 1) / p * p;
+}
+
 static int persist(struct engine *e)
 {
         return e->obs.persist ? e->obs.persist(e->obs.userdata, e) : 0;
@@ -455,6 +472,7 @@ static int clamp(struct engine *e, struct cgroup *cg, uint64_t high)
         char val[32];
         int r;
 
+        high = high_in_pages(high);
         if (!cg->clamped) {
                 r = backend_read_u64(e->be, cg->be, CG_MEMORY_HIGH, &cg->high_original);
                 if (r < 0)
@@ -614,6 +632,8 @@ static int release_one(struct engine *e, const struct config *cfg, struct cgroup
 
         if (!restore && backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &cg->current_bytes) == 0)
                 back = policy_release_high(cg, cfg->min_chunk_bytes, &high);
+        if (!back)
+                high = high_in_pages(high);
         if (!back) {
                 /* Recorded before written, as for a clamp: a crash between leaves a value the
                  * next start recognises (high_written) and restores. */

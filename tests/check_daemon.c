@@ -298,6 +298,8 @@ START_TEST(stop_restores_memory_high)
         ck_assert_ptr_nonnull(fgets(line, sizeof(line), sf));
         ck_assert_ptr_nonnull(fgets(line, sizeof(line), sf));
         ck_assert_msg(strncmp(line, "max ", 4) == 0 && strstr(line, " hot\n"), "state line: %s", line);
+        /* What is recorded is what the kernel holds: memory.high is kept in pages. */
+        ck_assert_uint_eq(strtoull(line + 4, NULL, 10), sim_high(f.be, "hot"));
         fclose(sf);
 
         sim_set_persistent(f.be);
@@ -368,16 +370,21 @@ START_TEST(start_restores_after_a_crash)
         ck_assert_int_eq(sim_set_high(f.be, "c", 7 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "d", 0, 10 * MiB), 0);
         ck_assert_int_eq(sim_set_high(f.be, "d", 60 * MiB), 0);   /* killed between recording 40M and writing it */
+        /* An older reclaimd recorded the bytes it wrote; the kernel holds them in pages. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "e", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "e", 71999488), 0);
         sf = fopen(f.state, "w");
         ck_assert_ptr_nonnull(sf);
         fprintf(sf, "reclaimd-state 2\nmax %llu max a\n512M %llu 512M b\n1G garbage 1G c\n"
-                "4M 7340032 4M c\n8M 1048576 8M ../escape\nmax 1 a\nmax %llu %llu d\n",
+                "4M 7340032 4M c\n8M 1048576 8M ../escape\nmax 1 a\nmax %llu %llu d\n"
+                "max 72000000 max e\n",
                 100 * MiB, 200 * MiB, 40 * MiB, 60 * MiB);
         fclose(sf);
         start(&f, conf);
         ck_assert_uint_eq(sim_high(f.be, "a"), UINT64_MAX);
         ck_assert_uint_eq(sim_high(f.be, "b"), 300 * MiB);
         ck_assert_uint_eq(sim_high(f.be, "d"), UINT64_MAX);
+        ck_assert_uint_eq(sim_high(f.be, "e"), UINT64_MAX);
         /* "4M 7340032": a clamp to 7M above an original of 4M is not a clamp: refused. */
         ck_assert_uint_eq(sim_high(f.be, "c"), 7 * MiB);
         ck_assert_int_eq(access(f.state, F_OK), -1);
