@@ -58,6 +58,7 @@ struct sim {
         unsigned interrupted_writes;
         bool persistent;               /* backend_free() leaves it alone */
         bool unprivileged;             /* trigger windows must be multiples of 2s (6.5+) */
+        unsigned overreclaim_permille; /* memory.reclaim frees this much per 1000 asked (6.1: up to 2000) */
         struct backend_cgroup system;  /* /proc/pressure/memory: overrides and triggers */
         struct sim_trigger *triggers;
         size_t n_triggers;
@@ -220,7 +221,7 @@ static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file
         if (strchr(val, ' ') || parse_size(num, &want) < 0 || want == UINT64_MAX)
                 return -EINVAL;
         cg->writes++;
-        r = reclaim(cg, want) < want ? -EAGAIN : 0;
+        r = reclaim(cg, (uint64_t)((unsigned __int128)want * s->overreclaim_permille / 1000)) < want ? -EAGAIN : 0;
         if (cg->remove_after_write)
                 remove_cgroup(s, cg);
         return r;
@@ -337,6 +338,7 @@ int backend_sim_new(struct backend **ret)
                 return -ENOMEM;
         s->be.ops = &sim_ops;
         s->write_started_fd = -1;
+        s->overreclaim_permille = 1000;
         *ret = &s->be;
         return 0;
 }
@@ -546,4 +548,9 @@ int sim_set_populated(struct backend *be, const char *path, bool populated)
                 return -ENOENT;
         cg->empty = !populated;
         return 0;
+}
+
+void sim_set_overreclaim(struct backend *be, unsigned permille)
+{
+        to_sim(be)->overreclaim_permille = permille;
 }

@@ -81,3 +81,8 @@ unsigned sim_armed_triggers(struct backend *be, const char *path, const char **r
 unsigned sim_triggers_armed_ever(struct backend *be);
 /* Whether a task is in the cgroup (cgroup.events; default yes). Returns 0 or -ENOENT. */
 int sim_set_populated(struct backend *be, const char *path, bool populated);
+/*
+ * Makes memory.reclaim free permille/1000 of what each write asks (as much as
+ * there is): 6.1's memory_reclaim() frees up to about twice a large request.
+ */
+void sim_set_overreclaim(struct backend *be, unsigned permille);

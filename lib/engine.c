@@ -24,6 +24,7 @@
 #define RESOLVE_MIN_INTERVAL_USEC 100000
 
 #define MEMORY_STAT_MAX 8192
+#define RECLAIM_BATCH_PAGES 32   /* SWAP_CLUSTER_MAX: try_to_free_mem_cgroup_pages() frees no less */
 
 uint64_t engine_clock_monotonic(void)
 {
@@ -496,17 +497,59 @@ static int clamp(struct engine *e, struct cgroup *cg, uint64_t high)
         return r;
 }
 
-static int do_write(struct engine *e, const struct scan_control *sc, struct cgroup *cg,
-                    enum policy_action action, uint64_t bytes)
+static int write_reclaim(struct engine *e, const struct scan_control *sc, struct cgroup *cg, uint64_t bytes)
 {
         char val[64];
 
-        if (action == ACTION_CLAMP)
-                return clamp(e, cg, bytes);
         /* swappiness=0: file pages only, until the priority allows swapping (may_writepage). */
         snprintf(val, sizeof(val), "%" PRIu64 "%s", bytes,
                  e->caps.reclaim_swappiness && !sc->may_swap ? " swappiness=0" : "");
         return e->be->ops->write(e->be, cg->be, CG_MEMORY_RECLAIM, val);
+}
+
+/*
+ * memory.reclaim in batches of a quarter of what is left (at least
+ * SWAP_CLUSTER_MAX pages), each sized from a fresh memory.current. 6.1's
+ * memory_reclaim() hands the whole request to try_to_free_mem_cgroup_pages(),
+ * which can free about twice a large one (in the VM: 13.4 MiB for 7.2 MiB
+ * asked, through memory.min and soft limits); later kernels batch the same
+ * way (0388536ac291, "mm:vmscan: fix inaccurate reclaim during proactive
+ * reclaim"). A batch overshoots by at most its own size, a quarter of what
+ * is left, so the whole stops near its end, never far past it. Never more is
+ * asked in all than the request, so a workload refilling as fast as it is
+ * reclaimed ends the step too. before is a fresh memory.current.
+ */
+static int reclaim_in_batches(struct engine *e, const struct scan_control *sc, struct cgroup *cg,
+                              uint64_t bytes, uint64_t before)
+{
+        long page = sysconf(_SC_PAGESIZE);
+        uint64_t min_batch = RECLAIM_BATCH_PAGES * (uint64_t)(page > 0 ? page : 4096);
+        uint64_t end = before > bytes ? before - bytes : 0, now = before, asked = 0;
+        int r = 0;
+
+        while (now > end && asked < bytes && !(e->stop && atomic_load(e->stop))) {
+                uint64_t left = now - end < bytes - asked ? now - end : bytes - asked;
+                uint64_t batch = left / 4 > min_batch ? left / 4 : left < min_batch ? left : min_batch;
+
+                r = write_reclaim(e, sc, cg, batch);
+                if (r < 0)
+                        return r;   /* EAGAIN: it could not free a batch, nor would it the rest */
+                asked += batch;
+                r = backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &now);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int do_write(struct engine *e, const struct scan_control *sc, struct cgroup *cg,
+                    enum policy_action action, uint64_t bytes, int fresh, uint64_t current)
+{
+        if (action == ACTION_CLAMP)
+                return clamp(e, cg, bytes);
+        if (fresh < 0 || current == UINT64_MAX)
+                return write_reclaim(e, sc, cg, bytes);   /* no reading to batch from */
+        return reclaim_in_batches(e, sc, cg, bytes, current);
 }
 
 /* Carries out one step and measures what it freed. Returns the write's result. */
@@ -536,7 +579,7 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
                         step.current_before = after;
                         step.requested_bytes = bytes = policy_refit(sc, cg, action, bytes);
                 }
-                r = bytes || action == ACTION_CLAMP ? do_write(e, sc, cg, action, bytes) : -EAGAIN;
+                r = bytes || action == ACTION_CLAMP ? do_write(e, sc, cg, action, bytes, rr, after) : -EAGAIN;
                 rr = is_gone(r) ? r : backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &after);
         }
         step.result = rr < 0 ? rr : r;

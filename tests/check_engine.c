@@ -138,6 +138,40 @@ START_TEST(eagain_is_not_an_error)
 }
 END_TEST
 
+/*
+ * 6.1's memory.reclaim frees up to twice what a write asks: asked in batches
+ * of a quarter of what is left, a step ends within a batch of its end, and
+ * the cgroup is not taken below its soft limit (nor memory.min) by it.
+ */
+START_TEST(overreclaiming_kernel_is_asked_in_batches)
+{
+        struct config *cfg = load("[reclaim]\nround_target = 32M\nmin_chunk = 2M\n"
+                                  "[cgroup a]\nsoft_limit = 64M\n");
+        struct scan_control sc;
+        struct recorder rec;
+        struct backend *be;
+        struct engine e;
+
+        start(&e, &be, cfg, false, &rec);
+        sim_set_overreclaim(be, 2000);
+        ck_assert_int_eq(sim_add_cgroup(be, "a", 0, 80 * MiB), 0);
+        ck_assert_int_ge(engine_round(&e, cfg, NULL, &sc), 0);
+        ck_assert_uint_gt(rec.n, 0);
+        for (size_t i = 0; i < rec.n; i++)
+                ck_assert_msg(rec.steps[i].current_after + rec.steps[i].requested_bytes + 256 * 1024 >=
+                              rec.steps[i].current_before,
+                              "step %zu: asked %llu, fell from %llu to %llu", i,
+                              (unsigned long long)rec.steps[i].requested_bytes,
+                              (unsigned long long)rec.steps[i].current_before,
+                              (unsigned long long)rec.steps[i].current_after);
+        ck_assert_uint_ge(sim_current(be, "a"), 64 * MiB);
+        ck_assert_uint_gt(sim_writes(be, "a"), rec.n);   /* more writes than steps: batches */
+        engine_done(&e);
+        backend_free(be);
+        config_free(cfg);
+}
+END_TEST
+
 /* A cgroup that disappears mid-round (ENODEV on write) is dropped, not fatal. */
 START_TEST(vanished_cgroup_dropped)
 {
@@ -581,6 +615,6 @@ START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
 }
 END_TEST
 
-CHECK_MAIN("engine", removed_while_listed_or_written, real_backend_reads_whole_files, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
+CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, removed_while_listed_or_written, real_backend_reads_whole_files, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out)
