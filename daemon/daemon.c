@@ -324,6 +324,38 @@ static int open_trigger(struct daemon *d, struct backend_cgroup *cg, const struc
 }
 
 /*
+ * The cgroup a scope's trigger goes on, when it is to be armed now. Its
+ * handle may be on a removed cgroup and the path on a new one: re-read. A
+ * cgroup that has just appeared waits for the next tick, and an empty one
+ * (nothing in it can stall) for a task: a trigger armed on a cgroup while it
+ * is being removed leaks in 6.1 (pressure_write() seems to let go of the
+ * cgroup too early; psi_cgroup_free() then warns "psi: trigger leak", seen in
+ * the VM with cgroups coming and going under a glob), and rmdir needs the
+ * cgroup empty, so both keep the arming away from removals. Returns 0,
+ * -ENOENT (not there), -EAGAIN (not yet), or another negative errno.
+ */
+static int trigger_cgroup(struct daemon *d, const struct scope *s, struct backend_cgroup **ret)
+{
+        struct cgroup *c = engine_find(&d->engine, s->path);
+        unsigned opens;
+        int r;
+
+        if (!c)
+                return -ENOENT;
+        opens = c->opens;
+        r = engine_refresh_cgroup(&d->engine, c);
+        if (r < 0)
+                return r;
+        if (c->opens != opens)
+                return -EAGAIN;
+        r = engine_cgroup_populated(&d->engine, c);
+        if (r <= 0)
+                return r == 0 ? -EAGAIN : r;
+        *ret = c->be;
+        return 0;
+}
+
+/*
  * Arms a scope's trigger. Unprivileged writers may only use windows that are
  * multiples of 2s (psi_trigger_create() since 6.5): on EINVAL such a window
  * is rounded up and tried once more, and from then on for this scope.
@@ -336,32 +368,9 @@ static int arm(struct daemon *d, struct scope *s)
         int fd, r;
 
         if (s->path) {
-                struct cgroup *c = engine_find(&d->engine, s->path);
-                unsigned opens = c ? c->opens : 0;
-
-                /* Its handle may be on a removed cgroup, the path on a new one. */
-                r = c ? engine_refresh_cgroup(&d->engine, c) : -ENOENT;
+                r = trigger_cgroup(d, s, &cg);
                 if (r < 0)
                         return r;
-                /*
-                 * A cgroup that has just appeared is armed at the next tick,
-                 * if it is still there: a trigger armed on a cgroup while it
-                 * is being removed leaks in 6.1 (pressure_write() seems to let
-                 * go of cgroup_mutex too early), and
-                 * psi_cgroup_free() warns "psi: trigger leak" (seen in the
-                 * VM with cgroups created and removed under a glob).
-                 */
-                if (c->opens != opens)
-                        return -EAGAIN;
-                /*
-                 * Nor is a trigger armed on an empty cgroup: nothing in it can
-                 * stall, and rmdir needs it empty, so this keeps the arming
-                 * away from the removals that make the leak above.
-                 */
-                r = engine_cgroup_populated(&d->engine, c);
-                if (r <= 0)
-                        return r == 0 ? -EAGAIN : r;
-                cg = c->be;
         }
         if (s->window_rounded)
                 t.window_usec = round_up_2s(t.window_usec);
