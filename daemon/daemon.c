@@ -398,9 +398,9 @@ static int arm(struct daemon *d, struct scope *s)
  * Arms the triggers not armed yet: a cgroup may have appeared, a refusal may
  * have passed. A trigger the kernel refuses is retried every tick, and its
  * error told once (until it changes or the trigger is armed). A cgroup that
- * does not exist (yet) is not an error: its trigger is armed once it has
- * lived from one tick to the next.
- * The cgroups' triggers wait while a round runs: the engine is the worker's.
+ * does not exist (yet), has just appeared or is empty is not an error: its
+ * trigger waits (trigger_cgroup()). The cgroups' triggers also wait while a
+ * round runs: the engine is the worker's then.
  */
 static void arm_scopes(struct daemon *d)
 {
@@ -528,7 +528,7 @@ static bool same_trigger(const struct psi_trigger *a, const struct psi_trigger *
  * Hands the armed triggers of the old scopes over to the new scopes that
  * watch the same place with the same trigger, and stops the others. Arming
  * again is work for the kernel (psi_trigger_create() starts a psimon thread
- * per cgroup) and a chance to race a removal (see arm()); and the glob
+ * per cgroup) and a chance to race a removal (see trigger_cgroup()); and the glob
  * sections rebuild the scopes whenever a matching cgroup comes or goes.
  */
 static void takeover_scopes(struct daemon *d, struct scope *old, size_t n_old)
