@@ -666,8 +666,7 @@ static void start_watchdog(struct daemon *d)
  */
 static bool high_holds(uint64_t kernel, uint64_t recorded)
 {
-        long page = sysconf(_SC_PAGESIZE);
-        uint64_t p = page > 0 ? (uint64_t)page : 4096;
+        uint64_t p = page_bytes();
 
         return kernel == recorded || (recorded != UINT64_MAX && kernel == recorded / p * p);
 }

@@ -454,8 +454,7 @@ static void report(struct engine *e, const struct engine_step *step)
  */
 static uint64_t high_in_pages(uint64_t bytes)
 {
-        long page = sysconf(_SC_PAGESIZE);
-        uint64_t p = page > 0 ? (uint64_t)page : 4096;
+        uint64_t p = page_bytes();
 
         if (bytes == UINT64_MAX || bytes > UINT64_MAX - p)
                 return bytes;
@@ -522,8 +521,7 @@ static int write_reclaim(struct engine *e, const struct scan_control *sc, struct
 static int reclaim_in_batches(struct engine *e, const struct scan_control *sc, struct cgroup *cg,
                               uint64_t bytes, uint64_t before)
 {
-        long page = sysconf(_SC_PAGESIZE);
-        uint64_t min_batch = RECLAIM_BATCH_PAGES * (uint64_t)(page > 0 ? page : 4096);
+        uint64_t min_batch = RECLAIM_BATCH_PAGES * page_bytes();
         uint64_t end = before > bytes ? before - bytes : 0, now = before, asked = 0;
         int r = 0;
 
@@ -601,7 +599,6 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
 static void snapshot_refaults(struct engine *e)
 {
         char buf[MEMORY_STAT_MAX];
-        long page = sysconf(_SC_PAGESIZE);
         uint64_t pages;
         int r;
 
@@ -627,7 +624,7 @@ static void snapshot_refaults(struct engine *e)
                         continue;
                 }
                 cg->last_stat_err = 0;
-                policy_snapshot_refaults(cg, pages * (uint64_t)(page > 0 ? page : 4096));
+                policy_snapshot_refaults(cg, pages * page_bytes());
         }
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +43,14 @@ static inline int safe_close(int fd)
 static inline int negative_errno(void)
 {
         return errno > 0 ? -errno : -EIO;
+}
+
+/* The page size, in which the kernel counts memory.high and refaults. */
+static inline uint64_t page_bytes(void)
+{
+        long page = sysconf(_SC_PAGESIZE);
+
+        return page > 0 ? (uint64_t)page : 4096;
 }
 
 static inline int streq(const char *a, const char *b)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "check-files.h"
 #include "check-main.h"
 #include "config.h"
 
@@ -323,15 +324,6 @@ START_TEST(every_key_checks_its_bounds)
         }
 }
 END_TEST
-
-static void write_file(const char *path, const char *text)
-{
-        FILE *f = fopen(path, "w");
-
-        ck_assert_ptr_nonnull(f);
-        fputs(text, f);
-        fclose(f);
-}
 
 /* Drop-ins, as systemd reads them: lexical order, a later file's key wins; within one file
  * a key may appear once; every error names the drop-in it is in. */

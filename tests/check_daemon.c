@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "backend-sim.h"
+#include "check-files.h"
 #include "check-main.h"
 #include "config.h"
 #include "daemon.h"
@@ -121,6 +122,21 @@ static unsigned count(const char *text, const char *needle)
         return n;
 }
 
+/*
+ * Starts the daemon on conf with "batch" (512M) whose writes take an hour,
+ * triggers scope, and runs the loop; on_started acts once a write blocks.
+ */
+static void run_blocked(struct fixture *f, const char *conf, void (*on_started)(struct fixture *f),
+                        size_t scope)
+{
+        setup(f, 3600ULL * 1000000);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "batch", 0, 512 * MiB), 0);
+        start(f, conf);
+        f->on_started = on_started;
+        daemon_trigger(&f->d, &f->d.scopes[scope]);
+        ev_run(f->d.loop, 0);
+}
+
 static void raise_sigterm(struct fixture *f)
 {
         raise(SIGTERM);
@@ -136,12 +152,7 @@ START_TEST(sigterm_served_while_a_write_blocks)
         static const char conf[] = "[cgroup batch]\nsoft_limit = 64M\n";
         struct fixture f;
 
-        setup(&f, 3600ULL * 1000000);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
-        start(&f, conf);
-        f.on_started = raise_sigterm;
-        daemon_trigger(&f.d, &f.d.scopes[0]);
-        ev_run(f.d.loop, 0);
+        run_blocked(&f, conf, raise_sigterm, 0);
         ck_assert_uint_eq(f.writes_started, 1);
         sim_set_persistent(f.be);
         finish(&f);
@@ -165,13 +176,8 @@ START_TEST(overlapping_triggers_coalesce)
         static const char conf[] = "[cgroup batch]\nsoft_limit = 64M\ntrigger = some 150ms 1s\n";
         struct fixture f;
 
-        setup(&f, 3600ULL * 1000000);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
-        start(&f, conf);
-        f.on_started = trigger_again;
+        run_blocked(&f, conf, trigger_again, 0);
         ck_assert_uint_eq(f.d.n_scopes, 2);
-        daemon_trigger(&f.d, &f.d.scopes[0]);
-        ev_run(f.d.loop, 0);
         ck_assert_uint_eq(f.d.scopes[0].rounds, 1);
         ck_assert_uint_eq(f.d.scopes[0].coalesced, 1);
         ck_assert_uint_eq(f.d.scopes[1].rounds, 0);
@@ -196,12 +202,7 @@ START_TEST(system_trigger_waits_for_a_cgroup_round)
         static const char conf[] = "[cgroup batch]\nsoft_limit = 64M\ntrigger = some 150ms 1s\n";
         struct fixture f;
 
-        setup(&f, 3600ULL * 1000000);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
-        start(&f, conf);
-        f.on_started = trigger_system;
-        daemon_trigger(&f.d, &f.d.scopes[1]);
-        ev_run(f.d.loop, 0);
+        run_blocked(&f, conf, trigger_system, 1);
         ck_assert_uint_eq(f.d.scopes[1].rounds, 1);
         ck_assert_uint_eq(f.d.scopes[0].rounds, 0);
         ck_assert_uint_eq(f.d.scopes[0].coalesced, 0);
@@ -317,21 +318,16 @@ START_TEST(reload_keeps_old_on_error_and_restores_dropped)
         char path[] = "/tmp/reclaimd-test-conf.XXXXXX";
         struct config *before;
         struct fixture f;
-        FILE *cf;
 
         ck_assert_int_ge(close(mkstemp(path)), 0);
-        cf = fopen(path, "w");
-        fputs(conf, cf);
-        fclose(cf);
+        write_file(path, conf);
         setup(&f, 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
         start_clamped(&f, conf);
         f.d.opt.config_file = path;
 
         /* A broken file: refused, the running configuration and the clamp stay. */
-        cf = fopen(path, "w");
-        fputs("[cgroup other]\nsoft_limit = 12Q\n", cf);
-        fclose(cf);
+        write_file(path, "[cgroup other]\nsoft_limit = 12Q\n");
         before = f.d.cfg;
         ck_assert_int_eq(daemon_reload(&f.d), -EINVAL);
         ck_assert_ptr_eq(f.d.cfg, before);
@@ -339,9 +335,7 @@ START_TEST(reload_keeps_old_on_error_and_restores_dropped)
         ck_assert_uint_lt(sim_high(f.be, "hot"), 400 * MiB);
 
         /* A good one that no longer manages "hot": swapped in, its memory.high restored. */
-        cf = fopen(path, "w");
-        fputs("[cgroup other]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n", cf);
-        fclose(cf);
+        write_file(path, "[cgroup other]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n");
         ck_assert_int_eq(daemon_reload(&f.d), 0);
         ck_assert_ptr_null(engine_find(&f.d.engine, "hot"));
         ck_assert_ptr_nonnull(engine_find(&f.d.engine, "other"));
@@ -647,15 +641,6 @@ START_TEST(triggers_refused_and_lost_are_armed_again)
         finish(&f);
 }
 END_TEST
-
-static void write_file(const char *path, const char *text)
-{
-        FILE *f = fopen(path, "w");
-
-        ck_assert_ptr_nonnull(f);
-        fputs(text, f);
-        ck_assert_int_eq(fclose(f), 0);
-}
 
 static void reload_in_loop(struct ev_loop *loop, ev_timer *t, int revents)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend-sim.h"
+#include "check-files.h"
 #include "check-main.h"
 #include "config.h"
 #include "engine.h"
@@ -517,13 +518,9 @@ static int count_fds(void)
 static void put(const char *dir, const char *file, const char *text)
 {
         char path[512];
-        FILE *f;
 
         snprintf(path, sizeof(path), "%s/%s", dir, file);
-        f = fopen(path, "w");
-        ck_assert_ptr_nonnull(f);
-        fputs(text, f);
-        fclose(f);
+        write_file(path, text);
 }
 
 /* The real backend reads whole files: one pread when the text ends in its newline, more

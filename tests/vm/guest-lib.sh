@@ -49,6 +49,13 @@ is_dead() {
 	{ read -r _ _ id_st _ <"/proc/$1/stat"; } 2>/dev/null || return 0
 	[ "$id_st" = Z ]
 }
+# empty DIR: no task in the cgroup at DIR (cgroup.events), so rmdir may go.
+empty() {
+	while read -r em_k em_v; do
+		[ "$em_k" = populated ] && [ "$em_v" = 1 ] && return 1
+	done <"$1/cgroup.events"
+	return 0
+}
 # stat_value MEMORY.STAT KEY: sets sv to KEY's value in MEMORY.STAT, empty
 # when it is not there.  Builtins only, for samplers that run every second:
 # a fork costs much under TCG.

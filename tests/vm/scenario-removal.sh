@@ -59,13 +59,6 @@
 . "$(dirname "$0")/guest-lib.sh"
 # Lines of reclaimd's log (without the uptime) matching an extended regex.
 logged() { grep -Eq "$1" "$O/reclaimd.log" 2>/dev/null; }
-populated() {
-	while read -r k v; do
-		[ "$k" = populated ] && [ "$v" = 1 ] && return 0
-	done <"$CG/$1/cgroup.events"
-	return 1
-}
-empty() { ! populated "$1"; }
 
 : >"$O/events"
 for g in g1 g2 g3 hog flash; do
@@ -164,7 +157,7 @@ rm -f /tmp/churn.stop
 		wait_for 10 "churn's memhog" is_ready churn || echo "$(up) $n not-ready"
 		kill -KILL "$cpid" 2>/dev/null
 		wait "$cpid" 2>/dev/null
-		if wait_for 10 "churn to be empty" empty churn && rmdir "$CG/churn"; then
+		if wait_for 10 "churn to be empty" empty "$CG/churn" && rmdir "$CG/churn"; then
 			echo "$(up) $n removed"
 		else
 			echo "$(up) $n rmdir-failed"
@@ -177,10 +170,11 @@ event "churn-started"
 # 6b. The flash churn: up to FLASH_CYCLES cgroups under flash/ (a glob
 # reclaimd follows, each with a trigger) within FLASH_SECONDS, each created
 # and removed as fast as the guest goes (measured under TCG: 0.2 s a cycle
-# without pressure, reclaimd running or not; 1 to 1.5 s under it, likely as
-# a new memcg waits for shrinker_rwsem, which reclaim keeps taking) (empty: moving a process in takes a synchronize_rcu() in
-# cgroup_attach_lock(), slow under TCG; churn above has the workloads);
-# eight names reused, so the same paths come back as new cgroups.
+# without pressure, reclaimd running or not; 0.4 to 1.5 s under it, likely
+# as a new memcg waits for shrinker_rwsem, which reclaim keeps taking). They
+# stay empty (moving a task in and out cost seconds a cycle here; churn above
+# has the workloads); eight names reused, so the same paths come back as new
+# cgroups.
 (
 	n=0 ok=0
 	end=$(awk -v u="$(up)" -v s="$FLASH_SECONDS" 'BEGIN { printf "%d", u + s }') now=0
@@ -209,7 +203,7 @@ if ! is_dead "$rpid"; then
 	kill -KILL "$pid_g2"
 	wait "$pid_g2" 2>/dev/null
 	event "g2-killed"
-	wait_for 20 "g2 to be empty" empty g2 || die "g2 still populated after its workload was killed"
+	wait_for 20 "g2 to be empty" empty "$CG/g2" || die "g2 still populated after its workload was killed"
 	rmdir "$CG/g2" || die "rmdir g2 failed"
 	event "g2-removed"
 	gone_or_dead() { logged ' action=cgroup_gone cgroup=g2( |$)' || is_dead "$rpid"; }
@@ -259,7 +253,7 @@ if ! is_dead "$rpid" && mkdir "$CG/churn" 2>/dev/null; then
 	if wait_for "$GONE_DEADLINE" "reclaimd to arm churn's trigger" armed_since "$t_armed" && ! is_dead "$rpid"; then
 		kill -KILL "$pid_churn"
 		wait "$pid_churn" 2>/dev/null
-		wait_for 10 "churn to be empty" empty churn || die "churn still populated"
+		wait_for 10 "churn to be empty" empty "$CG/churn" || die "churn still populated"
 		t_lost=$(up)   # before the rmdir: reclaimd may hear of it at once
 		rmdir "$CG/churn" || die "cannot remove churn"
 		event "churn-armed-removed"

@@ -74,16 +74,9 @@ CONF=/tmp/reclaimd.conf
 STATICS="s1 s2 s3 s4 s5 s6 m1 m2 l1 l2"
 
 # up, event, die, wait_for, is_dead, is_ready, start_reclaimd,
-# stop_reclaimd, start_sampler, stat_value: shared with the other scenarios.
+# stop_reclaimd, start_sampler, stat_value, empty: shared with the other scenarios.
 # shellcheck source=tests/vm/guest-lib.sh
 . "$(dirname "$0")/guest-lib.sh"
-populated() {
-	while read -r k v; do
-		[ "$k" = populated ] && [ "$v" = 1 ] && return 0
-	done <"$1/cgroup.events"
-	return 1
-}
-empty() { ! populated "$1"; }
 high_of() { hv=; { read -r hv <"$S/$1/memory.high"; } 2>/dev/null; echo "${hv:-gone}"; }
 # "name memory.high" of every cgroup under soak.
 snapshot_high() {

@@ -171,6 +171,9 @@ if ev_has churn-final-created; then
 	ev_has churn-rearmed ||
 		fail "churn, created again after ${n_cycles:-0} removals, did not get its trigger armed again within ${GONE_DEADLINE} s"
 	n_churn_fds=$(grep -c '/churn/' "$out/fds-end" 2>/dev/null)
+	# The kernel's side of "armed": reclaimd holds the new churn's memory.pressure.
+	grep -q '/churn/memory.pressure$' "$out/fds-end" 2>/dev/null ||
+		fail "reclaimd holds no descriptor on the new churn's memory.pressure: its trigger is not armed (see $out/fds-end)"
 	note "descriptors of reclaimd at the end: $(grep -c -- '->' "$out/fds-end" 2>/dev/null), ${n_churn_fds} on churn's files, $(grep -c . "$out/fds-stale" 2>/dev/null) on a removed cgroup's"
 	[ -f "$out/fds-stale" ] || fail "the scenario did not list reclaimd's descriptors"
 	[ -s "$out/fds-stale" ] &&
