@@ -33,7 +33,7 @@ vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 
 : "${G_COLD:=48}" "${G_HOT:=4}" "${G_SOFT:=8}"
 : "${G2_COLD:=4}" "${G2_HOT:=2}" "${G2_SHMEM:=48}"
-: "${CHURN_COLD:=4}" "${FLASH_CYCLES:=300}" "${FLASH_SECONDS:=60}" "${FLASH_MIN:=30}"
+: "${CHURN_COLD:=4}" "${FLASH_CYCLES:=300}" "${FLASH_SECONDS:=60}" "${FLASH_MIN:=20}"
 : "${FLASH_DEADLINE:=90}"
 : "${HOG_HOT:=160}" "${HOG_MAX:=64}"
 : "${TRIGGER:=some 150ms 1s}"
