@@ -741,10 +741,12 @@ START_TEST(watchdog_pings_while_a_write_blocks)
         ev_io_init(&n.io, on_notify, fd, EV_READ);
         ev_io_start(f.d.loop, &n.io);
         ck_assert_int_eq(daemon_run(&f.d), 0);
-        on_notify(f.d.loop, &n.io, EV_READ);   /* STOPPING=1, sent as the loop ended */
+        /* What came after SIGTERM was raised: STOPPING=1, maybe a last ping before it. */
+        while (recv(fd, &(char){ 0 }, 1, MSG_PEEK | MSG_DONTWAIT) >= 0)
+                on_notify(f.d.loop, &n.io, EV_READ);
         ev_io_stop(f.d.loop, &n.io);
         ck_assert_uint_eq(n.ready, 1);
-        ck_assert_uint_eq(n.pings_in_write, 3);
+        ck_assert_uint_ge(n.pings_in_write, 3);
         ck_assert_uint_eq(n.stopping, 1);
         sim_set_persistent(f.be);
         finish(&f);
