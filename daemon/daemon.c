@@ -33,23 +33,11 @@ static bool round_covers(const struct scope *running, const struct scope *s)
         return !running->path || (s->path && cgroup_in_scope(s->path, running->path));
 }
 
+/* Hands a round for s to the worker; the engine says when it takes its first step. */
 static void start_round(struct daemon *d, struct scope *s)
 {
         struct job job = { .kind = JOB_ROUND, .scope = s->path };
-        struct psi_stats st = {};
-        char some[16] = "", full[16] = "";
 
-        if (d->worker.busy) {
-                s->pending = true;
-                return;
-        }
-        /* Read while the worker is idle: the pressure that started the round, for the record. */
-        if (engine_pressure(&d->engine, s->path, &st) == 0) {
-                snprintf(some, sizeof(some), "%u.%02u", st.line[PSI_SOME].avg10_cpct / 100,
-                         st.line[PSI_SOME].avg10_cpct % 100);
-                snprintf(full, sizeof(full), "%u.%02u", st.line[PSI_FULL].avg10_cpct / 100,
-                         st.line[PSI_FULL].avg10_cpct % 100);
-        }
         if (worker_submit(&d->worker, &job) < 0) {
                 s->pending = true;
                 return;
@@ -57,11 +45,6 @@ static void start_round(struct daemon *d, struct scope *s)
         s->pending = false;
         s->rounds++;
         d->running = s;
-        log_event(LOG_INFO, LOG_EV_TRIGGER,
-                  LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)), LOG_U64(ROUND, s->rounds),
-                             LOG_STR(PSI_SOME_AVG10, some), LOG_STR(PSI_FULL_AVG10, full)),
-                  "Memory pressure in %s (some avg10 %s%%), starting round %u", scope_name(s),
-                  *some ? some : "?", s->rounds);
 }
 
 void daemon_trigger(struct daemon *d, struct scope *s)
@@ -83,6 +66,32 @@ void daemon_trigger(struct daemon *d, struct scope *s)
         start_round(d, s);
 }
 
+/* A round ended: count it, say so, and back its scope off when it did not pay. */
+static void round_done(struct daemon *d, struct scope *s, const struct job *job)
+{
+        if (job->result < 0 && job->result != -ECANCELED) {
+                log_error_errno(job->result, "Reclaim round for %s failed: %m", scope_name(s));
+                return;
+        }
+        if (job->result == POLICY_DONE_NO_SHORTAGE || job->result == POLICY_IDLE) {
+                /* A stall without a shortage: some cgroup at its own limit, for its own trigger. */
+                if (job->kind == JOB_ROUND) {
+                        s->rounds--;   /* none ran */
+                        log_debug("Memory pressure in %s, but free memory is above the high watermark "
+                                  "and reserve: no round", scope_name(s));
+                }
+                return;
+        }
+        d->reclaimed_total_bytes += job->sc.nr_reclaimed;
+        d->level = policy_pressure_level(job->sc.priority, job->sc.nr_requested, job->sc.nr_reclaimed);
+        if (job->kind == JOB_BALANCE) {
+                report_round(s, ++d->balance_rounds, &job->sc, job->result);
+                return;
+        }
+        report_round(s, s->rounds, &job->sc, job->result);
+        report_backoff(d, s, &job->sc);
+}
+
 static void on_job_done(struct worker *w, struct job *job)
 {
         struct daemon *d = container_of(w, struct daemon, worker);
@@ -90,16 +99,11 @@ static void on_job_done(struct worker *w, struct job *job)
 
         d->running = NULL;
         d->clamped = job->still_clamped;
-        if (job->kind == JOB_ROUND && s) {
-                if (job->result < 0 && job->result != -ECANCELED)
-                        log_error_errno(job->result, "Reclaim round for %s failed: %m", scope_name(s));
-                else {
-                        d->reclaimed_total_bytes += job->sc.nr_reclaimed;
-                        d->level = policy_pressure_level(job->sc.priority);
-                        report_round(s, &job->sc, job->result);
-                        report_backoff(d, s, &job->sc);
-                }
-        }
+        d->protected = job->still_protected;
+        if (job->kind == JOB_ROUND && s)
+                round_done(d, s, job);
+        else if (job->kind == JOB_BALANCE)
+                round_done(d, &d->scopes[0], job);
         report_status(d);
         if (d->reload_pending) {
                 d->reload_pending = false;
@@ -110,6 +114,27 @@ static void on_job_done(struct worker *w, struct job *job)
         for (size_t i = 0; i < d->n_scopes && !d->running && !d->worker.busy; i++)
                 if (d->scopes[i].pending)
                         start_round(d, &d->scopes[i]);
+}
+
+/* ---- the balancer: kswapd's analogue ---- */
+
+/*
+ * Every balance interval, with the worker idle: re-read the cgroups' usage
+ * and free memory, hold memory.low while a cgroup is over its soft limit,
+ * and trim the cgroups over their soft limits when the machine is short
+ * (engine_balance()). A trigger's round, when one is waiting, goes first.
+ */
+static void on_balance(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        struct daemon *d = container_of(t, struct daemon, balance);
+        struct job job = { .kind = JOB_BALANCE };
+
+        if (d->worker.busy)
+                return;
+        for (size_t i = 0; i < d->n_scopes; i++)
+                if (d->scopes[i].pending)
+                        return;
+        worker_submit(&d->worker, &job);
 }
 
 /* ---- the periodic tick: release clamps, follow globs, re-arm triggers ---- */
@@ -188,78 +213,28 @@ static void start_watchdog(struct daemon *d)
 
 /* ---- start-up and shutdown ---- */
 
-/*
- * Whether the kernel's memory.high holds a value the state file recorded. The
- * kernel keeps memory.high in pages (rounded down); reclaimd writes page
- * multiples, but a state file from before that recorded the bytes it wrote.
- */
-static bool high_holds(uint64_t kernel, uint64_t recorded)
-{
-        uint64_t p = page_bytes();
-
-        return kernel == recorded || (recorded != UINT64_MAX && kernel == recorded / p * p);
-}
-
-/* Puts back memory.high values a previous run lowered and did not restore (it was killed). */
+/* Puts back the values a previous run changed and did not restore (it was killed). */
 static void restore_from_state(struct daemon *d)
 {
-        struct state st = {};
+        struct state st;
         int r;
 
-        r = state_load(d->opt.state_file, &st);
-        if (r == -ENOENT)
+        r = engine_restore(&d->engine, &st);
+        if (r == -ENOENT && st.n == 0 && !st.bad_lines && !st.no_header)
                 return;
-        if (r < 0) {
-                log_error_errno(r, "Cannot read the state file %s: %s; memory.high values a previous "
-                                "run lowered cannot be restored, ignoring", d->opt.state_file,
+        if (r < 0 && r != -ENOENT)
+                log_error_errno(r, "Cannot read the state file %s: %s; values a previous run changed "
+                                "cannot be restored, ignoring", d->opt.state_file,
                                 r == -EBADMSG ? "not a regular text file of at most 4 MiB" :
                                 r == -ELOOP ? "a symbolic link, not followed" : strerror(-r));
-                return;
-        }
-        if (st.no_header)
-                log_warning("%s is not a reclaimd-state 2 file (empty, or another format): nothing in it "
+        else if (st.no_header)
+                log_warning("%s is not a reclaimd state file (empty, or another format): nothing in it "
                             "is applied, ignoring", d->opt.state_file);
         else if (st.bad_lines)
                 log_warning("%s:%u: %u malformed line(s) in the state file%s, not applied",
                             d->opt.state_file, st.first_bad_line, st.bad_lines,
                             st.truncated ? " (the last one cut short)" : "");
-        for (size_t i = 0; i < st.n; i++) {
-                struct cgroup *cg = engine_find(&d->engine, st.v[i].path);
-                struct backend_cgroup *bc = NULL;
-                uint64_t high;
-                char val[32];
-
-                if (d->be->ops->open_cgroup(d->be, st.v[i].path, &bc) < 0 ||
-                    backend_read_u64(d->be, bc, CG_MEMORY_HIGH, &high) < 0) {
-                        log_notice("Cgroup %s from the state file is gone; nothing to restore",
-                                   st.v[i].path);
-                } else if (high_holds(high, st.v[i].original)) {
-                        log_debug("memory.high of %s is back at its original value already", st.v[i].path);
-                } else if (!high_holds(high, st.v[i].clamped_to) && !high_holds(high, st.v[i].previous)) {
-                        /* Neither what reclaimd wrote nor what it was about to overwrite. */
-                        log_notice("memory.high of %s changed since reclaimd lowered it; leaving it",
-                                   st.v[i].path);
-                } else {
-                        format_size_exact(val, sizeof(val), st.v[i].original);
-                        r = d->dry_run ? 0 : d->be->ops->write(d->be, bc, CG_MEMORY_HIGH,
-                                                               st.v[i].original == UINT64_MAX ? "max" : val);
-                        if (r < 0)
-                                log_error_errno(r, "Failed to restore memory.high of %s: %m", st.v[i].path);
-                        else
-                                log_event(LOG_NOTICE, LOG_EV_RELEASE,
-                                          LOG_FIELDS(LOG_STR(CGROUP, st.v[i].path),
-                                                     LOG_U64(HIGH, st.v[i].original),
-                                                     LOG_STR(RESULT, "restored")),
-                                          "Restored memory.high of %s to %s, left lowered by a "
-                                          "previous run", st.v[i].path, val);
-                }
-                if (cg)
-                        cg->clamped = false;
-                d->be->ops->close_cgroup(d->be, bc);
-        }
         state_clear(&st);
-        if (!d->dry_run && unlink(d->opt.state_file) < 0 && errno != ENOENT)
-                log_warning_errno(-errno, "Failed to remove %s: %m, ignoring", d->opt.state_file);
 }
 
 int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
@@ -274,6 +249,7 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
         if (!d->loop)
                 return log_error_errno(-ENOMEM, "Failed to create the event loop");
         r = engine_init(&d->engine, be, cfg, d->dry_run, &obs, NULL);
+        d->engine.state_file = opt->state_file;
         for (size_t i = 0; i < cfg->n_cgroups; i++)
                 d->has_globs |= cgpath_is_glob(cfg->cgroups[i].path);
         if (r >= 0)
@@ -288,6 +264,7 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
         ev_signal_start(d->loop, &d->sigint);
         ev_signal_start(d->loop, &d->sighup);
         ev_init(&d->tick, on_tick);
+        ev_init(&d->balance, on_balance);
         ev_init(&d->watchdog, on_watchdog);
         r = worker_start(&d->worker, d->loop, &d->engine, cfg, on_job_done);
         if (r < 0)
@@ -314,6 +291,8 @@ int daemon_run(struct daemon *d)
         scopes_arm(d);
         ev_timer_set(&d->tick, 0., (double)d->cfg->release_interval_usec / 1e6);
         ev_timer_again(d->loop, &d->tick);
+        ev_timer_set(&d->balance, 0., (double)d->cfg->balance_interval_usec / 1e6);
+        ev_timer_again(d->loop, &d->balance);
         start_watchdog(d);
         log_event(LOG_INFO, LOG_EV_STARTED,
                   LOG_FIELDS(LOG_U64(CGROUPS, d->engine.n_cgroups), LOG_U64(DRY_RUN, d->dry_run)),
@@ -332,14 +311,15 @@ void daemon_done(struct daemon *d)
         if (d->loop) {
                 scopes_stop(d);
                 ev_timer_stop(d->loop, &d->tick);
+                ev_timer_stop(d->loop, &d->balance);
                 ev_timer_stop(d->loop, &d->watchdog);
                 ev_signal_stop(d->loop, &d->sigterm);
                 ev_signal_stop(d->loop, &d->sigint);
                 ev_signal_stop(d->loop, &d->sighup);
         }
         if (d->engine.be) {
-                /* Nothing stays throttled after reclaimd: every lowered memory.high goes back. */
-                if (engine_count_clamped(&d->engine) > 0)
+                /* Nothing stays as reclaimd set it: memory.high and memory.low go back. */
+                if (engine_count_clamped(&d->engine) + engine_count_protected(&d->engine) > 0)
                         engine_release(&d->engine, d->cfg, true);
                 engine_done(&d->engine);
         }

@@ -51,6 +51,7 @@ static int apply(struct daemon *d, struct config *cfg)
                 return r;
         }
         d->engine.stop = old.stop;
+        d->engine.state_file = old.state_file;
         d->cfg = cfg;
         r = scopes_setup(d);
         if (r < 0) {
@@ -73,6 +74,10 @@ static int apply(struct daemon *d, struct config *cfg)
         scopes_arm(d);
         ev_timer_set(&d->tick, 0., (double)cfg->release_interval_usec / 1e6);
         ev_timer_again(d->loop, &d->tick);
+        if (ev_is_active(&d->balance)) {
+                ev_timer_set(&d->balance, 0., (double)cfg->balance_interval_usec / 1e6);
+                ev_timer_again(d->loop, &d->balance);
+        }
         if (restored)
                 log_notice("Restored memory.high of %d cgroup(s) no longer managed", restored);
         return 0;

@@ -16,8 +16,11 @@ void report_observer(struct daemon *d, struct engine_observer *ret);
 /* STATUS=: pressure level, cgroups managed, over their soft limit and clamped, bytes reclaimed. */
 void report_status(struct daemon *d);
 
-/* The end of a round, and "reclaim exhausted" when priority 0 passed with nothing freed. */
-void report_round(const struct scope *s, const struct scan_control *sc, int v);
+/*
+ * The end of a round (the balancer's when sc->proactive, for the system
+ * scope s), and "reclaim exhausted" when priority 0 passed with nothing freed.
+ */
+void report_round(const struct scope *s, unsigned round, const struct scan_control *sc, int v);
 
 /* Updates s's backoff after its round (consider_reclaim_throttle()), and says when it starts one. */
 void report_backoff(struct daemon *d, struct scope *s, const struct scan_control *sc);
