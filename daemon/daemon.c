@@ -86,6 +86,16 @@ static void round_done(struct daemon *d, struct scope *s, const struct job *job)
         d->level = policy_pressure_level(job->sc.priority, job->sc.nr_requested, job->sc.nr_reclaimed);
         if (job->kind == JOB_BALANCE) {
                 report_round(s, ++d->balance_rounds, &job->sc, job->result);
+                /*
+                 * kswapd gives up after MAX_RECLAIM_RETRIES runs that freed
+                 * nothing (kswapd_failures) instead of spinning on memory it
+                 * cannot take; the balancer backs its trimming off the same
+                 * way as a trigger's scope does, while it goes on holding
+                 * memory.low.
+                 */
+                if (policy_backoff_update(&d->balance_backoff, job->sc.nr_requested, job->sc.nr_reclaimed,
+                                          d->engine.now_usec(), d->cfg->backoff_usec, d->cfg->backoff_max_usec))
+                        log_debug("The balancer's trimming freed under 1/8 of what it asked: backing off");
                 return;
         }
         report_round(s, s->rounds, &job->sc, job->result);
@@ -127,7 +137,8 @@ static void on_job_done(struct worker *w, struct job *job)
 static void on_balance(struct ev_loop *loop, ev_timer *t, int revents)
 {
         struct daemon *d = container_of(t, struct daemon, balance);
-        struct job job = { .kind = JOB_BALANCE };
+        struct job job = { .kind = JOB_BALANCE,
+                           .trim = policy_backoff_allows(&d->balance_backoff, d->engine.now_usec()) };
 
         if (d->worker.busy)
                 return;

@@ -57,6 +57,7 @@ struct daemon {
         int clamped;                   /* cgroups whose memory.high is lowered */
         int protected;                 /* cgroups whose memory.low is raised */
         unsigned balance_rounds;       /* the balancer's rounds that took a step */
+        struct backoff balance_backoff; /* its trimming, as kswapd_failures stops kswapd */
         uint64_t tick_stall_usec;      /* system stall total at the last tick */
         uint64_t tick_at_usec;
         int stall_err;                 /* why the stall could not be read at the last tick, told once */

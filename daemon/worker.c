@@ -33,7 +33,7 @@ static void run_job(struct worker *w, struct job *job)
                 job->result = 0;
                 break;
         case JOB_BALANCE:
-                job->result = engine_balance(w->engine, w->cfg, &job->sc);
+                job->result = engine_balance(w->engine, w->cfg, job->trim, &job->sc);
                 break;
         }
         job->still_clamped = engine_count_clamped(w->engine);

@@ -20,6 +20,7 @@ enum job_kind {
 struct job {
         enum job_kind kind;
         const char *scope;         /* JOB_ROUND: NULL for the system trigger */
+        bool trim;                 /* JOB_BALANCE: may trim (not backing off) */
         /* Results. */
         struct scan_control sc;
         int result;                /* the verdict, or -errno */

@@ -740,7 +740,7 @@ int engine_round(struct engine *e, const struct config *cfg, const char *scope, 
         return r;
 }
 
-int engine_balance(struct engine *e, const struct config *cfg, struct scan_control *sc)
+int engine_balance(struct engine *e, const struct config *cfg, bool trim, struct scan_control *sc)
 {
         struct stall_clock sclk = { .machine = true };
         uint64_t shortfall;
@@ -752,7 +752,7 @@ int engine_balance(struct engine *e, const struct config *cfg, struct scan_contr
                 return r;
         read_floors(e);
         engine_protect(e, cfg);
-        if (!cfg->trim || engine_count_over(e) == 0 || !read_shortfall(e, cfg, &shortfall, &sclk.reserve_bytes) ||
+        if (!trim || !cfg->trim || engine_count_over(e) == 0 || !read_shortfall(e, cfg, &shortfall, &sclk.reserve_bytes) ||
             shortfall == 0)
                 return POLICY_IDLE;
         /*

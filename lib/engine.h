@@ -165,10 +165,11 @@ int engine_round(struct engine *e, const struct config *cfg, const char *scope, 
  * (engine_protect()), and, when free memory is under the zones' high
  * watermark plus the reserve, take the shortfall from the cgroups over their
  * soft limits only (balance_pgdat() called mem_cgroup_soft_limit_reclaim()
- * too), never from those under. Returns the round's verdict, POLICY_IDLE
- * when there was nothing to do, -ECANCELED, or -ENOMEM.
+ * too), never from those under; only with trim set (the caller backs it off).
+ * Returns the round's verdict, POLICY_IDLE when there was nothing to do,
+ * -ECANCELED, or -ENOMEM.
  */
-int engine_balance(struct engine *e, const struct config *cfg, struct scan_control *sc);
+int engine_balance(struct engine *e, const struct config *cfg, bool trim, struct scan_control *sc);
 
 /*
  * While some managed cgroup is over its soft limit, raises memory.low of the

@@ -63,6 +63,8 @@ cat >"$O/reclaimd.conf" <<EOF
 [pressure]
 trigger = $TRIGGER
 
+$CAPPED_HOG_BALANCE
+
 [cgroup batch]
 soft_limit = ${BATCH_SOFT}M
 
