@@ -671,6 +671,7 @@ static int run_round(struct engine *e, const struct config *cfg, struct scan_con
         uint64_t bytes;
         int r;
 
+        sc->now_usec = e->now_usec();
         prepare_round(e, sc);
         if (!sclk->machine) {
                 sclk->valid = engine_stall_usec(e, sc->scope, &sclk->stall_usec) == 0;
