@@ -397,15 +397,27 @@ START_TEST(ancestors_hold_what_is_held_beneath_them)
 }
 END_TEST
 
+/* A reload, as the daemon does one: a new engine on conf takes over the old one. */
+static void reload(struct fixture *f, const char *conf)
+{
+        struct config *cfg = load_config(conf);
+        struct engine next;
+
+        ck_assert_int_eq(engine_init(&next, f->be, cfg, false, &f->e.obs, fake_clock), 0);
+        next.state_file = f->state;
+        engine_takeover(&next, &f->e, f->cfg);
+        f->e = next;
+        config_free(f->cfg);
+        f->cfg = cfg;
+}
+
 /* A reload carries the ancestors' held values over, or puts them back when nothing beneath is managed. */
 START_TEST(ancestors_carried_over_a_reload)
 {
         static const char conf[] = "[balance]\ntrim = no\n"
                                    "[cgroup s/batch]\nsoft_limit = 64M\n[cgroup s/web]\nsoft_limit = 256M\n";
-        struct config *same, *other;
         struct scan_control sc;
         struct fixture f;
-        struct engine next;
 
         setup(&f, conf, 1 * GiB);
         ck_assert_int_eq(sim_add_cgroup(f.be, "s", 300 * MiB, 0), 0);
@@ -415,25 +427,13 @@ START_TEST(ancestors_carried_over_a_reload)
         engine_balance(&f.e, f.cfg, true, &sc);
         ck_assert_uint_eq(sim_low(f.be, "s"), 164 * MiB);
 
-        same = load_config(conf);
-        ck_assert_int_eq(engine_init(&next, f.be, same, false, &f.e.obs, fake_clock), 0);
-        next.state_file = f.state;
-        engine_takeover(&next, &f.e, f.cfg);
-        f.e = next;
-        config_free(f.cfg);
-        f.cfg = same;
+        reload(&f, conf);
         ck_assert(hierarchy_find(&f.e, "s")->low.active);
         ck_assert_uint_eq(sim_low(f.be, "s"), 164 * MiB);
         engine_balance(&f.e, f.cfg, true, &sc);
         ck_assert_uint_eq(sim_low(f.be, "s"), 164 * MiB);
 
-        other = load_config("[cgroup t]\nsoft_limit = 1G\n");
-        ck_assert_int_eq(engine_init(&next, f.be, other, false, &f.e.obs, fake_clock), 0);
-        next.state_file = f.state;
-        engine_takeover(&next, &f.e, f.cfg);
-        f.e = next;
-        config_free(f.cfg);
-        f.cfg = other;
+        reload(&f, "[cgroup t]\nsoft_limit = 1G\n");
         ck_assert_uint_eq(sim_low(f.be, "s"), 0);
         ck_assert_uint_eq(sim_low(f.be, "s/web"), 0);
         ck_assert_int_eq(access(f.state, F_OK), -1);
