@@ -144,12 +144,12 @@ check_installed() {
         [ -f "$root/usr/share/doc/$package/copyright" ] || fail "no copyright file"
 }
 
-# install WHAT: the README's command, with the package in the root's /tmp.
-install() {
+# apt_install WHAT: the README's command, with the package in the root's /tmp.
+apt_install() {
         in_root "cd /tmp && apt install -y ./${deb##*/}" >"$work/install-$1.log" 2>&1 ||
                 { tail -n 30 "$work/install-$1.log"; fail "$1: apt install ./${deb##*/} failed"; }
 }
-purge() {
+apt_purge() {
         in_root "apt purge -y --autoremove $package" >"$work/purge-$1.log" 2>&1 ||
                 { tail -n 30 "$work/purge-$1.log"; fail "$1: apt purge failed"; }
         [ -z "$(status)" ] || [ "$(status)" = "un " ] || fail "$1: $package not purged: '$(status)'"
@@ -162,10 +162,10 @@ in_root "apt-get update -qq" >"$work/update.log" 2>&1 ||
 # ---- pass 1: the bare minbase root, no systemd ----
 step "pass 1: install into the minbase root (no systemd)"
 snapshot "$work/before-1"
-install minbase
+apt_install minbase
 check_installed
 step "pass 1: purge"
-purge minbase
+apt_purge minbase
 snapshot "$work/after-1"
 compare "$work/before-1" "$work/after-1" "purge on the minbase root"
 
@@ -206,7 +206,7 @@ catalog_has() { # COUNT: how many of the package's message ids the root's catalo
 
 step "pass 2: install with systemd (start fails)"
 snapshot "$work/before-2"
-install systemd
+apt_install systemd
 check_installed
 grep -qx -- '--quiet --system start reclaimd.service' "$root/run/systemctl.calls" ||
         fail "the postinst did not start reclaimd.service: $(tr '\n' ';' <"$root/run/systemctl.calls")"
@@ -217,7 +217,7 @@ n=$(catalog_has)
 mkdir -p "$root/run/reclaimd" && : >"$root/run/reclaimd/state"
 step "pass 2: purge"
 : >"$root/run/systemctl.calls"
-purge systemd
+apt_purge systemd
 grep -qx -- 'stop reclaimd.service' "$root/run/systemctl.calls" ||
         fail "the prerm did not stop reclaimd.service: $(tr '\n' ';' <"$root/run/systemctl.calls")"
 [ ! -e "$root/run/reclaimd" ] || fail "/run/reclaimd left after purge"
