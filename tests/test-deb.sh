@@ -45,7 +45,9 @@ deb=$(realpath "$deb")
 package=$(dpkg-deb -f "$deb" Package) || hard "$deb is not a Debian package"
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/reclaimd-deb.XXXXXX") || hard "mktemp failed"
 root=$work/root
+new_root=
 cleanup() {
+        [ -n "$new_root" ] && rm -rf "$new_root"
         if [ "${DEB_TEST_KEEP:-}" = 1 ]; then echo "kept: $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -73,10 +75,14 @@ fi
 if [ ! -x "$cache/usr/bin/apt-get" ]; then
         step "debootstrap --variant=minbase $SUITE into $cache"
         mkdir -p "${cache%/*}" || hard "cannot create ${cache%/*}"
-        rm -rf "$cache.tmp"
-        debootstrap --variant=minbase "$SUITE" "$cache.tmp" "$DEB_MIRROR" >"$cache.log" 2>&1 ||
-                { tail -n 20 "$cache.log"; skip "debootstrap $SUITE from $DEB_MIRROR failed (log: $cache.log)"; }
-        mv "$cache.tmp" "$cache" || hard "cannot move the new root to $cache"
+        # A folder of this run's own, so that two runs never share one.
+        new_root=$cache.new.$$
+        debootstrap --variant=minbase "$SUITE" "$new_root" "$DEB_MIRROR" >"$new_root.log" 2>&1 ||
+                { tail -n 20 "$new_root.log"; skip "debootstrap $SUITE from $DEB_MIRROR failed (log: $new_root.log)"; }
+        # Another run may have made it meanwhile: then keep that one.
+        mv -T "$new_root" "$cache" 2>/dev/null || rm -rf "$new_root"
+        rm -f "$new_root.log"
+        [ -x "$cache/usr/bin/apt-get" ] || hard "no root in $cache after debootstrap"
 fi
 
 step "copy of the cached root"
