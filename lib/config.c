@@ -12,6 +12,7 @@
 #include "cgpath.h"
 #include "config.h"
 #include "units.h"
+#include "utf8.h"
 #include "util.h"
 
 #define SECTION_CGROUP_PREFIX "cgroup "
@@ -347,37 +348,6 @@ static void watch_header(struct parse_state *st, const char *line)
         open_section(st, name);
 }
 
-/* Whether s is valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF). */
-static bool valid_utf8(const unsigned char *s)
-{
-        while (*s) {
-                unsigned c = *s, n, cp;
-
-                if (c < 0x80) {
-                        s++;
-                        continue;
-                }
-                if ((c & 0xe0) == 0xc0)
-                        n = 1, cp = c & 0x1f;
-                else if ((c & 0xf0) == 0xe0)
-                        n = 2, cp = c & 0x0f;
-                else if ((c & 0xf8) == 0xf0)
-                        n = 3, cp = c & 0x07;
-                else
-                        return false;
-                for (unsigned i = 1; i <= n; i++) {
-                        if ((s[i] & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (s[i] & 0x3f);
-                }
-                if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-                    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                        return false;
-                s += n + 1;
-        }
-        return true;
-}
-
 /*
  * inih's reader: fgets() that counts lines, so every error can name its line
  * (the distribution's inih is built without INI_HANDLER_LINENO), notices
@@ -404,7 +374,7 @@ static char *reader(char *buf, int size, void *user)
                 buf[1] = '\0';
                 return buf;
         }
-        if (!valid_utf8((const unsigned char *)buf)) {
+        if (!utf8_valid(buf)) {
                 add_error(st, st->line, NULL, "line is not valid UTF-8");
                 buf[0] = '\n';
                 buf[1] = '\0';
