@@ -1,6 +1,7 @@
 /* The configuration: its schema table, the INI parser on top of inih, and validation. */
 #include "autoconfig.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <ini.h>
@@ -322,21 +323,44 @@ static void open_section(struct parse_state *st, const char *name)
         st->section_valid = true;
 }
 
-/* Recognises a section header the way inih does: '[' ... ']' after leading blanks. */
+/*
+ * How much of a line inih reads: up to an inline comment (';' after a blank,
+ * inih's INI_INLINE_COMMENT_PREFIXES) and without trailing white space.
+ */
+static size_t content_len(const char *line)
+{
+        size_t len = strlen(line);
+
+        for (size_t i = 1; i < len; i++)
+                if (line[i] == ';' && (line[i - 1] == ' ' || line[i - 1] == '\t')) {
+                        len = i;
+                        break;
+                }
+        while (len > 0 && isspace((unsigned char)line[len - 1]))
+                len--;
+        return len;
+}
+
+/*
+ * Recognises a section header: '[' after leading blanks, up to the LAST ']'.
+ * inih itself ends the name at the first ']' and drops the rest of the line,
+ * which would turn [cgroup system.slice/db-[ab].service] into the glob
+ * "system.slice/db-[ab"; its section names are not used (handler() keys on
+ * what this function opened). Text after the last ']' is an error.
+ */
 static void watch_header(struct parse_state *st, const char *line)
 {
-        const char *p = line + strspn(line, " \t"), *end;
+        const char *start = line + strspn(line, " \t"), *p, *end;
+        size_t content = content_len(start), len;
         char name[512];
-        size_t len;
 
-        if (*p != '[')
+        if (*start != '[')
                 return;
-        end = strchr(p + 1, ']');
+        end = memrchr(start, ']', content);
         if (!end)
                 return;   /* inih reports the syntax error */
-        p++;
-        p += strspn(p, " \t");
-        len = (size_t)(end - p);
+        p = start + 1 + strspn(start + 1, " \t");
+        len = end > p ? (size_t)(end - p) : 0;
         while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
                 len--;
         if (len >= sizeof(name)) {
@@ -346,6 +370,12 @@ static void watch_header(struct parse_state *st, const char *line)
         memcpy(name, p, len);
         name[len] = '\0';
         open_section(st, name);
+        if (end + 1 < start + content) {
+                p = end + 1 + strspn(end + 1, " \t");
+                add_error(st, st->line, NULL, "text after the section header's last ']': \"%.*s\"",
+                          (int)(start + content - p), p);
+                st->section_valid = false;   /* its keys are not checked again */
+        }
 }
 
 /*

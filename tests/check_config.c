@@ -165,7 +165,7 @@ START_TEST(dump_reads_back_the_same)
         FILE *f;
 
         ck_assert_int_eq(load("[pressure]\ntrigger = full 250ms 2s\n[reclaim]\nmin_chunk = 1M\n"
-                              "[cgroup x/y]\nsoft_limit = 3G\n[cgroup z]\n", &a, &errs), 0);
+                              "[cgroup x/y]\nsoft_limit = 3G\n[cgroup z]\n[cgroup s/db-[ab]]\n", &a, &errs), 0);
         f = open_memstream(&text, &len);
         config_dump(a, f);
         fclose(f);
@@ -173,8 +173,9 @@ START_TEST(dump_reads_back_the_same)
         ck_assert_int_eq(b->trigger.kind, PSI_FULL);
         ck_assert_uint_eq(b->trigger.stall_usec, 250000);
         ck_assert_uint_eq(b->min_chunk_bytes, 1 << 20);
-        ck_assert_uint_eq(b->n_cgroups, 2);
+        ck_assert_uint_eq(b->n_cgroups, 3);
         ck_assert_str_eq(b->cgroups[0].path, "x/y");
+        ck_assert_str_eq(b->cgroups[2].path, "s/db-[ab]");
         ck_assert_uint_eq(b->cgroups[0].soft_limit_bytes, 3ULL << 30);
         ck_assert_uint_eq(b->cgroups[1].soft_limit_bytes, UINT64_MAX);
         config_free(a);
@@ -238,6 +239,47 @@ END_TEST
 
 /* The most specific section applies: an exact path, else the glob with the most literal
  * characters, else (a tie) the one defined last. */
+/*
+ * A section header ends at its last ']', so a glob's bracket class stays in
+ * the path (inih alone ends the name at the first ']': "s/db-[ab"), and an
+ * inline comment after it may hold brackets of its own.
+ */
+START_TEST(bracket_classes_in_globs)
+{
+        struct config_errors errs;
+        struct config *cfg;
+        char line[256];
+
+        ck_assert_int_eq(load("[cgroup system.slice/db-[ab].service]\nsoft_limit = 1M\n"
+                              "[cgroup system.slice/web-[!0-9]*.service] ; not web-1 [or any digit]\n"
+                              "soft_limit = 2M\n"
+                              "[cgroup x/[]]]\nsoft_limit = 3M\n", &cfg, &errs), 0);
+        ck_assert_uint_eq(cfg->n_cgroups, 3);
+        ck_assert_str_eq(cfg->cgroups[0].path, "system.slice/db-[ab].service");
+        ck_assert_str_eq(cfg->cgroups[1].path, "system.slice/web-[!0-9]*.service");
+        ck_assert_str_eq(cfg->cgroups[2].path, "x/[]]");
+        ck_assert_uint_eq(config_match(cfg, "system.slice/db-a.service")->soft_limit_bytes, 1 << 20);
+        ck_assert_uint_eq(config_match(cfg, "system.slice/db-b.service")->soft_limit_bytes, 1 << 20);
+        ck_assert_ptr_null(config_match(cfg, "system.slice/db-c.service"));
+        ck_assert_ptr_null(config_match(cfg, "system.slice/db-[ab"));
+        ck_assert_uint_eq(config_match(cfg, "system.slice/web-x1.service")->soft_limit_bytes, 2 << 20);
+        ck_assert_ptr_null(config_match(cfg, "system.slice/web-1.service"));
+        ck_assert_uint_eq(config_match(cfg, "x/]")->soft_limit_bytes, 3 << 20);
+        config_free(cfg);
+        config_errors_clear(&errs);
+
+        /* Text after the last ']' is an error naming the file and the line; the section's keys
+         * are not reported again. */
+        assert_one_error("[cgroup batch] junk\nsoft_limit = 1M\n", 1, NULL, "after the section header's last ']'");
+        assert_one_error("[reclaim]\nmin_chunk = 1M\n[pressure]x\ntrigger = bogus\n", 3, NULL, "\"x\"");
+        ck_assert_int_eq(load("\n[cgroup db-[ab]].service\n", &cfg, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_str_eq(config_error_format(&errs, &errs.v[0], line, sizeof(line)),
+                         "test.conf:2: text after the section header's last ']': \".service\"");
+        config_errors_clear(&errs);
+}
+END_TEST
+
 START_TEST(most_specific_section_applies)
 {
         struct config_errors errs = {};
@@ -372,5 +414,5 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
            shipped_example_is_valid, shipped_example_lists_every_key, dropins_override_in_lexical_order,
-           manual_lists_every_key, most_specific_section_applies, every_key_refuses_bad_values,
+           manual_lists_every_key, bracket_classes_in_globs, most_specific_section_applies, every_key_refuses_bad_values,
            every_key_checks_its_bounds)
