@@ -1,55 +1,20 @@
-/* The configuration: its schema table, the INI parser on top of inih, and validation. */
+/* Loading configuration files and their drop-ins through inih, every error named by file, line and key. */
 #include "autoconfig.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <glob.h>
 #include <ini.h>
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cgpath.h"
 #include "config.h"
-#include "units.h"
 #include "utf8.h"
 #include "util.h"
 
 #define SECTION_CGROUP_PREFIX "cgroup "
-
-#define CFG(field)  offsetof(struct config, field)
-#define CGC(field)  offsetof(struct cgroup_config, field)
-
-const struct config_item config_table[] = {
-        { "pressure", "trigger", CONFIG_TRIGGER, CFG(trigger), 0, 0, "some 150ms 1s",
-          "system PSI trigger on /proc/pressure/memory: some|full, stall, window (500ms..10s)" },
-        { "pressure", "resolve", CONFIG_PERCENT, CFG(resolve_permyriad), 0, 10000, "1%",
-          "a round stops early once the stall share since it began falls below this" },
-        { "reclaim", "initial_priority", CONFIG_UINT, CFG(initial_priority), 0, DEF_PRIORITY, "12",
-          "the kernel's DEF_PRIORITY: a round first asks each cgroup for excess >> priority" },
-        { "reclaim", "round_target", CONFIG_SIZE, CFG(round_target_bytes), 4096, UINT64_MAX - 1, "32M",
-          "bytes one round must free before it stops (the kernel's nr_to_reclaim)" },
-        { "reclaim", "min_chunk", CONFIG_SIZE, CFG(min_chunk_bytes), 4096, 1ULL << 40, "2M",
-          "smallest request written to memory.reclaim, however high the priority" },
-        { "reclaim", "harder_priority", CONFIG_UINT, CFG(harder_priority), 0, DEF_PRIORITY, "9",
-          "from this priority on anonymous memory may be swapped (DEF_PRIORITY - 2 < it: may_writepage)" },
-        { "reclaim", "clamp_high", CONFIG_BOOL, CFG(clamp_high), 0, 1, "yes",
-          "whether memory.high of the top offender may be lowered (never below its soft limit)" },
-        { "reclaim", "clamp_priority", CONFIG_UINT, CFG(clamp_priority), 0, DEF_PRIORITY, "3",
-          "from this priority on memory.high may be lowered (vmpressure's critical level)" },
-        { "reclaim", "release_interval", CONFIG_DURATION, CFG(release_interval_usec), 100000,
-          3600ULL * 1000000, "5s", "how often a lowered memory.high is raised back a step once pressure is gone" },
-        { "reclaim", "backoff", CONFIG_DURATION, CFG(backoff_usec), 0, 3600ULL * 1000000, "1s",
-          "first cooldown of a scope whose round freed under 1/8 of what it asked; doubles each time" },
-        { "reclaim", "backoff_max", CONFIG_DURATION, CFG(backoff_max_usec), 0, 3600ULL * 1000000, "60s",
-          "longest cooldown" },
-        { "cgroup", "soft_limit", CONFIG_SIZE, CGC(soft_limit_bytes), 0, UINT64_MAX, "max",
-          "memory above this is taken back first under pressure; max: no soft limit" },
-        { "cgroup", "trigger", CONFIG_TRIGGER, CGC(trigger), 0, 0, "none",
-          "PSI trigger on the cgroup's memory.pressure: reclaim within its subtree; none: no trigger" },
-};
-const size_t config_table_size = ARRAY_SIZE(config_table);
 
 struct parse_state {
         FILE *f;
@@ -101,126 +66,6 @@ static int add_error(struct parse_state *st, unsigned line, const char *key, con
                                             .key = key ? strdup(key) : NULL };
         errs->n++;
         return -EINVAL;
-}
-
-static const struct config_item *find_item(const char *section, const char *key, size_t *ret_index)
-{
-        for (size_t i = 0; i < config_table_size; i++)
-                if (streq(config_table[i].section, section) && streq(config_table[i].key, key)) {
-                        *ret_index = i;
-                        return &config_table[i];
-                }
-        return NULL;
-}
-
-static bool section_known(const char *name)
-{
-        for (size_t i = 0; i < config_table_size; i++)
-                if (streq(config_table[i].section, name))
-                        return true;
-        return false;
-}
-
-/* Parses value as item's type into dst, checking bounds. Returns 0 or -EINVAL with *why set. */
-static int parse_value(const struct config_item *it, const char *value, void *dst,
-                       char *why, size_t why_size)
-{
-        char lo[FORMAT_SIZE_MAX], hi[FORMAT_SIZE_MAX];
-        const char *twhy;
-        uint64_t v;
-        int r;
-
-        switch (it->type) {
-        case CONFIG_TRIGGER:
-                if (streq(it->section, "cgroup") && streq(value, "none")) {
-                        *(struct psi_trigger *)dst = (struct psi_trigger){};
-                        return 0;
-                }
-                r = psi_trigger_parse(value, dst, &twhy);
-                if (r < 0)
-                        snprintf(why, why_size, "invalid trigger \"%s\": %s", value, twhy);
-                return r < 0 ? -EINVAL : 0;
-        case CONFIG_BOOL:
-                r = parse_bool(value);
-                if (r < 0) {
-                        snprintf(why, why_size, "invalid boolean \"%s\": expected yes or no", value);
-                        return -EINVAL;
-                }
-                *(bool *)dst = r;
-                return 0;
-        case CONFIG_DURATION:
-                r = parse_duration(value, &v);
-                format_duration(lo, sizeof(lo), it->min);
-                format_duration(hi, sizeof(hi), it->max);
-                if (r < 0) {
-                        snprintf(why, why_size, "invalid duration \"%s\": expected a number with a "
-                                 "unit, us, ms or s (%s..%s)", value, lo, hi);
-                        return -EINVAL;
-                }
-                break;
-        case CONFIG_PERCENT:
-                r = parse_permyriad(value, &v);
-                snprintf(lo, sizeof(lo), "%s", "0%");
-                snprintf(hi, sizeof(hi), "%s", "100%");
-                if (r < 0) {
-                        snprintf(why, why_size, "invalid percentage \"%s\": expected e.g. 5%% or 0.5%% "
-                                 "(0%%..100%%)", value);
-                        return -EINVAL;
-                }
-                break;
-        case CONFIG_SIZE:
-                r = parse_size(value, &v);
-                format_size_exact(lo, sizeof(lo), it->min);
-                format_size_exact(hi, sizeof(hi), it->max);
-                if (r < 0) {
-                        snprintf(why, why_size, "invalid size \"%s\": expected bytes with an optional "
-                                 "K, M, G or T suffix%s (%s..%s)", value,
-                                 it->max == UINT64_MAX ? ", or max" : "", lo, hi);
-                        return -EINVAL;
-                }
-                break;
-        case CONFIG_UINT:
-                r = parse_uint64(value, &v);
-                snprintf(lo, sizeof(lo), "%" PRIu64, it->min);
-                snprintf(hi, sizeof(hi), "%" PRIu64, it->max);
-                if (r < 0) {
-                        snprintf(why, why_size, "invalid number \"%s\": expected an integer (%s..%s)",
-                                 value, lo, hi);
-                        return -EINVAL;
-                }
-                break;
-        default:
-                return -EINVAL;
-        }
-        if (v < it->min || v > it->max) {
-                snprintf(why, why_size, "value \"%s\" out of range: expected %s..%s", value, lo, hi);
-                return -EINVAL;
-        }
-        *(uint64_t *)dst = v;
-        return 0;
-}
-
-static int apply_defaults(void *base, const char *section)
-{
-        char why[256];
-
-        for (size_t i = 0; i < config_table_size; i++) {
-                const struct config_item *it = &config_table[i];
-
-                if (!streq(it->section, section) &&
-                    !(streq(section, "*") && !streq(it->section, "cgroup")))
-                        continue;
-                /* A default that does not parse is a bug in the table, caught by the tests. */
-                if (parse_value(it, it->def, (char *)base + it->offset, why, sizeof(why)) < 0)
-                        return -EINVAL;
-        }
-        return 0;
-}
-
-int config_init_defaults(struct config *cfg)
-{
-        *cfg = (struct config){};
-        return apply_defaults(cfg, "*");
 }
 
 /* Makes the section at index current; a later file may reopen an earlier file's section. */
@@ -280,7 +125,7 @@ static int open_cgroup_section(struct parse_state *st, const char *path)
         }
         cfg->cgroups = v;
         v[cfg->n_cgroups] = (struct cgroup_config){ .path = norm };
-        r = apply_defaults(&v[cfg->n_cgroups], "cgroup");
+        r = config_apply_defaults(&v[cfg->n_cgroups], "cgroup");
         cfg->n_cgroups++;
         return r < 0 ? r : use_cgroup_section(st, cfg->n_cgroups - 1);
 }
@@ -300,7 +145,7 @@ static void open_section(struct parse_state *st, const char *name)
                 st->section_valid = open_cgroup_section(st, name + strlen(SECTION_CGROUP_PREFIX)) == 0;
                 return;
         }
-        if (!section_known(name) || streq(name, "cgroup")) {
+        if (!config_section_known(name) || streq(name, "cgroup")) {
                 add_error(st, st->line, NULL, "unknown section [%s]: expected [pressure], [reclaim] "
                           "or [cgroup PATH]", name);
                 return;
@@ -431,7 +276,7 @@ static int handler(void *user, const char *section, const char *key, const char 
         }
         if (!st->section_valid)
                 return 1;   /* the section's own error was reported */
-        it = find_item(st->cg ? "cgroup" : st->section, key, &idx);
+        it = config_item_find(st->cg ? "cgroup" : st->section, key, &idx);
         if (!it) {
                 add_error(st, st->line, key, "unknown key in [%s]", st->section);
                 return 1;
@@ -444,7 +289,7 @@ static int handler(void *user, const char *section, const char *key, const char 
         *seen |= 1ULL << idx;
         /* The current cgroup section may have moved: cgroups is reallocated per section. */
         base = st->cg ? (void *)&st->cfg->cgroups[st->cg_index] : (void *)st->cfg;
-        if (parse_value(it, value, (char *)base + it->offset, why, sizeof(why)) < 0)
+        if (config_item_parse(it, value, (char *)base + it->offset, why, sizeof(why)) < 0)
                 add_error(st, st->line, key, "%s", why);
         return 1;
 }
@@ -576,80 +421,6 @@ int config_load_string(const char *text, const char *name, struct config **ret,
         }
         *ret = cfg;
         return 0;
-}
-
-const struct cgroup_config *config_find_cgroup(const struct config *cfg, const char *path)
-{
-        for (size_t i = 0; i < cfg->n_cgroups; i++)
-                if (streq(cfg->cgroups[i].path, path))
-                        return &cfg->cgroups[i];
-        return NULL;
-}
-
-const struct cgroup_config *config_match(const struct config *cfg, const char *path)
-{
-        const struct cgroup_config *best = NULL;
-        unsigned best_spec = 0;
-
-        for (size_t i = 0; i < cfg->n_cgroups; i++) {
-                const struct cgroup_config *c = &cfg->cgroups[i];
-                unsigned spec = cgpath_specificity(c->path);
-
-                if (!cgpath_matches(c->path, path) || (best && spec < best_spec))
-                        continue;
-                best = c;
-                best_spec = spec;
-        }
-        return best;
-}
-
-static void dump_value(const struct config_item *it, const void *base, FILE *f)
-{
-        const void *p = (const char *)base + it->offset;
-        char buf[128];
-
-        switch (it->type) {
-        case CONFIG_TRIGGER:
-                fprintf(f, "%s = %s\n", it->key, ((const struct psi_trigger *)p)->window_usec ?
-                        psi_trigger_to_string(p, buf, sizeof(buf)) : "none");
-                break;
-        case CONFIG_SIZE:
-                fprintf(f, "%s = %s\n", it->key, format_size_exact(buf, sizeof(buf), *(const uint64_t *)p));
-                break;
-        case CONFIG_UINT:
-                fprintf(f, "%s = %" PRIu64 "\n", it->key, *(const uint64_t *)p);
-                break;
-        case CONFIG_DURATION:
-                fprintf(f, "%s = %s\n", it->key, format_duration(buf, sizeof(buf), *(const uint64_t *)p));
-                break;
-        case CONFIG_PERCENT:
-                fprintf(f, "%s = %s\n", it->key, format_permyriad(buf, sizeof(buf), *(const uint64_t *)p));
-                break;
-        case CONFIG_BOOL:
-                fprintf(f, "%s = %s\n", it->key, *(const bool *)p ? "yes" : "no");
-                break;
-        }
-}
-
-static void dump_section(const char *section, const void *base, FILE *f)
-{
-        for (size_t i = 0; i < config_table_size; i++)
-                if (streq(config_table[i].section, section))
-                        dump_value(&config_table[i], base, f);
-}
-
-void config_dump(const struct config *cfg, FILE *f)
-{
-        fprintf(f, "# effective configuration from %s\n", cfg->file ?: "(defaults)");
-        fprintf(f, "[pressure]\n");
-        dump_section("pressure", cfg, f);
-        fprintf(f, "\n[reclaim]\n");
-        dump_section("reclaim", cfg, f);
-        for (size_t i = 0; i < cfg->n_cgroups; i++) {
-                fprintf(f, "\n# from %s:%u\n[cgroup %s]\n", cfg->cgroups[i].file ?: "?",
-                        cfg->cgroups[i].line, cfg->cgroups[i].path);
-                dump_section("cgroup", &cfg->cgroups[i], f);
-        }
 }
 
 const char *config_error_format(const struct config_errors *errs, const struct config_error *e,
