@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "logfmt.h"
 #include "units.h"
 #include "util.h"
 
@@ -197,16 +198,25 @@ static void dump_section(const char *section, const void *base, FILE *f)
                         dump_value(&config_table[i], base, f);
 }
 
+/*
+ * File names go through logfmt_value(): a drop-in's name is whatever glob()
+ * found, and a newline in it must not end the comment. Section paths are
+ * printed as they are: loading refused control characters and bytes that
+ * are not UTF-8 in them, and a header ends at its last ']', so they read
+ * back the same.
+ */
 void config_dump(const struct config *cfg, FILE *f)
 {
-        fprintf(f, "# effective configuration from %s\n", cfg->file ?: "(defaults)");
-        fprintf(f, "[pressure]\n");
+        fputs("# effective configuration from ", f);
+        logfmt_fputs(cfg->file ?: "(defaults)", f);
+        fputs("\n[pressure]\n", f);
         dump_section("pressure", cfg, f);
-        fprintf(f, "\n[reclaim]\n");
+        fputs("\n[reclaim]\n", f);
         dump_section("reclaim", cfg, f);
         for (size_t i = 0; i < cfg->n_cgroups; i++) {
-                fprintf(f, "\n# from %s:%u\n[cgroup %s]\n", cfg->cgroups[i].file ?: "?",
-                        cfg->cgroups[i].line, cfg->cgroups[i].path);
+                fputs("\n# from ", f);
+                logfmt_fputs(cfg->cgroups[i].file ?: "?", f);
+                fprintf(f, ":%u\n[cgroup %s]\n", cfg->cgroups[i].line, cfg->cgroups[i].path);
                 dump_section("cgroup", &cfg->cgroups[i], f);
         }
 }

@@ -280,6 +280,63 @@ START_TEST(bracket_classes_in_globs)
 }
 END_TEST
 
+/* A temporary folder with a main file (main_text) and an empty drop-in folder beside it. */
+struct conf_dir {
+        char dir[32], main_file[256], dropins[256];
+};
+
+static void conf_dir_make(struct conf_dir *d, const char *main_text)
+{
+        snprintf(d->dir, sizeof(d->dir), "/tmp/reclaimd-conf.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(d->dir));
+        snprintf(d->main_file, sizeof(d->main_file), "%s/reclaimd.conf", d->dir);
+        snprintf(d->dropins, sizeof(d->dropins), "%s/reclaimd.conf.d", d->dir);
+        ck_assert_int_eq(mkdir(d->dropins, 0755), 0);
+        write_file(d->main_file, main_text);
+}
+
+static void conf_dir_remove(struct conf_dir *d)
+{
+        char cmd[64];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+        ck_assert_int_eq(system(cmd), 0);
+}
+
+/*
+ * The dump is a valid configuration that reads back the same whatever the
+ * drop-ins' names hold: a newline in one must not end its "# from" comment
+ * and add a section.
+ */
+START_TEST(dump_of_hostile_file_names_reads_back_the_same)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL, *again = NULL;
+        struct conf_dir d;
+        char *text = NULL, path[320];
+        size_t len = 0;
+        FILE *f;
+
+        conf_dir_make(&d, "[cgroup a]\nsoft_limit = 1G\n");
+        snprintf(path, sizeof(path), "%s/10-x\n[cgroup evil]\nsoft_limit = 1\n#.conf", d.dropins);
+        write_file(path, "[cgroup b]\nsoft_limit = 2G\n");
+        ck_assert_int_eq(config_load(d.main_file, d.dropins, &cfg, &errs), 0);
+        ck_assert_uint_eq(cfg->n_cgroups, 2);
+        f = open_memstream(&text, &len);
+        config_dump(cfg, f);
+        fclose(f);
+        ck_assert_msg(load(text, &again, &errs) == 0, "the dump does not load:\n%s", text);
+        ck_assert_uint_eq(again->n_cgroups, 2);
+        ck_assert_ptr_null(config_find_cgroup(again, "evil"));
+        ck_assert_uint_eq(config_find_cgroup(again, "b")->soft_limit_bytes, 2ULL << 30);
+        config_free(cfg);
+        config_free(again);
+        config_errors_clear(&errs);
+        free(text);
+        conf_dir_remove(&d);
+}
+END_TEST
+
 START_TEST(most_specific_section_applies)
 {
         struct config_errors errs = {};
@@ -371,24 +428,20 @@ END_TEST
  * a key may appear once; every error names the drop-in it is in. */
 START_TEST(dropins_override_in_lexical_order)
 {
-        char dir[] = "/tmp/reclaimd-conf.XXXXXX", main_file[256], dropins[256], path[300];
         struct config_errors errs = {};
         struct config *cfg = NULL;
-        char buf[512];
+        struct conf_dir d;
+        char buf[512], path[300];
 
-        ck_assert_ptr_nonnull(mkdtemp(dir));
-        snprintf(main_file, sizeof(main_file), "%s/reclaimd.conf", dir);
-        snprintf(dropins, sizeof(dropins), "%s/reclaimd.conf.d", dir);
-        ck_assert_int_eq(mkdir(dropins, 0755), 0);
-        write_file(main_file, "[reclaim]\nmin_chunk = 1M\nround_target = 8M\n[cgroup a]\nsoft_limit = 1G\n");
-        snprintf(path, sizeof(path), "%s/20-late.conf", dropins);
+        conf_dir_make(&d, "[reclaim]\nmin_chunk = 1M\nround_target = 8M\n[cgroup a]\nsoft_limit = 1G\n");
+        snprintf(path, sizeof(path), "%s/20-late.conf", d.dropins);
         write_file(path, "[reclaim]\nmin_chunk = 4M\n[cgroup a]\nsoft_limit = 3G\n");
-        snprintf(path, sizeof(path), "%s/10-early.conf", dropins);
+        snprintf(path, sizeof(path), "%s/10-early.conf", d.dropins);
         write_file(path, "[reclaim]\nmin_chunk = 2M\n[cgroup b]\nsoft_limit = 2G\n");
-        snprintf(path, sizeof(path), "%s/30-ignored.txt", dropins);
+        snprintf(path, sizeof(path), "%s/30-ignored.txt", d.dropins);
         write_file(path, "this is not a drop-in\n");
 
-        ck_assert_int_eq(config_load(main_file, dropins, &cfg, &errs), 0);
+        ck_assert_int_eq(config_load(d.main_file, d.dropins, &cfg, &errs), 0);
         ck_assert_uint_eq(cfg->min_chunk_bytes, 4 << 20);      /* 20-late.conf wins */
         ck_assert_uint_eq(cfg->round_target_bytes, 8 << 20);   /* untouched by drop-ins */
         ck_assert_uint_eq(cfg->n_cgroups, 2);
@@ -398,15 +451,14 @@ START_TEST(dropins_override_in_lexical_order)
         config_free(cfg);
 
         /* A broken drop-in refuses the whole configuration, naming the drop-in. */
-        snprintf(path, sizeof(path), "%s/40-broken.conf", dropins);
+        snprintf(path, sizeof(path), "%s/40-broken.conf", d.dropins);
         write_file(path, "[cgroup c]\nsoft_limit = 1G\nsoft_limit = 2G\n");
-        ck_assert_int_eq(config_load(main_file, dropins, &cfg, &errs), -EINVAL);
+        ck_assert_int_eq(config_load(d.main_file, d.dropins, &cfg, &errs), -EINVAL);
         ck_assert_uint_eq(errs.n, 1);
         ck_assert_str_eq(config_error_format(&errs, &errs.v[0], buf, sizeof(buf)),
                          strcat(strcpy((char[512]){0}, path), ":3: key 'soft_limit': duplicate key in [cgroup c]"));
         config_errors_clear(&errs);
-        snprintf(buf, sizeof(buf), "rm -rf '%s'", dir);
-        ck_assert_int_eq(system(buf), 0);
+        conf_dir_remove(&d);
 }
 END_TEST
 
@@ -414,5 +466,6 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
            shipped_example_is_valid, shipped_example_lists_every_key, dropins_override_in_lexical_order,
-           manual_lists_every_key, bracket_classes_in_globs, most_specific_section_applies, every_key_refuses_bad_values,
+           manual_lists_every_key, bracket_classes_in_globs, dump_of_hostile_file_names_reads_back_the_same,
+           most_specific_section_applies, every_key_refuses_bad_values,
            every_key_checks_its_bounds)
