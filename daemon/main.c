@@ -158,10 +158,10 @@ static void raise_nofile_limit(void)
 
 /*
  * One cgroup of the listing, in a comment line. Its path is whatever its
- * creator named it (a delegated subtree's owner may use any byte but '/'),
- * so it goes through logfmt_value(): a newline in it must not end the
- * comment and add lines (a section) to what --check-config prints as a
- * valid configuration.
+ * creator named it (any byte but '/', NUL and newline: cgroup_mkdir()), so
+ * it goes through logfmt_value(): a byte that is not UTF-8 would make what
+ * --check-config prints fail to load as the configuration it is, and a
+ * control character would rewrite the terminal it is read on.
  */
 static void print_match(const struct cgroup *cg)
 {

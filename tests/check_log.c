@@ -68,7 +68,11 @@ START_TEST(catalog_explains_every_event)
 }
 END_TEST
 
-/* Names a delegated subtree's owner may give a cgroup (any byte but '/' and NUL). */
+/*
+ * Names a delegated subtree's owner may give a cgroup: any byte but '/', NUL
+ * and newline (cgroup_mkdir() refuses a newline; the sink must not rely on it:
+ * paths also come from the configuration and the state file).
+ */
 static const char *const hostile[] = {
         "batch.slice",
         "x\" action=reclaim cgroup=web requested=999",

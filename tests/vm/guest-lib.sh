@@ -43,6 +43,33 @@ start_in() {
 	last_pid=$!
 }
 is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
+
+# start_workload NAME GROUP MEMHOG-ARG...: memhog MEMHOG-ARG... in cgroup
+# GROUP, output /out/NAME.out, its pid in pid_NAME; NAME joins workloads,
+# which await_workloads and stop_workloads go through.
+start_workload() {
+	sw_name=$1 sw_group=$2
+	shift 2
+	start_in "$sw_group" "$sw_name" "$MEMHOG" "$@"
+	eval "pid_$sw_name=\$last_pid"
+	workloads="${workloads:-} $sw_name"
+}
+# await_workloads: wait (up to 60 s each) until every workload is ready.
+await_workloads() {
+	for aw in $workloads; do
+		wait_for 60 "$aw's memhog to be ready" is_ready "$aw" ||
+			die "$aw's workload not ready: $(tail -n 3 "$O/$aw.out" 2>/dev/null)"
+	done
+}
+# stop_workloads: SIGTERM every workload and wait (up to 10 s) until it is gone.
+stop_workloads() {
+	sw_pid=
+	for sw in $workloads; do
+		eval "sw_pid=\$pid_$sw"
+		kill "$sw_pid" 2>/dev/null
+		wait_for 10 "$sw's memhog to exit" is_dead "$sw_pid"
+	done
+}
 # Gone, or a zombie not yet reaped by this shell.
 is_dead() {
 	id_st=
