@@ -76,9 +76,43 @@ G_BATCH=vmtest.slice/vmtest-batch.service
 G_LOCKED=vmtest.slice/vmtest-locked.service
 MSGID_RECLAIM=4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c04
 
-# stage_install DIR: make install DESTDIR=DIR from the build tree; sets
-# SD_UNIT_PATH SD_DAEMON_PATH SD_CONF_PATH (paths in the installed system,
-# read from the installed unit's ExecStart=).
+# stage_relocate DIR: moves what make install put in DIR under the build
+# tree's prefix to /usr/local, and rewrites that prefix in the installed
+# units' paths.  The test must not depend on where the tree lives: make
+# distcheck installs under .../reclaimd-VERSION/_inst inside its tree, often
+# in /tmp or a home folder, and the unit's own sandbox hides /tmp and
+# /var/tmp (PrivateTmp=) and /home, /root and /run/user (ProtectHome=), so
+# ExecStart= there fails with 203/EXEC.  The unit is changed in its paths
+# only, as a package built with --prefix=/usr/local would have it.  A
+# prefix of /usr or /usr/local stays as it is.
+# shellcheck disable=SC2154 # abs_top_builddir is set by vm.sh
+stage_relocate() {
+	sr_prefix=$(sed -n 's/^prefix = //p' "$abs_top_builddir/Makefile")
+	case $sr_prefix in
+	/usr | /usr/local) return 0 ;;
+	/?*) ;;
+	*) vm_fail "no usable prefix in $abs_top_builddir/Makefile ('$sr_prefix')" ;;
+	esac
+	[ -d "$1$sr_prefix" ] || return 0
+	if ! mkdir -p "$1/usr/local" || ! cp -a "$1$sr_prefix/." "$1/usr/local/" || ! rm -rf "$1$sr_prefix"; then
+		vm_fail "cannot move $1$sr_prefix to $1/usr/local"
+	fi
+	find "$1" -type f -name '*.service' >"$1.units"
+	while IFS= read -r sr_unit; do
+		if ! awk -v from="$sr_prefix/" -v to=/usr/local/ '{
+			out = ""; s = $0
+			while ((i = index(s, from)) > 0) { out = out substr(s, 1, i - 1) to; s = substr(s, i + length(from)) }
+			print out s }' "$sr_unit" >"$sr_unit.tmp" || ! mv "$sr_unit.tmp" "$sr_unit"; then
+			vm_fail "cannot rewrite the prefix in $sr_unit"
+		fi
+	done <"$1.units"
+	vm_log "the tree's prefix $sr_prefix installed as /usr/local in the guest (the unit's sandbox may hide $sr_prefix)"
+}
+
+# stage_install DIR: make install DESTDIR=DIR from the build tree (its
+# prefix moved to /usr/local: stage_relocate); sets SD_UNIT_PATH
+# SD_DAEMON_PATH SD_CONF_PATH (paths in the installed system, read from the
+# installed unit's ExecStart=).
 # shellcheck disable=SC2154 # abs_top_builddir is set by vm.sh
 stage_install() {
 	[ -f "$abs_top_builddir/Makefile" ] ||
@@ -89,6 +123,7 @@ stage_install() {
 		tail -n 30 "$1.log" >&2
 		vm_fail "make install DESTDIR=$1 failed (log: $1.log)"
 	fi
+	stage_relocate "$1"
 	si_unit=$(cd "$1" && find . -path '*/systemd/system/reclaimd.service' | head -n 1)
 	[ -n "$si_unit" ] || vm_fail "make install put no systemd/system/reclaimd.service under $1"
 	SD_UNIT_PATH=${si_unit#.}
