@@ -63,7 +63,7 @@ else
 fi
 event "created $n"
 
-cat >"$O/reclaimd.conf" <<EOF
+write_config <<EOF
 # reclaimd VM test: hostile names
 [pressure]
 trigger = $TRIGGER
@@ -72,7 +72,6 @@ trigger = $TRIGGER
 soft_limit = ${H_SOFT}M
 trigger = some 150ms 2s
 EOF
-cp "$O/reclaimd.conf" /tmp/reclaimd.conf
 
 # 1. The workloads.
 i=1

@@ -3,7 +3,7 @@
 # (Debian's 252, as PID 1) on a real kernel.  The build tree is installed
 # with `make install DESTDIR=OUTDIR/stage`; the guest boots the host's root
 # as an overlay with the staged files installed into it before systemd
-# starts (guest-init-systemd.sh), writes a configuration of the test's, and
+# starts (guest-init.sh, GUEST=systemd), writes a configuration of the test's, and
 # drives the daemon with systemctl (scenario-systemd.sh).  Judged here from
 # what systemd's own tools said in the guest (systemctl show/is-active,
 # journalctl, systemd-analyze verify) and from the kernel's memory.high:
@@ -60,16 +60,11 @@ vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source-path=SCRIPTDIR source=judge.sh
 . "$vm_dir/judge.sh"
 
-: "${BATCH_COLD:=96}" "${BATCH_HOT:=8}" "${BATCH_SOFT:=32}"
-: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}"
-: "${HOG_HOT:=160}" "${HOG_MAX:=64}"
-: "${TRIGGER:=some 150ms 1s}"
-: "${CLAMP_HIGH:=yes}"
-: "${UNIT_DROPIN:=}"
-: "${START_DEADLINE:=40}" "${CLAMP_DEADLINE:=60}"
-export BATCH_COLD BATCH_HOT BATCH_SOFT LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX TRIGGER \
-	CLAMP_HIGH UNIT_DROPIN START_DEADLINE CLAMP_DEADLINE
-VM_PASS_ENV="${VM_PASS_ENV:-} BATCH_COLD BATCH_HOT BATCH_SOFT LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH UNIT_DROPIN START_DEADLINE CLAMP_DEADLINE SD_STAGE SD_UNIT_PATH SD_DAEMON_PATH SD_CONF_PATH"
+# shellcheck source-path=SCRIPTDIR source=systemd-defaults.sh
+. "$vm_dir/systemd-defaults.sh"
+# shellcheck disable=SC2086,SC2163 # the names in it are exported
+export $systemd_vars
+VM_PASS_ENV="${VM_PASS_ENV:-} $systemd_vars SD_STAGE SD_UNIT_PATH SD_DAEMON_PATH SD_CONF_PATH"
 
 MiB=1048576
 G_BATCH=vmtest.slice/vmtest-batch.service
@@ -167,8 +162,8 @@ if ! judge_rejudge; then
 
 	# vm_run with this test's guest: vm.sh builds its initramfs from
 	# $vm_dir/guest-init.sh with the modules in $vm_modules, and copies
-	# $vm_dir/guest-stage2.sh; point it at a folder holding
-	# guest-init-systemd.sh under that name, and add overlay.
+	# $vm_dir/guest-stage2.sh; point it at a folder holding a copy of
+	# guest-init.sh that says GUEST=systemd, and add overlay.
 	case " $(printf '%s' "$vm_modules" | tr '\n\t' '  ') " in
 	*" 9p "*) ;;
 	*) vm_fail "vm.sh no longer lists its modules in \$vm_modules; update test-systemd.sh" ;;
@@ -176,9 +171,10 @@ if ! judge_rejudge; then
 	vm_modules="$vm_modules overlay"
 	lib=$out/.vm-systemd
 	mkdir -p "$lib" || vm_fail "cannot create $lib"
-	if ! cp "$vm_dir/guest-init-systemd.sh" "$lib/guest-init.sh" ||
+	if ! sed 's/^GUEST=chroot$/GUEST=systemd/' "$vm_dir/guest-init.sh" >"$lib/guest-init.sh" ||
+		! grep -qx 'GUEST=systemd' "$lib/guest-init.sh" ||
 		! cp "$vm_dir/guest-stage2.sh" "$lib/guest-stage2.sh"; then
-		vm_fail "cannot copy the guest scripts to $lib"
+		vm_fail "cannot copy the guest scripts to $lib (does guest-init.sh still say GUEST=chroot?)"
 	fi
 	if [ -n "${VM_BUILD_DIR:-}" ]; then
 		# Its own initramfs, not the one the other tests share.
