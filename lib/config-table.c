@@ -26,7 +26,7 @@ const struct config_item config_table[] = {
         { "reclaim", "min_chunk", CONFIG_SIZE, CFG(min_chunk_bytes), 4096, 1ULL << 40, "2M",
           "smallest request written to memory.reclaim, however high the priority" },
         { "reclaim", "harder_priority", CONFIG_UINT, CFG(harder_priority), 0, DEF_PRIORITY, "9",
-          "from this priority on anonymous memory may be swapped (DEF_PRIORITY - 2 < it: may_writepage)" },
+          "from this priority on anonymous memory may be swapped (swappiness=0 before it, where the kernel takes it)" },
         { "reclaim", "clamp_high", CONFIG_BOOL, CFG(clamp_high), 0, 1, "yes",
           "whether memory.high of the top offender may be lowered (never below its soft limit)" },
         { "reclaim", "clamp_priority", CONFIG_UINT, CFG(clamp_priority), 0, DEF_PRIORITY, "3",

@@ -31,7 +31,7 @@ struct config {
         uint64_t initial_priority;      /* [reclaim] the kernel's DEF_PRIORITY */
         uint64_t round_target_bytes;    /* [reclaim] the kernel's nr_to_reclaim, per round */
         uint64_t min_chunk_bytes;       /* [reclaim] floor of one memory.reclaim request */
-        uint64_t harder_priority;       /* [reclaim] from here swapping is allowed: may_writepage */
+        uint64_t harder_priority;       /* [reclaim] from here swapping is allowed (swappiness=0 before) */
         uint64_t clamp_priority;        /* [reclaim] from here memory.high may be lowered */
         bool clamp_high;                /* [reclaim] whether memory.high may be lowered at all */
         uint64_t release_interval_usec; /* [reclaim] how often clamped memory.high is raised back */
