@@ -1,9 +1,11 @@
 /* The log sink: structured records to journald, or key=value lines on stderr. */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -12,6 +14,7 @@
 #include <systemd/sd-journal.h>
 
 #include "log.h"
+#include "logfmt.h"
 
 #define LOG_LINE_MAX 2048
 
@@ -116,18 +119,28 @@ int log_get_max_level(void)
 }
 
 
+/*
+ * One record to journald. Each field is "NAME=value" with the value's bytes
+ * as they are, however long: sd_journal_sendv() sends a value that holds a
+ * newline in the native protocol's binary form (the name, a newline, the
+ * length as 64-bit little endian, the bytes), so no cgroup name can end a
+ * field early or add one (libsystemd's journal-send.c), and bytes that are not
+ * UTF-8 are stored as they are (journalctl -o json shows them as a byte array).
+ */
 static int send_journal(int level, const char *action, const char *message_id, const struct log_kv *kv, size_t n,
                         const char *file, int line, const char *func, int err, const char *msg)
 {
-        char buf[_LOG_F_MAX + 8][LOG_LINE_MAX];
-        struct iovec iov[_LOG_F_MAX + 8];
+        struct iovec iov[_LOG_F_MAX + 9];
         size_t k = 0;
+        int r;
 
 #define ADD(...) do { \
-                int _l = snprintf(buf[k], sizeof(buf[k]), __VA_ARGS__); \
-                iov[k].iov_base = buf[k]; \
-                iov[k].iov_len = _l < 0 ? 0 : (size_t)_l >= sizeof(buf[k]) ? sizeof(buf[k]) - 1 : (size_t)_l; \
-                k++; \
+                char *_s; \
+                int _l = asprintf(&_s, __VA_ARGS__); \
+                if (_l > 0 && k < ARRAY_SIZE(iov)) \
+                        iov[k++] = (struct iovec){ .iov_base = _s, .iov_len = (size_t)_l }; \
+                else if (_l > 0) \
+                        free(_s); \
         } while (0)
 
         ADD("MESSAGE=%s", msg);
@@ -142,33 +155,114 @@ static int send_journal(int level, const char *action, const char *message_id, c
                 ADD("MESSAGE_ID=%s", message_id);
         if (action)
                 ADD("ACTION=%s", action);
-        for (size_t i = 0; i < n && k < ARRAY_SIZE(iov); i++) {
+        for (size_t i = 0; i < n; i++) {
                 if (kv[i].is_str)
                         ADD("%s=%s", field_names[kv[i].field].journal, kv[i].str ?: "");
                 else
                         ADD("%s=%" PRIu64, field_names[kv[i].field].journal, kv[i].u64);
         }
 #undef ADD
-        return sd_journal_sendv(iov, (int)k);
+        r = k > 0 ? sd_journal_sendv(iov, (int)k) : -ENOMEM;
+        for (size_t i = 0; i < k; i++)
+                free(iov[i].iov_base);
+        return r;
 }
 
-static void write_stderr_line(const char *line)
-{
-        /* One write per line, so lines of concurrent writers do not interleave. */
-        size_t len = strlen(line);
-        char out[LOG_LINE_MAX + 1];
+/* One key=value of a stderr line. */
+struct field {
+        const char *key;
+        const char *value;
+};
 
-        if (len > LOG_LINE_MAX - 1)
-                len = LOG_LINE_MAX - 1;
-        memcpy(out, line, len);
-        out[len++] = '\n';
-        (void) !write(STDERR_FILENO, out, len);
+/*
+ * Formats fields as one logfmt line, newline included, the way snprintf()
+ * does: at most size bytes stored, the whole length returned. Every value goes
+ * through logfmt_value(), so whatever a cgroup's name holds, the line stays
+ * one line of these fields.
+ */
+static size_t format_line(char *buf, size_t size, const struct field *f, size_t n)
+{
+        size_t len = 0;
+
+        for (size_t i = 0; i <= n; i++) {
+                char *at = len < size ? buf + len : NULL;
+                size_t left = len < size ? size - len : 0;
+
+                if (i == n) {
+                        len += (size_t)snprintf(at, left, "\n");
+                        break;
+                }
+                len += (size_t)snprintf(at, left, "%s%s=", i ? " " : "", f[i].key);
+                at = len < size ? buf + len : NULL;
+                left = len < size ? size - len : 0;
+                len += logfmt_value(at, left, f[i].value);
+        }
+        return len;
+}
+
+static void write_all(const char *s, size_t len)
+{
+        while (len > 0) {
+                ssize_t w = write(STDERR_FILENO, s, len);
+
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return;   /* nowhere left to say it */
+                s += w;
+                len -= (size_t)w;
+        }
+}
+
+/*
+ * Writes one line, in one write() when the kernel takes it whole, so lines of
+ * concurrent writers do not interleave. Nothing is cut: a line longer than
+ * the stack buffer (a long path, escaped) is formatted on the heap.
+ */
+static void write_fields(const struct field *f, size_t n)
+{
+        static const char dropped[] = "msg=\"Out of memory: a log line was dropped\"\n";
+        char stack[LOG_LINE_MAX], *line = stack;
+        size_t len = format_line(stack, sizeof(stack), f, n);
+
+        if (len >= sizeof(stack)) {
+                line = malloc(len + 1);
+                if (!line) {
+                        write_all(dropped, sizeof(dropped) - 1);
+                        return;
+                }
+                format_line(line, len + 1, f, n);
+        }
+        write_all(line, len);
+        if (line != stack)
+                free(line);
+}
+
+/*
+ * vsnprintf() into buf, or into a heap copy (*heap, freed by the caller)
+ * when the message is longer: a message names cgroups, whose paths may be
+ * longer than buf. Cut short only when memory runs out.
+ */
+static const char *format_msg(char *buf, size_t size, char **heap, const char *fmt, va_list ap)
+{
+        int saved = errno, n;
+        va_list aq;
+
+        *heap = NULL;
+        va_copy(aq, ap);
+        n = vsnprintf(buf, size, fmt, aq);
+        va_end(aq);
+        errno = saved;   /* for %m */
+        if (n >= 0 && (size_t)n >= size && vasprintf(heap, fmt, ap) < 0)
+                *heap = NULL;
+        return *heap ?: buf;
 }
 
 int log_internal(int level, int err, const char *file, int line, const char *func,
                  const char *fmt, ...)
 {
-        char msg[LOG_LINE_MAX];
+        char buf[LOG_LINE_MAX], *heap;
+        const char *msg;
         va_list ap;
 
         if (err < 0)
@@ -178,56 +272,46 @@ int log_internal(int level, int err, const char *file, int line, const char *fun
 
         errno = err;
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        msg = format_msg(buf, sizeof(buf), &heap, fmt, ap);
         va_end(ap);
 
         if (journal)
                 send_journal(level, NULL, NULL, NULL, 0, file, line, func, err, msg);
         else
-                write_stderr_line(msg);
+                write_fields(&(struct field){ "msg", msg }, 1);
+        free(heap);
         return -err;
-}
-
-/* Appends " key=value" to line; values with spaces or quotes are quoted. */
-static void append_kv(char *line, size_t size, const char *key, const char *val)
-{
-        size_t len = strlen(line);
-        bool quote = strpbrk(val, " \t\"=") != NULL || *val == '\0';
-
-        if (len >= size - 1)
-                return;
-        snprintf(line + len, size - len, "%s%s=%s%s%s", len ? " " : "", key,
-                 quote ? "\"" : "", val, quote ? "\"" : "");
 }
 
 int log_event_internal(int level, enum log_event_kind kind, const struct log_kv *kv, size_t n,
                        const char *file, int line, const char *func, const char *fmt, ...)
 {
-        char msg[LOG_LINE_MAX], out[LOG_LINE_MAX] = "";
+        char buf[LOG_LINE_MAX], num[_LOG_F_MAX][24], *heap;
+        struct field f[_LOG_F_MAX + 2];
+        const char *msg;
+        size_t k = 0;
         va_list ap;
 
         if (level > max_level)
                 return 0;
 
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        msg = format_msg(buf, sizeof(buf), &heap, fmt, ap);
         va_end(ap);
 
-        if (journal) {
+        if (journal)
                 send_journal(level, events[kind].action, events[kind].message_id, kv, n, file, line, func, 0, msg);
-                return 0;
+        else {
+                f[k++] = (struct field){ "action", events[kind].action };
+                for (size_t i = 0; i < n && i < _LOG_F_MAX; i++) {
+                        if (!kv[i].is_str)
+                                snprintf(num[i], sizeof(num[i]), "%" PRIu64, kv[i].u64);
+                        f[k++] = (struct field){ field_names[kv[i].field].text,
+                                                 kv[i].is_str ? (kv[i].str ?: "") : num[i] };
+                }
+                f[k++] = (struct field){ "msg", msg };
+                write_fields(f, k);
         }
-
-        append_kv(out, sizeof(out), "action", events[kind].action);
-        for (size_t i = 0; i < n; i++) {
-                char num[32];
-
-                if (!kv[i].is_str)
-                        snprintf(num, sizeof(num), "%" PRIu64, kv[i].u64);
-                append_kv(out, sizeof(out), field_names[kv[i].field].text,
-                          kv[i].is_str ? (kv[i].str ?: "") : num);
-        }
-        append_kv(out, sizeof(out), "msg", msg);
-        write_stderr_line(out);
+        free(heap);
         return 0;
 }

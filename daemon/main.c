@@ -15,6 +15,7 @@
 #include "discover.h"
 #include "engine.h"
 #include "log.h"
+#include "logfmt.h"
 
 #define DEFAULT_CONFIG_FILE SYSCONFDIR "/reclaimd/reclaimd.conf"
 #define DEFAULT_STATE_FILE  "/run/reclaimd/state"
@@ -155,6 +156,22 @@ static void raise_nofile_limit(void)
         }
 }
 
+/*
+ * One cgroup of the listing, in a comment line. Its path is whatever its
+ * creator named it (any byte but '/', NUL and newline: cgroup_mkdir()), so
+ * it goes through logfmt_value(): a byte that is not UTF-8 would make what
+ * --check-config prints fail to load as the configuration it is, and a
+ * control character would rewrite the terminal it is read on.
+ */
+static void print_match(const struct cgroup *cg)
+{
+        fputs("#   ", stdout);
+        logfmt_fputs(cg->path, stdout);
+        printf(" <- [cgroup %s] (", cg->conf ? cg->conf->path : "?");
+        logfmt_fputs(cg->conf && cg->conf->file ? cg->conf->file : "?", stdout);
+        printf(":%u)\n", cg->conf ? cg->conf->line : 0);
+}
+
 /* For --check-config: which cgroups the configuration manages on this machine now, and why. */
 static void print_matches(const struct options *o, const struct config *cfg)
 {
@@ -173,12 +190,11 @@ static void print_matches(const struct options *o, const struct config *cfg)
                 return;
         }
         log_set_max_level(max);
-        printf("\n# Cgroups managed now under %s, and the section that applies to each:\n", root);
+        fputs("\n# Cgroups managed now under ", stdout);
+        logfmt_fputs(root, stdout);
+        fputs(", and the section that applies to each:\n", stdout);
         for (size_t i = 0; i < e.n_cgroups; i++)
-                printf("#   %s <- [cgroup %s] (%s:%u)\n", e.cgroups[i].path,
-                       e.cgroups[i].conf ? e.cgroups[i].conf->path : "?",
-                       e.cgroups[i].conf && e.cgroups[i].conf->file ? e.cgroups[i].conf->file : "?",
-                       e.cgroups[i].conf ? e.cgroups[i].conf->line : 0);
+                print_match(&e.cgroups[i]);
         engine_done(&e);
         backend_free(be);
         free(root);

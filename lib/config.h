@@ -1,4 +1,8 @@
-/* The configuration: its schema table, the INI parser on top of inih, and validation. */
+/*
+ * The configuration: its schema table (lib/config-table.c), loading it from
+ * files and drop-ins (lib/config-load.c) and the section that applies to a
+ * cgroup (lib/config-match.c).
+ */
 #pragma once
 
 #include <stdbool.h>
@@ -33,7 +37,7 @@ struct config {
         uint64_t initial_priority;      /* [reclaim] the kernel's DEF_PRIORITY */
         uint64_t round_target_bytes;    /* [reclaim] the kernel's nr_to_reclaim, per round */
         uint64_t min_chunk_bytes;       /* [reclaim] floor of one memory.reclaim request */
-        uint64_t harder_priority;       /* [reclaim] from here swapping is allowed: may_writepage */
+        uint64_t harder_priority;       /* [reclaim] from here swapping is allowed (swappiness=0 before) */
         uint64_t clamp_priority;        /* [reclaim] from here memory.high may be lowered */
         bool clamp_high;                /* [reclaim] whether memory.high may be lowered at all */
         uint64_t release_interval_usec; /* [reclaim] how often clamped memory.high is raised back */
@@ -72,6 +76,26 @@ struct config_item {
 
 extern const struct config_item config_table[];
 extern const size_t config_table_size;
+
+/* The table's entry for key in section ("cgroup" for [cgroup PATH]), its index in *ret_index; or NULL. */
+const struct config_item *config_item_find(const char *section, const char *key, size_t *ret_index);
+
+/* Whether the table has keys in the section name ("pressure", "reclaim", "cgroup"). */
+bool config_section_known(const char *name);
+
+/*
+ * Parses value as its type into dst (a field of struct config or struct
+ * cgroup_config), checking its bounds. Returns 0, or -EINVAL with why (of
+ * why_size bytes) saying what was expected.
+ */
+int config_item_parse(const struct config_item *it, const char *value, void *dst, char *why, size_t why_size);
+
+/*
+ * Sets every key of section in base (struct config for "pressure" and
+ * "reclaim", or "*" for both; struct cgroup_config for "cgroup") to its
+ * default. Returns 0, or -EINVAL if a default in the table does not parse.
+ */
+int config_apply_defaults(void *base, const char *section);
 
 /* One error found while reading a file: where, which key, what was expected. */
 struct config_error {

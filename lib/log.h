@@ -91,13 +91,20 @@ const char *log_event_name(enum log_event_kind kind);
 const char *log_event_message_id(enum log_event_kind kind);
 
 /*
- * Logs a plain message. Returns -abs(err) so that callers can log and return
- * in one statement; err == 0 returns 0. With err set, %m prints strerror(err).
+ * Logs a plain message: to the journal as MESSAGE=, on stderr as the one
+ * field msg="..." (logfmt, as events are). Returns -abs(err) so that callers
+ * can log and return in one statement; err == 0 returns 0. With err set, %m
+ * prints strerror(err).
  */
 int log_internal(int level, int err, const char *file, int line, const char *func,
                  const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/* Logs a structured event: the fields, then the message. Returns 0. */
+/*
+ * Logs a structured event: the fields, then the message. On stderr every
+ * value goes through logfmt_value(), so a cgroup's name cannot forge fields
+ * or lines; to the journal each field carries its value's exact bytes.
+ * Nothing is cut short. Returns 0.
+ */
 int log_event_internal(int level, enum log_event_kind kind, const struct log_kv *kv, size_t n,
                        const char *file, int line, const char *func,
                        const char *fmt, ...) __attribute__((format(printf, 8, 9)));

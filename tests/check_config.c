@@ -165,7 +165,7 @@ START_TEST(dump_reads_back_the_same)
         FILE *f;
 
         ck_assert_int_eq(load("[pressure]\ntrigger = full 250ms 2s\n[reclaim]\nmin_chunk = 1M\n"
-                              "[cgroup x/y]\nsoft_limit = 3G\n[cgroup z]\n", &a, &errs), 0);
+                              "[cgroup x/y]\nsoft_limit = 3G\n[cgroup z]\n[cgroup s/db-[ab]]\n", &a, &errs), 0);
         f = open_memstream(&text, &len);
         config_dump(a, f);
         fclose(f);
@@ -173,8 +173,9 @@ START_TEST(dump_reads_back_the_same)
         ck_assert_int_eq(b->trigger.kind, PSI_FULL);
         ck_assert_uint_eq(b->trigger.stall_usec, 250000);
         ck_assert_uint_eq(b->min_chunk_bytes, 1 << 20);
-        ck_assert_uint_eq(b->n_cgroups, 2);
+        ck_assert_uint_eq(b->n_cgroups, 3);
         ck_assert_str_eq(b->cgroups[0].path, "x/y");
+        ck_assert_str_eq(b->cgroups[2].path, "s/db-[ab]");
         ck_assert_uint_eq(b->cgroups[0].soft_limit_bytes, 3ULL << 30);
         ck_assert_uint_eq(b->cgroups[1].soft_limit_bytes, UINT64_MAX);
         config_free(a);
@@ -238,6 +239,104 @@ END_TEST
 
 /* The most specific section applies: an exact path, else the glob with the most literal
  * characters, else (a tie) the one defined last. */
+/*
+ * A section header ends at its last ']', so a glob's bracket class stays in
+ * the path (inih alone ends the name at the first ']': "s/db-[ab"), and an
+ * inline comment after it may hold brackets of its own.
+ */
+START_TEST(bracket_classes_in_globs)
+{
+        struct config_errors errs;
+        struct config *cfg;
+        char line[256];
+
+        ck_assert_int_eq(load("[cgroup system.slice/db-[ab].service]\nsoft_limit = 1M\n"
+                              "[cgroup system.slice/web-[!0-9]*.service] ; not web-1 [or any digit]\n"
+                              "soft_limit = 2M\n"
+                              "[cgroup x/[]]]\nsoft_limit = 3M\n", &cfg, &errs), 0);
+        ck_assert_uint_eq(cfg->n_cgroups, 3);
+        ck_assert_str_eq(cfg->cgroups[0].path, "system.slice/db-[ab].service");
+        ck_assert_str_eq(cfg->cgroups[1].path, "system.slice/web-[!0-9]*.service");
+        ck_assert_str_eq(cfg->cgroups[2].path, "x/[]]");
+        ck_assert_uint_eq(config_match(cfg, "system.slice/db-a.service")->soft_limit_bytes, 1 << 20);
+        ck_assert_uint_eq(config_match(cfg, "system.slice/db-b.service")->soft_limit_bytes, 1 << 20);
+        ck_assert_ptr_null(config_match(cfg, "system.slice/db-c.service"));
+        ck_assert_ptr_null(config_match(cfg, "system.slice/db-[ab"));
+        ck_assert_uint_eq(config_match(cfg, "system.slice/web-x1.service")->soft_limit_bytes, 2 << 20);
+        ck_assert_ptr_null(config_match(cfg, "system.slice/web-1.service"));
+        ck_assert_uint_eq(config_match(cfg, "x/]")->soft_limit_bytes, 3 << 20);
+        config_free(cfg);
+        config_errors_clear(&errs);
+
+        /* Text after the last ']' is an error naming the file and the line; the section's keys
+         * are not reported again. */
+        assert_one_error("[cgroup batch] junk\nsoft_limit = 1M\n", 1, NULL, "after the section header's last ']'");
+        assert_one_error("[reclaim]\nmin_chunk = 1M\n[pressure]x\ntrigger = bogus\n", 3, NULL, "\"x\"");
+        ck_assert_int_eq(load("\n[cgroup db-[ab]].service\n", &cfg, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_str_eq(config_error_format(&errs, &errs.v[0], line, sizeof(line)),
+                         "test.conf:2: text after the section header's last ']': \".service\"");
+        config_errors_clear(&errs);
+}
+END_TEST
+
+/* A temporary folder with a main file (main_text) and an empty drop-in folder beside it. */
+struct conf_dir {
+        char dir[32], main_file[256], dropins[256];
+};
+
+static void conf_dir_make(struct conf_dir *d, const char *main_text)
+{
+        snprintf(d->dir, sizeof(d->dir), "/tmp/reclaimd-conf.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(d->dir));
+        snprintf(d->main_file, sizeof(d->main_file), "%s/reclaimd.conf", d->dir);
+        snprintf(d->dropins, sizeof(d->dropins), "%s/reclaimd.conf.d", d->dir);
+        ck_assert_int_eq(mkdir(d->dropins, 0755), 0);
+        write_file(d->main_file, main_text);
+}
+
+static void conf_dir_remove(struct conf_dir *d)
+{
+        char cmd[64];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+        ck_assert_int_eq(system(cmd), 0);
+}
+
+/*
+ * The dump is a valid configuration that reads back the same whatever the
+ * drop-ins' names hold: a newline in one must not end its "# from" comment
+ * and add a section.
+ */
+START_TEST(dump_of_hostile_file_names_reads_back_the_same)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL, *again = NULL;
+        struct conf_dir d;
+        char *text = NULL, path[320];
+        size_t len = 0;
+        FILE *f;
+
+        conf_dir_make(&d, "[cgroup a]\nsoft_limit = 1G\n");
+        snprintf(path, sizeof(path), "%s/10-x\n[cgroup evil]\nsoft_limit = 1\n#.conf", d.dropins);
+        write_file(path, "[cgroup b]\nsoft_limit = 2G\n");
+        ck_assert_int_eq(config_load(d.main_file, d.dropins, &cfg, &errs), 0);
+        ck_assert_uint_eq(cfg->n_cgroups, 2);
+        f = open_memstream(&text, &len);
+        config_dump(cfg, f);
+        fclose(f);
+        ck_assert_msg(load(text, &again, &errs) == 0, "the dump does not load:\n%s", text);
+        ck_assert_uint_eq(again->n_cgroups, 2);
+        ck_assert_ptr_null(config_find_cgroup(again, "evil"));
+        ck_assert_uint_eq(config_find_cgroup(again, "b")->soft_limit_bytes, 2ULL << 30);
+        config_free(cfg);
+        config_free(again);
+        config_errors_clear(&errs);
+        free(text);
+        conf_dir_remove(&d);
+}
+END_TEST
+
 START_TEST(most_specific_section_applies)
 {
         struct config_errors errs = {};
@@ -329,24 +428,20 @@ END_TEST
  * a key may appear once; every error names the drop-in it is in. */
 START_TEST(dropins_override_in_lexical_order)
 {
-        char dir[] = "/tmp/reclaimd-conf.XXXXXX", main_file[256], dropins[256], path[300];
         struct config_errors errs = {};
         struct config *cfg = NULL;
-        char buf[512];
+        struct conf_dir d;
+        char buf[512], path[300];
 
-        ck_assert_ptr_nonnull(mkdtemp(dir));
-        snprintf(main_file, sizeof(main_file), "%s/reclaimd.conf", dir);
-        snprintf(dropins, sizeof(dropins), "%s/reclaimd.conf.d", dir);
-        ck_assert_int_eq(mkdir(dropins, 0755), 0);
-        write_file(main_file, "[reclaim]\nmin_chunk = 1M\nround_target = 8M\n[cgroup a]\nsoft_limit = 1G\n");
-        snprintf(path, sizeof(path), "%s/20-late.conf", dropins);
+        conf_dir_make(&d, "[reclaim]\nmin_chunk = 1M\nround_target = 8M\n[cgroup a]\nsoft_limit = 1G\n");
+        snprintf(path, sizeof(path), "%s/20-late.conf", d.dropins);
         write_file(path, "[reclaim]\nmin_chunk = 4M\n[cgroup a]\nsoft_limit = 3G\n");
-        snprintf(path, sizeof(path), "%s/10-early.conf", dropins);
+        snprintf(path, sizeof(path), "%s/10-early.conf", d.dropins);
         write_file(path, "[reclaim]\nmin_chunk = 2M\n[cgroup b]\nsoft_limit = 2G\n");
-        snprintf(path, sizeof(path), "%s/30-ignored.txt", dropins);
+        snprintf(path, sizeof(path), "%s/30-ignored.txt", d.dropins);
         write_file(path, "this is not a drop-in\n");
 
-        ck_assert_int_eq(config_load(main_file, dropins, &cfg, &errs), 0);
+        ck_assert_int_eq(config_load(d.main_file, d.dropins, &cfg, &errs), 0);
         ck_assert_uint_eq(cfg->min_chunk_bytes, 4 << 20);      /* 20-late.conf wins */
         ck_assert_uint_eq(cfg->round_target_bytes, 8 << 20);   /* untouched by drop-ins */
         ck_assert_uint_eq(cfg->n_cgroups, 2);
@@ -356,15 +451,14 @@ START_TEST(dropins_override_in_lexical_order)
         config_free(cfg);
 
         /* A broken drop-in refuses the whole configuration, naming the drop-in. */
-        snprintf(path, sizeof(path), "%s/40-broken.conf", dropins);
+        snprintf(path, sizeof(path), "%s/40-broken.conf", d.dropins);
         write_file(path, "[cgroup c]\nsoft_limit = 1G\nsoft_limit = 2G\n");
-        ck_assert_int_eq(config_load(main_file, dropins, &cfg, &errs), -EINVAL);
+        ck_assert_int_eq(config_load(d.main_file, d.dropins, &cfg, &errs), -EINVAL);
         ck_assert_uint_eq(errs.n, 1);
         ck_assert_str_eq(config_error_format(&errs, &errs.v[0], buf, sizeof(buf)),
                          strcat(strcpy((char[512]){0}, path), ":3: key 'soft_limit': duplicate key in [cgroup c]"));
         config_errors_clear(&errs);
-        snprintf(buf, sizeof(buf), "rm -rf '%s'", dir);
-        ck_assert_int_eq(system(buf), 0);
+        conf_dir_remove(&d);
 }
 END_TEST
 
@@ -372,5 +466,6 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
            shipped_example_is_valid, shipped_example_lists_every_key, dropins_override_in_lexical_order,
-           manual_lists_every_key, most_specific_section_applies, every_key_refuses_bad_values,
+           manual_lists_every_key, bracket_classes_in_globs, dump_of_hostile_file_names_reads_back_the_same,
+           most_specific_section_applies, every_key_refuses_bad_values,
            every_key_checks_its_bounds)

@@ -4,6 +4,7 @@
  * memory.high put back on stop and after a crash.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -516,12 +517,20 @@ START_TEST(damaged_state_file_at_start)
 END_TEST
 
 /* Stops the loop once the clamp is gone, by the daemon's own release at its tick. */
+static bool hot_released(struct fixture *f)
+{
+        return sim_high(f->be, "hot") == UINT64_MAX && f->d.clamped == 0;
+}
+
 static void on_released_check(struct ev_loop *loop, ev_timer *t, int revents)
 {
-        struct fixture *f = t->data;
-
-        if (sim_high(f->be, "hot") == UINT64_MAX && f->d.clamped == 0)
+        if (hot_released(t->data))
                 ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_deadline(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        ev_break(loop, EVBREAK_ALL);
 }
 
 /*
@@ -538,7 +547,7 @@ START_TEST(clamp_released_when_pressure_is_unreadable)
         for (int who = 0; who < 2; who++) {
                 struct capture cap;
                 struct fixture f;
-                ev_timer poll;
+                ev_timer poll, deadline;
                 char *log;
 
                 setup(&f, 0);
@@ -549,11 +558,18 @@ START_TEST(clamp_released_when_pressure_is_unreadable)
                 ev_timer_init(&poll, on_released_check, 0.01, 0.01);
                 poll.data = &f;
                 ev_timer_start(f.d.loop, &poll);
+                /* Released in a few ticks of 0.1 s (release_interval 100ms); 5 s is far past that. */
+                ev_timer_init(&deadline, on_deadline, 5., 0.);
+                ev_timer_start(f.d.loop, &deadline);
                 ev_timer_set(&f.d.tick, 0.1, 0.1);
                 ev_timer_again(f.d.loop, &f.d.tick);
-                ev_run(f.d.loop, 0);   /* until released: the test's timeout bounds it */
+                ev_run(f.d.loop, 0);   /* until released, or the deadline */
                 ev_timer_stop(f.d.loop, &poll);
+                ev_timer_stop(f.d.loop, &deadline);
                 log = capture_end(&cap);
+                ck_assert_msg(hot_released(&f), "%s pressure unreadable: memory.high of hot still %" PRIu64
+                              " after 5 s, %d clamp(s) held", who ? "hot's" : "the system's",
+                              sim_high(f.be, "hot"), f.d.clamped);
                 ck_assert_uint_eq(count(log, "Cannot read memory pressure"), 1);
                 free(log);
                 finish(&f);
@@ -792,12 +808,6 @@ static void on_trimmed_check(struct ev_loop *loop, ev_timer *t, int revents)
 
         if (sim_current(f->be, "batch") <= 64 * MiB + 2 * MiB && sim_low(f->be, "web") == 0 && !f->d.worker.busy)
                 ev_break(loop, EVBREAK_ALL);
-}
-
-/* The bound on a test that waits for the loop to do something: stops it (the test then fails). */
-static void on_deadline(struct ev_loop *loop, ev_timer *t, int revents)
-{
-        ev_break(loop, EVBREAK_ALL);
 }
 
 /*

@@ -137,6 +137,7 @@ START_TEST(under_soft_limit_left_alone_while_any_over)
         offer_all(&f);
         /* The round freed something short of its target: not "exhausted" (the kernel would not OOM). */
         ck_assert_int_eq(run(&f, &k), POLICY_DONE_SHORT);
+        ck_assert_uint_gt(k.steps, 0);
         for (size_t i = 0; i < k.steps; i++)
                 ck_assert_str_eq(k.order[i], "batch");
         ck_assert_uint_eq(f.cg[0].current_bytes, 100 * MiB);
@@ -328,6 +329,7 @@ START_TEST(memory_low_retry)
         ck_assert_int_eq(run(&f, &k), POLICY_DONE_TARGET);
         ck_assert(!f.sc.memcg_low_reclaim);
         ck_assert_uint_eq(lo->current_bytes, 200 * MiB);
+        ck_assert_uint_gt(k.steps, 0);
         for (size_t i = 0; i < k.steps; i++)
                 ck_assert_str_eq(k.order[i], "free");
 }
@@ -408,8 +410,14 @@ START_TEST(clamp_floor_is_the_soft_limit)
         memset(&k, 0, sizeof(k));
         k.give = give_half;
         run(&f, &k);
-        for (size_t i = 0; i < k.steps; i++)
-                ck_assert_uint_ge(k.action[i] == ACTION_CLAMP ? k.asked[i] : 300 * MiB, 300 * MiB);
+        clamped = false;
+        for (size_t i = 0; i < k.steps; i++) {
+                if (k.action[i] != ACTION_CLAMP)
+                        continue;
+                clamped = true;
+                ck_assert_uint_ge(k.asked[i], 300 * MiB);
+        }
+        ck_assert(clamped);
         ck_assert_uint_ge(f.cg[0].current_bytes, 300 * MiB + MIN_MARGIN_BYTES);
 
         /* Disabled in the configuration: never. */
@@ -419,6 +427,7 @@ START_TEST(clamp_floor_is_the_soft_limit)
         memset(&k, 0, sizeof(k));
         k.give = give_half;
         run(&f, &k);
+        ck_assert_uint_gt(k.steps, 0);
         for (size_t i = 0; i < k.steps; i++)
                 ck_assert_int_eq(k.action[i], ACTION_RECLAIM);
 }
@@ -533,6 +542,7 @@ START_TEST(refaults_steer_the_proportional_pass)
         memset(&k, 0, sizeof(k));
         k.give = give_all;
         run(&f, &k);
+        ck_assert_uint_gt(k.steps, 0);
         for (size_t i = 0; i < k.steps; i++)
                 ck_assert_str_eq(k.order[i], "b-cold");
         ck_assert_uint_eq(thrash->current_bytes, 100 * MiB);

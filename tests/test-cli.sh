@@ -20,7 +20,8 @@ printf '[pressure]\ntrigger = some 150ms 1s\n\n[cgroup batch]\nsoft_limit = 12Q\
 "$RECLAIMD" --check-config --config "$tmp/bad.conf" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 3 ] || fail "bad size: exit $rc, expected 3"
-grep -q "^$tmp/bad.conf:5: key 'soft_limit': invalid size \"12Q\"" "$tmp/err" ||
+# (stderr is logfmt: the message is msg="...", its quotes escaped.)
+grep -qF "msg=\"$tmp/bad.conf:5: key 'soft_limit': invalid size \\\"12Q\\\"" "$tmp/err" ||
         fail "bad size error does not name file, line 5 and key: $(cat "$tmp/err")"
 
 # Several errors are all reported, each with its line.

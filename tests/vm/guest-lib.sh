@@ -7,7 +7,7 @@
 #
 # ($vm_dir names that folder too, except under test-systemd.sh, which points
 # it at a folder of its own guest init.)  Reads CG, O (set here when unset),
-# RECLAIMD, PSIWATCH; WF_POLL is wait_for's polling period (default 0.1 s);
+# RECLAIMD, MEMHOG, PSIWATCH; WF_POLL is wait_for's polling period (default 0.1 s);
 # START_WAIT and STOP_WAIT how long start_reclaimd and stop_reclaimd wait
 # (default 20 and 10 s).
 
@@ -54,6 +54,56 @@ start_in() {
 	last_pid=$!
 }
 is_ready() { grep -q '^memhog: ready' "$O/$1.out" 2>/dev/null; }
+
+# write_config: the configuration on stdin into /out/reclaimd.conf (for the
+# judge) and /tmp/reclaimd.conf (for reclaimd).
+write_config() { cat >"$O/reclaimd.conf" && cp "$O/reclaimd.conf" /tmp/reclaimd.conf; }
+
+# start_workload NAME GROUP MEMHOG-ARG...: memhog MEMHOG-ARG... in cgroup
+# GROUP, output /out/NAME.out, its pid in pid_NAME; NAME joins workloads,
+# which await_workloads and stop_workloads go through.
+start_workload() {
+	sw_name=$1 sw_group=$2
+	shift 2
+	start_in "$sw_group" "$sw_name" "$MEMHOG" "$@"
+	eval "pid_$sw_name=\$last_pid"
+	workloads="${workloads:-} $sw_name"
+}
+# await_workloads: wait (up to 60 s each) until every workload is ready.
+await_workloads() {
+	for aw in $workloads; do
+		wait_for 60 "$aw's memhog to be ready" is_ready "$aw" ||
+			die "$aw's workload not ready: $(tail -n 3 "$O/$aw.out" 2>/dev/null)"
+	done
+}
+# sample_row UPTIME "GROUP..." "STEAL-GROUP...": prints one line of samples:
+# UPTIME, memory.current of each GROUP, the system's PSI some total (us), and
+# the pgsteal of each STEAL-GROUP, tab-separated (builtins only: under TCG a
+# fork a second costs).
+sample_row() {
+	sr_line=$1
+	for sr_g in $2; do
+		read -r sr_v <"$CG/$sr_g/memory.current"
+		sr_line="$sr_line	$sr_v"
+	done
+	read -r _ _ _ _ sr_s </proc/pressure/memory
+	sr_line="$sr_line	${sr_s#total=}"
+	for sr_g in $3; do
+		stat_value "$CG/$sr_g/memory.stat" pgsteal
+		sr_line="$sr_line	$sv"
+	done
+	printf '%s\n' "$sr_line"
+}
+
+# stop_workloads: SIGTERM every workload and wait (up to 10 s) until it is gone.
+stop_workloads() {
+	sw_pid=
+	for sw in $workloads; do
+		eval "sw_pid=\$pid_$sw"
+		kill "$sw_pid" 2>/dev/null
+		wait_for 10 "$sw's memhog to exit" is_dead "$sw_pid"
+	done
+}
 # Gone, or a zombie not yet reaped by this shell.
 is_dead() {
 	id_st=

@@ -74,7 +74,7 @@ for g in locked hog; do
 done
 echo "${HOG_MAX}M" >"$CG/hog/memory.max" || die "cannot set hog's memory.max"
 
-cat >"$O/reclaimd.conf" <<EOF
+write_config <<EOF
 # reclaimd VM test: escalation scenario
 [pressure]
 trigger = $TRIGGER
@@ -90,12 +90,11 @@ backoff_max = 2s
 [cgroup locked]
 soft_limit = ${LOCKED_SOFT}M
 EOF
-cp "$O/reclaimd.conf" /tmp/reclaimd.conf
 
 # 1. The workload reclaimd cannot take anything from.
-start_in locked locked "$MEMHOG" --cold "$LOCKED_MIB" "--$LOCK"
-pid_locked=$last_pid
-wait_for 60 "locked's memhog to be ready" is_ready locked || die "locked workload not ready"
+pid_locked='' # set by start_workload
+start_workload locked locked --cold "$LOCKED_MIB" "--$LOCK"
+await_workloads
 grep -q 'mlock=' "$O/locked.out" || die "locked's memhog did not lock its memory"
 event "workload-ready"
 cp "$CG/locked/memory.stat" "$O/stat-start"

@@ -56,7 +56,7 @@ echo "${HOG_MAX}M" >"$CG/hog/memory.max" || die "cannot set hog's memory.max"
 cp "$CG/p/memory.low" "$O/low-p"
 cp "$CG/m/memory.min" "$O/min-m"
 
-cat >"$O/reclaimd.conf" <<EOF
+write_config <<EOF
 # reclaimd VM test: protection scenario
 [pressure]
 trigger = $TRIGGER
@@ -74,32 +74,17 @@ soft_limit = max
 [cgroup m]
 soft_limit = max
 EOF
-cp "$O/reclaimd.conf" /tmp/reclaimd.conf
 
 # 1. The three workloads.
-start_in p p "$MEMHOG" --cold "$P_COLD" --hot "$P_HOT" --pause-ms 200
-pid_p=$last_pid
-start_in q q "$MEMHOG" --cold "$Q_COLD" --hot "$Q_HOT" --pause-ms 200
-pid_q=$last_pid
-start_in m m "$MEMHOG" --cold "$M_COLD" --hot "$M_HOT" --pause-ms 200
-pid_m=$last_pid
-for g in p q m; do
-	wait_for 60 "$g's memhog to be ready" is_ready $g || die "$g's workload not ready"
-done
+pid_p='' pid_q='' pid_m='' # set by start_workload
+start_workload p p --cold "$P_COLD" --hot "$P_HOT" --pause-ms 200
+start_workload q q --cold "$Q_COLD" --hot "$Q_HOT" --pause-ms 200
+start_workload m m --cold "$M_COLD" --hot "$M_HOT" --pause-ms 200
+await_workloads
 event "workloads-ready"
 
 # 2. The sampler.
-sample() {
-	read -r p <"$CG/p/memory.current"
-	read -r q <"$CG/q/memory.current"
-	read -r m <"$CG/m/memory.current"
-	read -r h <"$CG/hog/memory.current"
-	read -r _ _ _ _ s </proc/pressure/memory
-	ps=$(pgsteal_of "$CG/p/memory.stat")
-	qs=$(pgsteal_of "$CG/q/memory.stat")
-	ms=$(pgsteal_of "$CG/m/memory.stat")
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$p" "$q" "$m" "$h" "${s#total=}" "$ps" "$qs" "$ms"
-}
+sample() { sample_row "$1" "p q m hog" "p q m"; }
 start_sampler sample
 
 # 3. reclaimd, its stderr stamped with the uptime as it arrives.

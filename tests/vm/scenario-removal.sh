@@ -67,7 +67,7 @@ done
 echo "${HOG_MAX}M" >"$CG/hog/memory.max" || die "cannot set hog's memory.max"
 echo +memory >"$CG/flash/cgroup.subtree_control" || die "cannot enable memory under flash"
 
-cat >"$O/reclaimd.conf" <<EOF
+write_config <<EOF
 # reclaimd VM test: removal scenario
 [pressure]
 trigger = $TRIGGER
@@ -95,18 +95,13 @@ trigger = some 150ms 1s
 # Follow the glob (and re-arm triggers) every second.
 release_interval = 1s
 EOF
-cp "$O/reclaimd.conf" /tmp/reclaimd.conf
 
 # 1. The workloads.
-start_in g1 g1 "$MEMHOG" --cold "$G_COLD" --hot "$G_HOT" --pause-ms 200
-pid_g1=$last_pid
-start_in g2 g2 "$MEMHOG" --cold "$G2_COLD" --hot "$G2_HOT" --pause-ms 200
-pid_g2=$last_pid
-start_in g3 g3 "$MEMHOG" --cold "$G_COLD" --hot "$G_HOT" --pause-ms 200
-pid_g3=$last_pid
-for g in g1 g2 g3; do
-	wait_for 60 "$g's memhog to be ready" is_ready $g || die "$g's workload not ready"
-done
+pid_g1='' pid_g2='' pid_g3='' # set by start_workload
+start_workload g1 g1 --cold "$G_COLD" --hot "$G_HOT" --pause-ms 200
+start_workload g2 g2 --cold "$G2_COLD" --hot "$G2_HOT" --pause-ms 200
+start_workload g3 g3 --cold "$G_COLD" --hot "$G_HOT" --pause-ms 200
+await_workloads
 # Written in the foreground: the scenario goes on once it is all charged.
 start_in g2 g2-shmem dd if=/dev/urandom of=/tmp/g2.shm bs=1M count="$G2_SHMEM"
 wait "$last_pid" || die "writing g2's tmpfs file failed: $(cat "$O/g2-shmem.out")"

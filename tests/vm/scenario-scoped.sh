@@ -48,7 +48,7 @@ echo +memory >"$CG/tenant/cgroup.subtree_control" || die "cannot enable the memo
 mkdir "$CG/tenant/a" "$CG/tenant/hog" || die "cannot create tenant's children"
 echo "${HOG_MAX}M" >"$CG/tenant/hog/memory.max" || die "cannot set tenant/hog's memory.max"
 
-cat >"$O/reclaimd.conf" <<EOF
+write_config <<EOF
 # reclaimd VM test: scoped scenario
 [pressure]
 trigger = $SYSTEM_TRIGGER
@@ -63,15 +63,12 @@ soft_limit = ${A_SOFT}M
 [cgroup outside]
 soft_limit = ${OUT_SOFT}M
 EOF
-cp "$O/reclaimd.conf" /tmp/reclaimd.conf
 
 # 1. The two workloads over their soft limits.
-start_in tenant/a a "$MEMHOG" --cold "$A_COLD" --hot "$A_HOT" --pause-ms 200
-pid_a=$last_pid
-start_in outside outside "$MEMHOG" --cold "$OUT_COLD" --hot "$OUT_HOT" --pause-ms 200
-pid_out=$last_pid
-wait_for 60 "tenant/a's memhog to be ready" is_ready a || die "tenant/a's workload not ready"
-wait_for 60 "outside's memhog to be ready" is_ready outside || die "outside's workload not ready"
+pid_a='' pid_outside='' # set by start_workload
+start_workload a tenant/a --cold "$A_COLD" --hot "$A_HOT" --pause-ms 200
+start_workload outside outside --cold "$OUT_COLD" --hot "$OUT_HOT" --pause-ms 200
+await_workloads
 event "workloads-ready"
 cp "$CG/tenant/a/memory.stat" "$O/stat-start-a"
 cp "$CG/outside/memory.stat" "$O/stat-start-outside"
@@ -109,10 +106,10 @@ settle_and_end
 # 6. Collect and stop.
 cp "$CG/tenant/a/memory.stat" "$O/stat-end-a"
 cp "$CG/outside/memory.stat" "$O/stat-end-outside"
-record_alive "a $pid_a" "outside $pid_out" "hog $pid_hog"
+record_alive "a $pid_a" "outside $pid_outside" "hog $pid_hog"
 stop_reclaimd
 stop_watchers
-kill "$pid_hog" "$pid_a" "$pid_out" 2>/dev/null
+kill "$pid_hog" "$pid_a" "$pid_outside" 2>/dev/null
 cat /proc/pressure/memory >"$O/pressure-end"
 event "collected"
 exit 0

@@ -58,7 +58,7 @@ done
 case $HOG_MAX in max) hog_max=max ;; *) hog_max=${HOG_MAX}M ;; esac
 echo "$hog_max" >"$CG/hog/memory.max" || die "cannot set hog's memory.max to $hog_max"
 
-cat >"$O/reclaimd.conf" <<EOF
+write_config <<EOF
 # reclaimd VM test: softlimit scenario
 [pressure]
 trigger = $TRIGGER
@@ -71,15 +71,12 @@ soft_limit = ${BATCH_SOFT}M
 [cgroup web]
 soft_limit = ${WEB_SOFT}M
 EOF
-cp "$O/reclaimd.conf" /tmp/reclaimd.conf
 
 # 1. The two workloads reclaimd looks after.
-start_in batch batch "$MEMHOG" --cold "$BATCH_COLD" --hot "$BATCH_HOT" --pause-ms 200
-pid_batch=$last_pid
-start_in web web "$MEMHOG" --hot "$WEB_HOT" --pause-ms 100
-pid_web=$last_pid
-wait_for 60 "batch's memhog to be ready" is_ready batch || die "batch workload not ready"
-wait_for 60 "web's memhog to be ready" is_ready web || die "web workload not ready"
+pid_batch='' pid_web='' # set by start_workload
+start_workload batch batch --cold "$BATCH_COLD" --hot "$BATCH_HOT" --pause-ms 200
+start_workload web web --hot "$WEB_HOT" --pause-ms 100
+await_workloads
 event "workloads-ready"
 for g in batch web hog; do
 	cp "$CG/$g/memory.stat" "$O/stat-start-$g"
@@ -88,15 +85,7 @@ done
 
 # 2. The sampler: memory.current of each group, the system's PSI total and
 # the pgsteal (pages reclaimed, by anyone) of batch and web.
-sample() {
-	read -r b <"$CG/batch/memory.current"
-	read -r w <"$CG/web/memory.current"
-	read -r h <"$CG/hog/memory.current"
-	read -r _ _ _ _ s </proc/pressure/memory
-	bs=$(pgsteal_of "$CG/batch/memory.stat")
-	ws=$(pgsteal_of "$CG/web/memory.stat")
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$b" "$w" "$h" "${s#total=}" "$bs" "$ws"
-}
+sample() { sample_row "$1" "batch web hog" "batch web"; }
 start_sampler sample
 
 # 3. reclaimd, its stderr stamped with the uptime as it arrives.

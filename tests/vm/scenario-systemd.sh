@@ -1,7 +1,8 @@
 # shellcheck shell=sh disable=SC2317 # functions called through wait_for
 # Guest side of test-systemd.sh.  Runs as reclaimd-vm-test.service under
-# systemd (PID 1, see guest-init-systemd.sh, which has already installed make
-# install's staging tree /out/stage into the guest's root), cwd /out, as root.
+# systemd (PID 1: guest-init.sh with GUEST=systemd, which has already
+# installed make install's staging tree /out/stage into the guest's root),
+# cwd /out, as root.
 #
 # 1. Writes the test's configuration over the installed one (the main file
 #    manages batch only) and runs `systemd-analyze verify` on the installed
@@ -32,7 +33,7 @@
 #
 # Files in /out, judged by test-systemd.sh on the host:
 #   events                 uptime-stamped milestones
-#   installed-files        what guest-init-systemd.sh installed from the stage
+#   installed-files        what guest-init.sh installed from the stage
 #   reclaimd.conf, 50-locked.conf, 60-tuning.conf, unit-dropin.conf   as written
 #   unit-cat.txt           systemctl cat of the unit as systemd loaded it
 #   verify.out, verify.exit  systemd-analyze verify of the installed unit
@@ -58,15 +59,11 @@
 # Environment (from the host, see test-systemd.sh): SD_STAGE SD_UNIT_PATH
 # SD_DAEMON_PATH SD_CONF_PATH, MEMHOG PSIWATCH, the sizes in MiB BATCH_COLD
 # BATCH_HOT BATCH_SOFT LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX, TRIGGER,
-# CLAMP_HIGH, UNIT_DROPIN, START_DEADLINE CLAMP_DEADLINE (s).
+# CLAMP_HIGH, UNIT_DROPIN, START_DEADLINE CLAMP_DEADLINE (s), their defaults
+# in systemd-defaults.sh.
 : "${SD_STAGE:=/out/stage}"
-: "${BATCH_COLD:=96}" "${BATCH_HOT:=8}" "${BATCH_SOFT:=32}"
-: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}"
-: "${HOG_HOT:=160}" "${HOG_MAX:=64}"
-: "${TRIGGER:=some 150ms 1s}"
-: "${CLAMP_HIGH:=yes}"
-: "${UNIT_DROPIN:=}"
-: "${START_DEADLINE:=40}" "${CLAMP_DEADLINE:=60}"
+# shellcheck source-path=SCRIPTDIR source=systemd-defaults.sh
+. "$(dirname "$0")/systemd-defaults.sh"
 : "${SAMPLE_S:=0.25}"
 
 O=${VM_OUT:-/out}
@@ -138,7 +135,7 @@ event "scenario-started $(systemctl --version | head -n 1)"
 grep -qw memory "$CG/cgroup.controllers" || die "no memory controller in $CG/cgroup.controllers"
 [ -d "$SD_STAGE" ] || die "no staging tree at $SD_STAGE"
 
-# ---- 1. configure, verify (guest-init-systemd.sh installed /out/stage)
+# ---- 1. configure, verify (guest-init.sh installed /out/stage)
 [ -s "$O/installed-files" ] || die "nothing was installed from $SD_STAGE (see the console)"
 [ -x "$SD_DAEMON_PATH" ] || die "$SD_DAEMON_PATH not installed"
 [ -f "$SD_UNIT_PATH" ] || die "$SD_UNIT_PATH not installed"
@@ -179,8 +176,8 @@ event "verified exit=$(cat "$O/verify.exit")"
 # ---- 2. workloads
 run_unit batch -- "$MEMHOG" --cold "$BATCH_COLD" --hot "$BATCH_HOT" --pause-ms 200
 run_unit locked -- "$MEMHOG" --cold "$LOCKED_MIB" --mlock
-wait_for 60 "batch's memhog to be ready" is_ready batch || die "batch workload not ready"
-wait_for 60 "locked's memhog to be ready" is_ready locked || die "locked workload not ready"
+workloads="batch locked"   # units of systemd-run, but ready as start_workload's are
+await_workloads
 grep -q 'mlock=1' "$O/locked.out" || die "locked's memhog did not lock its memory"
 for g in batch locked; do
 	high_of "$(cg_of $g)" >"$O/high-start-$g"

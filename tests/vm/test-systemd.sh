@@ -4,7 +4,7 @@
 # with `make install DESTDIR=OUTDIR/stage`, or with RECLAIMD_DEB=FILE (make
 # check-deb) the Debian package is; the guest boots the host's root as an
 # overlay with the staged files copied into it, or the package installed
-# with dpkg -i, before systemd starts (guest-init-systemd.sh), writes a
+# with dpkg -i, before systemd starts (guest-init.sh, GUEST=systemd), writes a
 # configuration of the test's, and drives the daemon with systemctl
 # (scenario-systemd.sh).  Judged here from
 # what systemd's own tools said in the guest (systemctl show/is-active,
@@ -62,21 +62,49 @@ vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source-path=SCRIPTDIR source=judge.sh
 . "$vm_dir/judge.sh"
 
-: "${BATCH_COLD:=96}" "${BATCH_HOT:=8}" "${BATCH_SOFT:=32}"
-: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}"
-: "${HOG_HOT:=160}" "${HOG_MAX:=64}"
-: "${TRIGGER:=some 150ms 1s}"
-: "${CLAMP_HIGH:=yes}"
-: "${UNIT_DROPIN:=}"
-: "${START_DEADLINE:=40}" "${CLAMP_DEADLINE:=60}"
-export BATCH_COLD BATCH_HOT BATCH_SOFT LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX TRIGGER \
-	CLAMP_HIGH UNIT_DROPIN START_DEADLINE CLAMP_DEADLINE
-VM_PASS_ENV="${VM_PASS_ENV:-} BATCH_COLD BATCH_HOT BATCH_SOFT LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH UNIT_DROPIN START_DEADLINE CLAMP_DEADLINE SD_STAGE SD_UNIT_PATH SD_DAEMON_PATH SD_CONF_PATH"
+# shellcheck source-path=SCRIPTDIR source=systemd-defaults.sh
+. "$vm_dir/systemd-defaults.sh"
+# shellcheck disable=SC2086,SC2163 # the names in it are exported
+export $systemd_vars
+VM_PASS_ENV="${VM_PASS_ENV:-} $systemd_vars SD_STAGE SD_UNIT_PATH SD_DAEMON_PATH SD_CONF_PATH"
 
 MiB=1048576
 G_BATCH=vmtest.slice/vmtest-batch.service
 G_LOCKED=vmtest.slice/vmtest-locked.service
 MSGID_RECLAIM=4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c04
+
+# stage_relocate DIR: moves what make install put in DIR under the build
+# tree's prefix to /usr/local, and rewrites that prefix in the installed
+# units' paths.  The test must not depend on where the tree lives: make
+# distcheck installs under .../reclaimd-VERSION/_inst inside its tree, often
+# in /tmp or a home folder, and the unit's own sandbox hides /tmp and
+# /var/tmp (PrivateTmp=) and /home, /root and /run/user (ProtectHome=), so
+# ExecStart= there fails with 203/EXEC.  The unit is changed in its paths
+# only, as a package built with --prefix=/usr/local would have it.  A
+# prefix of /usr or /usr/local stays as it is.
+# shellcheck disable=SC2154 # abs_top_builddir is set by vm.sh
+stage_relocate() {
+	sr_prefix=$(sed -n 's/^prefix = //p' "$abs_top_builddir/Makefile")
+	case $sr_prefix in
+	/usr | /usr/local) return 0 ;;
+	/?*) ;;
+	*) vm_fail "no usable prefix in $abs_top_builddir/Makefile ('$sr_prefix')" ;;
+	esac
+	[ -d "$1$sr_prefix" ] || return 0
+	if ! mkdir -p "$1/usr/local" || ! cp -a "$1$sr_prefix/." "$1/usr/local/" || ! rm -rf "$1$sr_prefix"; then
+		vm_fail "cannot move $1$sr_prefix to $1/usr/local"
+	fi
+	find "$1" -type f -name '*.service' >"$1.units"
+	while IFS= read -r sr_unit; do
+		if ! awk -v from="$sr_prefix/" -v to=/usr/local/ '{
+			out = ""; s = $0
+			while ((i = index(s, from)) > 0) { out = out substr(s, 1, i - 1) to; s = substr(s, i + length(from)) }
+			print out s }' "$sr_unit" >"$sr_unit.tmp" || ! mv "$sr_unit.tmp" "$sr_unit"; then
+			vm_fail "cannot rewrite the prefix in $sr_unit"
+		fi
+	done <"$1.units"
+	vm_log "the tree's prefix $sr_prefix installed as /usr/local in the guest (the unit's sandbox may hide $sr_prefix)"
+}
 
 # stage_deb DIR: dpkg -i RECLAIMD_DEB in a chroot into an overlay of the
 # host's root, the guest's root, with its upper layer on a tmpfs; DIR gets
@@ -114,8 +142,9 @@ stage_deb() {
 	[ "$sd_rc" -eq 0 ] || { tail -n 20 "$1.log" >&2; vm_fail "dpkg -i $RECLAIMD_DEB in $sd_root failed (log: $1.log)"; }
 }
 
-# stage_install DIR: make install DESTDIR=DIR from the build tree, or with
-# RECLAIMD_DEB the package installed by dpkg (stage_deb); sets SD_UNIT_PATH
+# stage_install DIR: make install DESTDIR=DIR from the build tree (its
+# prefix moved to /usr/local: stage_relocate), or with RECLAIMD_DEB the
+# package installed by dpkg (stage_deb); sets SD_UNIT_PATH
 # SD_DAEMON_PATH SD_CONF_PATH (paths in the installed system, read from the
 # installed unit's ExecStart=).
 # shellcheck disable=SC2154 # abs_top_builddir is set by vm.sh
@@ -131,6 +160,7 @@ stage_install() {
 			tail -n 30 "$1.log" >&2
 			vm_fail "make install DESTDIR=$1 failed (log: $1.log)"
 		fi
+		stage_relocate "$1"
 	fi
 	si_unit=$(cd "$1" && find . -path '*/systemd/system/reclaimd.service' | head -n 1)
 	[ -n "$si_unit" ] || vm_fail "the installation put no systemd/system/reclaimd.service under $1"
@@ -175,8 +205,8 @@ if ! judge_rejudge; then
 
 	# vm_run with this test's guest: vm.sh builds its initramfs from
 	# $vm_dir/guest-init.sh with the modules in $vm_modules, and copies
-	# $vm_dir/guest-stage2.sh; point it at a folder holding
-	# guest-init-systemd.sh under that name, and add overlay.
+	# $vm_dir/guest-stage2.sh; point it at a folder holding a copy of
+	# guest-init.sh that says GUEST=systemd, and add overlay.
 	case " $(printf '%s' "$vm_modules" | tr '\n\t' '  ') " in
 	*" 9p "*) ;;
 	*) vm_fail "vm.sh no longer lists its modules in \$vm_modules; update test-systemd.sh" ;;
@@ -184,9 +214,10 @@ if ! judge_rejudge; then
 	vm_modules="$vm_modules overlay"
 	lib=$out/.vm-systemd
 	mkdir -p "$lib" || vm_fail "cannot create $lib"
-	if ! cp "$vm_dir/guest-init-systemd.sh" "$lib/guest-init.sh" ||
+	if ! sed 's/^GUEST=chroot$/GUEST=systemd/' "$vm_dir/guest-init.sh" >"$lib/guest-init.sh" ||
+		! grep -qx 'GUEST=systemd' "$lib/guest-init.sh" ||
 		! cp "$vm_dir/guest-stage2.sh" "$lib/guest-stage2.sh"; then
-		vm_fail "cannot copy the guest scripts to $lib"
+		vm_fail "cannot copy the guest scripts to $lib (does guest-init.sh still say GUEST=chroot?)"
 	fi
 	if [ -n "${VM_BUILD_DIR:-}" ]; then
 		# Its own initramfs, not the one the other tests share.

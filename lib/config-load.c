@@ -1,0 +1,463 @@
+/* Loading configuration files and their drop-ins through inih, every error named by file, line and key. */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cgpath.h"
+#include "config.h"
+#include "utf8.h"
+#include "util.h"
+
+#define SECTION_CGROUP_PREFIX "cgroup "
+
+struct parse_state {
+        FILE *f;
+        const char *file;         /* its name, for errors */
+        struct config *cfg;
+        struct config_errors *errs;
+        unsigned line;            /* line the reader last returned */
+        char section[512];        /* current section, as the reader saw its header */
+        unsigned section_line;
+        bool section_valid;       /* keys of an invalid section are not checked again */
+        struct cgroup_config *cg; /* current [cgroup] section, index below */
+        size_t cg_index;
+        uint64_t seen;            /* table indexes already set in this section */
+        uint64_t seen_global;     /* ... and in [pressure]/[reclaim], which may not repeat */
+        struct seen_section {     /* [pressure]/[reclaim] headers seen, to refuse duplicates */
+                char *name;
+                unsigned line;
+        } *sections;
+        size_t n_sections;
+        size_t *file_cgroups;     /* indexes of the [cgroup] sections this file opened */
+        size_t n_file_cgroups;
+        int error;                /* -ENOMEM and friends: stop everything */
+};
+
+static int add_error(struct parse_state *st, unsigned line, const char *key, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static int add_error(struct parse_state *st, unsigned line, const char *key, const char *fmt, ...)
+{
+        struct config_errors *errs = st->errs;
+        struct config_error *v;
+        char *msg;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return st->error = -ENOMEM;
+        v = reallocarray(errs->v, errs->n + 1, sizeof(*v));
+        if (!v) {
+                free(msg);
+                return st->error = -ENOMEM;
+        }
+        errs->v = v;
+        v[errs->n] = (struct config_error){ .line = line, .message = msg,
+                                            .file = strdup(st->file),
+                                            .key = key ? strdup(key) : NULL };
+        errs->n++;
+        return -EINVAL;
+}
+
+/* Makes the section at index current; a later file may reopen an earlier file's section. */
+static int use_cgroup_section(struct parse_state *st, size_t index)
+{
+        struct cgroup_config *cg = &st->cfg->cgroups[index];
+        size_t *v;
+        char *file = strdup(st->file);
+
+        v = reallocarray(st->file_cgroups, st->n_file_cgroups + 1, sizeof(*v));
+        if (!v || !file) {
+                if (v)
+                        st->file_cgroups = v;
+                free(file);
+                return st->error = -ENOMEM;
+        }
+        st->file_cgroups = v;
+        v[st->n_file_cgroups++] = index;
+        free(cg->file);
+        cg->file = file;
+        cg->line = st->line;
+        st->cg_index = index;
+        st->cg = cg;
+        return 0;
+}
+
+static int open_cgroup_section(struct parse_state *st, const char *path)
+{
+        struct config *cfg = st->cfg;
+        struct cgroup_config *v;
+        const char *why;
+        char *norm;
+        int r;
+
+        r = cgpath_normalize(path, &norm, &why);
+        if (r == -ENOMEM)
+                return st->error = r;
+        if (r < 0)
+                return add_error(st, st->line, NULL, "invalid cgroup path \"%s\": %s", path, why);
+        for (size_t i = 0; i < cfg->n_cgroups; i++) {
+                if (!streq(cfg->cgroups[i].path, norm))
+                        continue;
+                for (size_t j = 0; j < st->n_file_cgroups; j++)
+                        if (st->file_cgroups[j] == i) {
+                                r = add_error(st, st->line, NULL, "duplicate section [cgroup %s] "
+                                              "(first at line %u)", norm, cfg->cgroups[i].line);
+                                free(norm);
+                                return r;
+                        }
+                free(norm);
+                return use_cgroup_section(st, i);   /* a drop-in overriding an earlier file */
+        }
+        v = reallocarray(cfg->cgroups, cfg->n_cgroups + 1, sizeof(*v));
+        if (!v) {
+                free(norm);
+                return st->error = -ENOMEM;
+        }
+        cfg->cgroups = v;
+        v[cfg->n_cgroups] = (struct cgroup_config){ .path = norm };
+        r = config_apply_defaults(&v[cfg->n_cgroups], "cgroup");
+        cfg->n_cgroups++;
+        return r < 0 ? r : use_cgroup_section(st, cfg->n_cgroups - 1);
+}
+
+/* Called by the reader for every "[name]" line, before inih sees any key under it. */
+static void open_section(struct parse_state *st, const char *name)
+{
+        struct seen_section *v;
+
+        snprintf(st->section, sizeof(st->section), "%s", name);
+        st->section_line = st->line;
+        st->section_valid = false;
+        st->cg = NULL;
+        st->seen = 0;
+
+        if (strncmp(name, SECTION_CGROUP_PREFIX, strlen(SECTION_CGROUP_PREFIX)) == 0) {
+                st->section_valid = open_cgroup_section(st, name + strlen(SECTION_CGROUP_PREFIX)) == 0;
+                return;
+        }
+        if (!config_section_known(name) || streq(name, "cgroup")) {
+                add_error(st, st->line, NULL, "unknown section [%s]: expected [pressure], [reclaim], "
+                          "[balance] or [cgroup PATH]", name);
+                return;
+        }
+        for (size_t i = 0; i < st->n_sections; i++)
+                if (streq(st->sections[i].name, name)) {
+                        add_error(st, st->line, NULL, "duplicate section [%s] (first at line %u)",
+                                  name, st->sections[i].line);
+                        return;
+                }
+        v = reallocarray(st->sections, st->n_sections + 1, sizeof(*v));
+        if (!v || !(v[st->n_sections].name = strdup(name))) {
+                if (v)
+                        st->sections = v;
+                st->error = -ENOMEM;
+                return;
+        }
+        st->sections = v;
+        v[st->n_sections++].line = st->line;
+        st->section_valid = true;
+}
+
+/*
+ * How much of a line inih reads: up to an inline comment (';' after a blank,
+ * inih's INI_INLINE_COMMENT_PREFIXES) and without trailing white space.
+ */
+static size_t content_len(const char *line)
+{
+        size_t len = strlen(line);
+
+        for (size_t i = 1; i < len; i++)
+                if (line[i] == ';' && (line[i - 1] == ' ' || line[i - 1] == '\t')) {
+                        len = i;
+                        break;
+                }
+        while (len > 0 && isspace((unsigned char)line[len - 1]))
+                len--;
+        return len;
+}
+
+/*
+ * Recognises a section header: '[' after leading blanks, up to the LAST ']'.
+ * inih itself ends the name at the first ']' and drops the rest of the line,
+ * which would turn [cgroup system.slice/db-[ab].service] into the glob
+ * "system.slice/db-[ab"; its section names are not used (handler() keys on
+ * what this function opened). Text after the last ']' is an error.
+ */
+static void watch_header(struct parse_state *st, const char *line)
+{
+        const char *start = line + strspn(line, " \t"), *p, *end;
+        size_t content = content_len(start), len;
+        char name[512];
+
+        if (*start != '[')
+                return;
+        end = memrchr(start, ']', content);
+        if (!end)
+                return;   /* inih reports the syntax error */
+        p = start + 1 + strspn(start + 1, " \t");
+        len = end > p ? (size_t)(end - p) : 0;
+        while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+                len--;
+        if (len >= sizeof(name)) {
+                add_error(st, st->line, NULL, "section name longer than %zu characters", sizeof(name) - 1);
+                len = sizeof(name) - 1;
+        }
+        memcpy(name, p, len);
+        name[len] = '\0';
+        open_section(st, name);
+        if (end + 1 < start + content) {
+                p = end + 1 + strspn(end + 1, " \t");
+                add_error(st, st->line, NULL, "text after the section header's last ']': \"%.*s\"",
+                          (int)(start + content - p), p);
+                st->section_valid = false;   /* its keys are not checked again */
+        }
+}
+
+/*
+ * inih's reader: fgets() that counts lines, so every error can name its line
+ * (the distribution's inih is built without INI_HANDLER_LINENO), notices
+ * section headers (inih truncates section names at 50 characters, shorter than
+ * many cgroup paths), and refuses over-long lines instead of letting inih
+ * split them into two; likewise for lines that are not UTF-8.
+ */
+static char *reader(char *buf, int size, void *user)
+{
+        struct parse_state *st = user;
+        size_t len;
+
+        if (!fgets(buf, size, st->f))
+                return NULL;
+        st->line++;
+        len = strlen(buf);
+        if (len == (size_t)size - 1 && buf[len - 1] != '\n' && !feof(st->f)) {
+                int c;
+
+                while ((c = fgetc(st->f)) != EOF && c != '\n')
+                        ;
+                add_error(st, st->line, NULL, "line longer than %d characters", size - 2);
+                buf[0] = '\n';
+                buf[1] = '\0';
+                return buf;
+        }
+        if (!utf8_valid(buf)) {
+                add_error(st, st->line, NULL, "line is not valid UTF-8");
+                buf[0] = '\n';
+                buf[1] = '\0';
+                return buf;
+        }
+        watch_header(st, buf);
+        return buf;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+        struct parse_state *st = user;
+        const struct config_item *it;
+        size_t idx;
+        uint64_t *seen;
+        char why[512];
+        void *base;
+
+        if (st->error)
+                return 0;
+        if (st->section_line == 0) {
+                add_error(st, st->line, key, "key outside of any section");
+                return 1;
+        }
+        if (!st->section_valid)
+                return 1;   /* the section's own error was reported */
+        it = config_item_find(st->cg ? "cgroup" : st->section, key, &idx);
+        if (!it) {
+                add_error(st, st->line, key, "unknown key in [%s]", st->section);
+                return 1;
+        }
+        seen = st->cg ? &st->seen : &st->seen_global;
+        if (*seen & (1ULL << idx)) {
+                add_error(st, st->line, key, "duplicate key in [%s]", st->section);
+                return 1;
+        }
+        *seen |= 1ULL << idx;
+        /* The current cgroup section may have moved: cgroups is reallocated per section. */
+        base = st->cg ? (void *)&st->cfg->cgroups[st->cg_index] : (void *)st->cfg;
+        if (config_item_parse(it, value, (char *)base + it->offset, why, sizeof(why)) < 0)
+                add_error(st, st->line, key, "%s", why);
+        return 1;
+}
+
+/* Parses one file into cfg. Returns 0, -EINVAL (errors appended to errs), or -ENOMEM. */
+static int parse_into(FILE *f, const char *name, struct config *cfg, struct config_errors *errs)
+{
+        struct parse_state st = { .f = f, .file = name, .cfg = cfg, .errs = errs };
+        size_t before = errs->n;
+        int r;
+
+        /* inih: 0 ok, >0 first line with a syntax error, -1 open, -2 memory. */
+        r = ini_parse_stream(reader, &st, handler, &st);
+        if (r == -2)
+                r = -ENOMEM;
+        else if (r > 0) {
+                bool reported = false;
+
+                for (size_t i = before; i < errs->n; i++)
+                        reported |= errs->v[i].line == (unsigned)r;
+                if (!reported)
+                        add_error(&st, (unsigned)r, NULL,
+                                  "syntax error: expected \"key = value\" or \"[section]\"");
+                r = 0;
+        }
+        if (r >= 0 && st.error)
+                r = st.error;
+        if (r >= 0 && errs->n > before)
+                r = -EINVAL;
+        for (size_t i = 0; i < st.n_sections; i++)
+                free(st.sections[i].name);
+        free(st.sections);
+        free(st.file_cgroups);
+        return r;
+}
+
+static struct config *new_config(const char *name)
+{
+        struct config *cfg = calloc(1, sizeof(*cfg));
+
+        if (!cfg)
+                return NULL;
+        if (config_init_defaults(cfg) < 0 || !(cfg->file = strdup(name)))
+                return config_free(cfg);
+        return cfg;
+}
+
+/* Records an error about a whole file (it cannot be read). */
+static int file_error(struct config_errors *errs, const char *file, int err)
+{
+        struct parse_state st = { .file = file, .errs = errs };
+
+        add_error(&st, 0, NULL, "cannot read: %s", strerror(-err));
+        return st.error ?: err;
+}
+
+static int parse_file(const char *file, struct config *cfg, struct config_errors *errs)
+{
+        FILE *f = fopen(file, "re");
+        int r;
+
+        if (!f)
+                return file_error(errs, file, negative_errno());
+        r = parse_into(f, file, cfg, errs);
+        fclose(f);
+        return r;
+}
+
+int config_load(const char *file, const char *dropin_dir, struct config **ret, struct config_errors *errs)
+{
+        struct config *cfg = new_config(file);
+        glob_t g = {};
+        char *pattern = NULL;
+        int r, rr;
+
+        if (!cfg)
+                return -ENOMEM;
+        r = parse_file(file, cfg, errs);
+        if (r < 0 && r != -EINVAL)
+                goto out;
+        if (dropin_dir) {
+                if (asprintf(&pattern, "%s/*.conf", dropin_dir) < 0) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+                /* glob() sorts its matches: the lexical order drop-ins are applied in. */
+                if (glob(pattern, 0, NULL, &g) == 0)
+                        for (size_t i = 0; i < g.gl_pathc; i++) {
+                                rr = parse_file(g.gl_pathv[i], cfg, errs);
+                                if (rr < 0 && (r >= 0 || rr != -EINVAL))
+                                        r = rr;
+                        }
+        }
+out:
+        globfree(&g);
+        free(pattern);
+        if (r < 0) {
+                config_free(cfg);
+                return r;
+        }
+        *ret = cfg;
+        return 0;
+}
+
+int config_load_file(const char *file, struct config **ret, struct config_errors *errs)
+{
+        return config_load(file, NULL, ret, errs);
+}
+
+int config_load_string(const char *text, const char *name, struct config **ret,
+                       struct config_errors *errs)
+{
+        struct config *cfg = new_config(name);
+        FILE *f;
+        int r;
+
+        if (!cfg)
+                return -ENOMEM;
+        f = fmemopen((void *)text, strlen(text), "r");
+        if (!f) {
+                config_free(cfg);
+                return negative_errno();
+        }
+        r = parse_into(f, name, cfg, errs);
+        fclose(f);
+        if (r < 0) {
+                config_free(cfg);
+                return r;
+        }
+        *ret = cfg;
+        return 0;
+}
+
+const char *config_error_format(const struct config_errors *errs, const struct config_error *e,
+                                char *buf, size_t size)
+{
+        char where[64] = "";
+
+        if (e->line)
+                snprintf(where, sizeof(where), ":%u", e->line);
+        if (e->key)
+                snprintf(buf, size, "%s%s: key '%s': %s", e->file ?: "?", where, e->key, e->message);
+        else
+                snprintf(buf, size, "%s%s: %s", e->file ?: "?", where, e->message);
+        return buf;
+}
+
+struct config *config_free(struct config *cfg)
+{
+        if (!cfg)
+                return NULL;
+        for (size_t i = 0; i < cfg->n_cgroups; i++) {
+                free(cfg->cgroups[i].path);
+                free(cfg->cgroups[i].file);
+        }
+        free(cfg->cgroups);
+        free(cfg->file);
+        free(cfg);
+        return NULL;
+}
+
+void config_errors_clear(struct config_errors *errs)
+{
+        for (size_t i = 0; i < errs->n; i++) {
+                free(errs->v[i].file);
+                free(errs->v[i].key);
+                free(errs->v[i].message);
+        }
+        free(errs->v);
+        *errs = (struct config_errors){};
+}

@@ -1,0 +1,287 @@
+/* The configuration's schema: each key's type, bounds, default and help, and how its values parse and print. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "logfmt.h"
+#include "units.h"
+#include "util.h"
+
+#define CFG(field)  offsetof(struct config, field)
+#define CGC(field)  offsetof(struct cgroup_config, field)
+
+const struct config_item config_table[] = {
+        { "pressure", "trigger", CONFIG_TRIGGER, CFG(trigger), 0, 0, "some 150ms 1s",
+          "system PSI trigger on /proc/pressure/memory: some|full, stall, window (500ms..10s)" },
+        { "pressure", "resolve", CONFIG_PERCENT, CFG(resolve_permyriad), 0, 10000, "1%",
+          "a cgroup's round stops early once its stall share, over a second at least, falls below this" },
+        { "reclaim", "initial_priority", CONFIG_UINT, CFG(initial_priority), 0, DEF_PRIORITY, "12",
+          "the kernel's DEF_PRIORITY: where the priority loop starts (it decides when swapping and "
+          "clamping are allowed, and the proportional pass's share)" },
+        { "reclaim", "round_target", CONFIG_SIZE, CFG(round_target_bytes), 4096, UINT64_MAX - 1, "32M",
+          "bytes a cgroup's round must free before it stops (the kernel's nr_to_reclaim); a system round "
+          "aims at the machine's shortfall" },
+        { "reclaim", "min_chunk", CONFIG_SIZE, CFG(min_chunk_bytes), 4096, 1ULL << 40, "2M",
+          "smallest request written to memory.reclaim, however high the priority" },
+        { "reclaim", "harder_priority", CONFIG_UINT, CFG(harder_priority), 0, DEF_PRIORITY, "9",
+          "from this priority on anonymous memory may be swapped (swappiness=0 before it, where the kernel takes it)" },
+        { "reclaim", "clamp_high", CONFIG_BOOL, CFG(clamp_high), 0, 1, "yes",
+          "whether memory.high of the top offender may be lowered (never below its soft limit)" },
+        { "reclaim", "clamp_priority", CONFIG_UINT, CFG(clamp_priority), 0, DEF_PRIORITY, "3",
+          "from this priority on memory.high may be lowered (vmpressure's critical level)" },
+        { "reclaim", "release_interval", CONFIG_DURATION, CFG(release_interval_usec), 100000,
+          3600ULL * 1000000, "5s", "how often a lowered memory.high is raised back a step once pressure is gone" },
+        { "reclaim", "backoff", CONFIG_DURATION, CFG(backoff_usec), 0, 3600ULL * 1000000, "1s",
+          "first cooldown of a scope whose round freed under 1/8 of what it asked; doubles each time" },
+        { "reclaim", "backoff_max", CONFIG_DURATION, CFG(backoff_max_usec), 0, 3600ULL * 1000000, "60s",
+          "longest cooldown" },
+        { "reclaim", "system_proportional", CONFIG_BOOL, CFG(system_proportional), 0, 1, "no",
+          "whether a round for the whole machine, once no cgroup is over its soft limit, goes on to take "
+          "from every managed cgroup (shrink_node_memcgs()); no: that is left to the kernel's own reclaim" },
+        { "balance", "interval", CONFIG_DURATION, CFG(balance_interval_usec), 100000, 60ULL * 1000000, "1s",
+          "how often free memory is compared with the zones' watermarks and the cgroups' usage re-read "
+          "(kswapd's background balancing)" },
+        { "balance", "reserve", CONFIG_MEMORY, CFG(reserve), 0, UINT64_MAX - 1, "0",
+          "free memory kept above the zones' high watermark by trimming cgroups over their soft limits: "
+          "a size, or a share of the machine's memory such as 2%" },
+        { "balance", "trim", CONFIG_BOOL, CFG(trim), 0, 1, "yes",
+          "whether cgroups over their soft limits are trimmed toward them whenever free memory is short "
+          "of the high watermark plus the reserve (never those under)" },
+        { "balance", "protect", CONFIG_BOOL, CFG(protect), 0, 1, "yes",
+          "whether memory.low of the managed cgroups is raised to their soft limits while any of them is "
+          "over its own, so that the kernel's reclaim takes the excess first" },
+        { "cgroup", "soft_limit", CONFIG_SIZE, CGC(soft_limit_bytes), 0, UINT64_MAX, "max",
+          "memory above this is taken back first under pressure; max: no soft limit" },
+        { "cgroup", "trigger", CONFIG_TRIGGER, CGC(trigger), 0, 0, "none",
+          "PSI trigger on the cgroup's memory.pressure: reclaim within its subtree; none: no trigger" },
+};
+const size_t config_table_size = ARRAY_SIZE(config_table);
+
+const struct config_item *config_item_find(const char *section, const char *key, size_t *ret_index)
+{
+        for (size_t i = 0; i < config_table_size; i++)
+                if (streq(config_table[i].section, section) && streq(config_table[i].key, key)) {
+                        *ret_index = i;
+                        return &config_table[i];
+                }
+        return NULL;
+}
+
+bool config_section_known(const char *name)
+{
+        for (size_t i = 0; i < config_table_size; i++)
+                if (streq(config_table[i].section, name))
+                        return true;
+        return false;
+}
+
+/* The largest share of the machine's memory a CONFIG_MEMORY value may name. */
+#define MEMORY_SHARE_MAX_PERMYRIAD 5000
+
+/* A size ("64M"), or a share of MemTotal ("2%"). */
+static int parse_memory(const struct config_item *it, const char *value, struct mem_amount *dst,
+                        char *why, size_t why_size)
+{
+        char hi[FORMAT_SIZE_MAX];
+        uint64_t v;
+
+        format_size_exact(hi, sizeof(hi), it->max);
+        if (*value && value[strlen(value) - 1] == '%') {
+                if (parse_permyriad(value, &v) < 0 || v > MEMORY_SHARE_MAX_PERMYRIAD) {
+                        snprintf(why, why_size, "invalid share \"%s\": expected 0%%..50%% of the machine's "
+                                 "memory", value);
+                        return -EINVAL;
+                }
+                *dst = (struct mem_amount){ .permyriad = v };
+                return 0;
+        }
+        if (parse_size(value, &v) < 0 || v < it->min || v > it->max) {
+                snprintf(why, why_size, "invalid amount \"%s\": expected bytes with an optional K, M, G or T "
+                         "suffix (0..%s), or a share of the machine's memory such as 2%%", value, hi);
+                return -EINVAL;
+        }
+        *dst = (struct mem_amount){ .bytes = v };
+        return 0;
+}
+
+uint64_t config_reserve_bytes(const struct config *cfg, uint64_t total_bytes)
+{
+        if (cfg->reserve.permyriad)
+                return (uint64_t)((unsigned __int128)total_bytes * cfg->reserve.permyriad / 10000);
+        return cfg->reserve.bytes;
+}
+
+int config_item_parse(const struct config_item *it, const char *value, void *dst,
+                       char *why, size_t why_size)
+{
+        char lo[FORMAT_SIZE_MAX], hi[FORMAT_SIZE_MAX];
+        const char *twhy;
+        uint64_t v;
+        int r;
+
+        switch (it->type) {
+        case CONFIG_TRIGGER:
+                if (streq(it->section, "cgroup") && streq(value, "none")) {
+                        *(struct psi_trigger *)dst = (struct psi_trigger){};
+                        return 0;
+                }
+                r = psi_trigger_parse(value, dst, &twhy);
+                if (r < 0)
+                        snprintf(why, why_size, "invalid trigger \"%s\": %s", value, twhy);
+                return r < 0 ? -EINVAL : 0;
+        case CONFIG_MEMORY:
+                return parse_memory(it, value, dst, why, why_size);
+        case CONFIG_BOOL:
+                r = parse_bool(value);
+                if (r < 0) {
+                        snprintf(why, why_size, "invalid boolean \"%s\": expected yes or no", value);
+                        return -EINVAL;
+                }
+                *(bool *)dst = r;
+                return 0;
+        case CONFIG_DURATION:
+                r = parse_duration(value, &v);
+                format_duration(lo, sizeof(lo), it->min);
+                format_duration(hi, sizeof(hi), it->max);
+                if (r < 0) {
+                        snprintf(why, why_size, "invalid duration \"%s\": expected a number with a "
+                                 "unit, us, ms or s (%s..%s)", value, lo, hi);
+                        return -EINVAL;
+                }
+                break;
+        case CONFIG_PERCENT:
+                r = parse_permyriad(value, &v);
+                snprintf(lo, sizeof(lo), "%s", "0%");
+                snprintf(hi, sizeof(hi), "%s", "100%");
+                if (r < 0) {
+                        snprintf(why, why_size, "invalid percentage \"%s\": expected e.g. 5%% or 0.5%% "
+                                 "(0%%..100%%)", value);
+                        return -EINVAL;
+                }
+                break;
+        case CONFIG_SIZE:
+                r = parse_size(value, &v);
+                format_size_exact(lo, sizeof(lo), it->min);
+                format_size_exact(hi, sizeof(hi), it->max);
+                if (r < 0) {
+                        snprintf(why, why_size, "invalid size \"%s\": expected bytes with an optional "
+                                 "K, M, G or T suffix%s (%s..%s)", value,
+                                 it->max == UINT64_MAX ? ", or max" : "", lo, hi);
+                        return -EINVAL;
+                }
+                break;
+        case CONFIG_UINT:
+                r = parse_uint64(value, &v);
+                snprintf(lo, sizeof(lo), "%" PRIu64, it->min);
+                snprintf(hi, sizeof(hi), "%" PRIu64, it->max);
+                if (r < 0) {
+                        snprintf(why, why_size, "invalid number \"%s\": expected an integer (%s..%s)",
+                                 value, lo, hi);
+                        return -EINVAL;
+                }
+                break;
+        default:
+                return -EINVAL;
+        }
+        if (v < it->min || v > it->max) {
+                snprintf(why, why_size, "value \"%s\" out of range: expected %s..%s", value, lo, hi);
+                return -EINVAL;
+        }
+        *(uint64_t *)dst = v;
+        return 0;
+}
+
+int config_apply_defaults(void *base, const char *section)
+{
+        char why[256];
+
+        for (size_t i = 0; i < config_table_size; i++) {
+                const struct config_item *it = &config_table[i];
+
+                if (!streq(it->section, section) &&
+                    !(streq(section, "*") && !streq(it->section, "cgroup")))
+                        continue;
+                /* A default that does not parse is a bug in the table, caught by the tests. */
+                if (config_item_parse(it, it->def, (char *)base + it->offset, why, sizeof(why)) < 0)
+                        return -EINVAL;
+        }
+        return 0;
+}
+
+int config_init_defaults(struct config *cfg)
+{
+        *cfg = (struct config){};
+        return config_apply_defaults(cfg, "*");
+}
+
+static void dump_value(const struct config_item *it, const void *base, FILE *f)
+{
+        const void *p = (const char *)base + it->offset;
+        char buf[128];
+
+        switch (it->type) {
+        case CONFIG_TRIGGER:
+                fprintf(f, "%s = %s\n", it->key, ((const struct psi_trigger *)p)->window_usec ?
+                        psi_trigger_to_string(p, buf, sizeof(buf)) : "none");
+                break;
+        case CONFIG_SIZE:
+                fprintf(f, "%s = %s\n", it->key, format_size_exact(buf, sizeof(buf), *(const uint64_t *)p));
+                break;
+        case CONFIG_UINT:
+                fprintf(f, "%s = %" PRIu64 "\n", it->key, *(const uint64_t *)p);
+                break;
+        case CONFIG_DURATION:
+                fprintf(f, "%s = %s\n", it->key, format_duration(buf, sizeof(buf), *(const uint64_t *)p));
+                break;
+        case CONFIG_PERCENT:
+                fprintf(f, "%s = %s\n", it->key, format_permyriad(buf, sizeof(buf), *(const uint64_t *)p));
+                break;
+        case CONFIG_BOOL:
+                fprintf(f, "%s = %s\n", it->key, *(const bool *)p ? "yes" : "no");
+                break;
+        case CONFIG_MEMORY:
+                if (((const struct mem_amount *)p)->permyriad)
+                        format_permyriad(buf, sizeof(buf), ((const struct mem_amount *)p)->permyriad);
+                else
+                        format_size_exact(buf, sizeof(buf), ((const struct mem_amount *)p)->bytes);
+                fprintf(f, "%s = %s\n", it->key, buf);
+                break;
+        }
+}
+
+static void dump_section(const char *section, const void *base, FILE *f)
+{
+        for (size_t i = 0; i < config_table_size; i++)
+                if (streq(config_table[i].section, section))
+                        dump_value(&config_table[i], base, f);
+}
+
+/*
+ * File names go through logfmt_value(): a drop-in's name is whatever glob()
+ * found, and a newline in it must not end the comment. Section paths are
+ * printed as they are: loading refused control characters and bytes that
+ * are not UTF-8 in them, and a header ends at its last ']', so they read
+ * back the same.
+ */
+void config_dump(const struct config *cfg, FILE *f)
+{
+        fputs("# effective configuration from ", f);
+        logfmt_fputs(cfg->file ?: "(defaults)", f);
+        fputs("\n[pressure]\n", f);
+        dump_section("pressure", cfg, f);
+        fputs("\n[reclaim]\n", f);
+        dump_section("reclaim", cfg, f);
+        fputs("\n[balance]\n", f);
+        dump_section("balance", cfg, f);
+        for (size_t i = 0; i < cfg->n_cgroups; i++) {
+                fputs("\n# from ", f);
+                logfmt_fputs(cfg->cgroups[i].file ?: "?", f);
+                fprintf(f, ":%u\n[cgroup %s]\n", cfg->cgroups[i].line, cfg->cgroups[i].path);
+                dump_section("cgroup", &cfg->cgroups[i], f);
+        }
+}
+
