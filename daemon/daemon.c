@@ -38,13 +38,20 @@ static void start_round(struct daemon *d, struct scope *s)
 {
         struct job job = { .kind = JOB_ROUND, .scope = s->path };
 
+        /*
+         * Set before the job is handed over: the thread may take its first
+         * step, and the observer read d->running and s->rounds, before
+         * worker_submit() returns here.
+         */
+        d->running = s;
+        s->rounds++;
         if (worker_submit(&d->worker, &job) < 0) {
+                d->running = NULL;
+                s->rounds--;
                 s->pending = true;
                 return;
         }
         s->pending = false;
-        s->rounds++;
-        d->running = s;
 }
 
 void daemon_trigger(struct daemon *d, struct scope *s)
@@ -85,7 +92,7 @@ static void round_done(struct daemon *d, struct scope *s, const struct job *job)
         d->reclaimed_total_bytes += job->sc.nr_reclaimed;
         d->level = policy_pressure_level(job->sc.priority, job->sc.nr_requested, job->sc.nr_reclaimed);
         if (job->kind == JOB_BALANCE) {
-                report_round(s, ++d->balance_rounds, &job->sc, job->result);
+                report_round(d, s, &d->balance_repeat, ++d->balance_rounds, &job->sc, job->result);
                 /*
                  * kswapd gives up after MAX_RECLAIM_RETRIES runs that freed
                  * nothing (kswapd_failures) instead of spinning on memory it
@@ -98,8 +105,7 @@ static void round_done(struct daemon *d, struct scope *s, const struct job *job)
                         log_debug("The balancer's trimming freed under 1/8 of what it asked: backing off");
                 return;
         }
-        report_round(s, s->rounds, &job->sc, job->result);
-        report_backoff(d, s, &job->sc);
+        report_backoff(d, s, &job->sc, report_round(d, s, &s->repeat, s->rounds, &job->sc, job->result));
 }
 
 static void on_job_done(struct worker *w, struct job *job)
@@ -254,7 +260,8 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
         struct engine_observer obs;
         int r;
 
-        *d = (struct daemon){ .cfg = cfg, .be = be, .dry_run = opt->dry_run, .opt = *opt };
+        *d = (struct daemon){ .cfg = cfg, .be = be, .dry_run = opt->dry_run, .opt = *opt,
+                              .repeat_interval_usec = REPEAT_INTERVAL_USEC };
         report_observer(d, &obs);
         d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
         if (!d->loop)
@@ -320,6 +327,7 @@ void daemon_done(struct daemon *d)
 {
         worker_stop(&d->worker);
         if (d->loop) {
+                report_flush(d);
                 scopes_stop(d);
                 ev_timer_stop(d->loop, &d->tick);
                 ev_timer_stop(d->loop, &d->balance);

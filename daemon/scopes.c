@@ -206,6 +206,7 @@ void scopes_takeover(struct daemon *d, struct scope *old, size_t n_old)
                         s->pending = o->pending;
                         s->rounds = o->rounds;
                         s->coalesced = o->coalesced;
+                        s->repeat = o->repeat;
                 }
                 psi_watch_stop(&o->psi, d->loop);
         }

@@ -41,6 +41,8 @@ enum log_field {
         LOG_F_ORIGINAL,
         LOG_F_SHORTFALL,
         LOG_F_MODE,
+        LOG_F_REPEATS,
+        LOG_F_INTERVAL,
         _LOG_F_MAX,
 };
 
@@ -61,6 +63,7 @@ enum log_event_kind {
         LOG_EV_RELOAD,
         LOG_EV_CGROUP_ERROR,
         LOG_EV_PROTECT,
+        LOG_EV_REPEATED,
         _LOG_EV_MAX,
 };
 

@@ -781,6 +781,96 @@ START_TEST(watchdog_pings_while_a_write_blocks)
 }
 END_TEST
 
-CHECK_MAIN("daemon", reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+/* Runs rounds for scope 1 one after another: n of them, then one more once writes succeed. */
+struct rounds_runner {
+        ev_prepare prepare;
+        struct fixture *f;
+        unsigned n;
+};
+
+static void on_rounds_idle(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+        struct rounds_runner *rr = container_of(w, struct rounds_runner, prepare);
+        struct daemon *d = &rr->f->d;
+
+        if (d->worker.busy)
+                return;
+        if (d->scopes[1].rounds == rr->n)
+                sim_fail_writes(rr->f->be, "a", CG_MEMORY_RECLAIM, 0, 0);   /* the last one frees memory */
+        if (d->scopes[1].rounds == rr->n + 1) {
+                ev_break(loop, EVBREAK_ALL);
+                return;
+        }
+        daemon_trigger(d, &d->scopes[1]);
+}
+
+/*
+ * Under sustained pressure with nothing to take, every round ends the same
+ * way: the first is said in full (its trigger, steps and end), the others
+ * only counted, and said as one line when a round ends otherwise or the
+ * interval passes; operators' action= names and fields stay.
+ */
+START_TEST(repeated_rounds_said_once_then_summarized)
+{
+        static const char conf[] = "[balance]\ntrim = no\n[reclaim]\nclamp_high = no\nbackoff = 0s\nround_target = 4M\n"
+                                   "[cgroup a]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n";
+        struct rounds_runner rr = { .n = 20 };
+        struct capture cap;
+        struct fixture f;
+        char *log;
+
+        setup(&f, 0);
+        rr.f = &f;
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 64 * MiB), 0);
+        ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_RECLAIM, -EAGAIN, 1000000), 0);
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        start(&f, conf);
+        f.d.repeat_interval_usec = 3600ULL * 1000000;
+        ev_prepare_init(&rr.prepare, on_rounds_idle);
+        ev_prepare_start(f.d.loop, &rr.prepare);
+        ev_run(f.d.loop, 0);
+        ev_prepare_stop(f.d.loop, &rr.prepare);
+        log = capture_end(&cap);
+        /* Rounds 1 and 21 in full; 2..20 held back and said as one line when 21 ended otherwise. */
+        ck_assert_uint_eq(count(log, "action=round_end scope=a "), 2);
+        ck_assert_uint_eq(count(log, "action=round_end scope=a round=1 "), 1);
+        ck_assert_uint_eq(count(log, "action=round_end scope=a round=21 "), 1);
+        ck_assert_uint_eq(count(log, "action=repeated scope=a repeats=19 "), 1);
+        ck_assert_uint_eq(count(log, "action=repeated "), 1);
+        ck_assert_uint_eq(count(log, "action=exhausted scope=a "), 1);
+        /* The held-back rounds' trigger lines and fruitless steps went to debug. */
+        ck_assert_uint_eq(count(log, "action=trigger scope=a round=1 "), 1);
+        ck_assert_uint_eq(count(log, "action=trigger scope=a round=2 "), 0);
+        {
+                /* Only round 1's fruitless steps were said: as many as its round_end counts. */
+                const char *r1 = strstr(log, "action=round_end scope=a round=1 ");
+                unsigned steps = 0;
+
+                ck_assert_ptr_nonnull(r1);
+                ck_assert_int_eq(sscanf(strstr(r1, " steps=") + 1, "steps=%u", &steps), 1);
+                ck_assert_uint_gt(steps, 0);
+                ck_assert_uint_eq(count(log, ", freed 0B\""), steps);
+        }
+        free(log);
+
+        /* A short interval: the repeats are summarized as they come, one line per interval. */
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_RECLAIM, -EAGAIN, 1000000), 0);
+        f.d.repeat_interval_usec = 0;
+        rr.n = 24;
+        ev_prepare_start(f.d.loop, &rr.prepare);
+        ev_run(f.d.loop, 0);
+        ev_prepare_stop(f.d.loop, &rr.prepare);
+        log = capture_end(&cap);
+        ck_assert_uint_eq(count(log, "action=round_end scope=a "), 2);   /* 22 and 25 */
+        ck_assert_uint_eq(count(log, "action=repeated scope=a repeats=1 result=exhausted "), 2);
+        free(log);
+        finish(&f);
+}
+END_TEST
+
+CHECK_MAIN("daemon", repeated_rounds_said_once_then_summarized, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)
