@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "observe.h"
 #include "policy.h"
 #include "psi-watch.h"
 #include "repeat.h"
@@ -27,6 +28,8 @@ struct scope {
         unsigned rounds;
         unsigned coalesced;            /* fired while an overlapping round ran */
         struct repeat_filter repeat;   /* its rounds that freed nothing, said once (report_round()) */
+        uint64_t fires;                /* trigger events, counted for the metrics */
+        struct snapshot_round last;    /* its last round's figures (no strings), for reclaimctl */
 };
 
 /* Where the daemon's files are, and how it runs. */
@@ -67,6 +70,7 @@ struct daemon {
         int stall_err;                 /* why the stall could not be read at the last tick, told once */
         uint64_t reclaimed_total_bytes;
         enum pressure_level level;
+        struct observe observe;        /* the snapshot reclaimctl and the metrics read */
 };
 
 /*

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "notify.h"
 #include "report.h"
+#include "snapshot.h"
 #include "state.h"
 #include "units.h"
 
@@ -42,7 +43,8 @@ static const struct repeat_filter *job_repeat(const struct daemon *d, bool proac
 
 static void on_step(void *userdata, const struct engine_step *s)
 {
-        const struct daemon *d = userdata;
+        struct daemon *d = userdata;
+        struct cgroup *cg = engine_find(&d->engine, s->path);
         char req[FORMAT_SIZE_MAX], got[FORMAT_SIZE_MAX];
         bool ok = s->result == 0 || s->result == -EAGAIN || s->result == -EEXIST;
         /* An error is said once at warning level; its repeats on the same cgroup at debug. */
@@ -50,6 +52,8 @@ static void on_step(void *userdata, const struct engine_step *s)
         /* A step that freed nothing in a round like the ones before: said with their summary. */
         int level_ok = s->reclaimed_bytes == 0 && repeat_streak(job_repeat(d, false)) ? LOG_DEBUG : LOG_INFO;
 
+        if (cg)
+                snapshot_count_step(cg, s, d->engine.now_usec());
         format_size(req, sizeof(req), s->requested_bytes);
         format_size(got, sizeof(got), s->reclaimed_bytes);
         if (s->action == ACTION_CLAMP) {
@@ -233,21 +237,6 @@ void report_status(struct daemon *d)
         notify_status(status);
 }
 
-static const char *verdict_name(int v)
-{
-        switch (v) {
-        case POLICY_DONE_TARGET:    return "target_met";
-        case POLICY_DONE_RESOLVED:  return "resolved";
-        case POLICY_DONE_NOTHING:   return "nothing_eligible";
-        case POLICY_DONE_SHORT:     return "short";
-        case POLICY_DONE_EXHAUSTED: return "exhausted";
-        case POLICY_DONE_NO_SHORTAGE: return "no_shortage";
-        case POLICY_IDLE:           return "idle";
-        case -ECANCELED:            return "stopped";
-        default:                    return "error";
-        }
-}
-
 /*
  * Which rounds are "the same round again": those that freed nothing and
  * clamped nothing, ending for the same reason at the same level in the
@@ -290,10 +279,10 @@ bool report_round(struct daemon *d, const struct scope *s, struct repeat_filter 
         if (rv == REPEAT_SAY && n)
                 say_repeats(s, n, "", d->repeat_interval_usec);   /* the streak that just ended */
         if (rv == REPEAT_SUMMARY)
-                say_repeats(s, n, verdict_name(v), d->repeat_interval_usec);
+                say_repeats(s, n, snapshot_verdict_name(v), d->repeat_interval_usec);
         if (rv != REPEAT_SAY) {
                 log_debug("Round %u for %s done: freed nothing (%s), as the rounds before it", round,
-                          scope_name(s), verdict_name(v));
+                          scope_name(s), snapshot_verdict_name(v));
                 return false;
         }
         format_size(got, sizeof(got), sc->nr_reclaimed);
@@ -308,7 +297,7 @@ bool report_round(struct daemon *d, const struct scope *s, struct repeat_filter 
                              LOG_U64(PRIORITY, (uint64_t)sc->priority),
                              LOG_STR(LEVEL, pressure_level_name(level)),
                              LOG_U64(STEPS, sc->nr_steps),
-                             LOG_STR(RESULT, verdict_name(v))),
+                             LOG_STR(RESULT, snapshot_verdict_name(v))),
                   "Round for %s done: freed %s of %s in %u steps, priority %d, pressure %s",
                   scope_name(s), got, want, sc->nr_steps, sc->priority, pressure_level_name(level));
         if (v == POLICY_DONE_EXHAUSTED)

@@ -130,15 +130,6 @@ static uint64_t parse_size_or_die(const char *text)
         return v;
 }
 
-static unsigned count(const char *text, const char *needle)
-{
-        unsigned n = 0;
-
-        for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-                n++;
-        return n;
-}
-
 /*
  * Starts the daemon on conf with "batch" (512M) whose writes take an hour,
  * triggers scope, and runs the loop; on_started acts once a write blocks.
@@ -871,6 +862,77 @@ START_TEST(repeated_rounds_said_once_then_summarized)
 }
 END_TEST
 
-CHECK_MAIN("daemon", repeated_rounds_said_once_then_summarized, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+/* Waits, on the loop, for the metrics file to be written again while the worker's write blocks. */
+struct metrics_wait {
+        ev_timer timer;
+        struct fixture *f;
+        unsigned writes_before;
+        double blocked_at, written_at;
+};
+
+static struct metrics_wait mw;
+
+static void on_metrics_poll(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        if (mw.f->d.observe.writes == mw.writes_before)
+                return;
+        ck_assert(mw.f->d.worker.busy);   /* written while the write is still in flight */
+        mw.written_at = ev_time();
+        ev_timer_stop(loop, t);
+        raise(SIGTERM);
+}
+
+static void wait_for_metrics(struct fixture *f)
+{
+        if (f->writes_started != 1)
+                return;
+        mw.f = f;
+        mw.writes_before = f->d.observe.writes;
+        mw.blocked_at = ev_time();
+        ev_timer_init(&mw.timer, on_metrics_poll, 0.01, 0.01);
+        ev_timer_start(f->d.loop, &mw.timer);
+}
+
+/*
+ * The metrics file is written by the loop from its snapshot, every
+ * interval, also while a write to memory.reclaim blocks on the worker: the
+ * loop never waits for it.
+ */
+START_TEST(metrics_written_while_a_write_blocks)
+{
+        char dir[] = "/tmp/reclaimd-test-metrics.XXXXXX", conf[512], path[128], buf[8192];
+        struct fixture f;
+        FILE *m;
+        size_t n;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/reclaimd.prom", dir);
+        snprintf(conf, sizeof(conf), "[metrics]\ntextfile = %s\ninterval = 1s\n[cgroup batch]\nsoft_limit = 64M\n",
+                 path);
+        setup(&f, 3600ULL * 1000000);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
+        start(&f, conf);
+        observe_start(&f.d);   /* as daemon_run() does */
+        f.on_started = wait_for_metrics;
+        daemon_trigger(&f.d, &f.d.scopes[0]);
+        ev_run(f.d.loop, 0);
+        ck_assert_double_gt(mw.written_at, mw.blocked_at);
+        fprintf(stderr, "metrics file written %.3f s after the write began to block\n", mw.written_at - mw.blocked_at);
+        m = fopen(path, "r");
+        ck_assert_ptr_nonnull(m);
+        n = fread(buf, 1, sizeof(buf) - 1, m);
+        buf[n] = 0;
+        fclose(m);
+        ck_assert_ptr_nonnull(strstr(buf, "reclaimd_cgroups_managed 1\n"));
+        ck_assert_ptr_nonnull(strstr(buf, "reclaimd_trigger_fires_total{scope=\"system\"} 1\n"));
+        sim_set_persistent(f.be);
+        finish(&f);
+        sim_destroy(f.be);
+        unlink(path);
+        rmdir(dir);
+}
+END_TEST
+
+CHECK_MAIN("daemon", metrics_written_while_a_write_blocks, repeated_rounds_said_once_then_summarized, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)
