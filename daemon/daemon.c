@@ -325,6 +325,7 @@ int daemon_run(struct daemon *d)
         ev_timer_again(d->loop, &d->balance);
         start_watchdog(d);
         observe_start(d);
+        bus_start(d);
         log_event(LOG_INFO, LOG_EV_STARTED,
                   LOG_FIELDS(LOG_U64(CGROUPS, d->engine.n_cgroups), LOG_U64(DRY_RUN, d->dry_run)),
                   "Started: %zu cgroups managed, %zu triggers%s", d->engine.n_cgroups, d->n_scopes,
@@ -341,6 +342,7 @@ void daemon_done(struct daemon *d)
         worker_stop(&d->worker);
         if (d->loop) {
                 report_flush(d);
+                bus_stop(d);
                 observe_done(d);
                 scopes_stop(d);
                 ev_timer_stop(d->loop, &d->tick);

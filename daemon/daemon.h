@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bus.h"
 #include "engine.h"
 #include "observe.h"
 #include "policy.h"
@@ -71,6 +72,7 @@ struct daemon {
         uint64_t reclaimed_total_bytes;
         enum pressure_level level;
         struct observe observe;        /* the snapshot reclaimctl and the metrics read */
+        struct bus bus;                /* reclaimctl's way in */
 };
 
 /*

@@ -116,6 +116,7 @@ int log_event_internal(int level, enum log_event_kind kind, const struct log_kv 
 #define log_error(...)   log_full(LOG_ERR, __VA_ARGS__)
 
 #define log_debug_errno(err, ...)   log_full_errno(LOG_DEBUG, (err), __VA_ARGS__)
+#define log_notice_errno(err, ...)  log_full_errno(LOG_NOTICE, (err), __VA_ARGS__)
 #define log_warning_errno(err, ...) log_full_errno(LOG_WARNING, (err), __VA_ARGS__)
 #define log_error_errno(err, ...)   log_full_errno(LOG_ERR, (err), __VA_ARGS__)
 

@@ -74,6 +74,20 @@ const struct snapshot_cgroup *snapshot_find(const struct snapshot *s, const char
         return s->n_cgroups ? bsearch(path, s->cgroups, s->n_cgroups, sizeof(*s->cgroups), cmp_path) : NULL;
 }
 
+const struct snapshot_trigger *snapshot_backoff(const struct snapshot *s, const char *path)
+{
+        const struct snapshot_trigger *best = NULL;
+
+        for (size_t i = 0; i < s->n_triggers; i++) {
+                const struct snapshot_trigger *t = &s->triggers[i];
+
+                if (t->backoff_until_usec > s->now_usec && cgroup_in_scope(path, t->scope) &&
+                    (!best || t->backoff_until_usec > best->backoff_until_usec))
+                        best = t;
+        }
+        return best;
+}
+
 /* A held value and since when: the time it began is kept from the last snapshot that saw it held. */
 static uint64_t held_since(const struct adjust *now, const struct adjust *before, uint64_t before_since,
                            uint64_t now_usec)

@@ -116,6 +116,12 @@ void snapshot_round_clear(struct snapshot_round *r);
 /* The managed cgroup at path, or NULL. */
 const struct snapshot_cgroup *snapshot_find(const struct snapshot *s, const char *path);
 
+/*
+ * The trigger whose backoff keeps rounds from path longest: of those whose
+ * scope covers it, the one backing off until the latest. NULL: none is.
+ */
+const struct snapshot_trigger *snapshot_backoff(const struct snapshot *s, const char *path);
+
 /* Counts a step in cg's counters (called as the engine reports it). */
 void snapshot_count_step(struct cgroup *cg, const struct engine_step *step, uint64_t now_usec);
 
