@@ -49,6 +49,8 @@ static void setup(struct fixture *f, uint64_t write_delay_usec)
 {
         memset(f, 0, sizeof(*f));
         log_set_max_level(LOG_WARNING);
+        /* No system bus, whatever the host has: the control interface stays off. */
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/reclaimd-test-bus", 1);
         snprintf(f->state, sizeof(f->state), "/tmp/reclaimd-test-state.XXXXXX");
         ck_assert_int_ge(close(mkstemp(f->state)), 0);
         unlink(f->state);
