@@ -9,7 +9,7 @@ packages="
 build-essential autoconf automake libtool pkg-config
 libsystemd-dev libcgroup-dev libinih-dev libev-dev libbsd-dev check
 qemu-system-x86 busybox-static cpio kmod systemd valgrind
-prometheus dbus gnuplot-nox
+prometheus dbus gnuplot-nox python3
 "
 
 if [ "$(id -u)" -ne 0 ]; then
