@@ -84,7 +84,8 @@ static void rounds(FILE *f, const struct snapshot *s)
         static const char *const mode[] = { "direct", "background" };
         const struct snapshot_counters *c = &s->counters;
 
-        help(f, "reclaimd_rounds_total", "counter", "Reclaim rounds run, by mode and verdict.");
+        help(f, "reclaimd_rounds_total", "counter",
+             "Reclaim rounds, by mode and verdict (no_shortage: a trigger found the machine not short; none ran).");
         for (int p = 0; p < 2; p++)
                 for (int v = POLICY_DONE_TARGET; v < (int)SNAPSHOT_VERDICTS; v++) {
                         int verdict = v == SNAPSHOT_VERDICTS - 2 ? -ECANCELED : v == SNAPSHOT_VERDICTS - 1 ? -EIO : v;

@@ -205,6 +205,8 @@ void snapshot_count_round(struct snapshot_counters *c, bool proactive, int verdi
         double sec = (double)duration_usec / 1e6;
 
         c->rounds[proactive][snapshot_verdict_index(verdict)]++;
+        if (verdict == POLICY_DONE_NO_SHORTAGE)
+                return;   /* a trigger that found the machine not short: no round ran */
         c->reclaimed_bytes += reclaimed;
         c->duration_count++;
         c->duration_sum_seconds += sec;

@@ -125,7 +125,10 @@ const struct snapshot_trigger *snapshot_backoff(const struct snapshot *s, const 
 /* Counts a step in cg's counters (called as the engine reports it). */
 void snapshot_count_step(struct cgroup *cg, const struct engine_step *step, uint64_t now_usec);
 
-/* Counts a round that took duration_usec. */
+/*
+ * Counts a round that took duration_usec; one that found the machine not
+ * short (POLICY_DONE_NO_SHORTAGE) only by its verdict: none ran.
+ */
 void snapshot_count_round(struct snapshot_counters *c, bool proactive, int verdict, uint64_t reclaimed,
                           uint64_t duration_usec);
 

@@ -45,6 +45,7 @@ static void world_up(struct world *w)
         w->e.cgroups[0].counters.reclaimed_bytes = 4096;
         snapshot_count_round(&w->s.counters, false, POLICY_DONE_TARGET, 4096, 30000);
         snapshot_count_round(&w->s.counters, true, POLICY_DONE_SHORT, 0, 3000000);
+        snapshot_count_round(&w->s.counters, false, POLICY_DONE_NO_SHORTAGE, 0, 1000);   /* none ran */
         ck_assert_int_eq(snapshot_take_cgroups(&w->s, &w->e, NULL, NULL, true), 0);
 }
 
@@ -100,6 +101,7 @@ START_TEST(hostile_names_escaped)
         ck_assert_uint_eq(count(text, "reclaimd_rounds_total{mode=\"direct\",result=\"target_met\"} 1\n"), 1);
         ck_assert_uint_eq(count(text, "reclaimd_rounds_total{mode=\"background\",result=\"short\"} 1\n"), 1);
         ck_assert_uint_eq(count(text, "reclaimd_round_duration_seconds_bucket{le=\"0.05\"} 1\n"), 1);
+        ck_assert_uint_eq(count(text, "reclaimd_rounds_total{mode=\"direct\",result=\"no_shortage\"} 1\n"), 1);
         ck_assert_uint_eq(count(text, "reclaimd_round_duration_seconds_bucket{le=\"+Inf\"} 2\n"), 1);
         ck_assert_uint_eq(count(text, "reclaimd_cgroups_managed 6\n"), 1);
         ck_assert_uint_eq(count(text, "reclaimd_cgroups_unlabelled 0\n"), 1);

@@ -296,6 +296,7 @@ ctl() {
 	shift
 	timeout 30 "$@" >"$O/ctl-$ctl_name.out" 2>&1
 	echo "$?" >"$O/ctl-$ctl_name.exit"
+	event "ctl-$ctl_name exit=$(cat "$O/ctl-$ctl_name.exit")"
 }
 event "ctl-begin"
 ctl status "$CTL" status

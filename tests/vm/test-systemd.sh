@@ -41,7 +41,7 @@
 # success unless VM_KEEP=1.  VM_REJUDGE=DIR judges the output of an earlier
 # run again, no guest.  Other environment: see vm.sh (abs_top_builddir,
 # MEMHOG, PSIWATCH, RECLAIMD_VM_CACHE, VM_BUILD_DIR, CI ...);
-# VM_TIMEOUT_SYSTEMD (s for the scenario, default 170); sizes in MiB
+# VM_TIMEOUT_SYSTEMD (s for the scenario, default 260); sizes in MiB
 # BATCH_COLD BATCH_HOT BATCH_SOFT LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX;
 # TRIGGER; START_DEADLINE CLAMP_DEADLINE (s).
 # To see the test fail: CLAMP_HIGH=no (check 4), or UNIT_DROPIN='TEXT', a
@@ -149,7 +149,7 @@ if ! judge_rejudge; then
 		# Its own initramfs, not the one the other tests share.
 		VM_BUILD_DIR=$VM_BUILD_DIR/systemd
 	fi
-	VM_TIMEOUT=${VM_TIMEOUT_SYSTEMD:-170}
+	VM_TIMEOUT=${VM_TIMEOUT_SYSTEMD:-260}
 	export VM_TIMEOUT
 	scenario=$vm_dir/scenario-systemd.sh
 	test_dir=$vm_dir
@@ -418,9 +418,11 @@ ctl_exit() { val "ctl-$1.exit"; }
 # ctl_expect NAME EXIT TEXT WHAT: reclaimctl NAME exited EXIT and said TEXT (a fixed string).
 ctl_expect() {
 	if [ "$(ctl_exit "$1")" != "$2" ]; then
-		fail "reclaimctl $4 exited $(ctl_exit "$1"), not $2:$(ctl_out "$1" | head -n 20 | sed 's/^/\n    /')"
+		fail "reclaimctl $4 exited $(ctl_exit "$1"), not $2:
+$(ctl_out "$1" | head -n 20 | sed 's/^/    /')"
 	elif ! ctl_out "$1" | grep -qF -- "$3"; then
-		fail "reclaimctl $4 did not say '$3':$(ctl_out "$1" | head -n 20 | sed 's/^/\n    /')"
+		fail "reclaimctl $4 did not say '$3':
+$(ctl_out "$1" | head -n 20 | sed 's/^/    /')"
 	fi
 }
 if reached ctl-reload-begin; then
@@ -462,7 +464,8 @@ assert d["rounds"] > 0, d["rounds"]' "$G_BATCH" "$G_LOCKED" 2>"$out/ctl-json.err
 	ctl_expect explain-nosuch 1 "No cgroup vmtest.slice/nosuch.service" "explain vmtest.slice/nosuch.service"
 	ctl_expect nobody 77 "permission denied" "status as nobody"
 	ctl_expect introspect 0 ".Explain" "(busctl introspect org.reclaimd1 /org/reclaimd1)"
-	note "explain $G_LOCKED:$(ctl_out explain-locked | sed 's/^/\n    /')"
+	note "explain $G_LOCKED:"
+	ctl_out explain-locked | sed 's/^/    /'
 fi
 
 # ---- 4. systemctl stop restores memory.high
