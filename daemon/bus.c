@@ -291,7 +291,7 @@ void bus_start(struct daemon *d)
                 r = sd_bus_request_name(b, CTL_BUS_NAME, 0);
         if (r < 0) {
                 log_notice_errno(r, "The control interface is off: %s (%m); reclaimd runs without it, and "
-                                 "reclaimctl cannot reach it",
+                                 "reclaimctl will not reach it",
                                  r == -EACCES || r == -EPERM ? "the system bus does not let reclaimd own "
                                  CTL_BUS_NAME " (is its bus policy file installed?)" : "no system bus");
                 sd_bus_flush_close_unref(b);

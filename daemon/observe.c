@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "daemon.h"
@@ -88,12 +89,27 @@ static void take(struct daemon *d, const struct snapshot_round *round, bool read
         o->snap = s;
 }
 
+/*
+ * Removes the metrics file written last: node_exporter would go on
+ * exporting its figures, frozen, after a reload moved or turned off the
+ * metrics, or after reclaimd stopped.
+ */
+static void remove_written(struct observe *o)
+{
+        if (o->written && unlink(o->written) < 0 && errno != ENOENT)
+                log_debug_errno(-errno, "Failed to remove the old metrics file %s: %m, ignoring", o->written);
+        free(o->written);
+        o->written = NULL;
+}
+
 /* Writes the metrics file when one is configured; an error is said once, until it changes. */
 static void write_metrics(struct daemon *d)
 {
         struct observe *o = &d->observe;
         int r;
 
+        if (o->written && !streq_ptr(o->written, d->cfg->metrics_textfile))
+                remove_written(o);
         if (!d->cfg->metrics_textfile)
                 return;
         o->snap.busy = d->worker.busy;
@@ -106,6 +122,8 @@ static void write_metrics(struct daemon *d)
                 o->counters.metrics_write_errors++;
         } else {
                 o->writes++;
+                if (!o->written)
+                        o->written = strdup(d->cfg->metrics_textfile);
         }
         o->metrics_err = r;
 }
@@ -225,6 +243,7 @@ void observe_job_done(struct daemon *d, const struct job *job)
 
 void observe_done(struct daemon *d)
 {
+        remove_written(&d->observe);
         if (d->loop)
                 ev_timer_stop(d->loop, &d->observe.timer);
         snapshot_round_clear(&d->observe.round);

@@ -18,6 +18,7 @@ struct observe {
         struct snapshot_round round;
         uint64_t round_started_usec;
         int metrics_err;               /* the last error writing the metrics file, said once */
+        char *written;                 /* the metrics file last written, removed when it changes */
         unsigned writes;               /* metrics files written */
 };
 

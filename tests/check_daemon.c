@@ -929,12 +929,46 @@ START_TEST(metrics_written_while_a_write_blocks)
         ck_assert_ptr_nonnull(strstr(buf, "reclaimd_trigger_fires_total{scope=\"system\"} 1\n"));
         sim_set_persistent(f.be);
         finish(&f);
+        /* Stopped: no frozen figures left for node_exporter to export. */
+        ck_assert_int_eq(access(path, F_OK), -1);
         sim_destroy(f.be);
-        unlink(path);
-        rmdir(dir);
+        ck_assert_int_eq(rmdir(dir), 0);   /* and no temporary file either */
 }
 END_TEST
 
-CHECK_MAIN("daemon", metrics_written_while_a_write_blocks, repeated_rounds_said_once_then_summarized, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+/* A reload that names another metrics file moves it: the old one is removed, not left frozen. */
+START_TEST(reload_moves_the_metrics_file)
+{
+        char dir[] = "/tmp/reclaimd-test-metrics.XXXXXX", conf[512], a[128], b[128];
+        char cpath[] = "/tmp/reclaimd-test-conf.XXXXXX";
+        struct fixture f;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        ck_assert_int_ge(close(mkstemp(cpath)), 0);
+        snprintf(a, sizeof(a), "%s/a.prom", dir);
+        snprintf(b, sizeof(b), "%s/b.prom", dir);
+        snprintf(conf, sizeof(conf), "[metrics]\ntextfile = %s\n[cgroup batch]\nsoft_limit = 64M\n", a);
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 16 * MiB), 0);
+        start(&f, conf);
+        f.d.opt.config_file = cpath;
+        observe_start(&f.d);
+        ck_assert_int_eq(access(a, F_OK), 0);
+        snprintf(conf, sizeof(conf), "[metrics]\ntextfile = %s\n[cgroup batch]\nsoft_limit = 64M\n", b);
+        write_file(cpath, conf);
+        ck_assert_int_eq(daemon_reload(&f.d), 0);
+        ck_assert_int_eq(access(a, F_OK), -1);
+        ck_assert_int_eq(access(b, F_OK), 0);
+        /* Turned off: gone too. */
+        write_file(cpath, "[cgroup batch]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(daemon_reload(&f.d), 0);
+        ck_assert_int_eq(access(b, F_OK), -1);
+        finish(&f);
+        unlink(cpath);
+        ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+CHECK_MAIN("daemon", reload_moves_the_metrics_file, metrics_written_while_a_write_blocks, repeated_rounds_said_once_then_summarized, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)

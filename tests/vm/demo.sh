@@ -77,7 +77,7 @@ echo "    (psi = total memory 'some' stall of the whole machine since the first 
 echo
 # The picture: usage over time, soft limits, reclaimd's steps and clamps.
 if sh "$vm_dir/plot.sh" -o "$out/demo.png" --columns "t batch web hog" \
-	--title "reclaimd on $(uname -m), softlimit scenario: memory.current in the guest" --label "batch over its soft limit, web under" "$out" >/dev/null; then
+	--title "reclaimd, the softlimit scenario: memory.current in the guest" --label "batch over its soft limit, web under" "$out" >/dev/null; then
 	echo "== The picture: $out/demo.png"
 else
 	echo "== No picture (plot.sh failed or gnuplot is missing: apt-get install gnuplot-nox)"

@@ -153,7 +153,8 @@ ymax=$(cat "$tmp"/*.dat | awk '{ for (i = 2; i <= NF; i++) if ($i > m) m = $i } 
 ymax=$(awk -v a="$ymax" '{ if ($2 > a) a = $2 } END { printf "%.0f", a * 1.1 + 1 }' "$tmp"/*.soft </dev/null)
 
 {
-	printf 'set terminal pngcairo size %d,600 font ",10"\n' $((nruns * 700 + 100))
+	# noenhanced: names and titles are text, "_" and "^" no sub- or superscripts.
+	printf 'set terminal pngcairo size %d,600 font ",10" noenhanced\n' $((nruns * 700 + 100))
 	printf 'set output "%s"\n' "$out"
 	printf 'set multiplot layout 1,%d title "%s"\n' "$nruns" "$(printf '%s' "$title" | sed 's/"/\\"/g')"
 	printf 'set xlabel "seconds since the pressure started"\nset ylabel "memory.current (MiB)"\n'
