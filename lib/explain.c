@@ -48,6 +48,26 @@ static const char *round_ended(int verdict)
         }
 }
 
+/* Above its soft limit, yet not counted as over it: held by memory.min, or within the margin. */
+static bool above_but_not_over(const struct snapshot_cgroup *c)
+{
+        return c->exists && !c->over && c->soft_limit != UINT64_MAX && c->current > c->soft_limit;
+}
+
+static void explain_floor(FILE *f, const struct snapshot_cgroup *c)
+{
+        char v[FORMAT_SIZE_MAX], m[FORMAT_SIZE_MAX];
+
+        if (c->files_read && c->min != UINT64_MAX && c->min + MIN_MARGIN_BYTES >= c->current)
+                say(f, "memory.min is never crossed; the soft-limit loop stops there too",
+                    "over its soft limit, but at memory.min (%s): nothing above it to take",
+                    format_size(m, sizeof(m), c->min));
+        else
+                say(f, "SOFT_MARGIN_BYTES: the kernel frees whole huge pages past a request",
+                    "within 2 MiB of its soft limit (at %s): counted as at it, not over",
+                    format_size(v, sizeof(v), c->current));
+}
+
 static void explain_round(FILE *f, const struct snapshot *s, const struct snapshot_cgroup *c)
 {
         const struct snapshot_round *r = &c->round;
@@ -106,6 +126,8 @@ static void explain_round(FILE *f, const struct snapshot *s, const struct snapsh
         if (c->over)
                 say(f, "a round stops at its target or when the pressure is gone: compaction_ready",
                     "over its soft limit, but the round ended before reaching it: %s", round_ended(r->verdict));
+        else if (above_but_not_over(c))
+                explain_floor(f, c);
         else if (other_over && c->soft_limit == UINT64_MAX)
                 say_named(f, "cgroups under their soft limits are left alone while any in scope is over",
                           "has no soft limit, and was left alone while ", r->largest_over, " was over");
@@ -127,10 +149,8 @@ static void explain_now(FILE *f, const struct snapshot *s, const struct snapshot
         char v[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX], t[16];
         uint64_t pct;
 
-        if (c->exists && !c->over && c->soft_limit != UINT64_MAX && c->current > c->soft_limit)
-                say(f, "SOFT_MARGIN_BYTES: the kernel frees whole huge pages past a request",
-                    "within 2 MiB of its soft limit (at %s): counted as at it, not over",
-                    format_size(v, sizeof(v), c->current));
+        if (above_but_not_over(c) && (!c->round.ran || c->decision.reason != REASON_NONE))
+                explain_floor(f, c);   /* what holds it now, if the round's reason did not say it */
         if (c->high_adj.active)
                 say(f, "released a step every release_interval once the pressure is gone",
                     "memory.high is held at %s (was %s) since %s", format_size(v, sizeof(v), c->high_adj.value),

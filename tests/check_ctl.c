@@ -109,7 +109,18 @@ START_TEST(explain_says_what_holds_now)
         ck_assert_msg(strstr(text, want), "no \"%s\" in:\n%s", want, text);
         ck_assert_ptr_nonnull(strstr(text, "- memory.low is held at 64.0M (was 0B) since "));
         ck_assert_ptr_nonnull(strstr(text, ", because 1 managed cgroup is over its soft limit ([balance] protect"));
+
+        /* Above its soft limit, but held there by memory.min: not "under its soft limit". */
+        c.current = 80 * MiB;
+        c.files_read = true;
+        c.min = 80 * MiB;
         free(text);
+        text = explain(&s, "web", true, 0);
+        ck_assert_ptr_nonnull(strstr(text, "- over its soft limit, but at memory.min (80.0M): nothing above it to take"));
+        ck_assert_ptr_null(strstr(text, "under its soft limit while"));
+        free(text);
+        c.current = 20 * MiB;
+        c.files_read = false;
 
         /* A system round on a machine that was not short; the balancer's trim. */
         c.round.verdict = POLICY_DONE_NO_SHORTAGE;
