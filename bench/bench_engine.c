@@ -119,6 +119,41 @@ static void bench_observe(struct engine *e, size_t n)
         snapshot_clear(&prev);
 }
 
+/*
+ * The balancer's tick on a machine that is not short (this host's own
+ * /proc/meminfo and /proc/zoneinfo): what reclaimd costs every interval while
+ * nothing happens. Once with no cgroup over its soft limit, once with every
+ * cgroup over and memory.low held (after the first tick wrote it: nothing is
+ * written again while it holds).
+ */
+static void bench_balancer(struct engine *e, struct config *cfg, const char *root)
+{
+        static const char *const what[] = { "none over", "all over, memory.low held" };
+        struct scan_control sc;
+        char state[600];
+        const int ticks = 20;
+
+        snprintf(state, sizeof(state), "%s/state", root);
+        e->state_file = state;
+        for (int over = 0; over < 2; over++) {
+                uint64_t t0, reads, writes;
+
+                for (size_t i = 0; i < e->n_cgroups; i++)
+                        e->cgroups[i].soft_limit_bytes = over ? 64 * MiB : UINT64_MAX;
+                engine_balance(e, cfg, true, &sc);   /* the first tick holds memory.low */
+                e->be->stats = (struct backend_stats){};
+                t0 = now_ns();
+                for (int i = 0; i < ticks; i++)
+                        if (engine_balance(e, cfg, true, &sc) != POLICY_IDLE)
+                                fprintf(stderr, "this machine is short of free memory: the figure is not the idle one\n");
+                reads = e->be->stats.reads / ticks;
+                writes = e->be->stats.writes / ticks;
+                printf("        balancer tick, %s: %8.1f us, %" PRIu64 " reads, %" PRIu64 " writes\n", what[over],
+                       (now_ns() - t0) / ticks / 1e3, reads, writes);
+        }
+        engine_release(e, cfg, true);
+}
+
 static void bench(size_t n)
 {
         char root[] = "/tmp/reclaimd-bench.XXXXXX", cmd[600];
@@ -181,6 +216,7 @@ static void bench(size_t n)
                n, refresh_ns / 1e3, (double)refresh_ns / (double)n, rank_ns / 1e3, step_ns / 1e3,
                reads, opens);
         bench_observe(&e, n);
+        bench_balancer(&e, cfg, root);
         engine_done(&e);
         backend_free(be);
         config_free(cfg);

@@ -57,12 +57,30 @@ static size_t count_active(const struct engine *e)
 
         for (size_t i = 0; i < e->n_cgroups; i++)
                 n += e->cgroups[i].high.active + e->cgroups[i].low.active;
+        for (size_t i = 0; i < e->n_parents; i++)
+                n += e->parents[i].low.active;
+        return n;
+}
+
+/* Appends cg's active records to v. */
+static size_t add_records(struct cgroup *cg, struct state_record *v)
+{
+        static const enum cg_file files[] = { CG_MEMORY_HIGH, CG_MEMORY_LOW };
+        size_t n = 0;
+
+        for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
+                const struct adjust *a = adjust_of(cg, files[k]);
+
+                if (a->active)
+                        v[n++] = (struct state_record){ .path = cg->path, .file = files[k],
+                                                        .original = a->original, .value = a->value,
+                                                        .previous = a->previous };
+        }
         return n;
 }
 
 int adjust_persist(struct engine *e)
 {
-        static const enum cg_file files[] = { CG_MEMORY_HIGH, CG_MEMORY_LOW };
         _cleanup_free_ struct state_record *v = NULL;
         size_t n = 0;
         int r;
@@ -73,16 +91,9 @@ int adjust_persist(struct engine *e)
         if (!v)
                 return -ENOMEM;
         for (size_t i = 0; i < e->n_cgroups; i++)
-                for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
-                        struct cgroup *cg = &e->cgroups[i];
-                        const struct adjust *a = adjust_of(cg, files[k]);
-
-                        if (a->active)
-                                v[n++] = (struct state_record){ .path = cg->path, .file = files[k],
-                                                                .original = a->original,
-                                                                .value = a->value,
-                                                                .previous = a->previous };
-                }
+                n += add_records(&e->cgroups[i], v + n);
+        for (size_t i = 0; i < e->n_parents; i++)
+                n += add_records(&e->parents[i], v + n);
         r = state_save(e->state_file, v, n);
         if (r < 0 && e->obs.state_error)
                 e->obs.state_error(e->obs.userdata, e->state_file, r);

@@ -13,6 +13,7 @@
 #include "cgpath.h"
 #include "config.h"
 #include "engine.h"
+#include "hierarchy.h"
 #include "log.h"
 #include "memstat.h"
 #include "psi.h"
@@ -148,7 +149,7 @@ int engine_init(struct engine *e, struct backend *be, const struct config *cfg, 
         }
         e->n_cgroups = n;
         free(paths);
-        return 0;
+        return hierarchy_init(e);
 }
 
 bool engine_set_changed(struct engine *e, const struct config *cfg)
@@ -174,6 +175,11 @@ void engine_done(struct engine *e)
                 e->be->ops->close_cgroup(e->be, e->cgroups[i].be);
                 free(e->cgroups[i].path);
         }
+        for (size_t i = 0; i < e->n_parents; i++) {
+                e->be->ops->close_cgroup(e->be, e->parents[i].be);
+                free(e->parents[i].path);
+        }
+        free(e->parents);
         free(e->cgroups);
         free(e->prop);
         *e = (struct engine){};
@@ -671,6 +677,7 @@ static int run_round(struct engine *e, const struct config *cfg, struct scan_con
         uint64_t bytes;
         int r;
 
+        sc->now_usec = e->now_usec();
         prepare_round(e, sc);
         if (!sclk->machine) {
                 sclk->valid = engine_stall_usec(e, sc->scope, &sclk->stall_usec) == 0;
@@ -790,19 +797,34 @@ static void protect_one(struct engine *e, struct cgroup *cg, uint64_t low)
         cg->last_low_err = r;
 }
 
+/* What a managed cgroup is held at: its own hold, or what is held beneath it, whichever is more. */
+static uint64_t low_wanted(struct engine *e, struct cgroup *cg)
+{
+        uint64_t own = policy_protection(cg), below = hierarchy_below(e, cg->path), original, need;
+
+        if (below == 0)
+                return own;   /* nothing held beneath it: the common case, no read */
+        if (cg->low.active)
+                original = cg->low.original;
+        else if (backend_read_u64(e->be, cg->be, CG_MEMORY_LOW, &original) < 0)
+                return own;
+        need = hierarchy_needed(original, below);
+        return need > own ? need : own;
+}
+
 int engine_protect(struct engine *e, const struct config *cfg)
 {
         bool hold = cfg->protect && engine_count_over(e) > 0, released = false;
         int held = 0, r;
 
-        for (size_t i = 0; i < e->n_cgroups; i++) {
+        /* Deepest first: what a cgroup needs depends on what is held beneath it. */
+        for (size_t i = e->n_cgroups; i-- > 0;) {
                 struct cgroup *cg = &e->cgroups[i];
-                uint64_t low = hold ? policy_protection(cg) : 0;
 
                 if (!cg->be)
                         continue;
-                if (low > 0)
-                        protect_one(e, cg, low);
+                if (hold && policy_protection(cg) > 0)
+                        protect_one(e, cg, low_wanted(e, cg));
                 else if (cg->low.active) {
                         r = adjust_release(e, cg, CG_MEMORY_LOW, cg->low.original);
                         if (is_gone(r))
@@ -811,6 +833,7 @@ int engine_protect(struct engine *e, const struct config *cfg)
                 }
                 held += cg->low.active;
         }
+        held += hierarchy_protect(e);
         if (released)
                 adjust_persist(e);   /* the records that ended */
         e->protecting = held > 0;
@@ -858,7 +881,9 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
                         forget(e, cg, r);
                 still += cg->high.active;
         }
-        if (changed)
+        if (restore_all)
+                hierarchy_restore(e);
+        if (changed || restore_all)
                 adjust_persist(e);
         return still;
 }
@@ -882,6 +907,23 @@ static void move_state(struct cgroup *to, struct cgroup *from)
         from->be = NULL;
 }
 
+/* The ancestors' held values, carried to the new engine's list or put back. */
+static void takeover_parents(struct engine *e, struct engine *old)
+{
+        for (size_t i = 0; i < old->n_parents; i++) {
+                struct cgroup *from = &old->parents[i], *to = hierarchy_find(e, from->path);
+
+                if (!to)
+                        to = engine_find(e, from->path);   /* managed now */
+                if (to && !to->be) {
+                        move_state(to, from);
+                        continue;
+                }
+                if (from->low.active && from->be)
+                        adjust_release(old, from, CG_MEMORY_LOW, from->low.original);
+        }
+}
+
 int engine_takeover(struct engine *e, struct engine *old, const struct config *old_cfg)
 {
         int restored = 0;
@@ -898,6 +940,7 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
                         restored++;
                 }
         }
+        takeover_parents(e, old);
         e->caps = old->caps;
         e->wmark = old->wmark;
         e->protecting = old->protecting;

@@ -106,6 +106,9 @@ struct engine {
         struct engine_observer obs;
         uint64_t (*now_usec)(void);  /* the clock: CLOCK_MONOTONIC, or a test's */
         atomic_bool *stop;           /* set by the daemon: end the round between steps */
+        struct cgroup *parents;      /* the unmanaged ancestors (but the root) of managed cgroups, by
+                                      * path: memory.low is hierarchical (lib/hierarchy.c) */
+        size_t n_parents;
         const char *state_file;      /* where changed values are recorded first; NULL: nowhere */
         struct wmark_cache wmark;
         int meminfo_err;             /* why /proc/meminfo could not be read, told once */

@@ -85,6 +85,12 @@ uint64_t policy_protection(const struct cgroup *cg)
         return cg->soft_limit_bytes;
 }
 
+bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec)
+{
+        return cg->refault_known && cg->refault_permille >= REFAULT_THRASHING_PERMILLE &&
+               now_usec - cg->refault_at_usec <= REFAULT_WINDOW_USEC;
+}
+
 bool policy_step_may_swap(const struct scan_control *sc, const struct cgroup *cg, uint64_t bytes)
 {
         return sc->may_swap || cg->file_lru_bytes < bytes;
@@ -100,6 +106,14 @@ uint64_t policy_reclaimable(const struct cgroup *cg, bool memcg_low_reclaim)
         return above(cg->current_bytes, floor);
 }
 
+/* Records why the round did what it did with cg, for reclaimctl explain (lib/explain.c). */
+static void decide(struct cgroup *cg, const struct scan_control *sc, enum cg_reason reason, uint64_t value,
+                   uint64_t value2)
+{
+        cg->decision = (struct cg_decision){ .reason = reason, .proportional = sc->phase == PHASE_PROPORTIONAL,
+                                             .priority = sc->priority, .value = value, .value2 = value2 };
+}
+
 /*
  * The largest cgroup in scope over its soft limit, not yet tried in this
  * pass. *ret_any tells whether any cgroup in scope is over its soft limit,
@@ -113,6 +127,16 @@ static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tre
         RB_FOREACH_REVERSE(cg, excess_tree, tree) {
                 if (!cgroup_in_scope(cg->path, sc->scope) || !policy_over_soft_limit(cg))
                         continue;
+                /*
+                 * The balancer leaves a thrashing cgroup alone: trimming it
+                 * every interval would only feed its refaults. (Departs from
+                 * balance_pgdat(), whose soft-limit reclaim knew no refaults;
+                 * a stalling machine's round still takes it, and may clamp.)
+                 */
+                if (sc->proactive && policy_thrashing(cg, sc->now_usec)) {
+                        decide(cg, sc, REASON_THRASHING, cg->refault_permille, 0);
+                        continue;
+                }
                 *ret_any = true;
                 if (cg->visited_pass != sc->pass)
                         return cg;
@@ -120,13 +144,6 @@ static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tre
         return NULL;
 }
 
-/* Records why the round did what it did with cg, for reclaimctl explain (lib/explain.c). */
-static void decide(struct cgroup *cg, const struct scan_control *sc, enum cg_reason reason, uint64_t value,
-                   uint64_t value2)
-{
-        cg->decision = (struct cg_decision){ .reason = reason, .proportional = sc->phase == PHASE_PROPORTIONAL,
-                                             .priority = sc->priority, .value = value, .value2 = value2 };
-}
 
 /* A cgroup's share of what the round still misses, weighted by what it can give. */
 static uint64_t prop_request(const struct scan_control *sc, uint64_t reclaimable, uint64_t total)
@@ -148,7 +165,7 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
         uint64_t total = 0;
 
         for (size_t i = 0; i < sc->n_prop; i++)
-                if (sc->prop[i]->refault_permille < REFAULT_THRASHING_PERMILLE)
+                if (!policy_thrashing(sc->prop[i], sc->now_usec))
                         total += policy_reclaimable(sc->prop[i], sc->memcg_low_reclaim);
         while (sc->prop_index < sc->n_prop) {
                 struct cgroup *cg = sc->prop[sc->prop_index++];
@@ -156,7 +173,7 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
 
                 /* Thrashing, or gave nothing earlier in this round: asking again at a lower
                  * priority only swaps out what is faulted straight back in. */
-                if (cg->refault_permille >= REFAULT_THRASHING_PERMILLE || cg->prop_fruitless) {
+                if (policy_thrashing(cg, sc->now_usec) || cg->prop_fruitless) {
                         if (!cg->prop_fruitless)   /* else: its last step says it gave nothing */
                                 decide(cg, sc, REASON_THRASHING, cg->refault_permille, 0);
                         continue;
@@ -320,7 +337,8 @@ uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struc
         if (reclaimed) {
                 /* mem_cgroup_soft_limit_reclaim() loops only while nothing was reclaimed. */
                 sc->pass_done = true;
-                if (reclaimed < requested && sc->may_clamp)
+                /* Short of the request, or what was taken comes back: memory.high holds it. */
+                if ((reclaimed < requested || policy_thrashing(cg, sc->now_usec)) && sc->may_clamp)
                         sc->clamp_next = cg;
                 return reclaimed;
         }

@@ -84,6 +84,7 @@ struct scan_control {
         const char *scope;          /* NULL: every managed cgroup (try_to_free_pages); else only
                                      * this cgroup's subtree (try_to_free_mem_cgroup_pages) */
         bool proactive;             /* the balancer's, not a trigger's: no pressure level events */
+        uint64_t now_usec;          /* the clock when the round started: what "recent" is judged by */
         bool soft_only;             /* the soft-limit loop only: never the proportional pass, so
                                      * never a cgroup under its soft limit (the balancer's rounds,
                                      * and the system's when so configured) */
@@ -175,6 +176,16 @@ bool policy_over_soft_limit(const struct cgroup *cg);
  * otherwise. Returns 0 when the cgroup needs no hold (a soft limit of 0).
  */
 uint64_t policy_protection(const struct cgroup *cg);
+
+/*
+ * Whether what reclaimd took from cg lately came back as workingset: its
+ * last refault snapshot, within REFAULT_WINDOW_USEC of now, at least
+ * REFAULT_THRASHING_PERMILLE. Taking more then costs the cgroup I/O and
+ * frees nothing for long: the proportional pass and the balancer leave it
+ * out, and a trigger's round at clamp priority holds it with memory.high
+ * instead (its excess comes back as fast as reclaim takes it).
+ */
+bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec);
 
 /*
  * Whether a step of bytes may swap anonymous memory although the pass asks

@@ -526,6 +526,8 @@ START_TEST(refaults_steer_the_proportional_pass)
         setup(&f, 200 * MiB, 4 * MiB);
         thrash = add(&f, "a-thrashing", 100 * MiB, UINT64_MAX);
         thrash->refault_permille = REFAULT_THRASHING_PERMILLE;
+        thrash->refault_known = true;
+        thrash->refault_at_usec = f.sc.now_usec = 10 * REFAULT_WINDOW_USEC;
         add(&f, "b-cold", 100 * MiB, UINT64_MAX);
         offer_all(&f);
         memset(&k, 0, sizeof(k));
@@ -534,6 +536,75 @@ START_TEST(refaults_steer_the_proportional_pass)
         for (size_t i = 0; i < k.steps; i++)
                 ck_assert_str_eq(k.order[i], "b-cold");
         ck_assert_uint_eq(thrash->current_bytes, 100 * MiB);
+}
+END_TEST
+
+/*
+ * A cgroup over its soft limit whose reclaimed memory comes straight back:
+ * the balancer leaves it out (trimming would feed its refaults), while a
+ * stalling machine's round takes it and, at clamp priority, holds it with
+ * memory.high; a snapshot older than the window no longer counts.
+ */
+START_TEST(thrashing_offender_is_clamped_not_trimmed)
+{
+        struct fixture f;
+        struct kernel k = { .give = give_all };
+        struct cgroup *hot;
+
+        setup(&f, 64 * MiB, 1 * MiB);
+        f.sc.proactive = f.sc.soft_only = true;
+        f.sc.now_usec = 100 * REFAULT_WINDOW_USEC;
+        hot = add(&f, "hot", 300 * MiB, 64 * MiB);
+        add(&f, "cold", 150 * MiB, 64 * MiB);
+        hot->refault_known = true;
+        hot->refault_permille = 900;
+        hot->refault_at_usec = f.sc.now_usec - 1;
+        ck_assert(policy_thrashing(hot, f.sc.now_usec));
+        run(&f, &k);
+        ck_assert_uint_gt(k.steps, 0);
+        for (size_t i = 0; i < k.steps; i++)
+                ck_assert_str_eq(k.order[i], "cold");
+        ck_assert_uint_eq(hot->current_bytes, 300 * MiB);
+        /* Only cgroups over their soft limits that thrash: the balancer's round is done. */
+        setup(&f, 64 * MiB, 1 * MiB);
+        f.sc.proactive = f.sc.soft_only = true;
+        f.sc.now_usec = 100 * REFAULT_WINDOW_USEC;
+        hot = add(&f, "hot", 300 * MiB, 64 * MiB);
+        *hot = (struct cgroup){ .path = "hot", .soft_limit_bytes = 64 * MiB, .refault_known = true,
+                                .refault_permille = 900, .refault_at_usec = f.sc.now_usec };
+        RB_INIT(&f.tree);
+        excess_tree_update(&f.tree, hot, 300 * MiB);
+        memset(&k, 0, sizeof(k));
+        k.give = give_all;
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_NOTHING);
+        ck_assert_uint_eq(k.steps, 0);
+
+        /*
+         * A trigger's round takes it (each step met in full), and from clamp
+         * priority on holds it with memory.high; one that does not thrash is
+         * not clamped when its steps are met.
+         */
+        for (int thrashing = 0; thrashing < 2; thrashing++) {
+                setup(&f, 4096 * MiB, 1 * MiB);
+                f.sc.now_usec = 100 * REFAULT_WINDOW_USEC;
+                hot = add(&f, "hot", 4096 * MiB, 64 * MiB);
+                hot->refault_known = thrashing;
+                hot->refault_permille = 900;
+                hot->refault_at_usec = f.sc.now_usec;
+                memset(&k, 0, sizeof(k));
+                k.give = give_all;
+                run(&f, &k);
+                ck_assert_uint_gt(k.steps, 10);
+                ck_assert_int_eq(k.action[0], ACTION_RECLAIM);
+                for (size_t i = 0; i < k.steps; i++)
+                        if (k.action[i] == ACTION_CLAMP)
+                                ck_assert_int_le(k.prio[i], f.sc.clamp_priority);
+                ck_assert_uint_eq(f.sc.nr_clamps > 0, thrashing);
+        }
+
+        /* Older than the window, the snapshot says nothing any more. */
+        ck_assert(!policy_thrashing(&(struct cgroup){ .refault_known = true, .refault_permille = 900,
+                                                      .refault_at_usec = 1 }, 2 + REFAULT_WINDOW_USEC));
 }
 END_TEST
 
@@ -601,4 +672,4 @@ CHECK_MAIN("policy", largest_excess_first, under_soft_limit_left_alone_while_any
            harder_means_from_configured_priority, pressure_levels_by_efficiency_and_priority,
            release_in_steps_to_the_original, refaults_steer_the_proportional_pass,
            growth_during_reclaim_counts_as_nothing, scope_limits_the_round,
-           fruitless_proportional_visit_not_repeated)
+           fruitless_proportional_visit_not_repeated, thrashing_offender_is_clamped_not_trimmed)

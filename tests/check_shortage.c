@@ -14,6 +14,7 @@
 #include "check-main.h"
 #include "config.h"
 #include "engine.h"
+#include "hierarchy.h"
 #include "state.h"
 
 #define MiB (1ULL << 20)
@@ -339,6 +340,108 @@ START_TEST(memory_low_restored_on_stop_and_after_a_crash)
 END_TEST
 
 /*
+ * memory.low is hierarchical: a held system.slice/web.service protects only
+ * as far as system.slice's own memory.low reaches (effective_protection()).
+ * The ancestors get what is held beneath them on top of their own, each
+ * level the same, and go back with it.
+ */
+START_TEST(ancestors_hold_what_is_held_beneath_them)
+{
+        static const char conf[] = "[balance]\ntrim = no\n"
+                                   "[cgroup system.slice/batch.service]\nsoft_limit = 64M\n"
+                                   "[cgroup system.slice/web.service]\nsoft_limit = 256M\n"
+                                   "[cgroup a/b/c]\nsoft_limit = 32M\n";
+        struct scan_control sc;
+        struct fixture f;
+        struct state st;
+
+        setup(&f, conf, 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_set_protection(f.be, "system.slice", 0, 8 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice/batch.service", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice/web.service", 100 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 20 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a/b", 20 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a/b/c", 20 * MiB, 0), 0);
+        ck_assert_uint_eq(f.e.n_parents, 3);   /* system.slice, a, a/b; not the root */
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "system.slice/web.service"), 256 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "system.slice/batch.service"), 64 * MiB);
+        /* Its own 8M, and the claims held beneath: web's 100M used, batch's 64M. */
+        ck_assert_uint_eq(sim_low(f.be, "system.slice"), 8 * MiB + 100 * MiB + 64 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "a/b"), 20 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "a"), 20 * MiB);
+        ck_assert_int_eq(state_load(f.state, &st), 0);
+        ck_assert_uint_eq(st.n, 6);
+        state_clear(&st);
+        /* web grows a little: the ancestor follows up at once. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice/web.service", 110 * MiB, 0), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "system.slice"), 8 * MiB + 110 * MiB + 64 * MiB);
+        /* Nothing over any more: everything goes back, the ancestors too. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice/batch.service", 0, 60 * MiB), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "system.slice"), 8 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "a"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "a/b"), 0);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        /* Held again, then stopped: the ancestors are put back as well. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice/batch.service", 0, 200 * MiB), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_gt(sim_low(f.be, "system.slice"), 8 * MiB);
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_uint_eq(sim_low(f.be, "system.slice"), 8 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "a/b"), 0);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        teardown(&f);
+}
+END_TEST
+
+/* A reload, as the daemon does one: a new engine on conf takes over the old one. */
+static void reload(struct fixture *f, const char *conf)
+{
+        struct config *cfg = load_config(conf);
+        struct engine next;
+
+        ck_assert_int_eq(engine_init(&next, f->be, cfg, false, &f->e.obs, fake_clock), 0);
+        next.state_file = f->state;
+        engine_takeover(&next, &f->e, f->cfg);
+        f->e = next;
+        config_free(f->cfg);
+        f->cfg = cfg;
+}
+
+/* A reload carries the ancestors' held values over, or puts them back when nothing beneath is managed. */
+START_TEST(ancestors_carried_over_a_reload)
+{
+        static const char conf[] = "[balance]\ntrim = no\n"
+                                   "[cgroup s/batch]\nsoft_limit = 64M\n[cgroup s/web]\nsoft_limit = 256M\n";
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, conf, 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "s", 300 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "s/batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "s/web", 100 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "t", 100 * MiB, 0), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "s"), 164 * MiB);
+
+        reload(&f, conf);
+        ck_assert(hierarchy_find(&f.e, "s")->low.active);
+        ck_assert_uint_eq(sim_low(f.be, "s"), 164 * MiB);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "s"), 164 * MiB);
+
+        reload(&f, "[cgroup t]\nsoft_limit = 1G\n");
+        ck_assert_uint_eq(sim_low(f.be, "s"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "s/web"), 0);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        teardown(&f);
+}
+END_TEST
+
+/*
  * The margin, through the engine: a cgroup a little over its soft limit
  * (within SOFT_MARGIN_BYTES) beside a large one without a soft limit no
  * longer blocks the proportional pass; nor does one held above its soft
@@ -405,6 +508,7 @@ END_TEST
 CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_shortfall,
            balancer_trims_only_cgroups_over_their_soft_limits, memory_low_held_while_any_cgroup_is_over,
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record,
-           memory_low_restored_on_stop_and_after_a_crash,
+           memory_low_restored_on_stop_and_after_a_crash, ancestors_hold_what_is_held_beneath_them,
+           ancestors_carried_over_a_reload,
            cgroup_within_the_margin_does_not_block_the_proportional_pass,
            anonymous_cgroup_may_swap_before_harder_priority)
