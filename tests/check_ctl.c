@@ -283,16 +283,27 @@ START_TEST(status_and_explain_from_the_simulated_kernel)
         ck_assert_ptr_null(strstr(text, "q\nname"));
         free(text);
 
-        /* The JSON parses, and says the same. */
+        /* The JSON parses, and says the same (python3 reads it; CI has it). */
         text = status(&f, true);
-        p = popen("python3 -c 'import json,sys; d=json.load(sys.stdin); c={x[\"path\"]:x for x in d[\"cgroups\"]}; "
+        if (system("command -v python3 >/dev/null") != 0) {
+                const char *ci = getenv("CI");
+
+                ck_assert_msg(!ci || strcmp(ci, "true") != 0, "python3 not found (apt-get install python3): "
+                              "needed under CI");
+                fprintf(stderr, "SKIP the JSON check: python3 not found (apt-get install python3)\n");
+                free(text);
+                text = NULL;
+        }
+        p = !text ? NULL : popen("python3 -c 'import json,sys; d=json.load(sys.stdin); c={x[\"path\"]:x for x in d[\"cgroups\"]}; "
                   "assert c[\"batch\"][\"rank\"]==1 and c[\"batch\"][\"memory_current_bytes\"]==166*2**20, c; "
                   "assert c[\"web\"][\"rank\"] is None and c[\"web\"][\"soft_limit_bytes\"]==128*2**20; "
                   "assert \"x\\\"q\\nname\" in c and d[\"last_round\"][\"result\"]==\"target_met\"'", "w");
-        ck_assert_ptr_nonnull(p);
-        fputs(text, p);
-        ck_assert_int_eq(pclose(p), 0);
-        free(text);
+        if (text) {
+                ck_assert_ptr_nonnull(p);
+                fputs(text, p);
+                ck_assert_int_eq(pclose(p), 0);
+                free(text);
+        }
 
         ck_assert_int_eq(bus_answer_explain(&f.d, "/batch/", &text, &err), 0);
         ck_assert_ptr_nonnull(strstr(text, "- reclaimed as the cgroup furthest over its soft limit: asked 34.0M, "
@@ -430,7 +441,7 @@ static void next_ctl(struct ev_loop *loop)
 static bool private_bus(void)
 {
         const char *src = getenv("abs_top_srcdir");
-        char conf[128], sock[128], addr[160];
+        char conf[128], sock[128], addr[160], cwd[4096];
         FILE *c;
 
         if (system("command -v dbus-daemon >/dev/null") != 0) {
@@ -452,7 +463,8 @@ static bool private_bus(void)
         fprintf(c, "<busconfig><listen>unix:path=%s</listen><auth>EXTERNAL</auth>"
                 "<policy context=\"default\"><allow user=\"*\"/><allow own=\"*\"/>"
                 "<allow send_destination=\"*\"/><allow receive_sender=\"*\"/></policy>"
-                "<include>%s/dbus/org.reclaimd1.conf</include></busconfig>\n", sock, src ? src : ".");
+                "<include>%s/dbus/org.reclaimd1.conf</include></busconfig>\n", sock,
+                src ? src : getcwd(cwd, sizeof(cwd)));   /* dbus-daemon reads includes from the file's folder */
         fclose(c);
         ctl.bus_pid = fork();
         ck_assert_int_ge(ctl.bus_pid, 0);
