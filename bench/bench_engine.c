@@ -5,6 +5,8 @@
  * real cgroupfs backend over a directory tree of ordinary files shaped like
  * cgroupfs, so the kernel's reclaim time is not in the figures: only ours.
  */
+#include "autoconfig.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -20,6 +22,9 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "metrics.h"
+#include "snapshot.h"
+#include "status.h"
 
 #define MiB (1ULL << 20)
 
@@ -60,7 +65,7 @@ static struct config *make_tree(const char *root, size_t n)
         for (size_t i = 0; i < n; i++) {
                 snprintf(dir, sizeof(dir), "%s/cg/%zu", root, i);
                 mkdir(dir, 0755);
-                snprintf(num, sizeof(num), "%" PRIu64 "\n", (uint64_t)(64 + (i * 7919) % 4096) * MiB);
+                snprintf(num, sizeof(num), "%" PRIu64 "\n", (uint64_t)((64 + (i * 7919) % 4096) * MiB));
                 put(dir, "memory.current", num);
                 put(dir, "memory.min", "0\n");
                 put(dir, "memory.low", "0\n");
@@ -72,6 +77,46 @@ static struct config *make_tree(const char *root, size_t n)
         }
         cfg->n_cgroups = n;
         return cfg;
+}
+
+/*
+ * What the loop does after every job and every metrics interval: take a
+ * snapshot of the engine (no file reads: the readings it has), render the
+ * Prometheus text and the status of every managed cgroup.
+ */
+static void bench_observe(struct engine *e, size_t n)
+{
+        struct snapshot s = {}, prev = {};
+        uint64_t t0, take_ns, prom_ns, status_ns;
+        char *text = NULL;
+        size_t len = 0, prom_len;
+        FILE *f;
+
+        snapshot_take_cgroups(&prev, e, NULL, NULL, false);
+        t0 = now_ns();
+        snapshot_take_cgroups(&s, e, &prev, NULL, false);
+        take_ns = now_ns() - t0;
+        f = open_memstream(&text, &len);
+        t0 = now_ns();
+        metrics_write(f, &s, n);
+        fflush(f);
+        prom_ns = now_ns() - t0;
+        prom_len = len;
+        fclose(f);
+        free(text);
+        text = NULL;
+        f = open_memstream(&text, &len);
+        t0 = now_ns();
+        status_write_text(f, &s);
+        fflush(f);
+        status_ns = now_ns() - t0;
+        fclose(f);
+        printf("%6zu cgroups: snapshot %8.1f us, metrics text %8.1f us (%zu bytes, all labelled), "
+               "status text %8.1f us (%zu bytes)\n", n, take_ns / 1e3, prom_ns / 1e3, prom_len,
+               status_ns / 1e3, len);
+        free(text);
+        snapshot_clear(&s);
+        snapshot_clear(&prev);
 }
 
 /*
@@ -170,6 +215,7 @@ static void bench(size_t n)
                "step %5.2f us, per refresh: %" PRIu64 " preads, %" PRIu64 " opens\n",
                n, refresh_ns / 1e3, (double)refresh_ns / (double)n, rank_ns / 1e3, step_ns / 1e3,
                reads, opens);
+        bench_observe(&e, n);
         bench_balancer(&e, cfg, root);
         engine_done(&e);
         backend_free(be);

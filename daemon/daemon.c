@@ -15,6 +15,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
+#include "observe.h"
 #include "reload.h"
 #include "report.h"
 #include "scopes.h"
@@ -38,17 +39,26 @@ static void start_round(struct daemon *d, struct scope *s)
 {
         struct job job = { .kind = JOB_ROUND, .scope = s->path };
 
+        /*
+         * Set before the job is handed over: the thread may take its first
+         * step, and the observer read d->running and s->rounds, before
+         * worker_submit() returns here.
+         */
+        d->running = s;
+        s->rounds++;
+        observe_round_begin(d, s->path, false);
         if (worker_submit(&d->worker, &job) < 0) {
+                d->running = NULL;
+                s->rounds--;
                 s->pending = true;
                 return;
         }
         s->pending = false;
-        s->rounds++;
-        d->running = s;
 }
 
 void daemon_trigger(struct daemon *d, struct scope *s)
 {
+        s->fires++;
         if (!policy_backoff_allows(&s->backoff, d->engine.now_usec())) {
                 log_debug("Trigger for %s during its backoff, ignoring", scope_name(s));
                 return;
@@ -85,7 +95,7 @@ static void round_done(struct daemon *d, struct scope *s, const struct job *job)
         d->reclaimed_total_bytes += job->sc.nr_reclaimed;
         d->level = policy_pressure_level(job->sc.priority, job->sc.nr_requested, job->sc.nr_reclaimed);
         if (job->kind == JOB_BALANCE) {
-                report_round(s, ++d->balance_rounds, &job->sc, job->result);
+                report_round(d, s, &d->balance_repeat, ++d->balance_rounds, &job->sc, job->result);
                 /*
                  * kswapd gives up after MAX_RECLAIM_RETRIES runs that freed
                  * nothing (kswapd_failures) instead of spinning on memory it
@@ -98,8 +108,7 @@ static void round_done(struct daemon *d, struct scope *s, const struct job *job)
                         log_debug("The balancer's trimming freed under 1/8 of what it asked: backing off");
                 return;
         }
-        report_round(s, s->rounds, &job->sc, job->result);
-        report_backoff(d, s, &job->sc);
+        report_backoff(d, s, &job->sc, report_round(d, s, &s->repeat, s->rounds, &job->sc, job->result));
 }
 
 static void on_job_done(struct worker *w, struct job *job)
@@ -114,6 +123,13 @@ static void on_job_done(struct worker *w, struct job *job)
                 round_done(d, s, job);
         else if (job->kind == JOB_BALANCE)
                 round_done(d, &d->scopes[0], job);
+        if (job->kind == JOB_ROUND && s && job->result >= 0)
+                s->last = (struct snapshot_round){ .ran = true, .verdict = job->result, .priority = job->sc.priority,
+                                                   .target = job->sc.nr_to_reclaim,
+                                                   .requested = job->sc.nr_requested,
+                                                   .reclaimed = job->sc.nr_reclaimed, .steps = job->sc.nr_steps,
+                                                   .at_usec = d->engine.now_usec() };
+        observe_job_done(d, job);
         report_status(d);
         if (d->reload_pending) {
                 d->reload_pending = false;
@@ -145,6 +161,7 @@ static void on_balance(struct ev_loop *loop, ev_timer *t, int revents)
         for (size_t i = 0; i < d->n_scopes; i++)
                 if (d->scopes[i].pending)
                         return;
+        observe_round_begin(d, NULL, true);
         worker_submit(&d->worker, &job);
 }
 
@@ -254,8 +271,10 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
         struct engine_observer obs;
         int r;
 
-        *d = (struct daemon){ .cfg = cfg, .be = be, .dry_run = opt->dry_run, .opt = *opt };
+        *d = (struct daemon){ .cfg = cfg, .be = be, .dry_run = opt->dry_run, .opt = *opt,
+                              .repeat_interval_usec = REPEAT_INTERVAL_USEC };
         report_observer(d, &obs);
+        observe_init(d);
         d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
         if (!d->loop)
                 return log_error_errno(-ENOMEM, "Failed to create the event loop");
@@ -305,6 +324,8 @@ int daemon_run(struct daemon *d)
         ev_timer_set(&d->balance, 0., (double)d->cfg->balance_interval_usec / 1e6);
         ev_timer_again(d->loop, &d->balance);
         start_watchdog(d);
+        observe_start(d);
+        bus_start(d);
         log_event(LOG_INFO, LOG_EV_STARTED,
                   LOG_FIELDS(LOG_U64(CGROUPS, d->engine.n_cgroups), LOG_U64(DRY_RUN, d->dry_run)),
                   "Started: %zu cgroups managed, %zu triggers%s", d->engine.n_cgroups, d->n_scopes,
@@ -320,6 +341,9 @@ void daemon_done(struct daemon *d)
 {
         worker_stop(&d->worker);
         if (d->loop) {
+                report_flush(d);
+                bus_stop(d);
+                observe_done(d);
                 scopes_stop(d);
                 ev_timer_stop(d->loop, &d->tick);
                 ev_timer_stop(d->loop, &d->balance);

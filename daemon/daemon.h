@@ -5,9 +5,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bus.h"
 #include "engine.h"
+#include "observe.h"
 #include "policy.h"
 #include "psi-watch.h"
+#include "repeat.h"
 #include "worker.h"
 
 struct backend;
@@ -25,6 +28,9 @@ struct scope {
         bool pending;                  /* fired while a non-overlapping round ran */
         unsigned rounds;
         unsigned coalesced;            /* fired while an overlapping round ran */
+        struct repeat_filter repeat;   /* its rounds that freed nothing, said once (report_round()) */
+        uint64_t fires;                /* trigger events, counted for the metrics */
+        struct snapshot_round last;    /* its last round's figures (no strings), for reclaimctl */
 };
 
 /* Where the daemon's files are, and how it runs. */
@@ -58,11 +64,15 @@ struct daemon {
         int protected;                 /* cgroups whose memory.low is raised */
         unsigned balance_rounds;       /* the balancer's rounds that took a step */
         struct backoff balance_backoff; /* its trimming, as kswapd_failures stops kswapd */
+        struct repeat_filter balance_repeat; /* its rounds that freed nothing, said once */
+        uint64_t repeat_interval_usec; /* how often repeated round lines are summarized */
         uint64_t tick_stall_usec;      /* system stall total at the last tick */
         uint64_t tick_at_usec;
         int stall_err;                 /* why the stall could not be read at the last tick, told once */
         uint64_t reclaimed_total_bytes;
         enum pressure_level level;
+        struct observe observe;        /* the snapshot reclaimctl and the metrics read */
+        struct bus bus;                /* reclaimctl's way in */
 };
 
 /*

@@ -53,6 +53,8 @@ static const struct {
         [LOG_F_ORIGINAL]   = { "original", "ORIGINAL_BYTES" },
         [LOG_F_SHORTFALL]  = { "shortfall", "SHORTFALL_BYTES" },
         [LOG_F_MODE]       = { "mode", "MODE" },
+        [LOG_F_REPEATS]    = { "repeats", "REPEATS" },
+        [LOG_F_INTERVAL]   = { "interval_usec", "INTERVAL_USEC" },
 };
 
 /* MESSAGE_IDs are fixed forever: journalctl -x and the catalog look them up. */
@@ -75,6 +77,7 @@ static const struct {
         [LOG_EV_RELOAD]      = { "reload",     "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0d" },
         [LOG_EV_CGROUP_ERROR] = { "cgroup_error", "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0e" },
         [LOG_EV_PROTECT]     = { "protect",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0f" },
+        [LOG_EV_REPEATED]    = { "repeated",   "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c10" },
 };
 
 const char *log_event_name(enum log_event_kind kind)

@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "log.h"
 #include "notify.h"
+#include "observe.h"
 #include "reload.h"
 #include "report.h"
 #include "scopes.h"
@@ -80,6 +81,7 @@ static int apply(struct daemon *d, struct config *cfg)
         }
         if (restored)
                 log_notice("Restored memory.high of %d cgroup(s) no longer managed", restored);
+        observe_reloaded(d);
         return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "notify.h"
 #include "report.h"
+#include "snapshot.h"
 #include "state.h"
 #include "units.h"
 
@@ -31,13 +32,28 @@ static const char *result_name(int r)
 
 /* What the engine reports, called on the worker thread. */
 
+/*
+ * The repeat filter of the job in flight (read on the worker thread; the
+ * loop changes it only between jobs): its scope's, or the balancer's.
+ */
+static const struct repeat_filter *job_repeat(const struct daemon *d, bool proactive)
+{
+        return proactive || !d->running ? &d->balance_repeat : &d->running->repeat;
+}
+
 static void on_step(void *userdata, const struct engine_step *s)
 {
+        struct daemon *d = userdata;
+        struct cgroup *cg = engine_find(&d->engine, s->path);
         char req[FORMAT_SIZE_MAX], got[FORMAT_SIZE_MAX];
         bool ok = s->result == 0 || s->result == -EAGAIN || s->result == -EEXIST;
         /* An error is said once at warning level; its repeats on the same cgroup at debug. */
         int level_fail = s->repeated ? LOG_DEBUG : LOG_WARNING;
+        /* A step that freed nothing in a round like the ones before: said with their summary. */
+        int level_ok = s->reclaimed_bytes == 0 && repeat_streak(job_repeat(d, false)) ? LOG_DEBUG : LOG_INFO;
 
+        if (cg)
+                snapshot_count_step(cg, s, d->engine.now_usec());
         format_size(req, sizeof(req), s->requested_bytes);
         format_size(got, sizeof(got), s->reclaimed_bytes);
         if (s->action == ACTION_CLAMP) {
@@ -54,7 +70,7 @@ static void on_step(void *userdata, const struct engine_step *s)
                           s->dry_run ? "Would lower" : "Lowered", s->path, req, s->priority, got);
                 return;
         }
-        log_event(ok ? LOG_INFO : level_fail, LOG_EV_RECLAIM,
+        log_event(ok ? level_ok : level_fail, LOG_EV_RECLAIM,
                   LOG_FIELDS(LOG_STR(CGROUP, s->path),
                              LOG_U64(REQUESTED, s->requested_bytes),
                              LOG_U64(RECLAIMED, s->reclaimed_bytes),
@@ -105,6 +121,7 @@ static void on_round_start(void *userdata, const struct scan_control *sc, uint64
         const struct scope *s = d->running;
         struct psi_stats st = {};
         char some[16] = "?", full[16] = "?", sf[FORMAT_SIZE_MAX];
+        int level;
 
         if (engine_pressure(&d->engine, sc->scope, &st) == 0) {
                 snprintf(some, sizeof(some), "%u.%02u", st.line[PSI_SOME].avg10_cpct / 100,
@@ -113,8 +130,10 @@ static void on_round_start(void *userdata, const struct scan_control *sc, uint64
                          st.line[PSI_FULL].avg10_cpct % 100);
         }
         format_size(sf, sizeof(sf), shortfall);
+        /* Rounds ending as the ones before them are summarized (report_round()), their starts too. */
+        level = repeat_streak(job_repeat(d, sc->proactive)) ? LOG_DEBUG : LOG_INFO;
         if (sc->proactive || !s) {
-                log_event(LOG_INFO, LOG_EV_ROUND_START,
+                log_event(level, LOG_EV_ROUND_START,
                           LOG_FIELDS(LOG_STR(SCOPE, "system"), LOG_STR(MODE, "background"),
                                      LOG_U64(SHORTFALL, shortfall), LOG_U64(TARGET, sc->nr_to_reclaim),
                                      LOG_STR(PSI_SOME_AVG10, some), LOG_STR(PSI_FULL_AVG10, full)),
@@ -122,7 +141,7 @@ static void on_round_start(void *userdata, const struct scan_control *sc, uint64
                           "their soft limits", sf);
                 return;
         }
-        log_event(LOG_INFO, LOG_EV_TRIGGER,
+        log_event(level, LOG_EV_TRIGGER,
                   LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)), LOG_U64(ROUND, s->rounds),
                              LOG_STR(MODE, "direct"), LOG_U64(SHORTFALL, shortfall),
                              LOG_U64(TARGET, sc->nr_to_reclaim),
@@ -218,26 +237,54 @@ void report_status(struct daemon *d)
         notify_status(status);
 }
 
-static const char *verdict_name(int v)
+/*
+ * Which rounds are "the same round again": those that freed nothing and
+ * clamped nothing, ending for the same reason at the same level in the
+ * same mode. 0: a round that changed something, always said in full.
+ */
+static uint64_t round_key(const struct scan_control *sc, int v, enum pressure_level level)
 {
-        switch (v) {
-        case POLICY_DONE_TARGET:    return "target_met";
-        case POLICY_DONE_RESOLVED:  return "resolved";
-        case POLICY_DONE_NOTHING:   return "nothing_eligible";
-        case POLICY_DONE_SHORT:     return "short";
-        case POLICY_DONE_EXHAUSTED: return "exhausted";
-        case POLICY_DONE_NO_SHORTAGE: return "no_shortage";
-        case POLICY_IDLE:           return "idle";
-        case -ECANCELED:            return "stopped";
-        default:                    return "error";
-        }
+        if (sc->nr_reclaimed || sc->nr_clamps)
+                return 0;
+        return 1 + (((uint64_t)(unsigned)v & 0xffff) | (uint64_t)level << 16 | (uint64_t)sc->proactive << 18 |
+                    (uint64_t)(sc->nr_steps > 0) << 19);
 }
 
-void report_round(const struct scope *s, unsigned round, const struct scan_control *sc, int v)
+static void say_repeats(const struct scope *s, unsigned n, const char *result, uint64_t interval)
+{
+        char iv[FORMAT_DURATION_MAX];
+
+        format_duration(iv, sizeof(iv), interval);
+        log_event(LOG_INFO, LOG_EV_REPEATED,
+                  LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)), LOG_U64(REPEATS, n),
+                             LOG_STR(RESULT, result), LOG_U64(INTERVAL, interval)),
+                  "%u more round%s for %s ended as the last one said, freeing nothing%s%s%s "
+                  "(said at most every %s)", n, n == 1 ? "" : "s", scope_name(s), *result ? " (" : "", result,
+                  *result ? ")" : "", iv);
+}
+
+bool report_round(struct daemon *d, const struct scope *s, struct repeat_filter *rf, unsigned round,
+                  const struct scan_control *sc, int v)
 {
         char got[FORMAT_SIZE_MAX], want[FORMAT_SIZE_MAX];
         enum pressure_level level = policy_pressure_level(sc->priority, sc->nr_requested, sc->nr_reclaimed);
+        uint64_t key = round_key(sc, v, level);
+        enum repeat_verdict rv = REPEAT_SAY;
+        unsigned n;
 
+        if (key)
+                rv = repeat_check(rf, key, d->engine.now_usec(), d->repeat_interval_usec, &n);
+        else
+                n = repeat_reset(rf);
+        if (rv == REPEAT_SAY && n)
+                say_repeats(s, n, "", d->repeat_interval_usec);   /* the streak that just ended */
+        if (rv == REPEAT_SUMMARY)
+                say_repeats(s, n, snapshot_verdict_name(v), d->repeat_interval_usec);
+        if (rv != REPEAT_SAY) {
+                log_debug("Round %u for %s done: freed nothing (%s), as the rounds before it", round,
+                          scope_name(s), snapshot_verdict_name(v));
+                return false;
+        }
         format_size(got, sizeof(got), sc->nr_reclaimed);
         format_size(want, sizeof(want), sc->nr_to_reclaim);
         log_event(level == PRESSURE_CRITICAL && !sc->proactive ? LOG_WARNING : LOG_INFO, LOG_EV_ROUND_END,
@@ -250,7 +297,7 @@ void report_round(const struct scope *s, unsigned round, const struct scan_contr
                              LOG_U64(PRIORITY, (uint64_t)sc->priority),
                              LOG_STR(LEVEL, pressure_level_name(level)),
                              LOG_U64(STEPS, sc->nr_steps),
-                             LOG_STR(RESULT, verdict_name(v))),
+                             LOG_STR(RESULT, snapshot_verdict_name(v))),
                   "Round for %s done: freed %s of %s in %u steps, priority %d, pressure %s",
                   scope_name(s), got, want, sc->nr_steps, sc->priority, pressure_level_name(level));
         if (v == POLICY_DONE_EXHAUSTED)
@@ -261,9 +308,21 @@ void report_round(const struct scope *s, unsigned round, const struct scan_contr
                                      LOG_U64(TARGET, sc->nr_to_reclaim)),
                           "reclaim exhausted in %s: priority 0 passed with %s of %s freed; "
                           "leaving any kill to the kernel or systemd-oomd", scope_name(s), got, want);
+        return true;
 }
 
-void report_backoff(struct daemon *d, struct scope *s, const struct scan_control *sc)
+void report_flush(struct daemon *d)
+{
+        unsigned n;
+
+        for (size_t i = 0; i < d->n_scopes; i++)
+                if ((n = repeat_reset(&d->scopes[i].repeat)))
+                        say_repeats(&d->scopes[i], n, "", d->repeat_interval_usec);
+        if (d->n_scopes && (n = repeat_reset(&d->balance_repeat)))
+                say_repeats(&d->scopes[0], n, "", d->repeat_interval_usec);
+}
+
+void report_backoff(struct daemon *d, struct scope *s, const struct scan_control *sc, bool said)
 {
         uint64_t cooldown;
         char c[FORMAT_DURATION_MAX];
@@ -272,7 +331,7 @@ void report_backoff(struct daemon *d, struct scope *s, const struct scan_control
                                          d->engine.now_usec(), d->cfg->backoff_usec,
                                          d->cfg->backoff_max_usec);
         if (cooldown)
-                log_event(LOG_NOTICE, LOG_EV_BACKOFF,
+                log_event(said ? LOG_NOTICE : LOG_DEBUG, LOG_EV_BACKOFF,
                           LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)),
                                      LOG_U64(REQUESTED, sc->nr_requested),
                                      LOG_U64(RECLAIMED, sc->nr_reclaimed),

@@ -3,6 +3,7 @@
 
 #include "engine.h"
 #include "policy.h"
+#include "repeat.h"
 
 struct daemon;
 struct scope;
@@ -19,11 +20,21 @@ void report_status(struct daemon *d);
 /*
  * The end of a round (the balancer's when sc->proactive, for the system
  * scope s), and "reclaim exhausted" when priority 0 passed with nothing freed.
+ * A round that freed nothing, ending as the one before it did, is said once;
+ * its repeats are counted in rf and summarized at most every
+ * d->repeat_interval_usec (action=repeated). Returns whether it was said in full.
  */
-void report_round(const struct scope *s, unsigned round, const struct scan_control *sc, int v);
+bool report_round(struct daemon *d, const struct scope *s, struct repeat_filter *rf, unsigned round,
+                  const struct scan_control *sc, int v);
 
-/* Updates s's backoff after its round (consider_reclaim_throttle()), and says when it starts one. */
-void report_backoff(struct daemon *d, struct scope *s, const struct scan_control *sc);
+/* Says the repeats not said yet (stopping). */
+void report_flush(struct daemon *d);
+
+/*
+ * Updates s's backoff after its round (consider_reclaim_throttle()), and
+ * says when it starts one (at debug level when the round was not said: said).
+ */
+void report_backoff(struct daemon *d, struct scope *s, const struct scan_control *sc, bool said);
 
 /* What the kernel supports, once at start-up. */
 void report_capabilities(const struct daemon *d, const char *release);

@@ -206,6 +206,9 @@ void scopes_takeover(struct daemon *d, struct scope *old, size_t n_old)
                         s->pending = o->pending;
                         s->rounds = o->rounds;
                         s->coalesced = o->coalesced;
+                        s->repeat = o->repeat;
+                        s->fires = o->fires;
+                        s->last = o->last;
                 }
                 psi_watch_stop(&o->psi, d->loop);
         }

@@ -24,6 +24,42 @@ struct adjust {
                                       * writing leaves this in place) */
 };
 
+/*
+ * What the last round that reached a cgroup decided about it, set where the
+ * policy decides (lib/policy.c) and worded by lib/explain.c for reclaimctl
+ * explain. REASON_NONE: the policy never got to it (the round ended first,
+ * or it was not a candidate: explain.c tells which from the round).
+ */
+enum cg_reason {
+        REASON_NONE,
+        REASON_RECLAIMED,            /* asked memory.reclaim: value freed of value2 asked */
+        REASON_CLAMPED,              /* memory.high lowered to value (from value2, its original) */
+        REASON_THRASHING,            /* left out: refaulted value permille of what was asked */
+        REASON_BELOW_LOW,            /* nothing above memory.low (value), and no retry for it */
+        REASON_AT_MIN,               /* nothing above memory.min (value) */
+};
+
+struct cg_decision {
+        enum cg_reason reason;
+        bool proportional;           /* in the proportional pass, not the soft-limit loop */
+        int priority;
+        uint64_t value, value2;
+};
+
+/* What reclaimd did to a cgroup since it started managing it: for the metrics and reclaimctl. */
+struct cg_counters {
+        uint64_t reclaimed_bytes;    /* measured falls of memory.current its steps caused */
+        uint64_t requests[3];        /* memory.reclaim writes: ok, partial (EAGAIN), failed */
+        uint64_t clamps[3];          /* memory.high writes: ok, already lower, failed */
+        /* Its last step. */
+        bool stepped;
+        bool last_clamp;
+        int last_result;
+        int last_priority;
+        uint64_t last_requested, last_reclaimed;
+        uint64_t last_at_usec;
+};
+
 struct cgroup {
         char *path;                  /* relative to the cgroup root */
         const struct cgroup_config *conf; /* the section that applies (the most specific match) */
@@ -62,6 +98,9 @@ struct cgroup {
         /* Files reclaimd holds at other values than it found, recorded in the state file first. */
         struct adjust high;          /* memory.high, lowered: a clamp on the top offender */
         struct adjust low;           /* memory.low, raised while another cgroup is over its soft limit */
+
+        struct cg_decision decision; /* the last round's, for reclaimctl explain */
+        struct cg_counters counters; /* kept by the daemon's observer (snapshot_count_step()) */
 
         /* Within a round. */
         bool in_tree;                /* linked in the excess tree (excess > 0) */

@@ -147,7 +147,7 @@ static void open_section(struct parse_state *st, const char *name)
         }
         if (!config_section_known(name) || streq(name, "cgroup")) {
                 add_error(st, st->line, NULL, "unknown section [%s]: expected [pressure], [reclaim], "
-                          "[balance] or [cgroup PATH]", name);
+                          "[balance], [metrics] or [cgroup PATH]", name);
                 return;
         }
         for (size_t i = 0; i < st->n_sections; i++)
@@ -447,6 +447,7 @@ struct config *config_free(struct config *cfg)
         }
         free(cfg->cgroups);
         free(cfg->file);
+        free(cfg->metrics_textfile);
         free(cfg);
         return NULL;
 }

@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "logfmt.h"
@@ -54,6 +56,13 @@ const struct config_item config_table[] = {
         { "balance", "protect", CONFIG_BOOL, CFG(protect), 0, 1, "yes",
           "whether memory.low of the managed cgroups is raised to their soft limits while any of them is "
           "over its own, so that the kernel's reclaim takes the excess first" },
+        { "metrics", "textfile", CONFIG_FILE, CFG(metrics_textfile), 0, 0, "none",
+          "Prometheus text file written atomically for node_exporter's textfile collector "
+          "(e.g. /var/lib/prometheus/node-exporter/reclaimd.prom); none: no metrics" },
+        { "metrics", "interval", CONFIG_DURATION, CFG(metrics_interval_usec), 1000000, 3600ULL * 1000000, "5s",
+          "how often the metrics file is written, besides after each round" },
+        { "metrics", "max_cgroups", CONFIG_UINT, CFG(metrics_max_cgroups), 0, 100000, "500",
+          "at most this many managed cgroups (the first in path order) get series of their own" },
         { "cgroup", "soft_limit", CONFIG_SIZE, CGC(soft_limit_bytes), 0, UINT64_MAX, "max",
           "memory above this is taken back first under pressure; max: no soft limit" },
         { "cgroup", "trigger", CONFIG_TRIGGER, CGC(trigger), 0, 0, "none",
@@ -115,6 +124,63 @@ uint64_t config_reserve_bytes(const struct config *cfg, uint64_t total_bytes)
         return cfg->reserve.bytes;
 }
 
+int config_check_file_path(const char *path, const char **ret_why)
+{
+        _cleanup_free_ char *dir = NULL;
+        const char *slash = strrchr(path, '/');
+        struct stat st;
+
+        if (path[0] != '/' || !slash[1]) {
+                *ret_why = "expected an absolute path of a file";
+                return -EINVAL;
+        }
+        for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+                if (*c < 0x20 || *c == 0x7f) {
+                        *ret_why = "expected a path without control characters";
+                        return -EINVAL;
+                }
+        dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+        if (!dir)
+                return -ENOMEM;
+        if (stat(dir, &st) < 0) {
+                *ret_why = errno == ENOENT ? "its directory does not exist" : "its directory cannot be reached";
+                return negative_errno();
+        }
+        if (!S_ISDIR(st.st_mode)) {
+                *ret_why = "its directory is not a directory";
+                return -ENOTDIR;
+        }
+        /* access() also says EROFS for a read-only mount, which root's permissions do not show. */
+        if (access(dir, W_OK | X_OK) < 0) {
+                *ret_why = errno == EROFS ? "its directory is on a read-only filesystem"
+                                          : "its directory is not writable";
+                return negative_errno();
+        }
+        return 0;
+}
+
+static int parse_file_path(const char *value, char **dst, char *why, size_t why_size)
+{
+        const char *twhy;
+        char *copy = NULL;
+        int r;
+
+        if (!streq(value, "none")) {
+                r = config_check_file_path(value, &twhy);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        snprintf(why, why_size, "cannot write \"%s\": %s", value, twhy);
+                        return -EINVAL;
+                }
+                if (!(copy = strdup(value)))
+                        return -ENOMEM;
+        }
+        free(*dst);
+        *dst = copy;
+        return 0;
+}
+
 int config_item_parse(const struct config_item *it, const char *value, void *dst,
                        char *why, size_t why_size)
 {
@@ -135,6 +201,8 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
                 return r < 0 ? -EINVAL : 0;
         case CONFIG_MEMORY:
                 return parse_memory(it, value, dst, why, why_size);
+        case CONFIG_FILE:
+                return parse_file_path(value, dst, why, why_size);
         case CONFIG_BOOL:
                 r = parse_bool(value);
                 if (r < 0) {
@@ -243,6 +311,9 @@ static void dump_value(const struct config_item *it, const void *base, FILE *f)
         case CONFIG_BOOL:
                 fprintf(f, "%s = %s\n", it->key, *(const bool *)p ? "yes" : "no");
                 break;
+        case CONFIG_FILE:   /* no control characters: config_check_file_path() */
+                fprintf(f, "%s = %s\n", it->key, *(char *const *)p ?: "none");
+                break;
         case CONFIG_MEMORY:
                 if (((const struct mem_amount *)p)->permyriad)
                         format_permyriad(buf, sizeof(buf), ((const struct mem_amount *)p)->permyriad);
@@ -277,6 +348,8 @@ void config_dump(const struct config *cfg, FILE *f)
         dump_section("reclaim", cfg, f);
         fputs("\n[balance]\n", f);
         dump_section("balance", cfg, f);
+        fputs("\n[metrics]\n", f);
+        dump_section("metrics", cfg, f);
         for (size_t i = 0; i < cfg->n_cgroups; i++) {
                 fputs("\n# from ", f);
                 logfmt_fputs(cfg->cgroups[i].file ?: "?", f);

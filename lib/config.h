@@ -49,6 +49,9 @@ struct config {
         struct mem_amount reserve;      /* [balance] free memory kept above the high watermark */
         bool trim;                      /* [balance] trim cgroups over their soft limits when short */
         bool protect;                   /* [balance] raise memory.low while some cgroup is over */
+        char *metrics_textfile;         /* [metrics] Prometheus text file written; NULL: none */
+        uint64_t metrics_interval_usec; /* [metrics] how often it is written besides after each round */
+        uint64_t metrics_max_cgroups;   /* [metrics] cgroups given series of their own, at most */
         struct cgroup_config *cgroups;
         size_t n_cgroups;
 };
@@ -61,6 +64,7 @@ enum config_type {
         CONFIG_BOOL,      /* yes/no, true/false, on/off, 1/0 */
         CONFIG_TRIGGER,   /* PSI trigger: "some|full STALL WINDOW", or "none" where allowed */
         CONFIG_MEMORY,    /* struct mem_amount: a size, or "N%" of MemTotal (at most 50%) */
+        CONFIG_FILE,      /* char *: an absolute path of a file to write, in a writable directory; "none" */
 };
 
 /* One key of the schema: parsing, defaults, --check-config and the manual come from here. */
@@ -147,6 +151,12 @@ const struct cgroup_config *config_match(const struct config *cfg, const char *p
 
 /* The reserve in bytes on a machine of total_bytes (MemTotal). */
 uint64_t config_reserve_bytes(const struct config *cfg, uint64_t total_bytes);
+
+/*
+ * Whether a file can be created at path (absolute, not ending in '/', its
+ * directory existing and writable). Returns 0, or -errno with *ret_why set.
+ */
+int config_check_file_path(const char *path, const char **ret_why);
 
 /* Prints the effective configuration, defaults included, as a valid INI file. */
 void config_dump(const struct config *cfg, FILE *f);

@@ -41,6 +41,8 @@ enum log_field {
         LOG_F_ORIGINAL,
         LOG_F_SHORTFALL,
         LOG_F_MODE,
+        LOG_F_REPEATS,
+        LOG_F_INTERVAL,
         _LOG_F_MAX,
 };
 
@@ -61,6 +63,7 @@ enum log_event_kind {
         LOG_EV_RELOAD,
         LOG_EV_CGROUP_ERROR,
         LOG_EV_PROTECT,
+        LOG_EV_REPEATED,
         _LOG_EV_MAX,
 };
 
@@ -120,6 +123,7 @@ int log_event_internal(int level, enum log_event_kind kind, const struct log_kv 
 #define log_error(...)   log_full(LOG_ERR, __VA_ARGS__)
 
 #define log_debug_errno(err, ...)   log_full_errno(LOG_DEBUG, (err), __VA_ARGS__)
+#define log_notice_errno(err, ...)  log_full_errno(LOG_NOTICE, (err), __VA_ARGS__)
 #define log_warning_errno(err, ...) log_full_errno(LOG_WARNING, (err), __VA_ARGS__)
 #define log_error_errno(err, ...)   log_full_errno(LOG_ERR, (err), __VA_ARGS__)
 

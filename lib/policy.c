@@ -106,6 +106,14 @@ uint64_t policy_reclaimable(const struct cgroup *cg, bool memcg_low_reclaim)
         return above(cg->current_bytes, floor);
 }
 
+/* Records why the round did what it did with cg, for reclaimctl explain (lib/explain.c). */
+static void decide(struct cgroup *cg, const struct scan_control *sc, enum cg_reason reason, uint64_t value,
+                   uint64_t value2)
+{
+        cg->decision = (struct cg_decision){ .reason = reason, .proportional = sc->phase == PHASE_PROPORTIONAL,
+                                             .priority = sc->priority, .value = value, .value2 = value2 };
+}
+
 /*
  * The largest cgroup in scope over its soft limit, not yet tried in this
  * pass. *ret_any tells whether any cgroup in scope is over its soft limit,
@@ -125,14 +133,17 @@ static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tre
                  * balance_pgdat(), whose soft-limit reclaim knew no refaults;
                  * a stalling machine's round still takes it, and may clamp.)
                  */
-                if (sc->proactive && policy_thrashing(cg, sc->now_usec))
+                if (sc->proactive && policy_thrashing(cg, sc->now_usec)) {
+                        decide(cg, sc, REASON_THRASHING, cg->refault_permille, 0);
                         continue;
+                }
                 *ret_any = true;
                 if (cg->visited_pass != sc->pass)
                         return cg;
         }
         return NULL;
 }
+
 
 /* A cgroup's share of what the round still misses, weighted by what it can give. */
 static uint64_t prop_request(const struct scan_control *sc, uint64_t reclaimable, uint64_t total)
@@ -162,13 +173,20 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
 
                 /* Thrashing, or gave nothing earlier in this round: asking again at a lower
                  * priority only swaps out what is faulted straight back in. */
-                if (policy_thrashing(cg, sc->now_usec) || cg->prop_fruitless)
+                if (policy_thrashing(cg, sc->now_usec) || cg->prop_fruitless) {
+                        if (!cg->prop_fruitless)   /* else: its last step says it gave nothing */
+                                decide(cg, sc, REASON_THRASHING, cg->refault_permille, 0);
                         continue;
+                }
 
                 if (r == 0) {
                         /* "memcg_low_skipped": untapped reserves, worth a retry before giving up. */
-                        if (!sc->memcg_low_reclaim && policy_reclaimable(cg, true) > 0)
+                        if (!sc->memcg_low_reclaim && policy_reclaimable(cg, true) > 0) {
                                 sc->memcg_low_skipped = true;
+                                decide(cg, sc, REASON_BELOW_LOW, cg->low_bytes, 0);
+                        } else {
+                                decide(cg, sc, REASON_AT_MIN, cg->min_bytes, 0);
+                        }
                         continue;
                 }
                 cg->visited_pass = sc->pass;
@@ -302,6 +320,10 @@ uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struc
         if (reclaimed)
                 cg->last_reclaim_usec = now_usec;
         excess_tree_update(tree, cg, current_after);
+        if (action == ACTION_CLAMP)
+                decide(cg, sc, REASON_CLAMPED, cg->high.value, cg->high.original);
+        else
+                decide(cg, sc, REASON_RECLAIMED, reclaimed, requested);
 
         if (action == ACTION_CLAMP) {
                 sc->nr_clamps++;

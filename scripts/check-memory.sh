@@ -4,11 +4,11 @@
 # --enable-sanitizers, in place) and runs them again. Expects a tree already
 # built by the README's test command; prints "N passed, N failed" per tool.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 UNIT_TESTS="tests/check_units tests/check_psi tests/check_config tests/check_policy
 tests/check_engine tests/check_daemon tests/check_log tests/check_sysmem tests/check_state
-tests/check_shortage"
+tests/check_shortage tests/check_repeat tests/check_metrics tests/check_ctl"
 export abs_top_srcdir=$PWD abs_top_builddir=$PWD
 failed=0
 

@@ -10,6 +10,7 @@ packages="
 build-essential autoconf automake libtool pkg-config
 libsystemd-dev libcgroup-dev libinih-dev libev-dev libbsd-dev check
 qemu-system-x86 busybox-static cpio kmod systemd valgrind
+prometheus dbus gnuplot-nox python3
 debhelper lintian debootstrap
 "
 

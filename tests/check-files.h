@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Writes text to path (created or truncated), or fails the test. */
 static inline void write_file(const char *path, const char *text)
@@ -12,6 +13,16 @@ static inline void write_file(const char *path, const char *text)
         ck_assert_ptr_nonnull(f);
         fputs(text, f);
         ck_assert_int_eq(fclose(f), 0);
+}
+
+/* How many times needle occurs in text. */
+static inline unsigned count(const char *text, const char *needle)
+{
+        unsigned n = 0;
+
+        for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+                n++;
+        return n;
 }
 
 #include "config.h"

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "check-files.h"
@@ -362,6 +364,76 @@ END_TEST
 
 /* Every key of the table, given values of the wrong type, out of range, empty, huge or not
  * UTF-8, is refused with one error naming line 2 and the key; nothing is accepted. */
+/* One error for [metrics] textfile = value, naming the line, the key and why. */
+static void assert_textfile_refused(const char *value, const char *why)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        char text[512], line[1024];
+
+        snprintf(text, sizeof(text), "[metrics]\ntextfile = %s\n", value);
+        ck_assert_int_eq(config_load_string(text, "m.conf", &cfg, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        config_error_format(&errs, &errs.v[0], line, sizeof(line));
+        ck_assert_msg(strstr(line, "m.conf:2: key 'textfile': ") && strstr(line, value) && strstr(line, why),
+                      "error: %s", line);
+        config_errors_clear(&errs);
+}
+
+/*
+ * The metrics file's path is checked when the configuration is read: a
+ * directory that does not exist, is a file, or cannot be written is an error
+ * naming the file, line and key (so a reload keeps the running
+ * configuration); none is the default, and a good path is kept.
+ */
+START_TEST(metrics_textfile_checked_when_read)
+{
+        char dir[] = "/tmp/reclaimd-test-metrics.XXXXXX", path[128], text[256];
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        pid_t pid;
+        int status;
+
+        cfg = load_config("");
+        ck_assert_ptr_null(cfg->metrics_textfile);
+        ck_assert_uint_eq(cfg->metrics_interval_usec, 5000000);
+        config_free(cfg);
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/missing/reclaimd.prom", dir);
+        assert_textfile_refused(path, "its directory does not exist");
+        assert_textfile_refused("reclaimd.prom", "an absolute path");
+        assert_textfile_refused("/tmp/", "an absolute path");
+        snprintf(path, sizeof(path), "%s/file", dir);
+        write_file(path, "");
+        snprintf(path, sizeof(path), "%s/file/reclaimd.prom", dir);
+        assert_textfile_refused(path, "not a directory");
+        /* Root may write anywhere: unwritable is tried as nobody. */
+        ck_assert_int_eq(chmod(dir, 0755), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                snprintf(path, sizeof(path), "%s/reclaimd.prom", dir);
+                if (setgid(65534) < 0 || setuid(65534) < 0)
+                        _exit(3);
+                assert_textfile_refused(path, "its directory is not writable");
+                _exit(0);
+        }
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "as nobody: status %d", status);
+
+        snprintf(path, sizeof(path), "%s/reclaimd.prom", dir);
+        snprintf(text, sizeof(text), "[metrics]\ntextfile = %s\ninterval = 2s\n", path);
+        ck_assert_int_eq(config_load_string(text, "m.conf", &cfg, &errs), 0);
+        ck_assert_str_eq(cfg->metrics_textfile, path);
+        ck_assert_uint_eq(cfg->metrics_interval_usec, 2000000);
+        config_free(cfg);
+        snprintf(path, sizeof(path), "%s/file", dir);
+        unlink(path);
+        rmdir(dir);
+}
+END_TEST
+
 START_TEST(every_key_refuses_bad_values)
 {
         static const char *const bad[] = {
@@ -468,4 +540,4 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            shipped_example_is_valid, shipped_example_lists_every_key, dropins_override_in_lexical_order,
            manual_lists_every_key, bracket_classes_in_globs, dump_of_hostile_file_names_reads_back_the_same,
            most_specific_section_applies, every_key_refuses_bad_values,
-           every_key_checks_its_bounds)
+           every_key_checks_its_bounds, metrics_textfile_checked_when_read)

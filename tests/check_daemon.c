@@ -50,6 +50,8 @@ static void setup(struct fixture *f, uint64_t write_delay_usec)
 {
         memset(f, 0, sizeof(*f));
         log_set_max_level(LOG_WARNING);
+        /* No system bus, whatever the host has: the control interface stays off. */
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/reclaimd-test-bus", 1);
         snprintf(f->state, sizeof(f->state), "/tmp/reclaimd-test-state.XXXXXX");
         ck_assert_int_ge(close(mkstemp(f->state)), 0);
         unlink(f->state);
@@ -133,15 +135,6 @@ static uint64_t parse_size_or_die(const char *text)
         snprintf(word, sizeof(word), "%.*s", (int)strcspn(text, " "), text);
         ck_assert_int_eq(parse_size(word, &v), 0);
         return v;
-}
-
-static unsigned count(const char *text, const char *needle)
-{
-        unsigned n = 0;
-
-        for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-                n++;
-        return n;
 }
 
 /*
@@ -801,6 +794,201 @@ START_TEST(watchdog_pings_while_a_write_blocks)
 }
 END_TEST
 
+/* Runs rounds for scope 1 one after another: n of them, then one more once writes succeed. */
+struct rounds_runner {
+        ev_prepare prepare;
+        struct fixture *f;
+        unsigned n;
+};
+
+static void on_rounds_idle(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+        struct rounds_runner *rr = container_of(w, struct rounds_runner, prepare);
+        struct daemon *d = &rr->f->d;
+
+        if (d->worker.busy)
+                return;
+        if (d->scopes[1].rounds == rr->n)
+                sim_fail_writes(rr->f->be, "a", CG_MEMORY_RECLAIM, 0, 0);   /* the last one frees memory */
+        if (d->scopes[1].rounds == rr->n + 1) {
+                ev_break(loop, EVBREAK_ALL);
+                return;
+        }
+        daemon_trigger(d, &d->scopes[1]);
+}
+
+/*
+ * Under sustained pressure with nothing to take, every round ends the same
+ * way: the first is said in full (its trigger, steps and end), the others
+ * only counted, and said as one line when a round ends otherwise or the
+ * interval passes; operators' action= names and fields stay.
+ */
+START_TEST(repeated_rounds_said_once_then_summarized)
+{
+        static const char conf[] = "[balance]\ntrim = no\n[reclaim]\nclamp_high = no\nbackoff = 0s\nround_target = 4M\n"
+                                   "[cgroup a]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n";
+        struct rounds_runner rr = { .n = 20 };
+        struct capture cap;
+        struct fixture f;
+        char *log;
+
+        setup(&f, 0);
+        rr.f = &f;
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 64 * MiB), 0);
+        ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_RECLAIM, -EAGAIN, 1000000), 0);
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        start(&f, conf);
+        f.d.repeat_interval_usec = 3600ULL * 1000000;
+        ev_prepare_init(&rr.prepare, on_rounds_idle);
+        ev_prepare_start(f.d.loop, &rr.prepare);
+        ev_run(f.d.loop, 0);
+        ev_prepare_stop(f.d.loop, &rr.prepare);
+        log = capture_end(&cap);
+        /* Rounds 1 and 21 in full; 2..20 held back and said as one line when 21 ended otherwise. */
+        ck_assert_uint_eq(count(log, "action=round_end scope=a "), 2);
+        ck_assert_uint_eq(count(log, "action=round_end scope=a round=1 "), 1);
+        ck_assert_uint_eq(count(log, "action=round_end scope=a round=21 "), 1);
+        ck_assert_uint_eq(count(log, "action=repeated scope=a repeats=19 "), 1);
+        ck_assert_uint_eq(count(log, "action=repeated "), 1);
+        ck_assert_uint_eq(count(log, "action=exhausted scope=a "), 1);
+        /* The held-back rounds' trigger lines and fruitless steps went to debug. */
+        ck_assert_uint_eq(count(log, "action=trigger scope=a round=1 "), 1);
+        ck_assert_uint_eq(count(log, "action=trigger scope=a round=2 "), 0);
+        {
+                /* Only round 1's fruitless steps were said: as many as its round_end counts. */
+                const char *r1 = strstr(log, "action=round_end scope=a round=1 ");
+                unsigned steps = 0;
+
+                ck_assert_ptr_nonnull(r1);
+                ck_assert_int_eq(sscanf(strstr(r1, " steps=") + 1, "steps=%u", &steps), 1);
+                ck_assert_uint_gt(steps, 0);
+                ck_assert_uint_eq(count(log, ", freed 0B\""), steps);
+        }
+        free(log);
+
+        /* A short interval: the repeats are summarized as they come, one line per interval. */
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_RECLAIM, -EAGAIN, 1000000), 0);
+        f.d.repeat_interval_usec = 0;
+        rr.n = 24;
+        ev_prepare_start(f.d.loop, &rr.prepare);
+        ev_run(f.d.loop, 0);
+        ev_prepare_stop(f.d.loop, &rr.prepare);
+        log = capture_end(&cap);
+        ck_assert_uint_eq(count(log, "action=round_end scope=a "), 2);   /* 22 and 25 */
+        ck_assert_uint_eq(count(log, "action=repeated scope=a repeats=1 result=exhausted "), 2);
+        free(log);
+        finish(&f);
+}
+END_TEST
+
+/* Waits, on the loop, for the metrics file to be written again while the worker's write blocks. */
+struct metrics_wait {
+        ev_timer timer;
+        struct fixture *f;
+        unsigned writes_before;
+        double blocked_at, written_at;
+};
+
+static struct metrics_wait mw;
+
+static void on_metrics_poll(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        if (mw.f->d.observe.writes == mw.writes_before)
+                return;
+        ck_assert(mw.f->d.worker.busy);   /* written while the write is still in flight */
+        mw.written_at = ev_time();
+        ev_timer_stop(loop, t);
+        raise(SIGTERM);
+}
+
+static void wait_for_metrics(struct fixture *f)
+{
+        if (f->writes_started != 1)
+                return;
+        mw.f = f;
+        mw.writes_before = f->d.observe.writes;
+        mw.blocked_at = ev_time();
+        ev_timer_init(&mw.timer, on_metrics_poll, 0.01, 0.01);
+        ev_timer_start(f->d.loop, &mw.timer);
+}
+
+/*
+ * The metrics file is written by the loop from its snapshot, every
+ * interval, also while a write to memory.reclaim blocks on the worker: the
+ * loop never waits for it.
+ */
+START_TEST(metrics_written_while_a_write_blocks)
+{
+        char dir[] = "/tmp/reclaimd-test-metrics.XXXXXX", conf[512], path[128], buf[8192];
+        struct fixture f;
+        FILE *m;
+        size_t n;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/reclaimd.prom", dir);
+        snprintf(conf, sizeof(conf), "[metrics]\ntextfile = %s\ninterval = 1s\n[cgroup batch]\nsoft_limit = 64M\n",
+                 path);
+        setup(&f, 3600ULL * 1000000);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
+        start(&f, conf);
+        observe_start(&f.d);   /* as daemon_run() does */
+        f.on_started = wait_for_metrics;
+        daemon_trigger(&f.d, &f.d.scopes[0]);
+        ev_run(f.d.loop, 0);
+        ck_assert_double_gt(mw.written_at, mw.blocked_at);
+        fprintf(stderr, "metrics file written %.3f s after the write began to block\n", mw.written_at - mw.blocked_at);
+        m = fopen(path, "r");
+        ck_assert_ptr_nonnull(m);
+        n = fread(buf, 1, sizeof(buf) - 1, m);
+        buf[n] = 0;
+        fclose(m);
+        ck_assert_ptr_nonnull(strstr(buf, "reclaimd_cgroups_managed 1\n"));
+        ck_assert_ptr_nonnull(strstr(buf, "reclaimd_trigger_fires_total{scope=\"system\"} 1\n"));
+        sim_set_persistent(f.be);
+        finish(&f);
+        /* Stopped: no frozen figures left for node_exporter to export. */
+        ck_assert_int_eq(access(path, F_OK), -1);
+        sim_destroy(f.be);
+        ck_assert_int_eq(rmdir(dir), 0);   /* and no temporary file either */
+}
+END_TEST
+
+/* A reload that names another metrics file moves it: the old one is removed, not left frozen. */
+START_TEST(reload_moves_the_metrics_file)
+{
+        char dir[] = "/tmp/reclaimd-test-metrics.XXXXXX", conf[512], a[128], b[128];
+        char cpath[] = "/tmp/reclaimd-test-conf.XXXXXX";
+        struct fixture f;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        ck_assert_int_ge(close(mkstemp(cpath)), 0);
+        snprintf(a, sizeof(a), "%s/a.prom", dir);
+        snprintf(b, sizeof(b), "%s/b.prom", dir);
+        snprintf(conf, sizeof(conf), "[metrics]\ntextfile = %s\n[cgroup batch]\nsoft_limit = 64M\n", a);
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 16 * MiB), 0);
+        start(&f, conf);
+        f.d.opt.config_file = cpath;
+        observe_start(&f.d);
+        ck_assert_int_eq(access(a, F_OK), 0);
+        snprintf(conf, sizeof(conf), "[metrics]\ntextfile = %s\n[cgroup batch]\nsoft_limit = 64M\n", b);
+        write_file(cpath, conf);
+        ck_assert_int_eq(daemon_reload(&f.d), 0);
+        ck_assert_int_eq(access(a, F_OK), -1);
+        ck_assert_int_eq(access(b, F_OK), 0);
+        /* Turned off: gone too. */
+        write_file(cpath, "[cgroup batch]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(daemon_reload(&f.d), 0);
+        ck_assert_int_eq(access(b, F_OK), -1);
+        finish(&f);
+        unlink(cpath);
+        ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 /* Stops the loop once batch is down to its soft limit and margin, and nothing is held any more. */
 static void on_trimmed_check(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -848,6 +1036,7 @@ START_TEST(balancer_trims_between_triggers)
 }
 END_TEST
 
-CHECK_MAIN("daemon", balancer_trims_between_triggers, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+CHECK_MAIN("daemon", reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
+           repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)

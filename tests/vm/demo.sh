@@ -1,7 +1,8 @@
 #!/bin/sh
 # demo.sh -- run the softlimit scenario (test-softlimit.sh) in the VM and show
 # what happened: reclaimd's log and batch's/web's memory.current over time,
-# as the kernel reported them in the guest.  For `make demo`.
+# as the kernel reported them in the guest, and the same as a picture,
+# demo.png in the output folder (plot.sh, with gnuplot).  For `make demo`.
 #
 # Same environment as the tests (abs_top_builddir, RECLAIMD, ...; see vm.sh).
 # VM_OUTDIR=DIR chooses where the guest's output is kept (default: a new
@@ -73,6 +74,14 @@ awk -F '\t' -v t0="$t0" '
 	}' "$out/samples.tsv"
 echo "    (psi = total memory 'some' stall of the whole machine since the first sample)"
 
+echo
+# The picture: usage over time, soft limits, reclaimd's steps and clamps.
+if sh "$vm_dir/plot.sh" -o "$out/demo.png" --columns "t batch web hog" \
+	--title "reclaimd, the softlimit scenario: memory.current in the guest" --label "batch over its soft limit, web under" "$out" >/dev/null; then
+	echo "== The picture: $out/demo.png"
+else
+	echo "== No picture (plot.sh failed or gnuplot is missing: apt-get install gnuplot-nox)"
+fi
 echo
 if [ "$rc" -eq 0 ]; then
 	echo "== Test verdict: PASS"

@@ -239,6 +239,7 @@ soft_limit = ${LOCKED_SOFT}M
 EOF
 cp "$DROPIN_DIR/50-locked.conf" "$O/50-locked.conf"
 reload reload-good
+
 cat >"$DROPIN_DIR/60-tuning.conf" <<EOF
 # reclaimd VM test: a drop-in with a typo on line 4
 [reclaim]
@@ -247,6 +248,18 @@ relase_interval = 1s
 EOF
 cp "$DROPIN_DIR/60-tuning.conf" "$O/60-tuning.conf"
 reload reload-broken
+
+# ---- 4b. reclaimctl reload, over the system bus, as SIGHUP: with the broken
+# drop-in still in place it is refused, and the daemon goes on (a job in
+# flight may hold it back: it then runs when the job ends, and says so).
+CTL=${SD_DAEMON_PATH%/*}/reclaimctl
+ctl_reload_seen() { [ "$(jcount ACTION=reload)" -gt "$nreload" ] || ! main_alive; }
+nreload=$(jcount ACTION=reload)
+event "ctl-reload-begin"
+timeout 30 "$CTL" reload >"$O/ctl-reload.out" 2>&1
+echo "$?" >"$O/ctl-reload.exit"
+wait_for 20 "the reload record reclaimctl asked for" ctl_reload_seen || event "ctl-reload-record-not-seen"
+event "ctl-reload-end exit=$(cat "$O/ctl-reload.exit")"
 
 # ---- 5. pressure until locked's memory.high is lowered
 start_psiwatch "$CLAMP_DEADLINE"
@@ -269,6 +282,29 @@ else
 		event "round-end-not-seen"
 	event "round-ended $(high_of "$G_LOCKED")"
 fi
+
+# ---- 5b. reclaimctl while reclaimd works: status, explain, a caller who is
+# not root, busctl's view of the interface. (The broken drop-in is still in
+# place: no reload here.)
+# ctl NAME ARGS...: reclaimctl ARGS with its output in /out/ctl-NAME.out and
+# its exit code in /out/ctl-NAME.exit.
+ctl() {
+	ctl_name=$1
+	shift
+	timeout 30 "$@" >"$O/ctl-$ctl_name.out" 2>&1
+	echo "$?" >"$O/ctl-$ctl_name.exit"
+	event "ctl-$ctl_name exit=$(cat "$O/ctl-$ctl_name.exit")"
+}
+event "ctl-begin"
+ctl status "$CTL" status
+ctl json "$CTL" status --json
+ctl explain-batch "$CTL" explain "$G_BATCH"
+ctl explain-locked "$CTL" explain "$G_LOCKED"
+ctl explain-unmanaged "$CTL" explain system.slice
+ctl explain-nosuch "$CTL" explain vmtest.slice/nosuch.service
+ctl nobody setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" status
+ctl introspect busctl introspect org.reclaimd1 /org/reclaimd1
+event "ctl-end"
 
 # ---- 6. stop, under pressure still
 for g in batch locked; do

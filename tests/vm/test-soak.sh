@@ -93,8 +93,11 @@ t_term=$(awk '$2 == "sigterm" { print $1; exit }' "$out/events")
 
 # --- figures
 count() { awk "$AWK_F"" $1" "$log" | wc -l; }
-n_rounds=$(count '/ action=round_end /')
-n_rounds_sys=$(count '/ action=round_end / && f("scope") == "system"')
+# Rounds that freed nothing, as the one before them, are not logged one by
+# one: action=repeated counts them (repeats=N).
+repeats() { awk "$AWK_F"' / action=repeated / '"$1"' { n += f("repeats") } END { print n + 0 }' "$log"; }
+n_rounds=$(($(count '/ action=round_end /') + $(repeats '')))
+n_rounds_sys=$(($(count '/ action=round_end / && f("scope") == "system"') + $(repeats '&& f("scope") == "system"')))
 n_reclaims=$(count '/ action=reclaim /')
 bytes=$(awk "$AWK_F"' / action=reclaim / { n += f("reclaimed") } END { printf "%.0f", n }' "$log")
 n_clamps=$(count '/ action=clamp / && f("result") == "ok"')

@@ -195,6 +195,17 @@ if [ "$n_web" -gt "$n_web_over" ]; then
 	note "NOTE: reclaimd reclaimed web $((n_web - n_web_over)) time(s) after batch reached its soft limit, although web stayed under its own (lowest $(mib "$wmin_all") MiB; pgsteal +$wsteal pages over the run)"
 fi
 
+# Without a system bus: said once that the control interface is off, and
+# reclaimctl says it cannot reach the daemon (exit 69), reclaim as above.
+n_off=$(grep -c "The control interface is off: no system bus" "$log")
+[ "$n_off" -eq 1 ] || fail "reclaimd said $n_off times (not once) that its control interface is off without a bus"
+if [ -f "$out/ctl-nobus.exit" ]; then
+	if [ "$(cat "$out/ctl-nobus.exit")" != 69 ] ||
+		! grep -q "cannot reach reclaimd: no system bus" "$out/ctl-nobus.out"; then
+		fail "reclaimctl status without a bus exited $(cat "$out/ctl-nobus.exit"), not 69 saying it cannot reach reclaimd: $(cat "$out/ctl-nobus.out")"
+	fi
+fi
+
 judge_exit_if_failed "reclaimd's log (guest uptime, stderr)" "$log" \
 	"scenario events" "$out/events"
 judge_pass "reclaimd reclaimed batch toward its soft limit and left web alone"

@@ -43,7 +43,7 @@
 # success unless VM_KEEP=1.  VM_REJUDGE=DIR judges the output of an earlier
 # run again, no guest.  Other environment: see vm.sh (abs_top_builddir,
 # MEMHOG, PSIWATCH, RECLAIMD_VM_CACHE, VM_BUILD_DIR, CI ...);
-# VM_TIMEOUT_SYSTEMD (s for the scenario, default 170); sizes in MiB
+# VM_TIMEOUT_SYSTEMD (s for the scenario, default 260); sizes in MiB
 # BATCH_COLD BATCH_HOT BATCH_SOFT LOCKED_MIB LOCKED_SOFT HOG_HOT HOG_MAX;
 # TRIGGER; START_DEADLINE CLAMP_DEADLINE (s).
 # To see the test fail: CLAMP_HIGH=no (check 4), or UNIT_DROPIN='TEXT', a
@@ -223,7 +223,7 @@ if ! judge_rejudge; then
 		# Its own initramfs, not the one the other tests share.
 		VM_BUILD_DIR=$VM_BUILD_DIR/systemd
 	fi
-	VM_TIMEOUT=${VM_TIMEOUT_SYSTEMD:-170}
+	VM_TIMEOUT=${VM_TIMEOUT_SYSTEMD:-260}
 	export VM_TIMEOUT
 	scenario=$vm_dir/scenario-systemd.sh
 	test_dir=$vm_dir
@@ -493,6 +493,64 @@ if reached hog-started; then
 	if grep -q '"CODE_FILE":\[' "$J"; then
 		problem "the daemon's records carry CODE_FILE/CODE_LINE/CODE_FUNC twice (e.g. CODE_FUNC=$(grep -o '"CODE_FUNC":\[[^]]*\]' "$J" | head -n 1 | cut -d: -f2-)): libsystemd adds the location of its sd_journal_sendv() call to the one the daemon sends (SD_JOURNAL_SUPPRESS_LOCATION is not defined)"
 	fi
+fi
+
+# ---- 5. reclaimctl over the system bus
+echo "5. reclaimctl:"
+# ctl_out NAME: what reclaimctl NAME printed; ctl_exit NAME: its exit code.
+ctl_out() { cat "$out/ctl-$1.out" 2>/dev/null; }
+ctl_exit() { val "ctl-$1.exit"; }
+# ctl_expect NAME EXIT TEXT WHAT: reclaimctl NAME exited EXIT and said TEXT (a fixed string).
+ctl_expect() {
+	if [ "$(ctl_exit "$1")" != "$2" ]; then
+		fail "reclaimctl $4 exited $(ctl_exit "$1"), not $2:
+$(ctl_out "$1" | head -n 20 | sed 's/^/    /')"
+	elif ! ctl_out "$1" | grep -qF -- "$3"; then
+		fail "reclaimctl $4 did not say '$3':
+$(ctl_out "$1" | head -n 20 | sed 's/^/    /')"
+	fi
+}
+if reached ctl-reload-begin; then
+	note "reclaimctl reload: exit $(val ctl-reload.exit): $(head -n 1 "$out/ctl-reload.out" 2>/dev/null)"
+	r_ctl=$(daemon_records '$6 == "reload"' | sed -n 3p | cut -f 7)
+	if [ -n "$(ev_time ctl-reload-record-not-seen)" ] || [ -z "$r_ctl" ]; then
+		fail "reclaimctl reload was not followed by an ACTION=reload record"
+	elif [ "$r_ctl" != refused ]; then
+		fail "reclaimctl reload with the broken drop-in in place was not refused: RESULT=$r_ctl"
+	fi
+	if [ "$(ctl_exit reload)" = 0 ]; then
+		ctl_expect reload 0 "Reload queued" "reload (during a job)"
+	else
+		ctl_expect reload 1 "The configuration has errors" "reload (broken drop-in)"
+	fi
+fi
+if reached ctl-begin; then
+	if ! daemon_records '$19 ~ /^Control interface on the system bus as org\.reclaimd1/' | grep -q .; then
+		fail "the daemon never said that its control interface is on the system bus"
+	fi
+	note "reclaimctl status: exit $(ctl_exit status), $(ctl_out status | head -n 1)"
+	ctl_expect status 0 "cgroups managed" "status"
+	for g in "$G_BATCH" "$G_LOCKED"; do
+		ctl_out status | grep -q "^$g " || fail "reclaimctl status has no row for $g"
+	done
+	ctl_expect json 0 '"cgroups":[' "status --json"
+	if command -v python3 >/dev/null && ! ctl_out json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+paths = [c["path"] for c in d["cgroups"]]
+assert sys.argv[1] in paths and sys.argv[2] in paths, paths
+assert d["rounds"] > 0, d["rounds"]' "$G_BATCH" "$G_LOCKED" 2>"$out/ctl-json.err"; then
+		fail "reclaimctl status --json is not JSON with both cgroups and the rounds run: $(cat "$out/ctl-json.err")"
+	fi
+	ctl_expect explain-batch 0 "$G_BATCH: managed by [cgroup $G_BATCH]" "explain $G_BATCH"
+	ctl_expect explain-batch 0 "In the last round that could reach it" "explain $G_BATCH"
+	ctl_expect explain-locked 0 "memory.high" "explain $G_LOCKED (clamped)"
+	ctl_expect explain-unmanaged 0 "not managed: no section matches" "explain system.slice"
+	ctl_expect explain-nosuch 1 "No cgroup vmtest.slice/nosuch.service" "explain vmtest.slice/nosuch.service"
+	ctl_expect nobody 77 "permission denied" "status as nobody"
+	ctl_expect introspect 0 ".Explain" "(busctl introspect org.reclaimd1 /org/reclaimd1)"
+	note "explain $G_LOCKED:"
+	ctl_out explain-locked | sed 's/^/    /'
 fi
 
 # ---- 4. systemctl stop restores memory.high

@@ -1,0 +1,317 @@
+/* The control interface on the system bus (sd-bus), answered from the loop's snapshot. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "bus.h"
+#include "cgpath.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "explain.h"
+#include "log.h"
+#include "observe.h"
+#include "status.h"
+#include "util.h"
+
+/* Renders into a fresh string. */
+static int render(char **ret, int (*fn)(FILE *f, void *userdata), void *userdata)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        int r;
+
+        if (!f)
+                return -ENOMEM;
+        r = fn(f, userdata);
+        if (fclose(f) != 0 && r == 0)
+                r = -ENOMEM;
+        if (r < 0) {
+                free(text);
+                return r;
+        }
+        *ret = text;
+        return 0;
+}
+
+struct status_args {
+        const struct snapshot *s;
+        bool json;
+};
+
+static int write_status(FILE *f, void *userdata)
+{
+        const struct status_args *a = userdata;
+
+        return a->json ? status_write_json(f, a->s) : status_write_text(f, a->s);
+}
+
+int bus_answer_status(struct daemon *d, bool json, char **ret)
+{
+        struct status_args a = { .s = &d->observe.snap, .json = json };
+
+        /* Never waits for the worker: with a job in flight only the loop's own figures are renewed. */
+        observe_refresh(d, false);
+        d->observe.snap.busy = d->worker.busy;
+        return render(ret, write_status, &a);
+}
+
+struct explain_args {
+        struct daemon *d;
+        const char *path;
+        bool exists;
+};
+
+static int write_explain(FILE *f, void *userdata)
+{
+        const struct explain_args *a = userdata;
+
+        return explain_write(f, &a->d->observe.snap, a->d->cfg, a->path, a->exists);
+}
+
+/*
+ * Whether a cgroup reclaimd does not manage exists. Opening it is one
+ * openat2() beneath the root (the cgroupfs backend keeps no state for it), so
+ * it is safe beside the worker's writes and never waits for them.
+ */
+static bool cgroup_exists(struct daemon *d, const char *path)
+{
+        struct backend_cgroup *cg = NULL;
+
+        if (d->be->ops->open_cgroup(d->be, path, &cg) < 0)
+                return false;
+        d->be->ops->close_cgroup(d->be, cg);
+        return true;
+}
+
+int bus_answer_explain(struct daemon *d, const char *path, char **ret, const char **ret_error)
+{
+        _cleanup_free_ char *norm = NULL;
+        struct explain_args a = { .d = d };
+        size_t len;
+        int r;
+
+        /* "/batch.slice/" as "batch.slice"; any name a cgroup's owner chose, control characters too. */
+        path += strspn(path, "/");
+        len = strlen(path);
+        while (len > 0 && path[len - 1] == '/')
+                len--;
+        norm = strndup(path, len);
+        if (!norm)
+                return -ENOMEM;
+        *ret_error = SD_BUS_ERROR_INVALID_ARGS;
+        if (!cgpath_is_cgroup(norm))
+                return asprintf(ret, "Not a cgroup path beneath the root (empty, or with \".\" or \"..\" "
+                                "components)") < 0 ? -ENOMEM : -EINVAL;
+        observe_refresh(d, false);
+        a.path = norm;
+        a.exists = snapshot_find(&d->observe.snap, norm) || cgroup_exists(d, norm);
+        r = render(ret, write_explain, &a);
+        if (r == -ENOENT) {
+                *ret_error = CTL_ERROR_NO_SUCH_CGROUP;
+                return asprintf(ret, "No cgroup %s beneath the cgroup root, and no section matches it", norm) < 0
+                               ? -ENOMEM : -ENOENT;
+        }
+        return r;
+}
+
+int bus_answer_reload(struct daemon *d, char **ret, const char **ret_error)
+{
+        int r;
+
+        if (d->worker.busy) {
+                d->reload_pending = true;   /* as SIGHUP: the engine is the worker's until its job ends */
+                return (*ret = strdup("Reload queued: it runs once the round in flight ends")) ? 0 : -ENOMEM;
+        }
+        r = daemon_reload(d);
+        if (r < 0) {
+                *ret_error = CTL_ERROR_RELOAD_FAILED;
+                return asprintf(ret, "The configuration has errors (see journalctl -u reclaimd); the running "
+                                "configuration is kept") < 0 ? -ENOMEM : r;
+        }
+        return asprintf(ret, "Reloaded %s: %zu cgroups managed", d->opt.config_file, d->engine.n_cgroups) < 0
+                       ? -ENOMEM : 0;
+}
+
+/* ---- sd-bus ---- */
+
+/* Only root: the bus policy says so too; this says it clearly to whoever gets through. */
+static int check_root(sd_bus_message *m, sd_bus_error *error)
+{
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        uid_t euid;
+        int r;
+
+        r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &euid);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Cannot tell who is calling: %m");
+        if (euid != 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Only root may ask reclaimd (the caller's user id is %u)", (unsigned)euid);
+        return 0;
+}
+
+/* Replies with the answer's text, or its error. */
+static int reply(sd_bus_message *m, sd_bus_error *error, int r, char *text, const char *error_name)
+{
+        _cleanup_free_ char *t = text;
+
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return sd_bus_error_set(error, error_name ?: SD_BUS_ERROR_FAILED, t ?: strerror(-r));
+        return sd_bus_reply_method_return(m, "s", t);
+}
+
+static int method_status(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        char *text = NULL;
+        int json, r;
+
+        r = check_root(m, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(m, "b", &json);
+        if (r < 0)
+                return r;
+        r = bus_answer_status(userdata, json, &text);
+        return reply(m, error, r, text, NULL);
+}
+
+static int method_explain(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *path, *err = NULL;
+        char *text = NULL;
+        int r;
+
+        r = check_root(m, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(m, "s", &path);
+        if (r < 0)
+                return r;
+        r = bus_answer_explain(userdata, path, &text, &err);
+        return reply(m, error, r, text, err);
+}
+
+static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *err = NULL;
+        char *text = NULL;
+        int r;
+
+        r = check_root(m, error);
+        if (r < 0)
+                return r;
+        log_info("Reload asked over the bus");
+        r = bus_answer_reload(userdata, &text, &err);
+        return reply(m, error, r, text, err);
+}
+
+static const sd_bus_vtable vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        /* Checked against root in the method itself, for a clear error. */
+        SD_BUS_METHOD("Status", "b", "s", method_status, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Explain", "s", "s", method_explain, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Reload", "", "s", method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END
+};
+
+static void lost(struct daemon *d, int r)
+{
+        log_warning_errno(r, "Lost the system bus: %m; the control interface is off until reclaimd restarts, "
+                          "ignoring");
+        bus_stop(d);
+}
+
+static void process(struct daemon *d)
+{
+        int r;
+
+        while (d->bus.bus && (r = sd_bus_process(d->bus.bus, NULL)) != 0)
+                if (r < 0) {
+                        lost(d, r);
+                        return;
+                }
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+        process(container_of(w, struct daemon, bus.io));
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        process(container_of(t, struct daemon, bus.timer));
+}
+
+/* What sd-bus waits for now: its descriptor's events, and its timeout (absolute, CLOCK_MONOTONIC). */
+static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+        struct daemon *d = container_of(w, struct daemon, bus.prepare);
+        uint64_t until, now;
+        int events, ev = 0;
+
+        events = sd_bus_get_events(d->bus.bus);
+        if (events < 0 || sd_bus_get_timeout(d->bus.bus, &until) < 0) {
+                lost(d, events < 0 ? events : -ENOTCONN);
+                return;
+        }
+        ev |= events & POLLIN ? EV_READ : 0;
+        ev |= events & POLLOUT ? EV_WRITE : 0;
+        if (ev != (d->bus.io.events & (EV_READ | EV_WRITE))) {
+                ev_io_stop(loop, &d->bus.io);
+                ev_io_set(&d->bus.io, d->bus.io.fd, ev);
+                ev_io_start(loop, &d->bus.io);
+        }
+        ev_timer_stop(loop, &d->bus.timer);
+        if (until != UINT64_MAX) {
+                now = engine_clock_monotonic();
+                ev_timer_set(&d->bus.timer, until > now ? (double)(until - now) / 1e6 : 0., 0.);
+                ev_timer_start(loop, &d->bus.timer);
+        }
+}
+
+void bus_start(struct daemon *d)
+{
+        sd_bus *b = NULL;
+        int r;
+
+        r = sd_bus_open_system(&b);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(b, NULL, CTL_OBJECT, CTL_INTERFACE, vtable, d);
+        if (r >= 0)
+                r = sd_bus_request_name(b, CTL_BUS_NAME, 0);
+        if (r < 0) {
+                log_notice_errno(r, "The control interface is off: %s (%m); reclaimd runs without it, and "
+                                 "reclaimctl will not reach it",
+                                 r == -EACCES || r == -EPERM ? "the system bus does not let reclaimd own "
+                                 CTL_BUS_NAME " (is its bus policy file installed?)" : "no system bus");
+                sd_bus_flush_close_unref(b);
+                return;
+        }
+        d->bus.bus = b;
+        ev_io_init(&d->bus.io, on_io, sd_bus_get_fd(b), EV_READ);
+        ev_io_start(d->loop, &d->bus.io);
+        ev_init(&d->bus.timer, on_timer);
+        ev_prepare_init(&d->bus.prepare, on_prepare);
+        ev_prepare_start(d->loop, &d->bus.prepare);
+        log_info("Control interface on the system bus as " CTL_BUS_NAME " (reclaimctl)");
+}
+
+void bus_stop(struct daemon *d)
+{
+        if (!d->bus.bus)
+                return;
+        ev_io_stop(d->loop, &d->bus.io);
+        ev_timer_stop(d->loop, &d->bus.timer);
+        ev_prepare_stop(d->loop, &d->bus.prepare);
+        d->bus.bus = sd_bus_flush_close_unref(d->bus.bus);
+}

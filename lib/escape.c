@@ -1,0 +1,94 @@
+/* Escapes hostile text (cgroup names) for each place it is printed: terminals, JSON, Prometheus labels. */
+#include "autoconfig.h"
+
+#include <stdbool.h>
+
+#include "escape.h"
+
+/*
+ * The length of the valid UTF-8 sequence at p (no overlongs, surrogates or
+ * code points past U+10FFFF), or 0. A cgroup name is any bytes but '/': JSON
+ * and the Prometheus text format need UTF-8, so the rest is escaped.
+ */
+static int utf8_len(const unsigned char *p)
+{
+        unsigned n, cp;
+
+        if (p[0] < 0x80)
+                return 1;
+        if ((p[0] & 0xe0) == 0xc0)
+                n = 1, cp = p[0] & 0x1f;
+        else if ((p[0] & 0xf0) == 0xe0)
+                n = 2, cp = p[0] & 0x0f;
+        else if ((p[0] & 0xf8) == 0xf0)
+                n = 3, cp = p[0] & 0x07;
+        else
+                return 0;
+        for (unsigned i = 1; i <= n; i++) {
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        return (int)n + 1;
+}
+
+/* Copies a valid multi-byte sequence at *p as it is. Returns false for a byte to escape. */
+static bool put_utf8(FILE *f, const unsigned char **p)
+{
+        int n = utf8_len(*p);
+
+        if (n < 2)
+                return false;
+        fwrite(*p, 1, (size_t)n, f);
+        *p += n - 1;
+        return true;
+}
+
+enum style { TEXT, JSON, PROM };
+
+/*
+ * The three escapes differ only in which characters they escape and how
+ * they write the rest: the text format keeps tabs and carriage returns as
+ * bytes it cannot parse in a label, so they go as \\xNN there.
+ */
+static void escape(FILE *f, const char *s, enum style st)
+{
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                if (*p == '\\')
+                        fputs("\\\\", f);
+                else if (*p == '"')
+                        fputs("\\\"", f);
+                else if (*p == '\n')
+                        fputs("\\n", f);
+                else if (*p == '\t' && st != PROM)
+                        fputs("\\t", f);
+                else if (*p == '\r' && st != PROM)
+                        fputs("\\r", f);
+                else if (*p >= 0x80 && put_utf8(f, &p))
+                        continue;
+                else if (*p < 0x20 || *p >= 0x7f)
+                        fprintf(f, st == JSON ? "\\u%04x" : st == PROM ? "\\\\x%02x" : "\\x%02x", *p);
+                else
+                        fputc(*p, f);
+        }
+}
+
+void escape_text(FILE *f, const char *s)
+{
+        escape(f, s, TEXT);
+}
+
+void escape_json(FILE *f, const char *s)
+{
+        fputc('"', f);
+        escape(f, s, JSON);
+        fputc('"', f);
+}
+
+void escape_prom(FILE *f, const char *s)
+{
+        escape(f, s, PROM);
+}

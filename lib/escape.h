@@ -1,0 +1,22 @@
+/* Escapes hostile text (cgroup names) for each place it is printed: terminals, JSON, Prometheus labels. */
+#pragma once
+
+#include <stdio.h>
+
+/*
+ * Writes s for a person's terminal: printable ASCII and UTF-8 as is;
+ * backslash, double quote and every control character (newlines, escapes)
+ * as C escapes (\\, \", \n, \x1b), as systemd's cescape() does.
+ */
+void escape_text(FILE *f, const char *s);
+
+/* Writes s as a JSON string, quotes included (RFC 8259: ", \ and controls escaped). */
+void escape_json(FILE *f, const char *s);
+
+/*
+ * Writes s as a Prometheus label value, quotes not included: the text
+ * format escapes only backslash, double quote and newline; other control
+ * characters are not forbidden but break readers, so they go as \x1b-style
+ * text (backslash escaped, so the value still parses).
+ */
+void escape_prom(FILE *f, const char *s);

@@ -1,0 +1,171 @@
+/* The Prometheus text exposition of a snapshot, for node_exporter's textfile collector. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "escape.h"
+#include "metrics.h"
+#include "policy.h"
+#include "snapshot.h"
+#include "util.h"
+
+static void help(FILE *f, const char *name, const char *type, const char *text)
+{
+        fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
+}
+
+/* name{cgroup="..."[,result="..."]} value */
+static void cgroup_sample(FILE *f, const char *name, const char *path, const char *result, uint64_t v)
+{
+        fprintf(f, "%s{cgroup=\"", name);
+        escape_prom(f, path);
+        if (result)
+                fprintf(f, "\",result=\"%s", result);
+        fprintf(f, "\"} %" PRIu64 "\n", v);
+}
+
+static void per_cgroup(FILE *f, const struct snapshot *s, size_t n)
+{
+        static const char *const req[] = { "ok", "partial", "error" };
+        static const char *const clamp[] = { "ok", "already_lower", "error" };
+
+        help(f, "reclaimd_cgroup_reclaimed_bytes_total", "counter",
+             "Bytes reclaimd's steps freed from the cgroup (measured falls of memory.current).");
+        for (size_t i = 0; i < n; i++)
+                cgroup_sample(f, "reclaimd_cgroup_reclaimed_bytes_total", s->cgroups[i].path, NULL,
+                              s->cgroups[i].counters.reclaimed_bytes);
+        help(f, "reclaimd_cgroup_requests_total", "counter", "memory.reclaim writes, by result.");
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; k < ARRAY_SIZE(req); k++)
+                        cgroup_sample(f, "reclaimd_cgroup_requests_total", s->cgroups[i].path, req[k],
+                                      s->cgroups[i].counters.requests[k]);
+        help(f, "reclaimd_cgroup_clamps_total", "counter", "memory.high lowerings, by result.");
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; k < ARRAY_SIZE(clamp); k++)
+                        cgroup_sample(f, "reclaimd_cgroup_clamps_total", s->cgroups[i].path, clamp[k],
+                                      s->cgroups[i].counters.clamps[k]);
+        help(f, "reclaimd_cgroup_memory_current_bytes", "gauge", "memory.current as last read.");
+        for (size_t i = 0; i < n; i++)
+                if (s->cgroups[i].exists)
+                        cgroup_sample(f, "reclaimd_cgroup_memory_current_bytes", s->cgroups[i].path, NULL,
+                                      s->cgroups[i].current);
+        help(f, "reclaimd_cgroup_soft_limit_bytes", "gauge", "The configured soft limit (cgroups that have one).");
+        for (size_t i = 0; i < n; i++)
+                if (s->cgroups[i].soft_limit != UINT64_MAX)
+                        cgroup_sample(f, "reclaimd_cgroup_soft_limit_bytes", s->cgroups[i].path, NULL,
+                                      s->cgroups[i].soft_limit);
+        help(f, "reclaimd_cgroup_soft_limit_excess_bytes", "gauge", "memory.current above the soft limit.");
+        for (size_t i = 0; i < n; i++)
+                if (s->cgroups[i].exists)
+                        cgroup_sample(f, "reclaimd_cgroup_soft_limit_excess_bytes", s->cgroups[i].path, NULL,
+                                      s->cgroups[i].excess);
+        help(f, "reclaimd_cgroup_memory_high_clamped_bytes", "gauge",
+             "memory.high as reclaimd holds it lowered (cgroups clamped now).");
+        for (size_t i = 0; i < n; i++)
+                if (s->cgroups[i].high_adj.active)
+                        cgroup_sample(f, "reclaimd_cgroup_memory_high_clamped_bytes", s->cgroups[i].path, NULL,
+                                      s->cgroups[i].high_adj.value);
+        help(f, "reclaimd_cgroup_memory_low_held_bytes", "gauge",
+             "memory.low as reclaimd holds it raised while a cgroup is over its soft limit.");
+        for (size_t i = 0; i < n; i++)
+                if (s->cgroups[i].low_adj.active)
+                        cgroup_sample(f, "reclaimd_cgroup_memory_low_held_bytes", s->cgroups[i].path, NULL,
+                                      s->cgroups[i].low_adj.value);
+}
+
+static void rounds(FILE *f, const struct snapshot *s)
+{
+        static const char *const mode[] = { "direct", "background" };
+        const struct snapshot_counters *c = &s->counters;
+
+        help(f, "reclaimd_rounds_total", "counter",
+             "Reclaim rounds, by mode and verdict (no_shortage: a trigger found the machine not short; none ran).");
+        for (int p = 0; p < 2; p++)
+                for (int v = POLICY_DONE_TARGET; v < (int)SNAPSHOT_VERDICTS; v++) {
+                        int verdict = v == SNAPSHOT_VERDICTS - 2 ? -ECANCELED : v == SNAPSHOT_VERDICTS - 1 ? -EIO : v;
+
+                        if (verdict == POLICY_IDLE)
+                                continue;   /* the balancer's idle checks are not rounds */
+                        fprintf(f, "reclaimd_rounds_total{mode=\"%s\",result=\"%s\"} %" PRIu64 "\n", mode[p],
+                                snapshot_verdict_name(verdict), c->rounds[p][v]);
+                }
+        help(f, "reclaimd_round_duration_seconds", "histogram", "Wall time of reclaim rounds.");
+        for (size_t i = 0; i < SNAPSHOT_DURATION_BUCKETS; i++)
+                fprintf(f, "reclaimd_round_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+                        snapshot_duration_bounds[i], c->duration_buckets[i]);
+        fprintf(f, "reclaimd_round_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n", c->duration_count);
+        fprintf(f, "reclaimd_round_duration_seconds_sum %.6f\n", c->duration_sum_seconds);
+        fprintf(f, "reclaimd_round_duration_seconds_count %" PRIu64 "\n", c->duration_count);
+}
+
+int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
+{
+        size_t n = s->n_cgroups < max_cgroups ? s->n_cgroups : max_cgroups;
+
+        help(f, "reclaimd_build_info", "gauge", "reclaimd's version.");
+        fprintf(f, "reclaimd_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
+        help(f, "reclaimd_reclaimed_bytes_total", "counter", "Bytes reclaimd's rounds freed, all cgroups.");
+        fprintf(f, "reclaimd_reclaimed_bytes_total %" PRIu64 "\n", s->counters.reclaimed_bytes);
+        rounds(f, s);
+        help(f, "reclaimd_trigger_fires_total", "counter", "PSI trigger events, by scope.");
+        for (size_t i = 0; i < s->n_triggers; i++) {
+                fputs("reclaimd_trigger_fires_total{scope=\"", f);
+                escape_prom(f, s->triggers[i].scope ?: "system");
+                fprintf(f, "\"} %" PRIu64 "\n", s->triggers[i].fires);
+        }
+        help(f, "reclaimd_log_repeats_suppressed_total", "counter",
+             "Rounds that ended as the one before them and were not logged in full.");
+        fprintf(f, "reclaimd_log_repeats_suppressed_total %" PRIu64 "\n", s->counters.repeats_suppressed);
+        help(f, "reclaimd_cgroups_managed", "gauge", "Cgroups the configuration manages now.");
+        fprintf(f, "reclaimd_cgroups_managed %zu\n", s->n_cgroups);
+        help(f, "reclaimd_cgroups_over_soft_limit", "gauge", "Managed cgroups over their soft limits.");
+        fprintf(f, "reclaimd_cgroups_over_soft_limit %zu\n", s->n_over);
+        help(f, "reclaimd_cgroups_clamped", "gauge", "Managed cgroups whose memory.high reclaimd holds lowered.");
+        fprintf(f, "reclaimd_cgroups_clamped %d\n", s->clamped);
+        help(f, "reclaimd_cgroups_protected", "gauge", "Managed cgroups whose memory.low reclaimd holds raised.");
+        fprintf(f, "reclaimd_cgroups_protected %d\n", s->protected);
+        help(f, "reclaimd_cgroups_unlabelled", "gauge",
+             "Managed cgroups beyond [metrics] max_cgroups, without series of their own.");
+        fprintf(f, "reclaimd_cgroups_unlabelled %zu\n", s->n_cgroups - n);
+        if (s->mem_valid) {
+                help(f, "reclaimd_free_target_bytes", "gauge",
+                     "Free memory the balancer keeps: the zones' high watermark plus the reserve.");
+                fprintf(f, "reclaimd_free_target_bytes %" PRIu64 "\n", s->mem.wmark.high_bytes + s->reserve_bytes);
+        }
+        per_cgroup(f, s, n);
+        return ferror(f) ? -EIO : 0;
+}
+
+int metrics_write_file(const char *path, const struct snapshot *s, size_t max_cgroups)
+{
+        _cleanup_free_ char *tmp = NULL;
+        FILE *f;
+        int fd, r;
+
+        /* Beside it, so that rename() replaces it atomically; node_exporter ignores names not ending .prom. */
+        if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+                return -ENOMEM;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        if (fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+                r = negative_errno();
+                close(fd);
+                unlink(tmp);
+                return r;
+        }
+        r = metrics_write(f, s, max_cgroups);
+        if (fclose(f) != 0 && r == 0)
+                r = negative_errno();
+        if (r == 0 && rename(tmp, path) < 0)
+                r = negative_errno();
+        if (r < 0)
+                unlink(tmp);
+        return r;
+}
