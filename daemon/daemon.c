@@ -21,6 +21,7 @@
 #include "scopes.h"
 #include "state.h"
 #include "units.h"
+#include "xattr.h"
 
 /* ---- rounds ---- */
 
@@ -179,6 +180,9 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
         reload_follow_globs(d);
         if (d->worker.busy)
                 return;
+        /* The soft limits declared on the cgroups themselves may have changed (the worker is idle). */
+        if (engine_read_xattrs(&d->engine) < 0)
+                log_error_errno(-ENOMEM, "Failed to read the cgroups' own soft limits: %m");
         r = engine_stall_usec(&d->engine, NULL, &stall);
         if (r < 0) {
                 /*

@@ -78,6 +78,7 @@ static const struct {
         [LOG_EV_CGROUP_ERROR] = { "cgroup_error", "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0e" },
         [LOG_EV_PROTECT]     = { "protect",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0f" },
         [LOG_EV_REPEATED]    = { "repeated",   "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c10" },
+        [LOG_EV_XATTR]       = { "xattr",      "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c11" },
 };
 
 const char *log_event_name(enum log_event_kind kind)

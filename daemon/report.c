@@ -196,6 +196,31 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
                           "Put memory.low of %s back to %s", cg->path, v);
 }
 
+static void on_xattr(void *userdata, const struct cgroup *cg, const char *name, const char *text, int err)
+{
+        char v[FORMAT_SIZE_MAX];
+
+        if (err == 0) {
+                format_size(v, sizeof(v), cg->xattr_soft_limit);
+                log_event(LOG_NOTICE, LOG_EV_XATTR,
+                          LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, name),
+                                     LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes), LOG_STR(RESULT, "honoured")),
+                          "%s declares a soft limit of %s (%s)%s", cg->path, v, name,
+                          cg->soft_limit_bytes == cg->xattr_soft_limit ? "" :
+                          "; its section's soft_limit wins (soft_limit_xattr = prefer would let it)");
+                return;
+        }
+        log_event(LOG_WARNING, LOG_EV_XATTR,
+                  LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, name),
+                             LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes),
+                             LOG_STR(RESULT, err == -EPERM ? "untrusted" : err == -EINVAL ? "invalid" :
+                                     result_name(err))),
+                  "%s of %s %s; the configured soft limit stays, ignoring", name, cg->path,
+                  err == -EPERM ? "is not trusted: the cgroup is not owned by root, and a delegated "
+                                  "subtree may not raise its own soft limit" :
+                  err == -EINVAL ? "is not a size (K, M, G, T suffixes, or max)" : strerror(-err));
+}
+
 static void on_restored(void *userdata, const struct state_record *rec, enum restore_outcome o, int err)
 {
         const char *what = cg_file_name(rec->file);
@@ -360,6 +385,7 @@ void report_observer(struct daemon *d, struct engine_observer *ret)
                 .protected = on_protected,
                 .released = on_released,
                 .restored = on_restored,
+                .xattr = on_xattr,
                 .userdata = d,
         };
 }

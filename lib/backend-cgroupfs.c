@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "backend.h"
@@ -270,6 +271,35 @@ static int cgfs_glob(struct backend *be, const char *pattern, char ***ret)
         return (int)n;
 }
 
+/*
+ * The directory is opened for each read, as every other file is opened
+ * beneath the root (never through a symlink); xattrs are read at start and
+ * at each tick, not every refresh, so the open costs little.
+ */
+static int cgfs_read_xattr(struct backend *be, struct backend_cgroup *cg, const char *name, char *buf,
+                           size_t size, uid_t *ret_owner)
+{
+        struct cgfs *fs = container_of(be, struct cgfs, be);
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        ssize_t n;
+
+        if (size < 2)
+                return -EINVAL;
+        fd = open_beneath(fs->root_fd, cg->path, O_RDONLY | O_DIRECTORY);
+        be->stats.opens++;
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        n = fgetxattr(fd, name, buf, size - 1);
+        if (n < 0)
+                return errno == ENOTSUP ? -ENODATA : negative_errno();   /* a kernel without user.* on cgroupfs */
+        buf[n] = '\0';
+        *ret_owner = st.st_uid;
+        return (int)n;
+}
+
 static void cgfs_free(struct backend *be)
 {
         struct cgfs *fs = container_of(be, struct cgfs, be);
@@ -288,6 +318,7 @@ static const struct backend_ops cgfs_ops = {
         .write = cgfs_write,
         .open_trigger = cgfs_open_trigger,
         .glob = cgfs_glob,
+        .read_xattr = cgfs_read_xattr,
         .free = cgfs_free,
 };
 

@@ -21,6 +21,9 @@ struct backend_cgroup {
         char *path;
         uint64_t hot_bytes, cold_bytes;
         bool cold_anon;                 /* the cold part is anonymous memory, not page cache */
+        uid_t owner;                    /* who owns its directory (a delegated subtree's user) */
+        char *xattr_names[2];           /* extended attributes set on its directory */
+        char *xattr_values[2];
         uint64_t min_bytes, low_bytes, high_bytes;
         uint64_t refault_pages;
         uint64_t reclaimed_bytes;
@@ -349,6 +352,22 @@ static int sim_glob(struct backend *be, const char *pattern, char ***ret)
         return (int)n;
 }
 
+static int sim_read_xattr(struct backend *be, struct backend_cgroup *cg, const char *name, char *buf,
+                          size_t size, uid_t *ret_owner)
+{
+        if (cg->removed)
+                return -ENODEV;
+        for (size_t i = 0; i < ARRAY_SIZE(cg->xattr_names); i++) {
+                if (!cg->xattr_names[i] || !streq(cg->xattr_names[i], name))
+                        continue;
+                if (strlen(cg->xattr_values[i]) >= size)
+                        return -ERANGE;
+                *ret_owner = cg->owner;
+                return snprintf(buf, size, "%s", cg->xattr_values[i]);
+        }
+        return -ENODATA;
+}
+
 static void sim_free(struct backend *be)
 {
         struct sim *s = to_sim(be);
@@ -368,6 +387,10 @@ void sim_destroy(struct backend *be)
         for (size_t i = 0; i < s->n; i++) {
                 free(s->cgs[i]->path);
                 free(s->cgs[i]->override_text);
+                for (size_t k = 0; k < ARRAY_SIZE(s->cgs[i]->xattr_names); k++) {
+                        free(s->cgs[i]->xattr_names[k]);
+                        free(s->cgs[i]->xattr_values[k]);
+                }
                 free(s->cgs[i]);
         }
         free(s->cgs);
@@ -381,6 +404,7 @@ static const struct backend_ops sim_ops = {
         .write = sim_write,
         .open_trigger = sim_open_trigger,
         .glob = sim_glob,
+        .read_xattr = sim_read_xattr,
         .free = sim_free,
 };
 
@@ -645,4 +669,24 @@ uint64_t sim_low(struct backend *be, const char *path)
         struct backend_cgroup *cg = find(to_sim(be), path);
 
         return cg ? cg->low_bytes : 0;
+}
+
+int sim_set_xattr(struct backend *be, const char *path, const char *name, const char *value, uid_t owner)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+        size_t k;
+
+        if (!cg)
+                return -ENOENT;
+        cg->owner = owner;
+        for (k = 0; k < ARRAY_SIZE(cg->xattr_names); k++)
+                if (!cg->xattr_names[k] || streq(cg->xattr_names[k], name))
+                        break;
+        if (k == ARRAY_SIZE(cg->xattr_names))
+                return -ENOSPC;
+        free(cg->xattr_names[k]);
+        free(cg->xattr_values[k]);
+        cg->xattr_names[k] = value ? strdup(name) : NULL;
+        cg->xattr_values[k] = value ? strdup(value) : NULL;
+        return 0;
 }

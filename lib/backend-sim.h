@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "backend.h"
 
@@ -108,3 +109,10 @@ int sim_set_cold_anon(struct backend *be, const char *path, bool anon);
 
 /* memory.low as the cgroup holds it (written by reclaimd or sim_set_protection()). */
 uint64_t sim_low(struct backend *be, const char *path);
+
+/*
+ * Sets (value NULL: removes) the extended attribute name of the cgroup's
+ * directory, which owner owns. Two per cgroup at most. Returns 0, -ENOENT,
+ * -ENOSPC or -ENOMEM.
+ */
+int sim_set_xattr(struct backend *be, const char *path, const char *name, const char *value, uid_t owner);

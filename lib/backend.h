@@ -59,6 +59,14 @@ struct backend_ops {
          * or a negative errno.
          */
         int (*glob)(struct backend *be, const char *pattern, char ***ret);
+        /*
+         * Reads the extended attribute name of the cgroup's directory
+         * ("trusted.reclaimd.soft_limit") into buf, NUL-terminated, and who
+         * owns the directory. Returns the value's length, -ENODATA when it
+         * has none, -ERANGE when it does not fit, or another negative errno.
+         */
+        int (*read_xattr)(struct backend *be, struct backend_cgroup *cg, const char *name, char *buf,
+                          size_t size, uid_t *ret_owner);
         void (*free)(struct backend *be);
 };
 

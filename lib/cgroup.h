@@ -63,7 +63,8 @@ struct cg_counters {
 struct cgroup {
         char *path;                  /* relative to the cgroup root */
         const struct cgroup_config *conf; /* the section that applies (the most specific match) */
-        uint64_t soft_limit_bytes;   /* from the configuration; UINT64_MAX: none */
+        uint64_t soft_limit_bytes;   /* in force: the section's, or the cgroup's own (xattr); UINT64_MAX: none */
+        int xattr_mode;              /* enum xattr_mode: whether the cgroup's own soft limit is read */
         struct backend_cgroup *be;   /* NULL while the cgroup does not exist */
         unsigned opens;              /* times be was opened: a new cgroup at the path counts anew */
 
@@ -94,6 +95,11 @@ struct cgroup {
         int last_read_err;           /* likewise for reading memory.current */
         int last_stat_err;           /* likewise for memory.stat (refaults) */
         int last_low_err;            /* likewise for raising memory.low */
+
+        /* The soft limit declared on the cgroup itself (lib/xattr.c). */
+        bool xattr_set;              /* an attribute was read and honoured */
+        uint64_t xattr_soft_limit;   /* its value */
+        int xattr_err;               /* why the last one was not honoured, told once; 0: none */
 
         /* Files reclaimd holds at other values than it found, recorded in the state file first. */
         struct adjust high;          /* memory.high, lowered: a clamp on the top offender */

@@ -289,6 +289,8 @@ static int handler(void *user, const char *section, const char *key, const char 
         *seen |= 1ULL << idx;
         /* The current cgroup section may have moved: cgroups is reallocated per section. */
         base = st->cg ? (void *)&st->cfg->cgroups[st->cg_index] : (void *)st->cfg;
+        if (st->cg)
+                st->cfg->cgroups[st->cg_index].set |= 1ULL << idx;   /* over the drop-ins too */
         if (config_item_parse(it, value, (char *)base + it->offset, why, sizeof(why)) < 0)
                 add_error(st, st->line, key, "%s", why);
         return 1;

@@ -16,6 +16,8 @@
 #define CFG(field)  offsetof(struct config, field)
 #define CGC(field)  offsetof(struct cgroup_config, field)
 
+static const char *const xattr_modes[] = { "no", "yes", "prefer", NULL };
+
 const struct config_item config_table[] = {
         { "pressure", "trigger", CONFIG_TRIGGER, CFG(trigger), 0, 0, "some 150ms 1s",
           "system PSI trigger on /proc/pressure/memory: some|full, stall, window (500ms..10s)" },
@@ -41,6 +43,10 @@ const struct config_item config_table[] = {
           "first cooldown of a scope whose round freed under 1/8 of what it asked; doubles each time" },
         { "reclaim", "backoff_max", CONFIG_DURATION, CFG(backoff_max_usec), 0, 3600ULL * 1000000, "60s",
           "longest cooldown" },
+        { "reclaim", "soft_limit_xattr", CONFIG_CHOICE, CFG(soft_limit_xattr), 0, 2, "no",
+          "whether a soft limit set on a cgroup itself (trusted.reclaimd.soft_limit, or "
+          "user.reclaimd.soft_limit on a cgroup owned by root) is read: no, yes (where the section sets "
+          "none), prefer (over the section's too); a section may say otherwise", xattr_modes },
         { "reclaim", "system_proportional", CONFIG_BOOL, CFG(system_proportional), 0, 1, "no",
           "whether a round for the whole machine, once no cgroup is over its soft limit, goes on to take "
           "from every managed cgroup (shrink_node_memcgs()); no: that is left to the kernel's own reclaim" },
@@ -67,6 +73,8 @@ const struct config_item config_table[] = {
           "memory above this is taken back first under pressure; max: no soft limit" },
         { "cgroup", "trigger", CONFIG_TRIGGER, CGC(trigger), 0, 0, "none",
           "PSI trigger on the cgroup's memory.pressure: reclaim within its subtree; none: no trigger" },
+        { "cgroup", "soft_limit_xattr", CONFIG_CHOICE, CGC(soft_limit_xattr), 0, 2, "no",
+          "as [reclaim] soft_limit_xattr, for the cgroups of this section; unset: [reclaim]'s", xattr_modes },
 };
 const size_t config_table_size = ARRAY_SIZE(config_table);
 
@@ -86,6 +94,31 @@ bool config_section_known(const char *name)
                 if (streq(config_table[i].section, name))
                         return true;
         return false;
+}
+
+/* "invalid value "x": expected a, b or c": a CONFIG_CHOICE's words, into why. */
+static int choice_error(const struct config_item *it, const char *value, char *why, size_t why_size)
+{
+        size_t n = (size_t)snprintf(why, why_size, "invalid value \"%s\": expected ", value);
+
+        for (size_t i = 0; it->choices[i] && n < why_size; i++)
+                n += (size_t)snprintf(why + n, why_size - n, "%s%s", i == 0 ? "" :
+                                      it->choices[i + 1] ? ", " : " or ", it->choices[i]);
+        return -EINVAL;
+}
+
+bool config_cgroup_sets(const struct cgroup_config *c, const char *key)
+{
+        size_t idx;
+
+        return config_item_find("cgroup", key, &idx) && (c->set & (1ULL << idx));
+}
+
+enum xattr_mode config_xattr_mode(const struct config *cfg, const struct cgroup_config *c)
+{
+        if (c && config_cgroup_sets(c, "soft_limit_xattr"))
+                return (enum xattr_mode)c->soft_limit_xattr;
+        return (enum xattr_mode)cfg->soft_limit_xattr;
 }
 
 /* The largest share of the machine's memory a CONFIG_MEMORY value may name. */
@@ -203,6 +236,13 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
                 return parse_memory(it, value, dst, why, why_size);
         case CONFIG_FILE:
                 return parse_file_path(value, dst, why, why_size);
+        case CONFIG_CHOICE:
+                for (uint64_t i = 0; it->choices[i]; i++)
+                        if (streq(value, it->choices[i])) {
+                                *(uint64_t *)dst = i;
+                                return 0;
+                        }
+                return choice_error(it, value, why, why_size);
         case CONFIG_BOOL:
                 r = parse_bool(value);
                 if (r < 0) {
@@ -310,6 +350,9 @@ static void dump_value(const struct config_item *it, const void *base, FILE *f)
                 break;
         case CONFIG_BOOL:
                 fprintf(f, "%s = %s\n", it->key, *(const bool *)p ? "yes" : "no");
+                break;
+        case CONFIG_CHOICE:
+                fprintf(f, "%s = %s\n", it->key, it->choices[*(const uint64_t *)p]);
                 break;
         case CONFIG_FILE:   /* no control characters: config_check_file_path() */
                 fprintf(f, "%s = %s\n", it->key, *(char *const *)p ?: "none");

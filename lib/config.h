@@ -16,12 +16,21 @@
 #define DEF_PRIORITY 12
 
 /* One [cgroup PATH] section. */
+/* Whether a soft limit set on the cgroup itself, as an extended attribute, is read. */
+enum xattr_mode {
+        XATTR_NO,                   /* never */
+        XATTR_YES,                  /* where the section sets no soft_limit */
+        XATTR_PREFER,               /* over the section's soft_limit too */
+};
+
 struct cgroup_config {
         char *path;                 /* relative to the cgroup root, no leading or trailing '/' */
         uint64_t soft_limit_bytes;  /* reclaim first from cgroups above it; UINT64_MAX: none */
+        uint64_t soft_limit_xattr;  /* enum xattr_mode, when set here; else [reclaim]'s */
         struct psi_trigger trigger; /* on its memory.pressure: reclaim in its subtree; window 0: none */
         char *file;                 /* where its section was last opened, for messages */
         unsigned line;
+        uint64_t set;               /* bit i: config_table[i] set in a file, not a default */
 };
 
 /* An amount of memory: bytes, or a share of the machine's (MemTotal). */
@@ -43,6 +52,7 @@ struct config {
         uint64_t release_interval_usec; /* [reclaim] how often clamped memory.high is raised back */
         uint64_t backoff_usec;          /* [reclaim] first cooldown after an inefficient round */
         uint64_t backoff_max_usec;      /* [reclaim] longest cooldown */
+        uint64_t soft_limit_xattr;      /* [reclaim] enum xattr_mode of the sections that set none */
         bool system_proportional;       /* [reclaim] a system round goes on to the proportional pass
                                          * once no cgroup is over its soft limit */
         uint64_t balance_interval_usec; /* [balance] how often free memory and usage are read */
@@ -65,6 +75,7 @@ enum config_type {
         CONFIG_TRIGGER,   /* PSI trigger: "some|full STALL WINDOW", or "none" where allowed */
         CONFIG_MEMORY,    /* struct mem_amount: a size, or "N%" of MemTotal (at most 50%) */
         CONFIG_FILE,      /* char *: an absolute path of a file to write, in a writable directory; "none" */
+        CONFIG_CHOICE,    /* one of the words in choices, kept (uint64_t) as its index */
 };
 
 /* One key of the schema: parsing, defaults, --check-config and the manual come from here. */
@@ -76,6 +87,7 @@ struct config_item {
         uint64_t min, max;      /* bounds in the type's unit (bytes, count); unused for triggers */
         const char *def;        /* default, in configuration syntax */
         const char *help;       /* one line */
+        const char *const *choices;   /* CONFIG_CHOICE's words, NULL-terminated */
 };
 
 extern const struct config_item config_table[];
@@ -148,6 +160,12 @@ const struct cgroup_config *config_find_cgroup(const struct config *cfg, const c
  * defined last). NULL when none matches.
  */
 const struct cgroup_config *config_match(const struct config *cfg, const char *path);
+
+/* Whether the section's file set key (rather than leaving its default). */
+bool config_cgroup_sets(const struct cgroup_config *c, const char *key);
+
+/* The xattr mode that applies to a cgroup under section c (NULL: none applies). */
+enum xattr_mode config_xattr_mode(const struct config *cfg, const struct cgroup_config *c);
 
 /* The reserve in bytes on a machine of total_bytes (MemTotal). */
 uint64_t config_reserve_bytes(const struct config *cfg, uint64_t total_bytes);

@@ -21,6 +21,7 @@
 #include "sysmem.h"
 #include "units.h"
 #include "util.h"
+#include "xattr.h"
 
 /*
  * A stall share measured over less than this is noise: a pass can take a few
@@ -146,6 +147,7 @@ int engine_init(struct engine *e, struct backend *be, const struct config *cfg, 
                 cg->path = paths[i];   /* ownership moves */
                 cg->conf = config_match(cfg, cg->path);
                 cg->soft_limit_bytes = cg->conf ? cg->conf->soft_limit_bytes : UINT64_MAX;
+                cg->xattr_mode = (int)config_xattr_mode(cfg, cg->conf);
         }
         e->n_cgroups = n;
         free(paths);
@@ -282,6 +284,9 @@ static int refresh_one(struct engine *e, struct cgroup *cg)
                         return 0;
                 }
                 cg->opens++;
+                r = xattr_refresh(e, cg);   /* discovered: its own soft limit, if it declares one */
+                if (r < 0)
+                        return r;
         }
         r = backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &current);
         if (r == 0 && current == UINT64_MAX)
@@ -901,7 +906,8 @@ static void move_state(struct cgroup *to, struct cgroup *from)
         *to = *from;
         to->path = mine.path;
         to->conf = mine.conf;
-        to->soft_limit_bytes = mine.soft_limit_bytes;
+        to->xattr_mode = mine.xattr_mode;
+        to->soft_limit_bytes = xattr_resolve(to);   /* the new section's, or the attribute read */
         to->in_tree = false;
         memset(&to->excess_node, 0, sizeof(to->excess_node));
         from->be = NULL;

@@ -82,6 +82,13 @@ struct engine_observer {
          */
         void (*released)(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value,
                          bool restored, bool left_alone, int err);
+        /*
+         * The soft limit declared on cg itself (attribute name, as text):
+         * honoured (err 0: its value is in force where the section lets it),
+         * or not: -EPERM (user.* on a cgroup root does not own), -EINVAL
+         * (not a size), another -errno (unreadable). Told once per change.
+         */
+        void (*xattr)(void *userdata, const struct cgroup *cg, const char *name, const char *text, int err);
         /* At start: a value from the state file, and what became of it. */
         void (*restored)(void *userdata, const struct state_record *rec, enum restore_outcome o, int err);
         void *userdata;

@@ -63,6 +63,7 @@ enum log_event_kind {
         LOG_EV_RELOAD,
         LOG_EV_CGROUP_ERROR,
         LOG_EV_PROTECT,
+        LOG_EV_XATTR,
         LOG_EV_REPEATED,
         _LOG_EV_MAX,
 };

@@ -1,0 +1,100 @@
+/* Soft limits declared on the cgroups themselves, as extended attributes, and whom to trust for them. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "config.h"
+#include "engine.h"
+#include "units.h"
+#include "util.h"
+#include "xattr.h"
+
+bool xattr_trusted(const char *name, uid_t owner)
+{
+        return streq(name, XATTR_TRUSTED) || (streq(name, XATTR_USER) && owner == 0);
+}
+
+uint64_t xattr_resolve(const struct cgroup *cg)
+{
+        uint64_t section = cg->conf ? cg->conf->soft_limit_bytes : UINT64_MAX;
+
+        if (!cg->xattr_set || cg->xattr_mode == XATTR_NO)
+                return section;
+        if (cg->xattr_mode == XATTR_PREFER || !cg->conf || !config_cgroup_sets(cg->conf, "soft_limit"))
+                return cg->xattr_soft_limit;
+        return section;
+}
+
+/* Reads one attribute: 0 and the value, -ENODATA (absent), -EPERM (not trusted), -EINVAL (bad). */
+static int read_one(struct engine *e, struct cgroup *cg, const char *name, char *text, size_t size,
+                    uint64_t *ret)
+{
+        uid_t owner = 0;
+        int r;
+
+        r = e->be->ops->read_xattr(e->be, cg->be, name, text, size, &owner);
+        if (r < 0)
+                return r == -ERANGE ? -EINVAL : r;
+        if (!xattr_trusted(name, owner))
+                return -EPERM;
+        return parse_size(text, ret) < 0 ? -EINVAL : 0;
+}
+
+/* Tells what happened to cg's own soft limit, once per change of error or of value. */
+static void tell(struct engine *e, struct cgroup *cg, const char *name, const char *text, int err)
+{
+        if (err == cg->xattr_err && err < 0)
+                return;
+        cg->xattr_err = err;
+        if (e->obs.xattr)
+                e->obs.xattr(e->obs.userdata, cg, name, text, err);
+}
+
+int xattr_refresh(struct engine *e, struct cgroup *cg)
+{
+        static const char *const names[] = { XATTR_TRUSTED, XATTR_USER };
+        uint64_t value = 0, was = cg->soft_limit_bytes;
+        char text[64] = "";
+        const char *name = NULL;
+        int r = -ENODATA;
+
+        if (!cg->be || cg->xattr_mode == XATTR_NO || !e->be->ops->read_xattr)
+                return 0;
+        for (size_t i = 0; i < ARRAY_SIZE(names) && r == -ENODATA; i++) {
+                name = names[i];
+                r = read_one(e, cg, name, text, sizeof(text), &value);
+        }
+        if (r == -ENOMEM)
+                return r;
+        if (r == 0) {
+                bool changed = !cg->xattr_set || cg->xattr_soft_limit != value;
+
+                cg->xattr_set = true;
+                cg->xattr_soft_limit = value;
+                if (changed || cg->xattr_err)
+                        tell(e, cg, name, text, 0);
+        } else {
+                /* Absent, untrusted or malformed: the section's soft limit is in force. */
+                cg->xattr_set = false;
+                if (r == -ENODATA)
+                        cg->xattr_err = 0;
+                else
+                        tell(e, cg, name, text, r);
+        }
+        cg->soft_limit_bytes = xattr_resolve(cg);
+        if (cg->soft_limit_bytes != was)
+                excess_tree_update(&e->tree, cg, cg->current_bytes);
+        return 0;
+}
+
+int engine_read_xattrs(struct engine *e)
+{
+        for (size_t i = 0; i < e->n_cgroups; i++) {
+                int r = xattr_refresh(e, &e->cgroups[i]);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
