@@ -1,8 +1,9 @@
 /*
  * Benchmark: the daemon's own cost at 100, 1,000 and 10,000 managed cgroups:
  * a refresh (read memory.current, rebuild the ranking), a reclaim step (pick,
- * ask, re-read, re-insert), the system calls per refresh, the descriptors
- * held and the resident memory, and following a glob that matches them all.
+ * ask, re-read, re-insert), the system calls per refresh, the balancer's
+ * tick on an idle machine, the descriptors held and the resident memory, and
+ * following a glob that matches them all.
  * It runs the real cgroupfs backend over a temporary directory tree of
  * ordinary files shaped like cgroupfs ($BENCH_DIR, else $TMPDIR, else /tmp),
  * so the kernel's reclaim time is not in the figures: only ours.
@@ -131,8 +132,10 @@ static long status_kib(const char *key)
 }
 
 /*
- * Reads every file reclaimd reads of every cgroup once: what a long run may
- * come to hold. Returns how many reads failed for want of a descriptor.
+ * Reads every file reclaimd reads of every cgroup once (up to
+ * CG_CGROUP_EVENTS: the /proc files after it are the machine's, not a
+ * cgroup's): what a long run may come to hold. Returns how many reads failed
+ * for want of a descriptor.
  */
 static long use_every_file(struct engine *e)
 {
@@ -140,7 +143,7 @@ static long use_every_file(struct engine *e)
         long refused = 0;
 
         for (size_t i = 0; i < e->n_cgroups; i++)
-                for (int f = 0; f < _CG_FILE_MAX; f++)
+                for (int f = 0; f <= CG_CGROUP_EVENTS; f++)
                         if (f != CG_MEMORY_RECLAIM &&
                             e->be->ops->read(e->be, e->cgroups[i].be, (enum cg_file)f, buf, sizeof(buf)) == -EMFILE)
                                 refused++;
@@ -192,6 +195,41 @@ static rlim_t nofile_limit(void)
         struct rlimit rl;
 
         return getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 0;
+}
+
+/*
+ * The balancer's tick on a machine that is not short (this host's own
+ * /proc/meminfo and /proc/zoneinfo): what reclaimd costs every interval while
+ * nothing happens. Once with no cgroup over its soft limit, once with every
+ * cgroup over and memory.low held (after the first tick wrote it: nothing is
+ * written again while it holds).
+ */
+static void bench_balancer(struct engine *e, struct config *cfg, const char *root)
+{
+        static const char *const what[] = { "none over", "all over, memory.low held" };
+        struct scan_control sc;
+        char state[700];
+        const int ticks = 20;
+
+        snprintf(state, sizeof(state), "%s/state", root);
+        e->state_file = state;
+        for (int over = 0; over < 2; over++) {
+                uint64_t t0, reads, writes;
+
+                for (size_t i = 0; i < e->n_cgroups; i++)
+                        e->cgroups[i].soft_limit_bytes = over ? 64 * MiB : UINT64_MAX;
+                engine_balance(e, cfg, true, &sc);   /* the first tick holds memory.low */
+                e->be->stats = (struct backend_stats){};
+                t0 = now_ns();
+                for (int i = 0; i < ticks; i++)
+                        if (engine_balance(e, cfg, true, &sc) != POLICY_IDLE)
+                                fprintf(stderr, "this machine is short of free memory: the figure is not the idle one\n");
+                reads = e->be->stats.reads / ticks;
+                writes = e->be->stats.writes / ticks;
+                printf("        balancer tick, %s: %8.1f us, %" PRIu64 " reads, %" PRIu64 " writes\n", what[over],
+                       (now_ns() - t0) / ticks / 1e3, reads, writes);
+        }
+        engine_release(e, cfg, true);
 }
 
 static void bench(size_t n)
@@ -274,6 +312,7 @@ static void bench(size_t n)
                        (unsigned long long)nofile_limit());
         printf("; RSS +%.1f MiB for the engine and backend (%.1f MiB in all, peak %.1f MiB)\n",
                (double)(rss - rss0) / 1024, (double)rss / 1024, (double)status_kib("VmHWM") / 1024);
+        bench_balancer(&e, cfg, root);
         engine_done(&e);
         backend_free(be);
         config_free(cfg);

@@ -43,6 +43,7 @@ struct daemon {
         ev_timer watchdog;             /* WATCHDOG=1 at half of $WATCHDOG_USEC */
         bool reload_pending;           /* SIGHUP came while a job ran */
         ev_timer tick;                 /* release_interval: release clamps, re-arm triggers */
+        ev_timer balance;              /* balance interval: kswapd's analogue (engine_balance()) */
         struct config *cfg;            /* owned */
         struct backend *be;            /* owned */
         struct engine engine;
@@ -54,6 +55,9 @@ struct daemon {
         bool dry_run;
         bool has_globs;                /* the cgroups managed change as cgroups come and go */
         int clamped;                   /* cgroups whose memory.high is lowered */
+        int protected;                 /* cgroups whose memory.low is raised */
+        unsigned balance_rounds;       /* the balancer's rounds that took a step */
+        struct backoff balance_backoff; /* its trimming, as kswapd_failures stops kswapd */
         uint64_t tick_stall_usec;      /* system stall total at the last tick */
         uint64_t tick_at_usec;
         int stall_err;                 /* why the stall could not be read at the last tick, told once */

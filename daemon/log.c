@@ -49,6 +49,10 @@ static const struct {
         [LOG_F_FILE]       = { "file", "CGROUP_FILE" },
         [LOG_F_PSI_SOME_AVG10] = { "psi_some_avg10", "PSI_SOME_AVG10" },
         [LOG_F_PSI_FULL_AVG10] = { "psi_full_avg10", "PSI_FULL_AVG10" },
+        [LOG_F_LOW]        = { "low", "MEMORY_LOW_BYTES" },
+        [LOG_F_ORIGINAL]   = { "original", "ORIGINAL_BYTES" },
+        [LOG_F_SHORTFALL]  = { "shortfall", "SHORTFALL_BYTES" },
+        [LOG_F_MODE]       = { "mode", "MODE" },
 };
 
 /* MESSAGE_IDs are fixed forever: journalctl -x and the catalog look them up. */
@@ -70,6 +74,7 @@ static const struct {
         [LOG_EV_BACKOFF]     = { "backoff",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0c" },
         [LOG_EV_RELOAD]      = { "reload",     "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0d" },
         [LOG_EV_CGROUP_ERROR] = { "cgroup_error", "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0e" },
+        [LOG_EV_PROTECT]     = { "protect",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0f" },
 };
 
 const char *log_event_name(enum log_event_kind kind)

@@ -32,8 +32,12 @@ static void run_job(struct worker *w, struct job *job)
                 engine_release(w->engine, w->cfg, false);
                 job->result = 0;
                 break;
+        case JOB_BALANCE:
+                job->result = engine_balance(w->engine, w->cfg, job->trim, &job->sc);
+                break;
         }
         job->still_clamped = engine_count_clamped(w->engine);
+        job->still_protected = engine_count_protected(w->engine);
 }
 
 static void *thread_main(void *userdata)

@@ -14,15 +14,18 @@ struct engine;
 enum job_kind {
         JOB_ROUND,         /* engine_round() for scope */
         JOB_RELEASE,       /* engine_release(): raise clamped memory.high a step */
+        JOB_BALANCE,       /* engine_balance(): the balancer's read, hold and trim */
 };
 
 struct job {
         enum job_kind kind;
         const char *scope;         /* JOB_ROUND: NULL for the system trigger */
+        bool trim;                 /* JOB_BALANCE: may trim (not backing off) */
         /* Results. */
         struct scan_control sc;
         int result;                /* the verdict, or -errno */
         int still_clamped;         /* cgroups whose memory.high is still lowered */
+        int still_protected;       /* cgroups whose memory.low is held raised */
 };
 
 struct worker;

@@ -22,8 +22,19 @@ struct cgfs {
         struct backend be;
         char *root_path;    /* for glob(3), which takes no directory descriptor */
         int root_fd;        /* O_PATH of the cgroup root: every path resolves beneath it */
-        int pressure_fd;    /* /proc/pressure/memory, opened on first read */
+        int sys_fds[_CG_FILE_MAX];   /* the machine's files, opened on first read (the others -1) */
 };
+
+/* The machine's files, read with a NULL cgroup. */
+static const char *sys_path(enum cg_file f)
+{
+        switch (f) {
+        case CG_MEMORY_PRESSURE: return PROC_PRESSURE_MEMORY;
+        case CG_PROC_MEMINFO:    return "/proc/meminfo";
+        case CG_PROC_ZONEINFO:   return "/proc/zoneinfo";
+        default:                 return NULL;
+        }
+}
 
 /*
  * No directory descriptor is kept: with memory.current held open, that is one
@@ -107,6 +118,8 @@ static int file_flags(enum cg_file f)
         switch (f) {
         case CG_MEMORY_RECLAIM:
                 return O_WRONLY;
+        case CG_MEMORY_LOW:
+                return O_RDWR;   /* written while other cgroups are over their soft limits */
         case CG_MEMORY_HIGH:
                 /*
                  * Kernels with "memcg: introduce non-blocking limit setting
@@ -125,14 +138,14 @@ static int get_fd(struct cgfs *fs, struct backend_cgroup *cg, enum cg_file f)
         int fd;
 
         if (!cg) {
-                if (f != CG_MEMORY_PRESSURE)
+                if (!sys_path(f))
                         return -EINVAL;
-                if (fs->pressure_fd < 0) {
-                        fs->pressure_fd = open(PROC_PRESSURE_MEMORY, O_RDONLY | O_CLOEXEC);
-                        if (fs->pressure_fd < 0)
+                if (fs->sys_fds[f] < 0) {
+                        fs->sys_fds[f] = open(sys_path(f), O_RDONLY | O_CLOEXEC);
+                        if (fs->sys_fds[f] < 0)
                                 return negative_errno();
                 }
-                return fs->pressure_fd;
+                return fs->sys_fds[f];
         }
         if (cg->fds[f] >= 0)
                 return cg->fds[f];
@@ -145,7 +158,9 @@ static int get_fd(struct cgfs *fs, struct backend_cgroup *cg, enum cg_file f)
 /*
  * One pread as a rule: seq_file hands a small file over whole. Every cgroup
  * and PSI file ends its text with a newline, so anything else was a short
- * read, and reading goes on from there until the newline or the end.
+ * read, and reading goes on from there until the newline or the end. Only
+ * /proc/zoneinfo, which seq_file hands over a zone at a time, is read until
+ * the end.
  */
 static ssize_t cgfs_read(struct backend *be, struct backend_cgroup *cg, enum cg_file f,
                          char *buf, size_t size)
@@ -170,7 +185,7 @@ static ssize_t cgfs_read(struct backend *be, struct backend_cgroup *cg, enum cg_
                 n += (size_t)k;
                 if (n == size - 1)
                         return -EFBIG;
-        } while (k != 0 && buf[n - 1] != '\n');
+        } while (k != 0 && (buf[n - 1] != '\n' || (!cg && f == CG_PROC_ZONEINFO)));
         buf[n] = '\0';
         return (ssize_t)n;
 }
@@ -261,7 +276,8 @@ static void cgfs_free(struct backend *be)
 
         free(fs->root_path);
         safe_close(fs->root_fd);
-        safe_close(fs->pressure_fd);
+        for (size_t i = 0; i < _CG_FILE_MAX; i++)
+                safe_close(fs->sys_fds[i]);
         free(fs);
 }
 
@@ -283,7 +299,8 @@ int backend_cgroupfs_new(const char *root_path, struct backend **ret)
         if (!fs)
                 return -ENOMEM;
         fs->be.ops = &cgfs_ops;
-        fs->pressure_fd = -1;
+        for (size_t i = 0; i < _CG_FILE_MAX; i++)
+                fs->sys_fds[i] = -1;
         fs->root_fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         fs->root_path = strdup(root_path);
         if (fs->root_fd < 0 || !fs->root_path) {

@@ -20,6 +20,7 @@
 struct backend_cgroup {
         char *path;
         uint64_t hot_bytes, cold_bytes;
+        bool cold_anon;                 /* the cold part is anonymous memory, not page cache */
         uint64_t min_bytes, low_bytes, high_bytes;
         uint64_t refault_pages;
         uint64_t reclaimed_bytes;
@@ -59,6 +60,11 @@ struct sim {
         bool persistent;               /* backend_free() leaves it alone */
         bool unprivileged;             /* trigger windows must be multiples of 2s (6.5+) */
         unsigned overreclaim_permille; /* memory.reclaim frees this much per 1000 asked (6.1: up to 2000) */
+        bool swappiness;               /* memory.reclaim takes "swappiness=" (6.12+) */
+        struct sim_sysmem {            /* /proc/meminfo and /proc/zoneinfo, one zone */
+                bool absent;
+                uint64_t total, free, min, low, high;
+        } sysmem;
         struct backend_cgroup system;  /* /proc/pressure/memory: overrides and triggers */
         struct sim_trigger *triggers;
         size_t n_triggers;
@@ -96,6 +102,26 @@ static void sim_close_cgroup(struct backend *be, struct backend_cgroup *cg)
                 cg->open_handles--;
 }
 
+/* The machine's files: pressure (all zero), and one zone's free pages and watermarks. */
+static int read_system(struct sim *s, enum cg_file f, char *buf, size_t size)
+{
+        const struct sim_sysmem *m = &s->sysmem;
+
+        if (f == CG_MEMORY_PRESSURE)
+                return snprintf(buf, size, "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+                                "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+        if (m->absent || (f != CG_PROC_MEMINFO && f != CG_PROC_ZONEINFO))
+                return -ENOENT;
+        if (f == CG_PROC_MEMINFO)
+                return snprintf(buf, size, "MemTotal:       %" PRIu64 " kB\nMemFree:        %" PRIu64 " kB\n"
+                                "MemAvailable:   %" PRIu64 " kB\n", m->total / 1024, m->free / 1024,
+                                m->free / 1024);
+        return snprintf(buf, size, "Node 0, zone   Normal\n  pages free     %" PRIu64 "\n        boost    0\n"
+                        "        min      %" PRIu64 "\n        low      %" PRIu64 "\n        high     %" PRIu64
+                        "\n        managed  %" PRIu64 "\n  pagesets\n    cpu: 0\n              high:  378\n",
+                        m->free / 4096, m->min / 4096, m->low / 4096, m->high / 4096, m->total / 4096);
+}
+
 static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_file f,
                         char *buf, size_t size)
 {
@@ -112,10 +138,9 @@ static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_f
                 return n < 0 || (size_t)n >= size ? -EFBIG : n;
         }
         if (!cg) {
-                if (f != CG_MEMORY_PRESSURE)
-                        return -ENOENT;
-                n = snprintf(buf, size, "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
-                             "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+                n = read_system(to_sim(be), f, buf, size);
+                if (n < 0)
+                        return n;
         } else if (cg->removed) {
                 return -ENODEV;
         } else if (f == CG_MEMORY_CURRENT) {
@@ -125,8 +150,13 @@ static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_f
 
                 n = v == UINT64_MAX ? snprintf(buf, size, "max\n") : snprintf(buf, size, "%" PRIu64 "\n", v);
         } else if (f == CG_MEMORY_STAT) {
-                n = snprintf(buf, size, "anon %" PRIu64 "\nfile %" PRIu64 "\nworkingset_refault_anon %" PRIu64
-                             "\nworkingset_refault_file 0\n", cg->hot_bytes, cg->cold_bytes, cg->refault_pages);
+                uint64_t file = cg->cold_anon ? 0 : cg->cold_bytes;
+
+                n = snprintf(buf, size, "anon %" PRIu64 "\nfile %" PRIu64 "\ninactive_file %" PRIu64
+                             "\nactive_file 0\nworkingset_refault_anon %" PRIu64 "\nworkingset_refault_file 0\n"
+                             "workingset_activate_anon %" PRIu64 "\nworkingset_activate_file 0\n",
+                             cg->hot_bytes + cg->cold_bytes - file, file, file, cg->refault_pages,
+                             cg->refault_pages);
         } else if (f == CG_CGROUP_EVENTS) {
                 n = snprintf(buf, size, "populated %d\nfrozen 0\n", !cg->empty);
         } else if (f == CG_MEMORY_PRESSURE) {
@@ -140,12 +170,16 @@ static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_f
         return n;
 }
 
-/* Frees up to want bytes, cold memory first, as the LRU would. */
-static uint64_t reclaim(struct backend_cgroup *cg, uint64_t want)
+/* Frees up to want bytes, cold memory first, as the LRU would; page cache only without swap. */
+static uint64_t reclaim(struct backend_cgroup *cg, uint64_t want, bool swap)
 {
         uint64_t cold = want < cg->cold_bytes ? want : cg->cold_bytes;
         uint64_t hot = want - cold < cg->hot_bytes ? want - cold : cg->hot_bytes;
 
+        if (!swap) {
+                cold = cg->cold_anon ? 0 : cold;
+                hot = 0;   /* the hot part is anonymous */
+        }
         cg->cold_bytes -= cold;
         cg->hot_bytes -= hot;
         cg->reclaimed_bytes += cold + hot;
@@ -190,7 +224,18 @@ static int write_high(struct backend_cgroup *cg, const char *val)
                 high = high / 4096 * 4096;   /* kept in pages: page_counter_set_high() */
         cg->high_bytes = high;
         if (current > high)
-                reclaim(cg, current - high);
+                reclaim(cg, current - high, true);
+        return 0;
+}
+
+/* memory_low_write(): a protection, kept in pages; no reclaim. */
+static int write_low(struct backend_cgroup *cg, const char *val)
+{
+        uint64_t low;
+
+        if (parse_size(val, &low) < 0)
+                return -EINVAL;
+        cg->low_bytes = low == UINT64_MAX ? low : low / 4096 * 4096;
         return 0;
 }
 
@@ -199,6 +244,7 @@ static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file
         struct sim *s = to_sim(be);
         uint64_t want;
         char num[32];
+        bool swap;
         int r;
 
         if (!cg)
@@ -209,6 +255,8 @@ static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file
                 cg->fail_count--;
                 return cg->fail_err;
         }
+        if (f == CG_MEMORY_LOW)
+                return write_low(cg, val);   /* a protection: no reclaim, nothing to wait for */
         r = delay(s);
         if (r < 0)
                 return r;
@@ -216,12 +264,18 @@ static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file
                 return write_high(cg, val);
         if (f != CG_MEMORY_RECLAIM)
                 return -EINVAL;
-        /* The kernel parses memory.reclaim with memparse(); this kernel takes no "swappiness=". */
+        /*
+         * The kernel parses memory.reclaim with memparse(); 6.1 takes no
+         * "swappiness=" (EINVAL), later kernels take "swappiness=0".
+         */
         snprintf(num, sizeof(num), "%.*s", (int)strcspn(val, " "), val);
-        if (strchr(val, ' ') || parse_size(num, &want) < 0 || want == UINT64_MAX)
+        swap = !strchr(val, ' ');
+        if ((!swap && (!s->swappiness || !streq(val + strlen(num), " swappiness=0"))) ||
+            parse_size(num, &want) < 0 || want == UINT64_MAX)
                 return -EINVAL;
         cg->writes++;
-        r = reclaim(cg, (uint64_t)((unsigned __int128)want * s->overreclaim_permille / 1000)) < want ? -EAGAIN : 0;
+        r = reclaim(cg, (uint64_t)((unsigned __int128)want * s->overreclaim_permille / 1000), swap) < want
+                    ? -EAGAIN : 0;
         if (cg->remove_after_write)
                 remove_cgroup(s, cg);
         return r;
@@ -339,6 +393,9 @@ int backend_sim_new(struct backend **ret)
         s->be.ops = &sim_ops;
         s->write_started_fd = -1;
         s->overreclaim_permille = 1000;
+        /* A machine short by round_target's default, so that a system round runs and aims as before. */
+        s->sysmem = (struct sim_sysmem){ .total = 16ULL << 30, .free = 0, .min = 16ULL << 20,
+                                         .low = 24ULL << 20, .high = 32ULL << 20 };
         *ret = &s->be;
         return 0;
 }
@@ -553,4 +610,39 @@ int sim_set_populated(struct backend *be, const char *path, bool populated)
 void sim_set_overreclaim(struct backend *be, unsigned permille)
 {
         to_sim(be)->overreclaim_permille = permille;
+}
+
+void sim_set_sysmem(struct backend *be, uint64_t total, uint64_t free_bytes, uint64_t high)
+{
+        struct sim *s = to_sim(be);
+
+        s->sysmem = (struct sim_sysmem){ .total = total, .free = free_bytes, .min = high / 2,
+                                         .low = high / 4 * 3, .high = high };
+}
+
+void sim_set_sysmem_absent(struct backend *be)
+{
+        to_sim(be)->sysmem.absent = true;
+}
+
+void sim_set_swappiness(struct backend *be, bool supported)
+{
+        to_sim(be)->swappiness = supported;
+}
+
+int sim_set_cold_anon(struct backend *be, const char *path, bool anon)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+
+        if (!cg)
+                return -ENOENT;
+        cg->cold_anon = anon;
+        return 0;
+}
+
+uint64_t sim_low(struct backend *be, const char *path)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+
+        return cg ? cg->low_bytes : 0;
 }

@@ -48,7 +48,8 @@ int sim_set_high(struct backend *be, const char *path, uint64_t high_bytes);
 uint64_t sim_high(struct backend *be, const char *path);
 
 /*
- * Makes every write take usec (a signal interrupts it: -EINTR), and writes
+ * Makes every memory.reclaim and memory.high write take usec (a signal
+ * interrupts it: -EINTR; memory.low reclaims nothing and is not slowed), and writes
  * to the eventfd started_fd (if >= 0) when one begins, so a test can wait
  * for the event instead of sleeping.
  */
@@ -86,3 +87,24 @@ int sim_set_populated(struct backend *be, const char *path, bool populated);
  * there is): 6.1's memory_reclaim() frees up to about twice a large request.
  */
 void sim_set_overreclaim(struct backend *be, unsigned permille);
+
+/*
+ * The machine: /proc/meminfo's MemTotal and MemFree, and one zone whose high
+ * watermark is high (min and low below it). By default 16 GiB with nothing
+ * free and a 32 MiB high watermark: short by round_target's default.
+ */
+void sim_set_sysmem(struct backend *be, uint64_t total, uint64_t free_bytes, uint64_t high);
+/* /proc/meminfo and /proc/zoneinfo cannot be read (-ENOENT). */
+void sim_set_sysmem_absent(struct backend *be);
+
+/*
+ * Makes memory.reclaim take "swappiness=0" (6.12+; 6.1 refuses it with
+ * EINVAL, the default): then only page cache is reclaimed, the cold part of
+ * a cgroup unless it is anonymous (sim_set_cold_anon()). The hot part is
+ * anonymous.
+ */
+void sim_set_swappiness(struct backend *be, bool supported);
+int sim_set_cold_anon(struct backend *be, const char *path, bool anon);
+
+/* memory.low as the cgroup holds it (written by reclaimd or sim_set_protection()). */
+uint64_t sim_low(struct backend *be, const char *path);

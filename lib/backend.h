@@ -15,6 +15,8 @@ enum cg_file {
         CG_MEMORY_RECLAIM,
         CG_MEMORY_PRESSURE,  /* with a NULL cgroup: /proc/pressure/memory */
         CG_CGROUP_EVENTS,    /* "populated 0|1": whether any task is in the subtree */
+        CG_PROC_MEMINFO,     /* the machine's, with a NULL cgroup only: /proc/meminfo */
+        CG_PROC_ZONEINFO,    /* likewise /proc/zoneinfo, read to its end (it can be large) */
         _CG_FILE_MAX,
 };
 
@@ -29,7 +31,9 @@ struct backend_ops {
         int (*open_cgroup)(struct backend *be, const char *path, struct backend_cgroup **ret);
         void (*close_cgroup)(struct backend *be, struct backend_cgroup *cg);
         /*
-         * Reads a whole file into buf, NUL-terminated. Returns its length, or
+         * Reads a whole file into buf, NUL-terminated. With a NULL cgroup,
+         * the machine's files: CG_MEMORY_PRESSURE (/proc/pressure/memory),
+         * CG_PROC_MEMINFO, CG_PROC_ZONEINFO. Returns its length, or
          * -ENODEV/-ENOENT when the cgroup was removed, -EFBIG when it does not
          * fit, or another negative errno.
          */

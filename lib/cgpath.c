@@ -9,12 +9,22 @@
 #include "cgpath.h"
 #include "util.h"
 
-static const char *check_component(const char *c, size_t len)
+/* Why a component of a path cannot name a cgroup beneath the root, or NULL. */
+static const char *check_name(const char *c, size_t len)
 {
         if (len == 0)
                 return "empty path component (\"//\")";
         if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
                 return "\".\" and \"..\" are not allowed: the path must stay beneath the cgroup root";
+        return NULL;
+}
+
+static const char *check_component(const char *c, size_t len)
+{
+        const char *why = check_name(c, len);
+
+        if (why)
+                return why;
         for (size_t i = 0; i < len; i++)
                 if ((unsigned char)c[i] < 0x20 || c[i] == 0x7f)
                         return "control characters are not allowed in cgroup names";
@@ -77,4 +87,21 @@ bool cgpath_matches(const char *pattern, const char *path)
         if (!cgpath_is_glob(pattern))
                 return streq(pattern, path);
         return fnmatch(pattern, path, FNM_PATHNAME) == 0;
+}
+
+bool cgpath_is_cgroup(const char *path)
+{
+        size_t len = strlen(path);
+
+        if (len == 0 || len >= PATH_MAX || path[0] == '/' || path[len - 1] == '/')
+                return false;
+        for (const char *p = path; *p;) {
+                size_t clen = strcspn(p, "/");
+
+                if (check_name(p, clen))
+                        return false;
+                p += clen;
+                p += *p == '/';
+        }
+        return true;
 }

@@ -13,6 +13,14 @@
  */
 int cgpath_normalize(const char *path, char **ret, const char **ret_why);
 
+/*
+ * Whether path could name a cgroup beneath the root, as the kernel allows
+ * names (any byte but '/' and NUL): relative, no empty, "." or ".."
+ * components. Unlike cgpath_normalize(), control characters pass: a glob
+ * matches whatever names a cgroup's owner chose.
+ */
+bool cgpath_is_cgroup(const char *path);
+
 /* Whether a (normalised) path is a glob: it has *, ? or [ in it. */
 bool cgpath_is_glob(const char *path);
 

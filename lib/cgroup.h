@@ -8,6 +8,22 @@
 struct backend_cgroup;
 struct cgroup_config;
 
+/*
+ * A cgroup file reclaimd holds at another value than the one it found. The
+ * value is recorded (the state file) before each write, so that whatever
+ * ends reclaimd, the next start finds what to put back; and it is put back
+ * exactly, unless the file no longer holds what reclaimd wrote (an operator
+ * changed it since).
+ */
+struct adjust {
+        bool active;                 /* reclaimd holds the file at value */
+        uint64_t original;           /* what it was before reclaimd touched it (UINT64_MAX: max) */
+        uint64_t value;              /* what reclaimd writes, or last wrote */
+        uint64_t previous;           /* what the kernel held before that write: the original,
+                                      * or an earlier value (a crash between recording and
+                                      * writing leaves this in place) */
+};
+
 struct cgroup {
         char *path;                  /* relative to the cgroup root */
         const struct cgroup_config *conf; /* the section that applies (the most specific match) */
@@ -20,10 +36,13 @@ struct cgroup {
         uint64_t min_bytes;          /* memory.min: never reclaimed below, whatever the priority */
         uint64_t low_bytes;          /* memory.low: skipped unless the round retries for it */
         uint64_t excess_bytes;       /* current above the soft limit: the tree's key */
+        uint64_t file_lru_bytes;     /* memory.stat inactive_file + active_file, read before a step
+                                      * that would ask for file pages only */
 
         /* Carried between rounds. */
         uint64_t last_reclaim_usec;  /* when reclaimd last freed memory from it (0: never) */
-        uint64_t refault_base;       /* workingset_refault_anon + _file at the last snapshot */
+        uint64_t refault_base;       /* workingset_activate_anon + _file at the last snapshot */
+        uint64_t refault_at_usec;    /* when that snapshot was taken */
         /*
          * Bytes reclaimd asked memory.reclaim for since that snapshot, and in
          * the window before it. Asked, not the fall of memory.current: a hot
@@ -32,20 +51,17 @@ struct cgroup {
          */
         uint64_t asked_since_snapshot;
         uint64_t asked_window;
-        uint32_t refault_permille;   /* refaulted bytes per 1000 asked, at the last snapshot */
+        uint32_t refault_permille;   /* re-activated bytes per 1000 asked, at the last snapshot */
         bool refault_known;          /* refault_base holds a snapshot */
 
         int last_write_err;          /* the last write's error (not EAGAIN), to say a repeat once */
         int last_read_err;           /* likewise for reading memory.current */
         int last_stat_err;           /* likewise for memory.stat (refaults) */
+        int last_low_err;            /* likewise for raising memory.low */
 
-        /* memory.high, when reclaimd lowered it (recorded in the state file first). */
-        bool clamped;
-        uint64_t high_original;      /* what it was before reclaimd touched it */
-        uint64_t high_clamped_to;    /* what reclaimd writes (or last wrote) */
-        uint64_t high_written;       /* what the kernel held before that write: the
-                                      * original, or the previous clamp (a crash between
-                                      * recording and writing leaves this in place) */
+        /* Files reclaimd holds at other values than it found, recorded in the state file first. */
+        struct adjust high;          /* memory.high, lowered: a clamp on the top offender */
+        struct adjust low;           /* memory.low, raised while another cgroup is over its soft limit */
 
         /* Within a round. */
         bool in_tree;                /* linked in the excess tree (excess > 0) */

@@ -146,8 +146,8 @@ static void open_section(struct parse_state *st, const char *name)
                 return;
         }
         if (!config_section_known(name) || streq(name, "cgroup")) {
-                add_error(st, st->line, NULL, "unknown section [%s]: expected [pressure], [reclaim] "
-                          "or [cgroup PATH]", name);
+                add_error(st, st->line, NULL, "unknown section [%s]: expected [pressure], [reclaim], "
+                          "[balance] or [cgroup PATH]", name);
                 return;
         }
         for (size_t i = 0; i < st->n_sections; i++)

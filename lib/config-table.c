@@ -18,11 +18,13 @@ const struct config_item config_table[] = {
         { "pressure", "trigger", CONFIG_TRIGGER, CFG(trigger), 0, 0, "some 150ms 1s",
           "system PSI trigger on /proc/pressure/memory: some|full, stall, window (500ms..10s)" },
         { "pressure", "resolve", CONFIG_PERCENT, CFG(resolve_permyriad), 0, 10000, "1%",
-          "a round stops early once the stall share since it began falls below this" },
+          "a cgroup's round stops early once its stall share, over a second at least, falls below this" },
         { "reclaim", "initial_priority", CONFIG_UINT, CFG(initial_priority), 0, DEF_PRIORITY, "12",
-          "the kernel's DEF_PRIORITY: a round first asks each cgroup for excess >> priority" },
+          "the kernel's DEF_PRIORITY: where the priority loop starts (it decides when swapping and "
+          "clamping are allowed, and the proportional pass's share)" },
         { "reclaim", "round_target", CONFIG_SIZE, CFG(round_target_bytes), 4096, UINT64_MAX - 1, "32M",
-          "bytes one round must free before it stops (the kernel's nr_to_reclaim)" },
+          "bytes a cgroup's round must free before it stops (the kernel's nr_to_reclaim); a system round "
+          "aims at the machine's shortfall" },
         { "reclaim", "min_chunk", CONFIG_SIZE, CFG(min_chunk_bytes), 4096, 1ULL << 40, "2M",
           "smallest request written to memory.reclaim, however high the priority" },
         { "reclaim", "harder_priority", CONFIG_UINT, CFG(harder_priority), 0, DEF_PRIORITY, "9",
@@ -37,6 +39,21 @@ const struct config_item config_table[] = {
           "first cooldown of a scope whose round freed under 1/8 of what it asked; doubles each time" },
         { "reclaim", "backoff_max", CONFIG_DURATION, CFG(backoff_max_usec), 0, 3600ULL * 1000000, "60s",
           "longest cooldown" },
+        { "reclaim", "system_proportional", CONFIG_BOOL, CFG(system_proportional), 0, 1, "no",
+          "whether a round for the whole machine, once no cgroup is over its soft limit, goes on to take "
+          "from every managed cgroup (shrink_node_memcgs()); no: that is left to the kernel's own reclaim" },
+        { "balance", "interval", CONFIG_DURATION, CFG(balance_interval_usec), 100000, 60ULL * 1000000, "1s",
+          "how often free memory is compared with the zones' watermarks and the cgroups' usage re-read "
+          "(kswapd's background balancing)" },
+        { "balance", "reserve", CONFIG_MEMORY, CFG(reserve), 0, UINT64_MAX - 1, "0",
+          "free memory kept above the zones' high watermark by trimming cgroups over their soft limits: "
+          "a size, or a share of the machine's memory such as 2%" },
+        { "balance", "trim", CONFIG_BOOL, CFG(trim), 0, 1, "yes",
+          "whether cgroups over their soft limits are trimmed toward them whenever free memory is short "
+          "of the high watermark plus the reserve (never those under)" },
+        { "balance", "protect", CONFIG_BOOL, CFG(protect), 0, 1, "yes",
+          "whether memory.low of the managed cgroups is raised to their soft limits while any of them is "
+          "over its own, so that the kernel's reclaim takes the excess first" },
         { "cgroup", "soft_limit", CONFIG_SIZE, CGC(soft_limit_bytes), 0, UINT64_MAX, "max",
           "memory above this is taken back first under pressure; max: no soft limit" },
         { "cgroup", "trigger", CONFIG_TRIGGER, CGC(trigger), 0, 0, "none",
@@ -62,6 +79,42 @@ bool config_section_known(const char *name)
         return false;
 }
 
+/* The largest share of the machine's memory a CONFIG_MEMORY value may name. */
+#define MEMORY_SHARE_MAX_PERMYRIAD 5000
+
+/* A size ("64M"), or a share of MemTotal ("2%"). */
+static int parse_memory(const struct config_item *it, const char *value, struct mem_amount *dst,
+                        char *why, size_t why_size)
+{
+        char hi[FORMAT_SIZE_MAX];
+        uint64_t v;
+
+        format_size_exact(hi, sizeof(hi), it->max);
+        if (*value && value[strlen(value) - 1] == '%') {
+                if (parse_permyriad(value, &v) < 0 || v > MEMORY_SHARE_MAX_PERMYRIAD) {
+                        snprintf(why, why_size, "invalid share \"%s\": expected 0%%..50%% of the machine's "
+                                 "memory", value);
+                        return -EINVAL;
+                }
+                *dst = (struct mem_amount){ .permyriad = v };
+                return 0;
+        }
+        if (parse_size(value, &v) < 0 || v < it->min || v > it->max) {
+                snprintf(why, why_size, "invalid amount \"%s\": expected bytes with an optional K, M, G or T "
+                         "suffix (0..%s), or a share of the machine's memory such as 2%%", value, hi);
+                return -EINVAL;
+        }
+        *dst = (struct mem_amount){ .bytes = v };
+        return 0;
+}
+
+uint64_t config_reserve_bytes(const struct config *cfg, uint64_t total_bytes)
+{
+        if (cfg->reserve.permyriad)
+                return (uint64_t)((unsigned __int128)total_bytes * cfg->reserve.permyriad / 10000);
+        return cfg->reserve.bytes;
+}
+
 int config_item_parse(const struct config_item *it, const char *value, void *dst,
                        char *why, size_t why_size)
 {
@@ -80,6 +133,8 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
                 if (r < 0)
                         snprintf(why, why_size, "invalid trigger \"%s\": %s", value, twhy);
                 return r < 0 ? -EINVAL : 0;
+        case CONFIG_MEMORY:
+                return parse_memory(it, value, dst, why, why_size);
         case CONFIG_BOOL:
                 r = parse_bool(value);
                 if (r < 0) {
@@ -188,6 +243,13 @@ static void dump_value(const struct config_item *it, const void *base, FILE *f)
         case CONFIG_BOOL:
                 fprintf(f, "%s = %s\n", it->key, *(const bool *)p ? "yes" : "no");
                 break;
+        case CONFIG_MEMORY:
+                if (((const struct mem_amount *)p)->permyriad)
+                        format_permyriad(buf, sizeof(buf), ((const struct mem_amount *)p)->permyriad);
+                else
+                        format_size_exact(buf, sizeof(buf), ((const struct mem_amount *)p)->bytes);
+                fprintf(f, "%s = %s\n", it->key, buf);
+                break;
         }
 }
 
@@ -213,6 +275,8 @@ void config_dump(const struct config *cfg, FILE *f)
         dump_section("pressure", cfg, f);
         fputs("\n[reclaim]\n", f);
         dump_section("reclaim", cfg, f);
+        fputs("\n[balance]\n", f);
+        dump_section("balance", cfg, f);
         for (size_t i = 0; i < cfg->n_cgroups; i++) {
                 fputs("\n# from ", f);
                 logfmt_fputs(cfg->cgroups[i].file ?: "?", f);

@@ -24,6 +24,12 @@ struct cgroup_config {
         unsigned line;
 };
 
+/* An amount of memory: bytes, or a share of the machine's (MemTotal). */
+struct mem_amount {
+        uint64_t bytes;
+        uint64_t permyriad;             /* when not 0: this share of MemTotal instead */
+};
+
 struct config {
         char *file;                     /* the main file it was read from */
         struct psi_trigger trigger;     /* [pressure] trigger: the system PSI trigger */
@@ -37,6 +43,12 @@ struct config {
         uint64_t release_interval_usec; /* [reclaim] how often clamped memory.high is raised back */
         uint64_t backoff_usec;          /* [reclaim] first cooldown after an inefficient round */
         uint64_t backoff_max_usec;      /* [reclaim] longest cooldown */
+        bool system_proportional;       /* [reclaim] a system round goes on to the proportional pass
+                                         * once no cgroup is over its soft limit */
+        uint64_t balance_interval_usec; /* [balance] how often free memory and usage are read */
+        struct mem_amount reserve;      /* [balance] free memory kept above the high watermark */
+        bool trim;                      /* [balance] trim cgroups over their soft limits when short */
+        bool protect;                   /* [balance] raise memory.low while some cgroup is over */
         struct cgroup_config *cgroups;
         size_t n_cgroups;
 };
@@ -48,6 +60,7 @@ enum config_type {
         CONFIG_PERCENT,   /* "12.5%", kept in permyriad (1/10000) */
         CONFIG_BOOL,      /* yes/no, true/false, on/off, 1/0 */
         CONFIG_TRIGGER,   /* PSI trigger: "some|full STALL WINDOW", or "none" where allowed */
+        CONFIG_MEMORY,    /* struct mem_amount: a size, or "N%" of MemTotal (at most 50%) */
 };
 
 /* One key of the schema: parsing, defaults, --check-config and the manual come from here. */
@@ -131,6 +144,9 @@ const struct cgroup_config *config_find_cgroup(const struct config *cfg, const c
  * defined last). NULL when none matches.
  */
 const struct cgroup_config *config_match(const struct config *cfg, const char *path);
+
+/* The reserve in bytes on a machine of total_bytes (MemTotal). */
+uint64_t config_reserve_bytes(const struct config *cfg, uint64_t total_bytes);
 
 /* Prints the effective configuration, defaults included, as a valid INI file. */
 void config_dump(const struct config *cfg, FILE *f);

@@ -8,23 +8,38 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adjust.h"
 #include "backend.h"
 #include "cgpath.h"
 #include "config.h"
 #include "engine.h"
+#include "hierarchy.h"
 #include "log.h"
 #include "memstat.h"
 #include "psi.h"
+#include "state.h"
+#include "sysmem.h"
+#include "units.h"
 #include "util.h"
 
 /*
  * A stall share measured over less than this is noise: a pass can take a few
- * milliseconds, in which no task happens to stall.
+ * milliseconds, in which no task happens to stall, and a round that ended on
+ * such a dip left the cgroup as short as it found it (seen in the VM).
  */
-#define RESOLVE_MIN_INTERVAL_USEC 100000
+#define RESOLVE_MIN_INTERVAL_USEC 1000000
 
 #define MEMORY_STAT_MAX 8192
+#define MEMINFO_MAX 8192
+#define ZONEINFO_MAX (16 << 20)   /* per-CPU lines make it grow with the machine; read rarely */
 #define RECLAIM_BATCH_PAGES 32   /* SWAP_CLUSTER_MAX: try_to_free_mem_cgroup_pages() frees no less */
+
+/*
+ * The watermarks change only when min_free_kbytes, watermark_scale_factor or
+ * the memory itself change, or with a zone's watermark_boost (after
+ * fragmenting allocations, decaying as kswapd works): re-read this often.
+ */
+#define WMARK_REFRESH_USEC (10ULL * 1000000)
 
 uint64_t engine_clock_monotonic(void)
 {
@@ -134,7 +149,7 @@ int engine_init(struct engine *e, struct backend *be, const struct config *cfg, 
         }
         e->n_cgroups = n;
         free(paths);
-        return 0;
+        return hierarchy_init(e);
 }
 
 bool engine_set_changed(struct engine *e, const struct config *cfg)
@@ -160,6 +175,11 @@ void engine_done(struct engine *e)
                 e->be->ops->close_cgroup(e->be, e->cgroups[i].be);
                 free(e->cgroups[i].path);
         }
+        for (size_t i = 0; i < e->n_parents; i++) {
+                e->be->ops->close_cgroup(e->be, e->parents[i].be);
+                free(e->parents[i].path);
+        }
+        free(e->parents);
         free(e->cgroups);
         free(e->prop);
         *e = (struct engine){};
@@ -170,7 +190,25 @@ int engine_count_clamped(const struct engine *e)
         int n = 0;
 
         for (size_t i = 0; i < e->n_cgroups; i++)
-                n += e->cgroups[i].clamped;
+                n += e->cgroups[i].high.active;
+        return n;
+}
+
+int engine_count_protected(const struct engine *e)
+{
+        int n = 0;
+
+        for (size_t i = 0; i < e->n_cgroups; i++)
+                n += e->cgroups[i].low.active;
+        return n;
+}
+
+int engine_count_over(const struct engine *e)
+{
+        int n = 0;
+
+        for (size_t i = 0; i < e->n_cgroups; i++)
+                n += e->cgroups[i].be && policy_over_soft_limit(&e->cgroups[i]);
         return n;
 }
 
@@ -224,7 +262,8 @@ static void forget(struct engine *e, struct cgroup *cg, int err)
         e->be->ops->close_cgroup(e->be, cg->be);
         cg->be = NULL;
         cg->current_bytes = cg->excess_bytes = 0;
-        cg->clamped = false;   /* a new cgroup at that path starts with its own memory.high */
+        /* A new cgroup at that path starts with its own memory.high and memory.low. */
+        cg->high = cg->low = (struct adjust){};
         if (e->obs.cgroup_gone)
                 e->obs.cgroup_gone(e->obs.userdata, cg->path, err);
 }
@@ -320,6 +359,15 @@ static void read_protection(struct engine *e, struct cgroup *cg, bool low)
                 cg->low_bytes = UINT64_MAX;
 }
 
+/* memory.min of the cgroups above their soft limit, which policy_over_soft_limit() needs. */
+static void read_floors(struct engine *e)
+{
+        struct cgroup *cg;
+
+        RB_FOREACH(cg, excess_tree, &e->tree)
+                read_protection(e, cg, false);
+}
+
 /*
  * Reads what the round needs beyond memory.current: memory.min of the
  * cgroups over their soft limit; and, when none in scope is, memory.min and
@@ -332,12 +380,10 @@ static void prepare_round(struct engine *e, struct scan_control *sc)
         struct cgroup *cg;
         size_t n = 0;
 
+        read_floors(e);
         RB_FOREACH(cg, excess_tree, &e->tree)
-                if (cgroup_in_scope(cg->path, sc->scope)) {
-                        read_protection(e, cg, false);
-                        any_over = true;
-                }
-        if (any_over)
+                any_over |= cgroup_in_scope(cg->path, sc->scope) && policy_over_soft_limit(cg);
+        if (any_over || sc->soft_only)
                 return;
         for (size_t i = 0; i < e->n_cgroups; i++) {
                 cg = &e->cgroups[i];
@@ -406,7 +452,7 @@ int engine_stall_usec(struct engine *e, const char *scope, uint64_t *ret_usec)
         for (size_t i = 0; i < e->n_cgroups; i++) {
                 struct cgroup *cg = &e->cgroups[i];
 
-                if (!cg->clamped || !cg->be || !cgroup_in_scope(cg->path, scope) || cg == root)
+                if (!cg->high.active || !cg->be || !cgroup_in_scope(cg->path, scope) || cg == root)
                         continue;
                 r = read_some_total(e, cg->be, &own);
                 if (r < 0 && !is_gone(r))
@@ -418,23 +464,40 @@ int engine_stall_usec(struct engine *e, const char *scope, uint64_t *ret_usec)
         return 0;
 }
 
+/* Where the round measures whether its pressure is gone from. */
 struct stall_clock {
         bool valid;
         uint64_t stall_usec, at_usec;
+        bool machine;                /* a system round on a machine whose free memory can be read */
+        uint64_t reserve_bytes;
 };
 
-/* compaction_ready's analogue: has the stall share since the last reading fallen under resolve? */
+/*
+ * compaction_ready's analogue, checked once per pass as shrink_zones() checks
+ * it once per zone and pass: for the machine, its free memory back at the
+ * high watermark plus the reserve (the shortage the round was started for is
+ * gone); for a cgroup, its stall share since the last reading under resolve,
+ * measured over RESOLVE_MIN_INTERVAL_USEC at least. A stall total that went
+ * backwards (the set of clamped cgroups subtracted from it changed) starts
+ * the measurement afresh.
+ */
 static void check_resolved(struct engine *e, const struct config *cfg, struct scan_control *sc,
                            struct stall_clock *sclk)
 {
         uint64_t stall, now = e->now_usec();
+        struct sysmem m;
 
+        if (sclk->machine) {
+                sc->pressure_resolved = engine_sysmem(e, &m) == 0 && sysmem_shortfall(&m, sclk->reserve_bytes) == 0;
+                return;
+        }
         if (!sclk->valid || now - sclk->at_usec < RESOLVE_MIN_INTERVAL_USEC)
                 return;
-        if (engine_stall_usec(e, sc->scope, &stall) < 0 || stall < sclk->stall_usec)
+        if (engine_stall_usec(e, sc->scope, &stall) < 0)
                 return;
-        sc->pressure_resolved = policy_pressure_resolved(stall - sclk->stall_usec, now - sclk->at_usec,
-                                                         cfg->resolve_permyriad);
+        if (stall >= sclk->stall_usec)
+                sc->pressure_resolved = policy_pressure_resolved(stall - sclk->stall_usec, now - sclk->at_usec,
+                                                                 cfg->resolve_permyriad);
         sclk->stall_usec = stall;
         sclk->at_usec = now;
 }
@@ -445,64 +508,19 @@ static void report(struct engine *e, const struct engine_step *step)
                 e->obs.step(e->obs.userdata, step);
 }
 
-/*
- * memory.high in pages, as the kernel keeps it: memory_high_write() stores
- * bytes / PAGE_SIZE, and a read gives back that many pages in bytes. A value
- * reclaimd writes is rounded up to a page (a clamp never goes below the soft
- * limit), so that what it records is what the kernel holds: a restart
- * compares the two before restoring.
- */
-static uint64_t high_in_pages(uint64_t bytes)
-{
-        uint64_t p = page_bytes();
-
-        if (bytes == UINT64_MAX || bytes > UINT64_MAX - p)
-                return bytes;
-        return (bytes + p - 1) / p * p;
-}
-
-static int persist(struct engine *e)
-{
-        return e->obs.persist ? e->obs.persist(e->obs.userdata, e) : 0;
-}
-
-/* Records memory.high's original value durably, then lowers it. Returns the write's result. */
+/* Lowers memory.high of the top offender, recording its original value durably first. */
 static int clamp(struct engine *e, struct cgroup *cg, uint64_t high)
 {
-        char val[32];
-        int r;
-
-        high = high_in_pages(high);
-        if (!cg->clamped) {
-                r = backend_read_u64(e->be, cg->be, CG_MEMORY_HIGH, &cg->high_original);
-                if (r < 0)
-                        return r;
-                if (cg->high_original <= high)
-                        return -EEXIST;   /* already at or below where we would put it */
-                cg->high_written = cg->high_original;
-        }
-        cg->clamped = true;
-        cg->high_clamped_to = high;
-        r = persist(e);
-        if (r < 0) {
-                cg->clamped = cg->high_written != cg->high_original;   /* no durable record, no clamp */
-                cg->high_clamped_to = cg->high_written;
-                return r;
-        }
-        snprintf(val, sizeof(val), "%" PRIu64, high);
-        r = e->be->ops->write(e->be, cg->be, CG_MEMORY_HIGH, val);
-        if (r == 0)
-                cg->high_written = high;
-        return r;
+        return adjust_set(e, cg, CG_MEMORY_HIGH, high);
 }
 
-static int write_reclaim(struct engine *e, const struct scan_control *sc, struct cgroup *cg, uint64_t bytes)
+/* swappiness=0: file pages only, on kernels that take it, when the step may not swap. */
+static int write_reclaim(struct engine *e, struct cgroup *cg, uint64_t bytes, bool swap)
 {
         char val[64];
 
-        /* swappiness=0: file pages only, until the priority allows swapping (may_writepage). */
         snprintf(val, sizeof(val), "%" PRIu64 "%s", bytes,
-                 e->caps.reclaim_swappiness && !sc->may_swap ? " swappiness=0" : "");
+                 e->caps.reclaim_swappiness && !swap ? " swappiness=0" : "");
         return e->be->ops->write(e->be, cg->be, CG_MEMORY_RECLAIM, val);
 }
 
@@ -518,8 +536,7 @@ static int write_reclaim(struct engine *e, const struct scan_control *sc, struct
  * asked in all than the request, so a workload refilling as fast as it is
  * reclaimed ends the step too. before is a fresh memory.current.
  */
-static int reclaim_in_batches(struct engine *e, const struct scan_control *sc, struct cgroup *cg,
-                              uint64_t bytes, uint64_t before)
+static int reclaim_in_batches(struct engine *e, struct cgroup *cg, uint64_t bytes, uint64_t before, bool swap)
 {
         uint64_t min_batch = RECLAIM_BATCH_PAGES * page_bytes();
         uint64_t end = before > bytes ? before - bytes : 0, now = before, asked = 0;
@@ -529,7 +546,7 @@ static int reclaim_in_batches(struct engine *e, const struct scan_control *sc, s
                 uint64_t left = now - end < bytes - asked ? now - end : bytes - asked;
                 uint64_t batch = left / 4 > min_batch ? left / 4 : left < min_batch ? left : min_batch;
 
-                r = write_reclaim(e, sc, cg, batch);
+                r = write_reclaim(e, cg, batch, swap);
                 if (r < 0)
                         return r;   /* EAGAIN: it could not free a batch, nor would it the rest */
                 asked += batch;
@@ -540,14 +557,32 @@ static int reclaim_in_batches(struct engine *e, const struct scan_control *sc, s
         return 0;
 }
 
-static int do_write(struct engine *e, const struct scan_control *sc, struct cgroup *cg,
-                    enum policy_action action, uint64_t bytes, int fresh, uint64_t current)
+static int do_write(struct engine *e, struct cgroup *cg, enum policy_action action, uint64_t bytes,
+                    int fresh, uint64_t current, bool swap)
 {
         if (action == ACTION_CLAMP)
                 return clamp(e, cg, bytes);
         if (fresh < 0 || current == UINT64_MAX)
-                return write_reclaim(e, sc, cg, bytes);   /* no reading to batch from */
-        return reclaim_in_batches(e, sc, cg, bytes, current);
+                return write_reclaim(e, cg, bytes, swap);   /* no reading to batch from */
+        return reclaim_in_batches(e, cg, bytes, current, swap);
+}
+
+/*
+ * Whether a step of bytes may swap: as the pass allows, or when the cgroup's
+ * file LRUs cannot give that much (policy_step_may_swap()). memory.stat is
+ * read only when that decides something.
+ */
+static bool step_may_swap(struct engine *e, const struct scan_control *sc, struct cgroup *cg, uint64_t bytes)
+{
+        char buf[MEMORY_STAT_MAX];
+
+        if (sc->may_swap || !e->caps.reclaim_swappiness)
+                return true;
+        cg->file_lru_bytes = UINT64_MAX;   /* unknown: ask for file pages, as the pass says */
+        if (e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, sizeof(buf)) >= 0 &&
+            memstat_file_lru(buf, &cg->file_lru_bytes) < 0)
+                cg->file_lru_bytes = UINT64_MAX;
+        return policy_step_may_swap(sc, cg, bytes);
 }
 
 /* Carries out one step and measures what it freed. Returns the write's result. */
@@ -577,7 +612,10 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
                         step.current_before = after;
                         step.requested_bytes = bytes = policy_refit(sc, cg, action, bytes);
                 }
-                r = bytes || action == ACTION_CLAMP ? do_write(e, sc, cg, action, bytes, rr, after) : -EAGAIN;
+                if (action == ACTION_RECLAIM)
+                        step.swap = step_may_swap(e, sc, cg, bytes);
+                r = bytes || action == ACTION_CLAMP ? do_write(e, cg, action, bytes, rr, after, step.swap)
+                                                    : -EAGAIN;
                 rr = is_gone(r) ? r : backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &after);
         }
         step.result = rr < 0 ? rr : r;
@@ -624,13 +662,14 @@ static void snapshot_refaults(struct engine *e)
                         continue;
                 }
                 cg->last_stat_err = 0;
-                policy_snapshot_refaults(cg, pages * page_bytes());
+                policy_snapshot_refaults(cg, pages * page_bytes(), e->now_usec());
         }
 }
 
-int engine_round(struct engine *e, const struct config *cfg, const char *scope, struct scan_control *sc)
+/* The policy's steps until it is done; the round's target and readings are set. */
+static int run_round(struct engine *e, const struct config *cfg, struct scan_control *sc,
+                     struct stall_clock *sclk, uint64_t shortfall)
 {
-        struct stall_clock sclk = {};
         enum policy_action action;
         enum policy_verdict v;
         unsigned pass = 0;
@@ -638,64 +677,184 @@ int engine_round(struct engine *e, const struct config *cfg, const char *scope, 
         uint64_t bytes;
         int r;
 
-        scan_control_init(sc, cfg, scope);
-        r = engine_refresh(e);
-        if (r < 0)
-                return r;
+        sc->now_usec = e->now_usec();
         prepare_round(e, sc);
-        sclk.valid = engine_stall_usec(e, scope, &sclk.stall_usec) == 0;
-        sclk.at_usec = e->now_usec();
+        if (!sclk->machine) {
+                sclk->valid = engine_stall_usec(e, sc->scope, &sclk->stall_usec) == 0;
+                sclk->at_usec = e->now_usec();
+        }
         while ((v = policy_next(sc, &e->tree, &cg, &action, &bytes)) == POLICY_STEP) {
                 /* throttle_direct_reclaim(): no reclaim once the task is being killed. */
                 if (e->stop && atomic_load(e->stop)) {
                         snapshot_refaults(e);
                         return -ECANCELED;
                 }
+                if (sc->nr_steps == 0 && e->obs.round_start)
+                        e->obs.round_start(e->obs.userdata, sc, shortfall);
                 r = do_step(e, sc, cg, action, bytes);
                 if (r == -ENOMEM)
                         return r;
                 if (sc->pass != pass) {
                         pass = sc->pass;
-                        check_resolved(e, cfg, sc, &sclk);
+                        check_resolved(e, cfg, sc, sclk);
                 }
         }
         snapshot_refaults(e);
         return (int)v;
 }
 
-static int release_one(struct engine *e, const struct config *cfg, struct cgroup *cg, bool restore)
+/* The machine's shortfall, and the reserve in it; false when it cannot be read (told once). */
+static bool read_shortfall(struct engine *e, const struct config *cfg, uint64_t *ret, uint64_t *ret_reserve)
 {
-        uint64_t high = cg->high_original;
-        char val[32];
-        bool back = true;
+        struct sysmem m;
+
+        if (engine_sysmem(e, &m) < 0)
+                return false;
+        *ret_reserve = config_reserve_bytes(cfg, m.total_bytes);
+        *ret = sysmem_shortfall(&m, *ret_reserve);
+        return true;
+}
+
+int engine_round(struct engine *e, const struct config *cfg, const char *scope, struct scan_control *sc)
+{
+        struct stall_clock sclk = {};
+        uint64_t shortfall = 0;
         int r;
 
-        if (!restore && backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &cg->current_bytes) == 0)
-                back = policy_release_high(cg, cfg->min_chunk_bytes, &high);
-        if (!back)
-                high = high_in_pages(high);
-        if (!back) {
-                /* Recorded before written, as for a clamp: a crash between leaves a value the
-                 * next start recognises (high_written) and restores. */
-                cg->high_clamped_to = high;
-                persist(e);
+        scan_control_init(sc, cfg, scope);
+        if (!scope && read_shortfall(e, cfg, &shortfall, &sclk.reserve_bytes)) {
+                /*
+                 * v1 stole from cgroups over their soft limit only in global
+                 * reclaim (shrink_zones(): !cgroup_reclaim(sc)). A stall with
+                 * free memory above the high watermark is some cgroup at its
+                 * own limit: its trigger's business, not the machine's.
+                 */
+                if (shortfall == 0)
+                        return POLICY_DONE_NO_SHORTAGE;
+                /* What kswapd would need to free to balance the node again, not a fixed amount. */
+                sc->nr_to_reclaim = shortfall > cfg->min_chunk_bytes ? shortfall : cfg->min_chunk_bytes;
+                sclk.machine = true;
         }
-        if (high == UINT64_MAX)
-                snprintf(val, sizeof(val), "max");
-        else
-                snprintf(val, sizeof(val), "%" PRIu64, high);
-        r = e->dry_run ? 0 : e->be->ops->write(e->be, cg->be, CG_MEMORY_HIGH, val);
-        if (r == 0) {
-                cg->high_written = high;
-                cg->clamped = !back;
-        } else if (!back) {
-                cg->high_clamped_to = cg->high_written;
-        }
-        if (e->obs.released)
-                e->obs.released(e->obs.userdata, cg, high, back && r == 0, r);
-        if (is_gone(r))
-                forget(e, cg, r);
+        if (!scope)
+                sc->soft_only = !cfg->system_proportional;
+        r = engine_refresh(e);
+        if (r < 0)
+                return r;
+        engine_protect(e, cfg);
+        r = run_round(e, cfg, sc, &sclk, shortfall);
+        if (r >= 0)
+                engine_protect(e, cfg);
         return r;
+}
+
+int engine_balance(struct engine *e, const struct config *cfg, bool trim, struct scan_control *sc)
+{
+        struct stall_clock sclk = { .machine = true };
+        uint64_t shortfall;
+        int r;
+
+        scan_control_init(sc, cfg, NULL);
+        r = engine_refresh(e);
+        if (r < 0)
+                return r;
+        read_floors(e);
+        engine_protect(e, cfg);
+        if (!trim || !cfg->trim || engine_count_over(e) == 0 || !read_shortfall(e, cfg, &shortfall, &sclk.reserve_bytes) ||
+            shortfall == 0)
+                return POLICY_IDLE;
+        /*
+         * balance_pgdat() calls mem_cgroup_soft_limit_reclaim() at every
+         * priority; reclaimd's balancer takes from the cgroups over their soft
+         * limits only, as proactive reclaim (no pressure events), and never
+         * clamps: that is for a stalling machine's rounds.
+         */
+        sc->nr_to_reclaim = shortfall > cfg->min_chunk_bytes ? shortfall : cfg->min_chunk_bytes;
+        sc->proactive = true;
+        sc->soft_only = true;
+        sc->clamp_allowed = false;
+        sc->may_clamp = false;
+        r = run_round(e, cfg, sc, &sclk, shortfall);
+        if (r >= 0)
+                engine_protect(e, cfg);
+        return r;
+}
+
+/* Holds cg's memory.low at low, saying each change and each new error once. */
+static void protect_one(struct engine *e, struct cgroup *cg, uint64_t low)
+{
+        bool had = cg->low.active;
+        uint64_t was = cg->low.value;
+        int r = adjust_set(e, cg, CG_MEMORY_LOW, low);
+
+        if (r == -EEXIST)
+                return;   /* the operator's memory.low protects as much already */
+        if (is_gone(r)) {
+                forget(e, cg, r);
+                return;
+        }
+        if (e->obs.protected && (r < 0 ? r != cg->last_low_err : !had || was != cg->low.value))
+                e->obs.protected(e->obs.userdata, cg, low, r);
+        cg->last_low_err = r;
+}
+
+/* What a managed cgroup is held at: its own hold, or what is held beneath it, whichever is more. */
+static uint64_t low_wanted(struct engine *e, struct cgroup *cg)
+{
+        uint64_t own = policy_protection(cg), below = hierarchy_below(e, cg->path), original, need;
+
+        if (below == 0)
+                return own;   /* nothing held beneath it: the common case, no read */
+        if (cg->low.active)
+                original = cg->low.original;
+        else if (backend_read_u64(e->be, cg->be, CG_MEMORY_LOW, &original) < 0)
+                return own;
+        need = hierarchy_needed(original, below);
+        return need > own ? need : own;
+}
+
+int engine_protect(struct engine *e, const struct config *cfg)
+{
+        bool hold = cfg->protect && engine_count_over(e) > 0, released = false;
+        int held = 0, r;
+
+        /* Deepest first: what a cgroup needs depends on what is held beneath it. */
+        for (size_t i = e->n_cgroups; i-- > 0;) {
+                struct cgroup *cg = &e->cgroups[i];
+
+                if (!cg->be)
+                        continue;
+                if (hold && policy_protection(cg) > 0)
+                        protect_one(e, cg, low_wanted(e, cg));
+                else if (cg->low.active) {
+                        r = adjust_release(e, cg, CG_MEMORY_LOW, cg->low.original);
+                        if (is_gone(r))
+                                forget(e, cg, r);
+                        released = true;
+                }
+                held += cg->low.active;
+        }
+        held += hierarchy_protect(e);
+        if (released)
+                adjust_persist(e);   /* the records that ended */
+        e->protecting = held > 0;
+        return held;
+}
+
+/* Puts back every value reclaimd changed in cg: memory.high, memory.low. */
+static void restore_cgroup(struct engine *e, struct cgroup *cg)
+{
+        static const enum cg_file files[] = { CG_MEMORY_HIGH, CG_MEMORY_LOW };
+
+        for (size_t k = 0; k < ARRAY_SIZE(files) && cg->be; k++) {
+                struct adjust *a = adjust_of(cg, files[k]);
+                int r;
+
+                if (!a->active)
+                        continue;
+                r = adjust_release(e, cg, files[k], a->original);
+                if (is_gone(r))
+                        forget(e, cg, r);
+        }
 }
 
 int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
@@ -705,37 +864,64 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
 
         for (size_t i = 0; i < e->n_cgroups; i++) {
                 struct cgroup *cg = &e->cgroups[i];
+                uint64_t high = cg->high.original;
+                int r;
 
-                if (!cg->clamped || !cg->be)
+                if (!cg->be || (!cg->high.active && !(restore_all && cg->low.active)))
                         continue;
-                release_one(e, cfg, cg, restore_all);
                 changed = true;
-                still += cg->clamped;
+                if (restore_all) {
+                        restore_cgroup(e, cg);
+                        continue;
+                }
+                if (backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &cg->current_bytes) == 0)
+                        policy_release_high(cg, cfg->min_chunk_bytes, &high);
+                r = adjust_release(e, cg, CG_MEMORY_HIGH, high);
+                if (is_gone(r))
+                        forget(e, cg, r);
+                still += cg->high.active;
         }
-        if (changed)
-                persist(e);
+        if (restore_all)
+                hierarchy_restore(e);
+        if (changed || restore_all)
+                adjust_persist(e);
         return still;
 }
 
-/* Moves what a cgroup carries between rounds; the configuration's part (soft limit) stays. */
+/*
+ * Moves what a cgroup carries between rounds (open files, readings, refault
+ * history, changed values) in one assignment, so that a field added later is
+ * carried too; what the new configuration says (path, section, soft limit)
+ * and the place in the new engine's tree are the new cgroup's own.
+ */
 static void move_state(struct cgroup *to, struct cgroup *from)
 {
-        to->be = from->be;
-        to->opens = from->opens;
+        struct cgroup mine = *to;
+
+        *to = *from;
+        to->path = mine.path;
+        to->conf = mine.conf;
+        to->soft_limit_bytes = mine.soft_limit_bytes;
+        to->in_tree = false;
+        memset(&to->excess_node, 0, sizeof(to->excess_node));
         from->be = NULL;
-        to->current_bytes = from->current_bytes;
-        to->min_bytes = from->min_bytes;
-        to->low_bytes = from->low_bytes;
-        to->last_reclaim_usec = from->last_reclaim_usec;
-        to->refault_base = from->refault_base;
-        to->asked_since_snapshot = from->asked_since_snapshot;
-        to->asked_window = from->asked_window;
-        to->refault_permille = from->refault_permille;
-        to->refault_known = from->refault_known;
-        to->clamped = from->clamped;
-        to->high_original = from->high_original;
-        to->high_clamped_to = from->high_clamped_to;
-        to->high_written = from->high_written;
+}
+
+/* The ancestors' held values, carried to the new engine's list or put back. */
+static void takeover_parents(struct engine *e, struct engine *old)
+{
+        for (size_t i = 0; i < old->n_parents; i++) {
+                struct cgroup *from = &old->parents[i], *to = hierarchy_find(e, from->path);
+
+                if (!to)
+                        to = engine_find(e, from->path);   /* managed now */
+                if (to && !to->be) {
+                        move_state(to, from);
+                        continue;
+                }
+                if (from->low.active && from->be)
+                        adjust_release(old, from, CG_MEMORY_LOW, from->low.original);
+        }
 }
 
 int engine_takeover(struct engine *e, struct engine *old, const struct config *old_cfg)
@@ -749,13 +935,132 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
                         move_state(to, from);
                         if (to->be)
                                 excess_tree_update(&e->tree, to, to->current_bytes);
-                } else if (from->clamped && from->be) {
-                        release_one(old, old_cfg, from, true);
+                } else if ((from->high.active || from->low.active) && from->be) {
+                        restore_cgroup(old, from);
                         restored++;
                 }
         }
+        takeover_parents(e, old);
         e->caps = old->caps;
+        e->wmark = old->wmark;
+        e->protecting = old->protecting;
         engine_done(old);
-        persist(e);
+        adjust_persist(e);
         return restored;
+}
+
+/* One record of the state file: put back when the kernel still holds what was written. */
+static void restore_record(struct engine *e, const struct state_record *rec)
+{
+        struct backend_cgroup *bc = NULL;
+        enum restore_outcome o;
+        uint64_t kernel;
+        char val[32];
+        int r = 0;
+
+        if (e->be->ops->open_cgroup(e->be, rec->path, &bc) < 0 ||
+            backend_read_u64(e->be, bc, rec->file, &kernel) < 0) {
+                o = RESTORE_GONE;
+        } else if (adjust_holds(kernel, rec->original)) {
+                o = RESTORE_ALREADY;
+        } else if (!adjust_holds(kernel, rec->value) && !adjust_holds(kernel, rec->previous)) {
+                o = RESTORE_CHANGED;   /* neither what reclaimd wrote nor what it was overwriting */
+        } else {
+                format_size_exact(val, sizeof(val), rec->original);
+                r = e->dry_run ? 0 : e->be->ops->write(e->be, bc, rec->file,
+                                                       rec->original == UINT64_MAX ? "max" : val);
+                o = r < 0 ? RESTORE_FAILED : RESTORE_DONE;
+        }
+        if (e->obs.restored)
+                e->obs.restored(e->obs.userdata, rec, o, r);
+        e->be->ops->close_cgroup(e->be, bc);
+}
+
+int engine_restore(struct engine *e, struct state *ret_state)
+{
+        int r;
+
+        *ret_state = (struct state){};
+        if (!e->state_file)
+                return -ENOENT;
+        r = state_load(e->state_file, ret_state);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ret_state->n; i++)
+                restore_record(e, &ret_state->v[i]);
+        if (!e->dry_run && unlink(e->state_file) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+
+/* Reads a /proc file whole, growing the buffer up to max. Returns its text (to free) or NULL, *ret_err. */
+static char *read_proc(struct engine *e, enum cg_file f, size_t size, size_t max, int *ret_err)
+{
+        for (;;) {
+                char *buf = malloc(size);
+                ssize_t n;
+
+                if (!buf) {
+                        *ret_err = -ENOMEM;
+                        return NULL;
+                }
+                n = e->be->ops->read(e->be, NULL, f, buf, size);
+                if (n >= 0)
+                        return buf;
+                free(buf);
+                if (n != -EFBIG || size >= max) {
+                        *ret_err = (int)n;
+                        return NULL;
+                }
+                size *= 4;
+        }
+}
+
+/* Says a system file's error once, until it reads well again. */
+static int sysfile_error(struct engine *e, enum cg_file f, int err, int *last)
+{
+        if (err != *last && err < 0 && e->obs.cgroup_error)
+                e->obs.cgroup_error(e->obs.userdata, NULL, f, err);
+        *last = err;
+        return err;
+}
+
+static int read_watermarks(struct engine *e)
+{
+        struct wmark_cache *c = &e->wmark;
+        uint64_t now = e->now_usec();
+        _cleanup_free_ char *text = NULL;
+        int r = 0;
+
+        if (c->valid && now - c->at_usec < WMARK_REFRESH_USEC)
+                return 0;
+        text = read_proc(e, CG_PROC_ZONEINFO, 65536, ZONEINFO_MAX, &r);
+        if (text)
+                r = sysmem_parse_zoneinfo(text, page_bytes(), &c->wmark);
+        if (r == 0) {
+                c->valid = true;
+                c->at_usec = now;
+        }
+        /* An old reading is better than none: the watermarks rarely move. */
+        return sysfile_error(e, CG_PROC_ZONEINFO, r, &c->err) < 0 && !c->valid ? r : 0;
+}
+
+int engine_sysmem(struct engine *e, struct sysmem *ret)
+{
+        _cleanup_free_ char *text = NULL;
+        struct sysmem m = {};
+        int r = 0;
+
+        text = read_proc(e, CG_PROC_MEMINFO, MEMINFO_MAX, MEMINFO_MAX * 4, &r);
+        if (text)
+                r = sysmem_parse_meminfo(text, &m.total_bytes, &m.free_bytes);
+        sysfile_error(e, CG_PROC_MEMINFO, r, &e->meminfo_err);
+        if (r < 0)
+                return r;
+        r = read_watermarks(e);
+        if (r < 0)
+                return r;
+        m.wmark = e->wmark.wmark;
+        *ret = m;
+        return 0;
 }

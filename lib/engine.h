@@ -10,10 +10,13 @@
 #include "cgroup.h"
 #include "policy.h"
 #include "psi.h"
+#include "sysmem.h"
 
 struct backend;
 struct config;
 struct engine;
+struct state;
+struct state_record;
 
 /* One write, as it happened. */
 struct engine_step {
@@ -43,27 +46,58 @@ struct engine_caps {
  */
 bool kernel_release_at_least(const char *release, unsigned major, unsigned minor);
 
+/* How a value a previous run left in a cgroup file came out at start-up (engine_restore()). */
+enum restore_outcome {
+        RESTORE_DONE,            /* put back to its original value */
+        RESTORE_ALREADY,         /* the file holds its original value already */
+        RESTORE_CHANGED,         /* it holds neither what reclaimd wrote nor what it overwrote:
+                                  * someone changed it since, and it is left alone */
+        RESTORE_GONE,            /* the cgroup is not there any more */
+        RESTORE_FAILED,          /* the write failed (err) */
+};
+
 /* Hooks through which the daemon hears what the engine did; the library does not log. */
 struct engine_observer {
+        /* A round is about to take its first step (a trigger or the balancer found work). */
+        void (*round_start)(void *userdata, const struct scan_control *sc, uint64_t shortfall_bytes);
         void (*step)(void *userdata, const struct engine_step *step);
         /* A managed cgroup disappeared. */
         void (*cgroup_gone)(void *userdata, const char *path, int err);
-        /* A file of a managed cgroup could not be read or made no sense; told once per error. */
-        void (*cgroup_error)(void *userdata, const char *path, enum cg_file f, int err);
         /*
-         * memory.high of cg is about to change, or just went back: persist
-         * every clamped cgroup's original value (the state file). A clamp
-         * happens only when this returns 0.
+         * A file of a managed cgroup (path NULL: of the system, as
+         * /proc/meminfo) could not be read or made no sense; told once per error.
          */
-        int (*persist)(void *userdata, const struct engine *e);
-        /* A clamped memory.high was raised (restored: back at its original value). */
-        void (*released)(void *userdata, const struct cgroup *cg, uint64_t high, bool restored, int err);
+        void (*cgroup_error)(void *userdata, const char *path, enum cg_file f, int err);
+        /* The state file could not be written: the change it was to record is not made. */
+        void (*state_error)(void *userdata, const char *file, int err);
+        /*
+         * memory.low of cg was raised to value (from cg->low.original) because
+         * some managed cgroup is over its soft limit; err < 0 when the write failed.
+         */
+        void (*protected)(void *userdata, const struct cgroup *cg, uint64_t value, int err);
+        /*
+         * A file reclaimd had changed was set back toward its original value
+         * (restored: to it). left_alone: it no longer held what reclaimd wrote,
+         * so it was not written (someone changed it since).
+         */
+        void (*released)(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value,
+                         bool restored, bool left_alone, int err);
+        /* At start: a value from the state file, and what became of it. */
+        void (*restored)(void *userdata, const struct state_record *rec, enum restore_outcome o, int err);
         void *userdata;
+};
+
+/* The zones' watermarks, read from /proc/zoneinfo at most every WMARK_REFRESH_USEC. */
+struct wmark_cache {
+        struct watermarks wmark;
+        bool valid;
+        uint64_t at_usec;
+        int err;                     /* why the last read failed, told once */
 };
 
 struct engine {
         struct backend *be;
-        struct cgroup *cgroups;      /* one per [cgroup] section */
+        struct cgroup *cgroups;      /* the cgroups the configuration manages now, sorted by path */
         size_t n_cgroups;
         struct excess_tree tree;     /* those over their soft limit, by excess */
         struct cgroup **prop;        /* room for the proportional pass's candidates */
@@ -72,6 +106,13 @@ struct engine {
         struct engine_observer obs;
         uint64_t (*now_usec)(void);  /* the clock: CLOCK_MONOTONIC, or a test's */
         atomic_bool *stop;           /* set by the daemon: end the round between steps */
+        struct cgroup *parents;      /* the unmanaged ancestors (but the root) of managed cgroups, by
+                                      * path: memory.low is hierarchical (lib/hierarchy.c) */
+        size_t n_parents;
+        const char *state_file;      /* where changed values are recorded first; NULL: nowhere */
+        struct wmark_cache wmark;
+        int meminfo_err;             /* why /proc/meminfo could not be read, told once */
+        bool protecting;             /* memory.low is raised: some cgroup is over its soft limit */
 };
 
 /*
@@ -110,23 +151,68 @@ int engine_cgroup_populated(struct engine *e, struct cgroup *cg);
 
 /*
  * Runs one round for scope (NULL: every managed cgroup): refresh, then the
- * policy's steps until it is done, then snapshot_refaults. *sc holds the
- * round's progress afterwards. Returns the policy's final verdict,
- * -ECANCELED when *stop was set, or -ENOMEM.
+ * policy's steps until it is done, then snapshot_refaults. A round for the
+ * whole machine is the analogue of try_to_free_pages(): it runs only when
+ * the machine is short (free memory under the zones' high watermark plus
+ * the configured reserve; when that cannot be read, as if it were), and
+ * aims to free the shortfall; a cgroup's round is try_to_free_mem_cgroup_pages()
+ * and aims at round_target. *sc holds the round's progress afterwards.
+ * Returns the policy's final verdict (POLICY_DONE_NO_SHORTAGE when the
+ * machine was not short), -ECANCELED when *stop was set, or -ENOMEM.
  */
 int engine_round(struct engine *e, const struct config *cfg, const char *scope, struct scan_control *sc);
 
 /*
- * Raises every clamped memory.high a step (policy_release_high()), or back
- * to its original value when restore_all is set (stopping, reloading).
- * Returns the number of cgroups still clamped.
+ * kswapd's analogue, run every balance interval: refresh the readings, hold
+ * memory.low of the managed cgroups while any is over its soft limit
+ * (engine_protect()), and, when free memory is under the zones' high
+ * watermark plus the reserve, take the shortfall from the cgroups over their
+ * soft limits only (balance_pgdat() called mem_cgroup_soft_limit_reclaim()
+ * too), never from those under; only with trim set (the caller backs it off).
+ * Returns the round's verdict, POLICY_IDLE when there was nothing to do,
+ * -ECANCELED, or -ENOMEM.
+ */
+int engine_balance(struct engine *e, const struct config *cfg, bool trim, struct scan_control *sc);
+
+/*
+ * While some managed cgroup is over its soft limit, raises memory.low of the
+ * managed cgroups to their soft limits (never lowering what is set), so
+ * that the kernel's own reclaim, kswapd and direct, takes from the cgroups
+ * over their soft limits and from unmanaged memory first; puts every value
+ * back once none is over. Each change is recorded before it is written.
+ * Uses the readings of the last refresh. Returns the number of cgroups held.
+ */
+int engine_protect(struct engine *e, const struct config *cfg);
+
+/*
+ * Raises every clamped memory.high a step (policy_release_high()), or puts
+ * every changed value back (memory.high and memory.low) when restore_all is
+ * set (stopping, reloading). A file that no longer holds what reclaimd wrote
+ * is left as it is. Returns the number of cgroups still clamped.
  */
 int engine_release(struct engine *e, const struct config *cfg, bool restore_all);
 
 /*
- * Takes over the readings and carried state (open files, clamps, refault
- * snapshots) of old's cgroups that e manages too, after a reload. Those e
- * does not manage any more get their lowered memory.high restored. old is
+ * At start-up: puts back the values a previous run recorded in the state
+ * file and did not restore (it was killed), where the file still holds what
+ * that run wrote or was about to overwrite, and removes the state file. Each
+ * record is told through obs.restored. Returns 0, or the error reading the
+ * state file (-ENOENT when there is none; -EBADMSG, -ELOOP: see
+ * state_load()), with *ret_state describing malformed lines.
+ */
+int engine_restore(struct engine *e, struct state *ret_state);
+
+/*
+ * Free memory and the zones' watermarks now: /proc/meminfo every call,
+ * /proc/zoneinfo at most every WMARK_REFRESH_USEC. Returns 0 or -errno (told
+ * once through obs.cgroup_error with a NULL path).
+ */
+int engine_sysmem(struct engine *e, struct sysmem *ret);
+
+/*
+ * Takes over the readings and carried state (open files, changed values,
+ * refault snapshots) of old's cgroups that e manages too, after a reload.
+ * Those e does not manage any more get every changed value put back. old is
  * freed. Returns the number of cgroups restored that way.
  */
 int engine_takeover(struct engine *e, struct engine *old, const struct config *old_cfg);
@@ -145,6 +231,12 @@ int engine_stall_usec(struct engine *e, const char *scope, uint64_t *ret_usec);
 
 /* The number of managed cgroups whose memory.high reclaimd holds lowered. */
 int engine_count_clamped(const struct engine *e);
+
+/* The number of managed cgroups whose memory.low reclaimd holds raised. */
+int engine_count_protected(const struct engine *e);
+
+/* The number of managed cgroups over their soft limits, beyond the margin (policy_over_soft_limit()). */
+int engine_count_over(const struct engine *e);
 
 /* Whether cfg's globs now match another set of cgroups than e manages (they come and go). */
 bool engine_set_changed(struct engine *e, const struct config *cfg);

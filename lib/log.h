@@ -37,6 +37,10 @@ enum log_field {
         LOG_F_FILE,
         LOG_F_PSI_SOME_AVG10,
         LOG_F_PSI_FULL_AVG10,
+        LOG_F_LOW,
+        LOG_F_ORIGINAL,
+        LOG_F_SHORTFALL,
+        LOG_F_MODE,
         _LOG_F_MAX,
 };
 
@@ -56,6 +60,7 @@ enum log_event_kind {
         LOG_EV_BACKOFF,
         LOG_EV_RELOAD,
         LOG_EV_CGROUP_ERROR,
+        LOG_EV_PROTECT,
         _LOG_EV_MAX,
 };
 

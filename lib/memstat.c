@@ -30,21 +30,34 @@ int memstat_get(const char *text, const char *key, uint64_t *ret)
         return -ENOENT;
 }
 
-int memstat_refaults(const char *text, uint64_t *ret_pages)
+/* key_anon + key_file, or key alone on kernels before 5.9 (anonymous pages had no shadow entries). */
+static int sum_pair(const char *text, const char *key, const char *key_anon, const char *key_file,
+                    uint64_t *ret)
 {
         uint64_t anon, file;
         int r;
 
-        r = memstat_get(text, "workingset_refault_anon", &anon);
+        r = memstat_get(text, key_anon, &anon);
         if (r == -ENOENT)
-                return memstat_get(text, "workingset_refault", ret_pages);
+                return memstat_get(text, key, ret);
         if (r < 0)
                 return r;
-        r = memstat_get(text, "workingset_refault_file", &file);
+        r = memstat_get(text, key_file, &file);
         if (r < 0)
                 return r;
         if (anon > UINT64_MAX - file)
                 return -ERANGE;
-        *ret_pages = anon + file;
+        *ret = anon + file;
         return 0;
+}
+
+int memstat_refaults(const char *text, uint64_t *ret_pages)
+{
+        return sum_pair(text, "workingset_activate", "workingset_activate_anon", "workingset_activate_file",
+                        ret_pages);
+}
+
+int memstat_file_lru(const char *text, uint64_t *ret_bytes)
+{
+        return sum_pair(text, "file", "inactive_file", "active_file", ret_bytes);
 }

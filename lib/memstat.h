@@ -11,9 +11,18 @@
 int memstat_get(const char *text, const char *key, uint64_t *ret);
 
 /*
- * The pages that came back after reclaim: workingset_refault_anon +
- * workingset_refault_file (5.9+), or workingset_refault (older kernels).
- * Returns 0 and the count in pages, or a negative errno from memstat_get()
- * (-ERANGE also when the sum overflows).
+ * The pages that came back after reclaim and were found to belong to the
+ * workingset: workingset_activate_anon + workingset_activate_file (5.9+), or
+ * workingset_activate (older kernels) -- what snapshot_refaults() keeps
+ * (WORKINGSET_ACTIVATE_*), a refault that is merely a page read again once
+ * not being one. Returns 0 and the count in pages, or a negative errno from
+ * memstat_get() (-ERANGE also when the sum overflows).
  */
 int memstat_refaults(const char *text, uint64_t *ret_pages);
+
+/*
+ * Bytes on the cgroup's file LRU lists, inactive_file + active_file: what
+ * reclaim can take without swapping (shmem lives on the anon lists). Returns
+ * as memstat_refaults().
+ */
+int memstat_file_lru(const char *text, uint64_t *ret_bytes);

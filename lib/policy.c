@@ -15,7 +15,14 @@ static void start_pass(struct scan_control *sc)
         sc->pass_done = false;
         sc->offered_in_pass = false;
         sc->prop_index = 0;
-        /* do_try_to_free_pages(): "if (sc->priority < DEF_PRIORITY - 2) sc->may_writepage = 1" */
+        /*
+         * File pages only (memory.reclaim's swappiness=0) until harder_priority,
+         * then anonymous memory too. This is reclaimd's own escalation: the
+         * kernel's global reclaim has may_swap set from the start, and only
+         * may_writepage (writing dirty pages, laptop_mode) waits for
+         * DEF_PRIORITY - 2 in do_try_to_free_pages(). Swapping costs the
+         * cgroup I/O later; clean page cache is re-read at most.
+         */
         sc->may_swap = sc->priority <= sc->harder_priority;
         sc->may_clamp = sc->clamp_allowed && sc->priority <= sc->clamp_priority;
 }
@@ -58,14 +65,35 @@ static uint64_t above(uint64_t current, uint64_t floor)
         return current > floor ? current - floor : 0;
 }
 
-uint64_t policy_soft_request(const struct cgroup *cg, int priority, uint64_t min_chunk)
+uint64_t policy_soft_request(const struct cgroup *cg, uint64_t min_chunk)
 {
         uint64_t avail = above(cg->current_bytes, soft_floor(cg));
-        uint64_t ask = cg->excess_bytes >> priority;
+        uint64_t ask = cg->excess_bytes >> SOFT_RECLAIM_SHIFT;
 
         if (ask < min_chunk)
                 ask = min_chunk;
         return ask < avail ? ask : avail;
+}
+
+bool policy_over_soft_limit(const struct cgroup *cg)
+{
+        return cg->soft_limit_bytes != UINT64_MAX && above(cg->current_bytes, soft_floor(cg)) > 0;
+}
+
+uint64_t policy_protection(const struct cgroup *cg)
+{
+        return cg->soft_limit_bytes;
+}
+
+bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec)
+{
+        return cg->refault_known && cg->refault_permille >= REFAULT_THRASHING_PERMILLE &&
+               now_usec - cg->refault_at_usec <= REFAULT_WINDOW_USEC;
+}
+
+bool policy_step_may_swap(const struct scan_control *sc, const struct cgroup *cg, uint64_t bytes)
+{
+        return sc->may_swap || cg->file_lru_bytes < bytes;
 }
 
 uint64_t policy_reclaimable(const struct cgroup *cg, bool memcg_low_reclaim)
@@ -79,10 +107,9 @@ uint64_t policy_reclaimable(const struct cgroup *cg, bool memcg_low_reclaim)
 }
 
 /*
- * The largest cgroup in scope over its soft limit, with something above its
- * floor, not yet tried in this pass. *ret_any tells whether any cgroup in
- * scope is over its soft limit and not held there by memory.min, askable or
- * not: while one is, the proportional pass leaves the others alone.
+ * The largest cgroup in scope over its soft limit, not yet tried in this
+ * pass. *ret_any tells whether any cgroup in scope is over its soft limit,
+ * tried or not: while one is, the proportional pass leaves the others alone.
  */
 static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tree *tree, bool *ret_any)
 {
@@ -90,10 +117,18 @@ static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tre
 
         *ret_any = false;
         RB_FOREACH_REVERSE(cg, excess_tree, tree) {
-                if (!cgroup_in_scope(cg->path, sc->scope) || cg->current_bytes <= min_floor(cg))
+                if (!cgroup_in_scope(cg->path, sc->scope) || !policy_over_soft_limit(cg))
+                        continue;
+                /*
+                 * The balancer leaves a thrashing cgroup alone: trimming it
+                 * every interval would only feed its refaults. (Departs from
+                 * balance_pgdat(), whose soft-limit reclaim knew no refaults;
+                 * a stalling machine's round still takes it, and may clamp.)
+                 */
+                if (sc->proactive && policy_thrashing(cg, sc->now_usec))
                         continue;
                 *ret_any = true;
-                if (above(cg->current_bytes, soft_floor(cg)) > 0 && cg->visited_pass != sc->pass)
+                if (cg->visited_pass != sc->pass)
                         return cg;
         }
         return NULL;
@@ -119,7 +154,7 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
         uint64_t total = 0;
 
         for (size_t i = 0; i < sc->n_prop; i++)
-                if (sc->prop[i]->refault_permille < REFAULT_THRASHING_PERMILLE)
+                if (!policy_thrashing(sc->prop[i], sc->now_usec))
                         total += policy_reclaimable(sc->prop[i], sc->memcg_low_reclaim);
         while (sc->prop_index < sc->n_prop) {
                 struct cgroup *cg = sc->prop[sc->prop_index++];
@@ -127,7 +162,7 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
 
                 /* Thrashing, or gave nothing earlier in this round: asking again at a lower
                  * priority only swaps out what is faulted straight back in. */
-                if (cg->refault_permille >= REFAULT_THRASHING_PERMILLE || cg->prop_fruitless)
+                if (policy_thrashing(cg, sc->now_usec) || cg->prop_fruitless)
                         continue;
 
                 if (r == 0) {
@@ -151,10 +186,10 @@ static bool clamp_value(const struct scan_control *sc, const struct cgroup *cg, 
 
         if (cg->current_bytes <= floor)
                 return false;
-        high = cg->current_bytes - policy_soft_request(cg, sc->priority, sc->min_chunk);
+        high = cg->current_bytes - policy_soft_request(cg, sc->min_chunk);
         if (high < floor)
                 high = floor;
-        if (cg->clamped && cg->high_clamped_to <= high)
+        if (cg->high.active && cg->high.value <= high)
                 return false;   /* already held there or lower */
         *ret_high = high;
         return true;
@@ -209,11 +244,13 @@ enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tre
                         if (cg) {
                                 *ret_cg = cg;
                                 *ret_action = ACTION_RECLAIM;
-                                *ret_bytes = policy_soft_request(cg, sc->priority, sc->min_chunk);
+                                *ret_bytes = policy_soft_request(cg, sc->min_chunk);
                                 return POLICY_STEP;
                         }
                         if (any)
                                 sc->pass_done = true;   /* tried them all: the loop gives up */
+                        else if (sc->soft_only)
+                                return POLICY_DONE_NOTHING;   /* the excess is gone */
                         else
                                 sc->phase = PHASE_PROPORTIONAL;   /* none over: the rest of the scope */
                 }
@@ -278,7 +315,8 @@ uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struc
         if (reclaimed) {
                 /* mem_cgroup_soft_limit_reclaim() loops only while nothing was reclaimed. */
                 sc->pass_done = true;
-                if (reclaimed < requested && sc->may_clamp)
+                /* Short of the request, or what was taken comes back: memory.high holds it. */
+                if ((reclaimed < requested || policy_thrashing(cg, sc->now_usec)) && sc->may_clamp)
                         sc->clamp_next = cg;
                 return reclaimed;
         }
@@ -299,12 +337,20 @@ bool policy_pressure_resolved(uint64_t stall_delta_usec, uint64_t elapsed_usec,
         return (unsigned __int128)stall_delta_usec * 10000 < (unsigned __int128)resolve_permyriad * elapsed_usec;
 }
 
-enum pressure_level policy_pressure_level(int priority)
+enum pressure_level policy_pressure_level(int priority, uint64_t requested, uint64_t reclaimed)
 {
+        uint64_t pressure;
+
         /* vmpressure_level_critical_prio = ilog2(100 / 10) = 3 (mm/vmpressure.c) */
         if (priority <= 3)
                 return PRESSURE_CRITICAL;
-        if (priority < DEF_PRIORITY - 2)
+        if (requested == 0)
+                return PRESSURE_LOW;
+        /* vmpressure_calc_level(): pressure = 100 - 100 * reclaimed / scanned */
+        pressure = reclaimed >= requested ? 0 : 100 - (uint64_t)((unsigned __int128)reclaimed * 100 / requested);
+        if (pressure >= 95)
+                return PRESSURE_CRITICAL;
+        if (pressure >= 60)
                 return PRESSURE_MEDIUM;
         return PRESSURE_LOW;
 }
@@ -341,29 +387,32 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
 
 bool policy_release_high(const struct cgroup *cg, uint64_t min_chunk, uint64_t *ret_high)
 {
-        uint64_t step = cg->high_clamped_to >> 2, high;
+        uint64_t step = cg->high.value >> 2, high;
 
         if (step < min_chunk)
                 step = min_chunk;
-        high = cg->high_clamped_to + step;
-        if (high < cg->high_clamped_to || high >= cg->high_original ||
-            (cg->high_original == UINT64_MAX && cg->current_bytes <= high / 2)) {
-                *ret_high = cg->high_original;
+        high = cg->high.value + step;
+        if (high < cg->high.value || high >= cg->high.original ||
+            (cg->high.original == UINT64_MAX && cg->current_bytes <= high / 2)) {
+                *ret_high = cg->high.original;
                 return true;
         }
         *ret_high = high;
         return false;
 }
 
-void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes)
+void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes, uint64_t now_usec)
 {
-        if (cg->refault_known && cg->asked_window > 0 && refault_bytes >= cg->refault_base) {
+        if (cg->refault_known && now_usec - cg->refault_at_usec > REFAULT_WINDOW_USEC) {
+                cg->refault_permille = 0;   /* too old to say what the last request cost */
+        } else if (cg->refault_known && cg->asked_window > 0 && refault_bytes >= cg->refault_base) {
                 uint64_t permille = (uint64_t)((unsigned __int128)(refault_bytes - cg->refault_base) * 1000 /
                                                cg->asked_window);
 
                 cg->refault_permille = permille > UINT32_MAX ? UINT32_MAX : (uint32_t)permille;
         }
         cg->refault_base = refault_bytes;
+        cg->refault_at_usec = now_usec;
         cg->refault_known = true;
         cg->asked_window = cg->asked_since_snapshot;
         cg->asked_since_snapshot = 0;

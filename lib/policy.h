@@ -22,12 +22,24 @@ struct config;
 #define EFFICIENCY_SHIFT 3
 
 /*
- * A cgroup that refaulted at least this much (per 1000 bytes reclaimd took
- * from it) is thrashing: what the proportional pass takes comes straight
- * back, costing it I/O and freeing nothing. The pass leaves it out.
- * (workingset_refault_* is what snapshot_refaults() tracks per lruvec.)
+ * A cgroup whose pages came back and were activated at least this much (per
+ * 1000 bytes reclaimd asked of it) is thrashing: what the proportional pass
+ * takes comes straight back, costing it I/O and freeing nothing. The pass
+ * leaves it out. snapshot_refaults() (mm/vmscan.c) keeps the same counters
+ * per lruvec, WORKINGSET_ACTIVATE_ANON/FILE, for the next reclaim to tell a
+ * workingset being cut into (there: to deactivate the other LRU first).
  */
 #define REFAULT_THRASHING_PERMILLE 500
+
+/*
+ * How long a refault snapshot is good for. The kernel takes one after every
+ * reclaim run on every lruvec it reclaimed; reclaimd takes one only for the
+ * cgroups a round acted on, so the next round may come hours later: the
+ * activations of those hours divided by one round's request would call any
+ * cgroup thrashing. A snapshot older than this starts the count afresh.
+ * (Our choice: a few trigger windows and release intervals.)
+ */
+#define REFAULT_WINDOW_USEC (60ULL * 1000000)
 
 /*
  * memory.reclaim frees in batches (SWAP_CLUSTER_MAX pages per LRU list and
@@ -40,9 +52,18 @@ struct config;
 /*
  * Likewise above the soft limit: with transparent huge pages a request can
  * free a whole 2 MiB page more than asked (the soak saw 5.1 MiB asked and
- * 9.8 MiB freed), so the soft-limit loop aims this far above the limit.
+ * 9.8 MiB freed), so the soft-limit loop aims this far above the limit. A
+ * cgroup within the margin no longer counts as over (policy_over_soft_limit()):
+ * nothing more is asked of it, so it must not hold the others' protection or
+ * keep the proportional pass away either.
  */
 #define SOFT_MARGIN_BYTES (2ULL << 20)
+
+/*
+ * mem_cgroup_soft_reclaim() (mm/memcontrol.c, v1) reclaims from the largest
+ * offender until it got a quarter of the excess back: excess >> 2 a visit.
+ */
+#define SOFT_RECLAIM_SHIFT 2
 
 enum phase {
         PHASE_SOFT,           /* mem_cgroup_soft_limit_reclaim(): the largest excess first */
@@ -62,13 +83,19 @@ struct scan_control {
         int initial_priority;       /* where the priority loop starts: DEF_PRIORITY */
         const char *scope;          /* NULL: every managed cgroup (try_to_free_pages); else only
                                      * this cgroup's subtree (try_to_free_mem_cgroup_pages) */
-        bool proactive;             /* not driven by a trigger: no pressure level events */
-        int harder_priority;        /* may_swap from this priority on (may_writepage) */
+        bool proactive;             /* the balancer's, not a trigger's: no pressure level events */
+        uint64_t now_usec;          /* the clock when the round started: what "recent" is judged by */
+        bool soft_only;             /* the soft-limit loop only: never the proportional pass, so
+                                     * never a cgroup under its soft limit (the balancer's rounds,
+                                     * and the system's when so configured) */
+        int harder_priority;        /* may_swap from this priority on: reclaimd's choice, see
+                                     * start_pass() */
         int clamp_priority;         /* may_clamp from this priority on */
         bool clamp_allowed;         /* the configuration allows memory.high clamping at all */
 
         /* Where the round is. */
-        int priority;               /* this pass asks a cgroup for excess >> priority */
+        int priority;               /* how hard this pass looks: which means it may use, and the
+                                     * proportional pass's request, reclaimable >> priority */
         unsigned pass;              /* passes begun; tags cgroups tried in this pass */
         enum phase phase;
         unsigned fruitless_loops;   /* soft-limit loop iterations in this pass that freed nothing */
@@ -78,7 +105,8 @@ struct scan_control {
         bool may_clamp;             /* memory.high of the top offender may be lowered */
         bool memcg_low_skipped;     /* a cgroup was passed over for its memory.low this round */
         bool memcg_low_reclaim;     /* the retry round: memory.low no longer protects */
-        bool pressure_resolved;     /* compaction_ready: the engine saw the stall share fall */
+        bool pressure_resolved;     /* compaction_ready: the engine saw the machine's shortfall
+                                     * gone, or a cgroup's stall share fall */
         struct cgroup *clamp_next;  /* a soft-limit step fell short: clamp this one next */
 
         /* The proportional pass's candidates, in visiting order (set by the engine). */
@@ -105,23 +133,69 @@ enum policy_verdict {
         POLICY_DONE_NOTHING,     /* nothing in scope can give anything (all at their floors) */
         POLICY_DONE_SHORT,       /* priority 0 passed, something was freed, short of the target */
         POLICY_DONE_EXHAUSTED,   /* priority 0 passed, the low retry too, nothing freed */
+        POLICY_DONE_NO_SHORTAGE, /* a system round whose machine was not short: none run */
+        POLICY_IDLE,             /* the balancer found nothing to do */
 };
 
+/* vmpressure's levels (mm/vmpressure.c), from what a round freed of what it asked, and its priority. */
 enum pressure_level {
-        PRESSURE_LOW,            /* the round ended at priority >= DEF_PRIORITY - 2 */
-        PRESSURE_MEDIUM,
-        PRESSURE_CRITICAL,       /* priority <= 3: vmpressure_level_critical_prio */
+        PRESSURE_LOW,
+        PRESSURE_MEDIUM,         /* freed 40% or less of what it asked: vmpressure_level_med = 60 */
+        PRESSURE_CRITICAL,       /* 5% or less (vmpressure_level_critical = 95), or priority <= 3
+                                  * (vmpressure_prio(): vmpressure_level_critical_prio) */
 };
 
 /* Starts a round from the configuration for scope (NULL: everything). */
 void scan_control_init(struct scan_control *sc, const struct config *cfg, const char *scope);
 
 /*
- * How much one soft-limit step asks: excess >> priority, as shrink_lruvec()
- * scans lru_size >> priority, at least min_chunk, and never past the floor:
- * the soft limit, or memory.min if that is higher.
+ * How much one soft-limit step asks: a quarter of the excess, as
+ * mem_cgroup_soft_reclaim() aims (mem_cgroup_shrink_node() scans at priority
+ * 0 whatever the caller's priority), at least min_chunk, and never past the
+ * floor: the soft limit with its margin, or memory.min if that is higher.
  */
-uint64_t policy_soft_request(const struct cgroup *cg, int priority, uint64_t min_chunk);
+uint64_t policy_soft_request(const struct cgroup *cg, uint64_t min_chunk);
+
+/*
+ * Whether cg counts as over its soft limit: above it, and above memory.min,
+ * by more than SOFT_MARGIN_BYTES. The soft-limit loop asks only these, the
+ * proportional pass waits while any in scope is, and the cgroups' memory.low
+ * is held while any is. (min_bytes as last read: 0 until a round reads it.)
+ */
+bool policy_over_soft_limit(const struct cgroup *cg);
+
+/*
+ * The memory.low a managed cgroup is held at while some cgroup is over its
+ * soft limit: its soft limit (max when it has none). Under it, the kernel's
+ * own reclaim leaves the cgroup alone (mem_cgroup_below_low()); over it, it
+ * scans the cgroup in proportion to what is above (get_scan_count():
+ * mem_cgroup_protection()), so a cgroup over its soft limit loses its
+ * excess first. cgroup v1's soft limit had no such hold: its reclaim only
+ * went to the largest excess first, then everywhere (shrink_node()). This is
+ * reclaimd's own lever, for the kernel's reclaim that it cannot steer
+ * otherwise. Returns 0 when the cgroup needs no hold (a soft limit of 0).
+ */
+uint64_t policy_protection(const struct cgroup *cg);
+
+/*
+ * Whether what reclaimd took from cg lately came back as workingset: its
+ * last refault snapshot, within REFAULT_WINDOW_USEC of now, at least
+ * REFAULT_THRASHING_PERMILLE. Taking more then costs the cgroup I/O and
+ * frees nothing for long: the proportional pass and the balancer leave it
+ * out, and a trigger's round at clamp priority holds it with memory.high
+ * instead (its excess comes back as fast as reclaim takes it).
+ */
+bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec);
+
+/*
+ * Whether a step of bytes may swap anonymous memory although the pass asks
+ * for file pages only (!sc->may_swap): when the cgroup's file LRUs hold less
+ * than the request, as get_scan_count() scans anon once the file LRUs are
+ * too small to meet the target (sc->file_is_tiny). Without it, a cgroup of
+ * anonymous memory is asked for file pages it does not have, pass after
+ * pass, while the kernel's own reclaim takes the others'.
+ */
+bool policy_step_may_swap(const struct scan_control *sc, const struct cgroup *cg, uint64_t bytes);
 
 /*
  * What a cgroup can give in the proportional pass: current above its floor,
@@ -167,8 +241,13 @@ uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struc
 bool policy_pressure_resolved(uint64_t stall_delta_usec, uint64_t elapsed_usec,
                               uint64_t resolve_permyriad);
 
-/* vmpressure_prio()'s levels, by the priority a round reached. */
-enum pressure_level policy_pressure_level(int priority);
+/*
+ * vmpressure's level of a round: vmpressure_calc_level() from the share of
+ * what was asked that was not freed (the kernel's scanned and reclaimed
+ * pages; ours are bytes asked and freed), critical at priority 3 or lower
+ * whatever the share (vmpressure_prio()). A round that asked nothing is low.
+ */
+enum pressure_level policy_pressure_level(int priority, uint64_t requested, uint64_t reclaimed);
 const char *pressure_level_name(enum pressure_level level);
 
 /*
@@ -200,11 +279,12 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
 bool policy_release_high(const struct cgroup *cg, uint64_t min_chunk, uint64_t *ret_high);
 
 /*
- * snapshot_refaults(): the cgroup's workingset_refault_* total now, in bytes.
- * Computes refault_permille: what refaulted since the last snapshot, per 1000
- * bytes asked of it in the window before that snapshot.
+ * snapshot_refaults(): the cgroup's workingset_activate_* total now, in
+ * bytes, at now_usec. Computes refault_permille: what came back active since
+ * the last snapshot, per 1000 bytes asked of it in the window before that
+ * snapshot; a snapshot older than REFAULT_WINDOW_USEC only starts afresh.
  */
-void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes);
+void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes, uint64_t now_usec);
 
 /*
  * memory.stat could not be read: what refaulted is unknown, so the cgroup

@@ -1,4 +1,4 @@
-/* The state file: memory.high values reclaimd lowered, so a restart can put them back. */
+/* The state file: cgroup values reclaimd changed (memory.high, memory.low), so a restart can put them back. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -10,12 +10,12 @@
 #include <sys/stat.h>
 
 #include "cgpath.h"
-#include "engine.h"
 #include "state.h"
 #include "units.h"
 #include "util.h"
 
-#define STATE_HEADER "reclaimd-state 2"
+#define STATE_HEADER    "reclaimd-state 3"
+#define STATE_HEADER_V2 "reclaimd-state 2"   /* memory.high only, unescaped paths */
 #define STATE_MAX_BYTES (4 << 20)
 
 static int fsync_dir_of(const char *file)
@@ -43,33 +43,43 @@ static int make_parent(const char *file)
         return 0;
 }
 
-static int write_entries(FILE *f, const struct engine *e)
+/* A cgroup's name may hold any byte but '/' and NUL: keep it on one line, in one field. */
+static void write_path(FILE *f, const char *path)
 {
-        fprintf(f, "%s\n# original clamped_to previous path: memory.high values reclaimd lowered\n",
-                STATE_HEADER);
-        for (size_t i = 0; i < e->n_cgroups; i++) {
-                const struct cgroup *cg = &e->cgroups[i];
-                char orig[FORMAT_SIZE_MAX], prev[FORMAT_SIZE_MAX];
+        for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+                if (*p == '\\')
+                        fputs("\\\\", f);
+                else if (*p <= ' ' || *p == 0x7f)
+                        fprintf(f, "\\x%02x", *p);
+                else
+                        fputc(*p, f);
+        }
+}
 
-                if (!cg->clamped)
-                        continue;
-                fprintf(f, "%s %" PRIu64 " %s %s\n", format_size_exact(orig, sizeof(orig), cg->high_original),
-                        cg->high_clamped_to, format_size_exact(prev, sizeof(prev), cg->high_written),
-                        cg->path);
+static int write_records(FILE *f, const struct state_record *v, size_t n)
+{
+        fprintf(f, "%s\n# file original value previous path: what reclaimd changed, to put back\n",
+                STATE_HEADER);
+        for (size_t i = 0; i < n; i++) {
+                char orig[FORMAT_SIZE_MAX], val[FORMAT_SIZE_MAX], prev[FORMAT_SIZE_MAX];
+
+                fprintf(f, "%s %s %s %s ", cg_file_name(v[i].file),
+                        format_size_exact(orig, sizeof(orig), v[i].original),
+                        format_size_exact(val, sizeof(val), v[i].value),
+                        format_size_exact(prev, sizeof(prev), v[i].previous));
+                write_path(f, v[i].path);
+                fputc('\n', f);
         }
         return fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : negative_errno();
 }
 
-int state_save(const char *file, const struct engine *e)
+int state_save(const char *file, const struct state_record *v, size_t n)
 {
         _cleanup_free_ char *tmp = NULL;
-        bool any = false;
         FILE *f;
         int fd, r;
 
-        for (size_t i = 0; i < e->n_cgroups; i++)
-                any |= e->cgroups[i].clamped;
-        if (!any) {
+        if (n == 0) {
                 if (unlink(file) < 0 && errno != ENOENT)
                         return negative_errno();
                 return 0;
@@ -90,7 +100,7 @@ int state_save(const char *file, const struct engine *e)
                 unlink(tmp);
                 return r;
         }
-        r = write_entries(f, e);
+        r = write_records(f, v, n);
         if (fclose(f) != 0 && r == 0)
                 r = negative_errno();
         if (r == 0 && rename(tmp, file) < 0)
@@ -102,72 +112,150 @@ int state_save(const char *file, const struct engine *e)
         return fsync_dir_of(file);
 }
 
-/* "ORIGINAL CLAMPED PREVIOUS PATH": sizes as format_size_exact() writes them, a valid cgroup path. */
-static int parse_line(char *line, struct state_entry *ret)
+static int hex_digit(char c)
 {
-        char *orig = strtok(line, " \t"), *clamped = strtok(NULL, " \t"), *prev = strtok(NULL, " \t");
-        char *path = strtok(NULL, "");
-        struct state_entry e = {};
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+        return -1;
+}
 
-        if (!orig || !clamped || !prev || !path)
+/* Undoes write_path() in place. Returns 0, or -EINVAL for an escape it does not write. */
+static int unescape_path(char *s)
+{
+        char *out = s;
+
+        for (const char *p = s; *p; p++) {
+                int hi, lo;
+
+                if (*p != '\\') {
+                        *out++ = *p;
+                        continue;
+                }
+                if (p[1] == '\\') {
+                        *out++ = '\\';
+                        p++;
+                        continue;
+                }
+                if (p[1] != 'x' || (hi = hex_digit(p[2])) < 0 || (lo = hex_digit(p[3])) < 0 ||
+                    (hi << 4 | lo) == 0)
+                        return -EINVAL;
+                *out++ = (char)(hi << 4 | lo);
+                p += 3;
+        }
+        *out = '\0';
+        return 0;
+}
+
+/* Whether a record is something reclaimd writes: memory.high lowered, memory.low raised. */
+static bool record_sane(const struct state_record *r)
+{
+        if (r->file == CG_MEMORY_HIGH)
+                return r->value != UINT64_MAX && r->value < r->original && r->previous <= r->original;
+        if (r->file == CG_MEMORY_LOW)
+                return r->value > r->original && r->previous >= r->original;
+        return false;
+}
+
+static int parse_file_name(const char *name, enum cg_file *ret)
+{
+        if (streq(name, cg_file_name(CG_MEMORY_HIGH)))
+                *ret = CG_MEMORY_HIGH;
+        else if (streq(name, cg_file_name(CG_MEMORY_LOW)))
+                *ret = CG_MEMORY_LOW;
+        else
                 return -EINVAL;
-        if (parse_size(orig, &e.original) < 0 || parse_uint64(clamped, &e.clamped_to) < 0 ||
-            parse_size(prev, &e.previous) < 0)
+        return 0;
+}
+
+/*
+ * Version 3: "FILE ORIGINAL VALUE PREVIOUS PATH", the path escaped.
+ * Version 2: "ORIGINAL CLAMPED PREVIOUS PATH", memory.high, the path as it is
+ * (a configured path then: no control characters, no spaces at its ends).
+ */
+static int parse_line(char *line, unsigned version, struct state_record *ret)
+{
+        char *file = version == 3 ? strtok(line, " \t") : NULL;
+        char *orig = strtok(version == 3 ? NULL : line, " \t"), *val = strtok(NULL, " \t");
+        char *prev = strtok(NULL, " \t"), *path = strtok(NULL, version == 3 ? " \t" : "");
+        struct state_record r = { .file = CG_MEMORY_HIGH };
+
+        if (!orig || !val || !prev || !path || (version == 3 && (!file || strtok(NULL, ""))))
                 return -EINVAL;
-        if (e.clamped_to == UINT64_MAX || e.clamped_to >= e.original || e.previous > e.original)
-                return -EINVAL;   /* not a clamp: nothing reclaimd could have written */
-        if (cgpath_normalize(path, &e.path, NULL) < 0)
+        if ((file && parse_file_name(file, &r.file) < 0) || parse_size(orig, &r.original) < 0 ||
+            parse_size(val, &r.value) < 0 || parse_size(prev, &r.previous) < 0)
                 return -EINVAL;
-        *ret = e;
+        if (!record_sane(&r) || (version == 3 && unescape_path(path) < 0) || !cgpath_is_cgroup(path))
+                return -EINVAL;
+        r.path = strdup(path);
+        if (!r.path)
+                return -ENOMEM;
+        *ret = r;
+        return 0;
+}
+
+static void bad_line(struct state *s, unsigned lineno)
+{
+        if (!s->bad_lines++)
+                s->first_bad_line = lineno;
+}
+
+static int append(struct state *s, const struct state_record *r)
+{
+        struct state_record *v = reallocarray(s->v, s->n + 1, sizeof(*v));
+
+        if (!v)
+                return -ENOMEM;
+        s->v = v;
+        s->v[s->n++] = *r;
         return 0;
 }
 
 int state_parse(const char *text, struct state *ret)
 {
         struct state s = {};
-        bool header = false;
-        unsigned lineno = 0;
+        unsigned lineno = 0, version = 0;
 
         for (const char *p = text; *p;) {
                 const char *eol = strchrnul(p, '\n');
                 _cleanup_free_ char *line = strndup(p, (size_t)(eol - p));
-                struct state_entry e, *v;
+                struct state_record r;
+                int k;
 
                 p = *eol ? eol + 1 : eol;
                 lineno++;
-                if (!line) {
-                        state_clear(&s);
-                        return -ENOMEM;
-                }
+                if (!line)
+                        goto oom;
                 if (!*eol) {
                         s.truncated = true;
-                        if (!s.bad_lines++)
-                                s.first_bad_line = lineno;
+                        bad_line(&s, lineno);
                         continue;
                 }
-                if (!header && streq(line, STATE_HEADER)) {
-                        header = true;
+                if (!version && (streq(line, STATE_HEADER) || streq(line, STATE_HEADER_V2))) {
+                        version = streq(line, STATE_HEADER) ? 3 : 2;
                         continue;
                 }
                 if (*line == '#' || *line == '\0')
                         continue;
-                if (!header || parse_line(line, &e) < 0) {
-                        if (!s.bad_lines++)
-                                s.first_bad_line = lineno;
+                k = version ? parse_line(line, version, &r) : -EINVAL;
+                if (k == -ENOMEM)
+                        goto oom;
+                if (k < 0) {
+                        bad_line(&s, lineno);
                         continue;
                 }
-                v = reallocarray(s.v, s.n + 1, sizeof(*v));
-                if (!v) {
-                        free(e.path);
-                        state_clear(&s);
-                        return -ENOMEM;
+                if (append(&s, &r) < 0) {
+                        free(r.path);
+                        goto oom;
                 }
-                s.v = v;
-                s.v[s.n++] = e;
         }
-        s.no_header = !header;
+        s.no_header = !version;
         *ret = s;
         return 0;
+oom:
+        state_clear(&s);
+        return -ENOMEM;
 }
 
 int state_load(const char *file, struct state *ret)

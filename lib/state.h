@@ -1,21 +1,23 @@
-/* The state file: memory.high values reclaimd lowered, so a restart can put them back. */
+/* The state file: cgroup values reclaimd changed (memory.high, memory.low), so a restart can put them back. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct engine;
+#include "backend.h"
 
-struct state_entry {
-        char *path;              /* the cgroup, relative to the root */
-        uint64_t original;       /* memory.high before reclaimd lowered it (UINT64_MAX: max) */
-        uint64_t clamped_to;     /* what reclaimd was writing or last wrote */
-        uint64_t previous;       /* what the kernel held before that write (UINT64_MAX: max) */
+/* One cgroup file reclaimd holds at another value than the one it found. */
+struct state_record {
+        char *path;              /* the cgroup, relative to the root: any name the kernel allows */
+        enum cg_file file;       /* CG_MEMORY_HIGH (lowered) or CG_MEMORY_LOW (raised) */
+        uint64_t original;       /* the value before reclaimd touched it (UINT64_MAX: max) */
+        uint64_t value;          /* what reclaimd was writing or last wrote */
+        uint64_t previous;       /* what the kernel held before that write */
 };
 
 struct state {
-        struct state_entry *v;
+        struct state_record *v;
         size_t n;
         unsigned bad_lines;      /* lines that did not parse: reported, never applied */
         unsigned first_bad_line;
@@ -24,16 +26,22 @@ struct state {
 };
 
 /*
- * Writes every clamped cgroup of e to file, atomically: a temporary file
- * beside it (mode 0600, never through a symlink), fsync, rename, fsync of the
- * directory. With nothing clamped the file is removed. Returns 0 or -errno.
+ * Writes the records to file, atomically: a temporary file beside it (mode
+ * 0600, never through a symlink), fsync, rename, fsync of the directory; the
+ * directory is created (0700) when missing. With no record the file is
+ * removed. Paths are written with \\ and \xHH escapes for backslash, space
+ * and control bytes, so that any cgroup name stays on its line and reads
+ * back as it was. Returns 0 or -errno.
  */
-int state_save(const char *file, const struct engine *e);
+int state_save(const char *file, const struct state_record *v, size_t n);
 
 /*
- * Parses a state file's text. Lines that do not parse are counted in
- * bad_lines and skipped; a missing version header makes every line bad.
- * reclaimd ends every line it writes with a newline, so a last line without
+ * Parses a state file's text: "reclaimd-state 3" (every file reclaimd
+ * changes), or "reclaimd-state 2" (memory.high only, from before memory.low
+ * was managed). Lines that do not parse are counted in bad_lines and
+ * skipped, as is every line of a file without a known header; so is a record
+ * that is not something reclaimd writes (a memory.high raised, a memory.low
+ * lowered). reclaimd ends every line with a newline, so a last line without
  * one was cut short (a path cut short names another cgroup): it is bad too.
  * Returns 0, or -ENOMEM.
  */

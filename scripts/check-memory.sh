@@ -7,7 +7,8 @@ set -u
 cd "$(dirname "$0")/.."
 
 UNIT_TESTS="tests/check_units tests/check_psi tests/check_config tests/check_policy
-tests/check_engine tests/check_daemon tests/check_log"
+tests/check_engine tests/check_daemon tests/check_log tests/check_sysmem tests/check_state
+tests/check_shortage"
 export abs_top_srcdir=$PWD abs_top_builddir=$PWD
 failed=0
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what building and testing reclaimd needs on Debian 12, as root:
-# the build tools and libraries, qemu and the parts of the test guest, and
-# Debian's kernel for the guest (unpacked into a cache, not installed).
+# the build tools and libraries, qemu and the parts of the test guest, the
+# Debian packaging tools (make deb, make check-deb), and Debian's kernel for
+# the guest (unpacked into a cache, not installed).
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,7 @@ packages="
 build-essential autoconf automake libtool pkg-config
 libsystemd-dev libcgroup-dev libinih-dev libev-dev libbsd-dev check
 qemu-system-x86 busybox-static cpio kmod systemd valgrind
+debhelper lintian debootstrap
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -141,10 +141,13 @@ START_TEST(under_soft_limit_left_alone_while_any_over)
         for (size_t i = 0; i < k.steps; i++)
                 ck_assert_str_eq(k.order[i], "batch");
         ck_assert_uint_eq(f.cg[0].current_bytes, 100 * MiB);
-        /* Down to its soft limit and the margin a huge page can overshoot by. */
-        ck_assert_uint_eq(f.cg[1].current_bytes, 64 * MiB + SOFT_MARGIN_BYTES);
+        /* Toward its soft limit, never past the margin a huge page can overshoot by. */
+        ck_assert_uint_ge(f.cg[1].current_bytes, 64 * MiB + SOFT_MARGIN_BYTES);
+        ck_assert_uint_lt(f.cg[1].current_bytes, 64 * MiB + 136 * MiB / 16);
 
-        /* Within the margin batch is still over: the next round leaves web alone... */
+        /* Still over, by more than the margin: the next round leaves web alone... */
+        excess_tree_update(&f.tree, &f.cg[1], 64 * MiB + SOFT_MARGIN_BYTES + 32 * MiB);
+        ck_assert(policy_over_soft_limit(&f.cg[1]));
         ck_assert_int_eq(config_init_defaults(&cfg), 0);
         cfg.round_target_bytes = 8 * MiB;
         cfg.min_chunk_bytes = 1 * MiB;
@@ -152,11 +155,15 @@ START_TEST(under_soft_limit_left_alone_while_any_over)
         offer_all(&f);
         memset(&k, 0, sizeof(k));
         k.give = give_all;
-        ck_assert_int_eq(run(&f, &k), POLICY_DONE_NOTHING);
-        ck_assert_uint_eq(k.steps, 0);
+        run(&f, &k);
+        ck_assert_uint_gt(k.steps, 0);
+        for (size_t i = 0; i < k.steps; i++)
+                ck_assert_str_eq(k.order[i], "batch");
 
-        /* ...until batch is at its soft limit: then the proportional pass reaches web. */
-        excess_tree_update(&f.tree, &f.cg[1], 64 * MiB);
+        /* ...but within the margin batch no longer counts as over: nothing more is asked of
+         * it, so the proportional pass reaches web. */
+        excess_tree_update(&f.tree, &f.cg[1], 64 * MiB + SOFT_MARGIN_BYTES);
+        ck_assert(!policy_over_soft_limit(&f.cg[1]));
         ck_assert_int_eq(config_init_defaults(&cfg), 0);
         cfg.round_target_bytes = 8 * MiB;
         cfg.min_chunk_bytes = 1 * MiB;
@@ -169,37 +176,42 @@ START_TEST(under_soft_limit_left_alone_while_any_over)
 }
 END_TEST
 
-/* shrink_lruvec() scans lru_size >> priority: each pass asks excess >> priority, floored. */
-START_TEST(excess_shifted_by_priority)
+/*
+ * mem_cgroup_soft_reclaim() reclaims a quarter of the excess a visit, whatever
+ * the priority (mem_cgroup_shrink_node() scans at priority 0): at least
+ * min_chunk, never past the soft limit and its margin.
+ */
+START_TEST(soft_step_is_a_quarter_of_the_excess)
 {
         struct fixture f;
         struct kernel k = { .give = give_all };
         struct cgroup big = { .current_bytes = 4096 * MiB + 64 * MiB, .soft_limit_bytes = 64 * MiB,
                               .excess_bytes = 4096 * MiB };
 
-        ck_assert_uint_eq(policy_soft_request(&big, 12, 1), 1 * MiB);
-        ck_assert_uint_eq(policy_soft_request(&big, 0, 1), 4096 * MiB - SOFT_MARGIN_BYTES);
-        ck_assert_uint_eq(policy_soft_request(&big, 12, 2 * MiB), 2 * MiB);   /* floor chunk */
+        ck_assert_uint_eq(policy_soft_request(&big, 1), 1024 * MiB);
+        ck_assert_uint_eq(policy_soft_request(&big, 2048 * MiB), 2048 * MiB);   /* floor chunk */
         big.current_bytes = 69 * MiB;
         big.excess_bytes = 5 * MiB;
         /* never past the soft limit and its margin */
-        ck_assert_uint_eq(policy_soft_request(&big, 12, 4 * MiB), 5 * MiB - SOFT_MARGIN_BYTES);
+        ck_assert_uint_eq(policy_soft_request(&big, 4 * MiB), 5 * MiB - SOFT_MARGIN_BYTES);
         big.current_bytes = 65 * MiB;
         big.excess_bytes = 1 * MiB;
-        ck_assert_uint_eq(policy_soft_request(&big, 12, 2 * MiB), 0);
+        ck_assert_uint_eq(policy_soft_request(&big, 2 * MiB), 0);
 
-        /* A round walks the ladder: one success per pass, priority falls until the target is met. */
-        setup(&f, 100 * MiB, 1 * MiB);
-        add(&f, "batch", 8192 * MiB + 64 * MiB, 64 * MiB);
-        ck_assert_int_eq(run(&f, &k), POLICY_DONE_TARGET);
+        /* A round: one success per pass, each a quarter of what is left over. */
+        setup(&f, 1024 * MiB, 1 * MiB);
+        add(&f, "batch", 1024 * MiB + 64 * MiB, 64 * MiB);
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_SHORT);
+        ck_assert_uint_eq(k.steps, 13);   /* one a pass, priority 12 to 0 */
         ck_assert_int_eq(k.prio[0], 12);
-        ck_assert_uint_eq(k.asked[0], 2 * MiB);   /* 8G >> 12 */
+        ck_assert_uint_eq(k.asked[0], 256 * MiB);
+        ck_assert_uint_eq(k.asked[1], 192 * MiB);
         for (size_t i = 1; i < k.steps; i++) {
                 ck_assert_int_eq(k.prio[i], k.prio[i - 1] - 1);
-                ck_assert_uint_ge(k.asked[i], k.asked[i - 1]);
+                ck_assert_uint_le(k.asked[i], k.asked[i - 1]);
         }
-        ck_assert_uint_ge(f.sc.nr_reclaimed, 100 * MiB);
-        ck_assert_int_gt(f.sc.priority, 0);
+        /* (3/4)^13 of the excess is left: 2.4%. */
+        ck_assert_uint_lt(f.cg[0].current_bytes, 64 * MiB + 1024 * MiB / 40);
 }
 END_TEST
 
@@ -209,12 +221,12 @@ START_TEST(round_stops_at_target)
         struct fixture f;
         struct kernel k = { .give = give_all };
 
-        setup(&f, 4 * MiB, 2 * MiB);
-        add(&f, "batch", 1024 * MiB, 64 * MiB);
+        setup(&f, 400 * MiB, 2 * MiB);
+        add(&f, "batch", 1088 * MiB, 64 * MiB);
         ck_assert_int_eq(run(&f, &k), POLICY_DONE_TARGET);
-        ck_assert_uint_eq(k.steps, 2);
-        ck_assert_uint_eq(f.sc.nr_reclaimed, 4 * MiB);
-        ck_assert_uint_eq(f.sc.nr_requested, 4 * MiB);
+        ck_assert_uint_eq(k.steps, 2);   /* 256M, then 192M: 448M >= 400M */
+        ck_assert_uint_eq(f.sc.nr_reclaimed, 448 * MiB);
+        ck_assert_uint_eq(f.sc.nr_requested, 448 * MiB);
         ck_assert_int_eq(f.sc.priority, 11);
 }
 END_TEST
@@ -428,24 +440,30 @@ START_TEST(harder_means_from_configured_priority)
         struct fixture f;
         struct kernel k = { .give = give_all };
 
-        setup(&f, 1024 * MiB, 1 * MiB);
+        setup(&f, 8192 * MiB, 1 * MiB);
         add(&f, "batch", 8192 * MiB, 64 * MiB);
         run(&f, &k);
-        ck_assert_uint_gt(k.steps, 4);
+        ck_assert_uint_eq(k.steps, 13);
         for (size_t i = 0; i < k.steps; i++)
                 ck_assert_int_eq(k.swap[i], k.prio[i] <= 9);
 }
 END_TEST
 
-/* vmpressure_prio(): critical from vmpressure_level_critical_prio (3) down. */
-START_TEST(pressure_levels_by_priority)
+/*
+ * vmpressure_calc_level(): medium from 60% of what was asked not freed,
+ * critical from 95%; vmpressure_prio(): critical from priority 3 down.
+ */
+START_TEST(pressure_levels_by_efficiency_and_priority)
 {
-        ck_assert_int_eq(policy_pressure_level(12), PRESSURE_LOW);
-        ck_assert_int_eq(policy_pressure_level(10), PRESSURE_LOW);
-        ck_assert_int_eq(policy_pressure_level(9), PRESSURE_MEDIUM);
-        ck_assert_int_eq(policy_pressure_level(4), PRESSURE_MEDIUM);
-        ck_assert_int_eq(policy_pressure_level(3), PRESSURE_CRITICAL);
-        ck_assert_int_eq(policy_pressure_level(0), PRESSURE_CRITICAL);
+        ck_assert_int_eq(policy_pressure_level(12, 100, 100), PRESSURE_LOW);
+        ck_assert_int_eq(policy_pressure_level(12, 100, 41), PRESSURE_LOW);
+        ck_assert_int_eq(policy_pressure_level(12, 100, 40), PRESSURE_MEDIUM);
+        ck_assert_int_eq(policy_pressure_level(4, 100, 6), PRESSURE_MEDIUM);
+        ck_assert_int_eq(policy_pressure_level(4, 100, 5), PRESSURE_CRITICAL);
+        ck_assert_int_eq(policy_pressure_level(9, 0, 0), PRESSURE_LOW);   /* asked nothing */
+        ck_assert_int_eq(policy_pressure_level(3, 100, 100), PRESSURE_CRITICAL);
+        ck_assert_int_eq(policy_pressure_level(0, 0, 0), PRESSURE_CRITICAL);
+        ck_assert_int_eq(policy_pressure_level(8, UINT64_MAX, UINT64_MAX / 2), PRESSURE_LOW);   /* no overflow */
         ck_assert_str_eq(pressure_level_name(PRESSURE_CRITICAL), "critical");
 }
 END_TEST
@@ -453,22 +471,22 @@ END_TEST
 /* A clamped memory.high goes back up in steps, and exactly to its original value at the end. */
 START_TEST(release_in_steps_to_the_original)
 {
-        struct cgroup cg = { .clamped = true, .high_original = 512 * MiB, .high_clamped_to = 100 * MiB,
+        struct cgroup cg = { .high = { .active = true, .original = 512 * MiB, .value = 100 * MiB },
                              .current_bytes = 100 * MiB };
         uint64_t high;
         int steps = 0;
 
         while (!policy_release_high(&cg, 1 * MiB, &high)) {
-                ck_assert_uint_gt(high, cg.high_clamped_to);
-                ck_assert_uint_lt(high, cg.high_original);
-                cg.high_clamped_to = high;
+                ck_assert_uint_gt(high, cg.high.value);
+                ck_assert_uint_lt(high, cg.high.original);
+                cg.high.value = high;
                 ck_assert_int_lt(++steps, 20);
         }
         ck_assert_uint_eq(high, 512 * MiB);
         ck_assert_int_gt(steps, 2);
 
         /* An original of "max" comes back once usage is at most half the raised limit. */
-        cg = (struct cgroup){ .clamped = true, .high_original = UINT64_MAX, .high_clamped_to = 100 * MiB,
+        cg = (struct cgroup){ .high = { .active = true, .original = UINT64_MAX, .value = 100 * MiB },
                               .current_bytes = 70 * MiB };
         ck_assert(!policy_release_high(&cg, 1 * MiB, &high));
         ck_assert_uint_eq(high, 125 * MiB);
@@ -491,12 +509,24 @@ START_TEST(refaults_steer_the_proportional_pass)
         cold = add(&f, "b-cold", 100 * MiB, UINT64_MAX);
         /* Both gave 64M last time; a's came back in full, b's stayed out. */
         thrash->asked_since_snapshot = cold->asked_since_snapshot = 64 * MiB;
-        policy_snapshot_refaults(thrash, 10 * MiB);
-        policy_snapshot_refaults(cold, 10 * MiB);
-        policy_snapshot_refaults(thrash, 74 * MiB);
-        policy_snapshot_refaults(cold, 10 * MiB);
+        policy_snapshot_refaults(thrash, 10 * MiB, 1000000);
+        policy_snapshot_refaults(cold, 10 * MiB, 1000000);
+        policy_snapshot_refaults(thrash, 74 * MiB, 2000000);
+        policy_snapshot_refaults(cold, 10 * MiB, 2000000);
         ck_assert_uint_eq(thrash->refault_permille, 1000);
         ck_assert_uint_eq(cold->refault_permille, 0);
+        /* A snapshot older than REFAULT_WINDOW_USEC says nothing about the last request. */
+        thrash->asked_since_snapshot = 64 * MiB;
+        policy_snapshot_refaults(thrash, 80 * MiB, 3000000);
+        policy_snapshot_refaults(thrash, 200 * MiB, 3000000 + REFAULT_WINDOW_USEC + 1);
+        ck_assert_uint_eq(thrash->refault_permille, 0);
+        policy_snapshot_refaults(thrash, 264 * MiB, 4000000 + REFAULT_WINDOW_USEC);
+        ck_assert_uint_eq(thrash->refault_permille, 0);   /* the window before asked nothing */
+        thrash->asked_since_snapshot = 64 * MiB;
+        policy_snapshot_refaults(thrash, 264 * MiB, 5000000 + REFAULT_WINDOW_USEC);
+        policy_snapshot_refaults(thrash, 296 * MiB, 6000000 + REFAULT_WINDOW_USEC);
+        ck_assert_uint_eq(thrash->refault_permille, 500);
+        thrash->refault_permille = 1000;   /* as before, for the pass below */
         offer_all(&f);
         ck_assert_int_eq(run(&f, &k), POLICY_DONE_TARGET);
         ck_assert_str_eq(k.order[0], "b-cold");
@@ -505,6 +535,8 @@ START_TEST(refaults_steer_the_proportional_pass)
         setup(&f, 200 * MiB, 4 * MiB);
         thrash = add(&f, "a-thrashing", 100 * MiB, UINT64_MAX);
         thrash->refault_permille = REFAULT_THRASHING_PERMILLE;
+        thrash->refault_known = true;
+        thrash->refault_at_usec = f.sc.now_usec = 10 * REFAULT_WINDOW_USEC;
         add(&f, "b-cold", 100 * MiB, UINT64_MAX);
         offer_all(&f);
         memset(&k, 0, sizeof(k));
@@ -514,6 +546,75 @@ START_TEST(refaults_steer_the_proportional_pass)
         for (size_t i = 0; i < k.steps; i++)
                 ck_assert_str_eq(k.order[i], "b-cold");
         ck_assert_uint_eq(thrash->current_bytes, 100 * MiB);
+}
+END_TEST
+
+/*
+ * A cgroup over its soft limit whose reclaimed memory comes straight back:
+ * the balancer leaves it out (trimming would feed its refaults), while a
+ * stalling machine's round takes it and, at clamp priority, holds it with
+ * memory.high; a snapshot older than the window no longer counts.
+ */
+START_TEST(thrashing_offender_is_clamped_not_trimmed)
+{
+        struct fixture f;
+        struct kernel k = { .give = give_all };
+        struct cgroup *hot;
+
+        setup(&f, 64 * MiB, 1 * MiB);
+        f.sc.proactive = f.sc.soft_only = true;
+        f.sc.now_usec = 100 * REFAULT_WINDOW_USEC;
+        hot = add(&f, "hot", 300 * MiB, 64 * MiB);
+        add(&f, "cold", 150 * MiB, 64 * MiB);
+        hot->refault_known = true;
+        hot->refault_permille = 900;
+        hot->refault_at_usec = f.sc.now_usec - 1;
+        ck_assert(policy_thrashing(hot, f.sc.now_usec));
+        run(&f, &k);
+        ck_assert_uint_gt(k.steps, 0);
+        for (size_t i = 0; i < k.steps; i++)
+                ck_assert_str_eq(k.order[i], "cold");
+        ck_assert_uint_eq(hot->current_bytes, 300 * MiB);
+        /* Only cgroups over their soft limits that thrash: the balancer's round is done. */
+        setup(&f, 64 * MiB, 1 * MiB);
+        f.sc.proactive = f.sc.soft_only = true;
+        f.sc.now_usec = 100 * REFAULT_WINDOW_USEC;
+        hot = add(&f, "hot", 300 * MiB, 64 * MiB);
+        *hot = (struct cgroup){ .path = "hot", .soft_limit_bytes = 64 * MiB, .refault_known = true,
+                                .refault_permille = 900, .refault_at_usec = f.sc.now_usec };
+        RB_INIT(&f.tree);
+        excess_tree_update(&f.tree, hot, 300 * MiB);
+        memset(&k, 0, sizeof(k));
+        k.give = give_all;
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_NOTHING);
+        ck_assert_uint_eq(k.steps, 0);
+
+        /*
+         * A trigger's round takes it (each step met in full), and from clamp
+         * priority on holds it with memory.high; one that does not thrash is
+         * not clamped when its steps are met.
+         */
+        for (int thrashing = 0; thrashing < 2; thrashing++) {
+                setup(&f, 4096 * MiB, 1 * MiB);
+                f.sc.now_usec = 100 * REFAULT_WINDOW_USEC;
+                hot = add(&f, "hot", 4096 * MiB, 64 * MiB);
+                hot->refault_known = thrashing;
+                hot->refault_permille = 900;
+                hot->refault_at_usec = f.sc.now_usec;
+                memset(&k, 0, sizeof(k));
+                k.give = give_all;
+                run(&f, &k);
+                ck_assert_uint_gt(k.steps, 10);
+                ck_assert_int_eq(k.action[0], ACTION_RECLAIM);
+                for (size_t i = 0; i < k.steps; i++)
+                        if (k.action[i] == ACTION_CLAMP)
+                                ck_assert_int_le(k.prio[i], f.sc.clamp_priority);
+                ck_assert_uint_eq(f.sc.nr_clamps > 0, thrashing);
+        }
+
+        /* Older than the window, the snapshot says nothing any more. */
+        ck_assert(!policy_thrashing(&(struct cgroup){ .refault_known = true, .refault_permille = 900,
+                                                      .refault_at_usec = 1 }, 2 + REFAULT_WINDOW_USEC));
 }
 END_TEST
 
@@ -575,10 +676,10 @@ START_TEST(scope_limits_the_round)
 END_TEST
 
 CHECK_MAIN("policy", largest_excess_first, under_soft_limit_left_alone_while_any_over,
-           excess_shifted_by_priority, round_stops_at_target, fruitless_loops_give_up,
+           soft_step_is_a_quarter_of_the_excess, round_stops_at_target, fruitless_loops_give_up,
            reranked_after_each_step, memory_min_never_touched, memory_low_retry,
            early_exit_on_resolved_pressure, backoff_below_one_eighth, clamp_floor_is_the_soft_limit,
-           harder_means_from_configured_priority, pressure_levels_by_priority,
+           harder_means_from_configured_priority, pressure_levels_by_efficiency_and_priority,
            release_in_steps_to_the_original, refaults_steer_the_proportional_pass,
            growth_during_reclaim_counts_as_nothing, scope_limits_the_round,
-           fruitless_proportional_visit_not_repeated)
+           fruitless_proportional_visit_not_repeated, thrashing_offender_is_clamped_not_trimmed)

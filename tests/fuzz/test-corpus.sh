@@ -6,7 +6,7 @@ set -u
 : "${abs_top_builddir:?set by make check}" "${abs_top_srcdir:?set by make check}"
 
 failures=0
-for target in config psi memstat units state log; do
+for target in config psi memstat units state sysmem log; do
         bin=$abs_top_builddir/tests/fuzz/fuzz-$target
         corpus=$abs_top_srcdir/tests/fuzz/corpus/$target
         mapfile -t inputs < <(find "$corpus" -type f | sort)

@@ -15,6 +15,17 @@
 : "${O:=${VM_OUT:-/out}}"
 MiB=1048576
 
+# For the scenarios whose pressure comes from a hog inside its own
+# memory.max: the machine is never short by the kernel's watermarks then, so
+# reclaimd's system rounds would not run (v1's soft limits acted only when
+# the whole machine was short). Half the memory as a reserve makes reclaimd
+# count the machine as short, and the balancer is kept from trimming, so
+# that the triggered rounds these scenarios test are what acts;
+# test-machinewide.sh tests a real shortage and the balancer.
+CAPPED_HOG_BALANCE='[balance]
+reserve = 50%
+trim = no'
+
 up() { read -r u _ </proc/uptime; echo "$u"; }
 event() { echo "$(up) $*" >>"$O/events"; echo "scenario: $*"; }
 die() { event "setup-failed $*"; echo "scenario: FAILED: $*" >&2; exit 1; }

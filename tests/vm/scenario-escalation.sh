@@ -79,6 +79,8 @@ write_config <<EOF
 [pressure]
 trigger = $TRIGGER
 
+$CAPPED_HOG_BALANCE
+
 [reclaim]
 clamp_high = $CLAMP_HIGH
 release_interval = 1s

@@ -61,6 +61,10 @@ write_config <<EOF
 [pressure]
 trigger = $TRIGGER
 
+$CAPPED_HOG_BALANCE
+[reclaim]
+system_proportional = yes
+
 [cgroup p]
 soft_limit = max
 

@@ -72,6 +72,8 @@ write_config <<EOF
 [pressure]
 trigger = $TRIGGER
 
+$CAPPED_HOG_BALANCE
+
 [cgroup g1]
 soft_limit = ${G_SOFT}M
 

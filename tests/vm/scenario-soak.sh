@@ -163,6 +163,8 @@ bogus_key = 1"
 [pressure]
 trigger = some 150ms 1s
 
+$CAPPED_HOG_BALANCE
+
 [reclaim]
 release_interval = 1s
 backoff = 1s

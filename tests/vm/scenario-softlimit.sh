@@ -63,6 +63,8 @@ write_config <<EOF
 [pressure]
 trigger = $TRIGGER
 
+$CAPPED_HOG_BALANCE
+
 [cgroup batch]
 soft_limit = ${BATCH_SOFT}M
 

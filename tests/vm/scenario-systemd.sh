@@ -145,6 +145,8 @@ cat >"$SD_CONF_PATH" <<EOF || die "cannot write $SD_CONF_PATH"
 [pressure]
 trigger = $TRIGGER
 
+$CAPPED_HOG_BALANCE
+
 [reclaim]
 clamp_high = $CLAMP_HIGH
 release_interval = 60s

@@ -1,10 +1,12 @@
 #!/bin/sh
 # test-systemd.sh -- reclaimd as a systemd service, under a real systemd
 # (Debian's 252, as PID 1) on a real kernel.  The build tree is installed
-# with `make install DESTDIR=OUTDIR/stage`; the guest boots the host's root
-# as an overlay with the staged files installed into it before systemd
-# starts (guest-init.sh, GUEST=systemd), writes a configuration of the test's, and
-# drives the daemon with systemctl (scenario-systemd.sh).  Judged here from
+# with `make install DESTDIR=OUTDIR/stage`, or with RECLAIMD_DEB=FILE (make
+# check-deb) the Debian package is; the guest boots the host's root as an
+# overlay with the staged files copied into it, or the package installed
+# with dpkg -i, before systemd starts (guest-init.sh, GUEST=systemd), writes a
+# configuration of the test's, and drives the daemon with systemctl
+# (scenario-systemd.sh).  Judged here from
 # what systemd's own tools said in the guest (systemctl show/is-active,
 # journalctl, systemd-analyze verify) and from the kernel's memory.high:
 #
@@ -104,23 +106,64 @@ stage_relocate() {
 	vm_log "the tree's prefix $sr_prefix installed as /usr/local in the guest (the unit's sandbox may hide $sr_prefix)"
 }
 
+# stage_deb DIR: dpkg -i RECLAIMD_DEB in a chroot into an overlay of the
+# host's root, the guest's root, with its upper layer on a tmpfs; DIR gets
+# every file dpkg and the maintainer scripts wrote there (whiteouts left
+# out), which the guest copies into its root as it does a make install tree.
+# (dpkg -i in the guest reads dpkg's database over 9p: minutes under TCG.)
+# Writes deb-status (dpkg-query's status) and deb-enabled (where the
+# multi-user.target.wants link of the unit points) beside DIR.
+stage_deb() {
+	sd_tmp=$1.overlay
+	sd_root=$sd_tmp/root
+	mkdir -p "$sd_tmp" "$1" || vm_fail "cannot create $sd_tmp"
+	if ! mount -t tmpfs -o mode=0755 reclaimd-deb "$sd_tmp" ||
+		! mkdir -p "$sd_tmp/upper" "$sd_tmp/work" "$sd_root" ||
+		! mount -t overlay -o "lowerdir=/,upperdir=$sd_tmp/upper,workdir=$sd_tmp/work" \
+			reclaimd-deb "$sd_root"; then
+		umount "$sd_tmp" 2>/dev/null
+		vm_fail "cannot mount an overlay of / on $sd_root to install $RECLAIMD_DEB into"
+	fi
+	mount --bind /dev "$sd_root/dev" && mount -t proc proc "$sd_root/proc" &&
+		cp "$RECLAIMD_DEB" "$sd_root/tmp/reclaimd.deb" &&
+		chroot "$sd_root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C \
+			dpkg -i /tmp/reclaimd.deb >"$1.log" 2>&1
+	sd_rc=$?
+	# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
+	chroot "$sd_root" dpkg-query -W -f='${db:Status-Abbrev}' reclaimd >"${1%/*}/deb-status" 2>&1
+	readlink "$sd_root/etc/systemd/system/multi-user.target.wants/reclaimd.service" >"${1%/*}/deb-enabled"
+	rm -f "$sd_root/tmp/reclaimd.deb"
+	umount "$sd_root/proc" "$sd_root/dev" "$sd_root" 2>/dev/null
+	# Not man-db's index, which its trigger rebuilt: 30 files of no use to
+	# the test, each one more copy over 9p in the guest.
+	(cd "$sd_tmp/upper" && find . -path ./var/cache/man -prune -o ! -type c ! -type d -print0 |
+		cpio -0pdm --quiet "$1")
+	umount "$sd_tmp" && rmdir "$sd_tmp"
+	[ "$sd_rc" -eq 0 ] || { tail -n 20 "$1.log" >&2; vm_fail "dpkg -i $RECLAIMD_DEB in $sd_root failed (log: $1.log)"; }
+}
+
 # stage_install DIR: make install DESTDIR=DIR from the build tree (its
-# prefix moved to /usr/local: stage_relocate); sets SD_UNIT_PATH
+# prefix moved to /usr/local: stage_relocate), or with RECLAIMD_DEB the
+# package installed by dpkg (stage_deb); sets SD_UNIT_PATH
 # SD_DAEMON_PATH SD_CONF_PATH (paths in the installed system, read from the
 # installed unit's ExecStart=).
 # shellcheck disable=SC2154 # abs_top_builddir is set by vm.sh
 stage_install() {
-	[ -f "$abs_top_builddir/Makefile" ] ||
-		vm_fail "no Makefile in $abs_top_builddir (configure the build tree, or set abs_top_builddir)"
-	# Not the jobserver of a `make check` this may run under.
-	if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$abs_top_builddir" install \
-		DESTDIR="$1" >"$1.log" 2>&1; then
-		tail -n 30 "$1.log" >&2
-		vm_fail "make install DESTDIR=$1 failed (log: $1.log)"
+	if [ -n "${RECLAIMD_DEB:-}" ]; then
+		stage_deb "$1"
+	else
+		[ -f "$abs_top_builddir/Makefile" ] ||
+			vm_fail "no Makefile in $abs_top_builddir (configure the build tree, or set abs_top_builddir)"
+		# Not the jobserver of a `make check` this may run under.
+		if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$abs_top_builddir" install \
+			DESTDIR="$1" >"$1.log" 2>&1; then
+			tail -n 30 "$1.log" >&2
+			vm_fail "make install DESTDIR=$1 failed (log: $1.log)"
+		fi
+		stage_relocate "$1"
 	fi
-	stage_relocate "$1"
 	si_unit=$(cd "$1" && find . -path '*/systemd/system/reclaimd.service' | head -n 1)
-	[ -n "$si_unit" ] || vm_fail "make install put no systemd/system/reclaimd.service under $1"
+	[ -n "$si_unit" ] || vm_fail "the installation put no systemd/system/reclaimd.service under $1"
 	SD_UNIT_PATH=${si_unit#.}
 	case ${SD_UNIT_PATH%/*} in
 	/etc/systemd/system | /usr/local/lib/systemd/system | /usr/lib/systemd/system | /lib/systemd/system) ;;
@@ -140,7 +183,7 @@ stage_install() {
 		awk '{ for (i = 2; i < NF; i++) if ($i == "--config" || $i == "-c") { print $(i + 1); exit } }')
 	: "${SD_CONF_PATH:=/etc/reclaimd/reclaimd.conf}"
 	[ -x "$1$SD_DAEMON_PATH" ] ||
-		vm_fail "the installed unit runs $SD_DAEMON_PATH, which make install did not install under $1"
+		vm_fail "the installed unit runs $SD_DAEMON_PATH, which the installation did not put under $1"
 	export SD_UNIT_PATH SD_DAEMON_PATH SD_CONF_PATH
 }
 
@@ -263,6 +306,17 @@ else
 	note "systemd-analyze verify of the installed unit: OK$([ -s "$out/verify.out" ] && printf '%s' "; it said: $(tr '\n' ' ' <"$out/verify.out")")"
 fi
 
+# With RECLAIMD_DEB: dpkg installed and configured the package, and its
+# postinst enabled the unit.
+if [ -f "$out/deb-status" ]; then
+	st=$(val deb-status)
+	[ "$st" = "ii " ] || fail "dpkg -i of the package left it '$st' (see $out/stage.log)"
+	case $(val deb-enabled) in
+	*/systemd/system/reclaimd.service) note "installed by dpkg -i: '$st', the unit enabled" ;;
+	*) fail "the package's postinst did not enable the unit: multi-user.target.wants/reclaimd.service -> '$(val deb-enabled)'" ;;
+	esac
+fi
+
 # The unit's Documentation= man pages, in the staging tree (the guest's
 # verify runs with --man=no: the look-up costs 9 s under TCG).
 unit_file=$out/stage$SD_UNIT_PATH
@@ -274,7 +328,7 @@ while read -r m; do
 		sec=${page#*(}
 		sec=${sec%)}
 		if [ -z "$(find "$out/stage" -path "*/man/man$sec/$name.$sec*" | head -n 1)" ]; then
-			fail "the unit's Documentation=$m is not installed by make install (no man$sec/$name.$sec under $out/stage)"
+			fail "the unit's Documentation=$m is not installed (no man$sec/$name.$sec under $out/stage)"
 		fi
 		;;
 	esac

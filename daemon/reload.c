@@ -1,0 +1,132 @@
+/* Reloads the configuration, and rebuilds the engine when the configuration's globs match other cgroups. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cgpath.h"
+#include "config.h"
+#include "daemon.h"
+#include "engine.h"
+#include "log.h"
+#include "notify.h"
+#include "reload.h"
+#include "report.h"
+#include "scopes.h"
+
+int daemon_load_config(const char *file, const char *dropin_dir, struct config **ret)
+{
+        struct config_errors errs = {};
+        char line[1024];
+        int r;
+
+        r = config_load(file, dropin_dir, ret, &errs);
+        for (size_t i = 0; i < errs.n; i++)
+                log_error("%s", config_error_format(&errs, &errs.v[i], line, sizeof(line)));
+        if (r == -EINVAL)
+                log_error("%zu error%s, configuration not accepted", errs.n, errs.n == 1 ? "" : "s");
+        else if (r < 0 && errs.n == 0)
+                log_error_errno(r, "Failed to read the configuration: %m");
+        config_errors_clear(&errs);
+        return r;
+}
+
+/*
+ * Swaps in cfg (or rebuilds from the running one, when its globs match other
+ * cgroups now): a new engine that takes over the old one's state, new scopes
+ * that take over the old ones' triggers. Nothing changes when it fails.
+ */
+static int apply(struct daemon *d, struct config *cfg)
+{
+        const struct engine_observer obs = d->engine.obs;
+        struct config *old_cfg = d->cfg;
+        struct engine old = d->engine;
+        struct scope *old_scopes = d->scopes;
+        size_t old_n = d->n_scopes;
+        int r, restored;
+
+        r = engine_init(&d->engine, d->be, cfg, d->dry_run, &obs, old.now_usec);
+        if (r < 0) {
+                d->engine = old;
+                return r;
+        }
+        d->engine.stop = old.stop;
+        d->engine.state_file = old.state_file;
+        d->cfg = cfg;
+        r = scopes_setup(d);
+        if (r < 0) {
+                engine_done(&d->engine);
+                d->engine = old;
+                d->cfg = old_cfg;
+                d->scopes = old_scopes;
+                d->n_scopes = old_n;
+                return r;
+        }
+        scopes_takeover(d, old_scopes, old_n);   /* before the old paths and triggers are freed */
+        restored = engine_takeover(&d->engine, &old, old_cfg);
+        d->worker.engine = &d->engine;
+        d->worker.cfg = cfg;
+        d->has_globs = false;
+        for (size_t i = 0; i < cfg->n_cgroups; i++)
+                d->has_globs |= cgpath_is_glob(cfg->cgroups[i].path);
+        if (old_cfg != cfg)
+                config_free(old_cfg);
+        scopes_arm(d);
+        ev_timer_set(&d->tick, 0., (double)cfg->release_interval_usec / 1e6);
+        ev_timer_again(d->loop, &d->tick);
+        if (ev_is_active(&d->balance)) {
+                ev_timer_set(&d->balance, 0., (double)cfg->balance_interval_usec / 1e6);
+                ev_timer_again(d->loop, &d->balance);
+        }
+        if (restored)
+                log_notice("Restored memory.high of %d cgroup(s) no longer managed", restored);
+        return 0;
+}
+
+int daemon_reload(struct daemon *d)
+{
+        struct config *cfg = NULL;
+        int r;
+
+        if (d->worker.busy) {
+                d->reload_pending = true;   /* the engine is the worker's until its job ends */
+                return 0;
+        }
+        notify_reloading();
+        r = daemon_load_config(d->opt.config_file, d->opt.dropin_dir, &cfg);
+        if (r < 0) {
+                log_event(LOG_ERR, LOG_EV_RELOAD,
+                          LOG_FIELDS(LOG_STR(PATH, d->opt.config_file), LOG_STR(RESULT, "refused")),
+                          "Reloading %s failed; keeping the configuration that was running",
+                          d->opt.config_file);
+                notify_ready("Reload failed; running on the previous configuration");
+                return r;
+        }
+        r = apply(d, cfg);
+        if (r < 0)
+                log_error_errno(r, "Failed to apply the new configuration: %m");
+        else
+                log_event(LOG_NOTICE, LOG_EV_RELOAD,
+                          LOG_FIELDS(LOG_STR(PATH, d->opt.config_file), LOG_STR(RESULT, "applied"),
+                                     LOG_U64(CGROUPS, d->engine.n_cgroups)),
+                          "Reloaded %s: %zu cgroups managed, %zu triggers", d->opt.config_file,
+                          d->engine.n_cgroups, d->n_scopes);
+        notify_ready(NULL);
+        report_status(d);
+        return r;
+}
+
+/* Rebuilds the engine when the configuration's globs match other cgroups now (worker idle). */
+void reload_follow_globs(struct daemon *d)
+{
+        int r;
+
+        if (d->worker.busy || !d->has_globs || !engine_set_changed(&d->engine, d->cfg))
+                return;
+        r = apply(d, d->cfg);
+        if (r < 0)
+                log_error_errno(r, "Failed to follow the cgroups the configuration's globs match: %m");
+        else
+                log_info("The cgroups matching the configuration changed: %zu managed", d->engine.n_cgroups);
+}
+

@@ -1,0 +1,306 @@
+/* Reports what the engine did as structured log records and as systemd's STATUS= line. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "notify.h"
+#include "report.h"
+#include "state.h"
+#include "units.h"
+
+const char *scope_name(const struct scope *s)
+{
+        return s->path ?: "system";
+}
+
+static const char *result_name(int r)
+{
+        if (r == 0)
+                return "ok";
+        if (r == -EEXIST)
+                return "already_lower";   /* memory.high is already at or below the clamp */
+        if (r == -EAGAIN)
+                return "partial";   /* memory.reclaim freed less than asked: normal */
+        return strerrorname_np(-r) ?: "error";
+}
+
+/* What the engine reports, called on the worker thread. */
+
+static void on_step(void *userdata, const struct engine_step *s)
+{
+        char req[FORMAT_SIZE_MAX], got[FORMAT_SIZE_MAX];
+        bool ok = s->result == 0 || s->result == -EAGAIN || s->result == -EEXIST;
+        /* An error is said once at warning level; its repeats on the same cgroup at debug. */
+        int level_fail = s->repeated ? LOG_DEBUG : LOG_WARNING;
+
+        format_size(req, sizeof(req), s->requested_bytes);
+        format_size(got, sizeof(got), s->reclaimed_bytes);
+        if (s->action == ACTION_CLAMP) {
+                log_event(ok ? LOG_NOTICE : level_fail, LOG_EV_CLAMP,
+                          LOG_FIELDS(LOG_STR(CGROUP, s->path),
+                                     LOG_U64(HIGH, s->requested_bytes),
+                                     LOG_U64(RECLAIMED, s->reclaimed_bytes),
+                                     LOG_U64(PRIORITY, (uint64_t)s->priority),
+                                     LOG_U64(SOFT_LIMIT, s->soft_limit_bytes),
+                                     LOG_U64(CURRENT, s->current_after),
+                                     LOG_STR(RESULT, result_name(s->result)),
+                                     LOG_U64(DRY_RUN, s->dry_run)),
+                          "%s memory.high of %s to %s at priority %d, freed %s",
+                          s->dry_run ? "Would lower" : "Lowered", s->path, req, s->priority, got);
+                return;
+        }
+        log_event(ok ? LOG_INFO : level_fail, LOG_EV_RECLAIM,
+                  LOG_FIELDS(LOG_STR(CGROUP, s->path),
+                             LOG_U64(REQUESTED, s->requested_bytes),
+                             LOG_U64(RECLAIMED, s->reclaimed_bytes),
+                             LOG_U64(PRIORITY, (uint64_t)s->priority),
+                             LOG_U64(SOFT_LIMIT, s->soft_limit_bytes),
+                             LOG_U64(CURRENT, s->current_after),
+                             LOG_U64(SWAP, s->swap),
+                             LOG_STR(RESULT, result_name(s->result)),
+                             LOG_U64(DRY_RUN, s->dry_run)),
+                  "%s %s from %s at priority %d, freed %s%s%s",
+                  s->dry_run ? "Would reclaim" : "Asked", req, s->path, s->priority, got,
+                  ok ? "" : ": ", ok ? "" : strerror(-s->result));
+}
+
+static void on_cgroup_gone(void *userdata, const char *path, int err)
+{
+        log_event(LOG_NOTICE, LOG_EV_CGROUP_GONE,
+                  LOG_FIELDS(LOG_STR(CGROUP, path), LOG_STR(RESULT, result_name(err))),
+                  "Cgroup %s disappeared; managed again if it comes back", path);
+}
+
+static void on_cgroup_error(void *userdata, const char *path, enum cg_file f, int err)
+{
+        if (!path) {
+                log_event(LOG_WARNING, LOG_EV_CGROUP_ERROR,
+                          LOG_FIELDS(LOG_STR(FILE, cg_file_name(f)), LOG_STR(RESULT, result_name(err))),
+                          "Cannot use %s: %s; the machine's free memory is unknown, so its rounds run "
+                          "on pressure alone and the balancer waits, ignoring", cg_file_name(f), strerror(-err));
+                return;
+        }
+        log_event(LOG_WARNING, LOG_EV_CGROUP_ERROR,
+                  LOG_FIELDS(LOG_STR(CGROUP, path), LOG_STR(FILE, cg_file_name(f)),
+                             LOG_STR(RESULT, result_name(err))),
+                  "Cannot use %s of %s: %s; leaving it out until it reads well, ignoring",
+                  cg_file_name(f), path, strerror(-err));
+}
+
+static void on_state_error(void *userdata, const char *file, int err)
+{
+        log_error_errno(err, "Failed to record changed values in %s: %m; not changing memory.high or "
+                        "memory.low until it can be written", file);
+}
+
+/* The round's start: a trigger's (direct), or the balancer's (background). */
+static void on_round_start(void *userdata, const struct scan_control *sc, uint64_t shortfall)
+{
+        struct daemon *d = userdata;
+        const struct scope *s = d->running;
+        struct psi_stats st = {};
+        char some[16] = "?", full[16] = "?", sf[FORMAT_SIZE_MAX];
+
+        if (engine_pressure(&d->engine, sc->scope, &st) == 0) {
+                snprintf(some, sizeof(some), "%u.%02u", st.line[PSI_SOME].avg10_cpct / 100,
+                         st.line[PSI_SOME].avg10_cpct % 100);
+                snprintf(full, sizeof(full), "%u.%02u", st.line[PSI_FULL].avg10_cpct / 100,
+                         st.line[PSI_FULL].avg10_cpct % 100);
+        }
+        format_size(sf, sizeof(sf), shortfall);
+        if (sc->proactive || !s) {
+                log_event(LOG_INFO, LOG_EV_ROUND_START,
+                          LOG_FIELDS(LOG_STR(SCOPE, "system"), LOG_STR(MODE, "background"),
+                                     LOG_U64(SHORTFALL, shortfall), LOG_U64(TARGET, sc->nr_to_reclaim),
+                                     LOG_STR(PSI_SOME_AVG10, some), LOG_STR(PSI_FULL_AVG10, full)),
+                          "Free memory %s short of the high watermark and reserve: trimming cgroups over "
+                          "their soft limits", sf);
+                return;
+        }
+        log_event(LOG_INFO, LOG_EV_TRIGGER,
+                  LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)), LOG_U64(ROUND, s->rounds),
+                             LOG_STR(MODE, "direct"), LOG_U64(SHORTFALL, shortfall),
+                             LOG_U64(TARGET, sc->nr_to_reclaim),
+                             LOG_STR(PSI_SOME_AVG10, some), LOG_STR(PSI_FULL_AVG10, full)),
+                  "Memory pressure in %s (some avg10 %s%%), starting round %u", scope_name(s), some,
+                  s->rounds);
+}
+
+static void on_protected(void *userdata, const struct cgroup *cg, uint64_t low, int err)
+{
+        char l[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
+
+        format_size(l, sizeof(l), low);
+        format_size(o, sizeof(o), cg->low.original);
+        log_event(err < 0 ? LOG_WARNING : LOG_NOTICE, LOG_EV_PROTECT,
+                  LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_U64(LOW, low),
+                             LOG_U64(ORIGINAL, cg->low.original), LOG_U64(CURRENT, cg->current_bytes),
+                             LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes), LOG_STR(RESULT, result_name(err))),
+                  "%s memory.low of %s to %s (was %s) while a cgroup is over its soft limit%s%s",
+                  err < 0 ? "Failed to raise" : "Raised", cg->path, l, o, err < 0 ? ": " : "",
+                  err < 0 ? strerror(-err) : "");
+}
+
+static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value,
+                        bool restored, bool left_alone, int err)
+{
+        const char *what = cg_file_name(f);
+        char v[FORMAT_SIZE_MAX];
+
+        format_size(v, sizeof(v), value);
+        if (left_alone)
+                log_event(LOG_NOTICE, LOG_EV_RELEASE,
+                          LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what),
+                                     LOG_U64(ORIGINAL, f == CG_MEMORY_HIGH ? cg->high.original : cg->low.original),
+                                     LOG_STR(RESULT, "changed")),
+                          "%s of %s is %s, not what reclaimd wrote: someone changed it since; leaving it",
+                          what, cg->path, v);
+        else if (err < 0)
+                log_event(LOG_WARNING, LOG_EV_RELEASE,
+                          LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what),
+                                     LOG_U64(HIGH, value), LOG_STR(RESULT, result_name(err))),
+                          "Failed to set %s of %s back to %s: %s", what, cg->path, v, strerror(-err));
+        else if (f == CG_MEMORY_HIGH)
+                log_event(LOG_NOTICE, LOG_EV_RELEASE,
+                          LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what), LOG_U64(HIGH, value),
+                                     LOG_STR(RESULT, restored ? "restored" : "raised")),
+                          "%s memory.high of %s to %s", restored ? "Restored" : "Raised", cg->path, v);
+        else
+                log_event(LOG_INFO, LOG_EV_RELEASE,
+                          LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what), LOG_U64(LOW, value),
+                                     LOG_STR(RESULT, restored ? "restored" : "lowered")),
+                          "Put memory.low of %s back to %s", cg->path, v);
+}
+
+static void on_restored(void *userdata, const struct state_record *rec, enum restore_outcome o, int err)
+{
+        const char *what = cg_file_name(rec->file);
+        char v[FORMAT_SIZE_MAX];
+
+        format_size_exact(v, sizeof(v), rec->original);
+        switch (o) {
+        case RESTORE_DONE:
+                log_event(LOG_NOTICE, LOG_EV_RELEASE,
+                          LOG_FIELDS(LOG_STR(CGROUP, rec->path), LOG_STR(FILE, what),
+                                     LOG_U64(ORIGINAL, rec->original), LOG_STR(RESULT, "restored")),
+                          "Restored %s of %s to %s, left changed by a previous run", what, rec->path, v);
+                break;
+        case RESTORE_ALREADY:
+                log_debug("%s of %s is back at its original value already", what, rec->path);
+                break;
+        case RESTORE_CHANGED:
+                log_notice("%s of %s changed since reclaimd set it; leaving it", what, rec->path);
+                break;
+        case RESTORE_GONE:
+                log_notice("Cgroup %s from the state file is gone; nothing to restore", rec->path);
+                break;
+        case RESTORE_FAILED:
+                log_error_errno(err, "Failed to restore %s of %s: %m", what, rec->path);
+                break;
+        }
+}
+
+void report_status(struct daemon *d)
+{
+        char status[256], total[FORMAT_SIZE_MAX];
+        int over = 0;
+
+        for (size_t i = 0; i < d->engine.n_cgroups; i++)
+                over += d->engine.cgroups[i].in_tree;
+        snprintf(status, sizeof(status), "pressure %s, %zu cgroups managed, %d over soft limit, "
+                 "%d clamped, %d protected, %s reclaimed", pressure_level_name(d->level), d->engine.n_cgroups,
+                 over, d->clamped, d->protected, format_size(total, sizeof(total), d->reclaimed_total_bytes));
+        notify_status(status);
+}
+
+static const char *verdict_name(int v)
+{
+        switch (v) {
+        case POLICY_DONE_TARGET:    return "target_met";
+        case POLICY_DONE_RESOLVED:  return "resolved";
+        case POLICY_DONE_NOTHING:   return "nothing_eligible";
+        case POLICY_DONE_SHORT:     return "short";
+        case POLICY_DONE_EXHAUSTED: return "exhausted";
+        case POLICY_DONE_NO_SHORTAGE: return "no_shortage";
+        case POLICY_IDLE:           return "idle";
+        case -ECANCELED:            return "stopped";
+        default:                    return "error";
+        }
+}
+
+void report_round(const struct scope *s, unsigned round, const struct scan_control *sc, int v)
+{
+        char got[FORMAT_SIZE_MAX], want[FORMAT_SIZE_MAX];
+        enum pressure_level level = policy_pressure_level(sc->priority, sc->nr_requested, sc->nr_reclaimed);
+
+        format_size(got, sizeof(got), sc->nr_reclaimed);
+        format_size(want, sizeof(want), sc->nr_to_reclaim);
+        log_event(level == PRESSURE_CRITICAL && !sc->proactive ? LOG_WARNING : LOG_INFO, LOG_EV_ROUND_END,
+                  LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)),
+                             LOG_U64(ROUND, round),
+                             LOG_STR(MODE, sc->proactive ? "background" : "direct"),
+                             LOG_U64(TARGET, sc->nr_to_reclaim),
+                             LOG_U64(REQUESTED, sc->nr_requested),
+                             LOG_U64(RECLAIMED, sc->nr_reclaimed),
+                             LOG_U64(PRIORITY, (uint64_t)sc->priority),
+                             LOG_STR(LEVEL, pressure_level_name(level)),
+                             LOG_U64(STEPS, sc->nr_steps),
+                             LOG_STR(RESULT, verdict_name(v))),
+                  "Round for %s done: freed %s of %s in %u steps, priority %d, pressure %s",
+                  scope_name(s), got, want, sc->nr_steps, sc->priority, pressure_level_name(level));
+        if (v == POLICY_DONE_EXHAUSTED)
+                /* do_try_to_free_pages() would return 0 and the kernel would OOM: we never kill. */
+                log_event(LOG_CRIT, LOG_EV_EXHAUSTED,
+                          LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)),
+                                     LOG_U64(RECLAIMED, sc->nr_reclaimed),
+                                     LOG_U64(TARGET, sc->nr_to_reclaim)),
+                          "reclaim exhausted in %s: priority 0 passed with %s of %s freed; "
+                          "leaving any kill to the kernel or systemd-oomd", scope_name(s), got, want);
+}
+
+void report_backoff(struct daemon *d, struct scope *s, const struct scan_control *sc)
+{
+        uint64_t cooldown;
+        char c[FORMAT_DURATION_MAX];
+
+        cooldown = policy_backoff_update(&s->backoff, sc->nr_requested, sc->nr_reclaimed,
+                                         d->engine.now_usec(), d->cfg->backoff_usec,
+                                         d->cfg->backoff_max_usec);
+        if (cooldown)
+                log_event(LOG_NOTICE, LOG_EV_BACKOFF,
+                          LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)),
+                                     LOG_U64(REQUESTED, sc->nr_requested),
+                                     LOG_U64(RECLAIMED, sc->nr_reclaimed),
+                                     LOG_U64(COOLDOWN, cooldown)),
+                          "Round for %s freed under 1/8 of what it asked: backing off for %s",
+                          scope_name(s), format_duration(c, sizeof(c), cooldown));
+}
+
+void report_capabilities(const struct daemon *d, const char *release)
+{
+        log_info("Kernel %s: memory.reclaim swappiness= argument %s; memory.high O_NONBLOCK %s",
+                 release, d->engine.caps.reclaim_swappiness ? "supported" :
+                 "not supported (anonymous memory may go to swap at every priority)",
+                 d->engine.caps.high_nonblock ? "honoured" :
+                 "not honoured (a lowered memory.high reclaims in the writer: on the reclaim thread)");
+}
+
+void report_observer(struct daemon *d, struct engine_observer *ret)
+{
+        *ret = (struct engine_observer){
+                .step = on_step,
+                .cgroup_gone = on_cgroup_gone,
+                .cgroup_error = on_cgroup_error,
+                .round_start = on_round_start,
+                .state_error = on_state_error,
+                .protected = on_protected,
+                .released = on_released,
+                .restored = on_restored,
+                .userdata = d,
+        };
+}

@@ -1,0 +1,214 @@
+/* Arms the PSI triggers of the system and of the cgroups that have one, and keeps them armed. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "backend.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "psi.h"
+#include "report.h"
+#include "scopes.h"
+#include "units.h"
+#include "util.h"
+
+static void on_pressure(struct psi_watch *w, bool gone)
+{
+        struct scope *s = container_of(w, struct scope, psi);
+        struct daemon *d = s->daemon;
+
+        if (gone) {
+                /*
+                 * A removed cgroup's trigger reports POLLERR|POLLPRI until
+                 * closed. The engine tells the removal (once) when it
+                 * forgets the cgroup: now, or in the round that holds it.
+                 */
+                log_debug("The trigger on %s reports its cgroup removed; closing it", scope_name(s));
+                psi_watch_stop(w, d->loop);
+                scopes_arm(d);
+                return;
+        }
+        daemon_trigger(d, s);
+}
+
+static uint64_t round_up_2s(uint64_t usec)
+{
+        return (usec + 2 * USEC_PER_SEC - 1) / (2 * USEC_PER_SEC) * 2 * USEC_PER_SEC;
+}
+
+static int open_trigger(struct daemon *d, struct backend_cgroup *cg, const struct psi_trigger *t)
+{
+        char kernel[64];
+        int r = psi_trigger_format(t, kernel, sizeof(kernel));
+
+        return r < 0 ? r : d->be->ops->open_trigger(d->be, cg, kernel);
+}
+
+/*
+ * The cgroup a scope's trigger goes on, when it is to be armed now. Its
+ * handle may be on a removed cgroup and the path on a new one: re-read. A
+ * cgroup that has just appeared waits for the next tick, and an empty one
+ * (nothing in it can stall) for a task: a trigger armed on a cgroup while it
+ * is being removed leaks in 6.1 (pressure_write() seems to let go of the
+ * cgroup too early; psi_cgroup_free() then warns "psi: trigger leak", seen in
+ * the VM with cgroups coming and going under a glob), and rmdir needs the
+ * cgroup empty, so both keep the arming away from removals. Returns 0,
+ * -ENOENT (not there), -EAGAIN (not yet), or another negative errno.
+ */
+static int trigger_cgroup(struct daemon *d, const struct scope *s, struct backend_cgroup **ret)
+{
+        struct cgroup *c = engine_find(&d->engine, s->path);
+        unsigned opens;
+        int r;
+
+        if (!c)
+                return -ENOENT;
+        opens = c->opens;
+        r = engine_refresh_cgroup(&d->engine, c);
+        if (r < 0)
+                return r;
+        if (c->opens != opens)
+                return -EAGAIN;
+        r = engine_cgroup_populated(&d->engine, c);
+        if (r <= 0)
+                return r == 0 ? -EAGAIN : r;
+        *ret = c->be;
+        return 0;
+}
+
+/*
+ * Arms a scope's trigger. Unprivileged writers may only use windows that are
+ * multiples of 2s (psi_trigger_create() since 6.5): on EINVAL such a window
+ * is rounded up and tried once more, and from then on for this scope.
+ */
+int scope_arm(struct daemon *d, struct scope *s)
+{
+        struct psi_trigger t = *s->trigger;
+        struct backend_cgroup *cg = NULL;
+        char text[64];
+        int fd, r;
+
+        if (s->path) {
+                r = trigger_cgroup(d, s, &cg);
+                if (r < 0)
+                        return r;
+        }
+        if (s->window_rounded)
+                t.window_usec = round_up_2s(t.window_usec);
+        fd = open_trigger(d, cg, &t);
+        if (fd == -EINVAL && !s->window_rounded && t.window_usec != round_up_2s(t.window_usec)) {
+                s->window_rounded = true;
+                t.window_usec = round_up_2s(t.window_usec);
+                log_notice("The kernel refused the trigger window for %s; trying the next multiple "
+                           "of 2s, as unprivileged triggers need", scope_name(s));
+                fd = open_trigger(d, cg, &t);
+        }
+        if (fd < 0)
+                return fd;
+        r = psi_watch_start(&s->psi, d->loop, fd, on_pressure);
+        if (r < 0)
+                return r;
+        log_event(LOG_INFO, LOG_EV_ARMED,
+                  LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)),
+                             LOG_STR(TRIGGER, psi_trigger_to_string(&t, text, sizeof(text)))),
+                  "Watching memory pressure of %s (%s)", scope_name(s), text);
+        return 0;
+}
+
+/*
+ * Arms the triggers not armed yet: a cgroup may have appeared, a refusal may
+ * have passed. A trigger the kernel refuses is retried every tick, and its
+ * error told once (until it changes or the trigger is armed). A cgroup that
+ * does not exist (yet), has just appeared or is empty is not an error: its
+ * trigger waits (trigger_cgroup()). The cgroups' triggers also wait while a
+ * round runs: the engine is the worker's then.
+ */
+void scopes_arm(struct daemon *d)
+{
+        for (size_t i = 0; i < d->n_scopes; i++) {
+                struct scope *s = &d->scopes[i];
+                int r;
+
+                if (s->psi.epoll_fd >= 0 || (s->path && d->worker.busy))
+                        continue;
+                r = scope_arm(d, s);
+                if ((r == -ENOENT || r == -EAGAIN) && s->path)
+                        r = 0;   /* not there (yet), or just appeared */
+                if (r < 0)
+                        log_full_errno(r == s->arm_error ? LOG_DEBUG : s->path ? LOG_WARNING : LOG_ERR, r,
+                                       "Failed to arm the PSI trigger on %s: %m, retrying every "
+                                       "release_interval", s->path ? s->path : "/proc/pressure/memory");
+                s->arm_error = r;
+        }
+}
+
+/* The system scope, then one per managed cgroup whose section has a trigger. */
+int scopes_setup(struct daemon *d)
+{
+        size_t n = 1;
+
+        for (size_t i = 0; i < d->engine.n_cgroups; i++)
+                n += d->engine.cgroups[i].conf && d->engine.cgroups[i].conf->trigger.window_usec != 0;
+        d->scopes = calloc(n, sizeof(*d->scopes));
+        if (!d->scopes)
+                return -ENOMEM;
+        d->scopes[0] = (struct scope){ .daemon = d, .trigger = &d->cfg->trigger };
+        d->n_scopes = 1;
+        for (size_t i = 0; i < d->engine.n_cgroups; i++) {
+                const struct cgroup *cg = &d->engine.cgroups[i];
+
+                if (cg->conf && cg->conf->trigger.window_usec)
+                        d->scopes[d->n_scopes++] = (struct scope){
+                                .daemon = d, .path = cg->path, .trigger = &cg->conf->trigger };
+        }
+        for (size_t i = 0; i < d->n_scopes; i++)
+                psi_watch_init(&d->scopes[i].psi);
+        return 0;
+}
+
+void scopes_stop(struct daemon *d)
+{
+        for (size_t i = 0; i < d->n_scopes; i++)
+                psi_watch_stop(&d->scopes[i].psi, d->loop);
+        free(d->scopes);
+        d->scopes = NULL;
+        d->n_scopes = 0;
+}
+
+static bool same_trigger(const struct psi_trigger *a, const struct psi_trigger *b)
+{
+        return a->kind == b->kind && a->stall_usec == b->stall_usec && a->window_usec == b->window_usec;
+}
+
+/*
+ * Hands the armed triggers of the old scopes over to the new scopes that
+ * watch the same place with the same trigger, and stops the others. Arming
+ * again is work for the kernel (psi_trigger_create() starts a psimon thread
+ * per cgroup) and a chance to race a removal (see trigger_cgroup()); and the glob
+ * sections rebuild the scopes whenever a matching cgroup comes or goes.
+ */
+void scopes_takeover(struct daemon *d, struct scope *old, size_t n_old)
+{
+        for (size_t i = 0; i < n_old; i++) {
+                struct scope *o = &old[i];
+
+                for (size_t k = 0; k < d->n_scopes && o->psi.epoll_fd >= 0; k++) {
+                        struct scope *s = &d->scopes[k];
+
+                        if (!streq_ptr(s->path, o->path) || !same_trigger(s->trigger, o->trigger))
+                                continue;
+                        psi_watch_move(&s->psi, &o->psi, d->loop);
+                        s->window_rounded = o->window_rounded;
+                        s->backoff = o->backoff;
+                        s->pending = o->pending;
+                        s->rounds = o->rounds;
+                        s->coalesced = o->coalesced;
+                }
+                psi_watch_stop(&o->psi, d->loop);
+        }
+        free(old);
+}
+

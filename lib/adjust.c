@@ -1,0 +1,175 @@
+/* The life of a cgroup value reclaimd changes (memory.high, memory.low): recorded, written, put back. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "adjust.h"
+#include "engine.h"
+#include "state.h"
+#include "util.h"
+
+struct adjust *adjust_of(struct cgroup *cg, enum cg_file f)
+{
+        return f == CG_MEMORY_HIGH ? &cg->high : &cg->low;
+}
+
+/*
+ * memory_high_write() and memory_low_write() store bytes / PAGE_SIZE
+ * (page_counter_memparse()), and a read gives back that many pages in bytes.
+ * A value reclaimd writes is rounded up to a page (a clamp never goes below
+ * the soft limit), so that what it records is what the kernel holds: a
+ * restart compares the two before restoring.
+ */
+uint64_t adjust_in_pages(uint64_t bytes)
+{
+        uint64_t p = page_bytes();
+
+        if (bytes == UINT64_MAX || bytes > UINT64_MAX - p)
+                return bytes;
+        return (bytes + p - 1) / p * p;
+}
+
+bool adjust_holds(uint64_t kernel, uint64_t recorded)
+{
+        uint64_t p = page_bytes();
+
+        return kernel == recorded || (recorded != UINT64_MAX && kernel == recorded / p * p);
+}
+
+static int write_value(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
+{
+        char val[32];
+
+        if (e->dry_run)
+                return 0;
+        if (value == UINT64_MAX)
+                snprintf(val, sizeof(val), "max");
+        else
+                snprintf(val, sizeof(val), "%" PRIu64, value);
+        return e->be->ops->write(e->be, cg->be, f, val);
+}
+
+static size_t count_active(const struct engine *e)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < e->n_cgroups; i++)
+                n += e->cgroups[i].high.active + e->cgroups[i].low.active;
+        for (size_t i = 0; i < e->n_parents; i++)
+                n += e->parents[i].low.active;
+        return n;
+}
+
+/* Appends cg's active records to v. */
+static size_t add_records(struct cgroup *cg, struct state_record *v)
+{
+        static const enum cg_file files[] = { CG_MEMORY_HIGH, CG_MEMORY_LOW };
+        size_t n = 0;
+
+        for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
+                const struct adjust *a = adjust_of(cg, files[k]);
+
+                if (a->active)
+                        v[n++] = (struct state_record){ .path = cg->path, .file = files[k],
+                                                        .original = a->original, .value = a->value,
+                                                        .previous = a->previous };
+        }
+        return n;
+}
+
+int adjust_persist(struct engine *e)
+{
+        _cleanup_free_ struct state_record *v = NULL;
+        size_t n = 0;
+        int r;
+
+        if (e->dry_run || !e->state_file)
+                return 0;
+        v = calloc(count_active(e) ?: 1, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < e->n_cgroups; i++)
+                n += add_records(&e->cgroups[i], v + n);
+        for (size_t i = 0; i < e->n_parents; i++)
+                n += add_records(&e->parents[i], v + n);
+        r = state_save(e->state_file, v, n);
+        if (r < 0 && e->obs.state_error)
+                e->obs.state_error(e->obs.userdata, e->state_file, r);
+        return r;
+}
+
+/* Whether value moves f the way reclaimd moves it, from original. */
+static bool in_our_direction(enum cg_file f, uint64_t original, uint64_t value)
+{
+        return f == CG_MEMORY_HIGH ? value < original : value > original;
+}
+
+int adjust_set(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
+{
+        struct adjust *a = adjust_of(cg, f), was = *a;
+        int r;
+
+        value = adjust_in_pages(value);
+        if (!a->active) {
+                r = backend_read_u64(e->be, cg->be, f, &a->original);
+                if (r < 0)
+                        return r;
+                if (!in_our_direction(f, a->original, value))
+                        return -EEXIST;   /* already there, or stricter: the operator's */
+                a->previous = a->original;
+        } else if (a->value == value) {
+                return 0;
+        }
+        a->active = true;
+        a->value = value;
+        r = adjust_persist(e);
+        if (r < 0) {
+                *a = was;   /* no durable record, no change */
+                return r;
+        }
+        r = write_value(e, cg, f, value);
+        if (r == 0)
+                a->previous = value;
+        return r;
+}
+
+int adjust_release(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
+{
+        struct adjust *a = adjust_of(cg, f);
+        bool back = value == a->original;
+        uint64_t kernel;
+        int r;
+
+        if (!back)
+                value = adjust_in_pages(value);
+        if (!e->dry_run && backend_read_u64(e->be, cg->be, f, &kernel) == 0) {
+                if (back && kernel == value) {
+                        *a = (struct adjust){};   /* the write that changed it never happened */
+                        return 0;
+                }
+                if (!adjust_holds(kernel, a->previous) && !adjust_holds(kernel, a->value)) {
+                        *a = (struct adjust){};
+                        if (e->obs.released)
+                                e->obs.released(e->obs.userdata, cg, f, kernel, false, true, 0);
+                        return 0;
+                }
+        }
+        if (!back) {
+                /* Recorded before written, as for the first change: a crash between leaves a
+                 * value the next start recognises (previous) and puts back. */
+                a->value = value;
+                adjust_persist(e);
+        }
+        r = write_value(e, cg, f, value);
+        if (r == 0) {
+                a->previous = value;
+                a->active = !back;
+        } else if (!back) {
+                a->value = a->previous;
+        }
+        if (e->obs.released)
+                e->obs.released(e->obs.userdata, cg, f, value, back && r == 0, false, r);
+        return r;
+}

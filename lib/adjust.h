@@ -1,0 +1,47 @@
+/* The life of a cgroup value reclaimd changes (memory.high, memory.low): recorded, written, put back. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend.h"
+
+struct cgroup;
+struct engine;
+
+/* The record of cg's file f: cg->high or cg->low. */
+struct adjust *adjust_of(struct cgroup *cg, enum cg_file f);
+
+/*
+ * Holds f of cg at value (rounded up to whole pages, as the kernel keeps
+ * it): the first time, reads the original and refuses (-EEXIST) a value
+ * that would not be a change in reclaimd's direction (memory.high lowered,
+ * memory.low raised) -- an operator's stricter setting stays. Every managed
+ * cgroup's records are saved (the state file) before the write; if that
+ * fails, nothing is written and the error is returned. Returns 0, -EEXIST,
+ * or the write's -errno.
+ */
+int adjust_set(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value);
+
+/*
+ * Sets f of cg back to value, toward the original (equal to it: restored,
+ * and the record ends). A file that holds neither what reclaimd last wrote
+ * nor the value it was writing was changed by someone else since: it is
+ * left alone and the record ends. Told through obs.released. The caller
+ * saves the records afterwards (adjust_persist()). Returns the write's
+ * result, 0 when left alone.
+ */
+int adjust_release(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value);
+
+/* Saves every active record of e to its state file. Returns 0 or -errno (told once). */
+int adjust_persist(struct engine *e);
+
+/* The value as the kernel keeps it: bytes in whole pages, rounded up; max stays max. */
+uint64_t adjust_in_pages(uint64_t bytes);
+
+/*
+ * Whether the kernel's value kernel is recorded: equal, or equal to recorded
+ * rounded down to a page (a state file from before values were written in
+ * pages recorded the bytes).
+ */
+bool adjust_holds(uint64_t kernel, uint64_t recorded);

@@ -1,0 +1,189 @@
+/* memory.low up the hierarchy: the ancestors that must protect what reclaimd protects beneath them. */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adjust.h"
+#include "engine.h"
+#include "hierarchy.h"
+#include "util.h"
+
+static int cmp_path(const void *key, const void *elem)
+{
+        return strcmp(key, ((const struct cgroup *)elem)->path);
+}
+
+struct cgroup *hierarchy_find(struct engine *e, const char *path)
+{
+        return e->n_parents ? bsearch(path, e->parents, e->n_parents, sizeof(*e->parents), cmp_path) : NULL;
+}
+
+static int cmp_cgroup(const void *a, const void *b)
+{
+        return strcmp(((const struct cgroup *)a)->path, ((const struct cgroup *)b)->path);
+}
+
+/* Adds prefix (len bytes of path) unless it is managed or listed already. */
+static int add_parent(struct engine *e, const char *path, size_t len, size_t *cap)
+{
+        _cleanup_free_ char *p = strndup(path, len);
+
+        if (!p)
+                return -ENOMEM;
+        if (engine_find(e, p))
+                return 0;
+        for (size_t i = 0; i < e->n_parents; i++)
+                if (streq(e->parents[i].path, p))
+                        return 0;
+        if (e->n_parents == *cap) {
+                struct cgroup *v = reallocarray(e->parents, *cap * 2 + 8, sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                e->parents = v;
+                *cap = *cap * 2 + 8;
+        }
+        e->parents[e->n_parents++] = (struct cgroup){ .path = p, .soft_limit_bytes = UINT64_MAX };
+        p = NULL;
+        return 0;
+}
+
+int hierarchy_init(struct engine *e)
+{
+        size_t cap = 0;
+        int r;
+
+        for (size_t i = 0; i < e->n_cgroups; i++) {
+                const char *path = e->cgroups[i].path;
+
+                for (const char *s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
+                        r = add_parent(e, path, (size_t)(s - path), &cap);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (e->n_parents)
+                qsort(e->parents, e->n_parents, sizeof(*e->parents), cmp_cgroup);
+        return 0;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+        return a < b ? a : b;
+}
+
+uint64_t hierarchy_claim_delta(const struct cgroup *cg)
+{
+        uint64_t held, was;
+
+        if (!cg->low.active)
+                return 0;
+        held = min_u64(cg->current_bytes, cg->low.value);
+        was = min_u64(cg->current_bytes, cg->low.original);
+        return held > was ? held - was : 0;
+}
+
+/* The first managed cgroup whose path is not below prefix in strcmp() order. */
+static size_t lower_bound(const struct engine *e, const char *prefix)
+{
+        size_t lo = 0, hi = e->n_cgroups;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (strcmp(e->cgroups[mid].path, prefix) < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+uint64_t hierarchy_below(const struct engine *e, const char *path)
+{
+        size_t len = strlen(path);
+        _cleanup_free_ char *prefix = malloc(len + 2);
+        uint64_t sum = 0;
+
+        if (!prefix)
+                return 0;
+        memcpy(prefix, path, len);
+        memcpy(prefix + len, "/", 2);
+        /* Every path beneath "a" starts with "a/": one block of the sorted list. */
+        for (size_t i = lower_bound(e, prefix);
+             i < e->n_cgroups && strncmp(e->cgroups[i].path, prefix, len + 1) == 0; i++) {
+                uint64_t d = hierarchy_claim_delta(&e->cgroups[i]);
+
+                sum = sum > UINT64_MAX - d ? UINT64_MAX : sum + d;
+        }
+        return sum;
+}
+
+uint64_t hierarchy_needed(uint64_t original, uint64_t below)
+{
+        if (below == 0)
+                return 0;
+        return original > UINT64_MAX - below ? UINT64_MAX : original + below;
+}
+
+/* Whether a held value may stay where it is although need is lower: within the hysteresis. */
+static bool close_enough(uint64_t held, uint64_t need)
+{
+        uint64_t slack = held >> 4 > (1ULL << 20) ? held >> 4 : 1ULL << 20;
+
+        return need <= held && held - need <= slack;
+}
+
+static int protect_parent(struct engine *e, struct cgroup *p)
+{
+        uint64_t original, need, was, below = hierarchy_below(e, p->path);
+        int r;
+
+        if (below == 0)
+                return p->low.active ? adjust_release(e, p, CG_MEMORY_LOW, p->low.original) : 0;
+        if (!p->be) {
+                r = e->be->ops->open_cgroup(e->be, p->path, &p->be);
+                if (r < 0)
+                        return r;
+        }
+        if (p->low.active)
+                original = p->low.original;
+        else if ((r = backend_read_u64(e->be, p->be, CG_MEMORY_LOW, &original)) < 0)
+                return r;
+        need = hierarchy_needed(original, below);
+        if (p->low.active && close_enough(p->low.value, need))
+                return 0;
+        was = p->low.active ? p->low.value : original;
+        r = adjust_set(e, p, CG_MEMORY_LOW, need);
+        if (r == 0 && p->low.value != was && e->obs.protected)
+                e->obs.protected(e->obs.userdata, p, p->low.value, 0);
+        return r == -EEXIST ? 0 : r;
+}
+
+int hierarchy_protect(struct engine *e)
+{
+        int held = 0;
+
+        for (size_t i = e->n_parents; i-- > 0;) {
+                struct cgroup *p = &e->parents[i];
+
+                if (protect_parent(e, p) < 0 && !p->low.active) {
+                        e->be->ops->close_cgroup(e->be, p->be);   /* gone, or unreadable: next time */
+                        p->be = NULL;
+                }
+                held += p->low.active;
+        }
+        return held;
+}
+
+void hierarchy_restore(struct engine *e)
+{
+        for (size_t i = 0; i < e->n_parents; i++) {
+                struct cgroup *p = &e->parents[i];
+
+                if (p->low.active && p->be)
+                        adjust_release(e, p, CG_MEMORY_LOW, p->low.original);
+        }
+}

@@ -1,0 +1,54 @@
+/* memory.low up the hierarchy: the ancestors that must protect what reclaimd protects beneath them. */
+#pragma once
+
+#include <stdint.h>
+
+struct cgroup;
+struct engine;
+
+/*
+ * Finds the ancestors of the managed cgroups, up to (not including) the root,
+ * that are not managed themselves: e->parents, sorted by path. Returns 0 or
+ * -ENOMEM.
+ */
+int hierarchy_init(struct engine *e);
+
+/* Returns the unmanaged ancestor at path, or NULL. */
+struct cgroup *hierarchy_find(struct engine *e, const char *path);
+
+/*
+ * The protection a managed cgroup adds to its parent's claim by what
+ * reclaimd holds: min(usage, held) - min(usage, original), 0 when nothing is
+ * held. effective_protection() (mm/memcontrol.c) counts a child's claim as
+ * min(usage, memory.low).
+ */
+uint64_t hierarchy_claim_delta(const struct cgroup *cg);
+
+/*
+ * The claim deltas of every managed cgroup below path (each ancestor
+ * between is raised by the same deltas). O(log n + k) for k beneath.
+ */
+uint64_t hierarchy_below(const struct engine *e, const char *path);
+
+/*
+ * The memory.low a cgroup needs for what reclaimd holds beneath it (below,
+ * from hierarchy_below()) to take effect: original + below; 0 when nothing
+ * beneath it is held. A child's effective protection is bounded by its
+ * parent's (effective_protection(): a cgroup just beneath the root takes its
+ * memory.low as it is; deeper ones share their parent's among the siblings
+ * that claim it), so without this a memory.low held on
+ * system.slice/web.service protects nothing while system.slice has none.
+ */
+uint64_t hierarchy_needed(uint64_t original, uint64_t below);
+
+/*
+ * Holds memory.low of the unmanaged ancestors at what the managed cgroups'
+ * held values need (hierarchy_needed()), and puts back those that need
+ * nothing any more. Raised at once; lowered only when it falls by more than a
+ * sixteenth (at least a MiB), so that usage moving a little does not write
+ * every interval. Returns the number of ancestors held.
+ */
+int hierarchy_protect(struct engine *e);
+
+/* Puts back every ancestor's memory.low (stopping, reloading). */
+void hierarchy_restore(struct engine *e);

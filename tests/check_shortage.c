@@ -1,0 +1,514 @@
+/*
+ * Unit tests: the engine under machine-wide pressure, against the simulated
+ * kernel: system rounds gated on a shortage and sized by it, the balancer
+ * trimming only cgroups over their soft limits, memory.low held while one is
+ * over and put back after, and what a previous run left restored at start.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend-sim.h"
+#include "check-files.h"
+#include "check-main.h"
+#include "config.h"
+#include "engine.h"
+#include "hierarchy.h"
+#include "state.h"
+
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+
+struct fixture {
+        struct config *cfg;
+        struct backend *be;
+        struct engine e;
+        char state[64];
+        unsigned protected, released, left_alone, state_errors;
+        enum restore_outcome outcomes[8];
+        size_t n_outcomes;
+};
+
+static uint64_t fake_now = 1000000;
+
+static uint64_t fake_clock(void)
+{
+        return fake_now += 1000;
+}
+
+static void on_protected(void *userdata, const struct cgroup *cg, uint64_t low, int err)
+{
+        ((struct fixture *)userdata)->protected++;
+}
+
+static void on_released(void *userdata, const struct cgroup *cg, enum cg_file file, uint64_t value,
+                        bool restored, bool left_alone, int err)
+{
+        struct fixture *f = userdata;
+
+        f->released += restored;
+        f->left_alone += left_alone;
+}
+
+static void on_restored(void *userdata, const struct state_record *rec, enum restore_outcome o, int err)
+{
+        struct fixture *f = userdata;
+
+        if (f->n_outcomes < 8)
+                f->outcomes[f->n_outcomes++] = o;
+}
+
+static void on_state_error(void *userdata, const char *file, int err)
+{
+        ((struct fixture *)userdata)->state_errors++;
+}
+
+/* An engine on conf over a simulated machine with 16 GiB, free, and a 32 MiB high watermark. */
+static void setup(struct fixture *f, const char *conf, uint64_t free_bytes)
+{
+        const struct engine_observer obs = { .protected = on_protected, .released = on_released,
+                                             .restored = on_restored, .state_error = on_state_error,
+                                             .userdata = f };
+
+        memset(f, 0, sizeof(*f));
+        f->cfg = load_config(conf);
+        ck_assert_int_eq(backend_sim_new(&f->be), 0);
+        sim_set_sysmem(f->be, 16 * GiB, free_bytes, 32 * MiB);
+        ck_assert_int_eq(engine_init(&f->e, f->be, f->cfg, false, &obs, fake_clock), 0);
+        snprintf(f->state, sizeof(f->state), "/tmp/reclaimd-test-state.XXXXXX");
+        ck_assert_int_ge(close(mkstemp(f->state)), 0);
+        unlink(f->state);
+        f->e.state_file = f->state;
+}
+
+static void teardown(struct fixture *f)
+{
+        engine_done(&f->e);
+        backend_free(f->be);
+        config_free(f->cfg);
+        unlink(f->state);
+}
+
+static const char *const over_under =
+        "[reclaim]\nmin_chunk = 1M\n"
+        "[cgroup batch]\nsoft_limit = 64M\n"
+        "[cgroup web]\nsoft_limit = 256M\n";
+
+/*
+ * shrink_zones() steals from soft limits only in global reclaim
+ * (!cgroup_reclaim(sc)): a stall with free memory over the high watermark
+ * is a cgroup at its own limit, and the system round does nothing.
+ */
+START_TEST(system_round_needs_a_shortage)
+{
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, over_under, 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        ck_assert_int_eq(engine_round(&f.e, f.cfg, NULL, &sc), POLICY_DONE_NO_SHORTAGE);
+        ck_assert_uint_eq(sc.nr_steps, 0);
+        ck_assert_uint_eq(sim_reclaimed(f.be, "batch"), 0);
+        /* A cgroup's own round is not gated: its limit is its shortage. */
+        ck_assert_int_ge(engine_round(&f.e, f.cfg, "batch", &sc), 0);
+        ck_assert_uint_gt(sim_reclaimed(f.be, "batch"), 0);
+        teardown(&f);
+}
+END_TEST
+
+/* A system round aims at what the machine needs back above its high watermark and reserve. */
+START_TEST(system_round_sized_by_the_shortfall)
+{
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, "[balance]\nreserve = 64M\n[reclaim]\nround_target = 4M\nmin_chunk = 1M\n"
+                  "[cgroup batch]\nsoft_limit = 64M\n", 8 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 2 * GiB), 0);
+        ck_assert_int_eq(engine_round(&f.e, f.cfg, NULL, &sc), POLICY_DONE_TARGET);
+        ck_assert_uint_eq(sc.nr_to_reclaim, 32 * MiB + 64 * MiB - 8 * MiB);
+        teardown(&f);
+
+        /* A reserve as a share of the machine's memory: 1% of 16 GiB. */
+        setup(&f, "[balance]\nreserve = 1%\n[cgroup batch]\nsoft_limit = 64M\n", 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 2 * GiB), 0);
+        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+        ck_assert_uint_eq(sc.nr_to_reclaim, 32 * MiB + 16 * GiB / 100);
+        teardown(&f);
+
+        /* Free memory that cannot be read: the round runs on the stall alone, at round_target. */
+        setup(&f, "[reclaim]\nround_target = 4M\n[cgroup batch]\nsoft_limit = 64M\n", 0);
+        sim_set_sysmem_absent(f.be);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 2 * GiB), 0);
+        ck_assert_int_eq(engine_round(&f.e, f.cfg, NULL, &sc), POLICY_DONE_TARGET);
+        ck_assert_uint_eq(sc.nr_to_reclaim, 4 * MiB);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * kswapd's analogue: when the machine is short, the cgroups over their soft
+ * limits are trimmed toward them, never past them, and a cgroup under its
+ * soft limit is never touched, however short the machine stays.
+ */
+START_TEST(balancer_trims_only_cgroups_over_their_soft_limits)
+{
+        struct scan_control sc;
+        struct fixture f;
+        int rounds = 0, v;
+
+        setup(&f, over_under, 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        /* Not short: nothing to do. */
+        ck_assert_int_eq(engine_balance(&f.e, f.cfg, true, &sc), POLICY_IDLE);
+        ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
+        /* Short, and stays short (nothing here frees the machine's memory). */
+        sim_set_sysmem(f.be, 16 * GiB, 0, 32 * MiB);
+        ck_assert_int_eq(engine_balance(&f.e, f.cfg, false, &sc), POLICY_IDLE);   /* backing off */
+        ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
+        while ((v = engine_balance(&f.e, f.cfg, true, &sc)) != POLICY_IDLE) {
+                ck_assert_int_ge(v, 0);
+                ck_assert(sc.proactive && sc.soft_only);
+                ck_assert_int_lt(++rounds, 20);
+        }
+        ck_assert_int_gt(rounds, 0);
+        ck_assert_uint_eq(sim_current(f.be, "batch"), 64 * MiB + SOFT_MARGIN_BYTES);
+        ck_assert_uint_eq(sim_writes(f.be, "web"), 0);
+        ck_assert_uint_eq(sim_high(f.be, "batch"), UINT64_MAX);   /* trimming never clamps */
+        /* [balance] trim = no: never. */
+        teardown(&f);
+        setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n", 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(engine_balance(&f.e, f.cfg, true, &sc), POLICY_IDLE);
+        ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A machine with plenty free and trimming off, so that only memory.low moves:
+ * batch (200M, soft limit 64M) over, web (100M, 256M) under, and a third
+ * cgroup named third (100M) with the section keys given.
+ */
+static void setup_three(struct fixture *f, const char *third, const char *keys)
+{
+        char conf[256];
+
+        snprintf(conf, sizeof(conf), "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n"
+                 "[cgroup web]\nsoft_limit = 256M\n[cgroup %s]\n%s", third, keys);
+        setup(f, conf, 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "web", 100 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f->be, third, 100 * MiB, 0), 0);
+}
+
+/*
+ * While a managed cgroup is over its soft limit, every managed cgroup's
+ * memory.low is held at its soft limit (max without one), recorded first;
+ * once none is over, each goes back to what it was.
+ */
+START_TEST(memory_low_held_while_any_cgroup_is_over)
+{
+        struct scan_control sc;
+        struct state st;
+        struct fixture f;
+
+        setup_three(&f, "free", "");
+        ck_assert_int_eq(sim_set_protection(f.be, "web", 0, 16 * MiB), 0);
+        ck_assert_int_eq(engine_balance(&f.e, f.cfg, true, &sc), POLICY_IDLE);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 64 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "free"), UINT64_MAX);
+        ck_assert_int_eq(engine_count_protected(&f.e), 3);
+        ck_assert_uint_eq(f.protected, 3);
+        /* Recorded, with what each was before. */
+        ck_assert_int_eq(state_load(f.state, &st), 0);
+        ck_assert_uint_eq(st.n, 3);
+        for (size_t i = 0; i < st.n; i++)
+                if (strcmp(st.v[i].path, "web") == 0)
+                        ck_assert(st.v[i].file == CG_MEMORY_LOW && st.v[i].original == 16 * MiB &&
+                                  st.v[i].value == 256 * MiB);
+        state_clear(&st);
+        /* Said once, not at every interval. */
+        ck_assert_int_eq(engine_balance(&f.e, f.cfg, true, &sc), POLICY_IDLE);
+        ck_assert_uint_eq(f.protected, 3);
+
+        /* batch back within the margin of its soft limit: no longer over, everything goes back. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 65 * MiB), 0);
+        ck_assert_int_eq(engine_balance(&f.e, f.cfg, true, &sc), POLICY_IDLE);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 16 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "free"), 0);
+        ck_assert_uint_eq(f.released, 3);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        teardown(&f);
+}
+END_TEST
+
+/* An operator's own memory.low: never lowered, and when changed while held, left as they set it. */
+START_TEST(operators_memory_low_is_never_lowered)
+{
+        struct scan_control sc;
+        struct fixture f;
+
+        setup_three(&f, "db", "soft_limit = 128M\n");
+        ck_assert_int_eq(sim_set_protection(f.be, "db", 0, 512 * MiB), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "db"), 512 * MiB);   /* stricter already */
+        ck_assert(!engine_find(&f.e, "db")->low.active);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        /* Someone sets web's memory.low while reclaimd holds it: theirs stays, and is said. */
+        ck_assert_int_eq(sim_set_protection(f.be, "web", 0, 300 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 64 * MiB), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 300 * MiB);
+        ck_assert_uint_eq(f.left_alone, 1);
+        ck_assert_uint_eq(sim_low(f.be, "db"), 512 * MiB);
+        teardown(&f);
+}
+END_TEST
+
+/* No durable record, no change: a state file that cannot be written keeps memory.low as it is. */
+START_TEST(memory_low_unchanged_without_a_record)
+{
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
+              1 * GiB);
+        f.e.state_file = "/proc/reclaimd-cannot-write-here/state";
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 0);
+        ck_assert_int_eq(engine_count_protected(&f.e), 0);
+        ck_assert_uint_gt(f.state_errors, 0);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * Stopping puts every value back (engine_release(restore_all)); after a crash
+ * the next start does, where the kernel still holds what was written, and
+ * leaves a value someone changed since.
+ */
+START_TEST(memory_low_restored_on_stop_and_after_a_crash)
+{
+        struct scan_control sc;
+        struct fixture f, g;
+        struct state st;
+
+        setup_three(&f, "db", "soft_limit = 128M\n");
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_int_eq(engine_count_protected(&f.e), 3);
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 0);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+
+        /* Held again, then "killed": the state file stays; db's is changed by an operator. */
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_int_eq(access(f.state, F_OK), 0);
+        ck_assert_int_eq(sim_set_protection(f.be, "db", 0, 1 * MiB), 0);
+        sim_set_persistent(f.be);
+        engine_done(&f.e);
+        memset(&g, 0, sizeof(g));
+        g.cfg = f.cfg;
+        g.be = f.be;
+        ck_assert_int_eq(engine_init(&g.e, g.be, g.cfg, false,
+                                     &(struct engine_observer){ .restored = on_restored, .userdata = &g },
+                                     fake_clock), 0);
+        g.e.state_file = f.state;
+        ck_assert_int_eq(engine_restore(&g.e, &st), 0);
+        ck_assert_uint_eq(st.n, 3);
+        ck_assert_uint_eq(g.n_outcomes, 3);
+        ck_assert_uint_eq(sim_low(g.be, "web"), 0);
+        ck_assert_uint_eq(sim_low(g.be, "batch"), 0);
+        ck_assert_uint_eq(sim_low(g.be, "db"), 1 * MiB);   /* someone's since: left */
+        for (size_t i = 0; i < st.n; i++)
+                ck_assert_int_eq(g.outcomes[i], strcmp(st.v[i].path, "db") == 0 ? RESTORE_CHANGED : RESTORE_DONE);
+        state_clear(&st);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        engine_done(&g.e);
+        sim_destroy(g.be);
+        config_free(g.cfg);
+}
+END_TEST
+
+/*
+ * memory.low is hierarchical: a held system.slice/web.service protects only
+ * as far as system.slice's own memory.low reaches (effective_protection()).
+ * The ancestors get what is held beneath them on top of their own, each
+ * level the same, and go back with it.
+ */
+START_TEST(ancestors_hold_what_is_held_beneath_them)
+{
+        static const char conf[] = "[balance]\ntrim = no\n"
+                                   "[cgroup system.slice/batch.service]\nsoft_limit = 64M\n"
+                                   "[cgroup system.slice/web.service]\nsoft_limit = 256M\n"
+                                   "[cgroup a/b/c]\nsoft_limit = 32M\n";
+        struct scan_control sc;
+        struct fixture f;
+        struct state st;
+
+        setup(&f, conf, 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_set_protection(f.be, "system.slice", 0, 8 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice/batch.service", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice/web.service", 100 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 20 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a/b", 20 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a/b/c", 20 * MiB, 0), 0);
+        ck_assert_uint_eq(f.e.n_parents, 3);   /* system.slice, a, a/b; not the root */
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "system.slice/web.service"), 256 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "system.slice/batch.service"), 64 * MiB);
+        /* Its own 8M, and the claims held beneath: web's 100M used, batch's 64M. */
+        ck_assert_uint_eq(sim_low(f.be, "system.slice"), 8 * MiB + 100 * MiB + 64 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "a/b"), 20 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "a"), 20 * MiB);
+        ck_assert_int_eq(state_load(f.state, &st), 0);
+        ck_assert_uint_eq(st.n, 6);
+        state_clear(&st);
+        /* web grows a little: the ancestor follows up at once. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice/web.service", 110 * MiB, 0), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "system.slice"), 8 * MiB + 110 * MiB + 64 * MiB);
+        /* Nothing over any more: everything goes back, the ancestors too. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice/batch.service", 0, 60 * MiB), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "system.slice"), 8 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "a"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "a/b"), 0);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        /* Held again, then stopped: the ancestors are put back as well. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice/batch.service", 0, 200 * MiB), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_gt(sim_low(f.be, "system.slice"), 8 * MiB);
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_uint_eq(sim_low(f.be, "system.slice"), 8 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "a/b"), 0);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        teardown(&f);
+}
+END_TEST
+
+/* A reload, as the daemon does one: a new engine on conf takes over the old one. */
+static void reload(struct fixture *f, const char *conf)
+{
+        struct config *cfg = load_config(conf);
+        struct engine next;
+
+        ck_assert_int_eq(engine_init(&next, f->be, cfg, false, &f->e.obs, fake_clock), 0);
+        next.state_file = f->state;
+        engine_takeover(&next, &f->e, f->cfg);
+        f->e = next;
+        config_free(f->cfg);
+        f->cfg = cfg;
+}
+
+/* A reload carries the ancestors' held values over, or puts them back when nothing beneath is managed. */
+START_TEST(ancestors_carried_over_a_reload)
+{
+        static const char conf[] = "[balance]\ntrim = no\n"
+                                   "[cgroup s/batch]\nsoft_limit = 64M\n[cgroup s/web]\nsoft_limit = 256M\n";
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, conf, 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "s", 300 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "s/batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "s/web", 100 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "t", 100 * MiB, 0), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "s"), 164 * MiB);
+
+        reload(&f, conf);
+        ck_assert(hierarchy_find(&f.e, "s")->low.active);
+        ck_assert_uint_eq(sim_low(f.be, "s"), 164 * MiB);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "s"), 164 * MiB);
+
+        reload(&f, "[cgroup t]\nsoft_limit = 1G\n");
+        ck_assert_uint_eq(sim_low(f.be, "s"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "s/web"), 0);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * The margin, through the engine: a cgroup a little over its soft limit
+ * (within SOFT_MARGIN_BYTES) beside a large one without a soft limit no
+ * longer blocks the proportional pass; nor does one held above its soft
+ * limit by memory.min.
+ */
+START_TEST(cgroup_within_the_margin_does_not_block_the_proportional_pass)
+{
+        static const char conf[] = "[reclaim]\nsystem_proportional = yes\nmin_chunk = 1M\n"
+                                   "[balance]\nprotect = no\n"
+                                   "[cgroup small]\nsoft_limit = 64M\n[cgroup big]\n[cgroup pinned]\nsoft_limit = 8M\n";
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, conf, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "small", 0, 65 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "big", 0, 1 * GiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "pinned", 0, 40 * MiB), 0);
+        ck_assert_int_eq(sim_set_protection(f.be, "pinned", 40 * MiB, 0), 0);
+        for (int round = 0; round < 3; round++) {
+                ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+                ck_assert_uint_gt(sc.nr_reclaimed, 0);
+        }
+        ck_assert_uint_gt(sim_reclaimed(f.be, "big"), 0);
+        ck_assert_uint_eq(sim_reclaimed(f.be, "pinned"), 0);   /* memory.min, never */
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * get_scan_count()'s file_is_tiny: a cgroup whose memory is anonymous is not
+ * asked for file pages it does not have, pass after pass; its step may swap.
+ */
+START_TEST(anonymous_cgroup_may_swap_before_harder_priority)
+{
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, "[reclaim]\nharder_priority = 0\nclamp_high = no\n[cgroup anon]\nsoft_limit = 64M\n[cgroup cache]\nsoft_limit = 64M\n",
+              0);
+        sim_set_swappiness(f.be, true);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "anon", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_set_cold_anon(f.be, "anon", true), 0);
+        ck_assert_int_ge(engine_refresh(&f.e), 0);
+        engine_probe(&f.e, "6.12.0");
+        ck_assert(f.e.caps.reclaim_swappiness);
+        ck_assert_int_eq(engine_round(&f.e, f.cfg, NULL, &sc), POLICY_DONE_TARGET);
+        ck_assert_int_gt(sc.priority, 0);   /* not only at the last pass */
+        ck_assert_uint_ge(sim_reclaimed(f.be, "anon"), 32 * MiB);
+        teardown(&f);
+
+        /* Page cache is asked for as such: swappiness=0 frees it. */
+        setup(&f, "[reclaim]\nharder_priority = 0\n[cgroup cache]\nsoft_limit = 64M\n", 0);
+        sim_set_swappiness(f.be, true);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "cache", 20 * MiB, 200 * MiB), 0);
+        ck_assert_int_ge(engine_refresh(&f.e), 0);
+        engine_probe(&f.e, "6.12.0");
+        ck_assert_int_eq(engine_round(&f.e, f.cfg, NULL, &sc), POLICY_DONE_TARGET);
+        ck_assert_uint_ge(sim_reclaimed(f.be, "cache"), 32 * MiB);
+        ck_assert_uint_ge(sim_current(f.be, "cache"), 20 * MiB);   /* the anonymous hot part stayed */
+        teardown(&f);
+}
+END_TEST
+
+CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_shortfall,
+           balancer_trims_only_cgroups_over_their_soft_limits, memory_low_held_while_any_cgroup_is_over,
+           operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record,
+           memory_low_restored_on_stop_and_after_a_crash, ancestors_hold_what_is_held_beneath_them,
+           ancestors_carried_over_a_reload,
+           cgroup_within_the_margin_does_not_block_the_proportional_pass,
+           anonymous_cgroup_may_swap_before_harder_priority)

@@ -1,0 +1,133 @@
+/* Unit tests: the state file, written and read back, whatever the cgroups' owners named them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check-files.h"
+#include "check-main.h"
+#include "state.h"
+
+#define MiB (1ULL << 20)
+
+/* A cgroup's name may hold any byte but '/' and NUL: each of these must come back as it was. */
+static const char *const hostile[] = {
+        "batch",
+        "with space/and\ttab",
+        "x\" action=reclaim cgroup=web requested=999",
+        "line\nbreak",
+        "back\\slash\\x41",
+        " leading and trailing ",
+        "\x01\x1f\x7f control",
+        "\xff\xfe not UTF-8 \xc3",
+        "caf\xc3\xa9/na\xc3\xafve",
+        "#comment-like",
+        "reclaimd-state 3",
+};
+
+static char *tmpfile_path(void)
+{
+        static char path[64];
+
+        snprintf(path, sizeof(path), "/tmp/reclaimd-test-state.XXXXXX");
+        ck_assert_int_ge(close(mkstemp(path)), 0);
+        return path;
+}
+
+START_TEST(records_round_trip_any_cgroup_name)
+{
+        struct state_record v[2 * sizeof(hostile) / sizeof(hostile[0])];
+        size_t n = 0;
+        const char *path = tmpfile_path();
+        struct state s;
+
+        for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+                v[n++] = (struct state_record){ .path = (char *)hostile[i], .file = CG_MEMORY_HIGH,
+                                                .original = UINT64_MAX, .value = (100 + i) * MiB,
+                                                .previous = UINT64_MAX };
+                v[n++] = (struct state_record){ .path = (char *)hostile[i], .file = CG_MEMORY_LOW,
+                                                .original = i * MiB, .value = UINT64_MAX,
+                                                .previous = (i + 1) * MiB };
+        }
+        ck_assert_int_eq(state_save(path, v, n), 0);
+        ck_assert_int_eq(state_load(path, &s), 0);
+        ck_assert_uint_eq(s.bad_lines, 0);
+        ck_assert(!s.no_header && !s.truncated);
+        ck_assert_uint_eq(s.n, n);
+        for (size_t i = 0; i < n; i++) {
+                ck_assert_mem_eq(s.v[i].path, v[i].path, strlen(v[i].path) + 1);
+                ck_assert_int_eq(s.v[i].file, v[i].file);
+                ck_assert_uint_eq(s.v[i].original, v[i].original);
+                ck_assert_uint_eq(s.v[i].value, v[i].value);
+                ck_assert_uint_eq(s.v[i].previous, v[i].previous);
+        }
+        state_clear(&s);
+        /* Nothing recorded: no file left. */
+        ck_assert_int_eq(state_save(path, v, 0), 0);
+        ck_assert_int_eq(access(path, F_OK), -1);
+}
+END_TEST
+
+/* A file an earlier reclaimd wrote (memory.high only, paths as they are) is still read after an upgrade. */
+START_TEST(version_2_files_are_read)
+{
+        struct state s;
+
+        ck_assert_int_eq(state_parse("reclaimd-state 2\n# original clamped_to previous path\n"
+                                     "max 104857600 max batch.slice\n"
+                                     "1073741824 209715200 419430400 system.slice/a b.service\n", &s), 0);
+        ck_assert_uint_eq(s.bad_lines, 0);
+        ck_assert_uint_eq(s.n, 2);
+        ck_assert_str_eq(s.v[0].path, "batch.slice");
+        ck_assert_int_eq(s.v[0].file, CG_MEMORY_HIGH);
+        ck_assert_uint_eq(s.v[0].original, UINT64_MAX);
+        ck_assert_uint_eq(s.v[0].value, 100 * MiB);
+        ck_assert_str_eq(s.v[1].path, "system.slice/a b.service");
+        ck_assert_uint_eq(s.v[1].previous, 400 * MiB);
+        state_clear(&s);
+}
+END_TEST
+
+/*
+ * Only what reclaimd writes ever comes out: memory.high lowered, memory.low
+ * raised, on a path beneath the root, escaped as reclaimd escapes; a line
+ * that is anything else is counted and never applied.
+ */
+START_TEST(records_reclaimd_never_writes_are_refused)
+{
+        static const char *const bad[] = {
+                "memory.high 100M 200M 100M a",      /* a memory.high raised */
+                "memory.high max max max a",         /* no change */
+                "memory.high 300M 100M 400M a",      /* previous above the original */
+                "memory.low 100M 50M 100M a",        /* a memory.low lowered */
+                "memory.low 100M 200M 50M a",        /* previous under the original */
+                "memory.max max 100M max a",         /* not a file reclaimd changes */
+                "memory.high max 100M max ../etc",   /* climbs out of the root */
+                "memory.high max 100M max a/./b",
+                "memory.high max 100M max /a",
+                "memory.high max 100M max a//b",
+                "memory.high max 100M max a\\x00b",  /* no NUL in a name */
+                "memory.high max 100M max a\\x2",    /* an escape cut short */
+                "memory.high max 100M max a\\n",     /* not an escape reclaimd writes */
+                "memory.high max 100M max a b",      /* an unescaped space: two fields */
+                "memory.high max 100M max",          /* no path */
+                "memory.high max 1OOM max a",
+        };
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                char text[256];
+                struct state s;
+
+                snprintf(text, sizeof(text), "reclaimd-state 3\n%s\nmemory.high max 100M max good\n", bad[i]);
+                ck_assert_int_eq(state_parse(text, &s), 0);
+                ck_assert_msg(s.bad_lines == 1 && s.first_bad_line == 2, "line \"%s\" not refused", bad[i]);
+                ck_assert_uint_eq(s.n, 1);
+                ck_assert_str_eq(s.v[0].path, "good");
+                state_clear(&s);
+        }
+}
+END_TEST
+
+CHECK_MAIN("state", records_round_trip_any_cgroup_name, version_2_files_are_read,
+           records_reclaimd_never_writes_are_refused)
