@@ -1,12 +1,16 @@
 /*
  * Benchmark: the daemon's own cost at 100, 1,000 and 10,000 managed cgroups:
  * a refresh (read memory.current, rebuild the ranking), a reclaim step (pick,
- * ask, re-read, re-insert), and the system calls per refresh. It runs the
- * real cgroupfs backend over a directory tree of ordinary files shaped like
- * cgroupfs, so the kernel's reclaim time is not in the figures: only ours.
+ * ask, re-read, re-insert), the system calls per refresh, the balancer's
+ * tick on an idle machine, the descriptors held and the resident memory, and
+ * following a glob that matches them all.
+ * It runs the real cgroupfs backend over a temporary directory tree of
+ * ordinary files shaped like cgroupfs ($BENCH_DIR, else $TMPDIR, else /tmp),
+ * so the kernel's reclaim time is not in the figures: only ours.
  */
 #include "autoconfig.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,6 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,17 +33,28 @@
 
 #define MiB (1ULL << 20)
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t clock)
 {
         struct timespec ts;
 
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        clock_gettime(clock, &ts);
         return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+        return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* CPU time of this process: on a shared machine, less of the other jobs' load than the wall clock. */
+static uint64_t cpu_ns(void)
+{
+        return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void put(const char *dir, const char *file, const char *text)
 {
-        char path[512];
+        char path[800];
         FILE *f;
 
         snprintf(path, sizeof(path), "%s/%s", dir, file);
@@ -55,7 +71,7 @@ static void put(const char *dir, const char *file, const char *text)
 static struct config *make_tree(const char *root, size_t n)
 {
         struct config *cfg = calloc(1, sizeof(*cfg));
-        char dir[512], num[64];
+        char dir[700], num[64];
 
         if (!cfg || config_init_defaults(cfg) < 0)
                 exit(1);
@@ -71,6 +87,10 @@ static struct config *make_tree(const char *root, size_t n)
                 put(dir, "memory.low", "0\n");
                 put(dir, "memory.high", "max\n");
                 put(dir, "memory.reclaim", "");
+                put(dir, "memory.stat", "anon 0\nfile 0\nworkingset_refault_anon 0\nworkingset_refault_file 0\n");
+                put(dir, "memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+                                            "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+                put(dir, "cgroup.events", "populated 1\nfrozen 0\n");
                 if (asprintf(&cfg->cgroups[i].path, "cg/%zu", i) < 0)
                         exit(1);
                 cfg->cgroups[i].soft_limit_bytes = 64 * MiB;
@@ -120,6 +140,107 @@ static void bench_observe(struct engine *e, size_t n)
 }
 
 /*
+ * /proc/self/fd and /proc/self/status, opened at start: counting must not
+ * need a descriptor of its own, since the count may reach RLIMIT_NOFILE.
+ */
+static int fd_dir = -1, status_fd = -1;
+
+/* Descriptors the process holds now (getdents64 on fd_dir, rewound). */
+static long open_fds(void)
+{
+        char buf[8192];
+        long n = 0, got;
+
+        if (lseek(fd_dir, 0, SEEK_SET) < 0)
+                return -1;
+        while ((got = syscall(SYS_getdents64, fd_dir, buf, sizeof(buf))) > 0)
+                for (long off = 0; off < got; off += ((struct dirent64 *)(buf + off))->d_reclen)
+                        n += ((struct dirent64 *)(buf + off))->d_name[0] != '.';
+        return got < 0 ? -1 : n;
+}
+
+/* A line of /proc/self/status ("VmRSS", "VmHWM"), in KiB. */
+static long status_kib(const char *key)
+{
+        char text[4096], *p;
+        ssize_t len = pread(status_fd, text, sizeof(text) - 1, 0);
+
+        if (len <= 0)
+                return -1;
+        text[len] = '\0';
+        for (p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                if (strncmp(p, key, strlen(key)) == 0 && p[strlen(key)] == ':')
+                        return strtol(p + strlen(key) + 1, NULL, 10);
+        return -1;
+}
+
+/*
+ * Reads every file reclaimd reads of every cgroup once (up to
+ * CG_CGROUP_EVENTS: the /proc files after it are the machine's, not a
+ * cgroup's): what a long run may come to hold. Returns how many reads failed
+ * for want of a descriptor.
+ */
+static long use_every_file(struct engine *e)
+{
+        char buf[4096];
+        long refused = 0;
+
+        for (size_t i = 0; i < e->n_cgroups; i++)
+                for (int f = 0; f <= CG_CGROUP_EVENTS; f++)
+                        if (f != CG_MEMORY_RECLAIM &&
+                            e->be->ops->read(e->be, e->cgroups[i].be, (enum cg_file)f, buf, sizeof(buf)) == -EMFILE)
+                                refused++;
+        return refused;
+}
+
+/*
+ * The same tree under one glob section, as a daemon following cgroup/NAME
+ * services would have it: engine_init() expands it, and every tick
+ * engine_set_changed() expands it again to see whether it matches others.
+ */
+static void bench_glob(const char *root, size_t n)
+{
+        struct config *cfg = calloc(1, sizeof(*cfg));
+        struct backend *be;
+        struct engine e;
+        uint64_t t0, c0, init_ns, tick_ns, tick_cpu_ns;
+        const int ticks = 5;
+
+        if (!cfg || config_init_defaults(cfg) < 0 || !(cfg->cgroups = calloc(1, sizeof(*cfg->cgroups))) ||
+            !(cfg->cgroups[0].path = strdup("cg/*")))
+                exit(1);
+        cfg->cgroups[0].soft_limit_bytes = 64 * MiB;
+        cfg->n_cgroups = 1;
+        if (backend_cgroupfs_new(root, &be) < 0)
+                exit(1);
+        t0 = now_ns();
+        if (engine_init(&e, be, cfg, false, NULL, NULL) < 0 || e.n_cgroups != n) {
+                fprintf(stderr, "the glob cg/* did not match the %zu cgroups\n", n);
+                exit(1);
+        }
+        init_ns = now_ns() - t0;
+        t0 = now_ns();
+        c0 = cpu_ns();
+        for (int i = 0; i < ticks; i++)
+                if (engine_set_changed(&e, cfg))
+                        exit(1);
+        tick_ns = (now_ns() - t0) / ticks;
+        tick_cpu_ns = (cpu_ns() - c0) / ticks;
+        printf("        glob cg/* matching all: engine_init %6.1f ms, each tick's check for other matches "
+               "%6.1f ms (%6.1f ms CPU)\n", init_ns / 1e6, tick_ns / 1e6, tick_cpu_ns / 1e6);
+        engine_done(&e);
+        backend_free(be);
+        config_free(cfg);
+}
+
+static rlim_t nofile_limit(void)
+{
+        struct rlimit rl;
+
+        return getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 0;
+}
+
+/*
  * The balancer's tick on a machine that is not short (this host's own
  * /proc/meminfo and /proc/zoneinfo): what reclaimd costs every interval while
  * nothing happens. Once with no cgroup over its soft limit, once with every
@@ -130,7 +251,7 @@ static void bench_balancer(struct engine *e, struct config *cfg, const char *roo
 {
         static const char *const what[] = { "none over", "all over, memory.low held" };
         struct scan_control sc;
-        char state[600];
+        char state[700];
         const int ticks = 20;
 
         snprintf(state, sizeof(state), "%s/state", root);
@@ -156,26 +277,34 @@ static void bench_balancer(struct engine *e, struct config *cfg, const char *roo
 
 static void bench(size_t n)
 {
-        char root[] = "/tmp/reclaimd-bench.XXXXXX", cmd[600];
+        char root[600], cmd[700];
+        long fds0, fds_refresh, fds_steps, fds_all, rss0, rss, refused;
         struct backend *be;
         struct config *cfg;
         struct engine e;
         struct scan_control sc;
-        uint64_t t0, refresh_ns, reads, opens, rank_ns, step_ns, steps = 0;
+        uint64_t t0, c0, refresh_ns, refresh_cpu_ns, reads, opens, rank_ns, step_ns, steps = 0;
         const int refreshes = 20;
 
+        snprintf(root, sizeof(root), "%s/reclaimd-bench.XXXXXX",
+                 getenv("BENCH_DIR") ?: getenv("TMPDIR") ?: "/tmp");
         if (!mkdtemp(root))
                 exit(1);
         cfg = make_tree(root, n);
+        fds0 = open_fds();
+        rss0 = status_kib("VmRSS");
         if (backend_cgroupfs_new(root, &be) < 0 || engine_init(&e, be, cfg, false, NULL, NULL) < 0)
                 exit(1);
         engine_refresh(&e);   /* the first refresh opens every cgroup and its memory.current */
+        fds_refresh = open_fds() - fds0;
 
         be->stats = (struct backend_stats){};
         t0 = now_ns();
+        c0 = cpu_ns();
         for (int i = 0; i < refreshes; i++)
                 engine_refresh(&e);
         refresh_ns = (now_ns() - t0) / refreshes;
+        refresh_cpu_ns = (cpu_ns() - c0) / refreshes;
         reads = be->stats.reads / refreshes;
         opens = be->stats.opens / refreshes;
 
@@ -210,16 +339,28 @@ static void bench(size_t n)
                 }
         }
         step_ns = (now_ns() - t0) / (steps ? steps : 1);
+        fds_steps = open_fds() - fds0;
+        rss = status_kib("VmRSS");
+        refused = use_every_file(&e);
+        fds_all = open_fds() - fds0;
 
-        printf("%6zu cgroups: refresh %8.1f us (%5.1f ns/cgroup), ranking %8.1f us, "
+        printf("%6zu cgroups: refresh %8.1f us (%8.1f us CPU, %5.1f ns/cgroup), ranking %8.1f us, "
                "step %5.2f us, per refresh: %" PRIu64 " preads, %" PRIu64 " opens\n",
-               n, refresh_ns / 1e3, (double)refresh_ns / (double)n, rank_ns / 1e3, step_ns / 1e3,
-               reads, opens);
+               n, refresh_ns / 1e3, refresh_cpu_ns / 1e3, (double)refresh_cpu_ns / (double)n, rank_ns / 1e3,
+               step_ns / 1e3, reads, opens);
+        printf("        descriptors: %ld after a refresh, %ld after the steps, %ld with every file read once",
+               fds_refresh, fds_steps, fds_all);
+        if (refused)
+                printf(" (%ld reads refused with EMFILE: RLIMIT_NOFILE is %llu)", refused,
+                       (unsigned long long)nofile_limit());
+        printf("; RSS +%.1f MiB for the engine and backend (%.1f MiB in all, peak %.1f MiB)\n",
+               (double)(rss - rss0) / 1024, (double)rss / 1024, (double)status_kib("VmHWM") / 1024);
         bench_observe(&e, n);
         bench_balancer(&e, cfg, root);
         engine_done(&e);
         backend_free(be);
         config_free(cfg);
+        bench_glob(root, n);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
         if (system(cmd) != 0)
                 fprintf(stderr, "could not remove %s\n", root);
@@ -230,12 +371,25 @@ int main(void)
         struct rlimit rl;
         static const size_t sizes[] = { 100, 1000, 10000 };
 
-        /* Two descriptors per cgroup (directory and memory.current), plus the reclaim file. */
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        /*
+         * Up to one descriptor per cgroup and file used (memory.current from
+         * the start): as much room as the unit's LimitNOFILE= gives, where
+         * this process may raise its hard limit, else the hard limit.
+         */
+        rl = (struct rlimit){ .rlim_cur = 524288, .rlim_max = 524288 };
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
                 rl.rlim_cur = rl.rlim_max;
                 setrlimit(RLIMIT_NOFILE, &rl);
         }
-        log_set_max_level(LOG_WARNING);
+        log_set_max_level(LOG_EMERG);   /* the reads refused with EMFILE are counted, not logged */
+        fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        status_fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        if (fd_dir < 0 || status_fd < 0) {
+                perror("/proc/self");
+                return 1;
+        }
+        printf("tree of ordinary files in %s; RLIMIT_NOFILE %llu\n",
+               getenv("BENCH_DIR") ?: getenv("TMPDIR") ?: "/tmp", (unsigned long long)nofile_limit());
         for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
                 bench(sizes[i]);
         return 0;

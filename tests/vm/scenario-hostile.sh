@@ -68,6 +68,8 @@ write_config <<EOF
 [pressure]
 trigger = $TRIGGER
 
+$CAPPED_HOG_BALANCE
+
 [cgroup hostile/*]
 soft_limit = ${H_SOFT}M
 trigger = some 150ms 2s
