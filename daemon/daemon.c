@@ -156,12 +156,27 @@ static void on_balance(struct ev_loop *loop, ev_timer *t, int revents)
         struct daemon *d = container_of(t, struct daemon, balance);
         struct job job = { .kind = JOB_BALANCE,
                            .trim = policy_backoff_allows(&d->balance_backoff, d->engine.now_usec()) };
+        int r;
 
         if (d->worker.busy)
                 return;
         for (size_t i = 0; i < d->n_scopes; i++)
                 if (d->scopes[i].pending)
                         return;
+        /*
+         * Read and hold on the loop, while the worker is idle: an idle machine
+         * costs a read per cgroup and one sysinfo() an interval, and no
+         * thread wakes. The worker gets a job only to trim.
+         */
+        r = engine_balance_check(&d->engine, d->cfg, job.trim, NULL, NULL);
+        if (d->protected != engine_count_protected(&d->engine)) {
+                d->protected = engine_count_protected(&d->engine);
+                report_status(d);
+        }
+        if (r < 0)
+                log_error_errno(r, "Failed to read the managed cgroups: %m");
+        if (r <= 0)
+                return;
         observe_round_begin(d, NULL, true);
         worker_submit(&d->worker, &job);
 }

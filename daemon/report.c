@@ -95,10 +95,12 @@ static void on_cgroup_gone(void *userdata, const char *path, int err)
 static void on_cgroup_error(void *userdata, const char *path, enum cg_file f, int err)
 {
         if (!path) {
+                const char *what = cg_file_name(f) ?: "sysinfo()";   /* _CG_FILE_MAX: the free memory */
+
                 log_event(LOG_WARNING, LOG_EV_CGROUP_ERROR,
-                          LOG_FIELDS(LOG_STR(FILE, cg_file_name(f)), LOG_STR(RESULT, result_name(err))),
+                          LOG_FIELDS(LOG_STR(FILE, what), LOG_STR(RESULT, result_name(err))),
                           "Cannot use %s: %s; the machine's free memory is unknown, so its rounds run "
-                          "on pressure alone and the balancer waits, ignoring", cg_file_name(f), strerror(-err));
+                          "on pressure alone and the balancer waits, ignoring", what, strerror(-err));
                 return;
         }
         log_event(LOG_WARNING, LOG_EV_CGROUP_ERROR,

@@ -64,7 +64,7 @@ struct sim {
         bool unprivileged;             /* trigger windows must be multiples of 2s (6.5+) */
         unsigned overreclaim_permille; /* memory.reclaim frees this much per 1000 asked (6.1: up to 2000) */
         bool swappiness;               /* memory.reclaim takes "swappiness=" (6.12+) */
-        struct sim_sysmem {            /* /proc/meminfo and /proc/zoneinfo, one zone */
+        struct sim_sysmem {            /* sysinfo() and /proc/zoneinfo, one zone */
                 bool absent;
                 uint64_t total, free, min, low, high;
         } sysmem;
@@ -113,12 +113,8 @@ static int read_system(struct sim *s, enum cg_file f, char *buf, size_t size)
         if (f == CG_MEMORY_PRESSURE)
                 return snprintf(buf, size, "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
                                 "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
-        if (m->absent || (f != CG_PROC_MEMINFO && f != CG_PROC_ZONEINFO))
+        if (m->absent || f != CG_PROC_ZONEINFO)
                 return -ENOENT;
-        if (f == CG_PROC_MEMINFO)
-                return snprintf(buf, size, "MemTotal:       %" PRIu64 " kB\nMemFree:        %" PRIu64 " kB\n"
-                                "MemAvailable:   %" PRIu64 " kB\n", m->total / 1024, m->free / 1024,
-                                m->free / 1024);
         return snprintf(buf, size, "Node 0, zone   Normal\n  pages free     %" PRIu64 "\n        boost    0\n"
                         "        min      %" PRIu64 "\n        low      %" PRIu64 "\n        high     %" PRIu64
                         "\n        managed  %" PRIu64 "\n  pagesets\n    cpu: 0\n              high:  378\n",
@@ -368,6 +364,17 @@ static int sim_read_xattr(struct backend *be, struct backend_cgroup *cg, const c
         return -ENODATA;
 }
 
+static int sim_free_memory(struct backend *be, uint64_t *ret_total, uint64_t *ret_free)
+{
+        const struct sim_sysmem *m = &to_sim(be)->sysmem;
+
+        if (m->absent)
+                return -ENOENT;
+        *ret_total = m->total;
+        *ret_free = m->free;
+        return 0;
+}
+
 static void sim_free(struct backend *be)
 {
         struct sim *s = to_sim(be);
@@ -405,6 +412,7 @@ static const struct backend_ops sim_ops = {
         .open_trigger = sim_open_trigger,
         .glob = sim_glob,
         .read_xattr = sim_read_xattr,
+        .free_memory = sim_free_memory,
         .free = sim_free,
 };
 

@@ -90,12 +90,12 @@ int sim_set_populated(struct backend *be, const char *path, bool populated);
 void sim_set_overreclaim(struct backend *be, unsigned permille);
 
 /*
- * The machine: /proc/meminfo's MemTotal and MemFree, and one zone whose high
+ * The machine: its memory and free pages (sysinfo()), and one zone whose high
  * watermark is high (min and low below it). By default 16 GiB with nothing
  * free and a 32 MiB high watermark: short by round_target's default.
  */
 void sim_set_sysmem(struct backend *be, uint64_t total, uint64_t free_bytes, uint64_t high);
-/* /proc/meminfo and /proc/zoneinfo cannot be read (-ENOENT). */
+/* The machine's free memory and /proc/zoneinfo cannot be read (-ENOENT). */
 void sim_set_sysmem_absent(struct backend *be);
 
 /*

@@ -17,7 +17,6 @@ static const char *const file_names[_CG_FILE_MAX] = {
         [CG_MEMORY_RECLAIM]  = "memory.reclaim",
         [CG_MEMORY_PRESSURE] = "memory.pressure",
         [CG_CGROUP_EVENTS]   = "cgroup.events",
-        [CG_PROC_MEMINFO]    = "/proc/meminfo",
         [CG_PROC_ZONEINFO]   = "/proc/zoneinfo",
 };
 

@@ -15,8 +15,8 @@ enum cg_file {
         CG_MEMORY_RECLAIM,
         CG_MEMORY_PRESSURE,  /* with a NULL cgroup: /proc/pressure/memory */
         CG_CGROUP_EVENTS,    /* "populated 0|1": whether any task is in the subtree */
-        CG_PROC_MEMINFO,     /* the machine's, with a NULL cgroup only: /proc/meminfo */
-        CG_PROC_ZONEINFO,    /* likewise /proc/zoneinfo, read to its end (it can be large) */
+        CG_PROC_ZONEINFO,    /* the machine's, with a NULL cgroup only: /proc/zoneinfo, read to
+                              * its end (it can be large) */
         _CG_FILE_MAX,
 };
 
@@ -33,7 +33,7 @@ struct backend_ops {
         /*
          * Reads a whole file into buf, NUL-terminated. With a NULL cgroup,
          * the machine's files: CG_MEMORY_PRESSURE (/proc/pressure/memory),
-         * CG_PROC_MEMINFO, CG_PROC_ZONEINFO. Returns its length, or
+         * CG_PROC_ZONEINFO. Returns its length, or
          * -ENODEV/-ENOENT when the cgroup was removed, -EFBIG when it does not
          * fit, or another negative errno.
          */
@@ -67,6 +67,12 @@ struct backend_ops {
          */
         int (*read_xattr)(struct backend *be, struct backend_cgroup *cg, const char *name, char *buf,
                           size_t size, uid_t *ret_owner);
+        /*
+         * The machine's memory and its free pages (NR_FREE_PAGES, what the
+         * zones' watermarks are checked against), in bytes. Returns 0 or a
+         * negative errno.
+         */
+        int (*free_memory)(struct backend *be, uint64_t *ret_total, uint64_t *ret_free);
         void (*free)(struct backend *be);
 };
 

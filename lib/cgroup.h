@@ -71,6 +71,7 @@ struct cgroup {
         /* Readings. memory.current every refresh; the others when a round needs them. */
         uint64_t current_bytes;      /* memory.current */
         uint64_t min_bytes;          /* memory.min: never reclaimed below, whatever the priority */
+        uint64_t min_at_usec;        /* when it was read: the balancer re-reads it every FLOOR_REFRESH_USEC */
         uint64_t low_bytes;          /* memory.low: skipped unless the round retries for it */
         uint64_t excess_bytes;       /* current above the soft limit: the tree's key */
         uint64_t file_lru_bytes;     /* memory.stat inactive_file + active_file, read before a step

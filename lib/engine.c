@@ -31,7 +31,6 @@
 #define RESOLVE_MIN_INTERVAL_USEC 1000000
 
 #define MEMORY_STAT_MAX 8192
-#define MEMINFO_MAX 8192
 #define ZONEINFO_MAX (16 << 20)   /* per-CPU lines make it grow with the machine; read rarely */
 #define RECLAIM_BATCH_PAGES 32   /* SWAP_CLUSTER_MAX: try_to_free_mem_cgroup_pages() frees no less */
 
@@ -41,6 +40,13 @@
  * fragmenting allocations, decaying as kswapd works): re-read this often.
  */
 #define WMARK_REFRESH_USEC (10ULL * 1000000)
+
+/*
+ * memory.min changes when an operator or systemd sets it: the balancer, which
+ * needs it every interval to tell who is over its soft limit, re-reads it
+ * this often; a round reads it afresh.
+ */
+#define FLOOR_REFRESH_USEC (10ULL * 1000000)
 
 uint64_t engine_clock_monotonic(void)
 {
@@ -364,13 +370,21 @@ static void read_protection(struct engine *e, struct cgroup *cg, bool low)
                 cg->low_bytes = UINT64_MAX;
 }
 
-/* memory.min of the cgroups above their soft limit, which policy_over_soft_limit() needs. */
-static void read_floors(struct engine *e)
+/*
+ * memory.min of the cgroups above their soft limit, which
+ * policy_over_soft_limit() needs: all of them (a round), or those read longer
+ * than FLOOR_REFRESH_USEC ago (the balancer's interval).
+ */
+static void read_floors(struct engine *e, bool all)
 {
+        uint64_t now = e->now_usec();
         struct cgroup *cg;
 
         RB_FOREACH(cg, excess_tree, &e->tree)
-                read_protection(e, cg, false);
+                if (all || !cg->min_at_usec || now - cg->min_at_usec >= FLOOR_REFRESH_USEC) {
+                        read_protection(e, cg, false);
+                        cg->min_at_usec = now;
+                }
 }
 
 /*
@@ -385,7 +399,7 @@ static void prepare_round(struct engine *e, struct scan_control *sc)
         struct cgroup *cg;
         size_t n = 0;
 
-        read_floors(e);
+        read_floors(e, true);
         RB_FOREACH(cg, excess_tree, &e->tree)
                 any_over |= cgroup_in_scope(cg->path, sc->scope) && policy_over_soft_limit(cg);
         if (any_over || sc->soft_only)
@@ -752,6 +766,27 @@ int engine_round(struct engine *e, const struct config *cfg, const char *scope, 
         return r;
 }
 
+int engine_balance_check(struct engine *e, const struct config *cfg, bool trim, uint64_t *ret_shortfall,
+                         uint64_t *ret_reserve)
+{
+        uint64_t shortfall, reserve;
+        int r;
+
+        r = engine_refresh(e);
+        if (r < 0)
+                return r;
+        read_floors(e, false);
+        engine_protect(e, cfg);
+        if (!trim || !cfg->trim || engine_count_over(e) == 0 || !read_shortfall(e, cfg, &shortfall, &reserve) ||
+            shortfall == 0)
+                return 0;
+        if (ret_shortfall)
+                *ret_shortfall = shortfall;
+        if (ret_reserve)
+                *ret_reserve = reserve;
+        return 1;
+}
+
 int engine_balance(struct engine *e, const struct config *cfg, bool trim, struct scan_control *sc)
 {
         struct stall_clock sclk = { .machine = true };
@@ -759,14 +794,9 @@ int engine_balance(struct engine *e, const struct config *cfg, bool trim, struct
         int r;
 
         scan_control_init(sc, cfg, NULL);
-        r = engine_refresh(e);
-        if (r < 0)
-                return r;
-        read_floors(e);
-        engine_protect(e, cfg);
-        if (!trim || !cfg->trim || engine_count_over(e) == 0 || !read_shortfall(e, cfg, &shortfall, &sclk.reserve_bytes) ||
-            shortfall == 0)
-                return POLICY_IDLE;
+        r = engine_balance_check(e, cfg, trim, &shortfall, &sclk.reserve_bytes);
+        if (r <= 0)
+                return r < 0 ? r : POLICY_IDLE;
         /*
          * balance_pgdat() calls mem_cgroup_soft_limit_reclaim() at every
          * priority; reclaimd's balancer takes from the cgroups over their soft
@@ -1053,14 +1083,11 @@ static int read_watermarks(struct engine *e)
 
 int engine_sysmem(struct engine *e, struct sysmem *ret)
 {
-        _cleanup_free_ char *text = NULL;
         struct sysmem m = {};
         int r = 0;
 
-        text = read_proc(e, CG_PROC_MEMINFO, MEMINFO_MAX, MEMINFO_MAX * 4, &r);
-        if (text)
-                r = sysmem_parse_meminfo(text, &m.total_bytes, &m.free_bytes);
-        sysfile_error(e, CG_PROC_MEMINFO, r, &e->meminfo_err);
+        r = e->be->ops->free_memory(e->be, &m.total_bytes, &m.free_bytes);
+        sysfile_error(e, _CG_FILE_MAX, r, &e->meminfo_err);
         if (r < 0)
                 return r;
         r = read_watermarks(e);

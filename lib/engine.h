@@ -64,8 +64,9 @@ struct engine_observer {
         /* A managed cgroup disappeared. */
         void (*cgroup_gone)(void *userdata, const char *path, int err);
         /*
-         * A file of a managed cgroup (path NULL: of the system, as
-         * /proc/meminfo) could not be read or made no sense; told once per error.
+         * A file of a managed cgroup (path NULL: of the system: /proc/zoneinfo,
+         * or _CG_FILE_MAX for its free memory) could not be read or made no
+         * sense; told once per error.
          */
         void (*cgroup_error)(void *userdata, const char *path, enum cg_file f, int err);
         /* The state file could not be written: the change it was to record is not made. */
@@ -118,7 +119,7 @@ struct engine {
         size_t n_parents;
         const char *state_file;      /* where changed values are recorded first; NULL: nowhere */
         struct wmark_cache wmark;
-        int meminfo_err;             /* why /proc/meminfo could not be read, told once */
+        int meminfo_err;             /* why free memory could not be read, told once */
         bool protecting;             /* memory.low is raised: some cgroup is over its soft limit */
 };
 
@@ -182,6 +183,16 @@ int engine_round(struct engine *e, const struct config *cfg, const char *scope, 
 int engine_balance(struct engine *e, const struct config *cfg, bool trim, struct scan_control *sc);
 
 /*
+ * engine_balance() up to the decision: refresh, hold memory.low, read the
+ * machine. Returns 1 when the cgroups over their soft limits are to be
+ * trimmed (*ret_shortfall, *ret_reserve set; either may be NULL), 0 when
+ * not, or -ENOMEM. No memory.reclaim write: cheap enough for the loop to
+ * run every interval itself, and hand the worker a job only to trim.
+ */
+int engine_balance_check(struct engine *e, const struct config *cfg, bool trim, uint64_t *ret_shortfall,
+                         uint64_t *ret_reserve);
+
+/*
  * While some managed cgroup is over its soft limit, raises memory.low of the
  * managed cgroups to their soft limits (never lowering what is set), so
  * that the kernel's own reclaim, kswapd and direct, takes from the cgroups
@@ -210,7 +221,7 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
 int engine_restore(struct engine *e, struct state *ret_state);
 
 /*
- * Free memory and the zones' watermarks now: /proc/meminfo every call,
+ * Free memory and the zones' watermarks now: free memory every call,
  * /proc/zoneinfo at most every WMARK_REFRESH_USEC. Returns 0 or -errno (told
  * once through obs.cgroup_error with a NULL path).
  */

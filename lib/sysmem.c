@@ -9,55 +9,6 @@
 #include "units.h"
 #include "util.h"
 
-static int get_kib(const char *text, const char *key, uint64_t *ret_bytes)
-{
-        const char *p = text;
-        size_t klen = strlen(key);
-        uint64_t kib;
-        char num[32];
-        size_t n;
-
-        /* "MemFree:        12345 kB": the key at the start of a line. */
-        while (p && strncmp(p, key, klen) != 0) {
-                p = strchr(p, '\n');
-                p = p ? p + 1 : NULL;
-        }
-        if (!p)
-                return -ENOENT;
-        p += klen;
-        p += strspn(p, " \t");
-        n = strspn(p, "0123456789");
-        if (n == 0)
-                return -EINVAL;
-        if (n >= sizeof(num))
-                return -ERANGE;
-        if (strncmp(p + n, " kB\n", 4) != 0)
-                return -EINVAL;
-        memcpy(num, p, n);
-        num[n] = '\0';
-        if (parse_uint64(num, &kib) < 0)
-                return -ERANGE;
-        if (kib > UINT64_MAX / 1024)
-                return -ERANGE;
-        *ret_bytes = kib * 1024;
-        return 0;
-}
-
-int sysmem_parse_meminfo(const char *text, uint64_t *ret_total_bytes, uint64_t *ret_free_bytes)
-{
-        uint64_t total, free_bytes;
-        int r;
-
-        r = get_kib(text, "MemTotal:", &total);
-        if (r >= 0)
-                r = get_kib(text, "MemFree:", &free_bytes);
-        if (r < 0)
-                return r;
-        *ret_total_bytes = total;
-        *ret_free_bytes = free_bytes;
-        return 0;
-}
-
 /* One zone's block of /proc/zoneinfo, in pages. */
 struct zone {
         uint64_t boost, min, low, high, managed;

@@ -19,16 +19,11 @@ struct watermarks {
 
 /* One reading of the machine. */
 struct sysmem {
-        uint64_t total_bytes;        /* MemTotal */
-        uint64_t free_bytes;         /* MemFree: NR_FREE_PAGES, what the watermarks are checked against */
+        uint64_t total_bytes;        /* MemTotal (sysinfo()'s totalram) */
+        uint64_t free_bytes;         /* MemFree (freeram): NR_FREE_PAGES, what the watermarks are
+                                      * checked against */
         struct watermarks wmark;
 };
-
-/*
- * Parses /proc/meminfo's MemTotal and MemFree (kB). Returns 0, -ENOENT when
- * either is missing, -EINVAL or -ERANGE when a value is not a number of kB.
- */
-int sysmem_parse_meminfo(const char *text, uint64_t *ret_total_bytes, uint64_t *ret_free_bytes);
 
 /*
  * Parses /proc/zoneinfo: for each "Node N, zone NAME" block, its "pages free",

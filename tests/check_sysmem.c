@@ -1,4 +1,4 @@
-/* Unit tests: free memory and the zones' watermarks, as /proc/meminfo and /proc/zoneinfo give them. */
+/* Unit tests: the zones' watermarks as /proc/zoneinfo gives them, and the shortfall against them. */
 #include <errno.h>
 #include <string.h>
 
@@ -84,25 +84,6 @@ START_TEST(zoneinfo_that_makes_no_sense_is_refused)
 }
 END_TEST
 
-START_TEST(meminfo_total_and_free)
-{
-        uint64_t total = 0, free_bytes = 0;
-
-        ck_assert_int_eq(sysmem_parse_meminfo("MemTotal:        8039424 kB\nMemFree:          123456 kB\n"
-                                              "MemAvailable:    4000000 kB\n", &total, &free_bytes), 0);
-        ck_assert_uint_eq(total, 8039424 * KiB);
-        ck_assert_uint_eq(free_bytes, 123456 * KiB);
-        ck_assert_int_eq(sysmem_parse_meminfo("MemTotal: 1 kB\n", &total, &free_bytes), -ENOENT);
-        ck_assert_int_eq(sysmem_parse_meminfo("MemTotal: 1 kB\nMemFree: x kB\n", &total, &free_bytes), -EINVAL);
-        ck_assert_int_eq(sysmem_parse_meminfo("MemTotal: 1 kB\nMemFree: 1 MB\n", &total, &free_bytes), -EINVAL);
-        ck_assert_int_eq(sysmem_parse_meminfo("MemTotal: 1 kB\nMemFree: 18014398509481984 kB\n", &total,
-                                              &free_bytes), -ERANGE);
-        /* The key must start its line: "SwapFree:" is not "MemFree:". */
-        ck_assert_int_eq(sysmem_parse_meminfo("MemTotal: 1 kB\nSwapMemFree: 5 kB\n", &total, &free_bytes),
-                         -ENOENT);
-}
-END_TEST
-
 /* kswapd reclaims until free memory is over the high watermark; reclaimd keeps the reserve on top. */
 START_TEST(shortfall_is_to_the_high_watermark_plus_the_reserve)
 {
@@ -119,4 +100,4 @@ START_TEST(shortfall_is_to_the_high_watermark_plus_the_reserve)
 END_TEST
 
 CHECK_MAIN("sysmem", zoneinfo_watermarks_summed_with_boost, zoneinfo_that_makes_no_sense_is_refused,
-           meminfo_total_and_free, shortfall_is_to_the_high_watermark_plus_the_reserve)
+           shortfall_is_to_the_high_watermark_plus_the_reserve)
