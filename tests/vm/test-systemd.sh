@@ -49,7 +49,7 @@
 #   '[Service]\nType=simple'                       check 1
 #   '[Service]\nUnsetEnvironment=NOTIFY_SOCKET'    check 1 (never READY=1;
 #                                                  START_DEADLINE=20 is quicker)
-#   '[Service]\nExecReload=/bin/kill -KILL $MAINPID'  check 2
+#   '[Service]\nExecReload=\nExecReload=/bin/sh -c "kill -KILL $$MAINPID"'  check 2
 #   '[Service]\nUnsetEnvironment=JOURNAL_STREAM'   checks 2 and 3 (plain text logs)
 #   '[Service]\nKillSignal=SIGKILL'                check 4
 
