@@ -43,13 +43,11 @@ for tool in apt-get apt-cache dpkg depmod; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool not found (a Debian host with kmod is required)"
 done
 
-# The Debian archive and security archive the host's apt uses, as apt
-# itself reports them (whatever the format of /etc/apt's files), told
-# apart by their Release files' Label.
-# shellcheck disable=SC2016 # apt's $(FIELD), not the shell's
-targets=$(apt-get indextargets --format '$(LABEL) $(REPO_URI)' 2>/dev/null | sort -u)
-archive=$(echo "$targets" | awk '$1 == "Debian" { print $2; exit }')
-security=$(echo "$targets" | awk '$1 == "Debian-Security" { print $2; exit }')
+# The Debian archive and security archive the host's apt uses.
+# shellcheck source-path=SCRIPTDIR source=debian-mirror.sh
+. "$(dirname "$0")/debian-mirror.sh"
+archive=$debian_archive
+security=$debian_security
 
 mkdir -p "$cache" || die "cannot create $cache (run as root, or pass a writable CACHE_DIR)"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fetch-kernel.XXXXXX")
@@ -195,10 +193,13 @@ fetch_line() {
 	if [ "$line" = 6.1 ] && [ "$(readlink "$cache/current" 2>/dev/null || true)" != "$version" ]; then
 		ln -sfn "$version" "$cache/current"
 	fi
-	# The line's older kernels (about 400 MB each) are no longer used.
+	# The line's older kernels (120 to 400 MB each) are no longer used.
+	# Never a newer one: an apt configuration without the security
+	# archive names an older 6.1 than the one unpacked here.
 	for old in "$cache"/*-amd64; do
 		o=${old##*/}
-		if [ "$o" != "$version" ] && line_match "$line" "$o" && [ -f "$old/.complete" ]; then
+		if line_match "$line" "$o" && dpkg --compare-versions "$o" lt "$version" &&
+			[ -f "$old/.complete" ]; then
 			say "$line: removing the older $old"
 			rm -rf "$old"
 		fi
