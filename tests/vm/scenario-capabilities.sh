@@ -24,7 +24,7 @@
 #
 # Written to /out: events; reclaimd.log and reclaimd.exit; for each step
 # STEP.err (dd's stderr), STEP.rc, STEP.before and STEP.after (lines
-# "current N", "swap N", "high V"); memhog.out; uname.
+# "current N", "swap N", "high V", "uptime S"); memhog.out; uname.
 : "${PROBE_MIB:=48}" "${REQ_MIB:=8}" "${HIGH_MIB:=16}"
 
 # shellcheck source-path=SCRIPTDIR source=guest-lib.sh
@@ -35,7 +35,7 @@ snap() {
 	read -r sn_c <"$P/memory.current"
 	read -r sn_s <"$P/memory.swap.current"
 	read -r sn_h <"$P/memory.high"
-	printf 'current %s\nswap %s\nhigh %s\n' "$sn_c" "$sn_s" "$sn_h" >"$O/$1"
+	printf 'current %s\nswap %s\nhigh %s\nuptime %s\n' "$sn_c" "$sn_s" "$sn_h" "$(up)" >"$O/$1"
 }
 # try STEP FILE TEXT [DD_FLAG]: write TEXT to FILE of probe in one write(),
 # as reclaimd does; record its status and error and the usage around it.

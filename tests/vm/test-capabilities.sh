@@ -69,6 +69,8 @@ answer() {
 	fi
 }
 grown() { echo $(($(val "$1.after" "$2") - $(val "$1.before" "$2"))); }
+# took STEP: seconds the write took (guest uptime; a figure, not judged).
+took() { awk -v a="$(val "$1.before" uptime)" -v b="$(val "$1.after" uptime)" 'BEGIN { printf "%.2f", b - a }'; }
 
 kernel=$(file uname)
 line=$(grep -m 1 ' Kernel .*: memory\.reclaim swappiness= argument ' "$log" | cut -d' ' -f2-)
@@ -87,7 +89,7 @@ sw_cur=$(grown swappiness0 current)
 pl=$(answer plain)
 pl_swap=$(grown plain swap)
 note "\"${REQ_MIB}M swappiness=0\": $sw; memory.swap.current +$(mib "$sw_swap") MiB, memory.current $(mib "$sw_cur") MiB"
-note "\"${REQ_MIB}M\": $pl; memory.swap.current +$(mib "$pl_swap") MiB"
+note "\"${REQ_MIB}M\": $pl; memory.swap.current +$(mib "$pl_swap") MiB in $(took plain) s"
 case $sw in
 ok | EAGAIN) kernel_sw=supported ;;
 EINVAL) kernel_sw="not supported" ;;
@@ -118,7 +120,7 @@ hb=$(val high-nonblock.before current)
 ha=$(val high-nonblock.after current)
 hh=$(val high-nonblock.after high)
 high=$((HIGH_MIB * MiB))
-note "memory.high ${HIGH_MIB}M written with O_NONBLOCK ($(answer high-nonblock)): memory.high $hh, memory.current $(mib "$hb") -> $(mib "$ha") MiB"
+note "memory.high ${HIGH_MIB}M written with O_NONBLOCK ($(answer high-nonblock)): memory.high $hh, memory.current $(mib "$hb") -> $(mib "$ha") MiB in $(took high-nonblock) s"
 [ "$(answer high-nonblock)" = ok ] || fail "the O_NONBLOCK write of memory.high failed: $(answer high-nonblock)"
 [ "$hh" = "$high" ] || fail "memory.high reads $hh after writing ${HIGH_MIB}M ($high)"
 [ "$hb" -ge $((high + 16 * MiB)) ] ||
