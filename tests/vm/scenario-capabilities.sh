@@ -24,7 +24,8 @@
 #
 # Written to /out: events; reclaimd.log and reclaimd.exit; for each step
 # STEP.err (dd's stderr), STEP.rc, STEP.before and STEP.after (lines
-# "current N", "swap N", "high V", "uptime S"); memhog.out; uname.
+# "current N", "swap N", "high V", "uptime S"); memory.stat after them;
+# memhog.out; uname.
 : "${PROBE_MIB:=48}" "${REQ_MIB:=8}" "${HIGH_MIB:=16}"
 
 # shellcheck source-path=SCRIPTDIR source=guest-lib.sh
@@ -58,6 +59,7 @@ event "memhog-ready"
 try swappiness0 memory.reclaim "${REQ_MIB}M swappiness=0"
 try plain memory.reclaim "${REQ_MIB}M"
 try high-nonblock memory.high "${HIGH_MIB}M" nonblock
+cp "$P/memory.stat" "$O/memory.stat"
 echo max >"$P/memory.high" || die "cannot put probe's memory.high back to max"
 
 cat >/tmp/reclaimd.conf <<EOF

@@ -145,6 +145,9 @@ if [ -n "$kernel_nb" ] && [ "$said_nb" != "$kernel_nb" ]; then
 	fail "reclaimd says an O_NONBLOCK memory.high write is $said_nb; the kernel's memory.current says it is $kernel_nb"
 fi
 
+# Which swap and reclaim counters this kernel's memory.stat has (a figure).
+note "memory.stat swap and reclaim counters: $(awk '$1 ~ /^(pswp|zswp|pgsteal|pgscan|swap)/ { printf "%s ", $1 }' "$out/memory.stat" 2>/dev/null)"
+
 case $(file reclaimd.exit) in
 0) ;;
 *) fail "reclaimd exited with status $(file reclaimd.exit) on SIGTERM (expected 0)" ;;
