@@ -6,6 +6,7 @@
 # format of /etc/apt's files.  They are told apart by their Release files'
 # Label, so no host name is written anywhere.
 # shellcheck disable=SC2016 # apt's $(FIELD), not the shell's
-debian_targets=$(apt-get indextargets --format '$(LABEL) $(REPO_URI)' 2>/dev/null | sort -u)
-debian_archive=$(echo "$debian_targets" | awk '$1 == "Debian" { print $2; exit }')
-debian_security=$(echo "$debian_targets" | awk '$1 == "Debian-Security" { print $2; exit }')
+# (A label may hold spaces: "Debian Backports".)
+debian_targets=$(apt-get indextargets --format '$(LABEL)|$(REPO_URI)' 2>/dev/null | sort -u)
+debian_archive=$(echo "$debian_targets" | awk -F'|' '$1 == "Debian" { print $2; exit }')
+debian_security=$(echo "$debian_targets" | awk -F'|' '$1 == "Debian-Security" { print $2; exit }')
