@@ -46,6 +46,12 @@
 #                     folder removed when the shell exits); reused when the
 #                     kernel and the guest init are unchanged
 #   VM_PASS_ENV       names of further variables to export into the guest
+#   VM_ALONE          kernel lines (VM_KERNEL) on which this guest must not
+#                     run beside another of these tests' guests (a test whose
+#                     deadlines a second guest breaks on that kernel sets it);
+#                     guests share the lock file VM_LOCK (default
+#                     ${TMPDIR:-/tmp}/reclaimd-vm-guests.lock): the others take
+#                     it shared, these exclusive
 #   CI                when "true", anything missing is a hard error (99)
 
 # The folder of vm.sh: set vm_dir before sourcing this file, or it is taken
@@ -327,6 +333,7 @@ vm_run() {
 	} >"$vm_out/.vm/env"
 
 	vm_host_timeout=$((VM_TIMEOUT + VM_BOOT_MARGIN))
+	vm_lock_guests
 	vm_log "booting $vm_kver (TCG, ${VM_MEM} MiB) for ${vm_scenario##*/}; limit ${vm_host_timeout} s; output in $vm_out"
 	vm_t0=$(vm_now)
 	# Paths in qemu's -fsdev options have their commas doubled.
@@ -346,6 +353,7 @@ vm_run() {
 	wait "$vm_qpid"
 	vm_qrc=$?
 	vm_qpid=
+	vm_unlock_guests
 	vm_elapsed=$(($(vm_now) - vm_t0))
 	echo "$vm_elapsed" >"$vm_out/vm-seconds"
 	echo "$vm_kver" >"$vm_out/kernel"
@@ -367,6 +375,25 @@ vm_run() {
 	fi
 	return "$vm_rc"
 }
+
+# vm_lock_guests: wait until this guest may run (VM_ALONE): make -j2 check
+# runs two guests at a time, and on some kernels a test's reclaim is much
+# slower beside a second guest (README, "Kernels").  The lock is held on
+# descriptor 9, which qemu inherits, until vm_unlock_guests.
+vm_lock_guests() {
+	vm_lock_mode=-s
+	if [ -z "${VM_KERNEL_DIR:-}" ]; then
+		case " ${VM_ALONE:-} " in *" $VM_KERNEL "*) vm_lock_mode=-x ;; esac
+	fi
+	command -v flock >/dev/null 2>&1 || vm_fail "flock (util-linux) not found"
+	vm_lock=${VM_LOCK:-${TMPDIR:-/tmp}/reclaimd-vm-guests.lock}
+	exec 9>>"$vm_lock" || vm_fail "cannot open $vm_lock"
+	if ! flock -n "$vm_lock_mode" 9; then
+		[ "$vm_lock_mode" = -x ] && vm_log "waiting for the other guests to end: on $VM_KERNEL this test runs alone"
+		flock "$vm_lock_mode" 9 || vm_fail "cannot lock $vm_lock"
+	fi
+}
+vm_unlock_guests() { exec 9>&-; }
 
 vm_print_console() {
 	echo "----- guest console ($vm_out/console.log) -----" >&2
