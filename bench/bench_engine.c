@@ -8,7 +8,7 @@
  * ordinary files shaped like cgroupfs ($BENCH_DIR, else $TMPDIR, else /tmp),
  * so the kernel's reclaim time is not in the figures: only ours.
  */
-#include "autoconfig.h"
+#include "autoconfig.h" /* first: _GNU_SOURCE, for asprintf() */
 
 #include <dirent.h>
 #include <errno.h>

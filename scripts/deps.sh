@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages="
 build-essential autoconf automake libtool pkg-config
 libsystemd-dev libcgroup-dev libinih-dev libev-dev libbsd-dev check
-qemu-system-x86 busybox-static cpio kmod systemd valgrind
+qemu-system-x86 busybox-static cpio kmod xz-utils systemd valgrind
 prometheus dbus gnuplot-nox python3
 debhelper lintian debootstrap
 "
