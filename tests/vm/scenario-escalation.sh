@@ -214,6 +214,7 @@ else
 	event "restore-2-not-seen $(high)"
 fi
 if [ -e "$STATE" ]; then echo present; else echo absent; fi >"$O/state-after-restart"
+cp "$STATE" "$O/state-after-restart.text" 2>/dev/null
 stop_reclaimd
 event "end"
 collect_and_exit

@@ -215,9 +215,16 @@ if ev_has hog-2-started; then
 		*)
 			[ "$high_kill" -ge "$soft" ] ||
 				fail "after the SIGKILL locked's memory.high was $(mib "$high_kill") MiB, below its soft limit"
-			# Lines are "original clamped_to previous path" (reclaimd-state 2).
-			awk -v h="$high_kill" '$NF == "locked" && ($2 == h || $3 == h) { found = 1 } END { exit !found }' \
-				"$out/state-after-kill" 2>/dev/null ||
+			# Lines are "file original value previous path" (reclaimd-state 3),
+			# sizes as the configuration writes them (K, M, G, T: powers of 1024).
+			awk -v h="$high_kill" 'function bytes(v,   n, u) {
+					n = v + 0; u = substr(v, length(v))
+					if (u == "K") return n * 1024
+					if (u == "M") return n * 1048576
+					if (u == "G") return n * 1073741824
+					return u == "T" ? n * 1099511627776 : n }
+				$1 == "memory.high" && $NF == "locked" && (bytes($3) == h || bytes($4) == h) { found = 1 }
+				END { exit !found }' "$out/state-after-kill" 2>/dev/null ||
 				fail "the state file the killed reclaimd left does not record locked clamped to $high_kill: $(cat "$out/state-after-kill" 2>/dev/null)" ;;
 		esac
 		[ "$high_before2" = "$high_kill" ] ||
@@ -233,8 +240,10 @@ if ev_has hog-2-started; then
 			fail "the second reclaimd's log has no 'action=release cgroup=locked ... result=restored' line"
 		[ "$rexit2" = 0 ] ||
 			fail "the second reclaimd's status after SIGTERM was '$rexit2' (expected 0)"
-		[ "$state_after" = absent ] ||
-			note "NOTE: the state file was still present after the second reclaimd restored memory.high"
+		# (It may hold memory.low again: locked is over its soft limit, so the
+		# second reclaimd holds the managed cgroups' memory.low.)
+		[ "$state_after" = absent ] || ! grep -q '^memory.high .* locked$' "$out/state-after-restart.text" 2>/dev/null ||
+			note "NOTE: the state file still recorded locked's memory.high after the second reclaimd restored it"
 	else
 		fail "the scenario did not reach the SIGKILL of reclaimd in phase 2 (see the events)"
 	fi
