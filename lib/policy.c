@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "policy.h"
+#include "util.h"
 
 static void start_pass(struct scan_control *sc)
 {
@@ -196,19 +197,31 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
         return NULL;
 }
 
-/* The clamp that follows a soft-limit step that fell short: down by what it could not free. */
+/*
+ * The clamp that follows a soft-limit step that fell short (or freed what
+ * came back): memory.high below the usage by a share of what is above the
+ * soft limit that grows as the priority falls, from a 1/(clamp_priority + 1)
+ * at clamp_priority to all of it at priority 0. The kernel has no such
+ * throttle; the escalation is reclaimd's own, as its steps no longer grow
+ * with the priority: a clamp on memory that cannot be reclaimed (mlocked,
+ * refaulting) reaches the soft limit within one round that gets that far.
+ */
 static bool clamp_value(const struct scan_control *sc, const struct cgroup *cg, uint64_t *ret_high)
 {
         /* memory.high is a limit, not a request: it may go down to the soft limit itself. */
-        uint64_t min = min_floor(cg), floor = cg->soft_limit_bytes > min ? cg->soft_limit_bytes : min, high;
+        uint64_t min = min_floor(cg), floor = cg->soft_limit_bytes > min ? cg->soft_limit_bytes : min, high, over;
+        unsigned steps = (unsigned)sc->clamp_priority + 1, depth;
 
         if (cg->current_bytes <= floor)
                 return false;
-        high = cg->current_bytes - policy_soft_request(cg, sc->min_chunk);
+        over = cg->current_bytes - floor;
+        depth = sc->priority > sc->clamp_priority ? 1 : steps - (unsigned)sc->priority;
+        high = cg->current_bytes - (uint64_t)((unsigned __int128)over * depth / steps);
         if (high < floor)
                 high = floor;
-        if (cg->high.active && cg->high.value <= high)
-                return false;   /* already held there or lower */
+        /* Held there or lower already (what is held is in whole pages, rounded up). */
+        if (cg->high.active && cg->high.value < high + page_bytes())
+                return false;
         *ret_high = high;
         return true;
 }

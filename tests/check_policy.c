@@ -420,6 +420,32 @@ START_TEST(clamp_floor_is_the_soft_limit)
         ck_assert(clamped);
         ck_assert_uint_ge(f.cg[0].current_bytes, 300 * MiB + MIN_MARGIN_BYTES);
 
+        /*
+         * Memory nothing can take (mlocked): the clamp deepens as the priority
+         * falls, a quarter of the excess deeper each pass from clamp_priority
+         * (3), and reaches the soft limit at priority 0.
+         */
+        setup(&f, 1024 * MiB, 1 * MiB);
+        add(&f, "locked", 400 * MiB, 100 * MiB);
+        memset(&k, 0, sizeof(k));
+        k.give = give_nothing;
+        run(&f, &k);
+        {
+                uint64_t last = UINT64_MAX;
+                unsigned n = 0;
+
+                for (size_t i = 0; i < k.steps; i++) {
+                        if (k.action[i] != ACTION_CLAMP)
+                                continue;
+                        ck_assert_uint_lt(k.asked[i], last);
+                        ck_assert_uint_eq(k.asked[i], 400 * MiB - 300 * MiB * (4 - (uint64_t)k.prio[i]) / 4);
+                        last = k.asked[i];
+                        n++;
+                }
+                ck_assert_uint_eq(n, 4);
+                ck_assert_uint_eq(last, 100 * MiB);
+        }
+
         /* Disabled in the configuration: never. */
         setup(&f, 1024 * MiB, 1 * MiB);
         f.sc.clamp_allowed = false;
