@@ -5,6 +5,8 @@
  * real cgroupfs backend over a directory tree of ordinary files shaped like
  * cgroupfs, so the kernel's reclaim time is not in the figures: only ours.
  */
+#include "autoconfig.h" /* first: _GNU_SOURCE, for asprintf() */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -60,7 +62,7 @@ static struct config *make_tree(const char *root, size_t n)
         for (size_t i = 0; i < n; i++) {
                 snprintf(dir, sizeof(dir), "%s/cg/%zu", root, i);
                 mkdir(dir, 0755);
-                snprintf(num, sizeof(num), "%" PRIu64 "\n", (uint64_t)(64 + (i * 7919) % 4096) * MiB);
+                snprintf(num, sizeof(num), "%" PRIu64 "\n", (uint64_t)((64 + (i * 7919) % 4096) * MiB));
                 put(dir, "memory.current", num);
                 put(dir, "memory.min", "0\n");
                 put(dir, "memory.low", "0\n");

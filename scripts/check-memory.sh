@@ -4,7 +4,7 @@
 # --enable-sanitizers, in place) and runs them again. Expects a tree already
 # built by the README's test command; prints "N passed, N failed" per tool.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 99
 
 UNIT_TESTS="tests/check_units tests/check_psi tests/check_config tests/check_policy
 tests/check_engine tests/check_daemon tests/check_log"

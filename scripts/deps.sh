@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages="
 build-essential autoconf automake libtool pkg-config
 libsystemd-dev libcgroup-dev libinih-dev libev-dev libbsd-dev check
-qemu-system-x86 busybox-static cpio kmod systemd valgrind
+qemu-system-x86 busybox-static cpio kmod xz-utils systemd valgrind
 "
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -17,8 +17,10 @@
 #   BENCH_SHAPES   scenarios (default: fast creep cache two hot)
 #   BENCH_MODES    modes (default: kernel reclaimd; one of them for a quick
 #                  look at a scenario)
-#   BENCH_KERNELS  kernels: versions in RECLAIMD_VM_CACHE, or unpacked
-#                  kernel folders (default: every kernel in the cache)
+#   BENCH_KERNELS  kernels: lines of the cache (6.1 6.12 7.x, as VM_KERNEL
+#                  in vm.sh), or unpacked kernel folders (VM_KERNEL_DIR);
+#                  default: each line of VM_KERNELS (default 6.1 6.12 7.x)
+#                  that scripts/fetch-kernel.sh has put in the cache
 #   BENCH_CONF     reclaimd configuration read after each scenario's own
 #                  (a drop-in: its keys win), so new keys can be tried
 #                  without editing the bench (default:
@@ -86,7 +88,8 @@ bench_table() {
 	bt_k=${bt_k##*/}
 	bt_n=$(find "$1" -mindepth 2 -maxdepth 2 -name metrics.tsv 2>/dev/null | wc -l)
 	bt_bad=$(find "$1" -mindepth 1 -maxdepth 1 -name 'run-*' -type d 2>/dev/null | wc -l)
-	echo "== $bt_shape on $bt_k: $((bt_n / 2)) runs per mode judged ($((bt_bad - bt_n)) guest runs without a result)"
+	bt_v=$(cat "$1"/run-*/kernel 2>/dev/null | sort -u | tr '\n' ' ')
+	echo "== $bt_shape on $bt_k (${bt_v% }): $((bt_n / 2)) runs per mode judged ($((bt_bad - bt_n)) guest runs without a result)"
 	printf '%s\n' "$rows" | awk -v dir="$1" '
 		NR == FNR { key[NR] = $1; $1 = ""; label[NR] = substr($0, 2); n = NR; next }
 		FNR == 1 { mode = FILENAME; sub(/\/metrics\.tsv$/, "", mode); sub(/.*-/, "", mode) }
@@ -125,19 +128,17 @@ bench_report() {
 	done | tee "$1/tables.txt"
 }
 
-# bench_kernels: one unpacked kernel folder a line, from BENCH_KERNELS or
-# every kernel in the cache.
+# bench_kernels: the kernels to run on, one a line: BENCH_KERNELS, or the
+# lines of VM_KERNELS in the cache.
 bench_kernels() {
 	if [ -n "${BENCH_KERNELS:-}" ]; then
-		for bk in $BENCH_KERNELS; do
-			if [ -d "$bk" ]; then echo "$bk"; else echo "$RECLAIMD_VM_CACHE/$bk"; fi
-		done
-	else
-		for bk in "$RECLAIMD_VM_CACHE"/*/; do
-			bk=${bk%/}
-			[ ! -L "$bk" ] && [ -d "$bk/boot" ] && echo "$bk"
-		done
+		# shellcheck disable=SC2086 # a list
+		printf '%s\n' $BENCH_KERNELS
+		return
 	fi
+	for bk in ${VM_KERNELS:-6.1 6.12 7.x}; do
+		[ -e "$RECLAIMD_VM_CACHE/$bk" ] && echo "$bk"
+	done
 }
 
 case ${1:-} in
@@ -183,11 +184,20 @@ kernels=$(bench_kernels)
 } >"$BENCH_OUT/info.txt"
 cat "$BENCH_OUT/info.txt"
 
-for kdir in $kernels; do
-	VM_KERNEL_DIR=$kdir
-	export VM_KERNEL_DIR
+for kern in $kernels; do
+	# A folder is an unpacked kernel; anything else a line of the cache.
+	if [ -d "$kern" ] && [ "${kern#*/}" != "$kern" ]; then
+		VM_KERNEL_DIR=$kern
+		export VM_KERNEL_DIR
+	else
+		unset VM_KERNEL_DIR
+		VM_KERNEL=$kern
+		export VM_KERNEL
+	fi
+	kname=${kern%/}
+	kname=${kname##*/}
 	for shape in $BENCH_SHAPES; do
-		sdir=$BENCH_OUT/${kdir##*/}/$shape
+		sdir=$BENCH_OUT/$kname/$shape
 		mkdir -p "$sdir" || vm_fail "cannot create $sdir"
 		i=1
 		while [ "$i" -le "$BENCH_RUNS" ]; do
@@ -197,9 +207,9 @@ for kdir in $kernels; do
 			for mode in $order; do
 				rdir=$sdir/run-$i-$mode
 				mw_run "$shape" "$mode" "$rdir" "$BENCH_CONF" >"$rdir.host.log" 2>&1 ||
-					vm_log "$shape/$mode run $i on ${kdir##*/}: the guest did not run to its end (see $rdir)"
-				mw_judge "$rdir" || vm_log "$shape/$mode run $i on ${kdir##*/}: no complete output to judge"
-				vm_log "$shape/$mode run $i on ${kdir##*/}: precision $(mw_value "$rdir" prec_steal 2>/dev/null)%, under-limit lost $(mw_value "$rdir" under_steal_mib 2>/dev/null) MiB, full stall $(mw_value "$rdir" full_s 2>/dev/null) s"
+					vm_log "$shape/$mode run $i on $kname: the guest did not run to its end (see $rdir)"
+				mw_judge "$rdir" || vm_log "$shape/$mode run $i on $kname: no complete output to judge"
+				vm_log "$shape/$mode run $i on $kname: precision $(mw_value "$rdir" prec_steal 2>/dev/null)%, under-limit lost $(mw_value "$rdir" under_steal_mib 2>/dev/null) MiB, full stall $(mw_value "$rdir" full_s 2>/dev/null) s"
 			done
 			i=$((i + 1))
 		done

@@ -289,7 +289,7 @@ event "end"
 record_alive "g1 $pid_g1" "g3 $pid_g3" "hog $pid_hog"
 stop_reclaimd
 stop_watchers
-kill "$pid_hog" "$pid_g1" "$pid_g3" ${pid_churn:-} 2>/dev/null
+kill "$pid_hog" "$pid_g1" "$pid_g3" ${pid_churn:+"$pid_churn"} 2>/dev/null
 rm -f /tmp/g2.shm
 cat /proc/pressure/memory >"$O/pressure-end"
 event "collected"

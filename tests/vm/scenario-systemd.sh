@@ -222,7 +222,7 @@ fi
 # broken file stays in place, and its clamp_high = no must not take effect)
 reloads_seen() { [ "$(jcount ACTION=reload)" -gt "$nreload" ] || ! main_alive; }
 # reload NAME: systemctl reload, then wait for the daemon's reload record
-# (ExecReload= is a kill -HUP: the reload itself is asynchronous).
+# (ExecReload= is the shell's kill -HUP: the reload itself is asynchronous).
 reload() {
 	nreload=$(jcount ACTION=reload)
 	event "$1-begin"

@@ -49,7 +49,7 @@
 #   '[Service]\nType=simple'                       check 1
 #   '[Service]\nUnsetEnvironment=NOTIFY_SOCKET'    check 1 (never READY=1;
 #                                                  START_DEADLINE=20 is quicker)
-#   '[Service]\nExecReload=/bin/kill -KILL $MAINPID'  check 2
+#   '[Service]\nExecReload=\nExecReload=/bin/sh -c "kill -KILL $$MAINPID"'  check 2
 #   '[Service]\nUnsetEnvironment=JOURNAL_STREAM'   checks 2 and 3 (plain text logs)
 #   '[Service]\nKillSignal=SIGKILL'                check 4
 
@@ -119,9 +119,9 @@ if ! judge_rejudge; then
 	judge_require_helpers
 	[ -x /lib/systemd/systemd ] ||
 		vm_missing "systemd: the guest boots the host's /lib/systemd/systemd (apt-get install systemd)"
-	# shellcheck disable=SC2154 # vm_kdir, vm_kver: set by vm_skip_unless_ready
-	[ -n "$(find "$vm_kdir/lib/modules/$vm_kver/kernel" -name 'overlay.ko*' | head -n 1)" ] ||
-		vm_missing "the overlay module in $vm_kdir (the guest's root is an overlay)"
+	# shellcheck disable=SC2154 # vm_kmoddir: set by vm_skip_unless_ready
+	grep -q '/overlay\.ko[.a-z]*:' "$vm_kmoddir/modules.dep" ||
+		vm_missing "the overlay module in $vm_kmoddir (the guest's root is an overlay)"
 
 	judge_outdir systemd
 	mkdir -p "$out" || vm_fail "cannot create $out"

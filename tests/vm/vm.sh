@@ -15,8 +15,9 @@
 # unchanged).  OUTDIR is shared writable and appears in the guest as /out
 # ($VM_OUT).  SCENARIO runs as `sh SCENARIO ARG...` with the working
 # directory /out; its exit code ends up in OUTDIR/exit-code, the guest's
-# console in OUTDIR/console.log, the kernel log in OUTDIR/dmesg.log and the
-# wall time of the whole qemu run in OUTDIR/vm-seconds.
+# console in OUTDIR/console.log, the kernel log in OUTDIR/dmesg.log, the
+# wall time of the whole qemu run in OUTDIR/vm-seconds and the kernel's
+# version in OUTDIR/kernel.
 #
 # automake's $srcdir is not needed: vm.sh and the scenarios are found from
 # the path of the test script ($0), which the harness gives with $(srcdir).
@@ -29,7 +30,13 @@
 #   MEMHOG, PSIWATCH  helpers; default $abs_top_builddir/tests/vm/{memhog,psiwatch}
 #   RECLAIMD_VM_CACHE kernel cache (default /var/cache/reclaimd-vm), as
 #                     filled by scripts/fetch-kernel.sh
-#   VM_KERNEL_DIR     an unpacked kernel package to use instead of the cache
+#   VM_KERNEL         which kernel of the cache: a line fetch-kernel.sh names
+#                     (6.1, 6.12 or 7.x; default 6.1)
+#   VM_KERNEL_DIR     an unpacked kernel package to use instead of the cache:
+#                     boot/vmlinuz-VERSION or usr/lib/modules/VERSION/vmlinuz,
+#                     and modules under lib/modules/VERSION or
+#                     usr/lib/modules/VERSION, with the modules.dep that
+#                     `depmod -b` writes (Debian's packages ship none)
 #   QEMU              qemu binary; default qemu-system-x86_64 from PATH
 #   BUSYBOX           static busybox; default /bin/busybox or /usr/bin/busybox
 #   VM_MEM            guest memory in MiB (default 512)
@@ -54,9 +61,15 @@ vm_dir=${vm_dir:-$(cd "$(dirname "$0")" && pwd)}
 : "${VM_TIMEOUT:=150}"
 : "${VM_BOOT_MARGIN:=60}"
 
-# Modules, in insmod order (no modules.dep in an unpacked package).
-vm_modules="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
-virtio_pci netfs fscache 9pnet 9pnet_virtio 9p zsmalloc zram"
+: "${VM_KERNEL:=6.1}"
+
+# The modules the guest needs, by file name: 9p over virtio for the host's
+# root and the output share, zram for swap.  Which of them the kernel has
+# built in, and what each depends on (9p on netfs and, on 6.1, fscache;
+# zram on zsmalloc, or on 6.12 and later on the lz4 and lz4hc compressors
+# of its backends), is read from the kernel's modules.builtin and
+# modules.dep (vm_resolve_modules).
+vm_modules="virtio_pci 9pnet_virtio 9p zram"
 
 vm_log() { printf '%s\n' "${0##*/}: $*" >&2; }
 
@@ -104,32 +117,85 @@ vm_locate() {
 		vm_missing_what="$vm_missing_what
   cpio (apt-get install cpio)"
 	fi
+	if ! command -v xz >/dev/null 2>&1; then
+		vm_missing_what="$vm_missing_what
+  xz, for the modules of Debian 13's kernels (apt-get install xz-utils)"
+	fi
 	if [ -n "${VM_KERNEL_DIR:-}" ]; then
 		vm_kdir=$VM_KERNEL_DIR
 	else
-		vm_kdir=$RECLAIMD_VM_CACHE/current
+		vm_kdir=$RECLAIMD_VM_CACHE/$VM_KERNEL
 	fi
+	# Debian 12's packages put the kernel in boot/ and the modules in
+	# lib/modules/VERSION; Debian 13's put the modules in usr/lib/modules,
+	# and 7.x's the kernel there too.
 	vm_vmlinuz=
 	vm_kver=
-	for vm_f in "$vm_kdir"/boot/vmlinuz-*; do
-		if [ -f "$vm_f" ]; then
-			vm_vmlinuz=$vm_f
-			vm_kver=${vm_f##*/vmlinuz-}
-		fi
+	vm_kmoddir=
+	for vm_f in "$vm_kdir"/boot/vmlinuz-* "$vm_kdir"/usr/lib/modules/*/vmlinuz; do
+		[ -f "$vm_f" ] || continue
+		vm_vmlinuz=$vm_f
+		case $vm_f in
+		*/boot/vmlinuz-*) vm_kver=${vm_f##*/vmlinuz-} ;;
+		*) vm_kver=${vm_f%/vmlinuz} && vm_kver=${vm_kver##*/} ;;
+		esac
 	done
-	if [ -z "$vm_vmlinuz" ] || [ ! -d "$vm_kdir/lib/modules/$vm_kver/kernel" ]; then
-		if [ -n "${VM_KERNEL_DIR:-}" ]; then
-			vm_missing_what="$vm_missing_what
-  the guest kernel: VM_KERNEL_DIR=$VM_KERNEL_DIR has no boot/vmlinuz-* with lib/modules/*/kernel"
-		else
-			vm_missing_what="$vm_missing_what
-  the guest kernel in $vm_kdir (fetch it as root, after apt-get update, with: $abs_top_srcdir/scripts/fetch-kernel.sh $RECLAIMD_VM_CACHE)"
-		fi
+	for vm_f in "$vm_kdir/lib/modules/$vm_kver" "$vm_kdir/usr/lib/modules/$vm_kver"; do
+		if [ -n "$vm_kver" ] && [ -d "$vm_f/kernel" ]; then vm_kmoddir=$vm_f; fi
+	done
+	if [ -n "${VM_KERNEL_DIR:-}" ]; then
+		vm_kwhere="VM_KERNEL_DIR=$VM_KERNEL_DIR"
+		vm_kfetch="run depmod -b on it"
+	else
+		vm_kwhere="$vm_kdir (VM_KERNEL=$VM_KERNEL)"
+		vm_kfetch="fetch it as root, after apt-get update, with: $abs_top_srcdir/scripts/fetch-kernel.sh $RECLAIMD_VM_CACHE $VM_KERNEL"
+	fi
+	if [ -z "$vm_vmlinuz" ] || [ -z "$vm_kmoddir" ]; then
+		vm_missing_what="$vm_missing_what
+  the guest kernel: $vm_kwhere has no boot/vmlinuz-* or usr/lib/modules/*/vmlinuz with its modules (${vm_kfetch})"
 	elif [ ! -r "$vm_vmlinuz" ]; then
 		vm_missing_what="$vm_missing_what
   read access to $vm_vmlinuz"
+	elif [ ! -f "$vm_kmoddir/modules.dep" ]; then
+		vm_missing_what="$vm_missing_what
+  $vm_kmoddir/modules.dep ($vm_kfetch)"
 	fi
 	[ -z "$vm_missing_what" ]
+}
+
+# vm_resolve_modules MODULE...: the module files (paths relative to
+# vm_kmoddir) the guest must insert, in insmod order, to have MODULE...:
+# each one's dependencies from modules.dep first (depmod lists them so that
+# the last one is loaded first, as modprobe does), nothing for a module
+# modules.builtin lists.  Fails naming a module found in neither.
+vm_resolve_modules() {
+	vm_builtin=$vm_kmoddir/modules.builtin
+	[ -f "$vm_builtin" ] || vm_builtin=/dev/null
+	awk -v want="$*" '
+	FILENAME ~ /modules\.builtin$/ { n = $1; sub(/.*\//, "", n); sub(/\.ko$/, "", n); builtin[n] = 1; next }
+	{
+		path = $1; sub(/:$/, "", path)
+		n = path; sub(/.*\//, "", n); sub(/\.ko(\.[a-z]+)?$/, "", n)
+		file[n] = path
+		deps[n] = ""
+		for (i = NF; i >= 2; i--) deps[n] = deps[n] " " $i
+	}
+	function add(path) { if (!(path in seen)) { seen[path] = 1; print path } }
+	END {
+		k = split(want, w, " ")
+		for (j = 1; j <= k; j++) {
+			m = w[j]
+			if (m in file) {
+				d = split(deps[m], dl, " ")
+				for (i = 1; i <= d; i++) add(dl[i])
+				add(file[m])
+			} else if (!(m in builtin)) {
+				print "module " m " is neither in modules.dep nor in modules.builtin" > "/dev/stderr"
+				bad = 1
+			}
+		}
+		exit bad
+	}' "$vm_builtin" "$vm_kmoddir/modules.dep"
 }
 
 # Exit 77 (99 when CI=true) naming what is missing to boot a guest.
@@ -179,7 +245,11 @@ vm_build_initramfs() {
 		mkdir -p "$vm_bdir" || vm_fail "cannot create $vm_bdir"
 	fi
 	vm_initrd=$vm_bdir/initramfs.cpio.gz
-	vm_stamp="$vm_kdir/$vm_kver $vm_busybox $(cksum <"$vm_dir/guest-init.sh")"
+	# shellcheck disable=SC2086 # one word per module
+	vm_mods=$(vm_resolve_modules $vm_modules) ||
+		vm_fail "cannot resolve the modules $vm_modules of $vm_kver from $vm_kmoddir"
+	vm_mods=$(printf '%s\n' "$vm_mods" | tr '\n' ' ')
+	vm_stamp="$vm_kmoddir $vm_busybox $(cksum <"$vm_dir/guest-init.sh") $vm_mods"
 	if [ -f "$vm_initrd" ] && [ "$(cat "$vm_bdir/initramfs.stamp" 2>/dev/null)" = "$vm_stamp" ]; then
 		return 0
 	fi
@@ -193,14 +263,16 @@ vm_build_initramfs() {
 	done
 	cp "$vm_dir/guest-init.sh" "$vm_st/init" || vm_fail "cannot copy guest-init.sh"
 	chmod 0755 "$vm_st/init"
-	vm_kmods=$vm_kdir/lib/modules/$vm_kver/kernel
+	# busybox's insmod takes uncompressed modules only.
 	: >"$vm_st/modules/order"
-	for vm_m in $vm_modules; do
-		vm_f=$(find "$vm_kmods" -name "$vm_m.ko" -o -name "$vm_m.ko.xz" | head -n 1)
-		[ -n "$vm_f" ] || vm_fail "module $vm_m not found under $vm_kmods"
+	for vm_p in $vm_mods; do
+		vm_f=$vm_kmoddir/$vm_p
+		vm_m=${vm_p##*/}
+		vm_m=${vm_m%%.ko*}
 		case $vm_f in
-		*.xz) xz -dc "$vm_f" >"$vm_st/modules/$vm_m.ko" || vm_fail "cannot unpack $vm_f" ;;
-		*) cp "$vm_f" "$vm_st/modules/$vm_m.ko" ;;
+		*.ko.xz) xz -dc "$vm_f" >"$vm_st/modules/$vm_m.ko" || vm_fail "cannot unpack $vm_f" ;;
+		*.ko) cp "$vm_f" "$vm_st/modules/$vm_m.ko" || vm_fail "cannot copy $vm_f" ;;
+		*) vm_fail "$vm_f: a module compressed in a way the guest cannot load" ;;
 		esac
 		echo "$vm_m" >>"$vm_st/modules/order"
 	done
@@ -276,6 +348,7 @@ vm_run() {
 	vm_qpid=
 	vm_elapsed=$(($(vm_now) - vm_t0))
 	echo "$vm_elapsed" >"$vm_out/vm-seconds"
+	echo "$vm_kver" >"$vm_out/kernel"
 	vm_log "guest ran for $vm_elapsed s (qemu exit $vm_qrc)"
 	if [ ! -f "$vm_out/exit-code" ]; then
 		if [ "$vm_qrc" -eq 124 ] || [ "$vm_qrc" -eq 137 ]; then
