@@ -26,7 +26,8 @@
 #                  without editing the bench (default:
 #                  tests/vm/bench-machinewide.conf)
 #   BENCH_OUT      results folder (default: bench-vm/YYYYmmdd-HHMMSS in the
-#                  build tree): KERNEL/SHAPE/run-N-MODE/ holds each guest's
+#                  build tree; one that holds runs already gets BENCH_RUNS
+#                  more): KERNEL/SHAPE/run-N-MODE/ holds each guest's
 #                  output and its metrics.tsv; tables.txt the tables;
 #                  info.txt the commit, the configuration and the host's load
 #   and those of vm.sh (VM_MEM, RECLAIMD_VM_CACHE, ...) and of the scenario
@@ -173,6 +174,7 @@ mkdir -p "$BENCH_OUT" || vm_fail "cannot create $BENCH_OUT"
 kernels=$(bench_kernels)
 [ -n "$kernels" ] || vm_missing "no kernel in $RECLAIMD_VM_CACHE (scripts/fetch-kernel.sh) nor in BENCH_KERNELS"
 {
+	echo "--- an invocation of $0 ${*:-}"
 	echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	# shellcheck disable=SC2154 # abs_top_srcdir: set by vm.sh
 	echo "commit: $(git -C "$abs_top_srcdir" describe --always --dirty 2>/dev/null || echo unknown)"
@@ -181,7 +183,7 @@ kernels=$(bench_kernels)
 	echo "guest: ${VM_MEM} MiB; host: $(nproc) CPUs; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "configuration read after each scenario's own ($BENCH_CONF):"
 	sed 's/^/    /' "$BENCH_CONF"
-} >"$BENCH_OUT/info.txt"
+} >>"$BENCH_OUT/info.txt"
 cat "$BENCH_OUT/info.txt"
 
 for kern in $kernels; do
@@ -199,8 +201,11 @@ for kern in $kernels; do
 	for shape in $BENCH_SHAPES; do
 		sdir=$BENCH_OUT/$kname/$shape
 		mkdir -p "$sdir" || vm_fail "cannot create $sdir"
-		i=1
-		while [ "$i" -le "$BENCH_RUNS" ]; do
+		# Runs already in the folder are kept: new ones are numbered after them.
+		i=$(find "$sdir" -mindepth 1 -maxdepth 1 -name 'run-*-*' -type d | sed 's/.*run-\([0-9]*\)-.*/\1/' | sort -n | tail -n 1)
+		i=$((${i:-0} + 1))
+		last=$((i + BENCH_RUNS - 1))
+		while [ "$i" -le "$last" ]; do
 			# Alternate which mode comes first.
 			order=$BENCH_MODES
 			[ $((i % 2)) -eq 1 ] || order=$(echo "$BENCH_MODES" | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }')
