@@ -84,7 +84,12 @@ if [ -n "$setup" ]; then
 	exit 99
 fi
 
-# reclaimd ran to its end and put memory.high back.
+# reclaimd started, ran to its end and put memory.high back.
+if grep -q ' reclaimd-died-at-start\| reclaimd-start-not-logged' "$out/reclaimd/events"; then
+	echo "FAIL: reclaimd did not start (status $(cat "$out/reclaimd/reclaimd.exit" 2>/dev/null || echo unknown)); its log:" >&2
+	cat "$out/reclaimd/reclaimd.log" >&2
+	exit 1
+fi
 rexit=$(cat "$out/reclaimd/reclaimd.exit" 2>/dev/null || echo missing)
 [ "$rexit" = 0 ] || fail "reclaimd's exit after SIGTERM: $rexit (expected 0)"
 [ "$(r high_left)" = 0 ] || fail "$(r high_left) managed cgroup(s) kept a memory.high below max after reclaimd stopped"
