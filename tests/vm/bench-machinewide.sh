@@ -51,24 +51,24 @@ vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 : "${BENCH_CONF:=$vm_dir/bench-machinewide.conf}"
 
 # The table's rows: KEY LABEL.
-rows='prec_steal precision: share from over-limit cgroups, pgsteal (%)
-prec_swap precision: share from over-limit cgroups, swap (%)
-under_steal_mib under-limit cgroups: taken, pgsteal (MiB)
-under_swap_mib under-limit cgroups: swapped (MiB)
-under_kswapd_mib under-limit cgroups: taken by kswapd (MiB)
-over_steal_mib over-limit cgroups: taken, pgsteal (MiB)
-over_refault_mib over-limit cgroups: refaulted (MiB)
+rows='prec_steal precision, by pgsteal (%)
+prec_swap precision, by swap (%)
+under_steal_mib under-limit: taken, pgsteal (MiB)
+under_swap_mib under-limit: swapped (MiB)
+under_kswapd_mib under-limit: taken by kswapd (MiB)
+over_steal_mib over-limit: taken, pgsteal (MiB)
+over_refault_mib over-limit: refaulted (MiB)
 rank_mib taken out of rank (MiB)
 full_s system full stall (s)
 some_s system some stall (s)
-t_soft_s first stall to over-limit at soft limits (s)
-high_left memory.high left below max after stop
+t_soft_s first stall to over-limit at soft (s)
+high_left memory.high below max after stop
 cpu_idle_ms reclaimd CPU while idle (ms)
 cpu_episode_ms reclaimd CPU in the episode (ms)
 rounds reclaimd rounds
 steps reclaimd reclaim steps
-rd_over_mib reclaimd says it took from over-limit (MiB)
-rd_under_mib reclaimd says it took from under-limit (MiB)
+rd_over_mib reclaimd: its steps on over-limit (MiB)
+rd_under_mib reclaimd: its steps on under-limit (MiB)
 clamps reclaimd memory.high clamps
 round_results reclaimd round results
 global_steal_mib kernel reclaim, kswapd + direct (MiB)
@@ -114,9 +114,9 @@ bench_table() {
 			return txt
 		}
 		END {
-			printf "  %-50s %-30s %s\n", "metric", "kernel alone", "reclaimd"
+			printf "  %-44s %-28s %s\n", "metric", "kernel alone", "reclaimd"
 			for (i = 1; i <= n; i++)
-				printf "  %-50s %-30s %s\n", label[i], cell("kernel", key[i]), cell("reclaimd", key[i])
+				printf "  %-44s %-28s %s\n", label[i], cell("kernel", key[i]), cell("reclaimd", key[i])
 		}' - "$1"/run-*/metrics.tsv 2>/dev/null
 }
 
