@@ -109,7 +109,7 @@ bench_table() {
 			if (txt != "") return txt
 			if (cnt == 0) return "NA"
 			if (lo == hi) txt = sprintf("%g", lo)
-			else txt = sprintf("%g-%g (mean %.3g)", lo, hi, sum / cnt)
+			else txt = sprintf("%g-%g (mean %s)", lo, hi, sum / cnt >= 100 ? sprintf("%.0f", sum / cnt) : sprintf("%.3g", sum / cnt))
 			if (na) txt = txt sprintf(" [%d NA]", na)
 			return txt
 		}
