@@ -247,6 +247,8 @@ fi
 for g in $managed; do cp "$CG/$g/memory.high" "$O/high-end-$g"; done
 event "reclaimd-stopped"
 kill "$sampler" 2>/dev/null
+# Its last line complete before the header goes on top.
+wait_for 5 "the sampler to stop" is_dead "$sampler"
 kill "$pid_hog" 2>/dev/null
 for g in $managed; do eval "kill \$pid_$g" 2>/dev/null; done
 cat "$O/samples.head" "$O/samples.tsv" >"$O/samples.tmp" && mv "$O/samples.tmp" "$O/samples.tsv"
