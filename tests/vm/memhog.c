@@ -1,8 +1,9 @@
 /*
  * memhog -- a memory workload for reclaimd's VM tests.
  *
- *   memhog [--cold MiB] [--hot MiB] [--pause-ms N] [--ready-file PATH]
- *          [--stats-every SECONDS] [--mlock | --mlockall]
+ *   memhog [--cold MiB] [--hot MiB] [--rate MiB_PER_S] [--pause-ms N]
+ *          [--file PATH [--file-mib MiB] [--file-hot MiB]]
+ *          [--ready-file PATH] [--stats-every SECONDS] [--mlock | --mlockall]
  *
  * Allocates COLD MiB that are written once and then left alone, and HOT MiB
  * that are written once and then touched (read and written, every page) in a
@@ -11,8 +12,22 @@
  * that zram neither stores it for free nor shrinks it much: memory swapped
  * out to zram is memory really given back.
  *
- * When all of it has been allocated and filled, prints one line
- *   memhog: ready pid=PID cold=COLD hot=HOT
+ * With --rate, the cold and then the hot part are filled at that many MiB
+ * a second at most (0, the default: as fast as the CPU goes), so that the
+ * same program is a fast allocator (hundreds of MiB in seconds) or a slow
+ * creep (--rate 4: a minute for 240 MiB).  The memory it has filled is
+ * charged while it goes on; a slow creep's early pages age meanwhile.
+ *
+ * With --file, memhog then reads PATH (FILE MiB of it with --file-mib,
+ * else all of it) once through the page cache, and every pass of the loop
+ * reads the first FILE_HOT MiB of it again (--file-hot): cold page cache
+ * with a hot head, clean and cheap to reclaim, charged to memhog's cgroup.
+ * PATH stays open for as long as memhog runs, so that a block device read
+ * directly (a zram disk) keeps its page cache: the kernel drops a block
+ * device's cache when its last opener closes it.
+ *
+ * When all of it has been allocated, filled and read, prints one line
+ *   memhog: ready pid=PID cold=COLD hot=HOT[ file=FILE]
  * on stdout (and creates PATH with --ready-file), so that a scenario can wait
  * for that event.  Then runs until killed; SIGTERM and SIGINT end it with
  * exit status 0.  With --pause-ms, sleeps N ms between two passes over the
@@ -60,8 +75,9 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: memhog [--cold MiB] [--hot MiB] [--pause-ms N] [--ready-file PATH]\n"
-		"              [--stats-every SECONDS] [--mlock | --mlockall]\n");
+		"usage: memhog [--cold MiB] [--hot MiB] [--rate MiB_PER_S] [--pause-ms N]\n"
+		"              [--file PATH [--file-mib MiB] [--file-hot MiB]]\n"
+		"              [--ready-file PATH] [--stats-every SECONDS] [--mlock | --mlockall]\n");
 }
 
 static int parse_count(const char *arg, const char *what, unsigned long max,
@@ -126,6 +142,59 @@ static unsigned char *alloc_region(size_t bytes, const char *what)
 	return p;
 }
 
+static double now_s(void);
+static void sleep_ms(unsigned long ms);
+
+/*
+ * Fill BYTES at P, at RATE MiB a second at most (0: no limit), one MiB at
+ * a time, each MiB due at T0 + (MiB already filled) / RATE; returns the
+ * bytes filled before a stop signal.
+ */
+static size_t fill_region(unsigned char *p, size_t bytes, size_t pagesz,
+			  uint64_t *seed, unsigned long rate, double t0,
+			  size_t *filled)
+{
+	size_t off;
+
+	for (off = 0; off < bytes && !stop; off += pagesz) {
+		fill_page(p + off, pagesz, seed);
+		*filled += pagesz;
+		if (rate > 0 && *filled % MIB == 0) {
+			double due = t0 + (double)(*filled / MIB) / (double)rate;
+			double ahead = due - now_s();
+
+			if (ahead > 0)
+				sleep_ms((unsigned long)(ahead * 1000.0));
+		}
+	}
+	return off;
+}
+
+/*
+ * Read LEN bytes of FD from offset 0 through the page cache into BUF
+ * (BUFSZ bytes); returns the bytes read, less at the end of the file.
+ */
+static size_t read_head(int fd, size_t len, unsigned char *buf, size_t bufsz)
+{
+	size_t done = 0;
+
+	while (done < len && !stop) {
+		size_t want = len - done < bufsz ? len - done : bufsz;
+		ssize_t r = pread(fd, buf, want, (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "memhog: reading the file: %s\n", strerror(errno));
+			exit(1);
+		}
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return done;
+}
+
 static void lock_region(unsigned char *p, size_t bytes, const char *what)
 {
 	if (bytes == 0)
@@ -160,6 +229,10 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "cold", required_argument, NULL, 'c' },
 		{ "hot", required_argument, NULL, 'h' },
+		{ "rate", required_argument, NULL, 'R' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "file-mib", required_argument, NULL, 'F' },
+		{ "file-hot", required_argument, NULL, 'o' },
 		{ "pause-ms", required_argument, NULL, 'p' },
 		{ "ready-file", required_argument, NULL, 'r' },
 		{ "stats-every", required_argument, NULL, 's' },
@@ -169,8 +242,13 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long cold_mib = 0, hot_mib = 0, pause_ms = 0, stats_every = 0;
-	const char *ready_file = NULL;
-	size_t pagesz, cold_bytes, hot_bytes, off;
+	unsigned long rate = 0, file_mib = 0, file_hot_mib = 0;
+	const char *ready_file = NULL, *file = NULL;
+	size_t pagesz, cold_bytes, hot_bytes, off, filled = 0;
+	size_t file_bytes = 0, file_hot_bytes = 0, bufsz = MIB;
+	unsigned char *buf = NULL;
+	int file_fd = -1;
+	double t0;
 	unsigned char *cold, *hot;
 	unsigned long long passes = 0;
 	uint64_t seed;
@@ -186,6 +264,21 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			if (parse_count(optarg, "--hot", 1UL << 20, &hot_mib) < 0)
+				return 2;
+			break;
+		case 'R':
+			if (parse_count(optarg, "--rate", 1UL << 20, &rate) < 0)
+				return 2;
+			break;
+		case 'f':
+			file = optarg;
+			break;
+		case 'F':
+			if (parse_count(optarg, "--file-mib", 1UL << 20, &file_mib) < 0)
+				return 2;
+			break;
+		case 'o':
+			if (parse_count(optarg, "--file-hot", 1UL << 20, &file_hot_mib) < 0)
 				return 2;
 			break;
 		case 'p':
@@ -217,8 +310,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (cold_mib == 0 && hot_mib == 0) {
-		fprintf(stderr, "memhog: nothing to do: give --cold and/or --hot\n");
+	if (cold_mib == 0 && hot_mib == 0 && file == NULL) {
+		fprintf(stderr, "memhog: nothing to do: give --cold, --hot and/or --file\n");
+		return 2;
+	}
+	if (file == NULL && (file_mib > 0 || file_hot_mib > 0)) {
+		fprintf(stderr, "memhog: --file-mib and --file-hot need --file\n");
 		return 2;
 	}
 
@@ -235,10 +332,26 @@ int main(int argc, char **argv)
 
 	cold = alloc_region(cold_bytes, "cold");
 	hot = alloc_region(hot_bytes, "hot");
-	for (off = 0; off < cold_bytes && !stop; off += pagesz)
-		fill_page(cold + off, pagesz, &seed);
-	for (off = 0; off < hot_bytes && !stop; off += pagesz)
-		fill_page(hot + off, pagesz, &seed);
+	t0 = now_s();
+	fill_region(cold, cold_bytes, pagesz, &seed, rate, t0, &filled);
+	fill_region(hot, hot_bytes, pagesz, &seed, rate, t0, &filled);
+	if (file != NULL) {
+		file_fd = open(file, O_RDONLY);
+		if (file_fd < 0) {
+			fprintf(stderr, "memhog: cannot open %s: %s\n", file, strerror(errno));
+			return 1;
+		}
+		buf = malloc(bufsz);
+		if (buf == NULL) {
+			fprintf(stderr, "memhog: out of memory for a read buffer\n");
+			return 1;
+		}
+		file_bytes = read_head(file_fd, file_mib > 0 ? (size_t)file_mib * MIB : SIZE_MAX,
+				       buf, bufsz);
+		file_hot_bytes = (size_t)file_hot_mib * MIB;
+		if (file_hot_bytes > file_bytes)
+			file_hot_bytes = file_bytes;
+	}
 	if (stop)
 		return 0;
 	if (lock == 1) {
@@ -259,8 +372,10 @@ int main(int argc, char **argv)
 		}
 		close(fd);
 	}
-	printf("memhog: ready pid=%ld cold=%lu hot=%lu%s\n", (long)getpid(),
-	       cold_mib, hot_mib, lock == 2 ? " mlock=all" : lock ? " mlock=1" : "");
+	printf("memhog: ready pid=%ld cold=%lu hot=%lu", (long)getpid(), cold_mib, hot_mib);
+	if (file != NULL)
+		printf(" file=%zu", file_bytes / MIB);
+	printf("%s\n", lock == 2 ? " mlock=all" : lock ? " mlock=1" : "");
 	fflush(stdout);
 
 	if (stats_every > 0)
@@ -273,15 +388,21 @@ int main(int argc, char **argv)
 
 				*w = *w + 1;
 			}
-			passes++;
 		}
+		if (file_hot_bytes > 0)
+			read_head(file_fd, file_hot_bytes, buf, bufsz);
+		if (hot_bytes > 0 || file_hot_bytes > 0)
+			passes++;
 		if (stats_every > 0 && now_s() >= next_stats) {
 			printf("memhog: passes=%llu\n", passes);
 			fflush(stdout);
 			next_stats += (double)stats_every;
 		}
-		if (pause_ms > 0 || hot_bytes == 0)
-			sleep_ms(hot_bytes == 0 && pause_ms == 0 ? 1000 : pause_ms);
+		if (pause_ms > 0 || (hot_bytes == 0 && file_hot_bytes == 0))
+			sleep_ms(hot_bytes == 0 && file_hot_bytes == 0 && pause_ms == 0 ? 1000 : pause_ms);
 	}
+	free(buf);
+	if (file_fd >= 0)
+		close(file_fd);
 	return 0;
 }
