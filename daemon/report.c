@@ -13,6 +13,8 @@
 #include "snapshot.h"
 #include "state.h"
 #include "units.h"
+#include "util.h"
+#include "xattr.h"
 
 const char *scope_name(const struct scope *s)
 {
@@ -367,13 +369,35 @@ void report_backoff(struct daemon *d, struct scope *s, const struct scan_control
                           scope_name(s), format_duration(c, sizeof(c), cooldown));
 }
 
+/* Whether this process may read trusted.* attributes: CAP_SYS_ADMIN in its effective set. */
+static bool can_read_trusted_xattrs(void)
+{
+        _cleanup_(fclosep) FILE *f = fopen("/proc/self/status", "re");
+        unsigned long long eff = 0;
+        char line[256];
+
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "CapEff: %llx", &eff) == 1)
+                        break;
+        return eff & (1ULL << 21);   /* CAP_SYS_ADMIN */
+}
+
 void report_capabilities(const struct daemon *d, const char *release)
 {
+        bool xattrs = false;
+
         log_info("Kernel %s: memory.reclaim swappiness= argument %s; memory.high O_NONBLOCK %s",
                  release, d->engine.caps.reclaim_swappiness ? "supported" :
                  "not supported (anonymous memory may go to swap at every priority)",
                  d->engine.caps.high_nonblock ? "honoured" :
                  "not honoured (a lowered memory.high reclaims in the writer: on the reclaim thread)");
+        for (size_t i = 0; i < d->engine.n_cgroups; i++)
+                xattrs |= d->engine.cgroups[i].xattr_mode != XATTR_NO;
+        /* xattr_permission() (fs/xattr.c): without it a trusted.* attribute reads as absent. */
+        if (xattrs && !can_read_trusted_xattrs())
+                log_notice("Without CAP_SYS_ADMIN " XATTR_TRUSTED " reads as absent: only " XATTR_USER
+                           " of cgroups root owns is honoured (add CAP_SYS_ADMIN to the unit's "
+                           "CapabilityBoundingSet= for the other)");
 }
 
 void report_observer(struct daemon *d, struct engine_observer *ret)

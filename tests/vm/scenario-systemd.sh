@@ -150,6 +150,7 @@ $CAPPED_HOG_BALANCE
 [reclaim]
 clamp_high = $CLAMP_HIGH
 release_interval = 60s
+soft_limit_xattr = yes
 backoff = 1s
 backoff_max = 2s
 
@@ -183,6 +184,11 @@ for g in batch locked; do
 	high_of "$(cg_of $g)" >"$O/high-start-$g"
 	cat "$CG/$(cg_of $g)/memory.current" >"$O/current-start-$g"
 done
+# Soft limits declared on batch's cgroup (root owns it, as systemd makes
+# it): the hardened unit has no CAP_SYS_ADMIN, so the daemon cannot read
+# the trusted.* one and must say so, and honour the user.* one.
+python3 -c 'import os, sys; os.setxattr(sys.argv[1], "trusted.reclaimd.soft_limit", b"40M"); os.setxattr(sys.argv[1], "user.reclaimd.soft_limit", b"48M")' \
+	"$CG/$G_BATCH" || die "cannot set the soft limit attributes on $G_BATCH"
 event "workloads-ready"
 
 # The sampler.
