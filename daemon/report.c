@@ -154,18 +154,19 @@ static void on_round_start(void *userdata, const struct scan_control *sc, uint64
                   s->rounds);
 }
 
-static void on_protected(void *userdata, const struct cgroup *cg, uint64_t low, int err)
+static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, int err)
 {
+        uint64_t original = f == CG_MEMORY_MIN ? cg->min.original : cg->low.original;
         char l[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
 
-        format_size(l, sizeof(l), low);
-        format_size(o, sizeof(o), cg->low.original);
-        log_event(err < 0 ? LOG_WARNING : LOG_NOTICE, LOG_EV_PROTECT,
-                  LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_U64(LOW, low),
-                             LOG_U64(ORIGINAL, cg->low.original), LOG_U64(CURRENT, cg->current_bytes),
+        format_size(l, sizeof(l), value);
+        format_size(o, sizeof(o), original);
+        log_event(err < 0 ? LOG_WARNING : LOG_INFO, LOG_EV_PROTECT,
+                  LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, cg_file_name(f)), LOG_U64(LOW, value),
+                             LOG_U64(ORIGINAL, original), LOG_U64(CURRENT, cg->current_bytes),
                              LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes), LOG_STR(RESULT, result_name(err))),
-                  "%s memory.low of %s to %s (was %s) while a cgroup is over its soft limit%s%s",
-                  err < 0 ? "Failed to raise" : "Raised", cg->path, l, o, err < 0 ? ": " : "",
+                  "%s %s of %s to %s (was %s) while a cgroup is over its soft limit%s%s",
+                  err < 0 ? "Failed to raise" : "Raised", cg_file_name(f), cg->path, l, o, err < 0 ? ": " : "",
                   err < 0 ? strerror(-err) : "");
 }
 

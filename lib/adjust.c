@@ -10,9 +10,11 @@
 #include "state.h"
 #include "util.h"
 
+const enum cg_file adjust_files[3] = { CG_MEMORY_HIGH, CG_MEMORY_LOW, CG_MEMORY_MIN };
+
 struct adjust *adjust_of(struct cgroup *cg, enum cg_file f)
 {
-        return f == CG_MEMORY_HIGH ? &cg->high : &cg->low;
+        return f == CG_MEMORY_HIGH ? &cg->high : f == CG_MEMORY_MIN ? &cg->min : &cg->low;
 }
 
 /*
@@ -56,23 +58,22 @@ static size_t count_active(const struct engine *e)
         size_t n = 0;
 
         for (size_t i = 0; i < e->n_cgroups; i++)
-                n += e->cgroups[i].high.active + e->cgroups[i].low.active;
+                n += e->cgroups[i].high.active + e->cgroups[i].low.active + e->cgroups[i].min.active;
         for (size_t i = 0; i < e->n_parents; i++)
-                n += e->parents[i].low.active;
+                n += e->parents[i].low.active + e->parents[i].min.active;
         return n;
 }
 
 /* Appends cg's active records to v. */
 static size_t add_records(struct cgroup *cg, struct state_record *v)
 {
-        static const enum cg_file files[] = { CG_MEMORY_HIGH, CG_MEMORY_LOW };
         size_t n = 0;
 
-        for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
-                const struct adjust *a = adjust_of(cg, files[k]);
+        for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++) {
+                const struct adjust *a = adjust_of(cg, adjust_files[k]);
 
                 if (a->active)
-                        v[n++] = (struct state_record){ .path = cg->path, .file = files[k],
+                        v[n++] = (struct state_record){ .path = cg->path, .file = adjust_files[k],
                                                         .original = a->original, .value = a->value,
                                                         .previous = a->previous };
         }

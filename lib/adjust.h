@@ -9,7 +9,10 @@
 struct cgroup;
 struct engine;
 
-/* The record of cg's file f: cg->high or cg->low. */
+/* The files reclaimd changes, each with its record in struct cgroup. */
+extern const enum cg_file adjust_files[3];
+
+/* The record of cg's file f: cg->high, cg->low or cg->min. */
 struct adjust *adjust_of(struct cgroup *cg, enum cg_file f);
 
 /*

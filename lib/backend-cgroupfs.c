@@ -33,6 +33,7 @@ static const char *sys_path(enum cg_file f)
         switch (f) {
         case CG_MEMORY_PRESSURE: return PROC_PRESSURE_MEMORY;
         case CG_PROC_ZONEINFO:   return "/proc/zoneinfo";
+        case CG_SYS_LRU_GEN:     return "/sys/kernel/mm/lru_gen/enabled";
         default:                 return NULL;
         }
 }

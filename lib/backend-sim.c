@@ -21,6 +21,7 @@ struct backend_cgroup {
         char *path;
         uint64_t hot_bytes, cold_bytes;
         bool cold_anon;                 /* the cold part is anonymous memory, not page cache */
+        uint64_t unevictable_bytes;     /* of the cold part: mlocked (memory.stat unevictable) */
         uid_t owner;                    /* who owns its directory (a delegated subtree's user) */
         char *xattr_names[2];           /* extended attributes set on its directory */
         char *xattr_values[2];
@@ -64,6 +65,7 @@ struct sim {
         bool unprivileged;             /* trigger windows must be multiples of 2s (6.5+) */
         unsigned overreclaim_permille; /* memory.reclaim frees this much per 1000 asked (6.1: up to 2000) */
         bool swappiness;               /* memory.reclaim takes "swappiness=" (6.12+) */
+        bool mglru;                    /* /sys/kernel/mm/lru_gen/enabled says 0x0007 (6.12+) */
         struct sim_sysmem {            /* sysinfo() and /proc/zoneinfo, one zone */
                 bool absent;
                 uint64_t total, free, min, low, high;
@@ -113,6 +115,8 @@ static int read_system(struct sim *s, enum cg_file f, char *buf, size_t size)
         if (f == CG_MEMORY_PRESSURE)
                 return snprintf(buf, size, "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
                                 "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+        if (f == CG_SYS_LRU_GEN)
+                return snprintf(buf, size, "0x%04x\n", s->mglru ? 7 : 0);
         if (m->absent || f != CG_PROC_ZONEINFO)
                 return -ENOENT;
         return snprintf(buf, size, "Node 0, zone   Normal\n  pages free     %" PRIu64 "\n        boost    0\n"
@@ -153,9 +157,10 @@ static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_f
 
                 n = snprintf(buf, size, "anon %" PRIu64 "\nfile %" PRIu64 "\ninactive_file %" PRIu64
                              "\nactive_file 0\nworkingset_refault_anon %" PRIu64 "\nworkingset_refault_file 0\n"
-                             "workingset_activate_anon %" PRIu64 "\nworkingset_activate_file 0\n",
+                             "workingset_activate_anon %" PRIu64 "\nworkingset_activate_file 0\n"
+                             "unevictable %" PRIu64 "\n",
                              cg->hot_bytes + cg->cold_bytes - file, file, file, cg->refault_pages,
-                             cg->refault_pages);
+                             cg->refault_pages, cg->unevictable_bytes);
         } else if (f == CG_CGROUP_EVENTS) {
                 n = snprintf(buf, size, "populated %d\nfrozen 0\n", !cg->empty);
         } else if (f == CG_MEMORY_PRESSURE) {
@@ -227,14 +232,14 @@ static int write_high(struct backend_cgroup *cg, const char *val)
         return 0;
 }
 
-/* memory_low_write(): a protection, kept in pages; no reclaim. */
-static int write_low(struct backend_cgroup *cg, const char *val)
+/* memory_low_write(), memory_min_write(): a protection, kept in pages; no reclaim. */
+static int write_protection(uint64_t *dst, const char *val)
 {
-        uint64_t low;
+        uint64_t v;
 
-        if (parse_size(val, &low) < 0)
+        if (parse_size(val, &v) < 0)
                 return -EINVAL;
-        cg->low_bytes = low == UINT64_MAX ? low : low / 4096 * 4096;
+        *dst = v == UINT64_MAX ? v : v / 4096 * 4096;
         return 0;
 }
 
@@ -254,8 +259,8 @@ static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file
                 cg->fail_count--;
                 return cg->fail_err;
         }
-        if (f == CG_MEMORY_LOW)
-                return write_low(cg, val);   /* a protection: no reclaim, nothing to wait for */
+        if (f == CG_MEMORY_LOW || f == CG_MEMORY_MIN)   /* a protection: no reclaim, nothing to wait for */
+                return write_protection(f == CG_MEMORY_LOW ? &cg->low_bytes : &cg->min_bytes, val);
         r = delay(s);
         if (r < 0)
                 return r;
@@ -662,6 +667,11 @@ void sim_set_swappiness(struct backend *be, bool supported)
         to_sim(be)->swappiness = supported;
 }
 
+void sim_set_mglru(struct backend *be, bool on)
+{
+        to_sim(be)->mglru = on;
+}
+
 int sim_set_cold_anon(struct backend *be, const char *path, bool anon)
 {
         struct backend_cgroup *cg = find(to_sim(be), path);
@@ -670,6 +680,23 @@ int sim_set_cold_anon(struct backend *be, const char *path, bool anon)
                 return -ENOENT;
         cg->cold_anon = anon;
         return 0;
+}
+
+int sim_set_unevictable(struct backend *be, const char *path, uint64_t bytes)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+
+        if (!cg)
+                return -ENOENT;
+        cg->unevictable_bytes = bytes;
+        return 0;
+}
+
+uint64_t sim_min(struct backend *be, const char *path)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+
+        return cg ? cg->min_bytes : 0;
 }
 
 uint64_t sim_low(struct backend *be, const char *path)

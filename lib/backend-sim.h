@@ -107,8 +107,15 @@ void sim_set_sysmem_absent(struct backend *be);
 void sim_set_swappiness(struct backend *be, bool supported);
 int sim_set_cold_anon(struct backend *be, const char *path, bool anon);
 
-/* memory.low as the cgroup holds it (written by reclaimd or sim_set_protection()). */
+/* /sys/kernel/mm/lru_gen/enabled: MGLRU on (0x0007, as 6.12 and 7.3 boot) or off (0x0000, the default). */
+void sim_set_mglru(struct backend *be, bool on);
+
+/* memory.low and memory.min as the cgroup holds them (written by reclaimd or sim_set_protection()). */
 uint64_t sim_low(struct backend *be, const char *path);
+uint64_t sim_min(struct backend *be, const char *path);
+
+/* How much of the cgroup is mlocked (memory.stat's unevictable; reclaim in the sim ignores it). */
+int sim_set_unevictable(struct backend *be, const char *path, uint64_t bytes);
 
 /*
  * Sets (value NULL: removes) the extended attribute name of the cgroup's

@@ -18,6 +18,7 @@ static const char *const file_names[_CG_FILE_MAX] = {
         [CG_MEMORY_PRESSURE] = "memory.pressure",
         [CG_CGROUP_EVENTS]   = "cgroup.events",
         [CG_PROC_ZONEINFO]   = "/proc/zoneinfo",
+        [CG_SYS_LRU_GEN]     = "/sys/kernel/mm/lru_gen/enabled",
 };
 
 const char *cg_file_name(enum cg_file f)

@@ -105,6 +105,8 @@ struct cgroup {
         /* Files reclaimd holds at other values than it found, recorded in the state file first. */
         struct adjust high;          /* memory.high, lowered: a clamp on the top offender */
         struct adjust low;           /* memory.low, raised while another cgroup is over its soft limit */
+        struct adjust min;           /* memory.min, raised instead where the kernel's memory.low only
+                                      * defers reclaim (MGLRU): see policy_protection_file() */
 
         struct cg_decision decision; /* the last round's, for reclaimctl explain */
         struct cg_counters counters; /* kept by the daemon's observer (snapshot_count_step()) */

@@ -17,6 +17,7 @@
 #define CGC(field)  offsetof(struct cgroup_config, field)
 
 static const char *const xattr_modes[] = { "no", "yes", "prefer", NULL };
+static const char *const protect_modes[] = { "no", "low", "min", "auto", NULL };
 
 const struct config_item config_table[] = {
         { "pressure", "trigger", CONFIG_TRIGGER, CFG(trigger), 0, 0, "some 150ms 1s",
@@ -59,9 +60,11 @@ const struct config_item config_table[] = {
         { "balance", "trim", CONFIG_BOOL, CFG(trim), 0, 1, "yes",
           "whether cgroups over their soft limits are trimmed toward them whenever free memory is short "
           "of the high watermark plus the reserve (never those under)" },
-        { "balance", "protect", CONFIG_BOOL, CFG(protect), 0, 1, "yes",
-          "whether memory.low of the managed cgroups is raised to their soft limits while any of them is "
-          "over its own, so that the kernel's reclaim takes the excess first" },
+        { "balance", "protect", CONFIG_CHOICE, CFG(protect), 0, 3, "auto",
+          "while any managed cgroup is over its soft limit, hold the others' memory.low (low) or "
+          "memory.min (min) at their soft limits, so that the kernel's reclaim takes the excess first; "
+          "auto: min where the kernel's memory.low only defers reclaim (MGLRU on), else low; no: neither",
+          protect_modes },
         { "metrics", "textfile", CONFIG_FILE, CFG(metrics_textfile), 0, 0, "none",
           "Prometheus text file written atomically for node_exporter's textfile collector "
           "(e.g. /var/lib/prometheus/node-exporter/reclaimd.prom); none: no metrics" },

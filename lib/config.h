@@ -16,6 +16,14 @@
 #define DEF_PRIORITY 12
 
 /* One [cgroup PATH] section. */
+/* [balance] protect: which file holds the cgroups under their soft limits while another is over. */
+enum protect_mode {
+        PROTECT_NO,                 /* none */
+        PROTECT_LOW,                /* memory.low */
+        PROTECT_MIN,                /* memory.min, while the offenders' reclaimable excess lasts */
+        PROTECT_AUTO,               /* memory.min where memory.low only defers (MGLRU on), else .low */
+};
+
 /* Whether a soft limit set on the cgroup itself, as an extended attribute, is read. */
 enum xattr_mode {
         XATTR_NO,                   /* never */
@@ -58,7 +66,8 @@ struct config {
         uint64_t balance_interval_usec; /* [balance] how often free memory and usage are read */
         struct mem_amount reserve;      /* [balance] free memory kept above the high watermark */
         bool trim;                      /* [balance] trim cgroups over their soft limits when short */
-        bool protect;                   /* [balance] raise memory.low while some cgroup is over */
+        uint64_t protect;               /* [balance] enum protect_mode: hold memory.low or .min while some
+                                         * cgroup is over its soft limit */
         char *metrics_textfile;         /* [metrics] Prometheus text file written; NULL: none */
         uint64_t metrics_interval_usec; /* [metrics] how often it is written besides after each round */
         uint64_t metrics_max_cgroups;   /* [metrics] cgroups given series of their own, at most */

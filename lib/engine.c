@@ -207,7 +207,7 @@ int engine_count_protected(const struct engine *e)
         int n = 0;
 
         for (size_t i = 0; i < e->n_cgroups; i++)
-                n += e->cgroups[i].low.active;
+                n += e->cgroups[i].low.active || e->cgroups[i].min.active;
         return n;
 }
 
@@ -240,8 +240,20 @@ bool kernel_release_at_least(const char *release, unsigned major, unsigned minor
         return a > major || (a == major && b >= minor);
 }
 
+/* Whether the multi-gen LRU is on: lru_gen/enabled holds a mask, 0x0000 when off, absent without it. */
+static bool probe_mglru(struct engine *e)
+{
+        char buf[64];
+        unsigned long mask;
+
+        if (e->be->ops->read(e->be, NULL, CG_SYS_LRU_GEN, buf, sizeof(buf)) < 0)
+                return false;
+        return sscanf(buf, "%lx", &mask) == 1 && mask != 0;
+}
+
 void engine_probe(struct engine *e, const char *release)
 {
+        e->caps.mglru = probe_mglru(e);
         /* The O_NONBLOCK memory.high write cannot be told apart by trying it: it always succeeds. */
         e->caps.high_nonblock = kernel_release_at_least(release, 6, 16);
         /*
@@ -270,8 +282,8 @@ static void forget(struct engine *e, struct cgroup *cg, int err)
         e->be->ops->close_cgroup(e->be, cg->be);
         cg->be = NULL;
         cg->current_bytes = cg->excess_bytes = 0;
-        /* A new cgroup at that path starts with its own memory.high and memory.low. */
-        cg->high = cg->low = (struct adjust){};
+        /* A new cgroup at that path starts with its own memory.high, memory.low and memory.min. */
+        cg->high = cg->low = cg->min = (struct adjust){};
         if (e->obs.cgroup_gone)
                 e->obs.cgroup_gone(e->obs.userdata, cg->path, err);
 }
@@ -361,12 +373,22 @@ int engine_refresh(struct engine *e)
         return over;
 }
 
-/* memory.min and memory.low of a cgroup the round may take from. A failed read protects. */
+/*
+ * memory.min and memory.low of a cgroup the round may take from: the
+ * operator's, so a value reclaimd holds counts as the one it replaced. A
+ * failed read protects.
+ */
 static void read_protection(struct engine *e, struct cgroup *cg, bool low)
 {
-        if (backend_read_u64(e->be, cg->be, CG_MEMORY_MIN, &cg->min_bytes) < 0)
+        if (cg->min.active)
+                cg->min_bytes = cg->min.original;
+        else if (backend_read_u64(e->be, cg->be, CG_MEMORY_MIN, &cg->min_bytes) < 0)
                 cg->min_bytes = UINT64_MAX;
-        if (low && backend_read_u64(e->be, cg->be, CG_MEMORY_LOW, &cg->low_bytes) < 0)
+        if (!low)
+                return;
+        if (cg->low.active)
+                cg->low_bytes = cg->low.original;
+        else if (backend_read_u64(e->be, cg->be, CG_MEMORY_LOW, &cg->low_bytes) < 0)
                 cg->low_bytes = UINT64_MAX;
 }
 
@@ -814,79 +836,138 @@ int engine_balance(struct engine *e, const struct config *cfg, bool trim, struct
         return r;
 }
 
-/* Holds cg's memory.low at low, saying each change and each new error once. */
-static void protect_one(struct engine *e, struct cgroup *cg, uint64_t low)
+/* Holds cg's file f (memory.low or memory.min) at value, saying each change and each new error once. */
+static void protect_one(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
 {
-        bool had = cg->low.active;
-        uint64_t was = cg->low.value;
-        int r = adjust_set(e, cg, CG_MEMORY_LOW, low);
+        struct adjust *a = adjust_of(cg, f);
+        bool had = a->active;
+        uint64_t was = a->value;
+        int r = adjust_set(e, cg, f, value);
 
         if (r == -EEXIST)
-                return;   /* the operator's memory.low protects as much already */
+                return;   /* the operator's value protects as much already */
         if (is_gone(r)) {
                 forget(e, cg, r);
                 return;
         }
-        if (e->obs.protected && (r < 0 ? r != cg->last_low_err : !had || was != cg->low.value))
-                e->obs.protected(e->obs.userdata, cg, low, r);
+        if (e->obs.protected && (r < 0 ? r != cg->last_low_err : !had || was != a->value))
+                e->obs.protected(e->obs.userdata, cg, f, value, r);
         cg->last_low_err = r;
 }
 
-/* What a managed cgroup is held at: its own hold, or what is held beneath it, whichever is more. */
-static uint64_t low_wanted(struct engine *e, struct cgroup *cg)
+/* Puts cg's file f back, if reclaimd holds it. Returns whether a record ended. */
+static bool unprotect_one(struct engine *e, struct cgroup *cg, enum cg_file f)
 {
-        uint64_t own = policy_protection(cg), below = hierarchy_below(e, cg->path), original, need;
+        struct adjust *a = adjust_of(cg, f);
+        int r;
+
+        if (!a->active)
+                return false;
+        r = adjust_release(e, cg, f, a->original);
+        if (is_gone(r))
+                forget(e, cg, r);
+        return true;
+}
+
+/* What a managed cgroup's file f is held at: its own hold, or what is held beneath it, whichever is more. */
+static uint64_t protection_wanted(struct engine *e, struct cgroup *cg, enum cg_file f)
+{
+        uint64_t own = policy_protection(cg), below = hierarchy_below(e, cg->path, f), original, need;
+        struct adjust *a = adjust_of(cg, f);
 
         if (below == 0)
                 return own;   /* nothing held beneath it: the common case, no read */
-        if (cg->low.active)
-                original = cg->low.original;
-        else if (backend_read_u64(e->be, cg->be, CG_MEMORY_LOW, &original) < 0)
+        if (a->active)
+                original = a->original;
+        else if (backend_read_u64(e->be, cg->be, f, &original) < 0)
                 return own;
         need = hierarchy_needed(original, below);
         return need > own ? need : own;
 }
 
+/*
+ * What the cgroups over their soft limits can give: their excess, less what
+ * is unevictable (mlocked: memory.stat's unevictable). memory.min is held
+ * only while this lasts.
+ */
+static uint64_t reclaimable_excess(struct engine *e)
+{
+        char buf[MEMORY_STAT_MAX];
+        uint64_t sum = 0, unevictable;
+        struct cgroup *cg;
+
+        RB_FOREACH(cg, excess_tree, &e->tree) {
+                uint64_t give;
+
+                if (!policy_over_soft_limit(cg))
+                        continue;
+                if (e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, sizeof(buf)) < 0 ||
+                    memstat_get(buf, "unevictable", &unevictable) < 0)
+                        unevictable = 0;
+                give = cg->current_bytes > unevictable ? cg->current_bytes - unevictable : 0;
+                sum += give < cg->excess_bytes ? give : cg->excess_bytes;
+        }
+        return sum;
+}
+
+/*
+ * What the offenders must still be able to give for memory.min to be held:
+ * what the kernel lacks now (free memory under the high watermark; the
+ * reserve is reclaimd's, not the kernel's), and a min_chunk more, so that the
+ * kernel finds what it needs outside the cgroups memory.min holds.
+ */
+static uint64_t min_excess(struct engine *e, const struct config *cfg)
+{
+        struct sysmem m;
+
+        return (engine_sysmem(e, &m) == 0 ? sysmem_shortfall(&m, 0) : 0) + cfg->min_chunk_bytes;
+}
+
 int engine_protect(struct engine *e, const struct config *cfg)
 {
-        bool hold = cfg->protect && engine_count_over(e) > 0, released = false;
-        int held = 0, r;
+        bool hold = cfg->protect != PROTECT_NO && engine_count_over(e) > 0, released = false;
+        enum cg_file under = CG_MEMORY_LOW;
+        int held = 0;
 
+        if (hold && (cfg->protect == PROTECT_MIN || (cfg->protect == PROTECT_AUTO && e->caps.mglru)))
+                under = policy_protection_file((enum protect_mode)cfg->protect, e->caps.mglru,
+                                               reclaimable_excess(e), min_excess(e, cfg));
         /* Deepest first: what a cgroup needs depends on what is held beneath it. */
         for (size_t i = e->n_cgroups; i-- > 0;) {
                 struct cgroup *cg = &e->cgroups[i];
+                /* A cgroup over its soft limit is held softly: it is what is to be taken. */
+                enum cg_file f = policy_over_soft_limit(cg) ? CG_MEMORY_LOW : under;
 
                 if (!cg->be)
                         continue;
-                if (hold && policy_protection(cg) > 0)
-                        protect_one(e, cg, low_wanted(e, cg));
-                else if (cg->low.active) {
-                        r = adjust_release(e, cg, CG_MEMORY_LOW, cg->low.original);
-                        if (is_gone(r))
-                                forget(e, cg, r);
-                        released = true;
+                if (hold && policy_protection(cg) > 0) {
+                        released |= unprotect_one(e, cg, f == CG_MEMORY_LOW ? CG_MEMORY_MIN : CG_MEMORY_LOW);
+                        if (cg->be)
+                                protect_one(e, cg, f, protection_wanted(e, cg, f));
+                } else {
+                        released |= unprotect_one(e, cg, CG_MEMORY_LOW);
+                        released |= unprotect_one(e, cg, CG_MEMORY_MIN);
                 }
-                held += cg->low.active;
+                held += cg->low.active || cg->min.active;
         }
         held += hierarchy_protect(e);
         if (released)
                 adjust_persist(e);   /* the records that ended */
         e->protecting = held > 0;
+        e->protect_file = hold ? under : _CG_FILE_MAX;
         return held;
 }
 
-/* Puts back every value reclaimd changed in cg: memory.high, memory.low. */
+/* Puts back every value reclaimd changed in cg: memory.high, memory.low, memory.min. */
 static void restore_cgroup(struct engine *e, struct cgroup *cg)
 {
-        static const enum cg_file files[] = { CG_MEMORY_HIGH, CG_MEMORY_LOW };
-
-        for (size_t k = 0; k < ARRAY_SIZE(files) && cg->be; k++) {
-                struct adjust *a = adjust_of(cg, files[k]);
+        for (size_t k = 0; k < ARRAY_SIZE(adjust_files) && cg->be; k++) {
+                struct adjust *a = adjust_of(cg, adjust_files[k]);
                 int r;
 
                 if (!a->active)
                         continue;
-                r = adjust_release(e, cg, files[k], a->original);
+                r = adjust_release(e, cg, adjust_files[k], a->original);
                 if (is_gone(r))
                         forget(e, cg, r);
         }
@@ -902,7 +983,7 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
                 uint64_t high = cg->high.original;
                 int r;
 
-                if (!cg->be || (!cg->high.active && !(restore_all && cg->low.active)))
+                if (!cg->be || (!cg->high.active && !(restore_all && (cg->low.active || cg->min.active))))
                         continue;
                 changed = true;
                 if (restore_all) {
@@ -955,8 +1036,8 @@ static void takeover_parents(struct engine *e, struct engine *old)
                         move_state(to, from);
                         continue;
                 }
-                if (from->low.active && from->be)
-                        adjust_release(old, from, CG_MEMORY_LOW, from->low.original);
+                if (from->be)
+                        restore_cgroup(old, from);
         }
 }
 
@@ -971,7 +1052,7 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
                         move_state(to, from);
                         if (to->be)
                                 excess_tree_update(&e->tree, to, to->current_bytes);
-                } else if ((from->high.active || from->low.active) && from->be) {
+                } else if ((from->high.active || from->low.active || from->min.active) && from->be) {
                         restore_cgroup(old, from);
                         restored++;
                 }

@@ -38,6 +38,8 @@ struct engine_step {
 struct engine_caps {
         bool reclaim_swappiness;     /* memory.reclaim takes "swappiness=" (probed by a 0-byte write) */
         bool high_nonblock;          /* memory.high honours O_NONBLOCK (6.16+, from the release) */
+        bool mglru;                  /* the multi-gen LRU is on (/sys/kernel/mm/lru_gen/enabled): its
+                                      * reclaim only defers a cgroup under memory.low */
 };
 
 /*
@@ -72,10 +74,10 @@ struct engine_observer {
         /* The state file could not be written: the change it was to record is not made. */
         void (*state_error)(void *userdata, const char *file, int err);
         /*
-         * memory.low of cg was raised to value (from cg->low.original) because
-         * some managed cgroup is over its soft limit; err < 0 when the write failed.
+         * memory.low or memory.min (f) of cg was raised to value because some
+         * managed cgroup is over its soft limit; err < 0 when the write failed.
          */
-        void (*protected)(void *userdata, const struct cgroup *cg, uint64_t value, int err);
+        void (*protected)(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, int err);
         /*
          * A file reclaimd had changed was set back toward its original value
          * (restored: to it). left_alone: it no longer held what reclaimd wrote,
@@ -120,7 +122,8 @@ struct engine {
         const char *state_file;      /* where changed values are recorded first; NULL: nowhere */
         struct wmark_cache wmark;
         int meminfo_err;             /* why free memory could not be read, told once */
-        bool protecting;             /* memory.low is raised: some cgroup is over its soft limit */
+        bool protecting;             /* memory.low/min is raised: some cgroup is over its soft limit */
+        enum cg_file protect_file;   /* which holds the cgroups under their soft limits; _CG_FILE_MAX: none */
 };
 
 /*

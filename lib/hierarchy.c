@@ -74,14 +74,15 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
         return a < b ? a : b;
 }
 
-uint64_t hierarchy_claim_delta(const struct cgroup *cg)
+uint64_t hierarchy_claim_delta(struct cgroup *cg, enum cg_file f)
 {
+        const struct adjust *a = adjust_of(cg, f);
         uint64_t held, was;
 
-        if (!cg->low.active)
+        if (!a->active)
                 return 0;
-        held = min_u64(cg->current_bytes, cg->low.value);
-        was = min_u64(cg->current_bytes, cg->low.original);
+        held = min_u64(cg->current_bytes, a->value);
+        was = min_u64(cg->current_bytes, a->original);
         return held > was ? held - was : 0;
 }
 
@@ -101,7 +102,7 @@ static size_t lower_bound(const struct engine *e, const char *prefix)
         return lo;
 }
 
-uint64_t hierarchy_below(const struct engine *e, const char *path)
+uint64_t hierarchy_below(struct engine *e, const char *path, enum cg_file f)
 {
         size_t len = strlen(path);
         _cleanup_free_ char *prefix = malloc(len + 2);
@@ -114,7 +115,7 @@ uint64_t hierarchy_below(const struct engine *e, const char *path)
         /* Every path beneath "a" starts with "a/": one block of the sorted list. */
         for (size_t i = lower_bound(e, prefix);
              i < e->n_cgroups && strncmp(e->cgroups[i].path, prefix, len + 1) == 0; i++) {
-                uint64_t d = hierarchy_claim_delta(&e->cgroups[i]);
+                uint64_t d = hierarchy_claim_delta(&e->cgroups[i], f);
 
                 sum = sum > UINT64_MAX - d ? UINT64_MAX : sum + d;
         }
@@ -136,44 +137,49 @@ static bool close_enough(uint64_t held, uint64_t need)
         return need <= held && held - need <= slack;
 }
 
-static int protect_parent(struct engine *e, struct cgroup *p)
+static int protect_parent(struct engine *e, struct cgroup *p, enum cg_file f)
 {
-        uint64_t original, need, was, below = hierarchy_below(e, p->path);
+        struct adjust *a = adjust_of(p, f);
+        uint64_t original, need, was, below = hierarchy_below(e, p->path, f);
         int r;
 
         if (below == 0)
-                return p->low.active ? adjust_release(e, p, CG_MEMORY_LOW, p->low.original) : 0;
+                return a->active ? adjust_release(e, p, f, a->original) : 0;
         if (!p->be) {
                 r = e->be->ops->open_cgroup(e->be, p->path, &p->be);
                 if (r < 0)
                         return r;
         }
-        if (p->low.active)
-                original = p->low.original;
-        else if ((r = backend_read_u64(e->be, p->be, CG_MEMORY_LOW, &original)) < 0)
+        if (a->active)
+                original = a->original;
+        else if ((r = backend_read_u64(e->be, p->be, f, &original)) < 0)
                 return r;
         need = hierarchy_needed(original, below);
-        if (p->low.active && close_enough(p->low.value, need))
+        if (a->active && close_enough(a->value, need))
                 return 0;
-        was = p->low.active ? p->low.value : original;
-        r = adjust_set(e, p, CG_MEMORY_LOW, need);
-        if (r == 0 && p->low.value != was && e->obs.protected)
-                e->obs.protected(e->obs.userdata, p, p->low.value, 0);
+        was = a->active ? a->value : original;
+        r = adjust_set(e, p, f, need);
+        if (r == 0 && a->value != was && e->obs.protected)
+                e->obs.protected(e->obs.userdata, p, f, a->value, 0);
         return r == -EEXIST ? 0 : r;
 }
 
 int hierarchy_protect(struct engine *e)
 {
+        static const enum cg_file files[] = { CG_MEMORY_LOW, CG_MEMORY_MIN };
         int held = 0;
 
         for (size_t i = e->n_parents; i-- > 0;) {
                 struct cgroup *p = &e->parents[i];
+                bool failed = false;
 
-                if (protect_parent(e, p) < 0 && !p->low.active) {
+                for (size_t k = 0; k < ARRAY_SIZE(files); k++)
+                        failed |= protect_parent(e, p, files[k]) < 0;
+                if (failed && !p->low.active && !p->min.active) {
                         e->be->ops->close_cgroup(e->be, p->be);   /* gone, or unreadable: next time */
                         p->be = NULL;
                 }
-                held += p->low.active;
+                held += p->low.active || p->min.active;
         }
         return held;
 }
@@ -183,7 +189,11 @@ void hierarchy_restore(struct engine *e)
         for (size_t i = 0; i < e->n_parents; i++) {
                 struct cgroup *p = &e->parents[i];
 
-                if (p->low.active && p->be)
-                        adjust_release(e, p, CG_MEMORY_LOW, p->low.original);
+                for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++) {
+                        struct adjust *a = adjust_of(p, adjust_files[k]);
+
+                        if (a->active && p->be)
+                                adjust_release(e, p, adjust_files[k], a->original);
+                }
         }
 }

@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 
+#include "backend.h"
+
 struct cgroup;
 struct engine;
 
@@ -18,17 +20,18 @@ struct cgroup *hierarchy_find(struct engine *e, const char *path);
 
 /*
  * The protection a managed cgroup adds to its parent's claim by what
- * reclaimd holds: min(usage, held) - min(usage, original), 0 when nothing is
- * held. effective_protection() (mm/memcontrol.c) counts a child's claim as
- * min(usage, memory.low).
+ * reclaimd holds in f (memory.low or memory.min): min(usage, held) -
+ * min(usage, original), 0 when nothing is held. effective_protection()
+ * (mm/memcontrol.c) counts a child's claim as min(usage, memory.low), and
+ * likewise for memory.min.
  */
-uint64_t hierarchy_claim_delta(const struct cgroup *cg);
+uint64_t hierarchy_claim_delta(struct cgroup *cg, enum cg_file f);
 
 /*
- * The claim deltas of every managed cgroup below path (each ancestor
+ * The claim deltas in f of every managed cgroup below path (each ancestor
  * between is raised by the same deltas). O(log n + k) for k beneath.
  */
-uint64_t hierarchy_below(const struct engine *e, const char *path);
+uint64_t hierarchy_below(struct engine *e, const char *path, enum cg_file f);
 
 /*
  * The memory.low a cgroup needs for what reclaimd holds beneath it (below,
@@ -42,13 +45,13 @@ uint64_t hierarchy_below(const struct engine *e, const char *path);
 uint64_t hierarchy_needed(uint64_t original, uint64_t below);
 
 /*
- * Holds memory.low of the unmanaged ancestors at what the managed cgroups'
- * held values need (hierarchy_needed()), and puts back those that need
+ * Holds memory.low and memory.min of the unmanaged ancestors at what the
+ * managed cgroups' held values need (hierarchy_needed()), and puts back those that need
  * nothing any more. Raised at once; lowered only when it falls by more than a
  * sixteenth (at least a MiB), so that usage moving a little does not write
  * every interval. Returns the number of ancestors held.
  */
 int hierarchy_protect(struct engine *e);
 
-/* Puts back every ancestor's memory.low (stopping, reloading). */
+/* Puts back every value held on an ancestor (stopping, reloading). */
 void hierarchy_restore(struct engine *e);

@@ -92,6 +92,14 @@ bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec)
                now_usec - cg->refault_at_usec <= REFAULT_WINDOW_USEC;
 }
 
+enum cg_file policy_protection_file(enum protect_mode mode, bool mglru, uint64_t reclaimable_bytes,
+                                    uint64_t min_excess_bytes)
+{
+        bool hard = mode == PROTECT_MIN || (mode == PROTECT_AUTO && mglru);
+
+        return hard && reclaimable_bytes >= min_excess_bytes ? CG_MEMORY_MIN : CG_MEMORY_LOW;
+}
+
 bool policy_step_may_swap(const struct scan_control *sc, const struct cgroup *cg, uint64_t bytes)
 {
         return sc->may_swap || cg->file_lru_bytes < bytes;

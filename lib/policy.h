@@ -5,7 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "cgroup.h"
+#include "config.h"
 
 struct config;
 
@@ -186,6 +188,26 @@ uint64_t policy_protection(const struct cgroup *cg);
  * instead (its excess comes back as fast as reclaim takes it).
  */
 bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec);
+
+/*
+ * Which file holds the cgroups under their soft limits while one is over
+ * (those over are held by memory.low, as what is to be taken): memory.low,
+ * or memory.min where the mode asks for it (min; auto with mglru) and the
+ * offenders can still give at least min_excess_bytes (reclaimable_bytes:
+ * their excess less what is unevictable).
+ *
+ * With the multi-gen LRU on, the kernel's reclaim only defers a cgroup under
+ * memory.low: shrink_one() (mm/vmscan.c, 6.1+) moves it to the tail of the
+ * memcg LRU the first time, and reclaims it when it comes round again. On
+ * 6.12 and 7.3 in the VM, a cgroup held by memory.low lost 49 MiB of its 64
+ * MiB cold tail to a burst while one over its soft limit still had excess;
+ * held by memory.min it lost nothing (mem_cgroup_below_min(): never). But
+ * memory.min is never breached: the kernel OOM-kills rather. So it is held
+ * only while the offenders have excess left to take, and memory.low after.
+ * This is reclaimd's own; v1's soft limits protected nothing.
+ */
+enum cg_file policy_protection_file(enum protect_mode mode, bool mglru, uint64_t reclaimable_bytes,
+                                    uint64_t min_excess_bytes);
 
 /*
  * Whether a step of bytes may swap anonymous memory although the pass asks

@@ -133,6 +133,8 @@ static int take_one(struct snapshot_cgroup *sc, struct engine *e, struct cgroup 
                 sc->high = cg->high.value;   /* what reclaimd holds it at, whenever it was read */
         if (cg->low.active)
                 sc->low = cg->low.value;
+        if (cg->min.active)
+                sc->min = cg->min.value;
         if (strdup_or_null(&sc->path, cg->path) < 0 ||
             strdup_or_null(&sc->section, cg->conf ? cg->conf->path : NULL) < 0 ||
             strdup_or_null(&sc->section_file, cg->conf ? cg->conf->file : NULL) < 0)
@@ -165,7 +167,7 @@ int snapshot_take_cgroups(struct snapshot *s, struct engine *e, const struct sna
                         return -ENOMEM;
                 s->n_over += s->cgroups[i].over;
                 s->clamped += e->cgroups[i].high.active;
-                s->protected += e->cgroups[i].low.active;
+                s->protected += e->cgroups[i].low.active || e->cgroups[i].min.active;
         }
         /* The ranking the soft-limit loop would follow: the excess tree, largest first. */
         RB_FOREACH_REVERSE(cg, excess_tree, &e->tree) {

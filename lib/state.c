@@ -153,7 +153,7 @@ static bool record_sane(const struct state_record *r)
 {
         if (r->file == CG_MEMORY_HIGH)
                 return r->value != UINT64_MAX && r->value < r->original && r->previous <= r->original;
-        if (r->file == CG_MEMORY_LOW)
+        if (r->file == CG_MEMORY_LOW || r->file == CG_MEMORY_MIN)
                 return r->value > r->original && r->previous >= r->original;
         return false;
 }
@@ -164,6 +164,8 @@ static int parse_file_name(const char *name, enum cg_file *ret)
                 *ret = CG_MEMORY_HIGH;
         else if (streq(name, cg_file_name(CG_MEMORY_LOW)))
                 *ret = CG_MEMORY_LOW;
+        else if (streq(name, cg_file_name(CG_MEMORY_MIN)))
+                *ret = CG_MEMORY_MIN;
         else
                 return -EINVAL;
         return 0;

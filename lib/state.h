@@ -10,7 +10,7 @@
 /* One cgroup file reclaimd holds at another value than the one it found. */
 struct state_record {
         char *path;              /* the cgroup, relative to the root: any name the kernel allows */
-        enum cg_file file;       /* CG_MEMORY_HIGH (lowered) or CG_MEMORY_LOW (raised) */
+        enum cg_file file;       /* CG_MEMORY_HIGH (lowered), CG_MEMORY_LOW or CG_MEMORY_MIN (raised) */
         uint64_t original;       /* the value before reclaimd touched it (UINT64_MAX: max) */
         uint64_t value;          /* what reclaimd was writing or last wrote */
         uint64_t previous;       /* what the kernel held before that write */

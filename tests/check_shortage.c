@@ -37,7 +37,7 @@ static uint64_t fake_clock(void)
         return fake_now += 1000;
 }
 
-static void on_protected(void *userdata, const struct cgroup *cg, uint64_t low, int err)
+static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t low, int err)
 {
         ((struct fixture *)userdata)->protected++;
 }
@@ -442,6 +442,111 @@ START_TEST(ancestors_carried_over_a_reload)
 END_TEST
 
 /*
+ * With the multi-gen LRU on, the kernel's reclaim only defers a cgroup under
+ * memory.low (shrink_one()): the cgroups under their soft limits are held by
+ * memory.min instead, those over by memory.low, while the offenders can
+ * still give what the machine lacks; memory.min is never breached, so once
+ * their reclaimable excess (less what is mlocked) runs out, memory.low again.
+ */
+START_TEST(memory_min_where_memory_low_only_defers)
+{
+        struct scan_control sc;
+        struct fixture f;
+        struct state st;
+
+        setup_three(&f, "db", "soft_limit = 128M\n");
+        sim_set_mglru(f.be, true);
+        ck_assert_int_ge(engine_refresh(&f.e), 0);
+        engine_probe(&f.e, "6.12.0");
+        ck_assert(f.e.caps.mglru);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_min(f.be, "web"), 256 * MiB);
+        ck_assert_uint_eq(sim_min(f.be, "db"), 128 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 64 * MiB);   /* the offender: softly */
+        ck_assert_uint_eq(sim_min(f.be, "batch"), 0);
+        ck_assert_int_eq(f.e.protect_file, CG_MEMORY_MIN);
+        ck_assert_int_eq(state_load(f.state, &st), 0);
+        ck_assert_uint_eq(st.n, 3);
+        state_clear(&st);
+
+        /* batch's excess is mlocked but 1M: nothing left to take, so memory.low again. */
+        ck_assert_int_eq(sim_set_unevictable(f.be, "batch", 199 * MiB), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_int_eq(f.e.protect_file, CG_MEMORY_LOW);
+        ck_assert_uint_eq(sim_min(f.be, "web"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert_uint_eq(sim_min(f.be, "db"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "db"), 128 * MiB);
+
+        /* Stopped: everything back. */
+        ck_assert_int_eq(sim_set_unevictable(f.be, "batch", 0), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_min(f.be, "web"), 256 * MiB);
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_uint_eq(sim_min(f.be, "web"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 0);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        teardown(&f);
+
+        /* protect = low: memory.low whatever the LRU; protect = min: memory.min without MGLRU. */
+        setup(&f, "[balance]\ntrim = no\nprotect = low\n[cgroup batch]\nsoft_limit = 64M\n"
+                  "[cgroup web]\nsoft_limit = 256M\n", 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        sim_set_mglru(f.be, true);
+        ck_assert_int_ge(engine_refresh(&f.e), 0);
+        engine_probe(&f.e, "6.12.0");
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert_uint_eq(sim_min(f.be, "web"), 0);
+        teardown(&f);
+        setup(&f, "[balance]\ntrim = no\nprotect = min\n[cgroup batch]\nsoft_limit = 64M\n"
+                  "[cgroup web]\nsoft_limit = 256M\n", 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_min(f.be, "web"), 256 * MiB);
+        teardown(&f);
+}
+END_TEST
+
+/* memory.min held is restored after a crash, as memory.low is. */
+START_TEST(memory_min_restored_after_a_crash)
+{
+        struct scan_control sc;
+        struct fixture f, g;
+        struct state st;
+
+        setup(&f, "[balance]\ntrim = no\nprotect = min\n[cgroup batch]\nsoft_limit = 64M\n"
+                  "[cgroup s/web]\nsoft_limit = 256M\n", 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "s", 100 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "s/web", 100 * MiB, 0), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_min(f.be, "s/web"), 256 * MiB);
+        ck_assert_uint_eq(sim_min(f.be, "s"), 100 * MiB);   /* its parent: the claim held beneath */
+        sim_set_persistent(f.be);
+        engine_done(&f.e);
+        memset(&g, 0, sizeof(g));
+        ck_assert_int_eq(engine_init(&g.e, f.be, f.cfg, false,
+                                     &(struct engine_observer){ .restored = on_restored, .userdata = &g },
+                                     fake_clock), 0);
+        g.e.state_file = f.state;
+        ck_assert_int_eq(engine_restore(&g.e, &st), 0);
+        ck_assert_uint_eq(st.n, 3);
+        state_clear(&st);
+        ck_assert_uint_eq(sim_min(f.be, "s/web"), 0);
+        ck_assert_uint_eq(sim_min(f.be, "s"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 0);
+        engine_done(&g.e);
+        sim_destroy(f.be);
+        config_free(f.cfg);
+}
+END_TEST
+
+/*
  * The margin, through the engine: a cgroup a little over its soft limit
  * (within SOFT_MARGIN_BYTES) beside a large one without a soft limit no
  * longer blocks the proportional pass; nor does one held above its soft
@@ -509,6 +614,7 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            balancer_trims_only_cgroups_over_their_soft_limits, memory_low_held_while_any_cgroup_is_over,
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record,
            memory_low_restored_on_stop_and_after_a_crash, ancestors_hold_what_is_held_beneath_them,
-           ancestors_carried_over_a_reload,
+           ancestors_carried_over_a_reload, memory_min_where_memory_low_only_defers,
+           memory_min_restored_after_a_crash,
            cgroup_within_the_margin_does_not_block_the_proportional_pass,
            anonymous_cgroup_may_swap_before_harder_priority)
