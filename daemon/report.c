@@ -387,11 +387,13 @@ void report_capabilities(const struct daemon *d, const char *release)
 {
         bool xattrs = false;
 
-        log_info("Kernel %s: memory.reclaim swappiness= argument %s; memory.high O_NONBLOCK %s",
+        log_info("Kernel %s: memory.reclaim swappiness= argument %s; memory.high O_NONBLOCK %s; "
+                 "multi-gen LRU %s",
                  release, d->engine.caps.reclaim_swappiness ? "supported" :
                  "not supported (anonymous memory may go to swap at every priority)",
                  d->engine.caps.high_nonblock ? "honoured" :
-                 "not honoured (a lowered memory.high reclaims in the writer: on the reclaim thread)");
+                 "not honoured (a lowered memory.high reclaims in the writer: on the reclaim thread)",
+                 d->engine.caps.mglru ? "on (memory.low only defers its reclaim)" : "off (memory.low holds)");
         for (size_t i = 0; i < d->engine.n_cgroups; i++)
                 xattrs |= d->engine.cgroups[i].xattr_mode != XATTR_NO;
         /* xattr_permission() (fs/xattr.c): without it a trusted.* attribute reads as absent. */

@@ -240,7 +240,11 @@ bool kernel_release_at_least(const char *release, unsigned major, unsigned minor
         return a > major || (a == major && b >= minor);
 }
 
-/* Whether the multi-gen LRU is on: lru_gen/enabled holds a mask, 0x0000 when off, absent without it. */
+/*
+ * Whether the multi-gen LRU is on: lru_gen/enabled holds the mask of
+ * lru_gen_caps[], absent without CONFIG_LRU_GEN; lru_gen_enabled() tests
+ * only the LRU_GEN_CORE bit (0x0001), the others are optimisations.
+ */
 static bool probe_mglru(struct engine *e)
 {
         char buf[64];
@@ -248,7 +252,7 @@ static bool probe_mglru(struct engine *e)
 
         if (e->be->ops->read(e->be, NULL, CG_SYS_LRU_GEN, buf, sizeof(buf)) < 0)
                 return false;
-        return sscanf(buf, "%lx", &mask) == 1 && mask != 0;
+        return sscanf(buf, "%lx", &mask) == 1 && (mask & 1);
 }
 
 void engine_probe(struct engine *e, const char *release)

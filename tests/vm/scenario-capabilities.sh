@@ -50,6 +50,7 @@ try() {
 
 : >"$O/events"
 uname -r >"$O/uname"
+cat /sys/kernel/mm/lru_gen/enabled >"$O/lru_gen" 2>/dev/null || echo absent >"$O/lru_gen"
 mkdir "$P" || die "cannot create cgroup probe"
 start_in probe memhog "$MEMHOG" --cold "$PROBE_MIB"
 pid_hog=$last_pid

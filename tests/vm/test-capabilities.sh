@@ -4,7 +4,8 @@
 # the two interfaces reclaimd probes are tried by hand on a cgroup holding
 # only anonymous memory, then reclaimd starts and logs
 #   Kernel R: memory.reclaim swappiness= argument supported|not supported (...);
-#             memory.high O_NONBLOCK honoured|not honoured (...)
+#             memory.high O_NONBLOCK honoured|not honoured (...);
+#             multi-gen LRU on (...)|off (...)
 # Judged from the kernel's answers and its own files:
 #
 #  1. swappiness=: the kernel parses it when a "REQ swappiness=0" write
@@ -22,6 +23,9 @@
 #     that honours the flag (memory_high_write() returns before its reclaim
 #     loop), and brings it down to memory.high on one that does not.  The
 #     line must say "honoured" exactly when the kernel left the usage alone.
+#  3. The multi-gen LRU: the line must say "on" exactly when
+#     /sys/kernel/mm/lru_gen/enabled has the LRU_GEN_CORE bit (0x0001),
+#     "off" when it is clear or the file is absent (no CONFIG_LRU_GEN).
 #
 # Exit: 0 pass, 1 fail, 77 skip (no qemu/busybox/cpio/kernel; never when
 # CI=true), 99 hard error.  VM_OUTDIR=DIR keeps the guest's output in DIR;
@@ -73,7 +77,9 @@ grown() { echo $(($(val "$1.after" "$2") - $(val "$1.before" "$2"))); }
 took() { awk -v a="$(val "$1.before" uptime)" -v b="$(val "$1.after" uptime)" 'BEGIN { printf "%.2f", b - a }'; }
 
 kernel=$(file uname)
-line=$(grep -m 1 ' Kernel .*: memory\.reclaim swappiness= argument ' "$log" | cut -d' ' -f2-)
+# The log is logfmt: "UPTIME msg=\"Kernel R: ...\"" (lib/logfmt.c).
+line=$(grep -m 1 ' msg="Kernel .*: memory\.reclaim swappiness= argument ' "$log" |
+	sed 's/^[^ ]* msg="//; s/"$//')
 echo "capabilities on $kernel (VM $(file vm-seconds) s):"
 note "reclaimd: ${line:-no start-up line}"
 [ -n "$line" ] || fail "reclaimd logged no 'Kernel ...: memory.reclaim swappiness= argument ...' line at start-up"
@@ -145,6 +151,25 @@ if [ -n "$kernel_nb" ] && [ "$said_nb" != "$kernel_nb" ]; then
 	fail "reclaimd says an O_NONBLOCK memory.high write is $said_nb; the kernel's memory.current says it is $kernel_nb"
 fi
 
+# 3. The multi-gen LRU, which decides how cgroups under their soft limits
+# are held (memory.low only defers its reclaim).
+# lru_gen_enabled() tests the LRU_GEN_CORE bit, 0x0001, of the mask.
+case $(file lru_gen) in
+absent) kernel_mglru=off ;;
+0x*) kernel_mglru=$(( $(file lru_gen) & 1 ))
+	[ "$kernel_mglru" = 1 ] && kernel_mglru=on || kernel_mglru=off ;;
+*) kernel_mglru= && fail "/sys/kernel/mm/lru_gen/enabled read '$(file lru_gen)'" ;;
+esac
+case $line in
+*"multi-gen LRU on"*) said_mglru=on ;;
+*"multi-gen LRU off"*) said_mglru=off ;;
+*) said_mglru=unknown ;;
+esac
+note "multi-gen LRU: /sys/kernel/mm/lru_gen/enabled '$(file lru_gen)'"
+if [ -n "$kernel_mglru" ] && [ "$said_mglru" != "$kernel_mglru" ]; then
+	fail "reclaimd says the multi-gen LRU is $said_mglru; the kernel's lru_gen/enabled says $kernel_mglru"
+fi
+
 # Which swap and reclaim counters this kernel's memory.stat has (a figure).
 note "memory.stat swap and reclaim counters: $(awk '$1 ~ /^(pswp|zswp|pgsteal|pgscan|swap)/ { printf "%s ", $1 }' "$out/memory.stat" 2>/dev/null)"
 
@@ -154,4 +179,4 @@ case $(file reclaimd.exit) in
 esac
 
 judge_exit_if_failed "reclaimd's log (guest uptime, stderr)" "$log" "scenario events" "$out/events"
-judge_pass "on $kernel reclaimd's start-up line matches the kernel: swappiness= $kernel_sw, O_NONBLOCK memory.high $kernel_nb"
+judge_pass "on $kernel reclaimd's start-up line matches the kernel: swappiness= $kernel_sw, O_NONBLOCK memory.high $kernel_nb, multi-gen LRU $kernel_mglru"
