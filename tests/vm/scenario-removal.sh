@@ -3,7 +3,8 @@
 #
 # Cgroups under /sys/fs/cgroup:
 #   g1 g3     memhog --cold G_COLD --hot G_HOT each, soft_limit G_SOFT (well
-#             below their usage)
+#             below their usage), and once g2 is removed memhog --cold
+#             REFILL_COLD more in each (so that reclaim of them is owed then)
 #   g2        memhog --cold G2_COLD --hot G2_HOT and G2_SHMEM MiB of a tmpfs
 #             file written from inside it, soft_limit G_SOFT: about as far
 #             over its soft limit as g1 and g3, and it stays so after its
@@ -40,11 +41,12 @@
 #                   time, has its trigger armed again
 #   fds-stale       those of them on a removed cgroup's file (by inode)
 #   events          uptime-stamped milestones (rounds-running, g2-killed,
-#                   g2-removed, g2-gone-logged, others-reclaimed-after, ...)
+#                   g2-removed, g2-gone-logged, g1-g3-refilled,
+#                   others-reclaimed-after, ...)
 #   psiwatch.out    an independent PSI trigger on /proc/pressure/memory
 #   GROUP.out       workload output; alive-GROUP: yes/no at the end (g1 g3 hog)
 #
-: "${G_COLD:=48}" "${G_HOT:=4}" "${G_SOFT:=8}"
+: "${G_COLD:=48}" "${G_HOT:=4}" "${G_SOFT:=8}" "${REFILL_COLD:=32}"
 : "${G2_COLD:=4}" "${G2_HOT:=2}" "${G2_SHMEM:=48}"
 : "${CHURN_COLD:=4}" "${FLASH_CYCLES:=300}" "${FLASH_SECONDS:=60}"
 : "${HOG_HOT:=160}" "${HOG_MAX:=64}"
@@ -203,6 +205,15 @@ if ! is_dead "$rpid"; then
 	wait_for 20 "g2 to be empty" empty "$CG/g2" || die "g2 still populated after its workload was killed"
 	rmdir "$CG/g2" || die "rmdir g2 failed"
 	event "g2-removed"
+	# g1 and g3 get REFILL_COLD MiB more each, written once: whatever the
+	# rounds so far took (on 6.12 they had taken g1 and g3 down to their
+	# soft limits before g2 was even removed), reclaim of them is owed
+	# after g2 is gone, more than a round's target can take before the
+	# round that follows the removal.
+	start_in g1 g1-refill "$MEMHOG" --cold "$REFILL_COLD"
+	pid_r1=$last_pid
+	start_in g3 g3-refill "$MEMHOG" --cold "$REFILL_COLD"
+	pid_r3=$last_pid
 	gone_or_dead() { logged ' action=cgroup_gone cgroup=g2( |$)' || is_dead "$rpid"; }
 	if ! wait_for "$GONE_DEADLINE" "reclaimd to log cgroup_gone for g2" gone_or_dead; then
 		event "g2-gone-not-logged"
@@ -210,6 +221,9 @@ if ! is_dead "$rpid"; then
 		event "reclaimd-died"
 	else
 		event "g2-gone-logged"
+		if wait_for 30 "g1's refill" is_ready g1-refill && wait_for 30 "g3's refill" is_ready g3-refill; then
+			event "g1-g3-refilled"
+		fi
 		# A reclaim of g1 or g3 logged after that line.
 		after_gone() {
 			awk '/ action=cgroup_gone cgroup=g2( |$)/ { g = 1; next }
@@ -286,7 +300,7 @@ event "end"
 record_alive "g1 $pid_g1" "g3 $pid_g3" "hog $pid_hog"
 stop_reclaimd
 stop_watchers
-kill "$pid_hog" "$pid_g1" "$pid_g3" ${pid_churn:+"$pid_churn"} 2>/dev/null
+kill "$pid_hog" "$pid_g1" "$pid_g3" ${pid_churn:+"$pid_churn"} ${pid_r1:+"$pid_r1"} ${pid_r3:+"$pid_r3"} 2>/dev/null
 rm -f /tmp/g2.shm
 cat /proc/pressure/memory >"$O/pressure-end"
 event "collected"

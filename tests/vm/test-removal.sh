@@ -8,8 +8,10 @@
 # short-lived cgroups under a glob with triggers (flash/*) come and go as
 # fast as the guest can make them (up to FLASH_CYCLES in FLASH_SECONDS; at
 # least FLASH_MIN).  reclaimd must stay up, log
-# action=cgroup_gone for g2, go on reclaiming g1 and g3 after that (their
-# memory.current keeps falling), and exit 0 on SIGTERM, with no error lines
+# action=cgroup_gone for g2, go on reclaiming g1 and g3 after that (they
+# get REFILL_COLD MiB more each once g2 is removed, so that reclaim is owed
+# however fast the rounds before were; their memory.current must fall from
+# its peak after the removal), and exit 0 on SIGTERM, with no error lines
 # in its log other than those naming the removed cgroups; churn, removed
 # while its trigger is armed (POLLERR|POLLPRI from then on), must be dropped,
 # and created a last time get its trigger armed again, with no descriptor
@@ -20,7 +22,7 @@
 # CI=true), 99 hard error.  VM_OUTDIR=DIR keeps the guest's output in DIR;
 # otherwise it goes to a temporary folder, removed on success unless VM_KEEP=1.
 # VM_REJUDGE=DIR judges the output of an earlier run in DIR again, no guest.
-# Other environment: see vm.sh; sizes in MiB: G_COLD G_HOT G_SOFT G2_COLD
+# Other environment: see vm.sh; sizes in MiB: G_COLD G_HOT G_SOFT REFILL_COLD G2_COLD
 # G2_HOT G2_SHMEM CHURN_COLD
 # HOG_HOT HOG_MAX; TRIGGER; FLASH_CYCLES FLASH_MIN; ROUND_DEADLINE
 # GONE_DEADLINE AFTER_DEADLINE FLASH_SECONDS FLASH_DEADLINE (s).
@@ -31,16 +33,16 @@ vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source-path=SCRIPTDIR source=judge.sh
 . "$vm_dir/judge.sh"
 
-: "${G_COLD:=48}" "${G_HOT:=4}" "${G_SOFT:=8}"
+: "${G_COLD:=48}" "${G_HOT:=4}" "${G_SOFT:=8}" "${REFILL_COLD:=32}"
 : "${G2_COLD:=4}" "${G2_HOT:=2}" "${G2_SHMEM:=48}"
 : "${CHURN_COLD:=4}" "${FLASH_CYCLES:=300}" "${FLASH_SECONDS:=60}" "${FLASH_MIN:=20}"
 : "${FLASH_DEADLINE:=90}"
 : "${HOG_HOT:=160}" "${HOG_MAX:=64}"
 : "${TRIGGER:=some 150ms 1s}"
 : "${ROUND_DEADLINE:=40}" "${GONE_DEADLINE:=20}" "${AFTER_DEADLINE:=20}"
-export G_COLD G_HOT G_SOFT G2_COLD G2_HOT G2_SHMEM CHURN_COLD FLASH_CYCLES FLASH_SECONDS FLASH_DEADLINE HOG_HOT HOG_MAX TRIGGER ROUND_DEADLINE \
+export G_COLD G_HOT G_SOFT REFILL_COLD G2_COLD G2_HOT G2_SHMEM CHURN_COLD FLASH_CYCLES FLASH_SECONDS FLASH_DEADLINE HOG_HOT HOG_MAX TRIGGER ROUND_DEADLINE \
 	GONE_DEADLINE AFTER_DEADLINE
-VM_PASS_ENV="${VM_PASS_ENV:-} G_COLD G_HOT G_SOFT G2_COLD G2_HOT G2_SHMEM CHURN_COLD FLASH_CYCLES FLASH_SECONDS FLASH_DEADLINE HOG_HOT HOG_MAX TRIGGER ROUND_DEADLINE GONE_DEADLINE AFTER_DEADLINE"
+VM_PASS_ENV="${VM_PASS_ENV:-} G_COLD G_HOT G_SOFT REFILL_COLD G2_COLD G2_HOT G2_SHMEM CHURN_COLD FLASH_CYCLES FLASH_SECONDS FLASH_DEADLINE HOG_HOT HOG_MAX TRIGGER ROUND_DEADLINE GONE_DEADLINE AFTER_DEADLINE"
 
 if ! judge_rejudge; then
 	vm_skip_unless_ready
@@ -101,6 +103,8 @@ n_followed=$(grep -c 'The cgroups matching the configuration changed' "$log")
 # g1+g3 (kernel) at the removal, and at the end.
 sum_at() { awk -F '\t' -v t="$1" '$1 <= t { v = $2 + $4 } END { print v + 0 }' "$samples"; }
 sum_rm=$(sum_at "${t_rm:-0}")
+# The most g1+g3 held after g2's removal (the refill landed then).
+sum_peak=$(awk -F '\t' -v t="${t_rm:-999999}" '$1 >= t && $2 + $4 > m { m = $2 + $4 } END { print m + 0 }' "$samples")
 sum_end=$(sum_at 999999)
 sum0=$(awk -F '\t' -v t0="$t_hog" '$1 < t0 { v = $2 + $4 } END { print v + 0 }' "$samples")
 soft2=$((2 * G_SOFT * MiB))
@@ -110,7 +114,7 @@ rexit=$(file reclaimd.exit)
 echo "removal scenario (guest: ${VM_MEM} MiB, zram swap; VM $(file vm-seconds) s):"
 note "hog started at ${t_hog} s (guest uptime); PSI trigger first fired ${psi_first:-never} s after; first reclaim at $(ev_time rounds-running || true) s"
 note "g2 ($(cut -d' ' -f2 "$out/g2-shmem-charged" 2>/dev/null | awk '{ printf "%.1f", $1 / 1048576 }') MiB of tmpfs charged to it) killed at ${t_kill:-never} s, removed at ${t_rm:-never} s; reclaimd logged cgroup_gone for it at ${t_gone:-never} s, seen in ${gone_how:-nothing}; then ${n_after} reclaims of g1/g3 freeing $(mib "${freed_after:-0}") MiB"
-note "g1+g3 memory.current: $(mib "$sum0") MiB before pressure, $(mib "$sum_rm") MiB at g2's removal, $(mib "$sum_end") MiB at the end (soft limits $(mib "$soft2") MiB together)"
+note "g1+g3 memory.current: $(mib "$sum0") MiB before pressure, $(mib "$sum_rm") MiB at g2's removal, $(mib "$sum_peak") MiB at most after it ($((2 * REFILL_COLD)) MiB refilled), $(mib "$sum_end") MiB at the end (soft limits $(mib "$soft2") MiB together)"
 note "churn: ${n_cycles:-0} create/remove cycles; reclaimd logged ${n_gone_churn} cgroup_gone and ${n_churn_reclaims} reclaims for it; ${n_errors} error line(s) in all"
 note "flash churn: ${flash_cycles:-0} cycles, ${flash_removed:-0} cgroups created and removed in $(awk -v a="$(ev_time flash-started)" -v b="$(awk '$2 == "flash-ended" { print $1 }' "$out/events")" 'BEGIN { if (b != "") printf "%.1f", b - a; else printf "?" }') s; reclaimd followed the glob ${n_followed} times, armed ${n_flash_armed} flash triggers, logged ${n_flash_gone} flash cgroups gone"
 
@@ -121,8 +125,10 @@ for g in g1 g3 hog; do
 done
 ev_has rounds-running || fail "reclaimd did not reclaim anything within ${ROUND_DEADLINE} s of the pressure, so nothing was removed while rounds ran"
 [ "${n_cycles:-0}" -gt 0 ] || note "NOTE: the churn cgroup was never created and removed"
-if [ -n "$t_rm" ] && [ "$sum_rm" -le $((soft2 + 8 * MiB)) ]; then
-	fail "setup: g1 and g3 were already down to $(mib "$sum_rm") MiB together when g2 was removed, too close to their soft limits to show reclaim going on"
+if [ -n "$t_rm" ] && ! ev_has g1-g3-refilled; then
+	fail "setup: g1's and g3's refill (memhog --cold $REFILL_COLD each, after g2's removal) was not ready (see $out/g1-refill.out, $out/g3-refill.out)"
+elif [ -n "$t_rm" ] && [ "$sum_peak" -le $((soft2 + 8 * MiB)) ]; then
+	fail "setup: g1 and g3 held at most $(mib "$sum_peak") MiB together after g2 was removed and they were refilled, too close to their soft limits to show reclaim going on"
 fi
 
 # 1. reclaimd stayed up and exited 0 on SIGTERM.
@@ -154,8 +160,8 @@ if [ -n "$gone_line" ]; then
 	[ "${freed_after:-0}" -gt 0 ] ||
 		fail "reclaimd's reclaims of g1/g3 after g2 was gone freed nothing (by its own log)"
 fi
-if [ -n "$t_rm" ] && [ "$sum_end" -gt $((sum_rm - 4 * MiB)) ]; then
-	fail "g1's and g3's memory.current (kernel) fell only from $(mib "$sum_rm") to $(mib "$sum_end") MiB together after g2 was removed"
+if [ -n "$t_rm" ] && [ "$sum_end" -gt $((sum_peak - 4 * MiB)) ]; then
+	fail "g1's and g3's memory.current (kernel) fell only from $(mib "$sum_peak") to $(mib "$sum_end") MiB together after g2 was removed and they were refilled"
 fi
 
 # 3b. The flash churn ran its course beside the rounds.

@@ -50,8 +50,8 @@
 #                     run beside another of these tests' guests (a test whose
 #                     deadlines a second guest breaks on that kernel sets it);
 #                     guests share the lock file VM_LOCK (default
-#                     ${TMPDIR:-/tmp}/reclaimd-vm-guests.lock): the others take
-#                     it shared, these exclusive
+#                     ${TMPDIR:-/tmp}/reclaimd-vm-guests.lock, and VM_LOCK.gate):
+#                     the others take it shared, these exclusive
 #   CI                when "true", anything missing is a hard error (99)
 
 # The folder of vm.sh: set vm_dir before sourcing this file, or it is taken
@@ -378,8 +378,11 @@ vm_run() {
 
 # vm_lock_guests: wait until this guest may run (VM_ALONE): make -j2 check
 # runs two guests at a time, and on some kernels a test's reclaim is much
-# slower beside a second guest (README, "Kernels").  The lock is held on
-# descriptor 9, which qemu inherits, until vm_unlock_guests.
+# slower beside a second guest (README, "Kernels").  A guest holds the lock
+# file shared, or exclusive to run alone, on descriptor 9 (qemu inherits it)
+# until vm_unlock_guests.  Every guest passes a turnstile first (LOCK.gate,
+# held only while taking the lock), so that one waiting to run alone is not
+# starved by guests that keep starting beside the running ones.
 vm_lock_guests() {
 	vm_lock_mode=-s
 	if [ -z "${VM_KERNEL_DIR:-}" ]; then
@@ -387,11 +390,18 @@ vm_lock_guests() {
 	fi
 	command -v flock >/dev/null 2>&1 || vm_fail "flock (util-linux) not found"
 	vm_lock=${VM_LOCK:-${TMPDIR:-/tmp}/reclaimd-vm-guests.lock}
-	exec 9>>"$vm_lock" || vm_fail "cannot open $vm_lock"
-	if ! flock -n "$vm_lock_mode" 9; then
-		[ "$vm_lock_mode" = -x ] && vm_log "waiting for the other guests to end: on $VM_KERNEL this test runs alone"
-		flock "$vm_lock_mode" 9 || vm_fail "cannot lock $vm_lock"
+	exec 8>>"$vm_lock.gate" 9>>"$vm_lock" || vm_fail "cannot open $vm_lock"
+	if ! flock -n -x 8 || ! flock -n "$vm_lock_mode" 9; then
+		if [ "$vm_lock_mode" = -x ]; then
+			vm_log "waiting for the other guests to end: on $VM_KERNEL this test runs alone"
+		else
+			vm_log "waiting for a guest that runs alone to end"
+		fi
+		if ! flock -x 8 || ! flock "$vm_lock_mode" 9; then
+			vm_fail "cannot lock $vm_lock"
+		fi
 	fi
+	exec 8>&-
 }
 vm_unlock_guests() { exec 9>&-; }
 
