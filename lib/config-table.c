@@ -64,7 +64,7 @@ const struct config_item config_table[] = {
           "while any managed cgroup is over its soft limit, hold the others' memory.low (low) or "
           "memory.min (min) at their soft limits, so that the kernel's reclaim takes the excess first; "
           "auto: min where the kernel's memory.low only defers reclaim (MGLRU on), else low; no: neither",
-          protect_modes },
+          protect_modes, "auto" },
         { "metrics", "textfile", CONFIG_FILE, CFG(metrics_textfile), 0, 0, "none",
           "Prometheus text file written atomically for node_exporter's textfile collector "
           "(e.g. /var/lib/prometheus/node-exporter/reclaimd.prom); none: no metrics" },
@@ -245,6 +245,10 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
                                 *(uint64_t *)dst = i;
                                 return 0;
                         }
+                /* Configurations written when the key took yes or no keep their meaning. */
+                r = it->yes_means ? parse_bool(value) : -EINVAL;
+                if (r >= 0)
+                        return config_item_parse(it, r ? it->yes_means : it->choices[0], dst, why, why_size);
                 return choice_error(it, value, why, why_size);
         case CONFIG_BOOL:
                 r = parse_bool(value);

@@ -97,6 +97,8 @@ struct config_item {
         const char *def;        /* default, in configuration syntax */
         const char *help;       /* one line */
         const char *const *choices;   /* CONFIG_CHOICE's words, NULL-terminated */
+        const char *yes_means;  /* a CONFIG_CHOICE that was a boolean: the word its true values still
+                                 * select (its false values select choices[0], "no") */
 };
 
 extern const struct config_item config_table[];

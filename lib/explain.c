@@ -142,6 +142,18 @@ static void explain_round(FILE *f, const struct snapshot *s, const struct snapsh
                     "not over its soft limit, and the round did not get to it: %s", round_ended(r->verdict));
 }
 
+/* One sentence on a memory.low or memory.min that [balance] protect holds raised. */
+static void explain_held(FILE *f, const struct snapshot *s, const char *file, const struct adjust *a,
+                         uint64_t since_usec, const char *rule)
+{
+        char v[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX], t[16];
+
+        say(f, rule, "%s is held at %s (was %s) since %s, because %zu managed cgroup%s over %s soft limit%s", file,
+            format_size(v, sizeof(v), a->value), format_size(o, sizeof(o), a->original),
+            status_clock(s, since_usec, t, sizeof(t)), s->n_over, s->n_over == 1 ? " is" : "s are",
+            s->n_over == 1 ? "its" : "their", s->n_over == 1 ? "" : "s");
+}
+
 /* What reclaimd holds on the cgroup now, and what keeps rounds away from it. */
 static void explain_now(FILE *f, const struct snapshot *s, const struct snapshot_cgroup *c)
 {
@@ -157,11 +169,12 @@ static void explain_now(FILE *f, const struct snapshot *s, const struct snapshot
                     c->high_adj.original == UINT64_MAX ? "max" : format_size(o, sizeof(o), c->high_adj.original),
                     status_clock(s, c->high_since_usec, t, sizeof(t)));
         if (c->low_adj.active)
-                say(f, "[balance] protect: memory.low is held at the soft limits while any managed cgroup is over",
-                    "memory.low is held at %s (was %s) since %s, because %zu managed cgroup%s over %s soft limit%s",
-                    format_size(v, sizeof(v), c->low_adj.value), format_size(o, sizeof(o), c->low_adj.original),
-                    status_clock(s, c->low_since_usec, t, sizeof(t)), s->n_over, s->n_over == 1 ? " is" : "s are",
-                    s->n_over == 1 ? "its" : "their", s->n_over == 1 ? "" : "s");
+                explain_held(f, s, "memory.low", &c->low_adj, c->low_since_usec,
+                             "[balance] protect: memory.low is held at the soft limits while any managed cgroup is over");
+        if (c->min_adj.active)
+                explain_held(f, s, "memory.min", &c->min_adj, c->min_since_usec,
+                             "[balance] protect: with the multi-gen LRU, memory.low only defers the kernel's reclaim; "
+                             "memory.min holds while those over their soft limits can give what the machine lacks");
         if (b) {
                 pct = b->last.requested ? b->last.reclaimed * 100 / b->last.requested : 0;
                 fputs("- ", f);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +31,19 @@ static void cgroup_sample(FILE *f, const char *name, const char *path, const cha
         fprintf(f, "\"} %" PRIu64 "\n", v);
 }
 
+
+/* One gauge of the values reclaimd holds changed, at the struct adjust at offset in each cgroup. */
+static void adjust_gauge(FILE *f, const struct snapshot *s, size_t n, const char *name, const char *text,
+                         size_t offset)
+{
+        help(f, name, "gauge", text);
+        for (size_t i = 0; i < n; i++) {
+                const struct adjust *a = (const struct adjust *)((const char *)&s->cgroups[i] + offset);
+
+                if (a->active)
+                        cgroup_sample(f, name, s->cgroups[i].path, NULL, a->value);
+        }
+}
 static void per_cgroup(FILE *f, const struct snapshot *s, size_t n)
 {
         static const char *const req[] = { "ok", "partial", "error" };
@@ -65,18 +79,15 @@ static void per_cgroup(FILE *f, const struct snapshot *s, size_t n)
                 if (s->cgroups[i].exists)
                         cgroup_sample(f, "reclaimd_cgroup_soft_limit_excess_bytes", s->cgroups[i].path, NULL,
                                       s->cgroups[i].excess);
-        help(f, "reclaimd_cgroup_memory_high_clamped_bytes", "gauge",
-             "memory.high as reclaimd holds it lowered (cgroups clamped now).");
-        for (size_t i = 0; i < n; i++)
-                if (s->cgroups[i].high_adj.active)
-                        cgroup_sample(f, "reclaimd_cgroup_memory_high_clamped_bytes", s->cgroups[i].path, NULL,
-                                      s->cgroups[i].high_adj.value);
-        help(f, "reclaimd_cgroup_memory_low_held_bytes", "gauge",
-             "memory.low as reclaimd holds it raised while a cgroup is over its soft limit.");
-        for (size_t i = 0; i < n; i++)
-                if (s->cgroups[i].low_adj.active)
-                        cgroup_sample(f, "reclaimd_cgroup_memory_low_held_bytes", s->cgroups[i].path, NULL,
-                                      s->cgroups[i].low_adj.value);
+        adjust_gauge(f, s, n, "reclaimd_cgroup_memory_high_clamped_bytes",
+                     "memory.high as reclaimd holds it lowered (cgroups clamped now).",
+                     offsetof(struct snapshot_cgroup, high_adj));
+        adjust_gauge(f, s, n, "reclaimd_cgroup_memory_low_held_bytes",
+                     "memory.low as reclaimd holds it raised while a cgroup is over its soft limit.",
+                     offsetof(struct snapshot_cgroup, low_adj));
+        adjust_gauge(f, s, n, "reclaimd_cgroup_memory_min_held_bytes",
+                     "memory.min as reclaimd holds it raised while a cgroup is over its soft limit ([balance] protect).",
+                     offsetof(struct snapshot_cgroup, min_adj));
 }
 
 static void rounds(FILE *f, const struct snapshot *s)
@@ -128,7 +139,7 @@ int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
         fprintf(f, "reclaimd_cgroups_over_soft_limit %zu\n", s->n_over);
         help(f, "reclaimd_cgroups_clamped", "gauge", "Managed cgroups whose memory.high reclaimd holds lowered.");
         fprintf(f, "reclaimd_cgroups_clamped %d\n", s->clamped);
-        help(f, "reclaimd_cgroups_protected", "gauge", "Managed cgroups whose memory.low reclaimd holds raised.");
+        help(f, "reclaimd_cgroups_protected", "gauge", "Managed cgroups whose memory.low or memory.min reclaimd holds raised.");
         fprintf(f, "reclaimd_cgroups_protected %d\n", s->protected);
         help(f, "reclaimd_cgroups_unlabelled", "gauge",
              "Managed cgroups beyond [metrics] max_cgroups, without series of their own.");

@@ -112,6 +112,7 @@ static int take_one(struct snapshot_cgroup *sc, struct engine *e, struct cgroup 
                 .high = UINT64_MAX,
                 .high_adj = cg->high,
                 .low_adj = cg->low,
+                .min_adj = cg->min,
                 .refault_known = cg->refault_known,
                 .refault_permille = cg->refault_permille,
                 .counters = cg->counters,
@@ -119,6 +120,7 @@ static int take_one(struct snapshot_cgroup *sc, struct engine *e, struct cgroup 
         };
         sc->high_since_usec = held_since(&cg->high, old ? &old->high_adj : NULL, old ? old->high_since_usec : 0, now);
         sc->low_since_usec = held_since(&cg->low, old ? &old->low_adj : NULL, old ? old->low_since_usec : 0, now);
+        sc->min_since_usec = held_since(&cg->min, old ? &old->min_adj : NULL, old ? old->min_since_usec : 0, now);
         if (read_files && cg->be) {
                 sc->files_read = backend_read_u64(e->be, cg->be, CG_MEMORY_MIN, &sc->min) == 0 &&
                                  backend_read_u64(e->be, cg->be, CG_MEMORY_LOW, &sc->low) == 0 &&

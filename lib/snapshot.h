@@ -45,8 +45,8 @@ struct snapshot_cgroup {
         unsigned rank;               /* 1: furthest over its soft limit; 0: not over */
         bool files_read;             /* min, low, high below were read (not only as a round saw them) */
         uint64_t min, low, high;     /* as the kernel holds them; UINT64_MAX: max */
-        struct adjust high_adj, low_adj;
-        uint64_t high_since_usec, low_since_usec;   /* 0: not held */
+        struct adjust high_adj, low_adj, min_adj;   /* what reclaimd holds ([balance] protect, clamps) */
+        uint64_t high_since_usec, low_since_usec, min_since_usec;   /* 0: not held */
         bool refault_known;
         uint32_t refault_permille;
         struct cg_counters counters;

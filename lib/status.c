@@ -86,14 +86,14 @@ static char *high_cell(const struct snapshot *s, const struct snapshot_cgroup *c
                     size_or_max(o, sizeof(o), c->high_adj.original), status_clock(s, c->high_since_usec, t, sizeof(t)));
 }
 
-static char *low_cell(const struct snapshot *s, const struct snapshot_cgroup *c)
+/* memory.low or memory.min: as the kernel holds it, or as reclaimd holds it and what it was. */
+static char *held_cell(const struct snapshot_cgroup *c, const struct adjust *a, uint64_t value)
 {
         char v[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
 
-        if (!c->low_adj.active)
-                return c->files_read ? strdup(size_or_max(v, sizeof(v), c->low)) : strdup("-");
-        return cell("%s (was %s)", size_or_max(v, sizeof(v), c->low_adj.value),
-                    size_or_max(o, sizeof(o), c->low_adj.original));
+        if (!a->active)
+                return c->files_read ? strdup(size_or_max(v, sizeof(v), value)) : strdup("-");
+        return cell("%s (was %s)", size_or_max(v, sizeof(v), a->value), size_or_max(o, sizeof(o), a->original));
 }
 
 static const char *result_word(int r, bool clamp)
@@ -134,8 +134,8 @@ static int cgroup_row(const struct snapshot *s, const struct snapshot_cgroup *c,
         row[C_CURRENT] = c->exists ? strdup(format_size(b, sizeof(b), c->current)) : strdup("(none)");
         row[C_EXCESS] = strdup(c->exists ? format_size(cc, sizeof(cc), c->excess) : "-");
         row[C_RANK] = c->rank ? cell("%u", c->rank) : strdup("-");
-        row[C_MIN] = c->files_read ? strdup(size_or_max(a, sizeof(a), c->min)) : strdup("-");
-        row[C_LOW] = low_cell(s, c);
+        row[C_MIN] = held_cell(c, &c->min_adj, c->min);
+        row[C_LOW] = held_cell(c, &c->low_adj, c->low);
         row[C_HIGH] = high_cell(s, c);
         row[C_THRASH] = !c->refault_known ? strdup("-") :
                         cell("%s (%u‰)", c->refault_permille >= REFAULT_THRASHING_PERMILLE ? "yes" : "no",
@@ -280,6 +280,22 @@ static void json_time(FILE *f, const char *key, const struct snapshot *s, uint64
                 fprintf(f, "\"%s\":%.3f", key, (double)((int64_t)mono_usec + s->realtime_offset_usec) / 1e6);
 }
 
+/* ,"FILE_held":bool and, while held, FILE_original_bytes and FILE_held_bytes ([balance] protect). */
+static void json_held(FILE *f, const char *file, const struct adjust *a)
+{
+        char key[64];
+
+        fprintf(f, ",\"%s_held\":%s", file, a->active ? "true" : "false");
+        if (!a->active)
+                return;
+        snprintf(key, sizeof(key), "%s_original_bytes", file);
+        fputc(',', f);
+        json_u64(f, key, a->original, true);
+        snprintf(key, sizeof(key), "%s_held_bytes", file);
+        fputc(',', f);
+        json_u64(f, key, a->value, true);
+}
+
 static void json_psi(FILE *f, const char *key, const struct psi_line *l)
 {
         fprintf(f, "\"%s\":{\"avg10\":%.2f,\"avg60\":%.2f,\"avg300\":%.2f,\"total_usec\":%" PRIu64 "}", key,
@@ -323,13 +339,8 @@ static void json_cgroup(FILE *f, const struct snapshot *s, const struct snapshot
                 fputc(',', f);
                 json_time(f, "memory_high_clamped_since", s, c->high_since_usec, true);
         }
-        fprintf(f, ",\"memory_low_held\":%s", c->low_adj.active ? "true" : "false");
-        if (c->low_adj.active) {
-                fputc(',', f);
-                json_u64(f, "memory_low_original_bytes", c->low_adj.original, true);
-                fputc(',', f);
-                json_u64(f, "memory_low_held_bytes", c->low_adj.value, true);
-        }
+        json_held(f, "memory_low", &c->low_adj);
+        json_held(f, "memory_min", &c->min_adj);
         fprintf(f, ",\"thrashing\":%s,\"refault_permille\":",
                 c->refault_known && c->refault_permille >= REFAULT_THRASHING_PERMILLE ? "true" : "false");
         if (c->refault_known)

@@ -1,5 +1,6 @@
 /* Unit tests: the configuration schema, its parser and every error's file, line and key. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -434,6 +435,30 @@ START_TEST(metrics_textfile_checked_when_read)
 }
 END_TEST
 
+/* [balance] protect was a boolean: yes and no keep their meaning (auto and no). */
+START_TEST(choice_that_was_boolean_keeps_yes_and_no)
+{
+        static const struct { const char *value; uint64_t mode; } cases[] = {
+                { "yes", PROTECT_AUTO }, { "true", PROTECT_AUTO }, { "no", PROTECT_NO },
+                { "off", PROTECT_NO }, { "low", PROTECT_LOW }, { "min", PROTECT_MIN },
+        };
+        char text[64];
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct config *cfg;
+
+                snprintf(text, sizeof(text), "[balance]\nprotect = %s\n", cases[i].value);
+                cfg = load_config(text);
+                ck_assert_msg(cfg->protect == cases[i].mode, "protect = %s: %" PRIu64, cases[i].value,
+                              cfg->protect);
+                config_free(cfg);
+        }
+        assert_one_error("[balance]\nprotect = maybe\n", 2, "protect", "expected no, low, min or auto");
+        /* A key that was never a boolean takes no boolean. */
+        assert_one_error("[reclaim]\nsoft_limit_xattr = true\n", 2, "soft_limit_xattr", "expected no, yes or prefer");
+}
+END_TEST
+
 START_TEST(every_key_refuses_bad_values)
 {
         static const char *const bad[] = {
@@ -540,4 +565,5 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            shipped_example_is_valid, shipped_example_lists_every_key, dropins_override_in_lexical_order,
            manual_lists_every_key, bracket_classes_in_globs, dump_of_hostile_file_names_reads_back_the_same,
            most_specific_section_applies, every_key_refuses_bad_values,
-           every_key_checks_its_bounds, metrics_textfile_checked_when_read)
+           every_key_checks_its_bounds, metrics_textfile_checked_when_read,
+           choice_that_was_boolean_keeps_yes_and_no)

@@ -28,6 +28,7 @@
 #include "explain.h"
 #include "log.h"
 #include "snapshot.h"
+#include "metrics.h"
 #include "status.h"
 
 #define MiB (1ULL << 20)
@@ -131,6 +132,56 @@ START_TEST(explain_says_what_holds_now)
         c.decision = (struct cg_decision){ .reason = REASON_RECLAIMED, .priority = 12, .value = MiB, .value2 = 2 * MiB };
         text = explain(&s, "web", true, 0);
         ck_assert_ptr_nonnull(strstr(text, "- trimmed by the balancer: asked 2.0M, freed 1.0M, at priority 12"));
+        free(text);
+}
+END_TEST
+
+/* A memory.min held by [balance] protect shows everywhere a held memory.low does. */
+static char *written(int (*write)(FILE *, const struct snapshot *), const struct snapshot *s)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(write(f, s), 0);
+        fclose(f);
+        return text;
+}
+
+static int metrics_all(FILE *f, const struct snapshot *s)
+{
+        return metrics_write(f, s, 10);
+}
+
+START_TEST(held_memory_min_is_shown)
+{
+        struct snapshot_cgroup c;
+        struct snapshot s;
+        char *text;
+
+        one_cgroup(&s, &c, REASON_NONE, 0);
+        s.n_over = 2;
+        c.files_read = true;
+        c.min = c.min_adj.value = 64 * MiB;
+        c.min_adj.active = true;
+        c.min_since_usec = 90000000;
+        text = explain(&s, "web", true, 0);
+        ck_assert_ptr_nonnull(strstr(text, "- memory.min is held at 64.0M (was 0B) since "));
+        ck_assert_ptr_nonnull(strstr(text, ", because 2 managed cgroups are over their soft limits ([balance] protect: "
+                                           "with the multi-gen LRU"));
+        ck_assert_ptr_null(strstr(text, "memory.low is held"));
+        free(text);
+        text = written(status_write_text, &s);
+        ck_assert_msg(strstr(text, " 64.0M (was 0B) "), "%s", text);
+        free(text);
+        text = written(status_write_json, &s);
+        ck_assert_msg(strstr(text, "\"memory_low_held\":false,\"memory_min_held\":true,"
+                                   "\"memory_min_original_bytes\":0,\"memory_min_held_bytes\":67108864"), "%s", text);
+        free(text);
+        text = written(metrics_all, &s);
+        ck_assert_msg(strstr(text, "reclaimd_cgroup_memory_min_held_bytes{cgroup=\"web\"} 67108864\n"), "%s", text);
+        ck_assert_ptr_null(strstr(text, "reclaimd_cgroup_memory_low_held_bytes{"));
         free(text);
 }
 END_TEST
@@ -549,4 +600,5 @@ START_TEST(reclaimctl_over_a_bus)
 END_TEST
 
 CHECK_MAIN("ctl", explain_names_each_rule, explain_says_what_holds_now, explain_unmanaged_and_hostile,
-           status_and_explain_from_the_simulated_kernel, status_answers_while_a_write_blocks, reclaimctl_over_a_bus)
+           status_and_explain_from_the_simulated_kernel, status_answers_while_a_write_blocks, reclaimctl_over_a_bus,
+           held_memory_min_is_shown)
