@@ -121,6 +121,7 @@ static int file_flags(enum cg_file f)
         case CG_MEMORY_RECLAIM:
                 return O_WRONLY;
         case CG_MEMORY_LOW:
+        case CG_MEMORY_MIN:
                 return O_RDWR;   /* written while other cgroups are over their soft limits */
         case CG_MEMORY_HIGH:
                 /*

@@ -561,6 +561,43 @@ START_TEST(real_backend_reads_whole_files)
 }
 END_TEST
 
+/* Every file the engine writes, the real backend opens for writing (and reads it back). */
+START_TEST(real_backend_writes_what_the_engine_writes)
+{
+        static const enum cg_file written[] = { CG_MEMORY_RECLAIM, CG_MEMORY_HIGH, CG_MEMORY_LOW, CG_MEMORY_MIN };
+        char root[] = "/tmp/reclaimd-write.XXXXXX", dir[512];
+        struct backend_cgroup *cg;
+        struct backend *be;
+        uint64_t v;
+
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        snprintf(dir, sizeof(dir), "%s/a", root);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        put(dir, "memory.current", "1\n");
+        for (size_t i = 0; i < sizeof(written) / sizeof(written[0]); i++)
+                put(dir, cg_file_name(written[i]), "0\n");
+        ck_assert_int_eq(backend_cgroupfs_new(root, &be), 0);
+        ck_assert_int_eq(be->ops->open_cgroup(be, "a", &cg), 0);
+        for (size_t i = 0; i < sizeof(written) / sizeof(written[0]); i++) {
+                bool readable = written[i] != CG_MEMORY_RECLAIM;   /* write-only in the kernel */
+
+                /* Read first, as the engine does (memory.min and .low are re-read before a hold). */
+                if (readable)
+                        ck_assert_int_eq(backend_read_u64(be, cg, written[i], &v), 0);
+                ck_assert_msg(be->ops->write(be, cg, written[i], "4096\n") == 0, "%s not writable",
+                              cg_file_name(written[i]));
+                if (readable) {
+                        ck_assert_int_eq(backend_read_u64(be, cg, written[i], &v), 0);
+                        ck_assert_uint_eq(v, 4096);
+                }
+        }
+        be->ops->close_cgroup(be, cg);
+        backend_free(be);
+        snprintf(dir, sizeof(dir), "rm -rf '%s'", root);
+        ck_assert_int_eq(system(dir), 0);
+}
+END_TEST
+
 /* A thousand cgroups come and go under a glob: the real backend holds no more descriptors
  * afterwards than before (each managed cgroup holds one while it exists). */
 START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
@@ -618,6 +655,6 @@ START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
 }
 END_TEST
 
-CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, removed_while_listed_or_written, real_backend_reads_whole_files, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
+CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out)
