@@ -43,6 +43,10 @@ if [ -n "${FRESH_ROOT_DIR:-}" ]; then
 else
 	root=$(mktemp -d "/var/tmp/reclaimd-fresh-$suite.XXXXXX")
 fi
+# mktemp makes it 0700; as the root's "/", that would keep every user but
+# root from resolving any path (tests run programs as nobody).  A real
+# root directory is 0755.
+chmod 0755 "$root"
 log=${FRESH_ROOT_LOG:-$root.log}
 : >"$log"
 

@@ -436,6 +436,9 @@ static struct {
         struct fixture *f;
 } ctl;
 
+/* spawn_ctl()'s exit when user nobody cannot reach reclaimctl. */
+#define NOT_AS_NOBODY 95
+
 static pid_t spawn_ctl(const struct ctl_run *run)
 {
         const char *b = getenv("abs_top_builddir");
@@ -452,7 +455,14 @@ static pid_t spawn_ctl(const struct ctl_run *run)
                         _exit(98);
                 if (run->as_nobody && (setgid(65534) < 0 || setuid(65534) < 0))
                         _exit(97);
+                /* A build tree under a folder only root may enter (/root,
+                 * a mktemp -d) cannot be reached as nobody. */
+                if (run->as_nobody && access(prog, X_OK) < 0) {
+                        dprintf(2, "%s: %s\n", prog, strerror(errno));
+                        _exit(NOT_AS_NOBODY);
+                }
                 execl(prog, prog, run->args[0], run->args[1], run->args[2], (char *)NULL);
+                dprintf(2, "cannot run %s%s: %s\n", prog, run->as_nobody ? " as nobody" : "", strerror(errno));
                 _exit(96);
         }
         return pid;
@@ -472,6 +482,12 @@ static void on_ctl_exit(struct ev_loop *loop, ev_child *w, int revents)
         fclose(o);
         fprintf(stderr, "$ reclaimctl %s %s%s\n%s", run->args[0], run->args[1] ?: "", run->as_nobody ? " (as nobody)" : "",
                 buf);
+        if (run->as_nobody && WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == NOT_AS_NOBODY) {
+                fprintf(stderr, "NOT CHECKED: the bus policy against a user other than root; it needs a build tree "
+                        "that user nobody can reach\n");
+                next_ctl(loop);
+                return;
+        }
         ck_assert_msg(WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == run->exit_code,
                       "reclaimctl %s: status %d, expected exit %d", run->args[0], w->rstatus, run->exit_code);
         ck_assert_msg(strstr(buf, run->said), "reclaimctl %s: no \"%s\"", run->args[0], run->said);
