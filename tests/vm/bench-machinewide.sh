@@ -211,15 +211,8 @@ for kern in $kernels; do
 			[ $((i % 2)) -eq 1 ] || order=$(echo "$BENCH_MODES" | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }')
 			for mode in $order; do
 				rdir=$sdir/run-$i-$mode
-				# A guest that never reached the scenario (a kernel that
-				# did not boot: 7.3 once panicked in its timer tick under
-				# TCG) measured nothing: it is booted again, once.
-				if ! mw_run "$shape" "$mode" "$rdir" "$BENCH_CONF" >"$rdir.host.log" 2>&1 &&
-					[ ! -s "$rdir/events" ]; then
-					vm_log "$shape/$mode run $i on $kname: the guest did not reach the scenario; booting it again"
-					mv "$rdir/console.log" "$rdir/console-first-boot.log"
-					mw_run "$shape" "$mode" "$rdir" "$BENCH_CONF" >>"$rdir.host.log" 2>&1
-				fi
+				# (A kernel that did not boot is booted again by vm_run.)
+				mw_run "$shape" "$mode" "$rdir" "$BENCH_CONF" >"$rdir.host.log" 2>&1
 				if [ "$(cat "$rdir/exit-code" 2>/dev/null)" != 0 ]; then
 					vm_log "$shape/$mode run $i on $kname: the guest did not run to its end (see $rdir)"
 				fi

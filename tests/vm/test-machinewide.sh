@@ -10,11 +10,13 @@
 #     the managed cgroups came from the one over its soft limit;
 #   - the cgroup under its soft limit loses at most MW_MAX_UNDER_PCT (75) %
 #     of what it loses with the kernel alone in the same test.
+# When the kernel alone took under MW_MIN_UNDER_MIB (8) MiB from the cgroup
+# under its soft limit (the multi-gen LRU's random walk spares it in about
+# half the runs on 6.12), reclaimd may take at most that much from it.
 # The kernel-alone run is also the setup check: when the kernel's own
 # reclaim did not run machine-wide (kswapd or direct reclaim in
-# /proc/vmstat), or took under MW_MIN_UNDER_MIB (8) MiB from the cgroup
-# under its soft limit, the test has no power and says so (exit 99) rather
-# than pass.
+# /proc/vmstat), the test has no power and says so (exit 99) rather than
+# pass.
 #
 # Exit: 0 pass, 1 fail, 77 skip (no qemu/busybox/cpio/kernel; never when
 # CI=true), 99 hard error or setup failure.  VM_OUTDIR=DIR keeps the guests'
@@ -81,8 +83,6 @@ for mode in kernel reclaimd; do
 done
 ge "$(k global_steal_mib)" 16 ||
 	setup="$setup; with the kernel alone, kswapd and direct reclaim took only $(k global_steal_mib) MiB machine-wide (/proc/vmstat): the machine was not short"
-ge "$(k under_steal_mib)" "$MW_MIN_UNDER_MIB" ||
-	setup="$setup; the kernel alone took only $(k under_steal_mib) MiB from the cgroup under its soft limit (at least $MW_MIN_UNDER_MIB needed): nothing for reclaimd to protect, so the test has no power"
 if [ -n "$setup" ]; then
 	vm_log "SETUP FAILED${setup}; output in $out"
 	exit 99
@@ -101,9 +101,20 @@ rexit=$(cat "$out/reclaimd/reclaimd.exit" 2>/dev/null || echo missing)
 # The soft limits held.
 ge "$(r prec_steal)" "$MW_MIN_PRECISION" ||
 	fail "precision $(r prec_steal) %: of what reclaim took from the managed cgroups (memory.stat pgsteal), under $MW_MIN_PRECISION % came from the cgroup over its soft limit (kernel alone: $(k prec_steal) %)"
-allowed=$(awk -v k="$(k under_steal_mib)" -v p="$MW_MAX_UNDER_PCT" 'BEGIN { printf "%.1f", k * p / 100 }')
-ge "$allowed" "$(r under_steal_mib)" ||
-	fail "the cgroup under its soft limit lost $(r under_steal_mib) MiB with reclaimd (pgsteal), more than $MW_MAX_UNDER_PCT % of the $(k under_steal_mib) MiB it lost with the kernel alone ($allowed MiB)"
+if ge "$(k under_steal_mib)" "$MW_MIN_UNDER_MIB"; then
+	allowed=$(awk -v k="$(k under_steal_mib)" -v p="$MW_MAX_UNDER_PCT" 'BEGIN { printf "%.1f", k * p / 100 }')
+	ge "$allowed" "$(r under_steal_mib)" ||
+		fail "the cgroup under its soft limit lost $(r under_steal_mib) MiB with reclaimd (pgsteal), more than $MW_MAX_UNDER_PCT % of the $(k under_steal_mib) MiB it lost with the kernel alone ($allowed MiB)"
+else
+	# The multi-gen LRU walks the memcgs from a random bin
+	# (lru_gen_shrink_node, shrink_many): on 6.12 the kernel alone spares
+	# the cgroup under its soft limit in about half the runs.  Nothing to
+	# compare against then, but reclaimd must not do worse than the noise
+	# floor: in issue 9's bad run it lost 63 MiB where the kernel took 0.
+	note "the kernel alone took $(k under_steal_mib) MiB from the cgroup under its soft limit this time: reclaimd is held to $MW_MIN_UNDER_MIB MiB instead of a share of it"
+	ge "$MW_MIN_UNDER_MIB" "$(r under_steal_mib)" ||
+		fail "the cgroup under its soft limit lost $(r under_steal_mib) MiB with reclaimd (pgsteal), more than $MW_MIN_UNDER_MIB MiB, where the kernel alone took $(k under_steal_mib) MiB"
+fi
 
 judge_exit_if_failed "reclaimd's log (guest uptime, stderr)" "$out/reclaimd/reclaimd.log" \
 	"scenario events (reclaimd run)" "$out/reclaimd/events"
