@@ -28,7 +28,9 @@
 #   BENCH_OUT      results folder (default: bench-vm/YYYYmmdd-HHMMSS in the
 #                  build tree; one that holds runs already gets BENCH_RUNS
 #                  more): KERNEL/SHAPE/run-N-MODE/ holds each guest's
-#                  output and its metrics.tsv; tables.txt the tables;
+#                  output and its metrics.tsv, KERNEL/SHAPE/side-by-side.png
+#                  the first run of each mode drawn side by side (plot.sh,
+#                  gnuplot); tables.txt the tables;
 #                  info.txt the commit, the configuration and the host's load
 #   and those of vm.sh (VM_MEM, RECLAIMD_VM_CACHE, ...) and of the scenario
 #   (IDLE_S, EPISODE_S, CREEP_S, ZRAM_NET_PCT, SHORT_EXTRA, HOG_COLD,
@@ -129,6 +131,21 @@ bench_report() {
 	done | tee "$1/tables.txt"
 }
 
+# bench_plot SHAPE-DIR: SHAPE-DIR/side-by-side.png, the first run of each
+# mode drawn side by side on the same scales (plot.sh); said and skipped
+# without gnuplot.
+bench_plot() {
+	bp_runs=
+	for bp_m in $BENCH_MODES; do
+		bp_r=$(find "$1" -mindepth 1 -maxdepth 1 -name "run-*-$bp_m" -type d | sort -t- -k2,2n | head -n 1)
+		[ -n "$bp_r" ] && bp_runs="$bp_runs $bp_r"
+	done
+	[ -n "$bp_runs" ] || return 0
+	# shellcheck disable=SC2086 # a list of folders without blanks (ours)
+	sh "$vm_dir/plot.sh" -o "$1/side-by-side.png" --title "${1#"$BENCH_OUT"/}" $bp_runs >"$1/plot.log" 2>&1 ||
+		vm_log "no picture for $1 (see $1/plot.log)"
+}
+
 # bench_kernels: the kernels to run on, one a line: BENCH_KERNELS, or the
 # lines of VM_KERNELS in the cache.
 bench_kernels() {
@@ -222,6 +239,7 @@ for kern in $kernels; do
 			i=$((i + 1))
 		done
 		bench_table "$sdir"
+		bench_plot "$sdir"
 	done
 done
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$BENCH_OUT/info.txt"
