@@ -17,16 +17,22 @@
 # Needs root (chroot), debootstrap, lintian and the Debian mirror.  The
 # minbase root is made once and kept in $RECLAIMD_VM_CACHE/roots (default
 # /var/cache/reclaimd-vm/roots; remove it to make a new one); each run works
-# on a copy.  Environment: SUITE (default bookworm), DEB_MIRROR (default
-# http://deb.debian.org/debian), CI (when "true", a missing part fails the
-# test instead of skipping it), DEB_TEST_KEEP=1 keeps the work folder.
+# on a copy.  Environment: SUITE (default bookworm), DEB_MIRROR (default:
+# the Debian archive the host's apt uses, scripts/debian-mirror.sh), CI
+# (when "true", a missing part fails the test instead of skipping it),
+# DEB_TEST_KEEP=1 keeps the work folder.
 #
 # Exit: 0 pass, 1 fail, 77 skip, 99 hard error.
 set -u
 
 deb=${1:?usage: test-deb.sh DEB [DSC]}
 dsc=${2:-}
-: "${SUITE:=bookworm}" "${DEB_MIRROR:=http://deb.debian.org/debian}"
+: "${SUITE:=bookworm}"
+if [ -z "${DEB_MIRROR:-}" ]; then
+        # shellcheck source-path=SCRIPTDIR source=../scripts/debian-mirror.sh
+        . "$(dirname "$0")/../scripts/debian-mirror.sh"
+        DEB_MIRROR=$debian_archive
+fi
 : "${RECLAIMD_VM_CACHE:=/var/cache/reclaimd-vm}"
 cache=$RECLAIMD_VM_CACHE/roots/$SUITE-minbase
 
@@ -138,7 +144,8 @@ check_installed() {
                 link=$(readlink "$root/etc/systemd/system/multi-user.target.wants/reclaimd.service")
                 [ "$link" = "$unit" ] ||
                         fail "reclaimd.service not enabled: multi-user.target.wants/reclaimd.service -> '$link'"
-                # Every program the unit runs is in the root (/bin/kill is procps').
+                # Every program the unit runs is in the root (the package declares no
+                # procps: ExecReload= is /bin/sh's kill builtin).
                 while read -r exe; do
                         [ -x "$root$exe" ] || fail "the unit runs $exe, which is not installed"
                 done < <(sed -n 's/^Exec[A-Za-z]*=[-@+!:]*\(\/[^ ]*\).*/\1/p' "$root$unit")
