@@ -107,33 +107,68 @@ static bool in_our_direction(enum cg_file f, uint64_t original, uint64_t value)
         return f == CG_MEMORY_HIGH ? value < original : value > original;
 }
 
-int adjust_set(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
+int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
 {
-        struct adjust *a = adjust_of(cg, f), was = *a;
+        struct adjust *a = adjust_of(cg, f);
+        uint64_t original;
         int r;
 
         value = adjust_in_pages(value);
         if (!a->active) {
-                r = backend_read_u64(e->be, cg->be, f, &a->original);
+                r = backend_read_u64(e->be, cg->be, f, &original);
                 if (r < 0)
                         return r;
-                if (!in_our_direction(f, a->original, value))
+                if (!in_our_direction(f, original, value))
                         return -EEXIST;   /* already there, or stricter: the operator's */
-                a->previous = a->original;
+                a->original = a->previous = original;
         } else if (a->value == value) {
                 return 0;
         }
-        a->active = true;
+        if (!a->staged)
+                a->unstaged.active = a->active, a->unstaged.value = a->value;
+        a->active = a->staged = true;
         a->value = value;
+        return 1;
+}
+
+void adjust_unstage(struct cgroup *cg, enum cg_file f)
+{
+        struct adjust *a = adjust_of(cg, f);
+
+        if (!a->staged)
+                return;
+        if (!a->unstaged.active)
+                *a = (struct adjust){};   /* no durable record, no change */
+        else
+                a->value = a->unstaged.value, a->staged = false;
+}
+
+int adjust_commit(struct engine *e, struct cgroup *cg, enum cg_file f)
+{
+        struct adjust *a = adjust_of(cg, f);
+        int r;
+
+        if (!a->staged)
+                return 0;
+        a->staged = false;
+        r = write_value(e, cg, f, a->value);
+        if (r == 0)
+                a->previous = a->value;
+        return r;
+}
+
+int adjust_set(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
+{
+        int r = adjust_stage(e, cg, f, value);
+
+        if (r <= 0)
+                return r;
         r = adjust_persist(e);
         if (r < 0) {
-                *a = was;   /* no durable record, no change */
+                adjust_unstage(cg, f);
                 return r;
         }
-        r = write_value(e, cg, f, value);
-        if (r == 0)
-                a->previous = value;
-        return r;
+        return adjust_commit(e, cg, f);
 }
 
 int adjust_release(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)

@@ -27,6 +27,20 @@ struct adjust *adjust_of(struct cgroup *cg, enum cg_file f);
 int adjust_set(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value);
 
 /*
+ * adjust_set() in three steps, so that many values cost one save of the
+ * state file, not one each (a save writes every record: holding the floors
+ * of N cgroups one by one wrote N^2/2 records): adjust_stage() decides as
+ * adjust_set() does and changes the record only, returning 1 when a write
+ * is due, 0 when the file already holds the value, -EEXIST or -errno; then
+ * one adjust_persist(); then adjust_commit() writes each staged value (its
+ * -errno), or, when the save failed, adjust_unstage() puts each record back
+ * as it was, and nothing is written.
+ */
+int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value);
+int adjust_commit(struct engine *e, struct cgroup *cg, enum cg_file f);
+void adjust_unstage(struct cgroup *cg, enum cg_file f);
+
+/*
  * Sets f of cg back to value, toward the original (equal to it: restored,
  * and the record ends). A file that holds neither what reclaimd last wrote
  * nor the value it was writing was changed by someone else since: it is

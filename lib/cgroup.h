@@ -22,6 +22,11 @@ struct adjust {
         uint64_t previous;           /* what the kernel held before that write: the original,
                                       * or an earlier value (a crash between recording and
                                       * writing leaves this in place) */
+        bool staged;                 /* value is recorded-to-be but not yet written (adjust_stage()) */
+        struct {
+                bool active;         /* what active was before the staging, */
+                uint64_t value;      /* and value: put back if the records cannot be saved */
+        } unstaged;
 };
 
 /*

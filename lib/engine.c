@@ -840,23 +840,56 @@ int engine_balance(struct engine *e, const struct config *cfg, bool trim, struct
         return r;
 }
 
-/* Holds cg's file f (memory.low or memory.min) at value, saying each change and each new error once. */
-static void protect_one(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
+/* Says cg's hold of f at value once: each change, and each new error. */
+static void protect_said(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value, bool changed, int r)
 {
-        struct adjust *a = adjust_of(cg, f);
-        bool had = a->active;
-        uint64_t was = a->value;
-        int r = adjust_set(e, cg, f, value);
-
-        if (r == -EEXIST)
-                return;   /* the operator's value protects as much already */
-        if (is_gone(r)) {
-                forget(e, cg, r);
-                return;
-        }
-        if (e->obs.protected && (r < 0 ? r != cg->last_low_err : !had || was != a->value))
+        if (e->obs.protected && (r < 0 ? r != cg->last_low_err : changed))
                 e->obs.protected(e->obs.userdata, cg, f, value, r);
         cg->last_low_err = r;
+}
+
+/*
+ * Stages cg's file f (memory.low or memory.min) at value; engine_protect()
+ * saves the records once for all of them, then writes (protect_commit()).
+ * Returns whether a write is due.
+ */
+static bool protect_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
+{
+        int r = adjust_stage(e, cg, f, value);
+
+        if (r == -EEXIST)
+                return false;   /* the operator's value protects as much already */
+        if (is_gone(r))
+                forget(e, cg, r);
+        else if (r <= 0)
+                protect_said(e, cg, f, value, false, r);
+        return r > 0;
+}
+
+/* Writes cg's staged files, or, when the records could not be saved (saved < 0), puts them back. */
+static void protect_commit(struct engine *e, struct cgroup *cg, int saved)
+{
+        static const enum cg_file files[] = { CG_MEMORY_LOW, CG_MEMORY_MIN };
+
+        for (size_t k = 0; k < ARRAY_SIZE(files) && cg->be; k++) {
+                struct adjust *a = adjust_of(cg, files[k]);
+                bool changed = !a->unstaged.active || a->unstaged.value != a->value;
+                uint64_t value = a->value;
+                int r = saved;
+
+                if (!a->staged)
+                        continue;
+                if (saved < 0) {
+                        adjust_unstage(cg, files[k]);   /* the state file's error, not the cgroup's */
+                } else {
+                        r = adjust_commit(e, cg, files[k]);
+                        if (is_gone(r)) {
+                                forget(e, cg, r);
+                                continue;
+                        }
+                }
+                protect_said(e, cg, files[k], value, changed, r);
+        }
 }
 
 /* Puts cg's file f back, if reclaimd holds it. Returns whether a record ended. */
@@ -929,7 +962,7 @@ static uint64_t min_excess(struct engine *e, const struct config *cfg)
 
 int engine_protect(struct engine *e, const struct config *cfg)
 {
-        bool hold = cfg->protect != PROTECT_NO && engine_count_over(e) > 0, released = false;
+        bool hold = cfg->protect != PROTECT_NO && engine_count_over(e) > 0, released = false, staged = false;
         enum cg_file under = CG_MEMORY_LOW;
         int held = 0;
 
@@ -947,16 +980,24 @@ int engine_protect(struct engine *e, const struct config *cfg)
                 if (hold && policy_protection(cg) > 0) {
                         released |= unprotect_one(e, cg, f == CG_MEMORY_LOW ? CG_MEMORY_MIN : CG_MEMORY_LOW);
                         if (cg->be)
-                                protect_one(e, cg, f, protection_wanted(e, cg, f));
+                                staged |= protect_stage(e, cg, f, protection_wanted(e, cg, f));
                 } else {
                         released |= unprotect_one(e, cg, CG_MEMORY_LOW);
                         released |= unprotect_one(e, cg, CG_MEMORY_MIN);
                 }
-                held += cg->low.active || cg->min.active;
         }
+        /* Recorded before written, as adjust_set() does, in one save for all. */
+        if (staged) {
+                int saved = adjust_persist(e);
+
+                for (size_t i = 0; i < e->n_cgroups; i++)
+                        protect_commit(e, &e->cgroups[i], saved);
+        }
+        for (size_t i = 0; i < e->n_cgroups; i++)
+                held += e->cgroups[i].low.active || e->cgroups[i].min.active;
         held += hierarchy_protect(e);
         if (released)
-                adjust_persist(e);   /* the records that ended */
+                adjust_persist(e);   /* the records that ended, the ancestors' with them */
         e->protecting = held > 0;
         e->protect_file = hold ? under : _CG_FILE_MAX;
         return held;
