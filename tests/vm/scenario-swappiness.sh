@@ -22,7 +22,8 @@
 # just before and after) in order with its log lines.  The scenario waits
 # (up to REACH_S s) until batch is down to its soft limit and 2 MiB
 # (policy_over_soft_limit(): no longer over), or reclaimd died.  Then, its
-# page cache gone, batch's soft limit is lowered to SOFT2_MIB by a reload
+# page cache dropped (drop_caches), batch's soft limit is lowered to
+# SOFT2_MIB by a reload
 # (SIGHUP), and the scenario waits again until batch is down there: the
 # rounds of that phase start at priority 12 with file LRUs smaller than
 # any request.  Then reclaimd is stopped.
@@ -70,8 +71,11 @@ soft_limit = ${SOFT_MIB}M
 EOF
 export RECLAIMTAP="$O/tap"
 : >"$RECLAIMTAP"
+# --debug: a step's line also when it is said at debug level (one that
+# freed nothing in a streak of such rounds, a repeated error), so that the
+# judge gives each write in the tap to its own step.
 RECLAIMD_PRELOAD=$RECLAIMTAP_SO
-start_reclaimd reclaimd --config /tmp/reclaimd.conf --state-file /run/reclaimd-test/state ||
+start_reclaimd reclaimd --debug --config /tmp/reclaimd.conf --state-file /run/reclaimd-test/state ||
 	die "reclaimd did not start"
 RECLAIMD_PRELOAD=
 
@@ -95,10 +99,13 @@ await_floor() {
 	fi
 	return 1
 }
-# Phase 2: a lower soft limit, by reload, once batch's page cache is gone:
-# the balancer's next round starts at priority 12 again, with the file LRUs
-# too small for any request.
+# Phase 2: a lower soft limit, by reload, once batch's page cache is gone
+# (dropped): the balancer's next round starts at priority 12 again, with
+# the file LRUs too small for any request.
 if await_floor "$SOFT_MIB" batch; then
+	# What page cache is left goes, without reclaim: clean, unmapped.
+	sync
+	echo 1 >/proc/sys/vm/drop_caches || die "cannot drop the page cache"
 	sed "s/^soft_limit = .*/soft_limit = ${SOFT2_MIB}M/" /tmp/reclaimd.conf >"$O/reclaimd.conf"
 	cp "$O/reclaimd.conf" /tmp/reclaimd.conf
 	snap reload

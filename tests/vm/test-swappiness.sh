@@ -8,7 +8,8 @@
 # tests/vm/reclaimtap.so recording each of its memory.reclaim writes and the
 # cgroup's counters around it, in order with its log lines: a step's writes
 # are those before its log line (action=reclaim, with its priority and
-# request).  Judged from the kernel's answers and files:
+# request; reclaimd runs with --debug, so that every step has its line).
+# Judged from the kernel's answers and files:
 #
 #  1. The kernel's regime: it parses swappiness= exactly when reclaimd's
 #     start-up probe ("0 swappiness=0") succeeded; EINVAL otherwise (6.1's
@@ -21,6 +22,11 @@
 #     anonymous pages once the file LRUs are too small (file_is_tiny).
 #     Within FILE_BAND of the request, where the two readings can differ,
 #     either is right.
+#     What a write asked is its own bytes, as the kernel got them: here the
+#     kernel, left to itself, also takes the clean page cache first, so a
+#     step that should have asked swappiness=0 and did not would often
+#     swap nothing either (seen on 6.12 and 7.x, with vm.swappiness at 60
+#     and at 200): the files cannot tell that apart, the request can.
 #  3. A step that asked for file pages only swapped nothing:
 #     memory.swap.current (a page counter, exact) did not grow over its
 #     writes, and memory.stat's anon did not fall by more than STAT_SLACK;
@@ -29,7 +35,7 @@
 #     SCAN_FILE), and so does the multi-gen LRU's isolate_folios() (type
 #     LRU_GEN_FILE, no second type).
 #     The scenario's second phase (a reload lowers the soft limit once the
-#     page cache is gone) must have steps above harder_priority whose file
+#     page cache is dropped) must have steps above harder_priority whose file
 #     LRUs hold less than they ask, and the first phase steps above it with
 #     more: otherwise the test could not tell.
 #  4. Anonymous memory went: the writes that may swap raised
@@ -146,29 +152,40 @@ anon_start=$(stat_of "$out/stat-start" anon)
 must_swap=$((anon_start - floor))
 nsteps=0 pre=0 pre_file=0 pre_swap=0 pre_took=0 post=0 post_file=0 post_swap=0 tiny=0 sw_swap=0 first_may=
 nwrites=$(grep -c '^write ' "$tap")
+# step_fail MESSAGE: fail, for the first STEP_FAILS_SHOWN steps' findings;
+# the rest are counted (a broken rule breaks it at every step).
+STEP_FAILS_SHOWN=6 step_fails=0
+step_fail() {
+	step_fails=$((step_fails + 1))
+	if [ "$step_fails" -le "$STEP_FAILS_SHOWN" ]; then
+		fail "$@"
+	else
+		failures=$((failures + 1))
+	fi
+}
 while IFS="$(printf '\t')" read -r n prio req ls lr nw nsw0 res c0 s0 a0 f0 c1 s1 a1 f1 _ _ _ _ t0 _; do
 	nsteps=$((nsteps + 1))
 	at="step $n (priority $prio, $(mib "$req") MiB asked, file LRUs $(mib "$f0") MiB, at $t0 s)"
 	# 6. No errors.
 	case $res in ok | EAGAIN | ok,EAGAIN | EAGAIN,ok | -) ;;
-	*EINTR*) [ "$prio" = tail ] || fail "$at: a write was interrupted (EINTR) before reclaimd was stopped" ;;
-	*) fail "$at: memory.reclaim answered $res" ;;
+	*EINTR*) [ "$prio" = tail ] || step_fail "$at: a write was interrupted (EINTR) before reclaimd was stopped" ;;
+	*) step_fail "$at: memory.reclaim answered $res" ;;
 	esac
 	[ "$prio" = tail ] && continue
-	case $lr in ok | partial) ;; *) fail "$at: reclaimd logged result=$lr" ;; esac
+	case $lr in ok | partial) ;; *) step_fail "$at: reclaimd logged result=$lr" ;; esac
 	[ "$nw" -gt 0 ] || continue
 	dswap=$((s1 - s0)) danon=$((a1 - a0)) dfile=$((f1 - f0)) took=$((c0 - c1))
 	if [ "$nsw0" -eq "$nw" ]; then
 		sw_swap=$((sw_swap + dswap))
 	elif [ "$nsw0" -ne 0 ]; then
-		fail "$at: $nsw0 of its $nw writes carried swappiness=0, the others not: a step may swap or not, whole"
+		step_fail "$at: $nsw0 of its $nw writes carried swappiness=0, the others not: a step may swap or not, whole"
 	fi
 	# The log's swap= is the step's own account of what it asked.
 	if { [ "$ls" = 1 ] && [ "$nsw0" -ne 0 ]; } || { [ "$ls" = 0 ] && [ "$nsw0" -eq 0 ]; }; then
-		fail "$at: logged swap=$ls, but $nsw0 of its $nw writes carried swappiness=0"
+		step_fail "$at: logged swap=$ls, but $nsw0 of its $nw writes carried swappiness=0"
 	fi
 	if [ "$regime" = "not supported" ]; then
-		[ "$nsw0" -eq 0 ] || fail "$at: swappiness=0 asked of a kernel that refuses it"
+		[ "$nsw0" -eq 0 ] || step_fail "$at: swappiness=0 asked of a kernel that refuses it"
 		[ -n "$first_may" ] || first_may=$prio
 		post=$((post + 1)) post_swap=$((post_swap + dswap)) post_file=$((post_file - dfile))
 		continue
@@ -176,28 +193,30 @@ while IFS="$(printf '\t')" read -r n prio req ls lr nw nsw0 res c0 s0 a0 f0 c1 s
 	# 2. Which writes carry swappiness=0.
 	if [ "$prio" -gt "$HARDER" ] && [ "$f0" -ge $((req + FILE_BAND)) ]; then
 		[ "$nsw0" -eq "$nw" ] ||
-			fail "$at: above harder_priority $HARDER with more file pages than asked, but its writes may swap (no swappiness=0)"
+			step_fail "$at: above harder_priority $HARDER with more file pages than asked, but its writes may swap (no swappiness=0)"
 	elif [ "$prio" -gt "$HARDER" ] && [ "$f0" -lt $((req - FILE_BAND)) ]; then
 		tiny=$((tiny + 1))
 		[ "$nsw0" -eq 0 ] ||
-			fail "$at: the file LRUs hold less than asked (get_scan_count()'s file_is_tiny), but it asked swappiness=0"
+			step_fail "$at: the file LRUs hold less than asked (get_scan_count()'s file_is_tiny), but it asked swappiness=0"
 	elif [ "$prio" -le "$HARDER" ]; then
-		[ "$nsw0" -eq 0 ] || fail "$at: at or below harder_priority $HARDER, but it asked swappiness=0"
+		[ "$nsw0" -eq 0 ] || step_fail "$at: at or below harder_priority $HARDER, but it asked swappiness=0"
 	fi
 	if [ "$nsw0" -eq "$nw" ]; then
 		# 3. File pages only.
 		pre=$((pre + 1)) pre_swap=$((pre_swap + dswap)) pre_file=$((pre_file - dfile)) pre_took=$((pre_took + took))
 		[ "$dswap" -le 0 ] ||
-			fail "$at: asked swappiness=0, yet memory.swap.current grew by $(mib "$dswap") MiB"
+			step_fail "$at: asked swappiness=0, yet memory.swap.current grew by $(mib "$dswap") MiB"
 		[ "$danon" -ge $((-STAT_SLACK)) ] ||
-			fail "$at: asked swappiness=0, yet anon fell by $(mib $((-danon))) MiB"
+			step_fail "$at: asked swappiness=0, yet anon fell by $(mib $((-danon))) MiB"
 		[ "$took" -lt "$MiB" ] || [ "$dfile" -le $((-STAT_SLACK)) ] ||
-			fail "$at: freed $(mib "$took") MiB with swappiness=0, but the file LRUs did not fall ($(mib "$dfile") MiB)"
+			step_fail "$at: freed $(mib "$took") MiB with swappiness=0, but the file LRUs did not fall ($(mib "$dfile") MiB)"
 	else
 		[ -n "$first_may" ] || first_may=$prio
 		post=$((post + 1)) post_swap=$((post_swap + dswap)) post_file=$((post_file - dfile))
 	fi
 done <"$out/steps.tsv"
+[ "$step_fails" -le "$STEP_FAILS_SHOWN" ] ||
+	fail "... and $((step_fails - STEP_FAILS_SHOWN)) more findings of the same kind on the steps after those"
 
 note "$nsteps steps in $nwrites writes (the probe \"0 swappiness=0\": $probe_res); batch held $(mib "$anon_start") MiB anon, $(mib "$(stat_of "$out/stat-start" file)") MiB file at the start, $(mib "$(file current-reload)") MiB in all at the reload, $(mib "$(file current-end)") MiB at the end"
 if [ "$regime" = supported ]; then
@@ -216,7 +235,7 @@ if ! ev_has batch-at-soft-limit; then
 elif ! ev_has lowered-at-soft-limit; then
 	fail "after the reload batch was not brought down to its new soft limit ${SOFT2_MIB} MiB and 2: $(grep -o 'lowered-[a-z-]*\|reclaimd-died' "$out/events" | head -n 1)"
 fi
-grep -q ' action=reload .*result=applied' "$log" || fail "reclaimd did not apply the reloaded configuration (soft_limit = ${SOFT2_MIB}M)"
+! ev_has batch-at-soft-limit || grep -q ' action=reload .*result=applied' "$log" || fail "reclaimd did not apply the reloaded configuration (soft_limit = ${SOFT2_MIB}M)"
 [ "$must_swap" -gt $((8 * MiB)) ] ||
 	fail "setup: batch held only $(mib "$anon_start") MiB of anonymous memory, under its soft limit: nothing had to be swapped"
 if [ "$regime" = supported ]; then
