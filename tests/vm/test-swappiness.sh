@@ -46,7 +46,9 @@
 #     too.
 #  5. Where the kernel refuses swappiness=, no write but the probe carries
 #     it, every step says swap=1, and (4) holds all the same.
-#  6. No errors: every write succeeded or freed less than asked (EAGAIN;
+#  6. No errors: no write asked for less than a page (memory_reclaim()
+#     asks for memparse() / PAGE_SIZE pages: such a write asks nothing),
+#     every write succeeded or freed less than asked (EAGAIN;
 #     EINTR only for one SIGTERM interrupted), every step result is ok or
 #     partial, reclaimd logged no cgroup_error and nothing failing, and it
 #     exited 0 on SIGTERM.
@@ -250,6 +252,14 @@ fi
 if [ -n "$ps0" ] && [ $(((ps1 - ps0) * 4096)) -lt $((must_swap - STAT_SLACK)) ]; then
 	fail "memory.stat's pswpout rose by $((ps1 - ps0)) pages; at least $(mib "$must_swap") MiB had to be swapped"
 fi
+
+# memory_reclaim() asks for memparse() / PAGE_SIZE pages: a write under a
+# page asks for nothing (and succeeds).
+sub_page=$(awk -v page="$(getconf PAGESIZE)" '$1 == "write" {
+	for (i = 2; i <= NF; i++) if ($i ~ /^bytes=/ && substr($i, 7) + 0 > 0 && substr($i, 7) + 0 < page) n++
+} END { print n + 0 }' "$tap")
+[ "$sub_page" -eq 0 ] ||
+	fail "$sub_page memory.reclaim writes asked for less than a page: the kernel counts whole pages, so they asked for nothing"
 
 # 6. No errors in the log.
 errors=$(awk '{ line = $0; sub(/^[^ ]* /, "", line) }
