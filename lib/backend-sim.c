@@ -270,7 +270,9 @@ static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file
                 return -EINVAL;
         /*
          * The kernel parses memory.reclaim with memparse(); 6.1 takes no
-         * "swappiness=" (EINVAL), later kernels take "swappiness=0".
+         * "swappiness=" (EINVAL), later kernels take "swappiness=0". It asks
+         * for whole pages (memparse() / PAGE_SIZE): a request under a page
+         * asks for nothing, and succeeds at once.
          */
         snprintf(num, sizeof(num), "%.*s", (int)strcspn(val, " "), val);
         swap = !strchr(val, ' ');
@@ -278,6 +280,7 @@ static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file
             parse_size(num, &want) < 0 || want == UINT64_MAX)
                 return -EINVAL;
         cg->writes++;
+        want -= want % page_bytes();
         r = reclaim(cg, (uint64_t)((unsigned __int128)want * s->overreclaim_permille / 1000), swap) < want
                     ? -EAGAIN : 0;
         if (cg->remove_after_write)

@@ -583,7 +583,7 @@ static int write_reclaim(struct engine *e, struct cgroup *cg, uint64_t bytes, bo
  */
 static int reclaim_in_batches(struct engine *e, struct cgroup *cg, uint64_t bytes, uint64_t before, bool swap)
 {
-        uint64_t min_batch = RECLAIM_BATCH_PAGES * page_bytes();
+        uint64_t page = page_bytes(), min_batch = RECLAIM_BATCH_PAGES * page;
         uint64_t end = before > bytes ? before - bytes : 0, now = before, asked = 0;
         int r = 0;
 
@@ -591,6 +591,17 @@ static int reclaim_in_batches(struct engine *e, struct cgroup *cg, uint64_t byte
                 uint64_t left = now - end < bytes - asked ? now - end : bytes - asked;
                 uint64_t batch = left / 4 > min_batch ? left / 4 : left < min_batch ? left : min_batch;
 
+                /*
+                 * memory_reclaim() asks for memparse() / PAGE_SIZE pages: a
+                 * request under a page frees nothing and succeeds at once.
+                 * Batches are whole pages, and less than one left is the
+                 * end. (On 7.3 a step whose end fell mid-page once wrote
+                 * "2048" 370 times, each freeing nothing, until the bytes
+                 * asked added up to its request.)
+                 */
+                batch -= batch % page;
+                if (batch == 0)
+                        break;
                 r = write_reclaim(e, cg, batch, swap);
                 if (r < 0)
                         return r;   /* EAGAIN: it could not free a batch, nor would it the rest */

@@ -139,6 +139,21 @@ START_TEST(eagain_is_not_an_error)
 }
 END_TEST
 
+/* One system round on cgroup a (80 MiB) under conf, on a kernel freeing permille of what it is asked. */
+static struct config *round_on_a(const char *conf, unsigned permille, struct engine *e, struct backend **be,
+                                 struct recorder *rec)
+{
+        struct config *cfg = load(conf);
+        struct scan_control sc;
+
+        start(e, be, cfg, false, rec);
+        sim_set_overreclaim(*be, permille);
+        ck_assert_int_eq(sim_add_cgroup(*be, "a", 0, 80 * MiB), 0);
+        ck_assert_int_ge(engine_round(e, cfg, NULL, &sc), 0);
+        ck_assert_uint_gt(rec->n, 0);
+        return cfg;
+}
+
 /*
  * 6.1's memory.reclaim frees up to twice what a write asks: asked in batches
  * of a quarter of what is left, a step ends within a batch of its end, and
@@ -146,18 +161,12 @@ END_TEST
  */
 START_TEST(overreclaiming_kernel_is_asked_in_batches)
 {
-        struct config *cfg = load("[reclaim]\nround_target = 32M\nmin_chunk = 2M\n"
-                                  "[cgroup a]\nsoft_limit = 64M\n");
-        struct scan_control sc;
         struct recorder rec;
         struct backend *be;
         struct engine e;
+        struct config *cfg = round_on_a("[reclaim]\nround_target = 32M\nmin_chunk = 2M\n"
+                                        "[cgroup a]\nsoft_limit = 64M\n", 2000, &e, &be, &rec);
 
-        start(&e, &be, cfg, false, &rec);
-        sim_set_overreclaim(be, 2000);
-        ck_assert_int_eq(sim_add_cgroup(be, "a", 0, 80 * MiB), 0);
-        ck_assert_int_ge(engine_round(&e, cfg, NULL, &sc), 0);
-        ck_assert_uint_gt(rec.n, 0);
         for (size_t i = 0; i < rec.n; i++)
                 ck_assert_msg(rec.steps[i].current_after + rec.steps[i].requested_bytes + 256 * 1024 >=
                               rec.steps[i].current_before,
@@ -167,6 +176,38 @@ START_TEST(overreclaiming_kernel_is_asked_in_batches)
                               (unsigned long long)rec.steps[i].current_after);
         ck_assert_uint_ge(sim_current(be, "a"), 64 * MiB);
         ck_assert_uint_gt(sim_writes(be, "a"), rec.n);   /* more writes than steps: batches */
+        engine_done(&e);
+        backend_free(be);
+        config_free(cfg);
+}
+END_TEST
+
+/*
+ * A request that is not a whole number of pages ends within a page of its
+ * end, where memory.reclaim can take nothing more (memory_reclaim() asks for
+ * memparse() / PAGE_SIZE pages: a request under a page frees nothing and
+ * succeeds). Seen on 7.3: 370 writes of "2048" in one step, each freeing
+ * nothing, until the bytes asked added up to the request. Each batch frees
+ * a little more than asked here, as try_to_free_mem_cgroup_pages() can; a
+ * soft limit of 64 MiB and 1136 bytes makes a quarter of the excess no whole
+ * number of pages.
+ */
+START_TEST(step_ends_within_a_page)
+{
+        static const char conf[] = "[reclaim]\nround_target = 4M\nmin_chunk = 128K\n"
+                                   "[cgroup a]\nsoft_limit = 67110000\n";
+        struct recorder rec;
+        struct engine e;
+        struct backend *be;
+        struct config *cfg = round_on_a(conf, 1100, &e, &be, &rec);
+
+        ck_assert_uint_ne(rec.steps[0].requested_bytes % page_bytes(), 0);
+        /* A quarter of what is left, at least 32 pages: 4 MiB in 10 writes at most. */
+        ck_assert_uint_le(sim_writes(be, "a"), 10 * rec.n);
+        /* Within a page of its end: less than a page left is what ends it. */
+        for (size_t i = 0; i < rec.n; i++)
+                ck_assert_uint_gt(rec.steps[i].current_before - rec.steps[i].current_after + page_bytes(),
+                                  rec.steps[i].requested_bytes);
         engine_done(&e);
         backend_free(be);
         config_free(cfg);
@@ -655,6 +696,6 @@ START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
 }
 END_TEST
 
-CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
+CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out)

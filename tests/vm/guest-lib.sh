@@ -150,7 +150,8 @@ start_psiwatch() {
 
 # spawn_reclaimd NAME ARG...: "$RECLAIMD" ARG... with its stderr stamped
 # with the guest's uptime as it arrives into /out/NAME.log; sets rpid, rname
-# and stamper, and writes the pid to /out/NAME.pid.
+# and stamper, and writes the pid to /out/NAME.pid.  With RECLAIMD_PRELOAD
+# set, reclaimd alone runs with it as LD_PRELOAD.
 spawn_reclaimd() {
 	rname=$1
 	shift
@@ -164,7 +165,11 @@ spawn_reclaimd() {
 		done <"$sr_fifo" >"$O/$rname.log"
 	) &
 	stamper=$!
-	"$RECLAIMD" "$@" 2>"$sr_fifo" &
+	if [ -n "${RECLAIMD_PRELOAD:-}" ]; then
+		env LD_PRELOAD="$RECLAIMD_PRELOAD" "$RECLAIMD" "$@" 2>"$sr_fifo" &
+	else
+		"$RECLAIMD" "$@" 2>"$sr_fifo" &
+	fi
 	rpid=$!
 	echo "$rpid" >"$O/$rname.pid"
 }
