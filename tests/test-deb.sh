@@ -151,9 +151,13 @@ check_installed() {
                 done < <(sed -n 's/^Exec[A-Za-z]*=[-@+!:]*\(\/[^ ]*\).*/\1/p' "$root$unit")
         fi
         [ -f "$root/usr/lib/systemd/catalog/reclaimd.catalog" ] || fail "no journal catalog"
-        for man in man8/reclaimd.8.gz man5/reclaimd.conf.5.gz; do
+        for man in man8/reclaimd.8.gz man8/reclaimctl.8.gz man5/reclaimd.conf.5.gz; do
                 gzip -t "$root/usr/share/man/$man" 2>/dev/null || fail "manual $man missing or corrupt"
         done
+        [ -x "$root/usr/sbin/reclaimctl" ] || fail "no /usr/sbin/reclaimctl"
+        # Without its policy the system bus refuses every call to org.reclaimd1.
+        grep -q 'org.reclaimd1' "$root/usr/share/dbus-1/system.d/org.reclaimd1.conf" 2>/dev/null ||
+                fail "no bus policy /usr/share/dbus-1/system.d/org.reclaimd1.conf"
         [ -f "$root/usr/share/doc/$package/copyright" ] || fail "no copyright file"
 }
 
