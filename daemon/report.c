@@ -180,7 +180,8 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
         if (left_alone)
                 log_event(LOG_NOTICE, LOG_EV_RELEASE,
                           LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what),
-                                     LOG_U64(ORIGINAL, f == CG_MEMORY_HIGH ? cg->high.original : cg->low.original),
+                                     LOG_U64(ORIGINAL, f == CG_MEMORY_HIGH ? cg->high.original :
+                                                       f == CG_MEMORY_MIN ? cg->min.original : cg->low.original),
                                      LOG_STR(RESULT, "changed")),
                           "%s of %s is %s, not what reclaimd wrote: someone changed it since; leaving it",
                           what, cg->path, v);
@@ -198,7 +199,7 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
                 log_event(LOG_INFO, LOG_EV_RELEASE,
                           LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what), LOG_U64(LOW, value),
                                      LOG_STR(RESULT, restored ? "restored" : "lowered")),
-                          "Put memory.low of %s back to %s", cg->path, v);
+                          "Put %s of %s back to %s", what, cg->path, v);
 }
 
 static void on_xattr(void *userdata, const struct cgroup *cg, const char *name, const char *text, int err)
