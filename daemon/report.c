@@ -188,7 +188,8 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
         else if (err < 0)
                 log_event(LOG_WARNING, LOG_EV_RELEASE,
                           LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what),
-                                     LOG_U64(HIGH, value), LOG_STR(RESULT, result_name(err))),
+                                     f == CG_MEMORY_HIGH ? LOG_U64(HIGH, value) : LOG_U64(LOW, value),
+                                     LOG_STR(RESULT, result_name(err))),
                           "Failed to set %s of %s back to %s: %s", what, cg->path, v, strerror(-err));
         else if (f == CG_MEMORY_HIGH)
                 log_event(LOG_NOTICE, LOG_EV_RELEASE,

@@ -154,6 +154,8 @@ int adjust_commit(struct engine *e, struct cgroup *cg, enum cg_file f)
         r = write_value(e, cg, f, a->value);
         if (r == 0)
                 a->previous = a->value;
+        else
+                a->value = a->previous;   /* as the kernel holds it: the next stage writes again */
         return r;
 }
 

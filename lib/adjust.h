@@ -31,10 +31,11 @@ int adjust_set(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t val
  * state file, not one each (a save writes every record: holding the floors
  * of N cgroups one by one wrote N^2/2 records): adjust_stage() decides as
  * adjust_set() does and changes the record only, returning 1 when a write
- * is due, 0 when the file already holds the value, -EEXIST or -errno; then
+ * is due, 0 when the record already holds the value, -EEXIST or -errno; then
  * one adjust_persist(); then adjust_commit() writes each staged value (its
- * -errno), or, when the save failed, adjust_unstage() puts each record back
- * as it was, and nothing is written.
+ * -errno; a failed write leaves the record at what the kernel holds, so the
+ * next stage writes again), or, when the save failed, adjust_unstage() puts
+ * each record back as it was, and nothing is written.
  */
 int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value);
 int adjust_commit(struct engine *e, struct cgroup *cg, enum cg_file f);

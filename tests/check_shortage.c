@@ -332,6 +332,25 @@ START_TEST(many_floors_one_save)
 }
 END_TEST
 
+/* A floor whose write failed is written again at the next tick, not taken for held. */
+START_TEST(failed_floor_is_written_again)
+{
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
+              1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        ck_assert_int_eq(sim_fail_writes(f.be, "web", CG_MEMORY_LOW, -EBUSY, 1), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        teardown(&f);
+}
+END_TEST
+
 /*
  * Stopping puts every value back (engine_release(restore_all)); after a crash
  * the next start does, where the kernel still holds what was written, and
@@ -654,6 +673,7 @@ END_TEST
 CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_shortfall,
            balancer_trims_only_cgroups_over_their_soft_limits, memory_low_held_while_any_cgroup_is_over,
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record, many_floors_one_save,
+           failed_floor_is_written_again,
            memory_low_restored_on_stop_and_after_a_crash, ancestors_hold_what_is_held_beneath_them,
            ancestors_carried_over_a_reload, memory_min_where_memory_low_only_defers,
            memory_min_restored_after_a_crash,

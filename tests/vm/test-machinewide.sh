@@ -12,7 +12,8 @@
 #     of what it loses with the kernel alone in the same test.
 # When the kernel alone took under MW_MIN_UNDER_MIB (8) MiB from the cgroup
 # under its soft limit (the multi-gen LRU's random walk spares it in about
-# half the runs on 6.12), reclaimd may take at most that much from it.
+# half the runs on 6.12), reclaimd may take at most MW_MAX_UNDER_PCT % of
+# MW_MIN_UNDER_MIB (6 MiB) from it.
 # The kernel-alone run is also the setup check: when the kernel's own
 # reclaim did not run machine-wide (kswapd or direct reclaim in
 # /proc/vmstat), the test has no power and says so (exit 99) rather than
@@ -111,9 +112,12 @@ else
 	# the cgroup under its soft limit in about half the runs.  Nothing to
 	# compare against then, but reclaimd must not do worse than the noise
 	# floor: in issue 9's bad run it lost 63 MiB where the kernel took 0.
-	note "the kernel alone took $(k under_steal_mib) MiB from the cgroup under its soft limit this time: reclaimd is held to $MW_MIN_UNDER_MIB MiB instead of a share of it"
-	ge "$MW_MIN_UNDER_MIB" "$(r under_steal_mib)" ||
-		fail "the cgroup under its soft limit lost $(r under_steal_mib) MiB with reclaimd (pgsteal), more than $MW_MIN_UNDER_MIB MiB, where the kernel alone took $(k under_steal_mib) MiB"
+	# The share of the smallest loss judged by share, so that the bound
+	# does not jump at the threshold.
+	allowed=$(awk -v k="$MW_MIN_UNDER_MIB" -v p="$MW_MAX_UNDER_PCT" 'BEGIN { printf "%.1f", k * p / 100 }')
+	note "the kernel alone took $(k under_steal_mib) MiB from the cgroup under its soft limit this time: reclaimd is held to $allowed MiB ($MW_MAX_UNDER_PCT % of $MW_MIN_UNDER_MIB) instead of a share of it"
+	ge "$allowed" "$(r under_steal_mib)" ||
+		fail "the cgroup under its soft limit lost $(r under_steal_mib) MiB with reclaimd (pgsteal), more than $allowed MiB, where the kernel alone took $(k under_steal_mib) MiB"
 fi
 
 judge_exit_if_failed "reclaimd's log (guest uptime, stderr)" "$out/reclaimd/reclaimd.log" \
