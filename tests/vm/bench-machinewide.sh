@@ -137,8 +137,7 @@ bench_report() {
 bench_plot() {
 	bp_runs=
 	for bp_m in $BENCH_MODES; do
-		bp_r=$(find "$1" -mindepth 1 -maxdepth 1 -name "run-*-$bp_m" -type d | sort -t- -k2,2n | head -n 1)
-		[ -n "$bp_r" ] && bp_runs="$bp_runs $bp_r"
+		[ -d "$1/run-1-$bp_m" ] && bp_runs="$bp_runs $1/run-1-$bp_m"
 	done
 	[ -n "$bp_runs" ] || return 0
 	# shellcheck disable=SC2086 # a list of folders without blanks (ours)
