@@ -29,6 +29,18 @@
 #                           while another one's excess was larger by more
 #                           than RANK_MARGIN_MIB (from the samples; 0 with
 #                           one "over" cgroup)
+#   prec_while_over, under_while_over_mib, while_over_s  the same by swap
+#                           (the rise of memory.swap.current in the samples),
+#                           counted only over the sample intervals that began
+#                           with some "over" cgroup more than 2 MiB (the
+#                           engine's SOFT_MARGIN_BYTES) above its soft limit,
+#                           and how long those were.  A soft limit promises
+#                           the cgroups under theirs nothing once none is
+#                           over: then the kernel's LRU order decides (v1's
+#                           soft-limit reclaim ran first, then shrink_node()
+#                           over every cgroup).  Meaningful for anonymous
+#                           workloads (fast, creep, two, hot), whose reclaim
+#                           is swap; NA when no interval began so
 #   full_s, some_s          the system's stall (/proc/pressure/memory totals)
 #   t_soft_s                from the first stall (the first sample whose
 #                           some total rose) to the first sample with every
@@ -131,9 +143,19 @@ mw_judge() {
 		awk -F '\t' -v tp="$mj_tp" -v te="$mj_te" -v margin="$RANK_MARGIN_MIB" '
 			FNR == NR { soft[$1] = $2; cls[$1] = $3; next }
 			FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-			$1 < tp { prev_some = $3; for (g in cls) pc[g] = $col[g ".cur"]; started = 1; next }
+			$1 < tp { prev_some = $3; for (g in cls) { pc[g] = $col[g ".cur"]; pw[g] = $col[g ".swap"] }; pt = $1; started = 1; next }
 			$1 > te { next }
 			{
+				# The interval since the last sample, counted when it began
+				# with a cgroup over its soft limit.
+				was_over = 0
+				for (g in cls) if (cls[g] == "over" && started && pc[g] > soft[g] + 2097152) was_over = 1
+				if (was_over) {
+					wo_s += $1 - pt
+					for (g in cls) if ($col[g ".swap"] > pw[g]) w[cls[g]] += $col[g ".swap"] - pw[g]
+				}
+				for (g in cls) pw[g] = $col[g ".swap"]
+				pt = $1
 				if (minfree == "" || $2 < minfree) minfree = $2
 				if (stall == "" && started && $3 > prev_some) stall = $1
 				prev_some = $3
@@ -151,6 +173,12 @@ mw_judge() {
 				printf "min_free_mib\t%s\n", minfree == "" ? "NA" : sprintf("%.1f", minfree / 1024)
 				printf "t_soft_s\t%s\n", stall == "" || atsoft == "" ? "NA" : sprintf("%.1f", (atsoft > stall ? atsoft - stall : 0))
 				printf "rank_mib\t%.1f\n", rank / 1048576
+				printf "while_over_s\t%.1f\n", wo_s
+				if (w["over"] + w["under"] > 0)
+					printf "prec_while_over\t%.1f\n", 100 * w["over"] / (w["over"] + w["under"])
+				else
+					printf "prec_while_over\tNA\n"
+				printf "under_while_over_mib\t%s\n", (wo_s > 0 ? sprintf("%.1f", w["under"] / 1048576) : "NA")
 			}' "$mj/cgroups.tsv" "$mj/samples.tsv"
 		awk -v tp="$mj_tp" -v te="$mj_te" '$2 == "idle-start" { a = $1 } $2 == "idle-end" { b = $1 }
 			END { printf "idle_s\t%.1f\nepisode_s\t%.1f\n", b - a, te - tp }' "$mj/events"

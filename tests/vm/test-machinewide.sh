@@ -5,11 +5,19 @@
 # from the one under it.  One test, two guests: the "fast" scenario of
 # scenario-machinewide.sh with the kernel alone, then with reclaimd.  Judged
 # from the kernel's files (memory.stat pgsteal over the episode), with
-# bounds looser than the project's goals so that noise cannot fail it:
+# bounds looser than the project's goals so that noise cannot fail it,
+# both counted while the cgroup over its soft limit was still over it (the
+# samples' memory.swap.current; machinewide.sh's *_while_over metrics):
 #   - precision: at least MW_MIN_PRECISION (85) % of what reclaim took from
 #     the managed cgroups came from the one over its soft limit;
 #   - the cgroup under its soft limit loses at most MW_MAX_UNDER_PCT (75) %
 #     of what it loses with the kernel alone in the same test.
+# Once no cgroup is over, a soft limit promises nothing and the kernel's LRU
+# order decides, as after v1's soft-limit reclaim: the scenario leaves the
+# machine short by a little more than the excess, so on a slow host the
+# kernel goes on taking from every cgroup for many seconds after reclaimd
+# has brought the offender down and let go of its floors.  Those seconds are
+# printed (whole-episode figures), not judged.
 # When the kernel alone took under MW_MIN_UNDER_MIB (8) MiB from the cgroup
 # under its soft limit (the multi-gen LRU's random walk spares it in about
 # half the runs on 6.12), reclaimd may take at most MW_MAX_UNDER_PCT % of
@@ -73,6 +81,10 @@ for mode in kernel reclaimd; do
 		"over-limit cgroup $(mw_value "$out/$mode" over_steal_mib) MiB; full stall $(mw_value "$out/$mode" full_s) s;" \
 		"kernel reclaim $(mw_value "$out/$mode" global_steal_mib) MiB; lowest free $(mw_value "$out/$mode" min_free_mib) MiB (low watermarks $(mw_value "$out/$mode" low_wmark_mib))"
 done
+for mode in kernel reclaimd; do
+	note "$mode, while a cgroup was over its soft limit ($(mw_value "$out/$mode" while_over_s) s): precision $(mw_value "$out/$mode" prec_while_over) %;" \
+		"under-limit cgroup lost $(mw_value "$out/$mode" under_while_over_mib) MiB (swap)"
+done
 note "reclaimd: $(r rounds) rounds ($(r round_results)), $(r steps) steps, $(r clamps) clamps; CPU $(r cpu_idle_ms) ms idle, $(r cpu_episode_ms) ms in the episode"
 
 # Setup: the pressure was real, machine-wide, and the kernel alone took
@@ -100,12 +112,13 @@ rexit=$(cat "$out/reclaimd/reclaimd.exit" 2>/dev/null || echo missing)
 [ "$(r high_left)" = 0 ] || fail "$(r high_left) managed cgroup(s) kept a memory.high below max after reclaimd stopped"
 
 # The soft limits held.
-ge "$(r prec_steal)" "$MW_MIN_PRECISION" ||
-	fail "precision $(r prec_steal) %: of what reclaim took from the managed cgroups (memory.stat pgsteal), under $MW_MIN_PRECISION % came from the cgroup over its soft limit (kernel alone: $(k prec_steal) %)"
-if ge "$(k under_steal_mib)" "$MW_MIN_UNDER_MIB"; then
-	allowed=$(awk -v k="$(k under_steal_mib)" -v p="$MW_MAX_UNDER_PCT" 'BEGIN { printf "%.1f", k * p / 100 }')
-	ge "$allowed" "$(r under_steal_mib)" ||
-		fail "the cgroup under its soft limit lost $(r under_steal_mib) MiB with reclaimd (pgsteal), more than $MW_MAX_UNDER_PCT % of the $(k under_steal_mib) MiB it lost with the kernel alone ($allowed MiB)"
+ge "$(r prec_while_over)" "$MW_MIN_PRECISION" ||
+	fail "precision $(r prec_while_over) %: of what reclaim took from the managed cgroups while one was over its soft limit (memory.swap.current), under $MW_MIN_PRECISION % came from the cgroup over it (kernel alone: $(k prec_while_over) %)"
+k_under=$(k under_while_over_mib) r_under=$(r under_while_over_mib)
+if ge "$k_under" "$MW_MIN_UNDER_MIB"; then
+	allowed=$(awk -v k="$k_under" -v p="$MW_MAX_UNDER_PCT" 'BEGIN { printf "%.1f", k * p / 100 }')
+	ge "$allowed" "$r_under" ||
+		fail "the cgroup under its soft limit lost $r_under MiB with reclaimd while the other was over its soft limit (swap), more than $MW_MAX_UNDER_PCT % of the $k_under MiB it lost with the kernel alone ($allowed MiB)"
 else
 	# The multi-gen LRU walks the memcgs from a random bin
 	# (lru_gen_shrink_node, shrink_many): on 6.12 the kernel alone spares
@@ -115,9 +128,9 @@ else
 	# The share of the smallest loss judged by share, so that the bound
 	# does not jump at the threshold.
 	allowed=$(awk -v k="$MW_MIN_UNDER_MIB" -v p="$MW_MAX_UNDER_PCT" 'BEGIN { printf "%.1f", k * p / 100 }')
-	note "the kernel alone took $(k under_steal_mib) MiB from the cgroup under its soft limit this time: reclaimd is held to $allowed MiB ($MW_MAX_UNDER_PCT % of $MW_MIN_UNDER_MIB) instead of a share of it"
-	ge "$allowed" "$(r under_steal_mib)" ||
-		fail "the cgroup under its soft limit lost $(r under_steal_mib) MiB with reclaimd (pgsteal), more than $allowed MiB, where the kernel alone took $(k under_steal_mib) MiB"
+	note "the kernel alone took $k_under MiB from the cgroup under its soft limit this time: reclaimd is held to $allowed MiB ($MW_MAX_UNDER_PCT % of $MW_MIN_UNDER_MIB) instead of a share of it"
+	ge "$allowed" "$r_under" ||
+		fail "the cgroup under its soft limit lost $r_under MiB with reclaimd while the other was over its soft limit (swap), more than $allowed MiB, where the kernel alone took $k_under MiB"
 fi
 
 judge_exit_if_failed "reclaimd's log (guest uptime, stderr)" "$out/reclaimd/reclaimd.log" \
