@@ -55,6 +55,8 @@ static const struct {
         [LOG_F_MODE]       = { "mode", "MODE" },
         [LOG_F_REPEATS]    = { "repeats", "REPEATS" },
         [LOG_F_INTERVAL]   = { "interval_usec", "INTERVAL_USEC" },
+        [LOG_F_TAKEN]      = { "taken", "TAKEN_BYTES" },
+        [LOG_F_REFAULT]    = { "refault_permille", "REFAULT_PERMILLE" },
 };
 
 /* MESSAGE_IDs are fixed forever: journalctl -x and the catalog look them up. */
@@ -79,6 +81,7 @@ static const struct {
         [LOG_EV_PROTECT]     = { "protect",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c0f" },
         [LOG_EV_REPEATED]    = { "repeated",   "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c10" },
         [LOG_EV_XATTR]       = { "xattr",      "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c11" },
+        [LOG_EV_YIELD]       = { "yield",      "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c12" },
 };
 
 const char *log_event_name(enum log_event_kind kind)

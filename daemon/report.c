@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
+#include "policy.h"
 #include "report.h"
 #include "snapshot.h"
 #include "state.h"
@@ -168,6 +169,20 @@ static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f
                   "%s %s of %s to %s (was %s) while a cgroup is over its soft limit%s%s",
                   err < 0 ? "Failed to raise" : "Raised", cg_file_name(f), cg->path, l, o, err < 0 ? ": " : "",
                   err < 0 ? strerror(-err) : "");
+}
+
+static void on_floors_yield(void *userdata, const struct cgroup *cg)
+{
+        char t[FORMAT_SIZE_MAX];
+
+        format_size(t, sizeof(t), cg->taken.stolen);
+        log_event(LOG_NOTICE, LOG_EV_YIELD,
+                  LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_U64(TAKEN, cg->taken.stolen),
+                             LOG_U64(REFAULT, cg->taken.permille), LOG_U64(CURRENT, cg->current_bytes),
+                             LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes), LOG_U64(COOLDOWN, YIELD_USEC)),
+                  "Of the %s reclaim took from %s, %u‰ came back: letting the floors go for %llus, "
+                  "the kernel's LRU order decides",
+                  t, cg->path, cg->taken.permille, (unsigned long long)(YIELD_USEC / 1000000));
 }
 
 static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value,
@@ -414,6 +429,7 @@ void report_observer(struct daemon *d, struct engine_observer *ret)
                 .round_start = on_round_start,
                 .state_error = on_state_error,
                 .protected = on_protected,
+                .floors_yield = on_floors_yield,
                 .released = on_released,
                 .restored = on_restored,
                 .xattr = on_xattr,

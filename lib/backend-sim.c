@@ -26,7 +26,8 @@ struct backend_cgroup {
         char *xattr_names[2];           /* extended attributes set on its directory */
         char *xattr_values[2];
         uint64_t min_bytes, low_bytes, high_bytes;
-        uint64_t refault_pages;
+        uint64_t refault_pages;         /* memory.stat workingset_refault_* and workingset_activate_* */
+        uint64_t steal_pages;           /* memory.stat pgsteal: every reclaim's */
         uint64_t reclaimed_bytes;
         unsigned writes;
         bool removed;
@@ -158,9 +159,9 @@ static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_f
                 n = snprintf(buf, size, "anon %" PRIu64 "\nfile %" PRIu64 "\ninactive_file %" PRIu64
                              "\nactive_file 0\nworkingset_refault_anon %" PRIu64 "\nworkingset_refault_file 0\n"
                              "workingset_activate_anon %" PRIu64 "\nworkingset_activate_file 0\n"
-                             "unevictable %" PRIu64 "\n",
+                             "unevictable %" PRIu64 "\npgsteal %" PRIu64 "\n",
                              cg->hot_bytes + cg->cold_bytes - file, file, file, cg->refault_pages,
-                             cg->refault_pages, cg->unevictable_bytes);
+                             cg->refault_pages, cg->unevictable_bytes, cg->steal_pages);
         } else if (f == CG_CGROUP_EVENTS) {
                 n = snprintf(buf, size, "populated %d\nfrozen 0\n", !cg->empty);
         } else if (f == CG_MEMORY_PRESSURE) {
@@ -187,6 +188,7 @@ static uint64_t reclaim(struct backend_cgroup *cg, uint64_t want, bool swap)
         cg->cold_bytes -= cold;
         cg->hot_bytes -= hot;
         cg->reclaimed_bytes += cold + hot;
+        cg->steal_pages += (cold + hot) / page_bytes();
         return cold + hot;
 }
 
@@ -682,6 +684,22 @@ int sim_set_cold_anon(struct backend *be, const char *path, bool anon)
         if (!cg)
                 return -ENOENT;
         cg->cold_anon = anon;
+        return 0;
+}
+
+int sim_kernel_reclaim(struct backend *be, const char *path, uint64_t steal_bytes, uint64_t refault_bytes)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+        uint64_t taken;
+
+        if (!cg)
+                return -ENOENT;
+        taken = reclaim(cg, steal_bytes, true);
+        cg->reclaimed_bytes -= taken;   /* not memory.reclaim's */
+        if (refault_bytes > taken)
+                refault_bytes = taken;
+        cg->hot_bytes += refault_bytes;
+        cg->refault_pages += refault_bytes / page_bytes();
         return 0;
 }
 

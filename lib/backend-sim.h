@@ -114,6 +114,14 @@ void sim_set_mglru(struct backend *be, bool on);
 uint64_t sim_low(struct backend *be, const char *path);
 uint64_t sim_min(struct backend *be, const char *path);
 
+/*
+ * The kernel's own reclaim (kswapd, direct reclaim) takes steal_bytes from
+ * the cgroup, cold memory first, and refault_bytes of it come straight back
+ * as working set: memory.stat's pgsteal and workingset_activate_* rise, and
+ * sim_reclaimed() (memory.reclaim's) does not. Returns 0 or -ENOENT.
+ */
+int sim_kernel_reclaim(struct backend *be, const char *path, uint64_t steal_bytes, uint64_t refault_bytes);
+
 /* How much of the cgroup is mlocked (memory.stat's unevictable; reclaim in the sim ignores it). */
 int sim_set_unevictable(struct backend *be, const char *path, uint64_t bytes);
 

@@ -96,6 +96,20 @@ struct cgroup {
         uint64_t asked_window;
         uint32_t refault_permille;   /* re-activated bytes per 1000 asked, at the last snapshot */
         bool refault_known;          /* refault_base holds a snapshot */
+        /*
+         * What any reclaim took from it while it was over its soft limit and
+         * the floors held the others, and what came back: the window began
+         * at at_usec with these counters (policy_watch_taken()).
+         */
+        struct taken_watch {
+                bool known;          /* the bases hold a reading */
+                uint64_t steal_base; /* memory.stat pgsteal, bytes */
+                uint64_t activate_base; /* workingset_activate_anon + _file, bytes */
+                uint64_t at_usec;
+                uint64_t stolen;     /* bytes taken in the last window judged */
+                uint32_t permille;   /* of which activated again, per 1000 */
+        } taken;
+        uint64_t yield_until_usec;   /* the floors give way to it until then (policy_floors_yield()) */
 
         int last_write_err;          /* the last write's error (not EAGAIN), to say a repeat once */
         int last_read_err;           /* likewise for reading memory.current */

@@ -971,9 +971,42 @@ static uint64_t min_excess(struct engine *e, const struct config *cfg)
         return (engine_sysmem(e, &m) == 0 ? sysmem_shortfall(&m, 0) : 0) + cfg->min_chunk_bytes;
 }
 
+/*
+ * The offenders the floors hold the others for: those over their soft
+ * limits that the floors do not give way to. While the floors hold and the
+ * machine is short, what reclaim takes from each offender is watched
+ * (policy_watch_taken()); outside a shortage the kernel takes nothing, and
+ * memory.stat, which costs the kernel a stats flush, is not read.
+ */
+static int count_held_for(struct engine *e)
+{
+        char buf[MEMORY_STAT_MAX];
+        uint64_t steal, activate, now = e->now_usec();
+        struct sysmem m;
+        bool watch = e->protecting && !e->dry_run && engine_sysmem(e, &m) == 0 && sysmem_shortfall(&m, 0) > 0;
+        struct cgroup *cg;
+        int n = 0;
+
+        RB_FOREACH(cg, excess_tree, &e->tree) {
+                bool yielding = policy_floors_yield(cg, now);
+
+                if (!policy_over_soft_limit(cg))
+                        continue;
+                if (watch && cg->be && e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, sizeof(buf)) >= 0 &&
+                    memstat_steal(buf, &steal) == 0 && memstat_refaults(buf, &activate) == 0 &&
+                    steal <= UINT64_MAX / page_bytes() && activate <= UINT64_MAX / page_bytes()) {
+                        policy_watch_taken(cg, steal * page_bytes(), activate * page_bytes(), now);
+                        if (!yielding && policy_floors_yield(cg, now) && e->obs.floors_yield)
+                                e->obs.floors_yield(e->obs.userdata, cg);
+                }
+                n += !policy_floors_yield(cg, now);
+        }
+        return n;
+}
+
 int engine_protect(struct engine *e, const struct config *cfg)
 {
-        bool hold = cfg->protect != PROTECT_NO && engine_count_over(e) > 0, released = false, staged = false;
+        bool hold = cfg->protect != PROTECT_NO && count_held_for(e) > 0, released = false, staged = false;
         enum cg_file under = CG_MEMORY_LOW;
         int held = 0;
 

@@ -79,6 +79,12 @@ struct engine_observer {
          */
         void (*protected)(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, int err);
         /*
+         * What the kernel's reclaim took from offender cg came back
+         * (cg->taken: how much, and what share): the floors give way to it
+         * until cg->yield_until_usec (policy_watch_taken()).
+         */
+        void (*floors_yield)(void *userdata, const struct cgroup *cg);
+        /*
          * A file reclaimd had changed was set back toward its original value
          * (restored: to it). left_alone: it no longer held what reclaimd wrote,
          * so it was not written (someone changed it since).

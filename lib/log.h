@@ -43,6 +43,8 @@ enum log_field {
         LOG_F_MODE,
         LOG_F_REPEATS,
         LOG_F_INTERVAL,
+        LOG_F_TAKEN,
+        LOG_F_REFAULT,
         _LOG_F_MAX,
 };
 
@@ -65,6 +67,7 @@ enum log_event_kind {
         LOG_EV_PROTECT,
         LOG_EV_XATTR,
         LOG_EV_REPEATED,
+        LOG_EV_YIELD,
         _LOG_EV_MAX,
 };
 

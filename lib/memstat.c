@@ -61,3 +61,8 @@ int memstat_file_lru(const char *text, uint64_t *ret_bytes)
 {
         return sum_pair(text, "file", "inactive_file", "active_file", ret_bytes);
 }
+
+int memstat_steal(const char *text, uint64_t *ret_pages)
+{
+        return memstat_get(text, "pgsteal", ret_pages);
+}

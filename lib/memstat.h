@@ -26,3 +26,9 @@ int memstat_refaults(const char *text, uint64_t *ret_pages);
  * as memstat_refaults().
  */
 int memstat_file_lru(const char *text, uint64_t *ret_bytes);
+
+/*
+ * Pages reclaim of any kind took from the cgroup (pgsteal: kswapd, direct,
+ * khugepaged and memory.reclaim alike). Returns as memstat_get().
+ */
+int memstat_steal(const char *text, uint64_t *ret_pages);

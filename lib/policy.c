@@ -469,6 +469,33 @@ void policy_forget_refaults(struct cgroup *cg)
         cg->asked_since_snapshot = 0;
 }
 
+void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t activate_bytes, uint64_t now_usec)
+{
+        struct taken_watch *t = &cg->taken;
+        uint64_t stolen, back;
+
+        if (t->known && steal_bytes >= t->steal_base && activate_bytes >= t->activate_base &&
+            now_usec - t->at_usec <= REFAULT_WINDOW_USEC) {
+                stolen = steal_bytes - t->steal_base;
+                back = activate_bytes - t->activate_base;
+                if (stolen < YIELD_MIN_STEAL_BYTES)
+                        return;   /* too little taken yet to judge: the window goes on */
+                t->stolen = stolen;
+                t->permille = back >= stolen ? 1000 : (uint32_t)((unsigned __int128)back * 1000 / stolen);
+                if (t->permille >= REFAULT_THRASHING_PERMILLE)
+                        cg->yield_until_usec = now_usec + YIELD_USEC;
+        }
+        t->known = true;
+        t->steal_base = steal_bytes;
+        t->activate_base = activate_bytes;
+        t->at_usec = now_usec;
+}
+
+bool policy_floors_yield(const struct cgroup *cg, uint64_t now_usec)
+{
+        return now_usec < cg->yield_until_usec;
+}
+
 int policy_prop_cmp(const void *a, const void *b)
 {
         const struct cgroup *x = *(const struct cgroup *const *)a, *y = *(const struct cgroup *const *)b;

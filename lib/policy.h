@@ -44,6 +44,25 @@ struct config;
 #define REFAULT_WINDOW_USEC (60ULL * 1000000)
 
 /*
+ * The floors give way to an offender whose excess is its working set. While
+ * memory.low/min hold the cgroups under their soft limits, the kernel's own
+ * reclaim (kswapd, direct reclaim) finds the shortfall only in the offenders
+ * and in unmanaged memory. When what it takes from an offender comes
+ * straight back -- workingset_activate at least REFAULT_THRASHING_PERMILLE
+ * of pgsteal, over at least YIELD_MIN_STEAL_BYTES taken, within
+ * REFAULT_WINDOW_USEC -- the floors only make the machine thrash (measured
+ * in the VM: 1.4 GiB refaulted, the full stall three times the kernel
+ * alone's). Then they are let go for YIELD_USEC and the kernel's LRU order
+ * decides, the others' cold memory included. Our choice: v1's soft-limit
+ * reclaim had no floors, and went on taking from the largest excess at
+ * every balance_pgdat() priority whether or not it came back. The test is
+ * the one workingset_refault() (mm/workingset.c) makes per page: a refault
+ * that is activated was part of the working set.
+ */
+#define YIELD_MIN_STEAL_BYTES (8ULL << 20)
+#define YIELD_USEC REFAULT_WINDOW_USEC
+
+/*
  * memory.reclaim frees in batches (SWAP_CLUSTER_MAX pages per LRU list and
  * pass) and may overshoot what was asked by a few of them: measured in the
  * VM, a cgroup asked down to its memory.min ended 0.3 MiB under it. Requests
@@ -314,6 +333,19 @@ void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes, uint64_
  * snapshot starts afresh.
  */
 void policy_forget_refaults(struct cgroup *cg);
+
+/*
+ * What reclaim of any kind took from offender cg (memory.stat pgsteal, in
+ * bytes) and what of its came back activated (workingset_activate_*), now:
+ * judges, once YIELD_MIN_STEAL_BYTES were taken since the window began,
+ * whether they came back (sets yield_until_usec, taken.permille) and starts
+ * the next window. A window older than REFAULT_WINDOW_USEC, or counters
+ * that went back (a new cgroup at the path), start afresh.
+ */
+void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t activate_bytes, uint64_t now_usec);
+
+/* Whether the floors give way to cg at now_usec: see YIELD_MIN_STEAL_BYTES. */
+bool policy_floors_yield(const struct cgroup *cg, uint64_t now_usec);
 
 /*
  * Orders the proportional pass: cgroups whose reclaimed memory did not come

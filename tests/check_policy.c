@@ -701,6 +701,50 @@ START_TEST(scope_limits_the_round)
 }
 END_TEST
 
+/*
+ * The floors give way to an offender once what reclaim takes from it comes
+ * back: judged over at least YIELD_MIN_STEAL_BYTES taken, within
+ * REFAULT_WINDOW_USEC, at REFAULT_THRASHING_PERMILLE.
+ */
+START_TEST(taken_back_makes_the_floors_yield)
+{
+        struct cgroup cg = { .path = "batch" };
+        uint64_t t = 1000000;
+
+        policy_watch_taken(&cg, 100 * MiB, 10 * MiB, t);   /* the window begins */
+        ck_assert(!policy_floors_yield(&cg, t));
+
+        /* Too little taken to judge; the window goes on. */
+        policy_watch_taken(&cg, 104 * MiB, 14 * MiB, t + 1000000);
+        ck_assert(!policy_floors_yield(&cg, t + 1000000));
+        ck_assert_uint_eq(cg.taken.steal_base, 100 * MiB);
+
+        /* 16M taken, 12M back (750 per mille): the floors give way for YIELD_USEC. */
+        policy_watch_taken(&cg, 116 * MiB, 22 * MiB, t + 2000000);
+        ck_assert_uint_eq(cg.taken.stolen, 16 * MiB);
+        ck_assert_uint_eq(cg.taken.permille, 750);
+        ck_assert(policy_floors_yield(&cg, t + 2000000));
+        ck_assert(policy_floors_yield(&cg, t + 2000000 + YIELD_USEC - 1));
+        ck_assert(!policy_floors_yield(&cg, t + 2000000 + YIELD_USEC));
+
+        /* Cold memory taken: 16M, 1M back. No new yield. */
+        cg.yield_until_usec = 0;
+        policy_watch_taken(&cg, 132 * MiB, 23 * MiB, t + 3000000);
+        ck_assert_uint_eq(cg.taken.permille, 62);
+        ck_assert(!policy_floors_yield(&cg, t + 3000000));
+
+        /* A window older than REFAULT_WINDOW_USEC starts afresh, whatever came back in it. */
+        policy_watch_taken(&cg, 232 * MiB, 123 * MiB, t + 3000000 + REFAULT_WINDOW_USEC + 1);
+        ck_assert(!policy_floors_yield(&cg, t + 3000000 + REFAULT_WINDOW_USEC + 1));
+        ck_assert_uint_eq(cg.taken.steal_base, 232 * MiB);
+
+        /* Counters that went back (a new cgroup at the path) start afresh too. */
+        policy_watch_taken(&cg, 16 * MiB, 16 * MiB, t + 4000000 + REFAULT_WINDOW_USEC);
+        ck_assert(!policy_floors_yield(&cg, t + 4000000 + REFAULT_WINDOW_USEC));
+        ck_assert_uint_eq(cg.taken.steal_base, 16 * MiB);
+}
+END_TEST
+
 CHECK_MAIN("policy", largest_excess_first, under_soft_limit_left_alone_while_any_over,
            soft_step_is_a_quarter_of_the_excess, round_stops_at_target, fruitless_loops_give_up,
            reranked_after_each_step, memory_min_never_touched, memory_low_retry,
@@ -708,4 +752,5 @@ CHECK_MAIN("policy", largest_excess_first, under_soft_limit_left_alone_while_any
            harder_means_from_configured_priority, pressure_levels_by_efficiency_and_priority,
            release_in_steps_to_the_original, refaults_steer_the_proportional_pass,
            growth_during_reclaim_counts_as_nothing, scope_limits_the_round,
-           fruitless_proportional_visit_not_repeated, thrashing_offender_is_clamped_not_trimmed)
+           fruitless_proportional_visit_not_repeated, thrashing_offender_is_clamped_not_trimmed,
+           taken_back_makes_the_floors_yield)

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "engine.h"
 #include "hierarchy.h"
+#include "policy.h"
 #include "state.h"
 
 #define MiB (1ULL << 20)
@@ -25,7 +26,7 @@ struct fixture {
         struct backend *be;
         struct engine e;
         char state[64];
-        unsigned protected, released, left_alone, state_errors;
+        unsigned protected, released, left_alone, state_errors, yields;
         enum restore_outcome outcomes[8];
         size_t n_outcomes;
 };
@@ -51,6 +52,11 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file fi
         f->left_alone += left_alone;
 }
 
+static void on_floors_yield(void *userdata, const struct cgroup *cg)
+{
+        ((struct fixture *)userdata)->yields++;
+}
+
 static void on_restored(void *userdata, const struct state_record *rec, enum restore_outcome o, int err)
 {
         struct fixture *f = userdata;
@@ -68,7 +74,7 @@ static void on_state_error(void *userdata, const char *file, int err)
 static void setup(struct fixture *f, const char *conf, uint64_t free_bytes)
 {
         const struct engine_observer obs = { .protected = on_protected, .released = on_released,
-                                             .restored = on_restored, .state_error = on_state_error,
+                                             .floors_yield = on_floors_yield, .restored = on_restored, .state_error = on_state_error,
                                              .userdata = f };
 
         memset(f, 0, sizeof(*f));
@@ -670,6 +676,63 @@ START_TEST(anonymous_cgroup_may_swap_before_harder_priority)
 }
 END_TEST
 
+/*
+ * While the machine is short and the floors hold web, what the kernel's own
+ * reclaim takes from batch is watched: once it comes back as working set,
+ * the floors give way for YIELD_USEC, told once, then hold again; memory
+ * taken that stays gone, or taken while the machine is not short, changes
+ * nothing.
+ */
+START_TEST(floors_yield_to_an_offender_whose_excess_comes_back)
+{
+        struct fixture f;
+
+        setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
+              16 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        ck_assert_int_eq(engine_balance_check(&f.e, f.cfg, false, NULL, NULL), 0);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 64 * MiB);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the window begins */
+
+        /* 4M taken, all back: too little to judge. */
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 4 * MiB, 4 * MiB), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert_uint_eq(f.yields, 0);
+
+        /* 16M taken in all, 14M back: the floors go, the offender's own with them. */
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 12 * MiB, 10 * MiB), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(f.yields, 1);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 0);
+        ck_assert_int_eq(engine_count_protected(&f.e), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        ck_assert_uint_eq(f.yields, 1);
+
+        /* YIELD_USEC later they hold again; taken memory that stays gone keeps them. */
+        fake_now += YIELD_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 1 * MiB), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert_uint_eq(f.yields, 1);
+
+        /* Not short: memory.stat is not watched, and nothing gives way. */
+        sim_set_sysmem(f.be, 16 * GiB, 1 * GiB, 32 * MiB);
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 16 * MiB), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert_uint_eq(f.yields, 1);
+        teardown(&f);
+}
+END_TEST
+
 CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_shortfall,
            balancer_trims_only_cgroups_over_their_soft_limits, memory_low_held_while_any_cgroup_is_over,
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record, many_floors_one_save,
@@ -678,4 +741,5 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            ancestors_carried_over_a_reload, memory_min_where_memory_low_only_defers,
            memory_min_restored_after_a_crash,
            cgroup_within_the_margin_does_not_block_the_proportional_pass,
-           anonymous_cgroup_may_swap_before_harder_priority)
+           anonymous_cgroup_may_swap_before_harder_priority,
+           floors_yield_to_an_offender_whose_excess_comes_back)
