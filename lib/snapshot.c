@@ -115,6 +115,8 @@ static int take_one(struct snapshot_cgroup *sc, struct engine *e, struct cgroup 
                 .min_adj = cg->min,
                 .refault_known = cg->refault_known,
                 .refault_permille = cg->refault_permille,
+                .yield_until_usec = cg->yield_until_usec,
+                .taken_permille = cg->taken.permille,
                 .counters = cg->counters,
                 .decision = cg->decision,
         };

@@ -49,6 +49,8 @@ struct snapshot_cgroup {
         uint64_t high_since_usec, low_since_usec, min_since_usec;   /* 0: not held */
         bool refault_known;
         uint32_t refault_permille;
+        uint64_t yield_until_usec;   /* the floors give way to it until then (past: they do not) */
+        uint32_t taken_permille;     /* what came back of what reclaim took, when they gave way */
         struct cg_counters counters;
         struct cg_decision decision;
         struct snapshot_round round; /* the last round that could reach it */

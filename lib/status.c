@@ -137,9 +137,13 @@ static int cgroup_row(const struct snapshot *s, const struct snapshot_cgroup *c,
         row[C_MIN] = held_cell(c, &c->min_adj, c->min);
         row[C_LOW] = held_cell(c, &c->low_adj, c->low);
         row[C_HIGH] = high_cell(s, c);
-        row[C_THRASH] = !c->refault_known ? strdup("-") :
-                        cell("%s (%u‰)", c->refault_permille >= REFAULT_THRASHING_PERMILLE ? "yes" : "no",
-                             c->refault_permille);
+        if (c->yield_until_usec > s->now_usec)
+                row[C_THRASH] = cell("yes (%u‰ back), floors let go until %s", c->taken_permille,
+                                     status_clock(s, c->yield_until_usec, t, sizeof(t)));
+        else
+                row[C_THRASH] = !c->refault_known ? strdup("-") :
+                                cell("%s (%u‰)", c->refault_permille >= REFAULT_THRASHING_PERMILLE ? "yes" : "no",
+                                     c->refault_permille);
         row[C_BACKOFF] = backoff ? cell("until %s", status_clock(s, backoff->backoff_until_usec, t, sizeof(t)))
                                  : strdup("-");
         row[C_LAST] = last_cell(s, c);
@@ -348,6 +352,8 @@ static void json_cgroup(FILE *f, const struct snapshot *s, const struct snapshot
         else
                 fputs("null", f);
         fputc(',', f);
+        json_time(f, "floors_yield_until", s, c->yield_until_usec, c->yield_until_usec > s->now_usec);
+        fprintf(f, ",\"taken_back_permille\":%u,", c->taken_permille);
         json_time(f, "backoff_until", s, backoff ? backoff->backoff_until_usec : 0, backoff != NULL);
         fprintf(f, ",\"reclaimed_bytes_total\":%" PRIu64 ",\"last_step\":", k->reclaimed_bytes);
         if (k->stepped) {

@@ -186,6 +186,37 @@ START_TEST(held_memory_min_is_shown)
 }
 END_TEST
 
+/* An offender the floors give way to (policy_floors_yield()) says so until when, and how much came back. */
+START_TEST(floors_yield_is_shown)
+{
+        struct snapshot_cgroup c;
+        struct snapshot s;
+        char *text;
+
+        one_cgroup(&s, &c, REASON_NONE, 0);
+        c.path = (char *)"batch";
+        c.taken_permille = 750;
+        c.yield_until_usec = s.now_usec + 30000000;
+        text = written(status_write_text, &s);
+        ck_assert_msg(strstr(text, " yes (750‰ back), floors let go until "), "%s", text);
+        free(text);
+        text = written(status_write_json, &s);
+        ck_assert_msg(strstr(text, ",\"floors_yield_until\":"), "%s", text);
+        ck_assert_msg(!strstr(text, ",\"floors_yield_until\":null"), "%s", text);
+        ck_assert_msg(strstr(text, ",\"taken_back_permille\":750,"), "%s", text);
+        free(text);
+
+        /* Past: the floors hold again, and the column says what the refault snapshot says. */
+        c.yield_until_usec = s.now_usec;
+        text = written(status_write_text, &s);
+        ck_assert_msg(!strstr(text, "floors let go"), "%s", text);
+        free(text);
+        text = written(status_write_json, &s);
+        ck_assert_msg(strstr(text, ",\"floors_yield_until\":null,"), "%s", text);
+        free(text);
+}
+END_TEST
+
 START_TEST(explain_unmanaged_and_hostile)
 {
         struct snapshot_cgroup c;
@@ -617,4 +648,4 @@ END_TEST
 
 CHECK_MAIN("ctl", explain_names_each_rule, explain_says_what_holds_now, explain_unmanaged_and_hostile,
            status_and_explain_from_the_simulated_kernel, status_answers_while_a_write_blocks, reclaimctl_over_a_bus,
-           held_memory_min_is_shown)
+           held_memory_min_is_shown, floors_yield_is_shown)
