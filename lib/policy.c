@@ -146,6 +146,17 @@ static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tre
                         decide(cg, sc, REASON_THRASHING, cg->refault_permille, 0);
                         continue;
                 }
+                /*
+                 * Nor does any round take from an offender the floors give
+                 * way to: what reclaim took from it came back, and the
+                 * kernel's LRU order decides meanwhile (our choice, see
+                 * YIELD_MIN_STEAL_BYTES); asking it would only feed its
+                 * refaults, as the kernel's reclaim did.
+                 */
+                if (policy_floors_yield(cg, sc->now_usec)) {
+                        decide(cg, sc, REASON_THRASHING, cg->taken.permille, 0);
+                        continue;
+                }
                 *ret_any = true;
                 if (cg->visited_pass != sc->pass)
                         return cg;

@@ -738,6 +738,27 @@ START_TEST(taken_back_makes_the_floors_yield)
         ck_assert(!policy_floors_yield(&cg, t + 3000000 + REFAULT_WINDOW_USEC + 1));
         ck_assert_uint_eq(cg.taken.steal_base, 232 * MiB);
 
+        /* While they give way, no round takes from it, a trigger's included: the LRU order decides. */
+        {
+                struct fixture f;
+                struct kernel k = { .give = give_all };
+                struct cgroup *hot;
+
+                setup(&f, 64 * MiB, 1 * MiB);
+                f.sc.soft_only = true;
+                f.sc.now_usec = 100 * REFAULT_WINDOW_USEC;
+                hot = add(&f, "hot", 300 * MiB, 64 * MiB);
+                add(&f, "cold", 150 * MiB, 64 * MiB);
+                hot->yield_until_usec = f.sc.now_usec + 1;
+                hot->taken.permille = 690;
+                run(&f, &k);
+                ck_assert_uint_gt(k.steps, 0);
+                for (size_t i = 0; i < k.steps; i++)
+                        ck_assert_str_eq(k.order[i], "cold");
+                ck_assert_int_eq(hot->decision.reason, REASON_THRASHING);
+                ck_assert_uint_eq(hot->decision.value, 690);
+        }
+
         /* Counters that went back (a new cgroup at the path) start afresh too. */
         policy_watch_taken(&cg, 16 * MiB, 16 * MiB, t + 4000000 + REFAULT_WINDOW_USEC);
         ck_assert(!policy_floors_yield(&cg, t + 4000000 + REFAULT_WINDOW_USEC));
