@@ -918,9 +918,9 @@ static bool unprotect_one(struct engine *e, struct cgroup *cg, enum cg_file f)
 }
 
 /* What a managed cgroup's file f is held at: its own hold, or what is held beneath it, whichever is more. */
-static uint64_t protection_wanted(struct engine *e, struct cgroup *cg, enum cg_file f)
+static uint64_t protection_wanted(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t level)
 {
-        uint64_t own = policy_protection(cg), below = hierarchy_below(e, cg->path, f), original, need;
+        uint64_t own = policy_protection(cg, level), below = hierarchy_below(e, cg->path, f), original, need;
         struct adjust *a = adjust_of(cg, f);
 
         if (below == 0)
@@ -1008,6 +1008,7 @@ int engine_protect(struct engine *e, const struct config *cfg)
 {
         bool hold = cfg->protect != PROTECT_NO && count_held_for(e) > 0, released = false, staged = false;
         enum cg_file under = CG_MEMORY_LOW;
+        uint64_t level = hold ? policy_rank_level(&e->tree, cfg->min_chunk_bytes, e->now_usec()) : 0;
         int held = 0;
 
         if (hold && (cfg->protect == PROTECT_MIN || (cfg->protect == PROTECT_AUTO && e->caps.mglru)))
@@ -1021,10 +1022,10 @@ int engine_protect(struct engine *e, const struct config *cfg)
 
                 if (!cg->be)
                         continue;
-                if (hold && policy_protection(cg) > 0) {
+                if (hold && policy_protection(cg, level) > 0) {
                         released |= unprotect_one(e, cg, f == CG_MEMORY_LOW ? CG_MEMORY_MIN : CG_MEMORY_LOW);
                         if (cg->be)
-                                staged |= protect_stage(e, cg, f, protection_wanted(e, cg, f));
+                                staged |= protect_stage(e, cg, f, protection_wanted(e, cg, f, level));
                 } else {
                         released |= unprotect_one(e, cg, CG_MEMORY_LOW);
                         released |= unprotect_one(e, cg, CG_MEMORY_MIN);

@@ -81,9 +81,29 @@ bool policy_over_soft_limit(const struct cgroup *cg)
         return cg->soft_limit_bytes != UINT64_MAX && above(cg->current_bytes, soft_floor(cg)) > 0;
 }
 
-uint64_t policy_protection(const struct cgroup *cg)
+uint64_t policy_protection(const struct cgroup *cg, uint64_t level_bytes)
 {
-        return cg->soft_limit_bytes;
+        uint64_t soft = cg->soft_limit_bytes;
+
+        if (!policy_over_soft_limit(cg))
+                return soft;
+        return soft > UINT64_MAX - level_bytes ? UINT64_MAX : soft + level_bytes;
+}
+
+uint64_t policy_rank_level(struct excess_tree *tree, uint64_t step_bytes, uint64_t now_usec)
+{
+        struct cgroup *cg;
+        unsigned seen = 0;
+
+        if (step_bytes < RANK_STEP_BYTES)
+                step_bytes = RANK_STEP_BYTES;
+        RB_FOREACH_REVERSE(cg, excess_tree, tree) {
+                if (!policy_over_soft_limit(cg) || policy_floors_yield(cg, now_usec))
+                        continue;
+                if (++seen == 2)
+                        return cg->excess_bytes / step_bytes * step_bytes;
+        }
+        return 0;
 }
 
 bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec)

@@ -195,8 +195,25 @@ bool policy_over_soft_limit(const struct cgroup *cg);
  * went to the largest excess first, then everywhere (shrink_node()). This is
  * reclaimd's own lever, for the kernel's reclaim that it cannot steer
  * otherwise. Returns 0 when the cgroup needs no hold (a soft limit of 0).
+ *
+ * A cgroup over its soft limit is held level_bytes above it (the rank
+ * level, policy_rank_level()): so the kernel takes the largest excess down
+ * to the next one before it touches that one, as v1's soft-limit reclaim
+ * went to the largest excess first (mem_cgroup_largest_soft_limit_node()).
+ * Without it, the kernel takes from every offender in proportion to its
+ * excess.
  */
-uint64_t policy_protection(const struct cgroup *cg);
+uint64_t policy_protection(const struct cgroup *cg, uint64_t level_bytes);
+
+/*
+ * The rank level: the second largest excess among the cgroups over their
+ * soft limits that the floors do not give way to, rounded down to a
+ * multiple of step_bytes (at least RANK_STEP_BYTES: so that the floors are
+ * not rewritten, logged and saved for every page the kernel takes); 0 with
+ * fewer than two such cgroups.
+ */
+#define RANK_STEP_BYTES (8ULL << 20)
+uint64_t policy_rank_level(struct excess_tree *tree, uint64_t step_bytes, uint64_t now_usec);
 
 /*
  * Whether what reclaimd took from cg lately came back as workingset: its

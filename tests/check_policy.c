@@ -766,6 +766,41 @@ START_TEST(taken_back_makes_the_floors_yield)
 }
 END_TEST
 
+/*
+ * The floors rank the offenders: each is held the second largest excess
+ * above its soft limit (in RANK_STEP_BYTES), so the kernel takes the largest
+ * down to the next first; the cgroups under their soft limits at them.
+ */
+START_TEST(floors_rank_the_offenders)
+{
+        struct cgroup *batch, *etl, *web;
+        struct fixture f;
+
+        setup(&f, 64 * MiB, 2 * MiB);
+        batch = add(&f, "batch", 128 * MiB, 32 * MiB);   /* 96M over */
+        etl = add(&f, "etl", 69 * MiB, 32 * MiB);        /* 37M over */
+        web = add(&f, "web", 100 * MiB, 160 * MiB);
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 0), 32 * MiB);
+        ck_assert_uint_eq(policy_protection(batch, 32 * MiB), 64 * MiB);
+        ck_assert_uint_eq(policy_protection(etl, 32 * MiB), 64 * MiB);
+        ck_assert_uint_eq(policy_protection(web, 32 * MiB), 160 * MiB);
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 16 * MiB, 0), 32 * MiB);
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 64 * MiB, 0), 0);
+
+        /* One offender, or the second given way to: nothing to rank. */
+        etl->yield_until_usec = 10;
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 0), 0);
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 10), 32 * MiB);
+        excess_tree_update(&f.tree, etl, 33 * MiB);   /* within the margin: not over */
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 10), 0);
+        ck_assert_uint_eq(policy_protection(etl, 0), 32 * MiB);
+
+        /* No soft limit: max, whatever the level. */
+        batch->soft_limit_bytes = UINT64_MAX;
+        ck_assert_uint_eq(policy_protection(batch, 32 * MiB), UINT64_MAX);
+}
+END_TEST
+
 CHECK_MAIN("policy", largest_excess_first, under_soft_limit_left_alone_while_any_over,
            soft_step_is_a_quarter_of_the_excess, round_stops_at_target, fruitless_loops_give_up,
            reranked_after_each_step, memory_min_never_touched, memory_low_retry,
@@ -774,4 +809,4 @@ CHECK_MAIN("policy", largest_excess_first, under_soft_limit_left_alone_while_any
            release_in_steps_to_the_original, refaults_steer_the_proportional_pass,
            growth_during_reclaim_counts_as_nothing, scope_limits_the_round,
            fruitless_proportional_visit_not_repeated, thrashing_offender_is_clamped_not_trimmed,
-           taken_back_makes_the_floors_yield)
+           taken_back_makes_the_floors_yield, floors_rank_the_offenders)

@@ -733,6 +733,30 @@ START_TEST(floors_yield_to_an_offender_whose_excess_comes_back)
 }
 END_TEST
 
+/* Two offenders: the larger is held down to the smaller's excess, the smaller whole. */
+START_TEST(floors_rank_two_offenders)
+{
+        struct fixture f;
+
+        setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 32M\n[cgroup etl]\nsoft_limit = 32M\n"
+                  "[cgroup web]\nsoft_limit = 160M\n", 16 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 8 * MiB, 120 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "etl", 8 * MiB, 56 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 40 * MiB, 56 * MiB), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 64 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "etl"), 64 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 160 * MiB);
+
+        /* The kernel took batch down to the level: both are held at their soft limits plus the next step. */
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 68 * MiB, 0), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, "etl"), 56 * MiB);   /* batch's 28M over, in 8M steps */
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 56 * MiB);
+        teardown(&f);
+}
+END_TEST
+
 CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_shortfall,
            balancer_trims_only_cgroups_over_their_soft_limits, memory_low_held_while_any_cgroup_is_over,
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record, many_floors_one_save,
@@ -742,4 +766,4 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            memory_min_restored_after_a_crash,
            cgroup_within_the_margin_does_not_block_the_proportional_pass,
            anonymous_cgroup_may_swap_before_harder_priority,
-           floors_yield_to_an_offender_whose_excess_comes_back)
+           floors_yield_to_an_offender_whose_excess_comes_back, floors_rank_two_offenders)
