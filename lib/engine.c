@@ -972,18 +972,39 @@ static uint64_t min_excess(struct engine *e, const struct config *cfg)
 }
 
 /*
+ * Whether the kernel may have reclaimed since the last look: free memory
+ * under the high watermarks now, or the system's memory stall grew since.
+ * The second matters: a machine that thrashes spends its time reclaiming
+ * and faulting back, while kswapd keeps free memory at the high watermark,
+ * so a tick rarely sees it short (measured in the VM: no tick did in a
+ * 44 s episode of the hot shape).
+ */
+static bool kernel_reclaiming(struct engine *e)
+{
+        bool stalled = false;
+        struct sysmem m;
+        uint64_t total;
+
+        if (engine_stall_usec(e, NULL, &total) == 0) {
+                stalled = e->watch_stall_known && total > e->watch_stall_usec;
+                e->watch_stall_usec = total;
+                e->watch_stall_known = true;
+        }
+        return stalled || (engine_sysmem(e, &m) == 0 && sysmem_shortfall(&m, 0) > 0);
+}
+
+/*
  * The offenders the floors hold the others for: those over their soft
  * limits that the floors do not give way to. While the floors hold and the
- * machine is short, what reclaim takes from each offender is watched
- * (policy_watch_taken()); outside a shortage the kernel takes nothing, and
- * memory.stat, which costs the kernel a stats flush, is not read.
+ * kernel reclaims, what it takes from each offender is watched
+ * (policy_watch_taken()); otherwise memory.stat, which costs the kernel a
+ * stats flush, is not read.
  */
 static int count_held_for(struct engine *e)
 {
         char buf[MEMORY_STAT_MAX];
         uint64_t steal, activate, now = e->now_usec();
-        struct sysmem m;
-        bool watch = e->protecting && !e->dry_run && engine_sysmem(e, &m) == 0 && sysmem_shortfall(&m, 0) > 0;
+        bool watch = e->protecting && !e->dry_run && kernel_reclaiming(e);
         struct cgroup *cg;
         int n = 0;
 

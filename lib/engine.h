@@ -130,6 +130,8 @@ struct engine {
         int meminfo_err;             /* why free memory could not be read, told once */
         bool protecting;             /* memory.low/min is raised: some cgroup is over its soft limit */
         enum cg_file protect_file;   /* which holds the cgroups under their soft limits; _CG_FILE_MAX: none */
+        uint64_t watch_stall_usec;   /* the system's some total when the floors' watch last looked */
+        bool watch_stall_known;      /* watch_stall_usec holds a reading */
 };
 
 /*

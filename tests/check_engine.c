@@ -649,6 +649,7 @@ START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
         struct scan_control sc;
         struct backend *be;
         struct engine e, next;
+        uint64_t stall;
         int before;
 
         ck_assert_ptr_nonnull(mkdtemp(root));
@@ -656,9 +657,10 @@ START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
         ck_assert_int_eq(mkdir(dir, 0755), 0);
         ck_assert_int_eq(backend_cgroupfs_new(root, &be), 0);
         ck_assert_int_eq(engine_init(&e, be, cfg, false, NULL, fake_clock), 0);
-        /* The descriptors the backend keeps for good, opened by a round: /proc/pressure/memory,
-         * /proc/meminfo, /proc/zoneinfo. */
+        /* The descriptors the backend keeps for good: /proc/meminfo and /proc/zoneinfo, opened
+         * by a round, and /proc/pressure/memory, read by the floors' watch once one is held. */
         ck_assert_int_ge(engine_round(&e, cfg, NULL, &sc), 0);
+        ck_assert_int_ge(engine_stall_usec(&e, NULL, &stall), -ENOENT);
         before = count_fds();
         for (int batch = 0; batch < 10; batch++) {
                 for (int i = 0; i < 100; i++) {

@@ -723,12 +723,24 @@ START_TEST(floors_yield_to_an_offender_whose_excess_comes_back)
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         ck_assert_uint_eq(f.yields, 1);
 
-        /* Not short: memory.stat is not watched, and nothing gives way. */
+        /* Not short, and no stall: memory.stat is not watched, and nothing gives way. */
         sim_set_sysmem(f.be, 16 * GiB, 1 * GiB, 32 * MiB);
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 16 * MiB), 0);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         ck_assert_uint_eq(f.yields, 1);
+
+        /*
+         * Free memory at the high watermark but the machine stalling (a
+         * thrashing machine, kswapd keeping the watermark): watched again.
+         */
+        ck_assert_int_eq(sim_override_read(f.be, NULL, CG_MEMORY_PRESSURE,
+                                           "some avg10=40.00 avg60=10.00 avg300=2.00 total=9000000\n"
+                                           "full avg10=20.00 avg60=5.00 avg300=1.00 total=4000000\n", 0), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(f.yields, 2);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
         teardown(&f);
 }
 END_TEST
