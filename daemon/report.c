@@ -180,8 +180,8 @@ static void on_floors_yield(void *userdata, const struct cgroup *cg)
                   LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_U64(TAKEN, cg->taken.stolen),
                              LOG_U64(REFAULT, cg->taken.permille), LOG_U64(CURRENT, cg->current_bytes),
                              LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes), LOG_U64(COOLDOWN, YIELD_USEC)),
-                  "Of the %s reclaim took from %s, %u‰ came back: letting the floors go for %llus, "
-                  "the kernel's LRU order decides",
+                  "Of the %s reclaim took from %s, %u‰ came back: leaving it to the kernel's LRU order "
+                  "for %llus (the floors go once every offender is)",
                   t, cg->path, cg->taken.permille, (unsigned long long)(YIELD_USEC / 1000000));
 }
 

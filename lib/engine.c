@@ -288,6 +288,9 @@ static void forget(struct engine *e, struct cgroup *cg, int err)
         cg->current_bytes = cg->excess_bytes = 0;
         /* A new cgroup at that path starts with its own memory.high, memory.low and memory.min. */
         cg->high = cg->low = cg->min = (struct adjust){};
+        /* Nor does it inherit a judgement of what came back: its counters start afresh. */
+        cg->taken = (struct taken_watch){};
+        cg->yield_until_usec = 0;
         if (e->obs.cgroup_gone)
                 e->obs.cgroup_gone(e->obs.userdata, cg->path, err);
 }
@@ -918,9 +921,10 @@ static bool unprotect_one(struct engine *e, struct cgroup *cg, enum cg_file f)
 }
 
 /* What a managed cgroup's file f is held at: its own hold, or what is held beneath it, whichever is more. */
-static uint64_t protection_wanted(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t level)
+static uint64_t protection_wanted(struct engine *e, struct cgroup *cg, enum cg_file f, const struct cgroup *top,
+                                  uint64_t level)
 {
-        uint64_t own = policy_protection(cg, level), below = hierarchy_below(e, cg->path, f), original, need;
+        uint64_t own = policy_protection(cg, top, level), below = hierarchy_below(e, cg->path, f), original, need;
         struct adjust *a = adjust_of(cg, f);
 
         if (below == 0)
@@ -1029,7 +1033,8 @@ int engine_protect(struct engine *e, const struct config *cfg)
 {
         bool hold = cfg->protect != PROTECT_NO && count_held_for(e) > 0, released = false, staged = false;
         enum cg_file under = CG_MEMORY_LOW;
-        uint64_t level = hold ? policy_rank_level(&e->tree, cfg->min_chunk_bytes, e->now_usec()) : 0;
+        struct cgroup *top = NULL;
+        uint64_t level = hold ? policy_rank_level(&e->tree, cfg->min_chunk_bytes, e->now_usec(), &top) : 0;
         int held = 0;
 
         if (hold && (cfg->protect == PROTECT_MIN || (cfg->protect == PROTECT_AUTO && e->caps.mglru)))
@@ -1043,10 +1048,10 @@ int engine_protect(struct engine *e, const struct config *cfg)
 
                 if (!cg->be)
                         continue;
-                if (hold && policy_protection(cg, level) > 0) {
+                if (hold && policy_protection(cg, top, level) > 0) {
                         released |= unprotect_one(e, cg, f == CG_MEMORY_LOW ? CG_MEMORY_MIN : CG_MEMORY_LOW);
                         if (cg->be)
-                                staged |= protect_stage(e, cg, f, protection_wanted(e, cg, f, level));
+                                staged |= protect_stage(e, cg, f, protection_wanted(e, cg, f, top, level));
                 } else {
                         released |= unprotect_one(e, cg, CG_MEMORY_LOW);
                         released |= unprotect_one(e, cg, CG_MEMORY_MIN);

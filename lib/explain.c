@@ -109,7 +109,8 @@ static void explain_round(FILE *f, const struct snapshot *s, const struct snapsh
                     format_size(a, sizeof(a), d->value));
                 return;
         case REASON_THRASHING:
-                say(f, "a cgroup refaulting over 500‰ of what was taken is left out: snapshot_refaults()",
+                say(f, "a cgroup refaulting 500‰ or more of what was taken is left out: snapshot_refaults(), "
+                       "and for an offender policy_watch_taken()",
                     "refaulted %" PRIu64 "‰ of what was taken: left out as thrashing", d->value);
                 return;
         case REASON_BELOW_LOW:

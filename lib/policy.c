@@ -81,26 +81,30 @@ bool policy_over_soft_limit(const struct cgroup *cg)
         return cg->soft_limit_bytes != UINT64_MAX && above(cg->current_bytes, soft_floor(cg)) > 0;
 }
 
-uint64_t policy_protection(const struct cgroup *cg, uint64_t level_bytes)
+uint64_t policy_protection(const struct cgroup *cg, const struct cgroup *top, uint64_t level_bytes)
 {
         uint64_t soft = cg->soft_limit_bytes;
 
-        if (!policy_over_soft_limit(cg))
+        if (cg == top || !policy_over_soft_limit(cg))
                 return soft;
         return soft > UINT64_MAX - level_bytes ? UINT64_MAX : soft + level_bytes;
 }
 
-uint64_t policy_rank_level(struct excess_tree *tree, uint64_t step_bytes, uint64_t now_usec)
+uint64_t policy_rank_level(struct excess_tree *tree, uint64_t step_bytes, uint64_t now_usec,
+                           struct cgroup **ret_top)
 {
         struct cgroup *cg;
         unsigned seen = 0;
 
+        *ret_top = NULL;
         if (step_bytes < RANK_STEP_BYTES)
                 step_bytes = RANK_STEP_BYTES;
         RB_FOREACH_REVERSE(cg, excess_tree, tree) {
                 if (!policy_over_soft_limit(cg) || policy_floors_yield(cg, now_usec))
                         continue;
-                if (++seen == 2)
+                if (++seen == 1)
+                        *ret_top = cg;
+                if (seen == 2)
                         return cg->excess_bytes / step_bytes * step_bytes;
         }
         return 0;
@@ -160,7 +164,8 @@ static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tre
                  * The balancer leaves a thrashing cgroup alone: trimming it
                  * every interval would only feed its refaults. (Departs from
                  * balance_pgdat(), whose soft-limit reclaim knew no refaults;
-                 * a stalling machine's round still takes it, and may clamp.)
+                 * a stalling machine's round still takes it, and may clamp,
+                 * unless the floors give way to it, below.)
                  */
                 if (sc->proactive && policy_thrashing(cg, sc->now_usec)) {
                         decide(cg, sc, REASON_THRASHING, cg->refault_permille, 0);

@@ -56,8 +56,9 @@ struct config;
  * decides, the others' cold memory included. Our choice: v1's soft-limit
  * reclaim had no floors, and went on taking from the largest excess at
  * every balance_pgdat() priority whether or not it came back. The test is
- * the one workingset_refault() (mm/workingset.c) makes per page: a refault
- * that is activated was part of the working set.
+ * the one the kernel makes per page: a refault that is activated was part
+ * of the working set (workingset_refault() in mm/workingset.c, by refault
+ * distance; lru_gen_refault() on the multi-gen LRU, by generation).
  */
 #define YIELD_MIN_STEAL_BYTES (8ULL << 20)
 #define YIELD_USEC REFAULT_WINDOW_USEC
@@ -194,26 +195,34 @@ bool policy_over_soft_limit(const struct cgroup *cg);
  * excess first. cgroup v1's soft limit had no such hold: its reclaim only
  * went to the largest excess first, then everywhere (shrink_node()). This is
  * reclaimd's own lever, for the kernel's reclaim that it cannot steer
- * otherwise. Returns 0 when the cgroup needs no hold (a soft limit of 0).
+ * otherwise. Returns 0 when the cgroup needs no hold (a soft limit of 0,
+ * and not held above it by the ranking).
  *
- * A cgroup over its soft limit is held level_bytes above it (the rank
- * level, policy_rank_level()): so the kernel takes the largest excess down
- * to the next one before it touches that one, as v1's soft-limit reclaim
- * went to the largest excess first (mem_cgroup_largest_soft_limit_node()).
- * Without it, the kernel takes from every offender in proportion to its
- * excess.
+ * The ranking: the offenders but the largest (top, which is held at its soft
+ * limit: its whole excess stays within the kernel's reach) are held
+ * level_bytes above their soft limits (policy_rank_level(): the second
+ * largest excess), so the kernel takes the largest excess down to the next
+ * one before it touches that one, as v1's soft-limit reclaim went to the
+ * largest excess first (mem_cgroup_largest_soft_limit_node()). Without it,
+ * the kernel's reclaim scans every offender in proportion to what is above
+ * its memory.low (get_scan_count(): mem_cgroup_protection(); the multi-gen
+ * LRU walks the memcgs its own way). Once the top is down to the next, the
+ * next tick makes that one the top. The others are held by memory.low only,
+ * which the kernel breaches when nothing else is left (its memcg_low_reclaim
+ * retry), so the ranking never stands between it and the OOM killer.
  */
-uint64_t policy_protection(const struct cgroup *cg, uint64_t level_bytes);
+uint64_t policy_protection(const struct cgroup *cg, const struct cgroup *top, uint64_t level_bytes);
 
 /*
  * The rank level: the second largest excess among the cgroups over their
  * soft limits that the floors do not give way to, rounded down to a
  * multiple of step_bytes (at least RANK_STEP_BYTES: so that the floors are
  * not rewritten, logged and saved for every page the kernel takes); 0 with
- * fewer than two such cgroups.
+ * fewer than two such cgroups. *ret_top: the largest of them (NULL: none).
  */
 #define RANK_STEP_BYTES (8ULL << 20)
-uint64_t policy_rank_level(struct excess_tree *tree, uint64_t step_bytes, uint64_t now_usec);
+uint64_t policy_rank_level(struct excess_tree *tree, uint64_t step_bytes, uint64_t now_usec,
+                           struct cgroup **ret_top);
 
 /*
  * Whether what reclaimd took from cg lately came back as workingset: its

@@ -138,7 +138,7 @@ static int cgroup_row(const struct snapshot *s, const struct snapshot_cgroup *c,
         row[C_LOW] = held_cell(c, &c->low_adj, c->low);
         row[C_HIGH] = high_cell(s, c);
         if (c->yield_until_usec > s->now_usec)
-                row[C_THRASH] = cell("yes (%u‰ back), floors let go until %s", c->taken_permille,
+                row[C_THRASH] = cell("yes (%u‰ back), left to the LRU until %s", c->taken_permille,
                                      status_clock(s, c->yield_until_usec, t, sizeof(t)));
         else
                 row[C_THRASH] = !c->refault_known ? strdup("-") :

@@ -198,7 +198,7 @@ START_TEST(floors_yield_is_shown)
         c.taken_permille = 750;
         c.yield_until_usec = s.now_usec + 30000000;
         text = written(status_write_text, &s);
-        ck_assert_msg(strstr(text, " yes (750‰ back), floors let go until "), "%s", text);
+        ck_assert_msg(strstr(text, " yes (750‰ back), left to the LRU until "), "%s", text);
         free(text);
         text = written(status_write_json, &s);
         ck_assert_msg(strstr(text, ",\"floors_yield_until\":"), "%s", text);
@@ -209,7 +209,7 @@ START_TEST(floors_yield_is_shown)
         /* Past: the floors hold again, and the column says what the refault snapshot says. */
         c.yield_until_usec = s.now_usec;
         text = written(status_write_text, &s);
-        ck_assert_msg(!strstr(text, "floors let go"), "%s", text);
+        ck_assert_msg(!strstr(text, "left to the LRU"), "%s", text);
         free(text);
         text = written(status_write_json, &s);
         ck_assert_msg(strstr(text, ",\"floors_yield_until\":null,"), "%s", text);

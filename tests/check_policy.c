@@ -719,6 +719,21 @@ START_TEST(taken_back_makes_the_floors_yield)
         ck_assert(!policy_floors_yield(&cg, t + 1000000));
         ck_assert_uint_eq(cg.taken.steal_base, 100 * MiB);
 
+        /* Exactly YIELD_MIN_STEAL_BYTES taken, exactly half back: judged, and given way to. */
+        {
+                struct cgroup edge = { .path = "edge" };
+
+                policy_watch_taken(&edge, 0, 0, t);
+                policy_watch_taken(&edge, YIELD_MIN_STEAL_BYTES, YIELD_MIN_STEAL_BYTES / 2, t + 1);
+                ck_assert_uint_eq(edge.taken.permille, REFAULT_THRASHING_PERMILLE);
+                ck_assert(policy_floors_yield(&edge, t + 1));
+                /* What came back went down (a new cgroup at the path): afresh, no judgement. */
+                edge.yield_until_usec = 0;
+                policy_watch_taken(&edge, 3 * YIELD_MIN_STEAL_BYTES, 0, t + 2);
+                ck_assert(!policy_floors_yield(&edge, t + 2));
+                ck_assert_uint_eq(edge.taken.steal_base, 3 * YIELD_MIN_STEAL_BYTES);
+        }
+
         /* 16M taken, 12M back (750 per mille): the floors give way for YIELD_USEC. */
         policy_watch_taken(&cg, 116 * MiB, 22 * MiB, t + 2000000);
         ck_assert_uint_eq(cg.taken.stolen, 16 * MiB);
@@ -767,37 +782,45 @@ START_TEST(taken_back_makes_the_floors_yield)
 END_TEST
 
 /*
- * The floors rank the offenders: each is held the second largest excess
- * above its soft limit (in RANK_STEP_BYTES), so the kernel takes the largest
- * down to the next first; the cgroups under their soft limits at them.
+ * The floors rank the offenders: the largest is held at its soft limit, the
+ * others the second largest excess above theirs (in RANK_STEP_BYTES), so the
+ * kernel takes the largest down to the next first; the cgroups under their
+ * soft limits at them.
  */
 START_TEST(floors_rank_the_offenders)
 {
-        struct cgroup *batch, *etl, *web;
+        struct cgroup *batch, *etl, *db, *web, *top;
         struct fixture f;
 
         setup(&f, 64 * MiB, 2 * MiB);
         batch = add(&f, "batch", 128 * MiB, 32 * MiB);   /* 96M over */
         etl = add(&f, "etl", 69 * MiB, 32 * MiB);        /* 37M over */
+        db = add(&f, "db", 40 * MiB, 20 * MiB);          /* 20M over */
         web = add(&f, "web", 100 * MiB, 160 * MiB);
-        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 0), 32 * MiB);
-        ck_assert_uint_eq(policy_protection(batch, 32 * MiB), 64 * MiB);
-        ck_assert_uint_eq(policy_protection(etl, 32 * MiB), 64 * MiB);
-        ck_assert_uint_eq(policy_protection(web, 32 * MiB), 160 * MiB);
-        ck_assert_uint_eq(policy_rank_level(&f.tree, 16 * MiB, 0), 32 * MiB);
-        ck_assert_uint_eq(policy_rank_level(&f.tree, 64 * MiB, 0), 0);
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 0, &top), 32 * MiB);
+        ck_assert_ptr_eq(top, batch);
+        ck_assert_uint_eq(policy_protection(batch, top, 32 * MiB), 32 * MiB);   /* all of its excess in reach */
+        ck_assert_uint_eq(policy_protection(etl, top, 32 * MiB), 64 * MiB);
+        ck_assert_uint_eq(policy_protection(db, top, 32 * MiB), 52 * MiB);     /* above its usage: whole */
+        ck_assert_uint_eq(policy_protection(web, top, 32 * MiB), 160 * MiB);
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 16 * MiB, 0, &top), 32 * MiB);
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 64 * MiB, 0, &top), 0);
 
-        /* One offender, or the second given way to: nothing to rank. */
+        /* The second given way to: the third sets the level; then one offender, nothing to rank. */
         etl->yield_until_usec = 10;
-        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 0), 0);
-        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 10), 32 * MiB);
-        excess_tree_update(&f.tree, etl, 33 * MiB);   /* within the margin: not over */
-        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 10), 0);
-        ck_assert_uint_eq(policy_protection(etl, 0), 32 * MiB);
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 0, &top), 16 * MiB);
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 10, &top), 32 * MiB);
+        excess_tree_update(&f.tree, db, 21 * MiB);   /* within the margin: not over */
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 0, &top), 0);
+        ck_assert_ptr_eq(top, batch);
+        ck_assert_uint_eq(policy_protection(db, top, 0), 20 * MiB);
 
-        /* No soft limit: max, whatever the level. */
+        /* No soft limit: max, whatever the level; none over: no top. */
         batch->soft_limit_bytes = UINT64_MAX;
-        ck_assert_uint_eq(policy_protection(batch, 32 * MiB), UINT64_MAX);
+        ck_assert_uint_eq(policy_protection(batch, NULL, 32 * MiB), UINT64_MAX);
+        excess_tree_update(&f.tree, etl, 30 * MiB);
+        ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 0, &top), 0);
+        ck_assert_ptr_null(top);
 }
 END_TEST
 

@@ -745,7 +745,7 @@ START_TEST(floors_yield_to_an_offender_whose_excess_comes_back)
 }
 END_TEST
 
-/* Two offenders: the larger is held down to the smaller's excess, the smaller whole. */
+/* Two offenders: the larger is held at its soft limit, the smaller its own excess above it (whole). */
 START_TEST(floors_rank_two_offenders)
 {
         struct fixture f;
@@ -756,15 +756,15 @@ START_TEST(floors_rank_two_offenders)
         ck_assert_int_eq(sim_add_cgroup(f.be, "etl", 8 * MiB, 56 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "web", 40 * MiB, 56 * MiB), 0);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
-        ck_assert_uint_eq(sim_low(f.be, "batch"), 64 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 32 * MiB);
         ck_assert_uint_eq(sim_low(f.be, "etl"), 64 * MiB);
         ck_assert_uint_eq(sim_low(f.be, "web"), 160 * MiB);
 
-        /* The kernel took batch down to the level: both are held at their soft limits plus the next step. */
+        /* The kernel took batch below etl's excess: etl is the top now, batch held at what it has. */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 68 * MiB, 0), 0);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
-        ck_assert_uint_eq(sim_low(f.be, "etl"), 56 * MiB);   /* batch's 28M over, in 8M steps */
-        ck_assert_uint_eq(sim_low(f.be, "batch"), 56 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "etl"), 32 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 56 * MiB);   /* its 28M over, in 8M steps */
         teardown(&f);
 }
 END_TEST
