@@ -93,9 +93,10 @@ bench_table() {
 	bt_k=${1%/*}
 	bt_k=${bt_k##*/}
 	bt_n=$(find "$1" -mindepth 2 -maxdepth 2 -name metrics.tsv 2>/dev/null | wc -l)
+	bt_nk=$(find "$1" -mindepth 2 -maxdepth 2 -path '*-kernel/metrics.tsv' 2>/dev/null | wc -l)
 	bt_bad=$(find "$1" -mindepth 1 -maxdepth 1 -name 'run-*' -type d 2>/dev/null | wc -l)
 	bt_v=$(cat "$1"/run-*/kernel 2>/dev/null | sort -u | tr '\n' ' ')
-	echo "== $bt_shape on $bt_k (${bt_v% }): $((bt_n / 2)) runs per mode judged ($((bt_bad - bt_n)) guest runs without a result)"
+	echo "== $bt_shape on $bt_k (${bt_v% }): runs judged: $bt_nk with the kernel alone, $((bt_n - bt_nk)) with reclaimd ($((bt_bad - bt_n)) guest runs without a result)"
 	printf '%s\n' "$rows" | awk -v dir="$1" '
 		NR == FNR { key[NR] = $1; $1 = ""; label[NR] = substr($0, 2); n = NR; next }
 		FNR == 1 { mode = FILENAME; sub(/\/metrics\.tsv$/, "", mode); sub(/.*-/, "", mode) }
