@@ -980,8 +980,8 @@ static uint64_t min_excess(struct engine *e, const struct config *cfg)
  * under the high watermarks now, or the system's memory stall grew since.
  * The second matters: a machine that thrashes spends its time reclaiming
  * and faulting back, while kswapd keeps free memory at the high watermark,
- * so a tick rarely sees it short (measured in the VM: no tick did in a
- * 44 s episode of the hot shape).
+ * so a tick rarely sees it short (measured in the VM's hot shape: free
+ * memory under the high watermarks in 10 of 66 samples of the episode).
  */
 static bool kernel_reclaiming(struct engine *e)
 {
