@@ -185,6 +185,18 @@ static void on_floors_yield(void *userdata, const struct cgroup *cg)
                   t, cg->path, cg->taken.permille, (unsigned long long)(YIELD_USEC / 1000000));
 }
 
+static void on_machine_yield(void *userdata, const struct taken_watch *t, uint64_t until_usec)
+{
+        char taken[FORMAT_SIZE_MAX];
+
+        format_size(taken, sizeof(taken), t->stolen);
+        log_event(LOG_NOTICE, LOG_EV_YIELD,
+                  LOG_FIELDS(LOG_STR(SCOPE, "system"), LOG_U64(TAKEN, t->stolen), LOG_U64(REFAULT, t->permille),
+                             LOG_U64(COOLDOWN, YIELD_USEC)),
+                  "Of the %s the kernel took machine-wide while the floors held, %u‰ came back: letting "
+                  "every floor go for %llus", taken, t->permille, (unsigned long long)(YIELD_USEC / 1000000));
+}
+
 static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value,
                         bool restored, bool left_alone, int err)
 {
@@ -430,6 +442,7 @@ void report_observer(struct daemon *d, struct engine_observer *ret)
                 .state_error = on_state_error,
                 .protected = on_protected,
                 .floors_yield = on_floors_yield,
+                .machine_yield = on_machine_yield,
                 .released = on_released,
                 .restored = on_restored,
                 .xattr = on_xattr,

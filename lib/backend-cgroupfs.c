@@ -34,6 +34,7 @@ static const char *sys_path(enum cg_file f)
         case CG_MEMORY_PRESSURE: return PROC_PRESSURE_MEMORY;
         case CG_PROC_ZONEINFO:   return "/proc/zoneinfo";
         case CG_SYS_LRU_GEN:     return "/sys/kernel/mm/lru_gen/enabled";
+        case CG_PROC_VMSTAT:     return "/proc/vmstat";
         default:                 return NULL;
         }
 }
@@ -162,8 +163,9 @@ static int get_fd(struct cgfs *fs, struct backend_cgroup *cg, enum cg_file f)
  * One pread as a rule: seq_file hands a small file over whole. Every cgroup
  * and PSI file ends its text with a newline, so anything else was a short
  * read, and reading goes on from there until the newline or the end. Only
- * /proc/zoneinfo, which seq_file hands over a zone at a time, is read until
- * the end.
+ * /proc/zoneinfo and /proc/vmstat, which seq_file hands over a record at a
+ * time up to a page (seq_read_iter()), and a page is less than either, are
+ * read until the end.
  */
 static ssize_t cgfs_read(struct backend *be, struct backend_cgroup *cg, enum cg_file f,
                          char *buf, size_t size)
@@ -188,7 +190,7 @@ static ssize_t cgfs_read(struct backend *be, struct backend_cgroup *cg, enum cg_
                 n += (size_t)k;
                 if (n == size - 1)
                         return -EFBIG;
-        } while (k != 0 && (buf[n - 1] != '\n' || (!cg && f == CG_PROC_ZONEINFO)));
+        } while (k != 0 && (buf[n - 1] != '\n' || (!cg && (f == CG_PROC_ZONEINFO || f == CG_PROC_VMSTAT))));
         buf[n] = '\0';
         return (ssize_t)n;
 }

@@ -71,7 +71,8 @@ struct sim {
                 bool absent;
                 uint64_t total, free, min, low, high;
         } sysmem;
-        struct backend_cgroup system;  /* /proc/pressure/memory: overrides and triggers */
+        struct backend_cgroup system;  /* /proc/pressure/memory: overrides and triggers; the counters of
+                                        * memory no cgroup holds (sim_kernel_reclaim()) */
         struct sim_trigger *triggers;
         size_t n_triggers;
         struct backend_cgroup **cgs;   /* every cgroup ever added; removed ones stay until freed */
@@ -118,6 +119,19 @@ static int read_system(struct sim *s, enum cg_file f, char *buf, size_t size)
                                 "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
         if (f == CG_SYS_LRU_GEN)
                 return snprintf(buf, size, "0x%04x\n", s->mglru ? 7 : 0);
+        if (f == CG_PROC_VMSTAT) {
+                /* Every cgroup's, removed ones too (the machine's counters never go back), and the unmanaged. */
+                uint64_t steal = s->system.steal_pages, refault = s->system.refault_pages;
+
+                for (size_t i = 0; i < s->n; i++) {
+                        steal += s->cgs[i]->steal_pages;
+                        refault += s->cgs[i]->refault_pages;
+                }
+                return snprintf(buf, size, "nr_free_pages %" PRIu64 "\nworkingset_refault_anon %" PRIu64
+                                "\nworkingset_refault_file 0\nworkingset_activate_anon %" PRIu64
+                                "\nworkingset_activate_file 0\npgsteal_kswapd %" PRIu64 "\npgsteal_direct 0\n",
+                                m->free / 4096, refault, refault, steal);
+        }
         if (m->absent || f != CG_PROC_ZONEINFO)
                 return -ENOENT;
         return snprintf(buf, size, "Node 0, zone   Normal\n  pages free     %" PRIu64 "\n        boost    0\n"
@@ -689,9 +703,16 @@ int sim_set_cold_anon(struct backend *be, const char *path, bool anon)
 
 int sim_kernel_reclaim(struct backend *be, const char *path, uint64_t steal_bytes, uint64_t refault_bytes)
 {
-        struct backend_cgroup *cg = find(to_sim(be), path);
+        struct backend_cgroup *cg = path ? find(to_sim(be), path) : NULL;
         uint64_t taken;
 
+        if (!path) {
+                /* Unmanaged memory: only the machine's counters tell. */
+                cg = &to_sim(be)->system;
+                cg->steal_pages += steal_bytes / page_bytes();
+                cg->refault_pages += (refault_bytes < steal_bytes ? refault_bytes : steal_bytes) / page_bytes();
+                return 0;
+        }
         if (!cg)
                 return -ENOENT;
         taken = reclaim(cg, steal_bytes, true);

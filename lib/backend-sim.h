@@ -118,7 +118,10 @@ uint64_t sim_min(struct backend *be, const char *path);
  * The kernel's own reclaim (kswapd, direct reclaim) takes steal_bytes from
  * the cgroup, cold memory first, and refault_bytes of it come straight back
  * as working set: memory.stat's pgsteal and workingset_activate_* rise, and
- * sim_reclaimed() (memory.reclaim's) does not. Returns 0 or -ENOENT.
+ * sim_reclaimed() (memory.reclaim's) does not; so do /proc/vmstat's, which
+ * sum every cgroup's. With a NULL path, from memory no cgroup holds (an
+ * unmanaged allocator): /proc/vmstat's counters alone rise. Returns 0 or
+ * -ENOENT.
  */
 int sim_kernel_reclaim(struct backend *be, const char *path, uint64_t steal_bytes, uint64_t refault_bytes);
 

@@ -19,6 +19,7 @@ static const char *const file_names[_CG_FILE_MAX] = {
         [CG_CGROUP_EVENTS]   = "cgroup.events",
         [CG_PROC_ZONEINFO]   = "/proc/zoneinfo",
         [CG_SYS_LRU_GEN]     = "/sys/kernel/mm/lru_gen/enabled",
+        [CG_PROC_VMSTAT]     = "/proc/vmstat",
 };
 
 const char *cg_file_name(enum cg_file f)

@@ -18,6 +18,7 @@ enum cg_file {
         CG_PROC_ZONEINFO,    /* the machine's, with a NULL cgroup only: /proc/zoneinfo, read to
                               * its end (it can be large) */
         CG_SYS_LRU_GEN,      /* likewise /sys/kernel/mm/lru_gen/enabled: whether MGLRU is on */
+        CG_PROC_VMSTAT,      /* likewise /proc/vmstat: the machine's reclaim and refault counters */
         _CG_FILE_MAX,
 };
 
@@ -34,7 +35,7 @@ struct backend_ops {
         /*
          * Reads a whole file into buf, NUL-terminated. With a NULL cgroup,
          * the machine's files: CG_MEMORY_PRESSURE (/proc/pressure/memory),
-         * CG_PROC_ZONEINFO, CG_SYS_LRU_GEN. Returns its length, or
+         * CG_PROC_ZONEINFO, CG_SYS_LRU_GEN, CG_PROC_VMSTAT. Returns its length, or
          * -ENODEV/-ENOENT when the cgroup was removed, -EFBIG when it does not
          * fit, or another negative errno.
          */

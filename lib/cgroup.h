@@ -65,6 +65,19 @@ struct cg_counters {
         uint64_t last_at_usec;
 };
 
+/*
+ * What reclaim took from a cgroup, or from the whole machine, and what of it
+ * came back: the window began at at_usec with these counters (policy_watch()).
+ */
+struct taken_watch {
+        bool known;              /* the bases hold a reading */
+        uint64_t steal_base;     /* pgsteal (memory.stat's, or /proc/vmstat's sum), bytes */
+        uint64_t activate_base;  /* workingset_activate_anon + _file, bytes */
+        uint64_t at_usec;
+        uint64_t stolen;         /* bytes taken in the last window judged */
+        uint32_t permille;       /* of which activated again, per 1000 */
+};
+
 struct cgroup {
         char *path;                  /* relative to the cgroup root */
         const struct cgroup_config *conf; /* the section that applies (the most specific match) */
@@ -98,17 +111,9 @@ struct cgroup {
         bool refault_known;          /* refault_base holds a snapshot */
         /*
          * What any reclaim took from it while it was over its soft limit and
-         * the floors held the others, and what came back: the window began
-         * at at_usec with these counters (policy_watch_taken()).
+         * the floors held the others, and what came back (policy_watch_taken()).
          */
-        struct taken_watch {
-                bool known;          /* the bases hold a reading */
-                uint64_t steal_base; /* memory.stat pgsteal, bytes */
-                uint64_t activate_base; /* workingset_activate_anon + _file, bytes */
-                uint64_t at_usec;
-                uint64_t stolen;     /* bytes taken in the last window judged */
-                uint32_t permille;   /* of which activated again, per 1000 */
-        } taken;
+        struct taken_watch taken;
         uint64_t yield_until_usec;   /* the floors give way to it until then (policy_floors_yield()) */
 
         int last_write_err;          /* the last write's error (not EAGAIN), to say a repeat once */

@@ -997,12 +997,75 @@ static bool kernel_reclaiming(struct engine *e)
         return stalled || (engine_sysmem(e, &m) == 0 && sysmem_shortfall(&m, 0) > 0);
 }
 
+/* Reads a /proc file whole, growing the buffer up to max. Returns its text (to free) or NULL, *ret_err. */
+static char *read_proc(struct engine *e, enum cg_file f, size_t size, size_t max, int *ret_err)
+{
+        for (;;) {
+                char *buf = malloc(size);
+                ssize_t n;
+
+                if (!buf) {
+                        *ret_err = -ENOMEM;
+                        return NULL;
+                }
+                n = e->be->ops->read(e->be, NULL, f, buf, size);
+                if (n >= 0)
+                        return buf;
+                free(buf);
+                if (n != -EFBIG || size >= max) {
+                        *ret_err = (int)n;
+                        return NULL;
+                }
+                size *= 4;
+        }
+}
+
+/* Says a system file's error once, until it reads well again. */
+static int sysfile_error(struct engine *e, enum cg_file f, int err, int *last)
+{
+        if (err != *last && err < 0 && e->obs.cgroup_error)
+                e->obs.cgroup_error(e->obs.userdata, NULL, f, err);
+        *last = err;
+        return err;
+}
+
+/*
+ * The machine's half of the floors' watch: what the kernel took from all of
+ * memory and what came back, from /proc/vmstat (MACHINE_YIELD_MIN_STEAL_SHIFT).
+ * Sets machine_yield_until_usec when most of it came back.
+ */
+static void watch_machine(struct engine *e, uint64_t now)
+{
+        _cleanup_free_ char *text = NULL;
+        uint64_t steal = 0, activate = 0;
+        struct sysmem m;
+        int r = 0;
+
+        text = read_proc(e, CG_PROC_VMSTAT, 16384, 1 << 20, &r);
+        if (text) {
+                r = memstat_vm_steal(text, &steal);
+                if (r == 0)
+                        r = memstat_refaults(text, &activate);
+                if (r == 0 && (steal > UINT64_MAX / page_bytes() || activate > UINT64_MAX / page_bytes()))
+                        r = -ERANGE;
+        }
+        if (sysfile_error(e, CG_PROC_VMSTAT, r, &e->vmstat_err) < 0 || engine_sysmem(e, &m) < 0)
+                return;
+        if (!policy_watch(&e->machine_taken, steal * page_bytes(), activate * page_bytes(),
+                          policy_machine_min_steal(m.total_bytes), now))
+                return;
+        e->machine_yield_until_usec = now + YIELD_USEC;
+        if (e->obs.machine_yield)
+                e->obs.machine_yield(e->obs.userdata, &e->machine_taken, e->machine_yield_until_usec);
+}
+
 /*
  * The offenders the floors hold the others for: those over their soft
- * limits that the floors do not give way to. While the floors hold and the
- * kernel reclaims, what it takes from each offender is watched
- * (policy_watch_taken()); otherwise memory.stat, which costs the kernel a
- * stats flush, is not read.
+ * limits that the floors do not give way to; none while they give way to
+ * the whole machine. While the floors hold and the kernel reclaims, what it
+ * takes from each offender, and from the machine, is watched
+ * (policy_watch_taken(), watch_machine()); otherwise memory.stat, which
+ * costs the kernel a stats flush, and /proc/vmstat are not read.
  */
 static int count_held_for(struct engine *e)
 {
@@ -1011,6 +1074,11 @@ static int count_held_for(struct engine *e)
         bool watch = e->protecting && !e->dry_run && kernel_reclaiming(e);
         struct cgroup *cg;
         int n = 0;
+
+        if (watch)
+                watch_machine(e, now);
+        if (now < e->machine_yield_until_usec)
+                return 0;
 
         RB_FOREACH(cg, excess_tree, &e->tree) {
                 bool yielding = policy_floors_yield(cg, now);
@@ -1177,6 +1245,9 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
         e->caps = old->caps;
         e->wmark = old->wmark;
         e->protecting = old->protecting;
+        /* What the machine's watch found outlives a reload, as each cgroup's does (move_state()). */
+        e->machine_taken = old->machine_taken;
+        e->machine_yield_until_usec = old->machine_yield_until_usec;
         engine_done(old);
         adjust_persist(e);
         return restored;
@@ -1224,38 +1295,6 @@ int engine_restore(struct engine *e, struct state *ret_state)
         if (!e->dry_run && unlink(e->state_file) < 0 && errno != ENOENT)
                 return negative_errno();
         return 0;
-}
-
-/* Reads a /proc file whole, growing the buffer up to max. Returns its text (to free) or NULL, *ret_err. */
-static char *read_proc(struct engine *e, enum cg_file f, size_t size, size_t max, int *ret_err)
-{
-        for (;;) {
-                char *buf = malloc(size);
-                ssize_t n;
-
-                if (!buf) {
-                        *ret_err = -ENOMEM;
-                        return NULL;
-                }
-                n = e->be->ops->read(e->be, NULL, f, buf, size);
-                if (n >= 0)
-                        return buf;
-                free(buf);
-                if (n != -EFBIG || size >= max) {
-                        *ret_err = (int)n;
-                        return NULL;
-                }
-                size *= 4;
-        }
-}
-
-/* Says a system file's error once, until it reads well again. */
-static int sysfile_error(struct engine *e, enum cg_file f, int err, int *last)
-{
-        if (err != *last && err < 0 && e->obs.cgroup_error)
-                e->obs.cgroup_error(e->obs.userdata, NULL, f, err);
-        *last = err;
-        return err;
 }
 
 static int read_watermarks(struct engine *e)

@@ -86,6 +86,12 @@ struct engine_observer {
          */
         void (*floors_yield)(void *userdata, const struct cgroup *cg);
         /*
+         * Likewise for the whole machine (t: what the kernel took while the
+         * floors held, and what share came back): every floor goes until
+         * until_usec (MACHINE_YIELD_MIN_STEAL_SHIFT).
+         */
+        void (*machine_yield)(void *userdata, const struct taken_watch *t, uint64_t until_usec);
+        /*
          * A file reclaimd had changed was set back toward its original value
          * (restored: to it). left_alone: it no longer held what reclaimd wrote,
          * so it was not written (someone changed it since).
@@ -133,6 +139,9 @@ struct engine {
         enum cg_file protect_file;   /* which holds the cgroups under their soft limits; _CG_FILE_MAX: none */
         uint64_t watch_stall_usec;   /* the system's some total when the floors' watch last looked */
         bool watch_stall_known;      /* watch_stall_usec holds a reading */
+        struct taken_watch machine_taken; /* what the kernel took machine-wide while the floors held */
+        uint64_t machine_yield_until_usec; /* every floor gives way until then (MACHINE_YIELD_MIN_STEAL_SHIFT) */
+        int vmstat_err;              /* why /proc/vmstat could not be read, told once */
 };
 
 /*

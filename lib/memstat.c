@@ -1,7 +1,8 @@
-/* memory.stat: the values reclaimd reads from it. */
+/* memory.stat and /proc/vmstat: the values reclaimd reads from them. */
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "memstat.h"
@@ -65,4 +66,28 @@ int memstat_file_lru(const char *text, uint64_t *ret_bytes)
 int memstat_steal(const char *text, uint64_t *ret_pages)
 {
         return memstat_get(text, "pgsteal", ret_pages);
+}
+
+int memstat_vm_steal(const char *text, uint64_t *ret_pages)
+{
+        /* Present on every kernel reclaimd runs on; the others came later (khugepaged 5.18+, proactive later). */
+        static const struct { const char *key; bool required; } keys[] = {
+                { "pgsteal_kswapd", true }, { "pgsteal_direct", true },
+                { "pgsteal_khugepaged", false }, { "pgsteal_proactive", false },
+        };
+        uint64_t sum = 0, v;
+
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+                int r = memstat_get(text, keys[i].key, &v);
+
+                if (r == -ENOENT && !keys[i].required)
+                        continue;
+                if (r < 0)
+                        return r;
+                if (v > UINT64_MAX - sum)
+                        return -ERANGE;
+                sum += v;
+        }
+        *ret_pages = sum;
+        return 0;
 }

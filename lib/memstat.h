@@ -1,4 +1,4 @@
-/* memory.stat: the values reclaimd reads from it. */
+/* memory.stat and /proc/vmstat: the values reclaimd reads from them. */
 #pragma once
 
 #include <stdint.h>
@@ -32,3 +32,13 @@ int memstat_file_lru(const char *text, uint64_t *ret_bytes);
  * khugepaged and memory.reclaim alike). Returns as memstat_get().
  */
 int memstat_steal(const char *text, uint64_t *ret_pages);
+
+/*
+ * Pages reclaim of any kind took from the whole machine, from the text of
+ * /proc/vmstat, which has no pgsteal total: pgsteal_kswapd + pgsteal_direct,
+ * and pgsteal_khugepaged and pgsteal_proactive where the kernel has them
+ * (memory.reclaim counted as direct before the latter). Returns as
+ * memstat_refaults(); the refaults of the machine are memstat_refaults() of
+ * the same text, whose keys /proc/vmstat shares with memory.stat.
+ */
+int memstat_vm_steal(const char *text, uint64_t *ret_pages);

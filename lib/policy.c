@@ -505,26 +505,40 @@ void policy_forget_refaults(struct cgroup *cg)
         cg->asked_since_snapshot = 0;
 }
 
-void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t activate_bytes, uint64_t now_usec)
+bool policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t activate_bytes, uint64_t min_steal_bytes,
+                  uint64_t now_usec)
 {
-        struct taken_watch *t = &cg->taken;
+        bool thrashing = false;
         uint64_t stolen, back;
 
         if (t->known && steal_bytes >= t->steal_base && activate_bytes >= t->activate_base &&
             now_usec - t->at_usec <= REFAULT_WINDOW_USEC) {
                 stolen = steal_bytes - t->steal_base;
                 back = activate_bytes - t->activate_base;
-                if (stolen < YIELD_MIN_STEAL_BYTES)
-                        return;   /* too little taken yet to judge: the window goes on */
+                if (stolen < min_steal_bytes)
+                        return false;   /* too little taken yet to judge: the window goes on */
                 t->stolen = stolen;
                 t->permille = back >= stolen ? 1000 : (uint32_t)((unsigned __int128)back * 1000 / stolen);
-                if (t->permille >= REFAULT_THRASHING_PERMILLE)
-                        cg->yield_until_usec = now_usec + YIELD_USEC;
+                thrashing = t->permille >= REFAULT_THRASHING_PERMILLE;
         }
         t->known = true;
         t->steal_base = steal_bytes;
         t->activate_base = activate_bytes;
         t->at_usec = now_usec;
+        return thrashing;
+}
+
+void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t activate_bytes, uint64_t now_usec)
+{
+        if (policy_watch(&cg->taken, steal_bytes, activate_bytes, YIELD_MIN_STEAL_BYTES, now_usec))
+                cg->yield_until_usec = now_usec + YIELD_USEC;
+}
+
+uint64_t policy_machine_min_steal(uint64_t total_bytes)
+{
+        uint64_t v = total_bytes >> MACHINE_YIELD_MIN_STEAL_SHIFT;
+
+        return v > YIELD_MIN_STEAL_BYTES ? v : YIELD_MIN_STEAL_BYTES;
 }
 
 bool policy_floors_yield(const struct cgroup *cg, uint64_t now_usec)

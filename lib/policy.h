@@ -64,6 +64,23 @@ struct config;
 #define YIELD_USEC REFAULT_WINDOW_USEC
 
 /*
+ * The same test, for the whole machine: while the floors hold and the
+ * kernel reclaims, /proc/vmstat's workingset_activate_* against its pgsteal_*.
+ * An offender's own counters miss the case where the kernel finds the
+ * shortfall in neither the offenders (their excess is hot, and the
+ * multi-gen LRU ages them young) nor the floors, but in the unmanaged
+ * allocator's own working set, which then thrashes: measured in the VM's
+ * hot shape on 6.12, 1.6 GiB reclaimed machine-wide for a 220 MiB
+ * allocator, 2 MiB of it from the offender, the full stall twice the kernel
+ * alone's. Then every floor goes for YIELD_USEC, and the kernel's LRU order
+ * decides, the others' cold memory included; the rounds go on taking the
+ * offenders' excess. Judged over at least 1/256 of the machine's memory
+ * (and YIELD_MIN_STEAL_BYTES) taken: a machine reclaims more in passing
+ * than one cgroup. Our choice, as YIELD_MIN_STEAL_BYTES.
+ */
+#define MACHINE_YIELD_MIN_STEAL_SHIFT 8
+
+/*
  * memory.reclaim frees in batches (SWAP_CLUSTER_MAX pages per LRU list and
  * pass) and may overshoot what was asked by a few of them: measured in the
  * VM, a cgroup asked down to its memory.min ended 0.3 MiB under it. Requests
@@ -369,6 +386,18 @@ void policy_forget_refaults(struct cgroup *cg);
  * that went back (a new cgroup at the path), start afresh.
  */
 void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t activate_bytes, uint64_t now_usec);
+
+/*
+ * The window of policy_watch_taken(), on any counters: once min_steal_bytes
+ * were taken since the window began, judges whether they came back (sets
+ * t->stolen, t->permille) and starts the next window. Returns whether that
+ * judgement found at least REFAULT_THRASHING_PERMILLE back.
+ */
+bool policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t activate_bytes, uint64_t min_steal_bytes,
+                  uint64_t now_usec);
+
+/* What the machine's reclaim must take before its window is judged: see MACHINE_YIELD_MIN_STEAL_SHIFT. */
+uint64_t policy_machine_min_steal(uint64_t total_bytes);
 
 /* Whether the floors give way to cg at now_usec: see YIELD_MIN_STEAL_BYTES. */
 bool policy_floors_yield(const struct cgroup *cg, uint64_t now_usec);

@@ -91,6 +91,9 @@ struct snapshot {
         size_t n_cgroups;
         size_t n_over;
         int clamped, protected;
+        uint64_t floors_yield_until_usec;  /* every floor gives way to the machine until then (past: not) */
+        uint64_t machine_taken_bytes;      /* what the machine's last judged window found taken */
+        uint32_t machine_taken_permille;   /* and the share of it that came back */
         struct snapshot_counters counters;
         struct snapshot_round last_round;
         bool busy;                   /* a job was in flight when taken (the readings are its start's) */

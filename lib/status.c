@@ -220,6 +220,10 @@ static void text_system(FILE *f, const struct snapshot *s)
                         s->mem.free_bytes >= target ? "not short" : "short");
         else
                 fprintf(f, "Memory:    unknown (/proc/meminfo or /proc/zoneinfo could not be read)\n");
+        if (s->floors_yield_until_usec > s->now_usec)
+                fprintf(f, "Floors:    let go until %s: of the %s the kernel took machine-wide, %u‰ came back\n",
+                        status_clock(s, s->floors_yield_until_usec, t, sizeof(t)),
+                        format_size(x, sizeof(x), s->machine_taken_bytes), s->machine_taken_permille);
         for (size_t i = 0; i < s->n_triggers; i++) {
                 const struct snapshot_trigger *tr = &s->triggers[i];
 
@@ -392,6 +396,10 @@ int status_write_json(FILE *f, const struct snapshot *s)
                         s->mem.free_bytes < s->mem.wmark.high_bytes + s->reserve_bytes ? "true" : "false");
         else
                 fputs("null", f);
+        fputc(',', f);
+        json_time(f, "machine_floors_yield_until", s, s->floors_yield_until_usec, s->floors_yield_until_usec > s->now_usec);
+        fprintf(f, ",\"machine_taken_bytes\":%" PRIu64 ",\"machine_taken_back_permille\":%u",
+                s->machine_taken_bytes, s->machine_taken_permille);
         fputs(",\"triggers\":[", f);
         for (size_t i = 0; i < s->n_triggers; i++) {
                 const struct snapshot_trigger *t = &s->triggers[i];

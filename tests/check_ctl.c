@@ -213,6 +213,21 @@ START_TEST(floors_yield_is_shown)
         free(text);
         text = written(status_write_json, &s);
         ck_assert_msg(strstr(text, ",\"floors_yield_until\":null,"), "%s", text);
+        ck_assert_msg(strstr(text, "\"machine_floors_yield_until\":null,"), "%s", text);
+        free(text);
+
+        /* The floors given way to the whole machine: a line of their own, and the machine's keys. */
+        s.floors_yield_until_usec = s.now_usec + 30000000;
+        s.machine_taken_bytes = 64 << 20;
+        s.machine_taken_permille = 900;
+        text = written(status_write_text, &s);
+        ck_assert_msg(strstr(text, "\nFloors:    let go until "), "%s", text);
+        ck_assert_msg(strstr(text, ": of the 64.0M the kernel took machine-wide, 900‰ came back\n"), "%s", text);
+        free(text);
+        text = written(status_write_json, &s);
+        ck_assert_msg(!strstr(text, "\"machine_floors_yield_until\":null"), "%s", text);
+        ck_assert_msg(strstr(text, ",\"machine_taken_bytes\":67108864,\"machine_taken_back_permille\":900,"),
+                      "%s", text);
         free(text);
 }
 END_TEST

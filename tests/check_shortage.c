@@ -26,7 +26,7 @@ struct fixture {
         struct backend *be;
         struct engine e;
         char state[64];
-        unsigned protected, released, left_alone, state_errors, yields;
+        unsigned protected, released, left_alone, state_errors, yields, machine_yields;
         enum restore_outcome outcomes[8];
         size_t n_outcomes;
 };
@@ -57,6 +57,11 @@ static void on_floors_yield(void *userdata, const struct cgroup *cg)
         ((struct fixture *)userdata)->yields++;
 }
 
+static void on_machine_yield(void *userdata, const struct taken_watch *t, uint64_t until_usec)
+{
+        ((struct fixture *)userdata)->machine_yields++;
+}
+
 static void on_restored(void *userdata, const struct state_record *rec, enum restore_outcome o, int err)
 {
         struct fixture *f = userdata;
@@ -74,7 +79,8 @@ static void on_state_error(void *userdata, const char *file, int err)
 static void setup(struct fixture *f, const char *conf, uint64_t free_bytes)
 {
         const struct engine_observer obs = { .protected = on_protected, .released = on_released,
-                                             .floors_yield = on_floors_yield, .restored = on_restored, .state_error = on_state_error,
+                                             .floors_yield = on_floors_yield, .machine_yield = on_machine_yield,
+                                             .restored = on_restored, .state_error = on_state_error,
                                              .userdata = f };
 
         memset(f, 0, sizeof(*f));
@@ -769,6 +775,60 @@ START_TEST(floors_rank_two_offenders)
 }
 END_TEST
 
+/*
+ * The kernel finds the shortfall neither in the floors nor in the offender
+ * (its excess is hot), but in memory no managed cgroup holds, which comes
+ * straight back: every floor goes for YIELD_USEC (MACHINE_YIELD_MIN_STEAL_SHIFT).
+ */
+START_TEST(floors_yield_to_a_thrashing_machine)
+{
+        uint64_t min_steal = policy_machine_min_steal(16 * GiB);
+        struct fixture f;
+
+        ck_assert_uint_eq(min_steal, 64 * MiB);
+        ck_assert_uint_eq(policy_machine_min_steal(512 * MiB), YIELD_MIN_STEAL_BYTES);
+        setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
+              16 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 200 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the windows begin */
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+
+        /* All of it back, but less than the machine's window: not judged yet. */
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal - 4 * MiB, min_steal - 4 * MiB), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(f.machine_yields, 0);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+
+        /* 68M taken in the window, 60M of it back, none of it the offender's: every floor goes. */
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 8 * MiB, 0), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(f.machine_yields, 1);
+        ck_assert_uint_eq(f.yields, 0);
+        ck_assert_uint_eq(f.e.machine_taken.stolen, 68 * MiB);
+        ck_assert_uint_eq(f.e.machine_taken.permille, 60 * 1000 / 68);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 0);
+        ck_assert_int_eq(engine_count_protected(&f.e), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        ck_assert_uint_eq(f.machine_yields, 1);
+
+        /* YIELD_USEC later they hold again; what the kernel takes and keeps keeps them. */
+        fake_now += YIELD_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal, 4 * MiB), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(f.machine_yields, 1);
+        ck_assert_uint_eq(f.e.machine_taken.permille, 4 * 1000 / 64);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        teardown(&f);
+}
+END_TEST
+
 CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_shortfall,
            balancer_trims_only_cgroups_over_their_soft_limits, memory_low_held_while_any_cgroup_is_over,
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record, many_floors_one_save,
@@ -778,4 +838,5 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            memory_min_restored_after_a_crash,
            cgroup_within_the_margin_does_not_block_the_proportional_pass,
            anonymous_cgroup_may_swap_before_harder_priority,
-           floors_yield_to_an_offender_whose_excess_comes_back, floors_rank_two_offenders)
+           floors_yield_to_an_offender_whose_excess_comes_back, floors_rank_two_offenders,
+           floors_yield_to_a_thrashing_machine)
