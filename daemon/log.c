@@ -82,6 +82,7 @@ static const struct {
         [LOG_EV_REPEATED]    = { "repeated",   "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c10" },
         [LOG_EV_XATTR]       = { "xattr",      "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c11" },
         [LOG_EV_YIELD]       = { "yield",      "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c12" },
+        [LOG_EV_YIELD_MACHINE] = { "yield",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c13" },
 };
 
 const char *log_event_name(enum log_event_kind kind)

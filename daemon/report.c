@@ -190,7 +190,7 @@ static void on_machine_yield(void *userdata, const struct taken_watch *t, uint64
         char taken[FORMAT_SIZE_MAX];
 
         format_size(taken, sizeof(taken), t->stolen);
-        log_event(LOG_NOTICE, LOG_EV_YIELD,
+        log_event(LOG_NOTICE, LOG_EV_YIELD_MACHINE,
                   LOG_FIELDS(LOG_STR(SCOPE, "system"), LOG_U64(TAKEN, t->stolen), LOG_U64(REFAULT, t->permille),
                              LOG_U64(COOLDOWN, YIELD_USEC)),
                   "Of the %s the kernel took machine-wide while the floors held, %u‰ came back: letting "

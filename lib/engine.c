@@ -1051,6 +1051,11 @@ static void watch_machine(struct engine *e, uint64_t now)
         }
         if (sysfile_error(e, CG_PROC_VMSTAT, r, &e->vmstat_err) < 0 || engine_sysmem(e, &m) < 0)
                 return;
+        if (e->machine_taken.known)
+                log_debug("Floors' watch: the kernel took %" PRIu64 " KiB machine-wide in %" PRIu64 " ms, "
+                          "%" PRIu64 " KiB came back", (steal * page_bytes() - e->machine_taken.steal_base) >> 10,
+                          (now - e->machine_taken.at_usec) / 1000,
+                          (activate * page_bytes() - e->machine_taken.activate_base) >> 10);
         if (!policy_watch(&e->machine_taken, steal * page_bytes(), activate * page_bytes(),
                           policy_machine_min_steal(m.total_bytes), now))
                 return;

@@ -68,6 +68,7 @@ enum log_event_kind {
         LOG_EV_XATTR,
         LOG_EV_REPEATED,
         LOG_EV_YIELD,
+        LOG_EV_YIELD_MACHINE,   /* action=yield too, scope=system: every floor */
         _LOG_EV_MAX,
 };
 

@@ -34,7 +34,7 @@
 #                  info.txt the commit, the configuration and the host's load
 #   and those of vm.sh (VM_MEM, RECLAIMD_VM_CACHE, ...) and of the scenario
 #   (IDLE_S, EPISODE_S, CREEP_S, ZRAM_NET_PCT, SHORT_EXTRA, HOG_COLD,
-#   TRIGGER).
+#   TRIGGER, and RECLAIMD_DEBUG=1 for reclaimd's debug messages in its log).
 
 vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # A run takes about a minute and a half of guest time, more when the

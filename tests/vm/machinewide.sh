@@ -78,7 +78,7 @@ mw_run() {
 	if [ -n "${4:-}" ]; then
 		cp "$4" "$3/bench.conf" || vm_fail "cannot copy $4"
 	fi
-	VM_PASS_ENV="${VM_PASS_ENV:-} IDLE_S EPISODE_S CREEP_S ZRAM_NET_PCT SHORT_EXTRA HOG_COLD TRIGGER"
+	VM_PASS_ENV="${VM_PASS_ENV:-} IDLE_S EPISODE_S CREEP_S ZRAM_NET_PCT SHORT_EXTRA HOG_COLD TRIGGER RECLAIMD_DEBUG"
 	# shellcheck disable=SC2154 # vm_dir: set by vm.sh
 	vm_run "$vm_dir/scenario-machinewide.sh" "$3" "$1" "$2"
 }

@@ -138,7 +138,8 @@ printf 'hz\t%s\n' "$(getconf CLK_TCK)" >"$O/cpu.tsv"
 if [ "$mode" = reclaimd ]; then
 	# One that does not start is the judge's finding (events
 	# reclaimd-died-at-start, reclaimd-start-not-logged); the run goes on.
-	start_reclaimd reclaimd --config /tmp/reclaimd/reclaimd.conf --state-file /run/reclaimd-test/state &&
+	start_reclaimd reclaimd --config /tmp/reclaimd/reclaimd.conf --state-file /run/reclaimd-test/state \
+		${RECLAIMD_DEBUG:+--debug} &&
 		cpu_mark started
 fi
 
