@@ -67,6 +67,7 @@ struct sim {
         unsigned overreclaim_permille; /* memory.reclaim frees this much per 1000 asked (6.1: up to 2000) */
         bool swappiness;               /* memory.reclaim takes "swappiness=" (6.12+) */
         bool mglru;                    /* /sys/kernel/mm/lru_gen/enabled says 0x0007 (6.12+) */
+        unsigned activated_permille;   /* of the refaults, those workingset_activate_* counts (1000) */
         struct sim_sysmem {            /* sysinfo() and /proc/zoneinfo, one zone */
                 bool absent;
                 uint64_t total, free, min, low, high;
@@ -130,7 +131,7 @@ static int read_system(struct sim *s, enum cg_file f, char *buf, size_t size)
                 return snprintf(buf, size, "nr_free_pages %" PRIu64 "\nworkingset_refault_anon %" PRIu64
                                 "\nworkingset_refault_file 0\nworkingset_activate_anon %" PRIu64
                                 "\nworkingset_activate_file 0\npgsteal_kswapd %" PRIu64 "\npgsteal_direct 0\n",
-                                m->free / 4096, refault, refault, steal);
+                                m->free / 4096, refault, refault * s->activated_permille / 1000, steal);
         }
         if (m->absent || f != CG_PROC_ZONEINFO)
                 return -ENOENT;
@@ -175,7 +176,8 @@ static ssize_t sim_read(struct backend *be, struct backend_cgroup *cg, enum cg_f
                              "workingset_activate_anon %" PRIu64 "\nworkingset_activate_file 0\n"
                              "unevictable %" PRIu64 "\npgsteal %" PRIu64 "\n",
                              cg->hot_bytes + cg->cold_bytes - file, file, file, cg->refault_pages,
-                             cg->refault_pages, cg->unevictable_bytes, cg->steal_pages);
+                             cg->refault_pages * to_sim(be)->activated_permille / 1000, cg->unevictable_bytes,
+                             cg->steal_pages);
         } else if (f == CG_CGROUP_EVENTS) {
                 n = snprintf(buf, size, "populated %d\nfrozen 0\n", !cg->empty);
         } else if (f == CG_MEMORY_PRESSURE) {
@@ -449,6 +451,7 @@ int backend_sim_new(struct backend **ret)
         s->be.ops = &sim_ops;
         s->write_started_fd = -1;
         s->overreclaim_permille = 1000;
+        s->activated_permille = 1000;
         /* A machine short by round_target's default, so that a system round runs and aims as before. */
         s->sysmem = (struct sim_sysmem){ .total = 16ULL << 30, .free = 0, .min = 16ULL << 20,
                                          .low = 24ULL << 20, .high = 32ULL << 20 };
@@ -766,4 +769,9 @@ int sim_set_xattr(struct backend *be, const char *path, const char *name, const 
         cg->xattr_names[k] = value ? strdup(name) : NULL;
         cg->xattr_values[k] = value ? strdup(value) : NULL;
         return 0;
+}
+
+void sim_set_activated(struct backend *be, unsigned permille)
+{
+        to_sim(be)->activated_permille = permille;
 }

@@ -125,6 +125,13 @@ uint64_t sim_min(struct backend *be, const char *path);
  */
 int sim_kernel_reclaim(struct backend *be, const char *path, uint64_t steal_bytes, uint64_t refault_bytes);
 
+/*
+ * Of the refaults, the share per 1000 that workingset_activate_* counts
+ * (default 1000): the multi-gen LRU of 7.3 counted about 100 under heavy
+ * reclaim, activating only pages evicted from a generation still the oldest.
+ */
+void sim_set_activated(struct backend *be, unsigned permille);
+
 /* How much of the cgroup is mlocked (memory.stat's unevictable; reclaim in the sim ignores it). */
 int sim_set_unevictable(struct backend *be, const char *path, uint64_t bytes);
 

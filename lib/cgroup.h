@@ -72,10 +72,10 @@ struct cg_counters {
 struct taken_watch {
         bool known;              /* the bases hold a reading */
         uint64_t steal_base;     /* pgsteal (memory.stat's, or /proc/vmstat's sum), bytes */
-        uint64_t activate_base;  /* workingset_activate_anon + _file, bytes */
+        uint64_t refault_base;   /* workingset_refault_anon + _file, bytes */
         uint64_t at_usec;
         uint64_t stolen;         /* bytes taken in the last window judged */
-        uint32_t permille;       /* of which activated again, per 1000 */
+        uint32_t permille;       /* of which came back, per 1000 */
 };
 
 struct cgroup {

@@ -1037,7 +1037,7 @@ static int sysfile_error(struct engine *e, enum cg_file f, int err, int *last)
 static void watch_machine(struct engine *e, uint64_t now)
 {
         _cleanup_free_ char *text = NULL;
-        uint64_t steal = 0, activate = 0;
+        uint64_t steal = 0, back = 0;
         struct sysmem m;
         int r = 0;
 
@@ -1045,8 +1045,8 @@ static void watch_machine(struct engine *e, uint64_t now)
         if (text) {
                 r = memstat_vm_steal(text, &steal);
                 if (r == 0)
-                        r = memstat_refaults(text, &activate);
-                if (r == 0 && (steal > UINT64_MAX / page_bytes() || activate > UINT64_MAX / page_bytes()))
+                        r = memstat_refaulted(text, &back);
+                if (r == 0 && (steal > UINT64_MAX / page_bytes() || back > UINT64_MAX / page_bytes()))
                         r = -ERANGE;
         }
         if (sysfile_error(e, CG_PROC_VMSTAT, r, &e->vmstat_err) < 0 || engine_sysmem(e, &m) < 0)
@@ -1055,8 +1055,8 @@ static void watch_machine(struct engine *e, uint64_t now)
                 log_debug("Floors' watch: the kernel took %" PRIu64 " KiB machine-wide in %" PRIu64 " ms, "
                           "%" PRIu64 " KiB came back", (steal * page_bytes() - e->machine_taken.steal_base) >> 10,
                           (now - e->machine_taken.at_usec) / 1000,
-                          (activate * page_bytes() - e->machine_taken.activate_base) >> 10);
-        if (!policy_watch(&e->machine_taken, steal * page_bytes(), activate * page_bytes(),
+                          (back * page_bytes() - e->machine_taken.refault_base) >> 10);
+        if (!policy_watch(&e->machine_taken, steal * page_bytes(), back * page_bytes(),
                           policy_machine_min_steal(m.total_bytes), now))
                 return;
         e->machine_yield_until_usec = now + YIELD_USEC;
@@ -1075,7 +1075,7 @@ static void watch_machine(struct engine *e, uint64_t now)
 static int count_held_for(struct engine *e)
 {
         char buf[MEMORY_STAT_MAX];
-        uint64_t steal, activate, now = e->now_usec();
+        uint64_t steal, back, now = e->now_usec();
         bool watch = e->protecting && !e->dry_run && kernel_reclaiming(e);
         struct cgroup *cg;
         int n = 0;
@@ -1091,9 +1091,9 @@ static int count_held_for(struct engine *e)
                 if (!policy_over_soft_limit(cg))
                         continue;
                 if (watch && cg->be && e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, sizeof(buf)) >= 0 &&
-                    memstat_steal(buf, &steal) == 0 && memstat_refaults(buf, &activate) == 0 &&
-                    steal <= UINT64_MAX / page_bytes() && activate <= UINT64_MAX / page_bytes()) {
-                        policy_watch_taken(cg, steal * page_bytes(), activate * page_bytes(), now);
+                    memstat_steal(buf, &steal) == 0 && memstat_refaulted(buf, &back) == 0 &&
+                    steal <= UINT64_MAX / page_bytes() && back <= UINT64_MAX / page_bytes()) {
+                        policy_watch_taken(cg, steal * page_bytes(), back * page_bytes(), now);
                         if (!yielding && policy_floors_yield(cg, now) && e->obs.floors_yield)
                                 e->obs.floors_yield(e->obs.userdata, cg);
                 }

@@ -58,6 +58,12 @@ int memstat_refaults(const char *text, uint64_t *ret_pages)
                         ret_pages);
 }
 
+int memstat_refaulted(const char *text, uint64_t *ret_pages)
+{
+        return sum_pair(text, "workingset_refault", "workingset_refault_anon", "workingset_refault_file",
+                        ret_pages);
+}
+
 int memstat_file_lru(const char *text, uint64_t *ret_bytes)
 {
         return sum_pair(text, "file", "inactive_file", "active_file", ret_bytes);

@@ -21,6 +21,13 @@ int memstat_get(const char *text, const char *key, uint64_t *ret);
 int memstat_refaults(const char *text, uint64_t *ret_pages);
 
 /*
+ * Every page that came back after reclaim while its shadow entry lasted,
+ * activated or not: workingset_refault_anon + workingset_refault_file (5.9+),
+ * or workingset_refault. Returns as memstat_refaults().
+ */
+int memstat_refaulted(const char *text, uint64_t *ret_pages);
+
+/*
  * Bytes on the cgroup's file LRU lists, inactive_file + active_file: what
  * reclaim can take without swapping (shmem lives on the anon lists). Returns
  * as memstat_refaults().

@@ -505,16 +505,16 @@ void policy_forget_refaults(struct cgroup *cg)
         cg->asked_since_snapshot = 0;
 }
 
-bool policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t activate_bytes, uint64_t min_steal_bytes,
+bool policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t refault_bytes, uint64_t min_steal_bytes,
                   uint64_t now_usec)
 {
         bool thrashing = false;
         uint64_t stolen, back;
 
-        if (t->known && steal_bytes >= t->steal_base && activate_bytes >= t->activate_base &&
+        if (t->known && steal_bytes >= t->steal_base && refault_bytes >= t->refault_base &&
             now_usec - t->at_usec <= REFAULT_WINDOW_USEC) {
                 stolen = steal_bytes - t->steal_base;
-                back = activate_bytes - t->activate_base;
+                back = refault_bytes - t->refault_base;
                 if (stolen < min_steal_bytes)
                         return false;   /* too little taken yet to judge: the window goes on */
                 t->stolen = stolen;
@@ -523,14 +523,14 @@ bool policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t activate
         }
         t->known = true;
         t->steal_base = steal_bytes;
-        t->activate_base = activate_bytes;
+        t->refault_base = refault_bytes;
         t->at_usec = now_usec;
         return thrashing;
 }
 
-void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t activate_bytes, uint64_t now_usec)
+void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t refault_bytes, uint64_t now_usec)
 {
-        if (policy_watch(&cg->taken, steal_bytes, activate_bytes, YIELD_MIN_STEAL_BYTES, now_usec))
+        if (policy_watch(&cg->taken, steal_bytes, refault_bytes, YIELD_MIN_STEAL_BYTES, now_usec))
                 cg->yield_until_usec = now_usec + YIELD_USEC;
 }
 

@@ -48,24 +48,29 @@ struct config;
  * memory.low/min hold the cgroups under their soft limits, the kernel's own
  * reclaim (kswapd, direct reclaim) finds the shortfall only in the offenders
  * and in unmanaged memory. When what it takes from an offender comes
- * straight back -- workingset_activate at least REFAULT_THRASHING_PERMILLE
+ * straight back -- workingset_refault at least REFAULT_THRASHING_PERMILLE
  * of pgsteal, over at least YIELD_MIN_STEAL_BYTES taken, within
  * REFAULT_WINDOW_USEC -- the floors only make the machine thrash (measured
  * in the VM: 1.4 GiB refaulted, the full stall three times the kernel
  * alone's). Then they are let go for YIELD_USEC and the kernel's LRU order
  * decides, the others' cold memory included. Our choice: v1's soft-limit
  * reclaim had no floors, and went on taking from the largest excess at
- * every balance_pgdat() priority whether or not it came back. The test is
- * the one the kernel makes per page: a refault that is activated was part
- * of the working set (workingset_refault() in mm/workingset.c, by refault
- * distance; lru_gen_refault() on the multi-gen LRU, by generation).
+ * every balance_pgdat() priority whether or not it came back. Every
+ * refault counts, not only those the kernel activates (workingset_activate:
+ * workingset_refault() in mm/workingset.c activates by refault distance,
+ * lru_gen_refault() on the multi-gen LRU only when the page was evicted
+ * from a generation still the oldest): what is taken and comes back within
+ * a minute is thrashing here, and the kernel's own test varies with the
+ * kernel. Measured in the VM's hot shape, offender thrashed by reclaimd's
+ * own memory.reclaim: of 676 MiB taken, 676 MiB refaulted, but 64 MiB
+ * activated on 7.3 (142 of 363 on 6.12, 256 of 348 on 6.1).
  */
 #define YIELD_MIN_STEAL_BYTES (8ULL << 20)
 #define YIELD_USEC REFAULT_WINDOW_USEC
 
 /*
  * The same test, for the whole machine: while the floors hold and the
- * kernel reclaims, /proc/vmstat's workingset_activate_* against its pgsteal_*.
+ * kernel reclaims, /proc/vmstat's workingset_refault_* against its pgsteal_*.
  * An offender's own counters miss the case where the kernel finds the
  * shortfall in neither the offenders (their excess is hot, and the
  * multi-gen LRU ages them young) nor the floors, but in the unmanaged
@@ -379,13 +384,13 @@ void policy_forget_refaults(struct cgroup *cg);
 
 /*
  * What reclaim of any kind took from offender cg (memory.stat pgsteal, in
- * bytes) and what of its came back activated (workingset_activate_*), now:
+ * bytes) and what of it came back (workingset_refault_*), now:
  * judges, once YIELD_MIN_STEAL_BYTES were taken since the window began,
  * whether they came back (sets yield_until_usec, taken.permille) and starts
  * the next window. A window older than REFAULT_WINDOW_USEC, or counters
  * that went back (a new cgroup at the path), start afresh.
  */
-void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t activate_bytes, uint64_t now_usec);
+void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t refault_bytes, uint64_t now_usec);
 
 /*
  * The window of policy_watch_taken(), on any counters: once min_steal_bytes
@@ -393,7 +398,7 @@ void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t activa
  * t->stolen, t->permille) and starts the next window. Returns whether that
  * judgement found at least REFAULT_THRASHING_PERMILLE back.
  */
-bool policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t activate_bytes, uint64_t min_steal_bytes,
+bool policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t refault_bytes, uint64_t min_steal_bytes,
                   uint64_t now_usec);
 
 /* What the machine's reclaim must take before its window is judged: see MACHINE_YIELD_MIN_STEAL_SHIFT. */

@@ -102,7 +102,8 @@ END_TEST
 
 /*
  * /proc/vmstat has no pgsteal total: the machine's is the sum of its kinds,
- * those a kernel lacks left out; its refaults share memory.stat's keys.
+ * those a kernel lacks left out; its refaults share memory.stat's keys
+ * (all of them, and those activated).
  * The texts are excerpts of 6.1's (no pgsteal_proactive) and of a kernel
  * that counts memory.reclaim apart.
  */
@@ -121,6 +122,8 @@ START_TEST(machine_steal_and_refaults_from_vmstat)
         ck_assert_uint_eq(steal, 5000 + 700 + 3);
         ck_assert_int_eq(memstat_refaults(v61, &back), 0);
         ck_assert_uint_eq(back, 340);
+        ck_assert_int_eq(memstat_refaulted(v61, &back), 0);
+        ck_assert_uint_eq(back, 970);
         ck_assert_int_eq(memstat_vm_steal(newer, &steal), 0);
         ck_assert_uint_eq(steal, 430);
         /* One of the kinds every kernel has is missing: not a machine's vmstat. */
