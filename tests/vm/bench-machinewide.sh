@@ -77,7 +77,7 @@ rd_under_mib reclaimd: its steps on under-limit (MiB)
 clamps reclaimd memory.high clamps
 round_results reclaimd round results
 global_steal_mib kernel reclaim, kswapd + direct (MiB)
-global_refault_mib machine-wide refaults, activated (MiB)
+global_refault_mib machine-wide refaults (MiB)
 allocstall direct reclaim entries (allocstall)
 min_free_mib lowest MemFree sampled (MiB)
 low_wmark_mib low watermarks, all zones (MiB)

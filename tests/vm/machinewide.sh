@@ -60,9 +60,9 @@
 #                           (/proc/vmstat pgsteal_kswapd + pgsteal_direct,
 #                           which leave out memory.reclaim and memory.max;
 #                           allocstall_*: direct reclaim entered)
-#   global_refault_mib      what came back of all reclaimed memory and was
-#                           activated, machine-wide (/proc/vmstat
-#                           workingset_activate_anon + _file): thrashing
+#   global_refault_mib      what came back of all reclaimed memory,
+#                           machine-wide (/proc/vmstat workingset_refault_anon
+#                           + _file, activated or not): thrashing
 #   min_free_mib, low_wmark_mib  lowest MemFree sampled in the episode; the
 #                           sum of the zones' low watermarks
 #   hog_mib, oom_kills, dead  the allocator's size; OOM kills in the
@@ -133,7 +133,7 @@ mw_judge() {
 		awk -v pg="$mj_page" 'FNR == 1 { f++ } { v[f, $1] = $2 }
 			END {
 				s = v[2, "pgsteal_kswapd"] + v[2, "pgsteal_direct"] - v[1, "pgsteal_kswapd"] - v[1, "pgsteal_direct"]
-				r = v[2, "workingset_activate_anon"] + v[2, "workingset_activate_file"] - v[1, "workingset_activate_anon"] - v[1, "workingset_activate_file"]
+				r = v[2, "workingset_refault_anon"] + v[2, "workingset_refault_file"] - v[1, "workingset_refault_anon"] - v[1, "workingset_refault_file"]
 				for (k in v) { split(k, p, SUBSEP); if (p[2] ~ /^allocstall/) a += (p[1] == 2 ? 1 : -1) * v[k] }
 				printf "global_steal_mib\t%.1f\nglobal_refault_mib\t%.1f\nallocstall\t%d\noom_kills\t%d\n", s * pg / 1048576, r * pg / 1048576, a, v[2, "oom_kill"] - v[1, "oom_kill"]
 			}' "$mj/vmstat-start" "$mj/vmstat-end"
