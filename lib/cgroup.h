@@ -94,6 +94,8 @@ struct cgroup {
         uint64_t excess_bytes;       /* current above the soft limit: the tree's key */
         uint64_t file_lru_bytes;     /* memory.stat inactive_file + active_file, read before a step
                                       * that would ask for file pages only */
+        uint64_t unevictable_bytes;  /* memory.stat unevictable (mlocked), for reclaimable_excess() */
+        uint64_t unevictable_at_usec; /* when it was read: again after FLOOR_REFRESH_USEC */
 
         /* Carried between rounds. */
         uint64_t last_reclaim_usec;  /* when reclaimd last freed memory from it (0: never) */

@@ -41,13 +41,6 @@
  */
 #define WMARK_REFRESH_USEC (10ULL * 1000000)
 
-/*
- * memory.min changes when an operator or systemd sets it: the balancer, which
- * needs it every interval to tell who is over its soft limit, re-reads it
- * this often; a round reads it afresh.
- */
-#define FLOOR_REFRESH_USEC (10ULL * 1000000)
-
 uint64_t engine_clock_monotonic(void)
 {
         struct timespec ts;
@@ -291,6 +284,7 @@ static void forget(struct engine *e, struct cgroup *cg, int err)
         /* Nor does it inherit a judgement of what came back: its counters start afresh. */
         cg->taken = (struct taken_watch){};
         cg->yield_until_usec = 0;
+        cg->unevictable_at_usec = 0;
         if (e->obs.cgroup_gone)
                 e->obs.cgroup_gone(e->obs.userdata, cg->path, err);
 }
@@ -938,14 +932,30 @@ static uint64_t protection_wanted(struct engine *e, struct cgroup *cg, enum cg_f
 }
 
 /*
+ * Reads offender cg's memory.stat into buf (size MEMORY_STAT_MAX), keeping
+ * what is unevictable in it. Returns as the backend's read.
+ */
+static ssize_t read_offender_stat(struct engine *e, struct cgroup *cg, char *buf, uint64_t now)
+{
+        ssize_t n = e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, MEMORY_STAT_MAX);
+
+        if (n >= 0 && memstat_get(buf, "unevictable", &cg->unevictable_bytes) == 0)
+                cg->unevictable_at_usec = now;
+        return n;
+}
+
+/*
  * What the cgroups over their soft limits can give: their excess, less what
  * is unevictable (mlocked: memory.stat's unevictable). memory.min is held
- * only while this lasts.
+ * only while this lasts. Every balancer tick asks while a cgroup is over
+ * its soft limit, idle or not, and memory.stat costs the kernel a stats
+ * flush: mlocked memory changes rarely, so what the floors' watch read
+ * (count_held_for()) serves, or a reading at most FLOOR_REFRESH_USEC old.
  */
 static uint64_t reclaimable_excess(struct engine *e)
 {
         char buf[MEMORY_STAT_MAX];
-        uint64_t sum = 0, unevictable;
+        uint64_t sum = 0, now = e->now_usec();
         struct cgroup *cg;
 
         RB_FOREACH(cg, excess_tree, &e->tree) {
@@ -953,10 +963,10 @@ static uint64_t reclaimable_excess(struct engine *e)
 
                 if (!policy_over_soft_limit(cg))
                         continue;
-                if (e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, sizeof(buf)) < 0 ||
-                    memstat_get(buf, "unevictable", &unevictable) < 0)
-                        unevictable = 0;
-                give = cg->current_bytes > unevictable ? cg->current_bytes - unevictable : 0;
+                if ((!cg->unevictable_at_usec || now - cg->unevictable_at_usec >= FLOOR_REFRESH_USEC) &&
+                    read_offender_stat(e, cg, buf, now) < 0)
+                        cg->unevictable_bytes = 0;
+                give = cg->current_bytes > cg->unevictable_bytes ? cg->current_bytes - cg->unevictable_bytes : 0;
                 sum += give < cg->excess_bytes ? give : cg->excess_bytes;
         }
         return sum;
@@ -1090,7 +1100,7 @@ static int count_held_for(struct engine *e)
 
                 if (!policy_over_soft_limit(cg))
                         continue;
-                if (watch && cg->be && e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, sizeof(buf)) >= 0 &&
+                if (watch && cg->be && read_offender_stat(e, cg, buf, now) >= 0 &&
                     memstat_steal(buf, &steal) == 0 && memstat_refaulted(buf, &back) == 0 &&
                     steal <= UINT64_MAX / page_bytes() && back <= UINT64_MAX / page_bytes()) {
                         policy_watch_taken(cg, steal * page_bytes(), back * page_bytes(), now);

@@ -110,6 +110,14 @@ struct engine_observer {
         void *userdata;
 };
 
+/*
+ * memory.min changes when an operator or systemd sets it: the balancer, which
+ * needs it every interval to tell who is over its soft limit, re-reads it
+ * this often; a round reads it afresh. Likewise an offender's mlocked memory
+ * (reclaimable_excess()).
+ */
+#define FLOOR_REFRESH_USEC (10ULL * 1000000)
+
 /* The zones' watermarks, read from /proc/zoneinfo at most every WMARK_REFRESH_USEC. */
 struct wmark_cache {
         struct watermarks wmark;

@@ -542,8 +542,15 @@ START_TEST(memory_min_where_memory_low_only_defers)
         ck_assert_uint_eq(st.n, 3);
         state_clear(&st);
 
-        /* batch's excess is mlocked but 1M: nothing left to take, so memory.low again. */
+        /*
+         * batch's excess is mlocked but 1M: nothing left to take, so
+         * memory.low again, once memory.stat is read again (it costs a
+         * stats flush: at most every FLOOR_REFRESH_USEC while idle).
+         */
         ck_assert_int_eq(sim_set_unevictable(f.be, "batch", 199 * MiB), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_int_eq(f.e.protect_file, CG_MEMORY_MIN);
+        fake_now += FLOOR_REFRESH_USEC;
         engine_balance(&f.e, f.cfg, true, &sc);
         ck_assert_int_eq(f.e.protect_file, CG_MEMORY_LOW);
         ck_assert_uint_eq(sim_min(f.be, "web"), 0);
@@ -553,6 +560,7 @@ START_TEST(memory_min_where_memory_low_only_defers)
 
         /* Stopped: everything back. */
         ck_assert_int_eq(sim_set_unevictable(f.be, "batch", 0), 0);
+        fake_now += FLOOR_REFRESH_USEC;
         engine_balance(&f.e, f.cfg, true, &sc);
         ck_assert_uint_eq(sim_min(f.be, "web"), 256 * MiB);
         engine_release(&f.e, f.cfg, true);
