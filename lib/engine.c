@@ -1047,7 +1047,8 @@ static int sysfile_error(struct engine *e, enum cg_file f, int err, int *last)
 static void watch_machine(struct engine *e, uint64_t now)
 {
         _cleanup_free_ char *text = NULL;
-        uint64_t steal = 0, back = 0;
+        uint64_t steal = 0, back = 0, excess = 0;
+        struct cgroup *cg;
         struct sysmem m;
         int r = 0;
 
@@ -1061,17 +1062,22 @@ static void watch_machine(struct engine *e, uint64_t now)
         }
         if (sysfile_error(e, CG_PROC_VMSTAT, r, &e->vmstat_err) < 0 || engine_sysmem(e, &m) < 0)
                 return;
-        if (e->machine_taken.known)
+        RB_FOREACH(cg, excess_tree, &e->tree)
+                if (policy_over_soft_limit(cg))
+                        excess += cg->excess_bytes;
+        if (e->machine.taken.known)
                 log_debug("Floors' watch: the kernel took %" PRIu64 " KiB machine-wide in %" PRIu64 " ms, "
-                          "%" PRIu64 " KiB came back", (steal * page_bytes() - e->machine_taken.steal_base) >> 10,
-                          (now - e->machine_taken.at_usec) / 1000,
-                          (back * page_bytes() - e->machine_taken.refault_base) >> 10);
-        if (!policy_watch(&e->machine_taken, steal * page_bytes(), back * page_bytes(),
-                          policy_machine_min_steal(m.total_bytes), now))
+                          "%" PRIu64 " KiB came back; the offenders' excess %" PRIu64 " KiB, from %" PRIu64 " KiB",
+                          (steal * page_bytes() - e->machine.taken.steal_base) >> 10,
+                          (now - e->machine.taken.at_usec) / 1000,
+                          (back * page_bytes() - e->machine.taken.refault_base) >> 10, excess >> 10,
+                          e->machine.excess_base >> 10);
+        if (!policy_watch_machine(&e->machine, steal * page_bytes(), back * page_bytes(), excess,
+                                  policy_machine_min_steal(m.total_bytes), now))
                 return;
         e->machine_yield_until_usec = now + YIELD_USEC;
         if (e->obs.machine_yield)
-                e->obs.machine_yield(e->obs.userdata, &e->machine_taken, e->machine_yield_until_usec);
+                e->obs.machine_yield(e->obs.userdata, &e->machine.taken, e->machine_yield_until_usec);
 }
 
 /*
@@ -1261,7 +1267,7 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
         e->wmark = old->wmark;
         e->protecting = old->protecting;
         /* What the machine's watch found outlives a reload, as each cgroup's does (move_state()). */
-        e->machine_taken = old->machine_taken;
+        e->machine = old->machine;
         e->machine_yield_until_usec = old->machine_yield_until_usec;
         engine_done(old);
         adjust_persist(e);

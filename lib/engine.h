@@ -147,7 +147,7 @@ struct engine {
         enum cg_file protect_file;   /* which holds the cgroups under their soft limits; _CG_FILE_MAX: none */
         uint64_t watch_stall_usec;   /* the system's some total when the floors' watch last looked */
         bool watch_stall_known;      /* watch_stall_usec holds a reading */
-        struct taken_watch machine_taken; /* what the kernel took machine-wide while the floors held */
+        struct machine_watch machine; /* what the kernel took machine-wide while the floors held */
         uint64_t machine_yield_until_usec; /* every floor gives way until then (MACHINE_YIELD_MIN_STEAL_SHIFT) */
         int vmstat_err;              /* why /proc/vmstat could not be read, told once */
 };

@@ -1,6 +1,7 @@
 /* Reclaim decisions: the kernel's direct-reclaim rules, as pure functions of explicit inputs. */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -505,8 +506,8 @@ void policy_forget_refaults(struct cgroup *cg)
         cg->asked_since_snapshot = 0;
 }
 
-bool policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t refault_bytes, uint64_t min_steal_bytes,
-                  uint64_t now_usec)
+int policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t refault_bytes, uint64_t min_steal_bytes,
+                 uint64_t now_usec)
 {
         bool thrashing = false;
         uint64_t stolen, back;
@@ -516,7 +517,7 @@ bool policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t refault_
                 stolen = steal_bytes - t->steal_base;
                 back = refault_bytes - t->refault_base;
                 if (stolen < min_steal_bytes)
-                        return false;   /* too little taken yet to judge: the window goes on */
+                        return -EAGAIN;   /* too little taken yet to judge: the window goes on */
                 t->stolen = stolen;
                 t->permille = back >= stolen ? 1000 : (uint32_t)((unsigned __int128)back * 1000 / stolen);
                 thrashing = t->permille >= REFAULT_THRASHING_PERMILLE;
@@ -530,8 +531,23 @@ bool policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t refault_
 
 void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t refault_bytes, uint64_t now_usec)
 {
-        if (policy_watch(&cg->taken, steal_bytes, refault_bytes, YIELD_MIN_STEAL_BYTES, now_usec))
+        if (policy_watch(&cg->taken, steal_bytes, refault_bytes, YIELD_MIN_STEAL_BYTES, now_usec) > 0)
                 cg->yield_until_usec = now_usec + YIELD_USEC;
+}
+
+bool policy_watch_machine(struct machine_watch *w, uint64_t steal_bytes, uint64_t refault_bytes,
+                          uint64_t excess_bytes, uint64_t min_steal_bytes, uint64_t now_usec)
+{
+        uint64_t base = w->excess_base;
+        int r = policy_watch(&w->taken, steal_bytes, refault_bytes, min_steal_bytes, now_usec);
+
+        if (r < 0)
+                return false;
+        w->excess_base = excess_bytes;
+        if (r == 0)
+                return false;
+        w->excess_fell = base > excess_bytes ? base - excess_bytes : 0;
+        return w->excess_fell < w->taken.stolen / MACHINE_YIELD_OFFENDERS_SHARE;
 }
 
 uint64_t policy_machine_min_steal(uint64_t total_bytes)

@@ -174,8 +174,8 @@ int snapshot_take_cgroups(struct snapshot *s, struct engine *e, const struct sna
                 s->protected += e->cgroups[i].low.active || e->cgroups[i].min.active;
         }
         s->floors_yield_until_usec = e->machine_yield_until_usec;
-        s->machine_taken_bytes = e->machine_taken.stolen;
-        s->machine_taken_permille = e->machine_taken.permille;
+        s->machine_taken_bytes = e->machine.taken.stolen;
+        s->machine_taken_permille = e->machine.taken.permille;
         /* The ranking the soft-limit loop would follow: the excess tree, largest first. */
         RB_FOREACH_REVERSE(cg, excess_tree, &e->tree) {
                 struct snapshot_cgroup *sc = (struct snapshot_cgroup *)snapshot_find(s, cg->path);

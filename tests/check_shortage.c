@@ -816,8 +816,8 @@ START_TEST(floors_yield_to_a_thrashing_machine)
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(f.machine_yields, 1);
         ck_assert_uint_eq(f.yields, 0);
-        ck_assert_uint_eq(f.e.machine_taken.stolen, 68 * MiB);   /* every refault, activated or not */
-        ck_assert_uint_eq(f.e.machine_taken.permille, 60 * 1000 / 68);
+        ck_assert_uint_eq(f.e.machine.taken.stolen, 68 * MiB);   /* every refault, activated or not */
+        ck_assert_uint_eq(f.e.machine.taken.permille, 60 * 1000 / 68);
         ck_assert_uint_eq(sim_low(f.be, "web"), 0);
         ck_assert_uint_eq(sim_low(f.be, "batch"), 0);
         ck_assert_int_eq(engine_count_protected(&f.e), 0);
@@ -833,8 +833,30 @@ START_TEST(floors_yield_to_a_thrashing_machine)
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal, 4 * MiB), 0);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(f.machine_yields, 1);
-        ck_assert_uint_eq(f.e.machine_taken.permille, 4 * 1000 / 64);
+        ck_assert_uint_eq(f.e.machine.taken.permille, 4 * 1000 / 64);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+
+        /*
+         * Most of what the kernel takes comes back, but a quarter of it
+         * came out of the offender's excess: the floors do their job, and
+         * the refaults are the shortage's price. They hold.
+         */
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 64 * MiB, 64 * MiB), 0);
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 24 * MiB, 0), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(f.e.machine.taken.stolen, 88 * MiB);
+        ck_assert_uint_eq(f.e.machine.taken.permille, 64 * 1000 / 88);
+        ck_assert_uint_eq(f.e.machine.excess_fell, 24 * MiB);
+        ck_assert_uint_eq(f.machine_yields, 1);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+
+        /* The same, with less than a quarter from the offender (21M of 88M): they go. */
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 67 * MiB, 67 * MiB), 0);
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 21 * MiB, 0), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(f.e.machine.excess_fell, 21 * MiB);
+        ck_assert_uint_eq(f.machine_yields, 2);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
         teardown(&f);
 }
 END_TEST
