@@ -115,6 +115,16 @@ static void rounds(FILE *f, const struct snapshot *s)
         fprintf(f, "reclaimd_round_duration_seconds_count %" PRIu64 "\n", c->duration_count);
 }
 
+/* The managed cgroups the floors give way to now (policy_floors_yield()). */
+static size_t yielded_to(const struct snapshot *s)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < s->n_cgroups; i++)
+                n += s->cgroups[i].yield_until_usec > s->now_usec;
+        return n;
+}
+
 int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
 {
         size_t n = s->n_cgroups < max_cgroups ? s->n_cgroups : max_cgroups;
@@ -141,6 +151,12 @@ int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
         fprintf(f, "reclaimd_cgroups_clamped %d\n", s->clamped);
         help(f, "reclaimd_cgroups_protected", "gauge", "Managed cgroups whose memory.low or memory.min reclaimd holds raised.");
         fprintf(f, "reclaimd_cgroups_protected %d\n", s->protected);
+        help(f, "reclaimd_cgroups_yielded_to", "gauge",
+             "Managed cgroups over their soft limits the floors give way to: what is taken from them comes back.");
+        fprintf(f, "reclaimd_cgroups_yielded_to %zu\n", yielded_to(s));
+        help(f, "reclaimd_floors_let_go", "gauge",
+             "1 while every floor is let go because what the kernel takes machine-wide comes back.");
+        fprintf(f, "reclaimd_floors_let_go %d\n", s->floors_yield_until_usec > s->now_usec);
         help(f, "reclaimd_cgroups_unlabelled", "gauge",
              "Managed cgroups beyond [metrics] max_cgroups, without series of their own.");
         fprintf(f, "reclaimd_cgroups_unlabelled %zu\n", s->n_cgroups - n);

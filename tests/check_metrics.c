@@ -171,4 +171,27 @@ START_TEST(file_written_atomically_and_valid)
 }
 END_TEST
 
-CHECK_MAIN("metrics", hostile_names_escaped, cgroup_series_capped, file_written_atomically_and_valid)
+/* The floors given way to, an offender or the whole machine, show as gauges. */
+START_TEST(floors_yield_gauges)
+{
+        struct world w;
+        char *text;
+
+        world_up(&w);
+        text = render(&w.s, 500);
+        ck_assert_msg(strstr(text, "\nreclaimd_cgroups_yielded_to 0\n"), "%s", text);
+        ck_assert_msg(strstr(text, "\nreclaimd_floors_let_go 0\n"), "%s", text);
+        free(text);
+        w.s.cgroups[1].yield_until_usec = w.s.now_usec + 1;
+        w.s.cgroups[2].yield_until_usec = w.s.now_usec;   /* past: held again */
+        w.s.floors_yield_until_usec = w.s.now_usec + 1;
+        text = render(&w.s, 500);
+        ck_assert_msg(strstr(text, "\nreclaimd_cgroups_yielded_to 1\n"), "%s", text);
+        ck_assert_msg(strstr(text, "\nreclaimd_floors_let_go 1\n"), "%s", text);
+        free(text);
+        world_down(&w);
+}
+END_TEST
+
+CHECK_MAIN("metrics", hostile_names_escaped, cgroup_series_capped, file_written_atomically_and_valid,
+           floors_yield_gauges)
