@@ -1041,8 +1041,10 @@ static int sysfile_error(struct engine *e, enum cg_file f, int err, int *last)
 
 /*
  * The machine's half of the floors' watch: what the kernel took from all of
- * memory and what came back, from /proc/vmstat (MACHINE_YIELD_MIN_STEAL_SHIFT).
- * Sets machine_yield_until_usec when most of it came back.
+ * memory and what came back, from /proc/vmstat, against how far the
+ * offenders' excess fell (MACHINE_YIELD_MIN_STEAL_SHIFT). Sets
+ * machine_yield_until_usec when most of it came back and little of it was
+ * the offenders'.
  */
 static void watch_machine(struct engine *e, uint64_t now)
 {
