@@ -945,29 +945,35 @@ static ssize_t read_offender_stat(struct engine *e, struct cgroup *cg, char *buf
 }
 
 /*
- * What the cgroups over their soft limits can give: their excess, less what
- * is unevictable (mlocked: memory.stat's unevictable). memory.min is held
+ * What the cgroups over their soft limits can give: their excess above what
+ * the ranking holds (the top's whole excess, the others' above level_bytes;
+ * a yielding one's whole excess, memory.low holding it), less what is
+ * unevictable (mlocked: memory.stat's unevictable). memory.min is held
  * only while this lasts. Every balancer tick asks while a cgroup is over
  * its soft limit, idle or not, and memory.stat costs the kernel a stats
  * flush: mlocked memory changes rarely, so what the floors' watch read
  * (count_held_for()) serves, or a reading at most FLOOR_REFRESH_USEC old.
  */
-static uint64_t reclaimable_excess(struct engine *e)
+static uint64_t reclaimable_excess(struct engine *e, const struct cgroup *top, uint64_t level_bytes)
 {
         char buf[MEMORY_STAT_MAX];
         uint64_t sum = 0, now = e->now_usec();
         struct cgroup *cg;
 
         RB_FOREACH(cg, excess_tree, &e->tree) {
-                uint64_t give;
+                uint64_t give, held = 0;
 
                 if (!policy_over_soft_limit(cg))
                         continue;
                 if ((!cg->unevictable_at_usec || now - cg->unevictable_at_usec >= FLOOR_REFRESH_USEC) &&
                     read_offender_stat(e, cg, buf, now) < 0)
                         cg->unevictable_bytes = 0;
+                if (cg != top && !policy_floors_yield(cg, now))
+                        held = level_bytes;
                 give = cg->current_bytes > cg->unevictable_bytes ? cg->current_bytes - cg->unevictable_bytes : 0;
-                sum += give < cg->excess_bytes ? give : cg->excess_bytes;
+                if (give > cg->excess_bytes)
+                        give = cg->excess_bytes;
+                sum += give > held ? give - held : 0;
         }
         return sum;
 }
@@ -1130,12 +1136,11 @@ int engine_protect(struct engine *e, const struct config *cfg)
 
         if (hold && (cfg->protect == PROTECT_MIN || (cfg->protect == PROTECT_AUTO && e->caps.mglru)))
                 under = policy_protection_file((enum protect_mode)cfg->protect, e->caps.mglru,
-                                               reclaimable_excess(e), min_excess(e, cfg));
+                                               reclaimable_excess(e, top, level), min_excess(e, cfg));
         /* Deepest first: what a cgroup needs depends on what is held beneath it. */
         for (size_t i = e->n_cgroups; i-- > 0;) {
                 struct cgroup *cg = &e->cgroups[i];
-                /* A cgroup over its soft limit is held softly: it is what is to be taken. */
-                enum cg_file f = policy_over_soft_limit(cg) ? CG_MEMORY_LOW : under;
+                enum cg_file f = policy_offender_file(cg, top, under, e->now_usec());
 
                 if (!cg->be)
                         continue;

@@ -117,6 +117,16 @@ bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec)
                now_usec - cg->refault_at_usec <= REFAULT_WINDOW_USEC;
 }
 
+enum cg_file policy_offender_file(const struct cgroup *cg, const struct cgroup *top, enum cg_file under,
+                                  uint64_t now_usec)
+{
+        if (!policy_over_soft_limit(cg))
+                return under;
+        if (cg == top || policy_floors_yield(cg, now_usec))
+                return CG_MEMORY_LOW;
+        return under;
+}
+
 enum cg_file policy_protection_file(enum protect_mode mode, bool mglru, uint64_t reclaimable_bytes,
                                     uint64_t min_excess_bytes)
 {

@@ -249,11 +249,29 @@ bool policy_over_soft_limit(const struct cgroup *cg);
  * the kernel's reclaim scans every offender in proportion to what is above
  * its memory.low (get_scan_count(): mem_cgroup_protection(); the multi-gen
  * LRU walks the memcgs its own way). Once the top is down to the next, the
- * next tick makes that one the top. The others are held by memory.low only,
+ * next tick makes that one the top. The others are held by what holds the
+ * cgroups under their soft limits (policy_offender_file()): memory.low,
  * which the kernel breaches when nothing else is left (its memcg_low_reclaim
- * retry), so the ranking never stands between it and the OOM killer.
+ * retry), or memory.min only while the excess above the holds can give what
+ * the machine lacks, so the ranking never stands between it and the OOM
+ * killer.
  */
 uint64_t policy_protection(const struct cgroup *cg, const struct cgroup *top, uint64_t level_bytes);
+
+/*
+ * Which file holds cg, under being the one that holds the cgroups under
+ * their soft limits (policy_protection_file()). An offender is held
+ * softly, by memory.low, when it is the top (its excess is what is to be
+ * taken) or the floors give way to it; the others, held at the ranking's
+ * level, by under: under the multi-gen LRU memory.low only defers a cgroup
+ * (shrink_one() moves one below its low to the tail of the memcg LRU, then
+ * reclaims it), and held by it the ranking did not hold (measured on 6.12:
+ * 49 and 54 MiB taken out of rank, against 0 and 0.2 on 6.1's classic LRU);
+ * memory.min does, and is used only while the excess above the holds can
+ * give what the machine lacks (reclaimable_excess(), min_excess()).
+ */
+enum cg_file policy_offender_file(const struct cgroup *cg, const struct cgroup *top, enum cg_file under,
+                                  uint64_t now_usec);
 
 /*
  * The rank level: the second largest excess among the cgroups over their

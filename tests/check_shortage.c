@@ -781,6 +781,49 @@ START_TEST(floors_rank_two_offenders)
         ck_assert_uint_eq(sim_low(f.be, "etl"), 32 * MiB);
         ck_assert_uint_eq(sim_low(f.be, "batch"), 56 * MiB);   /* its 28M over, in 8M steps */
         teardown(&f);
+
+        /*
+         * Under the multi-gen LRU, where memory.low only defers, the one
+         * held at the level is held by memory.min, as the cgroups under
+         * their soft limits are; the top stays within reach, by memory.low.
+         */
+        setup(&f, "[reclaim]\nmin_chunk = 8M\n[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 32M\n[cgroup etl]\nsoft_limit = 32M\n"
+                  "[cgroup web]\nsoft_limit = 160M\n", 16 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 8 * MiB, 120 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "etl", 8 * MiB, 56 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 40 * MiB, 56 * MiB), 0);
+        sim_set_mglru(f.be, true);
+        ck_assert_int_ge(engine_refresh(&f.e), 0);
+        engine_probe(&f.e, "6.12.0");
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_int_eq(f.e.protect_file, CG_MEMORY_MIN);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 32 * MiB);
+        ck_assert_uint_eq(sim_min(f.be, "batch"), 0);
+        ck_assert_uint_eq(sim_min(f.be, "etl"), 64 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "etl"), 0);
+        ck_assert_uint_eq(sim_min(f.be, "web"), 160 * MiB);
+
+        /* Ranked again: etl the top, by memory.low; batch held at its 28M over by memory.min. */
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 68 * MiB, 0), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_min(f.be, "etl"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "etl"), 32 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 0);
+        ck_assert_uint_eq(sim_min(f.be, "batch"), 56 * MiB);
+
+        /*
+         * What is above the holds (etl's 32M, batch's 4M) cannot give what
+         * the machine lacks and a min_chunk more (free memory 32M under the
+         * high watermark, 8M): memory.min would stand between the kernel
+         * and the OOM killer, so memory.low for all.
+         */
+        sim_set_sysmem(f.be, 16 * GiB, 0, 32 * MiB);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_int_eq(f.e.protect_file, CG_MEMORY_LOW);
+        ck_assert_uint_eq(sim_min(f.be, "batch"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 56 * MiB);
+        ck_assert_uint_eq(sim_min(f.be, "web"), 0);
+        teardown(&f);
 }
 END_TEST
 
