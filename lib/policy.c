@@ -526,8 +526,8 @@ int policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t refault_b
             now_usec - t->at_usec <= REFAULT_WINDOW_USEC) {
                 stolen = steal_bytes - t->steal_base;
                 back = refault_bytes - t->refault_base;
-                if (stolen < min_steal_bytes)
-                        return -EAGAIN;   /* too little taken yet to judge: the window goes on */
+                if (stolen < min_steal_bytes || now_usec - t->at_usec < YIELD_MIN_WINDOW_USEC)
+                        return -EAGAIN;   /* too little taken, or too lately, to judge: the window goes on */
                 t->stolen = stolen;
                 t->permille = back >= stolen ? 1000 : (uint32_t)((unsigned __int128)back * 1000 / stolen);
                 thrashing = t->permille >= REFAULT_THRASHING_PERMILLE;

@@ -69,6 +69,17 @@ struct config;
 #define YIELD_USEC REFAULT_WINDOW_USEC
 
 /*
+ * Nor is a window shorter than this judged: a page comes back a while
+ * after it was taken, and a window of a second, which a fast reclaim fills
+ * with YIELD_MIN_STEAL_BYTES, counts the refaults of what the one before it
+ * took. Measured in the VM's two shape on 6.12: the kernel took 231 MiB in
+ * five one-second windows, 20 MiB came back; the sixth took 14.5 MiB and
+ * 16.4 MiB came back, and the floors gave way, though nothing thrashed.
+ * (Our choice: PSI's shortest useful window is of this order.)
+ */
+#define YIELD_MIN_WINDOW_USEC (5ULL * 1000000)
+
+/*
  * The same test, for the whole machine: while the floors hold and the
  * kernel reclaims, /proc/vmstat's workingset_refault_* against its pgsteal_*.
  * An offender's own counters miss the case where the kernel finds the
@@ -425,8 +436,9 @@ void policy_forget_refaults(struct cgroup *cg);
  * bytes) and what of it came back (workingset_refault_*), now:
  * judges, once YIELD_MIN_STEAL_BYTES were taken since the window began,
  * whether they came back (sets yield_until_usec, taken.permille) and starts
- * the next window. A window older than REFAULT_WINDOW_USEC, or counters
- * that went back (a new cgroup at the path), start afresh.
+ * the next window (not before YIELD_MIN_WINDOW_USEC). A window older than
+ * REFAULT_WINDOW_USEC, or counters that went back (a new cgroup at the
+ * path), start afresh.
  */
 void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t refault_bytes, uint64_t now_usec);
 

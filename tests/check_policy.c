@@ -715,8 +715,8 @@ START_TEST(taken_back_makes_the_floors_yield)
         ck_assert(!policy_floors_yield(&cg, t));
 
         /* Too little taken to judge; the window goes on. */
-        policy_watch_taken(&cg, 104 * MiB, 14 * MiB, t + 1000000);
-        ck_assert(!policy_floors_yield(&cg, t + 1000000));
+        policy_watch_taken(&cg, 104 * MiB, 14 * MiB, t + YIELD_MIN_WINDOW_USEC);
+        ck_assert(!policy_floors_yield(&cg, t + YIELD_MIN_WINDOW_USEC));
         ck_assert_uint_eq(cg.taken.steal_base, 100 * MiB);
 
         /* Exactly YIELD_MIN_STEAL_BYTES taken, exactly half back: judged, and given way to. */
@@ -724,33 +724,37 @@ START_TEST(taken_back_makes_the_floors_yield)
                 struct cgroup edge = { .path = "edge" };
 
                 policy_watch_taken(&edge, 0, 0, t);
-                policy_watch_taken(&edge, YIELD_MIN_STEAL_BYTES, YIELD_MIN_STEAL_BYTES / 2, t + 1);
+                /* Not within YIELD_MIN_WINDOW_USEC: what was taken has had no time to come back. */
+                policy_watch_taken(&edge, YIELD_MIN_STEAL_BYTES, YIELD_MIN_STEAL_BYTES, t + YIELD_MIN_WINDOW_USEC - 1);
+                ck_assert(!policy_floors_yield(&edge, t + YIELD_MIN_WINDOW_USEC - 1));
+                ck_assert_uint_eq(edge.taken.steal_base, 0);
+                policy_watch_taken(&edge, YIELD_MIN_STEAL_BYTES, YIELD_MIN_STEAL_BYTES / 2, t + YIELD_MIN_WINDOW_USEC);
                 ck_assert_uint_eq(edge.taken.permille, REFAULT_THRASHING_PERMILLE);
-                ck_assert(policy_floors_yield(&edge, t + 1));
+                ck_assert(policy_floors_yield(&edge, t + YIELD_MIN_WINDOW_USEC));
                 /* What came back went down (a new cgroup at the path): afresh, no judgement. */
                 edge.yield_until_usec = 0;
-                policy_watch_taken(&edge, 3 * YIELD_MIN_STEAL_BYTES, 0, t + 2);
-                ck_assert(!policy_floors_yield(&edge, t + 2));
+                policy_watch_taken(&edge, 3 * YIELD_MIN_STEAL_BYTES, 0, t + 2 * YIELD_MIN_WINDOW_USEC);
+                ck_assert(!policy_floors_yield(&edge, t + 2 * YIELD_MIN_WINDOW_USEC));
                 ck_assert_uint_eq(edge.taken.steal_base, 3 * YIELD_MIN_STEAL_BYTES);
         }
 
         /* 16M taken, 12M back (750 per mille): the floors give way for YIELD_USEC. */
-        policy_watch_taken(&cg, 116 * MiB, 22 * MiB, t + 2000000);
+        policy_watch_taken(&cg, 116 * MiB, 22 * MiB, t + 2 * YIELD_MIN_WINDOW_USEC);
         ck_assert_uint_eq(cg.taken.stolen, 16 * MiB);
         ck_assert_uint_eq(cg.taken.permille, 750);
-        ck_assert(policy_floors_yield(&cg, t + 2000000));
-        ck_assert(policy_floors_yield(&cg, t + 2000000 + YIELD_USEC - 1));
-        ck_assert(!policy_floors_yield(&cg, t + 2000000 + YIELD_USEC));
+        ck_assert(policy_floors_yield(&cg, t + 2 * YIELD_MIN_WINDOW_USEC));
+        ck_assert(policy_floors_yield(&cg, t + 2 * YIELD_MIN_WINDOW_USEC + YIELD_USEC - 1));
+        ck_assert(!policy_floors_yield(&cg, t + 2 * YIELD_MIN_WINDOW_USEC + YIELD_USEC));
 
         /* Cold memory taken: 16M, 1M back. No new yield. */
         cg.yield_until_usec = 0;
-        policy_watch_taken(&cg, 132 * MiB, 23 * MiB, t + 3000000);
+        policy_watch_taken(&cg, 132 * MiB, 23 * MiB, t + 3 * YIELD_MIN_WINDOW_USEC);
         ck_assert_uint_eq(cg.taken.permille, 62);
-        ck_assert(!policy_floors_yield(&cg, t + 3000000));
+        ck_assert(!policy_floors_yield(&cg, t + 3 * YIELD_MIN_WINDOW_USEC));
 
         /* A window older than REFAULT_WINDOW_USEC starts afresh, whatever came back in it. */
-        policy_watch_taken(&cg, 232 * MiB, 123 * MiB, t + 3000000 + REFAULT_WINDOW_USEC + 1);
-        ck_assert(!policy_floors_yield(&cg, t + 3000000 + REFAULT_WINDOW_USEC + 1));
+        policy_watch_taken(&cg, 232 * MiB, 123 * MiB, t + 3 * YIELD_MIN_WINDOW_USEC + REFAULT_WINDOW_USEC + 1);
+        ck_assert(!policy_floors_yield(&cg, t + 3 * YIELD_MIN_WINDOW_USEC + REFAULT_WINDOW_USEC + 1));
         ck_assert_uint_eq(cg.taken.steal_base, 232 * MiB);
 
         /* While they give way, no round takes from it, a trigger's included: the LRU order decides. */

@@ -711,8 +711,9 @@ START_TEST(floors_yield_to_an_offender_whose_excess_comes_back)
         ck_assert_uint_eq(sim_low(f.be, "batch"), 64 * MiB);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the window begins */
 
-        /* 4M taken, all back: too little to judge. */
+        /* 4M taken, all back: too little to judge, however long the window. */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 4 * MiB, 4 * MiB), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         ck_assert_uint_eq(f.yields, 0);
@@ -734,6 +735,7 @@ START_TEST(floors_yield_to_an_offender_whose_excess_comes_back)
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 1 * MiB), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         ck_assert_uint_eq(f.yields, 1);
@@ -741,6 +743,7 @@ START_TEST(floors_yield_to_an_offender_whose_excess_comes_back)
         /* Not short, and no stall: memory.stat is not watched, and nothing gives way. */
         sim_set_sysmem(f.be, 16 * GiB, 1 * GiB, 32 * MiB);
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 16 * MiB), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
@@ -753,6 +756,7 @@ START_TEST(floors_yield_to_an_offender_whose_excess_comes_back)
         ck_assert_int_eq(sim_override_read(f.be, NULL, CG_MEMORY_PRESSURE,
                                            "some avg10=40.00 avg60=10.00 avg300=2.00 total=9000000\n"
                                            "full avg10=20.00 avg60=5.00 avg300=1.00 total=4000000\n", 0), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(f.yields, 2);
         ck_assert_uint_eq(sim_low(f.be, "web"), 0);
@@ -850,6 +854,7 @@ START_TEST(floors_yield_to_a_thrashing_machine)
 
         /* All of it back, but less than the machine's window: not judged yet. */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal - 4 * MiB, min_steal - 4 * MiB), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(f.machine_yields, 0);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
@@ -874,6 +879,7 @@ START_TEST(floors_yield_to_a_thrashing_machine)
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal, 4 * MiB), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(f.machine_yields, 1);
         ck_assert_uint_eq(f.e.machine.taken.permille, 4 * 1000 / 64);
@@ -886,6 +892,7 @@ START_TEST(floors_yield_to_a_thrashing_machine)
          */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 64 * MiB, 64 * MiB), 0);
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 24 * MiB, 0), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(f.e.machine.taken.stolen, 88 * MiB);
         ck_assert_uint_eq(f.e.machine.taken.permille, 64 * 1000 / 88);
@@ -896,6 +903,7 @@ START_TEST(floors_yield_to_a_thrashing_machine)
         /* The same, with less than a quarter from the offender (21M of 88M): they go. */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 67 * MiB, 67 * MiB), 0);
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 21 * MiB, 0), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(f.e.machine.excess_fell, 21 * MiB);
         ck_assert_uint_eq(f.machine_yields, 2);
