@@ -121,7 +121,13 @@ static int read_system(struct sim *s, enum cg_file f, char *buf, size_t size)
         if (f == CG_SYS_LRU_GEN)
                 return snprintf(buf, size, "0x%04x\n", s->mglru ? 7 : 0);
         if (f == CG_PROC_VMSTAT) {
-                /* Every cgroup's, removed ones too (the machine's counters never go back), and the unmanaged. */
+                /*
+                 * Every cgroup's, removed ones too (the machine's counters
+                 * never go back), and the unmanaged. pgsteal_anon counts
+                 * them all; pgsteal_kswapd and _direct, which leave out
+                 * cgroup reclaim, are left at 0 so that a reader of those
+                 * would see nothing.
+                 */
                 uint64_t steal = s->system.steal_pages, refault = s->system.refault_pages;
 
                 for (size_t i = 0; i < s->n; i++) {
@@ -130,7 +136,8 @@ static int read_system(struct sim *s, enum cg_file f, char *buf, size_t size)
                 }
                 return snprintf(buf, size, "nr_free_pages %" PRIu64 "\nworkingset_refault_anon %" PRIu64
                                 "\nworkingset_refault_file 0\nworkingset_activate_anon %" PRIu64
-                                "\nworkingset_activate_file 0\npgsteal_kswapd %" PRIu64 "\npgsteal_direct 0\n",
+                                "\nworkingset_activate_file 0\npgsteal_kswapd 0\npgsteal_direct 0\n"
+                                "pgsteal_anon %" PRIu64 "\npgsteal_file 0\n",
                                 m->free / 4096, refault, refault * s->activated_permille / 1000, steal);
         }
         if (m->absent || f != CG_PROC_ZONEINFO)

@@ -939,8 +939,11 @@ static ssize_t read_offender_stat(struct engine *e, struct cgroup *cg, char *buf
 {
         ssize_t n = e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, MEMORY_STAT_MAX);
 
-        if (n >= 0 && memstat_get(buf, "unevictable", &cg->unevictable_bytes) == 0)
-                cg->unevictable_at_usec = now;
+        if (n < 0)
+                return n;
+        if (memstat_get(buf, "unevictable", &cg->unevictable_bytes) < 0)
+                cg->unevictable_bytes = 0;   /* none said: as if none, until the next reading */
+        cg->unevictable_at_usec = now;
         return n;
 }
 
@@ -1073,7 +1076,8 @@ static void watch_machine(struct engine *e, uint64_t now)
         RB_FOREACH(cg, excess_tree, &e->tree)
                 if (policy_over_soft_limit(cg))
                         excess += cg->excess_bytes;
-        if (e->machine.taken.known)
+        if (e->machine.taken.known && steal * page_bytes() >= e->machine.taken.steal_base &&
+            back * page_bytes() >= e->machine.taken.refault_base)
                 log_debug("Floors' watch: the kernel took %" PRIu64 " KiB machine-wide in %" PRIu64 " ms, "
                           "%" PRIu64 " KiB came back; the offenders' excess %" PRIu64 " KiB, from %" PRIu64 " KiB",
                           (steal * page_bytes() - e->machine.taken.steal_base) >> 10,
@@ -1086,6 +1090,7 @@ static void watch_machine(struct engine *e, uint64_t now)
         e->machine_yield_until_usec = now + YIELD_USEC;
         if (e->obs.machine_yield)
                 e->obs.machine_yield(e->obs.userdata, &e->machine.taken, e->machine_yield_until_usec);
+        e->machine.taken.known = false;   /* the next window begins when the floors hold again */
 }
 
 /*
@@ -1106,6 +1111,8 @@ static int count_held_for(struct engine *e)
 
         if (watch)
                 watch_machine(e, now);
+        else if (!e->protecting)
+                e->machine.taken.known = false;   /* what is taken with the floors off is not theirs to judge */
         if (now < e->machine_yield_until_usec)
                 return 0;
 
@@ -1114,6 +1121,8 @@ static int count_held_for(struct engine *e)
 
                 if (!policy_over_soft_limit(cg))
                         continue;
+                if (!e->protecting)
+                        cg->taken.known = false;
                 if (watch && cg->be && read_offender_stat(e, cg, buf, now) >= 0 &&
                     memstat_steal(buf, &steal) == 0 && memstat_refaulted(buf, &back) == 0 &&
                     steal <= UINT64_MAX / page_bytes() && back <= UINT64_MAX / page_bytes()) {
@@ -1273,8 +1282,11 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
         e->caps = old->caps;
         e->wmark = old->wmark;
         e->protecting = old->protecting;
-        /* What the machine's watch found outlives a reload, as each cgroup's does (move_state()). */
-        e->machine = old->machine;
+        /*
+         * The floors' giving way to the machine outlives a reload, as each
+         * cgroup's does (move_state()); its window does not: the offenders'
+         * summed excess may have changed with the configuration.
+         */
         e->machine_yield_until_usec = old->machine_yield_until_usec;
         engine_done(old);
         adjust_persist(e);

@@ -2,7 +2,6 @@
 #include "autoconfig.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <string.h>
 
 #include "memstat.h"
@@ -76,24 +75,6 @@ int memstat_steal(const char *text, uint64_t *ret_pages)
 
 int memstat_vm_steal(const char *text, uint64_t *ret_pages)
 {
-        /* Present on every kernel reclaimd runs on; the others came later (khugepaged 5.18+, proactive later). */
-        static const struct { const char *key; bool required; } keys[] = {
-                { "pgsteal_kswapd", true }, { "pgsteal_direct", true },
-                { "pgsteal_khugepaged", false }, { "pgsteal_proactive", false },
-        };
-        uint64_t sum = 0, v;
-
-        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-                int r = memstat_get(text, keys[i].key, &v);
-
-                if (r == -ENOENT && !keys[i].required)
-                        continue;
-                if (r < 0)
-                        return r;
-                if (v > UINT64_MAX - sum)
-                        return -ERANGE;
-                sum += v;
-        }
-        *ret_pages = sum;
-        return 0;
+        /* No "pgsteal" line in /proc/vmstat: kernels before 5.8 lack the pair, and say -ENOENT. */
+        return sum_pair(text, "pgsteal", "pgsteal_anon", "pgsteal_file", ret_pages);
 }

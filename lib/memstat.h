@@ -42,10 +42,13 @@ int memstat_steal(const char *text, uint64_t *ret_pages);
 
 /*
  * Pages reclaim of any kind took from the whole machine, from the text of
- * /proc/vmstat, which has no pgsteal total: pgsteal_kswapd + pgsteal_direct,
- * and pgsteal_khugepaged and pgsteal_proactive where the kernel has them
- * (memory.reclaim counted as direct before the latter). Returns as
- * memstat_refaults(); the refaults of the machine are memstat_refaults() of
- * the same text, whose keys /proc/vmstat shares with memory.stat.
+ * /proc/vmstat: pgsteal_anon + pgsteal_file (5.8+), which every reclaimer
+ * counts. Not pgsteal_kswapd + pgsteal_direct (+ _khugepaged, _proactive):
+ * shrink_inactive_list() and evict_folios() count those machine-wide only
+ * for global reclaim (!cgroup_reclaim()), leaving out memory.reclaim,
+ * memory.high and memory.max, whose pages come back as refaults all the
+ * same. Returns as memstat_refaults(); the machine's refaults are
+ * memstat_refaulted() of the same text, whose keys /proc/vmstat shares with
+ * memory.stat.
  */
 int memstat_vm_steal(const char *text, uint64_t *ret_pages);

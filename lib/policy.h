@@ -75,13 +75,13 @@ struct config;
  * took. Measured in the VM's two shape on 6.12: the kernel took 231 MiB in
  * five one-second windows, 20 MiB came back; the sixth took 14.5 MiB and
  * 16.4 MiB came back, and the floors gave way, though nothing thrashed.
- * (Our choice: PSI's shortest useful window is of this order.)
+ * (Our choice, from that run: a few of the balancer's intervals.)
  */
 #define YIELD_MIN_WINDOW_USEC (5ULL * 1000000)
 
 /*
  * The same test, for the whole machine: while the floors hold and the
- * kernel reclaims, /proc/vmstat's workingset_refault_* against its pgsteal_*.
+ * kernel reclaims, /proc/vmstat's workingset_refault_* against pgsteal_anon + _file.
  * An offender's own counters miss the case where the kernel finds the
  * shortfall in neither the offenders (their excess is hot, and the
  * multi-gen LRU ages them young) nor the floors, but in the unmanaged

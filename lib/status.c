@@ -397,9 +397,10 @@ int status_write_json(FILE *f, const struct snapshot *s)
         else
                 fputs("null", f);
         fputc(',', f);
-        json_time(f, "machine_floors_yield_until", s, s->floors_yield_until_usec, s->floors_yield_until_usec > s->now_usec);
-        fprintf(f, ",\"machine_taken_bytes\":%" PRIu64 ",\"machine_taken_back_permille\":%u",
-                s->machine_taken_bytes, s->machine_taken_permille);
+        json_time(f, "machine_floors_yield_until", s, s->floors_yield_until_usec,
+                  s->floors_yield_until_usec > s->now_usec);
+        fprintf(f, ",\"machine_taken_bytes\":%" PRIu64 ",\"machine_taken_back_permille\":%u", s->machine_taken_bytes,
+                s->machine_taken_permille);
         fputs(",\"triggers\":[", f);
         for (size_t i = 0; i < s->n_triggers; i++) {
                 const struct snapshot_trigger *t = &s->triggers[i];

@@ -908,6 +908,29 @@ START_TEST(floors_yield_to_a_thrashing_machine)
         ck_assert_uint_eq(f.e.machine.excess_fell, 21 * MiB);
         ck_assert_uint_eq(f.machine_yields, 2);
         ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+
+        /*
+         * What the kernel takes while no cgroup is over its soft limit, the
+         * floors off, is not theirs to judge: when an offender is back, the
+         * window begins afresh.
+         */
+        fake_now += YIELD_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the floors hold again */
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* a window begins */
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 32 * MiB, 0), 0);   /* its workload shrank */
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_int_eq(engine_count_protected(&f.e), 0);
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 64 * MiB, 64 * MiB), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 200 * MiB, 0), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the floors hold again */
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        fake_now += YIELD_MIN_WINDOW_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the window begins */
+        ck_assert_uint_eq(f.machine_yields, 2);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         teardown(&f);
 }
 END_TEST
