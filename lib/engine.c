@@ -1073,19 +1073,17 @@ static void watch_machine(struct engine *e, uint64_t now)
         }
         if (sysfile_error(e, CG_PROC_VMSTAT, r, &e->vmstat_err) < 0 || engine_sysmem(e, &m) < 0)
                 return;
+        steal *= page_bytes();
+        back *= page_bytes();
         RB_FOREACH(cg, excess_tree, &e->tree)
                 if (policy_over_soft_limit(cg))
                         excess += cg->excess_bytes;
-        if (e->machine.taken.known && steal * page_bytes() >= e->machine.taken.steal_base &&
-            back * page_bytes() >= e->machine.taken.refault_base)
+        if (e->machine.taken.known && steal >= e->machine.taken.steal_base && back >= e->machine.taken.refault_base)
                 log_debug("Floors' watch: the kernel took %" PRIu64 " KiB machine-wide in %" PRIu64 " ms, "
                           "%" PRIu64 " KiB came back; the offenders' excess %" PRIu64 " KiB, from %" PRIu64 " KiB",
-                          (steal * page_bytes() - e->machine.taken.steal_base) >> 10,
-                          (now - e->machine.taken.at_usec) / 1000,
-                          (back * page_bytes() - e->machine.taken.refault_base) >> 10, excess >> 10,
-                          e->machine.excess_base >> 10);
-        if (!policy_watch_machine(&e->machine, steal * page_bytes(), back * page_bytes(), excess,
-                                  policy_machine_min_steal(m.total_bytes), now))
+                          (steal - e->machine.taken.steal_base) >> 10, (now - e->machine.taken.at_usec) / 1000,
+                          (back - e->machine.taken.refault_base) >> 10, excess >> 10, e->machine.excess_base >> 10);
+        if (!policy_watch_machine(&e->machine, steal, back, excess, policy_machine_min_steal(m.total_bytes), now))
                 return;
         e->machine_yield_until_usec = now + YIELD_USEC;
         if (e->obs.machine_yield)
