@@ -30,6 +30,8 @@ static const char *result_name(int r)
                 return "already_lower";   /* memory.high is already at or below the clamp */
         if (r == -EAGAIN)
                 return "partial";   /* memory.reclaim freed less than asked: normal */
+        if (r == -ETIMEDOUT)
+                return "timed_out";   /* cut short after step_timeout (engine_cut_step()) */
         return strerrorname_np(-r) ?: "error";
 }
 
@@ -49,7 +51,8 @@ static void on_step(void *userdata, const struct engine_step *s)
         struct daemon *d = userdata;
         struct cgroup *cg = engine_find(&d->engine, s->path);
         char req[FORMAT_SIZE_MAX], got[FORMAT_SIZE_MAX];
-        bool ok = s->result == 0 || s->result == -EAGAIN || s->result == -EEXIST;
+        bool cut = s->result == -ETIMEDOUT;
+        bool ok = s->result == 0 || s->result == -EAGAIN || s->result == -EEXIST || cut;
         /* An error is said once at warning level; its repeats on the same cgroup at debug. */
         int level_fail = s->repeated ? LOG_DEBUG : LOG_WARNING;
         /* A step that freed nothing in a round like the ones before: said with their summary. */
@@ -69,11 +72,12 @@ static void on_step(void *userdata, const struct engine_step *s)
                                      LOG_U64(CURRENT, s->current_after),
                                      LOG_STR(RESULT, result_name(s->result)),
                                      LOG_U64(DRY_RUN, s->dry_run)),
-                          "%s memory.high of %s to %s at priority %d, freed %s",
-                          s->dry_run ? "Would lower" : "Lowered", s->path, req, s->priority, got);
+                          "%s memory.high of %s to %s at priority %d, freed %s%s",
+                          s->dry_run ? "Would lower" : "Lowered", s->path, req, s->priority, got,
+                          cut ? ", its reclaim cut short after step_timeout" : "");
                 return;
         }
-        log_event(ok ? level_ok : level_fail, LOG_EV_RECLAIM,
+        log_event(cut ? LOG_NOTICE : ok ? level_ok : level_fail, LOG_EV_RECLAIM,
                   LOG_FIELDS(LOG_STR(CGROUP, s->path),
                              LOG_U64(REQUESTED, s->requested_bytes),
                              LOG_U64(RECLAIMED, s->reclaimed_bytes),
@@ -85,7 +89,7 @@ static void on_step(void *userdata, const struct engine_step *s)
                              LOG_U64(DRY_RUN, s->dry_run)),
                   "%s %s from %s at priority %d, freed %s%s%s",
                   s->dry_run ? "Would reclaim" : "Asked", req, s->path, s->priority, got,
-                  ok ? "" : ": ", ok ? "" : strerror(-s->result));
+                  cut ? ", cut short after step_timeout" : ok ? "" : ": ", ok ? "" : strerror(-s->result));
 }
 
 static void on_cgroup_gone(void *userdata, const char *path, int err)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "engine.h"
 #include "log.h"
 #include "util.h"
@@ -65,7 +66,28 @@ static void on_done(struct ev_loop *loop, ev_async *a, int revents)
         struct worker *w = container_of(a, struct worker, done);
 
         w->busy = false;
+        ev_timer_stop(loop, &w->step_watch);
         w->on_done(w, &w->job);
+}
+
+/*
+ * Looks at the step in flight a few times per step_timeout, so a cut
+ * comes at most a quarter late; the watch runs only while a job does.
+ */
+static ev_tstamp step_watch_interval(const struct config *cfg)
+{
+        uint64_t usec = cfg->step_timeout_usec / 4;
+
+        usec = usec < 10000 ? 10000 : usec > 1000000 ? 1000000 : usec;
+        return (ev_tstamp)usec / 1e6;
+}
+
+static void on_step_watch(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        struct worker *w = container_of(t, struct worker, step_watch);
+
+        if (engine_cut_step(w->engine, w->cfg->step_timeout_usec))
+                pthread_kill(w->thread, WORKER_INTERRUPT_SIGNAL);
 }
 
 int worker_start(struct worker *w, struct ev_loop *loop, struct engine *e, const struct config *cfg,
@@ -82,6 +104,7 @@ int worker_start(struct worker *w, struct ev_loop *loop, struct engine *e, const
         pthread_cond_init(&w->cond, NULL);
         ev_async_init(&w->done, on_done);
         ev_async_start(loop, &w->done);
+        ev_init(&w->step_watch, on_step_watch);
         sigemptyset(&sa.sa_mask);
         if (sigaction(WORKER_INTERRUPT_SIGNAL, &sa, NULL) < 0)
                 return negative_errno();
@@ -108,6 +131,10 @@ int worker_submit(struct worker *w, const struct job *job)
         w->busy = true;
         pthread_cond_signal(&w->cond);
         pthread_mutex_unlock(&w->lock);
+        if (w->cfg->step_timeout_usec) {
+                w->step_watch.repeat = step_watch_interval(w->cfg);
+                ev_timer_again(w->loop, &w->step_watch);
+        }
         return 0;
 }
 
@@ -138,6 +165,7 @@ void worker_stop(struct worker *w)
                         break;
         }
         ev_async_stop(w->loop, &w->done);
+        ev_timer_stop(w->loop, &w->step_watch);
         pthread_cond_destroy(&w->cond);
         pthread_mutex_destroy(&w->lock);
         w->engine->stop = NULL;

@@ -41,6 +41,7 @@ struct worker {
         bool quit;
         bool busy;                 /* loop thread's view: a job is queued or running */
         ev_async done;             /* the thread tells the loop that the job finished */
+        ev_timer step_watch;       /* while busy: cuts a step past step_timeout (engine_cut_step()) */
         struct ev_loop *loop;
         struct engine *engine;     /* used only by the thread while busy */
         const struct config *cfg;  /* likewise */

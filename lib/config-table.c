@@ -44,6 +44,9 @@ const struct config_item config_table[] = {
           "first cooldown of a scope whose round freed under 1/8 of what it asked; doubles each time" },
         { "reclaim", "backoff_max", CONFIG_DURATION, CFG(backoff_max_usec), 0, 3600ULL * 1000000, "60s",
           "longest cooldown" },
+        { "reclaim", "step_timeout", CONFIG_DURATION, CFG(step_timeout_usec), 0, 3600ULL * 1000000, "10s",
+          "longest one step's write (memory.reclaim, memory.high) may take on a thrashing machine before "
+          "it is cut short and its round ended, so that the holds are renewed; 0s: no limit" },
         { "reclaim", "soft_limit_xattr", CONFIG_CHOICE, CFG(soft_limit_xattr), 0, 2, "no",
           "whether a soft limit set on a cgroup itself (trusted.reclaimd.soft_limit, or "
           "user.reclaimd.soft_limit on a cgroup owned by root) is read: no, yes (where the section sets "

@@ -60,6 +60,7 @@ struct config {
         uint64_t release_interval_usec; /* [reclaim] how often clamped memory.high is raised back */
         uint64_t backoff_usec;          /* [reclaim] first cooldown after an inefficient round */
         uint64_t backoff_max_usec;      /* [reclaim] longest cooldown */
+        uint64_t step_timeout_usec;     /* [reclaim] longest a step's write may take; 0: no limit */
         uint64_t soft_limit_xattr;      /* [reclaim] enum xattr_mode of the sections that set none */
         bool system_proportional;       /* [reclaim] a system round goes on to the proportional pass
                                          * once no cgroup is over its soft limit */

@@ -578,13 +578,20 @@ static int write_reclaim(struct engine *e, struct cgroup *cg, uint64_t bytes, bo
  * asked in all than the request, so a workload refilling as fast as it is
  * reclaimed ends the step too. before is a fresh memory.current.
  */
-static int reclaim_in_batches(struct engine *e, struct cgroup *cg, uint64_t bytes, uint64_t before, bool swap)
+static int reclaim_in_batches(struct engine *e, struct cgroup *cg, uint64_t bytes, uint64_t before, bool swap,
+                              uint64_t *ret_asked)
 {
         uint64_t page = page_bytes(), min_batch = RECLAIM_BATCH_PAGES * page;
         uint64_t end = before > bytes ? before - bytes : 0, now = before, asked = 0;
         int r = 0;
 
-        while (now > end && asked < bytes && !(e->stop && atomic_load(e->stop))) {
+        /*
+         * The step's time is checked here too, between batches, on this
+         * thread's own clock: the daemon's loop interrupts a write in flight,
+         * but may itself not run for a while on a thrashing machine.
+         */
+        while (now > end && asked < bytes && !(e->stop && atomic_load(e->stop)) &&
+               !engine_cut_step(e, e->step.limit_usec)) {
                 uint64_t left = now - end < bytes - asked ? now - end : bytes - asked;
                 uint64_t batch = left / 4 > min_batch ? left / 4 : left < min_batch ? left : min_batch;
 
@@ -600,9 +607,10 @@ static int reclaim_in_batches(struct engine *e, struct cgroup *cg, uint64_t byte
                 if (batch == 0)
                         break;
                 r = write_reclaim(e, cg, batch, swap);
+                asked += batch;
+                *ret_asked = asked;
                 if (r < 0)
                         return r;   /* EAGAIN: it could not free a batch, nor would it the rest */
-                asked += batch;
                 r = backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &now);
                 if (r < 0)
                         return r;
@@ -610,14 +618,47 @@ static int reclaim_in_batches(struct engine *e, struct cgroup *cg, uint64_t byte
         return 0;
 }
 
-static int do_write(struct engine *e, struct cgroup *cg, enum policy_action action, uint64_t bytes,
-                    int fresh, uint64_t current, bool swap)
+static int write_step(struct engine *e, struct cgroup *cg, enum policy_action action, uint64_t bytes,
+                      int fresh, uint64_t current, bool swap, uint64_t *ret_asked)
 {
+        *ret_asked = bytes;
         if (action == ACTION_CLAMP)
                 return clamp(e, cg, bytes);
         if (fresh < 0 || current == UINT64_MAX)
                 return write_reclaim(e, cg, bytes, swap);   /* no reading to batch from */
-        return reclaim_in_batches(e, cg, bytes, current, swap);
+        *ret_asked = 0;
+        return reclaim_in_batches(e, cg, bytes, current, swap, ret_asked);
+}
+
+bool engine_cut_step(struct engine *e, uint64_t limit_usec)
+{
+        uint64_t since = atomic_load(&e->step.since_usec);
+
+        if (since == STEP_CUT)
+                return true;
+        if (since == 0 || limit_usec == 0 || e->now_usec() - since < limit_usec)
+                return false;
+        /* Fails when that step ended meanwhile: the next one is not cut for it. */
+        return atomic_compare_exchange_strong(&e->step.since_usec, &since, STEP_CUT);
+}
+
+/*
+ * The step's write, cut short past step_timeout: -ETIMEDOUT then, whether
+ * the loop's signal reached the write (-EINTR) or the time was seen up
+ * between two batches. memory.high stays as written when its reclaim is cut
+ * (memory_high_write() sets it first). *ret_asked: what the writes asked.
+ */
+static int do_write(struct engine *e, struct cgroup *cg, enum policy_action action, uint64_t bytes,
+                    int fresh, uint64_t current, bool swap, uint64_t *ret_asked)
+{
+        uint64_t now = e->now_usec();
+        int r;
+
+        atomic_store(&e->step.since_usec, now ? now : 1);
+        r = write_step(e, cg, action, bytes, fresh, current, swap, ret_asked);
+        if (atomic_exchange(&e->step.since_usec, 0) == STEP_CUT && (r == 0 || r == -EINTR))
+                r = -ETIMEDOUT;
+        return r;
 }
 
 /*
@@ -652,7 +693,7 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
                 .swap = sc->may_swap || !e->caps.reclaim_swappiness,
                 .dry_run = e->dry_run,
         };
-        uint64_t after = cg->current_bytes, asked;
+        uint64_t after = cg->current_bytes, asked = 0;
         int r = 0, rr = 0;
 
         if (e->dry_run) {
@@ -667,13 +708,16 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
                 }
                 if (action == ACTION_RECLAIM)
                         step.swap = step_may_swap(e, sc, cg, bytes);
-                r = bytes || action == ACTION_CLAMP ? do_write(e, cg, action, bytes, rr, after, step.swap)
+                r = bytes || action == ACTION_CLAMP ? do_write(e, cg, action, bytes, rr, after, step.swap, &asked)
                                                     : -EAGAIN;
+                /* Cut short: what it asked before the cut is its request, for the round's efficiency too. */
+                if (r == -ETIMEDOUT && action == ACTION_RECLAIM)
+                        step.requested_bytes = bytes = asked;
                 rr = is_gone(r) ? r : backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &after);
         }
         step.result = rr < 0 ? rr : r;
         step.repeated = step.result < 0 && step.result == cg->last_write_err;
-        cg->last_write_err = step.result < 0 && step.result != -EAGAIN ? step.result : 0;
+        cg->last_write_err = step.result < 0 && step.result != -EAGAIN && step.result != -ETIMEDOUT ? step.result : 0;
         if (rr < 0) {
                 report(e, &step);
                 forget(e, cg, rr);
@@ -731,6 +775,7 @@ static int run_round(struct engine *e, const struct config *cfg, struct scan_con
         int r;
 
         sc->now_usec = e->now_usec();
+        e->step.limit_usec = cfg->step_timeout_usec;
         prepare_round(e, sc);
         if (!sclk->machine) {
                 sclk->valid = engine_stall_usec(e, sc->scope, &sclk->stall_usec) == 0;
@@ -747,6 +792,11 @@ static int run_round(struct engine *e, const struct config *cfg, struct scan_con
                 r = do_step(e, sc, cg, action, bytes);
                 if (r == -ENOMEM)
                         return r;
+                if (r == -ETIMEDOUT) {
+                        /* Back to the loop, which renews the floors; the next trigger starts afresh. */
+                        v = POLICY_DONE_TIMEOUT;
+                        break;
+                }
                 if (sc->pass != pass) {
                         pass = sc->pass;
                         check_resolved(e, cfg, sc, sclk);

@@ -118,6 +118,21 @@ struct engine_observer {
  */
 #define FLOOR_REFRESH_USEC (10ULL * 1000000)
 
+/*
+ * The step in flight, for the daemon's loop to bound (engine_cut_step()). A
+ * memory.reclaim write on a thrashing machine can block for a minute (in
+ * the VM on 6.12 a 6.9 MiB write took 67 s and most of that minute's CPU),
+ * and while it does the engine is the worker's: no floor is renewed, no
+ * memory.high raised back. memory_reclaim() and memory_high_write() check
+ * signal_pending() between their batches, so a signal ends the write.
+ */
+#define STEP_CUT UINT64_MAX
+struct step_clock {
+        _Atomic uint64_t since_usec; /* when the step in flight began; 0: none; STEP_CUT: cut short,
+                                      * not yet noticed by the engine */
+        uint64_t limit_usec;         /* step_timeout of the round in flight, checked between batches */
+};
+
 /* The zones' watermarks, read from /proc/zoneinfo at most every WMARK_REFRESH_USEC. */
 struct wmark_cache {
         struct watermarks wmark;
@@ -137,6 +152,7 @@ struct engine {
         struct engine_observer obs;
         uint64_t (*now_usec)(void);  /* the clock: CLOCK_MONOTONIC, or a test's */
         atomic_bool *stop;           /* set by the daemon: end the round between steps */
+        struct step_clock step;      /* the step in flight, which the daemon's loop may cut */
         struct cgroup *parents;      /* the unmanaged ancestors (but the root) of managed cgroups, by
                                       * path: memory.low is hierarchical (lib/hierarchy.c) */
         size_t n_parents;
@@ -195,9 +211,21 @@ int engine_cgroup_populated(struct engine *e, struct cgroup *cg);
  * aims to free the shortfall; a cgroup's round is try_to_free_mem_cgroup_pages()
  * and aims at round_target. *sc holds the round's progress afterwards.
  * Returns the policy's final verdict (POLICY_DONE_NO_SHORTAGE when the
- * machine was not short), -ECANCELED when *stop was set, or -ENOMEM.
+ * machine was not short, POLICY_DONE_TIMEOUT when a step was cut short),
+ * -ECANCELED when *stop was set, or -ENOMEM.
  */
 int engine_round(struct engine *e, const struct config *cfg, const char *scope, struct scan_control *sc);
+
+/*
+ * Whether the step in flight has run for limit_usec or more (0: no limit),
+ * in which case it is marked cut. The engine asks between two batches of a
+ * step; the daemon's loop asks from its own thread, and then interrupts the
+ * thread running the step (again, if the engine has not noticed yet: the
+ * signal may have come just before its write began). Once cut, the engine
+ * ends the step at once and the round after it (POLICY_DONE_TIMEOUT),
+ * keeping what the step freed.
+ */
+bool engine_cut_step(struct engine *e, uint64_t limit_usec);
 
 /*
  * kswapd's analogue, run every balance interval: refresh the readings, hold

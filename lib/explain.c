@@ -43,6 +43,7 @@ static const char *round_ended(int verdict)
         case POLICY_DONE_NOTHING:   return "nothing in it could give more";
         case POLICY_DONE_SHORT:     return "priority 0 had passed";
         case POLICY_DONE_EXHAUSTED: return "priority 0 had passed with nothing freed";
+        case POLICY_DONE_TIMEOUT:   return "a step had run past step_timeout";
         case -ECANCELED:            return "reclaimd was stopping";
         default:                    return "it failed";
         }

@@ -209,6 +209,7 @@ enum policy_verdict {
         POLICY_DONE_SHORT,       /* priority 0 passed, something was freed, short of the target */
         POLICY_DONE_EXHAUSTED,   /* priority 0 passed, the low retry too, nothing freed */
         POLICY_DONE_NO_SHORTAGE, /* a system round whose machine was not short: none run */
+        POLICY_DONE_TIMEOUT,     /* a step ran past step_timeout and was cut short */
         POLICY_IDLE,             /* the balancer found nothing to do */
 };
 

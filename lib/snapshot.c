@@ -31,6 +31,7 @@ const char *snapshot_verdict_name(int v)
                 [POLICY_DONE_SHORT] = "short",
                 [POLICY_DONE_EXHAUSTED] = "exhausted",
                 [POLICY_DONE_NO_SHORTAGE] = "no_shortage",
+                [POLICY_DONE_TIMEOUT] = "timed_out",
                 [POLICY_IDLE] = "idle",
                 [SNAPSHOT_VERDICTS - 2] = "stopped",
                 [SNAPSHOT_VERDICTS - 1] = "error",
@@ -191,11 +192,12 @@ void snapshot_count_step(struct cgroup *cg, const struct engine_step *st, uint64
         struct cg_counters *c = &cg->counters;
         unsigned k;
 
+        /* Cut short after step_timeout: memory.high was set; memory.reclaim freed part of its request. */
         if (st->action == ACTION_CLAMP) {
-                k = st->result == 0 ? 0 : st->result == -EEXIST ? 1 : 2;
+                k = st->result == 0 || st->result == -ETIMEDOUT ? 0 : st->result == -EEXIST ? 1 : 2;
                 c->clamps[k]++;
         } else {
-                k = st->result == 0 ? 0 : st->result == -EAGAIN ? 1 : 2;
+                k = st->result == 0 ? 0 : st->result == -EAGAIN || st->result == -ETIMEDOUT ? 1 : 2;
                 c->requests[k]++;
         }
         c->reclaimed_bytes += st->reclaimed_bytes;

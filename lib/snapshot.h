@@ -13,7 +13,7 @@ struct engine;
 struct engine_step;
 
 /* Round verdicts counted, by the index verdict_index() gives (enum policy_verdict, then stopped, error). */
-#define SNAPSHOT_VERDICTS 10
+#define SNAPSHOT_VERDICTS 11
 
 /* Round durations: the histogram's upper bounds, in seconds (Prometheus' le). */
 #define SNAPSHOT_DURATION_BUCKETS 9

@@ -104,6 +104,8 @@ static const char *result_word(int r, bool clamp)
                 return "partial";
         if (r == -EEXIST && clamp)
                 return "already lower";
+        if (r == -ETIMEDOUT)
+                return "cut short";
         return strerrorname_np(-r) ?: "error";
 }
 

@@ -794,6 +794,56 @@ START_TEST(watchdog_pings_while_a_write_blocks)
 }
 END_TEST
 
+static void on_round1_done(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+        struct daemon *d = w->data;
+
+        if (d->scopes[1].rounds == 1 && !d->running)
+                ev_break(loop, EVBREAK_ALL);
+}
+
+/*
+ * A write that would take an hour is cut after step_timeout: the round ends
+ * there (timed_out), said at notice, and the loop has the engine back to
+ * renew the holds, while the daemon runs on. Without the cut the test would
+ * block in that write until Check's timeout.
+ */
+START_TEST(step_cut_short_after_step_timeout)
+{
+        static const char conf[] = "[reclaim]\nstep_timeout = 100ms\n"
+                                   "[cgroup batch]\nsoft_limit = 64M\ntrigger = some 150ms 1s\n";
+        struct capture cap;
+        struct fixture f;
+        ev_prepare check;
+        char *log;
+
+        setup(&f, 3600ULL * 1000000);
+        log_set_max_level(LOG_NOTICE);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
+        capture_start(&cap);
+        start(&f, conf);
+        ev_prepare_init(&check, on_round1_done);
+        check.data = &f.d;
+        ev_prepare_start(f.d.loop, &check);
+        daemon_trigger(&f.d, &f.d.scopes[1]);
+        ev_run(f.d.loop, 0);
+        ev_prepare_stop(f.d.loop, &check);
+        log = capture_end(&cap);
+        ck_assert_uint_eq(f.writes_started, 1);
+        ck_assert_uint_eq(sim_interrupted_writes(f.be), 1);
+        ck_assert_int_eq(f.d.scopes[1].last.verdict, POLICY_DONE_TIMEOUT);
+        ck_assert_uint_eq(count(log, "action=reclaim cgroup=batch "), 1);
+        ck_assert_ptr_nonnull(strstr(log, " result=timed_out "));
+        ck_assert_ptr_nonnull(strstr(log, "cut short after step_timeout"));
+        ck_assert_ptr_nonnull(strstr(log, "action=round_end scope=batch round=1 "));
+        ck_assert_uint_eq(count(log, " result=timed_out "), 2);   /* the step's line and the round's */
+        free(log);
+        sim_set_persistent(f.be);
+        finish(&f);
+        sim_destroy(f.be);
+}
+END_TEST
+
 /* Runs rounds for scope 1 one after another: n of them, then one more once writes succeed. */
 struct rounds_runner {
         ev_prepare prepare;
@@ -1037,6 +1087,6 @@ START_TEST(balancer_trims_between_triggers)
 END_TEST
 
 CHECK_MAIN("daemon", reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
-           repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+           repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)

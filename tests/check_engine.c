@@ -214,6 +214,59 @@ START_TEST(step_ends_within_a_page)
 }
 END_TEST
 
+/*
+ * A step past step_timeout stops between two batches, on the engine's own
+ * clock (here each reading advances it 1 ms): the daemon's loop, which
+ * interrupts a write in flight, may not run for a while on a thrashing
+ * machine (seen on 6.1 in the VM: a step of eight writes ran 1.9 s past a
+ * 100 ms step_timeout). The step keeps what it freed, counts what it asked
+ * before the cut as its request, and ends the round. Without a timeout the
+ * same step asks its whole request.
+ */
+START_TEST(step_past_step_timeout_stops_between_batches)
+{
+        static const char conf[] = "[reclaim]\nround_target = 32M\nmin_chunk = 2M\nstep_timeout = %s\n"
+                                   "[cgroup a]\nsoft_limit = 16M\n";
+        static const char *const timeouts[] = { "0s", "3ms" };
+
+        for (size_t t = 0; t < 2; t++) {
+                char text[256];
+                struct config *cfg;
+                struct scan_control sc;
+                struct recorder rec;
+                struct backend *be;
+                struct engine e;
+                int v;
+
+                snprintf(text, sizeof(text), conf, timeouts[t]);
+                cfg = load(text);
+                start(&e, &be, cfg, false, &rec);
+                ck_assert_int_eq(sim_add_cgroup(be, "a", 0, 80 * MiB), 0);
+                v = engine_round(&e, cfg, "a", &sc);
+                ck_assert_uint_ge(rec.n, 1);
+                if (t == 0) {
+                        ck_assert_int_ne(v, POLICY_DONE_TIMEOUT);
+                        ck_assert_uint_eq(rec.steps[0].requested_bytes, 16 * MiB);   /* a quarter of the excess */
+                        ck_assert_int_eq(rec.steps[0].result, 0);
+                } else {
+                        ck_assert_int_eq(v, POLICY_DONE_TIMEOUT);
+                        ck_assert_uint_eq(rec.n, 1);
+                        ck_assert_int_eq(rec.steps[0].result, -ETIMEDOUT);
+                        /* Two batches (4M, then a quarter of the 12M left) before the third reading of the clock. */
+                        ck_assert_uint_eq(sim_writes(be, "a"), 2);
+                        ck_assert_uint_eq(rec.steps[0].requested_bytes, 7 * MiB);
+                        ck_assert_uint_eq(rec.steps[0].reclaimed_bytes, 7 * MiB);
+                        ck_assert_uint_eq(sim_current(be, "a"), 73 * MiB);
+                        ck_assert_uint_eq(sc.nr_requested, 7 * MiB);
+                        ck_assert_uint_eq(atomic_load(&e.step.since_usec), 0);   /* no step in flight */
+                }
+                engine_done(&e);
+                backend_free(be);
+                config_free(cfg);
+        }
+}
+END_TEST
+
 /* A cgroup that disappears mid-round (ENODEV on write) is dropped, not fatal. */
 START_TEST(vanished_cgroup_dropped)
 {
@@ -698,6 +751,6 @@ START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
 }
 END_TEST
 
-CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
+CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out)

@@ -274,3 +274,40 @@ stop_watchers() {
 	kill "$sampler" "$psipid" 2>/dev/null
 	wait_for 5 "the log stamper to finish" is_dead "$stamper"
 }
+
+# start_tapped_reclaimd: reclaimd on /tmp/reclaimd.conf with
+# tests/vm/reclaimtap.so (RECLAIMTAP_SO) preloaded, recording its
+# memory.reclaim writes and log lines into /out/tap (start_reclaimd); dies
+# if it does not start.  --debug: a step's line also when it is said at
+# debug level (one that freed nothing in a streak of such rounds, a repeated
+# error), so that the judge gives each write in the tap to its own step.
+start_tapped_reclaimd() {
+	[ -r "${RECLAIMTAP_SO:-}" ] || die "RECLAIMTAP_SO (tests/vm/reclaimtap.so) not readable: '${RECLAIMTAP_SO:-}'"
+	export RECLAIMTAP="$O/tap"
+	: >"$RECLAIMTAP"
+	RECLAIMD_PRELOAD=$RECLAIMTAP_SO
+	start_reclaimd reclaimd --debug --config /tmp/reclaimd.conf --state-file /run/reclaimd-test/state ||
+		die "reclaimd did not start"
+	RECLAIMD_PRELOAD=
+}
+
+# await_floor DIR MIB EVENT: wait (up to REACH_S s) until the cgroup at DIR
+# is down to MIB and 2 MiB, or reclaimd died; event EVENT-at-soft-limit,
+# EVENT-above-soft-limit or reclaimd-died.  Returns 1 unless at the floor.
+at_floor() {
+	read -r af_c <"$af_dir/memory.current"
+	[ "$af_c" -le "$af_floor" ]
+}
+await_floor() {
+	af_dir=$1 af_floor=$((($2 + 2) * MiB))
+	ad_pred=at_floor
+	if ! wait_for "$REACH_S" "${1##*/} to be down to $2 MiB and 2" pred_or_dead; then
+		event "$3-above-soft-limit"
+	elif at_floor; then
+		event "$3-at-soft-limit"
+		return 0
+	else
+		event "reclaimd-died"
+	fi
+	return 1
+}

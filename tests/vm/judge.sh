@@ -139,3 +139,61 @@ judge_pass() {
 	fi
 	exit 0
 }
+
+# judge_tap_steps TAP PROBE: tests/vm/reclaimtap.so's record TAP as reclaimd's
+# steps, one line each (tab-separated): n prio req logswap logresult nw
+# n_sw0 results cur0 swap0 anon0 flru0 cur1 swap1 anon1 flru1 pgsteal0
+# pgsteal1 pswp0 pswp1 t0 t1 asked tlast, where the writes of a step are
+# those before its log line (action=reclaim: its priority, request, swap=
+# and result), results the kernel's answers, 0 before its first write and
+# 1 after its last, asked the bytes its writes asked in all and tlast when
+# its last write began.  Writes after the last step line (one that SIGTERM
+# cut short) are a step "tail"; the start-up probe (a write of 0 bytes)
+# goes to PROBE as "swappiness result".
+judge_tap_steps() {
+	# shellcheck disable=SC2016 # awk's $i, not the shell's
+	awk -v probe="$2" '
+function kv(   i, p) { delete v; for (i = 2; i <= NF; i++) { p = index($i, "="); if (p) v[substr($i, 1, p - 1)] = substr($i, p + 1) } }
+function flush(prio, req, ls, lr) {
+	n++
+	printf "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%s\n",
+		n, prio, req, ls, lr, nw, nsw0, (res == "" ? "-" : res), c0, s0, a0, f0, c1, s1, a1, f1, g0, g1, p0, p1, t0, t1, asked, tl
+	nw = nsw0 = asked = 0; res = ""
+}
+$1 == "write" {
+	kv()
+	if (v["bytes"] == 0) { print v["swappiness"], v["result"] > probe; next }
+	if (nw == 0) { c0 = v["current0"]; s0 = v["swap0"]; a0 = v["anon0"]; f0 = v["file_lru0"]; g0 = v["pgsteal0"]; p0 = v["pswpout0"]; t0 = v["t0"] }
+	asked += v["bytes"]; tl = v["t0"]
+	c1 = v["current1"]; s1 = v["swap1"]; a1 = v["anon1"]; f1 = v["file_lru1"]; g1 = v["pgsteal1"]; p1 = v["pswpout1"]; t1 = v["t1"]
+	nw++
+	if (v["swappiness"] == "0") nsw0++
+	if (index("," res ",", "," v["result"] ",") == 0) res = res (res == "" ? "" : ",") v["result"]
+	next
+}
+$1 == "log" && / action=reclaim / {
+	kv()
+	flush(v["priority"], v["requested"], v["swap"], v["result"])
+}
+END { if (nw) flush("tail", "-", "-", "-") }' "$1"
+}
+
+# judge_tapped NAME: for a test whose guest runs reclaimd under
+# tests/vm/reclaimtap.so (scenario-NAME.sh, start_tapped_reclaimd): run the
+# guest (unless VM_REJUDGE), then set tap and log and write $out/steps.tsv
+# (judge_tap_steps; the start-up probe in $out/probe).
+judge_tapped() {
+	if ! judge_rejudge; then
+		vm_skip_unless_ready
+		vm_require_file "$RECLAIMD" "reclaimd"
+		judge_require_helpers
+		[ -r "$RECLAIMTAP_SO" ] ||
+			vm_fail "reclaimtap.so not found at $RECLAIMTAP_SO (make check builds it; or make tests/vm/reclaimtap.so)"
+		judge_outdir "$1"
+		judge_run "$vm_dir/scenario-$1.sh" events events reclaimd reclaimd.log
+	fi
+	judge_started reclaimd-started
+	tap=$out/tap
+	log=$out/reclaimd.log
+	judge_tap_steps "$tap" "$out/probe" >"$out/steps.tsv"
+}

@@ -41,7 +41,6 @@
 B=$CG/batch
 : >"$O/events"
 uname -r >"$O/uname"
-[ -r "${RECLAIMTAP_SO:-}" ] || die "RECLAIMTAP_SO (tests/vm/reclaimtap.so) not readable: '${RECLAIMTAP_SO:-}'"
 mkdir "$B" || die "cannot create cgroup batch"
 
 # The page cache's disk: never written, so it costs zram nothing.
@@ -69,40 +68,11 @@ harder_priority = $HARDER
 [cgroup batch]
 soft_limit = ${SOFT_MIB}M
 EOF
-export RECLAIMTAP="$O/tap"
-: >"$RECLAIMTAP"
-# --debug: a step's line also when it is said at debug level (one that
-# freed nothing in a streak of such rounds, a repeated error), so that the
-# judge gives each write in the tap to its own step.
-RECLAIMD_PRELOAD=$RECLAIMTAP_SO
-start_reclaimd reclaimd --debug --config /tmp/reclaimd.conf --state-file /run/reclaimd-test/state ||
-	die "reclaimd did not start"
-RECLAIMD_PRELOAD=
-
-# await_floor MIB EVENT: wait (up to REACH_S s) until batch is down to MIB
-# and 2 MiB, or reclaimd died; event EVENT-at-soft-limit,
-# EVENT-above-soft-limit or reclaimd-died.  Returns 1 unless at the floor.
-at_floor() {
-	read -r af_c <"$B/memory.current"
-	[ "$af_c" -le "$floor" ]
-}
-await_floor() {
-	floor=$((($1 + 2) * MiB))
-	ad_pred=at_floor
-	if ! wait_for "$REACH_S" "batch to be down to $1 MiB and 2" pred_or_dead; then
-		event "$2-above-soft-limit"
-	elif at_floor; then
-		event "$2-at-soft-limit"
-		return 0
-	else
-		event "reclaimd-died"
-	fi
-	return 1
-}
+start_tapped_reclaimd
 # Phase 2: a lower soft limit, by reload, once batch's page cache is gone
 # (dropped): the balancer's next round starts at priority 12 again, with
 # the file LRUs too small for any request.
-if await_floor "$SOFT_MIB" batch; then
+if await_floor "$B" "$SOFT_MIB" batch; then
 	# What page cache is left goes, without reclaim: clean, unmapped.
 	sync
 	echo 1 >/proc/sys/vm/drop_caches || die "cannot drop the page cache"
@@ -111,7 +81,7 @@ if await_floor "$SOFT_MIB" batch; then
 	snap reload
 	kill -HUP "$rpid"
 	event "reload-sent"
-	await_floor "$SOFT2_MIB" lowered
+	await_floor "$B" "$SOFT2_MIB" lowered
 fi
 stop_reclaimd
 wait_for 5 "the log stamper to finish" is_dead "$stamper"

@@ -81,51 +81,11 @@ VM_PASS_ENV="${VM_PASS_ENV:-} SOFT_MIB SOFT2_MIB ANON_MIB FILE_MIB HARDER RECLAI
 VM_TIMEOUT=${VM_TIMEOUT_SWAPPINESS:-300}
 export VM_TIMEOUT
 
-if ! judge_rejudge; then
-	vm_skip_unless_ready
-	vm_require_file "$RECLAIMD" "reclaimd"
-	judge_require_helpers
-	[ -r "$RECLAIMTAP_SO" ] || vm_fail "reclaimtap.so not found at $RECLAIMTAP_SO (make check builds it; or make tests/vm/reclaimtap.so)"
-	judge_outdir swappiness
-	judge_run "$vm_dir/scenario-swappiness.sh" events events reclaimd reclaimd.log
-fi
-judge_started reclaimd-started
-tap=$out/tap
-log=$out/reclaimd.log
+judge_tapped swappiness
 
 STAT_SLACK=$((512 * 1024))
 FILE_BAND=$STAT_SLACK
 floor=$(((SOFT2_MIB + 2) * MiB))
-
-# The tap as steps, one line each (tab-separated): n prio req logswap
-# logresult nw n_sw0 results cur0 swap0 anon0 flru0 cur1 swap1 anon1 flru1
-# pgsteal0 pgsteal1 pswp0 pswp1 t0 t1.  Writes after the last step line (one
-# that SIGTERM cut short) are a step "tail"; the start-up probe (a write of
-# 0 bytes) goes to $out/probe as "swappiness result".
-# shellcheck disable=SC2016 # awk's $i, not the shell's
-awk -v probe="$out/probe" '
-function kv(   i, p) { delete v; for (i = 2; i <= NF; i++) { p = index($i, "="); if (p) v[substr($i, 1, p - 1)] = substr($i, p + 1) } }
-function flush(prio, req, ls, lr) {
-	n++
-	printf "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-		n, prio, req, ls, lr, nw, nsw0, (res == "" ? "-" : res), c0, s0, a0, f0, c1, s1, a1, f1, g0, g1, p0, p1, t0, t1
-	nw = nsw0 = 0; res = ""
-}
-$1 == "write" {
-	kv()
-	if (v["bytes"] == 0) { print v["swappiness"], v["result"] > probe; next }
-	if (nw == 0) { c0 = v["current0"]; s0 = v["swap0"]; a0 = v["anon0"]; f0 = v["file_lru0"]; g0 = v["pgsteal0"]; p0 = v["pswpout0"]; t0 = v["t0"] }
-	c1 = v["current1"]; s1 = v["swap1"]; a1 = v["anon1"]; f1 = v["file_lru1"]; g1 = v["pgsteal1"]; p1 = v["pswpout1"]; t1 = v["t1"]
-	nw++
-	if (v["swappiness"] == "0") nsw0++
-	if (index("," res ",", "," v["result"] ",") == 0) res = res (res == "" ? "" : ",") v["result"]
-	next
-}
-$1 == "log" && / action=reclaim / {
-	kv()
-	flush(v["priority"], v["requested"], v["swap"], v["result"])
-}
-END { if (nw) flush("tail", "-", "-", "-") }' "$tap" >"$out/steps.tsv"
 
 kernel=$(file uname)
 line=$(grep -m 1 ' msg="Kernel .*: memory\.reclaim swappiness= argument ' "$log" | sed 's/^[^ ]* msg="//; s/"$//')
