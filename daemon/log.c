@@ -170,7 +170,14 @@ static int send_journal(int level, const char *action, const char *message_id, c
                         ADD("%s=%" PRIu64, field_names[kv[i].field].journal, kv[i].u64);
         }
 #undef ADD
-        r = k > 0 ? sd_journal_sendv(iov, (int)k) : -ENOMEM;
+        /*
+         * The worker's interrupt (step_timeout, stopping) may land while it
+         * waits on a full journal socket: sd_journal_sendv() then fails with
+         * EINTR and does not retry.
+         */
+        do
+                r = k > 0 ? sd_journal_sendv(iov, (int)k) : -ENOMEM;
+        while (r == -EINTR);
         for (size_t i = 0; i < k; i++)
                 free(iov[i].iov_base);
         return r;

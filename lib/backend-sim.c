@@ -243,7 +243,7 @@ static int delay(struct sim *s)
 }
 
 /* memory_high_write(): set the limit, then reclaim down to it. */
-static int write_high(struct backend_cgroup *cg, const char *val)
+static int write_high(struct sim *s, struct backend_cgroup *cg, const char *val)
 {
         uint64_t high, current = cg->hot_bytes + cg->cold_bytes;
 
@@ -252,6 +252,9 @@ static int write_high(struct backend_cgroup *cg, const char *val)
         if (high != UINT64_MAX)
                 high = high / 4096 * 4096;   /* kept in pages: page_counter_set_high() */
         cg->high_bytes = high;
+        /* The limit is set first; a signal ends the reclaim down to it, and the write succeeds. */
+        if (delay(s) < 0)
+                return 0;
         if (current > high)
                 reclaim(cg, current - high, true);
         return 0;
@@ -286,13 +289,13 @@ static int sim_write(struct backend *be, struct backend_cgroup *cg, enum cg_file
         }
         if (f == CG_MEMORY_LOW || f == CG_MEMORY_MIN)   /* a protection: no reclaim, nothing to wait for */
                 return write_protection(f == CG_MEMORY_LOW ? &cg->low_bytes : &cg->min_bytes, val);
+        if (f == CG_MEMORY_HIGH)
+                return write_high(s, cg, val);
+        if (f != CG_MEMORY_RECLAIM)
+                return -EINVAL;
         r = delay(s);
         if (r < 0)
                 return r;
-        if (f == CG_MEMORY_HIGH)
-                return write_high(cg, val);
-        if (f != CG_MEMORY_RECLAIM)
-                return -EINVAL;
         /*
          * The kernel parses memory.reclaim with memparse(); 6.1 takes no
          * "swappiness=" (EINVAL), later kernels take "swappiness=0". It asks

@@ -50,7 +50,9 @@ uint64_t sim_high(struct backend *be, const char *path);
 
 /*
  * Makes every memory.reclaim and memory.high write take usec (a signal
- * interrupts it: -EINTR; memory.low reclaims nothing and is not slowed), and writes
+ * interrupts it: memory.reclaim fails with -EINTR, memory.high keeps the new
+ * limit, reclaims nothing and succeeds, as memory_high_write() does;
+ * memory.low reclaims nothing and is not slowed), and writes
  * to the eventfd started_fd (if >= 0) when one begins, so a test can wait
  * for the event instead of sleeping.
  */

@@ -183,6 +183,8 @@ void engine_done(struct engine *e)
         free(e->parents);
         free(e->cgroups);
         free(e->prop);
+        for (size_t i = 0; i < ROUND_RESUME_SLOTS; i++)
+                free(e->resume[i].scope);
         *e = (struct engine){};
 }
 
@@ -638,8 +640,12 @@ bool engine_cut_step(struct engine *e, uint64_t limit_usec)
                 return true;
         if (since == 0 || limit_usec == 0 || e->now_usec() - since < limit_usec)
                 return false;
-        /* Fails when that step ended meanwhile: the next one is not cut for it. */
-        return atomic_compare_exchange_strong(&e->step.since_usec, &since, STEP_CUT);
+        /*
+         * Fails when that step ended meanwhile (the next one is not cut for
+         * it), or when the other thread has just cut it: since then reads
+         * STEP_CUT.
+         */
+        return atomic_compare_exchange_strong(&e->step.since_usec, &since, STEP_CUT) || since == STEP_CUT;
 }
 
 /*
@@ -656,7 +662,12 @@ static int do_write(struct engine *e, struct cgroup *cg, enum policy_action acti
 
         atomic_store(&e->step.since_usec, now ? now : 1);
         r = write_step(e, cg, action, bytes, fresh, current, swap, ret_asked);
-        if (atomic_exchange(&e->step.since_usec, 0) == STEP_CUT && (r == 0 || r == -EINTR))
+        /*
+         * Whatever the write answered once cut (its kernel's last retry may
+         * end in EAGAIN with the signal pending), the step ends the round,
+         * unless the cgroup is gone; but not when the daemon is stopping.
+         */
+        if (atomic_exchange(&e->step.since_usec, 0) == STEP_CUT && !is_gone(r) && !(e->stop && atomic_load(e->stop)))
                 r = -ETIMEDOUT;
         return r;
 }
@@ -763,6 +774,50 @@ static void snapshot_refaults(struct engine *e)
         }
 }
 
+static bool same_scope(const struct round_resume *r, const struct scan_control *sc)
+{
+        return r->valid && r->proactive == sc->proactive &&
+               (r->scope && sc->scope ? strcmp(r->scope, sc->scope) == 0 : r->scope == sc->scope);
+}
+
+/* A round of a scope whose last round was cut short lately starts where that one stopped. */
+static void take_up_round(struct engine *e, struct scan_control *sc)
+{
+        for (size_t i = 0; i < ROUND_RESUME_SLOTS; i++) {
+                struct round_resume *r = &e->resume[i];
+
+                if (!same_scope(r, sc))
+                        continue;
+                if (e->now_usec() - r->at_usec <= ROUND_RESUME_USEC)
+                        scan_control_resume(sc, r->priority);
+                r->valid = false;
+                return;
+        }
+}
+
+/* Remembers a round cut short, in its scope's slot or the oldest (on ENOMEM: not at all). */
+static void remember_cut(struct engine *e, const struct scan_control *sc)
+{
+        struct round_resume *slot = &e->resume[0];
+        char *scope = NULL;
+
+        for (size_t i = 0; i < ROUND_RESUME_SLOTS; i++) {
+                struct round_resume *r = &e->resume[i];
+
+                if (same_scope(r, sc) || !r->valid) {
+                        slot = r;
+                        break;
+                }
+                if (r->at_usec < slot->at_usec)
+                        slot = r;
+        }
+        if (sc->scope && !(scope = strdup(sc->scope)))
+                return;
+        free(slot->scope);
+        *slot = (struct round_resume){ .valid = true, .proactive = sc->proactive, .scope = scope,
+                                       .priority = policy_cut_priority(sc), .at_usec = e->now_usec() };
+}
+
 /* The policy's steps until it is done; the round's target and readings are set. */
 static int run_round(struct engine *e, const struct config *cfg, struct scan_control *sc,
                      struct stall_clock *sclk, uint64_t shortfall)
@@ -776,6 +831,7 @@ static int run_round(struct engine *e, const struct config *cfg, struct scan_con
 
         sc->now_usec = e->now_usec();
         e->step.limit_usec = cfg->step_timeout_usec;
+        take_up_round(e, sc);
         prepare_round(e, sc);
         if (!sclk->machine) {
                 sclk->valid = engine_stall_usec(e, sc->scope, &sclk->stall_usec) == 0;
@@ -793,8 +849,9 @@ static int run_round(struct engine *e, const struct config *cfg, struct scan_con
                 if (r == -ENOMEM)
                         return r;
                 if (r == -ETIMEDOUT) {
-                        /* Back to the loop, which renews the floors; the next trigger starts afresh. */
+                        /* Back to the loop, which renews the holds; the scope's next round takes it up. */
                         v = POLICY_DONE_TIMEOUT;
+                        remember_cut(e, sc);
                         break;
                 }
                 if (sc->pass != pass) {

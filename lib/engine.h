@@ -133,6 +133,24 @@ struct step_clock {
         uint64_t limit_usec;         /* step_timeout of the round in flight, checked between batches */
 };
 
+/*
+ * A round cut short, which its scope's next round takes up at the priority
+ * it had reached, if it comes within ROUND_RESUME_USEC. Without it, on a
+ * machine where every step outlasts step_timeout, every round would be cut
+ * at its first step at initial_priority and never reach harder_priority or
+ * clamp_priority; the kernel's own priority loop is not bounded in time
+ * (do_try_to_free_pages() goes on until it is done).
+ */
+#define ROUND_RESUME_USEC (60ULL * 1000000)
+#define ROUND_RESUME_SLOTS 8         /* scopes remembered at once; the oldest gives way */
+struct round_resume {
+        bool valid;
+        bool proactive;              /* the balancer's round */
+        char *scope;                 /* NULL: the machine's */
+        int priority;                /* policy_cut_priority() */
+        uint64_t at_usec;
+};
+
 /* The zones' watermarks, read from /proc/zoneinfo at most every WMARK_REFRESH_USEC. */
 struct wmark_cache {
         struct watermarks wmark;
@@ -153,6 +171,7 @@ struct engine {
         uint64_t (*now_usec)(void);  /* the clock: CLOCK_MONOTONIC, or a test's */
         atomic_bool *stop;           /* set by the daemon: end the round between steps */
         struct step_clock step;      /* the step in flight, which the daemon's loop may cut */
+        struct round_resume resume[ROUND_RESUME_SLOTS]; /* rounds cut short, for their scopes' next ones */
         struct cgroup *parents;      /* the unmanaged ancestors (but the root) of managed cgroups, by
                                       * path: memory.low is hierarchical (lib/hierarchy.c) */
         size_t n_parents;

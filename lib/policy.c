@@ -44,6 +44,17 @@ void scan_control_init(struct scan_control *sc, const struct config *cfg, const 
         start_pass(sc);
 }
 
+int policy_cut_priority(const struct scan_control *sc)
+{
+        return sc->pass_done && sc->priority > 0 ? sc->priority - 1 : sc->priority;
+}
+
+void scan_control_resume(struct scan_control *sc, int priority)
+{
+        sc->priority = priority < sc->priority ? priority : sc->priority;
+        start_pass(sc);
+}
+
 /* memory.min, with the margin that keeps the kernel's overshoot above it. */
 static uint64_t min_floor(const struct cgroup *cg)
 {

@@ -225,6 +225,15 @@ enum pressure_level {
 void scan_control_init(struct scan_control *sc, const struct config *cfg, const char *scope);
 
 /*
+ * The priority a round cut short (POLICY_DONE_TIMEOUT) would have gone on
+ * at: its own, or the next one down when its pass was done.
+ */
+int policy_cut_priority(const struct scan_control *sc);
+
+/* Starts sc's round at priority instead, where a round cut short stopped (engine.c: take_up_round()). */
+void scan_control_resume(struct scan_control *sc, int priority);
+
+/*
  * How much one soft-limit step asks: a quarter of the excess, as
  * mem_cgroup_soft_reclaim() aims (mem_cgroup_shrink_node() scans at priority
  * 0 whatever the caller's priority), at least min_chunk, and never past the

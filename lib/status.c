@@ -105,7 +105,7 @@ static const char *result_word(int r, bool clamp)
         if (r == -EEXIST && clamp)
                 return "already lower";
         if (r == -ETIMEDOUT)
-                return "cut short";
+                return "timed out";
         return strerrorname_np(-r) ?: "error";
 }
 

@@ -267,6 +267,46 @@ START_TEST(step_past_step_timeout_stops_between_batches)
 }
 END_TEST
 
+/*
+ * A round cut short is taken up by its scope's next round at the priority
+ * it had reached (its pass done: the next one down), so that rounds on a
+ * machine where every step outlasts step_timeout still escalate; another
+ * scope's round starts afresh, and so does this scope's after
+ * ROUND_RESUME_USEC.
+ */
+START_TEST(round_cut_short_is_taken_up_where_it_stopped)
+{
+        struct config *cfg = load("[reclaim]\nround_target = 32M\nmin_chunk = 2M\nstep_timeout = 3ms\n"
+                                  "[cgroup a]\nsoft_limit = 16M\n");
+        static const struct {
+                const char *scope;
+                uint64_t wait_usec;
+                int priority;
+        } rounds[] = {
+                { "a", 0, 12 }, { "a", 0, 11 }, { NULL, 0, 12 }, { "a", 0, 10 }, { "a", ROUND_RESUME_USEC, 12 },
+        };
+        struct scan_control sc;
+        struct recorder rec;
+        struct backend *be;
+        struct engine e;
+
+        start(&e, &be, cfg, false, &rec);
+        ck_assert_int_eq(sim_add_cgroup(be, "a", 0, 400 * MiB), 0);
+        for (size_t i = 0; i < ARRAY_SIZE(rounds); i++) {
+                size_t first = rec.n;
+
+                fake_now += rounds[i].wait_usec;
+                ck_assert_int_eq(engine_round(&e, cfg, rounds[i].scope, &sc), POLICY_DONE_TIMEOUT);
+                ck_assert_uint_eq(rec.n, first + 1);
+                ck_assert_msg(rec.steps[first].priority == rounds[i].priority, "round %zu: first step at %d, not %d",
+                              i + 1, rec.steps[first].priority, rounds[i].priority);
+        }
+        engine_done(&e);
+        backend_free(be);
+        config_free(cfg);
+}
+END_TEST
+
 /* A cgroup that disappears mid-round (ENODEV on write) is dropped, not fatal. */
 START_TEST(vanished_cgroup_dropped)
 {
@@ -751,6 +791,6 @@ START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
 }
 END_TEST
 
-CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
+CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, round_cut_short_is_taken_up_where_it_stopped, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out)

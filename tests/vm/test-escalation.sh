@@ -88,7 +88,7 @@ n_clamp1=$(awk -v t1="$p1_end" "$AWK_F"' $1 <= t1 && / action=clamp / && f("cgro
 # the soft limit, or that failed.
 clamp_early=$(awk -v cp="$CLAMP_PRIORITY" "$AWK_F"' / action=clamp / && f("priority") + 0 > cp' "$log")
 clamp_low=$(awk -v s="$soft" "$AWK_F"' / action=clamp / && f("high") + 0 < s' "$log")
-clamp_bad=$(awk "$AWK_F"' / action=clamp / && f("result") != "ok" && f("result") != "already_lower"' "$log")
+clamp_bad=$(awk "$AWK_F"' / action=clamp / && f("result") != "ok" && f("result") != "timed_out" && f("result") != "already_lower"' "$log")
 t_first_clamp=$(awk '/ action=clamp / { print $1; exit }' "$log")
 low_clamp_log=$(awk "$AWK_F"' / action=clamp / && (m == "" || f("high") + 0 < m) { m = f("high") + 0 } END { print m }' "$log")
 # Release in phase 1: "raised" and "restored" lines from the hog's stop

@@ -100,7 +100,7 @@ n_rounds=$(($(count '/ action=round_end /') + $(repeats '')))
 n_rounds_sys=$(($(count '/ action=round_end / && f("scope") == "system"') + $(repeats '&& f("scope") == "system"')))
 n_reclaims=$(count '/ action=reclaim /')
 bytes=$(awk "$AWK_F"' / action=reclaim / { n += f("reclaimed") } END { printf "%.0f", n }' "$log")
-n_clamps=$(count '/ action=clamp / && f("result") == "ok"')
+n_clamps=$(count '/ action=clamp / && (f("result") == "ok" || f("result") == "timed_out")')
 n_raised=$(count '/ action=release / && f("result") == "raised"')
 n_restored=$(count '/ action=release / && f("result") == "restored"')
 n_applied=$(count '/ action=reload / && f("result") == "applied"')
@@ -374,7 +374,7 @@ arming=$(awk '
 	}' "$out/events" "$log")
 
 # --- clamps: never below the soft limit.
-clamp_low=$(awk "$AWK_F"' / action=clamp / && f("result") == "ok" && f("high") + 0 < f("soft_limit") + 0' "$log")
+clamp_low=$(awk "$AWK_F"' / action=clamp / && (f("result") == "ok" || f("result") == "timed_out") && f("high") + 0 < f("soft_limit") + 0' "$log")
 
 # --- memory.high: the originals back at the end; after the SIGKILL, the
 # values the killed reclaimd left lowered put back by the restarted one.
@@ -425,7 +425,7 @@ errors=$(awk "$AWK_F"'
 	/ action=(cgroup_gone|cgroup_error) / { if (!dyn_going(line, $1)) out("static cgroup"); next }
 	/ action=(reclaim|clamp|release) / {
 		r = f("result")
-		if (r == "ok" || r == "partial" || r == "already_lower" || r == "raised" || r == "restored") next
+		if (r == "ok" || r == "partial" || r == "timed_out" || r == "already_lower" || r == "raised" || r == "restored") next
 		if (!dyn_going(line, $1)) out("failed step")
 		next
 	}
@@ -435,7 +435,7 @@ errors=$(awk "$AWK_F"'
 n_errors_provoked=$(awk "$AWK_F"'
 	{ line = $0; sub(/^[^ ]* /, "", line) }
 	(line !~ /^action=/ && tolower(line) ~ /fail|error|cannot|can.t|refus|invalid|warn|malformed/) ||
-	(/ action=(reload|reclaim|clamp|release) / && f("result") !~ /^(ok|partial|already_lower|raised|restored|applied)$/) ||
+	(/ action=(reload|reclaim|clamp|release) / && f("result") !~ /^(ok|partial|timed_out|already_lower|raised|restored|applied)$/) ||
 	/ action=cgroup_error /' "$log" | wc -l)
 
 # ---------------------------------------------------------------- report

@@ -76,6 +76,7 @@ $2 == "tail" { next }
 		if (span > bound) printf "step %s (priority %s, %s bytes asked) was cut short, yet a write of it began %.2f s after its first\n", $1, $2, $3, span
 		freed += $9 - $13
 		if (dur > maxcut) maxcut = dur
+		if ($3 != $23) printf "step %s was cut short, and logged %s bytes asked where its writes asked %s\n", $1, $3, $23
 		if (span > maxspan) maxspan = span
 	} else if (dur > bound) {
 		printf "step %s (priority %s, %s bytes asked) ran %.2f s, past step_timeout, without being cut\n", $1, $2, $3, dur
@@ -93,7 +94,7 @@ while IFS= read -r finding; do
 done <"$out/step-findings"
 read -r tap_cut eintr freed maxcut maxspan <"$out/steps-judged"
 nsteps=$(awk -F '\t' '$2 != "tail"' "$out/steps.tsv" | wc -l)
-note "$nsteps steps, $n_cut cut short after step_timeout ${STEP_MS}ms (the last write of each began within ${maxspan} s of its first, ${bound} s allowed, and ended within ${maxcut} s); the kernel ended $eintr of their writes early (EINTR)"
+note "$nsteps steps, $n_cut cut short after step_timeout ${STEP_MS}ms (the last write of each began within ${maxspan} s of its first, ${bound} s allowed, and ended within ${maxcut} s); in $eintr of them the kernel ended a write early (EINTR)"
 [ "$tap_cut" -eq "$n_cut" ] || fail "the log has $n_cut steps cut short, the tap $tap_cut with writes"
 
 # 4. Nothing lost.
@@ -113,4 +114,4 @@ errors=$(awk '{ line = $0; sub(/^[^ ]* /, "", line) }
 
 judge_exit_if_failed "steps (n prio req swap result writes swappiness0 results cur0 swap0 anon0 file_lru0 cur1 swap1 anon1 file_lru1 pgsteal0 pgsteal1 pswp0 pswp1 t0 t1 asked tlast)" "$out/steps.tsv" \
 	"reclaimd's log (guest uptime, stderr)" "$log" "scenario events" "$out/events"
-judge_pass "on $kernel $n_cut steps were cut short after step_timeout ${STEP_MS}ms ($eintr writes ended early by the kernel), keeping $(mib "$freed") MiB, and batch reached its soft limit"
+judge_pass "on $kernel $n_cut steps were cut short after step_timeout ${STEP_MS}ms (in $eintr the kernel ended a write early), keeping $(mib "$freed") MiB, and batch reached its soft limit"
