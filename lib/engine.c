@@ -658,16 +658,22 @@ static int do_write(struct engine *e, struct cgroup *cg, enum policy_action acti
                     int fresh, uint64_t current, bool swap, uint64_t *ret_asked)
 {
         uint64_t now = e->now_usec();
+        bool cut;
         int r;
 
         atomic_store(&e->step.since_usec, now ? now : 1);
         r = write_step(e, cg, action, bytes, fresh, current, swap, ret_asked);
         /*
-         * Whatever the write answered once cut (its kernel's last retry may
-         * end in EAGAIN with the signal pending), the step ends the round,
-         * unless the cgroup is gone; but not when the daemon is stopping.
+         * A step that ran past the limit is cut even when its last write
+         * ended it on its own (6.1 finishes a write it is signalled in, and
+         * the loop may not have run meanwhile). Whatever the write answered
+         * once cut (its kernel's last retry may end in EAGAIN with the signal
+         * pending), the step ends the round, unless the cgroup is gone; but
+         * not when the daemon is stopping.
          */
-        if (atomic_exchange(&e->step.since_usec, 0) == STEP_CUT && !is_gone(r) && !(e->stop && atomic_load(e->stop)))
+        cut = engine_cut_step(e, e->step.limit_usec);
+        cut |= atomic_exchange(&e->step.since_usec, 0) == STEP_CUT;
+        if (cut && !is_gone(r) && !(e->stop && atomic_load(e->stop)))
                 r = -ETIMEDOUT;
         return r;
 }

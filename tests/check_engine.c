@@ -268,6 +268,43 @@ START_TEST(step_past_step_timeout_stops_between_batches)
 END_TEST
 
 /*
+ * A step whose last write ended it on its own, but past step_timeout, is cut
+ * all the same: 6.1 finishes a write it is signalled in, and the loop that
+ * marks the step may not have run meanwhile. Here one batch frees five
+ * times what it asks and ends the step; the clock has advanced 2 ms by then.
+ */
+START_TEST(step_ended_past_step_timeout_is_cut)
+{
+        static const char conf[] = "[reclaim]\nround_target = 32M\nmin_chunk = 2M\nstep_timeout = %s\n"
+                                   "[cgroup a]\nsoft_limit = 16M\n";
+        static const char *const timeouts[] = { "3ms", "2ms" };
+
+        for (size_t t = 0; t < 2; t++) {
+                char text[256];
+                struct config *cfg;
+                struct scan_control sc;
+                struct recorder rec;
+                struct backend *be;
+                struct engine e;
+
+                snprintf(text, sizeof(text), conf, timeouts[t]);
+                cfg = load(text);
+                start(&e, &be, cfg, false, &rec);
+                sim_set_overreclaim(be, 5000);
+                ck_assert_int_eq(sim_add_cgroup(be, "a", 0, 80 * MiB), 0);
+                ck_assert_int_eq(engine_round(&e, cfg, "a", &sc) == POLICY_DONE_TIMEOUT, t == 1);
+                ck_assert_int_eq(rec.steps[0].result, t == 1 ? -ETIMEDOUT : 0);
+                ck_assert_uint_eq(sim_writes(be, "a") >= 1, 1);
+                if (t == 1)
+                        ck_assert_uint_eq(sim_writes(be, "a"), 1);
+                engine_done(&e);
+                backend_free(be);
+                config_free(cfg);
+        }
+}
+END_TEST
+
+/*
  * A round cut short is taken up by its scope's next round at the priority
  * it had reached (its pass done: the next one down), so that rounds on a
  * machine where every step outlasts step_timeout still escalate; another
@@ -791,6 +828,6 @@ START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
 }
 END_TEST
 
-CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, round_cut_short_is_taken_up_where_it_stopped, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
+CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, step_ended_past_step_timeout_is_cut, round_cut_short_is_taken_up_where_it_stopped, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out)
