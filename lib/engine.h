@@ -238,11 +238,11 @@ int engine_round(struct engine *e, const struct config *cfg, const char *scope, 
 /*
  * Whether the step in flight has run for limit_usec or more (0: no limit),
  * in which case it is marked cut. The engine asks between two batches of a
- * step; the daemon's loop asks from its own thread, and then interrupts the
- * thread running the step (again, if the engine has not noticed yet: the
- * signal may have come just before its write began). Once cut, the engine
- * ends the step at once and the round after it (POLICY_DONE_TIMEOUT),
- * keeping what the step freed.
+ * step and after its last; the daemon's loop asks from its own thread, and
+ * then interrupts the thread running the step (again, if the engine has not
+ * noticed yet: the signal may have come just before its write began). Once
+ * cut, the engine ends the step at once and the round after it
+ * (POLICY_DONE_TIMEOUT), keeping what the step freed.
  */
 bool engine_cut_step(struct engine *e, uint64_t limit_usec);
 
