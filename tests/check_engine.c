@@ -223,27 +223,36 @@ END_TEST
  * before the cut as its request, and ends the round. Without a timeout the
  * same step asks its whole request.
  */
+/* Runs a round for "a" (80M, soft limit 16M) with step_timeout = timeout; returns its verdict. */
+static int timed_round_on_a(const char *timeout, unsigned permille, struct config **cfg, struct engine *e,
+                            struct backend **be, struct recorder *rec, struct scan_control *sc)
+{
+        char text[256];
+        int v;
+
+        snprintf(text, sizeof(text), "[reclaim]\nround_target = 32M\nmin_chunk = 2M\nstep_timeout = %s\n"
+                 "[cgroup a]\nsoft_limit = 16M\n", timeout);
+        *cfg = load(text);
+        start(e, be, *cfg, false, rec);
+        sim_set_overreclaim(*be, permille);
+        ck_assert_int_eq(sim_add_cgroup(*be, "a", 0, 80 * MiB), 0);
+        v = engine_round(e, *cfg, "a", sc);
+        ck_assert_uint_ge(rec->n, 1);
+        return v;
+}
+
 START_TEST(step_past_step_timeout_stops_between_batches)
 {
-        static const char conf[] = "[reclaim]\nround_target = 32M\nmin_chunk = 2M\nstep_timeout = %s\n"
-                                   "[cgroup a]\nsoft_limit = 16M\n";
         static const char *const timeouts[] = { "0s", "3ms" };
 
         for (size_t t = 0; t < 2; t++) {
-                char text[256];
                 struct config *cfg;
                 struct scan_control sc;
                 struct recorder rec;
                 struct backend *be;
                 struct engine e;
-                int v;
+                int v = timed_round_on_a(timeouts[t], 1000, &cfg, &e, &be, &rec, &sc);
 
-                snprintf(text, sizeof(text), conf, timeouts[t]);
-                cfg = load(text);
-                start(&e, &be, cfg, false, &rec);
-                ck_assert_int_eq(sim_add_cgroup(be, "a", 0, 80 * MiB), 0);
-                v = engine_round(&e, cfg, "a", &sc);
-                ck_assert_uint_ge(rec.n, 1);
                 if (t == 0) {
                         ck_assert_int_ne(v, POLICY_DONE_TIMEOUT);
                         ck_assert_uint_eq(rec.steps[0].requested_bytes, 16 * MiB);   /* a quarter of the excess */
@@ -275,24 +284,17 @@ END_TEST
  */
 START_TEST(step_ended_past_step_timeout_is_cut)
 {
-        static const char conf[] = "[reclaim]\nround_target = 32M\nmin_chunk = 2M\nstep_timeout = %s\n"
-                                   "[cgroup a]\nsoft_limit = 16M\n";
         static const char *const timeouts[] = { "3ms", "2ms" };
 
         for (size_t t = 0; t < 2; t++) {
-                char text[256];
                 struct config *cfg;
                 struct scan_control sc;
                 struct recorder rec;
                 struct backend *be;
                 struct engine e;
+                int v = timed_round_on_a(timeouts[t], 5000, &cfg, &e, &be, &rec, &sc);
 
-                snprintf(text, sizeof(text), conf, timeouts[t]);
-                cfg = load(text);
-                start(&e, &be, cfg, false, &rec);
-                sim_set_overreclaim(be, 5000);
-                ck_assert_int_eq(sim_add_cgroup(be, "a", 0, 80 * MiB), 0);
-                ck_assert_int_eq(engine_round(&e, cfg, "a", &sc) == POLICY_DONE_TIMEOUT, t == 1);
+                ck_assert_int_eq(v == POLICY_DONE_TIMEOUT, t == 1);
                 ck_assert_int_eq(rec.steps[0].result, t == 1 ? -ETIMEDOUT : 0);
                 ck_assert_uint_eq(sim_writes(be, "a") >= 1, 1);
                 if (t == 1)
