@@ -60,6 +60,7 @@ static void start_round(struct daemon *d, struct scope *s)
 void daemon_trigger(struct daemon *d, struct scope *s)
 {
         s->fires++;
+        daemon_wake_balancer(d);
         if (!policy_backoff_allows(&s->backoff, d->engine.now_usec())) {
                 log_debug("Trigger for %s during its backoff, ignoring", scope_name(s));
                 return;
@@ -145,6 +146,48 @@ static void on_job_done(struct worker *w, struct job *job)
 
 /* ---- the balancer: kswapd's analogue ---- */
 
+static void balance_every(struct daemon *d, uint64_t usec)
+{
+        double repeat = (double)usec / 1e6;
+
+        if (d->balance.repeat == repeat)
+                return;
+        d->balance.repeat = repeat;
+        ev_timer_again(d->loop, &d->balance);
+}
+
+/*
+ * The next check's time, from the one just made (policy_balance_pace()):
+ * sooner while free memory is near the mark or could not be read.
+ */
+static void balance_pace(struct daemon *d)
+{
+        uint64_t next = d->cfg->balance_interval_usec;
+        bool asleep = d->pace.asleep;
+        struct sysmem m;
+
+        if (engine_checked_sysmem(&d->engine, &m) == 0)
+                next = policy_balance_pace(&d->pace, m.free_bytes, m.total_bytes,
+                                           m.wmark.high_bytes + config_reserve_bytes(d->cfg, m.total_bytes),
+                                           d->engine.now_usec(), d->cfg->balance_interval_usec,
+                                           d->cfg->balance_idle_usec);
+        else
+                d->pace = (struct balance_pace){};
+        if (d->pace.asleep != asleep)
+                log_debug("Balancer: free memory %s its mark, next check in %s", d->pace.asleep ? "far above" : "near",
+                          d->pace.asleep ? "idle_interval" : "interval");
+        balance_every(d, next);
+}
+
+void daemon_wake_balancer(struct daemon *d)
+{
+        if (!d->pace.asleep)
+                return;
+        d->pace.asleep = false;
+        log_debug("Balancer woken by a pressure trigger");
+        balance_every(d, d->cfg->balance_interval_usec);
+}
+
 /*
  * Every balance interval, with the worker idle: re-read the cgroups' usage
  * and free memory, hold memory.low while a cgroup is over its soft limit,
@@ -169,6 +212,7 @@ static void on_balance(struct ev_loop *loop, ev_timer *t, int revents)
          * thread wakes. The worker gets a job only to trim.
          */
         r = engine_balance_check(&d->engine, d->cfg, job.trim, NULL, NULL);
+        balance_pace(d);
         if (d->protected != engine_count_protected(&d->engine)) {
                 d->protected = engine_count_protected(&d->engine);
                 report_status(d);

@@ -64,6 +64,8 @@ struct daemon {
         int protected;                 /* cgroups whose memory.low is raised */
         unsigned balance_rounds;       /* the balancer's rounds that took a step */
         struct backoff balance_backoff; /* its trimming, as kswapd_failures stops kswapd */
+        struct balance_pace pace;      /* its checks' pace: interval, or idle_interval while free memory
+                                        * is far above its mark, as kswapd sleeps once balanced */
         struct repeat_filter balance_repeat; /* its rounds that freed nothing, said once */
         uint64_t repeat_interval_usec; /* how often repeated round lines are summarized */
         uint64_t tick_stall_usec;      /* system stall total at the last tick */
@@ -100,8 +102,17 @@ int daemon_load_config(const char *file, const char *dropin_dir, struct config *
 /* Arms the PSI triggers, tells systemd it is ready, and runs until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);
 
-/* Asks for a round for scope as if its trigger had fired (coalescing and backoff apply). */
+/*
+ * Asks for a round for scope as if its trigger had fired (coalescing and
+ * backoff apply); wakes the balancer (daemon_wake_balancer()).
+ */
 void daemon_trigger(struct daemon *d, struct scope *s);
+
+/*
+ * Brings the balancer back to [balance] interval if it sleeps: as an
+ * allocation under the low watermark wakes kswapd (wakeup_kswapd()).
+ */
+void daemon_wake_balancer(struct daemon *d);
 
 /* Stops the worker, restores every lowered memory.high, frees everything. */
 void daemon_done(struct daemon *d);

@@ -76,6 +76,8 @@ static int apply(struct daemon *d, struct config *cfg)
         ev_timer_set(&d->tick, 0., (double)cfg->release_interval_usec / 1e6);
         ev_timer_again(d->loop, &d->tick);
         if (ev_is_active(&d->balance)) {
+                /* Awake: the next check paces itself by the new intervals. */
+                d->pace.asleep = false;
                 ev_timer_set(&d->balance, 0., (double)cfg->balance_interval_usec / 1e6);
                 ev_timer_again(d->loop, &d->balance);
         }

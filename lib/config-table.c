@@ -57,6 +57,9 @@ const struct config_item config_table[] = {
         { "balance", "interval", CONFIG_DURATION, CFG(balance_interval_usec), 100000, 60ULL * 1000000, "1s",
           "how often free memory is compared with the zones' watermarks and the cgroups' usage re-read "
           "(kswapd's background balancing)" },
+        { "balance", "idle_interval", CONFIG_DURATION, CFG(balance_idle_usec), 100000, 600ULL * 1000000, "5s",
+          "how often instead while free memory is far above the high watermark plus the reserve, as kswapd "
+          "sleeps once balanced: a pressure trigger that fires brings interval back at once" },
         { "balance", "reserve", CONFIG_MEMORY, CFG(reserve), 0, UINT64_MAX - 1, "0",
           "free memory kept above the zones' high watermark by trimming cgroups over their soft limits: "
           "a size, or a share of the machine's memory such as 2%" },

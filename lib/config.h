@@ -65,6 +65,8 @@ struct config {
         bool system_proportional;       /* [reclaim] a system round goes on to the proportional pass
                                          * once no cgroup is over its soft limit */
         uint64_t balance_interval_usec; /* [balance] how often free memory and usage are read */
+        uint64_t balance_idle_usec;     /* [balance] how often instead while free memory is far above
+                                         * the mark (policy_balance_pace()) */
         struct mem_amount reserve;      /* [balance] free memory kept above the high watermark */
         bool trim;                      /* [balance] trim cgroups over their soft limits when short */
         uint64_t protect;               /* [balance] enum protect_mode: hold memory.low or .min while some

@@ -124,7 +124,8 @@ int engine_init(struct engine *e, struct backend *be, const struct config *cfg, 
         size_t n = 0;
         int r;
 
-        *e = (struct engine){ .be = be, .dry_run = dry_run, .now_usec = now_usec ?: engine_clock_monotonic };
+        *e = (struct engine){ .be = be, .dry_run = dry_run, .now_usec = now_usec ?: engine_clock_monotonic,
+                              .checked_err = -ENODATA };
         RB_INIT(&e->tree);
         if (obs)
                 e->obs = *obs;
@@ -917,15 +918,21 @@ int engine_balance_check(struct engine *e, const struct config *cfg, bool trim, 
                          uint64_t *ret_reserve)
 {
         uint64_t shortfall, reserve;
+        bool short_now;
         int r;
 
+        e->checked_err = -ENODATA;
         r = engine_refresh(e);
         if (r < 0)
                 return r;
         read_floors(e, false);
+        e->checked_err = engine_sysmem(e, &e->checked);
+        e->pinned = e->checked_err == 0;
         engine_protect(e, cfg);
-        if (!trim || !cfg->trim || engine_count_over(e) == 0 || !read_shortfall(e, cfg, &shortfall, &reserve) ||
-            shortfall == 0)
+        short_now = trim && cfg->trim && engine_count_over(e) > 0 && read_shortfall(e, cfg, &shortfall, &reserve) &&
+                    shortfall > 0;
+        e->pinned = false;
+        if (!short_now)
                 return 0;
         if (ret_shortfall)
                 *ret_shortfall = shortfall;
@@ -1468,11 +1475,22 @@ static int read_watermarks(struct engine *e)
         return sysfile_error(e, CG_PROC_ZONEINFO, r, &c->err) < 0 && !c->valid ? r : 0;
 }
 
+int engine_checked_sysmem(const struct engine *e, struct sysmem *ret)
+{
+        if (e->checked_err == 0)
+                *ret = e->checked;
+        return e->checked_err;
+}
+
 int engine_sysmem(struct engine *e, struct sysmem *ret)
 {
         struct sysmem m = {};
         int r = 0;
 
+        if (e->pinned) {
+                *ret = e->checked;
+                return 0;
+        }
         r = e->be->ops->free_memory(e->be, &m.total_bytes, &m.free_bytes);
         sysfile_error(e, _CG_FILE_MAX, r, &e->meminfo_err);
         if (r < 0)

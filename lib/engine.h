@@ -178,6 +178,10 @@ struct engine {
         const char *state_file;      /* where changed values are recorded first; NULL: nowhere */
         struct wmark_cache wmark;
         int meminfo_err;             /* why free memory could not be read, told once */
+        struct sysmem checked;       /* the machine as the balancer's last check read it */
+        int checked_err;             /* 0 when checked holds that reading, else why it does not */
+        bool pinned;                 /* a check runs: engine_sysmem() answers checked, one reading for
+                                      * all its questions (a syscall each costs an idle machine) */
         bool protecting;             /* memory.low/min is raised: some cgroup is over its soft limit */
         enum cg_file protect_file;   /* which holds the cgroups under their soft limits; _CG_FILE_MAX: none */
         uint64_t watch_stall_usec;   /* the system's some total when the floors' watch last looked */
@@ -267,6 +271,9 @@ int engine_balance(struct engine *e, const struct config *cfg, bool trim, struct
  */
 int engine_balance_check(struct engine *e, const struct config *cfg, bool trim, uint64_t *ret_shortfall,
                          uint64_t *ret_reserve);
+
+/* The machine as the last engine_balance_check() read it. Returns 0, or why it could not. */
+int engine_checked_sysmem(const struct engine *e, struct sysmem *ret);
 
 /*
  * While some managed cgroup is over its soft limit, raises memory.low of the

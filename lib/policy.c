@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "policy.h"
+#include "units.h"
 #include "util.h"
 
 static void start_pass(struct scan_control *sc)
@@ -484,6 +485,28 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
                 cooldown = max_usec;
         b->until_usec = now_usec + cooldown;
         return cooldown;
+}
+
+uint64_t policy_balance_pace(struct balance_pace *p, uint64_t free_bytes, uint64_t total_bytes,
+                             uint64_t mark_bytes, uint64_t now_usec, uint64_t interval_usec,
+                             uint64_t idle_usec)
+{
+        uint64_t headroom = free_bytes > mark_bytes ? free_bytes - mark_bytes : 0, fall = 0;
+        unsigned __int128 need;
+
+        if (p->at_usec && now_usec > p->at_usec && free_bytes < p->free_bytes) {
+                unsigned __int128 bps = (unsigned __int128)(p->free_bytes - free_bytes) * USEC_PER_SEC /
+                                        (now_usec - p->at_usec);
+
+                fall = bps > UINT64_MAX ? UINT64_MAX : (uint64_t)bps;
+        }
+        p->fall_bps = fall > p->fall_bps / 2 ? fall : p->fall_bps / 2;
+        p->free_bytes = free_bytes;
+        p->at_usec = now_usec;
+        /* What the fastest fall seen lately would take in a sleep, twice over. */
+        need = (unsigned __int128)p->fall_bps * idle_usec * 2 / USEC_PER_SEC;
+        p->asleep = idle_usec > interval_usec && headroom >= total_bytes / 16 && headroom > need;
+        return p->asleep ? idle_usec : interval_usec;
 }
 
 bool policy_release_high(const struct cgroup *cg, uint64_t min_chunk, uint64_t *ret_high)

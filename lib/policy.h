@@ -419,6 +419,34 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
                                uint64_t now_usec, uint64_t base_usec, uint64_t max_usec);
 
 /*
+ * The balancer's pace: kswapd sleeps once its node is balanced
+ * (kswapd_try_to_sleep()) until an allocation under a zone's low watermark
+ * wakes it (wakeup_kswapd()). reclaimd has no such wake-up; its pressure
+ * triggers are the nearest (daemon_trigger() wakes the balancer). So it
+ * looks every interval while free memory is near its mark (the high
+ * watermark plus the reserve), and every idle_interval only while free
+ * memory is far above it: by a sixteenth of the machine or more, and by
+ * twice what the fastest recent fall of free memory would take in that
+ * time. State carried between the balancer's checks.
+ */
+struct balance_pace {
+        uint64_t free_bytes;     /* free memory at the last check */
+        uint64_t at_usec;        /* when; 0: no check yet */
+        uint64_t fall_bps;       /* fastest recent fall of free memory, bytes a second; halves at
+                                  * each check that saw a slower one */
+        bool asleep;             /* the last check chose idle_interval */
+};
+
+/*
+ * Records a check that read free_bytes of total_bytes against mark_bytes at
+ * now_usec, and returns how long until the next: interval_usec, or
+ * idle_usec (when that is longer) while the machine is far from its mark.
+ */
+uint64_t policy_balance_pace(struct balance_pace *p, uint64_t free_bytes, uint64_t total_bytes,
+                             uint64_t mark_bytes, uint64_t now_usec, uint64_t interval_usec,
+                             uint64_t idle_usec);
+
+/*
  * Where a clamped memory.high goes once pressure has cleared: up a quarter
  * (at least min_chunk) per release interval. Returns true when it should go
  * back to high_original itself: the step reached it, or, for an original of

@@ -1063,6 +1063,31 @@ static void on_trimmed_check(struct ev_loop *loop, ev_timer *t, int revents)
                 ev_break(loop, EVBREAK_ALL);
 }
 
+/* A check polled every 50 ms until it breaks the loop, and a deadline. */
+struct poll_run {
+        ev_timer poll, deadline;
+};
+
+static void poll_start(struct fixture *f, struct poll_run *p, void (*check)(struct ev_loop *, ev_timer *, int),
+                       double seconds)
+{
+        ev_timer_init(&p->poll, check, 0.05, 0.05);
+        p->poll.data = f;
+        ev_timer_start(f->d.loop, &p->poll);
+        ev_timer_init(&p->deadline, on_deadline, seconds, 0.);
+        ev_timer_start(f->d.loop, &p->deadline);
+}
+
+/* Stops both; returns whether the check broke the loop before the deadline. */
+static bool poll_end(struct fixture *f, struct poll_run *p)
+{
+        bool in_time = ev_is_active(&p->deadline);
+
+        ev_timer_stop(f->d.loop, &p->poll);
+        ev_timer_stop(f->d.loop, &p->deadline);
+        return in_time;
+}
+
 /*
  * kswapd's analogue in the loop: with no trigger firing, the balancer reads
  * the machine every interval, holds memory.low while batch is over its soft
@@ -1074,21 +1099,15 @@ START_TEST(balancer_trims_between_triggers)
         static const char conf[] = "[balance]\ninterval = 100ms\n[reclaim]\nmin_chunk = 1M\n"
                                    "[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n";
         struct fixture f;
-        ev_timer poll, deadline;
+        struct poll_run p;
 
         setup(&f, 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 50 * MiB), 0);
         start(&f, conf);
-        ev_timer_init(&poll, on_trimmed_check, 0.05, 0.05);
-        poll.data = &f;
-        ev_timer_start(f.d.loop, &poll);
-        ev_timer_init(&deadline, on_deadline, 20., 0.);
-        ev_timer_start(f.d.loop, &deadline);
+        poll_start(&f, &p, on_trimmed_check, 20.);
         ck_assert_int_eq(daemon_run(&f.d), 0);
-        ev_timer_stop(f.d.loop, &poll);
-        ck_assert_msg(ev_is_active(&deadline), "batch was not trimmed within 20 s");
-        ev_timer_stop(f.d.loop, &deadline);
+        ck_assert_msg(poll_end(&f, &p), "batch was not trimmed within 20 s");
         ck_assert_uint_le(sim_current(f.be, "batch"), 64 * MiB + 2 * MiB);
         ck_assert_uint_eq(sim_writes(f.be, "web"), 0);
         ck_assert_uint_eq(f.d.scopes[0].rounds, 0);   /* no trigger's round: the balancer's */
@@ -1101,7 +1120,55 @@ START_TEST(balancer_trims_between_triggers)
 }
 END_TEST
 
+static void on_asleep_check(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        struct fixture *f = t->data;
+
+        if (f->d.pace.asleep)
+                ev_break(loop, EVBREAK_ALL);
+}
+
+/*
+ * kswapd sleeps once balanced until an allocation wakes it: the balancer
+ * looks every idle_interval (here ten minutes) while free memory is far
+ * above its mark, and a pressure trigger brings it back at once. The
+ * machine falls short while it sleeps: the trigger's own round is held back
+ * (its scope's backoff), so what trims batch within the deadline is the
+ * balancer the trigger woke.
+ */
+START_TEST(trigger_wakes_the_sleeping_balancer)
+{
+        static const char conf[] = "[balance]\ninterval = 100ms\nidle_interval = 600s\n[reclaim]\nmin_chunk = 1M\n"
+                                   "[cgroup batch]\nsoft_limit = 64M\n";
+        struct fixture f;
+        struct poll_run p;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
+        sim_set_sysmem(f.be, 16384 * MiB, 8192 * MiB, 32 * MiB);
+        start(&f, conf);
+        poll_start(&f, &p, on_asleep_check, 10.);
+        ck_assert_int_eq(daemon_run(&f.d), 0);
+        ck_assert_msg(poll_end(&f, &p), "the balancer did not fall asleep within 10 s");
+        ck_assert_double_eq(f.d.balance.repeat, 600.);
+        ck_assert_uint_eq(f.d.balance_rounds, 0);
+
+        sim_set_sysmem(f.be, 16384 * MiB, 0, 32 * MiB);
+        f.d.scopes[0].backoff.until_usec = UINT64_MAX;
+        daemon_trigger(&f.d, &f.d.scopes[0]);
+        ck_assert(!f.d.pace.asleep);
+        ck_assert_double_eq(f.d.balance.repeat, 0.1);
+        poll_start(&f, &p, on_trimmed_check, 10.);
+        ev_run(f.d.loop, 0);
+        ck_assert_msg(poll_end(&f, &p), "batch was not trimmed within 10 s of the trigger");
+        ck_assert_uint_eq(f.d.scopes[0].rounds, 0);   /* held back: the balancer trimmed */
+        ck_assert_uint_gt(f.d.balance_rounds, 0);
+        ck_assert(!f.d.pace.asleep);                   /* short: awake */
+        finish(&f);
+}
+END_TEST
+
 CHECK_MAIN("daemon", reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
-           repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+           repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)

@@ -384,6 +384,45 @@ START_TEST(backoff_below_one_eighth)
 }
 END_TEST
 
+/*
+ * The balancer's pace: every interval near the mark; idle_interval only
+ * while free memory is far above it, by a sixteenth of the machine and by
+ * twice what the fastest recent fall would take in that time.
+ */
+START_TEST(balancer_sleeps_only_far_from_its_mark)
+{
+        const uint64_t GiB = 1024 * MiB, sec = 1000000, total = 16 * GiB, mark = 32 * MiB;
+        struct balance_pace p = {};
+
+        /* A steady machine with 8 GiB free: asleep from the first check. */
+        ck_assert_uint_eq(policy_balance_pace(&p, 8 * GiB, total, mark, 1 * sec, sec, 5 * sec), 5 * sec);
+        ck_assert(p.asleep);
+        ck_assert_uint_eq(policy_balance_pace(&p, 8 * GiB, total, mark, 6 * sec, sec, 5 * sec), 5 * sec);
+        /* Under a sixteenth of the machine above the mark: awake, however steady. */
+        ck_assert_uint_eq(policy_balance_pace(&p, mark + total / 16 - 1, total, mark, 11 * sec, sec, 5 * sec), sec);
+        ck_assert(!p.asleep);
+        p = (struct balance_pace){};
+        /* Falling by 1 GiB a second with 4 GiB above the mark: 10 GiB in two sleeps' worth: awake. */
+        policy_balance_pace(&p, 5 * GiB + mark, total, mark, 1 * sec, sec, 5 * sec);
+        ck_assert_uint_eq(policy_balance_pace(&p, 4 * GiB + mark, total, mark, 2 * sec, sec, 5 * sec), sec);
+        ck_assert_uint_eq(p.fall_bps, GiB);
+        /* It stops: the fall remembered halves each check (512M, 256M a second): asleep at the second. */
+        ck_assert_uint_eq(policy_balance_pace(&p, 4 * GiB + mark, total, mark, 3 * sec, sec, 5 * sec), sec);
+        ck_assert_uint_eq(policy_balance_pace(&p, 4 * GiB + mark, total, mark, 4 * sec, sec, 5 * sec), 5 * sec);
+        ck_assert_uint_eq(p.fall_bps, 256 * MiB);
+        /* A slow creep far above the mark sleeps on; a faster one wakes it. */
+        ck_assert_uint_eq(policy_balance_pace(&p, 4 * GiB + mark - 5 * 64 * MiB, total, mark, 9 * sec, sec, 5 * sec),
+                          5 * sec);
+        ck_assert_uint_eq(policy_balance_pace(&p, 2 * GiB, total, mark, 10 * sec, sec, 5 * sec), sec);
+        /* An idle_interval no longer than interval never sleeps. */
+        p = (struct balance_pace){};
+        ck_assert_uint_eq(policy_balance_pace(&p, 8 * GiB, total, mark, 1 * sec, 5 * sec, 5 * sec), 5 * sec);
+        ck_assert(!p.asleep);
+        ck_assert_uint_eq(policy_balance_pace(&p, 8 * GiB, total, mark, 6 * sec, 5 * sec, sec), 5 * sec);
+        ck_assert(!p.asleep);
+}
+END_TEST
+
 /* The memory.high lever: from clamp_priority on, a soft-limit step that fell short is followed
  * by lowering memory.high, never below the soft limit (nor memory.min). */
 START_TEST(clamp_floor_is_the_soft_limit)
@@ -831,7 +870,7 @@ END_TEST
 CHECK_MAIN("policy", largest_excess_first, under_soft_limit_left_alone_while_any_over,
            soft_step_is_a_quarter_of_the_excess, round_stops_at_target, fruitless_loops_give_up,
            reranked_after_each_step, memory_min_never_touched, memory_low_retry,
-           early_exit_on_resolved_pressure, backoff_below_one_eighth, clamp_floor_is_the_soft_limit,
+           early_exit_on_resolved_pressure, backoff_below_one_eighth, balancer_sleeps_only_far_from_its_mark, clamp_floor_is_the_soft_limit,
            harder_means_from_configured_priority, pressure_levels_by_efficiency_and_priority,
            release_in_steps_to_the_original, refaults_steer_the_proportional_pass,
            growth_during_reclaim_counts_as_nothing, scope_limits_the_round,

@@ -33,7 +33,7 @@
 #                  gnuplot); tables.txt the tables;
 #                  info.txt the commit, the configuration and the host's load
 #   and those of vm.sh (VM_MEM, RECLAIMD_VM_CACHE, ...) and of the scenario
-#   (IDLE_S, EPISODE_S, CREEP_S, ZRAM_NET_PCT, SHORT_EXTRA, HOG_COLD,
+#   (IDLE_S, IDLE_SETTLE_S, EPISODE_S, CREEP_S, ZRAM_NET_PCT, SHORT_EXTRA, HOG_COLD,
 #   TRIGGER, and RECLAIMD_DEBUG=1 for reclaimd's debug messages in its log).
 
 vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99

@@ -48,9 +48,10 @@
 #                           when that never happened in the episode
 #   high_left               managed cgroups whose memory.high was not max
 #                           after reclaimd stopped
-#   cpu_idle_ms, cpu_episode_ms  reclaimd's CPU time (utime + stime) over
-#                           the idle period before the pressure and over the
-#                           episode (NA without reclaimd)
+#   cpu_idle_ms, cpu_episode_ms  reclaimd's CPU time (its threads' run
+#                           time from schedstat; utime + stime in runs
+#                           recorded before) over the idle period before the
+#                           pressure and over the episode (NA without reclaimd)
 #   rounds, steps, rd_over_mib, rd_under_mib, clamps, round_results
 #                           from reclaimd's log: rounds ended, reclaim
 #                           steps, MiB it says it reclaimed from "over" and
@@ -78,7 +79,7 @@ mw_run() {
 	if [ -n "${4:-}" ]; then
 		cp "$4" "$3/bench.conf" || vm_fail "cannot copy $4"
 	fi
-	VM_PASS_ENV="${VM_PASS_ENV:-} IDLE_S EPISODE_S CREEP_S ZRAM_NET_PCT SHORT_EXTRA HOG_COLD TRIGGER RECLAIMD_DEBUG"
+	VM_PASS_ENV="${VM_PASS_ENV:-} IDLE_S IDLE_SETTLE_S EPISODE_S CREEP_S ZRAM_NET_PCT SHORT_EXTRA HOG_COLD TRIGGER RECLAIMD_DEBUG"
 	# shellcheck disable=SC2154 # vm_dir: set by vm.sh
 	vm_run "$vm_dir/scenario-machinewide.sh" "$3" "$1" "$2"
 }
@@ -188,8 +189,12 @@ mw_judge() {
 			END { printf "idle_s\t%.1f\nepisode_s\t%.1f\n", b - a, te - tp }' "$mj/events"
 
 		# reclaimd's CPU time.
-		awk -F '\t' '$1 == "hz" { hz = $2; next } { c[$1] = $2 }
-			function ms(a, b) { return (a in c) && (b in c) ? sprintf("%.0f", (c[b] - c[a]) * 1000 / hz) : "NA" }
+		awk -F '\t' '$1 == "hz" { hz = $2; next } { c[$1] = $2; if (NF > 2) ns[$1] = $3 }
+			function ms(a, b) {
+				if ((a in ns) && (b in ns))
+					return sprintf("%.1f", (ns[b] - ns[a]) / 1e6)
+				return (a in c) && (b in c) ? sprintf("%.0f", (c[b] - c[a]) * 1000 / hz) : "NA"
+			}
 			END { printf "cpu_idle_ms\t%s\ncpu_episode_ms\t%s\n", ms("idle-start", "idle-end"), ms("pressure-start", "episode-end") }' \
 			"$mj/cpu.tsv"
 

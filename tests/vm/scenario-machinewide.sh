@@ -29,7 +29,7 @@
 # others hot (touched in a loop).
 #
 # Timeline: the managed workloads start; reclaimd starts (MODE reclaimd);
-# IDLE_S s of idle machine (reclaimd's CPU is measured over it); then hog
+# IDLE_SETTLE_S s later, IDLE_S s of idle machine (reclaimd's CPU is measured over it); then hog
 # starts (event pressure-start) and the episode lasts EPISODE_S s (an
 # observation window, the same in both modes), at least until hog has
 # filled its memory (bounded); then the end snapshots are taken, reclaimd is
@@ -54,7 +54,8 @@
 #   hog.size        hog's MiB and how they were computed
 #   zram-{start,end}  the swap device's mm_stat
 #   GROUP.out, alive-GROUP
-: "${IDLE_S:=10}"         # idle seconds measured before the pressure
+: "${IDLE_S:=20}"         # idle seconds measured before the pressure
+: "${IDLE_SETTLE_S:=3}"   # seconds from reclaimd's start to the idle period
 : "${EPISODE_S:=}"        # seconds from pressure-start to the end snapshot
 : "${CREEP_S:=60}"        # how long the creep allocates
 : "${ZRAM_NET_PCT:=25}"   # what swapping a MiB of memhog's pages to zram gives back, % (measured: zram keeps 74 %)
@@ -128,11 +129,17 @@ if [ -f "$O/bench.conf" ]; then
 	mkdir -p "$O/reclaimd.conf.d" && cp "$O/bench.conf" "$O/reclaimd.conf.d/bench.conf"
 fi
 
-# reclaimd's CPU time, utime + stime in clock ticks (the whole process).
+# reclaimd's CPU time (the whole process): utime + stime in clock ticks,
+# and its threads' run time in ns (schedstat: clock ticks are 10 ms, coarser
+# than what an idle reclaimd spends in ten seconds).
 cpu_mark() {
 	[ -n "${rpid:-}" ] && ! is_dead "$rpid" || return 0
 	read -r _ _ _ _ _ _ _ _ _ _ _ _ _ cm_u cm_s _ <"/proc/$rpid/stat"
-	printf '%s\t%s\n' "$1" $((cm_u + cm_s)) >>"$O/cpu.tsv"
+	cm_ns=0
+	for cm_f in /proc/"$rpid"/task/*/schedstat; do
+		read -r cm_t _ <"$cm_f" && cm_ns=$((cm_ns + cm_t))
+	done
+	printf '%s\t%s\t%s\n' "$1" $((cm_u + cm_s)) "$cm_ns" >>"$O/cpu.tsv"
 }
 printf 'hz\t%s\n' "$(getconf CLK_TCK)" >"$O/cpu.tsv"
 if [ "$mode" = reclaimd ]; then
@@ -166,7 +173,9 @@ sample() {
 }
 start_sampler sample
 
-# The idle period: an observation window for reclaimd's CPU.
+# The idle period: an observation window for reclaimd's CPU, once it has
+# settled (its first checks have set what it holds), the same in both modes.
+sleep "$IDLE_SETTLE_S"
 event "idle-start"
 cpu_mark idle-start
 sleep "$IDLE_S"

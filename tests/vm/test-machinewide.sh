@@ -46,8 +46,8 @@ vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 : "${MW_MIN_PRECISION:=85}" "${MW_MAX_UNDER_PCT:=75}" "${MW_MIN_UNDER_MIB:=8}"
 # The idle period is the bench's measure of reclaimd's idle CPU, which this
 # test does not judge: a short one saves guest time.
-: "${IDLE_S:=3}"
-export IDLE_S
+: "${IDLE_S:=3}" "${IDLE_SETTLE_S:=0}"
+export IDLE_S IDLE_SETTLE_S
 
 if [ -n "${VM_REJUDGE:-}" ]; then
 	out=$VM_REJUDGE
