@@ -56,7 +56,7 @@ int bus_answer_status(struct daemon *d, bool json, char **ret)
         struct status_args a = { .s = &d->observe.snap, .json = json };
 
         /* Never waits for the worker: with a job in flight only the loop's own figures are renewed. */
-        observe_refresh(d, false);
+        observe_for_reader(d);
         d->observe.snap.busy = d->worker.busy;
         return render(ret, write_status, &a);
 }
@@ -108,7 +108,7 @@ int bus_answer_explain(struct daemon *d, const char *path, char **ret, const cha
         if (!cgpath_is_cgroup(norm))
                 return asprintf(ret, "Not a cgroup path beneath the root (empty, or with \".\" or \"..\" "
                                 "components)") < 0 ? -ENOMEM : -EINVAL;
-        observe_refresh(d, false);
+        observe_for_reader(d);
         a.path = norm;
         a.exists = snapshot_find(&d->observe.snap, norm) || cgroup_exists(d, norm);
         r = render(ret, write_explain, &a);

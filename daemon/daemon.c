@@ -146,14 +146,30 @@ static void on_job_done(struct worker *w, struct job *job)
 
 /* ---- the balancer: kswapd's analogue ---- */
 
+/*
+ * The balancer's timer, every usec from now. Asleep, its first check comes
+ * with a tick instead, the last one within usec (the next one if none is):
+ * an idle loop then wakes once a tick, not twice, and with the default
+ * periods (5 s both) the two stay together.
+ */
 static void balance_every(struct daemon *d, uint64_t usec)
 {
         double repeat = (double)usec / 1e6;
+        uint64_t first = usec;
 
         if (d->balance.repeat == repeat)
                 return;
-        d->balance.repeat = repeat;
-        ev_timer_again(d->loop, &d->balance);
+        if (d->pace.asleep && ev_is_active(&d->tick) && d->tick.repeat > 0.) {
+                uint64_t rem = (uint64_t)(ev_timer_remaining(d->loop, &d->tick) * 1e6),
+                         tick = (uint64_t)(d->tick.repeat * 1e6);
+
+                if (rem == 0)
+                        rem = tick;   /* expiring now: the one after */
+                first = rem + (rem < usec ? (usec - rem) / tick * tick : 0);
+        }
+        ev_timer_stop(d->loop, &d->balance);
+        ev_timer_set(&d->balance, (double)first / 1e6, repeat);
+        ev_timer_start(d->loop, &d->balance);
 }
 
 /*

@@ -161,6 +161,11 @@ void observe_refresh(struct daemon *d, bool read_files)
                 take(d, NULL, read_files);
 }
 
+void observe_for_reader(struct daemon *d)
+{
+        observe_refresh(d, !ev_is_active(&d->observe.timer));
+}
+
 static void on_timer(struct ev_loop *loop, ev_timer *t, int revents)
 {
         struct daemon *d = container_of(t, struct daemon, observe.timer);
@@ -169,8 +174,13 @@ static void on_timer(struct ev_loop *loop, ev_timer *t, int revents)
         write_metrics(d);
 }
 
+/* Only the metrics file needs the snapshot renewed between events: without one, no timer wakes the loop. */
 static void start_timer(struct daemon *d)
 {
+        if (!d->cfg->metrics_textfile) {
+                ev_timer_stop(d->loop, &d->observe.timer);
+                return;
+        }
         ev_timer_set(&d->observe.timer, 0., (double)d->cfg->metrics_interval_usec / 1e6);
         ev_timer_again(d->loop, &d->observe.timer);
 }
@@ -183,6 +193,7 @@ void observe_init(struct daemon *d)
 
 void observe_start(struct daemon *d)
 {
+        d->observe.started = true;
         take(d, NULL, true);
         write_metrics(d);
         start_timer(d);
@@ -190,7 +201,7 @@ void observe_start(struct daemon *d)
 
 void observe_reloaded(struct daemon *d)
 {
-        if (!ev_is_active(&d->observe.timer))
+        if (!d->observe.started)
                 return;   /* not started yet: observe_start() takes the first */
         d->observe.metrics_err = 0;   /* a new path is told anew */
         take(d, NULL, true);

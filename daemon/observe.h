@@ -13,7 +13,9 @@ struct job;
 struct observe {
         struct snapshot snap;          /* answered from: never waits for the worker */
         struct snapshot_counters counters;
-        ev_timer timer;                /* [metrics] interval: refresh when idle, write the file */
+        ev_timer timer;                /* [metrics] interval: refresh when idle, write the file; runs
+                                        * only while a file is configured (an idle machine's wake-ups) */
+        bool started;                  /* observe_start() took the first snapshot */
         /* The round in flight, as it began. */
         struct snapshot_round round;
         uint64_t round_started_usec;
@@ -42,5 +44,11 @@ void observe_reloaded(struct daemon *d);
 
 /* A snapshot now if the worker is idle (reading memory.min/low/high with read_files). */
 void observe_refresh(struct daemon *d, bool read_files);
+
+/*
+ * A reader (reclaimctl) is about to read the snapshot: observe_refresh(),
+ * reading memory.min/low/high too unless the timer keeps them fresh.
+ */
+void observe_for_reader(struct daemon *d);
 
 void observe_done(struct daemon *d);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1168,7 +1169,39 @@ START_TEST(trigger_wakes_the_sleeping_balancer)
 }
 END_TEST
 
+/* Asleep, the balancer checks with the tick: an idle loop wakes once a tick, not twice. */
+START_TEST(sleeping_balancer_checks_with_the_tick)
+{
+        static const char conf[] = "[balance]\ninterval = 150ms\nidle_interval = 2s\n"
+                                   "[reclaim]\nrelease_interval = 700ms\n[cgroup batch]\nsoft_limit = 64M\n";
+        struct fixture f;
+        struct poll_run p;
+        double tick, balance;
+        int periods;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
+        sim_set_sysmem(f.be, 16384 * MiB, 8192 * MiB, 32 * MiB);
+        start(&f, conf);
+        poll_start(&f, &p, on_asleep_check, 10.);
+        ck_assert_int_eq(daemon_run(&f.d), 0);
+        ck_assert_msg(poll_end(&f, &p), "the balancer did not fall asleep within 10 s");
+        /*
+         * With the last tick within 2 s of the check (made up to 50 ms
+         * before this poll): a whole number of 700 ms periods after the
+         * next tick.
+         */
+        tick = ev_timer_remaining(f.d.loop, &f.d.tick);
+        balance = ev_timer_remaining(f.d.loop, &f.d.balance);
+        periods = (int)((balance - tick) / 0.7 + 0.5);
+        ck_assert_msg(periods >= 0 && fabs(balance - tick - periods * 0.7) < 0.001 && balance <= 2.001 &&
+                      balance > 2. - 0.7 - 0.1, "next check in %.3f s, tick in %.3f s", balance, tick);
+        ck_assert_double_eq(f.d.balance.repeat, 2.);
+        finish(&f);
+}
+END_TEST
+
 CHECK_MAIN("daemon", reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
-           repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+           repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)
