@@ -1130,6 +1130,23 @@ static void on_asleep_check(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 /*
+ * Starts the daemon on conf with "batch" (300 MiB), on a machine with half
+ * its 16 GiB free, and runs the loop until the balancer sleeps.
+ */
+static void run_until_asleep(struct fixture *f, const char *conf)
+{
+        struct poll_run p;
+
+        setup(f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "batch", 0, 300 * MiB), 0);
+        sim_set_sysmem(f->be, 16384 * MiB, 8192 * MiB, 32 * MiB);
+        start(f, conf);
+        poll_start(f, &p, on_asleep_check, 10.);
+        ck_assert_int_eq(daemon_run(&f->d), 0);
+        ck_assert_msg(poll_end(f, &p), "the balancer did not fall asleep within 10 s");
+}
+
+/*
  * kswapd sleeps once balanced until an allocation wakes it: the balancer
  * looks every idle_interval (here ten minutes) while free memory is far
  * above its mark, and a pressure trigger brings it back at once. The
@@ -1144,13 +1161,7 @@ START_TEST(trigger_wakes_the_sleeping_balancer)
         struct fixture f;
         struct poll_run p;
 
-        setup(&f, 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
-        sim_set_sysmem(f.be, 16384 * MiB, 8192 * MiB, 32 * MiB);
-        start(&f, conf);
-        poll_start(&f, &p, on_asleep_check, 10.);
-        ck_assert_int_eq(daemon_run(&f.d), 0);
-        ck_assert_msg(poll_end(&f, &p), "the balancer did not fall asleep within 10 s");
+        run_until_asleep(&f, conf);
         ck_assert_double_eq(f.d.balance.repeat, 600.);
         ck_assert_uint_eq(f.d.balance_rounds, 0);
 
@@ -1175,17 +1186,10 @@ START_TEST(sleeping_balancer_checks_with_the_tick)
         static const char conf[] = "[balance]\ninterval = 150ms\nidle_interval = 2s\n"
                                    "[reclaim]\nrelease_interval = 700ms\n[cgroup batch]\nsoft_limit = 64M\n";
         struct fixture f;
-        struct poll_run p;
         double tick, balance;
         int periods;
 
-        setup(&f, 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
-        sim_set_sysmem(f.be, 16384 * MiB, 8192 * MiB, 32 * MiB);
-        start(&f, conf);
-        poll_start(&f, &p, on_asleep_check, 10.);
-        ck_assert_int_eq(daemon_run(&f.d), 0);
-        ck_assert_msg(poll_end(&f, &p), "the balancer did not fall asleep within 10 s");
+        run_until_asleep(&f, conf);
         /*
          * With the last tick within 2 s of the check (made up to 50 ms
          * before this poll): a whole number of 700 ms periods after the
