@@ -12,7 +12,8 @@
 #              re-reads and finds nothing to trim.
 # reclaimd is started twice, started by hand as the unit would start it
 # (LimitNOFILE=524288):
-#   refresh  [balance] interval = 1s, release_interval = 3600s: after
+#   refresh  [balance] interval = 1s (idle_interval too: the guest is far
+#            from short, and would sleep), release_interval = 3600s: after
 #            SCALE_SETTLE s, SCALE_IDLE s of balancer ticks alone, each one a
 #            refresh of every managed cgroup;
 #   rescan   [balance] interval = 60s, release_interval = 1s: SCALE_IDLE s
@@ -98,6 +99,7 @@ run_phase() {
 # reclaimd VM bench: $SCALE_N cgroups under a glob ($1)
 [balance]
 interval = $2
+idle_interval = $2
 
 [reclaim]
 release_interval = $3
