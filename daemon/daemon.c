@@ -148,9 +148,9 @@ static void on_job_done(struct worker *w, struct job *job)
 
 /*
  * The balancer's timer, every usec from now. Asleep, its first check comes
- * with a tick instead, the last one within usec (the next one if none is):
- * an idle loop then wakes once a tick, not twice, and with the default
- * periods (5 s both) the two stay together.
+ * with the last tick within usec, if one comes that soon: an idle loop then
+ * wakes once a tick, not twice, and with the default periods (5 s both) the
+ * two stay together.
  */
 static void balance_every(struct daemon *d, uint64_t usec)
 {
@@ -165,7 +165,8 @@ static void balance_every(struct daemon *d, uint64_t usec)
 
                 if (rem == 0)
                         rem = tick;   /* expiring now: the one after */
-                first = rem + (rem < usec ? (usec - rem) / tick * tick : 0);
+                if (rem <= usec)
+                        first = rem + (usec - rem) / tick * tick;
         }
         ev_timer_stop(d->loop, &d->balance);
         ev_timer_set(&d->balance, (double)first / 1e6, repeat);

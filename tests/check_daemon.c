@@ -1205,7 +1205,22 @@ START_TEST(sleeping_balancer_checks_with_the_tick)
 }
 END_TEST
 
+/* With no tick within idle_interval (release_interval = 60s), the sleeping balancer keeps its own time. */
+START_TEST(sleeping_balancer_without_a_tick_near)
+{
+        static const char conf[] = "[balance]\ninterval = 150ms\nidle_interval = 2s\n"
+                                   "[reclaim]\nrelease_interval = 60s\n[cgroup batch]\nsoft_limit = 64M\n";
+        struct fixture f;
+        double balance;
+
+        run_until_asleep(&f, conf);
+        balance = ev_timer_remaining(f.d.loop, &f.d.balance);
+        ck_assert_msg(balance <= 2.001 && balance > 2. - 0.1, "next check in %.3f s", balance);
+        finish(&f);
+}
+END_TEST
+
 CHECK_MAIN("daemon", reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
-           repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
+           repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)
