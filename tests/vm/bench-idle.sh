@@ -75,21 +75,14 @@ vm_require_file "$RECLAIMD" "reclaimd"
 [ -z "${BENCH_BASELINE:-}" ] || vm_require_file "$BENCH_BASELINE" "the baseline reclaimd (BENCH_BASELINE)"
 : "${BENCH_OUT:=$abs_top_builddir/bench-idle/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$BENCH_OUT" || vm_fail "cannot create $BENCH_OUT"
-if [ -n "${BENCH_KERNELS:-}" ]; then
-	kernels=$BENCH_KERNELS
-else
-	kernels=
-	for k in ${VM_KERNELS:-6.1 6.12 7.x}; do
-		[ -e "$RECLAIMD_VM_CACHE/$k" ] && kernels="$kernels $k"
-	done
-fi
+kernels=$(vm_bench_kernels)
 [ -n "$kernels" ] || vm_missing "no kernel in $RECLAIMD_VM_CACHE (scripts/fetch-kernel.sh) nor in BENCH_KERNELS"
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	# shellcheck disable=SC2154 # abs_top_srcdir: set by vm.sh
 	echo "commit: $(git -C "$abs_top_srcdir" describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "reclaimd: $RECLAIMD${BENCH_BASELINE:+; baseline: $BENCH_BASELINE}"
-	echo "runs: $BENCH_RUNS per kernel and binary, $IDLE_S s idle each; kernels:$kernels"
+	echo "runs: $BENCH_RUNS per kernel and binary, $IDLE_S s idle each; kernels: $(echo "$kernels" | tr '\n' ' ')"
 	echo "host: $(nproc) CPUs; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$BENCH_OUT/info.txt"
 cat "$BENCH_OUT/info.txt"

@@ -150,19 +150,6 @@ bench_plot() {
 		vm_log "no picture for $1 (see $1/plot.log)"
 }
 
-# bench_kernels: the kernels to run on, one a line: BENCH_KERNELS, or the
-# lines of VM_KERNELS in the cache.
-bench_kernels() {
-	if [ -n "${BENCH_KERNELS:-}" ]; then
-		# shellcheck disable=SC2086 # a list
-		printf '%s\n' $BENCH_KERNELS
-		return
-	fi
-	for bk in ${VM_KERNELS:-6.1 6.12 7.x}; do
-		[ -e "$RECLAIMD_VM_CACHE/$bk" ] && echo "$bk"
-	done
-}
-
 case ${1:-} in
 --report)
 	[ -d "${2:-}" ] || vm_fail "usage: $0 --report RESULTS-DIR"
@@ -180,6 +167,7 @@ case ${1:-} in
 --only)
 	[ -n "${2:-}" ] || vm_fail "usage: $0 --only SHAPE [KERNEL]"
 	BENCH_SHAPES=$2
+	# shellcheck disable=SC2034 # read by vm_bench_kernels (vm.sh)
 	[ -z "${3:-}" ] || BENCH_KERNELS=$3
 	;;
 '') ;;
@@ -192,7 +180,7 @@ judge_require_helpers
 [ -f "$BENCH_CONF" ] || vm_fail "BENCH_CONF=$BENCH_CONF not found"
 : "${BENCH_OUT:=$abs_top_builddir/bench-vm/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$BENCH_OUT" || vm_fail "cannot create $BENCH_OUT"
-kernels=$(bench_kernels)
+kernels=$(vm_bench_kernels)
 [ -n "$kernels" ] || vm_missing "no kernel in $RECLAIMD_VM_CACHE (scripts/fetch-kernel.sh) nor in BENCH_KERNELS"
 {
 	echo "--- an invocation of $0 ${*:-}"

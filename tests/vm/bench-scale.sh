@@ -95,11 +95,7 @@ vm_skip_unless_ready
 vm_require_file "$RECLAIMD" "reclaimd"
 vm_require_file "$MEMHOG" "memhog (a check program: make check builds it)"
 vm_require_file "$PSIWATCH" "psiwatch (a check program: make check builds it)"
-if [ -z "${BENCH_KERNELS:-}" ]; then
-	for k in ${VM_KERNELS:-6.1 6.12 7.x}; do
-		[ -d "$RECLAIMD_VM_CACHE/$k" ] && BENCH_KERNELS="${BENCH_KERNELS:-} $k"
-	done
-fi
+BENCH_KERNELS=$(vm_bench_kernels)
 [ -n "${BENCH_KERNELS:-}" ] || vm_missing "no kernel in $RECLAIMD_VM_CACHE (scripts/fetch-kernel.sh)"
 : "${BENCH_OUT:=$abs_top_builddir/bench-scale/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$BENCH_OUT" || vm_fail "cannot create $BENCH_OUT"

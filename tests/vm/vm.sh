@@ -79,6 +79,20 @@ vm_modules="virtio_pci 9pnet_virtio 9p zram"
 
 vm_log() { printf '%s\n' "${0##*/}: $*" >&2; }
 
+# vm_bench_kernels: the kernels a benchmark runs on, one a line:
+# BENCH_KERNELS, or the lines of VM_KERNELS (default 6.1 6.12 7.x) that the
+# cache holds.
+vm_bench_kernels() {
+	if [ -n "${BENCH_KERNELS:-}" ]; then
+		# shellcheck disable=SC2086 # a list
+		printf '%s\n' $BENCH_KERNELS
+		return
+	fi
+	for vbk in ${VM_KERNELS:-6.1 6.12 7.x}; do
+		[ -e "$RECLAIMD_VM_CACHE/$vbk" ] && echo "$vbk"
+	done
+}
+
 # vm_fail MESSAGE: hard error (automake's 99).
 vm_fail() { vm_log "ERROR: $*"; exit 99; }
 
