@@ -248,7 +248,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 {
         struct daemon *d = container_of(t, struct daemon, tick);
         struct job job = { .kind = JOB_RELEASE };
-        uint64_t now = d->engine.now_usec(), stall, prev = d->tick_stall_usec, since = d->tick_at_usec;
+        uint64_t now, stall, prev = d->tick_stall_usec, since = d->tick_at_usec;
         bool clear;
         int r;
 
@@ -259,7 +259,8 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
         /* The soft limits declared on the cgroups themselves may have changed (the worker is idle). */
         if (engine_read_xattrs(&d->engine) < 0)
                 log_error_errno(-ENOMEM, "Failed to read the cgroups' own soft limits: %m");
-        r = engine_stall_usec(&d->engine, NULL, &stall);
+        /* The balancer's check, when it came with this tick, has just read it. */
+        r = engine_system_stall(&d->engine, STALL_SHARED_USEC, &stall, &now);
         if (r < 0) {
                 /*
                  * Whether the pressure is gone cannot be told: a lowered

@@ -397,17 +397,37 @@ static void read_protection(struct engine *e, struct cgroup *cg, bool low)
 }
 
 /*
+ * How old a reading of what changes rarely may grow, by free memory in m
+ * against the high watermarks: usec, or IDLE_REFRESH_USEC far above them.
+ */
+static uint64_t refresh_age(const struct sysmem *m, uint64_t usec)
+{
+        return policy_far_from_mark(m->free_bytes, m->total_bytes, m->wmark.high_bytes) && usec < IDLE_REFRESH_USEC
+                       ? IDLE_REFRESH_USEC
+                       : usec;
+}
+
+/*
+ * How old memory.min or an offender's mlocked memory may be: FLOOR_REFRESH_USEC,
+ * or in a balancer's check on a machine far from short, IDLE_REFRESH_USEC.
+ */
+static uint64_t floor_age(const struct engine *e)
+{
+        return e->pinned ? refresh_age(&e->checked, FLOOR_REFRESH_USEC) : FLOOR_REFRESH_USEC;
+}
+
+/*
  * memory.min of the cgroups above their soft limit, which
  * policy_over_soft_limit() needs: all of them (a round), or those read longer
- * than FLOOR_REFRESH_USEC ago (the balancer's interval).
+ * than floor_age() ago (the balancer's check).
  */
 static void read_floors(struct engine *e, bool all)
 {
-        uint64_t now = e->now_usec();
+        uint64_t now = e->now_usec(), age = floor_age(e);
         struct cgroup *cg;
 
         RB_FOREACH(cg, excess_tree, &e->tree)
-                if (all || !cg->min_at_usec || now - cg->min_at_usec >= FLOOR_REFRESH_USEC) {
+                if (all || !cg->min_at_usec || now - cg->min_at_usec >= age) {
                         read_protection(e, cg, false);
                         cg->min_at_usec = now;
                 }
@@ -505,7 +525,26 @@ int engine_stall_usec(struct engine *e, const char *scope, uint64_t *ret_usec)
                 if (r == 0)
                         total = total > own ? total - own : 0;
         }
+        if (!scope) {
+                e->sys_stall_usec = total;
+                e->sys_stall_at_usec = e->now_usec();
+                e->sys_stall_known = true;
+        }
         *ret_usec = total;
+        return 0;
+}
+
+int engine_system_stall(struct engine *e, uint64_t max_age_usec, uint64_t *ret_usec, uint64_t *ret_at_usec)
+{
+        int r;
+
+        if (!e->sys_stall_known || e->now_usec() - e->sys_stall_at_usec > max_age_usec) {
+                r = engine_stall_usec(e, NULL, ret_usec);
+                if (r < 0)
+                        return r;
+        }
+        *ret_usec = e->sys_stall_usec;
+        *ret_at_usec = e->sys_stall_at_usec;
         return 0;
 }
 
@@ -925,9 +964,9 @@ int engine_balance_check(struct engine *e, const struct config *cfg, bool trim, 
         r = engine_refresh(e);
         if (r < 0)
                 return r;
-        read_floors(e, false);
         e->checked_err = engine_sysmem(e, &e->checked);
         e->pinned = e->checked_err == 0;
+        read_floors(e, false);
         engine_protect(e, cfg);
         short_now = trim && cfg->trim && engine_count_over(e) > 0 && read_shortfall(e, cfg, &shortfall, &reserve) &&
                     shortfall > 0;
@@ -1075,12 +1114,12 @@ static ssize_t read_offender_stat(struct engine *e, struct cgroup *cg, char *buf
  * only while this lasts. Every balancer tick asks while a cgroup is over
  * its soft limit, idle or not, and memory.stat costs the kernel a stats
  * flush: mlocked memory changes rarely, so what the floors' watch read
- * (count_held_for()) serves, or a reading at most FLOOR_REFRESH_USEC old.
+ * (count_held_for()) serves, or a reading at most floor_age() old.
  */
 static uint64_t reclaimable_excess(struct engine *e, const struct cgroup *top, uint64_t level_bytes)
 {
         char buf[MEMORY_STAT_MAX];
-        uint64_t sum = 0, now = e->now_usec();
+        uint64_t sum = 0, now = e->now_usec(), age = floor_age(e);
         struct cgroup *cg;
 
         RB_FOREACH(cg, excess_tree, &e->tree) {
@@ -1088,7 +1127,7 @@ static uint64_t reclaimable_excess(struct engine *e, const struct cgroup *top, u
 
                 if (!policy_over_soft_limit(cg))
                         continue;
-                if ((!cg->unevictable_at_usec || now - cg->unevictable_at_usec >= FLOOR_REFRESH_USEC) &&
+                if ((!cg->unevictable_at_usec || now - cg->unevictable_at_usec >= age) &&
                     read_offender_stat(e, cg, buf, now) < 0)
                         cg->unevictable_bytes = 0;
                 if (cg != top && !policy_floors_yield(cg, now))
@@ -1126,9 +1165,9 @@ static bool kernel_reclaiming(struct engine *e)
 {
         bool stalled = false;
         struct sysmem m;
-        uint64_t total;
+        uint64_t total, at;
 
-        if (engine_stall_usec(e, NULL, &total) == 0) {
+        if (engine_system_stall(e, STALL_SHARED_USEC, &total, &at) == 0) {
                 stalled = e->watch_stall_known && total > e->watch_stall_usec;
                 e->watch_stall_usec = total;
                 e->watch_stall_known = true;
@@ -1455,14 +1494,16 @@ int engine_restore(struct engine *e, struct state *ret_state)
         return 0;
 }
 
-static int read_watermarks(struct engine *e)
+/* The machine's watermarks into the cache, judging their age by m's free memory and the cached ones. */
+static int read_watermarks(struct engine *e, const struct sysmem *m)
 {
         struct wmark_cache *c = &e->wmark;
+        struct sysmem seen = { .total_bytes = m->total_bytes, .free_bytes = m->free_bytes, .wmark = c->wmark };
         uint64_t now = e->now_usec();
         _cleanup_free_ char *text = NULL;
         int r = 0;
 
-        if (c->valid && now - c->at_usec < WMARK_REFRESH_USEC)
+        if (c->valid && now - c->at_usec < refresh_age(&seen, WMARK_REFRESH_USEC))
                 return 0;
         text = read_proc(e, CG_PROC_ZONEINFO, 65536, ZONEINFO_MAX, &r);
         if (text)
@@ -1495,7 +1536,7 @@ int engine_sysmem(struct engine *e, struct sysmem *ret)
         sysfile_error(e, _CG_FILE_MAX, r, &e->meminfo_err);
         if (r < 0)
                 return r;
-        r = read_watermarks(e);
+        r = read_watermarks(e, &m);
         if (r < 0)
                 return r;
         m.wmark = e->wmark.wmark;

@@ -119,6 +119,23 @@ struct engine_observer {
 #define FLOOR_REFRESH_USEC (10ULL * 1000000)
 
 /*
+ * While free memory is far above the high watermarks (policy_far_from_mark()),
+ * the kernel does not reclaim, and what changes rarely (memory.min, mlocked
+ * memory, the watermarks themselves) changes nothing it does until free
+ * memory comes near: the balancer's checks re-read them this seldom then. An
+ * idle machine is not made to print /proc/zoneinfo and flush memory.stat
+ * every few seconds.
+ */
+#define IDLE_REFRESH_USEC (60ULL * 1000000)
+
+/*
+ * The tick and the balancer's check come together on an idle machine (the
+ * daemon aligns them), and both want the system's stall: a reading this
+ * recent serves both (engine_system_stall()).
+ */
+#define STALL_SHARED_USEC (100ULL * 1000)
+
+/*
  * The step in flight, for the daemon's loop to bound (engine_cut_step()). A
  * memory.reclaim write on a thrashing machine can block for a minute (in
  * the VM on 6.12 a 6.9 MiB write took 67 s and most of that minute's CPU),
@@ -151,7 +168,10 @@ struct round_resume {
         uint64_t at_usec;
 };
 
-/* The zones' watermarks, read from /proc/zoneinfo at most every WMARK_REFRESH_USEC. */
+/*
+ * The zones' watermarks, read from /proc/zoneinfo at most every
+ * WMARK_REFRESH_USEC (IDLE_REFRESH_USEC while free memory is far above them).
+ */
 struct wmark_cache {
         struct watermarks wmark;
         bool valid;
@@ -184,6 +204,9 @@ struct engine {
                                       * all its questions (a syscall each costs an idle machine) */
         bool protecting;             /* memory.low/min is raised: some cgroup is over its soft limit */
         enum cg_file protect_file;   /* which holds the cgroups under their soft limits; _CG_FILE_MAX: none */
+        uint64_t sys_stall_usec;     /* engine_stall_usec() of the system at its last reading */
+        uint64_t sys_stall_at_usec;  /* when */
+        bool sys_stall_known;        /* sys_stall_usec holds a reading */
         uint64_t watch_stall_usec;   /* the system's some total when the floors' watch last looked */
         bool watch_stall_known;      /* watch_stall_usec holds a reading */
         struct machine_watch machine; /* what the kernel took machine-wide while the floors held */
@@ -305,7 +328,8 @@ int engine_restore(struct engine *e, struct state *ret_state);
 
 /*
  * Free memory and the zones' watermarks now: free memory every call,
- * /proc/zoneinfo at most every WMARK_REFRESH_USEC. Returns 0 or -errno (told
+ * /proc/zoneinfo at most every WMARK_REFRESH_USEC (IDLE_REFRESH_USEC while free
+ * memory is far above the watermarks). Returns 0 or -errno (told
  * once through obs.cgroup_error with a NULL path).
  */
 int engine_sysmem(struct engine *e, struct sysmem *ret);
@@ -329,6 +353,13 @@ int engine_pressure(struct engine *e, const char *scope, struct psi_stats *ret);
  * apart then).
  */
 int engine_stall_usec(struct engine *e, const char *scope, uint64_t *ret_usec);
+
+/*
+ * engine_stall_usec() of the system from a reading at most max_age_usec old
+ * (*ret_at_usec: when it was made), reading again only when the last is
+ * older: callers that come together share one read.
+ */
+int engine_system_stall(struct engine *e, uint64_t max_age_usec, uint64_t *ret_usec, uint64_t *ret_at_usec);
 
 /* The number of managed cgroups whose memory.high reclaimd holds lowered. */
 int engine_count_clamped(const struct engine *e);

@@ -487,6 +487,11 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
         return cooldown;
 }
 
+bool policy_far_from_mark(uint64_t free_bytes, uint64_t total_bytes, uint64_t mark_bytes)
+{
+        return free_bytes > mark_bytes && free_bytes - mark_bytes >= total_bytes >> FAR_FROM_MARK_SHIFT;
+}
+
 uint64_t policy_balance_pace(struct balance_pace *p, uint64_t free_bytes, uint64_t total_bytes,
                              uint64_t mark_bytes, uint64_t now_usec, uint64_t interval_usec,
                              uint64_t idle_usec)
@@ -505,7 +510,8 @@ uint64_t policy_balance_pace(struct balance_pace *p, uint64_t free_bytes, uint64
         p->at_usec = now_usec;
         /* What the fastest fall seen lately would take in a sleep, twice over. */
         need = (unsigned __int128)p->fall_bps * idle_usec * 2 / USEC_PER_SEC;
-        p->asleep = idle_usec > interval_usec && headroom >= total_bytes / 16 && headroom > need;
+        p->asleep = idle_usec > interval_usec && policy_far_from_mark(free_bytes, total_bytes, mark_bytes) &&
+                    headroom > need;
         return p->asleep ? idle_usec : interval_usec;
 }
 

@@ -429,6 +429,19 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
  * twice what the fastest recent fall of free memory would take in that
  * time. State carried between the balancer's checks.
  */
+/*
+ * Free memory this share of the machine (a sixteenth) above a mark is far
+ * from it: the balancer sleeps there, and what changes rarely is re-read
+ * seldom (IDLE_REFRESH_USEC). Not the kernel's: kswapd sleeps as soon as the
+ * high watermark is met and an allocation under the low one wakes it
+ * (wakeup_kswapd()), an event userspace cannot wait on; the margin stands in
+ * for that wake-up.
+ */
+#define FAR_FROM_MARK_SHIFT 4
+
+/* Whether free_bytes of total_bytes is far above mark_bytes (FAR_FROM_MARK_SHIFT). */
+bool policy_far_from_mark(uint64_t free_bytes, uint64_t total_bytes, uint64_t mark_bytes);
+
 struct balance_pace {
         uint64_t free_bytes;     /* free memory at the last check */
         uint64_t at_usec;        /* when; 0: no check yet */

@@ -935,6 +935,94 @@ START_TEST(floors_yield_to_a_thrashing_machine)
 }
 END_TEST
 
+/*
+ * Far above the high watermarks the kernel does not reclaim: a balancer
+ * check re-reads the watermarks, memory.min and mlocked memory only once
+ * they are IDLE_REFRESH_USEC old; near the watermarks, FLOOR_REFRESH_USEC
+ * (and WMARK_REFRESH_USEC) old, as a round does.
+ */
+START_TEST(rare_readings_wait_while_far_from_the_mark)
+{
+        struct fixture f;
+        struct sysmem m;
+
+        setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
+              4 * GiB);   /* 16 GiB: a sixteenth is 1 GiB */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        ck_assert_int_eq(engine_balance_check(&f.e, f.cfg, false, NULL, NULL), 0);
+        ck_assert_int_eq(engine_checked_sysmem(&f.e, &m), 0);
+        ck_assert_uint_eq(m.wmark.high_bytes, 32 * MiB);
+        ck_assert_int_eq(engine_count_over(&f.e), 1);
+
+        /* min_free_kbytes raised, and batch held where it is by memory.min. */
+        sim_set_sysmem(f.be, 16 * GiB, 4 * GiB, 64 * MiB);
+        ck_assert_int_eq(sim_set_protection(f.be, "batch", 200 * MiB, 0), 0);
+        fake_now += FLOOR_REFRESH_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_int_eq(engine_checked_sysmem(&f.e, &m), 0);
+        ck_assert_uint_eq(m.wmark.high_bytes, 32 * MiB);
+        ck_assert_int_eq(engine_count_over(&f.e), 1);
+        fake_now += IDLE_REFRESH_USEC - FLOOR_REFRESH_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_int_eq(engine_checked_sysmem(&f.e, &m), 0);
+        ck_assert_uint_eq(m.wmark.high_bytes, 64 * MiB);
+        ck_assert_int_eq(engine_count_over(&f.e), 0);
+
+        /* Free memory within a sixteenth of the machine of the mark: as often as before. */
+        sim_set_sysmem(f.be, 16 * GiB, 512 * MiB, 96 * MiB);
+        ck_assert_int_eq(sim_set_protection(f.be, "batch", 0, 0), 0);
+        fake_now += FLOOR_REFRESH_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_int_eq(engine_checked_sysmem(&f.e, &m), 0);
+        ck_assert_uint_eq(m.wmark.high_bytes, 96 * MiB);
+        ck_assert_int_eq(engine_count_over(&f.e), 1);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * The tick and the balancer's check come together: a reading of the
+ * system's stall younger than the age asked serves both; an older one is
+ * read again.
+ */
+START_TEST(system_stall_read_once_for_callers_together)
+{
+        uint64_t stall, at, first;
+        struct fixture f;
+
+        setup(&f, over_under, 4 * GiB);
+        ck_assert_int_eq(sim_override_read(f.be, NULL, CG_MEMORY_PRESSURE,
+                                           "some avg10=0.00 avg60=0.00 avg300=0.00 total=1000\n"
+                                           "full avg10=0.00 avg60=0.00 avg300=0.00 total=500\n", 0), 0);
+        ck_assert_int_eq(engine_system_stall(&f.e, STALL_SHARED_USEC, &stall, &first), 0);
+        ck_assert_uint_eq(stall, 1000);
+        ck_assert_uint_eq(first, fake_now);   /* fake_clock() moves 1 ms a call */
+        ck_assert_int_eq(sim_override_read(f.be, NULL, CG_MEMORY_PRESSURE,
+                                           "some avg10=0.00 avg60=0.00 avg300=0.00 total=3000\n"
+                                           "full avg10=0.00 avg60=0.00 avg300=0.00 total=900\n", 0), 0);
+        fake_now = first + STALL_SHARED_USEC - 1000;   /* the next call reads the clock at the age asked */
+        ck_assert_int_eq(engine_system_stall(&f.e, STALL_SHARED_USEC, &stall, &at), 0);
+        ck_assert_uint_eq(stall, 1000);
+        ck_assert_uint_eq(at, first);
+        ck_assert_int_eq(engine_system_stall(&f.e, STALL_SHARED_USEC, &stall, &at), 0);
+        ck_assert_uint_eq(stall, 3000);
+        ck_assert_uint_eq(at, fake_now);
+
+        /* A fresh reading, whoever asks for it, is the one shared next. */
+        ck_assert_int_eq(sim_override_read(f.be, NULL, CG_MEMORY_PRESSURE,
+                                           "some avg10=0.00 avg60=0.00 avg300=0.00 total=7000\n"
+                                           "full avg10=0.00 avg60=0.00 avg300=0.00 total=900\n", 0), 0);
+        ck_assert_int_eq(engine_stall_usec(&f.e, NULL, &stall), 0);
+        ck_assert_uint_eq(stall, 7000);
+        first = fake_now;
+        ck_assert_int_eq(engine_system_stall(&f.e, STALL_SHARED_USEC, &stall, &at), 0);
+        ck_assert_uint_eq(stall, 7000);
+        ck_assert_uint_eq(at, first);
+        teardown(&f);
+}
+END_TEST
+
 CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_shortfall,
            balancer_trims_only_cgroups_over_their_soft_limits, memory_low_held_while_any_cgroup_is_over,
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record, many_floors_one_save,
@@ -945,4 +1033,5 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            cgroup_within_the_margin_does_not_block_the_proportional_pass,
            anonymous_cgroup_may_swap_before_harder_priority,
            floors_yield_to_an_offender_whose_excess_comes_back, floors_rank_two_offenders,
-           floors_yield_to_a_thrashing_machine)
+           floors_yield_to_a_thrashing_machine, rare_readings_wait_while_far_from_the_mark,
+           system_stall_read_once_for_callers_together)
