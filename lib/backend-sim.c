@@ -68,6 +68,7 @@ struct sim {
         bool swappiness;               /* memory.reclaim takes "swappiness=" (6.12+) */
         bool mglru;                    /* /sys/kernel/mm/lru_gen/enabled says 0x0007 (6.12+) */
         unsigned activated_permille;   /* of the refaults, those workingset_activate_* counts (1000) */
+        uint64_t kswapd_pages;         /* /proc/vmstat's pgsteal_kswapd (sim_kswapd_took()) */
         struct sim_sysmem {            /* sysinfo() and /proc/zoneinfo, one zone */
                 bool absent;
                 uint64_t total, free, min, low, high;
@@ -124,9 +125,10 @@ static int read_system(struct sim *s, enum cg_file f, char *buf, size_t size)
                 /*
                  * Every cgroup's, removed ones too (the machine's counters
                  * never go back), and the unmanaged. pgsteal_anon counts
-                 * them all; pgsteal_kswapd and _direct, which leave out
-                 * cgroup reclaim, are left at 0 so that a reader of those
-                 * would see nothing.
+                 * them all; pgsteal_direct, which leaves out cgroup
+                 * reclaim, is left at 0 so that a reader of it would see
+                 * nothing, and pgsteal_kswapd says what a test says kswapd
+                 * took.
                  */
                 uint64_t steal = s->system.steal_pages, refault = s->system.refault_pages;
 
@@ -136,9 +138,10 @@ static int read_system(struct sim *s, enum cg_file f, char *buf, size_t size)
                 }
                 return snprintf(buf, size, "nr_free_pages %" PRIu64 "\nworkingset_refault_anon %" PRIu64
                                 "\nworkingset_refault_file 0\nworkingset_activate_anon %" PRIu64
-                                "\nworkingset_activate_file 0\npgsteal_kswapd 0\npgsteal_direct 0\n"
+                                "\nworkingset_activate_file 0\npgsteal_kswapd %" PRIu64 "\npgsteal_direct 0\n"
                                 "pgsteal_anon %" PRIu64 "\npgsteal_file 0\n",
-                                m->free / 4096, refault, refault * s->activated_permille / 1000, steal);
+                                m->free / 4096, refault, refault * s->activated_permille / 1000, s->kswapd_pages,
+                                steal);
         }
         if (m->absent || f != CG_PROC_ZONEINFO)
                 return -ENOENT;
@@ -735,6 +738,11 @@ int sim_kernel_reclaim(struct backend *be, const char *path, uint64_t steal_byte
         cg->hot_bytes += refault_bytes;
         cg->refault_pages += refault_bytes / page_bytes();
         return 0;
+}
+
+void sim_kswapd_took(struct backend *be, uint64_t bytes)
+{
+        to_sim(be)->kswapd_pages += bytes / page_bytes();
 }
 
 int sim_set_unevictable(struct backend *be, const char *path, uint64_t bytes)

@@ -128,6 +128,12 @@ uint64_t sim_min(struct backend *be, const char *path);
 int sim_kernel_reclaim(struct backend *be, const char *path, uint64_t steal_bytes, uint64_t refault_bytes);
 
 /*
+ * Of what the kernel's own reclaim took (sim_kernel_reclaim()), bytes were
+ * kswapd's: /proc/vmstat's pgsteal_kswapd rises by them.
+ */
+void sim_kswapd_took(struct backend *be, uint64_t bytes);
+
+/*
  * Of the refaults, the share per 1000 that workingset_activate_* counts
  * (default 1000): the multi-gen LRU of 7.3 counted about 100 under heavy
  * reclaim, activating only pages evicted from a generation still the oldest.

@@ -909,15 +909,86 @@ static int run_round(struct engine *e, const struct config *cfg, struct scan_con
         return (int)v;
 }
 
-/* The machine's shortfall, and the reserve in it; false when it cannot be read (told once). */
+/* Reads a /proc file whole, growing the buffer up to max. Returns its text (to free) or NULL, *ret_err. */
+static char *read_proc(struct engine *e, enum cg_file f, size_t size, size_t max, int *ret_err)
+{
+        for (;;) {
+                char *buf = malloc(size);
+                ssize_t n;
+
+                if (!buf) {
+                        *ret_err = -ENOMEM;
+                        return NULL;
+                }
+                n = e->be->ops->read(e->be, NULL, f, buf, size);
+                if (n >= 0)
+                        return buf;
+                free(buf);
+                if (n != -EFBIG || size >= max) {
+                        *ret_err = (int)n;
+                        return NULL;
+                }
+                size *= 4;
+        }
+}
+
+/* Says a system file's error once, until it reads well again. */
+static int sysfile_error(struct engine *e, enum cg_file f, int err, int *last)
+{
+        if (err != *last && err < 0 && e->obs.cgroup_error)
+                e->obs.cgroup_error(e->obs.userdata, NULL, f, err);
+        *last = err;
+        return err;
+}
+
+/*
+ * What kswapd took since the last look (pgsteal_kswapd), in bytes: 0 at the
+ * first look, after one older than KSWAPD_WINDOW_USEC, or when /proc/vmstat
+ * cannot be read (told once, as the floors' watch tells it).
+ */
+static uint64_t kswapd_took(struct engine *e)
+{
+        _cleanup_free_ char *text = NULL;
+        uint64_t pages = 0, now = e->now_usec(), took = 0;
+        int r = 0;
+
+        text = read_proc(e, CG_PROC_VMSTAT, 16384, 1 << 20, &r);
+        if (sysfile_error(e, CG_PROC_VMSTAT, r, &e->vmstat_err) < 0 || memstat_kswapd_steal(text, &pages) < 0) {
+                e->kswapd_known = false;
+                return 0;
+        }
+        if (e->kswapd_known && pages >= e->kswapd_pages && now - e->kswapd_at_usec <= KSWAPD_WINDOW_USEC)
+                took = pages - e->kswapd_pages > UINT64_MAX / page_bytes() ? UINT64_MAX
+                                                                           : (pages - e->kswapd_pages) * page_bytes();
+        e->kswapd_pages = pages;
+        e->kswapd_at_usec = now;
+        e->kswapd_known = true;
+        return took;
+}
+
+/*
+ * The machine's shortfall, and the reserve in it; false when it cannot be
+ * read (told once). kswapd, woken under a low watermark, reclaims until free
+ * memory is back over the high ones (balance_pgdat()): on a machine short
+ * all the time, free memory may be over them at every look while kswapd
+ * takes megabytes a second from every cgroup. What it took since the last
+ * look counts as short too: v1's kswapd took that first from the cgroups over
+ * their soft limits (mem_cgroup_soft_limit_reclaim()). Far from the mark
+ * kswapd has nothing to do, and /proc/vmstat is not read.
+ */
 static bool read_shortfall(struct engine *e, const struct config *cfg, uint64_t *ret, uint64_t *ret_reserve)
 {
         struct sysmem m;
+        uint64_t took;
 
         if (engine_sysmem(e, &m) < 0)
                 return false;
         *ret_reserve = config_reserve_bytes(cfg, m.total_bytes);
         *ret = sysmem_shortfall(&m, *ret_reserve);
+        if (policy_far_from_mark(m.free_bytes, m.total_bytes, m.wmark.high_bytes + *ret_reserve))
+                e->kswapd_known = false;
+        else if ((took = kswapd_took(e)) > *ret)
+                *ret = took;
         return true;
 }
 
@@ -932,8 +1003,9 @@ int engine_round(struct engine *e, const struct config *cfg, const char *scope, 
                 /*
                  * v1 stole from cgroups over their soft limit only in global
                  * reclaim (shrink_zones(): !cgroup_reclaim(sc)). A stall with
-                 * free memory above the high watermark is some cgroup at its
-                 * own limit: its trigger's business, not the machine's.
+                 * free memory above the high watermark and kswapd idle is
+                 * some cgroup at its own limit: its trigger's business, not
+                 * the machine's.
                  */
                 if (shortfall == 0)
                         return POLICY_DONE_NO_SHORTAGE;
@@ -1173,38 +1245,6 @@ static bool kernel_reclaiming(struct engine *e)
                 e->watch_stall_known = true;
         }
         return stalled || (engine_sysmem(e, &m) == 0 && sysmem_shortfall(&m, 0) > 0);
-}
-
-/* Reads a /proc file whole, growing the buffer up to max. Returns its text (to free) or NULL, *ret_err. */
-static char *read_proc(struct engine *e, enum cg_file f, size_t size, size_t max, int *ret_err)
-{
-        for (;;) {
-                char *buf = malloc(size);
-                ssize_t n;
-
-                if (!buf) {
-                        *ret_err = -ENOMEM;
-                        return NULL;
-                }
-                n = e->be->ops->read(e->be, NULL, f, buf, size);
-                if (n >= 0)
-                        return buf;
-                free(buf);
-                if (n != -EFBIG || size >= max) {
-                        *ret_err = (int)n;
-                        return NULL;
-                }
-                size *= 4;
-        }
-}
-
-/* Says a system file's error once, until it reads well again. */
-static int sysfile_error(struct engine *e, enum cg_file f, int err, int *last)
-{
-        if (err != *last && err < 0 && e->obs.cgroup_error)
-                e->obs.cgroup_error(e->obs.userdata, NULL, f, err);
-        *last = err;
-        return err;
 }
 
 /*

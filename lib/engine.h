@@ -129,6 +129,13 @@ struct engine_observer {
 #define IDLE_REFRESH_USEC (60ULL * 1000000)
 
 /*
+ * What kswapd took counts toward a shortfall only over a window this short
+ * since the last look (the balancer looks every interval near the mark): an
+ * older difference says what it did then, not what the machine lacks now.
+ */
+#define KSWAPD_WINDOW_USEC (10ULL * 1000000)
+
+/*
  * The tick and the balancer's check come together on an idle machine (the
  * daemon aligns them), and both want the system's stall: a reading this
  * recent serves both (engine_system_stall()).
@@ -207,6 +214,10 @@ struct engine {
         uint64_t sys_stall_usec;     /* engine_stall_usec() of the system at its last reading */
         uint64_t sys_stall_at_usec;  /* when */
         bool sys_stall_known;        /* sys_stall_usec holds a reading */
+        uint64_t kswapd_pages;       /* /proc/vmstat's pgsteal_kswapd at the last look (read_shortfall()) */
+        uint64_t kswapd_at_usec;     /* when */
+        bool kswapd_known;           /* kswapd_pages holds a reading; false while free memory is far
+                                      * from the mark, where none is made */
         uint64_t watch_stall_usec;   /* the system's some total when the floors' watch last looked */
         bool watch_stall_known;      /* watch_stall_usec holds a reading */
         struct machine_watch machine; /* what the kernel took machine-wide while the floors held */

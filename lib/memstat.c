@@ -78,3 +78,8 @@ int memstat_vm_steal(const char *text, uint64_t *ret_pages)
         /* No "pgsteal" line in /proc/vmstat: kernels before 5.8 lack the pair, and say -ENOENT. */
         return sum_pair(text, "pgsteal", "pgsteal_anon", "pgsteal_file", ret_pages);
 }
+
+int memstat_kswapd_steal(const char *text, uint64_t *ret_pages)
+{
+        return memstat_get(text, "pgsteal_kswapd", ret_pages);
+}

@@ -52,3 +52,10 @@ int memstat_steal(const char *text, uint64_t *ret_pages);
  * memory.stat.
  */
 int memstat_vm_steal(const char *text, uint64_t *ret_pages);
+
+/*
+ * Pages kswapd took, from the text of /proc/vmstat: pgsteal_kswapd, which
+ * only kswapd counts (global reclaim: it never serves a cgroup's limit, and
+ * memory.reclaim runs in its writer). Returns as memstat_get().
+ */
+int memstat_kswapd_steal(const char *text, uint64_t *ret_pages);

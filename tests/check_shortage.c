@@ -1023,6 +1023,60 @@ START_TEST(system_stall_read_once_for_callers_together)
 }
 END_TEST
 
+/*
+ * kswapd keeps free memory at the high watermark while it works: what it
+ * took since the last look is a shortfall, which v1's kswapd took from the
+ * soft limits first. With kswapd idle, a stall and free memory over the
+ * watermark are some cgroup at its own limit.
+ */
+START_TEST(kswapd_at_work_is_a_shortage)
+{
+        uint64_t shortfall = 0, reserve = 0;
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, over_under, 40 * MiB);   /* 8M over the high watermark, far from 1G over it */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        ck_assert_int_eq(engine_balance_check(&f.e, f.cfg, true, &shortfall, &reserve), 0);
+        ck_assert_int_eq(engine_round(&f.e, f.cfg, NULL, &sc), POLICY_DONE_NO_SHORTAGE);
+
+        /* kswapd took 24M since: the balancer trims, for that much. */
+        sim_kswapd_took(f.be, 24 * MiB);
+        fake_now += 1000000;
+        ck_assert_int_eq(engine_balance_check(&f.e, f.cfg, true, &shortfall, &reserve), 1);
+        ck_assert_uint_eq(shortfall, 24 * MiB);
+        ck_assert_uint_eq(reserve, 0);
+
+        /* 8M more: a trigger's round takes from batch, never from web. */
+        sim_kswapd_took(f.be, 8 * MiB);
+        fake_now += 1000000;
+        ck_assert_int_ne(engine_round(&f.e, f.cfg, NULL, &sc), POLICY_DONE_NO_SHORTAGE);
+        ck_assert_uint_ge(sc.nr_to_reclaim, 8 * MiB);
+        ck_assert_uint_gt(sim_reclaimed(f.be, "batch"), 0);
+        ck_assert_uint_eq(sim_reclaimed(f.be, "web"), 0);
+
+        /* A look long after the last: what kswapd took then says nothing of now. */
+        sim_kswapd_took(f.be, 24 * MiB);
+        fake_now += KSWAPD_WINDOW_USEC;
+        ck_assert_int_eq(engine_balance_check(&f.e, f.cfg, true, NULL, NULL), 0);
+
+        /* Far from the mark /proc/vmstat is not read: the first look near it only begins. */
+        sim_set_sysmem(f.be, 16 * GiB, 4 * GiB, 32 * MiB);
+        fake_now += 1000000;
+        ck_assert_int_eq(engine_balance_check(&f.e, f.cfg, true, NULL, NULL), 0);
+        sim_kswapd_took(f.be, 24 * MiB);
+        sim_set_sysmem(f.be, 16 * GiB, 40 * MiB, 32 * MiB);
+        fake_now += 1000000;
+        ck_assert_int_eq(engine_balance_check(&f.e, f.cfg, true, NULL, NULL), 0);
+        sim_kswapd_took(f.be, 4 * MiB);
+        fake_now += 1000000;
+        ck_assert_int_eq(engine_balance_check(&f.e, f.cfg, true, &shortfall, NULL), 1);
+        ck_assert_uint_eq(shortfall, 4 * MiB);
+        teardown(&f);
+}
+END_TEST
+
 CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_shortfall,
            balancer_trims_only_cgroups_over_their_soft_limits, memory_low_held_while_any_cgroup_is_over,
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record, many_floors_one_save,
@@ -1034,4 +1088,4 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            anonymous_cgroup_may_swap_before_harder_priority,
            floors_yield_to_an_offender_whose_excess_comes_back, floors_rank_two_offenders,
            floors_yield_to_a_thrashing_machine, rare_readings_wait_while_far_from_the_mark,
-           system_stall_read_once_for_callers_together)
+           system_stall_read_once_for_callers_together, kswapd_at_work_is_a_shortage)
