@@ -146,8 +146,8 @@ static void on_round_start(void *userdata, const struct scan_control *sc, uint64
                           LOG_FIELDS(LOG_STR(SCOPE, "system"), LOG_STR(MODE, "background"),
                                      LOG_U64(SHORTFALL, shortfall), LOG_U64(TARGET, sc->nr_to_reclaim),
                                      LOG_STR(PSI_SOME_AVG10, some), LOG_STR(PSI_FULL_AVG10, full)),
-                          "Free memory %s short of the high watermark and reserve: trimming cgroups over "
-                          "their soft limits", sf);
+                          "Machine %s short (free memory under the high watermark and reserve, or what "
+                          "kswapd took since the last look): trimming cgroups over their soft limits", sf);
                 return;
         }
         log_event(level, LOG_EV_TRIGGER,
