@@ -740,6 +740,17 @@ int sim_kernel_reclaim(struct backend *be, const char *path, uint64_t steal_byte
         return 0;
 }
 
+int sim_refault(struct backend *be, const char *path, uint64_t bytes)
+{
+        struct backend_cgroup *cg = find(to_sim(be), path);
+
+        if (!cg)
+                return -ENOENT;
+        cg->hot_bytes += bytes;
+        cg->refault_pages += bytes / page_bytes();
+        return 0;
+}
+
 void sim_kswapd_took(struct backend *be, uint64_t bytes)
 {
         to_sim(be)->kswapd_pages += bytes / page_bytes();

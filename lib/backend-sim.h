@@ -128,6 +128,13 @@ uint64_t sim_min(struct backend *be, const char *path);
 int sim_kernel_reclaim(struct backend *be, const char *path, uint64_t steal_bytes, uint64_t refault_bytes);
 
 /*
+ * bytes of what reclaim took from the cgroup fault back in, as working set:
+ * its usage and memory.stat's workingset_refault_* rise. Returns 0 or
+ * -ENOENT.
+ */
+int sim_refault(struct backend *be, const char *path, uint64_t bytes);
+
+/*
  * Of what the kernel's own reclaim took (sim_kernel_reclaim()), bytes were
  * kswapd's: /proc/vmstat's pgsteal_kswapd rises by them.
  */

@@ -99,7 +99,7 @@ struct cgroup {
 
         /* Carried between rounds. */
         uint64_t last_reclaim_usec;  /* when reclaimd last freed memory from it (0: never) */
-        uint64_t refault_base;       /* workingset_activate_anon + _file at the last snapshot */
+        uint64_t refault_base;       /* workingset_refault_anon + _file at the last snapshot */
         uint64_t refault_at_usec;    /* when that snapshot was taken */
         /*
          * Bytes reclaimd asked memory.reclaim for since that snapshot, and in

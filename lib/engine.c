@@ -802,7 +802,7 @@ static void snapshot_refaults(struct engine *e)
                 cg->acted = false;
                 r = (int)e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, sizeof(buf));
                 if (r >= 0) {
-                        r = memstat_refaults(buf, &pages);
+                        r = memstat_refaulted(buf, &pages);
                         if (r == -ENOENT)
                                 r = -ENODATA;   /* the keys are missing, not the cgroup */
                 }

@@ -51,12 +51,6 @@ static int sum_pair(const char *text, const char *key, const char *key_anon, con
         return 0;
 }
 
-int memstat_refaults(const char *text, uint64_t *ret_pages)
-{
-        return sum_pair(text, "workingset_activate", "workingset_activate_anon", "workingset_activate_file",
-                        ret_pages);
-}
-
 int memstat_refaulted(const char *text, uint64_t *ret_pages)
 {
         return sum_pair(text, "workingset_refault", "workingset_refault_anon", "workingset_refault_file",

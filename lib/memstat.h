@@ -11,26 +11,20 @@
 int memstat_get(const char *text, const char *key, uint64_t *ret);
 
 /*
- * The pages that came back after reclaim and were found to belong to the
- * workingset: workingset_activate_anon + workingset_activate_file (5.9+), or
- * workingset_activate (older kernels) -- what snapshot_refaults() keeps
- * (WORKINGSET_ACTIVATE_*), a refault that is merely a page read again once
- * not being one. Returns 0 and the count in pages, or a negative errno from
- * memstat_get() (-ERANGE also when the sum overflows).
- */
-int memstat_refaults(const char *text, uint64_t *ret_pages);
-
-/*
  * Every page that came back after reclaim while its shadow entry lasted,
  * activated or not: workingset_refault_anon + workingset_refault_file (5.9+),
- * or workingset_refault. Returns as memstat_refaults().
+ * or workingset_refault (older kernels). Not workingset_activate_*: whether
+ * the kernel activates a refault varies with the kernel (see
+ * YIELD_MIN_STEAL_BYTES), and what reclaimd asks is judged by whether it
+ * came back at all. Returns 0 and the count in pages, or a negative errno
+ * from memstat_get() (-ERANGE also when the sum overflows).
  */
 int memstat_refaulted(const char *text, uint64_t *ret_pages);
 
 /*
  * Bytes on the cgroup's file LRU lists, inactive_file + active_file: what
  * reclaim can take without swapping (shmem lives on the anon lists). Returns
- * as memstat_refaults().
+ * as memstat_refaulted().
  */
 int memstat_file_lru(const char *text, uint64_t *ret_bytes);
 
@@ -47,7 +41,7 @@ int memstat_steal(const char *text, uint64_t *ret_pages);
  * shrink_inactive_list() and evict_folios() count those machine-wide only
  * for global reclaim (!cgroup_reclaim()), leaving out memory.reclaim,
  * memory.high and memory.max, whose pages come back as refaults all the
- * same. Returns as memstat_refaults(); the machine's refaults are
+ * same. Returns as memstat_refaulted(); the machine's refaults are
  * memstat_refaulted() of the same text, whose keys /proc/vmstat shares with
  * memory.stat.
  */

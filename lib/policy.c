@@ -187,8 +187,9 @@ static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tre
                  * The balancer leaves a thrashing cgroup alone: trimming it
                  * every interval would only feed its refaults. (Departs from
                  * balance_pgdat(), whose soft-limit reclaim knew no refaults;
-                 * a stalling machine's round still takes it, and may clamp,
-                 * unless the floors give way to it, below.)
+                 * a stalling machine's round holds it with memory.high
+                 * instead, policy_next(), unless the floors give way to it,
+                 * below.)
                  */
                 if (sc->proactive && policy_thrashing(cg, sc->now_usec)) {
                         decide(cg, sc, REASON_THRASHING, cg->refault_permille, 0);
@@ -265,13 +266,14 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
 }
 
 /*
- * The clamp that follows a soft-limit step that fell short (or freed what
- * came back): memory.high below the usage by a share of what is above the
- * soft limit that grows as the priority falls, from a 1/(clamp_priority + 1)
- * at clamp_priority to all of it at priority 0. The kernel has no such
- * throttle; the escalation is reclaimd's own, as its steps no longer grow
- * with the priority: a clamp on memory that cannot be reclaimed (mlocked,
- * refaulting) reaches the soft limit within one round that gets that far.
+ * The clamp that follows a soft-limit step that fell short, or that replaces
+ * the step for an offender whose reclaimed memory came back: memory.high
+ * below the usage by a share of what is above the soft limit that grows as
+ * the priority falls, from a 1/(clamp_priority + 1) above clamp_priority and
+ * at it, to all of it at priority 0. The kernel has no such throttle; the
+ * escalation is reclaimd's own, as its steps no longer grow with the
+ * priority: a clamp on memory that cannot be reclaimed (mlocked, refaulting)
+ * reaches the soft limit within one round that gets that far.
  */
 static bool clamp_value(const struct scan_control *sc, const struct cgroup *cg, uint64_t *ret_high)
 {
@@ -339,6 +341,26 @@ enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tre
                 }
                 if (!sc->pass_done && sc->phase == PHASE_SOFT) {
                         cg = next_soft(sc, tree, &any);
+                        if (cg && sc->clamp_allowed && policy_thrashing(cg, sc->now_usec)) {
+                                /*
+                                 * What reclaim took from it came back: asked
+                                 * again, it faults straight back in, round
+                                 * after round (one step each), and the
+                                 * clamp priority is never reached. memory.high
+                                 * holds it instead, a further share of its
+                                 * excess each pass, so that it reclaims its
+                                 * own. Our choice: v1's soft-limit reclaim
+                                 * took from it at every priority.
+                                 */
+                                cg->visited_pass = sc->pass;
+                                if (clamp_value(sc, cg, ret_bytes)) {
+                                        *ret_cg = cg;
+                                        *ret_action = ACTION_CLAMP;
+                                        return POLICY_STEP;
+                                }
+                                decide(cg, sc, REASON_THRASHING, cg->refault_permille, 0);   /* held there already */
+                                continue;
+                        }
                         if (cg) {
                                 *ret_cg = cg;
                                 *ret_action = ACTION_RECLAIM;

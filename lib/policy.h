@@ -468,9 +468,9 @@ uint64_t policy_balance_pace(struct balance_pace *p, uint64_t free_bytes, uint64
 bool policy_release_high(const struct cgroup *cg, uint64_t min_chunk, uint64_t *ret_high);
 
 /*
- * snapshot_refaults(): the cgroup's workingset_activate_* total now, in
- * bytes, at now_usec. Computes refault_permille: what came back active since
- * the last snapshot, per 1000 bytes asked of it in the window before that
+ * snapshot_refaults(): the cgroup's workingset_refault_* total now, in
+ * bytes, at now_usec. Computes refault_permille: what came back since the
+ * last snapshot, per 1000 bytes asked of it in the window before that
  * snapshot; a snapshot older than REFAULT_WINDOW_USEC only starts afresh.
  */
 void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes, uint64_t now_usec);

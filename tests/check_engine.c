@@ -592,10 +592,10 @@ START_TEST(bad_memory_stat_is_survived)
 {
         static const struct bad_read bad[] = {
                 { "anon 0\nfile 0\n", 0 },
-                { "workingset_activate_anon abc\nworkingset_activate_file 0\n", 0 },
-                { "workingset_activate_anon 99999999999999999999999\nworkingset_activate_file 0\n", 0 },
-                { "workingset_activate_anon 18446744073709551615\nworkingset_activate_file 1\n", 0 },
-                { "workingset_activate_anon 1\nworkingset_activate_file\n", 0 },
+                { "workingset_refault_anon abc\nworkingset_refault_file 0\n", 0 },
+                { "workingset_refault_anon 99999999999999999999999\nworkingset_refault_file 0\n", 0 },
+                { "workingset_refault_anon 18446744073709551615\nworkingset_refault_file 1\n", 0 },
+                { "workingset_refault_anon 1\nworkingset_refault_file\n", 0 },
                 { NULL, -EIO },
         };
         struct config *cfg = load("[cgroup a]\nsoft_limit = 1M\n[reclaim]\nround_target = 4M\n");

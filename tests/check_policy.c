@@ -101,6 +101,14 @@ static uint64_t give_half(struct cgroup *cg, uint64_t asked)
         return asked / 2;
 }
 
+/* A clamp as 6.12's memory.high with O_NONBLOCK: the limit holds, nothing freed yet. */
+static uint64_t hold_high(struct cgroup *cg, uint64_t asked)
+{
+        cg->high.active = true;
+        cg->high.value = cg->current_bytes - asked;
+        return 0;
+}
+
 /* mem_cgroup_largest_soft_limit_node(): the cgroup furthest over its soft limit goes first. */
 START_TEST(largest_excess_first)
 {
@@ -617,8 +625,9 @@ END_TEST
 /*
  * A cgroup over its soft limit whose reclaimed memory comes straight back:
  * the balancer leaves it out (trimming would feed its refaults), while a
- * stalling machine's round takes it and, at clamp priority, holds it with
- * memory.high; a snapshot older than the window no longer counts.
+ * stalling machine's round holds it with memory.high instead of asking it
+ * again, from the first pass on; with clamping off, the round takes it as
+ * v1 did; a snapshot older than the window no longer counts.
  */
 START_TEST(thrashing_offender_is_clamped_not_trimmed)
 {
@@ -655,26 +664,38 @@ START_TEST(thrashing_offender_is_clamped_not_trimmed)
         ck_assert_uint_eq(k.steps, 0);
 
         /*
-         * A trigger's round takes it (each step met in full), and from clamp
-         * priority on holds it with memory.high; one that does not thrash is
-         * not clamped when its steps are met.
+         * A trigger's round holds it with memory.high at its first step, a
+         * quarter of its excess deeper each pass (the clamp frees nothing
+         * here: the kernel's memory.high reclaim runs in its tasks), never
+         * under the soft limit, and asks memory.reclaim nothing. One that
+         * does not thrash is taken, and not clamped while its steps are met.
+         * With clamping off, the thrashing one is taken too.
          */
-        for (int thrashing = 0; thrashing < 2; thrashing++) {
+        for (int thrashing = 0; thrashing < 3; thrashing++) {
                 setup(&f, 4096 * MiB, 1 * MiB);
                 f.sc.now_usec = 100 * REFAULT_WINDOW_USEC;
+                f.sc.clamp_allowed = thrashing < 2;
                 hot = add(&f, "hot", 4096 * MiB, 64 * MiB);
-                hot->refault_known = thrashing;
+                hot->refault_known = thrashing > 0;
                 hot->refault_permille = 900;
                 hot->refault_at_usec = f.sc.now_usec;
                 memset(&k, 0, sizeof(k));
-                k.give = give_all;
+                k.give = thrashing == 1 ? hold_high : give_all;
                 run(&f, &k);
+                if (thrashing == 1) {
+                        ck_assert_uint_eq(k.steps, 1);   /* held already, at the next pass: nothing more */
+                        ck_assert_int_eq(k.action[0], ACTION_CLAMP);
+                        ck_assert_int_eq(k.prio[0], DEF_PRIORITY);
+                        ck_assert_uint_eq(hot->high.value, 4096 * MiB - (4096 - 64) * MiB / 4);
+                        ck_assert_uint_eq(hot->current_bytes, 4096 * MiB);
+                        continue;
+                }
                 ck_assert_uint_gt(k.steps, 10);
                 ck_assert_int_eq(k.action[0], ACTION_RECLAIM);
                 for (size_t i = 0; i < k.steps; i++)
                         if (k.action[i] == ACTION_CLAMP)
                                 ck_assert_int_le(k.prio[i], f.sc.clamp_priority);
-                ck_assert_uint_eq(f.sc.nr_clamps > 0, thrashing);
+                ck_assert_uint_eq(f.sc.nr_clamps, 0);
         }
 
         /* Older than the window, the snapshot says nothing any more. */

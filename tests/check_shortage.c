@@ -1077,6 +1077,53 @@ START_TEST(kswapd_at_work_is_a_shortage)
 }
 END_TEST
 
+/*
+ * An offender whose excess is its working set: what a stalling machine's
+ * round takes faults straight back in (every refault counts, not only those
+ * the kernel activates, as 7.3's multi-gen LRU counted a tenth). Once the
+ * refaults say so, the round holds it with memory.high, a quarter of its
+ * excess, instead of asking memory.reclaim again; with clamping off, it is
+ * asked again, as v1's soft-limit reclaim did.
+ */
+START_TEST(thrashing_offender_held_by_memory_high)
+{
+        for (int clamp = 1; clamp >= 0; clamp--) {
+                struct scan_control sc;
+                struct fixture f;
+                unsigned writes;
+
+                setup(&f, clamp ? "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\n"
+                                  "[cgroup batch]\nsoft_limit = 64M\n"
+                                : "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\nclamp_high = no\n"
+                                  "[cgroup batch]\nsoft_limit = 64M\n",
+                      16 * MiB);
+                sim_set_activated(f.be, 100);
+                ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 200 * MiB, 0), 0);
+                for (int round = 0; round < 2; round++) {
+                        uint64_t before = sim_reclaimed(f.be, "batch");
+
+                        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+                        ck_assert_uint_gt(sim_reclaimed(f.be, "batch"), before);
+                        ck_assert_uint_eq(sc.nr_clamps, 0);
+                        ck_assert_int_eq(sim_refault(f.be, "batch", sim_reclaimed(f.be, "batch") - before), 0);
+                        ck_assert_uint_eq(sim_current(f.be, "batch"), 200 * MiB);
+                }
+                writes = sim_writes(f.be, "batch");
+                ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+                if (clamp) {
+                        ck_assert_uint_eq(sc.nr_clamps, 1);
+                        ck_assert_uint_eq(sim_writes(f.be, "batch"), writes);
+                        ck_assert_uint_eq(sim_high(f.be, "batch"), 200 * MiB - (200 - 64) * MiB / 4);
+                } else {
+                        ck_assert_uint_eq(sc.nr_clamps, 0);
+                        ck_assert_uint_gt(sim_writes(f.be, "batch"), writes);
+                        ck_assert_uint_eq(sim_high(f.be, "batch"), UINT64_MAX);
+                }
+                teardown(&f);
+        }
+}
+END_TEST
+
 CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_shortfall,
            balancer_trims_only_cgroups_over_their_soft_limits, memory_low_held_while_any_cgroup_is_over,
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record, many_floors_one_save,
@@ -1088,4 +1135,5 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            anonymous_cgroup_may_swap_before_harder_priority,
            floors_yield_to_an_offender_whose_excess_comes_back, floors_rank_two_offenders,
            floors_yield_to_a_thrashing_machine, rare_readings_wait_while_far_from_the_mark,
-           system_stall_read_once_for_callers_together, kswapd_at_work_is_a_shortage)
+           system_stall_read_once_for_callers_together, kswapd_at_work_is_a_shortage,
+           thrashing_offender_held_by_memory_high)

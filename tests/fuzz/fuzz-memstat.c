@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         (void) memstat_get(text, "anon", &v);
         (void) memstat_get(text, "workingset_refault_file", &v);
-        (void) memstat_refaults(text, &v);
+        (void) memstat_refaulted(text, &v);
         free(text);
         return 0;
 }
