@@ -37,7 +37,8 @@ const struct config_item config_table[] = {
         { "reclaim", "clamp_high", CONFIG_BOOL, CFG(clamp_high), 0, 1, "yes",
           "whether memory.high of the top offender may be lowered (never below its soft limit)" },
         { "reclaim", "clamp_priority", CONFIG_UINT, CFG(clamp_priority), 0, DEF_PRIORITY, "3",
-          "from this priority on memory.high may be lowered (vmpressure's critical level)" },
+          "from this priority on memory.high may be lowered (vmpressure's critical level); a cgroup whose "
+          "reclaimed memory comes back, at any priority" },
         { "reclaim", "release_interval", CONFIG_DURATION, CFG(release_interval_usec), 100000,
           3600ULL * 1000000, "5s", "how often a lowered memory.high is raised back a step once pressure is gone" },
         { "reclaim", "backoff", CONFIG_DURATION, CFG(backoff_usec), 0, 3600ULL * 1000000, "1s",
