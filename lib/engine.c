@@ -286,7 +286,7 @@ static void forget(struct engine *e, struct cgroup *cg, int err)
         cg->high = cg->low = cg->min = (struct adjust){};
         /* Nor does it inherit a judgement of what came back: its counters start afresh. */
         cg->taken = (struct taken_watch){};
-        cg->yield_until_usec = 0;
+        cg->yield_until_usec = cg->thrash_at_usec = 0;
         cg->unevictable_at_usec = 0;
         if (e->obs.cgroup_gone)
                 e->obs.cgroup_gone(e->obs.userdata, cg->path, err);
@@ -1296,19 +1296,25 @@ static void watch_machine(struct engine *e, uint64_t now)
  * the whole machine. While the floors hold and the kernel reclaims, what it
  * takes from each offender, and from the machine, is watched
  * (policy_watch_taken(), watch_machine()); otherwise memory.stat, which
- * costs the kernel a stats flush, and /proc/vmstat are not read.
+ * costs the kernel a stats flush, and /proc/vmstat are not read. The
+ * machine is not judged while a cgroup is held by a memory.high of ours:
+ * its tasks reclaim their own memory and fault it back under that limit
+ * (mem_cgroup_handle_over_high()), which says nothing of the floors, and
+ * would only let them go. (With clamping allowed, an offender found
+ * thrashing is held that way, not given way to: policy_watch_taken().)
  */
-static int count_held_for(struct engine *e)
+static int count_held_for(struct engine *e, const struct config *cfg)
 {
         char buf[MEMORY_STAT_MAX];
         uint64_t steal, back, now = e->now_usec();
+        bool clamped = engine_count_clamped(e) > 0;
         bool watch = e->protecting && !e->dry_run && kernel_reclaiming(e);
         struct cgroup *cg;
         int n = 0;
 
-        if (watch)
+        if (watch && !clamped)
                 watch_machine(e, now);
-        else if (!e->protecting)
+        else if (!e->protecting || clamped)
                 e->machine.taken.known = false;   /* what is taken with the floors off is not theirs to judge */
         if (now < e->machine_yield_until_usec)
                 return 0;
@@ -1323,7 +1329,7 @@ static int count_held_for(struct engine *e)
                 if (watch && cg->be && read_offender_stat(e, cg, buf, now) >= 0 &&
                     memstat_steal(buf, &steal) == 0 && memstat_refaulted(buf, &back) == 0 &&
                     steal <= UINT64_MAX / page_bytes() && back <= UINT64_MAX / page_bytes()) {
-                        policy_watch_taken(cg, steal * page_bytes(), back * page_bytes(), now);
+                        policy_watch_taken(cg, steal * page_bytes(), back * page_bytes(), cfg->clamp_high, now);
                         if (!yielding && policy_floors_yield(cg, now) && e->obs.floors_yield)
                                 e->obs.floors_yield(e->obs.userdata, cg);
                 }
@@ -1334,7 +1340,7 @@ static int count_held_for(struct engine *e)
 
 int engine_protect(struct engine *e, const struct config *cfg)
 {
-        bool hold = cfg->protect != PROTECT_NO && count_held_for(e) > 0, released = false, staged = false;
+        bool hold = cfg->protect != PROTECT_NO && count_held_for(e, cfg) > 0, released = false, staged = false;
         enum cg_file under = CG_MEMORY_LOW;
         struct cgroup *top = NULL;
         uint64_t level = hold ? policy_rank_level(&e->tree, cfg->min_chunk_bytes, e->now_usec(), &top) : 0;

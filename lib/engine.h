@@ -80,9 +80,10 @@ struct engine_observer {
         void (*protected)(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, int err);
         /*
          * What reclaim (the kernel's, or reclaimd's own) took from offender
-         * cg came back (cg->taken: how much, and what share): it is left to
-         * the kernel's LRU order until cg->yield_until_usec, and the floors
-         * go once every offender is (policy_watch_taken()).
+         * cg came back (cg->taken: how much, and what share), and clamping
+         * is off: it is left to the kernel's LRU order until
+         * cg->yield_until_usec, and the floors go once every offender is
+         * (policy_watch_taken()).
          */
         void (*floors_yield)(void *userdata, const struct cgroup *cg);
         /*

@@ -105,9 +105,10 @@ static void explain_round(FILE *f, const struct snapshot *s, const struct snapsh
                             "it gave nothing, so the round moved on");
                 return;
         case REASON_CLAMPED:
-                say(f, "from clamp_priority on, memory.high of the top offender may be lowered",
-                    "memory.reclaim fell short at priority %d, so memory.high was lowered to %s", d->priority,
-                    format_size(a, sizeof(a), d->value));
+                say(f, "from clamp_priority on, memory.high of the top offender may be lowered; of one whose "
+                       "reclaimed memory comes back, at any priority",
+                    "memory.reclaim fell short, or what it took came back, at priority %d, so memory.high was "
+                    "lowered to %s", d->priority, format_size(a, sizeof(a), d->value));
                 return;
         case REASON_THRASHING:
                 say(f, "a cgroup refaulting 500‰ or more of what was taken is left out: snapshot_refaults(), "

@@ -125,8 +125,9 @@ uint64_t policy_rank_level(struct excess_tree *tree, uint64_t step_bytes, uint64
 
 bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec)
 {
-        return cg->refault_known && cg->refault_permille >= REFAULT_THRASHING_PERMILLE &&
-               now_usec - cg->refault_at_usec <= REFAULT_WINDOW_USEC;
+        return (cg->refault_known && cg->refault_permille >= REFAULT_THRASHING_PERMILLE &&
+                now_usec - cg->refault_at_usec <= REFAULT_WINDOW_USEC) ||
+               (cg->thrash_at_usec && now_usec - cg->thrash_at_usec <= REFAULT_WINDOW_USEC);
 }
 
 enum cg_file policy_offender_file(const struct cgroup *cg, const struct cgroup *top, enum cg_file under,
@@ -601,9 +602,14 @@ int policy_watch(struct taken_watch *t, uint64_t steal_bytes, uint64_t refault_b
         return thrashing;
 }
 
-void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t refault_bytes, uint64_t now_usec)
+void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t refault_bytes, bool clamp,
+                        uint64_t now_usec)
 {
-        if (policy_watch(&cg->taken, steal_bytes, refault_bytes, YIELD_MIN_STEAL_BYTES, now_usec) > 0)
+        if (policy_watch(&cg->taken, steal_bytes, refault_bytes, YIELD_MIN_STEAL_BYTES, now_usec) <= 0)
+                return;
+        if (clamp)
+                cg->thrash_at_usec = now_usec;
+        else
                 cg->yield_until_usec = now_usec + YIELD_USEC;
 }
 

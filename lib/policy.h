@@ -52,10 +52,12 @@ struct config;
  * of pgsteal, over at least YIELD_MIN_STEAL_BYTES taken, within
  * REFAULT_WINDOW_USEC -- the floors only make the machine thrash (measured
  * in the VM: 1.4 GiB refaulted, the full stall three times the kernel
- * alone's). Then they are let go for YIELD_USEC and the kernel's LRU order
- * decides, the others' cold memory included. Our choice: v1's soft-limit
- * reclaim had no floors, and went on taking from the largest excess at
- * every balance_pgdat() priority whether or not it came back. Every
+ * alone's). Then, with clamping allowed, the offender is held by memory.high
+ * instead, the floors staying (policy_watch_taken()); without, they are
+ * let go for YIELD_USEC and the kernel's LRU order decides, the others'
+ * cold memory included. Our choice: v1's soft-limit reclaim had no floors,
+ * and went on taking from the largest excess at every balance_pgdat()
+ * priority whether or not it came back. Every
  * refault counts, not only those the kernel activates (workingset_activate:
  * workingset_refault() in mm/workingset.c activates by refault distance,
  * lru_gen_refault() on the multi-gen LRU only when the page was evicted
@@ -306,12 +308,13 @@ uint64_t policy_rank_level(struct excess_tree *tree, uint64_t step_bytes, uint64
                            struct cgroup **ret_top);
 
 /*
- * Whether what reclaimd took from cg lately came back as workingset: its
- * last refault snapshot, within REFAULT_WINDOW_USEC of now, at least
- * REFAULT_THRASHING_PERMILLE. Taking more then costs the cgroup I/O and
- * frees nothing for long: the proportional pass and the balancer leave it
- * out, and a trigger's round at clamp priority holds it with memory.high
- * instead (its excess comes back as fast as reclaim takes it).
+ * Whether what was taken from cg lately came back: its last refault
+ * snapshot (what reclaimd asked), within REFAULT_WINDOW_USEC of now, at
+ * least REFAULT_THRASHING_PERMILLE; or the floors' watch found so
+ * (thrash_at_usec, within the window). Taking more then costs the cgroup
+ * I/O and frees nothing for long: the proportional pass and the balancer
+ * leave it out, and a trigger's round holds it with memory.high instead
+ * (its excess comes back as fast as reclaim takes it).
  */
 bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec);
 
@@ -486,12 +489,16 @@ void policy_forget_refaults(struct cgroup *cg);
  * What reclaim of any kind took from offender cg (memory.stat pgsteal, in
  * bytes) and what of it came back (workingset_refault_*), now:
  * judges, once YIELD_MIN_STEAL_BYTES were taken since the window began,
- * whether they came back (sets yield_until_usec, taken.permille) and starts
- * the next window (not before YIELD_MIN_WINDOW_USEC). A window older than
+ * whether they came back (sets taken.permille) and starts the next window
+ * (not before YIELD_MIN_WINDOW_USEC). A window older than
  * REFAULT_WINDOW_USEC, or counters that went back (a new cgroup at the
- * path), start afresh.
+ * path), start afresh. When they came back: with clamp (memory.high may be
+ * lowered), cg is marked thrashing (thrash_at_usec), and the next stalling
+ * round holds it with memory.high, the floors holding on; without, the
+ * floors give way to it (yield_until_usec).
  */
-void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t refault_bytes, uint64_t now_usec);
+void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t refault_bytes, bool clamp,
+                        uint64_t now_usec);
 
 /*
  * The window of policy_watch_taken(), on any counters: once min_steal_bytes

@@ -764,18 +764,20 @@ END_TEST
 /*
  * The floors give way to an offender once what reclaim takes from it comes
  * back: judged over at least YIELD_MIN_STEAL_BYTES taken, within
- * REFAULT_WINDOW_USEC, at REFAULT_THRASHING_PERMILLE.
+ * REFAULT_WINDOW_USEC, at REFAULT_THRASHING_PERMILLE. (Without clamping; with
+ * it, the offender is marked thrashing instead, for memory.high to hold:
+ * thrashing_offender_held_not_yielded_to.)
  */
 START_TEST(taken_back_makes_the_floors_yield)
 {
         struct cgroup cg = { .path = "batch" };
         uint64_t t = 1000000;
 
-        policy_watch_taken(&cg, 100 * MiB, 10 * MiB, t);   /* the window begins */
+        policy_watch_taken(&cg, 100 * MiB, 10 * MiB, false, t);   /* the window begins */
         ck_assert(!policy_floors_yield(&cg, t));
 
         /* Too little taken to judge; the window goes on. */
-        policy_watch_taken(&cg, 104 * MiB, 14 * MiB, t + YIELD_MIN_WINDOW_USEC);
+        policy_watch_taken(&cg, 104 * MiB, 14 * MiB, false, t + YIELD_MIN_WINDOW_USEC);
         ck_assert(!policy_floors_yield(&cg, t + YIELD_MIN_WINDOW_USEC));
         ck_assert_uint_eq(cg.taken.steal_base, 100 * MiB);
 
@@ -783,23 +785,23 @@ START_TEST(taken_back_makes_the_floors_yield)
         {
                 struct cgroup edge = { .path = "edge" };
 
-                policy_watch_taken(&edge, 0, 0, t);
+                policy_watch_taken(&edge, 0, 0, false, t);
                 /* Not within YIELD_MIN_WINDOW_USEC: what was taken has had no time to come back. */
-                policy_watch_taken(&edge, YIELD_MIN_STEAL_BYTES, YIELD_MIN_STEAL_BYTES, t + YIELD_MIN_WINDOW_USEC - 1);
+                policy_watch_taken(&edge, YIELD_MIN_STEAL_BYTES, YIELD_MIN_STEAL_BYTES, false, t + YIELD_MIN_WINDOW_USEC - 1);
                 ck_assert(!policy_floors_yield(&edge, t + YIELD_MIN_WINDOW_USEC - 1));
                 ck_assert_uint_eq(edge.taken.steal_base, 0);
-                policy_watch_taken(&edge, YIELD_MIN_STEAL_BYTES, YIELD_MIN_STEAL_BYTES / 2, t + YIELD_MIN_WINDOW_USEC);
+                policy_watch_taken(&edge, YIELD_MIN_STEAL_BYTES, YIELD_MIN_STEAL_BYTES / 2, false, t + YIELD_MIN_WINDOW_USEC);
                 ck_assert_uint_eq(edge.taken.permille, REFAULT_THRASHING_PERMILLE);
                 ck_assert(policy_floors_yield(&edge, t + YIELD_MIN_WINDOW_USEC));
                 /* What came back went down (a new cgroup at the path): afresh, no judgement. */
                 edge.yield_until_usec = 0;
-                policy_watch_taken(&edge, 3 * YIELD_MIN_STEAL_BYTES, 0, t + 2 * YIELD_MIN_WINDOW_USEC);
+                policy_watch_taken(&edge, 3 * YIELD_MIN_STEAL_BYTES, 0, false, t + 2 * YIELD_MIN_WINDOW_USEC);
                 ck_assert(!policy_floors_yield(&edge, t + 2 * YIELD_MIN_WINDOW_USEC));
                 ck_assert_uint_eq(edge.taken.steal_base, 3 * YIELD_MIN_STEAL_BYTES);
         }
 
         /* 16M taken, 12M back (750 per mille): the floors give way for YIELD_USEC. */
-        policy_watch_taken(&cg, 116 * MiB, 22 * MiB, t + 2 * YIELD_MIN_WINDOW_USEC);
+        policy_watch_taken(&cg, 116 * MiB, 22 * MiB, false, t + 2 * YIELD_MIN_WINDOW_USEC);
         ck_assert_uint_eq(cg.taken.stolen, 16 * MiB);
         ck_assert_uint_eq(cg.taken.permille, 750);
         ck_assert(policy_floors_yield(&cg, t + 2 * YIELD_MIN_WINDOW_USEC));
@@ -808,12 +810,12 @@ START_TEST(taken_back_makes_the_floors_yield)
 
         /* Cold memory taken: 16M, 1M back. No new yield. */
         cg.yield_until_usec = 0;
-        policy_watch_taken(&cg, 132 * MiB, 23 * MiB, t + 3 * YIELD_MIN_WINDOW_USEC);
+        policy_watch_taken(&cg, 132 * MiB, 23 * MiB, false, t + 3 * YIELD_MIN_WINDOW_USEC);
         ck_assert_uint_eq(cg.taken.permille, 62);
         ck_assert(!policy_floors_yield(&cg, t + 3 * YIELD_MIN_WINDOW_USEC));
 
         /* A window older than REFAULT_WINDOW_USEC starts afresh, whatever came back in it. */
-        policy_watch_taken(&cg, 232 * MiB, 123 * MiB, t + 3 * YIELD_MIN_WINDOW_USEC + REFAULT_WINDOW_USEC + 1);
+        policy_watch_taken(&cg, 232 * MiB, 123 * MiB, false, t + 3 * YIELD_MIN_WINDOW_USEC + REFAULT_WINDOW_USEC + 1);
         ck_assert(!policy_floors_yield(&cg, t + 3 * YIELD_MIN_WINDOW_USEC + REFAULT_WINDOW_USEC + 1));
         ck_assert_uint_eq(cg.taken.steal_base, 232 * MiB);
 
@@ -839,9 +841,38 @@ START_TEST(taken_back_makes_the_floors_yield)
         }
 
         /* Counters that went back (a new cgroup at the path) start afresh too. */
-        policy_watch_taken(&cg, 16 * MiB, 16 * MiB, t + 4000000 + REFAULT_WINDOW_USEC);
+        policy_watch_taken(&cg, 16 * MiB, 16 * MiB, false, t + 4000000 + REFAULT_WINDOW_USEC);
         ck_assert(!policy_floors_yield(&cg, t + 4000000 + REFAULT_WINDOW_USEC));
         ck_assert_uint_eq(cg.taken.steal_base, 16 * MiB);
+}
+END_TEST
+
+/*
+ * With clamping allowed, the same finding leaves the floors holding and
+ * marks the offender thrashing for REFAULT_WINDOW_USEC: a trigger's round
+ * holds it with memory.high at its first step.
+ */
+START_TEST(thrashing_offender_held_not_yielded_to)
+{
+        struct fixture f;
+        struct kernel k = { .give = give_all };
+        struct cgroup *hot;
+        uint64_t t = 100 * REFAULT_WINDOW_USEC;
+
+        setup(&f, 64 * MiB, 1 * MiB);
+        hot = add(&f, "hot", 300 * MiB, 64 * MiB);
+        policy_watch_taken(hot, 100 * MiB, 10 * MiB, true, t);
+        ck_assert(!policy_thrashing(hot, t));
+        policy_watch_taken(hot, 116 * MiB, 22 * MiB, true, t + YIELD_MIN_WINDOW_USEC);
+        ck_assert(!policy_floors_yield(hot, t + YIELD_MIN_WINDOW_USEC));
+        ck_assert(policy_thrashing(hot, t + YIELD_MIN_WINDOW_USEC + REFAULT_WINDOW_USEC));
+        ck_assert(!policy_thrashing(hot, t + YIELD_MIN_WINDOW_USEC + REFAULT_WINDOW_USEC + 1));
+        f.sc.now_usec = t + YIELD_MIN_WINDOW_USEC + 1;
+        run(&f, &k);
+        ck_assert_uint_gt(k.steps, 0);
+        ck_assert_int_eq(k.action[0], ACTION_CLAMP);
+        ck_assert_str_eq(k.order[0], "hot");
+        ck_assert_int_eq(k.prio[0], DEF_PRIORITY);
 }
 END_TEST
 
@@ -896,4 +927,4 @@ CHECK_MAIN("policy", largest_excess_first, under_soft_limit_left_alone_while_any
            release_in_steps_to_the_original, refaults_steer_the_proportional_pass,
            growth_during_reclaim_counts_as_nothing, scope_limits_the_round,
            fruitless_proportional_visit_not_repeated, thrashing_offender_is_clamped_not_trimmed,
-           taken_back_makes_the_floors_yield, floors_rank_the_offenders)
+           taken_back_makes_the_floors_yield, thrashing_offender_held_not_yielded_to, floors_rank_the_offenders)

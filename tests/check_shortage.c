@@ -107,6 +107,13 @@ static const char *const over_under =
         "[cgroup batch]\nsoft_limit = 64M\n"
         "[cgroup web]\nsoft_limit = 256M\n";
 
+/* batch, 200 MiB of cold memory, and web, 100 MiB of hot: over and under their soft limits in over_under. */
+static void add_batch_web(struct fixture *f)
+{
+        ck_assert_int_eq(sim_add_cgroup(f->be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "web", 100 * MiB, 0), 0);
+}
+
 /*
  * shrink_zones() steals from soft limits only in global reclaim
  * (!cgroup_reclaim(sc)): a stall with free memory over the high watermark
@@ -118,8 +125,7 @@ START_TEST(system_round_needs_a_shortage)
         struct fixture f;
 
         setup(&f, over_under, 1 * GiB);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        add_batch_web(&f);
         ck_assert_int_eq(engine_round(&f.e, f.cfg, NULL, &sc), POLICY_DONE_NO_SHORTAGE);
         ck_assert_uint_eq(sc.nr_steps, 0);
         ck_assert_uint_eq(sim_reclaimed(f.be, "batch"), 0);
@@ -172,8 +178,7 @@ START_TEST(balancer_trims_only_cgroups_over_their_soft_limits)
         int rounds = 0, v;
 
         setup(&f, over_under, 1 * GiB);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        add_batch_web(&f);
         /* Not short: nothing to do. */
         ck_assert_int_eq(engine_balance(&f.e, f.cfg, true, &sc), POLICY_IDLE);
         ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
@@ -292,8 +297,7 @@ START_TEST(memory_low_unchanged_without_a_record)
         setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
               1 * GiB);
         f.e.state_file = "/proc/reclaimd-cannot-write-here/state";
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        add_batch_web(&f);
         engine_balance(&f.e, f.cfg, true, &sc);
         ck_assert_uint_eq(sim_low(f.be, "web"), 0);
         ck_assert_uint_eq(sim_low(f.be, "batch"), 0);
@@ -352,8 +356,7 @@ START_TEST(failed_floor_is_written_again)
 
         setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
               1 * GiB);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        add_batch_web(&f);
         ck_assert_int_eq(sim_fail_writes(f.be, "web", CG_MEMORY_LOW, -EBUSY, 1), 0);
         engine_balance(&f.e, f.cfg, true, &sc);
         ck_assert_uint_eq(sim_low(f.be, "web"), 0);
@@ -573,8 +576,7 @@ START_TEST(memory_min_where_memory_low_only_defers)
         /* protect = low: memory.low whatever the LRU; protect = min: memory.min without MGLRU. */
         setup(&f, "[balance]\ntrim = no\nprotect = low\n[cgroup batch]\nsoft_limit = 64M\n"
                   "[cgroup web]\nsoft_limit = 256M\n", 1 * GiB);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        add_batch_web(&f);
         sim_set_mglru(f.be, true);
         ck_assert_int_ge(engine_refresh(&f.e), 0);
         engine_probe(&f.e, "6.12.0");
@@ -584,8 +586,7 @@ START_TEST(memory_min_where_memory_low_only_defers)
         teardown(&f);
         setup(&f, "[balance]\ntrim = no\nprotect = min\n[cgroup batch]\nsoft_limit = 64M\n"
                   "[cgroup web]\nsoft_limit = 256M\n", 1 * GiB);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        add_batch_web(&f);
         engine_balance(&f.e, f.cfg, true, &sc);
         ck_assert_uint_eq(sim_min(f.be, "web"), 256 * MiB);
         teardown(&f);
@@ -701,11 +702,11 @@ START_TEST(floors_yield_to_an_offender_whose_excess_comes_back)
 {
         struct fixture f;
 
-        setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
+        setup(&f, "[balance]\ntrim = no\n[reclaim]\nclamp_high = no\n"
+                  "[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
               16 * MiB);
         sim_set_activated(f.be, 100);   /* every refault counts, not only those the kernel activates */
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        add_batch_web(&f);
         ck_assert_int_eq(engine_balance_check(&f.e, f.cfg, false, NULL, NULL), 0);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         ck_assert_uint_eq(sim_low(f.be, "batch"), 64 * MiB);
@@ -948,8 +949,7 @@ START_TEST(rare_readings_wait_while_far_from_the_mark)
 
         setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
               4 * GiB);   /* 16 GiB: a sixteenth is 1 GiB */
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        add_batch_web(&f);
         ck_assert_int_eq(engine_balance_check(&f.e, f.cfg, false, NULL, NULL), 0);
         ck_assert_int_eq(engine_checked_sysmem(&f.e, &m), 0);
         ck_assert_uint_eq(m.wmark.high_bytes, 32 * MiB);
@@ -1036,8 +1036,7 @@ START_TEST(kswapd_at_work_is_a_shortage)
         struct fixture f;
 
         setup(&f, over_under, 40 * MiB);   /* 8M over the high watermark, far from 1G over it */
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        add_batch_web(&f);
         ck_assert_int_eq(engine_balance_check(&f.e, f.cfg, true, &shortfall, &reserve), 0);
         ck_assert_int_eq(engine_round(&f.e, f.cfg, NULL, &sc), POLICY_DONE_NO_SHORTAGE);
 
@@ -1124,6 +1123,48 @@ START_TEST(thrashing_offender_held_by_memory_high)
 }
 END_TEST
 
+/*
+ * With clamping allowed, the floors' watch finding an offender's taken
+ * memory back holds it rather than giving way: the floors stay, and the next
+ * stalling round clamps it instead of asking memory.reclaim. Once clamped,
+ * neither it nor the machine is judged: what it loses and faults back in is
+ * its own memory.high's doing.
+ */
+START_TEST(floors_hold_on_for_a_clamped_offender)
+{
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
+              16 * MiB);
+        add_batch_web(&f);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the window begins */
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 14 * MiB), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(f.yields, 0);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert(policy_thrashing(engine_find(&f.e, "batch"), fake_now));
+
+        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+        ck_assert_uint_eq(sc.nr_clamps, 1);
+        ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
+        ck_assert_uint_lt(sim_high(f.be, "batch"), 198 * MiB);
+
+        for (int i = 0; i < 2; i++) {
+                ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 32 * MiB, 32 * MiB), 0);
+                ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 64 * MiB, 64 * MiB), 0);
+                fake_now += YIELD_MIN_WINDOW_USEC;
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        }
+        ck_assert_uint_eq(f.yields, 0);
+        ck_assert_uint_eq(f.machine_yields, 0);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        teardown(&f);
+}
+END_TEST
+
 CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_shortfall,
            balancer_trims_only_cgroups_over_their_soft_limits, memory_low_held_while_any_cgroup_is_over,
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record, many_floors_one_save,
@@ -1136,4 +1177,4 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            floors_yield_to_an_offender_whose_excess_comes_back, floors_rank_two_offenders,
            floors_yield_to_a_thrashing_machine, rare_readings_wait_while_far_from_the_mark,
            system_stall_read_once_for_callers_together, kswapd_at_work_is_a_shortage,
-           thrashing_offender_held_by_memory_high)
+           thrashing_offender_held_by_memory_high, floors_hold_on_for_a_clamped_offender)
