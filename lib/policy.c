@@ -130,6 +130,15 @@ bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec)
                (cg->thrash_at_usec && now_usec - cg->thrash_at_usec <= REFAULT_WINDOW_USEC);
 }
 
+/* What came back per 1000 taken, by whichever judgement makes cg thrash: for reclaimctl explain. */
+static uint32_t thrash_permille(const struct cgroup *cg, uint64_t now_usec)
+{
+        if (cg->thrash_at_usec && now_usec - cg->thrash_at_usec <= REFAULT_WINDOW_USEC &&
+            cg->taken.permille > cg->refault_permille)
+                return cg->taken.permille;
+        return cg->refault_permille;
+}
+
 enum cg_file policy_offender_file(const struct cgroup *cg, const struct cgroup *top, enum cg_file under,
                                   uint64_t now_usec)
 {
@@ -193,7 +202,7 @@ static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tre
                  * below.)
                  */
                 if (sc->proactive && policy_thrashing(cg, sc->now_usec)) {
-                        decide(cg, sc, REASON_THRASHING, cg->refault_permille, 0);
+                        decide(cg, sc, REASON_THRASHING, thrash_permille(cg, sc->now_usec), 0);
                         continue;
                 }
                 /*
@@ -245,7 +254,7 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
                  * priority only swaps out what is faulted straight back in. */
                 if (policy_thrashing(cg, sc->now_usec) || cg->prop_fruitless) {
                         if (!cg->prop_fruitless)   /* else: its last step says it gave nothing */
-                                decide(cg, sc, REASON_THRASHING, cg->refault_permille, 0);
+                                decide(cg, sc, REASON_THRASHING, thrash_permille(cg, sc->now_usec), 0);
                         continue;
                 }
 
@@ -359,7 +368,7 @@ enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tre
                                         *ret_action = ACTION_CLAMP;
                                         return POLICY_STEP;
                                 }
-                                decide(cg, sc, REASON_THRASHING, cg->refault_permille, 0);   /* held there already */
+                                decide(cg, sc, REASON_THRASHING, thrash_permille(cg, sc->now_usec), 0);   /* held there already */
                                 continue;
                         }
                         if (cg) {

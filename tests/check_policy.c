@@ -873,6 +873,20 @@ START_TEST(thrashing_offender_held_not_yielded_to)
         ck_assert_int_eq(k.action[0], ACTION_CLAMP);
         ck_assert_str_eq(k.order[0], "hot");
         ck_assert_int_eq(k.prio[0], DEF_PRIORITY);
+
+        /* The balancer leaves it out, and says what the watch saw come back (12M of 16M). */
+        setup(&f, 64 * MiB, 1 * MiB);
+        f.sc.proactive = f.sc.soft_only = true;
+        hot = add(&f, "hot", 300 * MiB, 64 * MiB);
+        policy_watch_taken(hot, 100 * MiB, 10 * MiB, true, t);
+        policy_watch_taken(hot, 116 * MiB, 22 * MiB, true, t + YIELD_MIN_WINDOW_USEC);
+        f.sc.now_usec = t + YIELD_MIN_WINDOW_USEC + 1;
+        memset(&k, 0, sizeof(k));
+        k.give = give_all;
+        ck_assert_int_eq(run(&f, &k), POLICY_DONE_NOTHING);
+        ck_assert_uint_eq(k.steps, 0);
+        ck_assert_int_eq(hot->decision.reason, REASON_THRASHING);
+        ck_assert_uint_eq(hot->decision.value, 750);
 }
 END_TEST
 
