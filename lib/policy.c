@@ -123,18 +123,23 @@ uint64_t policy_rank_level(struct excess_tree *tree, uint64_t step_bytes, uint64
         return 0;
 }
 
+/* The floors' watch found what was taken from cg came back, within the window (policy_watch_taken()). */
+static bool watch_says_thrashing(const struct cgroup *cg, uint64_t now_usec)
+{
+        return cg->thrash_at_usec && now_usec - cg->thrash_at_usec <= REFAULT_WINDOW_USEC;
+}
+
 bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec)
 {
         return (cg->refault_known && cg->refault_permille >= REFAULT_THRASHING_PERMILLE &&
                 now_usec - cg->refault_at_usec <= REFAULT_WINDOW_USEC) ||
-               (cg->thrash_at_usec && now_usec - cg->thrash_at_usec <= REFAULT_WINDOW_USEC);
+               watch_says_thrashing(cg, now_usec);
 }
 
 /* What came back per 1000 taken, by whichever judgement makes cg thrash: for reclaimctl explain. */
 static uint32_t thrash_permille(const struct cgroup *cg, uint64_t now_usec)
 {
-        if (cg->thrash_at_usec && now_usec - cg->thrash_at_usec <= REFAULT_WINDOW_USEC &&
-            cg->taken.permille > cg->refault_permille)
+        if (watch_says_thrashing(cg, now_usec) && cg->taken.permille > cg->refault_permille)
                 return cg->taken.permille;
         return cg->refault_permille;
 }
@@ -368,7 +373,8 @@ enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tre
                                         *ret_action = ACTION_CLAMP;
                                         return POLICY_STEP;
                                 }
-                                decide(cg, sc, REASON_THRASHING, thrash_permille(cg, sc->now_usec), 0);   /* held there already */
+                                /* Held there already. */
+                                decide(cg, sc, REASON_THRASHING, thrash_permille(cg, sc->now_usec), 0);
                                 continue;
                         }
                         if (cg) {
