@@ -109,7 +109,7 @@ struct cgroup {
          */
         uint64_t asked_since_snapshot;
         uint64_t asked_window;
-        uint32_t refault_permille;   /* re-activated bytes per 1000 asked, at the last snapshot */
+        uint32_t refault_permille;   /* refaulted bytes per 1000 asked, at the last snapshot */
         bool refault_known;          /* refault_base holds a snapshot */
         /*
          * What any reclaim took from it while it was over its soft limit and

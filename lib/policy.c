@@ -571,6 +571,17 @@ bool policy_release_high(const struct cgroup *cg, uint64_t min_chunk, uint64_t *
 
 void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes, uint64_t now_usec)
 {
+        /*
+         * Too soon to judge: what the window's request took comes back only
+         * as it is touched again, so a snapshot a moment after the last one
+         * reads little and would clear a thrashing judgement between two
+         * rounds. The window goes on; what this round asked counts in the
+         * next one. (Counters that went back, a new cgroup at the path,
+         * start afresh below.)
+         */
+        if (cg->refault_known && refault_bytes >= cg->refault_base &&
+            now_usec - cg->refault_at_usec < REFAULT_MIN_WINDOW_USEC)
+                return;
         if (cg->refault_known && now_usec - cg->refault_at_usec > REFAULT_WINDOW_USEC) {
                 cg->refault_permille = 0;   /* too old to say what the last request cost */
         } else if (cg->refault_known && cg->asked_window > 0 && refault_bytes >= cg->refault_base) {

@@ -24,12 +24,15 @@ struct config;
 #define EFFICIENCY_SHIFT 3
 
 /*
- * A cgroup whose pages came back and were activated at least this much (per
- * 1000 bytes reclaimd asked of it) is thrashing: what the proportional pass
- * takes comes straight back, costing it I/O and freeing nothing. The pass
- * leaves it out. snapshot_refaults() (mm/vmscan.c) keeps the same counters
- * per lruvec, WORKINGSET_ACTIVATE_ANON/FILE, for the next reclaim to tell a
- * workingset being cut into (there: to deactivate the other LRU first).
+ * A cgroup whose pages came back at least this much (workingset_refault_*,
+ * per 1000 bytes reclaimd asked of it) is thrashing: what the proportional
+ * pass takes comes straight back, costing it I/O and freeing nothing. The
+ * pass leaves it out, and a round that may clamp holds it with memory.high
+ * instead of asking again. snapshot_refaults() (mm/vmscan.c) keeps similar
+ * counters per lruvec, WORKINGSET_ACTIVATE_ANON/FILE, for the next reclaim
+ * to tell a workingset being cut into (there: to deactivate the other LRU
+ * first); reclaimd counts every refault, for the reason given at
+ * YIELD_MIN_STEAL_BYTES.
  */
 #define REFAULT_THRASHING_PERMILLE 500
 
@@ -80,6 +83,16 @@ struct config;
  * (Our choice, from that run: a few of the balancer's intervals.)
  */
 #define YIELD_MIN_WINDOW_USEC (5ULL * 1000000)
+
+/*
+ * The same holds for a round's refault snapshot (policy_snapshot_refaults()):
+ * one taken sooner than this after the last is skipped, the window going on.
+ * Measured in the VM's hot shape on 6.12: a round clamped the thrashing
+ * offender, its snapshot came 0.2 s after the one before and read little
+ * back, and the next rounds, judging it no longer thrashing, asked
+ * memory.reclaim of it 26 times. (Our choice: the floors' watch's minimum.)
+ */
+#define REFAULT_MIN_WINDOW_USEC YIELD_MIN_WINDOW_USEC
 
 /*
  * The same test, for the whole machine: while the floors hold and the
@@ -474,7 +487,8 @@ bool policy_release_high(const struct cgroup *cg, uint64_t min_chunk, uint64_t *
  * snapshot_refaults(): the cgroup's workingset_refault_* total now, in
  * bytes, at now_usec. Computes refault_permille: what came back since the
  * last snapshot, per 1000 bytes asked of it in the window before that
- * snapshot; a snapshot older than REFAULT_WINDOW_USEC only starts afresh.
+ * snapshot; a snapshot older than REFAULT_WINDOW_USEC only starts afresh,
+ * and one sooner than REFAULT_MIN_WINDOW_USEC after the last is skipped.
  */
 void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes, uint64_t now_usec);
 

@@ -576,28 +576,29 @@ START_TEST(refaults_steer_the_proportional_pass)
         struct fixture f;
         struct kernel k = { .give = give_all };
         struct cgroup *thrash, *cold;
+        const uint64_t W = 2 * REFAULT_MIN_WINDOW_USEC;   /* snapshots far enough apart to be judged */
 
         setup(&f, 4 * MiB, 4 * MiB);
         thrash = add(&f, "a-thrashing", 100 * MiB, UINT64_MAX);
         cold = add(&f, "b-cold", 100 * MiB, UINT64_MAX);
         /* Both gave 64M last time; a's came back in full, b's stayed out. */
         thrash->asked_since_snapshot = cold->asked_since_snapshot = 64 * MiB;
-        policy_snapshot_refaults(thrash, 10 * MiB, 1000000);
-        policy_snapshot_refaults(cold, 10 * MiB, 1000000);
-        policy_snapshot_refaults(thrash, 74 * MiB, 2000000);
-        policy_snapshot_refaults(cold, 10 * MiB, 2000000);
+        policy_snapshot_refaults(thrash, 10 * MiB, 1 * W);
+        policy_snapshot_refaults(cold, 10 * MiB, 1 * W);
+        policy_snapshot_refaults(thrash, 74 * MiB, 2 * W);
+        policy_snapshot_refaults(cold, 10 * MiB, 2 * W);
         ck_assert_uint_eq(thrash->refault_permille, 1000);
         ck_assert_uint_eq(cold->refault_permille, 0);
         /* A snapshot older than REFAULT_WINDOW_USEC says nothing about the last request. */
         thrash->asked_since_snapshot = 64 * MiB;
-        policy_snapshot_refaults(thrash, 80 * MiB, 3000000);
-        policy_snapshot_refaults(thrash, 200 * MiB, 3000000 + REFAULT_WINDOW_USEC + 1);
+        policy_snapshot_refaults(thrash, 80 * MiB, 3 * W);
+        policy_snapshot_refaults(thrash, 200 * MiB, 3 * W + REFAULT_WINDOW_USEC + 1);
         ck_assert_uint_eq(thrash->refault_permille, 0);
-        policy_snapshot_refaults(thrash, 264 * MiB, 4000000 + REFAULT_WINDOW_USEC);
+        policy_snapshot_refaults(thrash, 264 * MiB, 4 * W + REFAULT_WINDOW_USEC);
         ck_assert_uint_eq(thrash->refault_permille, 0);   /* the window before asked nothing */
         thrash->asked_since_snapshot = 64 * MiB;
-        policy_snapshot_refaults(thrash, 264 * MiB, 5000000 + REFAULT_WINDOW_USEC);
-        policy_snapshot_refaults(thrash, 296 * MiB, 6000000 + REFAULT_WINDOW_USEC);
+        policy_snapshot_refaults(thrash, 264 * MiB, 5 * W + REFAULT_WINDOW_USEC);
+        policy_snapshot_refaults(thrash, 296 * MiB, 6 * W + REFAULT_WINDOW_USEC);
         ck_assert_uint_eq(thrash->refault_permille, 500);
         thrash->refault_permille = 1000;   /* as before, for the pass below */
         offer_all(&f);
@@ -619,6 +620,43 @@ START_TEST(refaults_steer_the_proportional_pass)
         for (size_t i = 0; i < k.steps; i++)
                 ck_assert_str_eq(k.order[i], "b-cold");
         ck_assert_uint_eq(thrash->current_bytes, 100 * MiB);
+}
+END_TEST
+
+/*
+ * A round's snapshot a moment after the last one reads what has not come
+ * back yet: it is skipped, the judgement stands and the window goes on,
+ * to be judged once REFAULT_MIN_WINDOW_USEC has passed.
+ */
+START_TEST(a_snapshot_too_soon_keeps_the_judgement)
+{
+        struct cgroup cg = { .path = "hot" };
+        const uint64_t t0 = 100 * REFAULT_MIN_WINDOW_USEC;
+
+        cg.asked_since_snapshot = 16 * MiB;
+        policy_snapshot_refaults(&cg, 100 * MiB, t0);
+        cg.asked_since_snapshot = 16 * MiB;
+        policy_snapshot_refaults(&cg, 116 * MiB, t0 + REFAULT_MIN_WINDOW_USEC);   /* all came back */
+        ck_assert_uint_eq(cg.refault_permille, 1000);
+        ck_assert(policy_thrashing(&cg, t0 + REFAULT_MIN_WINDOW_USEC));
+
+        /* Asked 8M more at once, and snapshot 0.2 s after: little back yet. */
+        cg.asked_since_snapshot = 8 * MiB;
+        policy_snapshot_refaults(&cg, 117 * MiB, t0 + REFAULT_MIN_WINDOW_USEC + 200000);
+        ck_assert_uint_eq(cg.refault_permille, 1000);
+        ck_assert(policy_thrashing(&cg, t0 + REFAULT_MIN_WINDOW_USEC + 200000));
+        ck_assert_uint_eq(cg.refault_base, 116 * MiB);   /* the window did not move */
+        ck_assert_uint_eq(cg.asked_since_snapshot, 8 * MiB);
+
+        /* Judged once the window is long enough: 4M back of the 16M asked before it began. */
+        policy_snapshot_refaults(&cg, 120 * MiB, t0 + 2 * REFAULT_MIN_WINDOW_USEC);
+        ck_assert_uint_eq(cg.refault_permille, 250);
+        ck_assert(!policy_thrashing(&cg, t0 + 2 * REFAULT_MIN_WINDOW_USEC));
+        ck_assert_uint_eq(cg.asked_window, 8 * MiB);
+
+        /* Counters that went back (a new cgroup at the path) start afresh at once. */
+        policy_snapshot_refaults(&cg, 1 * MiB, t0 + 2 * REFAULT_MIN_WINDOW_USEC + 1);
+        ck_assert_uint_eq(cg.refault_base, 1 * MiB);
 }
 END_TEST
 
@@ -939,6 +977,7 @@ CHECK_MAIN("policy", largest_excess_first, under_soft_limit_left_alone_while_any
            early_exit_on_resolved_pressure, backoff_below_one_eighth, balancer_sleeps_only_far_from_its_mark, clamp_floor_is_the_soft_limit,
            harder_means_from_configured_priority, pressure_levels_by_efficiency_and_priority,
            release_in_steps_to_the_original, refaults_steer_the_proportional_pass,
+           a_snapshot_too_soon_keeps_the_judgement,
            growth_during_reclaim_counts_as_nothing, scope_limits_the_round,
            fruitless_proportional_visit_not_repeated, thrashing_offender_is_clamped_not_trimmed,
            taken_back_makes_the_floors_yield, thrashing_offender_held_not_yielded_to, floors_rank_the_offenders)

@@ -1082,7 +1082,9 @@ END_TEST
  * the kernel activates, as 7.3's multi-gen LRU counted a tenth). Once the
  * refaults say so, the round holds it with memory.high, a quarter of its
  * excess, instead of asking memory.reclaim again; with clamping off, it is
- * asked again, as v1's soft-limit reclaim did.
+ * asked again, as v1's soft-limit reclaim did. The rounds come a window
+ * apart (REFAULT_MIN_WINDOW_USEC), and no floors are held, so that the
+ * judgement is the rounds' own, not the floors' watch's.
  */
 START_TEST(thrashing_offender_held_by_memory_high)
 {
@@ -1091,9 +1093,9 @@ START_TEST(thrashing_offender_held_by_memory_high)
                 struct fixture f;
                 unsigned writes;
 
-                setup(&f, clamp ? "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\n"
+                setup(&f, clamp ? "[balance]\ntrim = no\nprotect = no\n[reclaim]\nmin_chunk = 1M\n"
                                   "[cgroup batch]\nsoft_limit = 64M\n"
-                                : "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\nclamp_high = no\n"
+                                : "[balance]\ntrim = no\nprotect = no\n[reclaim]\nmin_chunk = 1M\nclamp_high = no\n"
                                   "[cgroup batch]\nsoft_limit = 64M\n",
                       16 * MiB);
                 sim_set_activated(f.be, 100);
@@ -1106,6 +1108,7 @@ START_TEST(thrashing_offender_held_by_memory_high)
                         ck_assert_uint_eq(sc.nr_clamps, 0);
                         ck_assert_int_eq(sim_refault(f.be, "batch", sim_reclaimed(f.be, "batch") - before), 0);
                         ck_assert_uint_eq(sim_current(f.be, "batch"), 200 * MiB);
+                        fake_now += REFAULT_MIN_WINDOW_USEC;   /* the next round a window later */
                 }
                 writes = sim_writes(f.be, "batch");
                 ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
@@ -1120,6 +1123,42 @@ START_TEST(thrashing_offender_held_by_memory_high)
                 }
                 teardown(&f);
         }
+}
+END_TEST
+
+/*
+ * Rounds that come at once after the one whose snapshot found the offender
+ * thrashing (a trigger's round right after the balancer's): what the last
+ * one took has not come back yet, and their snapshots must not clear the
+ * judgement (REFAULT_MIN_WINDOW_USEC), or the next round asks memory.reclaim
+ * of it again. Measured in the VM's hot shape on 6.12: 26 such requests.
+ */
+START_TEST(rounds_at_once_keep_the_offender_held)
+{
+        struct scan_control sc;
+        struct fixture f;
+        uint64_t before;
+        unsigned writes;
+
+        setup(&f, "[balance]\ntrim = no\nprotect = no\n[reclaim]\nmin_chunk = 1M\n[cgroup batch]\nsoft_limit = 64M\n",
+              16 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 200 * MiB, 0), 0);
+        /* Two rounds a window apart, all that the first took coming back: thrashing from the second's end. */
+        before = sim_reclaimed(f.be, "batch");
+        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+        ck_assert_int_eq(sim_refault(f.be, "batch", sim_reclaimed(f.be, "batch") - before), 0);
+        fake_now += REFAULT_MIN_WINDOW_USEC;
+        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+        ck_assert_uint_eq(sc.nr_clamps, 0);
+        /* Rounds 0.2 s apart after it, before what it took comes back: held, never asked again. */
+        writes = sim_writes(f.be, "batch");
+        for (int round = 0; round < 3; round++) {
+                fake_now += 200000;
+                ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+                ck_assert_uint_eq(sim_writes(f.be, "batch"), writes);
+        }
+        ck_assert_uint_lt(sim_high(f.be, "batch"), 200 * MiB);
+        teardown(&f);
 }
 END_TEST
 
@@ -1177,4 +1216,4 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            floors_yield_to_an_offender_whose_excess_comes_back, floors_rank_two_offenders,
            floors_yield_to_a_thrashing_machine, rare_readings_wait_while_far_from_the_mark,
            system_stall_read_once_for_callers_together, kswapd_at_work_is_a_shortage,
-           thrashing_offender_held_by_memory_high, floors_hold_on_for_a_clamped_offender)
+           thrashing_offender_held_by_memory_high, rounds_at_once_keep_the_offender_held, floors_hold_on_for_a_clamped_offender)
