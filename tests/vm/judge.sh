@@ -115,6 +115,15 @@ judge_hog_started() {
 	t_hog=$t_started
 }
 
+# judge_note_hog_restart: when the scenario's hog made no stall psiwatch saw
+# within HOG_PSI_DEADLINE s and was started again (await_hog_pressure in
+# guest-lib.sh), a note with what the kernel said of it then.
+judge_note_hog_restart() {
+	ev_has hog-no-pressure || return 0
+	note "NOTE: the hog made no stall psiwatch saw within ${HOG_PSI_DEADLINE:-15} s; started again at $(ev_time hog-restarted) s. What the kernel said of it then:"
+	sed 's/^/    /' "$out/hog-no-pressure"
+}
+
 # judge_exit_if_failed [TITLE FILE]...: when a check failed, print each FILE
 # under "----- TITLE -----", then the guest's console, and exit 1.
 judge_exit_if_failed() {

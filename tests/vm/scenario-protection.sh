@@ -93,6 +93,7 @@ start_reclaimd reclaimd --config /tmp/reclaimd.conf --state-file /run/reclaimd-t
 # 4. Pressure: an independent PSI watcher first, then the hog.
 start_psiwatch "$RECLAIM_DEADLINE"
 start_hog hog hog hog-started
+await_hog_pressure hog hog "${HOG_PSI_DEADLINE:-15}"
 
 # 5. Wait for q to be drained (or the deadline, or reclaimd's death), then
 # watch a little longer.

@@ -44,6 +44,9 @@
 #                   g2-removed, g2-gone-logged, g1-g3-refilled,
 #                   others-reclaimed-after, ...)
 #   psiwatch.out    an independent PSI trigger on /proc/pressure/memory
+#   hog-no-pressure what the kernel said of the hog when psiwatch saw no stall
+#                   within HOG_PSI_DEADLINE s of its start (it is then started
+#                   again, once: await_hog_pressure)
 #   GROUP.out       workload output; alive-GROUP: yes/no at the end (g1 g3 hog)
 #
 : "${G_COLD:=48}" "${G_HOT:=4}" "${G_SOFT:=8}" "${REFILL_COLD:=32}"
@@ -51,6 +54,7 @@
 : "${CHURN_COLD:=4}" "${FLASH_CYCLES:=300}" "${FLASH_SECONDS:=60}"
 : "${HOG_HOT:=160}" "${HOG_MAX:=64}"
 : "${TRIGGER:=some 150ms 1s}"
+: "${HOG_PSI_DEADLINE:=15}" # s from the hog's start for psiwatch's first event
 : "${ROUND_DEADLINE:=40}" # s from the hog's start for the first reclaim
 : "${GONE_DEADLINE:=20}"  # s from g2's removal for reclaimd to log it
 : "${AFTER_DEADLINE:=20}" # s from that for a reclaim of g1 or g3
@@ -128,6 +132,7 @@ start_reclaimd reclaimd --config /tmp/reclaimd.conf --state-file /run/reclaimd-t
 # 4. Pressure: an independent PSI watcher first, then the hog.
 start_psiwatch "$ROUND_DEADLINE"
 start_hog hog hog hog-started
+await_hog_pressure hog hog "$HOG_PSI_DEADLINE"
 
 # 5. Rounds running: reclaimd's first reclaim.
 reclaiming_or_dead() { logged ' action=reclaim ' || is_dead "$rpid"; }

@@ -13,7 +13,7 @@
 # otherwise it goes to a temporary folder, removed on success unless VM_KEEP=1.
 # VM_REJUDGE=DIR judges the output of an earlier run in DIR again, no guest.
 # Other environment: see vm.sh; sizes in MiB: P_COLD P_HOT P_LOW Q_COLD Q_HOT
-# M_COLD M_HOT M_MIN HOG_HOT HOG_MAX; TRIGGER; RECLAIM_DEADLINE SETTLE (s).
+# M_COLD M_HOT M_MIN HOG_HOT HOG_MAX; TRIGGER; HOG_PSI_DEADLINE RECLAIM_DEADLINE SETTLE (s).
 
 vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source=/dev/null
@@ -26,10 +26,10 @@ vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 : "${M_COLD:=48}" "${M_HOT:=4}" "${M_MIN:=32}"
 : "${HOG_HOT:=160}" "${HOG_MAX:=64}"
 : "${TRIGGER:=some 150ms 1s}"
-: "${RECLAIM_DEADLINE:=45}" "${SETTLE:=3}"
+: "${RECLAIM_DEADLINE:=45}" "${SETTLE:=3}" "${HOG_PSI_DEADLINE:=15}"
 export P_COLD P_HOT P_LOW Q_COLD Q_HOT M_COLD M_HOT M_MIN HOG_HOT HOG_MAX TRIGGER \
-	RECLAIM_DEADLINE SETTLE
-VM_PASS_ENV="${VM_PASS_ENV:-} P_COLD P_HOT P_LOW Q_COLD Q_HOT M_COLD M_HOT M_MIN HOG_HOT HOG_MAX TRIGGER RECLAIM_DEADLINE SETTLE"
+	RECLAIM_DEADLINE SETTLE HOG_PSI_DEADLINE
+VM_PASS_ENV="${VM_PASS_ENV:-} HOG_PSI_DEADLINE P_COLD P_HOT P_LOW Q_COLD Q_HOT M_COLD M_HOT M_MIN HOG_HOT HOG_MAX TRIGGER RECLAIM_DEADLINE SETTLE"
 
 if ! judge_rejudge; then
 	vm_skip_unless_ready
@@ -94,8 +94,9 @@ note "m: memory.min $(mib "$min_m") MiB; memory.current $(mib "$m0") MiB before 
 note "hog started at ${t_hog} s (guest uptime); independent PSI trigger first fired ${psi_first:-never} s after; ${nsamples} samples"
 
 # 0. The test itself worked.
+judge_note_hog_restart
 [ -n "$psi_first" ] ||
-	fail "the hog did not make the system PSI trigger fire: no memory pressure (see $out/psiwatch.out)"
+	fail "the hog did not make the system PSI trigger fire: no memory pressure (see $out/psiwatch.out$(ev_has hog-no-pressure && echo ", and $out/hog-no-pressure"))"
 for g in p q m hog; do
 	[ "$(file "alive-$g")" = yes ] ||
 		fail "the $g workload died during the test (see $out/$g.out and $out/dmesg.log)"
