@@ -83,6 +83,7 @@ static const struct {
         [LOG_EV_XATTR]       = { "xattr",      "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c11" },
         [LOG_EV_YIELD]       = { "yield",      "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c12" },
         [LOG_EV_YIELD_MACHINE] = { "yield",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c13" },
+        [LOG_EV_HOLD]        = { "hold",       "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c14" },
 };
 
 const char *log_event_name(enum log_event_kind kind)

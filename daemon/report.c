@@ -201,6 +201,20 @@ static void on_machine_yield(void *userdata, const struct taken_watch *t, uint64
                   "every floor go for %llus", taken, t->permille, (unsigned long long)(YIELD_USEC / 1000000));
 }
 
+static void on_machine_hold(void *userdata, const struct taken_watch *t, const struct cgroup *cg)
+{
+        char taken[FORMAT_SIZE_MAX];
+
+        format_size(taken, sizeof(taken), t->stolen);
+        log_event(LOG_NOTICE, LOG_EV_HOLD,
+                  LOG_FIELDS(LOG_STR(SCOPE, "system"), LOG_STR(CGROUP, cg->path), LOG_U64(TAKEN, t->stolen),
+                             LOG_U64(REFAULT, t->permille), LOG_U64(CURRENT, cg->current_bytes),
+                             LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes)),
+                  "Of the %s the kernel took machine-wide while the floors held, %u‰ came back: holding %s "
+                  "with memory.high at the next stalling round, the floors staying",
+                  taken, t->permille, cg->path);
+}
+
 static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value,
                         bool restored, bool left_alone, int err)
 {
@@ -447,6 +461,7 @@ void report_observer(struct daemon *d, struct engine_observer *ret)
                 .protected = on_protected,
                 .floors_yield = on_floors_yield,
                 .machine_yield = on_machine_yield,
+                .machine_hold = on_machine_hold,
                 .released = on_released,
                 .restored = on_restored,
                 .xattr = on_xattr,

@@ -1250,15 +1250,16 @@ static bool kernel_reclaiming(struct engine *e)
 /*
  * The machine's half of the floors' watch: what the kernel took from all of
  * memory and what came back, from /proc/vmstat, against how far the
- * offenders' excess fell (MACHINE_YIELD_MIN_STEAL_SHIFT). Sets
- * machine_yield_until_usec when most of it came back and little of it was
- * the offenders'.
+ * offenders' excess fell (MACHINE_YIELD_MIN_STEAL_SHIFT). When most of it
+ * came back and little of it was the offenders': with clamp, the offender
+ * furthest over is marked thrashing, as its own watch would; else
+ * machine_yield_until_usec is set (both: MACHINE_YIELD_MIN_STEAL_SHIFT).
  */
-static void watch_machine(struct engine *e, uint64_t now)
+static void watch_machine(struct engine *e, bool clamp, uint64_t now)
 {
         _cleanup_free_ char *text = NULL;
         uint64_t steal = 0, back = 0, excess = 0;
-        struct cgroup *cg;
+        struct cgroup *cg, *top;
         struct sysmem m;
         int r = 0;
 
@@ -1284,6 +1285,13 @@ static void watch_machine(struct engine *e, uint64_t now)
                           (back - e->machine.taken.refault_base) >> 10, excess >> 10, e->machine.excess_base >> 10);
         if (!policy_watch_machine(&e->machine, steal, back, excess, policy_machine_min_steal(m.total_bytes), now))
                 return;
+        policy_rank_level(&e->tree, 0, now, &top);
+        if (clamp && top) {
+                top->thrash_at_usec = now;
+                if (e->obs.machine_hold)
+                        e->obs.machine_hold(e->obs.userdata, &e->machine.taken, top);
+                return;   /* the next window has begun; the clamp will pause it (count_held_for()) */
+        }
         e->machine_yield_until_usec = now + YIELD_USEC;
         if (e->obs.machine_yield)
                 e->obs.machine_yield(e->obs.userdata, &e->machine.taken, e->machine_yield_until_usec);
@@ -1313,7 +1321,7 @@ static int count_held_for(struct engine *e, const struct config *cfg)
         int n = 0;
 
         if (watch && !clamped)
-                watch_machine(e, now);
+                watch_machine(e, cfg->clamp_high, now);
         else if (!e->protecting || clamped)
                 e->machine.taken.known = false;   /* what is taken with the floors off is not theirs to judge */
         if (now < e->machine_yield_until_usec)

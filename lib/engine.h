@@ -93,6 +93,13 @@ struct engine_observer {
          */
         void (*machine_yield)(void *userdata, const struct taken_watch *t, uint64_t until_usec);
         /*
+         * The same finding with clamping allowed: cg, the offender furthest
+         * over its soft limit, is marked thrashing instead, and the next
+         * stalling round holds it with memory.high
+         * (MACHINE_YIELD_MIN_STEAL_SHIFT).
+         */
+        void (*machine_hold)(void *userdata, const struct taken_watch *t, const struct cgroup *cg);
+        /*
          * A file reclaimd had changed was set back toward its original value
          * (restored: to it). left_alone: it no longer held what reclaimd wrote,
          * so it was not written (someone changed it since).

@@ -69,6 +69,7 @@ enum log_event_kind {
         LOG_EV_REPEATED,
         LOG_EV_YIELD,
         LOG_EV_YIELD_MACHINE,   /* action=yield too, scope=system: every floor */
+        LOG_EV_HOLD,            /* the machine's refaults: the top offender held, the floors staying */
         _LOG_EV_MAX,
 };
 

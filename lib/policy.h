@@ -103,11 +103,19 @@ struct config;
  * allocator's own working set, which then thrashes: measured in the VM's
  * hot shape on 6.12, 1.6 GiB reclaimed machine-wide for a 220 MiB
  * allocator, 2 MiB of it from the offender, the full stall twice the kernel
- * alone's. Then every floor goes for YIELD_USEC, and the kernel's LRU order
- * decides, the others' cold memory included; the rounds go on taking the
- * offenders' excess. Judged over at least 1/256 of the machine's memory
- * (and YIELD_MIN_STEAL_BYTES) taken: a machine reclaims more in passing
- * than one cgroup. Our choice, as YIELD_MIN_STEAL_BYTES.
+ * alone's. Then, with clamping allowed, the offender furthest over its
+ * soft limit is marked thrashing, as its own watch would, and the next
+ * stalling round holds it with memory.high: its excess goes a quarter a
+ * pass, whatever the LRU finds, and the floors stay (once it is held, the
+ * machine is no longer judged). Measured in the same shape on 6.1: the
+ * first window was judged before any round had clamped (a balancer's step
+ * of 20 MiB had taken 5 s), letting every floor go there cost web 45 and
+ * 61 MiB of its 64 MiB tail. Without clamping, every floor goes for
+ * YIELD_USEC, and the kernel's LRU order decides, the others' cold memory
+ * included; the rounds go on taking the offenders' excess. Judged over at
+ * least 1/256 of the machine's memory (and YIELD_MIN_STEAL_BYTES) taken: a
+ * machine reclaims more in passing than one cgroup. Our choice, as
+ * YIELD_MIN_STEAL_BYTES.
  */
 #define MACHINE_YIELD_MIN_STEAL_SHIFT 8
 

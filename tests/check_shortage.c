@@ -26,7 +26,7 @@ struct fixture {
         struct backend *be;
         struct engine e;
         char state[64];
-        unsigned protected, released, left_alone, state_errors, yields, machine_yields;
+        unsigned protected, released, left_alone, state_errors, yields, machine_yields, machine_holds;
         enum restore_outcome outcomes[8];
         size_t n_outcomes;
 };
@@ -62,6 +62,11 @@ static void on_machine_yield(void *userdata, const struct taken_watch *t, uint64
         ((struct fixture *)userdata)->machine_yields++;
 }
 
+static void on_machine_hold(void *userdata, const struct taken_watch *t, const struct cgroup *cg)
+{
+        ((struct fixture *)userdata)->machine_holds++;
+}
+
 static void on_restored(void *userdata, const struct state_record *rec, enum restore_outcome o, int err)
 {
         struct fixture *f = userdata;
@@ -80,6 +85,7 @@ static void setup(struct fixture *f, const char *conf, uint64_t free_bytes)
 {
         const struct engine_observer obs = { .protected = on_protected, .released = on_released,
                                              .floors_yield = on_floors_yield, .machine_yield = on_machine_yield,
+                                             .machine_hold = on_machine_hold,
                                              .restored = on_restored, .state_error = on_state_error,
                                              .userdata = f };
 
@@ -835,7 +841,8 @@ END_TEST
 /*
  * The kernel finds the shortfall neither in the floors nor in the offender
  * (its excess is hot), but in memory no managed cgroup holds, which comes
- * straight back: every floor goes for YIELD_USEC (MACHINE_YIELD_MIN_STEAL_SHIFT).
+ * straight back: without clamping, every floor goes for YIELD_USEC
+ * (MACHINE_YIELD_MIN_STEAL_SHIFT).
  */
 START_TEST(floors_yield_to_a_thrashing_machine)
 {
@@ -844,7 +851,8 @@ START_TEST(floors_yield_to_a_thrashing_machine)
 
         ck_assert_uint_eq(min_steal, 64 * MiB);
         ck_assert_uint_eq(policy_machine_min_steal(512 * MiB), YIELD_MIN_STEAL_BYTES);
-        setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
+        setup(&f, "[balance]\ntrim = no\n[reclaim]\nclamp_high = no\n"
+                  "[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
               16 * MiB);
         sim_set_activated(f.be, 100);   /* as 7.3's multi-gen LRU counted them under heavy reclaim */
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 200 * MiB, 0), 0);
@@ -931,6 +939,62 @@ START_TEST(floors_yield_to_a_thrashing_machine)
         fake_now += YIELD_MIN_WINDOW_USEC;
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the window begins */
         ck_assert_uint_eq(f.machine_yields, 2);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * The same finding with clamping allowed: the floors stay, and the offender
+ * furthest over its soft limit is marked thrashing, so that the next
+ * stalling round holds it with memory.high instead of asking memory.reclaim
+ * (in the VM's hot shape on 6.1, letting the floors go before any clamp
+ * cost web most of its cold tail). Once it is held the machine is not
+ * judged.
+ */
+START_TEST(thrashing_machine_holds_the_top_offender)
+{
+        uint64_t min_steal = policy_machine_min_steal(16 * GiB);
+        struct scan_control sc;
+        struct fixture f;
+        unsigned writes;
+
+        setup(&f, "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\n[cgroup batch]\nsoft_limit = 64M\n"
+                  "[cgroup small]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
+              16 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 200 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "small", 80 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the windows begin */
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+
+        /* 68M taken machine-wide in a window, 60M of it back, none of it the offenders'. */
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal + 4 * MiB, min_steal - 4 * MiB), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(f.machine_yields, 0);
+        ck_assert_uint_eq(f.machine_holds, 1);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert(policy_thrashing(engine_find(&f.e, "batch"), fake_now));
+        ck_assert(!policy_thrashing(engine_find(&f.e, "small"), fake_now));
+
+        /* The next stalling round holds batch with memory.high and asks nothing of it. */
+        writes = sim_writes(f.be, "batch");
+        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+        ck_assert_uint_ge(sc.nr_clamps, 1);
+        ck_assert_uint_eq(sim_writes(f.be, "batch"), writes);
+        ck_assert_uint_eq(sim_high(f.be, "batch"), 200 * MiB - (200 - 64) * MiB / 4);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+
+        /* Held: the same again judges nothing. */
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal + 4 * MiB, min_steal - 4 * MiB), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        fake_now += YIELD_MIN_WINDOW_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(f.machine_holds, 1);
+        ck_assert_uint_eq(f.machine_yields, 0);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         teardown(&f);
 }
@@ -1214,6 +1278,6 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            cgroup_within_the_margin_does_not_block_the_proportional_pass,
            anonymous_cgroup_may_swap_before_harder_priority,
            floors_yield_to_an_offender_whose_excess_comes_back, floors_rank_two_offenders,
-           floors_yield_to_a_thrashing_machine, rare_readings_wait_while_far_from_the_mark,
+           floors_yield_to_a_thrashing_machine, thrashing_machine_holds_the_top_offender, rare_readings_wait_while_far_from_the_mark,
            system_stall_read_once_for_callers_together, kswapd_at_work_is_a_shortage,
            thrashing_offender_held_by_memory_high, rounds_at_once_keep_the_offender_held, floors_hold_on_for_a_clamped_offender)
