@@ -117,8 +117,10 @@ struct cgroup {
          */
         struct taken_watch taken;
         uint64_t yield_until_usec;   /* the floors give way to it until then (policy_floors_yield()) */
-        uint64_t thrash_at_usec;     /* when that watch last found it thrashing, clamps allowed: a
-                                      * stalling round holds it with memory.high (policy_thrashing()) */
+        uint64_t thrash_at_usec;     /* when that watch, or the machine's, last found it thrashing,
+                                      * clamps allowed: a stalling round holds it with memory.high
+                                      * (policy_thrashing()) */
+        uint32_t thrash_at_permille; /* what came back per 1000 taken, by that finding */
 
         int last_write_err;          /* the last write's error (not EAGAIN), to say a repeat once */
         int last_read_err;           /* likewise for reading memory.current */

@@ -287,6 +287,7 @@ static void forget(struct engine *e, struct cgroup *cg, int err)
         /* Nor does it inherit a judgement of what came back: its counters start afresh. */
         cg->taken = (struct taken_watch){};
         cg->yield_until_usec = cg->thrash_at_usec = 0;
+        cg->thrash_at_permille = 0;
         cg->unevictable_at_usec = 0;
         if (e->obs.cgroup_gone)
                 e->obs.cgroup_gone(e->obs.userdata, cg->path, err);
@@ -1287,7 +1288,7 @@ static void watch_machine(struct engine *e, bool clamp, uint64_t now)
                 return;
         policy_rank_level(&e->tree, 0, now, &top);
         if (clamp && top) {
-                top->thrash_at_usec = now;
+                policy_mark_thrashing(top, e->machine.taken.permille, now);
                 if (e->obs.machine_hold)
                         e->obs.machine_hold(e->obs.userdata, &e->machine.taken, top);
                 return;   /* the next window has begun; the clamp will pause it (count_held_for()) */

@@ -112,7 +112,7 @@ static void explain_round(FILE *f, const struct snapshot *s, const struct snapsh
                 return;
         case REASON_THRASHING:
                 say(f, "a cgroup refaulting 500‰ or more of what was taken is left out: snapshot_refaults(), "
-                       "and for an offender policy_watch_taken()",
+                       "and for an offender policy_watch_taken(), or the machine's watch while it is the top one",
                     "refaulted %" PRIu64 "‰ of what was taken: left out as thrashing", d->value);
                 return;
         case REASON_BELOW_LOW:

@@ -139,8 +139,8 @@ bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec)
 /* What came back per 1000 taken, by whichever judgement makes cg thrash: for reclaimctl explain. */
 static uint32_t thrash_permille(const struct cgroup *cg, uint64_t now_usec)
 {
-        if (watch_says_thrashing(cg, now_usec) && cg->taken.permille > cg->refault_permille)
-                return cg->taken.permille;
+        if (watch_says_thrashing(cg, now_usec) && cg->thrash_at_permille > cg->refault_permille)
+                return cg->thrash_at_permille;
         return cg->refault_permille;
 }
 
@@ -634,9 +634,15 @@ void policy_watch_taken(struct cgroup *cg, uint64_t steal_bytes, uint64_t refaul
         if (policy_watch(&cg->taken, steal_bytes, refault_bytes, YIELD_MIN_STEAL_BYTES, now_usec) <= 0)
                 return;
         if (clamp)
-                cg->thrash_at_usec = now_usec;
+                policy_mark_thrashing(cg, cg->taken.permille, now_usec);
         else
                 cg->yield_until_usec = now_usec + YIELD_USEC;
+}
+
+void policy_mark_thrashing(struct cgroup *cg, uint32_t permille, uint64_t now_usec)
+{
+        cg->thrash_at_usec = now_usec;
+        cg->thrash_at_permille = permille;
 }
 
 bool policy_watch_machine(struct machine_watch *w, uint64_t steal_bytes, uint64_t refault_bytes,

@@ -544,6 +544,14 @@ bool policy_watch_machine(struct machine_watch *w, uint64_t steal_bytes, uint64_
 /* What the machine's reclaim must take before its window is judged: see MACHINE_YIELD_MIN_STEAL_SHIFT. */
 uint64_t policy_machine_min_steal(uint64_t total_bytes);
 
+/*
+ * A watch found what was taken from cg, or from the machine while cg was
+ * the top offender, came back (permille per 1000 taken), clamps allowed:
+ * cg is judged thrashing for REFAULT_WINDOW_USEC, and the next stalling
+ * round holds it with memory.high.
+ */
+void policy_mark_thrashing(struct cgroup *cg, uint32_t permille, uint64_t now_usec);
+
 /* Whether the floors give way to cg at now_usec: see YIELD_MIN_STEAL_BYTES. */
 bool policy_floors_yield(const struct cgroup *cg, uint64_t now_usec);
 

@@ -977,6 +977,7 @@ START_TEST(thrashing_machine_holds_the_top_offender)
         ck_assert_uint_eq(f.machine_holds, 1);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         ck_assert(policy_thrashing(engine_find(&f.e, "batch"), fake_now));
+        ck_assert_uint_eq(engine_find(&f.e, "batch")->thrash_at_permille, 60 * 1000 / 68);   /* for explain */
         ck_assert(!policy_thrashing(engine_find(&f.e, "small"), fake_now));
 
         /* The next stalling round holds batch with memory.high and asks nothing of it. */
