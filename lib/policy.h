@@ -107,10 +107,12 @@ struct config;
  * soft limit is marked thrashing, as its own watch would, and the next
  * stalling round holds it with memory.high: its excess goes a quarter a
  * pass, whatever the LRU finds, and the floors stay (once it is held, the
- * machine is no longer judged). Measured in the same shape on 6.1: the
- * first window was judged before any round had clamped (a balancer's step
- * of 20 MiB had taken 5 s), letting every floor go there cost web 45 and
- * 61 MiB of its 64 MiB tail. Without clamping, every floor goes for
+ * machine is no longer judged). Measured in the same shape on 6.1, two
+ * runs with the host also building: the first window was judged before any
+ * round had clamped (the balancer's first step of 20 MiB had taken 5 s),
+ * and letting every floor go cost web 45 and 61 MiB of its 64 MiB tail;
+ * holding instead, on a quiet host, it lost nothing in two runs, the
+ * machine judged in both. Without clamping, every floor goes for
  * YIELD_USEC, and the kernel's LRU order decides, the others' cold memory
  * included; the rounds go on taking the offenders' excess. Judged over at
  * least 1/256 of the machine's memory (and YIELD_MIN_STEAL_BYTES) taken: a
