@@ -1288,8 +1288,10 @@ static void watch_machine(struct engine *e, bool clamp, uint64_t now)
                 return;
         policy_rank_level(&e->tree, 0, now, &top);
         if (clamp && top) {
+                bool known = policy_thrashing(top, now);   /* said once until a round holds it */
+
                 policy_mark_thrashing(top, e->machine.taken.permille, now);
-                if (e->obs.machine_hold)
+                if (!known && e->obs.machine_hold)
                         e->obs.machine_hold(e->obs.userdata, &e->machine.taken, top);
                 return;   /* the next window has begun; the clamp will pause it (count_held_for()) */
         }

@@ -980,6 +980,14 @@ START_TEST(thrashing_machine_holds_the_top_offender)
         ck_assert_uint_eq(engine_find(&f.e, "batch")->thrash_at_permille, 60 * 1000 / 68);   /* for explain */
         ck_assert(!policy_thrashing(engine_find(&f.e, "small"), fake_now));
 
+        /* No stalling round yet: the same finding again is not said again. */
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal + 4 * MiB, min_steal - 4 * MiB), 0);
+        fake_now += YIELD_MIN_WINDOW_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(f.machine_holds, 1);
+        ck_assert_uint_eq(f.machine_yields, 0);
+        ck_assert(policy_thrashing(engine_find(&f.e, "batch"), fake_now));
+
         /* The next stalling round holds batch with memory.high and asks nothing of it. */
         writes = sim_writes(f.be, "batch");
         ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
