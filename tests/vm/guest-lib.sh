@@ -239,10 +239,10 @@ start_hog() {
 }
 
 # hog_report GROUP NAME: what the kernel says of the hog ($pid_hog, output
-# /out/NAME.out) in cgroup GROUP and of the machine's pressure, for a judge to print when the hog
-# made none: its state and wait channel, its cgroup's memory.current,
-# memory.max, memory.events, memory.pressure and the memory.stat lines of
-# faults, swap and refaults, and /proc/pressure/memory.
+# /out/NAME.out) in cgroup GROUP and of the machine's pressure, for a judge
+# to print when the hog made none: its state and wait channel, its cgroup's
+# memory.current, memory.max, memory.events, memory.pressure and the
+# memory.stat lines of faults, swap and refaults, and /proc/pressure/memory.
 hog_report() {
 	echo "uptime $(cut -d' ' -f1 /proc/uptime)"
 	grep -E '^(State|VmRSS|VmSwap):' "/proc/$pid_hog/status" 2>/dev/null || echo "hog $pid_hog: no /proc entry"

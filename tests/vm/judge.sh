@@ -115,13 +115,18 @@ judge_hog_started() {
 	t_hog=$t_started
 }
 
-# judge_note_hog_restart: when the scenario's hog made no stall psiwatch saw
-# within HOG_PSI_DEADLINE s and was started again (await_hog_pressure in
-# guest-lib.sh), a note with what the kernel said of it then.
-judge_note_hog_restart() {
-	ev_has hog-no-pressure || return 0
-	note "NOTE: the hog made no stall psiwatch saw within ${HOG_PSI_DEADLINE:-15} s; started again at $(ev_time hog-restarted) s. What the kernel said of it then:"
-	sed 's/^/    /' "$out/hog-no-pressure"
+# judge_hog_pressure PSI_FIRST: the hog's stall, which the scenario needs.
+# When the hog made none psiwatch saw within HOG_PSI_DEADLINE s and was
+# started again (await_hog_pressure in guest-lib.sh), a note with what the
+# kernel said of it then; a failure when psiwatch never fired (PSI_FIRST,
+# its first event's time, empty).
+judge_hog_pressure() {
+	if ev_has hog-no-pressure; then
+		note "NOTE: the hog made no stall psiwatch saw within ${HOG_PSI_DEADLINE:-15} s; started again at $(ev_time hog-restarted) s. What the kernel said of it then:"
+		sed 's/^/    /' "$out/hog-no-pressure"
+	fi
+	[ -n "$1" ] ||
+		fail "the hog did not make the system PSI trigger fire: no memory pressure (see $out/psiwatch.out$(ev_has hog-no-pressure && echo ", and $out/hog-no-pressure"))"
 }
 
 # judge_exit_if_failed [TITLE FILE]...: when a check failed, print each FILE

@@ -119,8 +119,7 @@ note "churn: ${n_cycles:-0} create/remove cycles; reclaimd logged ${n_gone_churn
 note "flash churn: ${flash_cycles:-0} cycles, ${flash_removed:-0} cgroups created and removed in $(awk -v a="$(ev_time flash-started)" -v b="$(awk '$2 == "flash-ended" { print $1 }' "$out/events")" 'BEGIN { if (b != "") printf "%.1f", b - a; else printf "?" }') s; reclaimd followed the glob ${n_followed} times, armed ${n_flash_armed} flash triggers, logged ${n_flash_gone} flash cgroups gone"
 
 # 0. The test itself worked.
-judge_note_hog_restart
-[ -n "$psi_first" ] || fail "the hog did not make the system PSI trigger fire: no memory pressure (see $out/psiwatch.out$(ev_has hog-no-pressure && echo ", and $out/hog-no-pressure"))"
+judge_hog_pressure "$psi_first"
 for g in g1 g3 hog; do
 	[ "$(file "alive-$g")" = yes ] || fail "the $g workload died during the test (see $out/$g.out and $out/dmesg.log)"
 done
