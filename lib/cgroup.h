@@ -121,6 +121,8 @@ struct cgroup {
                                       * clamps allowed: a stalling round holds it with memory.high
                                       * (policy_thrashing()) */
         uint32_t thrash_at_permille; /* what came back per 1000 taken, by that finding */
+        bool held_over;              /* the floors hold the others for it: it went past its soft
+                                      * limit's margin, and is not back at the limit (policy_note_over()) */
 
         int last_write_err;          /* the last write's error (not EAGAIN), to say a repeat once */
         int last_read_err;           /* likewise for reading memory.current */

@@ -1198,7 +1198,7 @@ static uint64_t reclaimable_excess(struct engine *e, const struct cgroup *top, u
         RB_FOREACH(cg, excess_tree, &e->tree) {
                 uint64_t give, held = 0;
 
-                if (!policy_over_soft_limit(cg))
+                if (!cg->held_over)
                         continue;
                 if ((!cg->unevictable_at_usec || now - cg->unevictable_at_usec >= age) &&
                     read_offender_stat(e, cg, buf, now) < 0)
@@ -1277,7 +1277,7 @@ static void watch_machine(struct engine *e, bool clamp, uint64_t now)
         steal *= page_bytes();
         back *= page_bytes();
         RB_FOREACH(cg, excess_tree, &e->tree)
-                if (policy_over_soft_limit(cg))
+                if (cg->held_over)
                         excess += cg->excess_bytes;
         if (e->machine.taken.known && steal >= e->machine.taken.steal_base && back >= e->machine.taken.refault_base)
                 log_debug("Floors' watch: the kernel took %" PRIu64 " KiB machine-wide in %" PRIu64 " ms, "
@@ -1303,8 +1303,8 @@ static void watch_machine(struct engine *e, bool clamp, uint64_t now)
 
 /*
  * The offenders the floors hold the others for: those over their soft
- * limits that the floors do not give way to; none while they give way to
- * the whole machine. While the floors hold and the kernel reclaims, what it
+ * limits (policy_note_over(), noted here for engine_protect()) that the
+ * floors do not give way to; none while they give way to the whole machine. While the floors hold and the kernel reclaims, what it
  * takes from each offender, and from the machine, is watched
  * (policy_watch_taken(), watch_machine()); otherwise memory.stat, which
  * costs the kernel a stats flush, and /proc/vmstat are not read. The
@@ -1323,6 +1323,8 @@ static int count_held_for(struct engine *e, const struct config *cfg)
         struct cgroup *cg;
         int n = 0;
 
+        for (size_t i = 0; i < e->n_cgroups; i++)
+                policy_note_over(&e->cgroups[i]);
         if (watch && !clamped)
                 watch_machine(e, cfg->clamp_high, now);
         else if (!e->protecting || clamped)
@@ -1333,7 +1335,7 @@ static int count_held_for(struct engine *e, const struct config *cfg)
         RB_FOREACH(cg, excess_tree, &e->tree) {
                 bool yielding = policy_floors_yield(cg, now);
 
-                if (!policy_over_soft_limit(cg))
+                if (!cg->held_over)
                         continue;
                 if (!e->protecting)
                         cg->taken.known = false;

@@ -63,6 +63,11 @@ static void explain_floor(FILE *f, const struct snapshot_cgroup *c)
                 say(f, "memory.min is never crossed; the soft-limit loop stops there too",
                     "over its soft limit, but at memory.min (%s): nothing above it to take",
                     format_size(m, sizeof(m), c->min));
+        else if (c->held_over)
+                say(f, "the floors hold until an offender is back at its soft limit: soft_limit_excess()",
+                    "within 2 MiB of its soft limit (at %s): nothing more is asked of it, but it came from "
+                    "further over, so the others stay held until it is back at the limit",
+                    format_size(v, sizeof(v), c->current));
         else
                 say(f, "SOFT_MARGIN_BYTES: the kernel frees whole huge pages past a request",
                     "within 2 MiB of its soft limit (at %s): counted as at it, not over",
@@ -153,8 +158,8 @@ static void explain_held(FILE *f, const struct snapshot *s, const char *file, co
 
         say(f, rule, "%s is held at %s (was %s) since %s, because %zu managed cgroup%s over %s soft limit%s", file,
             format_size(v, sizeof(v), a->value), format_size(o, sizeof(o), a->original),
-            status_clock(s, since_usec, t, sizeof(t)), s->n_over, s->n_over == 1 ? " is" : "s are",
-            s->n_over == 1 ? "its" : "their", s->n_over == 1 ? "" : "s");
+            status_clock(s, since_usec, t, sizeof(t)), s->n_held_over, s->n_held_over == 1 ? " is" : "s are",
+            s->n_held_over == 1 ? "its" : "their", s->n_held_over == 1 ? "" : "s");
 }
 
 /* What reclaimd holds on the cgroup now, and what keeps rounds away from it. */

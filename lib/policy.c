@@ -64,6 +64,14 @@ static uint64_t min_floor(const struct cgroup *cg)
         return cg->min_bytes > UINT64_MAX - MIN_MARGIN_BYTES ? UINT64_MAX : cg->min_bytes + MIN_MARGIN_BYTES;
 }
 
+/* The soft limit itself, or memory.min (with its margin) when higher. */
+static uint64_t limit_floor(const struct cgroup *cg)
+{
+        uint64_t min = min_floor(cg);
+
+        return cg->soft_limit_bytes > min ? cg->soft_limit_bytes : min;
+}
+
 /* The soft-limit loop stops at the soft limit (with its margin), or at memory.min when higher. */
 static uint64_t soft_floor(const struct cgroup *cg)
 {
@@ -94,11 +102,18 @@ bool policy_over_soft_limit(const struct cgroup *cg)
         return cg->soft_limit_bytes != UINT64_MAX && above(cg->current_bytes, soft_floor(cg)) > 0;
 }
 
+bool policy_note_over(struct cgroup *cg)
+{
+        cg->held_over = policy_over_soft_limit(cg) ||
+                        (cg->held_over && cg->soft_limit_bytes != UINT64_MAX && cg->current_bytes > limit_floor(cg));
+        return cg->held_over;
+}
+
 uint64_t policy_protection(const struct cgroup *cg, const struct cgroup *top, uint64_t level_bytes)
 {
         uint64_t soft = cg->soft_limit_bytes;
 
-        if (cg == top || !policy_over_soft_limit(cg))
+        if (cg == top || !cg->held_over)
                 return soft;
         return soft > UINT64_MAX - level_bytes ? UINT64_MAX : soft + level_bytes;
 }
@@ -113,7 +128,7 @@ uint64_t policy_rank_level(struct excess_tree *tree, uint64_t step_bytes, uint64
         if (step_bytes < RANK_STEP_BYTES)
                 step_bytes = RANK_STEP_BYTES;
         RB_FOREACH_REVERSE(cg, excess_tree, tree) {
-                if (!policy_over_soft_limit(cg) || policy_floors_yield(cg, now_usec))
+                if (!cg->held_over || policy_floors_yield(cg, now_usec))
                         continue;
                 if (++seen == 1)
                         *ret_top = cg;
@@ -147,7 +162,7 @@ static uint32_t thrash_permille(const struct cgroup *cg, uint64_t now_usec)
 enum cg_file policy_offender_file(const struct cgroup *cg, const struct cgroup *top, enum cg_file under,
                                   uint64_t now_usec)
 {
-        if (!policy_over_soft_limit(cg))
+        if (!cg->held_over)
                 return under;
         if (cg == top || policy_floors_yield(cg, now_usec))
                 return CG_MEMORY_LOW;
@@ -293,7 +308,7 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
 static bool clamp_value(const struct scan_control *sc, const struct cgroup *cg, uint64_t *ret_high)
 {
         /* memory.high is a limit, not a request: it may go down to the soft limit itself. */
-        uint64_t min = min_floor(cg), floor = cg->soft_limit_bytes > min ? cg->soft_limit_bytes : min, high, over;
+        uint64_t floor = limit_floor(cg), high, over;
         unsigned steps = (unsigned)sc->clamp_priority + 1, depth;
 
         if (cg->current_bytes <= floor)

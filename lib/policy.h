@@ -154,8 +154,10 @@ struct machine_watch {
  * free a whole 2 MiB page more than asked (the soak saw 5.1 MiB asked and
  * 9.8 MiB freed), so the soft-limit loop aims this far above the limit. A
  * cgroup within the margin no longer counts as over (policy_over_soft_limit()):
- * nothing more is asked of it, so it must not hold the others' protection or
- * keep the proportional pass away either.
+ * nothing more is asked of it, so it must not keep the proportional pass
+ * away, nor start holding the others' protection; one that came from
+ * further over keeps it held until it is back at its soft limit
+ * (policy_note_over()).
  */
 #define SOFT_MARGIN_BYTES (2ULL << 20)
 
@@ -269,10 +271,28 @@ uint64_t policy_soft_request(const struct cgroup *cg, uint64_t min_chunk);
 /*
  * Whether cg counts as over its soft limit: above it, and above memory.min,
  * by more than SOFT_MARGIN_BYTES. The soft-limit loop asks only these, the
- * proportional pass waits while any in scope is, and the cgroups' memory.low
- * is held while any is. (min_bytes as last read: 0 until a round reads it.)
+ * proportional pass waits while any in scope is, and the floors begin to
+ * hold the others when one is (policy_note_over()). (min_bytes as last
+ * read: 0 until a round reads it.)
  */
 bool policy_over_soft_limit(const struct cgroup *cg);
+
+/*
+ * Whether the floors hold the others for cg (memory.low or memory.min of
+ * the cgroups under their soft limits, the ranking): from when it counts as
+ * over (policy_over_soft_limit()) until it is back at its soft limit, or at
+ * memory.min with its margin when that is higher. Records it in
+ * cg->held_over, which policy_protection(), policy_offender_file() and
+ * policy_rank_level() read; the engine notes every cgroup before it decides
+ * the floors. The margin is where reclaimd stops asking, not where the
+ * cgroup's excess ends: a cgroup clamped by memory.high near its soft limit
+ * plus the margin passes the margin both ways as its usage passes
+ * memory.high for a moment, and the floors went with each fall (measured in
+ * the VM's hot shape on 6.12: ten times in 50 s, and web lost 25 MiB by
+ * swap in the gaps). v1 counted a cgroup as over while any excess was left
+ * (soft_limit_excess()); so do the floors, once it has been past the margin.
+ */
+bool policy_note_over(struct cgroup *cg);
 
 /*
  * The memory.low a managed cgroup is held at while some cgroup is over its
@@ -320,11 +340,11 @@ enum cg_file policy_offender_file(const struct cgroup *cg, const struct cgroup *
                                   uint64_t now_usec);
 
 /*
- * The rank level: the second largest excess among the cgroups over their
- * soft limits that the floors do not give way to, rounded down to a
- * multiple of step_bytes (at least RANK_STEP_BYTES: so that the floors are
- * not rewritten, logged and saved for every page the kernel takes); 0 with
- * fewer than two such cgroups. *ret_top: the largest of them (NULL: none).
+ * The rank level: the second largest excess among the cgroups the floors
+ * hold the others for (policy_note_over()) and do not give way to, rounded
+ * down to a multiple of step_bytes (at least RANK_STEP_BYTES: so that the
+ * floors are not rewritten, logged and saved for every page the kernel
+ * takes); 0 with fewer than two such cgroups. *ret_top: the largest of them (NULL: none).
  */
 #define RANK_STEP_BYTES (8ULL << 20)
 uint64_t policy_rank_level(struct excess_tree *tree, uint64_t step_bytes, uint64_t now_usec,

@@ -108,6 +108,7 @@ static int take_one(struct snapshot_cgroup *sc, struct engine *e, struct cgroup 
                 .current = cg->current_bytes,
                 .excess = cg->excess_bytes,
                 .over = cg->be && policy_over_soft_limit(cg),
+                .held_over = cg->be && cg->held_over,
                 .min = cg->min_bytes,
                 .low = cg->low_bytes,
                 .high = UINT64_MAX,
@@ -171,6 +172,7 @@ int snapshot_take_cgroups(struct snapshot *s, struct engine *e, const struct sna
                 if (take_one(&s->cgroups[i], e, &e->cgroups[i], old, round, s->now_usec, read_files) < 0)
                         return -ENOMEM;
                 s->n_over += s->cgroups[i].over;
+                s->n_held_over += s->cgroups[i].held_over;
                 s->clamped += e->cgroups[i].high.active;
                 s->protected += e->cgroups[i].low.active || e->cgroups[i].min.active;
         }

@@ -42,6 +42,7 @@ struct snapshot_cgroup {
         uint64_t soft_limit;         /* UINT64_MAX: none */
         uint64_t current, excess;
         bool over;                   /* beyond the margin (policy_over_soft_limit()) */
+        bool held_over;              /* the floors hold the others for it (policy_note_over()) */
         unsigned rank;               /* 1: furthest over its soft limit; 0: not over */
         bool files_read;             /* min, low, high below were read (not only as a round saw them) */
         uint64_t min, low, high;     /* as the kernel holds them; UINT64_MAX: max */
@@ -90,6 +91,7 @@ struct snapshot {
         struct snapshot_cgroup *cgroups;   /* sorted by path */
         size_t n_cgroups;
         size_t n_over;
+        size_t n_held_over;                /* those the floors hold the others for */
         int clamped, protected;
         uint64_t floors_yield_until_usec;  /* every floor gives way to the machine until then (past: not) */
         uint64_t machine_taken_bytes;      /* what the machine's last judged window found taken */

@@ -101,7 +101,8 @@ START_TEST(explain_says_what_holds_now)
         one_cgroup(&s, &c, REASON_NONE, 0);
         s.triggers = &t;
         s.n_triggers = 1;
-        s.n_over = 1;
+        s.n_over = 0;       /* within its margin: the floors still hold for it (policy_note_over()) */
+        s.n_held_over = 1;
         c.low_adj = (struct adjust){ .active = true, .original = 0, .value = 64 * MiB };
         c.low_since_usec = 90000000;
         text = explain(&s, "web", true, 0);
@@ -120,8 +121,21 @@ START_TEST(explain_says_what_holds_now)
         ck_assert_ptr_nonnull(strstr(text, "- over its soft limit, but at memory.min (80.0M): nothing above it to take"));
         ck_assert_ptr_null(strstr(text, "under its soft limit while"));
         free(text);
-        c.current = 20 * MiB;
         c.files_read = false;
+
+        /* Within the margin: held over (it came from further over), or not. */
+        c.current = 65 * MiB;
+        c.held_over = true;
+        text = explain(&s, "web", true, 0);
+        ck_assert_msg(strstr(text, "- within 2 MiB of its soft limit (at 65.0M): nothing more is asked of it, but it "
+                                   "came from further over, so the others stay held until it is back at the limit"),
+                      "%s", text);
+        free(text);
+        c.held_over = false;
+        text = explain(&s, "web", true, 0);
+        ck_assert_msg(strstr(text, "- within 2 MiB of its soft limit (at 65.0M): counted as at it, not over"), "%s", text);
+        free(text);
+        c.current = 20 * MiB;
 
         /* A system round on a machine that was not short; the balancer's trim. */
         c.round.verdict = POLICY_DONE_NO_SHORTAGE;
@@ -161,7 +175,7 @@ START_TEST(held_memory_min_is_shown)
         char *text;
 
         one_cgroup(&s, &c, REASON_NONE, 0);
-        s.n_over = 2;
+        s.n_over = s.n_held_over = 2;
         c.files_read = true;
         c.min = c.min_adj.value = 64 * MiB;
         c.min_adj.active = true;

@@ -39,7 +39,15 @@ static struct cgroup *add(struct fixture *f, const char *path, uint64_t current,
         cg->path = (char *)path;
         cg->soft_limit_bytes = soft;
         excess_tree_update(&f->tree, cg, current);
+        policy_note_over(cg);
         return cg;
+}
+
+/* A new reading of cg's usage, noted as the engine notes it before it decides the floors. */
+static void reread(struct fixture *f, struct cgroup *cg, uint64_t current)
+{
+        excess_tree_update(&f->tree, cg, current);
+        policy_note_over(cg);
 }
 
 /* Offers every cgroup to the proportional pass, in the engine's order. */
@@ -957,15 +965,26 @@ START_TEST(floors_rank_the_offenders)
         etl->yield_until_usec = 10;
         ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 0, &top), 16 * MiB);
         ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 10, &top), 32 * MiB);
-        excess_tree_update(&f.tree, db, 21 * MiB);   /* within the margin: not over */
+        /*
+         * db within the margin: nothing more is asked of it, but it came
+         * from further over, so the floors hold for it until it is back at
+         * its soft limit; from below, within the margin is not over.
+         */
+        reread(&f, db, 21 * MiB);
+        ck_assert(!policy_over_soft_limit(db));
+        ck_assert_uint_eq(policy_protection(db, batch, 8 * MiB), 28 * MiB);
+        reread(&f, db, 20 * MiB);
         ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 0, &top), 0);
         ck_assert_ptr_eq(top, batch);
-        ck_assert_uint_eq(policy_protection(db, top, 0), 20 * MiB);
+        ck_assert_uint_eq(policy_protection(db, top, 8 * MiB), 20 * MiB);
+        reread(&f, db, 21 * MiB);
+        ck_assert_uint_eq(policy_protection(db, top, 8 * MiB), 20 * MiB);
 
         /* No soft limit: max, whatever the level; none over: no top. */
         batch->soft_limit_bytes = UINT64_MAX;
+        reread(&f, batch, batch->current_bytes);
         ck_assert_uint_eq(policy_protection(batch, NULL, 32 * MiB), UINT64_MAX);
-        excess_tree_update(&f.tree, etl, 30 * MiB);
+        reread(&f, etl, 30 * MiB);
         ck_assert_uint_eq(policy_rank_level(&f.tree, 2 * MiB, 0, &top), 0);
         ck_assert_ptr_null(top);
 }

@@ -259,14 +259,32 @@ START_TEST(memory_low_held_while_any_cgroup_is_over)
         ck_assert_int_eq(engine_balance(&f.e, f.cfg, true, &sc), POLICY_IDLE);
         ck_assert_uint_eq(f.protected, 3);
 
-        /* batch back within the margin of its soft limit: no longer over, everything goes back. */
+        /*
+         * batch back within the margin of its soft limit: nothing more is
+         * asked of it, but its excess is not gone, and the floors stay
+         * (policy_note_over()): a clamped offender passes the margin both
+         * ways, and they would go and come with it.
+         */
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 65 * MiB), 0);
+        ck_assert_int_eq(engine_balance(&f.e, f.cfg, true, &sc), POLICY_IDLE);
+        ck_assert_uint_eq(sim_reclaimed(f.be, "batch"), 0);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert_uint_eq(f.released, 0);
+
+        /* At its soft limit: everything goes back. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 64 * MiB), 0);
         ck_assert_int_eq(engine_balance(&f.e, f.cfg, true, &sc), POLICY_IDLE);
         ck_assert_uint_eq(sim_low(f.be, "batch"), 0);
         ck_assert_uint_eq(sim_low(f.be, "web"), 16 * MiB);
         ck_assert_uint_eq(sim_low(f.be, "free"), 0);
         ck_assert_uint_eq(f.released, 3);
         ck_assert_int_eq(access(f.state, F_OK), -1);
+
+        /* Within the margin from below: not over, and nothing is held for it. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 65 * MiB), 0);
+        ck_assert_int_eq(engine_balance(&f.e, f.cfg, true, &sc), POLICY_IDLE);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 16 * MiB);
+        ck_assert_uint_eq(f.protected, 3);
         teardown(&f);
 }
 END_TEST
