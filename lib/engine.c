@@ -284,8 +284,9 @@ static void forget(struct engine *e, struct cgroup *cg, int err)
         cg->current_bytes = cg->excess_bytes = 0;
         /* A new cgroup at that path starts with its own memory.high, memory.low and memory.min. */
         cg->high = cg->low = cg->min = (struct adjust){};
-        /* Nor does it inherit a judgement of what came back: its counters start afresh. */
+        /* Nor does it inherit a judgement of what came back, or a hold for the others. */
         cg->taken = (struct taken_watch){};
+        cg->held_over = false;
         cg->yield_until_usec = cg->thrash_at_usec = 0;
         cg->thrash_at_permille = 0;
         cg->unevictable_at_usec = 0;
@@ -1287,7 +1288,13 @@ static void watch_machine(struct engine *e, bool clamp, uint64_t now)
         if (!policy_watch_machine(&e->machine, steal, back, excess, policy_machine_min_steal(m.total_bytes), now))
                 return;
         policy_rank_level(&e->tree, 0, now, &top);
-        if (clamp && top) {
+        /*
+         * Only a top over its margin can be clamped: a round's soft-limit
+         * loop reaches no other (policy_next()). One within it, that the
+         * floors still hold for (policy_note_over()), has no excess left
+         * to take; the floors give way instead.
+         */
+        if (clamp && top && policy_over_soft_limit(top)) {
                 bool known = policy_thrashing(top, now);   /* said once until a round holds it */
 
                 policy_mark_thrashing(top, e->machine.taken.permille, now);
@@ -1303,8 +1310,8 @@ static void watch_machine(struct engine *e, bool clamp, uint64_t now)
 
 /*
  * The offenders the floors hold the others for: those over their soft
- * limits (policy_note_over(), noted here for engine_protect()) that the
- * floors do not give way to; none while they give way to the whole machine. While the floors hold and the kernel reclaims, what it
+ * limits (policy_note_over()) that the floors do not give way to; none
+ * while they give way to the whole machine. While the floors hold and the kernel reclaims, what it
  * takes from each offender, and from the machine, is watched
  * (policy_watch_taken(), watch_machine()); otherwise memory.stat, which
  * costs the kernel a stats flush, and /proc/vmstat are not read. The
@@ -1323,8 +1330,6 @@ static int count_held_for(struct engine *e, const struct config *cfg)
         struct cgroup *cg;
         int n = 0;
 
-        for (size_t i = 0; i < e->n_cgroups; i++)
-                policy_note_over(&e->cgroups[i]);
         if (watch && !clamped)
                 watch_machine(e, cfg->clamp_high, now);
         else if (!e->protecting || clamped)
@@ -1342,7 +1347,8 @@ static int count_held_for(struct engine *e, const struct config *cfg)
                 if (watch && cg->be && read_offender_stat(e, cg, buf, now) >= 0 &&
                     memstat_steal(buf, &steal) == 0 && memstat_refaulted(buf, &back) == 0 &&
                     steal <= UINT64_MAX / page_bytes() && back <= UINT64_MAX / page_bytes()) {
-                        policy_watch_taken(cg, steal * page_bytes(), back * page_bytes(), cfg->clamp_high, now);
+                        policy_watch_taken(cg, steal * page_bytes(), back * page_bytes(),
+                                           cfg->clamp_high && policy_over_soft_limit(cg), now);
                         if (!yielding && policy_floors_yield(cg, now) && e->obs.floors_yield)
                                 e->obs.floors_yield(e->obs.userdata, cg);
                 }
@@ -1353,11 +1359,21 @@ static int count_held_for(struct engine *e, const struct config *cfg)
 
 int engine_protect(struct engine *e, const struct config *cfg)
 {
-        bool hold = cfg->protect != PROTECT_NO && count_held_for(e, cfg) > 0, released = false, staged = false;
+        bool hold, released = false, staged = false;
         enum cg_file under = CG_MEMORY_LOW;
         struct cgroup *top = NULL;
-        uint64_t level = hold ? policy_rank_level(&e->tree, cfg->min_chunk_bytes, e->now_usec(), &top) : 0;
+        uint64_t level = 0;
         int held = 0;
+
+        /* Whom the floors hold the others for, from the latest readings: none without floors. */
+        for (size_t i = 0; i < e->n_cgroups; i++)
+                if (cfg->protect == PROTECT_NO)
+                        e->cgroups[i].held_over = false;
+                else
+                        policy_note_over(&e->cgroups[i]);
+        hold = cfg->protect != PROTECT_NO && count_held_for(e, cfg) > 0;
+        if (hold)
+                level = policy_rank_level(&e->tree, cfg->min_chunk_bytes, e->now_usec(), &top);
 
         if (hold && (cfg->protect == PROTECT_MIN || (cfg->protect == PROTECT_AUTO && e->caps.mglru)))
                 under = policy_protection_file((enum protect_mode)cfg->protect, e->caps.mglru,
@@ -1456,6 +1472,8 @@ static void move_state(struct cgroup *to, struct cgroup *from)
         to->conf = mine.conf;
         to->xattr_mode = mine.xattr_mode;
         to->soft_limit_bytes = xattr_resolve(to);   /* the new section's, or the attribute read */
+        if (to->soft_limit_bytes != from->soft_limit_bytes)
+                to->held_over = false;   /* it must pass the new limit's margin first */
         to->in_tree = false;
         memset(&to->excess_node, 0, sizeof(to->excess_node));
         from->be = NULL;

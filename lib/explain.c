@@ -65,8 +65,8 @@ static void explain_floor(FILE *f, const struct snapshot_cgroup *c)
                     format_size(m, sizeof(m), c->min));
         else if (c->held_over)
                 say(f, "the floors hold until an offender is back at its soft limit: soft_limit_excess()",
-                    "within 2 MiB of its soft limit (at %s): nothing more is asked of it, but it came from "
-                    "further over, so the others stay held until it is back at the limit",
+                    "within 2 MiB of its soft limit (at %s): its excess is no longer asked for, but it came "
+                    "from further over, so the others stay held until it is back at the limit",
                     format_size(v, sizeof(v), c->current));
         else
                 say(f, "SOFT_MARGIN_BYTES: the kernel frees whole huge pages past a request",

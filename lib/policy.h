@@ -282,9 +282,17 @@ bool policy_over_soft_limit(const struct cgroup *cg);
  * the cgroups under their soft limits, the ranking): from when it counts as
  * over (policy_over_soft_limit()) until it is back at its soft limit, or at
  * memory.min with its margin when that is higher. Records it in
- * cg->held_over, which policy_protection(), policy_offender_file() and
- * policy_rank_level() read; the engine notes every cgroup before it decides
- * the floors. The margin is where reclaimd stops asking, not where the
+ * cg->held_over, which policy_protection(), policy_offender_file(),
+ * policy_rank_level() and the engine's floors and watches read; the engine
+ * notes every cgroup before it decides the floors (engine_protect()). A
+ * watch that finds such a cgroup thrashing within its margin lets the
+ * floors give way rather than mark it for a clamp: a round's soft-limit
+ * loop, which clamps, reaches only those past the margin. The proportional
+ * pass keeps the margin too, so that a cgroup left within it keeps no pass
+ * away for good: a round without a cgroup past its margin may take its
+ * share from the others while the floors hold them, reading the
+ * operator's memory.low, not the floor (read_protection()), as a scoped
+ * round did before. The margin is where reclaimd stops asking, not where the
  * cgroup's excess ends: a cgroup clamped by memory.high near its soft limit
  * plus the margin passes the margin both ways as its usage passes
  * memory.high for a moment, and the floors went with each fall (measured in

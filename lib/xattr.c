@@ -83,8 +83,10 @@ int xattr_refresh(struct engine *e, struct cgroup *cg)
                         tell(e, cg, name, text, r);
         }
         cg->soft_limit_bytes = xattr_resolve(cg);
-        if (cg->soft_limit_bytes != was)
+        if (cg->soft_limit_bytes != was) {
+                cg->held_over = false;   /* it must pass the new limit's margin first (policy_note_over()) */
                 excess_tree_update(&e->tree, cg, cg->current_bytes);
+        }
         return 0;
 }
 

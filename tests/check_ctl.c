@@ -127,8 +127,8 @@ START_TEST(explain_says_what_holds_now)
         c.current = 65 * MiB;
         c.held_over = true;
         text = explain(&s, "web", true, 0);
-        ck_assert_msg(strstr(text, "- within 2 MiB of its soft limit (at 65.0M): nothing more is asked of it, but it "
-                                   "came from further over, so the others stay held until it is back at the limit"),
+        ck_assert_msg(strstr(text, "- within 2 MiB of its soft limit (at 65.0M): its excess is no longer asked for, but "
+                                   "it came from further over, so the others stay held until it is back at the limit"),
                       "%s", text);
         free(text);
         c.held_over = false;

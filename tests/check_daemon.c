@@ -34,7 +34,8 @@ struct fixture {
         ev_io started;
         void (*on_started)(struct fixture *f);
         unsigned writes_started;
-        uint64_t web_low_at_margin; /* web's memory.low while batch was within its margin */
+        uint64_t batch_at_margin;   /* where the balancer's trim left batch */
+        uint64_t web_low_at_margin; /* web's memory.low while batch was there */
 };
 
 static void on_write_started(struct ev_loop *loop, ev_io *w, int revents)
@@ -1056,11 +1057,11 @@ START_TEST(reload_moves_the_metrics_file)
 }
 END_TEST
 
-/* Stops the loop once batch is down to its soft limit and margin, and nothing is held any more. */
 /*
- * Trimmed to within its margin, batch is still over its soft limit, and the
- * floors stay (policy_note_over()) until the kernel's own reclaim takes
- * the rest, as it would under pressure; then they go.
+ * Stops the loop once batch is down to its soft limit and nothing is held
+ * any more. Trimmed to within its margin, batch is still over its soft
+ * limit, and the floors stay (policy_note_over()) until the kernel's own
+ * reclaim takes the rest, as it would under pressure; then they go.
  */
 static void on_trimmed_check(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -1070,6 +1071,7 @@ static void on_trimmed_check(struct ev_loop *loop, ev_timer *t, int revents)
         if (batch > 64 * MiB + 2 * MiB || f->d.worker.busy)
                 return;
         if (batch > 64 * MiB) {
+                f->batch_at_margin = batch;
                 f->web_low_at_margin = sim_low(f->be, "web");
                 ck_assert_int_eq(sim_kernel_reclaim(f->be, "batch", batch - 64 * MiB, 0), 0);
         }
@@ -1122,8 +1124,10 @@ START_TEST(balancer_trims_between_triggers)
         poll_start(&f, &p, on_trimmed_check, 20.);
         ck_assert_int_eq(daemon_run(&f.d), 0);
         ck_assert_msg(poll_end(&f, &p), "batch was not trimmed within 20 s");
-        ck_assert_uint_le(sim_current(f.be, "batch"), 64 * MiB);
+        ck_assert_uint_gt(f.batch_at_margin, 64 * MiB);   /* the trim stops at the margin */
+        ck_assert_uint_le(f.batch_at_margin, 64 * MiB + 2 * MiB);
         ck_assert_uint_eq(f.web_low_at_margin, 256 * MiB);   /* held while batch is within its margin */
+        ck_assert_uint_le(sim_current(f.be, "batch"), 64 * MiB);
         ck_assert_uint_eq(sim_writes(f.be, "web"), 0);
         ck_assert_uint_eq(f.d.scopes[0].rounds, 0);   /* no trigger's round: the balancer's */
         ck_assert_uint_gt(f.d.balance_rounds, 0);

@@ -5,6 +5,7 @@
  * over and put back after, and what a previous run left restored at start.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,6 +107,24 @@ static void teardown(struct fixture *f)
         backend_free(f->be);
         config_free(f->cfg);
         unlink(f->state);
+}
+
+/* One of the watches' windows later, the balancer's check. */
+static void next_window(struct fixture *f)
+{
+        fake_now += YIELD_MIN_WINDOW_USEC;
+        engine_balance_check(&f->e, f->cfg, false, NULL, NULL);
+}
+
+/* batch over its soft limit of 64M with hot memory, web under its own, then batch back within its margin. */
+static void batch_back_within_the_margin(struct fixture *f)
+{
+        ck_assert_int_eq(sim_add_cgroup(f->be, "batch", 200 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "web", 100 * MiB, 0), 0);
+        engine_balance_check(&f->e, f->cfg, false, NULL, NULL);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "batch", 65 * MiB, 0), 0);
+        engine_balance_check(&f->e, f->cfg, false, NULL, NULL);   /* the windows begin, the floors held */
+        ck_assert_uint_eq(sim_low(f->be, "web"), 256 * MiB);
 }
 
 static const char *const over_under =
@@ -267,7 +286,6 @@ START_TEST(memory_low_held_while_any_cgroup_is_over)
          */
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 65 * MiB), 0);
         ck_assert_int_eq(engine_balance(&f.e, f.cfg, true, &sc), POLICY_IDLE);
-        ck_assert_uint_eq(sim_reclaimed(f.be, "batch"), 0);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         ck_assert_uint_eq(f.released, 0);
 
@@ -510,6 +528,54 @@ static void reload(struct fixture *f, const char *conf)
         f->cfg = cfg;
 }
 
+/*
+ * The floors' hold for an offender within its margin (policy_note_over())
+ * ends with what it was for: a soft limit changed by a reload, a new
+ * cgroup at the path, or floors turned off.
+ */
+START_TEST(held_over_ends_with_what_it_was_for)
+{
+        static const char conf[] = "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n"
+                                   "[cgroup web]\nsoft_limit = 256M\n";
+        struct fixture f;
+
+        setup(&f, conf, 16 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        for (int i = 0; i < 3; i++) {
+                if (i > 0)
+                        reload(&f, conf);
+                ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+                ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 65 * MiB), 0);
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+                ck_assert(engine_find(&f.e, "batch")->held_over);
+                ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+                switch (i) {
+                case 0:   /* 65M is within the new limit's margin: never past it */
+                        reload(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 63M\n"
+                                   "[cgroup web]\nsoft_limit = 256M\n");
+                        break;
+                case 1:
+                        ck_assert_int_eq(sim_remove_cgroup(f.be, "batch"), 0);
+                        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 65 * MiB), 0);
+                        /* Forgotten and opened again in one refresh, as a scope's tick does. */
+                        ck_assert_int_eq(engine_refresh_cgroup(&f.e, engine_find(&f.e, "batch")), 0);
+                        ck_assert(!engine_find(&f.e, "batch")->held_over);
+                        break;
+                case 2:
+                        reload(&f, "[balance]\ntrim = no\nprotect = no\n[cgroup batch]\nsoft_limit = 64M\n"
+                                   "[cgroup web]\nsoft_limit = 256M\n");
+                        break;
+                }
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+                ck_assert_msg(!engine_find(&f.e, "batch")->held_over, "case %d", i);
+                ck_assert_msg(sim_low(f.be, "web") == 0, "case %d: web's memory.low %" PRIu64, i,
+                              sim_low(f.be, "web"));
+        }
+        teardown(&f);
+}
+END_TEST
+
 /* A reload carries the ancestors' held values over, or puts them back when nothing beneath is managed. */
 START_TEST(ancestors_carried_over_a_reload)
 {
@@ -738,8 +804,7 @@ START_TEST(floors_yield_to_an_offender_whose_excess_comes_back)
 
         /* 4M taken, all back: too little to judge, however long the window. */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 4 * MiB, 4 * MiB), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         ck_assert_uint_eq(f.yields, 0);
 
@@ -760,16 +825,14 @@ START_TEST(floors_yield_to_an_offender_whose_excess_comes_back)
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 1 * MiB), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         ck_assert_uint_eq(f.yields, 1);
 
         /* Not short, and no stall: memory.stat is not watched, and nothing gives way. */
         sim_set_sysmem(f.be, 16 * GiB, 1 * GiB, 32 * MiB);
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 16 * MiB), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         ck_assert_uint_eq(f.yields, 1);
@@ -781,8 +844,7 @@ START_TEST(floors_yield_to_an_offender_whose_excess_comes_back)
         ck_assert_int_eq(sim_override_read(f.be, NULL, CG_MEMORY_PRESSURE,
                                            "some avg10=40.00 avg60=10.00 avg300=2.00 total=9000000\n"
                                            "full avg10=20.00 avg60=5.00 avg300=1.00 total=4000000\n", 0), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
         ck_assert_uint_eq(f.yields, 2);
         ck_assert_uint_eq(sim_low(f.be, "web"), 0);
         teardown(&f);
@@ -881,8 +943,7 @@ START_TEST(floors_yield_to_a_thrashing_machine)
 
         /* All of it back, but less than the machine's window: not judged yet. */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal - 4 * MiB, min_steal - 4 * MiB), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
         ck_assert_uint_eq(f.machine_yields, 0);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
 
@@ -906,8 +967,7 @@ START_TEST(floors_yield_to_a_thrashing_machine)
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal, 4 * MiB), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
         ck_assert_uint_eq(f.machine_yields, 1);
         ck_assert_uint_eq(f.e.machine.taken.permille, 4 * 1000 / 64);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
@@ -919,8 +979,7 @@ START_TEST(floors_yield_to_a_thrashing_machine)
          */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 64 * MiB, 64 * MiB), 0);
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 24 * MiB, 0), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
         ck_assert_uint_eq(f.e.machine.taken.stolen, 88 * MiB);
         ck_assert_uint_eq(f.e.machine.taken.permille, 64 * 1000 / 88);
         ck_assert_uint_eq(f.e.machine.excess_fell, 24 * MiB);
@@ -930,8 +989,7 @@ START_TEST(floors_yield_to_a_thrashing_machine)
         /* The same, with less than a quarter from the offender (21M of 88M): they go. */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 67 * MiB, 67 * MiB), 0);
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 21 * MiB, 0), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
         ck_assert_uint_eq(f.e.machine.excess_fell, 21 * MiB);
         ck_assert_uint_eq(f.machine_yields, 2);
         ck_assert_uint_eq(sim_low(f.be, "web"), 0);
@@ -949,8 +1007,7 @@ START_TEST(floors_yield_to_a_thrashing_machine)
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_int_eq(engine_count_protected(&f.e), 0);
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 64 * MiB, 64 * MiB), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 200 * MiB, 0), 0);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the floors hold again */
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
@@ -989,8 +1046,7 @@ START_TEST(thrashing_machine_holds_the_top_offender)
 
         /* 68M taken machine-wide in a window, 60M of it back, none of it the offenders'. */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal + 4 * MiB, min_steal - 4 * MiB), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
         ck_assert_uint_eq(f.machine_yields, 0);
         ck_assert_uint_eq(f.machine_holds, 1);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
@@ -1000,8 +1056,7 @@ START_TEST(thrashing_machine_holds_the_top_offender)
 
         /* No stalling round yet: the same finding again is not said again. */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal + 4 * MiB, min_steal - 4 * MiB), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
         ck_assert_uint_eq(f.machine_holds, 1);
         ck_assert_uint_eq(f.machine_yields, 0);
         ck_assert(policy_thrashing(engine_find(&f.e, "batch"), fake_now));
@@ -1016,13 +1071,50 @@ START_TEST(thrashing_machine_holds_the_top_offender)
 
         /* Held: the same again judges nothing. */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal + 4 * MiB, min_steal - 4 * MiB), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
+        next_window(&f);
         ck_assert_uint_eq(f.machine_holds, 1);
         ck_assert_uint_eq(f.machine_yields, 0);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * An offender back within its margin, that the floors still hold for
+ * (policy_note_over()), has nothing a round would clamp: a round's
+ * soft-limit loop reaches only those past the margin. When what the kernel
+ * takes comes back, the machine's watch and the offender's own let the
+ * floors give way, clamping allowed or not, instead of marking it for a
+ * hold that would never come.
+ */
+START_TEST(thrashing_within_the_margin_gives_way)
+{
+        uint64_t min_steal = policy_machine_min_steal(16 * GiB);
+        static const char conf[] = "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\n"
+                                   "[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n";
+        struct fixture f;
+
+        /* The machine's watch. */
+        setup(&f, conf, 16 * MiB);
+        batch_back_within_the_margin(&f);
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, min_steal + 4 * MiB, min_steal - 4 * MiB), 0);
+        next_window(&f);
+        ck_assert_uint_eq(f.machine_holds, 0);
+        ck_assert_uint_eq(f.machine_yields, 1);
+        ck_assert(!policy_thrashing(engine_find(&f.e, "batch"), fake_now));
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        teardown(&f);
+
+        /* The offender's own. */
+        setup(&f, conf, 16 * MiB);
+        sim_set_activated(f.be, 100);
+        batch_back_within_the_margin(&f);
+        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 16 * MiB), 0);
+        next_window(&f);
+        ck_assert_uint_eq(f.yields, 1);
+        ck_assert(!policy_thrashing(engine_find(&f.e, "batch"), fake_now));
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
         teardown(&f);
 }
 END_TEST
@@ -1271,8 +1363,7 @@ START_TEST(floors_hold_on_for_a_clamped_offender)
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the window begins */
         ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 14 * MiB), 0);
-        fake_now += YIELD_MIN_WINDOW_USEC;
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        next_window(&f);
         ck_assert_uint_eq(f.yields, 0);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         ck_assert(policy_thrashing(engine_find(&f.e, "batch"), fake_now));
@@ -1285,8 +1376,7 @@ START_TEST(floors_hold_on_for_a_clamped_offender)
         for (int i = 0; i < 2; i++) {
                 ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 32 * MiB, 32 * MiB), 0);
                 ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 64 * MiB, 64 * MiB), 0);
-                fake_now += YIELD_MIN_WINDOW_USEC;
-                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+                next_window(&f);
         }
         ck_assert_uint_eq(f.yields, 0);
         ck_assert_uint_eq(f.machine_yields, 0);
@@ -1300,11 +1390,13 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record, many_floors_one_save,
            failed_floor_is_written_again,
            memory_low_restored_on_stop_and_after_a_crash, ancestors_hold_what_is_held_beneath_them,
-           ancestors_carried_over_a_reload, memory_min_where_memory_low_only_defers,
+           ancestors_carried_over_a_reload, held_over_ends_with_what_it_was_for,
+           memory_min_where_memory_low_only_defers,
            memory_min_restored_after_a_crash,
            cgroup_within_the_margin_does_not_block_the_proportional_pass,
            anonymous_cgroup_may_swap_before_harder_priority,
            floors_yield_to_an_offender_whose_excess_comes_back, floors_rank_two_offenders,
-           floors_yield_to_a_thrashing_machine, thrashing_machine_holds_the_top_offender, rare_readings_wait_while_far_from_the_mark,
+           floors_yield_to_a_thrashing_machine, thrashing_machine_holds_the_top_offender,
+           thrashing_within_the_margin_gives_way, rare_readings_wait_while_far_from_the_mark,
            system_stall_read_once_for_callers_together, kswapd_at_work_is_a_shortage,
            thrashing_offender_held_by_memory_high, rounds_at_once_keep_the_offender_held, floors_hold_on_for_a_clamped_offender)
