@@ -285,9 +285,10 @@ bool policy_over_soft_limit(const struct cgroup *cg);
  * cg->held_over, which policy_protection(), policy_offender_file(),
  * policy_rank_level() and the engine's floors and watches read; the engine
  * notes every cgroup before it decides the floors (engine_protect()). A
- * watch that finds such a cgroup thrashing within its margin lets the
- * floors give way rather than mark it for a clamp: a round's soft-limit
- * loop, which clamps, reaches only those past the margin. The proportional
+ * watch that finds such a cgroup thrashing within its margin, not held by
+ * a memory.high of ours, lets the floors give way rather than mark it for
+ * a clamp: a round's soft-limit loop, which clamps, reaches only those past
+ * the margin (engine.c: clampable()). The proportional
  * pass keeps the margin too, so that a cgroup left within it keeps no pass
  * away for good: a round without a cgroup past its margin may take its
  * share from the others while the floors hold them, reading the

@@ -1381,6 +1381,18 @@ START_TEST(floors_hold_on_for_a_clamped_offender)
         ck_assert_uint_eq(f.yields, 0);
         ck_assert_uint_eq(f.machine_yields, 0);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+
+        /* Held within its margin now: what its tasks reclaim under memory.high and fault back is still no yield. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 65 * MiB, 0), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        for (int i = 0; i < 2; i++) {
+                ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 16 * MiB), 0);
+                next_window(&f);
+        }
+        ck_assert(engine_find(&f.e, "batch")->held_over);
+        ck_assert(!policy_over_soft_limit(engine_find(&f.e, "batch")));
+        ck_assert_uint_eq(f.yields, 0);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         teardown(&f);
 }
 END_TEST
