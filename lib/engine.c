@@ -1317,17 +1317,18 @@ static void watch_machine(struct engine *e, bool clamp, uint64_t now)
 }
 
 /*
- * The offenders the floors hold the others for: those over their soft
- * limits (policy_note_over()) that the floors do not give way to; none
- * while they give way to the whole machine. While the floors hold and the kernel reclaims, what it
- * takes from each offender, and from the machine, is watched
- * (policy_watch_taken(), watch_machine()); otherwise memory.stat, which
- * costs the kernel a stats flush, and /proc/vmstat are not read. The
- * machine is not judged while a cgroup is held by a memory.high of ours:
- * its tasks reclaim their own memory and fault it back under that limit
+ * The offenders the floors hold the others for: those over their soft limits
+ * (policy_note_over()) that the floors do not give way to; none while they
+ * give way to the whole machine. While the floors hold and the kernel
+ * reclaims, what it takes from each offender, and from the machine, is
+ * watched (policy_watch_taken(), watch_machine()); otherwise memory.stat,
+ * which costs the kernel a stats flush, and /proc/vmstat are not read. The
+ * machine is not judged while a cgroup is held by a memory.high of ours: its
+ * tasks reclaim their own memory and fault it back under that limit
  * (mem_cgroup_handle_over_high()), which says nothing of the floors, and
  * would only let them go. (With clamping allowed, an offender found
- * thrashing is held that way, not given way to: policy_watch_taken().)
+ * thrashing that a round can clamp is held that way, not given way to:
+ * policy_watch_taken(), clampable().)
  */
 static int count_held_for(struct engine *e, const struct config *cfg)
 {

@@ -278,28 +278,28 @@ uint64_t policy_soft_request(const struct cgroup *cg, uint64_t min_chunk);
 bool policy_over_soft_limit(const struct cgroup *cg);
 
 /*
- * Whether the floors hold the others for cg (memory.low or memory.min of
- * the cgroups under their soft limits, the ranking): from when it counts as
- * over (policy_over_soft_limit()) until it is back at its soft limit, or at
+ * Whether the floors hold the others for cg (memory.low or memory.min of the
+ * cgroups under their soft limits, the ranking): from when it counts as over
+ * (policy_over_soft_limit()) until it is back at its soft limit, or at
  * memory.min with its margin when that is higher. Records it in
  * cg->held_over, which policy_protection(), policy_offender_file(),
  * policy_rank_level() and the engine's floors and watches read; the engine
  * notes every cgroup before it decides the floors (engine_protect()). A
- * watch that finds such a cgroup thrashing within its margin, not held by
- * a memory.high of ours, lets the floors give way rather than mark it for
- * a clamp: a round's soft-limit loop, which clamps, reaches only those past
- * the margin (engine.c: clampable()). The proportional
- * pass keeps the margin too, so that a cgroup left within it keeps no pass
- * away for good: a round without a cgroup past its margin may take its
- * share from the others while the floors hold them, reading the
- * operator's memory.low, not the floor (read_protection()), as a scoped
- * round did before. The margin is where reclaimd stops asking, not where the
- * cgroup's excess ends: a cgroup clamped by memory.high near its soft limit
- * plus the margin passes the margin both ways as its usage passes
- * memory.high for a moment, and the floors went with each fall (measured in
- * the VM's hot shape on 6.12: ten times in 50 s, and web lost 25 MiB by
- * swap in the gaps). v1 counted a cgroup as over while any excess was left
- * (soft_limit_excess()); so do the floors, once it has been past the margin.
+ * watch that finds such a cgroup thrashing within its margin, not held by a
+ * memory.high of ours, lets the floors give way rather than mark it for a
+ * clamp: a round's soft-limit loop, which clamps, reaches only those past
+ * the margin (engine.c: clampable()). The proportional pass keeps the margin
+ * too, so that a cgroup left within it keeps no pass away for good: a round
+ * without a cgroup past its margin may take its share from the others while
+ * the floors hold them, reading the operator's memory.low, not the floor
+ * (read_protection()), as a scoped round did before. The margin is where
+ * reclaimd stops asking, not where the cgroup's excess ends: a cgroup
+ * clamped by memory.high near its soft limit plus the margin passes the
+ * margin both ways as its usage passes memory.high for a moment, and the
+ * floors went with each fall (measured in the VM's hot shape on 6.12: ten
+ * times in 50 s, and web lost 25 MiB by swap in the gaps). v1 counted a
+ * cgroup as over while any excess was left (soft_limit_excess()); so do the
+ * floors, once it has been past the margin.
  */
 bool policy_note_over(struct cgroup *cg);
 
@@ -353,7 +353,8 @@ enum cg_file policy_offender_file(const struct cgroup *cg, const struct cgroup *
  * hold the others for (policy_note_over()) and do not give way to, rounded
  * down to a multiple of step_bytes (at least RANK_STEP_BYTES: so that the
  * floors are not rewritten, logged and saved for every page the kernel
- * takes); 0 with fewer than two such cgroups. *ret_top: the largest of them (NULL: none).
+ * takes); 0 with fewer than two such cgroups. *ret_top: the largest of them
+ * (NULL: none).
  */
 #define RANK_STEP_BYTES (8ULL << 20)
 uint64_t policy_rank_level(struct excess_tree *tree, uint64_t step_bytes, uint64_t now_usec,
