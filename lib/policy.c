@@ -102,11 +102,10 @@ bool policy_over_soft_limit(const struct cgroup *cg)
         return cg->soft_limit_bytes != UINT64_MAX && above(cg->current_bytes, soft_floor(cg)) > 0;
 }
 
-bool policy_note_over(struct cgroup *cg)
+void policy_note_over(struct cgroup *cg)
 {
         cg->held_over = policy_over_soft_limit(cg) ||
                         (cg->held_over && cg->soft_limit_bytes != UINT64_MAX && cg->current_bytes > limit_floor(cg));
-        return cg->held_over;
 }
 
 uint64_t policy_protection(const struct cgroup *cg, const struct cgroup *top, uint64_t level_bytes)

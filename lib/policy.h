@@ -278,8 +278,8 @@ uint64_t policy_soft_request(const struct cgroup *cg, uint64_t min_chunk);
 bool policy_over_soft_limit(const struct cgroup *cg);
 
 /*
- * Whether the floors hold the others for cg (memory.low or memory.min of the
- * cgroups under their soft limits, the ranking): from when it counts as over
+ * Notes whether the floors hold the others for cg (memory.low or memory.min
+ * of the cgroups under their soft limits, the ranking): from when it counts as over
  * (policy_over_soft_limit()) until it is back at its soft limit, or at
  * memory.min with its margin when that is higher. Records it in
  * cg->held_over, which policy_protection(), policy_offender_file(),
@@ -301,7 +301,7 @@ bool policy_over_soft_limit(const struct cgroup *cg);
  * cgroup as over while any excess was left (soft_limit_excess()); so do the
  * floors, once it has been past the margin.
  */
-bool policy_note_over(struct cgroup *cg);
+void policy_note_over(struct cgroup *cg);
 
 /*
  * The memory.low a managed cgroup is held at while some cgroup is over its
