@@ -200,8 +200,30 @@ static void decide(struct cgroup *cg, const struct scan_control *sc, enum cg_rea
 }
 
 /*
+ * Whether a round lowers cg's memory.high the rest of the way to its soft
+ * limit although cg is within its margin: one that came from further over
+ * (held_over: the floors still hold the others for it) and that our
+ * memory.high holds already. The margin is for memory.reclaim, which can
+ * free a whole huge page past a request; a limit does not overshoot, so
+ * nothing stands between it and the soft limit. Left where the soft-limit
+ * loop stops, it sat within a page or two of the margin, passing it both
+ * ways as its usage passed memory.high, its excess too small to give what
+ * the machine lacked, so the floors held by memory.low (measured in the
+ * VM's hot shape on 6.12: batch at 33.9-34.2 MiB for a soft limit of 32,
+ * and web lost 18.7 MiB by swap in 0.8 s while the multi-gen LRU deferred
+ * its memory.low). v1 had no such hold; its soft-limit reclaim went on
+ * while soft_limit_excess() was above 0. Not for the balancer, which leaves
+ * what memory.high holds alone, nor where the floors give way to cg.
+ */
+static bool clamp_within_margin(const struct scan_control *sc, const struct cgroup *cg)
+{
+        return sc->clamp_allowed && !sc->proactive && cg->held_over && cg->high.active &&
+               cg->current_bytes > limit_floor(cg) && !policy_floors_yield(cg, sc->now_usec);
+}
+
+/*
  * The largest cgroup in scope over its soft limit, not yet tried in this
- * pass. *ret_any tells whether any cgroup in scope is over its soft limit,
+ * pass, or one within its margin whose clamp goes on (clamp_within_margin()). *ret_any tells whether any cgroup in scope is over its soft limit,
  * tried or not: while one is, the proportional pass leaves the others alone.
  */
 static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tree *tree, bool *ret_any)
@@ -210,8 +232,13 @@ static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tre
 
         *ret_any = false;
         RB_FOREACH_REVERSE(cg, excess_tree, tree) {
-                if (!cgroup_in_scope(cg->path, sc->scope) || !policy_over_soft_limit(cg))
+                if (!cgroup_in_scope(cg->path, sc->scope))
                         continue;
+                if (!policy_over_soft_limit(cg)) {
+                        if (clamp_within_margin(sc, cg) && cg->visited_pass != sc->pass)
+                                return cg;   /* for its clamp alone: it keeps no pass away */
+                        continue;
+                }
                 /*
                  * The balancer leaves a thrashing cgroup alone: trimming it
                  * every interval would only feed its refaults. (Departs from
@@ -313,7 +340,10 @@ static bool clamp_value(const struct scan_control *sc, const struct cgroup *cg, 
         if (cg->current_bytes <= floor)
                 return false;
         over = cg->current_bytes - floor;
-        depth = sc->priority > sc->clamp_priority ? 1 : steps - (unsigned)sc->priority;
+        if (!policy_over_soft_limit(cg))
+                depth = steps;   /* within the margin: the rest at once (clamp_within_margin()) */
+        else
+                depth = sc->priority > sc->clamp_priority ? 1 : steps - (unsigned)sc->priority;
         high = cg->current_bytes - (uint64_t)((unsigned __int128)over * depth / steps);
         if (high < floor)
                 high = floor;
@@ -370,6 +400,16 @@ enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tre
                 }
                 if (!sc->pass_done && sc->phase == PHASE_SOFT) {
                         cg = next_soft(sc, tree, &any);
+                        if (cg && !policy_over_soft_limit(cg)) {
+                                /* Within its margin: its clamp alone goes on (clamp_within_margin()). */
+                                cg->visited_pass = sc->pass;
+                                if (clamp_value(sc, cg, ret_bytes)) {
+                                        *ret_cg = cg;
+                                        *ret_action = ACTION_CLAMP;
+                                        return POLICY_STEP;
+                                }
+                                continue;   /* held at its soft limit already */
+                        }
                         if (cg && sc->clamp_allowed && policy_thrashing(cg, sc->now_usec)) {
                                 /*
                                  * What reclaim took from it came back: asked

@@ -1393,6 +1393,44 @@ START_TEST(floors_hold_on_for_a_clamped_offender)
         ck_assert(!policy_over_soft_limit(engine_find(&f.e, "batch")));
         ck_assert_uint_eq(f.yields, 0);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+
+        /* The balancer leaves what memory.high holds alone; a round takes its clamp to the soft limit at once. */
+        ck_assert_int_ge(engine_balance(&f.e, f.cfg, true, &sc), 0);
+        ck_assert_uint_eq(sc.nr_clamps, 0);
+        ck_assert_uint_gt(sim_high(f.be, "batch"), 65 * MiB);
+        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+        ck_assert_uint_eq(sc.nr_clamps, 1);
+        ck_assert_uint_eq(sc.nr_steps, 1);
+        ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
+        ck_assert_uint_eq(sim_high(f.be, "batch"), 64 * MiB);
+        /* Back at its soft limit: the floors go with the excess. */
+        ck_assert(!engine_find(&f.e, "batch")->held_over);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+        ck_assert_uint_eq(sc.nr_clamps, 0);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * Within its margin, an offender that no memory.high of ours holds is asked
+ * nothing and clamped by no round: the margin is where reclaimd stops.
+ */
+START_TEST(no_clamp_within_the_margin_without_one)
+{
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\n[cgroup batch]\nsoft_limit = 64M\n"
+                  "[cgroup web]\nsoft_limit = 256M\n",
+              16 * MiB);
+        batch_back_within_the_margin(&f);
+        ck_assert(engine_find(&f.e, "batch")->held_over);
+        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+        ck_assert_uint_eq(sc.nr_clamps, 0);
+        ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
+        ck_assert_uint_eq(sim_high(f.be, "batch"), UINT64_MAX);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         teardown(&f);
 }
 END_TEST
@@ -1411,4 +1449,5 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            floors_yield_to_a_thrashing_machine, thrashing_machine_holds_the_top_offender,
            thrashing_within_the_margin_gives_way, rare_readings_wait_while_far_from_the_mark,
            system_stall_read_once_for_callers_together, kswapd_at_work_is_a_shortage,
-           thrashing_offender_held_by_memory_high, rounds_at_once_keep_the_offender_held, floors_hold_on_for_a_clamped_offender)
+           thrashing_offender_held_by_memory_high, rounds_at_once_keep_the_offender_held, floors_hold_on_for_a_clamped_offender,
+           no_clamp_within_the_margin_without_one)
