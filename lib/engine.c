@@ -1252,7 +1252,8 @@ static bool kernel_reclaiming(struct engine *e)
 /*
  * Whether a round could hold cg with memory.high if a watch found it
  * thrashing: it is past its margin (a round's soft-limit loop reaches it),
- * or held by one of ours already. Within its margin and not held, it is
+ * or held by one of ours already (a round takes that on to the soft limit:
+ * policy.c, clamp_within_margin()). Within its margin and not held, it is
  * given way to instead (policy_note_over()). Measured in the VM's hot shape
  * on 6.12: a cgroup held within its margin by our memory.high refaults what
  * its own tasks reclaim under it; taken for not clampable, it was given

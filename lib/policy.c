@@ -326,7 +326,8 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
  * the step for an offender whose reclaimed memory came back: memory.high
  * below the usage by a share of what is above the soft limit that grows as
  * the priority falls, from a 1/(clamp_priority + 1) above clamp_priority and
- * at it, to all of it at priority 0. The kernel has no such throttle; the
+ * at it, to all of it at priority 0; within the margin, all of it at once
+ * (clamp_within_margin()). The kernel has no such throttle; the
  * escalation is reclaimd's own, as its steps no longer grow with the
  * priority: a clamp on memory that cannot be reclaimed (mlocked, refaulting)
  * reaches the soft limit within one round that gets that far.

@@ -200,9 +200,13 @@ static void text_system(FILE *f, const struct snapshot *s)
         char a[16], b[16], c[16], x[FORMAT_SIZE_MAX], y[FORMAT_SIZE_MAX], z[FORMAT_SIZE_MAX], t[16];
         uint64_t target = s->mem.wmark.high_bytes + s->reserve_bytes;
         const struct psi_line *l;
+        char held[64] = "";
 
-        fprintf(f, "reclaimd %s: %zu cgroups managed, %zu over their soft limit, %d clamped, %d protected%s%s\n",
-                PACKAGE_VERSION, s->n_cgroups, s->n_over, s->clamped, s->protected,
+        /* Those back within the margin that the floors still hold for (policy_note_over()). */
+        if (s->n_held_over > s->n_over)
+                snprintf(held, sizeof(held), " (%zu counted for the floors)", s->n_held_over);
+        fprintf(f, "reclaimd %s: %zu cgroups managed, %zu over their soft limit%s, %d clamped, %d protected%s%s\n",
+                PACKAGE_VERSION, s->n_cgroups, s->n_over, held, s->clamped, s->protected,
                 s->busy ? "; a round is in flight (cgroup readings from its start)" : "",
                 s->dry_run ? "; dry run" : "");
         if (s->psi_valid) {
@@ -327,7 +331,8 @@ static void json_cgroup(FILE *f, const struct snapshot *s, const struct snapshot
         json_u64(f, "memory_current_bytes", c->current, false);
         fputc(',', f);
         json_u64(f, "excess_bytes", c->excess, false);
-        fprintf(f, ",\"over_soft_limit\":%s,\"rank\":", c->over ? "true" : "false");
+        fprintf(f, ",\"over_soft_limit\":%s,\"held_over\":%s,\"rank\":", c->over ? "true" : "false",
+                c->held_over ? "true" : "false");
         if (c->rank)
                 fprintf(f, "%u", c->rank);
         else

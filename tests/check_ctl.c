@@ -49,6 +49,24 @@ static char *explain(const struct snapshot *s, const char *path, bool exists, in
         return text;
 }
 
+/* What a writer of the status or the metrics writes of s. */
+static char *written(int (*write)(FILE *, const struct snapshot *), const struct snapshot *s)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(write(f, s), 0);
+        fclose(f);
+        return text;
+}
+
+static int metrics_all(FILE *f, const struct snapshot *s)
+{
+        return metrics_write(f, s, 10);
+}
+
 /* A snapshot of one managed cgroup "web" (20M of a 64M soft limit) after a system round at t = 100 s. */
 static void one_cgroup(struct snapshot *s, struct snapshot_cgroup *c, enum cg_reason reason, uint64_t value)
 {
@@ -131,6 +149,26 @@ START_TEST(explain_says_what_holds_now)
                                    "it came from further over, so the others stay held until it is back at the limit"),
                       "%s", text);
         free(text);
+        /* Status and metrics count it for the floors, not as over. */
+        text = written(status_write_text, &s);
+        ck_assert_msg(strstr(text, ": 1 cgroups managed, 0 over their soft limit (1 counted for the floors), "), "%s",
+                      text);
+        free(text);
+        text = written(status_write_json, &s);
+        ck_assert_msg(strstr(text, ",\"over_soft_limit\":false,\"held_over\":true,"), "%s", text);
+        free(text);
+        text = written(metrics_all, &s);
+        ck_assert_msg(strstr(text, "\nreclaimd_cgroups_over_soft_limit 0\n"), "%s", text);
+        ck_assert_msg(strstr(text, "\nreclaimd_cgroups_held_over 1\n"), "%s", text);
+        free(text);
+        c.high_adj = (struct adjust){ .active = true, .original = UINT64_MAX, .value = 66 * MiB };
+        text = explain(&s, "web", true, 0);
+        ck_assert_msg(strstr(text, "- within 2 MiB of its soft limit (at 65.0M): no longer asked of memory.reclaim, "
+                                   "but held by memory.high, which the next round lowers to the limit; the others "
+                                   "stay held until it is there"),
+                      "%s", text);
+        free(text);
+        c.high_adj = (struct adjust){};
         c.held_over = false;
         text = explain(&s, "web", true, 0);
         ck_assert_msg(strstr(text, "- within 2 MiB of its soft limit (at 65.0M): counted as at it, not over"), "%s", text);
@@ -151,23 +189,6 @@ START_TEST(explain_says_what_holds_now)
 END_TEST
 
 /* A memory.min held by [balance] protect shows everywhere a held memory.low does. */
-static char *written(int (*write)(FILE *, const struct snapshot *), const struct snapshot *s)
-{
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-
-        ck_assert_ptr_nonnull(f);
-        ck_assert_int_eq(write(f, s), 0);
-        fclose(f);
-        return text;
-}
-
-static int metrics_all(FILE *f, const struct snapshot *s)
-{
-        return metrics_write(f, s, 10);
-}
-
 START_TEST(held_memory_min_is_shown)
 {
         struct snapshot_cgroup c;
