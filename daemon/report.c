@@ -401,16 +401,15 @@ void report_flush(struct daemon *d)
 
 void report_backoff(struct daemon *d, struct scope *s, const struct scan_control *sc, bool said)
 {
-        uint64_t cooldown;
+        uint64_t asked = policy_round_asked(sc), cooldown;
         char c[FORMAT_DURATION_MAX];
 
-        cooldown = policy_backoff_update(&s->backoff, sc->nr_requested, sc->nr_reclaimed,
-                                         d->engine.now_usec(), d->cfg->backoff_usec,
-                                         d->cfg->backoff_max_usec);
+        cooldown = policy_backoff_update(&s->backoff, asked, sc->nr_reclaimed, d->engine.now_usec(),
+                                         d->cfg->backoff_usec, d->cfg->backoff_max_usec);
         if (cooldown)
                 log_event(said ? LOG_NOTICE : LOG_DEBUG, LOG_EV_BACKOFF,
                           LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)),
-                                     LOG_U64(REQUESTED, sc->nr_requested),
+                                     LOG_U64(REQUESTED, asked),
                                      LOG_U64(RECLAIMED, sc->nr_reclaimed),
                                      LOG_U64(COOLDOWN, cooldown)),
                           "Round for %s freed under 1/8 of what it asked: backing off for %s",

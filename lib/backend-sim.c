@@ -67,6 +67,7 @@ struct sim {
         unsigned overreclaim_permille; /* memory.reclaim frees this much per 1000 asked (6.1: up to 2000) */
         bool swappiness;               /* memory.reclaim takes "swappiness=" (6.12+) */
         bool mglru;                    /* /sys/kernel/mm/lru_gen/enabled says 0x0007 (6.12+) */
+        bool high_nonblock;            /* a lowered memory.high reclaims nothing in the writer (6.16+) */
         unsigned activated_permille;   /* of the refaults, those workingset_activate_* counts (1000) */
         uint64_t kswapd_pages;         /* /proc/vmstat's pgsteal_kswapd (sim_kswapd_took()) */
         struct sim_sysmem {            /* sysinfo() and /proc/zoneinfo, one zone */
@@ -256,7 +257,7 @@ static int write_high(struct sim *s, struct backend_cgroup *cg, const char *val)
                 high = high / 4096 * 4096;   /* kept in pages: page_counter_set_high() */
         cg->high_bytes = high;
         /* The limit is set first; a signal ends the reclaim down to it, and the write succeeds. */
-        if (delay(s) < 0)
+        if (delay(s) < 0 || s->high_nonblock)
                 return 0;
         if (current > high)
                 reclaim(cg, current - high, true);
@@ -705,6 +706,11 @@ void sim_set_swappiness(struct backend *be, bool supported)
 void sim_set_mglru(struct backend *be, bool on)
 {
         to_sim(be)->mglru = on;
+}
+
+void sim_set_high_nonblock(struct backend *be, bool on)
+{
+        to_sim(be)->high_nonblock = on;
 }
 
 int sim_set_cold_anon(struct backend *be, const char *path, bool anon)

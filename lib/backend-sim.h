@@ -112,6 +112,14 @@ int sim_set_cold_anon(struct backend *be, const char *path, bool anon);
 /* /sys/kernel/mm/lru_gen/enabled: MGLRU on (0x0007, as 6.12 and 7.3 boot) or off (0x0000, the default). */
 void sim_set_mglru(struct backend *be, bool on);
 
+/*
+ * memory.high written with O_NONBLOCK (6.16+): the limit is set and the
+ * writer reclaims nothing; the cgroup's tasks reclaim down to it later, on
+ * their way back to user space (mem_cgroup_handle_over_high()), which the
+ * sim does not play: its usage stays until a test moves it.
+ */
+void sim_set_high_nonblock(struct backend *be, bool on);
+
 /* memory.low and memory.min as the cgroup holds them (written by reclaimd or sim_set_protection()). */
 uint64_t sim_low(struct backend *be, const char *path);
 uint64_t sim_min(struct backend *be, const char *path);

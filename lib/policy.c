@@ -580,6 +580,11 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
         return cooldown;
 }
 
+uint64_t policy_round_asked(const struct scan_control *sc)
+{
+        return sc->nr_requested > sc->nr_deferred ? sc->nr_requested - sc->nr_deferred : 0;
+}
+
 bool policy_far_from_mark(uint64_t free_bytes, uint64_t total_bytes, uint64_t mark_bytes)
 {
         return free_bytes > mark_bytes && free_bytes - mark_bytes >= total_bytes >> FAR_FROM_MARK_SHIFT;

@@ -218,6 +218,8 @@ struct scan_control {
 
         /* Progress, measured from the kernel's files, not assumed. */
         uint64_t nr_requested;      /* bytes asked of memory.reclaim and memory.high */
+        uint64_t nr_deferred;       /* of those, memory.high's whose reclaim the kernel left to the
+                                     * cgroup's own tasks (O_NONBLOCK honoured, 6.16+): not judged */
         uint64_t nr_reclaimed;      /* bytes freed: memory.current before minus after */
         unsigned nr_steps;          /* writes */
         unsigned nr_clamps;         /* memory.high writes */
@@ -475,6 +477,17 @@ bool policy_backoff_allows(const struct backoff *b, uint64_t now_usec);
  */
 uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t reclaimed,
                                uint64_t now_usec, uint64_t base_usec, uint64_t max_usec);
+
+/*
+ * What a finished round is judged by for the backoff: what it asked, less
+ * the clamps whose reclaim was deferred (nr_deferred). Where the kernel
+ * honours O_NONBLOCK on memory.high (6.16+), a lowered limit frees nothing
+ * in the writer, so a round that only clamped looked futile: on 7.3 in the
+ * VM's hot shape every such round backed off, for 4 s and then 8 s, while
+ * the cgroups under their soft limits waited under memory.low, and web lost
+ * 17 MiB by swap in one of those pauses.
+ */
+uint64_t policy_round_asked(const struct scan_control *sc);
 
 /*
  * The balancer's pace: kswapd sleeps once its node is balanced

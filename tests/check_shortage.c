@@ -1271,7 +1271,9 @@ END_TEST
  */
 START_TEST(thrashing_offender_held_by_memory_high)
 {
-        for (int clamp = 1; clamp >= 0; clamp--) {
+        /* 2: clamped where memory.high honours O_NONBLOCK (6.16+); 1: clamped; 0: clamp_high = no. */
+        for (int mode = 2; mode >= 0; mode--) {
+                bool clamp = mode > 0, nonblock = mode == 2;
                 struct scan_control sc;
                 struct fixture f;
                 unsigned writes;
@@ -1282,6 +1284,8 @@ START_TEST(thrashing_offender_held_by_memory_high)
                                   "[cgroup batch]\nsoft_limit = 64M\n",
                       16 * MiB);
                 sim_set_activated(f.be, 100);
+                sim_set_high_nonblock(f.be, nonblock);
+                f.e.caps.high_nonblock = nonblock;
                 ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 200 * MiB, 0), 0);
                 for (int round = 0; round < 2; round++) {
                         uint64_t before = sim_reclaimed(f.be, "batch");
@@ -1299,6 +1303,23 @@ START_TEST(thrashing_offender_held_by_memory_high)
                         ck_assert_uint_eq(sc.nr_clamps, 1);
                         ck_assert_uint_eq(sim_writes(f.be, "batch"), writes);
                         ck_assert_uint_eq(sim_high(f.be, "batch"), 200 * MiB - (200 - 64) * MiB / 4);
+                        ck_assert_uint_eq(sc.nr_requested, (200 - 64) * MiB / 4);
+                        if (nonblock) {
+                                /* Set, not reclaimed in the writer: no futile round to back off from. */
+                                struct backoff b = {};
+
+                                ck_assert_uint_eq(sim_current(f.be, "batch"), 200 * MiB);
+                                ck_assert_uint_eq(sc.nr_reclaimed, 0);
+                                ck_assert_uint_eq(sc.nr_deferred, sc.nr_requested);
+                                ck_assert_uint_eq(policy_round_asked(&sc), 0);
+                                ck_assert_uint_eq(policy_backoff_update(&b, policy_round_asked(&sc), sc.nr_reclaimed,
+                                                                        fake_now, 1000000, 60000000),
+                                                  0);
+                        } else {
+                                ck_assert_uint_eq(sim_current(f.be, "batch"), sim_high(f.be, "batch"));
+                                ck_assert_uint_eq(sc.nr_deferred, 0);
+                                ck_assert_uint_eq(policy_round_asked(&sc), sc.nr_requested);
+                        }
                 } else {
                         ck_assert_uint_eq(sc.nr_clamps, 0);
                         ck_assert_uint_gt(sim_writes(f.be, "batch"), writes);
