@@ -344,7 +344,7 @@ bool report_round(struct daemon *d, const struct scope *s, struct repeat_filter 
                   const struct scan_control *sc, int v)
 {
         char got[FORMAT_SIZE_MAX], want[FORMAT_SIZE_MAX];
-        enum pressure_level level = policy_pressure_level(sc->priority, sc->nr_requested, sc->nr_reclaimed);
+        enum pressure_level level = policy_pressure_level(sc->priority, policy_round_asked(sc), sc->nr_reclaimed);
         uint64_t key = round_key(sc, v, level);
         enum repeat_verdict rv = REPEAT_SAY;
         unsigned n;
@@ -404,6 +404,9 @@ void report_backoff(struct daemon *d, struct scope *s, const struct scan_control
         uint64_t asked = policy_round_asked(sc), cooldown;
         char c[FORMAT_DURATION_MAX];
 
+        /* Only clamps the kernel left to the cgroup's tasks: nothing to judge, the backoff stands as it was. */
+        if (asked == 0 && sc->nr_deferred > 0)
+                return;
         cooldown = policy_backoff_update(&s->backoff, asked, sc->nr_reclaimed, d->engine.now_usec(),
                                          d->cfg->backoff_usec, d->cfg->backoff_max_usec);
         if (cooldown)

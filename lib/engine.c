@@ -785,7 +785,7 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
         step.current_after = after;
         asked = action == ACTION_CLAMP ? (cg->current_bytes > bytes ? cg->current_bytes - bytes : 0) : bytes;
         step.reclaimed_bytes = policy_account(sc, &e->tree, cg, action, asked, after, e->now_usec());
-        /* Set, not reclaimed: the cgroup's tasks reclaim down to it later (mem_cgroup_handle_over_high()). */
+        /* Set, not reclaimed: its tasks reclaim down to it as they charge (mem_cgroup_handle_over_high()). */
         if (action == ACTION_CLAMP && e->caps.high_nonblock && !e->dry_run && r == 0)
                 sc->nr_deferred += asked;
         report(e, &step);

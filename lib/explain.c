@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
+#include "adjust.h"
 #include "config.h"
 #include "escape.h"
 #include "explain.h"
@@ -63,11 +64,11 @@ static void explain_floor(FILE *f, const struct snapshot_cgroup *c)
                 say(f, "memory.min is never crossed; the soft-limit loop stops there too",
                     "over its soft limit, but at memory.min (%s): nothing above it to take",
                     format_size(m, sizeof(m), c->min));
-        else if (c->held_over && c->high_adj.active)
-                say(f, "a limit does not overshoot as memory.reclaim does: clamp_within_margin()",
-                    "within 2 MiB of its soft limit (at %s): no longer asked of memory.reclaim, but held by "
-                    "memory.high, which the next round lowers to the limit; the others stay held until it is there",
-                    format_size(v, sizeof(v), c->current));
+        else if (c->held_over && c->high_adj.active && c->high_adj.value > adjust_in_pages(c->soft_limit))
+                say(f, "memory.high stays as a cap; the margin is for memory.reclaim: clamp_within_margin()",
+                    "within 2 MiB of its soft limit (at %s): its excess is no longer asked for, but it is held by "
+                    "memory.high at %s, which a round lowers to the limit; the others stay held until it is there",
+                    format_size(v, sizeof(v), c->current), format_size(m, sizeof(m), c->high_adj.value));
         else if (c->held_over)
                 say(f, "the floors hold until an offender is back at its soft limit: soft_limit_excess()",
                     "within 2 MiB of its soft limit (at %s): its excess is no longer asked for, but it came "

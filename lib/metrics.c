@@ -148,8 +148,9 @@ int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
         help(f, "reclaimd_cgroups_over_soft_limit", "gauge", "Managed cgroups over their soft limits.");
         fprintf(f, "reclaimd_cgroups_over_soft_limit %zu\n", s->n_over);
         help(f, "reclaimd_cgroups_held_over", "gauge",
-             "Managed cgroups the floors hold the others for: those over their soft limits, and those back "
-             "within the margin from further over, until they are at their soft limits.");
+             "Managed cgroups counted as over for the floors: those over their soft limits, and those back "
+             "within the margin from further over, until they are at their soft limits (yielded_to ones "
+             "included; 0 with [balance] protect = no).");
         fprintf(f, "reclaimd_cgroups_held_over %zu\n", s->n_held_over);
         help(f, "reclaimd_cgroups_clamped", "gauge", "Managed cgroups whose memory.high reclaimd holds lowered.");
         fprintf(f, "reclaimd_cgroups_clamped %d\n", s->clamped);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adjust.h"
 #include "config.h"
 #include "policy.h"
 #include "units.h"
@@ -72,6 +73,16 @@ static uint64_t limit_floor(const struct cgroup *cg)
         return cg->soft_limit_bytes > min ? cg->soft_limit_bytes : min;
 }
 
+/*
+ * Whether cg is above limit_floor() by a page or more: memory.current counts
+ * whole pages, and a clamp to a limit that is not a page multiple holds it
+ * a part of a page higher (adjust_in_pages()), where usage settles.
+ */
+static bool above_limit(const struct cgroup *cg)
+{
+        return cg->current_bytes > adjust_in_pages(limit_floor(cg));
+}
+
 /* The soft-limit loop stops at the soft limit (with its margin), or at memory.min when higher. */
 static uint64_t soft_floor(const struct cgroup *cg)
 {
@@ -105,7 +116,7 @@ bool policy_over_soft_limit(const struct cgroup *cg)
 void policy_note_over(struct cgroup *cg)
 {
         cg->held_over = policy_over_soft_limit(cg) ||
-                        (cg->held_over && cg->soft_limit_bytes != UINT64_MAX && cg->current_bytes > limit_floor(cg));
+                        (cg->held_over && cg->soft_limit_bytes != UINT64_MAX && above_limit(cg));
 }
 
 uint64_t policy_protection(const struct cgroup *cg, const struct cgroup *top, uint64_t level_bytes)
@@ -203,9 +214,12 @@ static void decide(struct cgroup *cg, const struct scan_control *sc, enum cg_rea
  * Whether a round lowers cg's memory.high the rest of the way to its soft
  * limit although cg is within its margin: one that came from further over
  * (held_over: the floors still hold the others for it) and that our
- * memory.high holds already. The margin is for memory.reclaim, which can
- * free a whole huge page past a request; a limit does not overshoot, so
- * nothing stands between it and the soft limit. Left where the soft-limit
+ * memory.high holds already. The margin keeps memory.reclaim's overshoot
+ * (a whole huge page past a request) above the soft limit, where a request
+ * is all there is; the reclaim that a lowered memory.high starts can
+ * overshoot as well (reclaim_high(): the same LRU scan), but the limit
+ * stays as a cap, so the cgroup grows back to it and is held at the soft
+ * limit, not under it. Left where the soft-limit
  * loop stops, it sat within a page or two of the margin, passing it both
  * ways as its usage passed memory.high, its excess too small to give what
  * the machine lacked, so the floors held by memory.low (measured in the
@@ -213,12 +227,14 @@ static void decide(struct cgroup *cg, const struct scan_control *sc, enum cg_rea
  * and web lost 18.7 MiB by swap in 0.8 s while the multi-gen LRU deferred
  * its memory.low). v1 had no such hold; its soft-limit reclaim went on
  * while soft_limit_excess() was above 0. Not for the balancer, which leaves
- * what memory.high holds alone, nor where the floors give way to cg.
+ * what memory.high holds alone, nor where the floors give way to cg. (On
+ * 6.16+ the write does not reclaim: the cgroup's tasks do, as they charge
+ * memory; an idle one keeps its usage, and the others stay held for it.)
  */
 static bool clamp_within_margin(const struct scan_control *sc, const struct cgroup *cg)
 {
-        return sc->clamp_allowed && !sc->proactive && cg->held_over && cg->high.active &&
-               cg->current_bytes > limit_floor(cg) && !policy_floors_yield(cg, sc->now_usec);
+        return sc->clamp_allowed && !sc->proactive && cg->held_over && cg->high.active && above_limit(cg) &&
+               !policy_floors_yield(cg, sc->now_usec);
 }
 
 /*
@@ -478,6 +494,7 @@ uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struc
 {
         uint64_t before = cg->current_bytes;
         uint64_t reclaimed = before > current_after ? before - current_after : 0;
+        bool within = !policy_over_soft_limit(cg);   /* a clamp within the margin: clamp_within_margin() */
 
         /* A fall beyond the request is the workload freeing memory (a process exiting), not ours. */
         if (reclaimed > requested)
@@ -500,7 +517,9 @@ uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struc
 
         if (action == ACTION_CLAMP) {
                 sc->nr_clamps++;
-                sc->pass_done = true;
+                /* One within its margin is the last of an earlier hold, not this pass's step: the pass goes on. */
+                if (!within)
+                        sc->pass_done = true;
                 return reclaimed;
         }
         if (sc->phase == PHASE_PROPORTIONAL) {

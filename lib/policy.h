@@ -479,7 +479,8 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
                                uint64_t now_usec, uint64_t base_usec, uint64_t max_usec);
 
 /*
- * What a finished round is judged by for the backoff: what it asked, less
+ * What a finished round is judged by for the backoff and its pressure
+ * level: what it asked, less
  * the clamps whose reclaim was deferred (nr_deferred). Where the kernel
  * honours O_NONBLOCK on memory.high (6.16+), a lowered limit frees nothing
  * in the writer, so a round that only clamped looked futile: on 7.3 in the

@@ -163,9 +163,15 @@ START_TEST(explain_says_what_holds_now)
         free(text);
         c.high_adj = (struct adjust){ .active = true, .original = UINT64_MAX, .value = 66 * MiB };
         text = explain(&s, "web", true, 0);
-        ck_assert_msg(strstr(text, "- within 2 MiB of its soft limit (at 65.0M): no longer asked of memory.reclaim, "
-                                   "but held by memory.high, which the next round lowers to the limit; the others "
-                                   "stay held until it is there"),
+        ck_assert_msg(strstr(text, "- within 2 MiB of its soft limit (at 65.0M): its excess is no longer asked for, but "
+                                   "it is held by memory.high at 66.0M, which a round lowers to the limit; the "
+                                   "others stay held until it is there"),
+                      "%s", text);
+        free(text);
+        /* Held at the limit already: nothing more for a round to lower. */
+        c.high_adj.value = c.soft_limit;
+        text = explain(&s, "web", true, 0);
+        ck_assert_msg(strstr(text, "it came from further over, so the others stay held until it is back at the limit"),
                       "%s", text);
         free(text);
         c.high_adj = (struct adjust){};

@@ -109,7 +109,7 @@ static uint64_t give_half(struct cgroup *cg, uint64_t asked)
         return asked / 2;
 }
 
-/* A clamp as 6.12's memory.high with O_NONBLOCK: the limit holds, nothing freed yet. */
+/* A clamp as memory.high with O_NONBLOCK on 6.16+: the limit holds, nothing freed yet. */
 static uint64_t hold_high(struct cgroup *cg, uint64_t asked)
 {
         cg->high.active = true;

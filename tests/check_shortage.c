@@ -18,6 +18,7 @@
 #include "hierarchy.h"
 #include "policy.h"
 #include "state.h"
+#include "util.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
@@ -1375,61 +1376,67 @@ END_TEST
  */
 START_TEST(floors_hold_on_for_a_clamped_offender)
 {
-        struct scan_control sc;
-        struct fixture f;
+        /* A soft limit in whole pages, and one 864 bytes short of them: memory.high holds it a part of a page up. */
+        static const char *const soft[] = { "64M", "67108000" };
 
-        setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n",
-              16 * MiB);
-        add_batch_web(&f);
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the window begins */
-        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 14 * MiB), 0);
-        next_window(&f);
-        ck_assert_uint_eq(f.yields, 0);
-        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
-        ck_assert(policy_thrashing(engine_find(&f.e, "batch"), fake_now));
+        for (size_t k = 0; k < ARRAY_SIZE(soft); k++) {
+                struct scan_control sc;
+                struct fixture f;
+                char conf[160];
 
-        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
-        ck_assert_uint_eq(sc.nr_clamps, 1);
-        ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
-        ck_assert_uint_lt(sim_high(f.be, "batch"), 198 * MiB);
-
-        for (int i = 0; i < 2; i++) {
-                ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 32 * MiB, 32 * MiB), 0);
-                ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 64 * MiB, 64 * MiB), 0);
+                snprintf(conf, sizeof(conf), "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = %s\n"
+                         "[cgroup web]\nsoft_limit = 256M\n", soft[k]);
+                setup(&f, conf, 16 * MiB);
+                add_batch_web(&f);
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);   /* the window begins */
+                ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 14 * MiB), 0);
                 next_window(&f);
-        }
-        ck_assert_uint_eq(f.yields, 0);
-        ck_assert_uint_eq(f.machine_yields, 0);
-        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+                ck_assert_uint_eq(f.yields, 0);
+                ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+                ck_assert(policy_thrashing(engine_find(&f.e, "batch"), fake_now));
 
-        /* Held within its margin now: what its tasks reclaim under memory.high and fault back is still no yield. */
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 65 * MiB, 0), 0);
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
-        for (int i = 0; i < 2; i++) {
-                ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 16 * MiB), 0);
-                next_window(&f);
-        }
-        ck_assert(engine_find(&f.e, "batch")->held_over);
-        ck_assert(!policy_over_soft_limit(engine_find(&f.e, "batch")));
-        ck_assert_uint_eq(f.yields, 0);
-        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+                ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+                ck_assert_uint_eq(sc.nr_clamps, 1);
+                ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
+                ck_assert_uint_lt(sim_high(f.be, "batch"), 198 * MiB);
 
-        /* The balancer leaves what memory.high holds alone; a round takes its clamp to the soft limit at once. */
-        ck_assert_int_ge(engine_balance(&f.e, f.cfg, true, &sc), 0);
-        ck_assert_uint_eq(sc.nr_clamps, 0);
-        ck_assert_uint_gt(sim_high(f.be, "batch"), 65 * MiB);
-        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
-        ck_assert_uint_eq(sc.nr_clamps, 1);
-        ck_assert_uint_eq(sc.nr_steps, 1);
-        ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
-        ck_assert_uint_eq(sim_high(f.be, "batch"), 64 * MiB);
-        /* Back at its soft limit: the floors go with the excess. */
-        ck_assert(!engine_find(&f.e, "batch")->held_over);
-        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
-        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
-        ck_assert_uint_eq(sc.nr_clamps, 0);
-        teardown(&f);
+                for (int i = 0; i < 2; i++) {
+                        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 32 * MiB, 32 * MiB), 0);
+                        ck_assert_int_eq(sim_kernel_reclaim(f.be, NULL, 64 * MiB, 64 * MiB), 0);
+                        next_window(&f);
+                }
+                ck_assert_uint_eq(f.yields, 0);
+                ck_assert_uint_eq(f.machine_yields, 0);
+                ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+
+                /* Held within its margin now: what its tasks reclaim under memory.high and fault back is still no yield. */
+                ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 65 * MiB, 0), 0);
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+                for (int i = 0; i < 2; i++) {
+                        ck_assert_int_eq(sim_kernel_reclaim(f.be, "batch", 16 * MiB, 16 * MiB), 0);
+                        next_window(&f);
+                }
+                ck_assert(engine_find(&f.e, "batch")->held_over);
+                ck_assert(!policy_over_soft_limit(engine_find(&f.e, "batch")));
+                ck_assert_uint_eq(f.yields, 0);
+                ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+
+                /* A round takes its clamp to the soft limit at once (in whole pages: 64M, for either limit). */
+                ck_assert_uint_gt(sim_high(f.be, "batch"), 65 * MiB);
+                ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+                ck_assert_uint_eq(sc.nr_clamps, 1);
+                ck_assert_uint_eq(sc.nr_steps, 1);
+                ck_assert_int_eq(sc.priority, DEF_PRIORITY);   /* the last of a hold: its pass goes on */
+                ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
+                ck_assert_uint_eq(sim_high(f.be, "batch"), 64 * MiB);
+                /* Back at its soft limit: the floors go with the excess. */
+                ck_assert(!engine_find(&f.e, "batch")->held_over);
+                ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+                ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+                ck_assert_uint_eq(sc.nr_clamps, 0);
+                teardown(&f);
+        }
 }
 END_TEST
 
