@@ -1380,9 +1380,10 @@ START_TEST(floors_hold_on_for_a_clamped_offender)
         static const char *const soft[] = { "64M", "67108000" };
 
         for (size_t k = 0; k < ARRAY_SIZE(soft); k++) {
+                struct config *noclamp;
                 struct scan_control sc;
                 struct fixture f;
-                char conf[160];
+                char conf[192];
 
                 snprintf(conf, sizeof(conf), "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = %s\n"
                          "[cgroup web]\nsoft_limit = 256M\n", soft[k]);
@@ -1422,8 +1423,18 @@ START_TEST(floors_hold_on_for_a_clamped_offender)
                 ck_assert_uint_eq(f.yields, 0);
                 ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
 
-                /* A round takes its clamp to the soft limit at once (in whole pages: 64M, for either limit). */
+                /* Not where clamping is off (a reload's clamp_high = no): the hold stays where it is. */
                 ck_assert_uint_gt(sim_high(f.be, "batch"), 65 * MiB);
+                snprintf(conf, sizeof(conf), "[balance]\ntrim = no\n[reclaim]\nclamp_high = no\n"
+                         "[cgroup batch]\nsoft_limit = %s\n[cgroup web]\nsoft_limit = 256M\n", soft[k]);
+                noclamp = load_config(conf);
+                ck_assert_int_ge(engine_round(&f.e, noclamp, NULL, &sc), 0);
+                config_free(noclamp);
+                ck_assert_uint_eq(sc.nr_clamps, 0);
+                ck_assert_uint_gt(sim_high(f.be, "batch"), 65 * MiB);
+                ck_assert(engine_find(&f.e, "batch")->held_over);
+
+                /* A round takes its clamp to the soft limit at once (in whole pages: 64M, for either limit). */
                 ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
                 ck_assert_uint_eq(sc.nr_clamps, 1);
                 ck_assert_uint_eq(sc.nr_steps, 1);
