@@ -219,9 +219,9 @@ static void decide(struct cgroup *cg, const struct scan_control *sc, enum cg_rea
  * is all there is; the reclaim that a lowered memory.high starts can
  * overshoot as well (reclaim_high(): the same LRU scan), but the limit
  * stays as a cap, so the cgroup grows back to it and is held at the soft
- * limit, not under it. Left where the soft-limit
- * loop stops, it sat within a page or two of the margin, passing it both
- * ways as its usage passed memory.high, its excess too small to give what
+ * limit, not under it. Left where the soft-limit loop stops, it sat within
+ * a page or two of the margin, passing it both ways as its usage passed
+ * memory.high, its excess too small to give what
  * the machine lacked, so the floors held by memory.low (measured in the
  * VM's hot shape on 6.12: batch at 33.9-34.2 MiB for a soft limit of 32,
  * and web lost 18.7 MiB by swap in 0.8 s while the multi-gen LRU deferred
@@ -239,8 +239,9 @@ static bool clamp_within_margin(const struct scan_control *sc, const struct cgro
 
 /*
  * The largest cgroup in scope over its soft limit, not yet tried in this
- * pass, or one within its margin whose clamp goes on (clamp_within_margin()). *ret_any tells whether any cgroup in scope is over its soft limit,
- * tried or not: while one is, the proportional pass leaves the others alone.
+ * pass, or one within its margin whose clamp goes on (clamp_within_margin()).
+ * *ret_any tells whether any cgroup in scope is over its soft limit, tried
+ * or not: while one is, the proportional pass leaves the others alone.
  */
 static struct cgroup *next_soft(const struct scan_control *sc, struct excess_tree *tree, bool *ret_any)
 {
