@@ -221,11 +221,10 @@ static void decide(struct cgroup *cg, const struct scan_control *sc, enum cg_rea
  * stays as a cap, so the cgroup grows back to it and is held at the soft
  * limit, not under it. Left where the soft-limit loop stops, it sat within
  * a page or two of the margin, passing it both ways as its usage passed
- * memory.high, its excess too small to give what
- * the machine lacked, so the floors held by memory.low (measured in the
- * VM's hot shape on 6.12: batch at 33.9-34.2 MiB for a soft limit of 32,
- * and web lost 18.7 MiB by swap in 0.8 s while the multi-gen LRU deferred
- * its memory.low). v1 had no such hold; its soft-limit reclaim went on
+ * memory.high, its excess too small to give what the machine lacked, so
+ * the floors held by memory.low (measured in the VM's hot shape on 6.12:
+ * batch at 33.9-34.2 MiB for a soft limit of 32, and web lost 18.7 MiB by
+ * swap in 0.8 s while the multi-gen LRU deferred its memory.low). v1 had no such hold; its soft-limit reclaim went on
  * while soft_limit_excess() was above 0. Not for the balancer, which leaves
  * what memory.high holds alone, nor where the floors give way to cg. (On
  * 6.16+ the write does not reclaim: the cgroup's tasks do, as they charge
@@ -403,7 +402,7 @@ enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tre
         for (;;) {
                 enum policy_verdict v;
                 struct cgroup *cg;
-                bool any;
+                bool any, within;
 
                 if (sc->nr_reclaimed >= sc->nr_to_reclaim)
                         return POLICY_DONE_TARGET;
@@ -418,27 +417,18 @@ enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tre
                 }
                 if (!sc->pass_done && sc->phase == PHASE_SOFT) {
                         cg = next_soft(sc, tree, &any);
-                        if (cg && !policy_over_soft_limit(cg)) {
-                                /* Within its margin: its clamp alone goes on (clamp_within_margin()). */
-                                cg->visited_pass = sc->pass;
-                                if (clamp_value(sc, cg, ret_bytes)) {
-                                        *ret_cg = cg;
-                                        *ret_action = ACTION_CLAMP;
-                                        return POLICY_STEP;
-                                }
-                                continue;   /* held at its soft limit already */
-                        }
-                        if (cg && sc->clamp_allowed && policy_thrashing(cg, sc->now_usec)) {
-                                /*
-                                 * What reclaim took from it came back: asked
-                                 * again, it faults straight back in, round
-                                 * after round (one step each), and the
-                                 * clamp priority is never reached. memory.high
-                                 * holds it instead, a further share of its
-                                 * excess each pass, so that it reclaims its
-                                 * own. Our choice: v1's soft-limit reclaim
-                                 * took from it at every priority.
-                                 */
+                        within = cg && !policy_over_soft_limit(cg);
+                        /*
+                         * Within its margin, its clamp alone goes on
+                         * (clamp_within_margin()). Or what reclaim took from
+                         * it came back: asked again, it faults straight back
+                         * in, round after round (one step each), and the
+                         * clamp priority is never reached. memory.high holds
+                         * it instead, a further share of its excess each
+                         * pass, so that it reclaims its own. Our choice: v1's
+                         * soft-limit reclaim took from it at every priority.
+                         */
+                        if (within || (cg && sc->clamp_allowed && policy_thrashing(cg, sc->now_usec))) {
                                 cg->visited_pass = sc->pass;
                                 if (clamp_value(sc, cg, ret_bytes)) {
                                         *ret_cg = cg;
@@ -446,7 +436,8 @@ enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tre
                                         return POLICY_STEP;
                                 }
                                 /* Held there already. */
-                                decide(cg, sc, REASON_THRASHING, thrash_permille(cg, sc->now_usec), 0);
+                                if (!within)
+                                        decide(cg, sc, REASON_THRASHING, thrash_permille(cg, sc->now_usec), 0);
                                 continue;
                         }
                         if (cg) {

@@ -281,8 +281,8 @@ bool policy_over_soft_limit(const struct cgroup *cg);
 
 /*
  * Notes whether the floors hold the others for cg (memory.low or memory.min
- * of the cgroups under their soft limits, the ranking): from when it counts as over
- * (policy_over_soft_limit()) until it is back at its soft limit, or at
+ * of the cgroups under their soft limits, the ranking): from when it counts
+ * as over (policy_over_soft_limit()) until it is back at its soft limit, or at
  * memory.min with its margin when that is higher. Records it in
  * cg->held_over, which policy_protection(), policy_offender_file(),
  * policy_rank_level() and the engine's floors and watches read; the engine
@@ -480,8 +480,8 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
 
 /*
  * What a finished round is judged by for the backoff and its pressure
- * level: what it asked, less
- * the clamps whose reclaim was deferred (nr_deferred). Where the kernel
+ * level: what it asked, less the clamps whose reclaim was deferred
+ * (nr_deferred). Where the kernel
  * honours O_NONBLOCK on memory.high (6.16+), a lowered limit frees nothing
  * in the writer, so a round that only clamped looked futile: on 7.3 in the
  * VM's hot shape every such round backed off, for 4 s and then 8 s, while
