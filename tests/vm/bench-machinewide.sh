@@ -16,7 +16,9 @@
 #   BENCH_RUNS     runs per scenario, kernel and mode (default 3)
 #   BENCH_SHAPES   scenarios (default: fast creep cache two hot)
 #   BENCH_MODES    modes (default: kernel reclaimd; one of them for a quick
-#                  look at a scenario)
+#                  look at a scenario; floors adds the kernel with the
+#                  floors reclaimd holds written once and never let go, no
+#                  daemon: what protection itself costs, a column of its own)
 #   BENCH_KERNELS  kernels: lines of the cache (6.1 6.12 7.x, as VM_KERNEL
 #                  in vm.sh), or unpacked kernel folders (VM_KERNEL_DIR);
 #                  default: each line of VM_KERNELS (default 6.1 6.12 7.x)
@@ -95,10 +97,13 @@ bench_table() {
 	bt_k=${bt_k##*/}
 	bt_n=$(find "$1" -mindepth 2 -maxdepth 2 -name metrics.tsv 2>/dev/null | wc -l)
 	bt_nk=$(find "$1" -mindepth 2 -maxdepth 2 -path '*-kernel/metrics.tsv' 2>/dev/null | wc -l)
+	bt_nf=$(find "$1" -mindepth 2 -maxdepth 2 -path '*-floors/metrics.tsv' 2>/dev/null | wc -l)
 	bt_bad=$(find "$1" -mindepth 1 -maxdepth 1 -name 'run-*' -type d 2>/dev/null | wc -l)
 	bt_v=$(cat "$1"/run-*/kernel 2>/dev/null | sort -u | tr '\n' ' ')
-	echo "== $bt_shape on $bt_k (${bt_v% }): runs judged: $bt_nk with the kernel alone, $((bt_n - bt_nk)) with reclaimd ($((bt_bad - bt_n)) guest runs without a result)"
-	printf '%s\n' "$rows" | awk -v dir="$1" '
+	bt_floors=
+	[ "$bt_nf" -eq 0 ] || bt_floors=", $bt_nf with static floors"
+	echo "== $bt_shape on $bt_k (${bt_v% }): runs judged: $bt_nk with the kernel alone, $((bt_n - bt_nk - bt_nf)) with reclaimd$bt_floors ($((bt_bad - bt_n)) guest runs without a result)"
+	printf '%s\n' "$rows" | awk -v dir="$1" -v floors="$bt_nf" '
 		NR == FNR { key[NR] = $1; $1 = ""; label[NR] = substr($0, 2); n = NR; next }
 		FNR == 1 { mode = FILENAME; sub(/\/metrics\.tsv$/, "", mode); sub(/.*-/, "", mode) }
 		{ split($0, kv, "\t"); vals[mode, kv[1]] = vals[mode, kv[1]] "\t" kv[2] }
@@ -121,6 +126,13 @@ bench_table() {
 			return txt
 		}
 		END {
+			# The static floors (MODE floors) between the two, where they ran.
+			if (floors) {
+				printf "  %-44s %-28s %-28s %s\n", "metric", "kernel alone", "static floors", "reclaimd"
+				for (i = 1; i <= n; i++)
+					printf "  %-44s %-28s %-28s %s\n", label[i], cell("kernel", key[i]), cell("floors", key[i]), cell("reclaimd", key[i])
+				exit
+			}
 			printf "  %-44s %-28s %s\n", "metric", "kernel alone", "reclaimd"
 			for (i = 1; i <= n; i++)
 				printf "  %-44s %-28s %s\n", label[i], cell("kernel", key[i]), cell("reclaimd", key[i])

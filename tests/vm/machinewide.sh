@@ -4,8 +4,8 @@
 # from the kernel's files.  Sourced after vm.sh and judge.sh by
 # bench-machinewide.sh and test-machinewide.sh:
 #
-#   mw_run SHAPE MODE DIR [CONF]  boot a guest running SHAPE in MODE (kernel
-#                                 or reclaimd) with its output in DIR; CONF,
+#   mw_run SHAPE MODE DIR [CONF]  boot a guest running SHAPE in MODE (kernel,
+#                                 floors or reclaimd) with its output in DIR; CONF,
 #                                 when given, is a reclaimd configuration
 #                                 file read after the scenario's own (a
 #                                 drop-in: its keys win)

@@ -8,7 +8,9 @@
 # cgroup hog, which has no memory.max, so the kernel's own reclaim (kswapd,
 # direct reclaim) takes memory from every cgroup while reclaimd (MODE
 # reclaimd) or nobody (MODE kernel: the kernel alone) acts on the soft
-# limits.  Managed cgroups, each with a soft limit:
+# limits; or (MODE floors) nobody, with the floors reclaimd would hold
+# written once and left for the whole episode: the price of protection
+# itself, without the daemon.  Managed cgroups, each with a soft limit:
 #   batch  far over its soft limit, mostly cold memory
 #   web    under its soft limit: a hot part and a cold tail (the protected one)
 # SHAPE:
@@ -69,7 +71,7 @@
 
 shape=${1:-} mode=${2:-}
 : >"$O/events"
-case $mode in kernel | reclaimd) ;; *) die "mode '$mode': expected kernel or reclaimd" ;; esac
+case $mode in kernel | reclaimd | floors) ;; *) die "mode '$mode': expected kernel, reclaimd or floors" ;; esac
 
 # workloads: one line per managed cgroup: NAME SOFT_LIMIT_MiB MEMHOG_ARG...
 cache_disk=
@@ -148,6 +150,29 @@ if [ "$mode" = reclaimd ]; then
 	start_reclaimd reclaimd --config /tmp/reclaimd/reclaimd.conf --state-file /run/reclaimd-test/state \
 		${RECLAIMD_DEBUG:+--debug} &&
 		cpu_mark started
+fi
+
+# MODE floors: the floors reclaimd holds while a cgroup is over its soft
+# limit (lib/engine.c, engine_protect()), written once where reclaimd would
+# start and never released: memory.low at the soft limit for each cgroup
+# over it; for the others, memory.min at the soft limit where the multi-gen
+# LRU is on (lru_gen/enabled's LRU_GEN_CORE bit: it only defers
+# memory.low), else memory.low (reclaimd's protect = auto).  reclaimd also
+# ranks several offenders, lets go once none is over, and falls back to
+# memory.low when the excess cannot cover the shortfall; this mode does
+# none of that, so it bounds from above what the floors alone cost.
+if [ "$mode" = floors ]; then
+	under_file=memory.low
+	read -r lru_gen </sys/kernel/mm/lru_gen/enabled 2>/dev/null &&
+		[ $((lru_gen & 1)) -eq 1 ] && under_file=memory.min
+	for g in $managed; do
+		eval "soft=\$soft_$g"
+		read -r cur <"$CG/$g/memory.current"
+		f=$under_file
+		[ "$cur" -le $(((soft + 2) * MiB)) ] || f=memory.low
+		echo $((soft * MiB)) >"$CG/$g/$f" || die "cannot write $f of $g"
+		event "floor $g $f=$((soft * MiB))"
+	done
 fi
 
 # The sampler: builtins only (a fork costs much under TCG), and only short
