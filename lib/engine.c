@@ -752,7 +752,8 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
                 .swap = sc->may_swap || !e->caps.reclaim_swappiness,
                 .dry_run = e->dry_run,
         };
-        uint64_t after = cg->current_bytes, asked = 0;
+        uint64_t after = cg->current_bytes, asked = 0, from;
+        uint64_t held_before = cg->high.active ? cg->high.value : UINT64_MAX;
         int r = 0, rr = 0;
 
         if (e->dry_run) {
@@ -783,7 +784,10 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
                 return rr;
         }
         step.current_after = after;
-        asked = action == ACTION_CLAMP ? (cg->current_bytes > bytes ? cg->current_bytes - bytes : 0) : bytes;
+        from = cg->current_bytes;
+        if (action == ACTION_CLAMP && held_before < from)
+                from = held_before;   /* what an earlier clamp asked is not asked again (policy_clamp_from()) */
+        asked = action == ACTION_CLAMP ? (from > bytes ? from - bytes : 0) : bytes;
         step.reclaimed_bytes = policy_account(sc, &e->tree, cg, action, asked, after, e->now_usec());
         /* Set, not reclaimed: its tasks reclaim down to it as they charge (mem_cgroup_handle_over_high()). */
         if (action == ACTION_CLAMP && e->caps.high_nonblock && !e->dry_run && r == 0)

@@ -337,6 +337,11 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
         return NULL;
 }
 
+uint64_t policy_clamp_from(const struct cgroup *cg)
+{
+        return cg->high.active && cg->high.value < cg->current_bytes ? cg->high.value : cg->current_bytes;
+}
+
 /*
  * The clamp that follows a soft-limit step that fell short, or that replaces
  * the step for an offender whose reclaimed memory came back: memory.high
@@ -351,17 +356,17 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
 static bool clamp_value(const struct scan_control *sc, const struct cgroup *cg, uint64_t *ret_high)
 {
         /* memory.high is a limit, not a request: it may go down to the soft limit itself. */
-        uint64_t floor = limit_floor(cg), high, over;
+        uint64_t floor = limit_floor(cg), from = policy_clamp_from(cg), high, over;
         unsigned steps = (unsigned)sc->clamp_priority + 1, depth;
 
-        if (cg->current_bytes <= floor)
+        if (from <= floor)
                 return false;
-        over = cg->current_bytes - floor;
+        over = from - floor;
         if (!policy_over_soft_limit(cg))
                 depth = steps;   /* within the margin: the rest at once (clamp_within_margin()) */
         else
                 depth = sc->priority > sc->clamp_priority ? 1 : steps - (unsigned)sc->priority;
-        high = cg->current_bytes - (uint64_t)((unsigned __int128)over * depth / steps);
+        high = from - (uint64_t)((unsigned __int128)over * depth / steps);
         if (high < floor)
                 high = floor;
         /* Held there or lower already (what is held is in whole pages, rounded up). */
@@ -404,7 +409,8 @@ enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tre
                 struct cgroup *cg;
                 bool any, within;
 
-                if (sc->nr_reclaimed >= sc->nr_to_reclaim)
+                /* A deferred clamp counts: the cgroup's tasks reclaim it as they charge. */
+                if (sc->nr_reclaimed + sc->nr_deferred >= sc->nr_to_reclaim)
                         return POLICY_DONE_TARGET;
                 if (sc->pressure_resolved)
                         return POLICY_DONE_RESOLVED;

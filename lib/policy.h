@@ -219,7 +219,8 @@ struct scan_control {
         /* Progress, measured from the kernel's files, not assumed. */
         uint64_t nr_requested;      /* bytes asked of memory.reclaim and memory.high */
         uint64_t nr_deferred;       /* of those, memory.high's whose reclaim the kernel left to the
-                                     * cgroup's own tasks (O_NONBLOCK honoured, 6.16+): not judged */
+                                     * cgroup's own tasks (O_NONBLOCK honoured, 6.16+): not judged,
+                                     * but counted toward nr_to_reclaim (policy_clamp_from()) */
         uint64_t nr_reclaimed;      /* bytes freed: memory.current before minus after */
         unsigned nr_steps;          /* writes */
         unsigned nr_clamps;         /* memory.high writes */
@@ -477,6 +478,22 @@ bool policy_backoff_allows(const struct backoff *b, uint64_t now_usec);
  */
 uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t reclaimed,
                                uint64_t now_usec, uint64_t base_usec, uint64_t max_usec);
+
+/*
+ * Where a clamp of cg is measured from: its usage, or the memory.high of
+ * ours that holds it where that is lower. On 6.16+ a lowered memory.high
+ * reclaims nothing in the writer (O_NONBLOCK), so the usage has not moved
+ * by the round's next pass; measured from it, every later pass found the
+ * cgroup held already, and a round lowered it one pass's share (a quarter
+ * of its excess) where, on a kernel whose write reclaims, the passes go on
+ * until the round has its target. In the VM's hot shape on 7.3 the clamp
+ * took 6.5 s of rounds from 51.7 MiB to the soft limit, while web's floor
+ * fell back to memory.low as the excess ran short, and web lost 20 MiB.
+ * What such a clamp asks (this less the new limit) counts toward the
+ * round's target as nr_deferred: the cgroup's tasks reclaim it as they
+ * charge (mem_cgroup_handle_over_high()).
+ */
+uint64_t policy_clamp_from(const struct cgroup *cg);
 
 /*
  * What a finished round is judged by for the backoff and its pressure

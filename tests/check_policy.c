@@ -64,6 +64,7 @@ static void offer_all(struct fixture *f)
  * allows. Records each step. */
 struct kernel {
         uint64_t (*give)(struct cgroup *cg, uint64_t asked);
+        bool deferred;   /* clamps reclaim nothing in the writer (6.16+): counted in nr_deferred, as the engine does */
         const char *order[64];
         uint64_t asked[64];
         int prio[64];
@@ -80,7 +81,7 @@ static enum policy_verdict run(struct fixture *f, struct kernel *k)
         uint64_t bytes;
 
         while ((v = policy_next(&f->sc, &f->tree, &cg, &a, &bytes)) == POLICY_STEP) {
-                uint64_t want = a == ACTION_CLAMP ? cg->current_bytes - bytes : bytes;
+                uint64_t want = a == ACTION_CLAMP ? policy_clamp_from(cg) - bytes : bytes;
 
                 ck_assert_uint_lt(k->steps, 64);
                 k->order[k->steps] = cg->path;
@@ -90,6 +91,8 @@ static enum policy_verdict run(struct fixture *f, struct kernel *k)
                 k->swap[k->steps] = f->sc.may_swap;
                 k->steps++;
                 policy_account(&f->sc, &f->tree, cg, a, want, cg->current_bytes - k->give(cg, want), 1);
+                if (a == ACTION_CLAMP && k->deferred)
+                        f->sc.nr_deferred += want;
         }
         return v;
 }
@@ -112,8 +115,8 @@ static uint64_t give_half(struct cgroup *cg, uint64_t asked)
 /* A clamp as memory.high with O_NONBLOCK on 6.16+: the limit holds, nothing freed yet. */
 static uint64_t hold_high(struct cgroup *cg, uint64_t asked)
 {
+        cg->high.value = policy_clamp_from(cg) - asked;
         cg->high.active = true;
-        cg->high.value = cg->current_bytes - asked;
         return 0;
 }
 
@@ -729,11 +732,36 @@ START_TEST(thrashing_offender_is_clamped_not_trimmed)
                 k.give = thrashing == 1 ? hold_high : give_all;
                 run(&f, &k);
                 if (thrashing == 1) {
-                        ck_assert_uint_eq(k.steps, 1);   /* held already, at the next pass: nothing more */
-                        ck_assert_int_eq(k.action[0], ACTION_CLAMP);
+                        /*
+                         * The usage has not moved (its tasks reclaim later), and each pass goes a
+                         * quarter deeper from the last hold, as where the write reclaims: down to
+                         * the soft limit, the round's target being the whole 4 GiB.
+                         */
+                        ck_assert_uint_gt(k.steps, 1);
+                        ck_assert_uint_eq(k.asked[0], 4096 * MiB - (4096 - 64) * MiB / 4);
                         ck_assert_int_eq(k.prio[0], DEF_PRIORITY);
-                        ck_assert_uint_eq(hot->high.value, 4096 * MiB - (4096 - 64) * MiB / 4);
+                        for (size_t i = 0; i < k.steps; i++) {
+                                ck_assert_int_eq(k.action[i], ACTION_CLAMP);
+                                if (i > 0)
+                                        ck_assert_uint_lt(k.asked[i], k.asked[i - 1]);
+                        }
+                        ck_assert_uint_eq(hot->high.value, 64 * MiB);
                         ck_assert_uint_eq(hot->current_bytes, 4096 * MiB);
+
+                        /* Counted as deferred, the first hold covers a smaller target: one step. */
+                        setup(&f, 512 * MiB, 1 * MiB);
+                        f.sc.now_usec = 100 * REFAULT_WINDOW_USEC;
+                        hot = add(&f, "hot", 4096 * MiB, 64 * MiB);
+                        hot->refault_known = true;
+                        hot->refault_permille = 900;
+                        hot->refault_at_usec = f.sc.now_usec;
+                        memset(&k, 0, sizeof(k));
+                        k.give = hold_high;
+                        k.deferred = true;
+                        ck_assert_int_eq(run(&f, &k), POLICY_DONE_TARGET);
+                        ck_assert_uint_eq(k.steps, 1);
+                        ck_assert_uint_eq(f.sc.nr_deferred, (4096 - 64) * MiB / 4);
+                        ck_assert_uint_eq(f.sc.nr_reclaimed, 0);
                         continue;
                 }
                 ck_assert_uint_gt(k.steps, 10);
