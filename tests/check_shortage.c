@@ -1367,6 +1367,46 @@ START_TEST(rounds_at_once_keep_the_offender_held)
 }
 END_TEST
 
+/*
+ * Where memory.high honours O_NONBLOCK (6.16+), a clamp frees nothing in
+ * the writer and the usage stays where it was: each pass of the round
+ * lowers the limit from the last hold, and counts what it asked toward the
+ * round's target (policy_clamp_from()), once, as where the write reclaims.
+ */
+START_TEST(deferred_clamp_goes_on_from_the_hold)
+{
+        struct scan_control sc;
+        struct fixture f;
+        uint64_t held;
+
+        setup(&f, "[balance]\ntrim = no\nprotect = no\n[reclaim]\nmin_chunk = 1M\n[cgroup batch]\nsoft_limit = 64M\n",
+              0);
+        sim_set_activated(f.be, 100);
+        sim_set_high_nonblock(f.be, true);
+        f.e.caps.high_nonblock = true;
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 100 * MiB, 0), 0);
+        for (int round = 0; round < 2; round++) {
+                uint64_t before = sim_reclaimed(f.be, "batch");
+
+                ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+                ck_assert_int_eq(sim_refault(f.be, "batch", sim_reclaimed(f.be, "batch") - before), 0);
+                fake_now += REFAULT_MIN_WINDOW_USEC;
+        }
+        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+        ck_assert_uint_eq(sim_current(f.be, "batch"), 100 * MiB);
+        ck_assert_uint_gt(sc.nr_clamps, 1);
+        ck_assert_uint_lt(sim_high(f.be, "batch"), 100 * MiB - (100 - 64) * MiB / 4);
+        ck_assert_uint_ge(sim_high(f.be, "batch"), 64 * MiB);
+        /* Asked once each: what an earlier pass asked is not asked again (within a page a clamp, as held). */
+        held = 100 * MiB - sim_high(f.be, "batch");
+        ck_assert_uint_le(sc.nr_deferred > held ? sc.nr_deferred - held : held - sc.nr_deferred,
+                          sc.nr_clamps * (uint64_t)sysconf(_SC_PAGESIZE));
+        ck_assert_uint_eq(sc.nr_requested, sc.nr_deferred);
+        ck_assert(sc.nr_deferred >= sc.nr_to_reclaim || sim_high(f.be, "batch") == 64 * MiB);
+        teardown(&f);
+}
+END_TEST
+
 /* web's floor, whichever file holds it: memory.low, or memory.min (only one at a time). */
 static uint64_t web_floor(struct fixture *f)
 {
@@ -1508,5 +1548,6 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            floors_yield_to_a_thrashing_machine, thrashing_machine_holds_the_top_offender,
            thrashing_within_the_margin_gives_way, rare_readings_wait_while_far_from_the_mark,
            system_stall_read_once_for_callers_together, kswapd_at_work_is_a_shortage,
-           thrashing_offender_held_by_memory_high, rounds_at_once_keep_the_offender_held, floors_hold_on_for_a_clamped_offender,
+           thrashing_offender_held_by_memory_high, deferred_clamp_goes_on_from_the_hold,
+           rounds_at_once_keep_the_offender_held, floors_hold_on_for_a_clamped_offender,
            no_clamp_within_the_margin_without_one)
