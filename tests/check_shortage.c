@@ -1261,6 +1261,26 @@ START_TEST(kswapd_at_work_is_a_shortage)
 END_TEST
 
 /*
+ * Two rounds a window apart (REFAULT_MIN_WINDOW_USEC), each asking batch
+ * memory.reclaim, all of which comes straight back: batch stays at current.
+ */
+static void refaulting_rounds(struct fixture *f, uint64_t current)
+{
+        struct scan_control sc;
+
+        for (int round = 0; round < 2; round++) {
+                uint64_t before = sim_reclaimed(f->be, "batch");
+
+                ck_assert_int_ge(engine_round(&f->e, f->cfg, NULL, &sc), 0);
+                ck_assert_uint_gt(sim_reclaimed(f->be, "batch"), before);
+                ck_assert_uint_eq(sc.nr_clamps, 0);
+                ck_assert_int_eq(sim_refault(f->be, "batch", sim_reclaimed(f->be, "batch") - before), 0);
+                ck_assert_uint_eq(sim_current(f->be, "batch"), current);
+                fake_now += REFAULT_MIN_WINDOW_USEC;   /* the next round a window later */
+        }
+}
+
+/*
  * An offender whose excess is its working set: what a stalling machine's
  * round takes faults straight back in (every refault counts, not only those
  * the kernel activates, as 7.3's multi-gen LRU counted a tenth). Once the
@@ -1288,16 +1308,7 @@ START_TEST(thrashing_offender_held_by_memory_high)
                 sim_set_high_nonblock(f.be, nonblock);
                 f.e.caps.high_nonblock = nonblock;
                 ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 200 * MiB, 0), 0);
-                for (int round = 0; round < 2; round++) {
-                        uint64_t before = sim_reclaimed(f.be, "batch");
-
-                        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
-                        ck_assert_uint_gt(sim_reclaimed(f.be, "batch"), before);
-                        ck_assert_uint_eq(sc.nr_clamps, 0);
-                        ck_assert_int_eq(sim_refault(f.be, "batch", sim_reclaimed(f.be, "batch") - before), 0);
-                        ck_assert_uint_eq(sim_current(f.be, "batch"), 200 * MiB);
-                        fake_now += REFAULT_MIN_WINDOW_USEC;   /* the next round a window later */
-                }
+                refaulting_rounds(&f, 200 * MiB);
                 writes = sim_writes(f.be, "batch");
                 ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
                 if (clamp) {
@@ -1385,13 +1396,7 @@ START_TEST(deferred_clamp_goes_on_from_the_hold)
         sim_set_high_nonblock(f.be, true);
         f.e.caps.high_nonblock = true;
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 100 * MiB, 0), 0);
-        for (int round = 0; round < 2; round++) {
-                uint64_t before = sim_reclaimed(f.be, "batch");
-
-                ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
-                ck_assert_int_eq(sim_refault(f.be, "batch", sim_reclaimed(f.be, "batch") - before), 0);
-                fake_now += REFAULT_MIN_WINDOW_USEC;
-        }
+        refaulting_rounds(&f, 100 * MiB);
         ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
         ck_assert_uint_eq(sim_current(f.be, "batch"), 100 * MiB);
         ck_assert_uint_gt(sc.nr_clamps, 1);
