@@ -785,13 +785,17 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
         }
         step.current_after = after;
         from = cg->current_bytes;
-        if (action == ACTION_CLAMP && held_before < from)
+        if (action == ACTION_CLAMP && sc->clamp_deferred && held_before < from)
                 from = held_before;   /* what an earlier clamp asked is not asked again (policy_clamp_from()) */
         asked = action == ACTION_CLAMP ? (from > bytes ? from - bytes : 0) : bytes;
         step.reclaimed_bytes = policy_account(sc, &e->tree, cg, action, asked, after, e->now_usec());
-        /* Set, not reclaimed: its tasks reclaim down to it as they charge (mem_cgroup_handle_over_high()). */
-        if (action == ACTION_CLAMP && e->caps.high_nonblock && !e->dry_run && r == 0)
-                sc->nr_deferred += asked;
+        /*
+         * Set, not reclaimed: its tasks reclaim down to it as they charge
+         * (mem_cgroup_handle_over_high()). What the step measured freed is in
+         * nr_reclaimed already.
+         */
+        if (action == ACTION_CLAMP && sc->clamp_deferred && r == 0 && asked > step.reclaimed_bytes)
+                sc->nr_deferred += asked - step.reclaimed_bytes;
         report(e, &step);
         return r;
 }
@@ -885,6 +889,7 @@ static int run_round(struct engine *e, const struct config *cfg, struct scan_con
         int r;
 
         sc->now_usec = e->now_usec();
+        sc->clamp_deferred = e->caps.high_nonblock && !e->dry_run;
         e->step.limit_usec = cfg->step_timeout_usec;
         take_up_round(e, sc);
         prepare_round(e, sc);

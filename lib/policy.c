@@ -337,9 +337,11 @@ static struct cgroup *next_prop(struct scan_control *sc, uint64_t *ret_bytes)
         return NULL;
 }
 
-uint64_t policy_clamp_from(const struct cgroup *cg)
+uint64_t policy_clamp_from(const struct scan_control *sc, const struct cgroup *cg)
 {
-        return cg->high.active && cg->high.value < cg->current_bytes ? cg->high.value : cg->current_bytes;
+        if (sc->clamp_deferred && cg->high.active && cg->high.value < cg->current_bytes)
+                return cg->high.value;
+        return cg->current_bytes;
 }
 
 /*
@@ -356,7 +358,7 @@ uint64_t policy_clamp_from(const struct cgroup *cg)
 static bool clamp_value(const struct scan_control *sc, const struct cgroup *cg, uint64_t *ret_high)
 {
         /* memory.high is a limit, not a request: it may go down to the soft limit itself. */
-        uint64_t floor = limit_floor(cg), from = policy_clamp_from(cg), high, over;
+        uint64_t floor = limit_floor(cg), from = policy_clamp_from(sc, cg), high, over;
         unsigned steps = (unsigned)sc->clamp_priority + 1, depth;
 
         if (from <= floor)
@@ -386,8 +388,12 @@ static enum policy_verdict end_pass(struct scan_control *sc)
                 start_pass(sc);
                 return POLICY_STEP;
         }
-        /* "if (sc->nr_reclaimed) return sc->nr_reclaimed;": progress, if short of the target. */
-        if (sc->nr_reclaimed)
+        /*
+         * "if (sc->nr_reclaimed) return sc->nr_reclaimed;": progress, if short
+         * of the target. A deferred clamp is progress too: its cgroup's tasks
+         * reclaim it, and the round is short, not exhausted.
+         */
+        if (sc->nr_reclaimed || sc->nr_deferred)
                 return POLICY_DONE_SHORT;
         if (sc->memcg_low_skipped && !sc->memcg_low_reclaim) {
                 /* "Untapped cgroup reserves?  Don't OOM, retry." */
@@ -498,6 +504,15 @@ uint64_t policy_account(struct scan_control *sc, struct excess_tree *tree, struc
         if (reclaimed > requested)
                 reclaimed = requested;
 
+        /*
+         * What memory.reclaim freed between the usage and a deferred hold of
+         * ours was counted already as that clamp's (nr_deferred): once, here.
+         */
+        if (action == ACTION_RECLAIM && sc->clamp_deferred && cg->high.active && before > cg->high.value) {
+                uint64_t held = before - cg->high.value, dup = reclaimed < held ? reclaimed : held;
+
+                sc->nr_deferred -= dup < sc->nr_deferred ? dup : sc->nr_deferred;
+        }
         sc->nr_requested += requested;
         sc->nr_reclaimed += reclaimed;
         sc->nr_steps++;

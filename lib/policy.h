@@ -194,6 +194,8 @@ struct scan_control {
                                      * start_pass() */
         int clamp_priority;         /* may_clamp from this priority on */
         bool clamp_allowed;         /* the configuration allows memory.high clamping at all */
+        bool clamp_deferred;        /* memory.high honours O_NONBLOCK (6.16+) and writes are real: a
+                                     * clamp frees nothing in the writer (policy_clamp_from()) */
 
         /* Where the round is. */
         int priority;               /* how hard this pass looks: which means it may use, and the
@@ -219,8 +221,8 @@ struct scan_control {
         /* Progress, measured from the kernel's files, not assumed. */
         uint64_t nr_requested;      /* bytes asked of memory.reclaim and memory.high */
         uint64_t nr_deferred;       /* of those, memory.high's whose reclaim the kernel left to the
-                                     * cgroup's own tasks (O_NONBLOCK honoured, 6.16+): not judged,
-                                     * but counted toward nr_to_reclaim (policy_clamp_from()) */
+                                     * cgroup's own tasks (clamp_deferred), less what a step measured
+                                     * freed of it: not judged, but counted toward nr_to_reclaim */
         uint64_t nr_reclaimed;      /* bytes freed: memory.current before minus after */
         unsigned nr_steps;          /* writes */
         unsigned nr_clamps;         /* memory.high writes */
@@ -480,8 +482,11 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
                                uint64_t now_usec, uint64_t base_usec, uint64_t max_usec);
 
 /*
- * Where a clamp of cg is measured from: its usage, or the memory.high of
- * ours that holds it where that is lower. On 6.16+ a lowered memory.high
+ * Where a clamp of cg is measured from: its usage, or, where clamps are
+ * deferred (sc->clamp_deferred), the memory.high of ours that holds it
+ * where that is lower. Before 6.16 the write reclaims, and a usage left
+ * above the hold is memory the write could not take: measured from the
+ * hold, each pass would write again for nothing. On 6.16+ a lowered memory.high
  * reclaims nothing in the writer (O_NONBLOCK), so the usage has not moved
  * by the round's next pass; measured from it, every later pass found the
  * cgroup held already, and a round lowered it one pass's share (a quarter
@@ -493,7 +498,7 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
  * round's target as nr_deferred: the cgroup's tasks reclaim it as they
  * charge (mem_cgroup_handle_over_high()).
  */
-uint64_t policy_clamp_from(const struct cgroup *cg);
+uint64_t policy_clamp_from(const struct scan_control *sc, const struct cgroup *cg);
 
 /*
  * What a finished round is judged by for the backoff and its pressure

@@ -1389,6 +1389,7 @@ START_TEST(deferred_clamp_goes_on_from_the_hold)
         struct scan_control sc;
         struct fixture f;
         uint64_t held;
+        int r;
 
         setup(&f, "[balance]\ntrim = no\nprotect = no\n[reclaim]\nmin_chunk = 1M\n[cgroup batch]\nsoft_limit = 64M\n",
               0);
@@ -1397,7 +1398,9 @@ START_TEST(deferred_clamp_goes_on_from_the_hold)
         f.e.caps.high_nonblock = true;
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 100 * MiB, 0), 0);
         refaulting_rounds(&f, 100 * MiB);
-        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+        r = engine_round(&f.e, f.cfg, NULL, &sc);
+        /* Short of its target at worst, never exhausted: the clamps are progress. */
+        ck_assert_int_eq(r, sc.nr_deferred >= sc.nr_to_reclaim ? POLICY_DONE_TARGET : POLICY_DONE_SHORT);
         ck_assert_uint_eq(sim_current(f.be, "batch"), 100 * MiB);
         ck_assert_uint_gt(sc.nr_clamps, 1);
         ck_assert_uint_lt(sim_high(f.be, "batch"), 100 * MiB - (100 - 64) * MiB / 4);

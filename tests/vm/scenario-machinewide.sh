@@ -163,7 +163,7 @@ fi
 # none of that, so it bounds from above what the floors alone cost.
 if [ "$mode" = floors ]; then
 	under_file=memory.low
-	read -r lru_gen </sys/kernel/mm/lru_gen/enabled 2>/dev/null &&
+	read -r lru_gen 2>/dev/null </sys/kernel/mm/lru_gen/enabled &&
 		[ $((lru_gen & 1)) -eq 1 ] && under_file=memory.min
 	for g in $managed; do
 		eval "soft=\$soft_$g"
