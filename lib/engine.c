@@ -752,8 +752,7 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
                 .swap = sc->may_swap || !e->caps.reclaim_swappiness,
                 .dry_run = e->dry_run,
         };
-        uint64_t after = cg->current_bytes, asked = 0, from;
-        uint64_t held_before = cg->high.active ? cg->high.value : UINT64_MAX;
+        uint64_t after = cg->current_bytes, asked = 0, from = cg->current_bytes;
         int r = 0, rr = 0;
 
         if (e->dry_run) {
@@ -768,6 +767,8 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
                 }
                 if (action == ACTION_RECLAIM)
                         step.swap = step_may_swap(e, sc, cg, bytes);
+                /* What a clamp asks: from the hold it lowers, before the write moves it. */
+                from = policy_clamp_from(sc, cg);
                 r = bytes || action == ACTION_CLAMP ? do_write(e, cg, action, bytes, rr, after, step.swap, &asked)
                                                     : -EAGAIN;
                 /* Cut short: what it asked before the cut is its request, for the round's efficiency too. */
@@ -784,9 +785,6 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
                 return rr;
         }
         step.current_after = after;
-        from = cg->current_bytes;
-        if (action == ACTION_CLAMP && sc->clamp_deferred && held_before < from)
-                from = held_before;   /* what an earlier clamp asked is not asked again (policy_clamp_from()) */
         asked = action == ACTION_CLAMP ? (from > bytes ? from - bytes : 0) : bytes;
         step.reclaimed_bytes = policy_account(sc, &e->tree, cg, action, asked, after, e->now_usec());
         /*

@@ -224,8 +224,9 @@ static void decide(struct cgroup *cg, const struct scan_control *sc, enum cg_rea
  * memory.high, its excess too small to give what the machine lacked, so
  * the floors held by memory.low (measured in the VM's hot shape on 6.12:
  * batch at 33.9-34.2 MiB for a soft limit of 32, and web lost 18.7 MiB by
- * swap in 0.8 s while the multi-gen LRU deferred its memory.low). v1 had no such hold; its soft-limit reclaim went on
- * while soft_limit_excess() was above 0. Not for the balancer, which leaves
+ * swap in 0.8 s while the multi-gen LRU deferred its memory.low). v1 had
+ * no such hold; its soft-limit reclaim went on while soft_limit_excess()
+ * was above 0. Not for the balancer, which leaves
  * what memory.high holds alone, nor where the floors give way to cg. (On
  * 6.16+ the write does not reclaim: the cgroup's tasks do, as they charge
  * memory; an idle one keeps its usage, and the others stay held for it.)

@@ -486,12 +486,12 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
  * deferred (sc->clamp_deferred), the memory.high of ours that holds it
  * where that is lower. Before 6.16 the write reclaims, and a usage left
  * above the hold is memory the write could not take: measured from the
- * hold, each pass would write again for nothing. On 6.16+ a lowered memory.high
- * reclaims nothing in the writer (O_NONBLOCK), so the usage has not moved
- * by the round's next pass; measured from it, every later pass found the
- * cgroup held already, and a round lowered it one pass's share (a quarter
- * of its excess) where, on a kernel whose write reclaims, the passes go on
- * until the round has its target. In the VM's hot shape on 7.3 the clamp
+ * hold, each pass would write again for nothing. On 6.16+ a lowered
+ * memory.high reclaims nothing in the writer (O_NONBLOCK), so the usage
+ * has not moved by the round's next pass; measured from it, every later
+ * pass found the cgroup held already, and a round lowered it one pass's
+ * share (a quarter of its excess) where, on a kernel whose write reclaims,
+ * the passes go on until the round has its target. In the VM's hot shape on 7.3 the clamp
  * took 6.5 s of rounds from 51.7 MiB to the soft limit, while web's floor
  * fell back to memory.low as the excess ran short, and web lost 20 MiB.
  * What such a clamp asks (this less the new limit) counts toward the
@@ -503,12 +503,12 @@ uint64_t policy_clamp_from(const struct scan_control *sc, const struct cgroup *c
 /*
  * What a finished round is judged by for the backoff and its pressure
  * level: what it asked, less the clamps whose reclaim was deferred
- * (nr_deferred). Where the kernel
- * honours O_NONBLOCK on memory.high (6.16+), a lowered limit frees nothing
- * in the writer, so a round that only clamped looked futile: on 7.3 in the
- * VM's hot shape every such round backed off, for 4 s and then 8 s, while
- * the cgroups under their soft limits waited under memory.low, and web lost
- * 17 MiB by swap in one of those pauses.
+ * (nr_deferred). Where the kernel honours O_NONBLOCK on memory.high
+ * (6.16+), a lowered limit frees nothing in the writer, so a round that
+ * only clamped looked futile: on 7.3 in the VM's hot shape every such
+ * round backed off, for 4 s and then 8 s, while the cgroups under their
+ * soft limits waited under memory.low, and web lost 17 MiB by swap in one
+ * of those pauses.
  */
 uint64_t policy_round_asked(const struct scan_control *sc);
 
