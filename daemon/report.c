@@ -161,6 +161,7 @@ static void on_round_start(void *userdata, const struct scan_control *sc, uint64
 
 static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, int err)
 {
+        const struct daemon *d = userdata;
         uint64_t original = f == CG_MEMORY_MIN ? cg->min.original : cg->low.original;
         char l[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
 
@@ -169,10 +170,11 @@ static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f
         log_event(err < 0 ? LOG_WARNING : LOG_INFO, LOG_EV_PROTECT,
                   LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, cg_file_name(f)), LOG_U64(LOW, value),
                              LOG_U64(ORIGINAL, original), LOG_U64(CURRENT, cg->current_bytes),
-                             LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes), LOG_STR(RESULT, result_name(err))),
+                             LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes), LOG_STR(RESULT, result_name(err)),
+                             LOG_U64(DRY_RUN, d->dry_run)),
                   "%s %s of %s to %s (was %s) while a cgroup is over its soft limit%s%s",
-                  err < 0 ? "Failed to raise" : "Raised", cg_file_name(f), cg->path, l, o, err < 0 ? ": " : "",
-                  err < 0 ? strerror(-err) : "");
+                  err < 0 ? "Failed to raise" : d->dry_run ? "Would raise" : "Raised", cg_file_name(f), cg->path,
+                  l, o, err < 0 ? ": " : "", err < 0 ? strerror(-err) : "");
 }
 
 static void on_floors_yield(void *userdata, const struct cgroup *cg)
@@ -218,6 +220,7 @@ static void on_machine_hold(void *userdata, const struct taken_watch *t, const s
 static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value,
                         bool restored, bool left_alone, int err)
 {
+        const struct daemon *d = userdata;
         const char *what = cg_file_name(f);
         char v[FORMAT_SIZE_MAX];
 
@@ -239,13 +242,15 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
         else if (f == CG_MEMORY_HIGH)
                 log_event(LOG_NOTICE, LOG_EV_RELEASE,
                           LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what), LOG_U64(HIGH, value),
-                                     LOG_STR(RESULT, restored ? "restored" : "raised")),
-                          "%s memory.high of %s to %s", restored ? "Restored" : "Raised", cg->path, v);
+                                     LOG_STR(RESULT, restored ? "restored" : "raised"), LOG_U64(DRY_RUN, d->dry_run)),
+                          "%s memory.high of %s to %s",
+                          d->dry_run ? (restored ? "Would restore" : "Would raise") : restored ? "Restored" : "Raised",
+                          cg->path, v);
         else
                 log_event(LOG_INFO, LOG_EV_RELEASE,
                           LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what), LOG_U64(LOW, value),
-                                     LOG_STR(RESULT, restored ? "restored" : "lowered")),
-                          "Put %s of %s back to %s", what, cg->path, v);
+                                     LOG_STR(RESULT, restored ? "restored" : "lowered"), LOG_U64(DRY_RUN, d->dry_run)),
+                          "%s %s of %s back to %s", d->dry_run ? "Would put" : "Put", what, cg->path, v);
 }
 
 static void on_xattr(void *userdata, const struct cgroup *cg, const char *name, const char *text, int err)
@@ -275,6 +280,7 @@ static void on_xattr(void *userdata, const struct cgroup *cg, const char *name, 
 
 static void on_restored(void *userdata, const struct state_record *rec, enum restore_outcome o, int err)
 {
+        const struct daemon *d = userdata;
         const char *what = cg_file_name(rec->file);
         char v[FORMAT_SIZE_MAX];
 
@@ -283,8 +289,10 @@ static void on_restored(void *userdata, const struct state_record *rec, enum res
         case RESTORE_DONE:
                 log_event(LOG_NOTICE, LOG_EV_RELEASE,
                           LOG_FIELDS(LOG_STR(CGROUP, rec->path), LOG_STR(FILE, what),
-                                     LOG_U64(ORIGINAL, rec->original), LOG_STR(RESULT, "restored")),
-                          "Restored %s of %s to %s, left changed by a previous run", what, rec->path, v);
+                                     LOG_U64(ORIGINAL, rec->original), LOG_STR(RESULT, "restored"),
+                                     LOG_U64(DRY_RUN, d->dry_run)),
+                          "%s %s of %s to %s, left changed by a previous run",
+                          d->dry_run ? "Would restore" : "Restored", what, rec->path, v);
                 break;
         case RESTORE_ALREADY:
                 log_debug("%s of %s is back at its original value already", what, rec->path);

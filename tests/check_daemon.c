@@ -64,16 +64,22 @@ static void setup(struct fixture *f, uint64_t write_delay_usec)
         sim_set_write_delay(f->be, write_delay_usec, f->started_fd);
 }
 
-static void start(struct fixture *f, const char *conf)
+/* Starts the daemon on conf, as --dry-run does when dry_run. */
+static void start_as(struct fixture *f, const char *conf, bool dry_run)
 {
         struct config_errors errs = {};
         struct config *cfg = NULL;
 
         ck_assert_int_eq(config_load_string(conf, "daemon.conf", &cfg, &errs), 0);
         ck_assert_int_eq(daemon_init(&f->d, cfg, f->be, &(struct daemon_options){
-                .config_file = "daemon.conf", .state_file = f->state }), 0);
+                .config_file = "daemon.conf", .state_file = f->state, .dry_run = dry_run }), 0);
         ev_io_init(&f->started, on_write_started, f->started_fd, EV_READ);
         ev_io_start(f->d.loop, &f->started);
+}
+
+static void start(struct fixture *f, const char *conf)
+{
+        start_as(f, conf, false);
 }
 
 static void finish(struct fixture *f)
@@ -952,6 +958,67 @@ START_TEST(repeated_rounds_said_once_then_summarized)
 }
 END_TEST
 
+/* Triggers scope 1 and runs the loop until its rounds reach n; returns whether a round started. */
+static bool trigger_and_run(struct fixture *f, struct rounds_watch *rw, unsigned n)
+{
+        unsigned before = f->d.scopes[1].rounds;
+
+        rw->rounds_wanted = n;
+        daemon_trigger(&f->d, &f->d.scopes[1]);
+        if (f->d.scopes[1].rounds == before)
+                return false;
+        ev_run(f->d.loop, 0);
+        return true;
+}
+
+/*
+ * A round that frees under 1/8 of what it asked backs its scope off
+ * (policy_backoff_update()), said at notice with the cooldown: a trigger
+ * within it starts no round. Once a round frees what it asks, the backoff
+ * is gone and the next trigger runs at once.
+ */
+START_TEST(fruitless_round_backs_its_scope_off)
+{
+        static const char conf[] = "[balance]\ntrim = no\n[reclaim]\nclamp_high = no\nbackoff = 3600s\n"
+                                   "backoff_max = 3600s\nround_target = 4M\n"
+                                   "[cgroup a]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n";
+        struct fixture f;
+        struct rounds_watch rw = { .d = &f.d };
+        struct capture cap;
+        char *log;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 64 * MiB), 0);
+        ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_RECLAIM, -EAGAIN, 1000000), 0);
+        log_set_max_level(LOG_NOTICE);
+        capture_start(&cap);
+        start(&f, conf);
+        ev_prepare_init(&rw.prepare, on_rounds_done);
+        ev_prepare_start(f.d.loop, &rw.prepare);
+        ck_assert(trigger_and_run(&f, &rw, 1));
+        ck_assert_uint_eq(f.d.scopes[1].backoff.level, 1);
+        ck_assert(!trigger_and_run(&f, &rw, 2));   /* within the hour: no round */
+        ck_assert_uint_eq(f.d.scopes[1].rounds, 1);
+        ck_assert_uint_eq(f.d.scopes[1].fires, 2);
+        log = capture_end(&cap);
+        ck_assert_uint_eq(count(log, "action=backoff scope=a "), 1);
+        ck_assert_ptr_nonnull(strstr(log, " cooldown_usec=3600000000 "));
+        free(log);
+
+        /* The hour over (as if), and the writes free memory: the round ends the backoff. */
+        f.d.scopes[1].backoff.until_usec = 0;
+        ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_RECLAIM, 0, 0), 0);
+        ck_assert(trigger_and_run(&f, &rw, 2));
+        ck_assert_uint_gt(f.d.scopes[1].last.reclaimed, 0);
+        ck_assert_uint_eq(f.d.scopes[1].backoff.level, 0);
+        ck_assert(trigger_and_run(&f, &rw, 3));
+        ev_prepare_stop(f.d.loop, &rw.prepare);
+        sim_set_persistent(f.be);
+        finish(&f);
+        sim_destroy(f.be);
+}
+END_TEST
+
 /* Waits, on the loop, for the metrics file to be written again while the worker's write blocks. */
 struct metrics_wait {
         ev_timer timer;
@@ -1139,6 +1206,71 @@ START_TEST(balancer_trims_between_triggers)
 }
 END_TEST
 
+static void on_balanced_twice_check(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        struct fixture *f = t->data;
+
+        if (f->d.balance_rounds >= 2 && !f->d.worker.busy)
+                ev_break(loop, EVBREAK_ALL);
+}
+
+/*
+ * --dry-run decides and logs as a real run does and writes nothing: not
+ * memory.reclaim, memory.low or memory.high, not the state file, nor what a
+ * crashed run's state file would put back (that file is left for the real
+ * run that follows). Every line for a write it did not make says so
+ * (dry_run=1, "Would ..."), the floors' and the restore's as the steps'.
+ */
+START_TEST(dry_run_says_what_it_would_write)
+{
+        static const char *const done[] = { "dry_run=0", "msg=\"Restored ", "msg=\"Raised ", "msg=\"Put ",
+                                             "msg=\"Asked " };
+        static const char conf[] = "[balance]\ninterval = 100ms\n[reclaim]\nmin_chunk = 1M\n"
+                                   "[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n";
+        struct capture cap;
+        struct fixture f;
+        struct poll_run p;
+        char *log;
+        FILE *sf;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 50 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "batch", 100 * MiB), 0);   /* as a crashed run left it */
+        sf = fopen(f.state, "w");
+        ck_assert_ptr_nonnull(sf);
+        fprintf(sf, "reclaimd-state 2\nmax %llu max batch\n", 100 * MiB);
+        fclose(sf);
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        start_as(&f, conf, true);
+        poll_start(&f, &p, on_balanced_twice_check, 20.);
+        ck_assert_int_eq(daemon_run(&f.d), 0);
+        ck_assert_msg(poll_end(&f, &p), "the balancer did not run twice within 20 s");
+        ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
+        ck_assert_uint_eq(sim_writes(f.be, "web"), 0);
+        ck_assert_int_eq(unlink(f.state), 0);   /* still there: a dry run restores nothing */
+        sim_set_persistent(f.be);
+        finish(&f);   /* the floors "put back" */
+        log = capture_end(&cap);
+        ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
+        ck_assert_uint_eq(sim_writes(f.be, "web"), 0);
+        ck_assert_uint_eq(sim_high(f.be, "batch"), 100 * MiB);
+        ck_assert_uint_eq(sim_current(f.be, "batch"), 300 * MiB);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        ck_assert_uint_eq(sim_min(f.be, "web"), 0);
+        /* What it would have done, each said once or more, and nothing said as done. */
+        ck_assert_ptr_nonnull(strstr(log, "msg=\"Would restore memory.high of batch to max, left changed"));
+        ck_assert_ptr_nonnull(strstr(log, "dry_run=1 msg=\"Would raise memory.low of web to 256.0M (was 0B)"));
+        ck_assert_ptr_nonnull(strstr(log, "dry_run=1 msg=\"Would reclaim "));
+        ck_assert_ptr_nonnull(strstr(log, "dry_run=1 msg=\"Would put memory.low of web back to 0B\""));
+        for (size_t i = 0; i < ARRAY_SIZE(done); i++)
+                ck_assert_msg(!strstr(log, done[i]), "a dry run said %s", done[i]);
+        free(log);
+        sim_destroy(f.be);
+}
+END_TEST
+
 static void on_asleep_check(struct ev_loop *loop, ev_timer *t, int revents)
 {
         struct fixture *f = t->data;
@@ -1238,7 +1370,7 @@ START_TEST(sleeping_balancer_without_a_tick_near)
 }
 END_TEST
 
-CHECK_MAIN("daemon", reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
+CHECK_MAIN("daemon", dry_run_says_what_it_would_write, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)
