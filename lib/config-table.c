@@ -271,7 +271,7 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
                 format_duration(hi, sizeof(hi), it->max);
                 if (r < 0) {
                         snprintf(why, why_size, "invalid duration \"%s\": expected a number with a "
-                                 "unit, us, ms or s (%s..%s)", value, lo, hi);
+                                 "unit, us, ms, s, min or h (%s..%s)", value, lo, hi);
                         return -EINVAL;
                 }
                 break;

@@ -56,7 +56,7 @@ int psi_trigger_parse(const char *s, struct psi_trigger *ret, const char **ret_w
         }
         if (parse_duration(stall, &t.stall_usec) < 0 ||
             parse_duration(window, &t.window_usec) < 0) {
-                why = "stall and window are durations with a unit: us, ms or s";
+                why = "stall and window are durations with a unit: us, ms, s, min or h";
                 goto fail;
         }
         r = -ERANGE;

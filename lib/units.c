@@ -89,6 +89,8 @@ int parse_duration(const char *s, uint64_t *ret_usec)
                 { "us", 1 },
                 { "ms", USEC_PER_MSEC },
                 { "s",  USEC_PER_SEC },
+                { "min", 60 * USEC_PER_SEC },
+                { "h",  3600 * USEC_PER_SEC },
         };
         const char *rest;
         uint64_t v;
