@@ -88,7 +88,8 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
 /*
  * Re-reads the configuration into a fresh object and swaps it in only when
  * all of it is valid; a bad file keeps the old one running (logged). Triggers
- * are re-armed; memory.high of cgroups no longer managed is restored.
+ * are re-armed; what reclaimd held in cgroups no longer managed (memory.high,
+ * memory.low, memory.min) is put back.
  * Returns 0, or the error that kept the old configuration.
  */
 int daemon_reload(struct daemon *d);

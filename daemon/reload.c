@@ -82,7 +82,8 @@ static int apply(struct daemon *d, struct config *cfg)
                 ev_timer_again(d->loop, &d->balance);
         }
         if (restored)
-                log_notice("Restored memory.high of %d cgroup(s) no longer managed", restored);
+                log_notice("%s what reclaimd held in %d cgroup(s) no longer managed",
+                           d->dry_run ? "Would put back" : "Put back", restored);
         observe_reloaded(d);
         return 0;
 }

@@ -316,9 +316,10 @@ void report_status(struct daemon *d)
 
         for (size_t i = 0; i < d->engine.n_cgroups; i++)
                 over += d->engine.cgroups[i].in_tree;
-        snprintf(status, sizeof(status), "pressure %s, %zu cgroups managed, %d over soft limit, "
-                 "%d clamped, %d protected, %s reclaimed", pressure_level_name(d->level), d->engine.n_cgroups,
-                 over, d->clamped, d->protected, format_size(total, sizeof(total), d->reclaimed_total_bytes));
+        snprintf(status, sizeof(status), "%spressure %s, %zu cgroups managed, %d over soft limit, "
+                 "%d clamped, %d protected, %s reclaimed", d->dry_run ? "dry run, nothing written: " : "",
+                 pressure_level_name(d->level), d->engine.n_cgroups, over, d->clamped, d->protected,
+                 format_size(total, sizeof(total), d->reclaimed_total_bytes));
         notify_status(status);
 }
 

@@ -81,7 +81,7 @@ struct config {
 enum config_type {
         CONFIG_SIZE,      /* bytes, K/M/G/T suffixes, "max" */
         CONFIG_UINT,      /* plain integer */
-        CONFIG_DURATION,  /* microseconds, written with us/ms/s */
+        CONFIG_DURATION,  /* microseconds, written with us/ms/s/min/h */
         CONFIG_PERCENT,   /* "12.5%", kept in permyriad (1/10000) */
         CONFIG_BOOL,      /* yes/no, true/false, on/off, 1/0 */
         CONFIG_TRIGGER,   /* PSI trigger: "some|full STALL WINDOW", or "none" where allowed */

@@ -39,7 +39,7 @@ struct psi_stats {
 };
 
 /*
- * Parses "some 150ms 1s" (kind, stall, window; units us, ms, s) and checks the
+ * Parses "some 150ms 1s" (kind, stall, window; durations as parse_duration()) and checks the
  * kernel's bounds. Returns 0, -EINVAL (malformed), -ERANGE (out of bounds).
  * On error, *ret_why (if non-NULL) points at a static explanation.
  */

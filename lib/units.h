@@ -17,8 +17,9 @@ int parse_size(const char *s, uint64_t *ret_bytes);
 
 /*
  * Parses a duration: decimal digits followed by a unit, us, ms, s, min or h.
- * A bare number is refused (-EINVAL): a PSI window in the wrong unit is off by
- * 1000x; so is "m", which could be minutes or a typo for ms.
+ * Units are lower case. A bare number is refused (-EINVAL): a PSI window in
+ * the wrong unit is off by 1000x; so is "m", minutes or a mistyped ms, 60000x
+ * apart.
  * Returns 0, -EINVAL, or -ERANGE.
  */
 int parse_duration(const char *s, uint64_t *ret_usec);

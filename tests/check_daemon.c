@@ -958,16 +958,26 @@ START_TEST(repeated_rounds_said_once_then_summarized)
 }
 END_TEST
 
-/* Triggers scope 1 and runs the loop until its rounds reach n; returns whether a round started. */
+/*
+ * Triggers scope 1, the worker idle, and runs the loop until its rounds
+ * reach n, for at most 20 s; returns whether a round started.
+ */
 static bool trigger_and_run(struct fixture *f, struct rounds_watch *rw, unsigned n)
 {
         unsigned before = f->d.scopes[1].rounds;
+        ev_timer deadline;
 
+        ck_assert(!f->d.worker.busy);
         rw->rounds_wanted = n;
         daemon_trigger(&f->d, &f->d.scopes[1]);
+        ck_assert(!f->d.scopes[1].pending);   /* started now, or refused */
         if (f->d.scopes[1].rounds == before)
                 return false;
+        ev_timer_init(&deadline, on_deadline, 20., 0.);
+        ev_timer_start(f->d.loop, &deadline);
         ev_run(f->d.loop, 0);
+        ck_assert_msg(ev_is_active(&deadline), "round %u did not end within 20 s", n);
+        ev_timer_stop(f->d.loop, &deadline);
         return true;
 }
 
@@ -1218,13 +1228,15 @@ static void on_balanced_twice_check(struct ev_loop *loop, ev_timer *t, int reven
  * --dry-run decides and logs as a real run does and writes nothing: not
  * memory.reclaim, memory.low or memory.high, not the state file, nor what a
  * crashed run's state file would put back (that file is left for the real
- * run that follows). Every line for a write it did not make says so
- * (dry_run=1, "Would ..."), the floors' and the restore's as the steps'.
+ * run that follows), nor, on a reload, what it "held" in a cgroup dropped.
+ * Every line for a write it did not make says so (dry_run=1, "Would ..."),
+ * the floors' and the restore's as the steps'.
  */
 START_TEST(dry_run_says_what_it_would_write)
 {
         static const char *const done[] = { "dry_run=0", "msg=\"Restored ", "msg=\"Raised ", "msg=\"Put ",
                                              "msg=\"Asked " };
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX";
         static const char conf[] = "[balance]\ninterval = 100ms\n[reclaim]\nmin_chunk = 1M\n"
                                    "[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n";
         struct capture cap;
@@ -1249,9 +1261,15 @@ START_TEST(dry_run_says_what_it_would_write)
         ck_assert_msg(poll_end(&f, &p), "the balancer did not run twice within 20 s");
         ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
         ck_assert_uint_eq(sim_writes(f.be, "web"), 0);
+        /* A reload that drops web: its floor "goes back". */
+        ck_assert_int_ge(close(mkstemp(path)), 0);
+        write_file(path, "[balance]\ninterval = 100ms\n[cgroup batch]\nsoft_limit = 64M\n");
+        f.d.opt.config_file = path;
+        ck_assert_int_eq(daemon_reload(&f.d), 0);
+        unlink(path);
         ck_assert_int_eq(unlink(f.state), 0);   /* still there: a dry run restores nothing */
         sim_set_persistent(f.be);
-        finish(&f);   /* the floors "put back" */
+        finish(&f);
         log = capture_end(&cap);
         ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
         ck_assert_uint_eq(sim_writes(f.be, "web"), 0);
@@ -1264,6 +1282,7 @@ START_TEST(dry_run_says_what_it_would_write)
         ck_assert_ptr_nonnull(strstr(log, "dry_run=1 msg=\"Would raise memory.low of web to 256.0M (was 0B)"));
         ck_assert_ptr_nonnull(strstr(log, "dry_run=1 msg=\"Would reclaim "));
         ck_assert_ptr_nonnull(strstr(log, "dry_run=1 msg=\"Would put memory.low of web back to 0B\""));
+        ck_assert_ptr_nonnull(strstr(log, "msg=\"Would put back what reclaimd held in 1 cgroup(s) no longer managed\""));
         for (size_t i = 0; i < ARRAY_SIZE(done); i++)
                 ck_assert_msg(!strstr(log, done[i]), "a dry run said %s", done[i]);
         free(log);

@@ -55,7 +55,12 @@ START_TEST(durations_need_units)
         ck_assert_int_eq(parse_duration("1h", &v), 0);
         ck_assert_uint_eq(v, 3600000000);
         ck_assert_int_eq(parse_duration("1m", &v), -EINVAL);   /* minutes, or ms mistyped? */
+        ck_assert_int_eq(parse_duration("0h", &v), 0);
+        ck_assert_uint_eq(v, 0);
         ck_assert_int_eq(parse_duration("1hr", &v), -EINVAL);
+        ck_assert_int_eq(parse_duration("1mi", &v), -EINVAL);
+        ck_assert_int_eq(parse_duration("1H", &v), -EINVAL);   /* units are lower case */
+        ck_assert_int_eq(parse_duration("h", &v), -EINVAL);
         ck_assert_int_eq(parse_duration("18446744073709551615s", &v), -ERANGE);
         ck_assert_int_eq(parse_duration("5124095577h", &v), -ERANGE);
 }
