@@ -13,6 +13,7 @@
 #include "cgpath.h"
 #include "config.h"
 #include "daemon.h"
+#include "hierarchy.h"
 #include "log.h"
 #include "notify.h"
 #include "observe.h"
@@ -344,6 +345,7 @@ static void restore_from_state(struct daemon *d)
                             d->opt.state_file, st.first_bad_line, st.bad_lines,
                             st.truncated ? " (the last one cut short)" : "");
         state_clear(&st);
+        d->clamped = engine_count_clamped(&d->engine);   /* a kept memory.high goes back from the first tick */
 }
 
 int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
@@ -435,7 +437,8 @@ void daemon_done(struct daemon *d)
         }
         if (d->engine.be) {
                 /* Nothing stays as reclaimd set it: memory.high and memory.low go back. */
-                if (engine_count_clamped(&d->engine) + engine_count_protected(&d->engine) > 0)
+                if (engine_count_clamped(&d->engine) + engine_count_protected(&d->engine) > 0 ||
+                    hierarchy_held(&d->engine))
                         engine_release(&d->engine, d->cfg, true);
                 engine_done(&d->engine);
         }

@@ -114,6 +114,15 @@ int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t v
         int r;
 
         value = adjust_in_pages(value);
+        if (a->active && a->value == value)
+                return 0;
+        if (a->active && !a->staged && !e->dry_run && backend_read_u64(e->be, cg->be, f, &original) == 0 &&
+            !adjust_holds(original, a->previous) && !adjust_holds(original, a->value)) {
+                /* Someone set it since reclaimd last wrote it: theirs, never overwritten; the record ends. */
+                *a = (struct adjust){};
+                if (e->obs.released)
+                        e->obs.released(e->obs.userdata, cg, f, original, false, true, 0);
+        }
         if (!a->active) {
                 r = backend_read_u64(e->be, cg->be, f, &original);
                 if (r < 0)
@@ -121,8 +130,6 @@ int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t v
                 if (!in_our_direction(f, original, value))
                         return -EEXIST;   /* already there, or stricter: the operator's */
                 a->original = a->previous = original;
-        } else if (a->value == value) {
-                return 0;
         }
         if (!a->staged)
                 a->unstaged.active = a->active, a->unstaged.value = a->value;
@@ -154,6 +161,8 @@ int adjust_commit(struct engine *e, struct cgroup *cg, enum cg_file f)
         r = write_value(e, cg, f, a->value);
         if (r == 0)
                 a->previous = a->value;
+        else if (!a->unstaged.active)
+                *a = (struct adjust){};   /* the first change, not made: nothing is held, no record */
         else
                 a->value = a->previous;   /* as the kernel holds it: the next stage writes again */
         return r;
@@ -197,8 +206,17 @@ int adjust_release(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t
         if (!back) {
                 /* Recorded before written, as for the first change: a crash between leaves a
                  * value the next start recognises (previous) and puts back. */
+                uint64_t was = a->value;
+
                 a->value = value;
-                adjust_persist(e);
+                if (adjust_persist(e) < 0) {
+                        /* Not recorded: after a crash no start would recognise this value. The
+                         * original needs no record (fail open, as a tick that cannot read the
+                         * pressure does). */
+                        a->value = was;
+                        value = a->original;
+                        back = true;
+                }
         }
         r = write_value(e, cg, f, value);
         if (r == 0) {

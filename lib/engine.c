@@ -781,7 +781,10 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
         cg->last_write_err = step.result < 0 && step.result != -EAGAIN && step.result != -ETIMEDOUT ? step.result : 0;
         if (rr < 0) {
                 report(e, &step);
-                forget(e, cg, rr);
+                if (is_gone(rr))
+                        forget(e, cg, rr);
+                else
+                        excess_tree_remove(&e->tree, cg);   /* still there, still held: out of this round */
                 return rr;
         }
         step.current_after = after;
@@ -1423,7 +1426,7 @@ int engine_protect(struct engine *e, const struct config *cfg)
         }
         for (size_t i = 0; i < e->n_cgroups; i++)
                 held += e->cgroups[i].low.active || e->cgroups[i].min.active;
-        held += hierarchy_protect(e);
+        held += hierarchy_protect(e, &released);
         if (released)
                 adjust_persist(e);   /* the records that ended, the ancestors' with them */
         e->protecting = held > 0;
@@ -1434,6 +1437,14 @@ int engine_protect(struct engine *e, const struct config *cfg)
 /* Puts back every value reclaimd changed in cg: memory.high, memory.low, memory.min. */
 static void restore_cgroup(struct engine *e, struct cgroup *cg)
 {
+        if (!cg->be && (cg->high.active || cg->low.active || cg->min.active)) {
+                int r = e->be->ops->open_cgroup(e->be, cg->path, &cg->be);
+
+                if (is_gone(r))
+                        cg->high = cg->low = cg->min = (struct adjust){};   /* nothing left to put back */
+                if (r < 0)
+                        return;   /* otherwise kept as it is, and tried again */
+        }
         for (size_t k = 0; k < ARRAY_SIZE(adjust_files) && cg->be; k++) {
                 struct adjust *a = adjust_of(cg, adjust_files[k]);
                 int r;
@@ -1499,6 +1510,14 @@ static void move_state(struct cgroup *to, struct cgroup *from)
         from->be = NULL;
 }
 
+/* What a cgroup e does not manage still holds after its restore (a write failed): kept in e, never dropped. */
+static void keep_unrestored(struct engine *e, struct cgroup *cg)
+{
+        if ((cg->high.active || cg->low.active || cg->min.active) && hierarchy_adopt(e, cg) < 0 &&
+            e->obs.state_error)
+                e->obs.state_error(e->obs.userdata, e->state_file, -ENOMEM);
+}
+
 /* The ancestors' held values, carried to the new engine's list or put back. */
 static void takeover_parents(struct engine *e, struct engine *old)
 {
@@ -1511,8 +1530,8 @@ static void takeover_parents(struct engine *e, struct engine *old)
                         move_state(to, from);
                         continue;
                 }
-                if (from->be)
-                        restore_cgroup(old, from);
+                restore_cgroup(old, from);
+                keep_unrestored(e, from);
         }
 }
 
@@ -1527,9 +1546,10 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
                         move_state(to, from);
                         if (to->be)
                                 excess_tree_update(&e->tree, to, to->current_bytes);
-                } else if ((from->high.active || from->low.active || from->min.active) && from->be) {
+                } else if (from->high.active || from->low.active || from->min.active) {
                         restore_cgroup(old, from);
-                        restored++;
+                        restored += !from->high.active && !from->low.active && !from->min.active;
+                        keep_unrestored(e, from);
                 }
         }
         takeover_parents(e, old);
@@ -1547,6 +1567,24 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
         return restored;
 }
 
+/*
+ * A record that could not be put back at start: kept in the engine (saved
+ * with its records, put back at the next chance), never dropped. bc moves.
+ */
+static void keep_record(struct engine *e, const struct state_record *rec, struct backend_cgroup *bc)
+{
+        struct cgroup tmp = { .be = bc, .path = strdup(rec->path) };
+
+        *adjust_of(&tmp, rec->file) = (struct adjust){ .active = true, .original = rec->original,
+                                                       .value = rec->value, .previous = rec->previous };
+        if (!tmp.path || hierarchy_adopt(e, &tmp) < 0) {
+                if (e->obs.state_error)
+                        e->obs.state_error(e->obs.userdata, e->state_file, -ENOMEM);
+        }
+        e->be->ops->close_cgroup(e->be, tmp.be);   /* NULL when it moved */
+        free(tmp.path);                           /* NULL when it moved */
+}
+
 /* One record of the state file: put back when the kernel still holds what was written. */
 static void restore_record(struct engine *e, const struct state_record *rec)
 {
@@ -1556,9 +1594,14 @@ static void restore_record(struct engine *e, const struct state_record *rec)
         char val[32];
         int r = 0;
 
-        if (e->be->ops->open_cgroup(e->be, rec->path, &bc) < 0 ||
-            backend_read_u64(e->be, bc, rec->file, &kernel) < 0) {
+        r = e->be->ops->open_cgroup(e->be, rec->path, &bc);
+        if (r == 0)
+                r = backend_read_u64(e->be, bc, rec->file, &kernel);
+        if (r < 0 && is_gone(r)) {
+                r = 0;
                 o = RESTORE_GONE;
+        } else if (r < 0) {
+                o = RESTORE_FAILED;   /* there, but not readable now: not known to be put back */
         } else if (adjust_holds(kernel, rec->original)) {
                 o = RESTORE_ALREADY;
         } else if (!adjust_holds(kernel, rec->value) && !adjust_holds(kernel, rec->previous)) {
@@ -1571,7 +1614,10 @@ static void restore_record(struct engine *e, const struct state_record *rec)
         }
         if (e->obs.restored)
                 e->obs.restored(e->obs.userdata, rec, o, r);
-        e->be->ops->close_cgroup(e->be, bc);
+        if (o == RESTORE_FAILED && !e->dry_run)
+                keep_record(e, rec, bc);
+        else
+                e->be->ops->close_cgroup(e->be, bc);
 }
 
 int engine_restore(struct engine *e, struct state *ret_state)
@@ -1586,8 +1632,8 @@ int engine_restore(struct engine *e, struct state *ret_state)
                 return r;
         for (size_t i = 0; i < ret_state->n; i++)
                 restore_record(e, &ret_state->v[i]);
-        if (!e->dry_run && unlink(e->state_file) < 0 && errno != ENOENT)
-                return negative_errno();
+        /* What could not be put back stays on record (keep_record()); the file is removed otherwise. */
+        (void) adjust_persist(e);
         return 0;
 }
 

@@ -55,7 +55,8 @@ enum restore_outcome {
         RESTORE_CHANGED,         /* it holds neither what reclaimd wrote nor what it overwrote:
                                   * someone changed it since, and it is left alone */
         RESTORE_GONE,            /* the cgroup is not there any more */
-        RESTORE_FAILED,          /* the write failed (err) */
+        RESTORE_FAILED,          /* the write (or the read before it) failed (err): the record is
+                                  * kept, and put back at the next chance */
 };
 
 /* Hooks through which the daemon hears what the engine did; the library does not log. */
@@ -208,7 +209,9 @@ struct engine {
         struct step_clock step;      /* the step in flight, which the daemon's loop may cut */
         struct round_resume resume[ROUND_RESUME_SLOTS]; /* rounds cut short, for their scopes' next ones */
         struct cgroup *parents;      /* the unmanaged ancestors (but the root) of managed cgroups, by
-                                      * path: memory.low is hierarchical (lib/hierarchy.c) */
+                                      * path: memory.low is hierarchical (lib/hierarchy.c); and
+                                      * unmanaged cgroups holding a value whose restore failed
+                                      * (hierarchy_adopt()), until it goes back */
         size_t n_parents;
         const char *state_file;      /* where changed values are recorded first; NULL: nowhere */
         struct wmark_cache wmark;
@@ -338,7 +341,9 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
 /*
  * At start-up: puts back the values a previous run recorded in the state
  * file and did not restore (it was killed), where the file still holds what
- * that run wrote or was about to overwrite, and removes the state file. Each
+ * that run wrote or was about to overwrite, and removes the state file; a
+ * record that could not be put back (RESTORE_FAILED) is kept in e instead,
+ * saved, and put back at the next chance. Each
  * record is told through obs.restored. Returns 0, or the error reading the
  * state file (-ENOENT when there is none; -EBADMSG, -ELOOP: see
  * state_load()), with *ret_state describing malformed lines.

@@ -143,13 +143,15 @@ static int protect_parent(struct engine *e, struct cgroup *p, enum cg_file f)
         uint64_t original, need, was, below = hierarchy_below(e, p->path, f);
         int r;
 
-        if (below == 0)
-                return a->active ? adjust_release(e, p, f, a->original) : 0;
+        if (below == 0 && !a->active)
+                return 0;
         if (!p->be) {
                 r = e->be->ops->open_cgroup(e->be, p->path, &p->be);
                 if (r < 0)
                         return r;
         }
+        if (below == 0)
+                return adjust_release(e, p, f, a->original);
         if (a->active)
                 original = a->original;
         else if ((r = backend_read_u64(e->be, p->be, f, &original)) < 0)
@@ -164,18 +166,23 @@ static int protect_parent(struct engine *e, struct cgroup *p, enum cg_file f)
         return r == -EEXIST ? 0 : r;
 }
 
-int hierarchy_protect(struct engine *e)
+int hierarchy_protect(struct engine *e, bool *ret_released)
 {
         static const enum cg_file files[] = { CG_MEMORY_LOW, CG_MEMORY_MIN };
         int held = 0;
 
         for (size_t i = e->n_parents; i-- > 0;) {
                 struct cgroup *p = &e->parents[i];
-                bool failed = false;
+                bool failed = false, had = p->high.active || p->low.active || p->min.active;
 
                 for (size_t k = 0; k < ARRAY_SIZE(files); k++)
                         failed |= protect_parent(e, p, files[k]) < 0;
-                if (failed && !p->low.active && !p->min.active) {
+                /* A memory.high kept from a cgroup no longer managed (hierarchy_adopt()): put back. */
+                if (p->high.active && p->be)
+                        failed |= adjust_release(e, p, CG_MEMORY_HIGH, p->high.original) < 0;
+                if (had && !p->high.active && !p->low.active && !p->min.active)
+                        *ret_released = true;   /* the caller saves the records */
+                if (failed && !p->high.active && !p->low.active && !p->min.active) {
                         e->be->ops->close_cgroup(e->be, p->be);   /* gone, or unreadable: next time */
                         p->be = NULL;
                 }
@@ -192,8 +199,50 @@ void hierarchy_restore(struct engine *e)
                 for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++) {
                         struct adjust *a = adjust_of(p, adjust_files[k]);
 
-                        if (a->active && p->be)
+                        if (a->active && !p->be && e->be->ops->open_cgroup(e->be, p->path, &p->be) < 0)
+                                break;
+                        if (a->active)
                                 adjust_release(e, p, adjust_files[k], a->original);
                 }
         }
+}
+
+bool hierarchy_held(const struct engine *e)
+{
+        for (size_t i = 0; i < e->n_parents; i++)
+                if (e->parents[i].high.active || e->parents[i].low.active || e->parents[i].min.active)
+                        return true;
+        return false;
+}
+
+int hierarchy_adopt(struct engine *e, struct cgroup *cg)
+{
+        struct cgroup *to = engine_find(e, cg->path) ?: hierarchy_find(e, cg->path);
+        bool added = !to;
+
+        if (added) {
+                struct cgroup *v = reallocarray(e->parents, e->n_parents + 1, sizeof(*v));
+
+                if (!v)
+                        return -ENOMEM;
+                e->parents = v;
+                to = &e->parents[e->n_parents++];
+                *to = (struct cgroup){ .path = cg->path, .soft_limit_bytes = UINT64_MAX };
+                cg->path = NULL;
+        }
+        for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++) {
+                struct adjust *from = adjust_of(cg, adjust_files[k]), *a = adjust_of(to, adjust_files[k]);
+
+                if (from->active && !a->active)
+                        *a = *from;
+                *from = (struct adjust){};
+        }
+        /* A managed cgroup opens its own at the next refresh (and reads its attributes then). */
+        if (!to->be && !engine_find(e, to->path)) {
+                to->be = cg->be;
+                cg->be = NULL;
+        }
+        if (added && e->n_parents > 1)
+                qsort(e->parents, e->n_parents, sizeof(*e->parents), cmp_cgroup);
+        return 0;
 }

@@ -1,6 +1,7 @@
-/* memory.low up the hierarchy: the ancestors that must protect what reclaimd protects beneath them. */
+/* memory.low up the hierarchy: the ancestors that must protect what reclaimd protects beneath them (and values left to put back). */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "backend.h"
@@ -51,7 +52,20 @@ uint64_t hierarchy_needed(uint64_t original, uint64_t below);
  * sixteenth (at least a MiB), so that usage moving a little does not write
  * every interval. Returns the number of ancestors held.
  */
-int hierarchy_protect(struct engine *e);
+int hierarchy_protect(struct engine *e, bool *ret_released);
 
 /* Puts back every value held on an ancestor (stopping, reloading). */
 void hierarchy_restore(struct engine *e);
+
+/*
+ * Keeps what reclaimd holds in cg, a cgroup e does not manage, whose values
+ * could not be put back (a write failed): the records move to e's managed
+ * cgroup at that path, or to one of its unmanaged cgroups (an ancestor, or a
+ * new entry), with cg's path and handle. There they are saved with the
+ * others and put back at the next chance: hierarchy_protect() at every
+ * interval, hierarchy_restore() at stop. Returns 0 or -ENOMEM (nothing moved).
+ */
+int hierarchy_adopt(struct engine *e, struct cgroup *cg);
+
+/* Whether any unmanaged cgroup holds a value reclaimd changed. */
+bool hierarchy_held(const struct engine *e);

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.." || exit 99
 
 UNIT_TESTS="tests/check_units tests/check_psi tests/check_config tests/check_policy
 tests/check_engine tests/check_daemon tests/check_log tests/check_sysmem tests/check_state
-tests/check_shortage tests/check_repeat tests/check_metrics tests/check_ctl tests/check_xattr"
+tests/check_shortage tests/check_repeat tests/check_metrics tests/check_ctl tests/check_xattr
+tests/check_restore"
 export abs_top_srcdir=$PWD abs_top_builddir=$PWD
 failed=0
 

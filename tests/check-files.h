@@ -3,7 +3,9 @@
 
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Writes text to path (created or truncated), or fails the test. */
 static inline void write_file(const char *path, const char *text)
@@ -13,6 +15,18 @@ static inline void write_file(const char *path, const char *text)
         ck_assert_ptr_nonnull(f);
         fputs(text, f);
         ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A fresh path for a state file in /tmp, with nothing there yet: the engine creates it when it records. */
+static inline void state_path(char *buf, size_t size)
+{
+        int fd;
+
+        snprintf(buf, size, "/tmp/reclaimd-test-state.XXXXXX");
+        fd = mkstemp(buf);
+        ck_assert_int_ge(fd, 0);
+        close(fd);
+        unlink(buf);
 }
 
 /* How many times needle occurs in text. */

@@ -339,9 +339,7 @@ static void up(struct fixture *f, uint64_t write_delay_usec)
         memset(f, 0, sizeof(*f));
         log_set_max_level(LOG_WARNING);
         setenv("DBUS_SYSTEM_BUS_ADDRESS", NO_BUS, 1);
-        snprintf(f->state, sizeof(f->state), "/tmp/reclaimd-test-state.XXXXXX");
-        ck_assert_int_ge(close(mkstemp(f->state)), 0);
-        unlink(f->state);
+        state_path(f->state, sizeof(f->state));
         ck_assert_int_eq(backend_sim_new(&f->be), 0);
         ck_assert_int_eq(sim_add_cgroup(f->be, "batch", 0, 200 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f->be, "web", 0, 30 * MiB), 0);

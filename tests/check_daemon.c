@@ -55,9 +55,7 @@ static void setup(struct fixture *f, uint64_t write_delay_usec)
         log_set_max_level(LOG_WARNING);
         /* No system bus, whatever the host has: the control interface stays off. */
         setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/reclaimd-test-bus", 1);
-        snprintf(f->state, sizeof(f->state), "/tmp/reclaimd-test-state.XXXXXX");
-        ck_assert_int_ge(close(mkstemp(f->state)), 0);
-        unlink(f->state);
+        state_path(f->state, sizeof(f->state));
         ck_assert_int_eq(backend_sim_new(&f->be), 0);
         f->started_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         ck_assert_int_ge(f->started_fd, 0);

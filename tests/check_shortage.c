@@ -96,9 +96,7 @@ static void setup(struct fixture *f, const char *conf, uint64_t free_bytes)
         ck_assert_int_eq(backend_sim_new(&f->be), 0);
         sim_set_sysmem(f->be, 16 * GiB, free_bytes, 32 * MiB);
         ck_assert_int_eq(engine_init(&f->e, f->be, f->cfg, false, &obs, fake_clock), 0);
-        snprintf(f->state, sizeof(f->state), "/tmp/reclaimd-test-state.XXXXXX");
-        ck_assert_int_ge(close(mkstemp(f->state)), 0);
-        unlink(f->state);
+        state_path(f->state, sizeof(f->state));
         f->e.state_file = f->state;
 }
 

@@ -1,0 +1,370 @@
+/* What reclaimd changed goes back whatever fails on the way, and an operator's value is never clobbered. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "adjust.h"
+#include "backend-sim.h"
+#include "check-files.h"
+#include "check-main.h"
+#include "config.h"
+#include "daemon.h"
+#include "engine.h"
+#include "log.h"
+#include "state.h"
+
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+#define UNWRITABLE "/proc/reclaimd-cannot-write-here/state"
+
+struct fixture {
+        struct config *cfg;
+        struct backend *be;
+        struct engine e;
+        char state[64];
+        enum restore_outcome outcomes[8];
+        size_t n_outcomes;
+        unsigned state_errors;
+        const char *fail_read_on_round;   /* round_start: memory.current of this cgroup fails from now */
+        struct engine_observer obs;
+};
+
+static uint64_t fake_now = 1000000;
+
+static uint64_t fake_clock(void)
+{
+        return fake_now += 1000;
+}
+
+static void on_restored(void *userdata, const struct state_record *rec, enum restore_outcome o, int err)
+{
+        struct fixture *f = userdata;
+
+        if (f->n_outcomes < 8)
+                f->outcomes[f->n_outcomes++] = o;
+}
+
+static void on_state_error(void *userdata, const char *file, int err)
+{
+        ((struct fixture *)userdata)->state_errors++;
+}
+
+static void on_round_start(void *userdata, const struct scan_control *sc, uint64_t shortfall)
+{
+        struct fixture *f = userdata;
+
+        if (f->fail_read_on_round)
+                ck_assert_int_eq(sim_override_read(f->be, f->fail_read_on_round, CG_MEMORY_CURRENT, NULL, -EIO), 0);
+}
+
+static const struct engine_observer *observer(struct fixture *f)
+{
+        f->obs = (struct engine_observer){ .restored = on_restored, .state_error = on_state_error,
+                                           .round_start = on_round_start, .userdata = f };
+        return &f->obs;
+}
+
+static void setup(struct fixture *f, const char *conf)
+{
+        memset(f, 0, sizeof(*f));
+        f->cfg = load_config(conf);
+        ck_assert_int_eq(backend_sim_new(&f->be), 0);
+        sim_set_sysmem(f->be, 16 * GiB, 1 * GiB, 32 * MiB);
+        ck_assert_int_eq(engine_init(&f->e, f->be, f->cfg, false, observer(f), fake_clock), 0);
+        state_path(f->state, sizeof(f->state));
+        f->e.state_file = f->state;
+}
+
+/* The fixture with one managed cgroup, hot, 400M of file pages, as the engine has found it. */
+static struct cgroup *setup_hot(struct fixture *f, const char *conf)
+{
+        setup(f, conf);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "hot", 400 * MiB, 0), 0);
+        ck_assert_int_ge(engine_refresh(&f->e), 0);
+        return engine_find(&f->e, "hot");
+}
+
+static void teardown(struct fixture *f)
+{
+        engine_done(&f->e);
+        backend_free(f->be);
+        config_free(f->cfg);
+        unlink(f->state);
+}
+
+/* A second engine on the same state file: the next start after a SIGKILL. */
+static void restart_and_restore(struct fixture *f)
+{
+        struct engine next;
+        struct state st;
+
+        ck_assert_int_eq(engine_init(&next, f->be, f->cfg, false, observer(f), fake_clock), 0);
+        next.state_file = f->state;
+        engine_restore(&next, &st);
+        state_clear(&st);
+        engine_done(&next);
+}
+
+static bool state_has(const char *file, const char *path, enum cg_file which)
+{
+        struct state st;
+        bool found = false;
+
+        if (state_load(file, &st) < 0)
+                return false;
+        for (size_t i = 0; i < st.n; i++)
+                found |= strcmp(st.v[i].path, path) == 0 && st.v[i].file == which;
+        state_clear(&st);
+        return found;
+}
+
+/*
+ * A record the start could not put back (its write failed) stays on record,
+ * in the engine and in the state file: removing the file would leave the
+ * cgroup at what a killed run wrote, with nothing left to put it back.
+ */
+START_TEST(restore_at_start_keeps_what_failed)
+{
+        struct fixture f;
+        FILE *sf;
+
+        setup(&f, "[cgroup a]\nsoft_limit = 1M\n");
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);   /* as the killed run left it */
+        sf = fopen(f.state, "w");
+        ck_assert_ptr_nonnull(sf);
+        fprintf(sf, "reclaimd-state 3\nmemory.high max 100M max a\n");
+        fclose(sf);
+        ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_HIGH, -EIO, 1), 0);
+
+        restart_and_restore(&f);
+        ck_assert_int_eq(f.outcomes[0], RESTORE_FAILED);
+        ck_assert_uint_eq(sim_high(f.be, "a"), 100 * MiB);
+        /* Not put back: it must still be on record, so that someone puts it back later. */
+        ck_assert_msg(state_has(f.state, "a", CG_MEMORY_HIGH),
+                      "the record of a's memory.high was dropped although its restore failed");
+        /* And a stop of this run (or the next start) puts it back. */
+        restart_and_restore(&f);
+        ck_assert_uint_eq(sim_high(f.be, "a"), UINT64_MAX);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A release step that cannot be recorded (the state file cannot be written)
+ * goes straight back to the original instead: a step written unrecorded would,
+ * after a SIGKILL, read as an operator's value at the next start and be left.
+ */
+START_TEST(release_step_is_recorded_before_written)
+{
+        struct fixture f;
+        struct cgroup *cg;
+
+        cg = setup_hot(&f, "[reclaim]\nmin_chunk = 1M\n[cgroup hot]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 100 * MiB), 0);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), 100 * MiB);
+        ck_assert(state_has(f.state, "hot", CG_MEMORY_HIGH));
+
+        /* The state file's disk fills up; the tick raises memory.high a step. */
+        f.e.state_file = UNWRITABLE;
+        engine_release(&f.e, f.cfg, false);
+        ck_assert_uint_gt(f.state_errors, 0);
+        /* SIGKILL here; the next start reads the state file as it was. */
+        f.e.state_file = f.state;
+        restart_and_restore(&f);
+        ck_assert_msg(sim_high(f.be, "hot") == UINT64_MAX,
+                      "memory.high of hot left at %" PRIu64 " MiB after the restart",
+                      (uint64_t)(sim_high(f.be, "hot") / MiB));
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A reload (or a glob change) that drops a cgroup whose restore fails keeps
+ * its record in the new engine: saved, tried again, put back at stop.
+ */
+START_TEST(reload_keeps_what_it_could_not_restore)
+{
+        struct fixture f;
+        struct config *cfg2;
+        struct engine next;
+
+        setup(&f, "[cgroup hot]\nsoft_limit = 64M\n[cgroup other]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
+        ck_assert_int_ge(engine_refresh(&f.e), 0);
+        ck_assert_int_eq(adjust_set(&f.e, engine_find(&f.e, "hot"), CG_MEMORY_HIGH, 100 * MiB), 0);
+
+        cfg2 = load_config("[cgroup other]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, -EIO, 1), 0);
+        ck_assert_int_eq(engine_init(&next, f.be, cfg2, false, observer(&f), fake_clock), 0);
+        next.state_file = f.state;
+        engine_takeover(&next, &f.e, f.cfg);
+        f.e = next;
+        config_free(f.cfg);
+        f.cfg = cfg2;
+        ck_assert_uint_eq(sim_high(f.be, "hot"), 100 * MiB);   /* the restore failed */
+        ck_assert_msg(state_has(f.state, "hot", CG_MEMORY_HIGH),
+                      "hot is still clamped, and its record is gone");
+        /* Stopping puts it back. */
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A failed read of memory.current after a step (EIO here, not a removal)
+ * takes the cgroup out of the round, not out of the records: it is still
+ * there and still holds what reclaimd wrote, which must go back at stop.
+ */
+START_TEST(read_error_after_a_step_keeps_the_records)
+{
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\n"
+                  "[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n");
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 64 * MiB);   /* the offender held at its soft limit */
+        ck_assert(engine_find(&f.e, "batch")->low.active);
+
+        f.fail_read_on_round = "batch";
+        engine_round(&f.e, f.cfg, "batch", &sc);
+        ck_assert_int_eq(sim_override_read(f.be, "batch", CG_MEMORY_CURRENT, NULL, 0), 0);
+        /* The cgroup is there: what reclaimd holds in it must still be on record, and go back. */
+        ck_assert_msg(sim_low(f.be, "batch") == 0 || engine_find(&f.e, "batch")->low.active,
+                      "batch's memory.low record was wiped by a read error (EIO), not a removal");
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_uint_eq(sim_low(f.be, "batch"), 0);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * An operator's change to a file reclaimd holds ends reclaimd's record: the
+ * next hold neither overwrites it nor, at the restore, puts back the value
+ * from before it. Here the floors' level moves (memory.low of the lesser
+ * offender follows the ranking) after the operator raised it.
+ */
+START_TEST(operator_change_survives_the_next_hold)
+{
+        struct fixture f;
+
+        setup(&f, "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\n"
+                  "[cgroup big]\nsoft_limit = 64M\n[cgroup small]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(sim_add_cgroup(f.be, "big", 0, 400 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "small", 0, 200 * MiB), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert(engine_find(&f.e, "small")->low.active);
+        ck_assert_uint_gt(sim_low(f.be, "small"), 64 * MiB);   /* held above its soft limit: the level */
+
+        /* The operator protects small more than reclaimd does. */
+        ck_assert_int_eq(sim_set_protection(f.be, "small", 0, 1 * GiB), 0);
+        /* small shrinks a little: the level, and reclaimd's hold, move. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "small", 0, 150 * MiB), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_msg(sim_low(f.be, "small") == 1 * GiB, "the operator's memory.low of 1G was lowered to %" PRIu64 "M",
+                      (uint64_t)(sim_low(f.be, "small") / MiB));
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_uint_eq(sim_low(f.be, "small"), 1 * GiB);
+        teardown(&f);
+}
+END_TEST
+
+/* The same through adjust_set() directly, for memory.high: an operator's stricter limit raised. */
+START_TEST(operator_stricter_high_is_not_raised)
+{
+        struct fixture f;
+        struct cgroup *cg;
+
+        cg = setup_hot(&f, "[cgroup hot]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 300 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "hot", 80 * MiB), 0);   /* the operator's */
+        /* The next round's clamp: the operator's is stricter, and stays. */
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 200 * MiB), -EEXIST);
+        ck_assert_msg(sim_high(f.be, "hot") == 80 * MiB, "the operator's memory.high of 80M raised to %" PRIu64 "M",
+                      (uint64_t)(sim_high(f.be, "hot") / MiB));
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), 80 * MiB);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A first write that fails leaves no record: the cgroup is not counted
+ * clamped, and no save writes a record whose value is the original (a line
+ * the next start would call malformed).
+ */
+START_TEST(failed_first_write_leaves_no_record)
+{
+        struct fixture f;
+        struct state st;
+        struct cgroup *cg;
+
+        cg = setup_hot(&f, "[cgroup hot]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, -EIO, 1), 0);
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 100 * MiB), -EIO);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        ck_assert_msg(engine_count_clamped(&f.e) == 0, "hot counted clamped, its memory.high untouched");
+        ck_assert_int_eq(adjust_persist(&f.e), 0);   /* any other change saves the records */
+        ck_assert_int_eq(state_load(f.state, &st), -ENOENT);   /* none: the file is removed */
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A stop puts back the ancestors' memory.low (lib/hierarchy.c) even when no
+ * managed cgroup holds anything any more: the ancestor's release failed, or
+ * the held children vanished in a round that was then cancelled.
+ */
+START_TEST(stop_restores_the_ancestors)
+{
+        static const char conf[] = "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\n"
+                                   "[cgroup p/batch]\nsoft_limit = 64M\n[cgroup p/web]\nsoft_limit = 256M\n";
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        struct backend *be;
+        struct daemon d;
+        char state[64];
+
+        log_set_max_level(LOG_WARNING);
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/reclaimd-test-bus", 1);
+        state_path(state, sizeof(state));
+        ck_assert_int_eq(backend_sim_new(&be), 0);
+        sim_set_sysmem(be, 16 * GiB, 1 * GiB, 32 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(be, "p", 0, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "p/batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "p/web", 100 * MiB, 0), 0);
+        ck_assert_int_eq(config_load_string(conf, "daemon.conf", &cfg, &errs), 0);
+        ck_assert_int_eq(daemon_init(&d, cfg, be, &(struct daemon_options){
+                .config_file = "daemon.conf", .state_file = state }), 0);
+        ck_assert_int_ge(engine_balance_check(&d.engine, d.cfg, false, NULL, NULL), 0);
+        ck_assert_uint_gt(sim_low(be, "p"), 0);   /* the ancestor raised for what is held beneath */
+
+        /* batch back at its soft limit: the floors go, but p's write fails this once. */
+        ck_assert_int_eq(sim_add_cgroup(be, "p/batch", 0, 64 * MiB), 0);
+        ck_assert_int_eq(sim_fail_writes(be, "p", CG_MEMORY_LOW, -EIO, 1), 0);
+        ck_assert_int_ge(engine_balance_check(&d.engine, d.cfg, false, NULL, NULL), 0);
+        ck_assert_int_eq(engine_count_protected(&d.engine), 0);
+        ck_assert_uint_gt(sim_low(be, "p"), 0);
+
+        /* SIGTERM. */
+        sim_set_persistent(be);
+        daemon_done(&d);
+        ck_assert_msg(sim_low(be, "p") == 0, "p's memory.low left at %" PRIu64 "M after stop",
+                      (uint64_t)(sim_low(be, "p") / MiB));
+        sim_destroy(be);
+        unlink(state);
+}
+END_TEST
+
+CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_recorded_before_written,
+           reload_keeps_what_it_could_not_restore, read_error_after_a_step_keeps_the_records,
+           operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
+           failed_first_write_leaves_no_record, stop_restores_the_ancestors)
