@@ -190,7 +190,7 @@ static ssize_t cgfs_read(struct backend *be, struct backend_cgroup *cg, enum cg_
                 n += (size_t)k;
                 if (n == size - 1)
                         return -EFBIG;
-        } while (k != 0 && (buf[n - 1] != '\n' || (!cg && (f == CG_PROC_ZONEINFO || f == CG_PROC_VMSTAT))));
+        } while (k < 0 || (k != 0 && (buf[n - 1] != '\n' || (!cg && (f == CG_PROC_ZONEINFO || f == CG_PROC_VMSTAT)))));
         buf[n] = '\0';
         return (ssize_t)n;
 }

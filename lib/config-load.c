@@ -267,6 +267,7 @@ static int handler(void *user, const char *section, const char *key, const char 
         uint64_t *seen;
         char why[512];
         void *base;
+        int r;
 
         if (st->error)
                 return 0;
@@ -291,7 +292,10 @@ static int handler(void *user, const char *section, const char *key, const char 
         base = st->cg ? (void *)&st->cfg->cgroups[st->cg_index] : (void *)st->cfg;
         if (st->cg)
                 st->cfg->cgroups[st->cg_index].set |= 1ULL << idx;   /* over the drop-ins too */
-        if (config_item_parse(it, value, (char *)base + it->offset, why, sizeof(why)) < 0)
+        r = config_item_parse(it, value, (char *)base + it->offset, why, sizeof(why));
+        if (r == -ENOMEM)
+                st->error = r;   /* why is not set then */
+        else if (r < 0)
                 add_error(st, st->line, key, "%s", why);
         return 1;
 }

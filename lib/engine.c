@@ -151,7 +151,10 @@ int engine_init(struct engine *e, struct backend *be, const struct config *cfg, 
         }
         e->n_cgroups = n;
         free(paths);
-        return hierarchy_init(e);
+        r = hierarchy_init(e);
+        if (r < 0)
+                engine_done(e);
+        return r;
 }
 
 bool engine_set_changed(struct engine *e, const struct config *cfg)

@@ -51,6 +51,7 @@ static int strdup_or_null(char **to, const char *from)
 int snapshot_round_copy(struct snapshot_round *to, const struct snapshot_round *from)
 {
         *to = *from;
+        to->largest_over = NULL;   /* from's until copied: a failed copy of scope must not free it */
         if (strdup_or_null(&to->scope, from->scope) < 0 || strdup_or_null(&to->largest_over, from->largest_over) < 0) {
                 snapshot_round_clear(to);
                 return -ENOMEM;

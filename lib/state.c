@@ -70,7 +70,8 @@ static int write_records(FILE *f, const struct state_record *v, size_t n)
                 write_path(f, v[i].path);
                 fputc('\n', f);
         }
-        return fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : negative_errno();
+        /* stdio drops a buffer whose write failed, and fflush() then succeeds: only ferror() tells. */
+        return fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0 ? 0 : negative_errno();
 }
 
 int state_save(const char *file, const struct state_record *v, size_t n)
