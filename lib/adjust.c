@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "adjust.h"
@@ -22,14 +23,17 @@ struct adjust *adjust_of(struct cgroup *cg, enum cg_file f)
  * (page_counter_memparse()), and a read gives back that many pages in bytes.
  * A value reclaimd writes is rounded up to a page (a clamp never goes below
  * the soft limit), so that what it records is what the kernel holds: a
- * restart compares the two before restoring.
+ * restart compares the two before restoring. page_counter_memparse() also
+ * caps the pages at PAGE_COUNTER_MAX (LONG_MAX / PAGE_SIZE), which a read
+ * shows as "max" (seq_puts_memcg_tunable()): such a value is recorded as
+ * max, or neither a restore nor the next hold would recognise it.
  */
 uint64_t adjust_in_pages(uint64_t bytes)
 {
-        uint64_t p = page_bytes();
+        uint64_t p = page_bytes(), counter_max = (uint64_t)LONG_MAX / p * p;
 
-        if (bytes == UINT64_MAX || bytes > UINT64_MAX - p)
-                return bytes;
+        if (bytes > counter_max - p)
+                return UINT64_MAX;
         return (bytes + p - 1) / p * p;
 }
 

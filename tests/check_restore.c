@@ -1,6 +1,7 @@
 /* What reclaimd changed goes back whatever fails on the way, and an operator's value is never clobbered. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +16,7 @@
 #include "engine.h"
 #include "log.h"
 #include "state.h"
+#include "util.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
@@ -364,7 +366,27 @@ START_TEST(stop_restores_the_ancestors)
 }
 END_TEST
 
+/*
+ * The kernel keeps at most PAGE_COUNTER_MAX (LONG_MAX / PAGE_SIZE) pages and
+ * shows that many as "max": the largest value that reads back as a number is
+ * one page fewer. reclaimd records anything past it as max, so that a restore
+ * or the next hold recognises what the kernel shows.
+ */
+START_TEST(values_past_the_page_counter_are_max)
+{
+        const uint64_t page = page_bytes(), page_counter_max = (uint64_t)LONG_MAX / page;
+
+        ck_assert_uint_eq(adjust_in_pages(1), page);
+        ck_assert_uint_eq(adjust_in_pages((page_counter_max - 1) * page), (page_counter_max - 1) * page);
+        ck_assert_uint_eq(adjust_in_pages((page_counter_max - 1) * page - 1), (page_counter_max - 1) * page);
+        ck_assert_uint_eq(adjust_in_pages((page_counter_max - 1) * page + 1), UINT64_MAX);
+        ck_assert_uint_eq(adjust_in_pages(page_counter_max * page), UINT64_MAX);
+        ck_assert_uint_eq(adjust_in_pages(UINT64_MAX - 1), UINT64_MAX);
+        ck_assert_uint_eq(adjust_in_pages(UINT64_MAX), UINT64_MAX);
+}
+END_TEST
+
 CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_recorded_before_written,
            reload_keeps_what_it_could_not_restore, read_error_after_a_step_keeps_the_records,
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
-           failed_first_write_leaves_no_record, stop_restores_the_ancestors)
+           failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max)
