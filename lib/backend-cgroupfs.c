@@ -42,7 +42,8 @@ static const char *sys_path(enum cg_file f)
 /*
  * No directory descriptor is kept: with memory.current held open, that is one
  * descriptor per managed cgroup, which matters at 10,000 cgroups against
- * RLIMIT_NOFILE. Other files are opened beneath the root by path on first use.
+ * RLIMIT_NOFILE. Other files are opened beneath the root by path on first use,
+ * and checked to be the same cgroup's (same_cgroup()).
  */
 struct backend_cgroup {
         char *path;               /* relative to the root */
@@ -137,9 +138,30 @@ static int file_flags(enum cg_file f)
         }
 }
 
+/*
+ * A file opened by path after memory.current may belong to another cgroup: one
+ * created at that path since (a service restarted, its cgroup removed and made
+ * again). A write through it would change a cgroup reclaimd never read and
+ * has no record of. A path holds one cgroup at a time, and a removed cgroup's
+ * files answer ENODEV from kernfs_fop_read_iter() for good: if the cgroup
+ * memory.current was opened on still answers after the open, the file is its
+ * own. One read, on a file's first use only.
+ */
+static int same_cgroup(struct cgfs *fs, struct backend_cgroup *cg)
+{
+        char c;
+        ssize_t k;
+
+        do {
+                k = pread(cg->fds[CG_MEMORY_CURRENT], &c, 1, 0);
+                fs->be.stats.reads++;
+        } while (k < 0 && errno == EINTR);
+        return k < 0 ? negative_errno() : 0;
+}
+
 static int get_fd(struct cgfs *fs, struct backend_cgroup *cg, enum cg_file f)
 {
-        int fd;
+        int fd, r;
 
         if (!cg) {
                 if (!sys_path(f))
@@ -156,6 +178,11 @@ static int get_fd(struct cgfs *fs, struct backend_cgroup *cg, enum cg_file f)
         fd = open_file(fs, cg, f, file_flags(f));
         if (fd < 0)
                 return fd;
+        r = same_cgroup(fs, cg);
+        if (r < 0) {
+                safe_close(fd);
+                return r;
+        }
         return cg->fds[f] = fd;
 }
 

@@ -43,6 +43,8 @@
 #   events          uptime-stamped milestones (rounds-running, g2-killed,
 #                   g2-removed, g2-gone-logged, g1-g3-refilled,
 #                   others-reclaimed-after, ...)
+#   reincarnate.out what a write through a cgroup removed and made again at
+#                   its path did (tests/vm/reincarnate)
 #   psiwatch.out    an independent PSI trigger on /proc/pressure/memory
 #   hog-no-pressure what the kernel said of the hog when psiwatch saw no stall
 #                   within HOG_PSI_DEADLINE s of its start (it is then started
@@ -71,6 +73,10 @@ for g in g1 g2 g3 hog flash; do
 	mkdir "$CG/$g" || die "cannot create cgroup $g"
 done
 echo "${HOG_MAX}M" >"$CG/hog/memory.max" || die "cannot set hog's memory.max"
+# The backend on a cgroup removed and made again at its path (test-removal's
+# check 6), before reclaimd runs.
+"$abs_top_builddir/tests/vm/reincarnate" "$CG" reincarnated >"$O/reincarnate.out" 2>&1 ||
+	die "reincarnate could not run: $(cat "$O/reincarnate.out")"
 echo +memory >"$CG/flash/cgroup.subtree_control" || die "cannot enable memory under flash"
 
 write_config <<EOF

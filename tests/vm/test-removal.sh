@@ -15,8 +15,10 @@
 # in its log other than those naming the removed cgroups; churn, removed
 # while its trigger is armed (POLLERR|POLLPRI from then on), must be dropped,
 # and created a last time get its trigger armed again, with no descriptor
-# left on a removed file; and the kernel must log no warning.  See
-# scenario-removal.sh for the guest side.
+# left on a removed file; and the kernel must log no warning.  Before
+# reclaimd starts, the backend must refuse (ENODEV) a write through a cgroup
+# removed and made again at its path, leaving the new one untouched
+# (tests/vm/reincarnate).  See scenario-removal.sh for the guest side.
 #
 # Exit: 0 pass, 1 fail, 77 skip (no qemu/busybox/cpio/kernel; never when
 # CI=true), 99 hard error.  VM_OUTDIR=DIR keeps the guest's output in DIR;
@@ -48,6 +50,7 @@ if ! judge_rejudge; then
 	vm_skip_unless_ready
 	vm_require_file "$RECLAIMD" "reclaimd"
 	judge_require_helpers
+	vm_require_file "$abs_top_builddir/tests/vm/reincarnate" "reincarnate (a check program: make check builds it)"
 	judge_outdir removal
 	# On 7.x a second guest beside this one slows memory.reclaim under the
 	# thrashing hog 5 to 20 times (README, "Kernels"), past the deadlines
@@ -197,7 +200,16 @@ fi
 kwarn=$(grep -E 'WARNING:|BUG:|psi: trigger leak|general protection' "$out/dmesg.log" 2>/dev/null | head -n 3)
 [ -z "$kwarn" ] || fail "the kernel warned during the test: $kwarn (see $out/dmesg.log)"
 
-# 6. No error lines other than those the removals provoked.
+# 6. The backend's write through a cgroup it opened, after the cgroup was
+# removed and made again at its path (a restarted service), reached neither:
+# the old one is gone, and the new one was never read nor recorded.
+reinc=$(file reincarnate.out)
+case $reinc in
+"write=ENODEV memory.high=max") ;;
+*) fail "a write of memory.high through a cgroup removed and made again at its path gave '$reinc' (expected write=ENODEV, the new cgroup's memory.high left at max)" ;;
+esac
+
+# 7. No error lines other than those the removals provoked.
 if [ -n "$errors_other" ]; then
 	fail "reclaimd logged errors not about the removed cgroups: $(echo "$errors_other" | head -n 5)"
 fi
