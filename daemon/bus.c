@@ -131,8 +131,11 @@ int bus_answer_reload(struct daemon *d, char **ret, const char **ret_error)
         r = daemon_reload(d);
         if (r < 0) {
                 *ret_error = CTL_ERROR_RELOAD_FAILED;
-                return asprintf(ret, "The configuration has errors (see journalctl -u reclaimd); the running "
-                                "configuration is kept") < 0 ? -ENOMEM : r;
+                if (r == -EINVAL)   /* config_load(): the file was read, and refused */
+                        return asprintf(ret, "The configuration has errors (see journalctl -u reclaimd); the "
+                                        "running configuration is kept") < 0 ? -ENOMEM : r;
+                return asprintf(ret, "Reloading failed: %s (see journalctl -u reclaimd); the running "
+                                "configuration is kept", strerror(-r)) < 0 ? -ENOMEM : r;
         }
         return asprintf(ret, "Reloaded %s: %zu cgroups managed", d->opt.config_file, d->engine.n_cgroups) < 0
                        ? -ENOMEM : 0;

@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "backend-sim.h"
+#include "bus.h"
 #include "check-files.h"
 #include "check-main.h"
 #include "config.h"
+#include "ctl.h"
 #include "daemon.h"
 #include "log.h"
 #include "units.h"
@@ -340,7 +342,8 @@ END_TEST
 START_TEST(reload_keeps_old_on_error_and_restores_dropped)
 {
         static const char conf[] = "[reclaim]\nround_target = 512M\n[cgroup hot]\nsoft_limit = 100M\n";
-        char path[] = "/tmp/reclaimd-test-conf.XXXXXX";
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX", *answer = NULL;
+        const char *error = NULL;
         struct config *before;
         struct fixture f;
 
@@ -358,6 +361,16 @@ START_TEST(reload_keeps_old_on_error_and_restores_dropped)
         ck_assert_ptr_eq(f.d.cfg, before);
         ck_assert_ptr_nonnull(engine_find(&f.d.engine, "hot"));
         ck_assert_uint_lt(sim_high(f.be, "hot"), 400 * MiB);
+        /* reclaimctl reload says which: errors in the file, or no file to read. */
+        ck_assert_int_eq(bus_answer_reload(&f.d, &answer, &error), -EINVAL);
+        ck_assert_str_eq(error, CTL_ERROR_RELOAD_FAILED);
+        ck_assert_ptr_nonnull(strstr(answer, "The configuration has errors"));
+        free(answer);
+        ck_assert_int_eq(unlink(path), 0);
+        ck_assert_int_eq(bus_answer_reload(&f.d, &answer, &error), -ENOENT);
+        ck_assert_ptr_nonnull(strstr(answer, "Reloading failed: No such file or directory"));
+        free(answer);
+        ck_assert_ptr_eq(f.d.cfg, before);
 
         /* A good one that no longer manages "hot": swapped in, its memory.high restored. */
         write_file(path, "[cgroup other]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n");
