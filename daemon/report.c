@@ -233,6 +233,11 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
                                      LOG_STR(RESULT, "changed")),
                           "%s of %s is %s, not what reclaimd wrote: someone changed it since; leaving it",
                           what, cg->path, v);
+        else if (err == -ENOENT || err == -ENODEV)
+                /* A service stopped while reclaimd held a value of its cgroup: nothing was lost. */
+                log_event(LOG_INFO, LOG_EV_RELEASE,
+                          LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what), LOG_STR(RESULT, "gone")),
+                          "%s of %s needs no putting back: the cgroup is gone", what, cg->path);
         else if (err < 0)
                 log_event(LOG_WARNING, LOG_EV_RELEASE,
                           LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what),

@@ -1400,7 +1400,37 @@ START_TEST(sleeping_balancer_without_a_tick_near)
 }
 END_TEST
 
+/* A floor whose cgroup went away just before its release (a service stopped) is no failure: said as gone. */
+START_TEST(release_on_a_removed_cgroup_is_not_a_failure)
+{
+        static const char conf[] = "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\n"
+                                   "[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n";
+        struct capture cap;
+        struct fixture f;
+        char *log;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        start(&f, conf);
+        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        /* batch back at its soft limit, and web removed between the reading and the release. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 64 * MiB), 0);
+        ck_assert_int_eq(sim_fail_writes(f.be, "web", CG_MEMORY_LOW, -ENODEV, 1), 0);
+        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        finish(&f);
+        log = capture_end(&cap);
+        ck_assert_ptr_nonnull(strstr(log, "action=release cgroup=web file=memory.low result=gone msg="));
+        ck_assert_ptr_null(strstr(log, "Failed to set"));
+        free(log);
+}
+END_TEST
+
 CHECK_MAIN("daemon", dry_run_says_what_it_would_write, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
-           reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round)
+           reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round,
+           release_on_a_removed_cgroup_is_not_a_failure)

@@ -92,7 +92,7 @@ n_cycles=$(grep -c ' removed$' "$out/churn.log" 2>/dev/null)
 errors=$(awk "$AWK_F"'
 	{ line = $0; sub(/^[^ ]* /, "", line) }
 	line !~ /^action=/ { if (tolower(line) ~ /fail|error|cannot|can.t|refus|invalid|warn/) print; next }
-	/ action=(reclaim|clamp|release) / { r = f("result"); if (r != "ok" && r != "partial" && r != "timed_out" && r != "already_lower" && r != "raised" && r != "restored") print; next }
+	/ action=(reclaim|clamp|release) / { r = f("result"); if (r != "ok" && r != "partial" && r != "timed_out" && r != "already_lower" && r != "raised" && r != "restored" && r != "gone") print; next }
 	/ action=round_end / && f("result") == "error" { print }' "$log")
 errors_other=$(echo "$errors" | grep -v -e 'g2' -e 'churn' -e 'flash/' | grep .)
 n_errors=$(echo "$errors" | grep -c .)

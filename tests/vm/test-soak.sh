@@ -425,7 +425,7 @@ errors=$(awk "$AWK_F"'
 	/ action=(cgroup_gone|cgroup_error) / { if (!dyn_going(line, $1)) out("static cgroup"); next }
 	/ action=(reclaim|clamp|release) / {
 		r = f("result")
-		if (r == "ok" || r == "partial" || r == "timed_out" || r == "already_lower" || r == "raised" || r == "restored") next
+		if (r == "ok" || r == "partial" || r == "timed_out" || r == "already_lower" || r == "raised" || r == "restored" || r == "gone") next
 		if (!dyn_going(line, $1)) out("failed step")
 		next
 	}
@@ -435,7 +435,7 @@ errors=$(awk "$AWK_F"'
 n_errors_provoked=$(awk "$AWK_F"'
 	{ line = $0; sub(/^[^ ]* /, "", line) }
 	(line !~ /^action=/ && tolower(line) ~ /fail|error|cannot|can.t|refus|invalid|warn|malformed/) ||
-	(/ action=(reload|reclaim|clamp|release) / && f("result") !~ /^(ok|partial|timed_out|already_lower|raised|restored|applied)$/) ||
+	(/ action=(reload|reclaim|clamp|release) / && f("result") !~ /^(ok|partial|timed_out|already_lower|raised|restored|gone|applied)$/) ||
 	/ action=cgroup_error /' "$log" | wc -l)
 
 # ---------------------------------------------------------------- report
