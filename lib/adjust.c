@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 
 #include "adjust.h"
@@ -24,13 +23,14 @@ struct adjust *adjust_of(struct cgroup *cg, enum cg_file f)
  * A value reclaimd writes is rounded up to a page (a clamp never goes below
  * the soft limit), so that what it records is what the kernel holds: a
  * restart compares the two before restoring. page_counter_memparse() also
- * caps the pages at PAGE_COUNTER_MAX (LONG_MAX / PAGE_SIZE), which a read
- * shows as "max" (seq_puts_memcg_tunable()): such a value is recorded as
- * max, or neither a restore nor the next hold would recognise it.
+ * caps the pages at PAGE_COUNTER_MAX (LONG_MAX / PAGE_SIZE on a 64-bit
+ * kernel, whatever the width of this build's long), which a read shows as
+ * "max" (seq_puts_memcg_tunable()): such a value is recorded as max, or
+ * neither a restore nor the next hold would recognise it.
  */
 uint64_t adjust_in_pages(uint64_t bytes)
 {
-        uint64_t p = page_bytes(), counter_max = (uint64_t)LONG_MAX / p * p;
+        uint64_t p = page_bytes(), counter_max = (uint64_t)INT64_MAX / p * p;
 
         if (bytes > counter_max - p)
                 return UINT64_MAX;
@@ -64,7 +64,7 @@ static size_t count_active(const struct engine *e)
         for (size_t i = 0; i < e->n_cgroups; i++)
                 n += e->cgroups[i].high.active + e->cgroups[i].low.active + e->cgroups[i].min.active;
         for (size_t i = 0; i < e->n_parents; i++)
-                n += e->parents[i].low.active + e->parents[i].min.active;
+                n += e->parents[i].high.active + e->parents[i].low.active + e->parents[i].min.active;
         return n;
 }
 
@@ -122,10 +122,14 @@ int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t v
                 return 0;
         if (a->active && !a->staged && !e->dry_run && backend_read_u64(e->be, cg->be, f, &original) == 0 &&
             !adjust_holds(original, a->previous) && !adjust_holds(original, a->value)) {
-                /* Someone set it since reclaimd last wrote it: theirs, never overwritten; the record ends. */
-                *a = (struct adjust){};
+                /*
+                 * Someone set it since reclaimd last wrote it: the record ends, and their
+                 * value is the original from here on. A hold goes over it only in
+                 * reclaimd's direction, as over any operator's value, and puts it back.
+                 */
                 if (e->obs.released)
                         e->obs.released(e->obs.userdata, cg, f, original, false, true, 0);
+                *a = (struct adjust){};
         }
         if (!a->active) {
                 r = backend_read_u64(e->be, cg->be, f, &original);
@@ -201,9 +205,9 @@ int adjust_release(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t
                         return 0;
                 }
                 if (!adjust_holds(kernel, a->previous) && !adjust_holds(kernel, a->value)) {
-                        *a = (struct adjust){};
-                        if (e->obs.released)
+                        if (e->obs.released)   /* before the record ends: it tells the original */
                                 e->obs.released(e->obs.userdata, cg, f, kernel, false, true, 0);
+                        *a = (struct adjust){};
                         return 0;
                 }
         }

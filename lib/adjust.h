@@ -22,7 +22,8 @@ struct adjust *adjust_of(struct cgroup *cg, enum cg_file f);
  * memory.low raised) -- an operator's stricter setting stays. Held already,
  * it reads the file again: one that holds neither what reclaimd wrote nor
  * what it overwrote was set by someone since, and is theirs: the record ends
- * (obs.released, left alone) and that value is the original. Every managed
+ * (obs.released, left alone) and that value is the original, as at a first
+ * hold. Every managed
  * cgroup's records are saved (the state file) before the write; if that
  * fails, nothing is written and the error is returned. Returns 0, -EEXIST,
  * or the write's -errno.

@@ -273,11 +273,6 @@ void engine_probe(struct engine *e, const char *release)
                 }
 }
 
-static bool is_gone(int r)
-{
-        return r == -ENOENT || r == -ENODEV;
-}
-
 /* The cgroup was removed: close it, unrank it, and tell the daemon once. */
 static void forget(struct engine *e, struct cgroup *cg, int err)
 {
@@ -1613,7 +1608,9 @@ static void restore_record(struct engine *e, const struct state_record *rec)
                 format_size_exact(val, sizeof(val), rec->original);
                 r = e->dry_run ? 0 : e->be->ops->write(e->be, bc, rec->file,
                                                        rec->original == UINT64_MAX ? "max" : val);
-                o = r < 0 ? RESTORE_FAILED : RESTORE_DONE;
+                o = is_gone(r) ? RESTORE_GONE : r < 0 ? RESTORE_FAILED : RESTORE_DONE;   /* removed since the read */
+                if (is_gone(r))
+                        r = 0;
         }
         if (e->obs.restored)
                 e->obs.restored(e->obs.userdata, rec, o, r);

@@ -166,6 +166,24 @@ static int protect_parent(struct engine *e, struct cgroup *p, enum cg_file f)
         return r == -EEXIST ? 0 : r;
 }
 
+/* A memory.high kept from a cgroup no longer managed (hierarchy_adopt()): put back. */
+static int release_high(struct engine *e, struct cgroup *p)
+{
+        int r;
+
+        if (!p->be) {
+                r = e->be->ops->open_cgroup(e->be, p->path, &p->be);
+                if (r < 0)
+                        return r;
+        }
+        return adjust_release(e, p, CG_MEMORY_HIGH, p->high.original);
+}
+
+static bool holds_any(const struct cgroup *p)
+{
+        return p->high.active || p->low.active || p->min.active;
+}
+
 int hierarchy_protect(struct engine *e, bool *ret_released)
 {
         static const enum cg_file files[] = { CG_MEMORY_LOW, CG_MEMORY_MIN };
@@ -173,16 +191,26 @@ int hierarchy_protect(struct engine *e, bool *ret_released)
 
         for (size_t i = e->n_parents; i-- > 0;) {
                 struct cgroup *p = &e->parents[i];
-                bool failed = false, had = p->high.active || p->low.active || p->min.active;
+                bool had = holds_any(p), failed = false, gone = false;
 
-                for (size_t k = 0; k < ARRAY_SIZE(files); k++)
-                        failed |= protect_parent(e, p, files[k]) < 0;
-                /* A memory.high kept from a cgroup no longer managed (hierarchy_adopt()): put back. */
-                if (p->high.active && p->be)
-                        failed |= adjust_release(e, p, CG_MEMORY_HIGH, p->high.original) < 0;
-                if (had && !p->high.active && !p->low.active && !p->min.active)
+                for (size_t k = 0; k < ARRAY_SIZE(files) && !gone; k++) {
+                        int r = protect_parent(e, p, files[k]);
+
+                        failed |= r < 0;
+                        gone = is_gone(r);
+                }
+                if (p->high.active && !gone) {
+                        int r = release_high(e, p);
+
+                        failed |= r < 0;
+                        gone = is_gone(r);
+                }
+                /* Removed (its children with it): nothing is left to put back, nor to try again. */
+                if (gone)
+                        p->high = p->low = p->min = (struct adjust){};
+                if (had && !holds_any(p))
                         *ret_released = true;   /* the caller saves the records */
-                if (failed && !p->high.active && !p->low.active && !p->min.active) {
+                if (failed && !holds_any(p)) {
                         e->be->ops->close_cgroup(e->be, p->be);   /* gone, or unreadable: next time */
                         p->be = NULL;
                 }
@@ -210,7 +238,7 @@ void hierarchy_restore(struct engine *e)
 bool hierarchy_held(const struct engine *e)
 {
         for (size_t i = 0; i < e->n_parents; i++)
-                if (e->parents[i].high.active || e->parents[i].low.active || e->parents[i].min.active)
+                if (holds_any(&e->parents[i]))
                         return true;
         return false;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +45,12 @@ static inline int safe_close(int fd)
         if (fd >= 0)
                 close(fd);
         return -1;
+}
+
+/* Whether r says the cgroup was removed: its path is gone, or its open files answer ENODEV. */
+static inline bool is_gone(int r)
+{
+        return r == -ENOENT || r == -ENODEV;
 }
 
 /* Makes errno-style returns uniform: always negative, never 0 on failure. */

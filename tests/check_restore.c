@@ -14,6 +14,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
+#include "hierarchy.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
@@ -185,35 +186,84 @@ START_TEST(release_step_is_recorded_before_written)
 END_TEST
 
 /*
+ * Clamps hot and hot2 at 100M, then reloads to a configuration managing only
+ * other, with the restore of the two clamps failing once: as a reload or a
+ * glob change that drops them.
+ */
+static void drop_clamped_with_failed_restores(struct fixture *f)
+{
+        static const char *const dropped[] = { "hot", "hot2" };
+        struct config *cfg2 = load_config("[cgroup other]\nsoft_limit = 64M\n");
+        struct engine next;
+
+        setup(f, "[cgroup hot]\nsoft_limit = 64M\n[cgroup hot2]\nsoft_limit = 64M\n[cgroup other]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(sim_add_cgroup(f->be, "other", 10 * MiB, 0), 0);
+        for (size_t i = 0; i < ARRAY_SIZE(dropped); i++)
+                ck_assert_int_eq(sim_add_cgroup(f->be, dropped[i], 400 * MiB, 0), 0);
+        ck_assert_int_ge(engine_refresh(&f->e), 0);
+        for (size_t i = 0; i < ARRAY_SIZE(dropped); i++) {
+                ck_assert_int_eq(adjust_set(&f->e, engine_find(&f->e, dropped[i]), CG_MEMORY_HIGH, 100 * MiB), 0);
+                ck_assert_int_eq(sim_fail_writes(f->be, dropped[i], CG_MEMORY_HIGH, -EIO, 1), 0);
+        }
+        ck_assert_int_eq(engine_init(&next, f->be, cfg2, false, observer(f), fake_clock), 0);
+        next.state_file = f->state;
+        engine_takeover(&next, &f->e, f->cfg);
+        f->e = next;
+        config_free(f->cfg);
+        f->cfg = cfg2;
+        for (size_t i = 0; i < ARRAY_SIZE(dropped); i++) {
+                ck_assert_uint_eq(sim_high(f->be, dropped[i]), 100 * MiB);   /* the restore failed */
+                ck_assert_msg(state_has(f->state, dropped[i], CG_MEMORY_HIGH),
+                              "%s is still clamped, and its record is gone", dropped[i]);
+        }
+}
+
+/*
  * A reload (or a glob change) that drops a cgroup whose restore fails keeps
  * its record in the new engine: saved, tried again, put back at stop.
  */
 START_TEST(reload_keeps_what_it_could_not_restore)
 {
         struct fixture f;
-        struct config *cfg2;
-        struct engine next;
 
-        setup(&f, "[cgroup hot]\nsoft_limit = 64M\n[cgroup other]\nsoft_limit = 64M\n");
-        ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
-        ck_assert_int_ge(engine_refresh(&f.e), 0);
-        ck_assert_int_eq(adjust_set(&f.e, engine_find(&f.e, "hot"), CG_MEMORY_HIGH, 100 * MiB), 0);
-
-        cfg2 = load_config("[cgroup other]\nsoft_limit = 64M\n");
-        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, -EIO, 1), 0);
-        ck_assert_int_eq(engine_init(&next, f.be, cfg2, false, observer(&f), fake_clock), 0);
-        next.state_file = f.state;
-        engine_takeover(&next, &f.e, f.cfg);
-        f.e = next;
-        config_free(f.cfg);
-        f.cfg = cfg2;
-        ck_assert_uint_eq(sim_high(f.be, "hot"), 100 * MiB);   /* the restore failed */
-        ck_assert_msg(state_has(f.state, "hot", CG_MEMORY_HIGH),
-                      "hot is still clamped, and its record is gone");
-        /* Stopping puts it back. */
+        drop_clamped_with_failed_restores(&f);
+        /* Stopping puts them back. */
         engine_release(&f.e, f.cfg, true);
         ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        ck_assert_uint_eq(sim_high(f.be, "hot2"), UINT64_MAX);
+        teardown(&f);
+}
+END_TEST
+
+/* What a reload could not put back goes back at the next interval, or is dropped once its cgroup is removed. */
+START_TEST(kept_values_go_back_while_running)
+{
+        struct fixture f;
+
+        drop_clamped_with_failed_restores(&f);
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "hot2"), 0);
+        engine_protect(&f.e, f.cfg);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        ck_assert(!state_has(f.state, "hot", CG_MEMORY_HIGH));
+        ck_assert_msg(!state_has(f.state, "hot2", CG_MEMORY_HIGH), "a removed cgroup's record is kept");
+        ck_assert_msg(!hierarchy_held(&f.e), "a record is held after its value went back, or its cgroup went");
+        teardown(&f);
+}
+END_TEST
+
+/* A write at start that finds the cgroup removed since the read: gone, nothing kept. */
+START_TEST(restore_at_start_of_a_removed_cgroup)
+{
+        struct fixture f;
+
+        setup(&f, "[cgroup a]\nsoft_limit = 1M\n");
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);
+        write_file(f.state, "reclaimd-state 3\nmemory.high max 100M max a\n");
+        ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_HIGH, -ENODEV, 1), 0);
+        restart_and_restore(&f);
+        ck_assert_int_eq(f.outcomes[0], RESTORE_GONE);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
         teardown(&f);
 }
 END_TEST
@@ -367,14 +417,14 @@ START_TEST(stop_restores_the_ancestors)
 END_TEST
 
 /*
- * The kernel keeps at most PAGE_COUNTER_MAX (LONG_MAX / PAGE_SIZE) pages and
+ * A 64-bit kernel keeps at most PAGE_COUNTER_MAX (LONG_MAX / PAGE_SIZE) pages and
  * shows that many as "max": the largest value that reads back as a number is
  * one page fewer. reclaimd records anything past it as max, so that a restore
  * or the next hold recognises what the kernel shows.
  */
 START_TEST(values_past_the_page_counter_are_max)
 {
-        const uint64_t page = page_bytes(), page_counter_max = (uint64_t)LONG_MAX / page;
+        const uint64_t page = page_bytes(), page_counter_max = (uint64_t)INT64_MAX / page;
 
         ck_assert_uint_eq(adjust_in_pages(1), page);
         ck_assert_uint_eq(adjust_in_pages((page_counter_max - 1) * page), (page_counter_max - 1) * page);
@@ -389,4 +439,5 @@ END_TEST
 CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_recorded_before_written,
            reload_keeps_what_it_could_not_restore, read_error_after_a_step_keeps_the_records,
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
-           failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max)
+           failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max,
+           kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup)
