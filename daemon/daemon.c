@@ -345,7 +345,8 @@ static void restore_from_state(struct daemon *d)
                             d->opt.state_file, st.first_bad_line, st.bad_lines,
                             st.truncated ? " (the last one cut short)" : "");
         state_clear(&st);
-        d->clamped = engine_count_clamped(&d->engine);   /* a kept memory.high goes back from the first tick */
+        /* A memory.high kept on a managed cgroup goes back as a clamp does, once the pressure clears. */
+        d->clamped = engine_count_clamped(&d->engine);
 }
 
 int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,

@@ -309,7 +309,8 @@ static void on_restored(void *userdata, const struct state_record *rec, enum res
                 log_notice("Cgroup %s from the state file is gone; nothing to restore", rec->path);
                 break;
         case RESTORE_FAILED:
-                log_error_errno(err, "Failed to restore %s of %s: %m; keeping it on record, to try again", what, rec->path);
+                log_error_errno(err, "Failed to restore %s of %s: %m; keeping it on record, to try again",
+                                what, rec->path);
                 break;
         }
 }

@@ -114,6 +114,7 @@ static bool in_our_direction(enum cg_file f, uint64_t original, uint64_t value)
 int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
 {
         struct adjust *a = adjust_of(cg, f);
+        bool read = false;
         uint64_t original;
         int r;
 
@@ -122,6 +123,7 @@ int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t v
                 return 0;
         if (a->active && !a->staged && !e->dry_run && backend_read_u64(e->be, cg->be, f, &original) == 0 &&
             !adjust_holds(original, a->previous) && !adjust_holds(original, a->value)) {
+                read = true;
                 /*
                  * Someone set it since reclaimd last wrote it: the record ends, and their
                  * value is the original from here on. A hold goes over it only in
@@ -132,7 +134,7 @@ int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t v
                 *a = (struct adjust){};
         }
         if (!a->active) {
-                r = backend_read_u64(e->be, cg->be, f, &original);
+                r = read ? 0 : backend_read_u64(e->be, cg->be, f, &original);
                 if (r < 0)
                         return r;
                 if (!in_our_direction(f, original, value))

@@ -341,10 +341,10 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
 /*
  * At start-up: puts back the values a previous run recorded in the state
  * file and did not restore (it was killed), where the file still holds what
- * that run wrote or was about to overwrite, and removes the state file; a
- * record that could not be put back (RESTORE_FAILED) is kept in e instead,
- * saved, and put back at the next chance. Each
- * record is told through obs.restored. Returns 0, or the error reading the
+ * that run wrote or was about to overwrite. A record that could not be put
+ * back (RESTORE_FAILED) is kept in e, saved, and put back at the next chance;
+ * the state file is removed when none is. Each record is told through
+ * obs.restored. Returns 0, or the error reading the
  * state file (-ENOENT when there is none; -EBADMSG, -ELOOP: see
  * state_load()), with *ret_state describing malformed lines.
  */

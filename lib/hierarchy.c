@@ -1,4 +1,4 @@
-/* memory.low up the hierarchy: the ancestors that must protect what reclaimd protects beneath them. */
+/* memory.low up the hierarchy: the ancestors protecting what reclaimd protects, and values left to put back. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -184,7 +184,7 @@ static bool holds_any(const struct cgroup *p)
         return p->high.active || p->low.active || p->min.active;
 }
 
-int hierarchy_protect(struct engine *e, bool *ret_released)
+int hierarchy_protect(struct engine *e, bool *released)
 {
         static const enum cg_file files[] = { CG_MEMORY_LOW, CG_MEMORY_MIN };
         int held = 0;
@@ -209,9 +209,10 @@ int hierarchy_protect(struct engine *e, bool *ret_released)
                 if (gone)
                         p->high = p->low = p->min = (struct adjust){};
                 if (had && !holds_any(p))
-                        *ret_released = true;   /* the caller saves the records */
-                if (failed && !holds_any(p)) {
-                        e->be->ops->close_cgroup(e->be, p->be);   /* gone, or unreadable: next time */
+                        *released = true;   /* the caller saves the records */
+                /* Nothing held: no descriptors kept (an ancestor opens again when needed). */
+                if ((had || failed) && !holds_any(p)) {
+                        e->be->ops->close_cgroup(e->be, p->be);
                         p->be = NULL;
                 }
                 held += p->low.active || p->min.active;

@@ -1,4 +1,4 @@
-/* memory.low up the hierarchy: the ancestors that must protect what reclaimd protects beneath them (and values left to put back). */
+/* memory.low up the hierarchy: the ancestors protecting what reclaimd protects, and values left to put back. */
 #pragma once
 
 #include <stdbool.h>
@@ -50,9 +50,12 @@ uint64_t hierarchy_needed(uint64_t original, uint64_t below);
  * managed cgroups' held values need (hierarchy_needed()), and puts back those that need
  * nothing any more. Raised at once; lowered only when it falls by more than a
  * sixteenth (at least a MiB), so that usage moving a little does not write
- * every interval. Returns the number of ancestors held.
+ * every interval. A memory.high kept on an unmanaged cgroup (hierarchy_adopt())
+ * goes back here too, and the records of a cgroup removed meanwhile end. Sets
+ * *released when a cgroup's last record ended (the caller saves the records).
+ * Returns the number of ancestors held.
  */
-int hierarchy_protect(struct engine *e, bool *ret_released);
+int hierarchy_protect(struct engine *e, bool *released);
 
 /* Puts back every value held on an ancestor (stopping, reloading). */
 void hierarchy_restore(struct engine *e);
