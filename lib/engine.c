@@ -1508,7 +1508,7 @@ static void move_state(struct cgroup *to, struct cgroup *from)
         from->be = NULL;
 }
 
-/* What a cgroup e does not manage still holds after its restore (a write failed): kept in e, never dropped. */
+/* What a cgroup e does not manage still holds after its restore (a write failed): kept in e, to go back later. */
 static void keep_unrestored(struct engine *e, struct cgroup *cg)
 {
         if ((cg->high.active || cg->low.active || cg->min.active) && hierarchy_adopt(e, cg) < 0 &&
@@ -1567,7 +1567,8 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
 
 /*
  * A record that could not be put back at start: kept in the engine (saved
- * with its records, put back at the next chance), never dropped. bc moves.
+ * with its records, put back at the next chance, dropped only if its cgroup
+ * goes). bc moves.
  */
 static void keep_record(struct engine *e, const struct state_record *rec, struct backend_cgroup *bc)
 {
