@@ -233,7 +233,7 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
                                      LOG_STR(RESULT, "changed")),
                           "%s of %s is %s, not what reclaimd wrote: someone changed it since, and it is theirs now",
                           what, cg->path, v);
-        else if (err == -ENOENT || err == -ENODEV)
+        else if (is_gone(err))
                 /* A service stopped while reclaimd held a value of its cgroup: nothing was lost. */
                 log_event(LOG_INFO, LOG_EV_RELEASE,
                           LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what), LOG_STR(RESULT, "gone")),

@@ -57,14 +57,19 @@ static int write_value(struct engine *e, struct cgroup *cg, enum cg_file f, uint
         return e->be->ops->write(e->be, cg->be, f, val);
 }
 
+unsigned adjust_count(const struct cgroup *cg)
+{
+        return (unsigned)cg->high.active + cg->low.active + cg->min.active;
+}
+
 static size_t count_active(const struct engine *e)
 {
         size_t n = 0;
 
         for (size_t i = 0; i < e->n_cgroups; i++)
-                n += e->cgroups[i].high.active + e->cgroups[i].low.active + e->cgroups[i].min.active;
+                n += adjust_count(&e->cgroups[i]);
         for (size_t i = 0; i < e->n_parents; i++)
-                n += e->parents[i].high.active + e->parents[i].low.active + e->parents[i].min.active;
+                n += adjust_count(&e->parents[i]);
         return n;
 }
 

@@ -15,6 +15,9 @@ extern const enum cg_file adjust_files[3];
 /* The record of cg's file f: cg->high, cg->low or cg->min. */
 struct adjust *adjust_of(struct cgroup *cg, enum cg_file f);
 
+/* How many of cg's files (memory.high, memory.low, memory.min) reclaimd holds: its records. */
+unsigned adjust_count(const struct cgroup *cg);
+
 /*
  * Holds f of cg at value (rounded up to whole pages, as the kernel keeps
  * it): the first time, reads the original and refuses (-EEXIST) a value

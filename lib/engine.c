@@ -1435,7 +1435,7 @@ int engine_protect(struct engine *e, const struct config *cfg)
 /* Puts back every value reclaimd changed in cg: memory.high, memory.low, memory.min. */
 static void restore_cgroup(struct engine *e, struct cgroup *cg)
 {
-        if (!cg->be && (cg->high.active || cg->low.active || cg->min.active)) {
+        if (!cg->be && adjust_count(cg) > 0) {
                 int r = e->be->ops->open_cgroup(e->be, cg->path, &cg->be);
 
                 if (is_gone(r))
@@ -1511,7 +1511,7 @@ static void move_state(struct cgroup *to, struct cgroup *from)
 /* What a cgroup e does not manage still holds after its restore (a write failed): kept in e, to go back later. */
 static void keep_unrestored(struct engine *e, struct cgroup *cg)
 {
-        if ((cg->high.active || cg->low.active || cg->min.active) && hierarchy_adopt(e, cg) < 0 &&
+        if (adjust_count(cg) > 0 && hierarchy_adopt(e, cg) < 0 &&
             e->obs.state_error)
                 e->obs.state_error(e->obs.userdata, e->state_file, -ENOMEM);
 }
@@ -1544,9 +1544,9 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
                         move_state(to, from);
                         if (to->be)
                                 excess_tree_update(&e->tree, to, to->current_bytes);
-                } else if (from->high.active || from->low.active || from->min.active) {
+                } else if (adjust_count(from) > 0) {
                         restore_cgroup(old, from);
-                        restored += !from->high.active && !from->low.active && !from->min.active;
+                        restored += adjust_count(from) == 0;
                         keep_unrestored(e, from);
                 }
         }

@@ -137,6 +137,12 @@ static bool close_enough(uint64_t held, uint64_t need)
         return need <= held && held - need <= slack;
 }
 
+/* Opens p if it is not open: the ancestors are opened on first need, and closed when they hold nothing. */
+static int open_parent(struct engine *e, struct cgroup *p)
+{
+        return p->be ? 0 : e->be->ops->open_cgroup(e->be, p->path, &p->be);
+}
+
 static int protect_parent(struct engine *e, struct cgroup *p, enum cg_file f)
 {
         struct adjust *a = adjust_of(p, f);
@@ -145,11 +151,9 @@ static int protect_parent(struct engine *e, struct cgroup *p, enum cg_file f)
 
         if (below == 0 && !a->active)
                 return 0;
-        if (!p->be) {
-                r = e->be->ops->open_cgroup(e->be, p->path, &p->be);
-                if (r < 0)
-                        return r;
-        }
+        r = open_parent(e, p);
+        if (r < 0)
+                return r;
         if (below == 0)
                 return adjust_release(e, p, f, a->original);
         if (a->active)
@@ -169,19 +173,9 @@ static int protect_parent(struct engine *e, struct cgroup *p, enum cg_file f)
 /* A memory.high kept from a cgroup no longer managed (hierarchy_adopt()): put back. */
 static int release_high(struct engine *e, struct cgroup *p)
 {
-        int r;
+        int r = open_parent(e, p);
 
-        if (!p->be) {
-                r = e->be->ops->open_cgroup(e->be, p->path, &p->be);
-                if (r < 0)
-                        return r;
-        }
-        return adjust_release(e, p, CG_MEMORY_HIGH, p->high.original);
-}
-
-static bool holds_any(const struct cgroup *p)
-{
-        return p->high.active || p->low.active || p->min.active;
+        return r < 0 ? r : adjust_release(e, p, CG_MEMORY_HIGH, p->high.original);
 }
 
 int hierarchy_protect(struct engine *e, bool *released)
@@ -191,7 +185,7 @@ int hierarchy_protect(struct engine *e, bool *released)
 
         for (size_t i = e->n_parents; i-- > 0;) {
                 struct cgroup *p = &e->parents[i];
-                bool had = holds_any(p), failed = false, gone = false;
+                bool had = adjust_count(p) > 0, failed = false, gone = false;
 
                 for (size_t k = 0; k < ARRAY_SIZE(files) && !gone; k++) {
                         int r = protect_parent(e, p, files[k]);
@@ -208,10 +202,10 @@ int hierarchy_protect(struct engine *e, bool *released)
                 /* Removed (its children with it): nothing is left to put back, nor to try again. */
                 if (gone)
                         p->high = p->low = p->min = (struct adjust){};
-                if (had && !holds_any(p))
+                if (had && adjust_count(p) == 0)
                         *released = true;   /* the caller saves the records */
                 /* Nothing held: no descriptors kept (an ancestor opens again when needed). */
-                if ((had || failed) && !holds_any(p)) {
+                if ((had || failed) && adjust_count(p) == 0) {
                         e->be->ops->close_cgroup(e->be, p->be);
                         p->be = NULL;
                 }
@@ -228,7 +222,7 @@ void hierarchy_restore(struct engine *e)
                 for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++) {
                         struct adjust *a = adjust_of(p, adjust_files[k]);
 
-                        if (a->active && !p->be && e->be->ops->open_cgroup(e->be, p->path, &p->be) < 0)
+                        if (a->active && open_parent(e, p) < 0)
                                 break;
                         if (a->active)
                                 adjust_release(e, p, adjust_files[k], a->original);
@@ -239,7 +233,7 @@ void hierarchy_restore(struct engine *e)
 bool hierarchy_held(const struct engine *e)
 {
         for (size_t i = 0; i < e->n_parents; i++)
-                if (holds_any(&e->parents[i]))
+                if (adjust_count(&e->parents[i]) > 0)
                         return true;
         return false;
 }
