@@ -135,7 +135,13 @@ const char *format_size(char *buf, size_t size, uint64_t bytes)
 
 const char *format_duration(char *buf, size_t size, uint64_t usec)
 {
-        if (usec && usec % USEC_PER_SEC == 0)
+        /* The largest unit parse_duration() takes back exactly, so that a
+         * dumped configuration reads as it was written ("1h", not "3600s"). */
+        if (usec && usec % (3600 * USEC_PER_SEC) == 0)
+                snprintf(buf, size, "%" PRIu64 "h", usec / (3600 * USEC_PER_SEC));
+        else if (usec && usec % (60 * USEC_PER_SEC) == 0)
+                snprintf(buf, size, "%" PRIu64 "min", usec / (60 * USEC_PER_SEC));
+        else if (usec && usec % USEC_PER_SEC == 0)
                 snprintf(buf, size, "%" PRIu64 "s", usec / USEC_PER_SEC);
         else if (usec && usec % USEC_PER_MSEC == 0)
                 snprintf(buf, size, "%" PRIu64 "ms", usec / USEC_PER_MSEC);

@@ -81,4 +81,31 @@ START_TEST(sizes_round_trip)
 }
 END_TEST
 
-CHECK_MAIN("units", sizes_with_suffixes, bad_sizes_refused, durations_need_units, sizes_round_trip)
+START_TEST(durations_round_trip)
+{
+        static const struct {
+                uint64_t usec;
+                const char *text;
+        } cases[] = {
+                { 0, "0us" },
+                { 700, "700us" },
+                { 150 * USEC_PER_MSEC, "150ms" },
+                { 90 * USEC_PER_SEC, "90s" },
+                { 120 * USEC_PER_SEC, "2min" },
+                { 3600 * USEC_PER_SEC, "1h" },
+                { 5400 * USEC_PER_SEC, "90min" },
+                { 3600 * USEC_PER_SEC + 1, "3600000001us" },
+        };
+        char buf[FORMAT_DURATION_MAX];
+        uint64_t v;
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                ck_assert_str_eq(format_duration(buf, sizeof(buf), cases[i].usec), cases[i].text);
+                ck_assert_int_eq(parse_duration(buf, &v), 0);
+                ck_assert_uint_eq(v, cases[i].usec);
+        }
+}
+END_TEST
+
+CHECK_MAIN("units", sizes_with_suffixes, bad_sizes_refused, durations_need_units, sizes_round_trip,
+           durations_round_trip)
