@@ -52,9 +52,13 @@ static void on_step(void *userdata, const struct engine_step *s)
         struct cgroup *cg = engine_find(&d->engine, s->path);
         char req[FORMAT_SIZE_MAX], got[FORMAT_SIZE_MAX];
         bool cut = s->result == -ETIMEDOUT;
+        /* Removed under the write (a service stopped): nothing failed, and cgroup_gone follows. */
+        bool gone = is_gone(s->result);
         bool ok = s->result == 0 || s->result == -EAGAIN || s->result == -EEXIST || cut;
+        const char *result = gone ? "gone" : result_name(s->result);
+        const char *why = gone ? "the cgroup is gone" : ok ? "" : strerror(-s->result);
         /* An error is said once at warning level; its repeats on the same cgroup at debug. */
-        int level_fail = s->repeated ? LOG_DEBUG : LOG_WARNING;
+        int level_fail = gone ? LOG_INFO : s->repeated ? LOG_DEBUG : LOG_WARNING;
         /* A step that freed nothing in a round like the ones before: said with their summary. */
         int level_ok = s->reclaimed_bytes == 0 && repeat_streak(job_repeat(d, false)) ? LOG_DEBUG : LOG_INFO;
 
@@ -70,11 +74,12 @@ static void on_step(void *userdata, const struct engine_step *s)
                                      LOG_U64(PRIORITY, (uint64_t)s->priority),
                                      LOG_U64(SOFT_LIMIT, s->soft_limit_bytes),
                                      LOG_U64(CURRENT, s->current_after),
-                                     LOG_STR(RESULT, result_name(s->result)),
+                                     LOG_STR(RESULT, result),
                                      LOG_U64(DRY_RUN, s->dry_run)),
-                          "%s memory.high of %s to %s at priority %d, freed %s%s",
-                          s->dry_run ? "Would lower" : "Lowered", s->path, req, s->priority, got,
-                          cut ? ", its reclaim cut short after step_timeout" : "");
+                          ok ? "%s memory.high of %s to %s at priority %d, freed %s%s"
+                             : "%s memory.high of %s to %s at priority %d: %s%s",
+                          s->dry_run ? "Would lower" : ok ? "Lowered" : "Could not lower", s->path, req,
+                          s->priority, ok ? got : why, cut ? ", its reclaim cut short after step_timeout" : "");
                 return;
         }
         log_event(cut ? LOG_NOTICE : ok ? level_ok : level_fail, LOG_EV_RECLAIM,
@@ -85,11 +90,11 @@ static void on_step(void *userdata, const struct engine_step *s)
                              LOG_U64(SOFT_LIMIT, s->soft_limit_bytes),
                              LOG_U64(CURRENT, s->current_after),
                              LOG_U64(SWAP, s->swap),
-                             LOG_STR(RESULT, result_name(s->result)),
+                             LOG_STR(RESULT, result),
                              LOG_U64(DRY_RUN, s->dry_run)),
                   "%s %s from %s at priority %d, freed %s%s%s",
                   s->dry_run ? "Would reclaim" : "Asked", req, s->path, s->priority, got,
-                  cut ? ", cut short after step_timeout" : ok ? "" : ": ", ok ? "" : strerror(-s->result));
+                  cut ? ", cut short after step_timeout" : ok ? "" : ": ", why);
 }
 
 static void on_cgroup_gone(void *userdata, const char *path, int err)

@@ -142,8 +142,12 @@ int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t v
                 r = read ? 0 : backend_read_u64(e->be, cg->be, f, &original);
                 if (r < 0)
                         return r;
-                if (!in_our_direction(f, original, value))
+                if (!in_our_direction(f, original, value)) {
+                        /* The record that ended leaves the state file now, not with the next hold. */
+                        if (read)
+                                (void) adjust_persist(e);
                         return -EEXIST;   /* already there, or stricter: the operator's */
+                }
                 a->original = a->previous = original;
         }
         if (!a->staged)

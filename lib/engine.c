@@ -273,9 +273,11 @@ void engine_probe(struct engine *e, const char *release)
                 }
 }
 
-/* The cgroup was removed: close it, unrank it, and tell the daemon once. */
+/* The cgroup was removed: close it, unrank it, drop its records, and tell the daemon once. */
 static void forget(struct engine *e, struct cgroup *cg, int err)
 {
+        bool recorded = adjust_count(cg) > 0;
+
         excess_tree_remove(&e->tree, cg);
         e->be->ops->close_cgroup(e->be, cg->be);
         cg->be = NULL;
@@ -288,6 +290,13 @@ static void forget(struct engine *e, struct cgroup *cg, int err)
         cg->yield_until_usec = cg->thrash_at_usec = 0;
         cg->thrash_at_permille = 0;
         cg->unevictable_at_usec = 0;
+        /*
+         * Off the state file at once: a record left there would be put back at
+         * the next start on whatever cgroup is at that path then, over its
+         * owner's value if that happens to be the one reclaimd wrote.
+         */
+        if (recorded)
+                (void) adjust_persist(e);
         if (e->obs.cgroup_gone)
                 e->obs.cgroup_gone(e->obs.userdata, cg->path, err);
 }

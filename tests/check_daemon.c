@@ -1429,8 +1429,40 @@ START_TEST(release_on_a_removed_cgroup_is_not_a_failure)
 }
 END_TEST
 
+/*
+ * A cgroup removed under a reclaim step (a service stopped mid-round) is no
+ * failure either, and its records leave the state file with it (finish()
+ * finds none left behind).
+ */
+START_TEST(step_on_a_removed_cgroup_is_not_a_failure)
+{
+        static const char conf[] = "[reclaim]\nmin_chunk = 1M\n[cgroup batch]\nsoft_limit = 64M\n";
+        struct scan_control sc;
+        struct capture cap;
+        struct fixture f;
+        char *log;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        start(&f, conf);
+        ck_assert_int_eq(sim_remove_after_write(f.be, "batch"), 0);
+        ck_assert_int_ge(engine_round(&f.d.engine, f.d.cfg, NULL, &sc), 0);
+        ck_assert_uint_eq(sim_writes(f.be, "batch"), 1);
+        finish(&f);
+        log = capture_end(&cap);
+        ck_assert_ptr_nonnull(strstr(log, "action=reclaim cgroup=batch "));
+        ck_assert_ptr_nonnull(strstr(log, " result=gone dry_run=0 msg=\"Asked "));
+        ck_assert_ptr_nonnull(strstr(log, "the cgroup is gone\""));
+        ck_assert_ptr_nonnull(strstr(log, "action=cgroup_gone cgroup=batch "));
+        ck_assert_ptr_null(strstr(log, "No such device"));
+        free(log);
+}
+END_TEST
+
 CHECK_MAIN("daemon", dry_run_says_what_it_would_write, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round,
-           release_on_a_removed_cgroup_is_not_a_failure)
+           release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure)

@@ -329,7 +329,10 @@ START_TEST(operator_change_survives_the_next_hold)
 }
 END_TEST
 
-/* The same through adjust_set() directly, for memory.high: an operator's stricter limit raised. */
+/*
+ * The same through adjust_set() directly, for memory.high: an operator's
+ * stricter limit is not raised, and reclaimd's record leaves the state file.
+ */
 START_TEST(operator_stricter_high_is_not_raised)
 {
         struct fixture f;
@@ -342,6 +345,8 @@ START_TEST(operator_stricter_high_is_not_raised)
         ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 200 * MiB), -EEXIST);
         ck_assert_msg(sim_high(f.be, "hot") == 80 * MiB, "the operator's memory.high of 80M raised to %" PRIu64 "M",
                       (uint64_t)(sim_high(f.be, "hot") / MiB));
+        /* The record ended, on file too: a start after a crash here has nothing to put back over 80M. */
+        ck_assert(!state_has(f.state, "hot", CG_MEMORY_HIGH));
         engine_release(&f.e, f.cfg, true);
         ck_assert_uint_eq(sim_high(f.be, "hot"), 80 * MiB);
         teardown(&f);
