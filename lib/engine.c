@@ -1441,16 +1441,22 @@ int engine_protect(struct engine *e, const struct config *cfg)
         return held;
 }
 
-/* Puts back every value reclaimd changed in cg: memory.high, memory.low, memory.min. */
-static void restore_cgroup(struct engine *e, struct cgroup *cg)
+/*
+ * Puts back every value reclaimd changed in cg: memory.high, memory.low,
+ * memory.min. Returns whether it held any and all are back (false when the
+ * cgroup turned out gone: nothing was put back).
+ */
+static bool restore_cgroup(struct engine *e, struct cgroup *cg)
 {
-        if (!cg->be && adjust_count(cg) > 0) {
+        if (adjust_count(cg) == 0)
+                return false;
+        if (!cg->be) {
                 int r = e->be->ops->open_cgroup(e->be, cg->path, &cg->be);
 
                 if (is_gone(r))
                         cg->high = cg->low = cg->min = (struct adjust){};   /* nothing left to put back */
                 if (r < 0)
-                        return;   /* otherwise kept as it is, and tried again */
+                        return false;   /* otherwise kept as it is, and tried again */
         }
         for (size_t k = 0; k < ARRAY_SIZE(adjust_files) && cg->be; k++) {
                 struct adjust *a = adjust_of(cg, adjust_files[k]);
@@ -1462,6 +1468,7 @@ static void restore_cgroup(struct engine *e, struct cgroup *cg)
                 if (is_gone(r))
                         forget(e, cg, r);
         }
+        return cg->be && adjust_count(cg) == 0;
 }
 
 int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
@@ -1554,8 +1561,7 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
                         if (to->be)
                                 excess_tree_update(&e->tree, to, to->current_bytes);
                 } else if (adjust_count(from) > 0) {
-                        restore_cgroup(old, from);
-                        restored += adjust_count(from) == 0;
+                        restored += restore_cgroup(old, from);
                         keep_unrestored(e, from);
                 }
         }

@@ -235,6 +235,33 @@ START_TEST(reload_keeps_what_it_could_not_restore)
 }
 END_TEST
 
+/* A reload that drops a clamped cgroup counts it as put back only if it was: not if it is gone. */
+START_TEST(reload_counts_only_what_it_put_back)
+{
+        struct config *cfg2 = load_config("[cgroup other]\nsoft_limit = 64M\n");
+        struct fixture f;
+        struct engine next;
+
+        setup(&f, "[cgroup hot]\nsoft_limit = 64M\n[cgroup hot2]\nsoft_limit = 64M\n[cgroup other]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "hot2", 400 * MiB, 0), 0);
+        ck_assert_int_ge(engine_refresh(&f.e), 0);
+        ck_assert_int_eq(adjust_set(&f.e, engine_find(&f.e, "hot"), CG_MEMORY_HIGH, 100 * MiB), 0);
+        ck_assert_int_eq(adjust_set(&f.e, engine_find(&f.e, "hot2"), CG_MEMORY_HIGH, 100 * MiB), 0);
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "hot2"), 0);
+        ck_assert_int_eq(engine_init(&next, f.be, cfg2, false, observer(&f), fake_clock), 0);
+        next.state_file = f.state;
+        ck_assert_int_eq(engine_takeover(&next, &f.e, f.cfg), 1);
+        f.e = next;
+        config_free(f.cfg);
+        f.cfg = cfg2;
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        teardown(&f);
+}
+END_TEST
+
 /* What a reload could not put back goes back at the next interval, or is dropped once its cgroup is removed. */
 START_TEST(kept_values_go_back_while_running)
 {
@@ -444,5 +471,6 @@ END_TEST
 CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_recorded_before_written,
            reload_keeps_what_it_could_not_restore, read_error_after_a_step_keeps_the_records,
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
+           reload_counts_only_what_it_put_back,
            failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max,
            kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup)
