@@ -230,12 +230,13 @@ void hierarchy_restore(struct engine *e)
         }
 }
 
-bool hierarchy_held(const struct engine *e)
+int hierarchy_held(const struct engine *e)
 {
+        int n = 0;
+
         for (size_t i = 0; i < e->n_parents; i++)
-                if (adjust_count(&e->parents[i]) > 0)
-                        return true;
-        return false;
+                n += adjust_count(&e->parents[i]) > 0;
+        return n;
 }
 
 int hierarchy_adopt(struct engine *e, struct cgroup *cg)

@@ -70,5 +70,5 @@ void hierarchy_restore(struct engine *e);
  */
 int hierarchy_adopt(struct engine *e, struct cgroup *cg);
 
-/* Whether any unmanaged cgroup holds a value reclaimd changed. */
-bool hierarchy_held(const struct engine *e);
+/* How many unmanaged cgroups (ancestors, or restores to retry) hold a value reclaimd changed. */
+int hierarchy_held(const struct engine *e);

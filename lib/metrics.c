@@ -156,6 +156,10 @@ int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
         fprintf(f, "reclaimd_cgroups_clamped %d\n", s->clamped);
         help(f, "reclaimd_cgroups_protected", "gauge", "Managed cgroups whose memory.low or memory.min reclaimd holds raised.");
         fprintf(f, "reclaimd_cgroups_protected %d\n", s->protected);
+        help(f, "reclaimd_unmanaged_cgroups_held", "gauge",
+             "Cgroups not managed that hold a value reclaimd changed: ancestors whose memory.low a floor needs, "
+             "and restores that failed, to be tried again.");
+        fprintf(f, "reclaimd_unmanaged_cgroups_held %d\n", s->unmanaged_held);
         help(f, "reclaimd_cgroups_yielded_to", "gauge",
              "Managed cgroups over their soft limits the floors give way to: what is taken from them comes back.");
         fprintf(f, "reclaimd_cgroups_yielded_to %zu\n", yielded_to(s));

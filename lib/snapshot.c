@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "hierarchy.h"
 #include "snapshot.h"
 #include "util.h"
 
@@ -177,6 +178,7 @@ int snapshot_take_cgroups(struct snapshot *s, struct engine *e, const struct sna
                 s->clamped += e->cgroups[i].high.active;
                 s->protected += e->cgroups[i].low.active || e->cgroups[i].min.active;
         }
+        s->unmanaged_held = hierarchy_held(e);
         s->floors_yield_until_usec = e->machine_yield_until_usec;
         s->machine_taken_bytes = e->machine.taken.stolen;
         s->machine_taken_permille = e->machine.taken.permille;

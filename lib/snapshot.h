@@ -93,6 +93,7 @@ struct snapshot {
         size_t n_over;
         size_t n_held_over;                /* those the floors hold the others for */
         int clamped, protected;
+        int unmanaged_held;                /* unmanaged cgroups holding a value of reclaimd's (hierarchy_held()) */
         uint64_t floors_yield_until_usec;  /* every floor gives way to the machine until then (past: not) */
         uint64_t machine_taken_bytes;      /* what the machine's last judged window found taken */
         uint32_t machine_taken_permille;   /* and the share of it that came back */

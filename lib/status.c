@@ -200,13 +200,17 @@ static void text_system(FILE *f, const struct snapshot *s)
         char a[16], b[16], c[16], x[FORMAT_SIZE_MAX], y[FORMAT_SIZE_MAX], z[FORMAT_SIZE_MAX], t[16];
         uint64_t target = s->mem.wmark.high_bytes + s->reserve_bytes;
         const struct psi_line *l;
-        char held[64] = "";
+        char held[64] = "", others[96] = "";
 
         /* Those back within the margin that the floors still hold for (policy_note_over()). */
         if (s->n_held_over > s->n_over)
                 snprintf(held, sizeof(held), " (%zu counted for the floors)", s->n_held_over);
-        fprintf(f, "reclaimd %s: %zu cgroups managed, %zu over their soft limit%s, %d clamped, %d protected%s%s\n",
-                PACKAGE_VERSION, s->n_cgroups, s->n_over, held, s->clamped, s->protected,
+        /* Ancestors whose memory.low a floor needs, and restores that failed and wait to be retried. */
+        if (s->unmanaged_held)
+                snprintf(others, sizeof(others), ", %d unmanaged cgroup%s holding a value of reclaimd's",
+                         s->unmanaged_held, s->unmanaged_held == 1 ? "" : "s");
+        fprintf(f, "reclaimd %s: %zu cgroups managed, %zu over their soft limit%s, %d clamped, %d protected%s%s%s\n",
+                PACKAGE_VERSION, s->n_cgroups, s->n_over, held, s->clamped, s->protected, others,
                 s->busy ? "; a round is in flight (cgroup readings from its start)" : "",
                 s->dry_run ? "; dry run" : "");
         if (s->psi_valid) {
@@ -408,6 +412,7 @@ int status_write_json(FILE *f, const struct snapshot *s)
                   s->floors_yield_until_usec > s->now_usec);
         fprintf(f, ",\"machine_taken_bytes\":%" PRIu64 ",\"machine_taken_back_permille\":%u", s->machine_taken_bytes,
                 s->machine_taken_permille);
+        fprintf(f, ",\"unmanaged_cgroups_held\":%d", s->unmanaged_held);
         fputs(",\"triggers\":[", f);
         for (size_t i = 0; i < s->n_triggers; i++) {
                 const struct snapshot_trigger *t = &s->triggers[i];

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,7 +17,10 @@
 #include "engine.h"
 #include "hierarchy.h"
 #include "log.h"
+#include "metrics.h"
+#include "snapshot.h"
 #include "state.h"
+#include "status.h"
 #include "util.h"
 
 #define MiB (1ULL << 20)
@@ -218,17 +222,47 @@ static void drop_clamped_with_failed_restores(struct fixture *f)
         }
 }
 
+/* What reclaimctl status and the metrics say of e: the status line and the metrics, in one text. */
+static char *shown(struct engine *e)
+{
+        struct snapshot s = {};
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(snapshot_take_cgroups(&s, e, NULL, NULL, false), 0);
+        ck_assert_int_eq(status_write_text(f, &s), 0);
+        ck_assert_int_eq(status_write_json(f, &s), 0);
+        ck_assert_int_eq(metrics_write(f, &s, 10), 0);
+        snapshot_clear(&s);
+        fclose(f);
+        return text;
+}
+
 /*
  * A reload (or a glob change) that drops a cgroup whose restore fails keeps
- * its record in the new engine: saved, tried again, put back at stop.
+ * its record in the new engine: saved, tried again, put back at stop, and
+ * shown meanwhile by reclaimctl status and the metrics.
  */
 START_TEST(reload_keeps_what_it_could_not_restore)
 {
         struct fixture f;
+        char *text;
 
         drop_clamped_with_failed_restores(&f);
+        text = shown(&f.e);
+        ck_assert_msg(strstr(text, ", 0 clamped, 0 protected, 2 unmanaged cgroups holding a value of reclaimd's\n"),
+                      "%s", text);
+        ck_assert_msg(strstr(text, "\"unmanaged_cgroups_held\":2,"), "%s", text);
+        ck_assert_msg(strstr(text, "\nreclaimd_unmanaged_cgroups_held 2\n"), "%s", text);
+        free(text);
         /* Stopping puts them back. */
         engine_release(&f.e, f.cfg, true);
+        text = shown(&f.e);
+        ck_assert_msg(!strstr(text, "unmanaged cgroup"), "%s", text);
+        ck_assert_msg(strstr(text, "\nreclaimd_unmanaged_cgroups_held 0\n"), "%s", text);
+        free(text);
         ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
         ck_assert_uint_eq(sim_high(f.be, "hot2"), UINT64_MAX);
         teardown(&f);
