@@ -70,6 +70,13 @@ static int expand_section(struct engine *e, const char *path, char ***v, size_t 
         for (int i = 0; i < k && r == 0; i++) {
                 const char *p = matches ? matches[i] : path;
 
+                /*
+                 * glob(3) gives "." and ".." to a pattern whose component begins with
+                 * a dot ("a/.*"): other cgroups' aliases, or the root's parent, which
+                 * no state file line could name for a restore.
+                 */
+                if (!cgpath_is_cgroup(p))
+                        continue;
                 if (*n == *cap) {
                         char **nv = reallocarray(*v, *cap * 2 + 16, sizeof(**v));
 
