@@ -775,6 +775,18 @@ START_TEST(real_backend_writes_what_the_engine_writes)
 }
 END_TEST
 
+/* Ends a test of the engine on the real backend over a temporary tree at root, and removes the tree. */
+static void real_teardown(struct engine *e, struct backend *be, struct config *cfg, const char *root)
+{
+        char cmd[600];
+
+        engine_done(e);
+        backend_free(be);
+        config_free(cfg);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+        ck_assert_int_eq(system(cmd), 0);
+}
+
 /* A thousand cgroups come and go under a glob: the real backend holds no more descriptors
  * afterwards than before (each managed cgroup holds one while it exists). */
 START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
@@ -826,11 +838,7 @@ START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
                 ck_assert_uint_eq(e.n_cgroups, 0);
         }
         ck_assert_int_eq(count_fds(), before);
-        engine_done(&e);
-        backend_free(be);
-        config_free(cfg);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-        ck_assert_int_eq(system(cmd), 0);
+        real_teardown(&e, be, cfg, root);
 }
 END_TEST
 
@@ -862,11 +870,7 @@ START_TEST(globs_never_match_dot_entries)
         ck_assert_uint_eq(e.n_cgroups, 2);
         ck_assert_str_eq(e.cgroups[0].path, ".x");
         ck_assert_str_eq(e.cgroups[1].path, "a/b/.hidden");
-        engine_done(&e);
-        backend_free(be);
-        config_free(cfg);
-        snprintf(dir, sizeof(dir), "rm -rf '%s'", root);
-        ck_assert_int_eq(system(dir), 0);
+        real_teardown(&e, be, cfg, root);
 }
 END_TEST
 
