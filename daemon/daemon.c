@@ -357,6 +357,13 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
 
         *d = (struct daemon){ .cfg = cfg, .be = be, .dry_run = opt->dry_run, .opt = *opt,
                               .repeat_interval_usec = REPEAT_INTERVAL_USEC };
+        /*
+         * A log written to a pipe whose reader went (reclaimd 2>&1 | head, or a
+         * tee ended with ^C) must not end the process before it puts back what
+         * it holds: EPIPE is the log's to ignore. systemd ignores SIGPIPE for
+         * its services already (IgnoreSIGPIPE=yes); a run by hand has no one to.
+         */
+        signal(SIGPIPE, SIG_IGN);
         report_observer(d, &obs);
         observe_init(d);
         d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOSIGMASK);

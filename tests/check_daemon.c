@@ -1461,8 +1461,42 @@ START_TEST(step_on_a_removed_cgroup_is_not_a_failure)
 }
 END_TEST
 
+/*
+ * A log whose reader went (reclaimd 2>&1 | head) does not end the daemon
+ * before it puts back what it holds: SIGPIPE would kill this test process.
+ */
+START_TEST(stop_restores_with_its_log_reader_gone)
+{
+        static const char conf[] = "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\n"
+                                   "[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n";
+        struct fixture f;
+        int saved = dup(STDERR_FILENO), p[2];
+
+        ck_assert_int_ge(saved, 0);
+        ck_assert_int_eq(pipe(p), 0);
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        start(&f, conf);
+        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        sim_set_persistent(f.be);
+        close(p[0]);   /* the reader is gone */
+        ck_assert_int_ge(dup2(p[1], STDERR_FILENO), 0);
+        close(p[1]);
+        log_open(LOG_TARGET_STDERR);
+        log_set_max_level(LOG_DEBUG);
+        finish(&f);   /* logs as it puts back */
+        ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+        close(saved);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 0);
+        sim_destroy(f.be);
+}
+END_TEST
+
 CHECK_MAIN("daemon", dry_run_says_what_it_would_write, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round,
-           release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure)
+           release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
+           stop_restores_with_its_log_reader_gone)
