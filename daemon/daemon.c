@@ -349,6 +349,31 @@ static void restore_from_state(struct daemon *d)
         d->clamped = engine_count_clamped(&d->engine);
 }
 
+/*
+ * One run per state file (state_lock()). A dry run writes none and leaves
+ * the one it finds, so it runs beside a real one; a lock that cannot be
+ * taken for another reason than a holder costs only that protection.
+ */
+static int lock_state(struct daemon *d)
+{
+        int r;
+
+        if (d->dry_run || !d->opt.state_file)
+                return 0;
+        r = state_lock(d->opt.state_file);
+        if (r == -EBUSY)
+                return log_error_errno(r, "Another reclaimd runs with the state file %s (its lock %s.lock is "
+                                       "held): a second would undo what it holds; not starting",
+                                       d->opt.state_file, d->opt.state_file);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot lock the state file %s.lock: %m; a second reclaimd on it would "
+                                  "not be stopped, ignoring", d->opt.state_file);
+                return 0;
+        }
+        d->state_lock_fd = r;
+        return 0;
+}
+
 int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
                 const struct daemon_options *opt)
 {
@@ -356,7 +381,7 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
         int r;
 
         *d = (struct daemon){ .cfg = cfg, .be = be, .dry_run = opt->dry_run, .opt = *opt,
-                              .repeat_interval_usec = REPEAT_INTERVAL_USEC };
+                              .state_lock_fd = -1, .repeat_interval_usec = REPEAT_INTERVAL_USEC };
         /*
          * A log written to a pipe whose reader went (reclaimd 2>&1 | head, or a
          * tee ended with ^C) must not end the process before it puts back what
@@ -364,6 +389,9 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
          * its services already (IgnoreSIGPIPE=yes); a run by hand has no one to.
          */
         signal(SIGPIPE, SIG_IGN);
+        r = lock_state(d);
+        if (r < 0)
+                return r;
         report_observer(d, &obs);
         observe_init(d);
         d->loop = ev_default_loop(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
@@ -452,5 +480,7 @@ void daemon_done(struct daemon *d)
         }
         backend_free(d->be);
         config_free(d->cfg);
-        *d = (struct daemon){};
+        if (d->state_lock_fd >= 0)
+                close(d->state_lock_fd);   /* after the restore: the next run may start */
+        *d = (struct daemon){ .state_lock_fd = -1 };
 }

@@ -58,6 +58,7 @@ struct daemon {
         size_t n_scopes;
         const struct scope *running;   /* the scope of the round in flight, if any */
         struct daemon_options opt;
+        int state_lock_fd;             /* the state file's lock, held for the run (-1: none) */
         bool dry_run;
         bool has_globs;                /* the cgroups managed change as cgroups come and go */
         int clamped;                   /* cgroups whose memory.high is lowered */

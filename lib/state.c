@@ -7,6 +7,7 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "cgpath.h"
@@ -111,6 +112,27 @@ int state_save(const char *file, const struct state_record *v, size_t n)
                 return r;
         }
         return fsync_dir_of(file);
+}
+
+int state_lock(const char *file)
+{
+        _cleanup_free_ char *path = NULL;
+        int fd, r;
+
+        if (asprintf(&path, "%s.lock", file) < 0)
+                return -ENOMEM;
+        r = make_parent(file);
+        if (r < 0)
+                return r;
+        fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return negative_errno();
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                r = errno == EWOULDBLOCK ? -EBUSY : negative_errno();
+                close(fd);
+                return r;
+        }
+        return fd;
 }
 
 static int hex_digit(char c)

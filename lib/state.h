@@ -55,3 +55,13 @@ int state_parse(const char *text, struct state *ret);
 int state_load(const char *file, struct state *ret);
 
 void state_clear(struct state *s);
+
+/*
+ * Takes the lock of file: flock() on "file.lock" beside it (created 0600,
+ * never through a symlink; the directory made as state_save() does), not on
+ * file itself, which each save replaces. One run per state file: a second
+ * would put back, as left by a crash, what the first holds, and remove the
+ * file the first relies on. Returns the descriptor to keep open for the run,
+ * -EBUSY when another process holds the lock, or -errno.
+ */
+int state_lock(const char *file);

@@ -29,6 +29,15 @@ static inline void state_path(char *buf, size_t size)
         unlink(buf);
 }
 
+/* Removes what a daemon's run leaves beside its state file path: the lock (state_lock()). */
+static inline void state_unlock_file(const char *state)
+{
+        char lock[256];
+
+        snprintf(lock, sizeof(lock), "%s.lock", state);
+        unlink(lock);
+}
+
 /* How many times needle occurs in text. */
 static inline unsigned count(const char *text, const char *needle)
 {

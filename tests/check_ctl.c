@@ -365,6 +365,7 @@ static void down(struct fixture *f)
         daemon_done(&f->d);
         close(f->started_fd);
         unlink(f->state);
+        state_unlock_file(f->state);
 }
 
 static void one_round(struct fixture *f)

@@ -24,6 +24,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "state.h"
 #include "units.h"
 
 #define MiB (1ULL << 20)
@@ -87,6 +88,7 @@ static void finish(struct fixture *f)
         ev_io_stop(f->d.loop, &f->started);
         daemon_done(&f->d);   /* frees the backend too */
         close(f->started_fd);
+        state_unlock_file(f->state);
         /* Nothing changed any more: no state file left behind (what it holds, if one is). */
         if (access(f->state, F_OK) == 0) {
                 char buf[512] = "";
@@ -523,6 +525,7 @@ START_TEST(damaged_state_file_at_start)
                 sim_destroy(f.be);
                 close(f.started_fd);
                 unlink(f.state);
+                state_unlock_file(f.state);
                 snprintf(target, sizeof(target), "%s.target", f.state);
                 unlink(target);
         }
@@ -1494,9 +1497,51 @@ START_TEST(stop_restores_with_its_log_reader_gone)
 }
 END_TEST
 
+/*
+ * A second reclaimd on the same state file does not start: it would put
+ * back, as if left by a crash, what the first holds, and remove its file.
+ */
+START_TEST(second_run_on_a_state_file_refused)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        struct fixture f;
+        int first, r;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        ck_assert_int_eq(sim_set_protection(f.be, "web", 0, 256 * MiB), 0);   /* the first run's hold */
+        write_file(f.state, "reclaimd-state 3\nmemory.low 0 256M 0 web\n");
+        first = state_lock(f.state);
+        ck_assert_int_ge(first, 0);
+        ck_assert_int_eq(config_load_string("[cgroup web]\nsoft_limit = 256M\n", "daemon.conf", &cfg, &errs), 0);
+        sim_set_persistent(f.be);
+        r = daemon_init(&f.d, cfg, f.be, &(struct daemon_options){ .config_file = "daemon.conf",
+                                                                     .state_file = f.state });
+        ck_assert_int_eq(r, -EBUSY);
+        daemon_done(&f.d);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);   /* the first run's, untouched */
+        ck_assert_int_eq(access(f.state, F_OK), 0);
+        /* A dry run may, beside it: it writes nothing, the state file included. */
+        cfg = NULL;
+        ck_assert_int_eq(config_load_string("[cgroup web]\nsoft_limit = 256M\n", "daemon.conf", &cfg, &errs), 0);
+        ck_assert_int_eq(daemon_init(&f.d, cfg, f.be, &(struct daemon_options){ .config_file = "daemon.conf",
+                                                                                   .state_file = f.state,
+                                                                                   .dry_run = true }), 0);
+        daemon_done(&f.d);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert_int_eq(access(f.state, F_OK), 0);
+        close(first);
+        close(f.started_fd);
+        unlink(f.state);
+        state_unlock_file(f.state);
+        sim_destroy(f.be);
+}
+END_TEST
+
 CHECK_MAIN("daemon", dry_run_says_what_it_would_write, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round,
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
-           stop_restores_with_its_log_reader_gone)
+           stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused)

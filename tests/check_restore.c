@@ -479,6 +479,7 @@ START_TEST(stop_restores_the_ancestors)
                       (uint64_t)(sim_low(be, "p") / MiB));
         sim_destroy(be);
         unlink(state);
+        state_unlock_file(state);
 }
 END_TEST
 

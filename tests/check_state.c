@@ -129,5 +129,24 @@ START_TEST(records_reclaimd_never_writes_are_refused)
 }
 END_TEST
 
+/* One run per state file: a second lock is refused while the first is held, and taken once it goes. */
+START_TEST(one_lock_per_state_file)
+{
+        char state[64];
+        int a, b;
+
+        state_path(state, sizeof(state));
+        a = state_lock(state);
+        ck_assert_int_ge(a, 0);
+        ck_assert_int_eq(state_lock(state), -EBUSY);
+        ck_assert_int_eq(access(state, F_OK), -1);   /* the lock is beside the file, which each save replaces */
+        close(a);
+        b = state_lock(state);
+        ck_assert_int_ge(b, 0);
+        close(b);
+        state_unlock_file(state);
+}
+END_TEST
+
 CHECK_MAIN("state", records_round_trip_any_cgroup_name, version_2_files_are_read,
-           records_reclaimd_never_writes_are_refused)
+           records_reclaimd_never_writes_are_refused, one_lock_per_state_file)
