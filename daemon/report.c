@@ -268,13 +268,15 @@ static void on_xattr(void *userdata, const struct cgroup *cg, const char *name, 
         char v[FORMAT_SIZE_MAX];
 
         if (err == 0) {
+                bool honoured = xattr_in_force(cg);
+
                 format_size(v, sizeof(v), cg->xattr_soft_limit);
                 log_event(LOG_NOTICE, LOG_EV_XATTR,
                           LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, name),
-                                     LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes), LOG_STR(RESULT, "honoured")),
+                                     LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes),
+                                     LOG_STR(RESULT, honoured ? "honoured" : "overridden")),
                           "%s declares a soft limit of %s (%s)%s", cg->path, v, name,
-                          cg->soft_limit_bytes == cg->xattr_soft_limit ? "" :
-                          "; its section's soft_limit wins (soft_limit_xattr = prefer would let it)");
+                          honoured ? "" : "; its section's soft_limit wins (soft_limit_xattr = prefer would let it)");
                 return;
         }
         log_event(LOG_WARNING, LOG_EV_XATTR,

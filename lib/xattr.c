@@ -15,15 +15,18 @@ bool xattr_trusted(const char *name, uid_t owner)
         return streq(name, XATTR_TRUSTED) || (streq(name, XATTR_USER) && owner == 0);
 }
 
+bool xattr_in_force(const struct cgroup *cg)
+{
+        if (!cg->xattr_set || cg->xattr_mode == XATTR_NO)
+                return false;
+        return cg->xattr_mode == XATTR_PREFER || !cg->conf || !config_cgroup_sets(cg->conf, "soft_limit");
+}
+
 uint64_t xattr_resolve(const struct cgroup *cg)
 {
-        uint64_t section = cg->conf ? cg->conf->soft_limit_bytes : UINT64_MAX;
-
-        if (!cg->xattr_set || cg->xattr_mode == XATTR_NO)
-                return section;
-        if (cg->xattr_mode == XATTR_PREFER || !cg->conf || !config_cgroup_sets(cg->conf, "soft_limit"))
+        if (xattr_in_force(cg))
                 return cg->xattr_soft_limit;
-        return section;
+        return cg->conf ? cg->conf->soft_limit_bytes : UINT64_MAX;
 }
 
 /* Reads one attribute: 0 and the value, -ENODATA (absent), -EPERM (not trusted), -EINVAL (bad). */
@@ -57,6 +60,7 @@ int xattr_refresh(struct engine *e, struct cgroup *cg)
         uint64_t value = 0, was = cg->soft_limit_bytes;
         char text[64] = "";
         const char *name = NULL;
+        bool told = false;
         int r = -ENODATA;
 
         if (!cg->be || cg->xattr_mode == XATTR_NO || !e->be->ops->read_xattr)
@@ -72,17 +76,18 @@ int xattr_refresh(struct engine *e, struct cgroup *cg)
 
                 cg->xattr_set = true;
                 cg->xattr_soft_limit = value;
-                if (changed || cg->xattr_err)
-                        tell(e, cg, name, text, 0);
+                told = changed || cg->xattr_err;
         } else {
                 /* Absent, untrusted or malformed: the section's soft limit is in force. */
                 cg->xattr_set = false;
                 if (r == -ENODATA)
                         cg->xattr_err = 0;
-                else
-                        tell(e, cg, name, text, r);
+                told = r != -ENODATA;
         }
         cg->soft_limit_bytes = xattr_resolve(cg);
+        /* Told with the soft limit now in force. */
+        if (told)
+                tell(e, cg, name, text, r);
         if (cg->soft_limit_bytes != was) {
                 cg->held_over = false;   /* it must pass the new limit's margin first (policy_note_over()) */
                 excess_tree_update(&e->tree, cg, cg->current_bytes);

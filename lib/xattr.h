@@ -31,6 +31,9 @@ bool xattr_trusted(const char *name, uid_t owner);
  */
 uint64_t xattr_resolve(const struct cgroup *cg);
 
+/* Whether xattr_resolve() takes the cgroup's own soft limit over its section's. Pure. */
+bool xattr_in_force(const struct cgroup *cg);
+
 /*
  * Reads cg's own soft limit (XATTR_TRUSTED, else XATTR_USER), when its mode
  * says to, and puts the soft limit in force (re-ranking cg). A value that

@@ -16,6 +16,8 @@ struct fixture {
         struct backend *be;
         struct engine e;
         unsigned honoured, refused, invalid;
+        uint64_t told_soft[2];   /* pod-a's, pod-b's soft limit as the last tell saw it */
+        bool told_in_force[2];   /* and whether it said the attribute wins */
 };
 
 static void on_xattr(void *userdata, const struct cgroup *cg, const char *name, const char *text, int err)
@@ -25,6 +27,10 @@ static void on_xattr(void *userdata, const struct cgroup *cg, const char *name, 
         f->honoured += err == 0;
         f->refused += err == -EPERM;
         f->invalid += err == -EINVAL;
+        if (strcmp(cg->path, "pod-a") == 0 || strcmp(cg->path, "pod-b") == 0) {
+                f->told_soft[cg->path[4] - 'a'] = cg->soft_limit_bytes;
+                f->told_in_force[cg->path[4] - 'a'] = xattr_in_force(cg);
+        }
 }
 
 /* conf over cgroups "pod-a" and "pod-b" (100M each), read once. */
@@ -128,12 +134,13 @@ START_TEST(who_wins_is_the_operators_choice)
         static const struct {
                 const char *conf;
                 uint64_t a, b;   /* pod-a's section sets 50M, pod-b's none; both declare 20M */
+                unsigned read;   /* whose attribute is read, and told: 1 pod-a, 2 pod-b */
         } cases[] = {
-                { "[reclaim]\nsoft_limit_xattr = no\n", 50 * MiB, UINT64_MAX },
-                { "[reclaim]\nsoft_limit_xattr = yes\n", 50 * MiB, 20 * MiB },
-                { "[reclaim]\nsoft_limit_xattr = prefer\n", 20 * MiB, 20 * MiB },
+                { "[reclaim]\nsoft_limit_xattr = no\n", 50 * MiB, UINT64_MAX, 0 },
+                { "[reclaim]\nsoft_limit_xattr = yes\n", 50 * MiB, 20 * MiB, 3 },
+                { "[reclaim]\nsoft_limit_xattr = prefer\n", 20 * MiB, 20 * MiB, 3 },
                 { "[reclaim]\nsoft_limit_xattr = yes\n[cgroup pod-b]\nsoft_limit_xattr = no\n", 50 * MiB,
-                  UINT64_MAX },
+                  UINT64_MAX, 1 },
         };
         struct fixture f;
 
@@ -149,6 +156,18 @@ START_TEST(who_wins_is_the_operators_choice)
                 ck_assert_msg(soft(&f, "pod-a") == cases[i].a && soft(&f, "pod-b") == cases[i].b,
                               "case %zu: %llu %llu", i, (unsigned long long)soft(&f, "pod-a"),
                               (unsigned long long)soft(&f, "pod-b"));
+                /* What the log says is what is in force: the limit, and whose it is. */
+                for (int k = 0; k < 2; k++) {
+                        uint64_t want = k ? cases[i].b : cases[i].a;
+
+                        if (!(cases[i].read & (1u << k))) {
+                                ck_assert_uint_eq(f.told_soft[k], 0);   /* never told */
+                                continue;
+                        }
+                        ck_assert_msg(f.told_soft[k] == want, "case %zu: pod-%c told %llu", i, 'a' + k,
+                                      (unsigned long long)f.told_soft[k]);
+                        ck_assert_msg(f.told_in_force[k] == (want == 20 * MiB), "case %zu: pod-%c", i, 'a' + k);
+                }
                 ck_assert_int_eq(sim_set_xattr(f.be, "pod-a", XATTR_TRUSTED, NULL, 0), 0);
                 ck_assert_int_eq(sim_set_xattr(f.be, "pod-b", XATTR_TRUSTED, NULL, 0), 0);
                 ck_assert_int_eq(engine_read_xattrs(&f.e), 0);
