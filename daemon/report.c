@@ -454,14 +454,31 @@ static bool can_read_trusted_xattrs(void)
         return eff & (1ULL << 21);   /* CAP_SYS_ADMIN */
 }
 
+/* What the start-up line and a later probe say of memory.reclaim's swappiness= argument. */
+static const char *swappiness_said(const struct engine_caps *caps, bool dry_run)
+{
+        if (caps->reclaim_swappiness_known)
+                return caps->reclaim_swappiness ? "supported" :
+                       "not supported (anonymous memory may go to swap at every priority)";
+        if (dry_run)
+                return "not probed in a dry run (its steps are said as if it were not supported)";
+        return "not probed yet: no managed cgroup exists (asked on the first to appear; until then, "
+               "as if not supported)";
+}
+
+static void on_probed(void *userdata, const struct engine_caps *caps, const char *path)
+{
+        log_info("memory.reclaim swappiness= argument %s (asked on %s, the first managed cgroup to appear)",
+                 swappiness_said(caps, false), path);
+}
+
 void report_capabilities(const struct daemon *d, const char *release)
 {
         bool xattrs = false;
 
         log_info("Kernel %s: memory.reclaim swappiness= argument %s; memory.high O_NONBLOCK %s; "
                  "multi-gen LRU %s",
-                 release, d->engine.caps.reclaim_swappiness ? "supported" :
-                 "not supported (anonymous memory may go to swap at every priority)",
+                 release, swappiness_said(&d->engine.caps, d->dry_run),
                  d->engine.caps.high_nonblock ? "honoured" :
                  "not honoured (a lowered memory.high reclaims in the writer: on the reclaim thread)",
                  d->engine.caps.mglru ? "on (memory.low only defers its reclaim)" : "off (memory.low holds)");
@@ -479,6 +496,7 @@ void report_observer(struct daemon *d, struct engine_observer *ret)
         *ret = (struct engine_observer){
                 .step = on_step,
                 .cgroup_gone = on_cgroup_gone,
+                .probed = on_probed,
                 .cgroup_error = on_cgroup_error,
                 .round_start = on_round_start,
                 .state_error = on_state_error,

@@ -261,23 +261,36 @@ static bool probe_mglru(struct engine *e)
         return sscanf(buf, "%lx", &mask) == 1 && (mask & 1);
 }
 
+/*
+ * memory.reclaim parses "swappiness=" only on newer kernels; older ones
+ * refuse the whole write with EINVAL. Asking for 0 bytes frees nothing
+ * either way. The root has no memory.current, so a managed cgroup that
+ * exists is asked; any other answer (the cgroup just removed) leaves it
+ * unknown, to ask the next one. Returns whether it became known.
+ */
+static bool probe_swappiness(struct engine *e, struct cgroup *cg)
+{
+        int r;
+
+        if (e->caps.reclaim_swappiness_known || e->dry_run || !cg->be)
+                return false;
+        r = e->be->ops->write(e->be, cg->be, CG_MEMORY_RECLAIM, "0 swappiness=0");
+        if (r != 0 && r != -EINVAL)
+                return false;
+        e->caps.reclaim_swappiness = r == 0;
+        e->caps.reclaim_swappiness_known = true;
+        return true;
+}
+
 void engine_probe(struct engine *e, const char *release)
 {
+        e->caps.probed = true;
         e->caps.mglru = probe_mglru(e);
         /* The O_NONBLOCK memory.high write cannot be told apart by trying it: it always succeeds. */
         e->caps.high_nonblock = kernel_release_at_least(release, 6, 16);
-        /*
-         * memory.reclaim parses "swappiness=" only on newer kernels; older ones
-         * refuse the whole write with EINVAL. Asking for 0 bytes frees nothing
-         * either way. The root has no memory.current, so a managed cgroup that
-         * exists is asked.
-         */
-        for (size_t i = 0; i < e->n_cgroups && !e->dry_run; i++)
-                if (e->cgroups[i].be) {
-                        e->caps.reclaim_swappiness = e->be->ops->write(e->be, e->cgroups[i].be,
-                                                                       CG_MEMORY_RECLAIM, "0 swappiness=0") == 0;
-                        return;
-                }
+        /* Else on the first managed cgroup to appear (refresh_one()). */
+        for (size_t i = 0; i < e->n_cgroups && !e->caps.reclaim_swappiness_known; i++)
+                probe_swappiness(e, &e->cgroups[i]);
 }
 
 /* The cgroup was removed: close it, unrank it, drop its records, and tell the daemon once. */
@@ -322,6 +335,9 @@ static int refresh_one(struct engine *e, struct cgroup *cg)
                         return 0;
                 }
                 cg->opens++;
+                /* None existed when engine_probe() ran: a start before the services it manages. */
+                if (e->caps.probed && probe_swappiness(e, cg) && e->obs.probed)
+                        e->obs.probed(e->obs.userdata, &e->caps, cg->path);
                 r = xattr_refresh(e, cg);   /* discovered: its own soft limit, if it declares one */
                 if (r < 0)
                         return r;

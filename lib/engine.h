@@ -34,9 +34,12 @@ struct engine_step {
         bool dry_run;                /* nothing was written; reclaimed assumes the ask was met */
 };
 
-/* What the kernel can do, found once at start-up (engine_probe()). */
+/* What the kernel can do, found once at start-up (engine_probe()), carried across reloads. */
 struct engine_caps {
+        bool probed;                 /* engine_probe() ran */
         bool reclaim_swappiness;     /* memory.reclaim takes "swappiness=" (probed by a 0-byte write) */
+        bool reclaim_swappiness_known; /* that write was answered: at start, or on the first managed
+                                      * cgroup to appear after it (none existed); never in a dry run */
         bool high_nonblock;          /* memory.high honours O_NONBLOCK (6.16+, from the release) */
         bool mglru;                  /* the multi-gen LRU is on (/sys/kernel/mm/lru_gen/enabled): its
                                       * reclaim only defers a cgroup under memory.low */
@@ -116,6 +119,8 @@ struct engine_observer {
         void (*xattr)(void *userdata, const struct cgroup *cg, const char *name, const char *text, int err);
         /* At start: a value from the state file, and what became of it. */
         void (*restored)(void *userdata, const struct state_record *rec, enum restore_outcome o, int err);
+        /* After start: the swappiness= probe was answered on cg, the first managed cgroup to appear. */
+        void (*probed)(void *userdata, const struct engine_caps *caps, const char *path);
         void *userdata;
 };
 

@@ -22,7 +22,17 @@ struct recorder {
         size_t n;
         char gone[8][32];
         size_t n_gone;
+        char probed_on[32];   /* where the swappiness= probe was answered after start */
+        unsigned n_probed;
 };
+
+static void on_probed(void *userdata, const struct engine_caps *caps, const char *path)
+{
+        struct recorder *rec = userdata;
+
+        rec->n_probed++;
+        snprintf(rec->probed_on, sizeof(rec->probed_on), "%s", path);
+}
 
 static void on_step(void *userdata, const struct engine_step *s)
 {
@@ -75,7 +85,8 @@ static const char *const batch_web =
 static void start(struct engine *e, struct backend **be, struct config *cfg, bool dry_run,
                   struct recorder *rec)
 {
-        const struct engine_observer obs = { .step = on_step, .cgroup_gone = on_gone, .userdata = rec };
+        const struct engine_observer obs = { .step = on_step, .cgroup_gone = on_gone, .probed = on_probed,
+                                             .userdata = rec };
 
         memset(rec, 0, sizeof(*rec));
         ck_assert_int_eq(backend_sim_new(be), 0);
@@ -459,11 +470,53 @@ START_TEST(capabilities_probed)
         ck_assert_int_eq(sim_add_cgroup(be, "batch", 0, 10 * MiB), 0);
         ck_assert_int_ge(engine_refresh(&e), 0);
         engine_probe(&e, "6.1.0-56-amd64");
+        ck_assert(e.caps.reclaim_swappiness_known);
         ck_assert(!e.caps.reclaim_swappiness);   /* the simulated kernel refuses "swappiness=" like 6.1 */
         ck_assert(!e.caps.high_nonblock);
         ck_assert_uint_eq(sim_reclaimed(be, "batch"), 0);
+        ck_assert_uint_eq(rec.n_probed, 0);   /* at start: the start-up line says it */
         engine_done(&e);
         backend_free(be);
+        config_free(cfg);
+}
+END_TEST
+
+/*
+ * A start before the cgroups it manages (a service started at boot ahead of
+ * its workloads): the swappiness= probe is asked of the first managed
+ * cgroup to appear, once, and told. A dry run never asks.
+ */
+START_TEST(capabilities_probed_when_a_cgroup_appears)
+{
+        struct config *cfg = load(batch_web);
+        struct recorder rec;
+        struct backend *be;
+        struct engine e;
+
+        for (int dry = 0; dry < 2; dry++) {
+                start(&e, &be, cfg, dry, &rec);
+                sim_set_swappiness(be, true);
+                ck_assert_int_ge(engine_refresh(&e), 0);
+                engine_probe(&e, "6.12.0");
+                ck_assert(!e.caps.reclaim_swappiness_known);   /* nothing to ask yet */
+                ck_assert_int_eq(sim_add_cgroup(be, "batch", 0, 10 * MiB), 0);
+                ck_assert_int_ge(engine_refresh(&e), 0);
+                ck_assert_int_eq(sim_add_cgroup(be, "web", 0, 10 * MiB), 0);
+                ck_assert_int_ge(engine_refresh(&e), 0);
+                if (dry) {
+                        ck_assert(!e.caps.reclaim_swappiness_known);
+                        ck_assert_uint_eq(rec.n_probed, 0);
+                        ck_assert_uint_eq(sim_writes(be, "batch"), 0);
+                } else {
+                        ck_assert(e.caps.reclaim_swappiness_known && e.caps.reclaim_swappiness);
+                        ck_assert_uint_eq(rec.n_probed, 1);
+                        ck_assert_str_eq(rec.probed_on, "batch");
+                        ck_assert_uint_eq(sim_writes(be, "batch"), 1);   /* asked once */
+                        ck_assert_uint_eq(sim_writes(be, "web"), 0);
+                }
+                engine_done(&e);
+                backend_free(be);
+        }
         config_free(cfg);
 }
 END_TEST
@@ -877,4 +930,4 @@ END_TEST
 CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, step_ended_past_step_timeout_is_cut, round_cut_short_is_taken_up_where_it_stopped, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out,
-           globs_never_match_dot_entries)
+           globs_never_match_dot_entries, capabilities_probed_when_a_cgroup_appears)
