@@ -12,6 +12,7 @@
 #include "cgpath.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "escape.h"
 #include "explain.h"
 #include "log.h"
 #include "observe.h"
@@ -89,9 +90,16 @@ static bool cgroup_exists(struct daemon *d, const char *path)
         return true;
 }
 
+/* A name its owner chose, for a message: C escapes (escape_text()). */
+static int write_escaped(FILE *f, void *userdata)
+{
+        escape_text(f, userdata);
+        return 0;
+}
+
 int bus_answer_explain(struct daemon *d, const char *path, char **ret, const char **ret_error)
 {
-        _cleanup_free_ char *norm = NULL;
+        _cleanup_free_ char *norm = NULL, *name = NULL, *section = NULL;
         struct explain_args a = { .d = d };
         size_t len;
         int r;
@@ -113,9 +121,21 @@ int bus_answer_explain(struct daemon *d, const char *path, char **ret, const cha
         a.exists = snapshot_find(&d->observe.snap, norm) || cgroup_exists(d, norm);
         r = render(ret, write_explain, &a);
         if (r == -ENOENT) {
+                const struct cgroup_config *sec = config_match(d->cfg, norm);
+
                 *ret_error = CTL_ERROR_NO_SUCH_CGROUP;
-                return asprintf(ret, "No cgroup %s beneath the cgroup root, and no section matches it", norm) < 0
-                               ? -ENOMEM : -ENOENT;
+                r = render(&name, write_escaped, (void *)norm);
+                if (r < 0)
+                        return r;
+                r = sec ? render(&section, write_escaped, sec->path) : 0;
+                if (r < 0)
+                        return r;
+                if (sec)
+                        r = asprintf(ret, "No cgroup %s beneath the cgroup root; [cgroup %s] would manage it "
+                                     "once it appears", name, section);
+                else
+                        r = asprintf(ret, "No cgroup %s beneath the cgroup root, and no section matches it", name);
+                return r < 0 ? -ENOMEM : -ENOENT;
         }
         return r;
 }

@@ -206,8 +206,8 @@ int explain_write(FILE *f, const struct snapshot *s, const struct config *cfg, c
 
         if (!c) {
                 sec = cfg ? config_match(cfg, path) : NULL;
-                if (!exists && !sec)
-                        return -ENOENT;
+                if (!exists)
+                        return -ENOENT;   /* a glob's match that does not exist is no cgroup to explain */
                 escape_text(f, path);
                 fputs(":\n", f);
                 if (!sec)

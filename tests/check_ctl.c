@@ -456,6 +456,12 @@ START_TEST(status_and_explain_from_the_simulated_kernel)
         ck_assert_str_eq(err, CTL_ERROR_NO_SUCH_CGROUP);
         ck_assert_str_eq(text, "No cgroup nosuch beneath the cgroup root, and no section matches it");
         free(text);
+        /* A glob's match that does not exist is no cgroup either; the name escaped as everywhere. */
+        ck_assert_int_eq(bus_answer_explain(&f.d, "x\033[31mno\nsuch", &text, &err), -ENOENT);
+        ck_assert_str_eq(err, CTL_ERROR_NO_SUCH_CGROUP);
+        ck_assert_str_eq(text, "No cgroup x\\x1b[31mno\\nsuch beneath the cgroup root; [cgroup x*] would manage "
+                               "it once it appears");
+        free(text);
         ck_assert_int_eq(bus_answer_explain(&f.d, "a/../b", &text, &err), -EINVAL);
         free(text);
         snprintf(cmd, sizeof(cmd), "%s", "x\"q\nname");
