@@ -425,11 +425,16 @@ int daemon_run(struct daemon *d)
 {
         struct utsname uts;
         char status[128];
+        char absent_text[64] = "";
+        size_t absent;
         int r, over;
 
         over = engine_refresh(&d->engine);
         if (over < 0)
                 return log_error_errno(over, "Failed to read the managed cgroups: %m");
+        absent = report_absent(d);
+        if (absent)
+                snprintf(absent_text, sizeof(absent_text), " (%zu not there yet)", absent);
         if (uname(&uts) < 0)
                 snprintf(uts.release, sizeof(uts.release), "unknown");
         engine_probe(&d->engine, uts.release);
@@ -447,7 +452,8 @@ int daemon_run(struct daemon *d)
         bus_start(d);
         log_event(LOG_INFO, LOG_EV_STARTED,
                   LOG_FIELDS(LOG_U64(CGROUPS, d->engine.n_cgroups), LOG_U64(DRY_RUN, d->dry_run)),
-                  "Started: %zu cgroups managed, %zu triggers%s", d->engine.n_cgroups, d->n_scopes,
+                  "Started: %zu cgroup%s managed%s, %zu trigger%s%s", d->engine.n_cgroups,
+                  d->engine.n_cgroups == 1 ? "" : "s", absent_text, d->n_scopes, d->n_scopes == 1 ? "" : "s",
                   d->dry_run ? ", dry run: nothing will be written" : "");
         snprintf(status, sizeof(status), "Watching %zu cgroups, %d over their soft limit",
                  d->engine.n_cgroups, over);

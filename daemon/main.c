@@ -170,7 +170,7 @@ static void print_match(const struct cgroup *cg)
         logfmt_fputs(cg->path, stdout);
         printf(" <- [cgroup %s] (", cg->conf ? cg->conf->path : "?");
         logfmt_fputs(cg->conf && cg->conf->file ? cg->conf->file : "?", stdout);
-        printf(":%u)\n", cg->conf ? cg->conf->line : 0);
+        printf(":%u)%s\n", cg->conf ? cg->conf->line : 0, cg->be ? "" : ", absent: managed once it appears");
 }
 
 /* For --check-config: which cgroups the configuration manages on this machine now, and why. */
@@ -190,6 +190,7 @@ static void print_matches(const struct options *o, const struct config *cfg)
                 free(root);
                 return;
         }
+        (void) engine_refresh(&e);   /* opens those that exist: the others are said absent */
         log_set_max_level(max);
         fputs("\n# Cgroups managed now under ", stdout);
         logfmt_fputs(root, stdout);

@@ -472,6 +472,31 @@ static void on_probed(void *userdata, const struct engine_caps *caps, const char
                  swappiness_said(caps, false), path);
 }
 
+/*
+ * The managed cgroups that do not exist at start: exact paths, as globs
+ * match only what exists. Not an error (a service not started yet), but a
+ * mistyped path would otherwise go unseen. Returns how many.
+ */
+size_t report_absent(const struct daemon *d)
+{
+        enum { SAID_MAX = 8 };   /* a configuration of a thousand absent paths is not a thousand lines */
+        size_t n = 0;
+
+        for (size_t i = 0; i < d->engine.n_cgroups; i++) {
+                const struct cgroup *cg = &d->engine.cgroups[i];
+
+                if (cg->be)
+                        continue;
+                if (n++ < SAID_MAX)
+                        log_notice("Cgroup %s of [cgroup %s] (%s:%u) does not exist; managed once it appears",
+                                   cg->path, cg->conf ? cg->conf->path : "?",
+                                   cg->conf && cg->conf->file ? cg->conf->file : "?", cg->conf ? cg->conf->line : 0);
+        }
+        if (n > SAID_MAX)
+                log_notice("%zu more managed cgroups do not exist", n - SAID_MAX);
+        return n;
+}
+
 void report_capabilities(const struct daemon *d, const char *release)
 {
         bool xattrs = false;

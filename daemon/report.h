@@ -38,3 +38,6 @@ void report_backoff(struct daemon *d, struct scope *s, const struct scan_control
 
 /* What the kernel supports, once at start-up. */
 void report_capabilities(const struct daemon *d, const char *release);
+
+/* Says, at start, each managed cgroup that does not exist (an exact path not there yet, or mistyped). */
+size_t report_absent(const struct daemon *d);

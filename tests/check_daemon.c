@@ -1539,9 +1539,43 @@ START_TEST(second_run_on_a_state_file_refused)
 }
 END_TEST
 
+static void on_first_poll(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        ev_break(loop, EVBREAK_ALL);
+}
+
+/* A managed cgroup that does not exist at start (a typo, or a service not started yet) is said, once. */
+START_TEST(absent_cgroups_said_at_start)
+{
+        static const char conf[] = "[cgroup web]\nsoft_limit = 256M\n[cgroup wbe]\nsoft_limit = 1G\n"
+                                   "[cgroup w*]\nsoft_limit = 2G\n";
+        struct capture cap;
+        struct fixture f;
+        struct poll_run p;
+        char *log;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        start(&f, conf);
+        poll_start(&f, &p, on_first_poll, 20.);
+        ck_assert_int_eq(daemon_run(&f.d), 0);
+        ck_assert(poll_end(&f, &p));
+        finish(&f);
+        log = capture_end(&cap);
+        ck_assert_uint_eq(count(log, "does not exist"), 1);
+        ck_assert_ptr_nonnull(strstr(log, "msg=\"Cgroup wbe of [cgroup wbe] (daemon.conf:3) does not exist; "
+                                          "managed once it appears\""));
+        ck_assert_ptr_nonnull(strstr(log, "Started: 2 cgroups managed (1 not there yet), 1 trigger"));
+        free(log);
+}
+END_TEST
+
 CHECK_MAIN("daemon", dry_run_says_what_it_would_write, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round,
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
-           stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused)
+           stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,
+           absent_cgroups_said_at_start)
