@@ -126,14 +126,17 @@ static int find_cgroup_root(const struct options *o, char **ret)
         if (!path)
                 return log_error_errno(-ENOMEM, "Out of memory");
         r = discover_check_v2_memory(path);
-        if (r == -EMEDIUMTYPE)
+        if (r == -EMEDIUMTYPE && o->cgroup_root)
+                log_error("--cgroup-root %s is not a cgroup v2 mount", path);
+        else if (r == -EMEDIUMTYPE)
                 log_error("The memory controller is on cgroup v1 (%s), not cgroup v2: reclaimd needs "
                           "the unified hierarchy (boot with systemd.unified_cgroup_hierarchy=1)", path);
         else if (r == -ENOMEDIUM)
                 log_error("%s is cgroup v2 but does not offer the memory controller "
                           "(not in cgroup.controllers)", path);
         else if (r < 0)
-                log_error_errno(r, "Cannot use %s as the cgroup v2 root: %m", path);
+                log_error_errno(r, "Cannot use %s%s as the cgroup v2 root: %m", o->cgroup_root ? "--cgroup-root " : "",
+                                path);
         if (r < 0) {
                 free(path);
                 return r;

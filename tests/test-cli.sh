@@ -53,6 +53,8 @@ if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
         timeout 10 "$RECLAIMD" --config "$good" --cgroup-root "$tmp" 2>"$tmp/err"
         rc=$?
         [ "$rc" -eq 4 ] || fail "--cgroup-root on a plain directory: exit $rc, expected 4"
+        grep -q -- "--cgroup-root $tmp is not a cgroup v2 mount" "$tmp/err" ||
+                fail "--cgroup-root on a plain directory: not said as such: $(cat "$tmp/err")"
 else
         echo "host has cgroup2 at /sys/fs/cgroup: the hybrid-host check does not apply here"
 fi
