@@ -169,17 +169,25 @@ static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f
         const struct daemon *d = userdata;
         uint64_t original = f == CG_MEMORY_MIN ? cg->min.original : cg->low.original;
         char l[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
+        /* An ancestor (hierarchy.c) has no reading or soft limit of its own: those fields are left out. */
+        bool managed = cg->conf != NULL;
+        const struct log_kv kv[] = {
+                LOG_STR(CGROUP, cg->path), LOG_STR(FILE, cg_file_name(f)), LOG_U64(LOW, value),
+                LOG_U64(ORIGINAL, original), LOG_U64(CURRENT, cg->current_bytes),
+                LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes), LOG_STR(RESULT, result_name(err)),
+                LOG_U64(DRY_RUN, d->dry_run),
+        }, ancestor[] = {
+                kv[0], kv[1], kv[2], kv[3], kv[6], kv[7],
+        };
 
         format_size(l, sizeof(l), value);
         format_size(o, sizeof(o), original);
         log_event(err < 0 ? LOG_WARNING : LOG_INFO, LOG_EV_PROTECT,
-                  LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, cg_file_name(f)), LOG_U64(LOW, value),
-                             LOG_U64(ORIGINAL, original), LOG_U64(CURRENT, cg->current_bytes),
-                             LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes), LOG_STR(RESULT, result_name(err)),
-                             LOG_U64(DRY_RUN, d->dry_run)),
-                  "%s %s of %s to %s (was %s) while a cgroup is over its soft limit%s%s",
+                  LOG_FIELDS_N(managed ? kv : ancestor, managed ? ARRAY_SIZE(kv) : ARRAY_SIZE(ancestor)),
+                  "%s %s of %s to %s (was %s) %s%s%s",
                   err < 0 ? "Failed to raise" : d->dry_run ? "Would raise" : "Raised", cg_file_name(f), cg->path,
-                  l, o, err < 0 ? ": " : "", err < 0 ? strerror(-err) : "");
+                  l, o, managed ? "while a cgroup is over its soft limit" : "so that the floors beneath it hold",
+                  err < 0 ? ": " : "", err < 0 ? strerror(-err) : "");
 }
 
 static void on_floors_yield(void *userdata, const struct cgroup *cg)

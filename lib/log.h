@@ -85,6 +85,8 @@ struct log_kv {
 /* Expands to two function arguments: the array and its length. */
 #define LOG_FIELDS(...) \
         (const struct log_kv[]){ __VA_ARGS__ }, ARRAY_SIZE(((const struct log_kv[]){ __VA_ARGS__ }))
+/* The first n fields of an array built beforehand: where some are left out on one path. */
+#define LOG_FIELDS_N(kv, n) (kv), (n)
 
 enum log_target {
         LOG_TARGET_AUTO,    /* journald when stderr is a journal stream, else stderr */

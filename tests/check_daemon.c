@@ -1539,6 +1539,38 @@ START_TEST(second_run_on_a_state_file_refused)
 }
 END_TEST
 
+/* An ancestor raised for the floors beneath it is said as such, without a reading or soft limit it has not. */
+START_TEST(ancestor_protect_line)
+{
+        static const char conf[] = "[balance]\ntrim = no\n[cgroup p/batch]\nsoft_limit = 64M\n"
+                                   "[cgroup p/web]\nsoft_limit = 256M\n";
+        struct capture cap;
+        struct fixture f;
+        char *log, *line;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "p", 0, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "p/batch", 0, 300 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "p/web", 100 * MiB, 0), 0);
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        start(&f, conf);
+        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        finish(&f);
+        log = capture_end(&cap);
+        line = strstr(log, "action=protect cgroup=p file=");
+        ck_assert_ptr_nonnull(line);
+        ck_assert_ptr_nonnull(strchr(line, '\n'));
+        *strchr(line, '\n') = 0;
+        ck_assert_msg(strstr(line, " result=ok dry_run=0 msg=") && !strstr(line, " current=") &&
+                      !strstr(line, " soft_limit=") && strstr(line, "so that the floors beneath it hold\""), "%s", line);
+        line = strstr(log, "action=protect cgroup=p/web file=");
+        ck_assert_ptr_nonnull(line);
+        ck_assert_ptr_nonnull(strstr(line, " current=104857600 soft_limit=268435456 result=ok dry_run=0 msg="));
+        free(log);
+}
+END_TEST
+
 static void on_first_poll(struct ev_loop *loop, ev_timer *t, int revents)
 {
         ev_break(loop, EVBREAK_ALL);
@@ -1578,4 +1610,4 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, fruitless_round_backs_its
            reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round,
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
            stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,
-           absent_cgroups_said_at_start)
+           absent_cgroups_said_at_start, ancestor_protect_line)
