@@ -137,6 +137,14 @@ static char *capture_end(struct capture *c)
         return text;
 }
 
+/* Starts the daemon on conf with its info-level log captured (capture_end() returns it). */
+static void start_logged(struct fixture *f, struct capture *cap, const char *conf)
+{
+        log_set_max_level(LOG_INFO);
+        capture_start(cap);
+        start(f, conf);
+}
+
 /* A size as the state file writes it ("325M", "max"), up to the next space. */
 static uint64_t parse_size_or_die(const char *text)
 {
@@ -681,9 +689,7 @@ START_TEST(triggers_refused_and_lost_are_armed_again)
         ck_assert_int_eq(sim_fail_triggers(f.be, "web", -EBUSY, 3), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "idle", 0, 0), 0);
         ck_assert_int_eq(sim_set_populated(f.be, "idle", false), 0);
-        log_set_max_level(LOG_INFO);
-        capture_start(&cap);
-        start(&f, conf);
+        start_logged(&f, &cap, conf);
         ev_timer_init(&st.timer, on_trigger_step, 0.01, 0.01);
         ev_timer_start(f.d.loop, &st.timer);
         ck_assert_int_eq(daemon_run(&f.d), 0);
@@ -924,9 +930,7 @@ START_TEST(repeated_rounds_said_once_then_summarized)
         rr.f = &f;
         ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 64 * MiB), 0);
         ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_RECLAIM, -EAGAIN, 1000000), 0);
-        log_set_max_level(LOG_INFO);
-        capture_start(&cap);
-        start(&f, conf);
+        start_logged(&f, &cap, conf);
         f.d.repeat_interval_usec = 3600ULL * 1000000;
         ev_prepare_init(&rr.prepare, on_rounds_idle);
         ev_prepare_start(f.d.loop, &rr.prepare);
@@ -1415,9 +1419,7 @@ START_TEST(release_on_a_removed_cgroup_is_not_a_failure)
         setup(&f, 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
-        log_set_max_level(LOG_INFO);
-        capture_start(&cap);
-        start(&f, conf);
+        start_logged(&f, &cap, conf);
         ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         /* batch back at its soft limit, and web removed between the reading and the release. */
@@ -1447,9 +1449,7 @@ START_TEST(step_on_a_removed_cgroup_is_not_a_failure)
 
         setup(&f, 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
-        log_set_max_level(LOG_INFO);
-        capture_start(&cap);
-        start(&f, conf);
+        start_logged(&f, &cap, conf);
         ck_assert_int_eq(sim_remove_after_write(f.be, "batch"), 0);
         ck_assert_int_ge(engine_round(&f.d.engine, f.d.cfg, NULL, &sc), 0);
         ck_assert_uint_eq(sim_writes(f.be, "batch"), 1);
@@ -1552,9 +1552,7 @@ START_TEST(ancestor_protect_line)
         ck_assert_int_eq(sim_add_cgroup(f.be, "p", 0, 0), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "p/batch", 0, 300 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "p/web", 100 * MiB, 0), 0);
-        log_set_max_level(LOG_INFO);
-        capture_start(&cap);
-        start(&f, conf);
+        start_logged(&f, &cap, conf);
         ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
         finish(&f);
         log = capture_end(&cap);
@@ -1588,9 +1586,7 @@ START_TEST(absent_cgroups_said_at_start)
 
         setup(&f, 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
-        log_set_max_level(LOG_INFO);
-        capture_start(&cap);
-        start(&f, conf);
+        start_logged(&f, &cap, conf);
         poll_start(&f, &p, on_first_poll, 20.);
         ck_assert_int_eq(daemon_run(&f.d), 0);
         ck_assert(poll_end(&f, &p));
