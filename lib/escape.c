@@ -69,6 +69,8 @@ static void escape(FILE *f, const char *s, enum style st)
                         fputs("\\r", f);
                 else if (*p >= 0x80 && put_utf8(f, &p))
                         continue;
+                else if (st == JSON && *p >= 0x80)
+                        fprintf(f, "\\udc%02x", *p);   /* see escape_json() */
                 else if (*p < 0x20 || *p >= 0x7f)
                         fprintf(f, st == JSON ? "\\u%04x" : st == PROM ? "\\\\x%02x" : "\\x%02x", *p);
                 else

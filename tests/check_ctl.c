@@ -25,11 +25,13 @@
 #include "check-main.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "escape.h"
 #include "explain.h"
 #include "log.h"
 #include "snapshot.h"
 #include "metrics.h"
 #include "status.h"
+#include "util.h"
 
 #define MiB (1ULL << 20)
 #define NO_BUS "unix:path=/nonexistent/reclaimd-test-bus"
@@ -472,6 +474,60 @@ START_TEST(status_and_explain_from_the_simulated_kernel)
 }
 END_TEST
 
+/*
+ * Names as the JSON status writes them read back byte for byte, and two
+ * names never read the same: a byte that is not UTF-8 against the character
+ * of that number, a backslash escape spelled out, a control character.
+ * python3 decodes (CI has it), with surrogateescape for the lone surrogates.
+ */
+START_TEST(json_names_read_back_byte_for_byte)
+{
+        static const char *const names[] = { "bad\xff\xfe", "bad\xc3\xbf\xc3\xbe", "bad\\xff", "bad\\u00ff",
+                                             "esc\x1b[31m", "q\"\n\t", "cut\xe2\x82", "ok.slice" };
+        char file[] = "/tmp/reclaimd-json.XXXXXX", run[256], *line = NULL, *tok, *save = NULL;
+        size_t n = 0;
+        FILE *f, *p;
+        int fd;
+
+        if (system("command -v python3 >/dev/null") != 0) {
+                const char *ci = getenv("CI");
+
+                ck_assert_msg(!ci || strcmp(ci, "true") != 0, "python3 not found (apt-get install python3): "
+                              "needed under CI");
+                fprintf(stderr, "SKIP: python3 not found (apt-get install python3)\n");
+                return;
+        }
+        fd = mkstemp(file);
+        ck_assert_int_ge(fd, 0);
+        f = fdopen(fd, "w");
+        ck_assert_ptr_nonnull(f);
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                fputs(i ? "," : "[", f);
+                escape_json(f, names[i]);
+        }
+        fputs("]", f);
+        ck_assert_int_eq(fclose(f), 0);
+        /* One line: each name's bytes in hex, as python3 reads them back. */
+        snprintf(run, sizeof(run), "python3 -c 'import json,sys; print(\" \".join(n.encode(\"utf-8\", "
+                 "\"surrogateescape\").hex() for n in json.load(open(sys.argv[1]))))' %s", file);
+        p = popen(run, "r");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_gt(getline(&line, &n, p), 0);
+        ck_assert_int_eq(pclose(p), 0);
+        unlink(file);
+        tok = strtok_r(line, " \n", &save);
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++, tok = strtok_r(NULL, " \n", &save)) {
+                char hex[64] = "";
+
+                for (const unsigned char *c = (const unsigned char *)names[i]; *c; c++)
+                        snprintf(hex + strlen(hex), sizeof(hex) - strlen(hex), "%02x", *c);
+                ck_assert_msg(tok && strcmp(tok, hex) == 0, "name %zu read back as %s, not %s", i, tok ?: "nothing",
+                              hex);
+        }
+        free(line);
+}
+END_TEST
+
 static double status_latency_ms;
 
 static void ask_status(struct fixture *f)
@@ -707,6 +763,6 @@ START_TEST(reclaimctl_over_a_bus)
 }
 END_TEST
 
-CHECK_MAIN("ctl", explain_names_each_rule, explain_says_what_holds_now, explain_unmanaged_and_hostile,
+CHECK_MAIN("ctl", json_names_read_back_byte_for_byte, explain_names_each_rule, explain_says_what_holds_now, explain_unmanaged_and_hostile,
            status_and_explain_from_the_simulated_kernel, status_answers_while_a_write_blocks, reclaimctl_over_a_bus,
            held_memory_min_is_shown, floors_yield_is_shown)
