@@ -603,14 +603,15 @@ fi
 # Soft limits declared on batch's cgroup, under the unit's bounding set: the
 # trusted.* one needs CAP_SYS_ADMIN to be read (xattr_permission()), which
 # the unit does not give, and the daemon said so; the user.* one of a
-# cgroup root owns is honoured (said once), its section's soft_limit winning.
+# cgroup root owns is trusted and read (said once), and its section's own
+# soft_limit wins (soft_limit_xattr = yes): result=overridden.
 if reached start-end; then
 	n_xattr=$(daemon_records '$6 == "xattr"' | grep -c "	$G_BATCH	")
 	note "soft limits declared on $G_BATCH: $n_xattr ACTION=xattr record(s): $(daemon_records '$6 == "xattr"' | cut -f 19 | head -n 1)"
 	grep -q 'Without CAP_SYS_ADMIN trusted.reclaimd.soft_limit reads as absent' "$out/journal-reclaimd.txt" ||
 		fail "the daemon did not say that under the unit, without CAP_SYS_ADMIN, trusted.reclaimd.soft_limit cannot be read"
-	daemon_records '$6 == "xattr" && $7 == "honoured"' | grep "	$G_BATCH	" | grep -q '48.0M (user.reclaimd.soft_limit)' ||
-		fail "the daemon did not honour user.reclaimd.soft_limit (48M) of $G_BATCH, a cgroup root owns"
+	daemon_records '$6 == "xattr" && $7 == "overridden"' | grep "	$G_BATCH	" | grep -q '48.0M (user.reclaimd.soft_limit); its section' ||
+		fail "the daemon did not read user.reclaimd.soft_limit (48M) of $G_BATCH, a cgroup root owns, as overridden by its section's soft_limit"
 	[ "$n_xattr" -le 1 ] || fail "the declared soft limit of $G_BATCH was said $n_xattr times, not once"
 fi
 
