@@ -3,14 +3,19 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "cgpath.h"
 #include "config.h"
+#include "units.h"
 #include "utf8.h"
 #include "util.h"
 
@@ -19,6 +24,9 @@
 struct parse_state {
         FILE *f;
         const char *file;         /* its name, for errors */
+        char *text;               /* the line read, whole */
+        size_t text_size;
+        size_t bytes;             /* read from f so far, against CONFIG_FILE_MAX */
         struct config *cfg;
         struct config_errors *errs;
         unsigned line;            /* line the reader last returned */
@@ -224,38 +232,88 @@ static void watch_header(struct parse_state *st, const char *line)
 }
 
 /*
- * inih's reader: fgets() that counts lines, so every error can name its line
- * (the distribution's inih is built without INI_HANDLER_LINENO), notices
- * section headers (inih truncates section names at 50 characters, shorter than
- * many cgroup paths), and refuses over-long lines instead of letting inih
- * split them into two; likewise for lines that are not UTF-8.
+ * Reads one line of st->f, whole and without its newline, into st->text, its
+ * length (NUL bytes included) in *ret_len. Returns 1; 0 at the end of the
+ * file; or a negative errno: the read's error (ferror(): never taken for the
+ * end of the file, which would apply half of it), -EFBIG past CONFIG_FILE_MAX,
+ * -ENOMEM.
+ */
+static int read_line(struct parse_state *st, size_t *ret_len)
+{
+        size_t n = 0;
+        int c;
+
+        errno = 0;
+        for (;;) {
+                c = getc(st->f);
+                if (c != EOF && ++st->bytes > CONFIG_FILE_MAX)
+                        return -EFBIG;
+                if (n + 1 >= st->text_size) {   /* room for c, or for the NUL that ends the line */
+                        size_t size = st->text_size ? st->text_size * 2 : 256;
+                        char *t = realloc(st->text, size);
+
+                        if (!t)
+                                return -ENOMEM;
+                        st->text = t;
+                        st->text_size = size;
+                }
+                if (c == EOF || c == '\n')
+                        break;
+                st->text[n++] = (char)c;
+        }
+        if (c == EOF && ferror(st->f))
+                return errno > 0 ? -errno : -EIO;
+        if (c == EOF && n == 0)
+                return 0;
+        st->text[n] = '\0';
+        *ret_len = n;
+        return 1;
+}
+
+/* "1M": the bound on a configuration file's size, as errors say it. */
+static const char *file_max_text(char *buf, size_t size)
+{
+        return format_size_exact(buf, size, CONFIG_FILE_MAX);
+}
+
+/*
+ * inih's reader: reads each line whole (read_line()) and counts lines, so
+ * every error can name its line (the distribution's inih is built without
+ * INI_HANDLER_LINENO), notices section headers (inih truncates section names
+ * at 50 characters, shorter than many cgroup paths), and refuses lines longer
+ * than inih's buffer instead of letting inih split them into two; likewise
+ * for lines that are not UTF-8. A read error or a file past the bound ends
+ * the file with an error naming it.
  */
 static char *reader(char *buf, int size, void *user)
 {
         struct parse_state *st = user;
+        char max[FORMAT_SIZE_MAX];
         size_t len;
+        int r;
 
-        if (!fgets(buf, size, st->f))
+        r = read_line(st, &len);
+        if (r == -ENOMEM)
+                st->error = r;
+        else if (r == -EFBIG)
+                add_error(st, 0, NULL, "larger than %s, the most a configuration file may hold",
+                          file_max_text(max, sizeof(max)));
+        else if (r < 0)
+                add_error(st, 0, NULL, "cannot read after line %u: %s", st->line, strerror(-r));
+        if (r <= 0)
                 return NULL;
         st->line++;
-        len = strlen(buf);
-        if (len == (size_t)size - 1 && buf[len - 1] != '\n' && !feof(st->f)) {
-                int c;
-
-                while ((c = fgetc(st->f)) != EOF && c != '\n')
-                        ;
+        if (len > (size_t)size - 2) {
                 add_error(st, st->line, NULL, "line longer than %d characters", size - 2);
-                buf[0] = '\n';
-                buf[1] = '\0';
-                return buf;
-        }
-        if (!utf8_valid(buf)) {
+                len = 0;
+        } else if (!utf8_valid(st->text)) {
                 add_error(st, st->line, NULL, "line is not valid UTF-8");
-                buf[0] = '\n';
-                buf[1] = '\0';
-                return buf;
-        }
-        watch_header(st, buf);
+                len = 0;
+        } else
+                watch_header(st, st->text);
+        memcpy(buf, st->text, len);
+        buf[len] = '\n';
+        buf[len + 1] = '\0';
         return buf;
 }
 
@@ -329,6 +387,7 @@ static int parse_into(FILE *f, const char *name, struct config *cfg, struct conf
                 free(st.sections[i].name);
         free(st.sections);
         free(st.file_cgroups);
+        free(st.text);
         return r;
 }
 
@@ -343,22 +402,79 @@ static struct config *new_config(const char *name)
         return cfg;
 }
 
-/* Records an error about a whole file (it cannot be read). */
-static int file_error(struct config_errors *errs, const char *file, int err)
+/* Records an error about a whole file: why, or err's text. Returns err. */
+static int file_error(struct config_errors *errs, const char *file, int err, const char *why)
 {
         struct parse_state st = { .file = file, .errs = errs };
 
-        add_error(&st, 0, NULL, "cannot read: %s", strerror(-err));
+        add_error(&st, 0, NULL, "cannot read: %s", why ?: strerror(-err));
         return st.error ?: err;
+}
+
+/* What a file that is not a regular one is, for its error. */
+static const char *file_kind(mode_t mode)
+{
+        switch (mode & S_IFMT) {
+        case S_IFIFO:  return "a FIFO, not a regular file";
+        case S_IFCHR:  return "a character device, not a regular file";
+        case S_IFBLK:  return "a block device, not a regular file";
+        case S_IFSOCK: return "a socket, not a regular file";
+        default:       return "not a regular file";
+        }
+}
+
+/*
+ * Opens a configuration file: only a regular file (or /dev/null, empty as
+ * systemd reads it) of at most CONFIG_FILE_MAX bytes. O_NONBLOCK: opening a
+ * FIFO would otherwise wait for a writer, and a reload with it; a device such
+ * as /dev/zero would never end. Returns 0 and *ret, or an error recorded.
+ */
+static int open_file(const char *file, FILE **ret, struct config_errors *errs)
+{
+        char max[FORMAT_SIZE_MAX], why[128];
+        struct stat sb;
+        FILE *f;
+        int fd, r;
+
+        fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return file_error(errs, file, negative_errno(), NULL);
+        if (fstat(fd, &sb) < 0)
+                r = file_error(errs, file, negative_errno(), NULL);
+        else if (S_ISDIR(sb.st_mode))
+                r = file_error(errs, file, -EISDIR, NULL);
+        else if (S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(1, 3))
+                r = 0;   /* /dev/null */
+        else if (!S_ISREG(sb.st_mode))
+                r = file_error(errs, file, -EINVAL, file_kind(sb.st_mode));
+        else if (sb.st_size > CONFIG_FILE_MAX) {
+                snprintf(why, sizeof(why), "larger than %s, the most a configuration file may hold",
+                         file_max_text(max, sizeof(max)));
+                r = file_error(errs, file, -EFBIG, why);
+        } else
+                r = 0;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        f = fdopen(fd, "re");
+        if (!f) {
+                r = negative_errno();
+                close(fd);
+                return r;
+        }
+        *ret = f;
+        return 0;
 }
 
 static int parse_file(const char *file, struct config *cfg, struct config_errors *errs)
 {
-        FILE *f = fopen(file, "re");
+        FILE *f;
         int r;
 
-        if (!f)
-                return file_error(errs, file, negative_errno());
+        r = open_file(file, &f, errs);
+        if (r < 0)
+                return r;
         r = parse_into(f, file, cfg, errs);
         fclose(f);
         return r;

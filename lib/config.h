@@ -140,14 +140,24 @@ struct config_errors {
         size_t n;
 };
 
+/*
+ * The most a configuration file may hold, in bytes: far more than any real
+ * one (lines are short), and a bound on what a file that never ends (a file
+ * of /proc, a typo naming a log) costs before it is refused.
+ */
+#define CONFIG_FILE_MAX (1 << 20)
+
 /* Fills cfg with every default from the table. Returns 0 or -ENOMEM. */
 int config_init_defaults(struct config *cfg);
 
 /*
  * Reads an INI file into a fresh *ret. Every problem found is appended to
  * errs (all of them, not only the first). Returns 0 when the file is valid;
- * -EINVAL when errs holds errors (and *ret is untouched); -ENOENT/-EACCES/...
- * when the file cannot be opened; -ENOMEM. The caller frees *ret with
+ * -EINVAL when errs holds errors (and *ret is untouched): among them a file
+ * that is not a regular one (a FIFO, a device; /dev/null reads as empty), is
+ * larger than CONFIG_FILE_MAX, or fails to read part-way; -ENOENT/-EACCES/
+ * -EISDIR/... when the file cannot be opened (an error naming it in errs
+ * too); -ENOMEM. The caller frees *ret with
  * config_free() and errs with config_errors_clear().
  */
 int config_load_file(const char *file, struct config **ret, struct config_errors *errs);

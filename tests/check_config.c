@@ -559,6 +559,73 @@ START_TEST(dropins_override_in_lexical_order)
 }
 END_TEST
 
+/* Asserts that errs holds one error, about the whole file (no line), naming file, saying needle. */
+static void assert_file_error(const struct config_errors *errs, const char *file, const char *needle)
+{
+        char line[1024];
+
+        ck_assert_uint_eq(errs->n, 1);
+        config_error_format(errs, &errs->v[0], line, sizeof(line));
+        ck_assert_msg(strncmp(line, file, strlen(file)) == 0 && line[strlen(file)] == ':' &&
+                      strstr(line, needle), "error: %s", line);
+}
+
+/*
+ * The main file and every drop-in must be regular files: a directory, a FIFO
+ * (opening one would block until a writer comes, freezing a reload) or a
+ * device (/dev/zero never ends) is an error naming it, as is a file past the
+ * size bound; a read error is an error too, never the end of a half-read
+ * file. /dev/null reads as the empty file it is.
+ */
+START_TEST(only_regular_files_are_read)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        struct conf_dir d;
+        char path[300];
+        FILE *f;
+
+        conf_dir_make(&d, "[cgroup a]\nsoft_limit = 1G\n");
+        ck_assert_int_eq(config_load_file(d.dir, &cfg, &errs), -EISDIR);
+        assert_file_error(&errs, d.dir, "Is a directory");
+        config_errors_clear(&errs);
+        ck_assert_int_lt(config_load_file("/dev/zero", &cfg, &errs), 0);
+        assert_file_error(&errs, "/dev/zero", "not a regular file");
+        config_errors_clear(&errs);
+        ck_assert_int_eq(config_load_file("/dev/null", &cfg, &errs), 0);
+        ck_assert_uint_eq(cfg->n_cgroups, 0);
+        config_free(cfg);
+        /* /proc/self/mem is a regular file whose first page cannot be read (EIO). */
+        ck_assert_int_lt(config_load_file("/proc/self/mem", &cfg, &errs), 0);
+        assert_file_error(&errs, "/proc/self/mem", "Input/output error");
+        config_errors_clear(&errs);
+
+        /* A file past the bound (sparse: it costs no disk). */
+        snprintf(path, sizeof(path), "%s/huge.conf", d.dir);
+        f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(ftruncate(fileno(f), CONFIG_FILE_MAX + 1), 0);
+        fclose(f);
+        ck_assert_int_lt(config_load_file(path, &cfg, &errs), 0);
+        assert_file_error(&errs, path, "larger than 1M");
+        config_errors_clear(&errs);
+
+        /* Drop-ins: a FIFO, then a directory, each refusing the whole configuration. */
+        snprintf(path, sizeof(path), "%s/60.conf", d.dropins);
+        ck_assert_int_eq(mkfifo(path, 0644), 0);
+        ck_assert_int_lt(config_load(d.main_file, d.dropins, &cfg, &errs), 0);
+        assert_file_error(&errs, path, "a FIFO, not a regular file");
+        config_errors_clear(&errs);
+        ck_assert_int_eq(unlink(path), 0);
+        snprintf(path, sizeof(path), "%s/20-dir.conf", d.dropins);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        ck_assert_int_lt(config_load(d.main_file, d.dropins, &cfg, &errs), 0);
+        assert_file_error(&errs, path, "Is a directory");
+        config_errors_clear(&errs);
+        conf_dir_remove(&d);
+}
+END_TEST
+
 CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
@@ -566,4 +633,4 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            manual_lists_every_key, bracket_classes_in_globs, dump_of_hostile_file_names_reads_back_the_same,
            most_specific_section_applies, every_key_refuses_bad_values,
            every_key_checks_its_bounds, metrics_textfile_checked_when_read,
-           choice_that_was_boolean_keeps_yes_and_no)
+           choice_that_was_boolean_keeps_yes_and_no, only_regular_files_are_read)

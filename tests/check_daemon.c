@@ -371,6 +371,12 @@ START_TEST(reload_keeps_old_on_error_and_restores_dropped)
         ck_assert_ptr_nonnull(strstr(answer, "Reloading failed: No such file or directory"));
         free(answer);
         ck_assert_ptr_eq(f.d.cfg, before);
+        /* A path that became a directory is no empty configuration that drops every cgroup. */
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        ck_assert_int_eq(daemon_reload(&f.d), -EISDIR);
+        ck_assert_ptr_eq(f.d.cfg, before);
+        ck_assert_ptr_nonnull(engine_find(&f.d.engine, "hot"));
+        ck_assert_int_eq(rmdir(path), 0);
 
         /* A good one that no longer manages "hot": swapped in, its memory.high restored. */
         write_file(path, "[cgroup other]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n");
