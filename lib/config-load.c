@@ -4,7 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
+#include <dirent.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -480,34 +480,65 @@ static int parse_file(const char *file, struct config *cfg, struct config_errors
         return r;
 }
 
+/* scandir(): the drop-ins, *.conf as the shell's glob would match them (not hidden ones). */
+static int is_dropin(const struct dirent *de)
+{
+        size_t len = strlen(de->d_name);
+
+        return de->d_name[0] != '.' && len > strlen(".conf") &&
+               streq(de->d_name + len - strlen(".conf"), ".conf");
+}
+
+/* The byte order of their names, whatever the locale: systemd's order for drop-ins. */
+static int dropin_order(const struct dirent **a, const struct dirent **b)
+{
+        return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/*
+ * Reads the drop-ins of dropin_dir, listed (not globbed: its path is no
+ * pattern, and may hold '[' or '*'). A missing folder has none; one that
+ * cannot be listed is an error naming it, not a configuration without them.
+ */
+static int parse_dropins(const char *dropin_dir, struct config *cfg, struct config_errors *errs)
+{
+        struct dirent **names = NULL;
+        char *path;
+        int n, r = 0, rr;
+
+        n = scandir(dropin_dir, &names, is_dropin, dropin_order);
+        if (n < 0)
+                return errno == ENOENT ? 0 : file_error(errs, dropin_dir, negative_errno(), NULL);
+        for (int i = 0; i < n; i++) {
+                if (r != -ENOMEM) {
+                        if (asprintf(&path, "%s/%s", dropin_dir, names[i]->d_name) < 0)
+                                r = -ENOMEM;
+                        else {
+                                rr = parse_file(path, cfg, errs);
+                                if (rr < 0 && (r >= 0 || rr != -EINVAL))
+                                        r = rr;
+                                free(path);
+                        }
+                }
+                free(names[i]);
+        }
+        free(names);
+        return r;
+}
+
 int config_load(const char *file, const char *dropin_dir, struct config **ret, struct config_errors *errs)
 {
         struct config *cfg = new_config(file);
-        glob_t g = {};
-        char *pattern = NULL;
         int r, rr;
 
         if (!cfg)
                 return -ENOMEM;
         r = parse_file(file, cfg, errs);
-        if (r < 0 && r != -EINVAL)
-                goto out;
-        if (dropin_dir) {
-                if (asprintf(&pattern, "%s/*.conf", dropin_dir) < 0) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                /* glob() sorts its matches: the lexical order drop-ins are applied in. */
-                if (glob(pattern, 0, NULL, &g) == 0)
-                        for (size_t i = 0; i < g.gl_pathc; i++) {
-                                rr = parse_file(g.gl_pathv[i], cfg, errs);
-                                if (rr < 0 && (r >= 0 || rr != -EINVAL))
-                                        r = rr;
-                        }
+        if (dropin_dir && (r >= 0 || r == -EINVAL)) {
+                rr = parse_dropins(dropin_dir, cfg, errs);
+                if (rr < 0 && (r >= 0 || rr != -EINVAL))
+                        r = rr;
         }
-out:
-        globfree(&g);
-        free(pattern);
         if (r < 0) {
                 config_free(cfg);
                 return r;

@@ -389,8 +389,8 @@ static void dump_section(const char *section, const void *base, FILE *f)
 }
 
 /*
- * File names go through logfmt_value(): a drop-in's name is whatever glob()
- * found, and a newline in it must not end the comment. Section paths are
+ * File names go through logfmt_value(): a drop-in's name is whatever its
+ * folder holds, and a newline in it must not end the comment. Section paths are
  * printed as they are: loading refused control characters and bytes that
  * are not UTF-8 in them, and a header ends at its last ']', so they read
  * back the same.

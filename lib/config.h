@@ -166,7 +166,8 @@ int config_load_file(const char *file, struct config **ret, struct config_errors
  * Reads the main file, then every *.conf in dropin_dir in lexical order, as
  * systemd reads drop-ins: a later file's key overrides an earlier one's, and
  * its [cgroup PATH] sections add to or override the earlier ones. Within one
- * file a key or section may appear once. A missing dropin_dir is fine.
+ * file a key or section may appear once. A missing dropin_dir is fine; one
+ * that cannot be listed is an error naming it.
  * Returns as config_load_file().
  */
 int config_load(const char *file, const char *dropin_dir, struct config **ret, struct config_errors *errs);

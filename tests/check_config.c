@@ -626,6 +626,67 @@ START_TEST(only_regular_files_are_read)
 }
 END_TEST
 
+/*
+ * The drop-in folder is listed, not globbed: a '[' in its path is no bracket
+ * class that reads another folder's drop-ins. One that cannot be listed is
+ * an error naming it (not "no drop-ins", which only a missing one means).
+ */
+START_TEST(dropin_folder_is_listed_not_globbed)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        char top[] = "/tmp/reclaimd-conf.XXXXXX", path[300], main_file[300], dropins[300];
+        pid_t pid;
+        int status;
+
+        ck_assert_ptr_nonnull(mkdtemp(top));
+        ck_assert_int_eq(chmod(top, 0755), 0);
+        snprintf(path, sizeof(path), "%s/g[1]", top);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/g1", top);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/g[1]/m.conf.d", top);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/g1/m.conf.d", top);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/g1/m.conf.d/x.conf", top);
+        write_file(path, "[cgroup a]\nsoft_limit = 7G\n");
+        snprintf(path, sizeof(path), "%s/g[1]/m.conf.d/x.conf", top);
+        write_file(path, "[cgroup a]\nsoft_limit = 3G\n");
+        snprintf(main_file, sizeof(main_file), "%s/g[1]/m.conf", top);
+        write_file(main_file, "[cgroup a]\nsoft_limit = 1G\n");
+        snprintf(dropins, sizeof(dropins), "%s/g[1]/m.conf.d", top);
+
+        ck_assert_int_eq(config_load(main_file, dropins, &cfg, &errs), 0);
+        ck_assert_uint_eq(config_find_cgroup(cfg, "a")->soft_limit_bytes, 3ULL << 30);
+        ck_assert_str_eq(config_find_cgroup(cfg, "a")->file, path);
+        config_free(cfg);
+
+        /* Missing: no drop-ins. */
+        snprintf(path, sizeof(path), "%s/g[1]/none.d", top);
+        ck_assert_int_eq(config_load(main_file, path, &cfg, &errs), 0);
+        ck_assert_uint_eq(config_find_cgroup(cfg, "a")->soft_limit_bytes, 1ULL << 30);
+        config_free(cfg);
+
+        /* Unlistable: root lists anything, so as nobody. */
+        ck_assert_int_eq(chmod(dropins, 0700), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                if (setgid(65534) < 0 || setuid(65534) < 0)
+                        _exit(3);
+                if (config_load(main_file, dropins, &cfg, &errs) != -EACCES)
+                        _exit(4);
+                assert_file_error(&errs, dropins, "Permission denied");
+                _exit(0);
+        }
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "as nobody: status %d", status);
+        snprintf(path, sizeof(path), "rm -rf '%s'", top);
+        ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
 CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
@@ -633,4 +694,5 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            manual_lists_every_key, bracket_classes_in_globs, dump_of_hostile_file_names_reads_back_the_same,
            most_specific_section_applies, every_key_refuses_bad_values,
            every_key_checks_its_bounds, metrics_textfile_checked_when_read,
-           choice_that_was_boolean_keeps_yes_and_no, only_regular_files_are_read)
+           choice_that_was_boolean_keeps_yes_and_no, only_regular_files_are_read,
+           dropin_folder_is_listed_not_globbed)
