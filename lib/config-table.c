@@ -72,9 +72,11 @@ const struct config_item config_table[] = {
           "memory.min (min) at their soft limits, so that the kernel's reclaim takes the excess first; "
           "auto: min where the kernel's memory.low only defers reclaim (MGLRU on), else low; no: neither",
           protect_modes, "auto" },
+        /* *.prom: all the collector reads, and a typo cannot name (then replace and remove) another file. */
         { "metrics", "textfile", CONFIG_FILE, CFG(metrics_textfile), 0, 0, "none",
           "Prometheus text file written atomically for node_exporter's textfile collector "
-          "(e.g. /var/lib/prometheus/node-exporter/reclaimd.prom); none: no metrics" },
+          "(e.g. /var/lib/prometheus/node-exporter/reclaimd.prom); none: no metrics",
+          .suffix = ".prom" },
         { "metrics", "interval", CONFIG_DURATION, CFG(metrics_interval_usec), 1000000, 3600ULL * 1000000, "5s",
           "how often the metrics file is written, besides after each round" },
         { "metrics", "max_cgroups", CONFIG_UINT, CFG(metrics_max_cgroups), 0, 100000, "500",
@@ -193,6 +195,13 @@ int config_check_file_path(const char *path, const char **ret_why)
                 *ret_why = "its directory is not a directory";
                 return -ENOTDIR;
         }
+        /* The file is renamed over and removed at the end: only a regular file may be there. */
+        if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+                *ret_why = S_ISDIR(st.st_mode) ? "it is a directory" :
+                           S_ISLNK(st.st_mode) ? "it is a symbolic link, which the file would replace" :
+                                                 "it exists and is not a regular file";
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EEXIST;
+        }
         /* access() also says EROFS for a read-only mount, which root's permissions do not show. */
         if (access(dir, W_OK | X_OK) < 0) {
                 *ret_why = errno == EROFS ? "its directory is on a read-only filesystem"
@@ -202,8 +211,10 @@ int config_check_file_path(const char *path, const char **ret_why)
         return 0;
 }
 
-static int parse_file_path(const char *value, char **dst, char *why, size_t why_size)
+static int parse_file_path(const struct config_item *it, const char *value, char **dst,
+                           char *why, size_t why_size)
 {
+        size_t len = strlen(value), slen = it->suffix ? strlen(it->suffix) : 0;
         const char *twhy;
         char *copy = NULL;
         int r;
@@ -214,6 +225,11 @@ static int parse_file_path(const char *value, char **dst, char *why, size_t why_
                         return r;
                 if (r < 0) {
                         snprintf(why, why_size, "cannot write \"%s\": %s", value, twhy);
+                        return -EINVAL;
+                }
+                if (len < slen || !streq(value + len - slen, it->suffix)) {
+                        snprintf(why, why_size, "cannot write \"%s\": its name must end in %s", value,
+                                 it->suffix);
                         return -EINVAL;
                 }
                 if (!(copy = strdup(value)))
@@ -245,7 +261,7 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
         case CONFIG_MEMORY:
                 return parse_memory(it, value, dst, why, why_size);
         case CONFIG_FILE:
-                return parse_file_path(value, dst, why, why_size);
+                return parse_file_path(it, value, dst, why, why_size);
         case CONFIG_CHOICE:
                 for (uint64_t i = 0; it->choices[i]; i++)
                         if (streq(value, it->choices[i])) {

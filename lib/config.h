@@ -102,6 +102,7 @@ struct config_item {
         const char *const *choices;   /* CONFIG_CHOICE's words, NULL-terminated */
         const char *yes_means;  /* a CONFIG_CHOICE that was a boolean: the word its true values still
                                  * select (its false values select choices[0], "no") */
+        const char *suffix;     /* a CONFIG_FILE's name must end so ("" or NULL: any) */
 };
 
 extern const struct config_item config_table[];
@@ -197,7 +198,9 @@ uint64_t config_reserve_bytes(const struct config *cfg, uint64_t total_bytes);
 
 /*
  * Whether a file can be created at path (absolute, not ending in '/', its
- * directory existing and writable). Returns 0, or -errno with *ret_why set.
+ * directory existing and writable), and whatever is there already may be
+ * replaced (a regular file: not a directory, a symbolic link, a FIFO...).
+ * Returns 0, or -errno with *ret_why set.
  */
 int config_check_file_path(const char *path, const char **ret_why);
 

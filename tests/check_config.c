@@ -423,12 +423,33 @@ START_TEST(metrics_textfile_checked_when_read)
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "as nobody: status %d", status);
 
+        /* What is there already must be a file reclaimd wrote: a regular *.prom file (the
+         * textfile collector reads no other name), since it is replaced and then removed. */
+        snprintf(path, sizeof(path), "%s/precious.txt", dir);
+        write_file(path, "precious\n");
+        assert_textfile_refused(path, "must end in .prom");
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/reclaimd.conf", dir);
+        assert_textfile_refused(path, "must end in .prom");
+        snprintf(path, sizeof(path), "%s/d.prom", dir);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        assert_textfile_refused(path, "is a directory");
+        ck_assert_int_eq(rmdir(path), 0);
+        ck_assert_int_eq(mkfifo(path, 0644), 0);
+        assert_textfile_refused(path, "not a regular file");
+        ck_assert_int_eq(unlink(path), 0);
+        ck_assert_int_eq(symlink("/etc/passwd", path), 0);
+        assert_textfile_refused(path, "symbolic link");
+        ck_assert_int_eq(unlink(path), 0);
+
         snprintf(path, sizeof(path), "%s/reclaimd.prom", dir);
+        write_file(path, "# left by an earlier run\n");
         snprintf(text, sizeof(text), "[metrics]\ntextfile = %s\ninterval = 2s\n", path);
         ck_assert_int_eq(config_load_string(text, "m.conf", &cfg, &errs), 0);
         ck_assert_str_eq(cfg->metrics_textfile, path);
         ck_assert_uint_eq(cfg->metrics_interval_usec, 2000000);
         config_free(cfg);
+        unlink(path);
         snprintf(path, sizeof(path), "%s/file", dir);
         unlink(path);
         rmdir(dir);
