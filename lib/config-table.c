@@ -356,52 +356,75 @@ int config_init_defaults(struct config *cfg)
         return config_apply_defaults(cfg, "*");
 }
 
-static void dump_value(const struct config_item *it, const void *base, FILE *f)
+/* A value as the configuration writes it, into buf. Returns the text (buf, or a constant). */
+static const char *format_value(const struct config_item *it, const void *base, char *buf, size_t size)
 {
         const void *p = (const char *)base + it->offset;
-        char buf[128];
 
         switch (it->type) {
         case CONFIG_TRIGGER:
-                fprintf(f, "%s = %s\n", it->key, ((const struct psi_trigger *)p)->window_usec ?
-                        psi_trigger_to_string(p, buf, sizeof(buf)) : "none");
-                break;
+                return ((const struct psi_trigger *)p)->window_usec ? psi_trigger_to_string(p, buf, size) : "none";
         case CONFIG_SIZE:
-                fprintf(f, "%s = %s\n", it->key, format_size_exact(buf, sizeof(buf), *(const uint64_t *)p));
-                break;
+                return format_size_exact(buf, size, *(const uint64_t *)p);
         case CONFIG_UINT:
-                fprintf(f, "%s = %" PRIu64 "\n", it->key, *(const uint64_t *)p);
-                break;
+                snprintf(buf, size, "%" PRIu64, *(const uint64_t *)p);
+                return buf;
         case CONFIG_DURATION:
-                fprintf(f, "%s = %s\n", it->key, format_duration(buf, sizeof(buf), *(const uint64_t *)p));
-                break;
+                return format_duration(buf, size, *(const uint64_t *)p);
         case CONFIG_PERCENT:
-                fprintf(f, "%s = %s\n", it->key, format_permyriad(buf, sizeof(buf), *(const uint64_t *)p));
-                break;
+                return format_permyriad(buf, size, *(const uint64_t *)p);
         case CONFIG_BOOL:
-                fprintf(f, "%s = %s\n", it->key, *(const bool *)p ? "yes" : "no");
-                break;
+                return *(const bool *)p ? "yes" : "no";
         case CONFIG_CHOICE:
-                fprintf(f, "%s = %s\n", it->key, it->choices[*(const uint64_t *)p]);
-                break;
+                return it->choices[*(const uint64_t *)p];
         case CONFIG_FILE:   /* no control characters: config_check_file_path() */
-                fprintf(f, "%s = %s\n", it->key, *(char *const *)p ?: "none");
-                break;
+                return *(char *const *)p ?: "none";
         case CONFIG_MEMORY:
                 if (((const struct mem_amount *)p)->permyriad)
-                        format_permyriad(buf, sizeof(buf), ((const struct mem_amount *)p)->permyriad);
-                else
-                        format_size_exact(buf, sizeof(buf), ((const struct mem_amount *)p)->bytes);
-                fprintf(f, "%s = %s\n", it->key, buf);
-                break;
+                        return format_permyriad(buf, size, ((const struct mem_amount *)p)->permyriad);
+                return format_size_exact(buf, size, ((const struct mem_amount *)p)->bytes);
         }
+        return "?";
 }
 
 static void dump_section(const char *section, const void *base, FILE *f)
 {
+        char buf[128];
+
         for (size_t i = 0; i < config_table_size; i++)
                 if (streq(config_table[i].section, section))
-                        dump_value(&config_table[i], base, f);
+                        fprintf(f, "%s = %s\n", config_table[i].key,
+                                format_value(&config_table[i], base, buf, sizeof(buf)));
+}
+
+/*
+ * A [cgroup] section: the keys it set, and as comments those it left unset,
+ * since an unset key means something a value cannot say: an unset soft_limit
+ * lets the cgroup's own xattr in (soft_limit_xattr = yes), an unset
+ * soft_limit_xattr is [reclaim]'s. Printed as values, the dump would load
+ * back as a configuration that sets them.
+ */
+static void dump_cgroup(const struct config *cfg, const struct cgroup_config *c, FILE *f)
+{
+        char buf[128];
+        size_t idx;
+
+        for (size_t i = 0; i < config_table_size; i++) {
+                const struct config_item *it = &config_table[i], *global;
+
+                if (!streq(it->section, "cgroup"))
+                        continue;
+                if (c->set & (1ULL << i)) {
+                        fprintf(f, "%s = %s\n", it->key, format_value(it, c, buf, sizeof(buf)));
+                        continue;
+                }
+                global = config_item_find("reclaim", it->key, &idx);
+                if (global)
+                        fprintf(f, "#%s = %s   (unset: [reclaim]'s)\n", it->key,
+                                format_value(global, cfg, buf, sizeof(buf)));
+                else
+                        fprintf(f, "#%s = %s   (unset)\n", it->key, format_value(it, c, buf, sizeof(buf)));
+        }
 }
 
 /*
@@ -427,7 +450,7 @@ void config_dump(const struct config *cfg, FILE *f)
                 fputs("\n# from ", f);
                 logfmt_fputs(cfg->cgroups[i].file ?: "?", f);
                 fprintf(f, ":%u\n[cgroup %s]\n", cfg->cgroups[i].line, cfg->cgroups[i].path);
-                dump_section("cgroup", &cfg->cgroups[i], f);
+                dump_cgroup(cfg, &cfg->cgroups[i], f);
         }
 }
 

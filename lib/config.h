@@ -204,7 +204,11 @@ uint64_t config_reserve_bytes(const struct config *cfg, uint64_t total_bytes);
  */
 int config_check_file_path(const char *path, const char **ret_why);
 
-/* Prints the effective configuration, defaults included, as a valid INI file. */
+/*
+ * Prints the effective configuration, defaults included, as a valid INI file
+ * that loads back with the same meaning: a [cgroup] key its section left
+ * unset is a comment, with the value that applies.
+ */
 void config_dump(const struct config *cfg, FILE *f);
 
 /* Formats "FILE:LINE: key 'K': MESSAGE" into buf. Returns buf. */

@@ -708,6 +708,100 @@ START_TEST(dropin_folder_is_listed_not_globbed)
 }
 END_TEST
 
+/* Asserts that a and b mean the same: every key's value, and in each [cgroup] section which keys it set. */
+static void assert_same_meaning(const struct config *a, const struct config *b)
+{
+        ck_assert_uint_eq(a->n_cgroups, b->n_cgroups);
+        for (size_t i = 0; i < config_table_size; i++) {
+                const struct config_item *it = &config_table[i];
+                bool cg = strcmp(it->section, "cgroup") == 0;
+
+                for (size_t k = 0; k < (cg ? a->n_cgroups : 1); k++) {
+                        const char *pa = cg ? (const char *)&a->cgroups[k] : (const char *)a;
+                        const char *pb = cg ? (const char *)&b->cgroups[k] : (const char *)b;
+                        size_t size = it->type == CONFIG_BOOL ? sizeof(bool) :
+                                      it->type == CONFIG_MEMORY ? sizeof(struct mem_amount) : sizeof(uint64_t);
+
+                        if (it->type == CONFIG_TRIGGER) {   /* padded: field by field */
+                                const struct psi_trigger *ta = (const void *)(pa + it->offset);
+                                const struct psi_trigger *tb = (const void *)(pb + it->offset);
+
+                                ck_assert_msg(ta->kind == tb->kind && ta->stall_usec == tb->stall_usec &&
+                                              ta->window_usec == tb->window_usec, "%s differs", it->key);
+                        } else if (it->type == CONFIG_FILE) {
+                                const char *fa = *(char *const *)(pa + it->offset);
+                                const char *fb = *(char *const *)(pb + it->offset);
+
+                                ck_assert_msg(fa == fb || (fa && fb && strcmp(fa, fb) == 0), "%s differs", it->key);
+                        } else
+                                ck_assert_msg(memcmp(pa + it->offset, pb + it->offset, size) == 0,
+                                              "[%s] %s differs", cg ? a->cgroups[k].path : it->section, it->key);
+                }
+        }
+        for (size_t k = 0; k < a->n_cgroups; k++) {
+                ck_assert_str_eq(a->cgroups[k].path, b->cgroups[k].path);
+                ck_assert_msg(a->cgroups[k].set == b->cgroups[k].set, "[cgroup %s] sets other keys: %#" PRIx64
+                              " against %#" PRIx64, a->cgroups[k].path, a->cgroups[k].set, b->cgroups[k].set);
+                ck_assert_int_eq(config_xattr_mode(a, &a->cgroups[k]), config_xattr_mode(b, &b->cgroups[k]));
+        }
+}
+
+/* What --check-config prints for text, loaded back: the same meaning, or the test fails. */
+static void assert_dump_round_trips(const char *text)
+{
+        struct config_errors errs = {};
+        struct config *a, *b = NULL;
+        char *dump = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        a = load_config(text);
+        f = open_memstream(&dump, &len);
+        config_dump(a, f);
+        fclose(f);
+        ck_assert_msg(config_load_string(dump, "dump.conf", &b, &errs) == 0, "the dump does not load:\n%s", dump);
+        assert_same_meaning(a, b);
+        config_free(a);
+        config_free(b);
+        config_errors_clear(&errs);
+        free(dump);
+}
+
+/*
+ * A [cgroup] section's keys it did not set are not dumped as if it had: an
+ * unset soft_limit lets the cgroup's xattr in (soft_limit_xattr = yes), and
+ * an unset soft_limit_xattr is [reclaim]'s. The README's Kubernetes example,
+ * read from the README itself, must come back the same.
+ */
+START_TEST(dump_keeps_what_sections_leave_unset)
+{
+        const char *srcdir = getenv("abs_top_srcdir");
+        char path[4096], line[512], text[4096] = "";
+        bool in = false, found = false;
+        FILE *f;
+
+        assert_dump_round_trips("[reclaim]\nsoft_limit_xattr = prefer\n[cgroup web]\nsoft_limit = 1G\n"
+                                "[cgroup db]\nsoft_limit_xattr = no\ntrigger = some 100ms 1s\n");
+
+        snprintf(path, sizeof(path), "%s/README.md", srcdir ? srcdir : ".");
+        f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        while (!found && fgets(line, sizeof(line), f)) {
+                if (!in) {
+                        in = strcmp(line, "```ini\n") == 0;
+                        text[0] = '\0';
+                } else if (strcmp(line, "```\n") == 0) {
+                        in = false;
+                        found = strstr(text, "soft_limit_xattr = yes") != NULL;
+                } else
+                        strncat(text, line, sizeof(text) - strlen(text) - 1);
+        }
+        fclose(f);
+        ck_assert_msg(found, "README.md has no ```ini example with soft_limit_xattr = yes");
+        assert_dump_round_trips(text);
+}
+END_TEST
+
 CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
@@ -716,4 +810,4 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            most_specific_section_applies, every_key_refuses_bad_values,
            every_key_checks_its_bounds, metrics_textfile_checked_when_read,
            choice_that_was_boolean_keeps_yes_and_no, only_regular_files_are_read,
-           dropin_folder_is_listed_not_globbed)
+           dropin_folder_is_listed_not_globbed, dump_keeps_what_sections_leave_unset)
