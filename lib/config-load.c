@@ -138,16 +138,22 @@ static int open_cgroup_section(struct parse_state *st, const char *path)
         return r < 0 ? r : use_cgroup_section(st, cfg->n_cgroups - 1);
 }
 
-/* Called by the reader for every "[name]" line, before inih sees any key under it. */
-static void open_section(struct parse_state *st, const char *name)
+/* Starts a section at the current line, invalid until open_section() says otherwise: its keys are not checked. */
+static void start_section(struct parse_state *st, const char *name)
 {
-        struct seen_section *v;
-
         snprintf(st->section, sizeof(st->section), "%s", name);
         st->section_line = st->line;
         st->section_valid = false;
         st->cg = NULL;
         st->seen = 0;
+}
+
+/* Called by the reader for every "[name]" line, before inih sees any key under it. */
+static void open_section(struct parse_state *st, const char *name)
+{
+        struct seen_section *v;
+
+        start_section(st, name);
 
         if (strncmp(name, SECTION_CGROUP_PREFIX, strlen(SECTION_CGROUP_PREFIX)) == 0) {
                 st->section_valid = open_cgroup_section(st, name + strlen(SECTION_CGROUP_PREFIX)) == 0;
@@ -277,18 +283,34 @@ static const char *file_max_text(char *buf, size_t size)
 }
 
 /*
+ * Refuses the current line: the error, and an empty line for inih. A line
+ * that starts a header ends the section before it all the same, so that the
+ * keys under it are neither charged to that section nor reported again.
+ */
+static void refuse_line(struct parse_state *st, char *buf, const char *start, const char *why)
+{
+        add_error(st, st->line, NULL, "%s", why);
+        if (*start == '[')
+                start_section(st, "");
+        buf[0] = '\n';
+        buf[1] = '\0';
+}
+
+/*
  * inih's reader: reads each line whole (read_line()) and counts lines, so
  * every error can name its line (the distribution's inih is built without
  * INI_HANDLER_LINENO), notices section headers (inih truncates section names
  * at 50 characters, shorter than many cgroup paths), and refuses lines longer
- * than inih's buffer instead of letting inih split them into two; likewise
- * for lines that are not UTF-8. A read error or a file past the bound ends
- * the file with an error naming it.
+ * than inih's buffer instead of letting inih split them into two (a comment
+ * is only cut short: inih ignores it anyway); likewise for lines that are
+ * not UTF-8. A read error or a file past the bound ends the file with an
+ * error naming it.
  */
 static char *reader(char *buf, int size, void *user)
 {
         struct parse_state *st = user;
-        char max[FORMAT_SIZE_MAX];
+        char max[FORMAT_SIZE_MAX], why[128];
+        const char *start;
         size_t len;
         int r;
 
@@ -303,14 +325,23 @@ static char *reader(char *buf, int size, void *user)
         if (r <= 0)
                 return NULL;
         st->line++;
+        start = st->text + strspn(st->text, " \t");
+        if (!utf8_valid(st->text)) {
+                refuse_line(st, buf, start, "line is not valid UTF-8");
+                return buf;
+        }
+        if (*start == '#' || *start == ';') {
+                buf[0] = '\n';
+                buf[1] = '\0';
+                return buf;
+        }
         if (len > (size_t)size - 2) {
-                add_error(st, st->line, NULL, "line longer than %d characters", size - 2);
-                len = 0;
-        } else if (!utf8_valid(st->text)) {
-                add_error(st, st->line, NULL, "line is not valid UTF-8");
-                len = 0;
-        } else
-                watch_header(st, st->text);
+                snprintf(why, sizeof(why), "line longer than %d characters, which the parser cannot read",
+                         size - 2);
+                refuse_line(st, buf, start, why);
+                return buf;
+        }
+        watch_header(st, st->text);
         memcpy(buf, st->text, len);
         buf[len] = '\n';
         buf[len + 1] = '\0';

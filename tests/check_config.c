@@ -802,6 +802,30 @@ START_TEST(dump_keeps_what_sections_leave_unset)
 }
 END_TEST
 
+/*
+ * inih reads a line into a buffer of INI_MAX_LINE (200) bytes. A comment
+ * longer than that is harmless; any other line is one error, and the lines
+ * after a header too long to read are not charged to the section before it.
+ */
+START_TEST(lines_longer_than_the_parser_reads)
+{
+        struct config *cfg;
+        char text[2048], name[256];
+
+        memset(name, 'x', 250);
+        name[250] = '\0';
+        snprintf(text, sizeof(text), "# %s\n[cgroup a]\n; %s\n   # %s\nsoft_limit = 1G\n", name, name, name);
+        cfg = load_config(text);
+        ck_assert_uint_eq(cfg->cgroups[0].soft_limit_bytes, 1ULL << 30);
+        config_free(cfg);
+
+        snprintf(text, sizeof(text), "[cgroup %s]\nsoft_limit = 1G\ntrigger = some 100ms 1s\n", name);
+        assert_one_error(text, 1, NULL, "line longer than 198 characters, which the parser cannot read");
+        snprintf(text, sizeof(text), "[cgroup a]\nsoft_limit = 1G\n[cgroup b/%s]\nsoft_limit = 2G\n", name);
+        assert_one_error(text, 3, NULL, "line longer than 198 characters");
+}
+END_TEST
+
 CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
@@ -810,4 +834,5 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            most_specific_section_applies, every_key_refuses_bad_values,
            every_key_checks_its_bounds, metrics_textfile_checked_when_read,
            choice_that_was_boolean_keeps_yes_and_no, only_regular_files_are_read,
-           dropin_folder_is_listed_not_globbed, dump_keeps_what_sections_leave_unset)
+           dropin_folder_is_listed_not_globbed, dump_keeps_what_sections_leave_unset,
+           lines_longer_than_the_parser_reads)
