@@ -303,8 +303,10 @@ static void refuse_line(struct parse_state *st, char *buf, const char *start, co
  * at 50 characters, shorter than many cgroup paths), and refuses lines longer
  * than inih's buffer instead of letting inih split them into two (a comment
  * is only cut short: inih ignores it anyway); likewise for lines that are
- * not UTF-8. A read error or a file past the bound ends the file with an
- * error naming it.
+ * not UTF-8. Leading blanks are dropped: inih would take an indented line for
+ * the continuation of the value before it (INI_ALLOW_MULTILINE), which no key
+ * takes, and name that key in the error. A read error or a file past the
+ * bound ends the file with an error naming it.
  */
 static char *reader(char *buf, int size, void *user)
 {
@@ -335,14 +337,16 @@ static char *reader(char *buf, int size, void *user)
                 buf[1] = '\0';
                 return buf;
         }
+        /* Without its indentation: to inih an indented line continues the value of the key before it. */
+        len -= (size_t)(start - st->text);
         if (len > (size_t)size - 2) {
                 snprintf(why, sizeof(why), "line longer than %d characters, which the parser cannot read",
                          size - 2);
                 refuse_line(st, buf, start, why);
                 return buf;
         }
-        watch_header(st, st->text);
-        memcpy(buf, st->text, len);
+        watch_header(st, start);
+        memcpy(buf, start, len);
         buf[len] = '\n';
         buf[len + 1] = '\0';
         return buf;

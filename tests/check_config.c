@@ -826,6 +826,26 @@ START_TEST(lines_longer_than_the_parser_reads)
 }
 END_TEST
 
+/*
+ * Leading blanks are dropped before inih sees a line: to inih an indented
+ * line continues the key before it (a continuation no key takes), so the
+ * error named the wrong key, or a header was read as a value.
+ */
+START_TEST(indented_lines_are_read_as_they_are)
+{
+        struct config *cfg;
+
+        cfg = load_config("[cgroup web]\nsoft_limit = 1G\n    trigger = some 100ms 1s\n"
+                          "[reclaim]\nround_target = 16M\n\t[cgroup db]\n  soft_limit = 2G\n");
+        ck_assert_uint_eq(cfg->n_cgroups, 2);
+        ck_assert_uint_eq(config_find_cgroup(cfg, "web")->trigger.stall_usec, 100000);
+        ck_assert_uint_eq(config_find_cgroup(cfg, "db")->soft_limit_bytes, 2ULL << 30);
+        ck_assert_uint_eq(cfg->round_target_bytes, 16 << 20);
+        config_free(cfg);
+        assert_one_error("[cgroup web]\nsoft_limit = 1G\n  trigger = sometimes\n", 3, "trigger", "invalid trigger");
+}
+END_TEST
+
 CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
@@ -835,4 +855,4 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_key_checks_its_bounds, metrics_textfile_checked_when_read,
            choice_that_was_boolean_keeps_yes_and_no, only_regular_files_are_read,
            dropin_folder_is_listed_not_globbed, dump_keeps_what_sections_leave_unset,
-           lines_longer_than_the_parser_reads)
+           lines_longer_than_the_parser_reads, indented_lines_are_read_as_they_are)
