@@ -19,7 +19,7 @@
 #include "utf8.h"
 #include "util.h"
 
-#define SECTION_CGROUP_PREFIX "cgroup "
+#define SECTION_CGROUP "cgroup"
 
 struct parse_state {
         FILE *f;
@@ -113,6 +113,12 @@ static int open_cgroup_section(struct parse_state *st, const char *path)
                 return st->error = r;
         if (r < 0)
                 return add_error(st, st->line, NULL, "invalid cgroup path \"%s\": %s", path, why);
+        why = cgpath_is_glob(norm) ? cgpath_check_glob(norm) : NULL;
+        if (why) {
+                r = add_error(st, st->line, NULL, "invalid cgroup path \"%s\": %s", norm, why);
+                free(norm);
+                return r;
+        }
         for (size_t i = 0; i < cfg->n_cgroups; i++) {
                 if (!streq(cfg->cgroups[i].path, norm))
                         continue;
@@ -155,11 +161,18 @@ static void open_section(struct parse_state *st, const char *name)
 
         start_section(st, name);
 
-        if (strncmp(name, SECTION_CGROUP_PREFIX, strlen(SECTION_CGROUP_PREFIX)) == 0) {
-                st->section_valid = open_cgroup_section(st, name + strlen(SECTION_CGROUP_PREFIX)) == 0;
+        /* "cgroup", a blank, the path: blanks at both of its ends are the header's, not the path's. */
+        if (strncmp(name, SECTION_CGROUP, strlen(SECTION_CGROUP)) == 0 &&
+            (name[strlen(SECTION_CGROUP)] == ' ' || name[strlen(SECTION_CGROUP)] == '\t')) {
+                name += strlen(SECTION_CGROUP);
+                st->section_valid = open_cgroup_section(st, name + strspn(name, " \t")) == 0;
                 return;
         }
-        if (!config_section_known(name) || streq(name, "cgroup")) {
+        if (streq(name, SECTION_CGROUP)) {
+                add_error(st, st->line, NULL, "empty cgroup path: expected [cgroup PATH]");
+                return;
+        }
+        if (!config_section_known(name)) {
                 add_error(st, st->line, NULL, "unknown section [%s]: expected [pressure], [reclaim], "
                           "[balance], [metrics] or [cgroup PATH]", name);
                 return;
@@ -328,6 +341,10 @@ static char *reader(char *buf, int size, void *user)
                 return NULL;
         st->line++;
         start = st->text + strspn(st->text, " \t");
+        if (strlen(st->text) != len) {   /* inih, and every string function, would end the line there */
+                refuse_line(st, buf, start, "line holds a NUL byte");
+                return buf;
+        }
         if (!utf8_valid(st->text)) {
                 refuse_line(st, buf, start, "line is not valid UTF-8");
                 return buf;

@@ -113,7 +113,7 @@ START_TEST(unknown_and_duplicate_names_refused)
 {
         assert_one_error("[pressure]\nstall = 1\n", 2, "stall", "unknown key");
         assert_one_error("[frob]\n", 1, NULL, "unknown section [frob]");
-        assert_one_error("[cgroup]\nsoft_limit = 1M\n", 1, NULL, "unknown section");
+        assert_one_error("[cgroup]\nsoft_limit = 1M\n", 1, NULL, "empty cgroup path");
         assert_one_error("soft_limit = 1M\n", 1, "soft_limit", "outside of any section");
         assert_one_error("[cgroup a]\nsoft_limit = 1M\nsoft_limit = 2M\n", 3, "soft_limit", "duplicate key");
         assert_one_error("[cgroup a]\n[cgroup b]\n[cgroup /a/]\n", 3, NULL, "duplicate section [cgroup a] (first at line 1)");
@@ -846,6 +846,58 @@ START_TEST(indented_lines_are_read_as_they_are)
 }
 END_TEST
 
+/*
+ * A header's path loses its blanks at both ends; an empty one, a glob whose
+ * bracket class never ends (fnmatch() would take the '[' literally, and the
+ * section match nothing), and a NUL byte (which cut the line short unseen)
+ * are errors naming the line.
+ */
+/* Asserts that a file of len bytes is refused with one error, at line, saying needle. */
+static void assert_bytes_refused(const char *bytes, size_t len, unsigned line, const char *needle)
+{
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX";
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        int fd = mkstemp(path);
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, bytes, len), (ssize_t)len);
+        close(fd);
+        ck_assert_int_eq(config_load_file(path, &cfg, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_uint_eq(errs.v[0].line, line);
+        ck_assert_msg(strstr(errs.v[0].message, needle), "\"%s\" not in \"%s\"", needle, errs.v[0].message);
+        config_errors_clear(&errs);
+        unlink(path);
+}
+
+START_TEST(header_paths_and_bytes_checked)
+{
+        static const char nul_in_line[] = "[cgroup a]\nsoft_limit = 1G\0junk\ntrigger = none\n";
+        char nuls[300] = "";
+        struct config *cfg;
+
+        cfg = load_config("[cgroup   web  ]\n[cgroup\tdb]\n[cgroup x/[[:digit:]]*]\n[cgroup y/[]a]]\n"
+                          "[cgroup z/\\[a]\n");
+        ck_assert_uint_eq(cfg->n_cgroups, 5);
+        ck_assert_str_eq(cfg->cgroups[0].path, "web");
+        ck_assert_str_eq(cfg->cgroups[1].path, "db");
+        ck_assert_ptr_nonnull(config_match(cfg, "x/1"));
+        ck_assert_ptr_nonnull(config_match(cfg, "y/]"));
+        ck_assert_ptr_nonnull(config_match(cfg, "z/[a"));
+        config_free(cfg);
+
+        assert_one_error("[cgroup ]\nsoft_limit = 1G\n", 1, NULL, "empty cgroup path");
+        assert_one_error("[cgroup [a-]\nsoft_limit = 1G\n", 1, NULL, "'[' without its ']'");
+        assert_one_error("[cgroup a/[b/c]d]\n", 1, NULL, "'[' without its ']'");
+        assert_one_error("[cgroup a/[[:alph]]\n", 1, NULL, "'[' without its ']'");
+        assert_one_error("[cgroup a/[[:nope:]]\n", 1, NULL, "unknown character class");
+        assert_one_error("[cgroup a/*\\]\n", 1, NULL, "backslash");
+        assert_bytes_refused(nul_in_line, sizeof(nul_in_line) - 1, 2, "NUL byte");
+        assert_bytes_refused(nuls, sizeof(nuls), 1, "NUL byte");
+}
+END_TEST
+
 CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
@@ -855,4 +907,5 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_key_checks_its_bounds, metrics_textfile_checked_when_read,
            choice_that_was_boolean_keeps_yes_and_no, only_regular_files_are_read,
            dropin_folder_is_listed_not_globbed, dump_keeps_what_sections_leave_unset,
-           lines_longer_than_the_parser_reads, indented_lines_are_read_as_they_are)
+           lines_longer_than_the_parser_reads, indented_lines_are_read_as_they_are,
+           header_paths_and_bytes_checked)
