@@ -196,15 +196,15 @@ static void open_section(struct parse_state *st, const char *name)
 }
 
 /*
- * How much of a line inih reads: up to an inline comment (';' after a blank,
- * inih's INI_INLINE_COMMENT_PREFIXES) and without trailing white space.
+ * How much of a line inih reads: up to an inline comment (';' after white
+ * space, inih's INI_INLINE_COMMENT_PREFIXES) and without trailing white space.
  */
 static size_t content_len(const char *line)
 {
         size_t len = strlen(line);
 
         for (size_t i = 1; i < len; i++)
-                if (line[i] == ';' && (line[i - 1] == ' ' || line[i - 1] == '\t')) {
+                if (line[i] == ';' && isspace((unsigned char)line[i - 1])) {
                         len = i;
                         break;
                 }
@@ -230,7 +230,7 @@ static void watch_header(struct parse_state *st, const char *line)
                 return;
         end = memrchr(start, ']', content);
         if (!end)
-                return;   /* inih reports the syntax error */
+                return;   /* the reader refused the line */
         p = start + 1 + strspn(start + 1, " \t");
         len = end > p ? (size_t)(end - p) : 0;
         while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
@@ -326,7 +326,7 @@ static char *reader(char *buf, int size, void *user)
         struct parse_state *st = user;
         char max[FORMAT_SIZE_MAX], why[128];
         const char *start;
-        size_t len;
+        size_t len, content;
         int r;
 
         r = read_line(st, &len);
@@ -340,7 +340,10 @@ static char *reader(char *buf, int size, void *user)
         if (r <= 0)
                 return NULL;
         st->line++;
-        start = st->text + strspn(st->text, " \t");
+        start = st->text;
+        if (st->line == 1 && strncmp(start, "\xef\xbb\xbf", 3) == 0)
+                start += 3;   /* a UTF-8 byte order mark, as inih skips it (INI_ALLOW_BOM) */
+        start += strspn(start, " \t");
         if (strlen(st->text) != len) {   /* inih, and every string function, would end the line there */
                 refuse_line(st, buf, start, "line holds a NUL byte");
                 return buf;
@@ -360,6 +363,16 @@ static char *reader(char *buf, int size, void *user)
                 snprintf(why, sizeof(why), "line longer than %d characters, which the parser cannot read",
                          size - 2);
                 refuse_line(st, buf, start, why);
+                return buf;
+        }
+        /* inih's syntax errors, found here: inih reports only its first, after all the others. */
+        content = content_len(start);
+        if (*start == '[' && !memchr(start, ']', content)) {
+                refuse_line(st, buf, start, "syntax error: a section header without its ']'");
+                return buf;
+        }
+        if (*start != '[' && content > 0 && strcspn(start, "=:") >= content) {
+                refuse_line(st, buf, start, "syntax error: expected \"key = value\" or \"[section]\"");
                 return buf;
         }
         watch_header(st, start);
@@ -417,7 +430,11 @@ static int parse_into(FILE *f, const char *name, struct config *cfg, struct conf
         size_t before = errs->n;
         int r;
 
-        /* inih: 0 ok, >0 first line with a syntax error, -1 open, -2 memory. */
+        /*
+         * inih: 0 ok, >0 first line with a syntax error, -1 open, -2 memory.
+         * The reader refuses the lines inih would find wrong before inih sees
+         * them, so a line here is one it missed.
+         */
         r = ini_parse_stream(reader, &st, handler, &st);
         if (r == -2)
                 r = -ENOMEM;

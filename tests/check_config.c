@@ -898,6 +898,41 @@ START_TEST(header_paths_and_bytes_checked)
 }
 END_TEST
 
+/* Asserts that text is refused with errors at exactly the lines given (0-terminated), in that order. */
+static void assert_error_lines(const char *text, const unsigned *lines)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        size_t n = 0;
+
+        ck_assert_int_eq(config_load_string(text, "test.conf", &cfg, &errs), -EINVAL);
+        while (lines[n])
+                n++;
+        for (size_t i = 0; errs.n != n && i < errs.n; i++)
+                fprintf(stderr, "  %u: %s\n", errs.v[i].line, errs.v[i].message);
+        ck_assert_uint_eq(errs.n, n);
+        for (size_t i = 0; i < n; i++)
+                ck_assert_uint_eq(errs.v[i].line, lines[i]);
+        config_errors_clear(&errs);
+}
+
+/*
+ * Every syntax error is reported, not only inih's first, in line order with
+ * the other errors; the keys under a broken header are not charged to the
+ * section before it.
+ */
+START_TEST(every_syntax_error_in_line_order)
+{
+        assert_error_lines("[cgroup a]\nsoft_limit 1G\ntrigger some 1s 2s\n[cgroup b\nsoft_limit = 1Q\n",
+                           (const unsigned[]){ 2, 3, 4, 0 });
+        assert_error_lines("[pressure]\njunk\nresolve = 200%\n[cgroup a ;b]\nsoft_limit = 1G\n"
+                           "[cgroup c]\nsoft_limit = 1Q\nx\n",
+                           (const unsigned[]){ 2, 3, 4, 7, 8, 0 });
+        /* A byte order mark is no syntax error, as inih skips it. */
+        config_free(load_config("\xef\xbb\xbf[cgroup a]\nsoft_limit = 1G\n"));
+}
+END_TEST
+
 CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
@@ -908,4 +943,4 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            choice_that_was_boolean_keeps_yes_and_no, only_regular_files_are_read,
            dropin_folder_is_listed_not_globbed, dump_keeps_what_sections_leave_unset,
            lines_longer_than_the_parser_reads, indented_lines_are_read_as_they_are,
-           header_paths_and_bytes_checked)
+           header_paths_and_bytes_checked, every_syntax_error_in_line_order)
