@@ -72,6 +72,14 @@ static int add_error(struct parse_state *st, unsigned line, const char *key, con
         v[errs->n] = (struct config_error){ .line = line, .message = msg,
                                             .file = strdup(st->file),
                                             .key = key ? strdup(key) : NULL };
+        /* A key's error names its section: "interval" is in [balance] and in [metrics]. */
+        if (key && st->section_line) {
+                if (st->cg && asprintf(&v[errs->n].section, "cgroup %s",
+                                       st->cfg->cgroups[st->cg_index].path) < 0)
+                        v[errs->n].section = NULL;   /* the message goes without it */
+                else if (!st->cg)
+                        v[errs->n].section = strdup(st->section);
+        }
         errs->n++;
         return -EINVAL;
 }
@@ -402,12 +410,12 @@ static int handler(void *user, const char *section, const char *key, const char 
                 return 1;   /* the section's own error was reported */
         it = config_item_find(st->cg ? "cgroup" : st->section, key, &idx);
         if (!it) {
-                add_error(st, st->line, key, "unknown key in [%s]", st->section);
+                add_error(st, st->line, key, "unknown key");
                 return 1;
         }
         seen = st->cg ? &st->seen : &st->seen_global;
         if (*seen & (1ULL << idx)) {
-                add_error(st, st->line, key, "duplicate key in [%s]", st->section);
+                add_error(st, st->line, key, "duplicate key");
                 return 1;
         }
         *seen |= 1ULL << idx;
@@ -652,7 +660,10 @@ const char *config_error_format(const struct config_errors *errs, const struct c
 
         if (e->line)
                 snprintf(where, sizeof(where), ":%u", e->line);
-        if (e->key)
+        if (e->key && e->section)
+                snprintf(buf, size, "%s%s: [%s] key '%s': %s", e->file ?: "?", where, e->section, e->key,
+                         e->message);
+        else if (e->key)
                 snprintf(buf, size, "%s%s: key '%s': %s", e->file ?: "?", where, e->key, e->message);
         else
                 snprintf(buf, size, "%s%s: %s", e->file ?: "?", where, e->message);
@@ -678,6 +689,7 @@ void config_errors_clear(struct config_errors *errs)
 {
         for (size_t i = 0; i < errs->n; i++) {
                 free(errs->v[i].file);
+                free(errs->v[i].section);
                 free(errs->v[i].key);
                 free(errs->v[i].message);
         }

@@ -132,6 +132,7 @@ int config_apply_defaults(void *base, const char *section);
 struct config_error {
         char *file;
         unsigned line;          /* 0: the file as a whole */
+        char *section;          /* the key's: "reclaim", "cgroup PATH"; NULL with key NULL */
         char *key;              /* NULL when the error is not about one key */
         char *message;
 };
@@ -211,7 +212,7 @@ int config_check_file_path(const char *path, const char **ret_why);
  */
 void config_dump(const struct config *cfg, FILE *f);
 
-/* Formats "FILE:LINE: key 'K': MESSAGE" into buf. Returns buf. */
+/* Formats "FILE:LINE: [SECTION] key 'K': MESSAGE" (or "FILE:LINE: MESSAGE") into buf. Returns buf. */
 const char *config_error_format(const struct config_errors *errs, const struct config_error *e,
                                 char *buf, size_t size);
 

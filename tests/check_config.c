@@ -103,8 +103,25 @@ START_TEST(every_error_names_its_line_and_key)
         ck_assert_ptr_nonnull(strstr(errs.v[2].message, "0..12"));
         ck_assert_uint_eq(errs.v[3].line, 7);
         ck_assert_str_eq(config_error_format(&errs, &errs.v[1], buf, sizeof(buf)),
-                         "test.conf:4: key 'soft_limit': invalid size \"12Q\": expected bytes with an "
+                         "test.conf:4: [cgroup batch] key 'soft_limit': invalid size \"12Q\": expected bytes with an "
                          "optional K, M, G or T suffix, or max (0..max)");
+        ck_assert_str_eq(config_error_format(&errs, &errs.v[2], buf, sizeof(buf)),
+                         "test.conf:6: [reclaim] key 'initial_priority': value \"13\" out of range: "
+                         "expected 0..12");
+        config_errors_clear(&errs);
+
+        /* Keys of the same name in two sections: the section tells them apart. */
+        ck_assert_int_eq(load("[balance]\ninterval = 50ms\n[metrics]\ninterval = 0s\n[cgroup web.slice]\n"
+                              "soft_limit = 1G\nsoft_limit = 2G\n[reclaim]\nfrob = 1\n", &cfg, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 4);
+        ck_assert_ptr_nonnull(strstr(config_error_format(&errs, &errs.v[0], buf, sizeof(buf)),
+                                     "test.conf:2: [balance] key 'interval': "));
+        ck_assert_ptr_nonnull(strstr(config_error_format(&errs, &errs.v[1], buf, sizeof(buf)),
+                                     "test.conf:4: [metrics] key 'interval': "));
+        ck_assert_str_eq(config_error_format(&errs, &errs.v[2], buf, sizeof(buf)),
+                         "test.conf:7: [cgroup web.slice] key 'soft_limit': duplicate key");
+        ck_assert_str_eq(config_error_format(&errs, &errs.v[3], buf, sizeof(buf)),
+                         "test.conf:9: [reclaim] key 'frob': unknown key");
         config_errors_clear(&errs);
 }
 END_TEST
@@ -376,7 +393,7 @@ static void assert_textfile_refused(const char *value, const char *why)
         ck_assert_int_eq(config_load_string(text, "m.conf", &cfg, &errs), -EINVAL);
         ck_assert_uint_eq(errs.n, 1);
         config_error_format(&errs, &errs.v[0], line, sizeof(line));
-        ck_assert_msg(strstr(line, "m.conf:2: key 'textfile': ") && strstr(line, value) && strstr(line, why),
+        ck_assert_msg(strstr(line, "m.conf:2: [metrics] key 'textfile': ") && strstr(line, value) && strstr(line, why),
                       "error: %s", line);
         config_errors_clear(&errs);
 }
@@ -574,7 +591,7 @@ START_TEST(dropins_override_in_lexical_order)
         ck_assert_int_eq(config_load(d.main_file, d.dropins, &cfg, &errs), -EINVAL);
         ck_assert_uint_eq(errs.n, 1);
         ck_assert_str_eq(config_error_format(&errs, &errs.v[0], buf, sizeof(buf)),
-                         strcat(strcpy((char[512]){0}, path), ":3: key 'soft_limit': duplicate key in [cgroup c]"));
+                         strcat(strcpy((char[512]){0}, path), ":3: [cgroup c] key 'soft_limit': duplicate key"));
         config_errors_clear(&errs);
         conf_dir_remove(&d);
 }

@@ -15,14 +15,14 @@ if ! "$RECLAIMD" --check-config --config "$abs_top_srcdir/conf/reclaimd.conf" >"
 fi
 grep -qx 'initial_priority = 12' "$tmp/out" || fail "effective configuration lacks the default initial_priority"
 
-# A bad size: non-zero exit, and the error names the file, the line and the key.
+# A bad size: non-zero exit, and the error names the file, the line, the section and the key.
 printf '[pressure]\ntrigger = some 150ms 1s\n\n[cgroup batch]\nsoft_limit = 12Q\n' >"$tmp/bad.conf"
 "$RECLAIMD" --check-config --config "$tmp/bad.conf" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 3 ] || fail "bad size: exit $rc, expected 3"
 # (stderr is logfmt: the message is msg="...", its quotes escaped.)
-grep -qF "msg=\"$tmp/bad.conf:5: key 'soft_limit': invalid size \\\"12Q\\\"" "$tmp/err" ||
-        fail "bad size error does not name file, line 5 and key: $(cat "$tmp/err")"
+grep -qF "msg=\"$tmp/bad.conf:5: [cgroup batch] key 'soft_limit': invalid size \\\"12Q\\\"" "$tmp/err" ||
+        fail "bad size error does not name file, line 5, section and key: $(cat "$tmp/err")"
 
 # Several errors are all reported, syntax errors too, each with its line, in line order.
 printf '[pressure]\ntrigger = some 1s 20s\n[nope]\n[cgroup ../x]\njunk\n[cgroup y]\nsoft_limit 1G\n' >"$tmp/multi.conf"
