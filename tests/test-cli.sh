@@ -30,18 +30,29 @@ printf '[pressure]\ntrigger = some 1s 20s\n[nope]\n[cgroup ../x]\njunk\n[cgroup 
 lines=$(grep -o 'multi.conf:[0-9]*:' "$tmp/err" | cut -d: -f2 | tr '\n' ' ')
 [ "$lines" = "2 3 4 5 7 " ] || fail "errors at lines '$lines', expected '2 3 4 5 7 ': $(cat "$tmp/err")"
 
+good="$tmp/good.conf"
+printf '[cgroup batch]\nsoft_limit = 64M\n' >"$good"
+
 # A missing file and a bad option are errors too.
 "$RECLAIMD" --check-config --config "$tmp/none.conf" 2>"$tmp/err" && fail "missing file accepted"
 grep -q "none.conf" "$tmp/err" || fail "missing file not named"
-"$RECLAIMD" --bogus >/dev/null 2>&1
+"$RECLAIMD" --bogus >/dev/null 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 2 ] || fail "unknown option: exit $rc, expected 2"
+grep -qF "Try 'reclaimd --help'" "$tmp/err" || fail "unknown option: no pointer to --help: $(cat "$tmp/err")"
+"$RECLAIMD" stray >/dev/null 2>"$tmp/err"
+grep -qF "Try 'reclaimd --help'" "$tmp/err" || fail "stray argument: no pointer to --help: $(cat "$tmp/err")"
+# Options that mean nothing to --check-config are refused, not silently ignored.
+for opt in --dry-run -n "--state-file=$tmp/st" -d; do
+        "$RECLAIMD" --check-config --config "$good" "$opt" >/dev/null 2>"$tmp/err"
+        rc=$?
+        [ "$rc" -eq 2 ] || fail "--check-config $opt: exit $rc, expected 2"
+        grep -q 'nothing with --check-config' "$tmp/err" || fail "--check-config $opt: $(cat "$tmp/err")"
+done
 "$RECLAIMD" --version | grep -q '^reclaimd [0-9]' || fail "--version"
 
 # On a host whose memory controller is not on cgroup v2 (these machines: hybrid mode),
 # reclaimd refuses to start with one clear line.
-good="$tmp/good.conf"
-printf '[cgroup batch]\nsoft_limit = 64M\n' >"$good"
 if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
         timeout 10 "$RECLAIMD" --config "$good" >"$tmp/out" 2>"$tmp/err"
         rc=$?
