@@ -412,7 +412,8 @@ int daemon_run(struct daemon *d)
         bus_start(d);
         log_event(LOG_INFO, LOG_EV_STARTED,
                   LOG_FIELDS(LOG_U64(CGROUPS, d->engine.n_cgroups), LOG_U64(DRY_RUN, d->dry_run)),
-                  "Started: %zu cgroups managed, %zu triggers%s", d->engine.n_cgroups, d->n_scopes,
+                  "Started: %zu cgroup%s managed, %zu trigger%s%s", d->engine.n_cgroups,
+                  d->engine.n_cgroups == 1 ? "" : "s", d->n_scopes, d->n_scopes == 1 ? "" : "s",
                   d->dry_run ? ", dry run: nothing will be written" : "");
         snprintf(status, sizeof(status), "Watching %zu cgroups, %d over their soft limit",
                  d->engine.n_cgroups, over);

@@ -146,6 +146,47 @@ enum xattr_mode config_xattr_mode(const struct config *cfg, const struct cgroup_
         return (enum xattr_mode)cfg->soft_limit_xattr;
 }
 
+/*
+ * A key's range as errors say it, in the units values are written in:
+ * "4K..1T", "at least 4K", "100ms..1h", "0..12"; "" when every value goes
+ * (a max of UINT64_MAX - 1 or more is no bound: UINT64_MAX is "max", none).
+ */
+static const char *format_range(const struct config_item *it, char *buf, size_t size)
+{
+        char lo[FORMAT_SIZE_MAX], hi[FORMAT_SIZE_MAX];
+        bool unbounded = it->max >= UINT64_MAX - 1;
+
+        switch (it->type) {
+        case CONFIG_SIZE:
+        case CONFIG_MEMORY:
+                format_size_exact(lo, sizeof(lo), it->min);
+                format_size_exact(hi, sizeof(hi), it->max);
+                break;
+        case CONFIG_DURATION:
+                if (it->min)
+                        format_duration(lo, sizeof(lo), it->min);
+                else
+                        snprintf(lo, sizeof(lo), "0s");
+                format_duration(hi, sizeof(hi), it->max);
+                break;
+        case CONFIG_PERCENT:
+                format_permyriad(lo, sizeof(lo), it->min);
+                format_permyriad(hi, sizeof(hi), it->max);
+                break;
+        default:
+                snprintf(lo, sizeof(lo), "%" PRIu64, it->min);
+                snprintf(hi, sizeof(hi), "%" PRIu64, it->max);
+                break;
+        }
+        if (unbounded && it->min == 0)
+                buf[0] = '\0';
+        else if (unbounded)
+                snprintf(buf, size, "at least %s", lo);
+        else
+                snprintf(buf, size, "%s..%s", lo, hi);
+        return buf;
+}
+
 /* The largest share of the machine's memory a CONFIG_MEMORY value may name. */
 #define MEMORY_SHARE_MAX_PERMYRIAD 5000
 
@@ -153,10 +194,10 @@ enum xattr_mode config_xattr_mode(const struct config *cfg, const struct cgroup_
 static int parse_memory(const struct config_item *it, const char *value, struct mem_amount *dst,
                         char *why, size_t why_size)
 {
-        char hi[FORMAT_SIZE_MAX];
+        char range[2 * FORMAT_SIZE_MAX + 16];
         uint64_t v;
 
-        format_size_exact(hi, sizeof(hi), it->max);
+        format_range(it, range, sizeof(range));
         if (*value && value[strlen(value) - 1] == '%') {
                 if (parse_permyriad(value, &v) < 0 || v > MEMORY_SHARE_MAX_PERMYRIAD) {
                         snprintf(why, why_size, "invalid share \"%s\": expected 0%%..50%% of the machine's "
@@ -168,7 +209,8 @@ static int parse_memory(const struct config_item *it, const char *value, struct 
         }
         if (parse_size(value, &v) < 0 || v < it->min || v > it->max) {
                 snprintf(why, why_size, "invalid amount \"%s\": expected bytes with an optional K, M, G or T "
-                         "suffix (0..%s), or a share of the machine's memory such as 2%%", value, hi);
+                         "suffix%s%s%s, or a share of the machine's memory such as 2%%", value,
+                         *range ? " (" : "", range, *range ? ")" : "");
                 return -EINVAL;
         }
         *dst = (struct mem_amount){ .bytes = v };
@@ -256,11 +298,12 @@ static int parse_file_path(const struct config_item *it, const char *value, char
 int config_item_parse(const struct config_item *it, const char *value, void *dst,
                        char *why, size_t why_size)
 {
-        char lo[FORMAT_SIZE_MAX], hi[FORMAT_SIZE_MAX];
+        char range[2 * FORMAT_SIZE_MAX + 16];
         const char *twhy;
         uint64_t v;
         int r;
 
+        format_range(it, range, sizeof(range));
         switch (it->type) {
         case CONFIG_TRIGGER:
                 if (streq(it->section, "cgroup") && streq(value, "none")) {
@@ -296,42 +339,35 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
                 return 0;
         case CONFIG_DURATION:
                 r = parse_duration(value, &v);
-                format_duration(lo, sizeof(lo), it->min);
-                format_duration(hi, sizeof(hi), it->max);
                 if (r < 0) {
                         snprintf(why, why_size, "invalid duration \"%s\": expected a number with a "
-                                 "unit, us, ms, s, min or h (%s..%s)", value, lo, hi);
+                                 "unit, us, ms, s, min or h (%s)", value, range);
                         return -EINVAL;
                 }
                 break;
         case CONFIG_PERCENT:
                 r = parse_permyriad(value, &v);
-                snprintf(lo, sizeof(lo), "%s", "0%");
-                snprintf(hi, sizeof(hi), "%s", "100%");
                 if (r < 0) {
                         snprintf(why, why_size, "invalid percentage \"%s\": expected e.g. 5%% or 0.5%% "
-                                 "(0%%..100%%)", value);
+                                 "(%s)", value, range);
                         return -EINVAL;
                 }
                 break;
         case CONFIG_SIZE:
                 r = parse_size(value, &v);
-                format_size_exact(lo, sizeof(lo), it->min);
-                format_size_exact(hi, sizeof(hi), it->max);
                 if (r < 0) {
                         snprintf(why, why_size, "invalid size \"%s\": expected bytes with an optional "
-                                 "K, M, G or T suffix%s (%s..%s)", value,
-                                 it->max == UINT64_MAX ? ", or max" : "", lo, hi);
+                                 "K, M, G or T suffix%s%s%s%s", value,
+                                 it->max == UINT64_MAX ? ", or max" : "",
+                                 *range ? " (" : "", range, *range ? ")" : "");
                         return -EINVAL;
                 }
                 break;
         case CONFIG_UINT:
                 r = parse_uint64(value, &v);
-                snprintf(lo, sizeof(lo), "%" PRIu64, it->min);
-                snprintf(hi, sizeof(hi), "%" PRIu64, it->max);
                 if (r < 0) {
-                        snprintf(why, why_size, "invalid number \"%s\": expected an integer (%s..%s)",
-                                 value, lo, hi);
+                        snprintf(why, why_size, "invalid number \"%s\": expected an integer (%s)",
+                                 value, range);
                         return -EINVAL;
                 }
                 break;
@@ -339,7 +375,7 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
                 return -EINVAL;
         }
         if (v < it->min || v > it->max) {
-                snprintf(why, why_size, "value \"%s\" out of range: expected %s..%s", value, lo, hi);
+                snprintf(why, why_size, "value \"%s\" out of range: expected %s", value, range);
                 return -EINVAL;
         }
         *(uint64_t *)dst = v;

@@ -104,7 +104,7 @@ START_TEST(every_error_names_its_line_and_key)
         ck_assert_uint_eq(errs.v[3].line, 7);
         ck_assert_str_eq(config_error_format(&errs, &errs.v[1], buf, sizeof(buf)),
                          "test.conf:4: [cgroup batch] key 'soft_limit': invalid size \"12Q\": expected bytes with an "
-                         "optional K, M, G or T suffix, or max (0..max)");
+                         "optional K, M, G or T suffix, or max");
         ck_assert_str_eq(config_error_format(&errs, &errs.v[2], buf, sizeof(buf)),
                          "test.conf:6: [reclaim] key 'initial_priority': value \"13\" out of range: "
                          "expected 0..12");
@@ -1022,6 +1022,25 @@ START_TEST(keys_that_must_be_in_order)
 }
 END_TEST
 
+/* A key's range, in its errors, reads as the configuration writes values: 1h, 4K, no 2^64 - 2. */
+START_TEST(ranges_read_as_values_do)
+{
+        static const struct { const char *text, *key, *needle; } cases[] = {
+                { "[reclaim]\nround_target = 1\n", "round_target", "out of range: expected at least 4K" },
+                { "[reclaim]\nmin_chunk = 2T\n", "min_chunk", "out of range: expected 4K..1T" },
+                { "[reclaim]\nrelease_interval = 10ms\n", "release_interval", "expected 100ms..1h" },
+                { "[reclaim]\nbackoff = 2h\n", "backoff", "expected 0s..1h" },
+                { "[reclaim]\nbackoff = 1Q\n", "backoff", "min or h (0s..1h)" },
+                { "[reclaim]\ninitial_priority = 13\n", "initial_priority", "expected 0..12" },
+                { "[balance]\nreserve = 1Q\n", "reserve", "optional K, M, G or T suffix, or a share" },
+                { "[cgroup a]\nsoft_limit = 1Q\n", "soft_limit", "K, M, G or T suffix, or max\0" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                assert_one_error(cases[i].text, 2, cases[i].key, cases[i].needle);
+}
+END_TEST
+
 CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            every_error_names_its_line_and_key, unknown_and_duplicate_names_refused,
            paths_must_stay_beneath_the_root, long_names_and_lines, dump_reads_back_the_same,
@@ -1033,4 +1052,4 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            dropin_folder_is_listed_not_globbed, dump_keeps_what_sections_leave_unset,
            lines_longer_than_the_parser_reads, indented_lines_are_read_as_they_are,
            header_paths_and_bytes_checked, every_syntax_error_in_line_order,
-           keys_that_must_be_in_order)
+           keys_that_must_be_in_order, ranges_read_as_values_do)

@@ -36,6 +36,7 @@ printf '[cgroup batch]\nsoft_limit = 64M\n' >"$good"
 # A missing file and a bad option are errors too.
 "$RECLAIMD" --check-config --config "$tmp/none.conf" 2>"$tmp/err" && fail "missing file accepted"
 grep -q "none.conf" "$tmp/err" || fail "missing file not named"
+grep -q "1 error, configuration not accepted" "$tmp/err" || fail "missing file: no summary: $(cat "$tmp/err")"
 "$RECLAIMD" --bogus >/dev/null 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 2 ] || fail "unknown option: exit $rc, expected 2"
