@@ -1025,6 +1025,7 @@ END_TEST
 /* A key's range, in its errors, reads as the configuration writes values: 1h, 4K, no 2^64 - 2. */
 START_TEST(ranges_read_as_values_do)
 {
+        struct config *cfg;
         static const struct { const char *text, *key, *needle; } cases[] = {
                 { "[reclaim]\nround_target = 1\n", "round_target", "out of range: expected at least 4K" },
                 { "[reclaim]\nmin_chunk = 2T\n", "min_chunk", "out of range: expected 4K..1T" },
@@ -1038,6 +1039,13 @@ START_TEST(ranges_read_as_values_do)
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
                 assert_one_error(cases[i].text, 2, cases[i].key, cases[i].needle);
+        /* The suffixes as the manual gives them: either case, B or iB after, no bare B. */
+        assert_one_error("[cgroup a]\nsoft_limit = 512B\n", 2, "soft_limit", "invalid size");
+        cfg = load_config("[cgroup a]\nsoft_limit = 256m\n[cgroup b]\nsoft_limit = 256MiB\n"
+                          "[cgroup c]\nsoft_limit = 256mb\n");
+        for (size_t i = 0; i < 3; i++)
+                ck_assert_uint_eq(cfg->cgroups[i].soft_limit_bytes, 256 << 20);
+        config_free(cfg);
 }
 END_TEST
 
