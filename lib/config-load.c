@@ -763,7 +763,7 @@ static int load_end(struct load *ld, int r, struct config **ret)
 {
         int rr = 0;
 
-        if (r >= 0 || r == -EINVAL)
+        if (r != -ENOMEM)   /* a file that could not be read leaves the others to check */
                 rr = check_orders(ld);
         if (rr >= 0)
                 rr = sort_errors(ld);

@@ -1018,6 +1018,13 @@ START_TEST(keys_that_must_be_in_order)
         ck_assert_msg(strstr(line, "50-chunk.conf:2: [reclaim] key 'min_chunk': ") &&
                       strstr(line, "reclaimd.conf:2)"), "error: %s", line);
         config_errors_clear(&errs);
+        /* ... and still, beside a drop-in that cannot be read. */
+        snprintf(path, sizeof(path), "%s/60-dir.conf", d.dropins);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        ck_assert_int_eq(config_load(d.main_file, d.dropins, &cfg, &errs), -EISDIR);
+        ck_assert_uint_eq(errs.n, 2);
+        ck_assert_str_eq(errs.v[0].key, "min_chunk");
+        config_errors_clear(&errs);
         conf_dir_remove(&d);
 }
 END_TEST
