@@ -1,4 +1,4 @@
-/* Loading configuration files and their drop-ins through inih, every error named by file, line and key. */
+/* Loading configuration files and their drop-ins through inih, every error named by file, line and key, in order. */
 #include "autoconfig.h"
 
 #include <ctype.h>
