@@ -66,6 +66,8 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 { "version",      no_argument,       NULL, 'V' },
                 {}
         };
+        static const char try_help[] = "Try 'reclaimd --help' for more information.\n";
+        const char *not_checked = NULL;   /* an option that means nothing to --check-config */
         int c;
 
         *o = (struct options){ .config_file = DEFAULT_CONFIG_FILE, .state_file = DEFAULT_STATE_FILE,
@@ -74,17 +76,21 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 switch (c) {
                 case 'c': o->config_file = optarg; break;
                 case 't': o->check_config = true; break;
-                case 'n': o->dry_run = true; break;
+                case 'n': o->dry_run = true; not_checked = "--dry-run"; break;
                 case 'r': o->cgroup_root = optarg; break;
-                case 's': o->state_file = optarg; break;
-                case 'd': o->log_level = LOG_DEBUG; break;
+                case 's': o->state_file = optarg; not_checked = "--state-file"; break;
+                case 'd': o->log_level = LOG_DEBUG; not_checked = "--debug"; break;
                 case 'h': help(); return 0;
                 case 'V': printf("reclaimd %s\n", PACKAGE_VERSION); return 0;
-                default: return -EINVAL;
+                default: fputs(try_help, stderr); return -EINVAL;   /* after getopt's own line */
                 }
         }
         if (optind < argc) {
-                fprintf(stderr, "reclaimd: unexpected argument '%s'; see --help\n", argv[optind]);
+                fprintf(stderr, "reclaimd: unexpected argument '%s'\n%s", argv[optind], try_help);
+                return -EINVAL;
+        }
+        if (o->check_config && not_checked) {
+                fprintf(stderr, "reclaimd: %s means nothing with --check-config\n%s", not_checked, try_help);
                 return -EINVAL;
         }
         return 1;

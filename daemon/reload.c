@@ -24,9 +24,10 @@ int daemon_load_config(const char *file, const char *dropin_dir, struct config *
         r = config_load(file, dropin_dir, ret, &errs);
         for (size_t i = 0; i < errs.n; i++)
                 log_error("%s", config_error_format(&errs, &errs.v[i], line, sizeof(line)));
-        if (r == -EINVAL)
+        /* A file that cannot be read is an error like the others, summed up with them. */
+        if (r < 0 && errs.n > 0)
                 log_error("%zu error%s, configuration not accepted", errs.n, errs.n == 1 ? "" : "s");
-        else if (r < 0 && errs.n == 0)
+        else if (r < 0)
                 log_error_errno(r, "Failed to read the configuration: %m");
         config_errors_clear(&errs);
         return r;
@@ -114,8 +115,9 @@ int daemon_reload(struct daemon *d)
                 log_event(LOG_NOTICE, LOG_EV_RELOAD,
                           LOG_FIELDS(LOG_STR(PATH, d->opt.config_file), LOG_STR(RESULT, "applied"),
                                      LOG_U64(CGROUPS, d->engine.n_cgroups)),
-                          "Reloaded %s: %zu cgroups managed, %zu triggers", d->opt.config_file,
-                          d->engine.n_cgroups, d->n_scopes);
+                          "Reloaded %s: %zu cgroup%s managed, %zu trigger%s", d->opt.config_file,
+                          d->engine.n_cgroups, d->engine.n_cgroups == 1 ? "" : "s",
+                          d->n_scopes, d->n_scopes == 1 ? "" : "s");
         notify_ready(NULL);
         report_status(d);
         return r;

@@ -65,6 +65,65 @@ int cgpath_normalize(const char *path, char **ret, const char **ret_why)
         return 0;
 }
 
+/* The character classes fnmatch() knows ([:alpha:]...): the POSIX locale's. */
+static bool known_class(const char *name, size_t len)
+{
+        static const char *const classes[] = {
+                "alnum", "alpha", "blank", "cntrl", "digit", "graph",
+                "lower", "print", "punct", "space", "upper", "xdigit",
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(classes); i++)
+                if (strlen(classes[i]) == len && strncmp(classes[i], name, len) == 0)
+                        return true;
+        return false;
+}
+
+/* Where the bracket class at p ('[') ends (its ']'), or NULL with *ret_why. */
+static const char *bracket_end(const char *p, const char **ret_why)
+{
+        const char *q = p + 1, *end;
+
+        *ret_why = "'[' without its ']' in the glob (a bracket class ends within its path component)";
+        q += *q == '!' || *q == '^';
+        q += *q == ']';   /* first: a literal ']' */
+        for (; *q && *q != '/'; q++) {
+                if (*q == ']')
+                        return q;
+                if (*q == '\\' && q[1] && q[1] != '/')
+                        q++;
+                else if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+                        const char close[] = { q[1], ']', '\0' };
+
+                        end = strstr(q + 2, close);
+                        if (!end || memchr(q, '/', (size_t)(end - q)))
+                                return NULL;
+                        if (q[1] == ':' && !known_class(q + 2, (size_t)(end - q - 2))) {
+                                *ret_why = "unknown character class in the glob: expected [:alpha:], "
+                                           "[:digit:], [:alnum:] and the like";
+                                return NULL;
+                        }
+                        q = end + 1;
+                }
+        }
+        return NULL;
+}
+
+const char *cgpath_check_glob(const char *pattern)
+{
+        const char *why;
+
+        for (const char *p = pattern; *p; p++) {
+                if (*p == '\\' && !p[1])
+                        return "the glob ends in a backslash, which escapes nothing";
+                if (*p == '\\')
+                        p++;
+                else if (*p == '[' && !(p = bracket_end(p, &why)))
+                        return why;
+        }
+        return NULL;
+}
+
 bool cgpath_is_glob(const char *path)
 {
         return strpbrk(path, "*?[") != NULL;

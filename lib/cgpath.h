@@ -21,6 +21,14 @@ int cgpath_normalize(const char *path, char **ret, const char **ret_why);
  */
 bool cgpath_is_cgroup(const char *path);
 
+/*
+ * Why the glob pattern cannot be what its writer meant, or NULL: a '[' whose
+ * bracket class does not end with ']' within its path component (fnmatch()
+ * would match the '[' literally, or nothing), an unknown [:class:], or a
+ * trailing backslash.
+ */
+const char *cgpath_check_glob(const char *pattern);
+
 /* Whether a (normalised) path is a glob: it has *, ? or [ in it. */
 bool cgpath_is_glob(const char *path);
 

@@ -1,24 +1,47 @@
-/* Loading configuration files and their drop-ins through inih, every error named by file, line and key. */
+/* Loading configuration files and their drop-ins through inih, every error named by file, line and key, in order. */
 #include "autoconfig.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <glob.h>
+#include <fcntl.h>
+#include <dirent.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "cgpath.h"
 #include "config.h"
+#include "units.h"
 #include "utf8.h"
 #include "util.h"
 
-#define SECTION_CGROUP_PREFIX "cgroup "
+#define SECTION_CGROUP "cgroup"
+
+/* One load, across its files: what the checks made once every file is read need. */
+struct load {
+        struct config *cfg;
+        struct config_errors *errs;
+        size_t first_error;       /* errs->n when the load began */
+        char **files;             /* read (or listed) so far, in order */
+        size_t n_files;
+        struct origin {           /* where config_table[i] was last set, outside [cgroup] sections */
+                size_t file;      /* index in files; line 0: not set, its default */
+                unsigned line;
+                bool refused;     /* its value was an error: not compared again */
+        } *origins;
+};
 
 struct parse_state {
+        struct load *ld;
         FILE *f;
         const char *file;         /* its name, for errors */
+        char *text;               /* the line read, whole */
+        size_t text_size;
+        size_t bytes;             /* read from f so far, against CONFIG_FILE_MAX */
         struct config *cfg;
         struct config_errors *errs;
         unsigned line;            /* line the reader last returned */
@@ -64,6 +87,14 @@ static int add_error(struct parse_state *st, unsigned line, const char *key, con
         v[errs->n] = (struct config_error){ .line = line, .message = msg,
                                             .file = strdup(st->file),
                                             .key = key ? strdup(key) : NULL };
+        /* A key's error names its section: "interval" is in [balance] and in [metrics]. */
+        if (key && st->section_line) {
+                if (st->cg && asprintf(&v[errs->n].section, "cgroup %s",
+                                       st->cfg->cgroups[st->cg_index].path) < 0)
+                        v[errs->n].section = NULL;   /* the message goes without it */
+                else if (!st->cg)
+                        v[errs->n].section = strdup(st->section);
+        }
         errs->n++;
         return -EINVAL;
 }
@@ -105,6 +136,12 @@ static int open_cgroup_section(struct parse_state *st, const char *path)
                 return st->error = r;
         if (r < 0)
                 return add_error(st, st->line, NULL, "invalid cgroup path \"%s\": %s", path, why);
+        why = cgpath_is_glob(norm) ? cgpath_check_glob(norm) : NULL;
+        if (why) {
+                r = add_error(st, st->line, NULL, "invalid cgroup path \"%s\": %s", norm, why);
+                free(norm);
+                return r;
+        }
         for (size_t i = 0; i < cfg->n_cgroups; i++) {
                 if (!streq(cfg->cgroups[i].path, norm))
                         continue;
@@ -130,22 +167,35 @@ static int open_cgroup_section(struct parse_state *st, const char *path)
         return r < 0 ? r : use_cgroup_section(st, cfg->n_cgroups - 1);
 }
 
-/* Called by the reader for every "[name]" line, before inih sees any key under it. */
-static void open_section(struct parse_state *st, const char *name)
+/* Starts a section at the current line, invalid until open_section() says otherwise: its keys are not checked. */
+static void start_section(struct parse_state *st, const char *name)
 {
-        struct seen_section *v;
-
         snprintf(st->section, sizeof(st->section), "%s", name);
         st->section_line = st->line;
         st->section_valid = false;
         st->cg = NULL;
         st->seen = 0;
+}
 
-        if (strncmp(name, SECTION_CGROUP_PREFIX, strlen(SECTION_CGROUP_PREFIX)) == 0) {
-                st->section_valid = open_cgroup_section(st, name + strlen(SECTION_CGROUP_PREFIX)) == 0;
+/* Called by the reader for every "[name]" line, before inih sees any key under it. */
+static void open_section(struct parse_state *st, const char *name)
+{
+        struct seen_section *v;
+
+        start_section(st, name);
+
+        /* "cgroup", a blank, the path: blanks at both of its ends are the header's, not the path's. */
+        if (strncmp(name, SECTION_CGROUP, strlen(SECTION_CGROUP)) == 0 &&
+            (name[strlen(SECTION_CGROUP)] == ' ' || name[strlen(SECTION_CGROUP)] == '\t')) {
+                name += strlen(SECTION_CGROUP);
+                st->section_valid = open_cgroup_section(st, name + strspn(name, " \t")) == 0;
                 return;
         }
-        if (!config_section_known(name) || streq(name, "cgroup")) {
+        if (streq(name, SECTION_CGROUP)) {
+                add_error(st, st->line, NULL, "empty cgroup path: expected [cgroup PATH]");
+                return;
+        }
+        if (!config_section_known(name)) {
                 add_error(st, st->line, NULL, "unknown section [%s]: expected [pressure], [reclaim], "
                           "[balance], [metrics] or [cgroup PATH]", name);
                 return;
@@ -169,15 +219,15 @@ static void open_section(struct parse_state *st, const char *name)
 }
 
 /*
- * How much of a line inih reads: up to an inline comment (';' after a blank,
- * inih's INI_INLINE_COMMENT_PREFIXES) and without trailing white space.
+ * How much of a line inih reads: up to an inline comment (';' after white
+ * space, inih's INI_INLINE_COMMENT_PREFIXES) and without trailing white space.
  */
 static size_t content_len(const char *line)
 {
         size_t len = strlen(line);
 
         for (size_t i = 1; i < len; i++)
-                if (line[i] == ';' && (line[i - 1] == ' ' || line[i - 1] == '\t')) {
+                if (line[i] == ';' && isspace((unsigned char)line[i - 1])) {
                         len = i;
                         break;
                 }
@@ -203,7 +253,7 @@ static void watch_header(struct parse_state *st, const char *line)
                 return;
         end = memrchr(start, ']', content);
         if (!end)
-                return;   /* inih reports the syntax error */
+                return;   /* the reader refused the line */
         p = start + 1 + strspn(start + 1, " \t");
         len = end > p ? (size_t)(end - p) : 0;
         while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
@@ -224,38 +274,134 @@ static void watch_header(struct parse_state *st, const char *line)
 }
 
 /*
- * inih's reader: fgets() that counts lines, so every error can name its line
- * (the distribution's inih is built without INI_HANDLER_LINENO), notices
- * section headers (inih truncates section names at 50 characters, shorter than
- * many cgroup paths), and refuses over-long lines instead of letting inih
- * split them into two; likewise for lines that are not UTF-8.
+ * Reads one line of st->f, whole and without its newline, into st->text, its
+ * length (NUL bytes included) in *ret_len. Returns 1; 0 at the end of the
+ * file; or a negative errno: the read's error (ferror(): never taken for the
+ * end of the file, which would apply half of it), -EFBIG past CONFIG_FILE_MAX,
+ * -ENOMEM.
+ */
+static int read_line(struct parse_state *st, size_t *ret_len)
+{
+        size_t n = 0;
+        int c;
+
+        errno = 0;
+        for (;;) {
+                c = getc(st->f);
+                if (c != EOF && ++st->bytes > CONFIG_FILE_MAX)
+                        return -EFBIG;
+                if (n + 1 >= st->text_size) {   /* room for c, or for the NUL that ends the line */
+                        size_t size = st->text_size ? st->text_size * 2 : 256;
+                        char *t = realloc(st->text, size);
+
+                        if (!t)
+                                return -ENOMEM;
+                        st->text = t;
+                        st->text_size = size;
+                }
+                if (c == EOF || c == '\n')
+                        break;
+                st->text[n++] = (char)c;
+        }
+        if (c == EOF && ferror(st->f))
+                return errno > 0 ? -errno : -EIO;
+        if (c == EOF && n == 0)
+                return 0;
+        st->text[n] = '\0';
+        *ret_len = n;
+        return 1;
+}
+
+/* "1M": the bound on a configuration file's size, as errors say it. */
+static const char *file_max_text(char *buf, size_t size)
+{
+        return format_size_exact(buf, size, CONFIG_FILE_MAX);
+}
+
+/*
+ * Refuses the current line: the error, and an empty line for inih. A line
+ * that starts a header ends the section before it all the same, so that the
+ * keys under it are neither charged to that section nor reported again.
+ */
+static void refuse_line(struct parse_state *st, char *buf, const char *start, const char *why)
+{
+        add_error(st, st->line, NULL, "%s", why);
+        if (*start == '[')
+                start_section(st, "");
+        buf[0] = '\n';
+        buf[1] = '\0';
+}
+
+/*
+ * inih's reader: reads each line whole (read_line()) and counts lines, so
+ * every error can name its line (the distribution's inih is built without
+ * INI_HANDLER_LINENO), notices section headers (inih truncates section names
+ * at 50 characters, shorter than many cgroup paths), and refuses lines longer
+ * than inih's buffer instead of letting inih split them into two (a comment
+ * is only cut short: inih ignores it anyway); likewise for lines that are
+ * not UTF-8. Leading blanks are dropped: inih would take an indented line for
+ * the continuation of the value before it (INI_ALLOW_MULTILINE), which no key
+ * takes, and name that key in the error. A read error or a file past the
+ * bound ends the file with an error naming it.
  */
 static char *reader(char *buf, int size, void *user)
 {
         struct parse_state *st = user;
-        size_t len;
+        char max[FORMAT_SIZE_MAX], why[128];
+        const char *start;
+        size_t len, content;
+        int r;
 
-        if (!fgets(buf, size, st->f))
+        r = read_line(st, &len);
+        if (r == -ENOMEM)
+                st->error = r;
+        else if (r == -EFBIG)
+                add_error(st, 0, NULL, "larger than %s, the most a configuration file may hold",
+                          file_max_text(max, sizeof(max)));
+        else if (r < 0)
+                add_error(st, 0, NULL, "cannot read after line %u: %s", st->line, strerror(-r));
+        if (r <= 0)
                 return NULL;
         st->line++;
-        len = strlen(buf);
-        if (len == (size_t)size - 1 && buf[len - 1] != '\n' && !feof(st->f)) {
-                int c;
-
-                while ((c = fgetc(st->f)) != EOF && c != '\n')
-                        ;
-                add_error(st, st->line, NULL, "line longer than %d characters", size - 2);
+        start = st->text;
+        if (st->line == 1 && strncmp(start, "\xef\xbb\xbf", 3) == 0)
+                start += 3;   /* a UTF-8 byte order mark, as inih skips it (INI_ALLOW_BOM) */
+        start += strspn(start, " \t");
+        if (strlen(st->text) != len) {   /* inih, and every string function, would end the line there */
+                refuse_line(st, buf, start, "line holds a NUL byte");
+                return buf;
+        }
+        if (!utf8_valid(st->text)) {
+                refuse_line(st, buf, start, "line is not valid UTF-8");
+                return buf;
+        }
+        if (*start == '#' || *start == ';') {
                 buf[0] = '\n';
                 buf[1] = '\0';
                 return buf;
         }
-        if (!utf8_valid(buf)) {
-                add_error(st, st->line, NULL, "line is not valid UTF-8");
-                buf[0] = '\n';
-                buf[1] = '\0';
+        /* Without its indentation: to inih an indented line continues the value of the key before it. */
+        len -= (size_t)(start - st->text);
+        if (len > (size_t)size - 2) {
+                snprintf(why, sizeof(why), "line longer than %d characters, which the parser cannot read",
+                         size - 2);
+                refuse_line(st, buf, start, why);
                 return buf;
         }
-        watch_header(st, buf);
+        /* inih's syntax errors, found here: inih reports only its first, after all the others. */
+        content = content_len(start);
+        if (*start == '[' && !memchr(start, ']', content)) {
+                refuse_line(st, buf, start, "syntax error: a section header without its ']'");
+                return buf;
+        }
+        if (*start != '[' && content > 0 && strcspn(start, "=:") >= content) {
+                refuse_line(st, buf, start, "syntax error: expected \"key = value\" or \"[section]\"");
+                return buf;
+        }
+        watch_header(st, start);
+        memcpy(buf, start, len);
+        buf[len] = '\n';
+        buf[len + 1] = '\0';
         return buf;
 }
 
@@ -279,12 +425,12 @@ static int handler(void *user, const char *section, const char *key, const char 
                 return 1;   /* the section's own error was reported */
         it = config_item_find(st->cg ? "cgroup" : st->section, key, &idx);
         if (!it) {
-                add_error(st, st->line, key, "unknown key in [%s]", st->section);
+                add_error(st, st->line, key, "unknown key");
                 return 1;
         }
         seen = st->cg ? &st->seen : &st->seen_global;
         if (*seen & (1ULL << idx)) {
-                add_error(st, st->line, key, "duplicate key in [%s]", st->section);
+                add_error(st, st->line, key, "duplicate key");
                 return 1;
         }
         *seen |= 1ULL << idx;
@@ -297,17 +443,42 @@ static int handler(void *user, const char *section, const char *key, const char 
                 st->error = r;   /* why is not set then */
         else if (r < 0)
                 add_error(st, st->line, key, "%s", why);
+        if (!st->cg)
+                st->ld->origins[idx] = (struct origin){ .file = st->ld->n_files - 1, .line = st->line,
+                                                        .refused = r < 0 };
         return 1;
 }
 
-/* Parses one file into cfg. Returns 0, -EINVAL (errors appended to errs), or -ENOMEM. */
-static int parse_into(FILE *f, const char *name, struct config *cfg, struct config_errors *errs)
+/* Counts file, named as given, as the load's next one (for the order of its errors). */
+static int add_file(struct load *ld, const char *file)
 {
-        struct parse_state st = { .f = f, .file = name, .cfg = cfg, .errs = errs };
+        char **v = reallocarray(ld->files, ld->n_files + 1, sizeof(*v));
+
+        if (!v)
+                return -ENOMEM;
+        ld->files = v;
+        if (!(v[ld->n_files] = strdup(file)))
+                return -ENOMEM;
+        ld->n_files++;
+        return 0;
+}
+
+/*
+ * Parses one file, the load's last (add_file()), into its configuration.
+ * Returns 0, -EINVAL (errors appended), or -ENOMEM.
+ */
+static int parse_into(FILE *f, const char *name, struct load *ld)
+{
+        struct config_errors *errs = ld->errs;
+        struct parse_state st = { .ld = ld, .f = f, .file = name, .cfg = ld->cfg, .errs = errs };
         size_t before = errs->n;
         int r;
 
-        /* inih: 0 ok, >0 first line with a syntax error, -1 open, -2 memory. */
+        /*
+         * inih: 0 ok, >0 first line with a syntax error, -1 open, -2 memory.
+         * The reader refuses the lines inih would find wrong before inih sees
+         * them, so a line here is one it missed.
+         */
         r = ini_parse_stream(reader, &st, handler, &st);
         if (r == -2)
                 r = -ENOMEM;
@@ -329,6 +500,7 @@ static int parse_into(FILE *f, const char *name, struct config *cfg, struct conf
                 free(st.sections[i].name);
         free(st.sections);
         free(st.file_cgroups);
+        free(st.text);
         return r;
 }
 
@@ -343,61 +515,288 @@ static struct config *new_config(const char *name)
         return cfg;
 }
 
-/* Records an error about a whole file (it cannot be read). */
-static int file_error(struct config_errors *errs, const char *file, int err)
+/* Records an error about a whole file: why, or err's text. Returns err. */
+static int file_error(struct config_errors *errs, const char *file, int err, const char *why)
 {
         struct parse_state st = { .file = file, .errs = errs };
 
-        add_error(&st, 0, NULL, "cannot read: %s", strerror(-err));
+        add_error(&st, 0, NULL, "cannot read: %s", why ?: strerror(-err));
         return st.error ?: err;
 }
 
-static int parse_file(const char *file, struct config *cfg, struct config_errors *errs)
+/* What a file that is not a regular one is, for its error. */
+static const char *file_kind(mode_t mode)
 {
-        FILE *f = fopen(file, "re");
+        switch (mode & S_IFMT) {
+        case S_IFIFO:  return "a FIFO, not a regular file";
+        case S_IFCHR:  return "a character device, not a regular file";
+        case S_IFBLK:  return "a block device, not a regular file";
+        case S_IFSOCK: return "a socket, not a regular file";
+        default:       return "not a regular file";
+        }
+}
+
+/*
+ * Opens a configuration file: only a regular file (or /dev/null, empty as
+ * systemd reads it) of at most CONFIG_FILE_MAX bytes. O_NONBLOCK: opening a
+ * FIFO would otherwise wait for a writer, and a reload with it; a device such
+ * as /dev/zero would never end. Returns 0 and *ret, or an error recorded.
+ */
+static int open_file(const char *file, FILE **ret, struct config_errors *errs)
+{
+        char max[FORMAT_SIZE_MAX], why[128];
+        struct stat sb;
+        FILE *f;
+        int fd, r;
+
+        fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return file_error(errs, file, negative_errno(), NULL);
+        if (fstat(fd, &sb) < 0)
+                r = file_error(errs, file, negative_errno(), NULL);
+        else if (S_ISDIR(sb.st_mode))
+                r = file_error(errs, file, -EISDIR, NULL);
+        else if (S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(1, 3))
+                r = 0;   /* /dev/null */
+        else if (!S_ISREG(sb.st_mode))
+                r = file_error(errs, file, -EINVAL, file_kind(sb.st_mode));
+        else if (sb.st_size > CONFIG_FILE_MAX) {
+                snprintf(why, sizeof(why), "larger than %s, the most a configuration file may hold",
+                         file_max_text(max, sizeof(max)));
+                r = file_error(errs, file, -EFBIG, why);
+        } else
+                r = 0;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        f = fdopen(fd, "re");
+        if (!f) {
+                r = negative_errno();
+                close(fd);
+                return r;
+        }
+        *ret = f;
+        return 0;
+}
+
+static int parse_file(const char *file, struct load *ld)
+{
+        FILE *f;
         int r;
 
-        if (!f)
-                return file_error(errs, file, negative_errno());
-        r = parse_into(f, file, cfg, errs);
+        r = add_file(ld, file);   /* its errors come in order, whether it opens or not */
+        if (r < 0)
+                return r;
+        r = open_file(file, &f, ld->errs);
+        if (r < 0)
+                return r;
+        r = parse_into(f, file, ld);
         fclose(f);
         return r;
 }
 
-int config_load(const char *file, const char *dropin_dir, struct config **ret, struct config_errors *errs)
+/* scandir(): the drop-ins, *.conf as the shell's glob would match them (not hidden ones). */
+static int is_dropin(const struct dirent *de)
 {
-        struct config *cfg = new_config(file);
-        glob_t g = {};
-        char *pattern = NULL;
-        int r, rr;
+        size_t len = strlen(de->d_name);
 
-        if (!cfg)
-                return -ENOMEM;
-        r = parse_file(file, cfg, errs);
-        if (r < 0 && r != -EINVAL)
-                goto out;
-        if (dropin_dir) {
-                if (asprintf(&pattern, "%s/*.conf", dropin_dir) < 0) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-                /* glob() sorts its matches: the lexical order drop-ins are applied in. */
-                if (glob(pattern, 0, NULL, &g) == 0)
-                        for (size_t i = 0; i < g.gl_pathc; i++) {
-                                rr = parse_file(g.gl_pathv[i], cfg, errs);
+        return de->d_name[0] != '.' && len > strlen(".conf") &&
+               streq(de->d_name + len - strlen(".conf"), ".conf");
+}
+
+/* The byte order of their names, whatever the locale: systemd's order for drop-ins. */
+static int dropin_order(const struct dirent **a, const struct dirent **b)
+{
+        return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/*
+ * Reads the drop-ins of dropin_dir, listed (not globbed: its path is no
+ * pattern, and may hold '[' or '*'). A missing folder has none; one that
+ * cannot be listed is an error naming it, not a configuration without them.
+ */
+static int parse_dropins(const char *dropin_dir, struct load *ld)
+{
+        struct dirent **names = NULL;
+        char *path;
+        int n, r = 0, rr;
+
+        n = scandir(dropin_dir, &names, is_dropin, dropin_order);
+        if (n < 0) {
+                r = negative_errno();
+                if (r == -ENOENT)
+                        return 0;
+                return add_file(ld, dropin_dir) ?: file_error(ld->errs, dropin_dir, r, NULL);
+        }
+        for (int i = 0; i < n; i++) {
+                if (r != -ENOMEM) {
+                        if (asprintf(&path, "%s/%s", dropin_dir, names[i]->d_name) < 0)
+                                r = -ENOMEM;
+                        else {
+                                rr = parse_file(path, ld);
                                 if (rr < 0 && (r >= 0 || rr != -EINVAL))
                                         r = rr;
+                                free(path);
                         }
+                }
+                free(names[i]);
         }
-out:
-        globfree(&g);
-        free(pattern);
+        free(names);
+        return r;
+}
+
+static int load_begin(struct load *ld, const char *name, struct config_errors *errs)
+{
+        *ld = (struct load){ .errs = errs, .first_error = errs->n, .cfg = new_config(name),
+                             .origins = calloc(config_table_size, sizeof(struct origin)) };
+        return ld->cfg && ld->origins ? 0 : -ENOMEM;
+}
+
+/* Where a key was set, for its error: "set at FILE:LINE", or "its default". */
+static void origin_text(const struct load *ld, const struct origin *o, char *buf, size_t size)
+{
+        if (o->line)
+                snprintf(buf, size, "set at %s:%u", ld->files[o->file], o->line);
+        else
+                snprintf(buf, size, "its default");
+}
+
+/*
+ * The pairs of keys that must be in order (config_orders[]), once every file
+ * is read: an error on the key set last, naming the other's value and origin.
+ */
+static int check_orders(struct load *ld)
+{
+        for (size_t i = 0; i < config_orders_size; i++) {
+                const struct config_order *o = &config_orders[i];
+                struct parse_state st = { .ld = ld, .cfg = ld->cfg, .errs = ld->errs };
+                const struct config_item *it[2];
+                const struct origin *at[2];
+                char val[2][FORMAT_SIZE_MAX], other[512];
+                uint64_t v[2];
+                size_t idx[2];
+                int k;
+
+                it[0] = config_item_find(o->section, o->lo, &idx[0]);
+                it[1] = config_item_find(o->section, o->hi, &idx[1]);
+                for (k = 0; k < 2; k++) {
+                        at[k] = &ld->origins[idx[k]];
+                        v[k] = *(const uint64_t *)((const char *)ld->cfg + it[k]->offset);
+                        config_item_format(it[k], ld->cfg, val[k], sizeof(val[k]));
+                }
+                if (v[0] <= v[1] || at[0]->refused || at[1]->refused || (!at[0]->line && !at[1]->line))
+                        continue;
+                if (v[1] == 0 && o->hi_zero_off && !at[0]->line)
+                        continue;   /* hi = 0 alone turns the feature off */
+                /* The one set last: a default never is. */
+                k = !at[0]->line ? 1 : !at[1]->line ? 0 :
+                    (at[1]->file > at[0]->file || (at[1]->file == at[0]->file && at[1]->line > at[0]->line));
+                origin_text(ld, at[!k], other, sizeof(other));
+                st.file = ld->files[at[k]->file];
+                st.section_line = at[k]->line;   /* the error names its section */
+                snprintf(st.section, sizeof(st.section), "%s", o->section);
+                add_error(&st, at[k]->line, it[k]->key, "%s = %s is %s %s = %s (%s): %s", it[k]->key, val[k],
+                          k ? "under" : "above", it[!k]->key, val[!k], other, o->why);
+                if (st.error)
+                        return st.error;
+        }
+        return 0;
+}
+
+/* The rank of an error's file among the load's, by name: the order files were read in. */
+static size_t file_rank(const struct load *ld, const char *file)
+{
+        for (size_t i = 0; i < ld->n_files; i++)
+                if (file && streq(ld->files[i], file))
+                        return i;
+        return SIZE_MAX;
+}
+
+struct error_key {
+        size_t rank, index;
+        unsigned line;
+};
+
+static int error_order(const void *a, const void *b)
+{
+        const struct error_key *x = a, *y = b;
+
+        if (x->rank != y->rank)
+                return x->rank < y->rank ? -1 : 1;
+        if (x->line != y->line)
+                return x->line < y->line ? -1 : 1;
+        return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Puts the load's errors in file order, and in line order within a file (stable). */
+static int sort_errors(struct load *ld)
+{
+        struct config_errors *errs = ld->errs;
+        size_t n = errs->n - ld->first_error;
+        struct config_error *sorted;
+        struct error_key *keys;
+
+        if (n < 2)
+                return 0;
+        keys = calloc(n, sizeof(*keys));
+        sorted = calloc(n, sizeof(*sorted));
+        if (!keys || !sorted) {
+                free(keys);
+                free(sorted);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++)
+                keys[i] = (struct error_key){ .rank = file_rank(ld, errs->v[ld->first_error + i].file),
+                                              .index = i, .line = errs->v[ld->first_error + i].line };
+        qsort(keys, n, sizeof(*keys), error_order);
+        for (size_t i = 0; i < n; i++)
+                sorted[i] = errs->v[ld->first_error + keys[i].index];
+        memcpy(&errs->v[ld->first_error], sorted, n * sizeof(*sorted));
+        free(keys);
+        free(sorted);
+        return 0;
+}
+
+/* Ends the load begun with load_begin(), r what reading its files returned: *ret, or an error. */
+static int load_end(struct load *ld, int r, struct config **ret)
+{
+        int rr = 0;
+
+        if (r != -ENOMEM)   /* a file that could not be read leaves the others to check */
+                rr = check_orders(ld);
+        if (rr >= 0)
+                rr = sort_errors(ld);
+        if (rr < 0)
+                r = rr;
+        else if (r >= 0 && ld->errs->n > ld->first_error)
+                r = -EINVAL;
+        for (size_t i = 0; i < ld->n_files; i++)
+                free(ld->files[i]);
+        free(ld->files);
+        free(ld->origins);
         if (r < 0) {
-                config_free(cfg);
+                config_free(ld->cfg);
                 return r;
         }
-        *ret = cfg;
+        *ret = ld->cfg;
         return 0;
+}
+
+int config_load(const char *file, const char *dropin_dir, struct config **ret, struct config_errors *errs)
+{
+        struct load ld;
+        int r, rr;
+
+        r = load_begin(&ld, file, errs);
+        if (r >= 0)
+                r = parse_file(file, &ld);
+        if (dropin_dir && (r >= 0 || r == -EINVAL)) {
+                rr = parse_dropins(dropin_dir, &ld);
+                if (rr < 0 && (r >= 0 || rr != -EINVAL))
+                        r = rr;
+        }
+        return load_end(&ld, r, ret);
 }
 
 int config_load_file(const char *file, struct config **ret, struct config_errors *errs)
@@ -408,25 +807,20 @@ int config_load_file(const char *file, struct config **ret, struct config_errors
 int config_load_string(const char *text, const char *name, struct config **ret,
                        struct config_errors *errs)
 {
-        struct config *cfg = new_config(name);
-        FILE *f;
+        struct load ld;
+        FILE *f = NULL;
         int r;
 
-        if (!cfg)
-                return -ENOMEM;
-        f = fmemopen((void *)text, strlen(text), "r");
-        if (!f) {
-                config_free(cfg);
-                return negative_errno();
-        }
-        r = parse_into(f, name, cfg, errs);
-        fclose(f);
-        if (r < 0) {
-                config_free(cfg);
-                return r;
-        }
-        *ret = cfg;
-        return 0;
+        r = load_begin(&ld, name, errs);
+        if (r >= 0)
+                r = add_file(&ld, name);
+        if (r >= 0 && !(f = fmemopen((void *)text, strlen(text), "r")))
+                r = negative_errno();
+        if (r >= 0)
+                r = parse_into(f, name, &ld);
+        if (f)
+                fclose(f);
+        return load_end(&ld, r, ret);
 }
 
 const char *config_error_format(const struct config_errors *errs, const struct config_error *e,
@@ -436,7 +830,10 @@ const char *config_error_format(const struct config_errors *errs, const struct c
 
         if (e->line)
                 snprintf(where, sizeof(where), ":%u", e->line);
-        if (e->key)
+        if (e->key && e->section)
+                snprintf(buf, size, "%s%s: [%s] key '%s': %s", e->file ?: "?", where, e->section, e->key,
+                         e->message);
+        else if (e->key)
                 snprintf(buf, size, "%s%s: key '%s': %s", e->file ?: "?", where, e->key, e->message);
         else
                 snprintf(buf, size, "%s%s: %s", e->file ?: "?", where, e->message);
@@ -462,6 +859,7 @@ void config_errors_clear(struct config_errors *errs)
 {
         for (size_t i = 0; i < errs->n; i++) {
                 free(errs->v[i].file);
+                free(errs->v[i].section);
                 free(errs->v[i].key);
                 free(errs->v[i].message);
         }

@@ -72,9 +72,11 @@ const struct config_item config_table[] = {
           "memory.min (min) at their soft limits, so that the kernel's reclaim takes the excess first; "
           "auto: min where the kernel's memory.low only defers reclaim (MGLRU on), else low; no: neither",
           protect_modes, "auto" },
+        /* *.prom: all the collector reads, and a typo cannot name (then replace and remove) another file. */
         { "metrics", "textfile", CONFIG_FILE, CFG(metrics_textfile), 0, 0, "none",
           "Prometheus text file written atomically for node_exporter's textfile collector "
-          "(e.g. /var/lib/prometheus/node-exporter/reclaimd.prom); none: no metrics" },
+          "(e.g. /var/lib/prometheus/node-exporter/reclaimd.prom); none: no metrics",
+          .suffix = ".prom" },
         { "metrics", "interval", CONFIG_DURATION, CFG(metrics_interval_usec), 1000000, 3600ULL * 1000000, "5s",
           "how often the metrics file is written, besides after each round" },
         { "metrics", "max_cgroups", CONFIG_UINT, CFG(metrics_max_cgroups), 0, 100000, "500",
@@ -87,6 +89,19 @@ const struct config_item config_table[] = {
           "as [reclaim] soft_limit_xattr, for the cgroups of this section; unset: [reclaim]'s", xattr_modes },
 };
 const size_t config_table_size = ARRAY_SIZE(config_table);
+
+/*
+ * Only what is meaningless either way. harder_priority or clamp_priority at
+ * or above initial_priority is not: the priority counts down from
+ * initial_priority, so they apply from the first pass, as documented.
+ */
+const struct config_order config_orders[] = {
+        { "reclaim", "backoff", "backoff_max", true,
+          "a cooldown cannot start longer than the longest (backoff_max = 0s alone turns the backoff off)" },
+        { "reclaim", "min_chunk", "round_target", false,
+          "a cgroup's round would always end with its first request" },
+};
+const size_t config_orders_size = ARRAY_SIZE(config_orders);
 
 const struct config_item *config_item_find(const char *section, const char *key, size_t *ret_index)
 {
@@ -131,6 +146,47 @@ enum xattr_mode config_xattr_mode(const struct config *cfg, const struct cgroup_
         return (enum xattr_mode)cfg->soft_limit_xattr;
 }
 
+/*
+ * A key's range as errors say it, in the units values are written in:
+ * "4K..1T", "at least 4K", "100ms..1h", "0..12"; "" when every value goes
+ * (a max of UINT64_MAX - 1 or more is no bound: UINT64_MAX is "max", none).
+ */
+static const char *format_range(const struct config_item *it, char *buf, size_t size)
+{
+        char lo[FORMAT_SIZE_MAX], hi[FORMAT_SIZE_MAX];
+        bool unbounded = it->max >= UINT64_MAX - 1;
+
+        switch (it->type) {
+        case CONFIG_SIZE:
+        case CONFIG_MEMORY:
+                format_size_exact(lo, sizeof(lo), it->min);
+                format_size_exact(hi, sizeof(hi), it->max);
+                break;
+        case CONFIG_DURATION:
+                if (it->min)
+                        format_duration(lo, sizeof(lo), it->min);
+                else
+                        snprintf(lo, sizeof(lo), "0s");
+                format_duration(hi, sizeof(hi), it->max);
+                break;
+        case CONFIG_PERCENT:
+                format_permyriad(lo, sizeof(lo), it->min);
+                format_permyriad(hi, sizeof(hi), it->max);
+                break;
+        default:
+                snprintf(lo, sizeof(lo), "%" PRIu64, it->min);
+                snprintf(hi, sizeof(hi), "%" PRIu64, it->max);
+                break;
+        }
+        if (unbounded && it->min == 0)
+                buf[0] = '\0';
+        else if (unbounded)
+                snprintf(buf, size, "at least %s", lo);
+        else
+                snprintf(buf, size, "%s..%s", lo, hi);
+        return buf;
+}
+
 /* The largest share of the machine's memory a CONFIG_MEMORY value may name. */
 #define MEMORY_SHARE_MAX_PERMYRIAD 5000
 
@@ -138,10 +194,10 @@ enum xattr_mode config_xattr_mode(const struct config *cfg, const struct cgroup_
 static int parse_memory(const struct config_item *it, const char *value, struct mem_amount *dst,
                         char *why, size_t why_size)
 {
-        char hi[FORMAT_SIZE_MAX];
+        char range[2 * FORMAT_SIZE_MAX + 16];
         uint64_t v;
 
-        format_size_exact(hi, sizeof(hi), it->max);
+        format_range(it, range, sizeof(range));
         if (*value && value[strlen(value) - 1] == '%') {
                 if (parse_permyriad(value, &v) < 0 || v > MEMORY_SHARE_MAX_PERMYRIAD) {
                         snprintf(why, why_size, "invalid share \"%s\": expected 0%%..50%% of the machine's "
@@ -153,7 +209,8 @@ static int parse_memory(const struct config_item *it, const char *value, struct 
         }
         if (parse_size(value, &v) < 0 || v < it->min || v > it->max) {
                 snprintf(why, why_size, "invalid amount \"%s\": expected bytes with an optional K, M, G or T "
-                         "suffix (0..%s), or a share of the machine's memory such as 2%%", value, hi);
+                         "suffix%s%s%s, or a share of the machine's memory such as 2%%", value,
+                         *range ? " (" : "", range, *range ? ")" : "");
                 return -EINVAL;
         }
         *dst = (struct mem_amount){ .bytes = v };
@@ -193,6 +250,13 @@ int config_check_file_path(const char *path, const char **ret_why)
                 *ret_why = "its directory is not a directory";
                 return -ENOTDIR;
         }
+        /* The file is renamed over and removed at the end: only a regular file may be there. */
+        if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+                *ret_why = S_ISDIR(st.st_mode) ? "it is a directory" :
+                           S_ISLNK(st.st_mode) ? "it is a symbolic link, which the file would replace" :
+                                                 "it exists and is not a regular file";
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EEXIST;
+        }
         /* access() also says EROFS for a read-only mount, which root's permissions do not show. */
         if (access(dir, W_OK | X_OK) < 0) {
                 *ret_why = errno == EROFS ? "its directory is on a read-only filesystem"
@@ -202,8 +266,10 @@ int config_check_file_path(const char *path, const char **ret_why)
         return 0;
 }
 
-static int parse_file_path(const char *value, char **dst, char *why, size_t why_size)
+static int parse_file_path(const struct config_item *it, const char *value, char **dst,
+                           char *why, size_t why_size)
 {
+        size_t len = strlen(value), slen = it->suffix ? strlen(it->suffix) : 0;
         const char *twhy;
         char *copy = NULL;
         int r;
@@ -214,6 +280,11 @@ static int parse_file_path(const char *value, char **dst, char *why, size_t why_
                         return r;
                 if (r < 0) {
                         snprintf(why, why_size, "cannot write \"%s\": %s", value, twhy);
+                        return -EINVAL;
+                }
+                if (len < slen || !streq(value + len - slen, it->suffix)) {
+                        snprintf(why, why_size, "cannot write \"%s\": its name must end in %s", value,
+                                 it->suffix);
                         return -EINVAL;
                 }
                 if (!(copy = strdup(value)))
@@ -227,11 +298,12 @@ static int parse_file_path(const char *value, char **dst, char *why, size_t why_
 int config_item_parse(const struct config_item *it, const char *value, void *dst,
                        char *why, size_t why_size)
 {
-        char lo[FORMAT_SIZE_MAX], hi[FORMAT_SIZE_MAX];
+        char range[2 * FORMAT_SIZE_MAX + 16];
         const char *twhy;
         uint64_t v;
         int r;
 
+        format_range(it, range, sizeof(range));
         switch (it->type) {
         case CONFIG_TRIGGER:
                 if (streq(it->section, "cgroup") && streq(value, "none")) {
@@ -245,7 +317,7 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
         case CONFIG_MEMORY:
                 return parse_memory(it, value, dst, why, why_size);
         case CONFIG_FILE:
-                return parse_file_path(value, dst, why, why_size);
+                return parse_file_path(it, value, dst, why, why_size);
         case CONFIG_CHOICE:
                 for (uint64_t i = 0; it->choices[i]; i++)
                         if (streq(value, it->choices[i])) {
@@ -267,42 +339,35 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
                 return 0;
         case CONFIG_DURATION:
                 r = parse_duration(value, &v);
-                format_duration(lo, sizeof(lo), it->min);
-                format_duration(hi, sizeof(hi), it->max);
                 if (r < 0) {
                         snprintf(why, why_size, "invalid duration \"%s\": expected a number with a "
-                                 "unit, us, ms, s, min or h (%s..%s)", value, lo, hi);
+                                 "unit, us, ms, s, min or h (%s)", value, range);
                         return -EINVAL;
                 }
                 break;
         case CONFIG_PERCENT:
                 r = parse_permyriad(value, &v);
-                snprintf(lo, sizeof(lo), "%s", "0%");
-                snprintf(hi, sizeof(hi), "%s", "100%");
                 if (r < 0) {
                         snprintf(why, why_size, "invalid percentage \"%s\": expected e.g. 5%% or 0.5%% "
-                                 "(0%%..100%%)", value);
+                                 "(%s)", value, range);
                         return -EINVAL;
                 }
                 break;
         case CONFIG_SIZE:
                 r = parse_size(value, &v);
-                format_size_exact(lo, sizeof(lo), it->min);
-                format_size_exact(hi, sizeof(hi), it->max);
                 if (r < 0) {
                         snprintf(why, why_size, "invalid size \"%s\": expected bytes with an optional "
-                                 "K, M, G or T suffix%s (%s..%s)", value,
-                                 it->max == UINT64_MAX ? ", or max" : "", lo, hi);
+                                 "K, M, G or T suffix%s%s%s%s", value,
+                                 it->max == UINT64_MAX ? ", or max" : "",
+                                 *range ? " (" : "", range, *range ? ")" : "");
                         return -EINVAL;
                 }
                 break;
         case CONFIG_UINT:
                 r = parse_uint64(value, &v);
-                snprintf(lo, sizeof(lo), "%" PRIu64, it->min);
-                snprintf(hi, sizeof(hi), "%" PRIu64, it->max);
                 if (r < 0) {
-                        snprintf(why, why_size, "invalid number \"%s\": expected an integer (%s..%s)",
-                                 value, lo, hi);
+                        snprintf(why, why_size, "invalid number \"%s\": expected an integer (%s)",
+                                 value, range);
                         return -EINVAL;
                 }
                 break;
@@ -310,7 +375,7 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
                 return -EINVAL;
         }
         if (v < it->min || v > it->max) {
-                snprintf(why, why_size, "value \"%s\" out of range: expected %s..%s", value, lo, hi);
+                snprintf(why, why_size, "value \"%s\" out of range: expected %s", value, range);
                 return -EINVAL;
         }
         *(uint64_t *)dst = v;
@@ -340,57 +405,79 @@ int config_init_defaults(struct config *cfg)
         return config_apply_defaults(cfg, "*");
 }
 
-static void dump_value(const struct config_item *it, const void *base, FILE *f)
+const char *config_item_format(const struct config_item *it, const void *base, char *buf, size_t size)
 {
         const void *p = (const char *)base + it->offset;
-        char buf[128];
 
         switch (it->type) {
         case CONFIG_TRIGGER:
-                fprintf(f, "%s = %s\n", it->key, ((const struct psi_trigger *)p)->window_usec ?
-                        psi_trigger_to_string(p, buf, sizeof(buf)) : "none");
-                break;
+                return ((const struct psi_trigger *)p)->window_usec ? psi_trigger_to_string(p, buf, size) : "none";
         case CONFIG_SIZE:
-                fprintf(f, "%s = %s\n", it->key, format_size_exact(buf, sizeof(buf), *(const uint64_t *)p));
-                break;
+                return format_size_exact(buf, size, *(const uint64_t *)p);
         case CONFIG_UINT:
-                fprintf(f, "%s = %" PRIu64 "\n", it->key, *(const uint64_t *)p);
-                break;
+                snprintf(buf, size, "%" PRIu64, *(const uint64_t *)p);
+                return buf;
         case CONFIG_DURATION:
-                fprintf(f, "%s = %s\n", it->key, format_duration(buf, sizeof(buf), *(const uint64_t *)p));
-                break;
+                return format_duration(buf, size, *(const uint64_t *)p);
         case CONFIG_PERCENT:
-                fprintf(f, "%s = %s\n", it->key, format_permyriad(buf, sizeof(buf), *(const uint64_t *)p));
-                break;
+                return format_permyriad(buf, size, *(const uint64_t *)p);
         case CONFIG_BOOL:
-                fprintf(f, "%s = %s\n", it->key, *(const bool *)p ? "yes" : "no");
-                break;
+                return *(const bool *)p ? "yes" : "no";
         case CONFIG_CHOICE:
-                fprintf(f, "%s = %s\n", it->key, it->choices[*(const uint64_t *)p]);
-                break;
+                return it->choices[*(const uint64_t *)p];
         case CONFIG_FILE:   /* no control characters: config_check_file_path() */
-                fprintf(f, "%s = %s\n", it->key, *(char *const *)p ?: "none");
-                break;
+                return *(char *const *)p ?: "none";
         case CONFIG_MEMORY:
                 if (((const struct mem_amount *)p)->permyriad)
-                        format_permyriad(buf, sizeof(buf), ((const struct mem_amount *)p)->permyriad);
-                else
-                        format_size_exact(buf, sizeof(buf), ((const struct mem_amount *)p)->bytes);
-                fprintf(f, "%s = %s\n", it->key, buf);
-                break;
+                        return format_permyriad(buf, size, ((const struct mem_amount *)p)->permyriad);
+                return format_size_exact(buf, size, ((const struct mem_amount *)p)->bytes);
         }
+        return "?";
 }
 
 static void dump_section(const char *section, const void *base, FILE *f)
 {
+        char buf[128];
+
         for (size_t i = 0; i < config_table_size; i++)
                 if (streq(config_table[i].section, section))
-                        dump_value(&config_table[i], base, f);
+                        fprintf(f, "%s = %s\n", config_table[i].key,
+                                config_item_format(&config_table[i], base, buf, sizeof(buf)));
 }
 
 /*
- * File names go through logfmt_value(): a drop-in's name is whatever glob()
- * found, and a newline in it must not end the comment. Section paths are
+ * A [cgroup] section: the keys it set, and as comments those it left unset,
+ * since an unset key means something a value cannot say: an unset soft_limit
+ * lets the cgroup's own xattr in (soft_limit_xattr = yes), an unset
+ * soft_limit_xattr is [reclaim]'s. Printed as values, the dump would load
+ * back as a configuration that sets them.
+ */
+static void dump_cgroup(const struct config *cfg, const struct cgroup_config *c, FILE *f)
+{
+        char buf[128];
+        size_t idx;
+
+        for (size_t i = 0; i < config_table_size; i++) {
+                const struct config_item *it = &config_table[i], *global;
+
+                if (!streq(it->section, "cgroup"))
+                        continue;
+                if (c->set & (1ULL << i)) {
+                        fprintf(f, "%s = %s\n", it->key, config_item_format(it, c, buf, sizeof(buf)));
+                        continue;
+                }
+                global = config_item_find("reclaim", it->key, &idx);
+                if (global)
+                        fprintf(f, "#%s = %s   (unset: [reclaim]'s)\n", it->key,
+                                config_item_format(global, cfg, buf, sizeof(buf)));
+                else
+                        fprintf(f, "#%s = %s   (unset)\n", it->key, config_item_format(it, c, buf, sizeof(buf)));
+        }
+}
+
+/*
+ * File names go through logfmt_value(): a drop-in's name is whatever its
+ * folder holds, and a newline in it must not end the comment. Section paths are
  * printed as they are: loading refused control characters and bytes that
  * are not UTF-8 in them, and a header ends at its last ']', so they read
  * back the same.
@@ -411,7 +498,7 @@ void config_dump(const struct config *cfg, FILE *f)
                 fputs("\n# from ", f);
                 logfmt_fputs(cfg->cgroups[i].file ?: "?", f);
                 fprintf(f, ":%u\n[cgroup %s]\n", cfg->cgroups[i].line, cfg->cgroups[i].path);
-                dump_section("cgroup", &cfg->cgroups[i], f);
+                dump_cgroup(cfg, &cfg->cgroups[i], f);
         }
 }
 

@@ -102,10 +102,27 @@ struct config_item {
         const char *const *choices;   /* CONFIG_CHOICE's words, NULL-terminated */
         const char *yes_means;  /* a CONFIG_CHOICE that was a boolean: the word its true values still
                                  * select (its false values select choices[0], "no") */
+        const char *suffix;     /* a CONFIG_FILE's name must end so ("" or NULL: any) */
 };
 
 extern const struct config_item config_table[];
 extern const size_t config_table_size;
+
+/*
+ * Two keys of a section, of the same unit (uint64_t), whose values must be
+ * in order: lo's at most hi's. Checked once every file is read.
+ */
+struct config_order {
+        const char *section, *lo, *hi;
+        bool hi_zero_off;       /* hi = 0 turns the feature off: fine with lo at its default */
+        const char *why;        /* what the other order would mean */
+};
+
+extern const struct config_order config_orders[];
+extern const size_t config_orders_size;
+
+/* A value at base (struct config, or struct cgroup_config) as the configuration writes it. */
+const char *config_item_format(const struct config_item *it, const void *base, char *buf, size_t size);
 
 /* The table's entry for key in section ("cgroup" for [cgroup PATH]), its index in *ret_index; or NULL. */
 const struct config_item *config_item_find(const char *section, const char *key, size_t *ret_index);
@@ -131,6 +148,7 @@ int config_apply_defaults(void *base, const char *section);
 struct config_error {
         char *file;
         unsigned line;          /* 0: the file as a whole */
+        char *section;          /* the key's: "reclaim", "cgroup PATH"; NULL with key NULL */
         char *key;              /* NULL when the error is not about one key */
         char *message;
 };
@@ -140,14 +158,24 @@ struct config_errors {
         size_t n;
 };
 
+/*
+ * The most a configuration file may hold, in bytes: far more than any real
+ * one (lines are short), and a bound on what a file that never ends (a file
+ * of /proc, a typo naming a log) costs before it is refused.
+ */
+#define CONFIG_FILE_MAX (1 << 20)
+
 /* Fills cfg with every default from the table. Returns 0 or -ENOMEM. */
 int config_init_defaults(struct config *cfg);
 
 /*
  * Reads an INI file into a fresh *ret. Every problem found is appended to
  * errs (all of them, not only the first). Returns 0 when the file is valid;
- * -EINVAL when errs holds errors (and *ret is untouched); -ENOENT/-EACCES/...
- * when the file cannot be opened; -ENOMEM. The caller frees *ret with
+ * -EINVAL when errs holds errors (and *ret is untouched): among them a file
+ * that is not a regular one (a FIFO, a device; /dev/null reads as empty), is
+ * larger than CONFIG_FILE_MAX, or fails to read part-way; -ENOENT/-EACCES/
+ * -EISDIR/... when the file cannot be opened (an error naming it in errs
+ * too); -ENOMEM. The caller frees *ret with
  * config_free() and errs with config_errors_clear().
  */
 int config_load_file(const char *file, struct config **ret, struct config_errors *errs);
@@ -156,7 +184,8 @@ int config_load_file(const char *file, struct config **ret, struct config_errors
  * Reads the main file, then every *.conf in dropin_dir in lexical order, as
  * systemd reads drop-ins: a later file's key overrides an earlier one's, and
  * its [cgroup PATH] sections add to or override the earlier ones. Within one
- * file a key or section may appear once. A missing dropin_dir is fine.
+ * file a key or section may appear once. A missing dropin_dir is fine; one
+ * that cannot be listed is an error naming it.
  * Returns as config_load_file().
  */
 int config_load(const char *file, const char *dropin_dir, struct config **ret, struct config_errors *errs);
@@ -186,14 +215,20 @@ uint64_t config_reserve_bytes(const struct config *cfg, uint64_t total_bytes);
 
 /*
  * Whether a file can be created at path (absolute, not ending in '/', its
- * directory existing and writable). Returns 0, or -errno with *ret_why set.
+ * directory existing and writable), and whatever is there already may be
+ * replaced (a regular file: not a directory, a symbolic link, a FIFO...).
+ * Returns 0, or -errno with *ret_why set.
  */
 int config_check_file_path(const char *path, const char **ret_why);
 
-/* Prints the effective configuration, defaults included, as a valid INI file. */
+/*
+ * Prints the effective configuration, defaults included, as a valid INI file
+ * that loads back with the same meaning: a [cgroup] key its section left
+ * unset is a comment, with the value that applies.
+ */
 void config_dump(const struct config *cfg, FILE *f);
 
-/* Formats "FILE:LINE: key 'K': MESSAGE" into buf. Returns buf. */
+/* Formats "FILE:LINE: [SECTION] key 'K': MESSAGE" (or "FILE:LINE: MESSAGE") into buf. Returns buf. */
 const char *config_error_format(const struct config_errors *errs, const struct config_error *e,
                                 char *buf, size_t size);
 

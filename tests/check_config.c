@@ -103,8 +103,25 @@ START_TEST(every_error_names_its_line_and_key)
         ck_assert_ptr_nonnull(strstr(errs.v[2].message, "0..12"));
         ck_assert_uint_eq(errs.v[3].line, 7);
         ck_assert_str_eq(config_error_format(&errs, &errs.v[1], buf, sizeof(buf)),
-                         "test.conf:4: key 'soft_limit': invalid size \"12Q\": expected bytes with an "
-                         "optional K, M, G or T suffix, or max (0..max)");
+                         "test.conf:4: [cgroup batch] key 'soft_limit': invalid size \"12Q\": expected bytes with an "
+                         "optional K, M, G or T suffix, or max");
+        ck_assert_str_eq(config_error_format(&errs, &errs.v[2], buf, sizeof(buf)),
+                         "test.conf:6: [reclaim] key 'initial_priority': value \"13\" out of range: "
+                         "expected 0..12");
+        config_errors_clear(&errs);
+
+        /* Keys of the same name in two sections: the section tells them apart. */
+        ck_assert_int_eq(load("[balance]\ninterval = 50ms\n[metrics]\ninterval = 0s\n[cgroup web.slice]\n"
+                              "soft_limit = 1G\nsoft_limit = 2G\n[reclaim]\nfrob = 1\n", &cfg, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 4);
+        ck_assert_ptr_nonnull(strstr(config_error_format(&errs, &errs.v[0], buf, sizeof(buf)),
+                                     "test.conf:2: [balance] key 'interval': "));
+        ck_assert_ptr_nonnull(strstr(config_error_format(&errs, &errs.v[1], buf, sizeof(buf)),
+                                     "test.conf:4: [metrics] key 'interval': "));
+        ck_assert_str_eq(config_error_format(&errs, &errs.v[2], buf, sizeof(buf)),
+                         "test.conf:7: [cgroup web.slice] key 'soft_limit': duplicate key");
+        ck_assert_str_eq(config_error_format(&errs, &errs.v[3], buf, sizeof(buf)),
+                         "test.conf:9: [reclaim] key 'frob': unknown key");
         config_errors_clear(&errs);
 }
 END_TEST
@@ -113,7 +130,7 @@ START_TEST(unknown_and_duplicate_names_refused)
 {
         assert_one_error("[pressure]\nstall = 1\n", 2, "stall", "unknown key");
         assert_one_error("[frob]\n", 1, NULL, "unknown section [frob]");
-        assert_one_error("[cgroup]\nsoft_limit = 1M\n", 1, NULL, "unknown section");
+        assert_one_error("[cgroup]\nsoft_limit = 1M\n", 1, NULL, "empty cgroup path");
         assert_one_error("soft_limit = 1M\n", 1, "soft_limit", "outside of any section");
         assert_one_error("[cgroup a]\nsoft_limit = 1M\nsoft_limit = 2M\n", 3, "soft_limit", "duplicate key");
         assert_one_error("[cgroup a]\n[cgroup b]\n[cgroup /a/]\n", 3, NULL, "duplicate section [cgroup a] (first at line 1)");
@@ -376,7 +393,7 @@ static void assert_textfile_refused(const char *value, const char *why)
         ck_assert_int_eq(config_load_string(text, "m.conf", &cfg, &errs), -EINVAL);
         ck_assert_uint_eq(errs.n, 1);
         config_error_format(&errs, &errs.v[0], line, sizeof(line));
-        ck_assert_msg(strstr(line, "m.conf:2: key 'textfile': ") && strstr(line, value) && strstr(line, why),
+        ck_assert_msg(strstr(line, "m.conf:2: [metrics] key 'textfile': ") && strstr(line, value) && strstr(line, why),
                       "error: %s", line);
         config_errors_clear(&errs);
 }
@@ -423,12 +440,33 @@ START_TEST(metrics_textfile_checked_when_read)
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "as nobody: status %d", status);
 
+        /* What is there already must be a file reclaimd wrote: a regular *.prom file (the
+         * textfile collector reads no other name), since it is replaced and then removed. */
+        snprintf(path, sizeof(path), "%s/precious.txt", dir);
+        write_file(path, "precious\n");
+        assert_textfile_refused(path, "must end in .prom");
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/reclaimd.conf", dir);
+        assert_textfile_refused(path, "must end in .prom");
+        snprintf(path, sizeof(path), "%s/d.prom", dir);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        assert_textfile_refused(path, "is a directory");
+        ck_assert_int_eq(rmdir(path), 0);
+        ck_assert_int_eq(mkfifo(path, 0644), 0);
+        assert_textfile_refused(path, "not a regular file");
+        ck_assert_int_eq(unlink(path), 0);
+        ck_assert_int_eq(symlink("/etc/passwd", path), 0);
+        assert_textfile_refused(path, "symbolic link");
+        ck_assert_int_eq(unlink(path), 0);
+
         snprintf(path, sizeof(path), "%s/reclaimd.prom", dir);
+        write_file(path, "# left by an earlier run\n");
         snprintf(text, sizeof(text), "[metrics]\ntextfile = %s\ninterval = 2s\n", path);
         ck_assert_int_eq(config_load_string(text, "m.conf", &cfg, &errs), 0);
         ck_assert_str_eq(cfg->metrics_textfile, path);
         ck_assert_uint_eq(cfg->metrics_interval_usec, 2000000);
         config_free(cfg);
+        unlink(path);
         snprintf(path, sizeof(path), "%s/file", dir);
         unlink(path);
         rmdir(dir);
@@ -489,6 +527,32 @@ START_TEST(every_key_refuses_bad_values)
 }
 END_TEST
 
+/*
+ * Appends to text the keys that must stay in order with it (config_orders[]),
+ * each at the end of its range that any value of it goes with.
+ */
+static void append_partners(char *text, size_t size, const struct config_item *it)
+{
+        for (size_t i = 0; i < config_orders_size; i++) {
+                const struct config_order *o = &config_orders[i];
+                const struct config_item *p = NULL;
+                struct config base = {};
+                char value[64];
+                size_t idx;
+
+                if (strcmp(o->section, it->section) == 0 && strcmp(o->hi, it->key) == 0) {
+                        p = config_item_find(o->section, o->lo, &idx);
+                        *(uint64_t *)((char *)&base + p->offset) = p->min;
+                } else if (strcmp(o->section, it->section) == 0 && strcmp(o->lo, it->key) == 0) {
+                        p = config_item_find(o->section, o->hi, &idx);
+                        *(uint64_t *)((char *)&base + p->offset) = p->max;
+                }
+                if (p)
+                        snprintf(text + strlen(text), size - strlen(text), "%s = %s\n", p->key,
+                                 config_item_format(p, &base, value, sizeof(value)));
+        }
+}
+
 /* Bounds: one past each end of a key's range is refused, the ends themselves accepted. */
 START_TEST(every_key_checks_its_bounds)
 {
@@ -503,7 +567,8 @@ START_TEST(every_key_checks_its_bounds)
                 if (it->type != CONFIG_UINT && it->type != CONFIG_SIZE)
                         continue;
                 snprintf(text, sizeof(text), "[%s]\n%s = %llu\n", sec, it->key, (unsigned long long)it->min);
-                ck_assert_int_eq(config_load_string(text, "t.conf", &cfg, &errs), 0);
+                append_partners(text, sizeof(text), it);
+                ck_assert_msg(config_load_string(text, "t.conf", &cfg, &errs) == 0, "refused: %s", text);
                 config_free(cfg);
                 if (it->max < UINT64_MAX - 1) {
                         snprintf(text, sizeof(text), "[%s]\n%s = %llu\n", sec, it->key,
@@ -553,9 +618,441 @@ START_TEST(dropins_override_in_lexical_order)
         ck_assert_int_eq(config_load(d.main_file, d.dropins, &cfg, &errs), -EINVAL);
         ck_assert_uint_eq(errs.n, 1);
         ck_assert_str_eq(config_error_format(&errs, &errs.v[0], buf, sizeof(buf)),
-                         strcat(strcpy((char[512]){0}, path), ":3: key 'soft_limit': duplicate key in [cgroup c]"));
+                         strcat(strcpy((char[512]){0}, path), ":3: [cgroup c] key 'soft_limit': duplicate key"));
         config_errors_clear(&errs);
         conf_dir_remove(&d);
+}
+END_TEST
+
+/* Asserts that errs holds one error, about the whole file (no line), naming file, saying needle. */
+static void assert_file_error(const struct config_errors *errs, const char *file, const char *needle)
+{
+        char line[1024];
+
+        ck_assert_uint_eq(errs->n, 1);
+        config_error_format(errs, &errs->v[0], line, sizeof(line));
+        ck_assert_msg(strncmp(line, file, strlen(file)) == 0 && line[strlen(file)] == ':' &&
+                      strstr(line, needle), "error: %s", line);
+}
+
+/*
+ * The main file and every drop-in must be regular files: a directory, a FIFO
+ * (opening one would block until a writer comes, freezing a reload) or a
+ * device (/dev/zero never ends) is an error naming it, as is a file past the
+ * size bound; a read error is an error too, never the end of a half-read
+ * file. /dev/null reads as the empty file it is.
+ */
+START_TEST(only_regular_files_are_read)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        struct conf_dir d;
+        char path[300];
+        FILE *f;
+
+        conf_dir_make(&d, "[cgroup a]\nsoft_limit = 1G\n");
+        ck_assert_int_eq(config_load_file(d.dir, &cfg, &errs), -EISDIR);
+        assert_file_error(&errs, d.dir, "Is a directory");
+        config_errors_clear(&errs);
+        ck_assert_int_lt(config_load_file("/dev/zero", &cfg, &errs), 0);
+        assert_file_error(&errs, "/dev/zero", "not a regular file");
+        config_errors_clear(&errs);
+        ck_assert_int_eq(config_load_file("/dev/null", &cfg, &errs), 0);
+        ck_assert_uint_eq(cfg->n_cgroups, 0);
+        config_free(cfg);
+        /* /proc/self/mem is a regular file whose first page cannot be read (EIO). */
+        ck_assert_int_lt(config_load_file("/proc/self/mem", &cfg, &errs), 0);
+        assert_file_error(&errs, "/proc/self/mem", "Input/output error");
+        config_errors_clear(&errs);
+
+        /* A file past the bound (sparse: it costs no disk). */
+        snprintf(path, sizeof(path), "%s/huge.conf", d.dir);
+        f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(ftruncate(fileno(f), CONFIG_FILE_MAX + 1), 0);
+        fclose(f);
+        ck_assert_int_lt(config_load_file(path, &cfg, &errs), 0);
+        assert_file_error(&errs, path, "larger than 1M");
+        config_errors_clear(&errs);
+
+        /* Drop-ins: a FIFO, then a directory, each refusing the whole configuration. */
+        snprintf(path, sizeof(path), "%s/60.conf", d.dropins);
+        ck_assert_int_eq(mkfifo(path, 0644), 0);
+        ck_assert_int_lt(config_load(d.main_file, d.dropins, &cfg, &errs), 0);
+        assert_file_error(&errs, path, "a FIFO, not a regular file");
+        config_errors_clear(&errs);
+        ck_assert_int_eq(unlink(path), 0);
+        snprintf(path, sizeof(path), "%s/20-dir.conf", d.dropins);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        ck_assert_int_lt(config_load(d.main_file, d.dropins, &cfg, &errs), 0);
+        assert_file_error(&errs, path, "Is a directory");
+        config_errors_clear(&errs);
+        conf_dir_remove(&d);
+}
+END_TEST
+
+/*
+ * The drop-in folder is listed, not globbed: a '[' in its path is no bracket
+ * class that reads another folder's drop-ins. One that cannot be listed is
+ * an error naming it (not "no drop-ins", which only a missing one means).
+ */
+START_TEST(dropin_folder_is_listed_not_globbed)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        char top[] = "/tmp/reclaimd-conf.XXXXXX", path[300], main_file[300], dropins[300];
+        pid_t pid;
+        int status;
+
+        ck_assert_ptr_nonnull(mkdtemp(top));
+        ck_assert_int_eq(chmod(top, 0755), 0);
+        snprintf(path, sizeof(path), "%s/g[1]", top);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/g1", top);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/g[1]/m.conf.d", top);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/g1/m.conf.d", top);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/g1/m.conf.d/x.conf", top);
+        write_file(path, "[cgroup a]\nsoft_limit = 7G\n");
+        snprintf(path, sizeof(path), "%s/g[1]/m.conf.d/x.conf", top);
+        write_file(path, "[cgroup a]\nsoft_limit = 3G\n");
+        snprintf(main_file, sizeof(main_file), "%s/g[1]/m.conf", top);
+        write_file(main_file, "[cgroup a]\nsoft_limit = 1G\n");
+        snprintf(dropins, sizeof(dropins), "%s/g[1]/m.conf.d", top);
+
+        ck_assert_int_eq(config_load(main_file, dropins, &cfg, &errs), 0);
+        ck_assert_uint_eq(config_find_cgroup(cfg, "a")->soft_limit_bytes, 3ULL << 30);
+        ck_assert_str_eq(config_find_cgroup(cfg, "a")->file, path);
+        config_free(cfg);
+
+        /* Missing: no drop-ins. */
+        snprintf(path, sizeof(path), "%s/g[1]/none.d", top);
+        ck_assert_int_eq(config_load(main_file, path, &cfg, &errs), 0);
+        ck_assert_uint_eq(config_find_cgroup(cfg, "a")->soft_limit_bytes, 1ULL << 30);
+        config_free(cfg);
+
+        /* Unlistable: root lists anything, so as nobody. */
+        ck_assert_int_eq(chmod(dropins, 0700), 0);
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                if (setgid(65534) < 0 || setuid(65534) < 0)
+                        _exit(3);
+                if (config_load(main_file, dropins, &cfg, &errs) != -EACCES)
+                        _exit(4);
+                assert_file_error(&errs, dropins, "Permission denied");
+                _exit(0);
+        }
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "as nobody: status %d", status);
+        snprintf(path, sizeof(path), "rm -rf '%s'", top);
+        ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+/* Asserts that a and b mean the same: every key's value, and in each [cgroup] section which keys it set. */
+static void assert_same_meaning(const struct config *a, const struct config *b)
+{
+        ck_assert_uint_eq(a->n_cgroups, b->n_cgroups);
+        for (size_t i = 0; i < config_table_size; i++) {
+                const struct config_item *it = &config_table[i];
+                bool cg = strcmp(it->section, "cgroup") == 0;
+
+                for (size_t k = 0; k < (cg ? a->n_cgroups : 1); k++) {
+                        const char *pa = cg ? (const char *)&a->cgroups[k] : (const char *)a;
+                        const char *pb = cg ? (const char *)&b->cgroups[k] : (const char *)b;
+                        size_t size = it->type == CONFIG_BOOL ? sizeof(bool) :
+                                      it->type == CONFIG_MEMORY ? sizeof(struct mem_amount) : sizeof(uint64_t);
+
+                        if (it->type == CONFIG_TRIGGER) {   /* padded: field by field */
+                                const struct psi_trigger *ta = (const void *)(pa + it->offset);
+                                const struct psi_trigger *tb = (const void *)(pb + it->offset);
+
+                                ck_assert_msg(ta->kind == tb->kind && ta->stall_usec == tb->stall_usec &&
+                                              ta->window_usec == tb->window_usec, "%s differs", it->key);
+                        } else if (it->type == CONFIG_FILE) {
+                                const char *fa = *(char *const *)(pa + it->offset);
+                                const char *fb = *(char *const *)(pb + it->offset);
+
+                                ck_assert_msg(fa == fb || (fa && fb && strcmp(fa, fb) == 0), "%s differs", it->key);
+                        } else
+                                ck_assert_msg(memcmp(pa + it->offset, pb + it->offset, size) == 0,
+                                              "[%s] %s differs", cg ? a->cgroups[k].path : it->section, it->key);
+                }
+        }
+        for (size_t k = 0; k < a->n_cgroups; k++) {
+                ck_assert_str_eq(a->cgroups[k].path, b->cgroups[k].path);
+                ck_assert_msg(a->cgroups[k].set == b->cgroups[k].set, "[cgroup %s] sets other keys: %#" PRIx64
+                              " against %#" PRIx64, a->cgroups[k].path, a->cgroups[k].set, b->cgroups[k].set);
+                ck_assert_int_eq(config_xattr_mode(a, &a->cgroups[k]), config_xattr_mode(b, &b->cgroups[k]));
+        }
+}
+
+/* What --check-config prints for text, loaded back: the same meaning, or the test fails. */
+static void assert_dump_round_trips(const char *text)
+{
+        struct config_errors errs = {};
+        struct config *a, *b = NULL;
+        char *dump = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        a = load_config(text);
+        f = open_memstream(&dump, &len);
+        config_dump(a, f);
+        fclose(f);
+        ck_assert_msg(config_load_string(dump, "dump.conf", &b, &errs) == 0, "the dump does not load:\n%s", dump);
+        assert_same_meaning(a, b);
+        config_free(a);
+        config_free(b);
+        config_errors_clear(&errs);
+        free(dump);
+}
+
+/*
+ * A [cgroup] section's keys it did not set are not dumped as if it had: an
+ * unset soft_limit lets the cgroup's xattr in (soft_limit_xattr = yes), and
+ * an unset soft_limit_xattr is [reclaim]'s. The README's Kubernetes example,
+ * read from the README itself, must come back the same.
+ */
+START_TEST(dump_keeps_what_sections_leave_unset)
+{
+        const char *srcdir = getenv("abs_top_srcdir");
+        char path[4096], line[512], text[4096] = "";
+        bool in = false, found = false;
+        FILE *f;
+
+        assert_dump_round_trips("[reclaim]\nsoft_limit_xattr = prefer\n[cgroup web]\nsoft_limit = 1G\n"
+                                "[cgroup db]\nsoft_limit_xattr = no\ntrigger = some 100ms 1s\n");
+
+        snprintf(path, sizeof(path), "%s/README.md", srcdir ? srcdir : ".");
+        f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        while (!found && fgets(line, sizeof(line), f)) {
+                if (!in) {
+                        in = strcmp(line, "```ini\n") == 0;
+                        text[0] = '\0';
+                } else if (strcmp(line, "```\n") == 0) {
+                        in = false;
+                        found = strstr(text, "soft_limit_xattr = yes") != NULL;
+                } else
+                        strncat(text, line, sizeof(text) - strlen(text) - 1);
+        }
+        fclose(f);
+        ck_assert_msg(found, "README.md has no ```ini example with soft_limit_xattr = yes");
+        assert_dump_round_trips(text);
+}
+END_TEST
+
+/*
+ * inih reads a line into a buffer of INI_MAX_LINE (200) bytes. A comment
+ * longer than that is harmless; any other line is one error, and the lines
+ * after a header too long to read are not charged to the section before it.
+ */
+START_TEST(lines_longer_than_the_parser_reads)
+{
+        struct config *cfg;
+        char text[2048], name[256];
+
+        memset(name, 'x', 250);
+        name[250] = '\0';
+        snprintf(text, sizeof(text), "# %s\n[cgroup a]\n; %s\n   # %s\nsoft_limit = 1G\n", name, name, name);
+        cfg = load_config(text);
+        ck_assert_uint_eq(cfg->cgroups[0].soft_limit_bytes, 1ULL << 30);
+        config_free(cfg);
+
+        snprintf(text, sizeof(text), "[cgroup %s]\nsoft_limit = 1G\ntrigger = some 100ms 1s\n", name);
+        assert_one_error(text, 1, NULL, "line longer than 198 characters, which the parser cannot read");
+        snprintf(text, sizeof(text), "[cgroup a]\nsoft_limit = 1G\n[cgroup b/%s]\nsoft_limit = 2G\n", name);
+        assert_one_error(text, 3, NULL, "line longer than 198 characters");
+}
+END_TEST
+
+/*
+ * Leading blanks are dropped before inih sees a line: to inih an indented
+ * line continues the key before it (a continuation no key takes), so the
+ * error named the wrong key, or a header was read as a value.
+ */
+START_TEST(indented_lines_are_read_as_they_are)
+{
+        struct config *cfg;
+
+        cfg = load_config("[cgroup web]\nsoft_limit = 1G\n    trigger = some 100ms 1s\n"
+                          "[reclaim]\nround_target = 16M\n\t[cgroup db]\n  soft_limit = 2G\n");
+        ck_assert_uint_eq(cfg->n_cgroups, 2);
+        ck_assert_uint_eq(config_find_cgroup(cfg, "web")->trigger.stall_usec, 100000);
+        ck_assert_uint_eq(config_find_cgroup(cfg, "db")->soft_limit_bytes, 2ULL << 30);
+        ck_assert_uint_eq(cfg->round_target_bytes, 16 << 20);
+        config_free(cfg);
+        assert_one_error("[cgroup web]\nsoft_limit = 1G\n  trigger = sometimes\n", 3, "trigger", "invalid trigger");
+}
+END_TEST
+
+/*
+ * A header's path loses its blanks at both ends; an empty one, a glob whose
+ * bracket class never ends (fnmatch() would take the '[' literally, and the
+ * section match nothing), and a NUL byte (which cut the line short unseen)
+ * are errors naming the line.
+ */
+/* Asserts that a file of len bytes is refused with one error, at line, saying needle. */
+static void assert_bytes_refused(const char *bytes, size_t len, unsigned line, const char *needle)
+{
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX";
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        int fd = mkstemp(path);
+
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, bytes, len), (ssize_t)len);
+        close(fd);
+        ck_assert_int_eq(config_load_file(path, &cfg, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        ck_assert_uint_eq(errs.v[0].line, line);
+        ck_assert_msg(strstr(errs.v[0].message, needle), "\"%s\" not in \"%s\"", needle, errs.v[0].message);
+        config_errors_clear(&errs);
+        unlink(path);
+}
+
+START_TEST(header_paths_and_bytes_checked)
+{
+        static const char nul_in_line[] = "[cgroup a]\nsoft_limit = 1G\0junk\ntrigger = none\n";
+        char nuls[300] = "";
+        struct config *cfg;
+
+        cfg = load_config("[cgroup   web  ]\n[cgroup\tdb]\n[cgroup x/[[:digit:]]*]\n[cgroup y/[]a]]\n"
+                          "[cgroup z/\\[a]\n");
+        ck_assert_uint_eq(cfg->n_cgroups, 5);
+        ck_assert_str_eq(cfg->cgroups[0].path, "web");
+        ck_assert_str_eq(cfg->cgroups[1].path, "db");
+        ck_assert_ptr_nonnull(config_match(cfg, "x/1"));
+        ck_assert_ptr_nonnull(config_match(cfg, "y/]"));
+        ck_assert_ptr_nonnull(config_match(cfg, "z/[a"));
+        config_free(cfg);
+
+        assert_one_error("[cgroup ]\nsoft_limit = 1G\n", 1, NULL, "empty cgroup path");
+        assert_one_error("[cgroup [a-]\nsoft_limit = 1G\n", 1, NULL, "'[' without its ']'");
+        assert_one_error("[cgroup a/[b/c]d]\n", 1, NULL, "'[' without its ']'");
+        assert_one_error("[cgroup a/[[:alph]]\n", 1, NULL, "'[' without its ']'");
+        assert_one_error("[cgroup a/[[:nope:]]\n", 1, NULL, "unknown character class");
+        assert_one_error("[cgroup a/*\\]\n", 1, NULL, "backslash");
+        assert_bytes_refused(nul_in_line, sizeof(nul_in_line) - 1, 2, "NUL byte");
+        assert_bytes_refused(nuls, sizeof(nuls), 1, "NUL byte");
+}
+END_TEST
+
+/* Asserts that text is refused with errors at exactly the lines given (0-terminated), in that order. */
+static void assert_error_lines(const char *text, const unsigned *lines)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        size_t n = 0;
+
+        ck_assert_int_eq(config_load_string(text, "test.conf", &cfg, &errs), -EINVAL);
+        while (lines[n])
+                n++;
+        for (size_t i = 0; errs.n != n && i < errs.n; i++)
+                fprintf(stderr, "  %u: %s\n", errs.v[i].line, errs.v[i].message);
+        ck_assert_uint_eq(errs.n, n);
+        for (size_t i = 0; i < n; i++)
+                ck_assert_uint_eq(errs.v[i].line, lines[i]);
+        config_errors_clear(&errs);
+}
+
+/*
+ * Every syntax error is reported, not only inih's first, in line order with
+ * the other errors; the keys under a broken header are not charged to the
+ * section before it.
+ */
+START_TEST(every_syntax_error_in_line_order)
+{
+        assert_error_lines("[cgroup a]\nsoft_limit 1G\ntrigger some 1s 2s\n[cgroup b\nsoft_limit = 1Q\n",
+                           (const unsigned[]){ 2, 3, 4, 0 });
+        assert_error_lines("[pressure]\njunk\nresolve = 200%\n[cgroup a ;b]\nsoft_limit = 1G\n"
+                           "[cgroup c]\nsoft_limit = 1Q\nx\n",
+                           (const unsigned[]){ 2, 3, 4, 7, 8, 0 });
+        /* A byte order mark is no syntax error, as inih skips it. */
+        config_free(load_config("\xef\xbb\xbf[cgroup a]\nsoft_limit = 1G\n"));
+}
+END_TEST
+
+/*
+ * Keys that must be in order, checked once every file is read: the error
+ * names the one set last (the other may be a default, or in another file),
+ * in line order with the rest. backoff_max = 0s alone turns the backoff off;
+ * a harder_priority or clamp_priority at or above initial_priority means
+ * "from the first pass", and is fine.
+ */
+START_TEST(keys_that_must_be_in_order)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        struct conf_dir d;
+        char path[300], line[1024];
+
+        assert_one_error("[reclaim]\nbackoff = 1h\nbackoff_max = 60s\n", 3, "backoff_max",
+                         "under backoff = 1h (set at test.conf:2)");
+        assert_one_error("[reclaim]\nbackoff = 1h\nbackoff_max = 0s\n", 3, "backoff_max", "backoff = 1h");
+        assert_one_error("[reclaim]\nbackoff_max = 500ms\n", 2, "backoff_max", "backoff = 1s (its default)");
+        assert_one_error("[reclaim]\nmin_chunk = 1T\nround_target = 4K\n", 3, "round_target", "min_chunk = 1T");
+        assert_one_error("[reclaim]\nround_target = 4K\nmin_chunk = 1T\n", 3, "min_chunk",
+                         "above round_target = 4K (set at test.conf:2)");
+        assert_one_error("[reclaim]\nmin_chunk = 64M\n", 2, "min_chunk", "round_target = 32M (its default)");
+        config_free(load_config("[reclaim]\nbackoff_max = 0s\n"));
+        config_free(load_config("[reclaim]\nbackoff = 0s\nbackoff_max = 0s\nmin_chunk = 32M\n"));
+        config_free(load_config("[reclaim]\ninitial_priority = 2\nharder_priority = 9\nclamp_priority = 12\n"));
+        /* A key whose value was refused is not compared again. */
+        assert_one_error("[reclaim]\nbackoff = 1Q\nbackoff_max = 500ms\n", 2, "backoff", "invalid duration");
+        /* In line order with the file's other errors, though found after them. */
+        assert_error_lines("[reclaim]\nmin_chunk = 8M\nround_target = 4M\n[cgroup a]\nsoft_limit = 1Q\n",
+                           (const unsigned[]){ 3, 5, 0 });
+
+        /* Across files: the drop-in's key is the one named. */
+        conf_dir_make(&d, "[reclaim]\nround_target = 4M\n");
+        snprintf(path, sizeof(path), "%s/50-chunk.conf", d.dropins);
+        write_file(path, "[reclaim]\nmin_chunk = 8M\n");
+        ck_assert_int_eq(config_load(d.main_file, d.dropins, &cfg, &errs), -EINVAL);
+        ck_assert_uint_eq(errs.n, 1);
+        config_error_format(&errs, &errs.v[0], line, sizeof(line));
+        ck_assert_msg(strstr(line, "50-chunk.conf:2: [reclaim] key 'min_chunk': ") &&
+                      strstr(line, "reclaimd.conf:2)"), "error: %s", line);
+        config_errors_clear(&errs);
+        /* ... and still, beside a drop-in that cannot be read. */
+        snprintf(path, sizeof(path), "%s/60-dir.conf", d.dropins);
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        ck_assert_int_eq(config_load(d.main_file, d.dropins, &cfg, &errs), -EISDIR);
+        ck_assert_uint_eq(errs.n, 2);
+        ck_assert_str_eq(errs.v[0].key, "min_chunk");
+        config_errors_clear(&errs);
+        conf_dir_remove(&d);
+}
+END_TEST
+
+/* A key's range, in its errors, reads as the configuration writes values: 1h, 4K, no 2^64 - 2. */
+START_TEST(ranges_read_as_values_do)
+{
+        struct config *cfg;
+        static const struct { const char *text, *key, *needle; } cases[] = {
+                { "[reclaim]\nround_target = 1\n", "round_target", "out of range: expected at least 4K" },
+                { "[reclaim]\nmin_chunk = 2T\n", "min_chunk", "out of range: expected 4K..1T" },
+                { "[reclaim]\nrelease_interval = 10ms\n", "release_interval", "expected 100ms..1h" },
+                { "[reclaim]\nbackoff = 2h\n", "backoff", "expected 0s..1h" },
+                { "[reclaim]\nbackoff = 1Q\n", "backoff", "min or h (0s..1h)" },
+                { "[reclaim]\ninitial_priority = 13\n", "initial_priority", "expected 0..12" },
+                { "[balance]\nreserve = 1Q\n", "reserve", "optional K, M, G or T suffix, or a share" },
+                { "[cgroup a]\nsoft_limit = 1Q\n", "soft_limit", "K, M, G or T suffix, or max\0" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                assert_one_error(cases[i].text, 2, cases[i].key, cases[i].needle);
+        /* The suffixes as the manual gives them: either case, B or iB after, no bare B. */
+        assert_one_error("[cgroup a]\nsoft_limit = 512B\n", 2, "soft_limit", "invalid size");
+        cfg = load_config("[cgroup a]\nsoft_limit = 256m\n[cgroup b]\nsoft_limit = 256MiB\n"
+                          "[cgroup c]\nsoft_limit = 256mb\n");
+        for (size_t i = 0; i < 3; i++)
+                ck_assert_uint_eq(cfg->cgroups[i].soft_limit_bytes, 256 << 20);
+        config_free(cfg);
 }
 END_TEST
 
@@ -566,4 +1063,8 @@ CHECK_MAIN("config", example_from_the_issue, defaults_come_from_the_table,
            manual_lists_every_key, bracket_classes_in_globs, dump_of_hostile_file_names_reads_back_the_same,
            most_specific_section_applies, every_key_refuses_bad_values,
            every_key_checks_its_bounds, metrics_textfile_checked_when_read,
-           choice_that_was_boolean_keeps_yes_and_no)
+           choice_that_was_boolean_keeps_yes_and_no, only_regular_files_are_read,
+           dropin_folder_is_listed_not_globbed, dump_keeps_what_sections_leave_unset,
+           lines_longer_than_the_parser_reads, indented_lines_are_read_as_they_are,
+           header_paths_and_bytes_checked, every_syntax_error_in_line_order,
+           keys_that_must_be_in_order, ranges_read_as_values_do)

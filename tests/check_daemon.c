@@ -83,6 +83,15 @@ static void start(struct fixture *f, const char *conf)
         start_as(f, conf, false);
 }
 
+/* Starts the daemon on conf, also written to path (a mkstemp() template) for reloads to read. */
+static void start_from_file(struct fixture *f, char *path, const char *conf)
+{
+        ck_assert_int_ge(close(mkstemp(path)), 0);
+        write_file(path, conf);
+        start(f, conf);
+        f->d.opt.config_file = path;
+}
+
 static void finish(struct fixture *f)
 {
         ev_io_stop(f->d.loop, &f->started);
@@ -381,6 +390,12 @@ START_TEST(reload_keeps_old_on_error_and_restores_dropped)
         ck_assert_ptr_nonnull(strstr(answer, "Reloading failed: No such file or directory"));
         free(answer);
         ck_assert_ptr_eq(f.d.cfg, before);
+        /* A path that became a directory is no empty configuration that drops every cgroup. */
+        ck_assert_int_eq(mkdir(path, 0755), 0);
+        ck_assert_int_eq(daemon_reload(&f.d), -EISDIR);
+        ck_assert_ptr_eq(f.d.cfg, before);
+        ck_assert_ptr_nonnull(engine_find(&f.d.engine, "hot"));
+        ck_assert_int_eq(rmdir(path), 0);
 
         /* A good one that no longer manages "hot": swapped in, its memory.high restored. */
         write_file(path, "[cgroup other]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n");
@@ -390,6 +405,42 @@ START_TEST(reload_keeps_old_on_error_and_restores_dropped)
         ck_assert_uint_eq(f.d.n_scopes, 2);
         ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
         ck_assert_int_eq(access(f.state, F_OK), -1);
+        unlink(path);
+        finish(&f);
+}
+END_TEST
+
+static void reload_then_stop(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        struct fixture *f = t->data;
+
+        (void)revents;
+        ck_assert_int_eq(daemon_reload(&f->d), 0);
+        ev_break(loop, EVBREAK_ALL);
+}
+
+/* The start and reload lines say one cgroup and one trigger in the singular. */
+START_TEST(counts_said_in_words)
+{
+        static const char conf[] = "[cgroup web]\nsoft_limit = 64M\n";
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX", *log;
+        struct capture cap;
+        struct fixture f;
+        ev_timer t;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 0, 10 * MiB), 0);
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        start_from_file(&f, path, conf);
+        ev_timer_init(&t, reload_then_stop, 0., 0.);
+        t.data = &f;
+        ev_timer_start(f.d.loop, &t);
+        ck_assert_int_eq(daemon_run(&f.d), 0);
+        log = capture_end(&cap);
+        ck_assert_uint_eq(count(log, "Started: 1 cgroup managed, 1 trigger\""), 1);
+        ck_assert_uint_eq(count(log, ": 1 cgroup managed, 1 trigger\""), 2);   /* and Reloaded */
+        free(log);
         unlink(path);
         finish(&f);
 }
@@ -736,12 +787,9 @@ START_TEST(reload_keeps_unchanged_triggers_armed)
         struct fixture f;
         ev_timer t;
 
-        ck_assert_int_ge(close(mkstemp(path)), 0);
-        write_file(path, conf);
         setup(&f, 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);
-        start(&f, conf);
-        f.d.opt.config_file = path;
+        start_from_file(&f, path, conf);
         ev_timer_init(&t, reload_in_loop, 0., 0.);
         t.data = &f;
         ev_timer_start(f.d.loop, &t);
@@ -1603,7 +1651,7 @@ END_TEST
 CHECK_MAIN("daemon", dry_run_says_what_it_would_write, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
-           reload_keeps_old_on_error_and_restores_dropped, system_trigger_waits_for_a_cgroup_round,
+           reload_keeps_old_on_error_and_restores_dropped, counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
            stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,
            absent_cgroups_said_at_start, ancestor_protect_line)

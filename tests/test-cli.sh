@@ -15,34 +15,45 @@ if ! "$RECLAIMD" --check-config --config "$abs_top_srcdir/conf/reclaimd.conf" >"
 fi
 grep -qx 'initial_priority = 12' "$tmp/out" || fail "effective configuration lacks the default initial_priority"
 
-# A bad size: non-zero exit, and the error names the file, the line and the key.
+# A bad size: non-zero exit, and the error names the file, the line, the section and the key.
 printf '[pressure]\ntrigger = some 150ms 1s\n\n[cgroup batch]\nsoft_limit = 12Q\n' >"$tmp/bad.conf"
 "$RECLAIMD" --check-config --config "$tmp/bad.conf" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 3 ] || fail "bad size: exit $rc, expected 3"
 # (stderr is logfmt: the message is msg="...", its quotes escaped.)
-grep -qF "msg=\"$tmp/bad.conf:5: key 'soft_limit': invalid size \\\"12Q\\\"" "$tmp/err" ||
-        fail "bad size error does not name file, line 5 and key: $(cat "$tmp/err")"
+grep -qF "msg=\"$tmp/bad.conf:5: [cgroup batch] key 'soft_limit': invalid size \\\"12Q\\\"" "$tmp/err" ||
+        fail "bad size error does not name file, line 5, section and key: $(cat "$tmp/err")"
 
-# Several errors are all reported, each with its line.
-printf '[pressure]\ntrigger = some 1s 20s\n[nope]\n[cgroup ../x]\n' >"$tmp/multi.conf"
+# Several errors are all reported, syntax errors too, each with its line, in line order.
+printf '[pressure]\ntrigger = some 1s 20s\n[nope]\n[cgroup ../x]\njunk\n[cgroup y]\nsoft_limit 1G\n' >"$tmp/multi.conf"
 "$RECLAIMD" --check-config --config "$tmp/multi.conf" >/dev/null 2>"$tmp/err"
-for line in 2 3 4; do
-        grep -q "multi.conf:$line:" "$tmp/err" || fail "no error for line $line: $(cat "$tmp/err")"
-done
+lines=$(grep -o 'multi.conf:[0-9]*:' "$tmp/err" | cut -d: -f2 | tr '\n' ' ')
+[ "$lines" = "2 3 4 5 7 " ] || fail "errors at lines '$lines', expected '2 3 4 5 7 ': $(cat "$tmp/err")"
+
+good="$tmp/good.conf"
+printf '[cgroup batch]\nsoft_limit = 64M\n' >"$good"
 
 # A missing file and a bad option are errors too.
 "$RECLAIMD" --check-config --config "$tmp/none.conf" 2>"$tmp/err" && fail "missing file accepted"
 grep -q "none.conf" "$tmp/err" || fail "missing file not named"
-"$RECLAIMD" --bogus >/dev/null 2>&1
+grep -q "1 error, configuration not accepted" "$tmp/err" || fail "missing file: no summary: $(cat "$tmp/err")"
+"$RECLAIMD" --bogus >/dev/null 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 2 ] || fail "unknown option: exit $rc, expected 2"
+grep -qF "Try 'reclaimd --help'" "$tmp/err" || fail "unknown option: no pointer to --help: $(cat "$tmp/err")"
+"$RECLAIMD" stray >/dev/null 2>"$tmp/err"
+grep -qF "Try 'reclaimd --help'" "$tmp/err" || fail "stray argument: no pointer to --help: $(cat "$tmp/err")"
+# Options that mean nothing to --check-config are refused, not silently ignored.
+for opt in --dry-run -n "--state-file=$tmp/st" -d; do
+        "$RECLAIMD" --check-config --config "$good" "$opt" >/dev/null 2>"$tmp/err"
+        rc=$?
+        [ "$rc" -eq 2 ] || fail "--check-config $opt: exit $rc, expected 2"
+        grep -q 'nothing with --check-config' "$tmp/err" || fail "--check-config $opt: $(cat "$tmp/err")"
+done
 "$RECLAIMD" --version | grep -q '^reclaimd [0-9]' || fail "--version"
 
 # On a host whose memory controller is not on cgroup v2 (these machines: hybrid mode),
 # reclaimd refuses to start with one clear line.
-good="$tmp/good.conf"
-printf '[cgroup batch]\nsoft_limit = 64M\n' >"$good"
 if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
         timeout 10 "$RECLAIMD" --config "$good" >"$tmp/out" 2>"$tmp/err"
         rc=$?

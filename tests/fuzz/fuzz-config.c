@@ -8,7 +8,10 @@
 #include "config.h"
 #include "fuzz.h"
 
-/* What --check-config prints for an accepted configuration loads back, with the same sections. */
+/*
+ * What --check-config prints for an accepted configuration loads back, with
+ * the same sections, each setting the same keys (an unset one is a comment).
+ */
 static void dump_loads_back(const struct config *cfg)
 {
         struct config_errors errs = {};
@@ -25,7 +28,9 @@ static void dump_loads_back(const struct config *cfg)
                 abort();
         for (size_t i = 0; i < cfg->n_cgroups; i++)
                 if (strcmp(again->cgroups[i].path, cfg->cgroups[i].path) != 0 ||
-                    again->cgroups[i].soft_limit_bytes != cfg->cgroups[i].soft_limit_bytes)
+                    again->cgroups[i].soft_limit_bytes != cfg->cgroups[i].soft_limit_bytes ||
+                    again->cgroups[i].set != cfg->cgroups[i].set ||
+                    config_xattr_mode(again, &again->cgroups[i]) != config_xattr_mode(cfg, &cfg->cgroups[i]))
                         abort();
         config_free(again);
         config_errors_clear(&errs);
