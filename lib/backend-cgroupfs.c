@@ -261,16 +261,35 @@ static int cgfs_open_trigger(struct backend *be, struct backend_cgroup *cg, cons
         return fd;
 }
 
+/*
+ * The root's path as a glob matches only itself: --cgroup-root names a
+ * folder, not a pattern, whatever characters it holds.
+ */
+static char *glob_literal(const char *s)
+{
+        char *out = malloc(strlen(s) * 2 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (; *s; s++) {
+                if (strchr("*?[\\", *s))
+                        *o++ = '\\';
+                *o++ = *s;
+        }
+        *o = '\0';
+        return out;
+}
+
 static int cgfs_glob(struct backend *be, const char *pattern, char ***ret)
 {
         struct cgfs *fs = container_of(be, struct cgfs, be);
         size_t prefix = strlen(fs->root_path) + 1, n = 0;
-        _cleanup_free_ char *full = NULL;
+        _cleanup_free_ char *full = NULL, *root = glob_literal(fs->root_path);
         glob_t g = {};
         char **v;
         int r;
 
-        if (asprintf(&full, "%s/%s", fs->root_path, pattern) < 0)
+        if (!root || asprintf(&full, "%s/%s", root, pattern) < 0)
                 return -ENOMEM;
         /* GLOB_ONLYDIR: cgroups are directories; the files beside them never match. */
         r = glob(full, GLOB_ONLYDIR | GLOB_NOSORT, NULL, &g);

@@ -899,13 +899,15 @@ END_TEST
  * A glob that begins a component with a dot matches "." and ".." too
  * (glob(3) gives dot entries to such a pattern): names of cgroups that are
  * managed, or not, under another path. Never managed: what is written
- * through an alias is recorded under a path no restore accepts.
+ * through an alias is recorded under a path no restore accepts. The root's
+ * own path is no pattern (--cgroup-root names a folder).
  */
 START_TEST(globs_never_match_dot_entries)
 {
         struct config *cfg = load("[cgroup a/*/.*]\nsoft_limit = 1M\n[cgroup .*]\nsoft_limit = 1M\n"
                                   "[cgroup [.]*]\nsoft_limit = 1M\n");
-        char root[] = "/tmp/reclaimd-dots.XXXXXX", dir[512];
+        /* A root whose name reads as a glob ([1]) is matched as it is named. */
+        char root[] = "/tmp/reclaimd-dots[1].XXXXXX", dir[512];
         static const char *const dirs[] = { "a", "a/b", "a/b/.hidden", ".x" };
         struct backend *be;
         struct engine e;
