@@ -142,23 +142,24 @@ int bus_answer_explain(struct daemon *d, const char *path, char **ret, const cha
 
 int bus_answer_reload(struct daemon *d, char **ret, const char **ret_error)
 {
+        _cleanup_free_ char *errors = NULL;
         int r;
 
         if (d->worker.busy) {
                 d->reload_pending = true;   /* as SIGHUP: the engine is the worker's until its job ends */
                 return (*ret = strdup("Reload queued: it runs once the round in flight ends")) ? 0 : -ENOMEM;
         }
-        r = daemon_reload(d);
+        r = daemon_reload_explained(d, &errors);
         if (r < 0) {
                 *ret_error = CTL_ERROR_RELOAD_FAILED;
-                if (r == -EINVAL)   /* config_load(): the file was read, and refused */
-                        return asprintf(ret, "The configuration has errors (see journalctl -u reclaimd); the "
-                                        "running configuration is kept") < 0 ? -ENOMEM : r;
+                if (errors)   /* config_load(): the files were read, and refused */
+                        return asprintf(ret, "The configuration has errors; the running configuration is "
+                                        "kept:\n%s", errors) < 0 ? -ENOMEM : r;
                 return asprintf(ret, "Reloading failed: %s (see journalctl -u reclaimd); the running "
                                 "configuration is kept", strerror(-r)) < 0 ? -ENOMEM : r;
         }
-        return asprintf(ret, "Reloaded %s: %zu cgroups managed", d->opt.config_file, d->engine.n_cgroups) < 0
-                       ? -ENOMEM : 0;
+        return asprintf(ret, "Reloaded %s: %zu cgroup%s managed", d->opt.config_file, d->engine.n_cgroups,
+                        d->engine.n_cgroups == 1 ? "" : "s") < 0 ? -ENOMEM : 0;
 }
 
 /* ---- sd-bus ---- */

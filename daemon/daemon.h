@@ -95,11 +95,15 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
  */
 int daemon_reload(struct daemon *d);
 
+/* daemon_reload(), with the configuration's errors in *ret_errors (to free; NULL when none): for reclaimctl. */
+int daemon_reload_explained(struct daemon *d, char **ret_errors);
+
 /*
  * Loads the configuration file and its drop-ins, logging each error with its
- * file, line and key. Returns as config_load().
+ * file, line and key; ret_errors, when not NULL, gets the first of them as
+ * lines (to free; NULL when none). Returns as config_load().
  */
-int daemon_load_config(const char *file, const char *dropin_dir, struct config **ret);
+int daemon_load_config(const char *file, const char *dropin_dir, struct config **ret, char **ret_errors);
 
 /* Arms the PSI triggers, tells systemd it is ready, and runs until SIGTERM/SIGINT. */
 int daemon_run(struct daemon *d);

@@ -237,7 +237,7 @@ int main(int argc, char **argv)
 
         if (asprintf(&dropin_dir, "%s.d", opt.config_file) < 0)
                 return EXIT_FAILURE;
-        if (daemon_load_config(opt.config_file, dropin_dir, &cfg) < 0) {
+        if (daemon_load_config(opt.config_file, dropin_dir, &cfg, NULL) < 0) {
                 free(dropin_dir);
                 return EXIT_CONFIG;
         }

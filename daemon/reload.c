@@ -15,15 +15,30 @@
 #include "report.h"
 #include "scopes.h"
 
-int daemon_load_config(const char *file, const char *dropin_dir, struct config **ret)
+/* The errors reclaimctl reload answers with: a screenful; the journal has them all. */
+#define ERRORS_ANSWERED 8
+
+int daemon_load_config(const char *file, const char *dropin_dir, struct config **ret, char **ret_errors)
 {
         struct config_errors errs = {};
-        char line[1024];
+        char line[1024], *text = NULL;
+        size_t len = 0;
+        FILE *f = ret_errors ? open_memstream(&text, &len) : NULL;
         int r;
 
         r = config_load(file, dropin_dir, ret, &errs);
-        for (size_t i = 0; i < errs.n; i++)
-                log_error("%s", config_error_format(&errs, &errs.v[i], line, sizeof(line)));
+        for (size_t i = 0; i < errs.n; i++) {
+                config_error_format(&errs, &errs.v[i], line, sizeof(line));
+                log_error("%s", line);
+                if (f && i < ERRORS_ANSWERED)
+                        fprintf(f, "%s%s", i ? "\n" : "", line);
+        }
+        if (f && errs.n > ERRORS_ANSWERED)
+                fprintf(f, "\n... and %zu more (journalctl -u reclaimd)", errs.n - ERRORS_ANSWERED);
+        if (f && fclose(f) == 0 && len > 0)
+                *ret_errors = text;
+        else
+                free(text);
         /* A file that cannot be read is an error like the others, summed up with them. */
         if (r < 0 && errs.n > 0)
                 log_error("%zu error%s, configuration not accepted", errs.n, errs.n == 1 ? "" : "s");
@@ -91,6 +106,11 @@ static int apply(struct daemon *d, struct config *cfg)
 
 int daemon_reload(struct daemon *d)
 {
+        return daemon_reload_explained(d, NULL);
+}
+
+int daemon_reload_explained(struct daemon *d, char **ret_errors)
+{
         struct config *cfg = NULL;
         int r;
 
@@ -99,7 +119,7 @@ int daemon_reload(struct daemon *d)
                 return 0;
         }
         notify_reloading();
-        r = daemon_load_config(d->opt.config_file, d->opt.dropin_dir, &cfg);
+        r = daemon_load_config(d->opt.config_file, d->opt.dropin_dir, &cfg, ret_errors);
         if (r < 0) {
                 log_event(LOG_ERR, LOG_EV_RELOAD,
                           LOG_FIELDS(LOG_STR(PATH, d->opt.config_file), LOG_STR(RESULT, "refused")),
