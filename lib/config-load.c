@@ -21,22 +21,7 @@
 
 #define SECTION_CGROUP "cgroup"
 
-/* One load, across its files: what the checks made once every file is read need. */
-struct load {
-        struct config *cfg;
-        struct config_errors *errs;
-        size_t first_error;       /* errs->n when the load began */
-        char **files;             /* read (or listed) so far, in order */
-        size_t n_files;
-        struct origin {           /* where config_table[i] was last set, outside [cgroup] sections */
-                size_t file;      /* index in files; line 0: not set, its default */
-                unsigned line;
-                bool refused;     /* its value was an error: not compared again */
-        } *origins;
-};
-
 struct parse_state {
-        struct load *ld;
         FILE *f;
         const char *file;         /* its name, for errors */
         char *text;               /* the line read, whole */
@@ -443,34 +428,13 @@ static int handler(void *user, const char *section, const char *key, const char 
                 st->error = r;   /* why is not set then */
         else if (r < 0)
                 add_error(st, st->line, key, "%s", why);
-        if (!st->cg)
-                st->ld->origins[idx] = (struct origin){ .file = st->ld->n_files - 1, .line = st->line,
-                                                        .refused = r < 0 };
         return 1;
 }
 
-/* Counts file, named as given, as the load's next one (for the order of its errors). */
-static int add_file(struct load *ld, const char *file)
+/* Parses one file into cfg. Returns 0, -EINVAL (errors appended to errs), or -ENOMEM. */
+static int parse_into(FILE *f, const char *name, struct config *cfg, struct config_errors *errs)
 {
-        char **v = reallocarray(ld->files, ld->n_files + 1, sizeof(*v));
-
-        if (!v)
-                return -ENOMEM;
-        ld->files = v;
-        if (!(v[ld->n_files] = strdup(file)))
-                return -ENOMEM;
-        ld->n_files++;
-        return 0;
-}
-
-/*
- * Parses one file, the load's last (add_file()), into its configuration.
- * Returns 0, -EINVAL (errors appended), or -ENOMEM.
- */
-static int parse_into(FILE *f, const char *name, struct load *ld)
-{
-        struct config_errors *errs = ld->errs;
-        struct parse_state st = { .ld = ld, .f = f, .file = name, .cfg = ld->cfg, .errs = errs };
+        struct parse_state st = { .f = f, .file = name, .cfg = cfg, .errs = errs };
         size_t before = errs->n;
         int r;
 
@@ -580,18 +544,15 @@ static int open_file(const char *file, FILE **ret, struct config_errors *errs)
         return 0;
 }
 
-static int parse_file(const char *file, struct load *ld)
+static int parse_file(const char *file, struct config *cfg, struct config_errors *errs)
 {
         FILE *f;
         int r;
 
-        r = add_file(ld, file);   /* its errors come in order, whether it opens or not */
+        r = open_file(file, &f, errs);
         if (r < 0)
                 return r;
-        r = open_file(file, &f, ld->errs);
-        if (r < 0)
-                return r;
-        r = parse_into(f, file, ld);
+        r = parse_into(f, file, cfg, errs);
         fclose(f);
         return r;
 }
@@ -616,25 +577,21 @@ static int dropin_order(const struct dirent **a, const struct dirent **b)
  * pattern, and may hold '[' or '*'). A missing folder has none; one that
  * cannot be listed is an error naming it, not a configuration without them.
  */
-static int parse_dropins(const char *dropin_dir, struct load *ld)
+static int parse_dropins(const char *dropin_dir, struct config *cfg, struct config_errors *errs)
 {
         struct dirent **names = NULL;
         char *path;
         int n, r = 0, rr;
 
         n = scandir(dropin_dir, &names, is_dropin, dropin_order);
-        if (n < 0) {
-                r = negative_errno();
-                if (r == -ENOENT)
-                        return 0;
-                return add_file(ld, dropin_dir) ?: file_error(ld->errs, dropin_dir, r, NULL);
-        }
+        if (n < 0)
+                return errno == ENOENT ? 0 : file_error(errs, dropin_dir, negative_errno(), NULL);
         for (int i = 0; i < n; i++) {
                 if (r != -ENOMEM) {
                         if (asprintf(&path, "%s/%s", dropin_dir, names[i]->d_name) < 0)
                                 r = -ENOMEM;
                         else {
-                                rr = parse_file(path, ld);
+                                rr = parse_file(path, cfg, errs);
                                 if (rr < 0 && (r >= 0 || rr != -EINVAL))
                                         r = rr;
                                 free(path);
@@ -646,157 +603,25 @@ static int parse_dropins(const char *dropin_dir, struct load *ld)
         return r;
 }
 
-static int load_begin(struct load *ld, const char *name, struct config_errors *errs)
-{
-        *ld = (struct load){ .errs = errs, .first_error = errs->n, .cfg = new_config(name),
-                             .origins = calloc(config_table_size, sizeof(struct origin)) };
-        return ld->cfg && ld->origins ? 0 : -ENOMEM;
-}
-
-/* Where a key was set, for its error: "set at FILE:LINE", or "its default". */
-static void origin_text(const struct load *ld, const struct origin *o, char *buf, size_t size)
-{
-        if (o->line)
-                snprintf(buf, size, "set at %s:%u", ld->files[o->file], o->line);
-        else
-                snprintf(buf, size, "its default");
-}
-
-/*
- * The pairs of keys that must be in order (config_orders[]), once every file
- * is read: an error on the key set last, naming the other's value and origin.
- */
-static int check_orders(struct load *ld)
-{
-        for (size_t i = 0; i < config_orders_size; i++) {
-                const struct config_order *o = &config_orders[i];
-                struct parse_state st = { .ld = ld, .cfg = ld->cfg, .errs = ld->errs };
-                const struct config_item *it[2];
-                const struct origin *at[2];
-                char val[2][FORMAT_SIZE_MAX], other[512];
-                uint64_t v[2];
-                size_t idx[2];
-                int k;
-
-                it[0] = config_item_find(o->section, o->lo, &idx[0]);
-                it[1] = config_item_find(o->section, o->hi, &idx[1]);
-                for (k = 0; k < 2; k++) {
-                        at[k] = &ld->origins[idx[k]];
-                        v[k] = *(const uint64_t *)((const char *)ld->cfg + it[k]->offset);
-                        config_item_format(it[k], ld->cfg, val[k], sizeof(val[k]));
-                }
-                if (v[0] <= v[1] || at[0]->refused || at[1]->refused || (!at[0]->line && !at[1]->line))
-                        continue;
-                if (v[1] == 0 && o->hi_zero_off && !at[0]->line)
-                        continue;   /* hi = 0 alone turns the feature off */
-                /* The one set last: a default never is. */
-                k = !at[0]->line ? 1 : !at[1]->line ? 0 :
-                    (at[1]->file > at[0]->file || (at[1]->file == at[0]->file && at[1]->line > at[0]->line));
-                origin_text(ld, at[!k], other, sizeof(other));
-                st.file = ld->files[at[k]->file];
-                st.section_line = at[k]->line;   /* the error names its section */
-                snprintf(st.section, sizeof(st.section), "%s", o->section);
-                add_error(&st, at[k]->line, it[k]->key, "%s = %s is %s %s = %s (%s): %s", it[k]->key, val[k],
-                          k ? "under" : "above", it[!k]->key, val[!k], other, o->why);
-                if (st.error)
-                        return st.error;
-        }
-        return 0;
-}
-
-/* The rank of an error's file among the load's, by name: the order files were read in. */
-static size_t file_rank(const struct load *ld, const char *file)
-{
-        for (size_t i = 0; i < ld->n_files; i++)
-                if (file && streq(ld->files[i], file))
-                        return i;
-        return SIZE_MAX;
-}
-
-struct error_key {
-        size_t rank, index;
-        unsigned line;
-};
-
-static int error_order(const void *a, const void *b)
-{
-        const struct error_key *x = a, *y = b;
-
-        if (x->rank != y->rank)
-                return x->rank < y->rank ? -1 : 1;
-        if (x->line != y->line)
-                return x->line < y->line ? -1 : 1;
-        return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/* Puts the load's errors in file order, and in line order within a file (stable). */
-static int sort_errors(struct load *ld)
-{
-        struct config_errors *errs = ld->errs;
-        size_t n = errs->n - ld->first_error;
-        struct config_error *sorted;
-        struct error_key *keys;
-
-        if (n < 2)
-                return 0;
-        keys = calloc(n, sizeof(*keys));
-        sorted = calloc(n, sizeof(*sorted));
-        if (!keys || !sorted) {
-                free(keys);
-                free(sorted);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < n; i++)
-                keys[i] = (struct error_key){ .rank = file_rank(ld, errs->v[ld->first_error + i].file),
-                                              .index = i, .line = errs->v[ld->first_error + i].line };
-        qsort(keys, n, sizeof(*keys), error_order);
-        for (size_t i = 0; i < n; i++)
-                sorted[i] = errs->v[ld->first_error + keys[i].index];
-        memcpy(&errs->v[ld->first_error], sorted, n * sizeof(*sorted));
-        free(keys);
-        free(sorted);
-        return 0;
-}
-
-/* Ends the load begun with load_begin(), r what reading its files returned: *ret, or an error. */
-static int load_end(struct load *ld, int r, struct config **ret)
-{
-        int rr = 0;
-
-        if (r != -ENOMEM)   /* a file that could not be read leaves the others to check */
-                rr = check_orders(ld);
-        if (rr >= 0)
-                rr = sort_errors(ld);
-        if (rr < 0)
-                r = rr;
-        else if (r >= 0 && ld->errs->n > ld->first_error)
-                r = -EINVAL;
-        for (size_t i = 0; i < ld->n_files; i++)
-                free(ld->files[i]);
-        free(ld->files);
-        free(ld->origins);
-        if (r < 0) {
-                config_free(ld->cfg);
-                return r;
-        }
-        *ret = ld->cfg;
-        return 0;
-}
-
 int config_load(const char *file, const char *dropin_dir, struct config **ret, struct config_errors *errs)
 {
-        struct load ld;
+        struct config *cfg = new_config(file);
         int r, rr;
 
-        r = load_begin(&ld, file, errs);
-        if (r >= 0)
-                r = parse_file(file, &ld);
+        if (!cfg)
+                return -ENOMEM;
+        r = parse_file(file, cfg, errs);
         if (dropin_dir && (r >= 0 || r == -EINVAL)) {
-                rr = parse_dropins(dropin_dir, &ld);
+                rr = parse_dropins(dropin_dir, cfg, errs);
                 if (rr < 0 && (r >= 0 || rr != -EINVAL))
                         r = rr;
         }
-        return load_end(&ld, r, ret);
+        if (r < 0) {
+                config_free(cfg);
+                return r;
+        }
+        *ret = cfg;
+        return 0;
 }
 
 int config_load_file(const char *file, struct config **ret, struct config_errors *errs)
@@ -807,20 +632,25 @@ int config_load_file(const char *file, struct config **ret, struct config_errors
 int config_load_string(const char *text, const char *name, struct config **ret,
                        struct config_errors *errs)
 {
-        struct load ld;
-        FILE *f = NULL;
+        struct config *cfg = new_config(name);
+        FILE *f;
         int r;
 
-        r = load_begin(&ld, name, errs);
-        if (r >= 0)
-                r = add_file(&ld, name);
-        if (r >= 0 && !(f = fmemopen((void *)text, strlen(text), "r")))
-                r = negative_errno();
-        if (r >= 0)
-                r = parse_into(f, name, &ld);
-        if (f)
-                fclose(f);
-        return load_end(&ld, r, ret);
+        if (!cfg)
+                return -ENOMEM;
+        f = fmemopen((void *)text, strlen(text), "r");
+        if (!f) {
+                config_free(cfg);
+                return negative_errno();
+        }
+        r = parse_into(f, name, cfg, errs);
+        fclose(f);
+        if (r < 0) {
+                config_free(cfg);
+                return r;
+        }
+        *ret = cfg;
+        return 0;
 }
 
 const char *config_error_format(const struct config_errors *errs, const struct config_error *e,

@@ -90,19 +90,6 @@ const struct config_item config_table[] = {
 };
 const size_t config_table_size = ARRAY_SIZE(config_table);
 
-/*
- * Only what is meaningless either way. harder_priority or clamp_priority at
- * or above initial_priority is not: the priority counts down from
- * initial_priority, so they apply from the first pass, as documented.
- */
-const struct config_order config_orders[] = {
-        { "reclaim", "backoff", "backoff_max", true,
-          "a cooldown cannot start longer than the longest (backoff_max = 0s alone turns the backoff off)" },
-        { "reclaim", "min_chunk", "round_target", false,
-          "a cgroup's round would always end with its first request" },
-};
-const size_t config_orders_size = ARRAY_SIZE(config_orders);
-
 const struct config_item *config_item_find(const char *section, const char *key, size_t *ret_index)
 {
         for (size_t i = 0; i < config_table_size; i++)
@@ -405,7 +392,8 @@ int config_init_defaults(struct config *cfg)
         return config_apply_defaults(cfg, "*");
 }
 
-const char *config_item_format(const struct config_item *it, const void *base, char *buf, size_t size)
+/* A value as the configuration writes it, into buf. Returns the text (buf, or a constant). */
+static const char *format_value(const struct config_item *it, const void *base, char *buf, size_t size)
 {
         const void *p = (const char *)base + it->offset;
 
@@ -442,7 +430,7 @@ static void dump_section(const char *section, const void *base, FILE *f)
         for (size_t i = 0; i < config_table_size; i++)
                 if (streq(config_table[i].section, section))
                         fprintf(f, "%s = %s\n", config_table[i].key,
-                                config_item_format(&config_table[i], base, buf, sizeof(buf)));
+                                format_value(&config_table[i], base, buf, sizeof(buf)));
 }
 
 /*
@@ -463,15 +451,15 @@ static void dump_cgroup(const struct config *cfg, const struct cgroup_config *c,
                 if (!streq(it->section, "cgroup"))
                         continue;
                 if (c->set & (1ULL << i)) {
-                        fprintf(f, "%s = %s\n", it->key, config_item_format(it, c, buf, sizeof(buf)));
+                        fprintf(f, "%s = %s\n", it->key, format_value(it, c, buf, sizeof(buf)));
                         continue;
                 }
                 global = config_item_find("reclaim", it->key, &idx);
                 if (global)
                         fprintf(f, "#%s = %s   (unset: [reclaim]'s)\n", it->key,
-                                config_item_format(global, cfg, buf, sizeof(buf)));
+                                format_value(global, cfg, buf, sizeof(buf)));
                 else
-                        fprintf(f, "#%s = %s   (unset)\n", it->key, config_item_format(it, c, buf, sizeof(buf)));
+                        fprintf(f, "#%s = %s   (unset)\n", it->key, format_value(it, c, buf, sizeof(buf)));
         }
 }
 

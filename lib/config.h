@@ -108,22 +108,6 @@ struct config_item {
 extern const struct config_item config_table[];
 extern const size_t config_table_size;
 
-/*
- * Two keys of a section, of the same unit (uint64_t), whose values must be
- * in order: lo's at most hi's. Checked once every file is read.
- */
-struct config_order {
-        const char *section, *lo, *hi;
-        bool hi_zero_off;       /* hi = 0 turns the feature off: fine with lo at its default */
-        const char *why;        /* what the other order would mean */
-};
-
-extern const struct config_order config_orders[];
-extern const size_t config_orders_size;
-
-/* A value at base (struct config, or struct cgroup_config) as the configuration writes it. */
-const char *config_item_format(const struct config_item *it, const void *base, char *buf, size_t size);
-
 /* The table's entry for key in section ("cgroup" for [cgroup PATH]), its index in *ret_index; or NULL. */
 const struct config_item *config_item_find(const char *section, const char *key, size_t *ret_index);
 
