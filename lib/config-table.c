@@ -2,6 +2,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "config.h"
 #include "logfmt.h"
+#include "metrics.h"
 #include "units.h"
 #include "util.h"
 
@@ -72,11 +74,9 @@ const struct config_item config_table[] = {
           "memory.min (min) at their soft limits, so that the kernel's reclaim takes the excess first; "
           "auto: min where the kernel's memory.low only defers reclaim (MGLRU on), else low; no: neither",
           protect_modes, "auto" },
-        /* *.prom: all the collector reads, and a typo cannot name (then replace and remove) another file. */
         { "metrics", "textfile", CONFIG_FILE, CFG(metrics_textfile), 0, 0, "none",
           "Prometheus text file written atomically for node_exporter's textfile collector "
-          "(e.g. /var/lib/prometheus/node-exporter/reclaimd.prom); none: no metrics",
-          .suffix = ".prom" },
+          "(e.g. /var/lib/prometheus/node-exporter/reclaimd.prom); none: no metrics" },
         { "metrics", "interval", CONFIG_DURATION, CFG(metrics_interval_usec), 1000000, 3600ULL * 1000000, "5s",
           "how often the metrics file is written, besides after each round" },
         { "metrics", "max_cgroups", CONFIG_UINT, CFG(metrics_max_cgroups), 0, 100000, "500",
@@ -211,11 +211,27 @@ uint64_t config_reserve_bytes(const struct config *cfg, uint64_t total_bytes)
         return cfg->reserve.bytes;
 }
 
+/* Whether path begins as metrics_write() begins every file (a crash, or a stop without its cleanup, left it). */
+static bool written_by_reclaimd(const char *path)
+{
+        char head[sizeof(METRICS_FILE_HEAD) - 1];
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+        bool ours;
+
+        if (fd < 0)
+                return false;
+        ours = read(fd, head, sizeof(head)) == (ssize_t)sizeof(head) &&
+               memcmp(head, METRICS_FILE_HEAD, sizeof(head)) == 0;
+        close(fd);
+        return ours;
+}
+
 int config_check_file_path(const char *path, const char **ret_why)
 {
         _cleanup_free_ char *dir = NULL;
         const char *slash = strrchr(path, '/');
         struct stat st;
+        bool exists;
 
         if (path[0] != '/' || !slash[1]) {
                 *ret_why = "expected an absolute path of a file";
@@ -238,11 +254,18 @@ int config_check_file_path(const char *path, const char **ret_why)
                 return -ENOTDIR;
         }
         /* The file is renamed over and removed at the end: only a regular file may be there. */
-        if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        exists = lstat(path, &st) == 0;
+        if (exists && !S_ISREG(st.st_mode)) {
                 *ret_why = S_ISDIR(st.st_mode) ? "it is a directory" :
                            S_ISLNK(st.st_mode) ? "it is a symbolic link, which the file would replace" :
                                                  "it exists and is not a regular file";
                 return S_ISDIR(st.st_mode) ? -EISDIR : -EEXIST;
+        }
+        /* And only reclaimd's own: a typo must not name a file (the configuration itself) to replace and remove. */
+        if (exists && st.st_size > 0 && !written_by_reclaimd(path)) {
+                *ret_why = "it exists and holds no metrics reclaimd wrote (it would be replaced, and removed "
+                           "at stop)";
+                return -EEXIST;
         }
         /* access() also says EROFS for a read-only mount, which root's permissions do not show. */
         if (access(dir, W_OK | X_OK) < 0) {
@@ -256,7 +279,6 @@ int config_check_file_path(const char *path, const char **ret_why)
 static int parse_file_path(const struct config_item *it, const char *value, char **dst,
                            char *why, size_t why_size)
 {
-        size_t len = strlen(value), slen = it->suffix ? strlen(it->suffix) : 0;
         const char *twhy;
         char *copy = NULL;
         int r;
@@ -267,11 +289,6 @@ static int parse_file_path(const struct config_item *it, const char *value, char
                         return r;
                 if (r < 0) {
                         snprintf(why, why_size, "cannot write \"%s\": %s", value, twhy);
-                        return -EINVAL;
-                }
-                if (len < slen || !streq(value + len - slen, it->suffix)) {
-                        snprintf(why, why_size, "cannot write \"%s\": its name must end in %s", value,
-                                 it->suffix);
                         return -EINVAL;
                 }
                 if (!(copy = strdup(value)))

@@ -102,7 +102,6 @@ struct config_item {
         const char *const *choices;   /* CONFIG_CHOICE's words, NULL-terminated */
         const char *yes_means;  /* a CONFIG_CHOICE that was a boolean: the word its true values still
                                  * select (its false values select choices[0], "no") */
-        const char *suffix;     /* a CONFIG_FILE's name must end so ("" or NULL: any) */
 };
 
 extern const struct config_item config_table[];

@@ -1,6 +1,9 @@
 /* The Prometheus text exposition of a snapshot, for node_exporter's textfile collector. */
 #pragma once
 
+/* How every file metrics_write() writes begins: a file at the textfile path is reclaimd's if so. */
+#define METRICS_FILE_HEAD "# HELP reclaimd_"
+
 #include <stddef.h>
 #include <stdio.h>
 

@@ -12,6 +12,7 @@
 #include "check-files.h"
 #include "check-main.h"
 #include "config.h"
+#include "metrics.h"
 
 /* Loads text; returns the result and leaves the errors in *errs. */
 static int load(const char *text, struct config **cfg, struct config_errors *errs)
@@ -440,14 +441,16 @@ START_TEST(metrics_textfile_checked_when_read)
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
         ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "as nobody: status %d", status);
 
-        /* What is there already must be a file reclaimd wrote: a regular *.prom file (the
-         * textfile collector reads no other name), since it is replaced and then removed. */
+        /* What is there already must be a file reclaimd wrote, since it is replaced and then
+         * removed: not another (the configuration itself, by a typo), whatever its name. */
         snprintf(path, sizeof(path), "%s/precious.txt", dir);
         write_file(path, "precious\n");
-        assert_textfile_refused(path, "must end in .prom");
+        assert_textfile_refused(path, "holds no metrics reclaimd wrote");
         unlink(path);
-        snprintf(path, sizeof(path), "%s/reclaimd.conf", dir);
-        assert_textfile_refused(path, "must end in .prom");
+        snprintf(path, sizeof(path), "%s/reclaimd.prom", dir);
+        write_file(path, "[cgroup web]\nsoft_limit = 1G\n");
+        assert_textfile_refused(path, "holds no metrics reclaimd wrote");
+        unlink(path);
         snprintf(path, sizeof(path), "%s/d.prom", dir);
         ck_assert_int_eq(mkdir(path, 0755), 0);
         assert_textfile_refused(path, "is a directory");
@@ -459,8 +462,14 @@ START_TEST(metrics_textfile_checked_when_read)
         assert_textfile_refused(path, "symbolic link");
         ck_assert_int_eq(unlink(path), 0);
 
+        /* Any name: node_exporter reads *.prom, another collector may read others. */
+        snprintf(path, sizeof(path), "%s/metrics.txt", dir);
+        snprintf(text, sizeof(text), "[metrics]\ntextfile = %s\n", path);
+        ck_assert_int_eq(config_load_string(text, "m.conf", &cfg, &errs), 0);
+        config_free(cfg);
+        /* One an earlier run left (killed, it did not remove it). */
         snprintf(path, sizeof(path), "%s/reclaimd.prom", dir);
-        write_file(path, "# left by an earlier run\n");
+        write_file(path, METRICS_FILE_HEAD "build_info reclaimd's version.\n");
         snprintf(text, sizeof(text), "[metrics]\ntextfile = %s\ninterval = 2s\n", path);
         ck_assert_int_eq(config_load_string(text, "m.conf", &cfg, &errs), 0);
         ck_assert_str_eq(cfg->metrics_textfile, path);

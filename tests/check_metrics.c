@@ -92,6 +92,8 @@ START_TEST(hostile_names_escaped)
         world_up(&w);
         text = render(&w.s, 500);
         assert_lines_well_formed(text);
+        /* How the configuration knows a file at the textfile path for reclaimd's own. */
+        ck_assert_int_eq(strncmp(text, METRICS_FILE_HEAD, strlen(METRICS_FILE_HEAD)), 0);
         ck_assert_uint_eq(count(text, "reclaimd_cgroup_reclaimed_bytes_total{cgroup=\"a\\\"b\"} 4096\n"), 1);
         ck_assert_uint_eq(count(text, "{cgroup=\"back\\\\slash\"}"), 4);
         ck_assert_uint_eq(count(text, "{cgroup=\"new\\nline\"}"), 4);
