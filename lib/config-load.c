@@ -501,27 +501,36 @@ static const char *file_kind(mode_t mode)
 }
 
 /*
- * Opens a configuration file: only a regular file (or /dev/null, empty as
- * systemd reads it) of at most CONFIG_FILE_MAX bytes. O_NONBLOCK: opening a
- * FIFO would otherwise wait for a writer, and a reload with it; a device such
- * as /dev/zero would never end. Returns 0 and *ret, or an error recorded.
+ * Opens a configuration file: a regular file (or /dev/null, empty as
+ * systemd reads it) of at most CONFIG_FILE_MAX bytes; the main file (named)
+ * may also be a pipe, as reclaimd --check-config --config <(...) gives it,
+ * read to its end. O_NONBLOCK: a FIFO among the drop-ins would otherwise
+ * hold a reload waiting for a writer; a device such as /dev/zero would
+ * never end. A directory among the drop-ins is skipped, as systemd skips
+ * one among its own. Returns 0 and *ret, 1 when skipped, or an error
+ * recorded.
  */
-static int open_file(const char *file, FILE **ret, struct config_errors *errs)
+static int open_file(const char *file, bool named, FILE **ret, struct config_errors *errs)
 {
         char max[FORMAT_SIZE_MAX], why[128];
         struct stat sb;
+        bool fifo;
         FILE *f;
         int fd, r;
 
-        fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        /* Named by the operator, who writes to it: opened and read as a pipe, waiting for the writer. */
+        fifo = named && stat(file, &sb) == 0 && S_ISFIFO(sb.st_mode);
+        fd = open(file, O_RDONLY | (fifo ? 0 : O_NONBLOCK) | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return file_error(errs, file, negative_errno(), NULL);
         if (fstat(fd, &sb) < 0)
                 r = file_error(errs, file, negative_errno(), NULL);
         else if (S_ISDIR(sb.st_mode))
-                r = file_error(errs, file, -EISDIR, NULL);
+                r = named ? file_error(errs, file, -EISDIR, NULL) : 1;
         else if (S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(1, 3))
                 r = 0;   /* /dev/null */
+        else if (fifo && S_ISFIFO(sb.st_mode))
+                r = 0;
         else if (!S_ISREG(sb.st_mode))
                 r = file_error(errs, file, -EINVAL, file_kind(sb.st_mode));
         else if (sb.st_size > CONFIG_FILE_MAX) {
@@ -530,7 +539,7 @@ static int open_file(const char *file, FILE **ret, struct config_errors *errs)
                 r = file_error(errs, file, -EFBIG, why);
         } else
                 r = 0;
-        if (r < 0) {
+        if (r != 0) {
                 close(fd);
                 return r;
         }
@@ -544,14 +553,14 @@ static int open_file(const char *file, FILE **ret, struct config_errors *errs)
         return 0;
 }
 
-static int parse_file(const char *file, struct config *cfg, struct config_errors *errs)
+static int parse_file(const char *file, bool named, struct config *cfg, struct config_errors *errs)
 {
         FILE *f;
         int r;
 
-        r = open_file(file, &f, errs);
-        if (r < 0)
-                return r;
+        r = open_file(file, named, &f, errs);
+        if (r != 0)
+                return r < 0 ? r : 0;
         r = parse_into(f, file, cfg, errs);
         fclose(f);
         return r;
@@ -591,7 +600,7 @@ static int parse_dropins(const char *dropin_dir, struct config *cfg, struct conf
                         if (asprintf(&path, "%s/%s", dropin_dir, names[i]->d_name) < 0)
                                 r = -ENOMEM;
                         else {
-                                rr = parse_file(path, cfg, errs);
+                                rr = parse_file(path, false, cfg, errs);
                                 if (rr < 0 && (r >= 0 || rr != -EINVAL))
                                         r = rr;
                                 free(path);
@@ -610,7 +619,7 @@ int config_load(const char *file, const char *dropin_dir, struct config **ret, s
 
         if (!cfg)
                 return -ENOMEM;
-        r = parse_file(file, cfg, errs);
+        r = parse_file(file, true, cfg, errs);
         if (dropin_dir && (r >= 0 || r == -EINVAL)) {
                 rr = parse_dropins(dropin_dir, cfg, errs);
                 if (rr < 0 && (r >= 0 || rr != -EINVAL))
