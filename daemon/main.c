@@ -178,7 +178,13 @@ static void print_match(const struct cgroup *cg)
         logfmt_fputs(cg->path, stdout);
         printf(" <- [cgroup %s] (", cg->conf ? cg->conf->path : "?");
         logfmt_fputs(cg->conf && cg->conf->file ? cg->conf->file : "?", stdout);
-        printf(":%u)%s\n", cg->conf ? cg->conf->line : 0, cg->be ? "" : ", absent: managed once it appears");
+        if (cg->be)
+                printf(":%u)\n", cg->conf ? cg->conf->line : 0);
+        else if (is_gone(cg->open_err))
+                printf(":%u), absent: managed once it appears\n", cg->conf ? cg->conf->line : 0);
+        else
+                printf(":%u), cannot be opened (%s): managed once it can be\n", cg->conf ? cg->conf->line : 0,
+                       strerror(-cg->open_err));
 }
 
 /* For --check-config: which cgroups the configuration manages on this machine now, and why. */
@@ -233,6 +239,7 @@ int main(int argc, char **argv)
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
         log_open(opt.check_config ? LOG_TARGET_STDERR : LOG_TARGET_AUTO);
         log_set_max_level(opt.log_level);
+        raise_nofile_limit();   /* --check-config too: it opens every cgroup it lists */
 
         if (asprintf(&dropin_dir, "%s.d", opt.config_file) < 0)
                 return EXIT_FAILURE;
@@ -245,7 +252,6 @@ int main(int argc, char **argv)
                 return check_config_done(&opt, cfg);
         }
 
-        raise_nofile_limit();
         if (find_cgroup_root(&opt, &root) < 0) {
                 free(dropin_dir);
                 config_free(cfg);

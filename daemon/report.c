@@ -495,13 +495,20 @@ size_t report_absent(const struct daemon *d)
 
                 if (cg->be)
                         continue;
-                if (n++ < SAID_MAX)
+                if (n++ >= SAID_MAX)
+                        continue;
+                if (is_gone(cg->open_err))
                         log_notice("Cgroup %s of [cgroup %s] (%s:%u) does not exist; managed once it appears",
                                    cg->path, cg->conf ? cg->conf->path : "?",
                                    cg->conf && cg->conf->file ? cg->conf->file : "?", cg->conf ? cg->conf->line : 0);
+                else
+                        log_notice("Cgroup %s of [cgroup %s] (%s:%u) cannot be opened: %s; managed once it can be",
+                                   cg->path, cg->conf ? cg->conf->path : "?",
+                                   cg->conf && cg->conf->file ? cg->conf->file : "?", cg->conf ? cg->conf->line : 0,
+                                   strerror(-cg->open_err));
         }
         if (n > SAID_MAX)
-                log_notice("%zu more managed cgroups do not exist", n - SAID_MAX);
+                log_notice("%zu more managed cgroups are not there", n - SAID_MAX);
         return n;
 }
 

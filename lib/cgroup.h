@@ -85,6 +85,7 @@ struct cgroup {
         int xattr_mode;              /* enum xattr_mode: whether the cgroup's own soft limit is read */
         struct backend_cgroup *be;   /* NULL while the cgroup does not exist */
         unsigned opens;              /* times be was opened: a new cgroup at the path counts anew */
+        int open_err;                /* why the last open failed (-ENOENT: no such cgroup), while be is NULL */
 
         /* Readings. memory.current every refresh; the others when a round needs them. */
         uint64_t current_bytes;      /* memory.current */

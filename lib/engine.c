@@ -330,6 +330,7 @@ static int refresh_one(struct engine *e, struct cgroup *cg)
                 r = e->be->ops->open_cgroup(e->be, cg->path, &cg->be);
                 if (r == -ENOMEM)
                         return r;
+                cg->open_err = r;
                 if (r < 0) {
                         log_debug("cgroup %s not available: %s", cg->path, strerror(-r));
                         return 0;
