@@ -180,8 +180,10 @@ int adjust_commit(struct engine *e, struct cgroup *cg, enum cg_file f)
         r = write_value(e, cg, f, a->value);
         if (r == 0)
                 a->previous = a->value;
-        else if (!a->unstaged.active)
+        else if (!a->unstaged.active) {
                 *a = (struct adjust){};   /* the first change, not made: nothing is held, no record */
+                (void) adjust_persist(e);   /* nor on file, where it went before the write */
+        }
         else
                 a->value = a->previous;   /* as the kernel holds it: the next stage writes again */
         return r;
