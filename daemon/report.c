@@ -470,8 +470,8 @@ static const char *swappiness_said(const struct engine_caps *caps, bool dry_run)
                        "not supported (anonymous memory may go to swap at every priority)";
         if (dry_run)
                 return "not probed in a dry run (its steps are said as if it were not supported)";
-        return "not probed yet: no managed cgroup exists (asked on the first to appear; until then, "
-               "as if not supported)";
+        return "not probed yet: no managed cgroup could be asked (asked on the next to appear; until "
+               "then, as if not supported)";
 }
 
 static void on_probed(void *userdata, const struct engine_caps *caps, const char *path)

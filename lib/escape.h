@@ -14,8 +14,9 @@ void escape_text(FILE *f, const char *s);
  * Writes s as a JSON string, quotes included (RFC 8259: ", \ and controls
  * escaped). A byte that is not UTF-8 goes as the lone surrogate \udcXX, as
  * Python's surrogateescape (PEP 383) reads it: no UTF-8 text holds one, so
- * two names never read the same (\u00XX would be the character U+00XX), and
- * .encode("utf-8", "surrogateescape") gives the bytes back.
+ * it is no other name's character (\u00XX would be U+00XX), and
+ * .encode("utf-8", "surrogateescape") gives the bytes back. Readers without
+ * that handler may read U+FFFD, or refuse the string.
  */
 void escape_json(FILE *f, const char *s);
 

@@ -197,6 +197,8 @@ void snapshot_count_step(struct cgroup *cg, const struct engine_step *st, uint64
         struct cg_counters *c = &cg->counters;
         unsigned k;
 
+        if (is_gone(st->result))
+                return;   /* removed under the write: no outcome of the step's (said as result=gone) */
         /* Cut short after step_timeout: memory.high was set; memory.reclaim freed part of its request. */
         if (st->action == ACTION_CLAMP) {
                 k = st->result == 0 || st->result == -ETIMEDOUT ? 0 : st->result == -EEXIST ? 1 : 2;
