@@ -137,13 +137,15 @@ const char *format_duration(char *buf, size_t size, uint64_t usec)
 {
         /* The largest unit parse_duration() takes back exactly, so that a
          * dumped configuration reads as it was written ("1h", not "3600s"). */
-        if (usec && usec % (3600 * USEC_PER_SEC) == 0)
+        if (usec == 0)
+                snprintf(buf, size, "0s");   /* as the configuration writes "off" (step_timeout = 0s) */
+        else if (usec % (3600 * USEC_PER_SEC) == 0)
                 snprintf(buf, size, "%" PRIu64 "h", usec / (3600 * USEC_PER_SEC));
-        else if (usec && usec % (60 * USEC_PER_SEC) == 0)
+        else if (usec % (60 * USEC_PER_SEC) == 0)
                 snprintf(buf, size, "%" PRIu64 "min", usec / (60 * USEC_PER_SEC));
-        else if (usec && usec % USEC_PER_SEC == 0)
+        else if (usec % USEC_PER_SEC == 0)
                 snprintf(buf, size, "%" PRIu64 "s", usec / USEC_PER_SEC);
-        else if (usec && usec % USEC_PER_MSEC == 0)
+        else if (usec % USEC_PER_MSEC == 0)
                 snprintf(buf, size, "%" PRIu64 "ms", usec / USEC_PER_MSEC);
         else
                 snprintf(buf, size, "%" PRIu64 "us", usec);

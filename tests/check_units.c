@@ -87,7 +87,7 @@ START_TEST(durations_round_trip)
                 uint64_t usec;
                 const char *text;
         } cases[] = {
-                { 0, "0us" },
+                { 0, "0s" },
                 { 700, "700us" },
                 { 150 * USEC_PER_MSEC, "150ms" },
                 { 90 * USEC_PER_SEC, "90s" },
