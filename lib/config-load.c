@@ -365,6 +365,22 @@ static char *reader(char *buf, int size, void *user)
                 buf[1] = '\0';
                 return buf;
         }
+        /* inih's syntax errors, found here: inih reports only its first, after all the others. */
+        content = content_len(start);
+        if (*start == '[' && !memchr(start, ']', content)) {
+                refuse_line(st, buf, start, "syntax error: a section header without its ']'");
+                return buf;
+        }
+        /*
+         * A header is read here (watch_header()), and the handler keys on that:
+         * inih is told only that a section begins. Its buffer would cut a long
+         * cgroup path, as its section names are cut at 50 characters.
+         */
+        if (*start == '[') {
+                watch_header(st, start);
+                snprintf(buf, (size_t)size, "[s]\n");
+                return buf;
+        }
         /* Without its indentation: to inih an indented line continues the value of the key before it. */
         len -= (size_t)(start - st->text);
         if (len > (size_t)size - 2) {
@@ -373,17 +389,10 @@ static char *reader(char *buf, int size, void *user)
                 refuse_line(st, buf, start, why);
                 return buf;
         }
-        /* inih's syntax errors, found here: inih reports only its first, after all the others. */
-        content = content_len(start);
-        if (*start == '[' && !memchr(start, ']', content)) {
-                refuse_line(st, buf, start, "syntax error: a section header without its ']'");
-                return buf;
-        }
-        if (*start != '[' && content > 0 && strcspn(start, "=:") >= content) {
+        if (content > 0 && strcspn(start, "=:") >= content) {
                 refuse_line(st, buf, start, "syntax error: expected \"key = value\" or \"[section]\"");
                 return buf;
         }
-        watch_header(st, start);
         memcpy(buf, start, len);
         buf[len] = '\n';
         buf[len + 1] = '\0';

@@ -864,10 +864,20 @@ START_TEST(lines_longer_than_the_parser_reads)
         ck_assert_uint_eq(cfg->cgroups[0].soft_limit_bytes, 1ULL << 30);
         config_free(cfg);
 
-        snprintf(text, sizeof(text), "[cgroup %s]\nsoft_limit = 1G\ntrigger = some 100ms 1s\n", name);
-        assert_one_error(text, 1, NULL, "line longer than 198 characters, which the parser cannot read");
+        /* A header is read whole: a cgroup path as long as Kubernetes' pods and containers make them. */
         snprintf(text, sizeof(text), "[cgroup a]\nsoft_limit = 1G\n[cgroup b/%s]\nsoft_limit = 2G\n", name);
-        assert_one_error(text, 3, NULL, "line longer than 198 characters");
+        cfg = load_config(text);
+        ck_assert_uint_eq(cfg->n_cgroups, 2);
+        ck_assert_uint_eq(strlen(cfg->cgroups[1].path), 252);
+        ck_assert_uint_eq(cfg->cgroups[1].soft_limit_bytes, 2ULL << 30);
+        config_free(cfg);
+        /* Past what a section name may hold: one error, and its keys not charged elsewhere. */
+        snprintf(text, sizeof(text), "[cgroup a]\nsoft_limit = 1G\n[cgroup %s/%s/%s]\nsoft_limit = 2G\n", name, name,
+                 name);
+        assert_one_error(text, 3, NULL, "section name longer than 511 characters");
+        /* Any other line is read by inih, within its buffer. */
+        snprintf(text, sizeof(text), "[cgroup a]\nsoft_limit = %s\ntrigger = some 100ms 1s\n", name);
+        assert_one_error(text, 2, NULL, "line longer than 198 characters, which the parser cannot read");
 }
 END_TEST
 
