@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -323,8 +324,9 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
         case CONFIG_FILE:
                 return parse_file_path(it, value, dst, why, why_size);
         case CONFIG_CHOICE:
+                /* In any case, as booleans are: "Yes" is yes. */
                 for (uint64_t i = 0; it->choices[i]; i++)
-                        if (streq(value, it->choices[i])) {
+                        if (strcasecmp(value, it->choices[i]) == 0) {
                                 *(uint64_t *)dst = i;
                                 return 0;
                         }

@@ -503,6 +503,14 @@ START_TEST(choice_that_was_boolean_keeps_yes_and_no)
         assert_one_error("[balance]\nprotect = maybe\n", 2, "protect", "expected no, low, min or auto");
         /* A key that was never a boolean takes no boolean. */
         assert_one_error("[reclaim]\nsoft_limit_xattr = true\n", 2, "soft_limit_xattr", "expected no, yes or prefer");
+        /* A choice in any case, as a boolean is. */
+        {
+                struct config *cfg = load_config("[balance]\nprotect = Low\n[reclaim]\nsoft_limit_xattr = Prefer\n");
+
+                ck_assert_uint_eq(cfg->protect, PROTECT_LOW);
+                ck_assert_uint_eq(cfg->soft_limit_xattr, XATTR_PREFER);
+                config_free(cfg);
+        }
 }
 END_TEST
 
