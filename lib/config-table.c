@@ -502,9 +502,13 @@ void config_dump(const struct config *cfg, FILE *f)
         fputs("\n[metrics]\n", f);
         dump_section("metrics", cfg, f);
         for (size_t i = 0; i < cfg->n_cgroups; i++) {
+                const char *path = cfg->cgroups[i].path;
+                /* A header loses the blanks around its path: one at an end of the name is kept inside slashes. */
+                bool blank = *path && (strchr(" \t", path[0]) || strchr(" \t", path[strlen(path) - 1]));
+
                 fputs("\n# from ", f);
                 logfmt_fputs(cfg->cgroups[i].file ?: "?", f);
-                fprintf(f, ":%u\n[cgroup %s]\n", cfg->cgroups[i].line, cfg->cgroups[i].path);
+                fprintf(f, blank ? ":%u\n[cgroup /%s/]\n" : ":%u\n[cgroup %s]\n", cfg->cgroups[i].line, path);
                 dump_cgroup(cfg, &cfg->cgroups[i], f);
         }
 }
