@@ -503,8 +503,12 @@ void config_dump(const struct config *cfg, FILE *f)
         dump_section("metrics", cfg, f);
         for (size_t i = 0; i < cfg->n_cgroups; i++) {
                 const char *path = cfg->cgroups[i].path;
-                /* A header loses the blanks around its path: one at an end of the name is kept inside slashes. */
-                bool blank = *path && (strchr(" \t", path[0]) || strchr(" \t", path[strlen(path) - 1]));
+                /*
+                 * A header loses the blanks around its path, and a ';' after a blank
+                 * starts a comment: a name that begins or ends with a blank, or begins
+                 * with ';', goes between slashes, which normalisation drops.
+                 */
+                bool blank = *path && (strchr(" \t;", path[0]) || strchr(" \t", path[strlen(path) - 1]));
 
                 fputs("\n# from ", f);
                 logfmt_fputs(cfg->cgroups[i].file ?: "?", f);

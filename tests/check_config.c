@@ -188,7 +188,7 @@ START_TEST(dump_reads_back_the_same)
         /* A name may end or begin with a blank, which a header's own blanks are not (fuzz-config). */
         ck_assert_int_eq(load("[pressure]\ntrigger = full 250ms 2s\n[reclaim]\nmin_chunk = 1M\n"
                               "[cgroup x/y]\nsoft_limit = 3G\n[cgroup z]\n[cgroup s/db-[ab]]\n"
-                              "[cgroup /trail /]\n[cgroup / lead]\n", &a, &errs), 0);
+                              "[cgroup /trail /]\n[cgroup / lead]\n[cgroup /;semi]\n", &a, &errs), 0);
         f = open_memstream(&text, &len);
         config_dump(a, f);
         fclose(f);
@@ -196,11 +196,12 @@ START_TEST(dump_reads_back_the_same)
         ck_assert_int_eq(b->trigger.kind, PSI_FULL);
         ck_assert_uint_eq(b->trigger.stall_usec, 250000);
         ck_assert_uint_eq(b->min_chunk_bytes, 1 << 20);
-        ck_assert_uint_eq(b->n_cgroups, 5);
+        ck_assert_uint_eq(b->n_cgroups, 6);
         ck_assert_str_eq(b->cgroups[0].path, "x/y");
         ck_assert_str_eq(b->cgroups[2].path, "s/db-[ab]");
         ck_assert_str_eq(b->cgroups[3].path, "trail ");
         ck_assert_str_eq(b->cgroups[4].path, " lead");
+        ck_assert_str_eq(b->cgroups[5].path, ";semi");
         ck_assert_uint_eq(b->cgroups[0].soft_limit_bytes, 3ULL << 30);
         ck_assert_uint_eq(b->cgroups[1].soft_limit_bytes, UINT64_MAX);
         config_free(a);
