@@ -320,10 +320,11 @@ static void refuse_line(struct parse_state *st, char *buf, const char *start, co
 /*
  * inih's reader: reads each line whole (read_line()) and counts lines, so
  * every error can name its line (the distribution's inih is built without
- * INI_HANDLER_LINENO), notices section headers (inih truncates section names
- * at 50 characters, shorter than many cgroup paths), and refuses lines longer
- * than inih's buffer instead of letting inih split them into two (a comment
- * is only cut short: inih ignores it anyway); likewise for lines that are
+ * INI_HANDLER_LINENO), reads section headers itself and hands inih only a
+ * stand-in (inih truncates section names at 50 characters, shorter than many
+ * cgroup paths), and refuses other lines longer than inih's buffer instead of
+ * letting inih split them into two (a comment is dropped: inih ignores it
+ * anyway); likewise for lines that are
  * not UTF-8. Leading blanks are dropped: inih would take an indented line for
  * the continuation of the value before it (INI_ALLOW_MULTILINE), which no key
  * takes, and name that key in the error. A read error or a file past the

@@ -151,10 +151,7 @@ static const char *format_range(const struct config_item *it, char *buf, size_t 
                 format_size_exact(hi, sizeof(hi), it->max);
                 break;
         case CONFIG_DURATION:
-                if (it->min)
-                        format_duration(lo, sizeof(lo), it->min);
-                else
-                        snprintf(lo, sizeof(lo), "0s");
+                format_duration(lo, sizeof(lo), it->min);
                 format_duration(hi, sizeof(hi), it->max);
                 break;
         case CONFIG_PERCENT:
@@ -277,8 +274,7 @@ int config_check_file_path(const char *path, const char **ret_why)
         return 0;
 }
 
-static int parse_file_path(const struct config_item *it, const char *value, char **dst,
-                           char *why, size_t why_size)
+static int parse_file_path(const char *value, char **dst, char *why, size_t why_size)
 {
         const char *twhy;
         char *copy = NULL;
@@ -322,7 +318,7 @@ int config_item_parse(const struct config_item *it, const char *value, void *dst
         case CONFIG_MEMORY:
                 return parse_memory(it, value, dst, why, why_size);
         case CONFIG_FILE:
-                return parse_file_path(it, value, dst, why, why_size);
+                return parse_file_path(value, dst, why, why_size);
         case CONFIG_CHOICE:
                 /* In any case, as booleans are: "Yes" is yes. */
                 for (uint64_t i = 0; it->choices[i]; i++)
@@ -485,9 +481,9 @@ static void dump_cgroup(const struct config *cfg, const struct cgroup_config *c,
 /*
  * File names go through logfmt_value(): a drop-in's name is whatever its
  * folder holds, and a newline in it must not end the comment. Section paths are
- * printed as they are: loading refused control characters and bytes that
- * are not UTF-8 in them, and a header ends at its last ']', so they read
- * back the same.
+ * printed as they are (between slashes where a blank or ';' at an end would be
+ * lost): loading refused control characters and bytes that are not UTF-8 in
+ * them, and a header ends at its last ']', so they read back the same.
  */
 void config_dump(const struct config *cfg, FILE *f)
 {

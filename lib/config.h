@@ -155,8 +155,9 @@ int config_init_defaults(struct config *cfg);
  * Reads an INI file into a fresh *ret. Every problem found is appended to
  * errs (all of them, not only the first). Returns 0 when the file is valid;
  * -EINVAL when errs holds errors (and *ret is untouched): among them a file
- * that is not a regular one (a FIFO, a device; /dev/null reads as empty), is
- * larger than CONFIG_FILE_MAX, or fails to read part-way; -ENOENT/-EACCES/
+ * that is not a regular one (a device; a FIFO unless it is the main file,
+ * read as a pipe; /dev/null reads as empty), is larger than CONFIG_FILE_MAX,
+ * or fails to read part-way; -ENOENT/-EACCES/
  * -EISDIR/... when the file cannot be opened (an error naming it in errs
  * too); -ENOMEM. The caller frees *ret with
  * config_free() and errs with config_errors_clear().
@@ -199,7 +200,8 @@ uint64_t config_reserve_bytes(const struct config *cfg, uint64_t total_bytes);
 /*
  * Whether a file can be created at path (absolute, not ending in '/', its
  * directory existing and writable), and whatever is there already may be
- * replaced (a regular file: not a directory, a symbolic link, a FIFO...).
+ * replaced (a regular file that is empty or begins as reclaimd's metrics:
+ * not a directory, a symbolic link, a FIFO, another file).
  * Returns 0, or -errno with *ret_why set.
  */
 int config_check_file_path(const char *path, const char **ret_why);
