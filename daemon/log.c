@@ -57,6 +57,9 @@ static const struct {
         [LOG_F_INTERVAL]   = { "interval_usec", "INTERVAL_USEC" },
         [LOG_F_TAKEN]      = { "taken", "TAKEN_BYTES" },
         [LOG_F_REFAULT]    = { "refault_permille", "REFAULT_PERMILLE" },
+        [LOG_F_LINE]       = { "line", "CONFIG_LINE" },
+        [LOG_F_SECTION]    = { "section", "CONFIG_SECTION" },
+        [LOG_F_KEY]        = { "key", "CONFIG_KEY" },
 };
 
 /* MESSAGE_IDs are fixed forever: journalctl -x and the catalog look them up. */
@@ -84,6 +87,7 @@ static const struct {
         [LOG_EV_YIELD]       = { "yield",      "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c12" },
         [LOG_EV_YIELD_MACHINE] = { "yield",    "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c13" },
         [LOG_EV_HOLD]        = { "hold",       "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c14" },
+        [LOG_EV_CONFIG_ERROR] = { "config_error", "4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c15" },
 };
 
 const char *log_event_name(enum log_event_kind kind)

@@ -18,6 +18,22 @@
 /* The errors reclaimctl reload answers with: a screenful; the journal has them all. */
 #define ERRORS_ANSWERED 8
 
+/* One error: the readable line, and where it is as fields (CONFIG_LINE=, CONFIG_KEY=, ...) to filter on. */
+static void log_config_error(const struct config_error *e, const char *line)
+{
+        struct log_kv kv[4];
+        size_t n = 0;
+
+        kv[n++] = LOG_STR(PATH, e->file ?: "?");
+        if (e->line)
+                kv[n++] = LOG_U64(LINE, e->line);
+        if (e->section)
+                kv[n++] = LOG_STR(SECTION, e->section);
+        if (e->key)
+                kv[n++] = LOG_STR(KEY, e->key);
+        log_event(LOG_ERR, LOG_EV_CONFIG_ERROR, LOG_FIELDS_N(kv, n), "%s", line);
+}
+
 int daemon_load_config(const char *file, const char *dropin_dir, struct config **ret, char **ret_errors)
 {
         struct config_errors errs = {};
@@ -29,7 +45,7 @@ int daemon_load_config(const char *file, const char *dropin_dir, struct config *
         r = config_load(file, dropin_dir, ret, &errs);
         for (size_t i = 0; i < errs.n; i++) {
                 config_error_format(&errs, &errs.v[i], line, sizeof(line));
-                log_error("%s", line);
+                log_config_error(&errs.v[i], line);
                 if (f && i < ERRORS_ANSWERED)
                         fprintf(f, "%s%s", i ? "\n" : "", line);
         }

@@ -45,6 +45,9 @@ enum log_field {
         LOG_F_INTERVAL,
         LOG_F_TAKEN,
         LOG_F_REFAULT,
+        LOG_F_LINE,
+        LOG_F_SECTION,
+        LOG_F_KEY,
         _LOG_F_MAX,
 };
 
@@ -70,6 +73,7 @@ enum log_event_kind {
         LOG_EV_YIELD,
         LOG_EV_YIELD_MACHINE,   /* action=yield too, scope=system: every floor */
         LOG_EV_HOLD,            /* the machine's refaults: the top offender held, the floors staying */
+        LOG_EV_CONFIG_ERROR,    /* one error in a configuration file: where, which key */
         _LOG_EV_MAX,
 };
 

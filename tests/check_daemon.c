@@ -24,6 +24,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "logfmt-reader.h"
 #include "state.h"
 #include "units.h"
 
@@ -152,6 +153,33 @@ static void start_logged(struct fixture *f, struct capture *cap, const char *con
         log_set_max_level(LOG_INFO);
         capture_start(cap);
         start(f, conf);
+}
+
+/* The first line of log with action=kind, read back field by field into *ret. */
+static bool find_logged(const char *log, const char *kind, struct logfmt_line *ret)
+{
+        for (const char *p = log, *end; *p; p = *end ? end + 1 : end) {
+                const struct logfmt_field *action;
+                const char *why;
+                size_t at;
+
+                end = strchr(p, '\n') ?: p + strlen(p);
+                ck_assert_msg(logfmt_parse(p, (size_t)(end - p), ret, &why, &at) == 0,
+                              "not logfmt (%s at %zu): %.*s", why, at, (int)(end - p), p);
+                action = logfmt_find(ret, "action");
+                if (action && strcmp(action->value, kind) == 0)
+                        return true;
+                logfmt_line_clear(ret);
+        }
+        return false;
+}
+
+static void expect_field(const struct logfmt_line *l, const char *key, const char *value)
+{
+        const struct logfmt_field *f = logfmt_find(l, key);
+
+        ck_assert_msg(f, "no %s= field", key);
+        ck_assert_str_eq(f->value, value);
 }
 
 /* A size as the state file writes it ("325M", "max"), up to the next space. */
@@ -361,9 +389,11 @@ END_TEST
 START_TEST(reload_keeps_old_on_error_and_restores_dropped)
 {
         static const char conf[] = "[reclaim]\nround_target = 512M\n[cgroup hot]\nsoft_limit = 100M\n";
-        char path[] = "/tmp/reclaimd-test-conf.XXXXXX", *answer = NULL;
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX", *answer = NULL, *log;
+        struct logfmt_line err;
         const char *error = NULL;
         struct config *before;
+        struct capture cap;
         struct fixture f;
 
         ck_assert_int_ge(close(mkstemp(path)), 0);
@@ -376,7 +406,17 @@ START_TEST(reload_keeps_old_on_error_and_restores_dropped)
         /* A broken file: refused, the running configuration and the clamp stay. */
         write_file(path, "[cgroup other]\nsoft_limit = 12Q\n");
         before = f.d.cfg;
+        capture_start(&cap);
         ck_assert_int_eq(daemon_reload(&f.d), -EINVAL);
+        log = capture_end(&cap);
+        /* Each error says where as fields too, for journalctl CONFIG_KEY=soft_limit. */
+        ck_assert(find_logged(log, "config_error", &err));
+        expect_field(&err, "path", path);
+        expect_field(&err, "line", "2");
+        expect_field(&err, "section", "cgroup other");
+        expect_field(&err, "key", "soft_limit");
+        logfmt_line_clear(&err);
+        free(log);
         ck_assert_ptr_eq(f.d.cfg, before);
         ck_assert_ptr_nonnull(engine_find(&f.d.engine, "hot"));
         ck_assert_uint_lt(sim_high(f.be, "hot"), 400 * MiB);
