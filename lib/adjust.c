@@ -138,6 +138,16 @@ int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t v
                         e->obs.released(e->obs.userdata, cg, f, original, false, true, 0);
                 *a = (struct adjust){};
         }
+        /*
+         * Held, and the value wanted now is no change from the original in
+         * reclaimd's direction (a floor's level fell below the operator's own
+         * memory.low): as at a first hold, the operator's value stays. The
+         * caller ends the record, putting the original back (adjust_release());
+         * staged, the value would go below the operator's, and the state file
+         * would hold a line its reader refuses (record_sane()).
+         */
+        if (a->active && !in_our_direction(f, a->original, value))
+                return -EEXIST;
         if (!a->active) {
                 r = read ? 0 : backend_read_u64(e->be, cg->be, f, &original);
                 if (r < 0)
@@ -193,6 +203,11 @@ int adjust_set(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t val
 {
         int r = adjust_stage(e, cg, f, value);
 
+        if (r == -EEXIST && adjust_of(cg, f)->active) {
+                r = adjust_release(e, cg, f, adjust_of(cg, f)->original);
+                (void) adjust_persist(e);
+                return r < 0 ? r : -EEXIST;
+        }
         if (r <= 0)
                 return r;
         r = adjust_persist(e);

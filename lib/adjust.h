@@ -26,7 +26,10 @@ unsigned adjust_count(const struct cgroup *cg);
  * it reads the file again: one that holds neither what reclaimd wrote nor
  * what it overwrote was set by someone since, and is theirs: the record ends
  * (obs.released, left alone) and that value is the original, as at a first
- * hold. Every managed
+ * hold. A value that is no change in reclaimd's direction from the
+ * original of a value held already (a floor's level fell below the
+ * operator's own memory.low) ends the hold: the original is put back
+ * (adjust_release()) and -EEXIST returned, as at a first hold. Every managed
  * cgroup's records are saved (the state file) before the write; if that
  * fails, nothing is written and the error is returned. Returns 0, -EEXIST,
  * or the write's -errno.
@@ -38,7 +41,8 @@ int adjust_set(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t val
  * state file, not one each (a save writes every record: holding the floors
  * of N cgroups one by one wrote N^2/2 records): adjust_stage() decides as
  * adjust_set() does and changes the record only, returning 1 when a write
- * is due, 0 when the record already holds the value, -EEXIST or -errno; then
+ * is due, 0 when the record already holds the value, -EEXIST (held
+ * already, the caller then puts the original back) or -errno; then
  * one adjust_persist(); then adjust_commit() writes each staged value (its
  * -errno; a failed write leaves the record at what the kernel holds, so the
  * next stage writes again), or, when the save failed, adjust_unstage() puts

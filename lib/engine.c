@@ -1133,17 +1133,34 @@ static void protect_said(struct engine *e, struct cgroup *cg, enum cg_file f, ui
         cg->last_low_err = r;
 }
 
+/* Puts cg's file f back, if reclaimd holds it. Returns whether a record ended. */
+static bool unprotect_one(struct engine *e, struct cgroup *cg, enum cg_file f)
+{
+        struct adjust *a = adjust_of(cg, f);
+        int r;
+
+        if (!a->active)
+                return false;
+        r = adjust_release(e, cg, f, a->original);
+        if (is_gone(r))
+                forget(e, cg, r);
+        return true;
+}
+
 /*
  * Stages cg's file f (memory.low or memory.min) at value; engine_protect()
  * saves the records once for all of them, then writes (protect_commit()).
  * Returns whether a write is due.
  */
-static bool protect_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
+static bool protect_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value, bool *released)
 {
         int r = adjust_stage(e, cg, f, value);
 
-        if (r == -EEXIST)
-                return false;   /* the operator's value protects as much already */
+        if (r == -EEXIST) {
+                /* The operator's value protects as much already: a hold above it goes back to it. */
+                *released |= unprotect_one(e, cg, f);
+                return false;
+        }
         if (is_gone(r))
                 forget(e, cg, r);
         else if (r <= 0)
@@ -1175,20 +1192,6 @@ static void protect_commit(struct engine *e, struct cgroup *cg, int saved)
                 }
                 protect_said(e, cg, files[k], value, changed, r);
         }
-}
-
-/* Puts cg's file f back, if reclaimd holds it. Returns whether a record ended. */
-static bool unprotect_one(struct engine *e, struct cgroup *cg, enum cg_file f)
-{
-        struct adjust *a = adjust_of(cg, f);
-        int r;
-
-        if (!a->active)
-                return false;
-        r = adjust_release(e, cg, f, a->original);
-        if (is_gone(r))
-                forget(e, cg, r);
-        return true;
 }
 
 /* What a managed cgroup's file f is held at: its own hold, or what is held beneath it, whichever is more. */
@@ -1442,7 +1445,8 @@ int engine_protect(struct engine *e, const struct config *cfg)
                 if (hold && policy_protection(cg, top, level) > 0) {
                         released |= unprotect_one(e, cg, f == CG_MEMORY_LOW ? CG_MEMORY_MIN : CG_MEMORY_LOW);
                         if (cg->be)
-                                staged |= protect_stage(e, cg, f, protection_wanted(e, cg, f, top, level));
+                                staged |= protect_stage(e, cg, f, protection_wanted(e, cg, f, top, level),
+                                                        &released);
                 } else {
                         released |= unprotect_one(e, cg, CG_MEMORY_LOW);
                         released |= unprotect_one(e, cg, CG_MEMORY_MIN);

@@ -415,6 +415,72 @@ START_TEST(operator_stricter_high_is_not_raised)
 END_TEST
 
 /*
+ * A value held over the operator's own never crosses it: when the hold
+ * wanted falls to their side, their value goes back and the record ends.
+ * Written, it would leave their memory.low lowered (or memory.high raised),
+ * and a state line the next start refuses as malformed.
+ */
+START_TEST(hold_never_crosses_the_original)
+{
+        struct fixture f;
+        struct cgroup *cg;
+
+        cg = setup_hot(&f, "[cgroup hot]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(sim_set_protection(f.be, "hot", 0, 300 * MiB), 0);   /* the operator's */
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_LOW, 380 * MiB), 0);
+        ck_assert_uint_eq(sim_low(f.be, "hot"), 380 * MiB);
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_LOW, 100 * MiB), -EEXIST);
+        ck_assert_msg(sim_low(f.be, "hot") == 300 * MiB, "the operator's memory.low of 300M is %" PRIu64 "M",
+                      (uint64_t)(sim_low(f.be, "hot") / MiB));
+        ck_assert(!cg->low.active);
+        ck_assert(!state_has(f.state, "hot", CG_MEMORY_LOW));
+
+        ck_assert_int_eq(sim_set_high(f.be, "hot", 300 * MiB), 0);
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 200 * MiB), 0);
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 400 * MiB), -EEXIST);
+        ck_assert_msg(sim_high(f.be, "hot") == 300 * MiB, "the operator's memory.high of 300M is %" PRIu64 "M",
+                      (uint64_t)(sim_high(f.be, "hot") / MiB));
+        ck_assert(!cg->high.active);
+        ck_assert(!state_has(f.state, "hot", CG_MEMORY_HIGH));
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * The same through the floors: a lesser offender held above the operator's
+ * memory.low becomes the top offender, held at its soft limit, below their
+ * value. Their value stays, and what is on file reads back whole.
+ */
+START_TEST(floor_of_new_top_stays_at_the_operators)
+{
+        struct fixture f;
+        struct state st;
+
+        setup(&f, "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\n"
+                  "[cgroup batch]\nsoft_limit = 256M\n[cgroup web2]\nsoft_limit = 100M\n");
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 900 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web2", 0, 600 * MiB), 0);
+        ck_assert_int_eq(sim_set_protection(f.be, "web2", 0, 300 * MiB), 0);   /* the operator's */
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert(engine_find(&f.e, "web2")->low.active);
+        ck_assert_uint_gt(sim_low(f.be, "web2"), 300 * MiB);   /* the lesser offender, held at the level */
+
+        /* batch shrinks: web2 is the top offender now, held at its soft limit, under 300M. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 260 * MiB), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_msg(sim_low(f.be, "web2") == 300 * MiB, "the operator's memory.low of 300M is %" PRIu64 "M",
+                      (uint64_t)(sim_low(f.be, "web2") / MiB));
+        if (state_load(f.state, &st) == 0) {   /* or -ENOENT: nothing held */
+                ck_assert_uint_eq(st.bad_lines, 0);
+                state_clear(&st);
+        }
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_uint_eq(sim_low(f.be, "web2"), 300 * MiB);
+        teardown(&f);
+}
+END_TEST
+
+/*
  * A first write that fails leaves no record: the cgroup is not counted
  * clamped, and no save writes a record whose value is the original (a line
  * the next start would call malformed).
@@ -506,6 +572,7 @@ END_TEST
 CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_recorded_before_written,
            reload_keeps_what_it_could_not_restore, read_error_after_a_step_keeps_the_records,
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
+           hold_never_crosses_the_original, floor_of_new_top_stays_at_the_operators,
            reload_counts_only_what_it_put_back,
            failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max,
            kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup)
