@@ -399,19 +399,26 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
                 return log_error_errno(-ENOMEM, "Failed to create the event loop");
         r = engine_init(&d->engine, be, cfg, d->dry_run, &obs, NULL);
         d->engine.state_file = opt->state_file;
-        for (size_t i = 0; i < cfg->n_cgroups; i++)
-                d->has_globs |= cgpath_is_glob(cfg->cgroups[i].path);
-        if (r >= 0)
-                r = scopes_setup(d);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the reclaim engine: %m");
-        restore_from_state(d);
+        /*
+         * The signals are caught before the restore: one that comes during it
+         * waits for the loop, which then stops at once, rather than ending the
+         * process with the values half put back.
+         */
         ev_signal_init(&d->sigterm, on_stop_signal, SIGTERM);
         ev_signal_init(&d->sigint, on_stop_signal, SIGINT);
         ev_signal_init(&d->sighup, on_reload_signal, SIGHUP);
         ev_signal_start(d->loop, &d->sigterm);
         ev_signal_start(d->loop, &d->sigint);
         ev_signal_start(d->loop, &d->sighup);
+        /* Before anything else that can fail: a start that fails still puts back what a killed run held. */
+        restore_from_state(d);
+        for (size_t i = 0; i < cfg->n_cgroups; i++)
+                d->has_globs |= cgpath_is_glob(cfg->cgroups[i].path);
+        r = scopes_setup(d);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the reclaim engine: %m");
         ev_init(&d->tick, on_tick);
         ev_init(&d->balance, on_balance);
         ev_init(&d->watchdog, on_watchdog);
@@ -462,31 +469,80 @@ int daemon_run(struct daemon *d)
         return 0;
 }
 
-void daemon_done(struct daemon *d)
+/* What reclaimd still holds: managed cgroups' values, and the ancestors' and kept records'. */
+static size_t count_held(struct engine *e)
 {
+        return engine_count_clamped(e) + engine_count_protected(e) + hierarchy_held(e);
+}
+
+int daemon_done(struct daemon *d)
+{
+        size_t still = 0;
+
+        /* reclaimctl hears at once that reclaimd is stopping, not after a write in flight ends. */
+        if (d->loop)
+                bus_stop(d);
         worker_stop(&d->worker);
         if (d->loop) {
                 report_flush(d);
-                bus_stop(d);
                 observe_done(d);
                 scopes_stop(d);
                 ev_timer_stop(d->loop, &d->tick);
                 ev_timer_stop(d->loop, &d->balance);
                 ev_timer_stop(d->loop, &d->watchdog);
-                ev_signal_stop(d->loop, &d->sigterm);
-                ev_signal_stop(d->loop, &d->sigint);
-                ev_signal_stop(d->loop, &d->sighup);
         }
         if (d->engine.be) {
                 /* Nothing stays as reclaimd set it: memory.high and memory.low go back. */
-                if (engine_count_clamped(&d->engine) + engine_count_protected(&d->engine) > 0 ||
-                    hierarchy_held(&d->engine))
+                if (count_held(&d->engine) > 0)
                         engine_release(&d->engine, d->cfg, true);
+                still = count_held(&d->engine);
+                if (still > 0)
+                        log_error("%zu cgroup%s still hold%s a value reclaimd set and could not put back; "
+                                  "it stays on record in %s for the next start", still, still == 1 ? "" : "s",
+                                  still == 1 ? "s" : "", d->opt.state_file ?: "(no state file)");
                 engine_done(&d->engine);
+        }
+        /*
+         * The signals' watchers go last: libev puts a signal back to its
+         * default action when its last watcher stops, and a second SIGTERM
+         * (^C twice, a repeated kill) would then have ended the process with
+         * the values above still held.
+         */
+        if (d->loop) {
+                ev_signal_stop(d->loop, &d->sigterm);
+                ev_signal_stop(d->loop, &d->sigint);
+                ev_signal_stop(d->loop, &d->sighup);
         }
         backend_free(d->be);
         config_free(d->cfg);
         if (d->state_lock_fd >= 0)
                 close(d->state_lock_fd);   /* after the restore: the next run may start */
         *d = (struct daemon){ .state_lock_fd = -1 };
+        return still > 0 ? -EBUSY : 0;
+}
+
+int daemon_restore_only(struct backend *be, const struct daemon_options *opt)
+{
+        struct config_errors errs = {};
+        struct engine_observer obs;
+        struct config *cfg = NULL;
+        struct daemon d;
+        int r;
+
+        r = config_load_string("", "(none)", &cfg, &errs);   /* the defaults: no cgroup managed */
+        config_errors_clear(&errs);
+        d = (struct daemon){ .cfg = cfg, .be = be, .opt = *opt, .state_lock_fd = -1 };
+        signal(SIGPIPE, SIG_IGN);
+        if (r >= 0)
+                r = lock_state(&d);
+        if (r >= 0) {
+                report_observer(&d, &obs);
+                r = engine_init(&d.engine, be, cfg, false, &obs, NULL);
+                d.engine.state_file = opt->state_file;
+        }
+        if (r >= 0)
+                restore_from_state(&d);
+        else
+                log_error_errno(r, "Cannot put back what a previous run left in %s: %m", opt->state_file);
+        return daemon_done(&d) < 0 && r >= 0 ? -EBUSY : r;
 }

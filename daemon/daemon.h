@@ -120,5 +120,18 @@ void daemon_trigger(struct daemon *d, struct scope *s);
  */
 void daemon_wake_balancer(struct daemon *d);
 
-/* Stops the worker, restores every lowered memory.high, frees everything. */
-void daemon_done(struct daemon *d);
+/*
+ * Stops the worker, puts back every value reclaimd changed, frees
+ * everything. Returns 0, or -EBUSY when some value could not be put back
+ * (said, and kept in the state file for the next start).
+ */
+int daemon_done(struct daemon *d);
+
+/*
+ * For a start that will not run (its configuration has errors): puts back
+ * what a previous run left on record in opt->state_file, which needs no
+ * configuration, then frees be. Takes the state file's lock as a start
+ * does: never while another run holds it. Returns 0, -EBUSY when a value
+ * could not be put back, or the error that stopped it.
+ */
+int daemon_restore_only(struct backend *be, const struct daemon_options *opt);

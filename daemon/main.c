@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "config.h"
@@ -33,6 +34,7 @@ struct options {
         const char *state_file;
         bool check_config;
         bool dry_run;
+        bool restore;       /* put back what a previous run left on record, and exit */
         int log_level;
 };
 
@@ -48,6 +50,8 @@ static void help(void)
                "  -s, --state-file=FILE   where the values reclaimd changed are recorded, to be\n"
                "                          put back (memory.high, memory.low, memory.min)\n"
                "                          (default %s)\n"
+               "  -R, --restore           put back what a previous run left in the state file,\n"
+               "                          and exit (for ExecStopPost=; no configuration read)\n"
                "  -d, --debug             log debug messages too\n"
                "  -h, --help              show this help\n"
                "  -V, --version           show the version\n", DEFAULT_CONFIG_FILE, DEFAULT_STATE_FILE);
@@ -61,6 +65,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 { "dry-run",      no_argument,       NULL, 'n' },
                 { "cgroup-root",  required_argument, NULL, 'r' },
                 { "state-file",   required_argument, NULL, 's' },
+                { "restore",      no_argument,       NULL, 'R' },
                 { "debug",        no_argument,       NULL, 'd' },
                 { "help",         no_argument,       NULL, 'h' },
                 { "version",      no_argument,       NULL, 'V' },
@@ -72,13 +77,14 @@ static int parse_argv(int argc, char **argv, struct options *o)
 
         *o = (struct options){ .config_file = DEFAULT_CONFIG_FILE, .state_file = DEFAULT_STATE_FILE,
                                .log_level = LOG_INFO };
-        while ((c = getopt_long(argc, argv, "c:tnr:s:dhV", longopts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "c:tnr:s:RdhV", longopts, NULL)) >= 0) {
                 switch (c) {
                 case 'c': o->config_file = optarg; break;
                 case 't': o->check_config = true; break;
                 case 'n': o->dry_run = true; not_checked = "--dry-run"; break;
                 case 'r': o->cgroup_root = optarg; break;
                 case 's': o->state_file = optarg; not_checked = "--state-file"; break;
+                case 'R': o->restore = true; break;
                 case 'd': o->log_level = LOG_DEBUG; not_checked = "--debug"; break;
                 case 'h': help(); return 0;
                 case 'V': printf("reclaimd %s\n", PACKAGE_VERSION); return 0;
@@ -87,6 +93,11 @@ static int parse_argv(int argc, char **argv, struct options *o)
         }
         if (optind < argc) {
                 fprintf(stderr, "reclaimd: unexpected argument '%s'\n%s", argv[optind], try_help);
+                return -EINVAL;
+        }
+        if (o->restore && (o->check_config || o->dry_run)) {
+                fprintf(stderr, "reclaimd: --restore writes what a previous run left, and cannot be combined "
+                        "with %s\n%s", o->check_config ? "--check-config" : "--dry-run", try_help);
                 return -EINVAL;
         }
         /* Said, not refused: a wrapper that passes one option string to a check and to a run works. */
@@ -216,6 +227,37 @@ static void print_matches(const struct options *o, const struct config *cfg)
         free(root);
 }
 
+/*
+ * Puts back what a previous run left on record in the state file, as
+ * --restore asks (the unit's ExecStopPost=: after a crash, or a stop that
+ * systemd ended with SIGKILL) and as a start with a configuration it cannot
+ * use does: under Restart=on-failure such a start repeats until systemd's
+ * start limit, and the floors and clamps would otherwise stay until someone
+ * fixes the file. It needs no configuration, only the cgroups. Returns 0
+ * (also when nothing is on record), or -errno.
+ */
+static int restore_left_held(const struct options *o, const char *why)
+{
+        struct backend *be = NULL;
+        char *root = NULL;
+        int r;
+
+        if (!o->state_file || access(o->state_file, F_OK) < 0)
+                return 0;   /* nothing on record: the common case, and nothing to say */
+        log_notice("%sPutting back what a previous run left on record in %s", why, o->state_file);
+        r = find_cgroup_root(o, &root);
+        if (r < 0)
+                return r;
+        r = backend_cgroupfs_new(root, &be);
+        if (r < 0) {
+                log_error_errno(r, "Failed to open %s: %m; what a previous run changed stays on record", root);
+                free(root);
+                return r;
+        }
+        free(root);
+        return daemon_restore_only(be, &(struct daemon_options){ .state_file = o->state_file });
+}
+
 static int check_config_done(const struct options *o, struct config *cfg)
 {
         config_dump(cfg, stdout);
@@ -243,8 +285,15 @@ int main(int argc, char **argv)
 
         if (asprintf(&dropin_dir, "%s.d", opt.config_file) < 0)
                 return EXIT_FAILURE;
+        if (opt.restore) {
+                r = restore_left_held(&opt, "");
+                free(dropin_dir);
+                return r == -EMEDIUMTYPE || r == -ENOMEDIUM ? EXIT_NO_CGROUP2 : r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
         if (daemon_load_config(opt.config_file, dropin_dir, &cfg, NULL) < 0) {
                 free(dropin_dir);
+                if (!opt.check_config && !opt.dry_run)
+                        (void) restore_left_held(&opt, "Not starting. ");
                 return EXIT_CONFIG;
         }
         if (opt.check_config) {
@@ -276,7 +325,9 @@ int main(int argc, char **argv)
         });
         if (r >= 0)
                 r = daemon_run(&d);
-        daemon_done(&d);
+        /* A value left held is a failure systemd and the package's scripts should see. */
+        if (daemon_done(&d) < 0 && r >= 0)
+                r = -EBUSY;
         free(dropin_dir);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -2,7 +2,9 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "cgpath.h"
 #include "config.h"
@@ -125,6 +127,26 @@ int daemon_reload(struct daemon *d)
         return daemon_reload_explained(d, NULL);
 }
 
+/*
+ * A main file given as a pipe (--config <(...), a FIFO) was read to its end
+ * at start. Opened again it reads as empty, a configuration that manages
+ * nothing, or its open blocks the loop until some writer comes, SIGTERM
+ * included. A reload refuses it; a restart reads a new one.
+ */
+static int refuse_pipe(const char *file, char **ret_errors)
+{
+        struct stat st;
+
+        if (stat(file, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+                return 0;
+        log_error("%s is a pipe, read once at start: a reload cannot read it again; restart reclaimd to "
+                  "change its configuration", file);
+        if (ret_errors && asprintf(ret_errors, "%s: a pipe, read once at start; restart reclaimd to change "
+                                   "its configuration", file) < 0)
+                *ret_errors = NULL;
+        return -ESPIPE;
+}
+
 int daemon_reload_explained(struct daemon *d, char **ret_errors)
 {
         struct config *cfg = NULL;
@@ -135,7 +157,9 @@ int daemon_reload_explained(struct daemon *d, char **ret_errors)
                 return 0;
         }
         notify_reloading();
-        r = daemon_load_config(d->opt.config_file, d->opt.dropin_dir, &cfg, ret_errors);
+        r = refuse_pipe(d->opt.config_file, ret_errors);
+        if (r == 0)
+                r = daemon_load_config(d->opt.config_file, d->opt.dropin_dir, &cfg, ret_errors);
         if (r < 0) {
                 log_event(LOG_ERR, LOG_EV_RELOAD,
                           LOG_FIELDS(LOG_STR(PATH, d->opt.config_file), LOG_STR(RESULT, "refused")),

@@ -18,6 +18,8 @@
  * and the kernel's reclaim loops check signal_pending() between batches.
  */
 #define WORKER_INTERRUPT_SIGNAL SIGUSR2
+/* Tries of 50 ms at the stop before the wait is said: a second, long for a write reclaimd can interrupt. */
+#define WORKER_WAIT_SAID 20
 
 static void on_interrupt(int sig)
 {
@@ -152,9 +154,12 @@ void worker_stop(struct worker *w)
          * The signal may land just before the thread enters its write, which
          * would then block: interrupt again until the thread has ended.
          */
-        for (;;) {
+        for (unsigned tries = 1;; tries++) {
                 struct timespec ts;
 
+                /* A write that no signal ends (6.1's memory.reclaim finishes its batch): said once. */
+                if (tries == WORKER_WAIT_SAID)
+                        log_notice("Waiting for the write in flight to end before putting values back");
                 pthread_kill(w->thread, WORKER_INTERRUPT_SIGNAL);
                 clock_gettime(CLOCK_REALTIME, &ts);
                 ts.tv_nsec += 50 * 1000 * 1000;

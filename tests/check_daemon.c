@@ -437,6 +437,15 @@ START_TEST(reload_keeps_old_on_error_and_restores_dropped)
         ck_assert_ptr_eq(f.d.cfg, before);
         ck_assert_ptr_nonnull(engine_find(&f.d.engine, "hot"));
         ck_assert_int_eq(rmdir(path), 0);
+        /* A pipe (--config <(...), a FIFO) was read at start: read again it would be empty, or its
+         * open would block the loop until a writer came. */
+        ck_assert_int_eq(mkfifo(path, 0600), 0);
+        ck_assert_int_eq(daemon_reload(&f.d), -ESPIPE);
+        ck_assert_int_eq(bus_answer_reload(&f.d, &answer, &error), -ESPIPE);
+        ck_assert_msg(strstr(answer, "a pipe, read once at start"), "%s", answer);
+        free(answer);
+        ck_assert_ptr_eq(f.d.cfg, before);
+        ck_assert_int_eq(unlink(path), 0);
 
         /* A good one that no longer manages "hot": swapped in, its memory.high restored. */
         write_file(path, "[cgroup other]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n");

@@ -2,9 +2,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -549,6 +552,136 @@ START_TEST(stop_restores_the_ancestors)
 }
 END_TEST
 
+/* A state file as a killed run leaves it: hot's memory.high lowered from max to 100M. */
+static struct backend *killed_run(char *state, size_t size)
+{
+        const struct state_record rec = { .path = (char *)"hot", .file = CG_MEMORY_HIGH, .original = UINT64_MAX,
+                                          .value = 100 * MiB, .previous = 100 * MiB };
+        struct backend *be;
+
+        log_set_max_level(LOG_WARNING);
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/reclaimd-test-bus", 1);
+        state_path(state, size);
+        ck_assert_int_eq(backend_sim_new(&be), 0);
+        sim_set_sysmem(be, 16 * GiB, 1 * GiB, 32 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(be, "hot", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_set_high(be, "hot", 100 * MiB), 0);
+        ck_assert_int_eq(state_save(state, &rec, 1), 0);
+        sim_set_persistent(be);
+        return be;
+}
+
+/*
+ * A start that will not run (its configuration has errors) still puts back
+ * what a killed run held, with no configuration; never while another run
+ * holds the state file's lock: that one's values are not left by a crash.
+ */
+START_TEST(failed_start_puts_back_what_a_killed_run_held)
+{
+        char state[64];
+        struct backend *be = killed_run(state, sizeof(state));
+        int lock = state_lock(state);
+
+        ck_assert_int_ge(lock, 0);   /* a run that holds it */
+        ck_assert_int_eq(daemon_restore_only(be, &(struct daemon_options){ .state_file = state }), -EBUSY);
+        ck_assert_uint_eq(sim_high(be, "hot"), 100 * MiB);
+        ck_assert_int_eq(access(state, F_OK), 0);
+        close(lock);
+
+        ck_assert_int_eq(daemon_restore_only(be, &(struct daemon_options){ .state_file = state }), 0);
+        ck_assert_msg(sim_high(be, "hot") == UINT64_MAX, "hot's memory.high left at %" PRIu64 "M",
+                      (uint64_t)(sim_high(be, "hot") / MiB));
+        ck_assert_int_eq(access(state, F_OK), -1);
+        sim_destroy(be);
+        state_unlock_file(state);
+}
+END_TEST
+
+/* A value that cannot be put back at the stop is a failure to say (-EBUSY), and stays on record. */
+START_TEST(stop_that_cannot_put_back_fails)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        char state[64];
+        struct backend *be = killed_run(state, sizeof(state));
+        struct daemon d;
+        struct state st;
+
+        ck_assert_int_eq(config_load_string("[cgroup other]\nsoft_limit = 1G\n", "daemon.conf", &cfg, &errs), 0);
+        /* The start's restore fails, and so does the stop's. */
+        ck_assert_int_eq(sim_fail_writes(be, "hot", CG_MEMORY_HIGH, -EIO, 2), 0);
+        ck_assert_int_eq(daemon_init(&d, cfg, be, &(struct daemon_options){
+                .config_file = "daemon.conf", .state_file = state }), 0);
+        ck_assert_int_eq(daemon_done(&d), -EBUSY);
+        ck_assert_uint_eq(sim_high(be, "hot"), 100 * MiB);
+        ck_assert_int_eq(state_load(state, &st), 0);
+        ck_assert_uint_eq(st.n, 1);
+        state_clear(&st);
+
+        /* The next start puts it back, and its stop is clean. */
+        ck_assert_int_eq(config_load_string("[cgroup other]\nsoft_limit = 1G\n", "daemon.conf", &cfg, &errs), 0);
+        ck_assert_int_eq(daemon_init(&d, cfg, be, &(struct daemon_options){
+                .config_file = "daemon.conf", .state_file = state }), 0);
+        ck_assert_int_eq(daemon_done(&d), 0);
+        ck_assert_uint_eq(sim_high(be, "hot"), UINT64_MAX);
+        ck_assert_int_eq(access(state, F_OK), -1);
+        sim_destroy(be);
+        state_unlock_file(state);
+}
+END_TEST
+
+/* Sends the process SIGTERM once a write to a cgroup begins (the eventfd says so). */
+static void *sigterm_at_write(void *arg)
+{
+        int fd = *(int *)arg;
+        uint64_t n;
+        sigset_t term;
+
+        sigemptyset(&term);
+        sigaddset(&term, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &term, NULL);   /* for the thread in the write, whose write it ends */
+        if (read(fd, &n, sizeof(n)) == (ssize_t)sizeof(n))
+                kill(getpid(), SIGTERM);
+        return NULL;
+}
+
+/*
+ * A SIGTERM while values are being put back, at the start (a killed run's)
+ * or at the stop (a second ^C, a repeated kill), is caught: it does not end
+ * the process with them still held.
+ */
+START_TEST(sigterm_during_a_restore_is_caught)
+{
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        char state[64];
+        struct backend *be = killed_run(state, sizeof(state));
+        int fd = eventfd(0, EFD_CLOEXEC);
+        struct daemon d;
+        pthread_t t;
+
+        ck_assert_int_ge(fd, 0);
+        sim_set_write_delay(be, 2 * 1000 * 1000, fd);
+        ck_assert_int_eq(pthread_create(&t, NULL, sigterm_at_write, &fd), 0);
+        ck_assert_int_eq(config_load_string("[cgroup hot]\nsoft_limit = 64M\n", "daemon.conf", &cfg, &errs), 0);
+        ck_assert_int_eq(daemon_init(&d, cfg, be, &(struct daemon_options){
+                .config_file = "daemon.conf", .state_file = state }), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert_uint_eq(sim_high(be, "hot"), UINT64_MAX);   /* the killed run's value, put back */
+
+        /* Held again, then stopped: the restore's write is where the second SIGTERM lands. */
+        ck_assert_int_ge(engine_refresh(&d.engine), 0);
+        ck_assert_int_eq(adjust_set(&d.engine, engine_find(&d.engine, "hot"), CG_MEMORY_HIGH, 100 * MiB), 0);
+        ck_assert_int_eq(pthread_create(&t, NULL, sigterm_at_write, &fd), 0);
+        ck_assert_int_eq(daemon_done(&d), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        ck_assert_uint_eq(sim_high(be, "hot"), UINT64_MAX);
+        close(fd);
+        sim_destroy(be);
+        state_unlock_file(state);
+}
+END_TEST
+
 /*
  * A 64-bit kernel keeps at most PAGE_COUNTER_MAX (LONG_MAX / PAGE_SIZE) pages and
  * shows that many as "max": the largest value that reads back as a number is
@@ -575,4 +708,6 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            hold_never_crosses_the_original, floor_of_new_top_stays_at_the_operators,
            reload_counts_only_what_it_put_back,
            failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max,
-           kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup)
+           kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup,
+           failed_start_puts_back_what_a_killed_run_held, stop_that_cannot_put_back_fails,
+           sigterm_during_a_restore_is_caught)

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Command-line tests on the host: --check-config, errors naming file and line,
-# and the one clear line when the memory controller is not on cgroup v2.
+# the one clear line when the memory controller is not on cgroup v2, and --restore.
 set -u
 : "${RECLAIMD:?set by make check}" "${abs_top_srcdir:?set by make check}"
 
@@ -68,9 +68,35 @@ if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
         [ "$rc" -eq 4 ] || fail "--cgroup-root on a plain directory: exit $rc, expected 4"
         grep -q -- "--cgroup-root $tmp is not a cgroup v2 mount" "$tmp/err" ||
                 fail "--cgroup-root on a plain directory: not said as such: $(cat "$tmp/err")"
+
+        # What a killed run left on record is put back before anything else, also by a start
+        # that fails on its configuration; here the root is no cgroup v2 mount, so it is said,
+        # and the record stays for a start that can.
+        printf 'reclaimd-state 3\nmemory.high max 100M 100M batch\n' >"$tmp/state"
+        timeout 10 "$RECLAIMD" --config "$tmp/bad.conf" --cgroup-root "$tmp" --state-file "$tmp/state" 2>"$tmp/err"
+        rc=$?
+        [ "$rc" -eq 3 ] || fail "bad configuration with a state file: exit $rc, expected 3"
+        grep -q "Not starting. Putting back what a previous run left on record in $tmp/state" "$tmp/err" ||
+                fail "bad configuration with a state file: no attempt to put back: $(cat "$tmp/err")"
+        [ -s "$tmp/state" ] || fail "bad configuration: the state file was lost"
+        timeout 10 "$RECLAIMD" --restore --cgroup-root "$tmp" --state-file "$tmp/state" 2>"$tmp/err"
+        rc=$?
+        [ "$rc" -eq 4 ] || fail "--restore on a plain directory: exit $rc, expected 4: $(cat "$tmp/err")"
+        [ -s "$tmp/state" ] || fail "--restore on a plain directory: the state file was lost"
 else
         echo "host has cgroup2 at /sys/fs/cgroup: the hybrid-host check does not apply here"
 fi
+
+# --restore with nothing on record does nothing, quietly, and reads no configuration.
+"$RECLAIMD" --restore --config "$tmp/none.conf" --state-file "$tmp/no-state" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 0 ] || fail "--restore with no state file: exit $rc, expected 0: $(cat "$tmp/err")"
+[ -s "$tmp/err" ] && fail "--restore with no state file said: $(cat "$tmp/err")"
+for opt in --check-config --dry-run; do
+        "$RECLAIMD" --restore "$opt" >/dev/null 2>"$tmp/err"
+        rc=$?
+        [ "$rc" -eq 2 ] || fail "--restore $opt: exit $rc, expected 2"
+done
 
 if [ "$failures" -gt 0 ]; then
         echo "$failures failure(s)"

@@ -14,8 +14,8 @@ if ! command -v systemd-analyze >/dev/null; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# Verify the unit as built, pointing ExecStart at the freshly built daemon.
-sed "s#^ExecStart=[^ ]*#ExecStart=$RECLAIMD#" "$abs_top_builddir/systemd/reclaimd.service" \
+# Verify the unit as built, pointing ExecStart and ExecStopPost at the freshly built daemon.
+sed -e "s#^ExecStart=[^ ]*#ExecStart=$RECLAIMD#" -e "s#^ExecStopPost=[^ ]*#ExecStopPost=$RECLAIMD#" "$abs_top_builddir/systemd/reclaimd.service" \
         >"$tmp/reclaimd.service"
 if ! systemd-analyze verify --man=no "$tmp/reclaimd.service" >"$tmp/verify" 2>&1; then
         echo "FAIL: systemd-analyze verify:"

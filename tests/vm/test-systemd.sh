@@ -53,7 +53,10 @@
 #                                                  START_DEADLINE=20 is quicker)
 #   '[Service]\nExecReload=\nExecReload=/bin/sh -c "kill -KILL $$MAINPID"'  check 2
 #   '[Service]\nUnsetEnvironment=JOURNAL_STREAM'   checks 2 and 3 (plain text logs)
-#   '[Service]\nKillSignal=SIGKILL'                check 4
+#   '[Service]\nKillSignal=SIGKILL\nExecStopPost='  check 4 (with
+#                                                  ExecStopPost=, which
+#                                                  puts back what a
+#                                                  SIGKILL left, it passes)
 
 # shellcheck disable=SC2016 # awk programs and conditions in single quotes
 vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
