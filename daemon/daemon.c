@@ -351,13 +351,20 @@ static void restore_from_state(struct daemon *d)
 
 /*
  * One run per state file (state_lock()). A dry run writes none and leaves
- * the one it finds, so it runs beside a real one; a lock that cannot be
- * taken for another reason than a holder costs only that protection.
+ * the one it finds, so it runs beside a real one; what that one holds is its
+ * own, not left by a crash, so the dry run does not read the file then. A
+ * lock that cannot be taken for another reason than a holder costs only
+ * that protection.
  */
 static int lock_state(struct daemon *d)
 {
         int r;
 
+        if (d->dry_run && d->opt.state_file && state_locked(d->opt.state_file) > 0) {
+                log_notice("Another reclaimd runs with the state file %s: what it holds is its own, and this dry "
+                           "run does not read it", d->opt.state_file);
+                d->opt.state_file = NULL;
+        }
         if (d->dry_run || !d->opt.state_file)
                 return 0;
         r = state_lock(d->opt.state_file);
@@ -398,7 +405,7 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
         if (!d->loop)
                 return log_error_errno(-ENOMEM, "Failed to create the event loop");
         r = engine_init(&d->engine, be, cfg, d->dry_run, &obs, NULL);
-        d->engine.state_file = opt->state_file;
+        d->engine.state_file = d->opt.state_file;
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the reclaim engine: %m");
         /*

@@ -110,7 +110,8 @@ static void write_metrics(struct daemon *d)
 
         if (o->written && !streq_ptr(o->written, d->cfg->metrics_textfile))
                 remove_written(o);
-        if (!d->cfg->metrics_textfile)
+        /* A dry run writes nothing: the file may be the running daemon's, which it would replace. */
+        if (!d->cfg->metrics_textfile || d->dry_run)
                 return;
         o->snap.busy = d->worker.busy;
         r = metrics_write_file(d->cfg->metrics_textfile, &o->snap, d->cfg->metrics_max_cgroups);
@@ -193,6 +194,9 @@ void observe_init(struct daemon *d)
 
 void observe_start(struct daemon *d)
 {
+        if (d->dry_run && d->cfg->metrics_textfile)
+                log_notice("Dry run: the metrics file %s ([metrics] textfile) is not written; reclaimctl "
+                           "status shows the same figures", d->cfg->metrics_textfile);
         d->observe.started = true;
         take(d, NULL, true);
         write_metrics(d);

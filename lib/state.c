@@ -135,6 +135,23 @@ int state_lock(const char *file)
         return fd;
 }
 
+int state_locked(const char *file)
+{
+        _cleanup_free_ char *path = NULL;
+        int fd, r = 0;
+
+        if (asprintf(&path, "%s.lock", file) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : negative_errno();   /* no lock file: no run ever took it */
+        /* Shared: it conflicts only with a run's exclusive lock, and leaves the file as it is. */
+        if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+                r = errno == EWOULDBLOCK ? 1 : negative_errno();
+        close(fd);
+        return r;
+}
+
 static int hex_digit(char c)
 {
         if (c >= '0' && c <= '9')

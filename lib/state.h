@@ -65,3 +65,9 @@ void state_clear(struct state *s);
  * -EBUSY when another process holds the lock, or -errno.
  */
 int state_lock(const char *file);
+
+/*
+ * Whether a run holds file's lock now (state_lock()), for a dry run, which
+ * takes none: 1 held, 0 not (or no lock file), or -errno. Creates nothing.
+ */
+int state_locked(const char *file);

@@ -17,6 +17,19 @@ static inline void write_file(const char *path, const char *text)
         ck_assert_int_eq(fclose(f), 0);
 }
 
+/* The whole of a text file (freed by the caller), or fails the test. */
+static inline char *read_file(const char *path)
+{
+        FILE *f = fopen(path, "r");
+        char *text = NULL;
+        size_t size = 0;
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_ge(getdelim(&text, &size, '\0', f), 0);
+        fclose(f);
+        return text;
+}
+
 /* A fresh path for a state file in /tmp, with nothing there yet: the engine creates it when it records. */
 static inline void state_path(char *buf, size_t size)
 {

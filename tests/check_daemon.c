@@ -1340,6 +1340,25 @@ static void on_balanced_twice_check(struct ev_loop *loop, ev_timer *t, int reven
                 ev_break(loop, EVBREAK_ALL);
 }
 
+/* batch's memory.high at 100M and on record, as a run left it; then a dry run on conf, to two balances. */
+static void dry_run_over_held_batch(struct fixture *f, struct capture *cap, const char *conf)
+{
+        struct poll_run p;
+        FILE *sf;
+
+        ck_assert_int_eq(sim_set_high(f->be, "batch", 100 * MiB), 0);
+        sf = fopen(f->state, "w");
+        ck_assert_ptr_nonnull(sf);
+        fprintf(sf, "reclaimd-state 2\nmax %llu max batch\n", 100 * MiB);
+        fclose(sf);
+        log_set_max_level(LOG_INFO);
+        capture_start(cap);
+        start_as(f, conf, true);
+        poll_start(f, &p, on_balanced_twice_check, 20.);
+        ck_assert_int_eq(daemon_run(&f->d), 0);
+        ck_assert_msg(poll_end(f, &p), "the balancer did not run twice within 20 s");
+}
+
 /*
  * --dry-run decides and logs as a real run does and writes nothing: not
  * memory.reclaim, memory.low or memory.high, not the state file, nor what a
@@ -1357,24 +1376,12 @@ START_TEST(dry_run_says_what_it_would_write)
                                    "[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 256M\n";
         struct capture cap;
         struct fixture f;
-        struct poll_run p;
         char *log;
-        FILE *sf;
 
         setup(&f, 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 50 * MiB), 0);
-        ck_assert_int_eq(sim_set_high(f.be, "batch", 100 * MiB), 0);   /* as a crashed run left it */
-        sf = fopen(f.state, "w");
-        ck_assert_ptr_nonnull(sf);
-        fprintf(sf, "reclaimd-state 2\nmax %llu max batch\n", 100 * MiB);
-        fclose(sf);
-        log_set_max_level(LOG_INFO);
-        capture_start(&cap);
-        start_as(&f, conf, true);
-        poll_start(&f, &p, on_balanced_twice_check, 20.);
-        ck_assert_int_eq(daemon_run(&f.d), 0);
-        ck_assert_msg(poll_end(&f, &p), "the balancer did not run twice within 20 s");
+        dry_run_over_held_batch(&f, &cap, conf);   /* as a crashed run left it */
         ck_assert_uint_eq(sim_writes(f.be, "batch"), 0);
         ck_assert_uint_eq(sim_writes(f.be, "web"), 0);
         /* A reload that drops web: its floor "goes back". */
@@ -1402,6 +1409,45 @@ START_TEST(dry_run_says_what_it_would_write)
         for (size_t i = 0; i < ARRAY_SIZE(done); i++)
                 ck_assert_msg(!strstr(log, done[i]), "a dry run said %s", done[i]);
         free(log);
+        sim_destroy(f.be);
+}
+END_TEST
+
+/*
+ * A dry run beside a running reclaimd: what that one holds is its own, not
+ * left by a crash, and its metrics file is not replaced (nor removed).
+ */
+START_TEST(dry_run_beside_a_running_one)
+{
+        static const char running_metrics[] = "# HELP reclaimd_up the running one's\n";
+        char prom[] = "/tmp/reclaimd-test-prom.XXXXXX", conf[512], *log, *text;
+        struct capture cap;
+        struct fixture f;
+        int lock;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
+        lock = state_lock(f.state);   /* the running one's, which holds batch */
+        ck_assert_int_ge(lock, 0);
+        ck_assert_int_ge(close(mkstemp(prom)), 0);
+        write_file(prom, running_metrics);
+        snprintf(conf, sizeof(conf), "[balance]\ninterval = 100ms\n[metrics]\ntextfile = %s\n"
+                 "[cgroup batch]\nsoft_limit = 64M\n", prom);
+        dry_run_over_held_batch(&f, &cap, conf);
+        ck_assert_int_eq(unlink(f.state), 0);   /* still there: the running one's */
+        sim_set_persistent(f.be);
+        finish(&f);
+        log = capture_end(&cap);
+        ck_assert_ptr_nonnull(strstr(log, "Another reclaimd runs with the state file"));
+        ck_assert_msg(!strstr(log, "Would restore"), "the running one's hold taken for a crash's");
+        ck_assert_ptr_nonnull(strstr(log, "is not written"));
+        text = read_file(prom);
+        ck_assert_str_eq(text, running_metrics);
+        ck_assert_uint_eq(sim_high(f.be, "batch"), 100 * MiB);
+        free(text);
+        free(log);
+        close(lock);
+        unlink(prom);
         sim_destroy(f.be);
 }
 END_TEST
@@ -1698,7 +1744,7 @@ START_TEST(absent_cgroups_said_at_start)
 }
 END_TEST
 
-CHECK_MAIN("daemon", dry_run_says_what_it_would_write, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
+CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_one, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
