@@ -137,12 +137,20 @@ static int take_one(struct snapshot_cgroup *sc, struct engine *e, struct cgroup 
                 sc->low = old->low;
                 sc->high = old->high;
         }
-        if (cg->high.active)
-                sc->high = cg->high.value;   /* what reclaimd holds it at, whenever it was read */
-        if (cg->low.active)
-                sc->low = cg->low.value;
-        if (cg->min.active)
-                sc->min = cg->min.value;
+        /*
+         * Read now, the files say what the kernel holds, an operator's value
+         * set since reclaimd wrote included (the record ends at reclaimd's
+         * next write). Otherwise what reclaimd holds them at: an older
+         * reading would predate its last write.
+         */
+        if (!(read_files && sc->files_read)) {
+                if (cg->high.active)
+                        sc->high = cg->high.value;
+                if (cg->low.active)
+                        sc->low = cg->low.value;
+                if (cg->min.active)
+                        sc->min = cg->min.value;
+        }
         if (strdup_or_null(&sc->path, cg->path) < 0 ||
             strdup_or_null(&sc->section, cg->conf ? cg->conf->path : NULL) < 0 ||
             strdup_or_null(&sc->section_file, cg->conf ? cg->conf->file : NULL) < 0)

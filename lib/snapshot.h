@@ -112,7 +112,9 @@ const char *snapshot_verdict_name(int verdict);
  * decisions and counters. A cgroup round covered (round ran, its scope
  * holds the cgroup) gets that round as its last; the others keep the one
  * prev had for them. With read_files, memory.min, memory.low and memory.high
- * are read through the backend (three reads a cgroup). Returns 0 or -ENOMEM.
+ * are read through the backend (three reads a cgroup), and shown as the
+ * kernel holds them; otherwise a held one shows the value reclaimd holds it
+ * at. Returns 0 or -ENOMEM.
  */
 int snapshot_take_cgroups(struct snapshot *s, struct engine *e, const struct snapshot *prev,
                           const struct snapshot_round *round, bool read_files);

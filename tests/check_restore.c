@@ -417,6 +417,29 @@ START_TEST(operator_stricter_high_is_not_raised)
 }
 END_TEST
 
+/* reclaimctl status reads the files: after an operator's change to a held one, it shows theirs. */
+START_TEST(status_shows_the_operators_value)
+{
+        struct snapshot s = {};
+        struct fixture f;
+        struct cgroup *cg;
+
+        cg = setup_hot(&f, "[cgroup hot]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 300 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "hot", 80 * MiB), 0);   /* the operator's */
+        ck_assert_int_eq(snapshot_take_cgroups(&s, &f.e, NULL, NULL, true), 0);
+        ck_assert_uint_eq(s.cgroups[0].high, 80 * MiB);
+        snapshot_clear(&s);
+        /* A snapshot that reads nothing shows what reclaimd holds it at. */
+        ck_assert_int_eq(snapshot_take_cgroups(&s, &f.e, NULL, NULL, false), 0);
+        ck_assert_uint_eq(s.cgroups[0].high, 300 * MiB);
+        snapshot_clear(&s);
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), 80 * MiB);
+        teardown(&f);
+}
+END_TEST
+
 /*
  * A value held over the operator's own never crosses it: when the hold
  * wanted falls to their side, their value goes back and the record ends.
@@ -706,6 +729,7 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            reload_keeps_what_it_could_not_restore, read_error_after_a_step_keeps_the_records,
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
            hold_never_crosses_the_original, floor_of_new_top_stays_at_the_operators,
+           status_shows_the_operators_value,
            reload_counts_only_what_it_put_back,
            failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max,
            kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup,
