@@ -540,8 +540,10 @@ int daemon_restore_only(struct backend *be, const struct daemon_options *opt)
         config_errors_clear(&errs);
         d = (struct daemon){ .cfg = cfg, .be = be, .opt = *opt, .state_lock_fd = -1 };
         signal(SIGPIPE, SIG_IGN);
-        if (r >= 0)
-                r = lock_state(&d);
+        if (r >= 0 && (r = lock_state(&d)) < 0) {
+                (void) daemon_done(&d);   /* lock_state() said why */
+                return r;
+        }
         if (r >= 0) {
                 report_observer(&d, &obs);
                 r = engine_init(&d.engine, be, cfg, false, &obs, NULL);
