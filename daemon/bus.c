@@ -145,11 +145,10 @@ int bus_answer_reload(struct daemon *d, char **ret, const char **ret_error)
         _cleanup_free_ char *errors = NULL;
         int r;
 
-        if (d->worker.busy) {
-                d->reload_pending = true;   /* as SIGHUP: the engine is the worker's until its job ends */
-                return (*ret = strdup("Reload queued: it runs once the round in flight ends")) ? 0 : -ENOMEM;
-        }
         r = daemon_reload_explained(d, &errors);
+        if (r == 1)
+                return (*ret = strdup("The configuration is valid; it is applied once the round in flight "
+                                      "ends")) ? 0 : -ENOMEM;
         if (r < 0) {
                 *ret_error = CTL_ERROR_RELOAD_FAILED;
                 if (errors)   /* config_load(): the files were read, and refused */

@@ -134,10 +134,7 @@ static void on_job_done(struct worker *w, struct job *job)
                                                    .at_usec = d->engine.now_usec() };
         observe_job_done(d, job);
         report_status(d);
-        if (d->reload_pending) {
-                d->reload_pending = false;
-                daemon_reload(d);
-        }
+        daemon_reload_queued(d);
         /* Under steady pressure the worker is rarely idle at a tick: follow new cgroups here too. */
         reload_follow_globs(d);
         for (size_t i = 0; i < d->n_scopes && !d->running && !d->worker.busy; i++)
@@ -522,6 +519,7 @@ int daemon_done(struct daemon *d)
         }
         backend_free(d->be);
         config_free(d->cfg);
+        config_free(d->reload_cfg);
         if (d->state_lock_fd >= 0)
                 close(d->state_lock_fd);   /* after the restore: the next run may start */
         *d = (struct daemon){ .state_lock_fd = -1 };

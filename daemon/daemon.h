@@ -47,7 +47,7 @@ struct daemon {
         ev_signal sigint;
         ev_signal sighup;              /* reload the configuration */
         ev_timer watchdog;             /* WATCHDOG=1 at half of $WATCHDOG_USEC */
-        bool reload_pending;           /* SIGHUP came while a job ran */
+        struct config *reload_cfg;     /* a reload read while a job ran, valid: applied when it ends */
         ev_timer tick;                 /* release_interval: release clamps, re-arm triggers */
         ev_timer balance;              /* balance interval: kswapd's analogue (engine_balance()) */
         struct config *cfg;            /* owned */
@@ -90,10 +90,14 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
  * Re-reads the configuration into a fresh object and swaps it in only when
  * all of it is valid; a bad file keeps the old one running (logged). Triggers
  * are re-armed; what reclaimd held in cgroups no longer managed (memory.high,
- * memory.low, memory.min) is put back.
- * Returns 0, or the error that kept the old configuration.
+ * memory.low, memory.min) is put back. While a job runs (the engine is the
+ * worker's) a valid file waits for it to end, and 1 is returned.
+ * Returns 0, 1, or the error that kept the old configuration.
  */
 int daemon_reload(struct daemon *d);
+
+/* Applies the reload that waited for the job in flight (daemon_reload() returned 1), if one did. */
+void daemon_reload_queued(struct daemon *d);
 
 /* daemon_reload(), with the configuration's errors in *ret_errors (to free; NULL when none): for reclaimctl. */
 int daemon_reload_explained(struct daemon *d, char **ret_errors);

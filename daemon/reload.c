@@ -147,28 +147,11 @@ static int refuse_pipe(const char *file, char **ret_errors)
         return -ESPIPE;
 }
 
-int daemon_reload_explained(struct daemon *d, char **ret_errors)
+/* Swaps in cfg, read and valid, and says so. */
+static int apply_logged(struct daemon *d, struct config *cfg)
 {
-        struct config *cfg = NULL;
-        int r;
+        int r = apply(d, cfg);
 
-        if (d->worker.busy) {
-                d->reload_pending = true;   /* the engine is the worker's until its job ends */
-                return 0;
-        }
-        notify_reloading();
-        r = refuse_pipe(d->opt.config_file, ret_errors);
-        if (r == 0)
-                r = daemon_load_config(d->opt.config_file, d->opt.dropin_dir, &cfg, ret_errors);
-        if (r < 0) {
-                log_event(LOG_ERR, LOG_EV_RELOAD,
-                          LOG_FIELDS(LOG_STR(PATH, d->opt.config_file), LOG_STR(RESULT, "refused")),
-                          "Reloading %s failed; keeping the configuration that was running",
-                          d->opt.config_file);
-                notify_ready("Reload failed; running on the previous configuration");
-                return r;
-        }
-        r = apply(d, cfg);
         if (r < 0)
                 log_error_errno(r, "Failed to apply the new configuration: %m");
         else
@@ -181,6 +164,46 @@ int daemon_reload_explained(struct daemon *d, char **ret_errors)
         notify_ready(NULL);
         report_status(d);
         return r;
+}
+
+int daemon_reload_explained(struct daemon *d, char **ret_errors)
+{
+        struct config *cfg = NULL;
+        int r;
+
+        notify_reloading();
+        r = refuse_pipe(d->opt.config_file, ret_errors);
+        if (r == 0)
+                r = daemon_load_config(d->opt.config_file, d->opt.dropin_dir, &cfg, ret_errors);
+        if (r < 0) {
+                log_event(LOG_ERR, LOG_EV_RELOAD,
+                          LOG_FIELDS(LOG_STR(PATH, d->opt.config_file), LOG_STR(RESULT, "refused")),
+                          "Reloading %s failed; keeping the configuration that was running",
+                          d->opt.config_file);
+                notify_ready("Reload failed; running on the previous configuration");
+                return r;
+        }
+        /*
+         * Read and checked now, so that whoever asked hears of its errors at
+         * once; swapped in when the job in flight ends: the engine is the
+         * worker's until then. A later reload replaces a waiting one.
+         */
+        if (d->worker.busy) {
+                config_free(d->reload_cfg);
+                d->reload_cfg = cfg;
+                return 1;
+        }
+        return apply_logged(d, cfg);
+}
+
+void daemon_reload_queued(struct daemon *d)
+{
+        struct config *cfg = d->reload_cfg;
+
+        if (!cfg || d->worker.busy)
+                return;
+        d->reload_cfg = NULL;
+        (void) apply_logged(d, cfg);
 }
 
 /* Rebuilds the engine when the configuration's globs match other cgroups now (worker idle). */

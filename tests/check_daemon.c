@@ -1297,6 +1297,63 @@ static bool poll_end(struct fixture *f, struct poll_run *p)
         return in_time;
 }
 
+static const char *reload_path;   /* the configuration file of reload_during_a_round_answers_at_once */
+
+/* While the round's first write blocks: a broken file is refused at once, a valid one waits. */
+static void reload_while_a_write_blocks(struct fixture *f)
+{
+        const char *error = NULL;
+        char *answer = NULL;
+
+        if (f->writes_started != 1)
+                return;
+        write_file(reload_path, "[cgroup batch]\nsoft_limit = 12Q\n");
+        ck_assert_int_eq(bus_answer_reload(&f->d, &answer, &error), -EINVAL);
+        ck_assert_msg(strstr(answer, "[cgroup batch] key 'soft_limit'"), "%s", answer);
+        free(answer);
+        write_file(reload_path, "[reclaim]\nstep_timeout = 1s\n[cgroup batch]\nsoft_limit = 64M\n"
+                                "[cgroup other]\nsoft_limit = 1G\n");
+        ck_assert_int_eq(bus_answer_reload(&f->d, &answer, &error), 0);
+        ck_assert_msg(strstr(answer, "applied once the round in flight ends"), "%s", answer);
+        free(answer);
+        ck_assert_ptr_null(engine_find(&f->d.engine, "other"));   /* the engine is the worker's until then */
+}
+
+static void on_reloaded_check(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        struct fixture *f = t->data;
+
+        if (engine_find(&f->d.engine, "other") && !f->d.worker.busy)
+                ev_break(loop, EVBREAK_ALL);
+}
+
+/*
+ * reclaimctl reload during a round reads the files at once: their errors
+ * are the answer, not a "queued" that the journal later contradicts; a
+ * valid configuration is swapped in when the round ends.
+ */
+START_TEST(reload_during_a_round_answers_at_once)
+{
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX";
+        struct poll_run p;
+        struct fixture f;
+
+        setup(&f, 3600ULL * 1000000);   /* each write blocks until step_timeout cuts it */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 512 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "other", 0, 10 * MiB), 0);
+        start_from_file(&f, path, "[reclaim]\nstep_timeout = 1s\n[cgroup batch]\nsoft_limit = 64M\n");
+        reload_path = path;
+        f.on_started = reload_while_a_write_blocks;
+        poll_start(&f, &p, on_reloaded_check, 30.);
+        daemon_trigger(&f.d, &f.d.scopes[0]);
+        ev_run(f.d.loop, 0);
+        ck_assert_msg(poll_end(&f, &p), "the valid configuration was not swapped in within 30 s");
+        ck_assert_uint_ge(f.writes_started, 1);
+        unlink(path);
+        finish(&f);
+}
+END_TEST
+
 /*
  * kswapd's analogue in the loop: with no trigger firing, the balancer reads
  * the machine every interval, holds memory.low while batch is over its soft
@@ -1744,7 +1801,8 @@ START_TEST(absent_cgroups_said_at_start)
 }
 END_TEST
 
-CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_one, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
+CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_one,
+           reload_during_a_round_answers_at_once, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
