@@ -332,7 +332,16 @@ static void restore_from_state(struct daemon *d)
         r = engine_restore(&d->engine, &st);
         if (r == -ENOENT && st.n == 0 && !st.bad_lines && !st.no_header)
                 return;
-        if (r < 0 && r != -ENOENT)
+        if (r == -EPERM)
+                log_error("Refusing the state file %s: it belongs to uid %u, not to uid %u that reclaimd runs "
+                          "as; whoever writes it chooses what reclaimd writes to any cgroup: nothing in it is "
+                          "applied, and it is left as it is", d->opt.state_file, (unsigned)st.owner,
+                          (unsigned)geteuid());
+        else if (r == -EACCES)
+                log_error("Refusing the state file %s: its group or others may write it (mode %04o); whoever "
+                          "writes it chooses what reclaimd writes to any cgroup: nothing in it is applied, "
+                          "and it is left as it is", d->opt.state_file, (unsigned)(st.mode & 07777));
+        else if (r < 0 && r != -ENOENT)
                 log_error_errno(r, "Cannot read the state file %s: %s; values a previous run changed "
                                 "cannot be restored, ignoring", d->opt.state_file,
                                 r == -EBADMSG ? "not a regular text file of at most 4 MiB" :

@@ -350,8 +350,10 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
  * back (RESTORE_FAILED) is kept in e, saved, and put back at the next chance;
  * the state file is removed when none is. Each record is told through
  * obs.restored. Returns 0, or the error reading the
- * state file (-ENOENT when there is none; -EBADMSG, -ELOOP: see
- * state_load()), with *ret_state describing malformed lines.
+ * state file (-ENOENT when there is none; -EBADMSG, -ELOOP, and -EPERM or
+ * -EACCES for a file another user could have written: see state_load();
+ * the file is then left as it is), with *ret_state describing malformed
+ * lines.
  */
 int engine_restore(struct engine *e, struct state *ret_state);
 

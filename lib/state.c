@@ -289,14 +289,26 @@ int state_load(const char *file, struct state *ret)
         _cleanup_free_ char *buf = NULL;
         struct stat st;
         ssize_t n;
+        int r;
 
+        *ret = (struct state){};
         fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
         if (fstat(fd, &st) < 0)
                 return negative_errno();
+        ret->owner = st.st_uid;
+        ret->mode = st.st_mode;
         if (!S_ISREG(st.st_mode) || st.st_size > STATE_MAX_BYTES)
                 return -EBADMSG;
+        /*
+         * Checked on the descriptor read, not the path: a file swapped in after
+         * the check is not the one applied. state_save() never makes either.
+         */
+        if (st.st_uid != geteuid())
+                return -EPERM;
+        if (st.st_mode & (S_IWGRP | S_IWOTH))
+                return -EACCES;
         buf = malloc((size_t)st.st_size + 1);
         if (!buf)
                 return -ENOMEM;
@@ -306,7 +318,12 @@ int state_load(const char *file, struct state *ret)
         buf[n] = '\0';
         if (strlen(buf) != (size_t)n)
                 return -EBADMSG;   /* a NUL inside: not a file reclaimd wrote */
-        return state_parse(buf, ret);
+        r = state_parse(buf, ret);
+        if (r < 0)
+                return r;
+        ret->owner = st.st_uid;
+        ret->mode = st.st_mode;
+        return 0;
 }
 
 void state_clear(struct state *s)

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "backend.h"
 
@@ -23,6 +24,8 @@ struct state {
         unsigned first_bad_line;
         bool no_header;          /* not a file this reclaimd wrote (empty, another format) */
         bool truncated;          /* the last line has no newline: cut short, not applied */
+        uid_t owner;             /* state_load(): who owns the file (told when it is refused, too) */
+        mode_t mode;
 };
 
 /*
@@ -50,7 +53,11 @@ int state_parse(const char *text, struct state *ret);
 /*
  * Reads and parses file. -ENOENT when there is none (a clean stop); -EBADMSG
  * when it is not a regular file (never opened blocking: a FIFO would hang
- * the start), too large, or holds a NUL; -ELOOP for a symlink.
+ * the start), too large, or holds a NUL; -ELOOP for a symlink; -EPERM when
+ * another user than the effective one owns it, -EACCES when its group or
+ * others may write it: whoever can write the file chooses what a root
+ * daemon writes to any cgroup at start, so such a file is not read at all
+ * (ret->owner and ret->mode say why).
  */
 int state_load(const char *file, struct state *ret);
 

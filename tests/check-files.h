@@ -17,6 +17,20 @@ static inline void write_file(const char *path, const char *text)
         ck_assert_int_eq(fclose(f), 0);
 }
 
+/* The whole of a text file, to free; NULL when there is none. */
+static inline char *read_text(const char *path)
+{
+        FILE *f = fopen(path, "r");
+        char *buf = NULL;
+        size_t size = 0;
+
+        if (!f)
+                return NULL;
+        ck_assert_int_ge(getdelim(&buf, &size, '\0', f), 0);
+        fclose(f);
+        return buf;
+}
+
 /* A fresh path for a state file in /tmp, with nothing there yet: the engine creates it when it records. */
 static inline void state_path(char *buf, size_t size)
 {

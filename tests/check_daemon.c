@@ -486,7 +486,7 @@ START_TEST(start_restores_after_a_crash)
 }
 END_TEST
 
-enum damage { MISSING, CONTENT, FIFO, SYMLINK, HUGE };
+enum damage { MISSING, CONTENT, FIFO, SYMLINK, HUGE, WRITABLE };
 
 #define TEXT(s) (s), sizeof(s) - 1   /* a literal and its length, NULs inside included */
 
@@ -512,6 +512,10 @@ static void damage_state(const char *file, enum damage d, const char *text, size
                 snprintf(target, sizeof(target), "%s.target", file);
                 damage_state(target, CONTENT, text, len);
                 ck_assert_int_eq(symlink(target, file), 0);
+                break;
+        case WRITABLE:   /* a valid file anyone may write: never trusted */
+                damage_state(file, CONTENT, text, len);
+                ck_assert_int_eq(chmod(file, 0666), 0);
                 break;
         case HUGE:
                 f = fopen(file, "w");
@@ -552,6 +556,7 @@ START_TEST(damaged_state_file_at_start)
                 { FIFO, NULL, 0, false, "Cannot read the state file" },
                 { SYMLINK, TEXT(good), false, "Cannot read the state file" },
                 { HUGE, good, 0, false, "Cannot read the state file" },
+                { WRITABLE, TEXT(good), false, "others may write it (mode 0666)" },
         };
 
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {

@@ -503,9 +503,54 @@ START_TEST(values_past_the_page_counter_are_max)
 }
 END_TEST
 
+/*
+ * A state file someone else could have written is never applied: with -s in
+ * a shared folder, any user could otherwise have root raise any cgroup's
+ * memory.high to max. It is left as it was, for the operator to look at.
+ */
+START_TEST(untrusted_state_file_is_not_applied)
+{
+        static const char text[] = "reclaimd-state 3\nmemory.high max 100M max a\n";
+        struct fixture f;
+        struct engine next;
+        struct state st;
+        char *kept;
+
+        setup(&f, "[cgroup a]\nsoft_limit = 1M\n");
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);
+        write_file(f.state, text);
+        ck_assert_int_eq(engine_init(&next, f.be, f.cfg, false, observer(&f), fake_clock), 0);
+        next.state_file = f.state;
+        for (int i = 0; i < 2; i++) {
+                if (i == 0)
+                        ck_assert_int_eq(chmod(f.state, 0620), 0);   /* the group may write it */
+                else if (geteuid() == 0)
+                        ck_assert_int_eq(chmod(f.state, 0600) | chown(f.state, 65534, 65534), 0);
+                else
+                        break;   /* only root gives a file away */
+                ck_assert_int_eq(engine_restore(&next, &st), (i == 0 ? -EACCES : -EPERM));
+                state_clear(&st);
+                ck_assert_uint_eq(f.n_outcomes, 0);
+                ck_assert_msg(sim_high(f.be, "a") == 100 * MiB, "case %d: an untrusted record was applied", i);
+                kept = read_text(f.state);
+                ck_assert_str_eq(kept, text);
+                free(kept);
+        }
+        engine_done(&next);
+        /* The operator makes it reclaimd's again: now it is applied. */
+        ck_assert_int_eq(chmod(f.state, 0600) | chown(f.state, geteuid(), getegid()), 0);
+        restart_and_restore(&f);
+        ck_assert_int_eq(f.outcomes[0], RESTORE_DONE);
+        ck_assert_uint_eq(sim_high(f.be, "a"), UINT64_MAX);
+        teardown(&f);
+}
+END_TEST
+
 CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_recorded_before_written,
            reload_keeps_what_it_could_not_restore, read_error_after_a_step_keeps_the_records,
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
            reload_counts_only_what_it_put_back,
            failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max,
-           kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup)
+           kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup,
+           untrusted_state_file_is_not_applied)

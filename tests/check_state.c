@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check-files.h"
@@ -148,5 +149,39 @@ START_TEST(one_lock_per_state_file)
 }
 END_TEST
 
+/*
+ * A new state file is reclaimd's alone (0600 in a 0700 folder) whatever the
+ * umask: a file its group or others may write is refused at the next start.
+ */
+START_TEST(new_state_file_is_private)
+{
+        struct state_record r = { .path = "a", .file = CG_MEMORY_HIGH, .original = UINT64_MAX,
+                                  .value = 100 * MiB, .previous = UINT64_MAX };
+        char dir[64], file[96];
+        mode_t old = umask(0);
+        struct stat st;
+        struct state s;
+
+        snprintf(dir, sizeof(dir), "/tmp/reclaimd-test-dir.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        ck_assert_int_eq(rmdir(dir), 0);   /* state_save() makes it */
+        snprintf(file, sizeof(file), "%s/state", dir);
+        ck_assert_int_eq(state_save(file, &r, 1), 0);
+        umask(old);
+        ck_assert_int_eq(stat(dir, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0700);
+        ck_assert_int_eq(stat(file, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0600);
+        ck_assert_int_eq(state_load(file, &s), 0);
+        ck_assert_uint_eq(s.n, 1);
+        state_clear(&s);
+        ck_assert_int_eq(chmod(file, 0602), 0);
+        ck_assert_int_eq(state_load(file, &s), -EACCES);
+        state_clear(&s);
+        ck_assert_int_eq(unlink(file), 0);
+        ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 CHECK_MAIN("state", records_round_trip_any_cgroup_name, version_2_files_are_read,
-           records_reclaimd_never_writes_are_refused, one_lock_per_state_file)
+           records_reclaimd_never_writes_are_refused, one_lock_per_state_file, new_state_file_is_private)
