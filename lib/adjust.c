@@ -89,14 +89,11 @@ static size_t add_records(struct cgroup *cg, struct state_record *v)
         return n;
 }
 
-int adjust_persist(struct engine *e)
+static int save_records(struct engine *e)
 {
         _cleanup_free_ struct state_record *v = NULL;
         size_t n = 0;
-        int r;
 
-        if (e->dry_run || !e->state_file)
-                return 0;
         v = calloc(count_active(e) ?: 1, sizeof(*v));
         if (!v)
                 return -ENOMEM;
@@ -104,7 +101,21 @@ int adjust_persist(struct engine *e)
                 n += add_records(&e->cgroups[i], v + n);
         for (size_t i = 0; i < e->n_parents; i++)
                 n += add_records(&e->parents[i], v + n);
-        r = state_save(e->state_file, v, n);
+        return state_save(e->state_file, v, n);
+}
+
+int adjust_persist(struct engine *e)
+{
+        int r;
+
+        if (e->dry_run || !e->state_file)
+                return 0;
+        /* The file found at start is kept before this save replaces it: else it is not replaced. */
+        r = e->reject_pending ? state_reject(e->state_file) : 0;
+        if (r == 0) {
+                e->reject_pending = false;
+                r = save_records(e);
+        }
         if (r < 0 && e->obs.state_error)
                 e->obs.state_error(e->obs.userdata, e->state_file, r);
         return r;

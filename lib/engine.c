@@ -1599,6 +1599,7 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
          * summed excess may have changed with the configuration.
          */
         e->machine_yield_until_usec = old->machine_yield_until_usec;
+        e->reject_pending = old->reject_pending;
         engine_done(old);
         adjust_persist(e);
         return restored;
@@ -1668,6 +1669,8 @@ int engine_restore(struct engine *e, struct state *ret_state)
         if (!e->state_file)
                 return -ENOENT;
         r = state_load(e->state_file, ret_state);
+        /* Never lose a line: what is not applied is kept for the operator (or a newer reclaimd). */
+        e->reject_pending = !e->dry_run && (r < 0 ? r != -ENOENT : ret_state->bad_lines || ret_state->no_header);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ret_state->n; i++)

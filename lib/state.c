@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 #include "cgpath.h"
@@ -110,6 +111,53 @@ int state_save(const char *file, const struct state_record *v, size_t n)
         if (r < 0) {
                 unlink(tmp);
                 return r;
+        }
+        return fsync_dir_of(file);
+}
+
+/* A copy of from at to (created 0600, never through a symlink), for a file system without hard links. */
+static int copy_file(const char *from, const char *to)
+{
+        _cleanup_close_ int in = -1, out = -1;
+        ssize_t n;
+
+        in = open(from, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (in < 0)
+                return negative_errno();
+        out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (out < 0)
+                return negative_errno();
+        while ((n = sendfile(out, in, NULL, 1 << 20)) > 0)
+                ;
+        return n < 0 || fsync(out) < 0 ? negative_errno() : 0;
+}
+
+int state_reject(const char *file)
+{
+        _cleanup_free_ char *kept = NULL, *tmp = NULL;
+        struct stat st;
+        int r = 0;
+
+        if (lstat(file, &st) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return 0;   /* a symlink or a FIFO: no line of it was read, none to keep */
+        if (asprintf(&kept, "%s.rejected", file) < 0 || asprintf(&tmp, "%s.tmp", kept) < 0)
+                return -ENOMEM;
+        (void) unlink(tmp);
+        /*
+         * A link, not a rename: until the new state file replaces it, the old one
+         * stays where the next start reads it, so a crash before that loses
+         * nothing; state_save() never writes a file in place, so the link keeps
+         * the bytes as they were.
+         */
+        if (link(file, tmp) < 0)
+                r = errno == ENOENT ? -ENOENT : copy_file(file, tmp);
+        if (r == 0 && rename(tmp, kept) < 0)
+                r = negative_errno();
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r == -ENOENT ? 0 : r;
         }
         return fsync_dir_of(file);
 }

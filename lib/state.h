@@ -64,6 +64,17 @@ int state_load(const char *file, struct state *ret);
 void state_clear(struct state *s);
 
 /*
+ * Keeps what file holds as "file.rejected" (replacing an older one), for
+ * the operator or a later version to read: the caller is about to replace
+ * or remove a file it could not use whole (malformed lines, an unknown
+ * header, refused). file itself is left as it is. A hard link (a copy where
+ * the file system has none) under a temporary name, renamed over: a crash
+ * leaves the old or the new .rejected whole. 0 also when there is no file,
+ * or it is not a regular file (nothing was read from it); or -errno.
+ */
+int state_reject(const char *file);
+
+/*
  * Takes the lock of file: flock() on "file.lock" beside it (created 0600,
  * never through a symlink; the directory made as state_save() does), not on
  * file itself, which each save replaces. One run per state file: a second

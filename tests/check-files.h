@@ -43,13 +43,18 @@ static inline void state_path(char *buf, size_t size)
         unlink(buf);
 }
 
-/* Removes what a daemon's run leaves beside its state file path: the lock (state_lock()). */
+/*
+ * Removes what a daemon's run leaves beside its state file path: the lock
+ * (state_lock()), and the state file found at start that it kept (state_reject()).
+ */
 static inline void state_unlock_file(const char *state)
 {
-        char lock[256];
+        char path[256];
 
-        snprintf(lock, sizeof(lock), "%s.lock", state);
-        unlink(lock);
+        snprintf(path, sizeof(path), "%s.lock", state);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s.rejected", state);
+        unlink(path);
 }
 
 /* How many times needle occurs in text. */

@@ -545,10 +545,11 @@ START_TEST(damaged_state_file_at_start)
         } cases[] = {
                 { MISSING, NULL, 0, false, NULL },
                 { CONTENT, TEXT(""), false, "is not a reclaimd state file" },
-                { CONTENT, TEXT("reclaimd-sta"), false, "is not a reclaimd state file" },
+                { CONTENT, TEXT("reclaimd-sta"), false, "is not a reclaimd state file (empty, or another "
+                  "format): nothing in it is applied; kept as " },
                 /* "ab" cut to "a": cgroup a looks clamped too, but the line is not whole. */
                 { CONTENT, TEXT("reclaimd-state 2\nmax 104857600 max b\nmax 104857600 max a"), true,
-                  ":3: 1 malformed line(s) in the state file (the last one cut short)" },
+                  ":3: 1 malformed line(s) in the state file (the last one cut short), not applied; kept as " },
                 { CONTENT, TEXT("reclaimd-state 2\nmax 104857600 max b\n\0\0\0\n"), false,
                   "Cannot read the state file" },
                 { CONTENT, TEXT("\xff\xfe\x01garbage\nmax 104857600 max b\n"), false,
@@ -556,7 +557,8 @@ START_TEST(damaged_state_file_at_start)
                 { FIFO, NULL, 0, false, "Cannot read the state file" },
                 { SYMLINK, TEXT(good), false, "Cannot read the state file" },
                 { HUGE, good, 0, false, "Cannot read the state file" },
-                { WRITABLE, TEXT(good), false, "others may write it (mode 0666)" },
+                { WRITABLE, TEXT(good), false, "others may write it (mode 0666); whoever writes it chooses "
+                  "what reclaimd writes to any cgroup: nothing in it is applied; kept as " },
         };
 
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
