@@ -84,7 +84,7 @@ static size_t add_records(struct cgroup *cg, struct state_record *v)
                 if (a->active)
                         v[n++] = (struct state_record){ .path = cg->path, .file = adjust_files[k],
                                                         .original = a->original, .value = a->value,
-                                                        .previous = a->previous };
+                                                        .previous = a->previous, .cgroup_id = a->cgroup_id };
         }
         return n;
 }
@@ -160,6 +160,9 @@ int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t v
                         return -EEXIST;   /* already there, or stricter: the operator's */
                 }
                 a->original = a->previous = original;
+                /* Unknown (0), a restart compares the values alone, as with a version 3 file. */
+                if (e->be->ops->cgroup_id(e->be, cg->be, &a->cgroup_id) < 0)
+                        a->cgroup_id = 0;
         }
         if (!a->staged)
                 a->unstaged.active = a->active, a->unstaged.value = a->value;

@@ -57,7 +57,9 @@ enum restore_outcome {
         RESTORE_ALREADY,         /* the file holds its original value already */
         RESTORE_CHANGED,         /* it holds neither what reclaimd wrote nor what it overwrote:
                                   * someone changed it since, and it is left alone */
-        RESTORE_GONE,            /* the cgroup is not there any more */
+        RESTORE_GONE,            /* the cgroup is not there any more (err 0), or another cgroup
+                                  * stands at its path (err -ESTALE: it was removed and made again,
+                                  * its id differs) */
         RESTORE_FAILED,          /* the write (or the read before it) failed (err): the record is
                                   * kept, and put back at the next chance */
 };

@@ -15,6 +15,8 @@ struct state_record {
         uint64_t original;       /* the value before reclaimd touched it (UINT64_MAX: max) */
         uint64_t value;          /* what reclaimd was writing or last wrote */
         uint64_t previous;       /* what the kernel held before that write */
+        uint64_t cgroup_id;      /* which cgroup stood at path (backend_ops.cgroup_id); 0: not known
+                                  * (a version 2 or 3 file, or an id that could not be read) */
 };
 
 struct state {
@@ -39,9 +41,9 @@ struct state {
 int state_save(const char *file, const struct state_record *v, size_t n);
 
 /*
- * Parses a state file's text: "reclaimd-state 3" (every file reclaimd
- * changes), or "reclaimd-state 2" (memory.high only, from before memory.low
- * was managed). Lines that do not parse are counted in bad_lines and
+ * Parses a state file's text: "reclaimd-state 4" (every file reclaimd
+ * changes, and the cgroup's id), "reclaimd-state 3" (without the id: 0), or
+ * "reclaimd-state 2" (memory.high only, from before memory.low was managed). Lines that do not parse are counted in bad_lines and
  * skipped, as is every line of a file without a known header; so is a record
  * that is not something reclaimd writes (a memory.high raised, a memory.low
  * lowered). reclaimd ends every line with a newline, so a last line without

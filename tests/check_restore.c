@@ -33,6 +33,7 @@ struct fixture {
         struct engine e;
         char state[64];
         enum restore_outcome outcomes[8];
+        int errs[8];                      /* the err each outcome came with */
         size_t n_outcomes;
         unsigned state_errors;
         const char *fail_read_on_round;   /* round_start: memory.current of this cgroup fails from now */
@@ -50,8 +51,10 @@ static void on_restored(void *userdata, const struct state_record *rec, enum res
 {
         struct fixture *f = userdata;
 
-        if (f->n_outcomes < 8)
+        if (f->n_outcomes < 8) {
+                f->errs[f->n_outcomes] = err;
                 f->outcomes[f->n_outcomes++] = o;
+        }
 }
 
 static void on_state_error(void *userdata, const char *file, int err)
@@ -621,6 +624,58 @@ START_TEST(state_file_not_replaced_until_kept)
 END_TEST
 
 /*
+ * A cgroup removed and made again at its path while no reclaimd ran (a
+ * service systemd restarted in the crash window) is another cgroup, even
+ * when its own value equals the one reclaimd wrote to the first: the record
+ * is of a cgroup that is gone, and the new one's value stays.
+ */
+START_TEST(restore_skips_a_cgroup_made_again)
+{
+        struct fixture f;
+        struct cgroup *cg;
+
+        cg = setup_hot(&f, "[cgroup hot]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 100 * MiB), 0);
+        ck_assert(state_has(f.state, "hot", CG_MEMORY_HIGH));
+        /* SIGKILL; the service restarts, its unit setting MemoryHigh=100M. */
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "hot"), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "hot", 100 * MiB), 0);
+        restart_and_restore(&f);
+        ck_assert_int_eq(f.outcomes[0], RESTORE_GONE);
+        ck_assert_int_eq(f.errs[0], -ESTALE);
+        ck_assert_msg(sim_high(f.be, "hot") == 100 * MiB, "the new cgroup's own memory.high was overwritten");
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A state file of the previous version (3, no cgroup id) is still put back
+ * after an upgrade, judged on the values alone as that version did; and a
+ * record whose cgroup is the one it was taken on is put back.
+ */
+START_TEST(restore_reads_files_without_an_id)
+{
+        struct fixture f;
+        struct cgroup *cg;
+
+        setup_killed_run(&f, "reclaimd-state 3\nmemory.high max 100M max a\n");
+        restart_and_restore(&f);
+        ck_assert_int_eq(f.outcomes[0], RESTORE_DONE);
+        ck_assert_uint_eq(sim_high(f.be, "a"), UINT64_MAX);
+        teardown(&f);
+
+        cg = setup_hot(&f, "[cgroup hot]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 100 * MiB), 0);
+        restart_and_restore(&f);
+        ck_assert_int_eq(f.outcomes[0], RESTORE_DONE);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        teardown(&f);
+}
+END_TEST
+
+/*
  * A state file someone else could have written is never applied: with -s in
  * a shared folder, any user could otherwise have root raise any cgroup's
  * memory.high to max. It is left as it was, for the operator to look at.
@@ -671,4 +726,5 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max,
            kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup,
            untrusted_state_file_is_not_applied, unusable_state_lines_are_kept_as_rejected,
-           unknown_state_format_is_kept_as_rejected, state_file_not_replaced_until_kept)
+           unknown_state_format_is_kept_as_rejected, state_file_not_replaced_until_kept,
+           restore_skips_a_cgroup_made_again, restore_reads_files_without_an_id)
