@@ -362,7 +362,7 @@ static void restore_from_state(struct daemon *d)
                                 "cannot be restored, ignoring%s", d->opt.state_file,
                                 r == -EBADMSG ? "not a regular text file of at most 4 MiB" :
                                 r == -ELOOP ? "a symbolic link, not followed" : strerror(-r),
-                                r == -EBADMSG ? kept_as(d, kept, sizeof(kept)) : "");
+                                r == -EBADMSG && S_ISREG(st.mode) ? kept_as(d, kept, sizeof(kept)) : "");
         else if (st.no_header)
                 log_warning("%s is not a reclaimd state file (empty, or another format): nothing in it "
                             "is applied%s", d->opt.state_file, kept_as(d, kept, sizeof(kept)));
