@@ -320,27 +320,53 @@ static void start_watchdog(struct daemon *d)
 
 /* ---- start-up and shutdown ---- */
 
+/*
+ * What becomes of a state file that was not used whole (engine_restore()
+ * keeps it as FILE.rejected): said after what was wrong with it.
+ */
+static const char *kept_as(const struct daemon *d, char *buf, size_t size)
+{
+        if (d->dry_run)
+                return "";
+        if (!d->engine.reject_pending)
+                snprintf(buf, size, "; kept as %s.rejected", d->opt.state_file);
+        else
+                snprintf(buf, size, "; kept as %s.rejected before anything replaces it", d->opt.state_file);
+        return buf;
+}
+
 /* Puts back the values a previous run changed and did not restore (it was killed). */
 static void restore_from_state(struct daemon *d)
 {
+        char kept[4096 + 64];   /* a path of PATH_MAX, and the words */
         struct state st;
         int r;
 
         r = engine_restore(&d->engine, &st);
         if (r == -ENOENT && st.n == 0 && !st.bad_lines && !st.no_header)
                 return;
-        if (r < 0 && r != -ENOENT)
+        if (r == -EPERM)
+                log_error("Refusing the state file %s: it belongs to uid %u, not to uid %u that reclaimd runs "
+                          "as; whoever writes it chooses what reclaimd writes to any cgroup: nothing in it is "
+                          "applied%s", d->opt.state_file, (unsigned)st.owner, (unsigned)geteuid(),
+                          kept_as(d, kept, sizeof(kept)));
+        else if (r == -EACCES)
+                log_error("Refusing the state file %s: its group or others may write it (mode %04o); whoever "
+                          "writes it chooses what reclaimd writes to any cgroup: nothing in it is applied%s",
+                          d->opt.state_file, (unsigned)(st.mode & 07777), kept_as(d, kept, sizeof(kept)));
+        else if (r < 0 && r != -ENOENT)
                 log_error_errno(r, "Cannot read the state file %s: %s; values a previous run changed "
-                                "cannot be restored, ignoring", d->opt.state_file,
+                                "cannot be restored, ignoring%s", d->opt.state_file,
                                 r == -EBADMSG ? "not a regular text file of at most 4 MiB" :
-                                r == -ELOOP ? "a symbolic link, not followed" : strerror(-r));
+                                r == -ELOOP ? "a symbolic link, not followed" : strerror(-r),
+                                r == -EBADMSG && S_ISREG(st.mode) ? kept_as(d, kept, sizeof(kept)) : "");
         else if (st.no_header)
                 log_warning("%s is not a reclaimd state file (empty, or another format): nothing in it "
-                            "is applied, ignoring", d->opt.state_file);
+                            "is applied%s", d->opt.state_file, kept_as(d, kept, sizeof(kept)));
         else if (st.bad_lines)
-                log_warning("%s:%u: %u malformed line(s) in the state file%s, not applied",
+                log_warning("%s:%u: %u malformed line(s) in the state file%s, not applied%s",
                             d->opt.state_file, st.first_bad_line, st.bad_lines,
-                            st.truncated ? " (the last one cut short)" : "");
+                            st.truncated ? " (the last one cut short)" : "", kept_as(d, kept, sizeof(kept)));
         state_clear(&st);
         /* A memory.high kept on a managed cgroup goes back as a clamp does, once the pressure clears. */
         d->clamped = engine_count_clamped(&d->engine);

@@ -321,7 +321,11 @@ static void on_restored(void *userdata, const struct state_record *rec, enum res
                 log_notice("%s of %s changed since reclaimd set it; leaving it", what, rec->path);
                 break;
         case RESTORE_GONE:
-                log_notice("Cgroup %s from the state file is gone; nothing to restore", rec->path);
+                if (err == -ESTALE)
+                        log_notice("Cgroup %s from the state file was removed and created again; nothing to "
+                                   "restore", rec->path);
+                else
+                        log_notice("Cgroup %s from the state file is gone; nothing to restore", rec->path);
                 break;
         case RESTORE_FAILED:
                 log_error_errno(err, "Failed to restore %s of %s: %m; keeping it on record, to try again",

@@ -84,19 +84,16 @@ static size_t add_records(struct cgroup *cg, struct state_record *v)
                 if (a->active)
                         v[n++] = (struct state_record){ .path = cg->path, .file = adjust_files[k],
                                                         .original = a->original, .value = a->value,
-                                                        .previous = a->previous };
+                                                        .previous = a->previous, .cgroup_id = a->cgroup_id };
         }
         return n;
 }
 
-int adjust_persist(struct engine *e)
+static int save_records(struct engine *e)
 {
         _cleanup_free_ struct state_record *v = NULL;
         size_t n = 0;
-        int r;
 
-        if (e->dry_run || !e->state_file)
-                return 0;
         v = calloc(count_active(e) ?: 1, sizeof(*v));
         if (!v)
                 return -ENOMEM;
@@ -104,7 +101,21 @@ int adjust_persist(struct engine *e)
                 n += add_records(&e->cgroups[i], v + n);
         for (size_t i = 0; i < e->n_parents; i++)
                 n += add_records(&e->parents[i], v + n);
-        r = state_save(e->state_file, v, n);
+        return state_save(e->state_file, v, n);
+}
+
+int adjust_persist(struct engine *e)
+{
+        int r;
+
+        if (e->dry_run || !e->state_file)
+                return 0;
+        /* The file found at start is kept before this save replaces it: else it is not replaced. */
+        r = e->reject_pending ? state_reject(e->state_file) : 0;
+        if (r == 0) {
+                e->reject_pending = false;
+                r = save_records(e);
+        }
         if (r < 0 && e->obs.state_error)
                 e->obs.state_error(e->obs.userdata, e->state_file, r);
         return r;
@@ -159,6 +170,9 @@ int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t v
                         return -EEXIST;   /* already there, or stricter: the operator's */
                 }
                 a->original = a->previous = original;
+                /* Unknown (0), a restart compares the values alone, as with a version 3 file. */
+                if (e->be->ops->cgroup_id(e->be, cg->be, &a->cgroup_id) < 0)
+                        a->cgroup_id = 0;
         }
         if (!a->staged)
                 a->unstaged.active = a->active, a->unstaged.value = a->value;

@@ -62,7 +62,11 @@ void adjust_unstage(struct cgroup *cg, enum cg_file f);
  */
 int adjust_release(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value);
 
-/* Saves every active record of e to its state file. Returns 0 or -errno (told once). */
+/*
+ * Saves every active record of e to its state file, keeping a file found at
+ * start and not used whole first (e->reject_pending). Returns 0 or -errno
+ * (told once).
+ */
 int adjust_persist(struct engine *e);
 
 /* The value as the kernel keeps it: bytes in whole pages, rounded up; max stays max. */

@@ -48,6 +48,7 @@ static const char *sys_path(enum cg_file f)
 struct backend_cgroup {
         char *path;               /* relative to the root */
         int fds[_CG_FILE_MAX];    /* opened on first use, re-read with pread: no open per refresh */
+        uint64_t id;              /* cgfs_cgroup_id(), once read; 0 before */
 };
 
 /*
@@ -351,6 +352,37 @@ static int cgfs_read_xattr(struct backend *be, struct backend_cgroup *cg, const 
 }
 
 /*
+ * kernfs makes a directory's inode number its node id, which cgroup v2 uses
+ * as the cgroup id (cgroup_id(), kernfs_node_id()): never reused while the
+ * machine runs, on 64-bit kernels. The directory is opened by path, so it
+ * may be a cgroup made at that path since this one was opened: the check
+ * that memory.current still answers tells, as for any file (same_cgroup()).
+ * Read once per handle: a handle holds one cgroup.
+ */
+static int cgfs_cgroup_id(struct backend *be, struct backend_cgroup *cg, uint64_t *ret)
+{
+        struct cgfs *fs = container_of(be, struct cgfs, be);
+        _cleanup_close_ int fd = -1;
+        struct stat st;
+        int r;
+
+        if (cg->id == 0) {
+                fd = open_beneath(fs->root_fd, cg->path, O_RDONLY | O_DIRECTORY);
+                be->stats.opens++;
+                if (fd < 0)
+                        return fd == -ENOTDIR ? -ENOENT : fd;
+                if (fstat(fd, &st) < 0)
+                        return negative_errno();
+                r = same_cgroup(fs, cg);
+                if (r < 0)
+                        return r;
+                cg->id = (uint64_t)st.st_ino;
+        }
+        *ret = cg->id;
+        return 0;
+}
+
+/*
  * sysinfo(2): the same free pages as /proc/meminfo's MemFree, without the
  * kernel formatting a page of text every balance interval (under qemu's TCG
  * that text cost more than the rest of an idle interval together).
@@ -385,6 +417,7 @@ static const struct backend_ops cgfs_ops = {
         .open_trigger = cgfs_open_trigger,
         .glob = cgfs_glob,
         .read_xattr = cgfs_read_xattr,
+        .cgroup_id = cgfs_cgroup_id,
         .free_memory = cgfs_free_memory,
         .free = cgfs_free,
 };

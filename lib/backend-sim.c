@@ -19,6 +19,7 @@
 
 struct backend_cgroup {
         char *path;
+        uint64_t id;                    /* fresh for each cgroup made, as a directory's inode is */
         uint64_t hot_bytes, cold_bytes;
         bool cold_anon;                 /* the cold part is anonymous memory, not page cache */
         uint64_t unevictable_bytes;     /* of the cold part: mlocked (memory.stat unevictable) */
@@ -80,6 +81,7 @@ struct sim {
         size_t n_triggers;
         struct backend_cgroup **cgs;   /* every cgroup ever added; removed ones stay until freed */
         size_t n;
+        uint64_t last_id;              /* the id of the cgroup made last */
 };
 
 static struct sim *to_sim(struct backend *be)
@@ -404,6 +406,14 @@ static int sim_read_xattr(struct backend *be, struct backend_cgroup *cg, const c
         return -ENODATA;
 }
 
+static int sim_cgroup_id(struct backend *be, struct backend_cgroup *cg, uint64_t *ret)
+{
+        if (cg->removed)
+                return -ENODEV;
+        *ret = cg->id;
+        return 0;
+}
+
 static int sim_free_memory(struct backend *be, uint64_t *ret_total, uint64_t *ret_free)
 {
         const struct sim_sysmem *m = &to_sim(be)->sysmem;
@@ -452,6 +462,7 @@ static const struct backend_ops sim_ops = {
         .open_trigger = sim_open_trigger,
         .glob = sim_glob,
         .read_xattr = sim_read_xattr,
+        .cgroup_id = sim_cgroup_id,
         .free_memory = sim_free_memory,
         .free = sim_free,
 };
@@ -489,6 +500,7 @@ int sim_add_cgroup(struct backend *be, const char *path, uint64_t hot_bytes, uin
                         return -ENOMEM;
                 }
                 cg->high_bytes = UINT64_MAX;
+                cg->id = ++s->last_id;   /* after a removal too: another cgroup */
                 s->cgs[s->n++] = cg;
         }
         cg->hot_bytes = hot_bytes;

@@ -16,7 +16,10 @@
  */
 int backend_sim_new(struct backend **ret);
 
-/* Adds (or refills) a cgroup. Returns 0 or -ENOMEM. */
+/*
+ * Adds (or refills) a cgroup. One added where a removed one was is another
+ * cgroup, with another id (backend_ops.cgroup_id). Returns 0 or -ENOMEM.
+ */
 int sim_add_cgroup(struct backend *be, const char *path, uint64_t hot_bytes, uint64_t cold_bytes);
 
 /* Removes a cgroup: open handles then read -ENODEV, opens -ENOENT. Returns 0 or -ENOENT. */

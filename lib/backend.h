@@ -70,6 +70,14 @@ struct backend_ops {
         int (*read_xattr)(struct backend *be, struct backend_cgroup *cg, const char *name, char *buf,
                           size_t size, uid_t *ret_owner);
         /*
+         * The cgroup's id: on cgroup v2 its directory's inode number (the
+         * kernfs node id, which the kernel never hands out twice while it
+         * runs), so that a cgroup removed and made again at the same path
+         * has another. Returns 0, -ENODEV/-ENOENT when it was removed, or
+         * another negative errno.
+         */
+        int (*cgroup_id)(struct backend *be, struct backend_cgroup *cg, uint64_t *ret);
+        /*
          * The machine's memory and its free pages (NR_FREE_PAGES, what the
          * zones' watermarks are checked against), in bytes. Returns 0 or a
          * negative errno.

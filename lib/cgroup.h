@@ -22,6 +22,9 @@ struct adjust {
         uint64_t previous;           /* what the kernel held before that write: the original,
                                       * or an earlier value (a crash between recording and
                                       * writing leaves this in place) */
+        uint64_t cgroup_id;          /* the cgroup the record was taken on (backend_ops.cgroup_id; 0:
+                                      * not known): saved, so that a start tells it from one made
+                                      * again at its path */
         bool staged;                 /* value is recorded-to-be but not yet written (adjust_stage()) */
         struct {
                 bool active;         /* what active was before the staging, */

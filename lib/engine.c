@@ -1603,6 +1603,7 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
          * summed excess may have changed with the configuration.
          */
         e->machine_yield_until_usec = old->machine_yield_until_usec;
+        e->reject_pending = old->reject_pending;
         engine_done(old);
         adjust_persist(e);
         return restored;
@@ -1613,12 +1614,14 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
  * with its records, put back at the next chance, dropped only if its cgroup
  * goes). bc moves.
  */
-static void keep_record(struct engine *e, const struct state_record *rec, struct backend_cgroup *bc)
+static void keep_record(struct engine *e, const struct state_record *rec, struct backend_cgroup *bc,
+                        uint64_t id)
 {
         struct cgroup tmp = { .be = bc, .path = strdup(rec->path) };
 
         *adjust_of(&tmp, rec->file) = (struct adjust){ .active = true, .original = rec->original,
-                                                       .value = rec->value, .previous = rec->previous };
+                                                       .value = rec->value, .previous = rec->previous,
+                                                       .cgroup_id = rec->cgroup_id ?: id };
         if (!tmp.path || hierarchy_adopt(e, &tmp) < 0) {
                 if (e->obs.state_error)
                         e->obs.state_error(e->obs.userdata, e->state_file, -ENOMEM);
@@ -1627,19 +1630,42 @@ static void keep_record(struct engine *e, const struct state_record *rec, struct
         free(tmp.path);                           /* NULL when it moved */
 }
 
-/* One record of the state file: put back when the kernel still holds what was written. */
+/*
+ * The id of the cgroup at rec's path, bc: -ESTALE when it is not the one the
+ * record was taken on (removed, and made again at that path since). A
+ * record without an id (a version 3 file) is judged on the values alone.
+ */
+static int check_id(struct engine *e, const struct state_record *rec, struct backend_cgroup *bc, uint64_t *ret)
+{
+        int r = e->be->ops->cgroup_id(e->be, bc, ret);
+
+        if (r < 0) {
+                *ret = 0;
+                return rec->cgroup_id ? r : 0;
+        }
+        return rec->cgroup_id && *ret != rec->cgroup_id ? -ESTALE : 0;
+}
+
+/*
+ * One record of the state file: put back when the cgroup is the one it was
+ * taken on and the kernel still holds what was written.
+ */
 static void restore_record(struct engine *e, const struct state_record *rec)
 {
         struct backend_cgroup *bc = NULL;
         enum restore_outcome o;
-        uint64_t kernel;
+        uint64_t kernel, id = 0;
         char val[32];
         int r = 0;
 
         r = e->be->ops->open_cgroup(e->be, rec->path, &bc);
         if (r == 0)
+                r = check_id(e, rec, bc, &id);
+        if (r == 0)
                 r = backend_read_u64(e->be, bc, rec->file, &kernel);
-        if (r < 0 && is_gone(r)) {
+        if (r == -ESTALE) {
+                o = RESTORE_GONE;   /* whatever it holds is its own: told apart by err */
+        } else if (r < 0 && is_gone(r)) {
                 r = 0;
                 o = RESTORE_GONE;
         } else if (r < 0) {
@@ -1659,7 +1685,7 @@ static void restore_record(struct engine *e, const struct state_record *rec)
         if (e->obs.restored)
                 e->obs.restored(e->obs.userdata, rec, o, r);
         if (o == RESTORE_FAILED && !e->dry_run)
-                keep_record(e, rec, bc);
+                keep_record(e, rec, bc, id);
         else
                 e->be->ops->close_cgroup(e->be, bc);
 }
@@ -1672,6 +1698,8 @@ int engine_restore(struct engine *e, struct state *ret_state)
         if (!e->state_file)
                 return -ENOENT;
         r = state_load(e->state_file, ret_state);
+        /* Never lose a line: what is not applied is kept for the operator (or a newer reclaimd). */
+        e->reject_pending = !e->dry_run && (r < 0 ? r != -ENOENT : ret_state->bad_lines || ret_state->no_header);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ret_state->n; i++)

@@ -57,7 +57,9 @@ enum restore_outcome {
         RESTORE_ALREADY,         /* the file holds its original value already */
         RESTORE_CHANGED,         /* it holds neither what reclaimd wrote nor what it overwrote:
                                   * someone changed it since, and it is left alone */
-        RESTORE_GONE,            /* the cgroup is not there any more */
+        RESTORE_GONE,            /* the cgroup is not there any more (err 0), or another cgroup
+                                  * stands at its path (err -ESTALE: it was removed and made again,
+                                  * its id differs) */
         RESTORE_FAILED,          /* the write (or the read before it) failed (err): the record is
                                   * kept, and put back at the next chance */
 };
@@ -219,6 +221,8 @@ struct engine {
                                       * (hierarchy_adopt()), until it goes back */
         size_t n_parents;
         const char *state_file;      /* where changed values are recorded first; NULL: nowhere */
+        bool reject_pending;         /* the state file found at start was not used whole: it is kept
+                                      * (state_reject()) before any save replaces it, or nothing saves */
         struct wmark_cache wmark;
         int meminfo_err;             /* why free memory could not be read, told once */
         struct sysmem checked;       /* the machine as the balancer's last check read it */
@@ -348,10 +352,15 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
  * file and did not restore (it was killed), where the file still holds what
  * that run wrote or was about to overwrite. A record that could not be put
  * back (RESTORE_FAILED) is kept in e, saved, and put back at the next chance;
- * the state file is removed when none is. Each record is told through
+ * the state file is removed when none is. A file with lines that could not
+ * be used, or refused whole, is kept as FILE.rejected first (state_reject():
+ * at once, or at the first save for a file refused): until that succeeds,
+ * e->reject_pending stays set and no save replaces it. Each record is told through
  * obs.restored. Returns 0, or the error reading the
- * state file (-ENOENT when there is none; -EBADMSG, -ELOOP: see
- * state_load()), with *ret_state describing malformed lines.
+ * state file (-ENOENT when there is none; -EBADMSG, -ELOOP, and -EPERM or
+ * -EACCES for a file another user could have written: see state_load();
+ * the file is then left as it is), with *ret_state describing malformed
+ * lines.
  */
 int engine_restore(struct engine *e, struct state *ret_state);
 

@@ -1,4 +1,22 @@
-/* The state file: cgroup values reclaimd changed (memory.high, memory.low), so a restart can put them back. */
+/*
+ * The state file: cgroup values reclaimd changed (memory.high, memory.low,
+ * memory.min), so a restart can put them back.
+ *
+ *     reclaimd-state 4
+ *     # file original value previous cgroup-id path: ...
+ *     memory.low 0 512M 0 4711 system.slice/web.service
+ *
+ * One record a line: the file, its value before reclaimd touched it, what
+ * reclaimd wrote (or was about to), what the kernel held before that write
+ * (a SIGKILL between recording and writing leaves that), the id of the
+ * cgroup that stood at the path (its directory's inode on cgroup v2; 0: not
+ * known), and the path, escaped. The id is there because a cgroup removed
+ * and made again at the same path while no reclaimd ran (a service that
+ * systemd restarted) may hold a value of its own equal to the one reclaimd
+ * wrote: only the id tells it from the cgroup reclaimd changed. Versions 3
+ * (no id: the values alone decide, as before) and 2 (memory.high only) are
+ * still read.
+ */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -8,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 #include "cgpath.h"
@@ -15,7 +34,8 @@
 #include "units.h"
 #include "util.h"
 
-#define STATE_HEADER    "reclaimd-state 3"
+#define STATE_HEADER    "reclaimd-state 4"
+#define STATE_HEADER_V3 "reclaimd-state 3"   /* no cgroup id */
 #define STATE_HEADER_V2 "reclaimd-state 2"   /* memory.high only, unescaped paths */
 #define STATE_MAX_BYTES (4 << 20)
 
@@ -59,15 +79,15 @@ static void write_path(FILE *f, const char *path)
 
 static int write_records(FILE *f, const struct state_record *v, size_t n)
 {
-        fprintf(f, "%s\n# file original value previous path: what reclaimd changed, to put back\n",
+        fprintf(f, "%s\n# file original value previous cgroup-id path: what reclaimd changed, to put back\n",
                 STATE_HEADER);
         for (size_t i = 0; i < n; i++) {
                 char orig[FORMAT_SIZE_MAX], val[FORMAT_SIZE_MAX], prev[FORMAT_SIZE_MAX];
 
-                fprintf(f, "%s %s %s %s ", cg_file_name(v[i].file),
+                fprintf(f, "%s %s %s %s %" PRIu64 " ", cg_file_name(v[i].file),
                         format_size_exact(orig, sizeof(orig), v[i].original),
                         format_size_exact(val, sizeof(val), v[i].value),
-                        format_size_exact(prev, sizeof(prev), v[i].previous));
+                        format_size_exact(prev, sizeof(prev), v[i].previous), v[i].cgroup_id);
                 write_path(f, v[i].path);
                 fputc('\n', f);
         }
@@ -110,6 +130,53 @@ int state_save(const char *file, const struct state_record *v, size_t n)
         if (r < 0) {
                 unlink(tmp);
                 return r;
+        }
+        return fsync_dir_of(file);
+}
+
+/* A copy of from at to (created 0600, never through a symlink), for a file system without hard links. */
+static int copy_file(const char *from, const char *to)
+{
+        _cleanup_close_ int in = -1, out = -1;
+        ssize_t n;
+
+        in = open(from, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (in < 0)
+                return negative_errno();
+        out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (out < 0)
+                return negative_errno();
+        while ((n = sendfile(out, in, NULL, 1 << 20)) > 0)
+                ;
+        return n < 0 || fsync(out) < 0 ? negative_errno() : 0;
+}
+
+int state_reject(const char *file)
+{
+        _cleanup_free_ char *kept = NULL, *tmp = NULL;
+        struct stat st;
+        int r = 0;
+
+        if (lstat(file, &st) < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        if (!S_ISREG(st.st_mode))
+                return 0;   /* a symlink or a FIFO: no line of it was read, none to keep */
+        if (asprintf(&kept, "%s.rejected", file) < 0 || asprintf(&tmp, "%s.tmp", kept) < 0)
+                return -ENOMEM;
+        (void) unlink(tmp);
+        /*
+         * A link, not a rename: until the new state file replaces it, the old one
+         * stays where the next start reads it, so a crash before that loses
+         * nothing; state_save() never writes a file in place, so the link keeps
+         * the bytes as they were.
+         */
+        if (link(file, tmp) < 0)
+                r = errno == ENOENT ? -ENOENT : copy_file(file, tmp);
+        if (r == 0 && rename(tmp, kept) < 0)
+                r = negative_errno();
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r == -ENOENT ? 0 : r;
         }
         return fsync_dir_of(file);
 }
@@ -212,23 +279,27 @@ static int parse_file_name(const char *name, enum cg_file *ret)
 }
 
 /*
- * Version 3: "FILE ORIGINAL VALUE PREVIOUS PATH", the path escaped.
- * Version 2: "ORIGINAL CLAMPED PREVIOUS PATH", memory.high, the path as it is
- * (a configured path then: no control characters, no spaces at its ends).
+ * Version 4: "FILE ORIGINAL VALUE PREVIOUS CGROUP-ID PATH", the id in
+ * decimal (0: not known), the path escaped. Version 3: the same without the
+ * id. Version 2: "ORIGINAL CLAMPED PREVIOUS PATH", memory.high, the path as
+ * it is (a configured path then: no control characters, no spaces at its
+ * ends).
  */
 static int parse_line(char *line, unsigned version, struct state_record *ret)
 {
-        char *file = version == 3 ? strtok(line, " \t") : NULL;
-        char *orig = strtok(version == 3 ? NULL : line, " \t"), *val = strtok(NULL, " \t");
-        char *prev = strtok(NULL, " \t"), *path = strtok(NULL, version == 3 ? " \t" : "");
+        char *file = version >= 3 ? strtok(line, " \t") : NULL;
+        char *orig = strtok(version >= 3 ? NULL : line, " \t"), *val = strtok(NULL, " \t");
+        char *prev = strtok(NULL, " \t"), *id = version >= 4 ? strtok(NULL, " \t") : NULL;
+        char *path = strtok(NULL, version >= 3 ? " \t" : "");
         struct state_record r = { .file = CG_MEMORY_HIGH };
 
-        if (!orig || !val || !prev || !path || (version == 3 && (!file || strtok(NULL, ""))))
+        if (!orig || !val || !prev || !path || (version >= 3 && (!file || strtok(NULL, ""))) ||
+            (version >= 4 && (!id || parse_uint64(id, &r.cgroup_id) < 0)))
                 return -EINVAL;
         if ((file && parse_file_name(file, &r.file) < 0) || parse_size(orig, &r.original) < 0 ||
             parse_size(val, &r.value) < 0 || parse_size(prev, &r.previous) < 0)
                 return -EINVAL;
-        if (!record_sane(&r) || (version == 3 && unescape_path(path) < 0) || !cgpath_is_cgroup(path))
+        if (!record_sane(&r) || (version >= 3 && unescape_path(path) < 0) || !cgpath_is_cgroup(path))
                 return -EINVAL;
         r.path = strdup(path);
         if (!r.path)
@@ -274,8 +345,9 @@ int state_parse(const char *text, struct state *ret)
                         bad_line(&s, lineno);
                         continue;
                 }
-                if (!version && (streq(line, STATE_HEADER) || streq(line, STATE_HEADER_V2))) {
-                        version = streq(line, STATE_HEADER) ? 3 : 2;
+                if (!version && (streq(line, STATE_HEADER) || streq(line, STATE_HEADER_V3) ||
+                                 streq(line, STATE_HEADER_V2))) {
+                        version = streq(line, STATE_HEADER) ? 4 : streq(line, STATE_HEADER_V3) ? 3 : 2;
                         continue;
                 }
                 if (*line == '#' || *line == '\0')
@@ -306,14 +378,26 @@ int state_load(const char *file, struct state *ret)
         _cleanup_free_ char *buf = NULL;
         struct stat st;
         ssize_t n;
+        int r;
 
+        *ret = (struct state){};
         fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
         if (fstat(fd, &st) < 0)
                 return negative_errno();
+        ret->owner = st.st_uid;
+        ret->mode = st.st_mode;
         if (!S_ISREG(st.st_mode) || st.st_size > STATE_MAX_BYTES)
                 return -EBADMSG;
+        /*
+         * Checked on the descriptor read, not the path: a file swapped in after
+         * the check is not the one applied. state_save() never makes either.
+         */
+        if (st.st_uid != geteuid())
+                return -EPERM;
+        if (st.st_mode & (S_IWGRP | S_IWOTH))
+                return -EACCES;
         buf = malloc((size_t)st.st_size + 1);
         if (!buf)
                 return -ENOMEM;
@@ -323,7 +407,12 @@ int state_load(const char *file, struct state *ret)
         buf[n] = '\0';
         if (strlen(buf) != (size_t)n)
                 return -EBADMSG;   /* a NUL inside: not a file reclaimd wrote */
-        return state_parse(buf, ret);
+        r = state_parse(buf, ret);
+        if (r < 0)
+                return r;
+        ret->owner = st.st_uid;
+        ret->mode = st.st_mode;
+        return 0;
 }
 
 void state_clear(struct state *s)

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "backend.h"
 
@@ -14,6 +15,8 @@ struct state_record {
         uint64_t original;       /* the value before reclaimd touched it (UINT64_MAX: max) */
         uint64_t value;          /* what reclaimd was writing or last wrote */
         uint64_t previous;       /* what the kernel held before that write */
+        uint64_t cgroup_id;      /* which cgroup stood at path (backend_ops.cgroup_id); 0: not known
+                                  * (a version 2 or 3 file, or an id that could not be read) */
 };
 
 struct state {
@@ -23,6 +26,8 @@ struct state {
         unsigned first_bad_line;
         bool no_header;          /* not a file this reclaimd wrote (empty, another format) */
         bool truncated;          /* the last line has no newline: cut short, not applied */
+        uid_t owner;             /* state_load(): who owns the file (told when it is refused, too) */
+        mode_t mode;
 };
 
 /*
@@ -36,9 +41,9 @@ struct state {
 int state_save(const char *file, const struct state_record *v, size_t n);
 
 /*
- * Parses a state file's text: "reclaimd-state 3" (every file reclaimd
- * changes), or "reclaimd-state 2" (memory.high only, from before memory.low
- * was managed). Lines that do not parse are counted in bad_lines and
+ * Parses a state file's text: "reclaimd-state 4" (every file reclaimd
+ * changes, and the cgroup's id), "reclaimd-state 3" (without the id: 0), or
+ * "reclaimd-state 2" (memory.high only, from before memory.low was managed). Lines that do not parse are counted in bad_lines and
  * skipped, as is every line of a file without a known header; so is a record
  * that is not something reclaimd writes (a memory.high raised, a memory.low
  * lowered). reclaimd ends every line with a newline, so a last line without
@@ -50,11 +55,26 @@ int state_parse(const char *text, struct state *ret);
 /*
  * Reads and parses file. -ENOENT when there is none (a clean stop); -EBADMSG
  * when it is not a regular file (never opened blocking: a FIFO would hang
- * the start), too large, or holds a NUL; -ELOOP for a symlink.
+ * the start), too large, or holds a NUL; -ELOOP for a symlink; -EPERM when
+ * another user than the effective one owns it, -EACCES when its group or
+ * others may write it: whoever can write the file chooses what a root
+ * daemon writes to any cgroup at start, so such a file is not read at all
+ * (ret->owner and ret->mode say why).
  */
 int state_load(const char *file, struct state *ret);
 
 void state_clear(struct state *s);
+
+/*
+ * Keeps what file holds as "file.rejected" (replacing an older one), for
+ * the operator or a later version to read: the caller is about to replace
+ * or remove a file it could not use whole (malformed lines, an unknown
+ * header, refused). file itself is left as it is. A hard link (a copy where
+ * the file system has none) under a temporary name, renamed over: a crash
+ * leaves the old or the new .rejected whole. 0 also when there is no file,
+ * or it is not a regular file (nothing was read from it); or -errno.
+ */
+int state_reject(const char *file);
 
 /*
  * Takes the lock of file: flock() on "file.lock" beside it (created 0600,

@@ -17,17 +17,18 @@ static inline void write_file(const char *path, const char *text)
         ck_assert_int_eq(fclose(f), 0);
 }
 
-/* The whole of a text file (freed by the caller), or fails the test. */
-static inline char *read_file(const char *path)
+/* The whole of a text file, to free; NULL when there is none. */
+static inline char *read_text(const char *path)
 {
         FILE *f = fopen(path, "r");
-        char *text = NULL;
+        char *buf = NULL;
         size_t size = 0;
 
-        ck_assert_ptr_nonnull(f);
-        ck_assert_int_ge(getdelim(&text, &size, '\0', f), 0);
+        if (!f)
+                return NULL;
+        ck_assert_int_ge(getdelim(&buf, &size, '\0', f), 0);
         fclose(f);
-        return text;
+        return buf;
 }
 
 /* A fresh path for a state file in /tmp, with nothing there yet: the engine creates it when it records. */
@@ -42,13 +43,18 @@ static inline void state_path(char *buf, size_t size)
         unlink(buf);
 }
 
-/* Removes what a daemon's run leaves beside its state file path: the lock (state_lock()). */
+/*
+ * Removes what a daemon's run leaves beside its state file path: the lock
+ * (state_lock()), and the state file found at start that it kept (state_reject()).
+ */
 static inline void state_unlock_file(const char *state)
 {
-        char lock[256];
+        char path[256];
 
-        snprintf(lock, sizeof(lock), "%s.lock", state);
-        unlink(lock);
+        snprintf(path, sizeof(path), "%s.lock", state);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s.rejected", state);
+        unlink(path);
 }
 
 /* How many times needle occurs in text. */

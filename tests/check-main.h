@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 /* Defines main() running the listed tests (START_TEST names) as one suite. */
 #define CHECK_MAIN(name, ...) \
@@ -13,6 +14,9 @@
                 TCase *tc = tcase_create(name); \
                 SRunner *sr; \
                 int failed; \
+                /* A file a test writes is its own alone to write, whatever the developer's umask: \
+                 * reclaimd refuses a state file its group or others may write (state_load()). */ \
+                umask(umask(0) | 022); \
                 for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) \
                         tcase_add_test(tc, tests[i]); \
                 tcase_set_timeout(tc, 30); \

@@ -371,7 +371,8 @@ START_TEST(stop_restores_memory_high)
         ck_assert_ptr_nonnull(fgets(line, sizeof(line), sf));
         ck_assert_ptr_nonnull(fgets(line, sizeof(line), sf));
         ck_assert_ptr_nonnull(fgets(line, sizeof(line), sf));
-        ck_assert_msg(strncmp(line, "memory.high max ", 16) == 0 && strstr(line, " max hot\n"),
+        /* ... and the cgroup's id: hot is the first the simulated kernel made, 1. */
+        ck_assert_msg(strncmp(line, "memory.high max ", 16) == 0 && strstr(line, " max 1 hot\n"),
                       "state line: %s", line);
         /* What is recorded is what the kernel holds: memory.high is kept in pages. */
         ck_assert_uint_eq(parse_size_or_die(line + 16), sim_high(f.be, "hot"));
@@ -535,7 +536,7 @@ START_TEST(start_restores_after_a_crash)
 }
 END_TEST
 
-enum damage { MISSING, CONTENT, FIFO, SYMLINK, HUGE };
+enum damage { MISSING, CONTENT, FIFO, SYMLINK, HUGE, WRITABLE };
 
 #define TEXT(s) (s), sizeof(s) - 1   /* a literal and its length, NULs inside included */
 
@@ -561,6 +562,10 @@ static void damage_state(const char *file, enum damage d, const char *text, size
                 snprintf(target, sizeof(target), "%s.target", file);
                 damage_state(target, CONTENT, text, len);
                 ck_assert_int_eq(symlink(target, file), 0);
+                break;
+        case WRITABLE:   /* a valid file anyone may write: never trusted */
+                damage_state(file, CONTENT, text, len);
+                ck_assert_int_eq(chmod(file, 0666), 0);
                 break;
         case HUGE:
                 f = fopen(file, "w");
@@ -590,10 +595,11 @@ START_TEST(damaged_state_file_at_start)
         } cases[] = {
                 { MISSING, NULL, 0, false, NULL },
                 { CONTENT, TEXT(""), false, "is not a reclaimd state file" },
-                { CONTENT, TEXT("reclaimd-sta"), false, "is not a reclaimd state file" },
+                { CONTENT, TEXT("reclaimd-sta"), false, "is not a reclaimd state file (empty, or another "
+                  "format): nothing in it is applied; kept as " },
                 /* "ab" cut to "a": cgroup a looks clamped too, but the line is not whole. */
                 { CONTENT, TEXT("reclaimd-state 2\nmax 104857600 max b\nmax 104857600 max a"), true,
-                  ":3: 1 malformed line(s) in the state file (the last one cut short)" },
+                  ":3: 1 malformed line(s) in the state file (the last one cut short), not applied; kept as " },
                 { CONTENT, TEXT("reclaimd-state 2\nmax 104857600 max b\n\0\0\0\n"), false,
                   "Cannot read the state file" },
                 { CONTENT, TEXT("\xff\xfe\x01garbage\nmax 104857600 max b\n"), false,
@@ -601,6 +607,8 @@ START_TEST(damaged_state_file_at_start)
                 { FIFO, NULL, 0, false, "Cannot read the state file" },
                 { SYMLINK, TEXT(good), false, "Cannot read the state file" },
                 { HUGE, good, 0, false, "Cannot read the state file" },
+                { WRITABLE, TEXT(good), false, "others may write it (mode 0666); whoever writes it chooses "
+                  "what reclaimd writes to any cgroup: nothing in it is applied; kept as " },
         };
 
         for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -630,6 +638,9 @@ START_TEST(damaged_state_file_at_start)
                                       "case %zu: \"%s\" not said once, with the file's name", i, cases[i].said);
                 else
                         ck_assert_msg(count(log, "state file") == 0, "case %zu: something said", i);
+                /* Not a file: nothing was read from it, none is kept (state_reject()). */
+                ck_assert_msg((cases[i].how != FIFO && cases[i].how != SYMLINK) || count(log, ".rejected") == 0,
+                              "case %zu: a file that is not one said to be kept", i);
                 free(log);
                 sim_destroy(f.be);
                 close(f.started_fd);
@@ -1498,7 +1509,8 @@ START_TEST(dry_run_beside_a_running_one)
         ck_assert_ptr_nonnull(strstr(log, "Another reclaimd runs with the state file"));
         ck_assert_msg(!strstr(log, "Would restore"), "the running one's hold taken for a crash's");
         ck_assert_ptr_nonnull(strstr(log, "is not written"));
-        text = read_file(prom);
+        text = read_text(prom);
+        ck_assert_ptr_nonnull(text);
         ck_assert_str_eq(text, running_metrics);
         ck_assert_uint_eq(sim_high(f.be, "batch"), 100 * MiB);
         free(text);

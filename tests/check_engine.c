@@ -791,6 +791,42 @@ START_TEST(real_backend_reads_whole_files)
 }
 END_TEST
 
+/*
+ * The real backend's cgroup id is the directory's inode number (the kernfs
+ * node id on cgroup v2), read once per handle; a handle whose directory is
+ * gone has none.
+ */
+START_TEST(real_backend_cgroup_id_is_the_inode)
+{
+        char root[] = "/tmp/reclaimd-id.XXXXXX", dir[512];
+        struct backend_cgroup *cg;
+        struct backend *be;
+        struct stat st;
+        uint64_t id, opens;
+
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        snprintf(dir, sizeof(dir), "%s/a", root);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        put(dir, "memory.current", "1\n");
+        ck_assert_int_eq(stat(dir, &st), 0);
+        ck_assert_int_eq(backend_cgroupfs_new(root, &be), 0);
+        ck_assert_int_eq(be->ops->open_cgroup(be, "a", &cg), 0);
+        ck_assert_int_eq(be->ops->cgroup_id(be, cg, &id), 0);
+        ck_assert_uint_eq(id, (uint64_t)st.st_ino);
+        opens = be->stats.opens;
+        ck_assert_int_eq(be->ops->cgroup_id(be, cg, &id), 0);
+        ck_assert_uint_eq(be->stats.opens, opens);
+        be->ops->close_cgroup(be, cg);
+        ck_assert_int_eq(be->ops->open_cgroup(be, "a", &cg), 0);
+        snprintf(dir, sizeof(dir), "rm -rf '%s/a'", root);
+        ck_assert_int_eq(system(dir), 0);
+        ck_assert_int_eq(be->ops->cgroup_id(be, cg, &id), -ENOENT);
+        be->ops->close_cgroup(be, cg);
+        backend_free(be);
+        ck_assert_int_eq(rmdir(root), 0);
+}
+END_TEST
+
 /* Every file the engine writes, the real backend opens for writing (and reads it back). */
 START_TEST(real_backend_writes_what_the_engine_writes)
 {
@@ -929,7 +965,7 @@ START_TEST(globs_never_match_dot_entries)
 }
 END_TEST
 
-CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, step_ended_past_step_timeout_is_cut, round_cut_short_is_taken_up_where_it_stopped, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
+CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, step_ended_past_step_timeout_is_cut, round_cut_short_is_taken_up_where_it_stopped, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_cgroup_id_is_the_inode, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out,
            globs_never_match_dot_entries, capabilities_probed_when_a_cgroup_appears)

@@ -36,6 +36,7 @@ struct fixture {
         struct engine e;
         char state[64];
         enum restore_outcome outcomes[8];
+        int errs[8];                      /* the err each outcome came with */
         size_t n_outcomes;
         unsigned state_errors;
         const char *fail_read_on_round;   /* round_start: memory.current of this cgroup fails from now */
@@ -53,8 +54,10 @@ static void on_restored(void *userdata, const struct state_record *rec, enum res
 {
         struct fixture *f = userdata;
 
-        if (f->n_outcomes < 8)
+        if (f->n_outcomes < 8) {
+                f->errs[f->n_outcomes] = err;
                 f->outcomes[f->n_outcomes++] = o;
+        }
 }
 
 static void on_state_error(void *userdata, const char *file, int err)
@@ -103,6 +106,7 @@ static void teardown(struct fixture *f)
         backend_free(f->be);
         config_free(f->cfg);
         unlink(f->state);
+        state_unlock_file(f->state);
 }
 
 /* A second engine on the same state file: the next start after a SIGKILL. */
@@ -725,6 +729,218 @@ START_TEST(values_past_the_page_counter_are_max)
 }
 END_TEST
 
+/* Cgroup a as a killed run left it, clamped at 100M, and its state file holding text. */
+static void setup_killed_run(struct fixture *f, const char *text)
+{
+        setup(f, "[cgroup a]\nsoft_limit = 1M\n");
+        ck_assert_int_eq(sim_add_cgroup(f->be, "a", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f->be, "a", 100 * MiB), 0);
+        write_file(f->state, text);
+}
+
+/* The next start's engine, on f's state file, before its restore. */
+static void next_engine(struct fixture *f, struct engine *next)
+{
+        ck_assert_int_eq(engine_init(next, f->be, f->cfg, false, observer(f), fake_clock), 0);
+        next->state_file = f->state;
+}
+
+/* What state.rejected, the state file a start kept, holds ("" when there is none). */
+static const char *rejected(const char *state)
+{
+        static char buf[512];
+        char path[128];
+        char *text;
+
+        snprintf(path, sizeof(path), "%s.rejected", state);
+        text = read_text(path);
+        snprintf(buf, sizeof(buf), "%s", text ?: "");
+        free(text);
+        return buf;
+}
+
+/*
+ * A state file with lines the start cannot use: the good records are put
+ * back (or kept, when their write fails), and the whole file, bad lines and
+ * all, is kept byte for byte as FILE.rejected, replacing an older one,
+ * before the state file is rewritten or removed: the warning names it, and
+ * the operator (or a fixed version) can still put those values back.
+ */
+START_TEST(unusable_state_lines_are_kept_as_rejected)
+{
+        static const char text[] = "reclaimd-state 3\nmemory.high max 100M max a\n"
+                                   "memory.low 0 256M 256M b/../b\nmemory.high max 50M max c\n"
+                                   "memory.high 300M 100M 572M a\n";
+        char old[128];
+        struct fixture f;
+
+        setup(&f, "[cgroup a]\nsoft_limit = 1M\n");
+        for (const char *const *cg = (const char *const[]){ "a", "b", "c", NULL }; *cg; cg++)
+                ck_assert_int_eq(sim_add_cgroup(f.be, *cg, 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "c", 50 * MiB), 0);
+        ck_assert_int_eq(sim_set_protection(f.be, "b", 0, 256 * MiB), 0);
+        ck_assert_int_eq(sim_fail_writes(f.be, "c", CG_MEMORY_HIGH, -EIO, 1), 0);
+        snprintf(old, sizeof(old), "%s.rejected", f.state);
+        write_file(old, "an older rejected file\n");
+        write_file(f.state, text);
+
+        restart_and_restore(&f);
+        ck_assert_uint_eq(sim_high(f.be, "a"), UINT64_MAX);
+        ck_assert_uint_eq(sim_low(f.be, "b"), 256 * MiB);   /* malformed: never applied */
+        ck_assert_uint_eq(sim_high(f.be, "c"), 50 * MiB);   /* its write failed: kept on record */
+        ck_assert(state_has(f.state, "c", CG_MEMORY_HIGH));
+        ck_assert(!state_has(f.state, "a", CG_MEMORY_HIGH));
+        ck_assert_str_eq(rejected(f.state), text);
+        teardown(&f);
+}
+END_TEST
+
+/* A file of another format (a newer reclaimd's, after a downgrade): nothing applied, all of it kept. */
+START_TEST(unknown_state_format_is_kept_as_rejected)
+{
+        static const char text[] = "reclaimd-state 99\nmemory.high max 100M max a 12 whatever\n";
+        struct fixture f;
+
+        setup_killed_run(&f, text);
+        restart_and_restore(&f);
+        ck_assert_uint_eq(sim_high(f.be, "a"), 100 * MiB);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        ck_assert_str_eq(rejected(f.state), text);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * When the file cannot be kept, it is not replaced either: the records of
+ * this run are not saved (nothing is changed, as when the state file cannot
+ * be written) until it can be.
+ */
+START_TEST(state_file_not_replaced_until_kept)
+{
+        static const char text[] = "reclaimd-state 3\nmemory.high max 100M max a\ngarbage\n";
+        char tmp[128];
+        struct fixture f;
+        struct engine next;
+        struct state st;
+        char *now;
+
+        setup_killed_run(&f, text);
+        snprintf(tmp, sizeof(tmp), "%s.rejected.tmp", f.state);
+        ck_assert_int_eq(mkdir(tmp, 0700), 0);   /* in the way: neither linked nor copied */
+        next_engine(&f, &next);
+        ck_assert_int_eq(engine_restore(&next, &st), 0);
+        state_clear(&st);
+        ck_assert_uint_eq(sim_high(f.be, "a"), UINT64_MAX);
+        ck_assert_uint_gt(f.state_errors, 0);
+        now = read_text(f.state);
+        ck_assert_msg(now && strcmp(now, text) == 0, "the state file was replaced before it was kept");
+        free(now);
+        ck_assert_int_eq(rmdir(tmp), 0);
+        ck_assert_int_eq(adjust_persist(&next), 0);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        ck_assert_str_eq(rejected(f.state), text);
+        engine_done(&next);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A cgroup removed and made again at its path while no reclaimd ran (a
+ * service systemd restarted in the crash window) is another cgroup, even
+ * when its own value equals the one reclaimd wrote to the first: the record
+ * is of a cgroup that is gone, and the new one's value stays.
+ */
+START_TEST(restore_skips_a_cgroup_made_again)
+{
+        struct fixture f;
+        struct cgroup *cg;
+
+        cg = setup_hot(&f, "[cgroup hot]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 100 * MiB), 0);
+        ck_assert(state_has(f.state, "hot", CG_MEMORY_HIGH));
+        /* SIGKILL; the service restarts, its unit setting MemoryHigh=100M. */
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "hot"), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "hot", 100 * MiB), 0);
+        restart_and_restore(&f);
+        ck_assert_int_eq(f.outcomes[0], RESTORE_GONE);
+        ck_assert_int_eq(f.errs[0], -ESTALE);
+        ck_assert_msg(sim_high(f.be, "hot") == 100 * MiB, "the new cgroup's own memory.high was overwritten");
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A state file of the previous version (3, no cgroup id) is still put back
+ * after an upgrade, judged on the values alone as that version did; and a
+ * record whose cgroup is the one it was taken on is put back.
+ */
+START_TEST(restore_reads_files_without_an_id)
+{
+        struct fixture f;
+        struct cgroup *cg;
+
+        setup_killed_run(&f, "reclaimd-state 3\nmemory.high max 100M max a\n");
+        restart_and_restore(&f);
+        ck_assert_int_eq(f.outcomes[0], RESTORE_DONE);
+        ck_assert_uint_eq(sim_high(f.be, "a"), UINT64_MAX);
+        teardown(&f);
+
+        cg = setup_hot(&f, "[cgroup hot]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 100 * MiB), 0);
+        restart_and_restore(&f);
+        ck_assert_int_eq(f.outcomes[0], RESTORE_DONE);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A state file someone else could have written is never applied: with -s in
+ * a shared folder, any user could otherwise have root raise any cgroup's
+ * memory.high to max. It is left as it was, for the operator to look at.
+ */
+START_TEST(untrusted_state_file_is_not_applied)
+{
+        static const char text[] = "reclaimd-state 3\nmemory.high max 100M max a\n";
+        struct fixture f;
+        struct engine next;
+        struct state st;
+        char *kept;
+
+        setup_killed_run(&f, text);
+        next_engine(&f, &next);
+        for (int i = 0; i < 2; i++) {
+                if (i == 0)
+                        ck_assert_int_eq(chmod(f.state, 0620), 0);   /* the group may write it */
+                else if (geteuid() == 0)
+                        ck_assert_int_eq(chmod(f.state, 0600) | chown(f.state, 65534, 65534), 0);
+                else
+                        break;   /* only root gives a file away */
+                ck_assert_int_eq(engine_restore(&next, &st), (i == 0 ? -EACCES : -EPERM));
+                state_clear(&st);
+                ck_assert_uint_eq(f.n_outcomes, 0);
+                ck_assert_msg(sim_high(f.be, "a") == 100 * MiB, "case %d: an untrusted record was applied", i);
+                kept = read_text(f.state);
+                ck_assert_str_eq(kept, text);
+                free(kept);
+        }
+        /* The first save replaces it (no record: removes it), and keeps it first. */
+        ck_assert_int_eq(adjust_persist(&next), 0);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        ck_assert_str_eq(rejected(f.state), text);
+        engine_done(&next);
+        /* The operator makes it reclaimd's again: now it is applied. */
+        write_file(f.state, text);
+        restart_and_restore(&f);
+        ck_assert_int_eq(f.outcomes[0], RESTORE_DONE);
+        ck_assert_uint_eq(sim_high(f.be, "a"), UINT64_MAX);
+        teardown(&f);
+}
+END_TEST
+
 CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_recorded_before_written,
            reload_keeps_what_it_could_not_restore, read_error_after_a_step_keeps_the_records,
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
@@ -734,4 +950,7 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max,
            kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup,
            failed_start_puts_back_what_a_killed_run_held, stop_that_cannot_put_back_fails,
-           sigterm_during_a_restore_is_caught)
+           sigterm_during_a_restore_is_caught,
+           untrusted_state_file_is_not_applied, unusable_state_lines_are_kept_as_rejected,
+           unknown_state_format_is_kept_as_rejected, state_file_not_replaced_until_kept,
+           restore_skips_a_cgroup_made_again, restore_reads_files_without_an_id)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check-files.h"
@@ -45,7 +46,7 @@ START_TEST(records_round_trip_any_cgroup_name)
         for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
                 v[n++] = (struct state_record){ .path = (char *)hostile[i], .file = CG_MEMORY_HIGH,
                                                 .original = UINT64_MAX, .value = (100 + i) * MiB,
-                                                .previous = UINT64_MAX };
+                                                .previous = UINT64_MAX, .cgroup_id = UINT64_MAX - i };
                 v[n++] = (struct state_record){ .path = (char *)hostile[i], .file = CG_MEMORY_LOW,
                                                 .original = i * MiB, .value = UINT64_MAX,
                                                 .previous = (i + 1) * MiB };
@@ -61,6 +62,7 @@ START_TEST(records_round_trip_any_cgroup_name)
                 ck_assert_uint_eq(s.v[i].original, v[i].original);
                 ck_assert_uint_eq(s.v[i].value, v[i].value);
                 ck_assert_uint_eq(s.v[i].previous, v[i].previous);
+                ck_assert_uint_eq(s.v[i].cgroup_id, v[i].cgroup_id);
         }
         state_clear(&s);
         /* Nothing recorded: no file left. */
@@ -86,6 +88,36 @@ START_TEST(version_2_files_are_read)
         ck_assert_str_eq(s.v[1].path, "system.slice/a b.service");
         ck_assert_uint_eq(s.v[1].previous, 400 * MiB);
         state_clear(&s);
+}
+END_TEST
+
+/*
+ * Version 4 records the cgroup's id before the path; version 3 lines, which
+ * have none, still read (id 0: not known), and a version 4 line without its
+ * id, or with one that is not a number, is refused.
+ */
+START_TEST(version_3_and_4_files_are_read)
+{
+        static const struct {
+                const char *text;
+                unsigned bad_lines;
+                uint64_t cgroup_id;
+        } cases[] = {
+                { "reclaimd-state 4\nmemory.low 0 512M 0 4711 web\nmemory.high max 100M max batch\n"
+                  "memory.high max 100M max x batch\nmemory.high max 100M max -1 batch\n", 3, 4711 },
+                { "reclaimd-state 3\nmemory.low 0 512M 0 web\n", 0, 0 },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct state s;
+
+                ck_assert_int_eq(state_parse(cases[i].text, &s), 0);
+                ck_assert_uint_eq(s.n, 1);
+                ck_assert_uint_eq(s.bad_lines, cases[i].bad_lines);
+                ck_assert_uint_eq(s.v[0].cgroup_id, cases[i].cgroup_id);
+                ck_assert_str_eq(s.v[0].path, "web");
+                state_clear(&s);
+        }
 }
 END_TEST
 
@@ -148,5 +180,39 @@ START_TEST(one_lock_per_state_file)
 }
 END_TEST
 
-CHECK_MAIN("state", records_round_trip_any_cgroup_name, version_2_files_are_read,
-           records_reclaimd_never_writes_are_refused, one_lock_per_state_file)
+/*
+ * A new state file is reclaimd's alone (0600 in a 0700 folder) whatever the
+ * umask: a file its group or others may write is refused at the next start.
+ */
+START_TEST(new_state_file_is_private)
+{
+        struct state_record r = { .path = "a", .file = CG_MEMORY_HIGH, .original = UINT64_MAX,
+                                  .value = 100 * MiB, .previous = UINT64_MAX };
+        char dir[64], file[96];
+        mode_t old = umask(0);
+        struct stat st;
+        struct state s;
+
+        snprintf(dir, sizeof(dir), "/tmp/reclaimd-test-dir.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        ck_assert_int_eq(rmdir(dir), 0);   /* state_save() makes it */
+        snprintf(file, sizeof(file), "%s/state", dir);
+        ck_assert_int_eq(state_save(file, &r, 1), 0);
+        umask(old);
+        ck_assert_int_eq(stat(dir, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0700);
+        ck_assert_int_eq(stat(file, &st), 0);
+        ck_assert_uint_eq(st.st_mode & 07777, 0600);
+        ck_assert_int_eq(state_load(file, &s), 0);
+        ck_assert_uint_eq(s.n, 1);
+        state_clear(&s);
+        ck_assert_int_eq(chmod(file, 0602), 0);
+        ck_assert_int_eq(state_load(file, &s), -EACCES);
+        state_clear(&s);
+        ck_assert_int_eq(unlink(file), 0);
+        ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+CHECK_MAIN("state", records_round_trip_any_cgroup_name, version_2_files_are_read, version_3_and_4_files_are_read,
+           records_reclaimd_never_writes_are_refused, one_lock_per_state_file, new_state_file_is_private)

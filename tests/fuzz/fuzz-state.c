@@ -11,13 +11,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (state_parse(text, &s) == 0) {
                 /*
                  * Nothing garbage may come out: only a memory.high lowered or a
-                 * memory.low raised, on a path that names a cgroup beneath the root.
+                 * memory.low or memory.min raised, on a path that names a cgroup
+                 * beneath the root.
                  */
                 for (size_t i = 0; i < s.n; i++) {
                         const struct state_record *r = &s.v[i];
 
                         if (r->file == CG_MEMORY_HIGH ? r->value >= r->original :
-                            r->file == CG_MEMORY_LOW ? r->value <= r->original : true)
+                            r->file == CG_MEMORY_LOW || r->file == CG_MEMORY_MIN ? r->value <= r->original :
+                            true)
                                 abort();
                         if (!cgpath_is_cgroup(r->path))
                                 abort();
