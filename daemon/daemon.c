@@ -470,6 +470,7 @@ int daemon_run(struct daemon *d)
         if (over < 0)
                 return log_error_errno(over, "Failed to read the managed cgroups: %m");
         absent = report_absent(d);
+        report_own(d);
         if (absent)
                 snprintf(absent_text, sizeof(absent_text), " (%zu not there yet)", absent);
         if (uname(&uts) < 0)

@@ -75,6 +75,7 @@ static int apply(struct daemon *d, struct config *cfg)
 {
         const struct engine_observer obs = d->engine.obs;
         struct config *old_cfg = d->cfg;
+        bool new_cfg = cfg != old_cfg;   /* not when the globs are followed */
         struct engine old = d->engine;
         struct scope *old_scopes = d->scopes;
         size_t old_n = d->n_scopes;
@@ -104,7 +105,7 @@ static int apply(struct daemon *d, struct config *cfg)
         d->has_globs = false;
         for (size_t i = 0; i < cfg->n_cgroups; i++)
                 d->has_globs |= cgpath_is_glob(cfg->cgroups[i].path);
-        if (old_cfg != cfg)
+        if (new_cfg)
                 config_free(old_cfg);
         scopes_arm(d);
         ev_timer_set(&d->tick, 0., (double)cfg->release_interval_usec / 1e6);
@@ -118,6 +119,8 @@ static int apply(struct daemon *d, struct config *cfg)
         if (restored)
                 log_notice("%s what reclaimd held in %d cgroup(s) no longer managed",
                            d->dry_run ? "Would put back" : "Put back", restored);
+        if (new_cfg)
+                report_own(d);
         observe_reloaded(d);
         return 0;
 }

@@ -516,6 +516,14 @@ size_t report_absent(const struct daemon *d)
         return n;
 }
 
+void report_own(const struct daemon *d)
+{
+        if (d->engine.own_glob && d->engine.own_path)
+                log_notice("reclaimd's own cgroup %s matches [cgroup %s]; a glob never manages it: its memory is "
+                           "locked, so a hold or a clamp there would throttle reclaimd itself",
+                           d->engine.own_path, d->engine.own_glob);
+}
+
 void report_capabilities(const struct daemon *d, const char *release)
 {
         bool xattrs = false;

@@ -41,3 +41,6 @@ void report_capabilities(const struct daemon *d, const char *release);
 
 /* Says, at start, each managed cgroup that does not exist (an exact path not there yet, or mistyped). */
 size_t report_absent(const struct daemon *d);
+
+/* Says, at start and at each reload, that a glob matched reclaimd's own cgroup and left it out. */
+void report_own(const struct daemon *d);

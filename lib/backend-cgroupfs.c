@@ -6,6 +6,7 @@
 #include <glob.h>
 #include <sys/stat.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "cgpath.h"
 #include "util.h"
 
 #define PROC_PRESSURE_MEMORY "/proc/pressure/memory"
@@ -383,6 +385,50 @@ static int cgfs_cgroup_id(struct backend *be, struct backend_cgroup *cg, uint64_
 }
 
 /*
+ * /proc/self/cgroup's unified line, "0::/PATH", is the path from the root of
+ * this process's cgroup namespace, which is what a cgroup2 mount shows. With
+ * --cgroup-root on another tree the same path may name another directory or
+ * none: it counts only if this process is among its cgroup.procs.
+ */
+static int cgfs_own_cgroup(struct backend *be, char **ret)
+{
+        struct cgfs *fs = container_of(be, struct cgfs, be);
+        _cleanup_free_ char *line = NULL;
+        _cleanup_close_ int fd = -1;
+        char path[PATH_MAX], procs[4096], pid[32];
+        size_t size = 0, at = 0;
+        bool found = false;
+        FILE *f;
+        ssize_t n;
+
+        f = fopen("/proc/self/cgroup", "re");
+        if (!f)
+                return negative_errno();
+        while (!found && getline(&line, &size, f) > 0)
+                found = strncmp(line, "0::/", 4) == 0;
+        fclose(f);
+        if (!found)
+                return -ENOENT;   /* no unified hierarchy line */
+        line[strcspn(line, "\n")] = '\0';
+        if (line[4] == '\0' || !cgpath_is_cgroup(line + 4))
+                return -ENOENT;   /* the root, which is never managed */
+        if ((size_t)snprintf(path, sizeof(path), "%s/cgroup.procs", line + 4) >= sizeof(path))
+                return -ENAMETOOLONG;
+        fd = open_beneath(fs->root_fd, path, O_RDONLY);
+        if (fd < 0)
+                return fd == -ENOTDIR ? -ENOENT : fd;
+        /* One pid a line; reclaimd's own cgroup holds it alone, a larger one is read in part. */
+        snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+        while (at < sizeof(procs) - 1 && (n = read(fd, procs + at, sizeof(procs) - 1 - at)) > 0)
+                at += (size_t)n;
+        procs[at] = '\0';
+        for (const char *p = procs; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+                if (strncmp(p, pid, strlen(pid)) == 0)
+                        return (*ret = strdup(line + 4)) ? 0 : -ENOMEM;
+        return -ENOENT;   /* that path beneath this root is another tree's */
+}
+
+/*
  * sysinfo(2): the same free pages as /proc/meminfo's MemFree, without the
  * kernel formatting a page of text every balance interval (under qemu's TCG
  * that text cost more than the rest of an idle interval together).
@@ -418,6 +464,7 @@ static const struct backend_ops cgfs_ops = {
         .glob = cgfs_glob,
         .read_xattr = cgfs_read_xattr,
         .cgroup_id = cgfs_cgroup_id,
+        .own_cgroup = cgfs_own_cgroup,
         .free_memory = cgfs_free_memory,
         .free = cgfs_free,
 };

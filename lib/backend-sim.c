@@ -82,6 +82,7 @@ struct sim {
         struct backend_cgroup **cgs;   /* every cgroup ever added; removed ones stay until freed */
         size_t n;
         uint64_t last_id;              /* the id of the cgroup made last */
+        char *own;                     /* the cgroup "this process" runs in (sim_set_own_cgroup()), or NULL */
 };
 
 static struct sim *to_sim(struct backend *be)
@@ -414,6 +415,23 @@ static int sim_cgroup_id(struct backend *be, struct backend_cgroup *cg, uint64_t
         return 0;
 }
 
+static int sim_own_cgroup(struct backend *be, char **ret)
+{
+        const struct sim *s = to_sim(be);
+
+        if (!s->own)
+                return -ENOENT;
+        return (*ret = strdup(s->own)) ? 0 : -ENOMEM;
+}
+
+void sim_set_own_cgroup(struct backend *be, const char *path)
+{
+        struct sim *s = to_sim(be);
+
+        free(s->own);
+        s->own = path ? strdup(path) : NULL;
+}
+
 static int sim_free_memory(struct backend *be, uint64_t *ret_total, uint64_t *ret_free)
 {
         const struct sim_sysmem *m = &to_sim(be)->sysmem;
@@ -451,6 +469,7 @@ void sim_destroy(struct backend *be)
                 free(s->cgs[i]);
         }
         free(s->cgs);
+        free(s->own);
         free(s);
 }
 
@@ -463,6 +482,7 @@ static const struct backend_ops sim_ops = {
         .glob = sim_glob,
         .read_xattr = sim_read_xattr,
         .cgroup_id = sim_cgroup_id,
+        .own_cgroup = sim_own_cgroup,
         .free_memory = sim_free_memory,
         .free = sim_free,
 };

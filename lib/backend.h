@@ -78,6 +78,13 @@ struct backend_ops {
          */
         int (*cgroup_id)(struct backend *be, struct backend_cgroup *cg, uint64_t *ret);
         /*
+         * The cgroup this process runs in, relative to the root (from
+         * /proc/self/cgroup), in *ret (to free). Returns 0, -ENOENT when it
+         * is not beneath the root or is the root itself, or another negative
+         * errno.
+         */
+        int (*own_cgroup)(struct backend *be, char **ret);
+        /*
          * The machine's memory and its free pages (NR_FREE_PAGES, what the
          * zones' watermarks are checked against), in bytes. Returns 0 or a
          * negative errno.

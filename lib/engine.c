@@ -77,6 +77,10 @@ static int expand_section(struct engine *e, const char *path, char ***v, size_t 
                  */
                 if (!cgpath_is_cgroup(p))
                         continue;
+                if (matches && e->own_path && streq(p, e->own_path)) {
+                        e->own_glob = path;   /* points into the configuration, as cg->conf does */
+                        continue;
+                }
                 if (*n == *cap) {
                         char **nv = reallocarray(*v, *cap * 2 + 16, sizeof(**v));
 
@@ -136,9 +140,13 @@ int engine_init(struct engine *e, struct backend *be, const struct config *cfg, 
         RB_INIT(&e->tree);
         if (obs)
                 e->obs = *obs;
+        if (e->be->ops->own_cgroup(e->be, &e->own_path) < 0)
+                e->own_path = NULL;   /* not beneath the root, or unknown: nothing to leave out */
         r = expand(e, cfg, &paths, &n);
-        if (r < 0)
+        if (r < 0) {
+                engine_done(e);
                 return r;
+        }
         e->cgroups = calloc(n ?: 1, sizeof(*e->cgroups));
         e->prop = calloc(n ?: 1, sizeof(*e->prop));
         if (!e->cgroups || !e->prop) {
@@ -196,6 +204,7 @@ void engine_done(struct engine *e)
         free(e->prop);
         for (size_t i = 0; i < ROUND_RESUME_SLOTS; i++)
                 free(e->resume[i].scope);
+        free(e->own_path);
         *e = (struct engine){};
 }
 

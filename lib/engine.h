@@ -221,6 +221,10 @@ struct engine {
                                       * (hierarchy_adopt()), until it goes back */
         size_t n_parents;
         const char *state_file;      /* where changed values are recorded first; NULL: nowhere */
+        char *own_path;              /* reclaimd's own cgroup (backend's own_cgroup()), which no glob
+                                      * manages: its memory is locked, so a hold or a clamp there
+                                      * would throttle reclaimd itself; NULL when not beneath the root */
+        const char *own_glob;        /* the glob section that matched it, for the daemon to say; or NULL */
         bool reject_pending;         /* the state file found at start was not used whole: it is kept
                                       * (state_reject()) before any save replaces it, or nothing saves */
         struct wmark_cache wmark;

@@ -753,6 +753,80 @@ static void put(const char *dir, const char *file, const char *text)
         write_file(path, text);
 }
 
+/*
+ * A glob never manages reclaimd's own cgroup: the README's own glob for
+ * every service matches reclaimd.service, whose memory is locked. An exact
+ * section naming it is the operator's explicit choice.
+ */
+START_TEST(globs_leave_out_reclaimds_own_cgroup)
+{
+        struct config *cfg = load("[cgroup system.slice/*.service]\nsoft_limit = 1M\n");
+        struct backend *be;
+        struct engine e;
+
+        ck_assert_int_eq(backend_sim_new(&be), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "system.slice/web.service", 0, 64 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "system.slice/reclaimd.service", 0, 16 * MiB), 0);
+        sim_set_own_cgroup(be, "system.slice/reclaimd.service");
+        ck_assert_int_eq(engine_init(&e, be, cfg, false, NULL, fake_clock), 0);
+        ck_assert_uint_eq(e.n_cgroups, 1);
+        ck_assert_ptr_nonnull(engine_find(&e, "system.slice/web.service"));
+        ck_assert_ptr_null(engine_find(&e, "system.slice/reclaimd.service"));
+        ck_assert_str_eq(e.own_glob, "system.slice/*.service");
+        ck_assert(!engine_set_changed(&e, cfg));   /* followed as cgroups come and go: still left out */
+        engine_done(&e);
+        config_free(cfg);
+
+        cfg = load("[cgroup system.slice/reclaimd.service]\nsoft_limit = 1M\n");
+        ck_assert_int_eq(engine_init(&e, be, cfg, false, NULL, fake_clock), 0);
+        ck_assert_ptr_nonnull(engine_find(&e, "system.slice/reclaimd.service"));
+        ck_assert_ptr_null(e.own_glob);
+        engine_done(&e);
+        backend_free(be);
+        config_free(cfg);
+}
+END_TEST
+
+/* The real backend's own cgroup: /proc/self/cgroup's path, when this process is among its cgroup.procs. */
+START_TEST(real_backend_finds_its_own_cgroup)
+{
+        char root[] = "/tmp/reclaimd-own.XXXXXX", dir[4096], cmd[4200], procs[64], *own = NULL, *line = NULL;
+        struct backend *be;
+        size_t size = 0;
+        bool unified = false;
+        FILE *f;
+
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        ck_assert_int_eq(backend_cgroupfs_new(root, &be), 0);
+        f = fopen("/proc/self/cgroup", "r");
+        ck_assert_ptr_nonnull(f);
+        while (!unified && getline(&line, &size, f) > 0)
+                unified = strncmp(line, "0::/", 4) == 0 && line[4] != '\n';
+        fclose(f);
+        if (!unified) {
+                /* A host without the unified hierarchy, or a process in its root: nothing to find. */
+                ck_assert_int_eq(be->ops->own_cgroup(be, &own), -ENOENT);
+        } else {
+                line[strcspn(line, "\n")] = '\0';
+                snprintf(dir, sizeof(dir), "%s/%s", root, line + 4);
+                ck_assert_int_eq(be->ops->own_cgroup(be, &own), -ENOENT);   /* not beneath this root */
+                snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+                ck_assert_int_eq(system(cmd), 0);
+                put(dir, "cgroup.procs", "1\n");
+                ck_assert_int_eq(be->ops->own_cgroup(be, &own), -ENOENT);   /* there, but another's */
+                snprintf(procs, sizeof(procs), "1\n%d\n", (int)getpid());
+                put(dir, "cgroup.procs", procs);
+                ck_assert_int_eq(be->ops->own_cgroup(be, &own), 0);
+                ck_assert_str_eq(own, line + 4);
+                free(own);
+        }
+        free(line);
+        backend_free(be);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+        ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* The real backend reads whole files: one pread when the text ends in its newline, more
  * when it does not (a short read), -EFBIG when it does not fit. */
 START_TEST(real_backend_reads_whole_files)
@@ -968,4 +1042,5 @@ END_TEST
 CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, step_ended_past_step_timeout_is_cut, round_cut_short_is_taken_up_where_it_stopped, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_cgroup_id_is_the_inode, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out,
-           globs_never_match_dot_entries, capabilities_probed_when_a_cgroup_appears)
+           globs_never_match_dot_entries, capabilities_probed_when_a_cgroup_appears,
+           globs_leave_out_reclaimds_own_cgroup, real_backend_finds_its_own_cgroup)
