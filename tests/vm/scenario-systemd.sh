@@ -27,6 +27,8 @@
 # 5. Pressure: vmtest-hog, memhog --hot HOG_HOT in MemoryMax=HOG_MAX, thrashes
 #    against zram; wait until locked's memory.high is lowered (the kernel's
 #    file) and the round that lowered it has ended.
+# 5c. SIGKILL of the daemon, under pressure: ExecStopPost= puts back what it
+#    held, Restart= starts it again, and the new one lowers memory.high again.
 # 6. `systemctl stop` while the pressure goes on; memory.high of both
 #    workloads read from the kernel before and right after.
 # 7. `journalctl -u reclaimd -o json` (and a few more) into /out.
@@ -107,6 +109,8 @@ fds() {
 # jcount MATCH...: how many records of the unit's processes match.
 jcount() { journalctl -q --no-pager "_SYSTEMD_UNIT=$UNIT" "$@" -o json 2>/dev/null | wc -l; }
 main_alive() { [ -n "$mainpid" ] && [ "$mainpid" != 0 ] && ! is_dead "$mainpid"; }
+# A round_end record after the first $ends of them (or the daemon gone).
+round_ended() { [ "$(jcount ACTION=round_end)" -gt "$ends" ] || ! main_alive; }
 # run_unit NAME PROPS... -- COMMAND...: a transient service in vmtest.slice
 # with its output in /out/NAME.out.
 run_unit() {
@@ -256,8 +260,8 @@ cp "$DROPIN_DIR/60-tuning.conf" "$O/60-tuning.conf"
 reload reload-broken
 
 # ---- 4b. reclaimctl reload, over the system bus, as SIGHUP: with the broken
-# drop-in still in place it is refused, and the daemon goes on (a job in
-# flight may hold it back: it then runs when the job ends, and says so).
+# drop-in still in place it is refused, and the daemon goes on (also while
+# a job is in flight: the files are read and checked at once).
 CTL=${SD_DAEMON_PATH%/*}/reclaimctl
 ctl_reload_seen() { [ "$(jcount ACTION=reload)" -gt "$nreload" ] || ! main_alive; }
 nreload=$(jcount ACTION=reload)
@@ -283,7 +287,6 @@ else
 	# Let the round that lowered it end (logged with ACTION=round_end), so
 	# that memory.high holds still when the stop begins.
 	ends=$(jcount ACTION=round_end)
-	round_ended() { [ "$(jcount ACTION=round_end)" -gt "$ends" ] || ! main_alive; }
 	wait_for 20 "the round that lowered memory.high to end" round_ended ||
 		event "round-end-not-seen"
 	event "round-ended $(high_of "$G_LOCKED")"
@@ -311,6 +314,33 @@ ctl explain-nosuch "$CTL" explain vmtest.slice/nosuch.service
 ctl nobody setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" status
 ctl introspect busctl introspect org.reclaimd1 /org/reclaimd1
 event "ctl-end"
+
+# ---- 5c. a crash under pressure: SIGKILL.  ExecStopPost= (reclaimd
+# --restore) puts back what the killed one held, Restart=on-failure starts it
+# again, and the new one lowers locked's memory.high again (step 6 needs it).
+# The broken drop-in has done its part (step 5 saw the clamp it would have
+# turned off) and goes first: with it the restart would refuse to start.
+if main_alive && locked_lowered; then
+	rm -f "$DROPIN_DIR/60-tuning.conf"
+	killed=$mainpid
+	kill -KILL "$killed"
+	event "killed pid=$killed locked.high=$(high_of "$G_LOCKED")"
+	restarted() {
+		mainpid=$(systemctl show -p MainPID --value "$UNIT")
+		[ -n "$mainpid" ] && [ "$mainpid" != 0 ] && [ "$mainpid" != "$killed" ] &&
+			[ "$(systemctl is-active "$UNIT")" = active ]
+	}
+	if wait_for 60 "reclaimd to run again after the SIGKILL" restarted; then
+		event "restarted mainpid=$mainpid locked.high=$(high_of "$G_LOCKED")"
+		wait_for "$CLAMP_DEADLINE" "locked's memory.high to be lowered again" lowered_or_dead ||
+			event "clamp-again-not-seen"
+		ends=$(jcount ACTION=round_end)
+		wait_for 20 "that round to end" round_ended || event "round-end-again-not-seen"
+		event "clamp-again $(high_of "$G_LOCKED")"
+	else
+		event "restart-not-seen"
+	fi
+fi
 
 # ---- 6. stop, under pressure still
 for g in batch locked; do
