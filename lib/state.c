@@ -2,20 +2,23 @@
  * The state file: cgroup values reclaimd changed (memory.high, memory.low,
  * memory.min), so a restart can put them back.
  *
- *     reclaimd-state 4
- *     # file original value previous cgroup-id path: ...
- *     memory.low 0 512M 0 4711 system.slice/web.service
+ *     reclaimd-state 3
+ *     # file original value previous path: ...
+ *     #cgroup-id 4711
+ *     memory.low 0 512M 0 system.slice/web.service
  *
  * One record a line: the file, its value before reclaimd touched it, what
  * reclaimd wrote (or was about to), what the kernel held before that write
- * (a SIGKILL between recording and writing leaves that), the id of the
- * cgroup that stood at the path (its directory's inode on cgroup v2; 0: not
- * known), and the path, escaped. The id is there because a cgroup removed
- * and made again at the same path while no reclaimd ran (a service that
- * systemd restarted) may hold a value of its own equal to the one reclaimd
- * wrote: only the id tells it from the cgroup reclaimd changed. Versions 3
- * (no id: the values alone decide, as before) and 2 (memory.high only) are
- * still read.
+ * (a SIGKILL between recording and writing leaves that), and the path,
+ * escaped. The comment line before a record gives the id of the cgroup
+ * that stood at the path (its directory's inode on cgroup v2), when known.
+ * The id is there because a cgroup removed and made again at the same path
+ * while no reclaimd ran (a service that systemd restarted) may hold a value
+ * of its own equal to the one reclaimd wrote: only the id tells it from the
+ * cgroup reclaimd changed. It is a comment so that a release before it,
+ * which skips comments, still reads the file after a downgrade, by the
+ * values alone, rather than refusing it whole. Version 2 (memory.high
+ * only) is still read.
  */
 #include "autoconfig.h"
 
@@ -34,8 +37,8 @@
 #include "units.h"
 #include "util.h"
 
-#define STATE_HEADER    "reclaimd-state 4"
-#define STATE_HEADER_V3 "reclaimd-state 3"   /* no cgroup id */
+#define STATE_HEADER    "reclaimd-state 3"
+#define STATE_ID_PREFIX "#cgroup-id "        /* the id of the record on the next line */
 #define STATE_HEADER_V2 "reclaimd-state 2"   /* memory.high only, unescaped paths */
 #define STATE_MAX_BYTES (4 << 20)
 
@@ -79,15 +82,17 @@ static void write_path(FILE *f, const char *path)
 
 static int write_records(FILE *f, const struct state_record *v, size_t n)
 {
-        fprintf(f, "%s\n# file original value previous cgroup-id path: what reclaimd changed, to put back\n",
+        fprintf(f, "%s\n# file original value previous path: what reclaimd changed, to put back\n",
                 STATE_HEADER);
         for (size_t i = 0; i < n; i++) {
                 char orig[FORMAT_SIZE_MAX], val[FORMAT_SIZE_MAX], prev[FORMAT_SIZE_MAX];
 
-                fprintf(f, "%s %s %s %s %" PRIu64 " ", cg_file_name(v[i].file),
+                if (v[i].cgroup_id)
+                        fprintf(f, STATE_ID_PREFIX "%" PRIu64 "\n", v[i].cgroup_id);
+                fprintf(f, "%s %s %s %s ", cg_file_name(v[i].file),
                         format_size_exact(orig, sizeof(orig), v[i].original),
                         format_size_exact(val, sizeof(val), v[i].value),
-                        format_size_exact(prev, sizeof(prev), v[i].previous), v[i].cgroup_id);
+                        format_size_exact(prev, sizeof(prev), v[i].previous));
                 write_path(f, v[i].path);
                 fputc('\n', f);
         }
@@ -279,27 +284,23 @@ static int parse_file_name(const char *name, enum cg_file *ret)
 }
 
 /*
- * Version 4: "FILE ORIGINAL VALUE PREVIOUS CGROUP-ID PATH", the id in
- * decimal (0: not known), the path escaped. Version 3: the same without the
- * id. Version 2: "ORIGINAL CLAMPED PREVIOUS PATH", memory.high, the path as
- * it is (a configured path then: no control characters, no spaces at its
- * ends).
+ * Version 3: "FILE ORIGINAL VALUE PREVIOUS PATH", the path escaped.
+ * Version 2: "ORIGINAL CLAMPED PREVIOUS PATH", memory.high, the path as it is
+ * (a configured path then: no control characters, no spaces at its ends).
  */
 static int parse_line(char *line, unsigned version, struct state_record *ret)
 {
-        char *file = version >= 3 ? strtok(line, " \t") : NULL;
-        char *orig = strtok(version >= 3 ? NULL : line, " \t"), *val = strtok(NULL, " \t");
-        char *prev = strtok(NULL, " \t"), *id = version >= 4 ? strtok(NULL, " \t") : NULL;
-        char *path = strtok(NULL, version >= 3 ? " \t" : "");
+        char *file = version == 3 ? strtok(line, " \t") : NULL;
+        char *orig = strtok(version == 3 ? NULL : line, " \t"), *val = strtok(NULL, " \t");
+        char *prev = strtok(NULL, " \t"), *path = strtok(NULL, version == 3 ? " \t" : "");
         struct state_record r = { .file = CG_MEMORY_HIGH };
 
-        if (!orig || !val || !prev || !path || (version >= 3 && (!file || strtok(NULL, ""))) ||
-            (version >= 4 && (!id || parse_uint64(id, &r.cgroup_id) < 0)))
+        if (!orig || !val || !prev || !path || (version == 3 && (!file || strtok(NULL, ""))))
                 return -EINVAL;
         if ((file && parse_file_name(file, &r.file) < 0) || parse_size(orig, &r.original) < 0 ||
             parse_size(val, &r.value) < 0 || parse_size(prev, &r.previous) < 0)
                 return -EINVAL;
-        if (!record_sane(&r) || (version >= 3 && unescape_path(path) < 0) || !cgpath_is_cgroup(path))
+        if (!record_sane(&r) || (version == 3 && unescape_path(path) < 0) || !cgpath_is_cgroup(path))
                 return -EINVAL;
         r.path = strdup(path);
         if (!r.path)
@@ -329,6 +330,7 @@ int state_parse(const char *text, struct state *ret)
 {
         struct state s = {};
         unsigned lineno = 0, version = 0;
+        uint64_t id = 0;   /* from the "#cgroup-id" line just before, for the next record */
 
         for (const char *p = text; *p;) {
                 const char *eol = strchrnul(p, '\n');
@@ -345,14 +347,22 @@ int state_parse(const char *text, struct state *ret)
                         bad_line(&s, lineno);
                         continue;
                 }
-                if (!version && (streq(line, STATE_HEADER) || streq(line, STATE_HEADER_V3) ||
-                                 streq(line, STATE_HEADER_V2))) {
-                        version = streq(line, STATE_HEADER) ? 4 : streq(line, STATE_HEADER_V3) ? 3 : 2;
+                if (!version && (streq(line, STATE_HEADER) || streq(line, STATE_HEADER_V2))) {
+                        version = streq(line, STATE_HEADER) ? 3 : 2;
+                        continue;
+                }
+                if (strncmp(line, STATE_ID_PREFIX, strlen(STATE_ID_PREFIX)) == 0) {
+                        /* One that does not read leaves the record to its values, as before ids. */
+                        if (parse_uint64(line + strlen(STATE_ID_PREFIX), &id) < 0)
+                                id = 0;
                         continue;
                 }
                 if (*line == '#' || *line == '\0')
                         continue;
                 k = version ? parse_line(line, version, &r) : -EINVAL;
+                if (k == 0)
+                        r.cgroup_id = id;
+                id = 0;
                 if (k == -ENOMEM)
                         goto oom;
                 if (k < 0) {

@@ -41,9 +41,10 @@ struct state {
 int state_save(const char *file, const struct state_record *v, size_t n);
 
 /*
- * Parses a state file's text: "reclaimd-state 4" (every file reclaimd
- * changes, and the cgroup's id), "reclaimd-state 3" (without the id: 0), or
- * "reclaimd-state 2" (memory.high only, from before memory.low was managed). Lines that do not parse are counted in bad_lines and
+ * Parses a state file's text: "reclaimd-state 3" (every file reclaimd
+ * changes; a "#cgroup-id N" line gives the next record's cgroup_id, 0
+ * without one), or "reclaimd-state 2" (memory.high only, from before
+ * memory.low was managed). Lines that do not parse are counted in bad_lines and
  * skipped, as is every line of a file without a known header; so is a record
  * that is not something reclaimd writes (a memory.high raised, a memory.low
  * lowered). reclaimd ends every line with a newline, so a last line without

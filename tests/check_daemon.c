@@ -370,9 +370,11 @@ START_TEST(stop_restores_memory_high)
         ck_assert_ptr_nonnull(sf);
         ck_assert_ptr_nonnull(fgets(line, sizeof(line), sf));
         ck_assert_ptr_nonnull(fgets(line, sizeof(line), sf));
+        /* ... with the cgroup's id before it: hot is the first the simulated kernel made, 1. */
         ck_assert_ptr_nonnull(fgets(line, sizeof(line), sf));
-        /* ... and the cgroup's id: hot is the first the simulated kernel made, 1. */
-        ck_assert_msg(strncmp(line, "memory.high max ", 16) == 0 && strstr(line, " max 1 hot\n"),
+        ck_assert_str_eq(line, "#cgroup-id 1\n");
+        ck_assert_ptr_nonnull(fgets(line, sizeof(line), sf));
+        ck_assert_msg(strncmp(line, "memory.high max ", 16) == 0 && strstr(line, " max hot\n"),
                       "state line: %s", line);
         /* What is recorded is what the kernel holds: memory.high is kept in pages. */
         ck_assert_uint_eq(parse_size_or_die(line + 16), sim_high(f.be, "hot"));

@@ -92,20 +92,23 @@ START_TEST(version_2_files_are_read)
 END_TEST
 
 /*
- * Version 4 records the cgroup's id before the path; version 3 lines, which
- * have none, still read (id 0: not known), and a version 4 line without its
- * id, or with one that is not a number, is refused.
+ * A record's cgroup id rides on a "#cgroup-id" comment line just before it,
+ * for that record alone; without one, or with one that is not a number, the
+ * id is 0 (not known) and the values alone decide.
  */
-START_TEST(version_3_and_4_files_are_read)
+START_TEST(cgroup_ids_ride_on_comment_lines)
 {
         static const struct {
                 const char *text;
                 unsigned bad_lines;
                 uint64_t cgroup_id;
         } cases[] = {
-                { "reclaimd-state 4\nmemory.low 0 512M 0 4711 web\nmemory.high max 100M max batch\n"
-                  "memory.high max 100M max x batch\nmemory.high max 100M max -1 batch\n", 3, 4711 },
+                { "reclaimd-state 3\n#cgroup-id 4711\nmemory.low 0 512M 0 web\n", 0, 4711 },
                 { "reclaimd-state 3\nmemory.low 0 512M 0 web\n", 0, 0 },
+                { "reclaimd-state 3\n#cgroup-id x\nmemory.low 0 512M 0 web\n", 0, 0 },
+                { "reclaimd-state 3\n#cgroup-id 7\nmemory.high max 100M max 7 batch\nmemory.low 0 512M 0 web\n",
+                  1, 0 },
+                { "reclaimd-state 3\n#cgroup-id 7\n# a comment\nmemory.low 0 512M 0 web\n", 0, 7 },
         };
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -118,6 +121,45 @@ START_TEST(version_3_and_4_files_are_read)
                 ck_assert_str_eq(s.v[0].path, "web");
                 state_clear(&s);
         }
+}
+END_TEST
+
+/*
+ * A release before cgroup ids reads what this one writes: the same header,
+ * every record in its five fields, the ids in comments it skips. A
+ * downgrade after a crash then still puts the values back, where a new
+ * header would have had the whole file refused and removed.
+ */
+START_TEST(files_read_by_the_release_before_ids)
+{
+        const struct state_record v[] = {
+                { .path = (char *)"batch", .file = CG_MEMORY_HIGH, .original = UINT64_MAX, .value = 100 * MiB,
+                  .previous = UINT64_MAX, .cgroup_id = 4711 },
+                { .path = (char *)"web", .file = CG_MEMORY_LOW, .original = 0, .value = 512 * MiB, .previous = 0 },
+        };
+        const char *path = tmpfile_path();
+        char line[512];
+        unsigned records = 0;
+        FILE *f;
+
+        ck_assert_int_eq(state_save(path, v, 2), 0);
+        f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+        ck_assert_str_eq(line, "reclaimd-state 3\n");
+        while (fgets(line, sizeof(line), f)) {
+                unsigned fields = 0;
+
+                if (line[0] == '#')
+                        continue;
+                for (char *t = strtok(line, " \t\n"); t; t = strtok(NULL, " \t\n"))
+                        fields++;
+                ck_assert_uint_eq(fields, 5);
+                records++;
+        }
+        fclose(f);
+        ck_assert_uint_eq(records, 2);
+        ck_assert_int_eq(state_save(path, v, 0), 0);
 }
 END_TEST
 
@@ -214,5 +256,5 @@ START_TEST(new_state_file_is_private)
 }
 END_TEST
 
-CHECK_MAIN("state", records_round_trip_any_cgroup_name, version_2_files_are_read, version_3_and_4_files_are_read,
+CHECK_MAIN("state", records_round_trip_any_cgroup_name, version_2_files_are_read, cgroup_ids_ride_on_comment_lines, files_read_by_the_release_before_ids,
            records_reclaimd_never_writes_are_refused, one_lock_per_state_file, new_state_file_is_private)

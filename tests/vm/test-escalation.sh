@@ -218,7 +218,8 @@ if ev_has hog-2-started; then
 		*)
 			[ "$high_kill" -ge "$soft" ] ||
 				fail "after the SIGKILL locked's memory.high was $(mib "$high_kill") MiB, below its soft limit"
-			# Lines are "file original value previous cgroup-id path" (reclaimd-state 4),
+			# Lines are "file original value previous path" (reclaimd-state 3; the
+			# cgroup's id is on a "#cgroup-id" line before, which $1 leaves out),
 			# sizes as the configuration writes them (K, M, G, T: powers of 1024).
 			awk -v h="$high_kill" 'function bytes(v,   n, u) {
 					n = v + 0; u = substr(v, length(v))
