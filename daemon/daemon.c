@@ -335,8 +335,12 @@ static const char *kept_as(const struct daemon *d, char *buf, size_t size)
         return buf;
 }
 
-/* Puts back the values a previous run changed and did not restore (it was killed). */
-static void restore_from_state(struct daemon *d)
+/*
+ * Puts back the values a previous run changed and did not restore (it was
+ * killed). Returns 0, or why something on record could not be used: the
+ * file's error, or -EBADMSG for lines or a header it does not know (said).
+ */
+static int restore_from_state(struct daemon *d)
 {
         char kept[4096 + 64];   /* a path of PATH_MAX, and the words */
         struct state st;
@@ -344,13 +348,13 @@ static void restore_from_state(struct daemon *d)
 
         r = engine_restore(&d->engine, &st);
         if (r == -ENOENT && st.n == 0 && !st.bad_lines && !st.no_header)
-                return;
-        if (r == -EPERM)
+                return 0;
+        if (r == -EPERM && st.untrusted)
                 log_error("Refusing the state file %s: it belongs to uid %u, not to uid %u that reclaimd runs "
                           "as; whoever writes it chooses what reclaimd writes to any cgroup: nothing in it is "
                           "applied%s", d->opt.state_file, (unsigned)st.owner, (unsigned)geteuid(),
                           kept_as(d, kept, sizeof(kept)));
-        else if (r == -EACCES)
+        else if (r == -EACCES && st.untrusted)
                 log_error("Refusing the state file %s: its group or others may write it (mode %04o); whoever "
                           "writes it chooses what reclaimd writes to any cgroup: nothing in it is applied%s",
                           d->opt.state_file, (unsigned)(st.mode & 07777), kept_as(d, kept, sizeof(kept)));
@@ -367,9 +371,12 @@ static void restore_from_state(struct daemon *d)
                 log_warning("%s:%u: %u malformed line(s) in the state file%s, not applied%s",
                             d->opt.state_file, st.first_bad_line, st.bad_lines,
                             st.truncated ? " (the last one cut short)" : "", kept_as(d, kept, sizeof(kept)));
+        if (r == 0 && (st.no_header || st.bad_lines))
+                r = -EBADMSG;
         state_clear(&st);
         /* A memory.high kept on a managed cgroup goes back as a clamp does, once the pressure clears. */
         d->clamped = engine_count_clamped(&d->engine);
+        return r;
 }
 
 /*
@@ -443,7 +450,7 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
         ev_signal_start(d->loop, &d->sigint);
         ev_signal_start(d->loop, &d->sighup);
         /* Before anything else that can fail: a start that fails still puts back what a killed run held. */
-        restore_from_state(d);
+        (void) restore_from_state(d);   /* said; the run goes on, keeping what it could not use */
         for (size_t i = 0; i < cfg->n_cgroups; i++)
                 d->has_globs |= cgpath_is_glob(cfg->cgroups[i].path);
         r = scopes_setup(d);
@@ -553,13 +560,13 @@ int daemon_done(struct daemon *d)
         return still > 0 ? -EBUSY : 0;
 }
 
-int daemon_restore_only(struct backend *be, const struct daemon_options *opt)
+int daemon_restore_only(struct backend *be, const struct daemon_options *opt, const char *why)
 {
         struct config_errors errs = {};
         struct engine_observer obs;
         struct config *cfg = NULL;
         struct daemon d;
-        int r;
+        int r, k;
 
         r = config_load_string("", "(none)", &cfg, &errs);   /* the defaults: no cgroup managed */
         config_errors_clear(&errs);
@@ -570,13 +577,16 @@ int daemon_restore_only(struct backend *be, const struct daemon_options *opt)
                 return r;
         }
         if (r >= 0) {
+                /* Said once the file is known to be no running reclaimd's. */
+                log_notice("%sPutting back what a previous run left on record in %s", why, opt->state_file);
                 report_observer(&d, &obs);
                 r = engine_init(&d.engine, be, cfg, false, &obs, NULL);
                 d.engine.state_file = opt->state_file;
+                if (r < 0)
+                        log_error_errno(r, "Cannot put back what a previous run left in %s: %m", opt->state_file);
         }
         if (r >= 0)
-                restore_from_state(&d);
-        else
-                log_error_errno(r, "Cannot put back what a previous run left in %s: %m", opt->state_file);
-        return daemon_done(&d) < 0 && r >= 0 ? -EBUSY : r;
+                r = restore_from_state(&d);   /* what it could not use, said, fails the restore */
+        k = daemon_done(&d);
+        return r < 0 ? r : k;
 }

@@ -132,10 +132,12 @@ void daemon_wake_balancer(struct daemon *d);
 int daemon_done(struct daemon *d);
 
 /*
- * For a start that will not run (its configuration has errors): puts back
- * what a previous run left on record in opt->state_file, which needs no
- * configuration, then frees be. Takes the state file's lock as a start
- * does: never while another run holds it. Returns 0, -EBUSY when a value
- * could not be put back, or the error that stopped it.
+ * For --restore, and a start that will not run (its configuration has
+ * errors): puts back what a previous run left on record in
+ * opt->state_file, which needs no configuration, then frees be. Takes the
+ * state file's lock as a start does: never while another run holds it; once
+ * it has it, says so, after why ("Not starting. ", or ""). Returns 0,
+ * -EBUSY when a value could not be put back, or the error that kept it from
+ * using the file (refused, unreadable, lines it does not know: said).
  */
-int daemon_restore_only(struct backend *be, const struct daemon_options *opt);
+int daemon_restore_only(struct backend *be, const struct daemon_options *opt, const char *why);

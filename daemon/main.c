@@ -244,18 +244,19 @@ static int restore_left_held(const struct options *o, const char *why)
 
         if (!o->state_file || access(o->state_file, F_OK) < 0)
                 return 0;   /* nothing on record: the common case, and nothing to say */
-        log_notice("%sPutting back what a previous run left on record in %s", why, o->state_file);
         r = find_cgroup_root(o, &root);
         if (r < 0)
-                return r;
+                return log_error_errno(r, "%sWhat a previous run left in %s stays on record: no cgroup root to "
+                                       "put it back in", why, o->state_file);
         r = backend_cgroupfs_new(root, &be);
         if (r < 0) {
-                log_error_errno(r, "Failed to open %s: %m; what a previous run changed stays on record", root);
+                log_error_errno(r, "%sFailed to open %s: %m; what a previous run left in %s stays on record",
+                                why, root, o->state_file);
                 free(root);
                 return r;
         }
         free(root);
-        return daemon_restore_only(be, &(struct daemon_options){ .state_file = o->state_file });
+        return daemon_restore_only(be, &(struct daemon_options){ .state_file = o->state_file }, why);
 }
 
 static int check_config_done(const struct options *o, struct config *cfg)

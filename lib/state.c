@@ -404,10 +404,9 @@ int state_load(const char *file, struct state *ret)
          * Checked on the descriptor read, not the path: a file swapped in after
          * the check is not the one applied. state_save() never makes either.
          */
-        if (st.st_uid != geteuid())
-                return -EPERM;
-        if (st.st_mode & (S_IWGRP | S_IWOTH))
-                return -EACCES;
+        ret->untrusted = st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH));
+        if (ret->untrusted)
+                return st.st_uid != geteuid() ? -EPERM : -EACCES;
         buf = malloc((size_t)st.st_size + 1);
         if (!buf)
                 return -ENOMEM;

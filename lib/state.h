@@ -28,6 +28,8 @@ struct state {
         bool truncated;          /* the last line has no newline: cut short, not applied */
         uid_t owner;             /* state_load(): who owns the file (told when it is refused, too) */
         mode_t mode;
+        bool untrusted;          /* state_load() refused it for its owner (-EPERM) or mode (-EACCES),
+                                  * not open() for its own reasons */
 };
 
 /*

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "adjust.h"
 #include "escape.h"
 #include "policy.h"
 #include "snapshot.h"
@@ -75,6 +76,19 @@ static char *escaped(const char *text)
         return s;
 }
 
+/*
+ * A held file the kernel says holds another value than reclaimd's: someone
+ * set it since (the record ends at reclaimd's next write to it). Its value,
+ * and what reclaimd held it at.
+ */
+static char *changed_cell(const struct adjust *a, uint64_t kernel)
+{
+        char v[FORMAT_SIZE_MAX], h[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
+
+        return cell("%s (set since reclaimd held %s; was %s)", size_or_max(v, sizeof(v), kernel),
+                    size_or_max(h, sizeof(h), a->value), size_or_max(o, sizeof(o), a->original));
+}
+
 /* memory.high: as held ("300.0M (max) since 12:03:10" while clamped). */
 static char *high_cell(const struct snapshot *s, const struct snapshot_cgroup *c)
 {
@@ -82,6 +96,8 @@ static char *high_cell(const struct snapshot *s, const struct snapshot_cgroup *c
 
         if (!c->high_adj.active)
                 return c->files_read ? strdup(size_or_max(v, sizeof(v), c->high)) : strdup("-");
+        if (c->files_read && !adjust_holds(c->high, c->high_adj.value))
+                return changed_cell(&c->high_adj, c->high);
         return cell("%s (was %s) since %s", size_or_max(v, sizeof(v), c->high_adj.value),
                     size_or_max(o, sizeof(o), c->high_adj.original), status_clock(s, c->high_since_usec, t, sizeof(t)));
 }
@@ -93,6 +109,8 @@ static char *held_cell(const struct snapshot_cgroup *c, const struct adjust *a, 
 
         if (!a->active)
                 return c->files_read ? strdup(size_or_max(v, sizeof(v), value)) : strdup("-");
+        if (c->files_read && !adjust_holds(value, a->value))
+                return changed_cell(a, value);
         return cell("%s (was %s)", size_or_max(v, sizeof(v), a->value), size_or_max(o, sizeof(o), a->original));
 }
 

@@ -229,8 +229,11 @@ static void drop_clamped_with_failed_restores(struct fixture *f)
         }
 }
 
-/* What reclaimctl status and the metrics say of e: the status line and the metrics, in one text. */
-static char *shown(struct engine *e)
+/*
+ * What reclaimctl status and the metrics say of e: the status line and the
+ * metrics, in one text; with read_files, the kernel's files read anew.
+ */
+static char *shown_read(struct engine *e, bool read_files)
 {
         struct snapshot s = {};
         char *text = NULL;
@@ -238,13 +241,18 @@ static char *shown(struct engine *e)
         FILE *f = open_memstream(&text, &len);
 
         ck_assert_ptr_nonnull(f);
-        ck_assert_int_eq(snapshot_take_cgroups(&s, e, NULL, NULL, false), 0);
+        ck_assert_int_eq(snapshot_take_cgroups(&s, e, NULL, NULL, read_files), 0);
         ck_assert_int_eq(status_write_text(f, &s), 0);
         ck_assert_int_eq(status_write_json(f, &s), 0);
         ck_assert_int_eq(metrics_write(f, &s, 10), 0);
         snapshot_clear(&s);
         fclose(f);
         return text;
+}
+
+static char *shown(struct engine *e)
+{
+        return shown_read(e, false);
 }
 
 /*
@@ -424,20 +432,22 @@ END_TEST
 /* reclaimctl status reads the files: after an operator's change to a held one, it shows theirs. */
 START_TEST(status_shows_the_operators_value)
 {
-        struct snapshot s = {};
         struct fixture f;
         struct cgroup *cg;
+        char *text;
 
         cg = setup_hot(&f, "[cgroup hot]\nsoft_limit = 64M\n");
         ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 300 * MiB), 0);
         ck_assert_int_eq(sim_set_high(f.be, "hot", 80 * MiB), 0);   /* the operator's */
-        ck_assert_int_eq(snapshot_take_cgroups(&s, &f.e, NULL, NULL, true), 0);
-        ck_assert_uint_eq(s.cgroups[0].high, 80 * MiB);
-        snapshot_clear(&s);
+        text = shown_read(&f.e, true);
+        fputs(text, stderr);
+        ck_assert_ptr_nonnull(strstr(text, "80.0M (set since reclaimd held 300.0M; was max)"));
+        ck_assert_ptr_nonnull(strstr(text, "\"memory_high_bytes\":83886080"));
+        free(text);
         /* A snapshot that reads nothing shows what reclaimd holds it at. */
-        ck_assert_int_eq(snapshot_take_cgroups(&s, &f.e, NULL, NULL, false), 0);
-        ck_assert_uint_eq(s.cgroups[0].high, 300 * MiB);
-        snapshot_clear(&s);
+        text = shown_read(&f.e, false);
+        ck_assert_ptr_nonnull(strstr(text, "300.0M (was max) since"));
+        free(text);
         engine_release(&f.e, f.cfg, true);
         ck_assert_uint_eq(sim_high(f.be, "hot"), 80 * MiB);
         teardown(&f);
@@ -610,15 +620,29 @@ START_TEST(failed_start_puts_back_what_a_killed_run_held)
         int lock = state_lock(state);
 
         ck_assert_int_ge(lock, 0);   /* a run that holds it */
-        ck_assert_int_eq(daemon_restore_only(be, &(struct daemon_options){ .state_file = state }), -EBUSY);
+        ck_assert_int_eq(daemon_restore_only(be, &(struct daemon_options){ .state_file = state }, ""), -EBUSY);
         ck_assert_uint_eq(sim_high(be, "hot"), 100 * MiB);
         ck_assert_int_eq(access(state, F_OK), 0);
         close(lock);
 
-        ck_assert_int_eq(daemon_restore_only(be, &(struct daemon_options){ .state_file = state }), 0);
+        /* A file it may not trust is no success: the unit's ExecStopPost= must fail. */
+        ck_assert_int_eq(chmod(state, 0664), 0);
+        ck_assert_int_eq(daemon_restore_only(be, &(struct daemon_options){ .state_file = state }, ""), -EACCES);
+        ck_assert_uint_eq(sim_high(be, "hot"), 100 * MiB);
+        ck_assert_int_eq(chmod(state, 0600), 0);
+
+        ck_assert_int_eq(daemon_restore_only(be, &(struct daemon_options){ .state_file = state }, ""), 0);
         ck_assert_msg(sim_high(be, "hot") == UINT64_MAX, "hot's memory.high left at %" PRIu64 "M",
                       (uint64_t)(sim_high(be, "hot") / MiB));
         ck_assert_int_eq(access(state, F_OK), -1);
+
+        /* Lines it cannot use are no success either, though what it could use went back. */
+        ck_assert_int_eq(sim_set_high(be, "hot", 100 * MiB), 0);
+        write_file(state, "reclaimd-state 3\nmemory.high max 100M max hot\nmemory.high garbage\n");
+        ck_assert_int_eq(chmod(state, 0600), 0);
+        ck_assert_int_eq(daemon_restore_only(be, &(struct daemon_options){ .state_file = state }, ""), -EBADMSG);
+        ck_assert_uint_eq(sim_high(be, "hot"), UINT64_MAX);
+        unlink(state);
         sim_destroy(be);
         state_unlock_file(state);
 }

@@ -247,11 +247,15 @@ START_TEST(new_state_file_is_private)
         ck_assert_uint_eq(st.st_mode & 07777, 0600);
         ck_assert_int_eq(state_load(file, &s), 0);
         ck_assert_uint_eq(s.n, 1);
+        ck_assert(!s.untrusted);
         state_clear(&s);
         ck_assert_int_eq(chmod(file, 0602), 0);
         ck_assert_int_eq(state_load(file, &s), -EACCES);
+        ck_assert(s.untrusted);   /* refused for its mode, not open()'s own EACCES */
         state_clear(&s);
         ck_assert_int_eq(unlink(file), 0);
+        ck_assert_int_eq(state_load(file, &s), -ENOENT);
+        ck_assert(!s.untrusted);
         ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST

@@ -76,8 +76,8 @@ if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
         timeout 10 "$RECLAIMD" --config "$tmp/bad.conf" --cgroup-root "$tmp" --state-file "$tmp/state" 2>"$tmp/err"
         rc=$?
         [ "$rc" -eq 3 ] || fail "bad configuration with a state file: exit $rc, expected 3"
-        grep -q "Not starting. Putting back what a previous run left on record in $tmp/state" "$tmp/err" ||
-                fail "bad configuration with a state file: no attempt to put back: $(cat "$tmp/err")"
+        grep -q "Not starting. What a previous run left in $tmp/state stays on record: no cgroup root" "$tmp/err" ||
+                fail "bad configuration with a state file: not said what becomes of it: $(cat "$tmp/err")"
         [ -s "$tmp/state" ] || fail "bad configuration: the state file was lost"
         timeout 10 "$RECLAIMD" --restore --cgroup-root "$tmp" --state-file "$tmp/state" 2>"$tmp/err"
         rc=$?
