@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "cgpath.h"
 #include "config.h"
 #include "daemon.h"
 #include "discover.h"
@@ -222,6 +223,12 @@ static void print_matches(const struct options *o, const struct config *cfg)
         fputs(", and the section that applies to each:\n", stdout);
         for (size_t i = 0; i < e.n_cgroups; i++)
                 print_match(&e.cgroups[i]);
+        for (size_t i = 0; i < cfg->n_cgroups; i++)
+                if (cgpath_is_glob(cfg->cgroups[i].path)) {
+                        printf("# (A glob never manages the daemon's own cgroup, system.slice/reclaimd.service "
+                               "under its unit: listed here, it is left out where the daemon runs.)\n");
+                        break;
+                }
         engine_done(&e);
         backend_free(be);
         free(root);

@@ -150,20 +150,22 @@ static int refuse_pipe(const char *file, char **ret_errors)
         return -ESPIPE;
 }
 
-/* Swaps in cfg, read and valid, and says so. */
+/* Swaps in cfg, read and valid (it owns it), and says so. */
 static int apply_logged(struct daemon *d, struct config *cfg)
 {
         int r = apply(d, cfg);
 
-        if (r < 0)
+        if (r < 0) {
+                config_free(cfg);   /* apply() put the running one back */
                 log_error_errno(r, "Failed to apply the new configuration: %m");
-        else
+        } else {
                 log_event(LOG_NOTICE, LOG_EV_RELOAD,
                           LOG_FIELDS(LOG_STR(PATH, d->opt.config_file), LOG_STR(RESULT, "applied"),
                                      LOG_U64(CGROUPS, d->engine.n_cgroups)),
                           "Reloaded %s: %zu cgroup%s managed, %zu trigger%s", d->opt.config_file,
                           d->engine.n_cgroups, d->engine.n_cgroups == 1 ? "" : "s",
                           d->n_scopes, d->n_scopes == 1 ? "" : "s");
+        }
         notify_ready(NULL);
         report_status(d);
         return r;
@@ -179,6 +181,8 @@ int daemon_reload_explained(struct daemon *d, char **ret_errors)
         if (r == 0)
                 r = daemon_load_config(d->opt.config_file, d->opt.dropin_dir, &cfg, ret_errors);
         if (r < 0) {
+                /* The files as they are now are refused: so is an earlier reading still waiting. */
+                d->reload_cfg = config_free(d->reload_cfg);
                 log_event(LOG_ERR, LOG_EV_RELOAD,
                           LOG_FIELDS(LOG_STR(PATH, d->opt.config_file), LOG_STR(RESULT, "refused")),
                           "Reloading %s failed; keeping the configuration that was running",

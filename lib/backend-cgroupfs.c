@@ -27,6 +27,7 @@ struct cgfs {
         char *root_path;    /* for glob(3), which takes no directory descriptor */
         int root_fd;        /* O_PATH of the cgroup root: every path resolves beneath it */
         int sys_fds[_CG_FILE_MAX];   /* the machine's files, opened on first read (the others -1) */
+        const char *self_cgroup;     /* /proc/self/cgroup, or a test's (backend_cgroupfs_set_self_cgroup()) */
 };
 
 /* The machine's files, read with a NULL cgroup. */
@@ -401,7 +402,7 @@ static int cgfs_own_cgroup(struct backend *be, char **ret)
         FILE *f;
         ssize_t n;
 
-        f = fopen("/proc/self/cgroup", "re");
+        f = fopen(fs->self_cgroup, "re");
         if (!f)
                 return negative_errno();
         while (!found && getline(&line, &size, f) > 0)
@@ -477,6 +478,7 @@ int backend_cgroupfs_new(const char *root_path, struct backend **ret)
         if (!fs)
                 return -ENOMEM;
         fs->be.ops = &cgfs_ops;
+        fs->self_cgroup = "/proc/self/cgroup";
         for (size_t i = 0; i < _CG_FILE_MAX; i++)
                 fs->sys_fds[i] = -1;
         fs->root_fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -491,4 +493,9 @@ int backend_cgroupfs_new(const char *root_path, struct backend **ret)
         }
         *ret = &fs->be;
         return 0;
+}
+
+void backend_cgroupfs_set_self_cgroup(struct backend *be, const char *path)
+{
+        container_of(be, struct cgfs, be)->self_cgroup = path;
 }

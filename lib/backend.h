@@ -108,6 +108,12 @@ struct backend {
 /* The real kernel: cgroupfs under root_path and /proc/pressure. */
 int backend_cgroupfs_new(const char *root_path, struct backend **ret);
 
+/*
+ * For tests: where the real backend reads which cgroup this process runs in
+ * (/proc/self/cgroup), a file in its format; path must outlive be.
+ */
+void backend_cgroupfs_set_self_cgroup(struct backend *be, const char *path);
+
 /* Reads a single-value file ("123\n" or "max\n"; max is UINT64_MAX). Returns 0 or negative errno. */
 int backend_read_u64(struct backend *be, struct backend_cgroup *cg, enum cg_file f, uint64_t *ret);
 

@@ -140,7 +140,11 @@ int engine_init(struct engine *e, struct backend *be, const struct config *cfg, 
         RB_INIT(&e->tree);
         if (obs)
                 e->obs = *obs;
-        if (e->be->ops->own_cgroup(e->be, &e->own_path) < 0)
+        /*
+         * A dry run and --check-config run from an operator's shell: their
+         * cgroup is the operator's session, which the daemon would manage.
+         */
+        if (dry_run || e->be->ops->own_cgroup(e->be, &e->own_path) < 0)
                 e->own_path = NULL;   /* not beneath the root, or unknown: nothing to leave out */
         r = expand(e, cfg, &paths, &n);
         if (r < 0) {

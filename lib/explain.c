@@ -213,6 +213,10 @@ int explain_write(FILE *f, const struct snapshot *s, const struct config *cfg, c
                 if (!sec)
                         say(f, "only cgroups a [cgroup PATH] section names or matches are managed",
                             "not managed: no section matches");
+                else if (s->own_path && streq(path, s->own_path))
+                        say_named(f, "its memory is locked, and a clamp there would throttle reclaimd itself",
+                                  "matches [cgroup ", sec->path, "] but is reclaimd's own cgroup, which a glob "
+                                  "never manages");
                 else
                         say_named(f, "globs are followed at each release_interval tick",
                                   "matches [cgroup ", sec->path, "] but is not followed yet");

@@ -173,7 +173,7 @@ int snapshot_take_cgroups(struct snapshot *s, struct engine *e, const struct sna
         unsigned rank = 0;
 
         s->cgroups = calloc(e->n_cgroups ?: 1, sizeof(*s->cgroups));
-        if (!s->cgroups)
+        if (!s->cgroups || strdup_or_null(&s->own_path, e->own_path) < 0)
                 return -ENOMEM;
         for (size_t i = 0; i < e->n_cgroups; i++) {
                 const struct snapshot_cgroup *old = prev ? snapshot_find(prev, e->cgroups[i].path) : NULL;
@@ -255,5 +255,6 @@ void snapshot_clear(struct snapshot *s)
         }
         free(s->triggers);
         snapshot_round_clear(&s->last_round);
+        free(s->own_path);
         *s = (struct snapshot){};
 }

@@ -101,6 +101,7 @@ struct snapshot {
         struct snapshot_round last_round;
         bool busy;                   /* a job was in flight when taken (the readings are its start's) */
         bool dry_run;
+        char *own_path;              /* reclaimd's own cgroup, which no glob manages (engine.own_path), or NULL */
 };
 
 /* The index of a verdict in snapshot_counters.rounds, and its name (as result= in the log). */

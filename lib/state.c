@@ -31,6 +31,7 @@
 #include <sys/file.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cgpath.h"
 #include "state.h"
@@ -41,6 +42,7 @@
 #define STATE_ID_PREFIX "#cgroup-id "        /* the id of the record on the next line */
 #define STATE_HEADER_V2 "reclaimd-state 2"   /* memory.high only, unescaped paths */
 #define STATE_MAX_BYTES (4 << 20)
+#define STATE_LOCK_TRIES 10                 /* 20 ms apart (state_lock()) */
 
 static int fsync_dir_of(const char *file)
 {
@@ -199,10 +201,18 @@ int state_lock(const char *file)
         fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return negative_errno();
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-                r = errno == EWOULDBLOCK ? -EBUSY : negative_errno();
-                close(fd);
-                return r;
+        /*
+         * A dry run's probe (state_locked()) holds the lock shared for a few
+         * microseconds: a start that meets it tries again. A run holds it
+         * for good, and is still there a fifth of a second later.
+         */
+        for (unsigned tries = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; tries++) {
+                if (errno != EWOULDBLOCK || tries == STATE_LOCK_TRIES) {
+                        r = errno == EWOULDBLOCK ? -EBUSY : negative_errno();
+                        close(fd);
+                        return r;
+                }
+                (void) nanosleep(&(struct timespec){ .tv_nsec = 20 * 1000 * 1000 }, NULL);
         }
         return fd;
 }

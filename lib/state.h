@@ -85,12 +85,14 @@ int state_reject(const char *file);
  * file itself, which each save replaces. One run per state file: a second
  * would put back, as left by a crash, what the first holds, and remove the
  * file the first relies on. Returns the descriptor to keep open for the run,
- * -EBUSY when another process holds the lock, or -errno.
+ * -EBUSY when another process holds the lock (still, 0.2 s on: a dry run's
+ * probe holds it for a moment), or -errno.
  */
 int state_lock(const char *file);
 
 /*
  * Whether a run holds file's lock now (state_lock()), for a dry run, which
- * takes none: 1 held, 0 not (or no lock file), or -errno. Creates nothing.
+ * takes none: 1 held, 0 not (or no lock file), or -errno. Creates nothing;
+ * holds the lock shared for a moment, which a starting run waits out.
  */
 int state_locked(const char *file);

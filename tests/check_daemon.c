@@ -1330,6 +1330,16 @@ static void reload_while_a_write_blocks(struct fixture *f)
         ck_assert_msg(strstr(answer, "applied once the round in flight ends"), "%s", answer);
         free(answer);
         ck_assert_ptr_null(engine_find(&f->d.engine, "other"));   /* the engine is the worker's until then */
+        /* Broken again: "the running configuration is kept" holds, the waiting one goes too... */
+        write_file(reload_path, "[cgroup other]\nsoft_limit = 12Q\n");
+        ck_assert_int_eq(bus_answer_reload(&f->d, &answer, &error), -EINVAL);
+        free(answer);
+        ck_assert_ptr_null(f->d.reload_cfg);
+        /* ... and valid once more: that one waits. */
+        write_file(reload_path, "[reclaim]\nstep_timeout = 1s\n[cgroup batch]\nsoft_limit = 64M\n"
+                                "[cgroup other]\nsoft_limit = 1G\n");
+        ck_assert_int_eq(bus_answer_reload(&f->d, &answer, &error), 0);
+        free(answer);
 }
 
 static void on_reloaded_check(struct ev_loop *loop, ev_timer *t, int revents)

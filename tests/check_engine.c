@@ -12,6 +12,8 @@
 #include "cgpath.h"
 #include "config.h"
 #include "engine.h"
+#include "explain.h"
+#include "snapshot.h"
 #include "util.h"
 
 #define MiB (1ULL << 20)
@@ -761,8 +763,12 @@ static void put(const char *dir, const char *file, const char *text)
 START_TEST(globs_leave_out_reclaimds_own_cgroup)
 {
         struct config *cfg = load("[cgroup system.slice/*.service]\nsoft_limit = 1M\n");
+        struct snapshot snap = {};
+        char *text = NULL;
         struct backend *be;
         struct engine e;
+        size_t len = 0;
+        FILE *f;
 
         ck_assert_int_eq(backend_sim_new(&be), 0);
         ck_assert_int_eq(sim_add_cgroup(be, "system.slice/web.service", 0, 64 * MiB), 0);
@@ -774,6 +780,19 @@ START_TEST(globs_leave_out_reclaimds_own_cgroup)
         ck_assert_ptr_null(engine_find(&e, "system.slice/reclaimd.service"));
         ck_assert_str_eq(e.own_glob, "system.slice/*.service");
         ck_assert(!engine_set_changed(&e, cfg));   /* followed as cgroups come and go: still left out */
+        /* reclaimctl explain says why, not "not followed yet". */
+        ck_assert_int_eq(snapshot_take_cgroups(&snap, &e, NULL, NULL, false), 0);
+        f = open_memstream(&text, &len);
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(explain_write(f, &snap, cfg, "system.slice/reclaimd.service", true), 0);
+        fclose(f);
+        ck_assert_msg(strstr(text, "is reclaimd's own cgroup, which a glob never manages"), "%s", text);
+        free(text);
+        snapshot_clear(&snap);
+        engine_done(&e);
+        /* A dry run, or --check-config, from a shell: its cgroup is the operator's, not the daemon's. */
+        ck_assert_int_eq(engine_init(&e, be, cfg, true, NULL, fake_clock), 0);
+        ck_assert_ptr_nonnull(engine_find(&e, "system.slice/reclaimd.service"));
         engine_done(&e);
         config_free(cfg);
 
@@ -787,43 +806,46 @@ START_TEST(globs_leave_out_reclaimds_own_cgroup)
 }
 END_TEST
 
-/* The real backend's own cgroup: /proc/self/cgroup's path, when this process is among its cgroup.procs. */
+/*
+ * The real backend's own cgroup: the path /proc/self/cgroup's unified line
+ * names, when this process is among that cgroup's procs beneath the root.
+ * (A test's file stands for /proc/self/cgroup: the host's may have no such
+ * line, or name its root.)
+ */
 START_TEST(real_backend_finds_its_own_cgroup)
 {
-        char root[] = "/tmp/reclaimd-own.XXXXXX", dir[4096], cmd[4200], procs[64], *own = NULL, *line = NULL;
+        char root[] = "/tmp/reclaimd-own.XXXXXX", self[64], dir[128], file[160], procs[64], *own = NULL;
         struct backend *be;
-        size_t size = 0;
-        bool unified = false;
-        FILE *f;
 
         ck_assert_ptr_nonnull(mkdtemp(root));
+        snprintf(self, sizeof(self), "%s/self-cgroup", root);
         ck_assert_int_eq(backend_cgroupfs_new(root, &be), 0);
-        f = fopen("/proc/self/cgroup", "r");
-        ck_assert_ptr_nonnull(f);
-        while (!unified && getline(&line, &size, f) > 0)
-                unified = strncmp(line, "0::/", 4) == 0 && line[4] != '\n';
-        fclose(f);
-        if (!unified) {
-                /* A host without the unified hierarchy, or a process in its root: nothing to find. */
-                ck_assert_int_eq(be->ops->own_cgroup(be, &own), -ENOENT);
-        } else {
-                line[strcspn(line, "\n")] = '\0';
-                snprintf(dir, sizeof(dir), "%s/%s", root, line + 4);
-                ck_assert_int_eq(be->ops->own_cgroup(be, &own), -ENOENT);   /* not beneath this root */
-                snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
-                ck_assert_int_eq(system(cmd), 0);
-                put(dir, "cgroup.procs", "1\n");
-                ck_assert_int_eq(be->ops->own_cgroup(be, &own), -ENOENT);   /* there, but another's */
-                snprintf(procs, sizeof(procs), "1\n%d\n", (int)getpid());
-                put(dir, "cgroup.procs", procs);
-                ck_assert_int_eq(be->ops->own_cgroup(be, &own), 0);
-                ck_assert_str_eq(own, line + 4);
-                free(own);
-        }
-        free(line);
+        backend_cgroupfs_set_self_cgroup(be, self);
+        put(root, "self-cgroup", "1:name=systemd:/\n0::/\n");
+        ck_assert_int_eq(be->ops->own_cgroup(be, &own), -ENOENT);   /* the root: never managed */
+        put(root, "self-cgroup", "1:name=systemd:/\n0::/sys.slice/rd.service\n");
+        ck_assert_int_eq(be->ops->own_cgroup(be, &own), -ENOENT);   /* not beneath this root */
+        snprintf(dir, sizeof(dir), "%s/sys.slice", root);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        snprintf(dir, sizeof(dir), "%s/sys.slice/rd.service", root);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        put(dir, "cgroup.procs", "1\n");
+        ck_assert_int_eq(be->ops->own_cgroup(be, &own), -ENOENT);   /* there, but another's */
+        snprintf(procs, sizeof(procs), "1\n%d\n", (int)getpid());
+        put(dir, "cgroup.procs", procs);
+        ck_assert_int_eq(be->ops->own_cgroup(be, &own), 0);
+        ck_assert_str_eq(own, "sys.slice/rd.service");
+        free(own);
+        put(root, "self-cgroup", "1:name=systemd:/\n");
+        ck_assert_int_eq(be->ops->own_cgroup(be, &own), -ENOENT);   /* no unified hierarchy */
         backend_free(be);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-        ck_assert_int_eq(system(cmd), 0);
+        snprintf(file, sizeof(file), "%s/cgroup.procs", dir);
+        ck_assert_int_eq(unlink(file), 0);
+        ck_assert_int_eq(rmdir(dir), 0);
+        snprintf(dir, sizeof(dir), "%s/sys.slice", root);
+        ck_assert_int_eq(rmdir(dir), 0);
+        ck_assert_int_eq(unlink(self), 0);
+        ck_assert_int_eq(rmdir(root), 0);
 }
 END_TEST
 
