@@ -170,7 +170,7 @@ int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t v
                         return -EEXIST;   /* already there, or stricter: the operator's */
                 }
                 a->original = a->previous = original;
-                /* Unknown (0), a restart compares the values alone, as with a version 3 file. */
+                /* Unknown (0), a restart compares the values alone, as for a record from before ids. */
                 if (e->be->ops->cgroup_id(e->be, cg->be, &a->cgroup_id) < 0)
                         a->cgroup_id = 0;
         }

@@ -1646,7 +1646,7 @@ static void keep_record(struct engine *e, const struct state_record *rec, struct
 /*
  * The id of the cgroup at rec's path, bc: -ESTALE when it is not the one the
  * record was taken on (removed, and made again at that path since). A
- * record without an id (a version 3 file) is judged on the values alone.
+ * record without an id (written before ids) is judged on the values alone.
  */
 static int check_id(struct engine *e, const struct state_record *rec, struct backend_cgroup *bc, uint64_t *ret)
 {

@@ -16,7 +16,7 @@ struct state_record {
         uint64_t value;          /* what reclaimd was writing or last wrote */
         uint64_t previous;       /* what the kernel held before that write */
         uint64_t cgroup_id;      /* which cgroup stood at path (backend_ops.cgroup_id); 0: not known
-                                  * (a version 2 or 3 file, or an id that could not be read) */
+                                  * (a record from before ids, or an id that could not be read) */
 };
 
 struct state {

@@ -897,9 +897,9 @@ START_TEST(restore_skips_a_cgroup_made_again)
 END_TEST
 
 /*
- * A state file of the previous version (3, no cgroup id) is still put back
- * after an upgrade, judged on the values alone as that version did; and a
- * record whose cgroup is the one it was taken on is put back.
+ * A state file written before cgroup ids (no "#cgroup-id" lines) is still
+ * put back after an upgrade, judged on the values alone as that version
+ * did; and a record whose cgroup is the one it was taken on is put back.
  */
 START_TEST(restore_reads_files_without_an_id)
 {
