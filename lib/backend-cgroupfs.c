@@ -6,7 +6,6 @@
 #include <glob.h>
 #include <sys/stat.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <sys/sysinfo.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include <systemd/sd-login.h>
 
 #include "backend.h"
 #include "cgpath.h"
@@ -27,7 +27,7 @@ struct cgfs {
         char *root_path;    /* for glob(3), which takes no directory descriptor */
         int root_fd;        /* O_PATH of the cgroup root: every path resolves beneath it */
         int sys_fds[_CG_FILE_MAX];   /* the machine's files, opened on first read (the others -1) */
-        const char *self_cgroup;     /* /proc/self/cgroup, or a test's (backend_cgroupfs_set_self_cgroup()) */
+        const char *self_cgroup;     /* a test's own cgroup (backend_cgroupfs_set_self_cgroup()), or NULL */
 };
 
 /* The machine's files, read with a NULL cgroup. */
@@ -386,34 +386,30 @@ static int cgfs_cgroup_id(struct backend *be, struct backend_cgroup *cg, uint64_
 }
 
 /*
- * /proc/self/cgroup's unified line, "0::/PATH", is the path from the root of
- * this process's cgroup namespace, which is what a cgroup2 mount shows. With
- * --cgroup-root on another tree the same path may name another directory or
- * none: it counts only if this process is among its cgroup.procs.
+ * sd_pid_get_cgroup() reads /proc/self/cgroup's unified line, "0::/PATH":
+ * the path from the root of this process's cgroup namespace, which is what
+ * a cgroup2 mount shows. With --cgroup-root on another tree the same path
+ * may name another directory or none: it counts only if this process is
+ * among its cgroup.procs.
  */
 static int cgfs_own_cgroup(struct backend *be, char **ret)
 {
         struct cgfs *fs = container_of(be, struct cgfs, be);
-        _cleanup_free_ char *line = NULL;
+        _cleanup_free_ char *own = NULL;
         _cleanup_close_ int fd = -1;
         char path[PATH_MAX], procs[4096], pid[32];
-        size_t size = 0, at = 0;
-        bool found = false;
-        FILE *f;
+        const char *rel;
+        size_t at = 0;
         ssize_t n;
+        int r;
 
-        f = fopen(fs->self_cgroup, "re");
-        if (!f)
-                return negative_errno();
-        while (!found && getline(&line, &size, f) > 0)
-                found = strncmp(line, "0::/", 4) == 0;
-        fclose(f);
-        if (!found)
-                return -ENOENT;   /* no unified hierarchy line */
-        line[strcspn(line, "\n")] = '\0';
-        if (line[4] == '\0' || !cgpath_is_cgroup(line + 4))
+        r = fs->self_cgroup ? ((own = strdup(fs->self_cgroup)) ? 0 : -ENOMEM) : sd_pid_get_cgroup(0, &own);
+        if (r < 0)
+                return r == -ENODATA ? -ENOENT : r;   /* no unified hierarchy line */
+        rel = own + strspn(own, "/");
+        if (*rel == '\0' || !cgpath_is_cgroup(rel))
                 return -ENOENT;   /* the root, which is never managed */
-        if ((size_t)snprintf(path, sizeof(path), "%s/cgroup.procs", line + 4) >= sizeof(path))
+        if ((size_t)snprintf(path, sizeof(path), "%s/cgroup.procs", rel) >= sizeof(path))
                 return -ENAMETOOLONG;
         fd = open_beneath(fs->root_fd, path, O_RDONLY);
         if (fd < 0)
@@ -425,7 +421,7 @@ static int cgfs_own_cgroup(struct backend *be, char **ret)
         procs[at] = '\0';
         for (const char *p = procs; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
                 if (strncmp(p, pid, strlen(pid)) == 0)
-                        return (*ret = strdup(line + 4)) ? 0 : -ENOMEM;
+                        return (*ret = strdup(rel)) ? 0 : -ENOMEM;
         return -ENOENT;   /* that path beneath this root is another tree's */
 }
 
@@ -478,7 +474,6 @@ int backend_cgroupfs_new(const char *root_path, struct backend **ret)
         if (!fs)
                 return -ENOMEM;
         fs->be.ops = &cgfs_ops;
-        fs->self_cgroup = "/proc/self/cgroup";
         for (size_t i = 0; i < _CG_FILE_MAX; i++)
                 fs->sys_fds[i] = -1;
         fs->root_fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -109,8 +109,9 @@ struct backend {
 int backend_cgroupfs_new(const char *root_path, struct backend **ret);
 
 /*
- * For tests: where the real backend reads which cgroup this process runs in
- * (/proc/self/cgroup), a file in its format; path must outlive be.
+ * For tests: the cgroup the real backend takes this process to run in, as
+ * sd_pid_get_cgroup() gives it ("/a/b.service"), instead of asking; path
+ * must outlive be.
  */
 void backend_cgroupfs_set_self_cgroup(struct backend *be, const char *path);
 
