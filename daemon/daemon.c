@@ -358,6 +358,13 @@ static int restore_from_state(struct daemon *d)
                 log_error("Refusing the state file %s: its group or others may write it (mode %04o); whoever "
                           "writes it chooses what reclaimd writes to any cgroup: nothing in it is applied%s",
                           d->opt.state_file, (unsigned)(st.mode & 07777), kept_as(d, kept, sizeof(kept)));
+        else if (r == -EXDEV)
+                log_error("The state file %s records values changed under the cgroup root %s, not %s: its "
+                          "paths name other cgroups here, and nothing in it is applied%s%s%s%s",
+                          d->opt.state_file, st.root, d->opt.cgroup_root, kept_as(d, kept, sizeof(kept)),
+                          d->dry_run ? "" : "; reclaimd --restore --state-file ",
+                          d->dry_run ? "" : d->opt.state_file,
+                          d->dry_run ? "" : ".rejected puts them back there once it can be reached");
         else if (r < 0 && r != -ENOENT)
                 log_error_errno(r, "Cannot read the state file %s: %s; values a previous run changed "
                                 "cannot be restored, ignoring%s", d->opt.state_file,
@@ -436,6 +443,7 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
                 return log_error_errno(-ENOMEM, "Failed to create the event loop");
         r = engine_init(&d->engine, be, cfg, d->dry_run, &obs, NULL);
         d->engine.state_file = d->opt.state_file;
+        d->engine.root = d->opt.cgroup_root;
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the reclaim engine: %m");
         /*
@@ -578,10 +586,12 @@ int daemon_restore_only(struct backend *be, const struct daemon_options *opt, co
         }
         if (r >= 0) {
                 /* Said once the file is known to be no running reclaimd's. */
-                log_notice("%sPutting back what a previous run left on record in %s", why, opt->state_file);
+                log_notice("%sPutting back what a previous run left on record in %s%s%s", why, opt->state_file,
+                           opt->cgroup_root ? " under " : "", opt->cgroup_root ?: "");
                 report_observer(&d, &obs);
                 r = engine_init(&d.engine, be, cfg, false, &obs, NULL);
                 d.engine.state_file = opt->state_file;
+                d.engine.root = opt->cgroup_root;
                 if (r < 0)
                         log_error_errno(r, "Cannot put back what a previous run left in %s: %m", opt->state_file);
         }

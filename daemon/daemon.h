@@ -38,6 +38,7 @@ struct daemon_options {
         const char *config_file;       /* re-read on SIGHUP */
         const char *dropin_dir;        /* its drop-ins (*.conf), or NULL */
         const char *state_file;        /* memory.high originals, for a restart */
+        const char *cgroup_root;       /* recorded with them: the root their paths are under, or NULL */
         bool dry_run;
 };
 
@@ -136,7 +137,8 @@ int daemon_done(struct daemon *d);
  * errors): puts back what a previous run left on record in
  * opt->state_file, which needs no configuration, then frees be. Takes the
  * state file's lock as a start does: never while another run holds it; once
- * it has it, says so, after why ("Not starting. ", or ""). Returns 0,
+ * it has it, says so, after why ("Not starting. ", or ""). be must be
+ * the root the file records (opt->cgroup_root), if it records one. Returns 0,
  * -EBUSY when a value could not be put back, or the error that kept it from
  * using the file (refused, unreadable, lines it does not know: said).
  */

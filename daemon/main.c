@@ -18,6 +18,8 @@
 #include "engine.h"
 #include "log.h"
 #include "logfmt.h"
+#include "state.h"
+#include "util.h"
 
 #define DEFAULT_CONFIG_FILE SYSCONFDIR "/reclaimd/reclaimd.conf"
 #define DEFAULT_STATE_FILE  "/run/reclaimd/state"
@@ -123,14 +125,21 @@ static void lock_memory(void)
                           "under pressure, ignoring");
 }
 
-/* Finds (or checks the given) cgroup v2 mount carrying the memory controller. */
-static int find_cgroup_root(const struct options *o, char **ret)
+/*
+ * Finds (or checks the given) cgroup v2 mount carrying the memory controller;
+ * the errors say whether the given one came from --cgroup-root or the state
+ * file. The path is made canonical: it is recorded in the state file, and
+ * compared with it.
+ */
+static int find_cgroup_root(const char *given, bool from_state, char **ret)
 {
-        char *path = NULL;
+        const char *opt = given && !from_state ? "--cgroup-root " : "";
+        const char *whose = from_state ? " (the state file's cgroup root)" : "";
+        char *path = NULL, *real;
         int r;
 
-        if (o->cgroup_root)
-                path = strdup(o->cgroup_root);
+        if (given)
+                path = strdup(given);
         else {
                 r = discover_memory_mount(&path);
                 if (r == -ENOMEDIUM)
@@ -143,8 +152,8 @@ static int find_cgroup_root(const struct options *o, char **ret)
         if (!path)
                 return log_error_errno(-ENOMEM, "Out of memory");
         r = discover_check_v2_memory(path);
-        if (r == -EMEDIUMTYPE && o->cgroup_root)
-                log_error("--cgroup-root %s is not a cgroup v2 mount", path);
+        if (r == -EMEDIUMTYPE && given)
+                log_error("%s%s is not a cgroup v2 mount%s", opt, path, whose);
         else if (r == -EMEDIUMTYPE)
                 log_error("The memory controller is on cgroup v1 (%s), not cgroup v2: reclaimd needs "
                           "the unified hierarchy (boot with systemd.unified_cgroup_hierarchy=1)", path);
@@ -152,11 +161,15 @@ static int find_cgroup_root(const struct options *o, char **ret)
                 log_error("%s is cgroup v2 but does not offer the memory controller "
                           "(not in cgroup.controllers)", path);
         else if (r < 0)
-                log_error_errno(r, "Cannot use %s%s as the cgroup v2 root: %m", o->cgroup_root ? "--cgroup-root " : "",
-                                path);
+                log_error_errno(r, "Cannot use %s%s as the cgroup v2 root%s: %m", opt, path, whose);
         if (r < 0) {
                 free(path);
                 return r;
+        }
+        real = realpath(path, NULL);
+        if (real) {
+                free(path);
+                path = real;
         }
         *ret = path;
         return 0;
@@ -208,7 +221,7 @@ static void print_matches(const struct options *o, const struct config *cfg)
         int max = log_get_max_level();
 
         log_set_max_level(LOG_EMERG);   /* quietly: this machine may have no cgroup v2 memory */
-        if (find_cgroup_root(o, &root) < 0 || backend_cgroupfs_new(root, &be) < 0 ||
+        if (find_cgroup_root(o->cgroup_root, false, &root) < 0 || backend_cgroupfs_new(root, &be) < 0 ||
             engine_init(&e, be, cfg, true, NULL, NULL) < 0) {
                 log_set_max_level(max);
                 printf("\n# No cgroup v2 hierarchy with the memory controller here: globs not expanded.\n");
@@ -246,12 +259,15 @@ static void print_matches(const struct options *o, const struct config *cfg)
 static int restore_left_held(const struct options *o, const char *why)
 {
         struct backend *be = NULL;
-        char *root = NULL;
+        char *root = NULL, *recorded = NULL;
         int r;
 
         if (!o->state_file || access(o->state_file, F_OK) < 0)
                 return 0;   /* nothing on record: the common case, and nothing to say */
-        r = find_cgroup_root(o, &root);
+        /* The paths are relative to the root they were taken under; a file it cannot read is said below. */
+        (void) state_root(o->state_file, &recorded);
+        r = find_cgroup_root(recorded ?: o->cgroup_root, recorded, &root);
+        free(recorded);
         if (r < 0)
                 return log_error_errno(r, "%sWhat a previous run left in %s stays on record: no cgroup root to "
                                        "put it back in", why, o->state_file);
@@ -262,8 +278,27 @@ static int restore_left_held(const struct options *o, const char *why)
                 free(root);
                 return r;
         }
+        r = daemon_restore_only(be, &(struct daemon_options){ .state_file = o->state_file, .cgroup_root = root },
+                                why);
         free(root);
-        return daemon_restore_only(be, &(struct daemon_options){ .state_file = o->state_file }, why);
+        return r;
+}
+
+/*
+ * A state file taken under another cgroup root than this run's (--cgroup-root
+ * changed, another mount found) is put back there first: beneath this root
+ * its paths name other cgroups, and the engine would not apply it.
+ */
+static void restore_other_root(const struct options *o, const char *root)
+{
+        char *recorded = NULL;
+
+        if (o->state_file && state_root(o->state_file, &recorded) == 0 && recorded && !streq(recorded, root)) {
+                log_notice("The state file %s records values changed under the cgroup root %s, not %s: "
+                           "putting them back there first", o->state_file, recorded, root);
+                (void) restore_left_held(o, "");   /* said; what stays is kept, and refused below */
+        }
+        free(recorded);
 }
 
 static int check_config_done(const struct options *o, struct config *cfg)
@@ -309,11 +344,13 @@ int main(int argc, char **argv)
                 return check_config_done(&opt, cfg);
         }
 
-        if (find_cgroup_root(&opt, &root) < 0) {
+        if (find_cgroup_root(opt.cgroup_root, false, &root) < 0) {
                 free(dropin_dir);
                 config_free(cfg);
                 return EXIT_NO_CGROUP2;
         }
+        if (!opt.dry_run)
+                restore_other_root(&opt, root);
         r = backend_cgroupfs_new(root, &be);
         if (r < 0) {
                 log_error_errno(r, "Failed to open %s: %m", root);
@@ -322,13 +359,13 @@ int main(int argc, char **argv)
                 config_free(cfg);
                 return EXIT_FAILURE;
         }
-        free(root);
 
         lock_memory();
         r = daemon_init(&d, cfg, be, &(struct daemon_options){
                 .config_file = opt.config_file,
                 .dropin_dir = dropin_dir,
                 .state_file = opt.state_file,
+                .cgroup_root = root,
                 .dry_run = opt.dry_run,
         });
         if (r >= 0)
@@ -337,5 +374,6 @@ int main(int argc, char **argv)
         if (daemon_done(&d) < 0 && r >= 0)
                 r = -EBUSY;
         free(dropin_dir);
+        free(root);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -88,6 +88,7 @@ static int apply(struct daemon *d, struct config *cfg)
         }
         d->engine.stop = old.stop;
         d->engine.state_file = old.state_file;
+        d->engine.root = old.root;
         d->cfg = cfg;
         r = scopes_setup(d);
         if (r < 0) {

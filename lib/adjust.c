@@ -101,7 +101,7 @@ static int save_records(struct engine *e)
                 n += add_records(&e->cgroups[i], v + n);
         for (size_t i = 0; i < e->n_parents; i++)
                 n += add_records(&e->parents[i], v + n);
-        return state_save(e->state_file, v, n);
+        return state_save(e->state_file, e->root, v, n);
 }
 
 int adjust_persist(struct engine *e)

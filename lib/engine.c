@@ -1711,6 +1711,14 @@ int engine_restore(struct engine *e, struct state *ret_state)
         if (!e->state_file)
                 return -ENOENT;
         r = state_load(e->state_file, ret_state);
+        /*
+         * The paths are relative to the root they were taken under: beneath
+         * another one they name other cgroups, or none, and the ones changed
+         * would be forgotten as gone. The daemon puts such a file back under
+         * its own root first (reclaimd --restore); what is left is not ours.
+         */
+        if (r == 0 && ret_state->root && e->root && !streq(ret_state->root, e->root))
+                r = -EXDEV;
         /* Never lose a line: what is not applied is kept for the operator (or a newer reclaimd). */
         e->reject_pending = !e->dry_run && (r < 0 ? r != -ENOENT : ret_state->bad_lines || ret_state->no_header);
         if (r < 0)

@@ -221,6 +221,8 @@ struct engine {
                                       * (hierarchy_adopt()), until it goes back */
         size_t n_parents;
         const char *state_file;      /* where changed values are recorded first; NULL: nowhere */
+        const char *root;            /* the cgroup root's path, recorded with them: a state file
+                                      * of another root is not applied here; NULL: not known */
         char *own_path;              /* reclaimd's own cgroup (backend's own_cgroup()), which no glob
                                       * manages: its memory is locked, so a hold or a clamp there
                                       * would throttle reclaimd itself; NULL when not beneath the root */
@@ -363,8 +365,9 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
  * obs.restored. Returns 0, or the error reading the
  * state file (-ENOENT when there is none; -EBADMSG, -ELOOP, and -EPERM or
  * -EACCES for a file another user could have written: see state_load();
- * the file is then left as it is), with *ret_state describing malformed
- * lines.
+ * -EXDEV for one taken under another cgroup root than e->root, whose paths
+ * name other cgroups here; the file is then left as it is), with *ret_state
+ * describing malformed lines (and the root of an -EXDEV file).
  */
 int engine_restore(struct engine *e, struct state *ret_state);
 

@@ -4,6 +4,7 @@
  *
  *     reclaimd-state 3
  *     # file original value previous path: ...
+ *     #cgroup-root /sys/fs/cgroup
  *     #cgroup-id 4711
  *     memory.low 0 512M 0 system.slice/web.service
  *
@@ -17,8 +18,11 @@
  * of its own equal to the one reclaimd wrote: only the id tells it from the
  * cgroup reclaimd changed. It is a comment so that a release before it,
  * which skips comments, still reads the file after a downgrade, by the
- * values alone, rather than refusing it whole. Version 2 (memory.high
- * only) is still read.
+ * values alone, rather than refusing it whole. The cgroup root the paths
+ * are relative to is a comment for the same reason: a start under another
+ * root (--cgroup-root changed, another mount found) must not take the
+ * records for cgroups of its own tree. Version 2 (memory.high only) is
+ * still read.
  */
 #include "autoconfig.h"
 
@@ -40,6 +44,7 @@
 
 #define STATE_HEADER    "reclaimd-state 3"
 #define STATE_ID_PREFIX "#cgroup-id "        /* the id of the record on the next line */
+#define STATE_ROOT_PREFIX "#cgroup-root "    /* the root every record's path is relative to */
 #define STATE_HEADER_V2 "reclaimd-state 2"   /* memory.high only, unescaped paths */
 #define STATE_MAX_BYTES (4 << 20)
 #define STATE_LOCK_TRIES 10                 /* 20 ms apart (state_lock()) */
@@ -82,10 +87,15 @@ static void write_path(FILE *f, const char *path)
         }
 }
 
-static int write_records(FILE *f, const struct state_record *v, size_t n)
+static int write_records(FILE *f, const char *root, const struct state_record *v, size_t n)
 {
         fprintf(f, "%s\n# file original value previous path: what reclaimd changed, to put back\n",
                 STATE_HEADER);
+        if (root) {
+                fputs(STATE_ROOT_PREFIX, f);
+                write_path(f, root);
+                fputc('\n', f);
+        }
         for (size_t i = 0; i < n; i++) {
                 char orig[FORMAT_SIZE_MAX], val[FORMAT_SIZE_MAX], prev[FORMAT_SIZE_MAX];
 
@@ -102,7 +112,7 @@ static int write_records(FILE *f, const struct state_record *v, size_t n)
         return fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0 ? 0 : negative_errno();
 }
 
-int state_save(const char *file, const struct state_record *v, size_t n)
+int state_save(const char *file, const char *root, const struct state_record *v, size_t n)
 {
         _cleanup_free_ char *tmp = NULL;
         FILE *f;
@@ -129,7 +139,7 @@ int state_save(const char *file, const struct state_record *v, size_t n)
                 unlink(tmp);
                 return r;
         }
-        r = write_records(f, v, n);
+        r = write_records(f, root, v, n);
         if (fclose(f) != 0 && r == 0)
                 r = negative_errno();
         if (r == 0 && rename(tmp, file) < 0)
@@ -361,6 +371,22 @@ int state_parse(const char *text, struct state *ret)
                         version = streq(line, STATE_HEADER) ? 3 : 2;
                         continue;
                 }
+                if (version && strncmp(line, STATE_ROOT_PREFIX, strlen(STATE_ROOT_PREFIX)) == 0) {
+                        /*
+                         * One, before the records, as reclaimd writes it. Any other is
+                         * a bad line: the file is kept, and applied under no root.
+                         */
+                        char *root = line + strlen(STATE_ROOT_PREFIX);
+
+                        if (s.root || s.n || *root != '/' || unescape_path(root) < 0) {
+                                bad_line(&s, lineno);
+                                continue;
+                        }
+                        s.root = strdup(root);
+                        if (!s.root)
+                                goto oom;
+                        continue;
+                }
                 if (strncmp(line, STATE_ID_PREFIX, strlen(STATE_ID_PREFIX)) == 0) {
                         /* One that does not read leaves the record to its values, as before ids. */
                         if (parse_uint64(line + strlen(STATE_ID_PREFIX), &id) < 0)
@@ -434,10 +460,25 @@ int state_load(const char *file, struct state *ret)
         return 0;
 }
 
+int state_root(const char *file, char **ret)
+{
+        struct state st;
+        int r = state_load(file, &st);
+
+        *ret = NULL;
+        if (r == 0) {
+                *ret = st.root;   /* moves */
+                st.root = NULL;
+        }
+        state_clear(&st);
+        return r;
+}
+
 void state_clear(struct state *s)
 {
         for (size_t i = 0; i < s->n; i++)
                 free(s->v[i].path);
         free(s->v);
+        free(s->root);
         *s = (struct state){};
 }

@@ -22,6 +22,8 @@ struct state_record {
 struct state {
         struct state_record *v;
         size_t n;
+        char *root;              /* the cgroup root the paths are relative to ("#cgroup-root", before
+                                  * the first record); NULL in a file written before it was */
         unsigned bad_lines;      /* lines that did not parse: reported, never applied */
         unsigned first_bad_line;
         bool no_header;          /* not a file this reclaimd wrote (empty, another format) */
@@ -38,14 +40,15 @@ struct state {
  * directory is created (0700) when missing. With no record the file is
  * removed. Paths are written with \\ and \xHH escapes for backslash, space
  * and control bytes, so that any cgroup name stays on its line and reads
- * back as it was. Returns 0 or -errno.
+ * back as it was. root, when not NULL, is the cgroup root the paths are
+ * relative to, written on a comment line. Returns 0 or -errno.
  */
-int state_save(const char *file, const struct state_record *v, size_t n);
+int state_save(const char *file, const char *root, const struct state_record *v, size_t n);
 
 /*
  * Parses a state file's text: "reclaimd-state 3" (every file reclaimd
- * changes; a "#cgroup-id N" line gives the next record's cgroup_id, 0
- * without one), or "reclaimd-state 2" (memory.high only, from before
+ * changes; a "#cgroup-root PATH" line before the first record gives root, a
+ * "#cgroup-id N" line the next record's cgroup_id, 0 without one), or "reclaimd-state 2" (memory.high only, from before
  * memory.low was managed). Lines that do not parse are counted in bad_lines and
  * skipped, as is every line of a file without a known header; so is a record
  * that is not something reclaimd writes (a memory.high raised, a memory.low
@@ -65,6 +68,13 @@ int state_parse(const char *text, struct state *ret);
  * (ret->owner and ret->mode say why).
  */
 int state_load(const char *file, struct state *ret);
+
+/*
+ * The cgroup root file's records were taken under (*ret, NULL when it
+ * records none), for a caller that must open that root before the records
+ * can be put back. Returns 0, or state_load()'s error (*ret NULL).
+ */
+int state_root(const char *file, char **ret);
 
 void state_clear(struct state *s);
 

@@ -603,7 +603,7 @@ static struct backend *killed_run(char *state, size_t size)
         sim_set_sysmem(be, 16 * GiB, 1 * GiB, 32 * MiB);
         ck_assert_int_eq(sim_add_cgroup(be, "hot", 400 * MiB, 0), 0);
         ck_assert_int_eq(sim_set_high(be, "hot", 100 * MiB), 0);
-        ck_assert_int_eq(state_save(state, &rec, 1), 0);
+        ck_assert_int_eq(state_save(state, NULL, &rec, 1), 0);
         sim_set_persistent(be);
         return be;
 }
@@ -674,6 +674,61 @@ START_TEST(stop_that_cannot_put_back_fails)
         ck_assert_int_eq(daemon_init(&d, cfg, be, &(struct daemon_options){
                 .config_file = "daemon.conf", .state_file = state }), 0);
         ck_assert_int_eq(daemon_done(&d), 0);
+        ck_assert_uint_eq(sim_high(be, "hot"), UINT64_MAX);
+        ck_assert_int_eq(access(state, F_OK), -1);
+        sim_destroy(be);
+        state_unlock_file(state);
+}
+END_TEST
+
+static bool root_is(const char *file, const char *root)
+{
+        char *recorded = NULL;
+        bool same = state_root(file, &recorded) == 0 && recorded && strcmp(recorded, root) == 0;
+
+        free(recorded);
+        return same;
+}
+
+/*
+ * Records are relative to the cgroup root they were taken under. Beneath
+ * another (--cgroup-root changed) their paths name other cgroups: nothing is
+ * applied there, and the file is kept whole, never dropped as "gone". Under
+ * its own root it goes back, and what stays on record keeps that root.
+ */
+START_TEST(state_of_another_root_is_not_applied)
+{
+        const struct state_record rec = { .path = (char *)"hot", .file = CG_MEMORY_HIGH, .original = UINT64_MAX,
+                                          .value = 100 * MiB, .previous = 100 * MiB };
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        char state[64], kept[80];
+        struct backend *be = killed_run(state, sizeof(state));
+        struct daemon d;
+
+        ck_assert_int_eq(state_save(state, "/srv/old root", &rec, 1), 0);
+        ck_assert_int_eq(daemon_restore_only(be, &(struct daemon_options){
+                .state_file = state, .cgroup_root = "/sys/fs/cgroup" }, ""), -EXDEV);
+        ck_assert_uint_eq(sim_high(be, "hot"), 100 * MiB);
+        ck_assert(root_is(state, "/srv/old root"));
+
+        /* A run under another root: nothing applied; the file stays until a save of its own would replace it. */
+        ck_assert_int_eq(config_load_string("[cgroup other]\nsoft_limit = 1G\n", "daemon.conf", &cfg, &errs), 0);
+        ck_assert_int_eq(daemon_init(&d, cfg, be, &(struct daemon_options){
+                .config_file = "daemon.conf", .state_file = state, .cgroup_root = "/sys/fs/cgroup" }), 0);
+        ck_assert_int_eq(daemon_done(&d), 0);
+        ck_assert_uint_eq(sim_high(be, "hot"), 100 * MiB);
+        snprintf(kept, sizeof(kept), "%s.rejected", state);
+        ck_assert(root_is(state, "/srv/old root") && access(kept, F_OK) < 0);
+
+        /* Under its own root: a write that fails stays on record, with that root. */
+        ck_assert_int_eq(sim_fail_writes(be, "hot", CG_MEMORY_HIGH, -EIO, 2), 0);   /* and at its stop */
+        ck_assert_int_eq(daemon_restore_only(be, &(struct daemon_options){
+                .state_file = state, .cgroup_root = "/srv/old root" }, ""), -EBUSY);
+        ck_assert(state_has(state, "hot", CG_MEMORY_HIGH));
+        ck_assert(root_is(state, "/srv/old root"));
+        ck_assert_int_eq(daemon_restore_only(be, &(struct daemon_options){
+                .state_file = state, .cgroup_root = "/srv/old root" }, ""), 0);
         ck_assert_uint_eq(sim_high(be, "hot"), UINT64_MAX);
         ck_assert_int_eq(access(state, F_OK), -1);
         sim_destroy(be);
@@ -977,4 +1032,5 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            sigterm_during_a_restore_is_caught,
            untrusted_state_file_is_not_applied, unusable_state_lines_are_kept_as_rejected,
            unknown_state_format_is_kept_as_rejected, state_file_not_replaced_until_kept,
-           restore_skips_a_cgroup_made_again, restore_reads_files_without_an_id)
+           restore_skips_a_cgroup_made_again, restore_reads_files_without_an_id,
+           state_of_another_root_is_not_applied)

@@ -51,10 +51,11 @@ START_TEST(records_round_trip_any_cgroup_name)
                                                 .original = i * MiB, .value = UINT64_MAX,
                                                 .previous = (i + 1) * MiB };
         }
-        ck_assert_int_eq(state_save(path, v, n), 0);
+        ck_assert_int_eq(state_save(path, "/srv/cg root\\x41\n#", v, n), 0);
         ck_assert_int_eq(state_load(path, &s), 0);
         ck_assert_uint_eq(s.bad_lines, 0);
         ck_assert(!s.no_header && !s.truncated);
+        ck_assert_str_eq(s.root, "/srv/cg root\\x41\n#");
         ck_assert_uint_eq(s.n, n);
         for (size_t i = 0; i < n; i++) {
                 ck_assert_mem_eq(s.v[i].path, v[i].path, strlen(v[i].path) + 1);
@@ -66,7 +67,7 @@ START_TEST(records_round_trip_any_cgroup_name)
         }
         state_clear(&s);
         /* Nothing recorded: no file left. */
-        ck_assert_int_eq(state_save(path, v, 0), 0);
+        ck_assert_int_eq(state_save(path, NULL, v, 0), 0);
         ck_assert_int_eq(access(path, F_OK), -1);
 }
 END_TEST
@@ -125,6 +126,44 @@ START_TEST(cgroup_ids_ride_on_comment_lines)
 END_TEST
 
 /*
+ * The root the records were taken under is one comment line before them; a
+ * file from before it has none (NULL: applied under the root of the run).
+ * A root line reclaimd never writes (a second one, one after a record, a
+ * relative path, a bad escape) is a bad line, so the file is kept, not applied.
+ */
+START_TEST(cgroup_root_rides_on_a_comment_line)
+{
+        static const struct {
+                const char *text;
+                const char *root;
+                unsigned bad_lines;
+        } cases[] = {
+                { "reclaimd-state 3\n#cgroup-root /sys/fs/cgroup\nmemory.low 0 512M 0 web\n", "/sys/fs/cgroup", 0 },
+                { "reclaimd-state 3\n#cgroup-root /a\\x20b\nmemory.low 0 512M 0 web\n", "/a b", 0 },
+                { "reclaimd-state 3\nmemory.low 0 512M 0 web\n", NULL, 0 },
+                { "reclaimd-state 3\n#cgroup-root /a\n#cgroup-root /b\nmemory.low 0 512M 0 web\n", "/a", 1 },
+                { "reclaimd-state 3\nmemory.low 0 512M 0 web\n#cgroup-root /a\n", NULL, 1 },
+                { "reclaimd-state 3\n#cgroup-root sys/fs/cgroup\nmemory.low 0 512M 0 web\n", NULL, 1 },
+                { "reclaimd-state 3\n#cgroup-root /a\\x00\nmemory.low 0 512M 0 web\n", NULL, 1 },
+                { "#cgroup-root /a\nreclaimd-state 3\nmemory.low 0 512M 0 web\n", NULL, 0 },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct state s;
+
+                ck_assert_int_eq(state_parse(cases[i].text, &s), 0);
+                ck_assert_uint_eq(s.n, 1);
+                ck_assert_uint_eq(s.bad_lines, cases[i].bad_lines);
+                if (cases[i].root)
+                        ck_assert_str_eq(s.root, cases[i].root);
+                else
+                        ck_assert_ptr_null(s.root);
+                state_clear(&s);
+        }
+}
+END_TEST
+
+/*
  * A release before cgroup ids reads what this one writes: the same header,
  * every record in its five fields, the ids in comments it skips. A
  * downgrade after a crash then still puts the values back, where a new
@@ -142,7 +181,7 @@ START_TEST(files_read_by_the_release_before_ids)
         unsigned records = 0;
         FILE *f;
 
-        ck_assert_int_eq(state_save(path, v, 2), 0);
+        ck_assert_int_eq(state_save(path, "/sys/fs/cgroup", v, 2), 0);
         f = fopen(path, "r");
         ck_assert_ptr_nonnull(f);
         ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
@@ -159,7 +198,7 @@ START_TEST(files_read_by_the_release_before_ids)
         }
         fclose(f);
         ck_assert_uint_eq(records, 2);
-        ck_assert_int_eq(state_save(path, v, 0), 0);
+        ck_assert_int_eq(state_save(path, NULL, v, 0), 0);
 }
 END_TEST
 
@@ -239,7 +278,7 @@ START_TEST(new_state_file_is_private)
         ck_assert_ptr_nonnull(mkdtemp(dir));
         ck_assert_int_eq(rmdir(dir), 0);   /* state_save() makes it */
         snprintf(file, sizeof(file), "%s/state", dir);
-        ck_assert_int_eq(state_save(file, &r, 1), 0);
+        ck_assert_int_eq(state_save(file, NULL, &r, 1), 0);
         umask(old);
         ck_assert_int_eq(stat(dir, &st), 0);
         ck_assert_uint_eq(st.st_mode & 07777, 0700);
@@ -260,5 +299,6 @@ START_TEST(new_state_file_is_private)
 }
 END_TEST
 
-CHECK_MAIN("state", records_round_trip_any_cgroup_name, version_2_files_are_read, cgroup_ids_ride_on_comment_lines, files_read_by_the_release_before_ids,
+CHECK_MAIN("state", records_round_trip_any_cgroup_name, version_2_files_are_read, cgroup_ids_ride_on_comment_lines,
+           cgroup_root_rides_on_a_comment_line, files_read_by_the_release_before_ids,
            records_reclaimd_never_writes_are_refused, one_lock_per_state_file, new_state_file_is_private)

@@ -87,6 +87,17 @@ else
         echo "host has cgroup2 at /sys/fs/cgroup: the hybrid-host check does not apply here"
 fi
 
+# Records are relative to the root they were taken under: --restore puts them back there,
+# whatever root it is given, and keeps them when that root is gone.
+printf 'reclaimd-state 3\n#cgroup-root %s/gone\nmemory.high max 100M 100M batch\n' "$tmp" >"$tmp/state"
+cp "$tmp/state" "$tmp/state.orig"
+timeout 10 "$RECLAIMD" --restore --cgroup-root "$tmp" --state-file "$tmp/state" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "--restore under a recorded root that is gone: exit $rc, expected 1: $(cat "$tmp/err")"
+grep -q "Cannot use $tmp/gone as the cgroup v2 root (the state file's cgroup root)" "$tmp/err" ||
+        fail "--restore under a recorded root that is gone: the root not named: $(cat "$tmp/err")"
+cmp -s "$tmp/state" "$tmp/state.orig" || fail "--restore under a recorded root that is gone: the state file changed"
+
 # --restore with nothing on record does nothing, quietly, and reads no configuration.
 "$RECLAIMD" --restore --config "$tmp/none.conf" --state-file "$tmp/no-state" >"$tmp/out" 2>"$tmp/err"
 rc=$?

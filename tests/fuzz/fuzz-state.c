@@ -14,6 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  * memory.low or memory.min raised, on a path that names a cgroup
                  * beneath the root.
                  */
+                if (s.root && s.root[0] != '/')
+                        abort();   /* a root reclaimd could not have written */
                 for (size_t i = 0; i < s.n; i++) {
                         const struct state_record *r = &s.v[i];
 

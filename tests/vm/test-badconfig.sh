@@ -2,7 +2,10 @@
 # test-badconfig.sh -- in the VM, reclaimd refuses a config with a bad size
 # (soft_limit = 12Q on line 5): `reclaimd --config bad.conf` exits non-zero at
 # once and its stderr names bad.conf and line 5; `--check-config` does the
-# same and names the key; `--check-config` accepts a good config.
+# same and names the key; `--check-config` accepts a good config. A state
+# file a killed run left under another cgroup root is put back under that
+# root (by a start that fails and one that runs), and kept when that root is
+# gone.
 #
 # Exit: 0 pass, 1 fail, 77 skip (never when CI=true), 99 hard error.
 # VM_OUTDIR=DIR keeps the guest's output in DIR (else a temporary folder,
@@ -55,8 +58,33 @@ if [ "$code" != 0 ]; then
 	fail "reclaimd --check-config rejected a valid config (exit $code)"
 fi
 
+# A state file left under another cgroup root is put back there, not taken for this root's cgroups.
+for run in moved-bad moved-run; do
+	high=$(cat "$out/$run.high" 2>/dev/null || echo missing)
+	decoy=$(cat "$out/$run.decoy" 2>/dev/null || echo missing)
+	echo "$run: memory.high of ns/moved (/mnt/cg2/moved) $high, of moved $decoy; exit $(cat "$out/$run.exit" 2>/dev/null)"
+	[ "$high" = max ] ||
+		fail "$run: ns/moved's memory.high is $high, not put back to max under the recorded root /mnt/cg2"
+	[ "$decoy" = 104857600 ] ||
+		fail "$run: moved's memory.high is $decoy: a record of /mnt/cg2 was applied beneath /sys/fs/cgroup"
+	grep -q 'under /mnt/cg2' "$out/$run.stderr" ||
+		fail "$run: stderr does not say the records go back under /mnt/cg2"
+done
+[ "$(cat "$out/moved-bad.exit" 2>/dev/null)" = 3 ] || fail "moved-bad: a bad configuration did not exit 3"
+[ "$(cat "$out/moved-run.exit" 2>/dev/null)" = 0 ] || fail "moved-run: the daemon's stop did not exit 0"
+grep -q 'records values changed under the cgroup root /mnt/cg2, not /sys/fs/cgroup' "$out/moved-run.stderr" ||
+	fail "moved-run: stderr does not name both roots"
+echo "gone: exit $(cat "$out/gone.exit" 2>/dev/null); memory.high of moved $(cat "$out/gone.decoy" 2>/dev/null)"
+show gone
+[ "$(cat "$out/gone.decoy" 2>/dev/null)" = 104857600 ] ||
+	fail "gone: moved's memory.high changed under a root the record does not name"
+grep -q '^memory.high max 104857600 104857600 moved$' "$out/gone.state" 2>/dev/null ||
+	fail "gone: the record under the missing root /mnt/gone was not kept"
+grep -q '/mnt/gone' "$out/gone.stderr" || fail "gone: stderr does not name the recorded root /mnt/gone"
+[ "$(cat "$out/gone.exit" 2>/dev/null)" = 0 ] && fail "gone: --restore exited 0 with the records not put back"
+
 # shellcheck disable=SC2119 # no sections to print
 judge_exit_if_failed
-echo "PASS: reclaimd rejects a bad size and names bad.conf:5 (VM $(cat "$out/vm-seconds") s)"
+echo "PASS: reclaimd rejects a bad size and names bad.conf:5; a state file goes back under its own root (VM $(cat "$out/vm-seconds") s)"
 [ "$keep" = 1 ] || rm -rf "$out"
 exit 0
