@@ -322,17 +322,44 @@ static void start_watchdog(struct daemon *d)
 
 /*
  * What becomes of a state file that was not used whole (engine_restore()
- * keeps it as FILE.rejected): said after what was wrong with it.
+ * keeps it aside, state_reject()): said after what was wrong with it.
  */
 static const char *kept_as(const struct daemon *d, char *buf, size_t size)
 {
+        _cleanup_free_ char *next = NULL;
+
         if (d->dry_run)
                 return "";
-        if (!d->engine.reject_pending)
-                snprintf(buf, size, "; kept as %s.rejected", d->opt.state_file);
+        if (d->engine.rejected_as)
+                snprintf(buf, size, "; kept as %s", d->engine.rejected_as);
+        else if (d->restore_only)
+                snprintf(buf, size, "; left as it is");
+        else if (state_reject_path(d->opt.state_file, &next) == 0)
+                snprintf(buf, size, "; kept as %s before anything replaces it", next);
         else
-                snprintf(buf, size, "; kept as %s.rejected before anything replaces it", d->opt.state_file);
+                snprintf(buf, size, "; kept aside before anything replaces it");
         return buf;
+}
+
+/* The -EXDEV of restore_from_state(): a file of another cgroup root, or of a root not known. */
+static void say_other_root(const struct daemon *d, const struct state *st)
+{
+        char kept[4096 + 64];
+
+        if (!st->root)
+                log_error("%s:%u: a #cgroup-root line reclaimd never writes: the root its paths are relative "
+                          "to is not known, and nothing in it is applied%s", d->opt.state_file,
+                          st->first_bad_line, kept_as(d, kept, sizeof(kept)));
+        else if (d->dry_run)
+                log_error("The state file %s records values changed under the cgroup root %s, not %s: its "
+                          "paths name other cgroups here, and nothing in it is applied (a run that is not "
+                          "dry puts them back under %s first)", d->opt.state_file, st->root,
+                          d->opt.cgroup_root, st->root);
+        else
+                log_error("The state file %s records values changed under the cgroup root %s, not %s: its "
+                          "paths name other cgroups here, and nothing in it is applied%s; reclaimd --restore "
+                          "--state-file on that file puts them back under %s", d->opt.state_file, st->root,
+                          d->opt.cgroup_root, kept_as(d, kept, sizeof(kept)), st->root);
 }
 
 /*
@@ -359,12 +386,7 @@ static int restore_from_state(struct daemon *d)
                           "writes it chooses what reclaimd writes to any cgroup: nothing in it is applied%s",
                           d->opt.state_file, (unsigned)(st.mode & 07777), kept_as(d, kept, sizeof(kept)));
         else if (r == -EXDEV)
-                log_error("The state file %s records values changed under the cgroup root %s, not %s: its "
-                          "paths name other cgroups here, and nothing in it is applied%s%s%s%s",
-                          d->opt.state_file, st.root, d->opt.cgroup_root, kept_as(d, kept, sizeof(kept)),
-                          d->dry_run ? "" : "; reclaimd --restore --state-file ",
-                          d->dry_run ? "" : d->opt.state_file,
-                          d->dry_run ? "" : ".rejected puts them back there once it can be reached");
+                say_other_root(d, &st);
         else if (r < 0 && r != -ENOENT)
                 log_error_errno(r, "Cannot read the state file %s: %s; values a previous run changed "
                                 "cannot be restored, ignoring%s", d->opt.state_file,
@@ -578,7 +600,7 @@ int daemon_restore_only(struct backend *be, const struct daemon_options *opt, co
 
         r = config_load_string("", "(none)", &cfg, &errs);   /* the defaults: no cgroup managed */
         config_errors_clear(&errs);
-        d = (struct daemon){ .cfg = cfg, .be = be, .opt = *opt, .state_lock_fd = -1 };
+        d = (struct daemon){ .cfg = cfg, .be = be, .opt = *opt, .state_lock_fd = -1, .restore_only = true };
         signal(SIGPIPE, SIG_IGN);
         if (r >= 0 && (r = lock_state(&d)) < 0) {
                 (void) daemon_done(&d);   /* lock_state() said why */

@@ -61,6 +61,7 @@ struct daemon {
         struct daemon_options opt;
         int state_lock_fd;             /* the state file's lock, held for the run (-1: none) */
         bool dry_run;
+        bool restore_only;             /* daemon_restore_only(): nothing saves, so nothing is kept aside */
         bool has_globs;                /* the cgroups managed change as cgroups come and go */
         int clamped;                   /* cgroups whose memory.high is lowered */
         int protected;                 /* cgroups whose memory.low is raised */

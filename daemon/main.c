@@ -159,7 +159,7 @@ static int find_cgroup_root(const char *given, bool from_state, char **ret)
                           "the unified hierarchy (boot with systemd.unified_cgroup_hierarchy=1)", path);
         else if (r == -ENOMEDIUM)
                 log_error("%s is cgroup v2 but does not offer the memory controller "
-                          "(not in cgroup.controllers)", path);
+                          "(not in cgroup.controllers)%s", path, whose);
         else if (r < 0)
                 log_error_errno(r, "Cannot use %s%s as the cgroup v2 root%s: %m", opt, path, whose);
         if (r < 0) {
@@ -167,11 +167,13 @@ static int find_cgroup_root(const char *given, bool from_state, char **ret)
                 return r;
         }
         real = realpath(path, NULL);
-        if (real) {
+        if (!real) {
+                r = log_error_errno(-errno, "Cannot resolve %s%s%s: %m", opt, path, whose);
                 free(path);
-                path = real;
+                return r;
         }
-        *ret = path;
+        free(path);
+        *ret = real;
         return 0;
 }
 
@@ -267,19 +269,27 @@ static int restore_left_held(const struct options *o, const char *why)
         /* The paths are relative to the root they were taken under; a file it cannot read is said below. */
         (void) state_root(o->state_file, &recorded);
         r = find_cgroup_root(recorded ?: o->cgroup_root, recorded, &root);
-        free(recorded);
-        if (r < 0)
+        if (r < 0) {
+                free(recorded);
                 return log_error_errno(r, "%sWhat a previous run left in %s stays on record: no cgroup root to "
                                        "put it back in", why, o->state_file);
+        }
         r = backend_cgroupfs_new(root, &be);
         if (r < 0) {
                 log_error_errno(r, "%sFailed to open %s: %m; what a previous run left in %s stays on record",
                                 why, root, o->state_file);
+                free(recorded);
                 free(root);
                 return r;
         }
-        r = daemon_restore_only(be, &(struct daemon_options){ .state_file = o->state_file, .cgroup_root = root },
-                                why);
+        /*
+         * The engine is given the root as the file spells it: it compares the
+         * two, and the records it keeps stay under that spelling. The backend
+         * opens the same directory, resolved.
+         */
+        r = daemon_restore_only(be, &(struct daemon_options){ .state_file = o->state_file,
+                                                               .cgroup_root = recorded ?: root }, why);
+        free(recorded);
         free(root);
         return r;
 }
@@ -293,7 +303,9 @@ static void restore_other_root(const struct options *o, const char *root)
 {
         char *recorded = NULL;
 
-        if (o->state_file && state_root(o->state_file, &recorded) == 0 && recorded && !streq(recorded, root)) {
+        /* A run that holds the file is not ours to restore for: daemon_init() says so, once. */
+        if (o->state_file && state_locked(o->state_file) == 0 && state_root(o->state_file, &recorded) == 0 &&
+            recorded && !streq(recorded, root)) {
                 log_notice("The state file %s records values changed under the cgroup root %s, not %s: "
                            "putting them back there first", o->state_file, recorded, root);
                 (void) restore_left_held(o, "");   /* said; what stays is kept, and refused below */

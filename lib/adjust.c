@@ -111,7 +111,7 @@ int adjust_persist(struct engine *e)
         if (e->dry_run || !e->state_file)
                 return 0;
         /* The file found at start is kept before this save replaces it: else it is not replaced. */
-        r = e->reject_pending ? state_reject(e->state_file) : 0;
+        r = e->reject_pending ? state_reject(e->state_file, &e->rejected_as) : 0;
         if (r == 0) {
                 e->reject_pending = false;
                 r = save_records(e);

@@ -209,6 +209,7 @@ void engine_done(struct engine *e)
         for (size_t i = 0; i < ROUND_RESUME_SLOTS; i++)
                 free(e->resume[i].scope);
         free(e->own_path);
+        free(e->rejected_as);
         *e = (struct engine){};
 }
 
@@ -1617,6 +1618,8 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
          */
         e->machine_yield_until_usec = old->machine_yield_until_usec;
         e->reject_pending = old->reject_pending;
+        e->rejected_as = old->rejected_as;
+        old->rejected_as = NULL;
         engine_done(old);
         adjust_persist(e);
         return restored;
@@ -1717,7 +1720,7 @@ int engine_restore(struct engine *e, struct state *ret_state)
          * would be forgotten as gone. The daemon puts such a file back under
          * its own root first (reclaimd --restore); what is left is not ours.
          */
-        if (r == 0 && ret_state->root && e->root && !streq(ret_state->root, e->root))
+        if (r == 0 && (ret_state->bad_root || (ret_state->root && e->root && !streq(ret_state->root, e->root))))
                 r = -EXDEV;
         /* Never lose a line: what is not applied is kept for the operator (or a newer reclaimd). */
         e->reject_pending = !e->dry_run && (r < 0 ? r != -ENOENT : ret_state->bad_lines || ret_state->no_header);

@@ -229,6 +229,7 @@ struct engine {
         const char *own_glob;        /* the glob section that matched it, for the daemon to say; or NULL */
         bool reject_pending;         /* the state file found at start was not used whole: it is kept
                                       * (state_reject()) before any save replaces it, or nothing saves */
+        char *rejected_as;           /* where it was kept, once it was; NULL before */
         struct wmark_cache wmark;
         int meminfo_err;             /* why free memory could not be read, told once */
         struct sysmem checked;       /* the machine as the balancer's last check read it */
@@ -366,8 +367,9 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
  * state file (-ENOENT when there is none; -EBADMSG, -ELOOP, and -EPERM or
  * -EACCES for a file another user could have written: see state_load();
  * -EXDEV for one taken under another cgroup root than e->root, whose paths
- * name other cgroups here; the file is then left as it is), with *ret_state
- * describing malformed lines (and the root of an -EXDEV file).
+ * name other cgroups here, or with a root line it does not know (bad_root);
+ * the file is then left as it is), with *ret_state describing malformed
+ * lines (and the root of an -EXDEV file).
  */
 int engine_restore(struct engine *e, struct state *ret_state);
 

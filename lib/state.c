@@ -48,6 +48,7 @@
 #define STATE_HEADER_V2 "reclaimd-state 2"   /* memory.high only, unescaped paths */
 #define STATE_MAX_BYTES (4 << 20)
 #define STATE_LOCK_TRIES 10                 /* 20 ms apart (state_lock()) */
+#define STATE_REJECTED_MAX 9                /* FILE.rejected, then FILE.rejected.1 to .9 */
 
 static int fsync_dir_of(const char *file)
 {
@@ -168,7 +169,23 @@ static int copy_file(const char *from, const char *to)
         return n < 0 || fsync(out) < 0 ? negative_errno() : 0;
 }
 
-int state_reject(const char *file)
+int state_reject_path(const char *file, char **ret)
+{
+        for (unsigned i = 0; i <= STATE_REJECTED_MAX; i++) {
+                char *path = NULL;
+
+                if ((i ? asprintf(&path, "%s.rejected.%u", file, i) : asprintf(&path, "%s.rejected", file)) < 0)
+                        return -ENOMEM;
+                if (access(path, F_OK) < 0 && errno == ENOENT) {
+                        *ret = path;
+                        return 0;
+                }
+                free(path);
+        }
+        return asprintf(ret, "%s.rejected", file) < 0 ? -ENOMEM : 0;   /* all taken: the first is replaced */
+}
+
+int state_reject(const char *file, char **ret_kept)
 {
         _cleanup_free_ char *kept = NULL, *tmp = NULL;
         struct stat st;
@@ -178,7 +195,14 @@ int state_reject(const char *file)
                 return errno == ENOENT ? 0 : negative_errno();
         if (!S_ISREG(st.st_mode))
                 return 0;   /* a symlink or a FIFO: no line of it was read, none to keep */
-        if (asprintf(&kept, "%s.rejected", file) < 0 || asprintf(&tmp, "%s.tmp", kept) < 0)
+        /*
+         * Never over an earlier one: it may hold values still held under
+         * another root (engine_restore()'s -EXDEV), which nothing else records.
+         */
+        r = state_reject_path(file, &kept);
+        if (r < 0)
+                return r;
+        if (asprintf(&tmp, "%s.tmp", kept) < 0)
                 return -ENOMEM;
         (void) unlink(tmp);
         /*
@@ -195,7 +219,12 @@ int state_reject(const char *file)
                 (void) unlink(tmp);
                 return r == -ENOENT ? 0 : r;
         }
-        return fsync_dir_of(file);
+        r = fsync_dir_of(file);
+        if (r == 0 && ret_kept) {
+                *ret_kept = kept;   /* moves */
+                kept = NULL;
+        }
+        return r;
 }
 
 int state_lock(const char *file)
@@ -374,11 +403,13 @@ int state_parse(const char *text, struct state *ret)
                 if (version && strncmp(line, STATE_ROOT_PREFIX, strlen(STATE_ROOT_PREFIX)) == 0) {
                         /*
                          * One, before the records, as reclaimd writes it. Any other is
-                         * a bad line: the file is kept, and applied under no root.
+                         * a bad line, and leaves the root unknown (bad_root): the
+                         * caller then applies no record, under its own root or any.
                          */
                         char *root = line + strlen(STATE_ROOT_PREFIX);
 
                         if (s.root || s.n || *root != '/' || unescape_path(root) < 0) {
+                                s.bad_root = true;
                                 bad_line(&s, lineno);
                                 continue;
                         }

@@ -24,6 +24,8 @@ struct state {
         size_t n;
         char *root;              /* the cgroup root the paths are relative to ("#cgroup-root", before
                                   * the first record); NULL in a file written before it was */
+        bool bad_root;           /* a "#cgroup-root" line reclaimd never writes: the paths' root is
+                                  * not known, so no record may be applied under any */
         unsigned bad_lines;      /* lines that did not parse: reported, never applied */
         unsigned first_bad_line;
         bool no_header;          /* not a file this reclaimd wrote (empty, another format) */
@@ -79,15 +81,24 @@ int state_root(const char *file, char **ret);
 void state_clear(struct state *s);
 
 /*
- * Keeps what file holds as "file.rejected" (replacing an older one), for
- * the operator or a later version to read: the caller is about to replace
- * or remove a file it could not use whole (malformed lines, an unknown
- * header, refused). file itself is left as it is. A hard link (a copy where
+ * Where state_reject() would keep file now: "file.rejected", or the first of
+ * "file.rejected.1" to ".9" that does not exist (when all do, the first is
+ * replaced). Returns 0 (*ret to free) or -ENOMEM.
+ */
+int state_reject_path(const char *file, char **ret);
+
+/*
+ * Keeps what file holds at state_reject_path(), for the operator or a later
+ * version to read: the caller is about to replace or remove a file it could
+ * not use whole (malformed lines, an unknown header, another cgroup root,
+ * refused). An earlier one is not replaced: it may hold values still held
+ * under another root. file itself is left as it is. A hard link (a copy where
  * the file system has none) under a temporary name, renamed over: a crash
- * leaves the old or the new .rejected whole. 0 also when there is no file,
+ * leaves the old or the new one whole. 0 (*ret_kept, when not NULL, the path
+ * used, or left as it was when nothing was kept) also when there is no file,
  * or it is not a regular file (nothing was read from it); or -errno.
  */
-int state_reject(const char *file);
+int state_reject(const char *file, char **ret_kept);
 
 /*
  * Takes the lock of file: flock() on "file.lock" beside it (created 0600,

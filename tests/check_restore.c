@@ -838,10 +838,20 @@ static const char *rejected(const char *state)
         return buf;
 }
 
+static bool file_holds(const char *path, const char *text)
+{
+        char *got = read_text(path);
+        bool same = got && strcmp(got, text) == 0;
+
+        free(got);
+        return same;
+}
+
 /*
  * A state file with lines the start cannot use: the good records are put
  * back (or kept, when their write fails), and the whole file, bad lines and
- * all, is kept byte for byte as FILE.rejected, replacing an older one,
+ * all, is kept byte for byte as FILE.rejected (FILE.rejected.1 beside an
+ * older one, which may hold values held under another root, and stays),
  * before the state file is rewritten or removed: the warning names it, and
  * the operator (or a fixed version) can still put those values back.
  */
@@ -870,7 +880,33 @@ START_TEST(unusable_state_lines_are_kept_as_rejected)
         ck_assert_uint_eq(sim_high(f.be, "c"), 50 * MiB);   /* its write failed: kept on record */
         ck_assert(state_has(f.state, "c", CG_MEMORY_HIGH));
         ck_assert(!state_has(f.state, "a", CG_MEMORY_HIGH));
-        ck_assert_str_eq(rejected(f.state), text);
+        ck_assert_str_eq(rejected(f.state), "an older rejected file\n");
+        snprintf(old, sizeof(old), "%s.rejected.1", f.state);
+        ck_assert(file_holds(old, text));
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A root line reclaimd never writes leaves the paths' root unknown: no
+ * record is applied, under this root or any, and the file stays whole.
+ */
+START_TEST(state_with_a_bad_root_line_is_not_applied)
+{
+        static const char text[] = "reclaimd-state 3\nmemory.high max 100M max a\n#cgroup-root /elsewhere\n";
+        struct fixture f;
+        struct state st;
+
+        setup(&f, "[cgroup a]\nsoft_limit = 1M\n");
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);
+        write_file(f.state, text);
+        ck_assert_int_eq(engine_restore(&f.e, &st), -EXDEV);
+        ck_assert(st.bad_root && !st.root);
+        state_clear(&st);
+        ck_assert_uint_eq(sim_high(f.be, "a"), 100 * MiB);
+        ck_assert(f.e.reject_pending);   /* kept aside before any save of this run replaces it */
+        ck_assert(file_holds(f.state, text));
         teardown(&f);
 }
 END_TEST
@@ -1033,4 +1069,4 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            untrusted_state_file_is_not_applied, unusable_state_lines_are_kept_as_rejected,
            unknown_state_format_is_kept_as_rejected, state_file_not_replaced_until_kept,
            restore_skips_a_cgroup_made_again, restore_reads_files_without_an_id,
-           state_of_another_root_is_not_applied)
+           state_of_another_root_is_not_applied, state_with_a_bad_root_line_is_not_applied)

@@ -129,14 +129,15 @@ END_TEST
  * The root the records were taken under is one comment line before them; a
  * file from before it has none (NULL: applied under the root of the run).
  * A root line reclaimd never writes (a second one, one after a record, a
- * relative path, a bad escape) is a bad line, so the file is kept, not applied.
+ * relative path, a bad escape) is a bad line that leaves the root unknown
+ * (bad_root): the caller applies no record of it (check_restore).
  */
 START_TEST(cgroup_root_rides_on_a_comment_line)
 {
         static const struct {
                 const char *text;
                 const char *root;
-                unsigned bad_lines;
+                unsigned bad_lines;   /* each a bad root line too (bad_root) */
         } cases[] = {
                 { "reclaimd-state 3\n#cgroup-root /sys/fs/cgroup\nmemory.low 0 512M 0 web\n", "/sys/fs/cgroup", 0 },
                 { "reclaimd-state 3\n#cgroup-root /a\\x20b\nmemory.low 0 512M 0 web\n", "/a b", 0 },
@@ -154,6 +155,7 @@ START_TEST(cgroup_root_rides_on_a_comment_line)
                 ck_assert_int_eq(state_parse(cases[i].text, &s), 0);
                 ck_assert_uint_eq(s.n, 1);
                 ck_assert_uint_eq(s.bad_lines, cases[i].bad_lines);
+                ck_assert(s.bad_root == (cases[i].bad_lines > 0));
                 if (cases[i].root)
                         ck_assert_str_eq(s.root, cases[i].root);
                 else

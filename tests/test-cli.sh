@@ -97,6 +97,15 @@ rc=$?
 grep -q "Cannot use $tmp/gone as the cgroup v2 root (the state file's cgroup root)" "$tmp/err" ||
         fail "--restore under a recorded root that is gone: the root not named: $(cat "$tmp/err")"
 cmp -s "$tmp/state" "$tmp/state.orig" || fail "--restore under a recorded root that is gone: the state file changed"
+# One still there, but no longer a cgroup v2 mount (unmounted): exit 4, as for --cgroup-root.
+mkdir "$tmp/gone"
+timeout 10 "$RECLAIMD" --restore --state-file "$tmp/state" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 4 ] || fail "--restore under a recorded root that is no cgroup v2 mount: exit $rc, expected 4"
+grep -q "$tmp/gone is not a cgroup v2 mount (the state file's cgroup root)" "$tmp/err" ||
+        fail "--restore under a recorded root that is no cgroup v2 mount: not said: $(cat "$tmp/err")"
+cmp -s "$tmp/state" "$tmp/state.orig" || fail "--restore under a recorded root that is no mount: the state file changed"
+rmdir "$tmp/gone"
 
 # --restore with nothing on record does nothing, quietly, and reads no configuration.
 "$RECLAIMD" --restore --config "$tmp/none.conf" --state-file "$tmp/no-state" >"$tmp/out" 2>"$tmp/err"
