@@ -390,7 +390,7 @@ static int restore_from_state(struct daemon *d)
         else if (r < 0 && r != -ENOENT)
                 log_error_errno(r, "Cannot read the state file %s: %s; values a previous run changed "
                                 "cannot be restored, ignoring%s", d->opt.state_file,
-                                r == -EBADMSG ? "not a regular text file of at most 4 MiB" :
+                                r == -EBADMSG ? "not a regular text file of at most 64 MiB" :
                                 r == -ELOOP ? "a symbolic link, not followed" : strerror(-r),
                                 r == -EBADMSG && S_ISREG(st.mode) ? kept_as(d, kept, sizeof(kept)) : "");
         else if (st.no_header)

@@ -124,8 +124,13 @@ static void on_cgroup_error(void *userdata, const char *path, enum cg_file f, in
 
 static void on_state_error(void *userdata, const char *file, int err)
 {
-        log_error_errno(err, "Failed to record changed values in %s: %m; not changing memory.high or "
-                        "memory.low until it can be written", file);
+        if (err == -EFBIG)
+                log_error_errno(err, "Failed to record changed values in %s: the records would pass the "
+                                "state file's 64 MiB; not holding more memory.high, memory.low or memory.min "
+                                "values until some go back", file);
+        else
+                log_error_errno(err, "Failed to record changed values in %s: %m; not changing memory.high or "
+                                "memory.low until it can be written", file);
 }
 
 /* The round's start: a trigger's (direct), or the balancer's (background). */

@@ -114,6 +114,7 @@ int adjust_persist(struct engine *e)
         r = e->reject_pending ? state_reject(e->state_file, &e->rejected_as) : 0;
         if (r == 0) {
                 e->reject_pending = false;
+                e->state_saves++;
                 r = save_records(e);
         }
         if (r < 0 && e->obs.state_error)

@@ -284,6 +284,28 @@ static char *glob_literal(const char *s)
         return out;
 }
 
+/*
+ * glob(3)'s errfunc has no context argument: the first error of the calling
+ * thread's cgfs_glob(), set by note_glob_error() and read once glob() returns.
+ */
+static _Thread_local int glob_err;
+
+/*
+ * A directory glob could not list: the listing is not known when the cause is
+ * the process's or the kernel's (out of descriptors or memory, an I/O error),
+ * and treating it as "nothing there" would let go of every cgroup it matched.
+ * One removed while glob walks (ENOENT), or a subtree reclaimd may not read
+ * (EACCES: a delegated one, with no CAP_DAC_READ_SEARCH in the unit), matches
+ * nothing, as it will on the next listing.
+ */
+static int note_glob_error(const char *path, int err)
+{
+        (void) path;
+        if (!glob_err && (err == EMFILE || err == ENFILE || err == ENOMEM || err == EIO))
+                glob_err = -err;
+        return 0;
+}
+
 static int cgfs_glob(struct backend *be, const char *pattern, char ***ret)
 {
         struct cgfs *fs = container_of(be, struct cgfs, be);
@@ -296,10 +318,11 @@ static int cgfs_glob(struct backend *be, const char *pattern, char ***ret)
         if (!root || asprintf(&full, "%s/%s", root, pattern) < 0)
                 return -ENOMEM;
         /* GLOB_ONLYDIR: cgroups are directories; the files beside them never match. */
-        r = glob(full, GLOB_ONLYDIR | GLOB_NOSORT, NULL, &g);
-        if (r != 0 && r != GLOB_NOMATCH) {
+        glob_err = 0;
+        r = glob(full, GLOB_ONLYDIR | GLOB_NOSORT, note_glob_error, &g);
+        if (glob_err < 0 || (r != 0 && r != GLOB_NOMATCH)) {
                 globfree(&g);
-                return r == GLOB_NOSPACE ? -ENOMEM : -EIO;
+                return glob_err < 0 ? glob_err : r == GLOB_NOSPACE ? -ENOMEM : -EIO;
         }
         v = calloc(g.gl_pathc + 1, sizeof(*v));
         if (!v) {

@@ -83,6 +83,7 @@ struct sim {
         size_t n;
         uint64_t last_id;              /* the id of the cgroup made last */
         char *own;                     /* the cgroup "this process" runs in (sim_set_own_cgroup()), or NULL */
+        int glob_err;                   /* sim_fail_glob(): every listing fails with it; 0: none */
 };
 
 static struct sim *to_sim(struct backend *be)
@@ -374,8 +375,11 @@ static int sim_glob(struct backend *be, const char *pattern, char ***ret)
 {
         struct sim *s = to_sim(be);
         size_t n = 0;
-        char **v = calloc(s->n + 1, sizeof(*v));
+        char **v;
 
+        if (s->glob_err)
+                return s->glob_err;
+        v = calloc(s->n + 1, sizeof(*v));
         if (!v)
                 return -ENOMEM;
         for (size_t i = 0; i < s->n; i++) {
@@ -422,6 +426,11 @@ static int sim_own_cgroup(struct backend *be, char **ret)
         if (!s->own)
                 return -ENOENT;
         return (*ret = strdup(s->own)) ? 0 : -ENOMEM;
+}
+
+void sim_fail_glob(struct backend *be, int err)
+{
+        to_sim(be)->glob_err = err;
 }
 
 void sim_set_own_cgroup(struct backend *be, const char *path)

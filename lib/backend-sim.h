@@ -126,6 +126,9 @@ void sim_set_high_nonblock(struct backend *be, bool on);
 /* The cgroup the process runs in, as /proc/self/cgroup would say (NULL: none beneath the root). */
 void sim_set_own_cgroup(struct backend *be, const char *path);
 
+/* Every glob listing fails with err (-EMFILE: out of descriptors) until called again with 0. */
+void sim_fail_glob(struct backend *be, int err);
+
 /* memory.low and memory.min as the cgroup holds them (written by reclaimd or sim_set_protection()). */
 uint64_t sim_low(struct backend *be, const char *path);
 uint64_t sim_min(struct backend *be, const char *path);

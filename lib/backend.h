@@ -58,7 +58,8 @@ struct backend_ops {
          * Lists the cgroups (directories) beneath the root whose path matches
          * the glob pattern (relative, '/' matched literally). Returns the
          * count and a NULL-terminated array of newly allocated relative paths,
-         * or a negative errno.
+         * or a negative errno when the listing is not known (out of
+         * descriptors or memory): never 0 for a listing that failed.
          */
         int (*glob)(struct backend *be, const char *pattern, char ***ret);
         /*

@@ -61,9 +61,14 @@ static int expand_section(struct engine *e, const char *path, char ***v, size_t 
         int r = 0, k;
 
         if (cgpath_is_glob(path)) {
+                /*
+                 * A listing that failed (out of descriptors) is not one that
+                 * matched nothing: the set is not known, and the caller keeps the
+                 * one it has (engine_set_changed()) rather than let go of it all.
+                 */
                 k = e->be->ops->glob(e->be, path, &matches);
                 if (k < 0)
-                        return k == -ENOMEM ? k : 0;   /* a pattern that cannot be read matches nothing */
+                        return k;
         } else {
                 k = 1;
         }
@@ -329,7 +334,9 @@ static void forget(struct engine *e, struct cgroup *cg, int err)
          * the next start on whatever cgroup is at that path then, over its
          * owner's value if that happens to be the one reclaimd wrote.
          */
-        if (recorded)
+        if (recorded && e->refreshing)
+                e->forgot_recorded = true;   /* engine_refresh() saves once for all it finds gone */
+        else if (recorded)
                 (void) adjust_persist(e);
         if (e->obs.cgroup_gone)
                 e->obs.cgroup_gone(e->obs.userdata, cg->path, err);
@@ -412,16 +419,24 @@ int engine_cgroup_populated(struct engine *e, struct cgroup *cg)
 
 int engine_refresh(struct engine *e)
 {
-        int over = 0;
+        int over = 0, r = 0;
 
-        for (size_t i = 0; i < e->n_cgroups; i++) {
-                int r = refresh_one(e, &e->cgroups[i]);
-
-                if (r < 0)
-                        return r;
-                over += r;
+        /*
+         * A slice stopped, a node drained: thousands of held cgroups go in one
+         * refresh. A save each rewrites every record still held, and the loop
+         * waits for them all; one save after the last is the same record.
+         */
+        e->refreshing = true;
+        for (size_t i = 0; i < e->n_cgroups && r >= 0; i++) {
+                r = refresh_one(e, &e->cgroups[i]);
+                over += r > 0 ? r : 0;
         }
-        return over;
+        e->refreshing = false;
+        if (e->forgot_recorded) {
+                e->forgot_recorded = false;
+                (void) adjust_persist(e);
+        }
+        return r < 0 ? r : over;
 }
 
 /*
@@ -1222,6 +1237,17 @@ static uint64_t protection_wanted(struct engine *e, struct cgroup *cg, enum cg_f
         else if (backend_read_u64(e->be, cg->be, f, &original) < 0)
                 return own;
         need = hierarchy_needed(original, below);
+        /*
+         * An offender's subtree is where v1 took from first: mem_cgroup_soft_reclaim()
+         * shrank the whole hierarchy under the cgroup most over, its children's soft
+         * limits notwithstanding. So the floors beneath it count up to its own soft
+         * limit, never past it: children whose soft limits add up to more than the
+         * parent's would else hold the top offender at its whole usage, the best
+         * protected cgroup of all. The kernel shares the capped memory.low among them
+         * (effective_protection()). v1 had no floors: the cap is reclaimd's.
+         */
+        if (policy_over_soft_limit(cg) && need > cg->soft_limit_bytes)
+                need = cg->soft_limit_bytes;
         return need > own ? need : own;
 }
 

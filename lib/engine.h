@@ -230,6 +230,10 @@ struct engine {
         bool reject_pending;         /* the state file found at start was not used whole: it is kept
                                       * (state_reject()) before any save replaces it, or nothing saves */
         char *rejected_as;           /* where it was kept, once it was; NULL before */
+        bool refreshing;             /* in engine_refresh(): a cgroup found gone is saved off the
+                                      * state file with the others, once, at its end */
+        bool forgot_recorded;        /* one of those held a value: the save is due */
+        uint64_t state_saves;        /* state-file rewrites (adjust_persist()), each of every record */
         struct wmark_cache wmark;
         int meminfo_err;             /* why free memory could not be read, told once */
         struct sysmem checked;       /* the machine as the balancer's last check read it */
@@ -417,7 +421,11 @@ int engine_count_protected(const struct engine *e);
 /* The number of managed cgroups over their soft limits, beyond the margin (policy_over_soft_limit()). */
 int engine_count_over(const struct engine *e);
 
-/* Whether cfg's globs now match another set of cgroups than e manages (they come and go). */
+/*
+ * Whether cfg's globs now match another set of cgroups than e manages (they
+ * come and go). false also when a glob cannot be listed now: the set is not
+ * known, and e keeps the one it has.
+ */
 bool engine_set_changed(struct engine *e, const struct config *cfg);
 
 /* Returns the managed cgroup at path, or NULL. O(log n). */

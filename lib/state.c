@@ -46,7 +46,13 @@
 #define STATE_ID_PREFIX "#cgroup-id "        /* the id of the record on the next line */
 #define STATE_ROOT_PREFIX "#cgroup-root "    /* the root every record's path is relative to */
 #define STATE_HEADER_V2 "reclaimd-state 2"   /* memory.high only, unescaped paths */
-#define STATE_MAX_BYTES (4 << 20)
+/*
+ * Read whole at start, so bounded; a save that would pass the bound fails
+ * (-EFBIG), as one the disk refuses does, and no value is held beyond what
+ * the file can record. 64 MiB is some 300000 records of 200 bytes: a
+ * Kubernetes pod's path is about 180.
+ */
+#define STATE_MAX_BYTES (64 << 20)
 #define STATE_LOCK_TRIES 10                 /* 20 ms apart (state_lock()) */
 #define STATE_REJECTED_MAX 9                /* FILE.rejected, then FILE.rejected.1 to .9 */
 
@@ -110,7 +116,11 @@ static int write_records(FILE *f, const char *root, const struct state_record *v
                 fputc('\n', f);
         }
         /* stdio drops a buffer whose write failed, and fflush() then succeeds: only ferror() tells. */
-        return fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0 ? 0 : negative_errno();
+        if (fflush(f) != 0 || ferror(f))
+                return negative_errno();
+        if (ftell(f) > STATE_MAX_BYTES)
+                return -EFBIG;   /* the next start would refuse it whole */
+        return fsync(fileno(f)) == 0 ? 0 : negative_errno();
 }
 
 int state_save(const char *file, const char *root, const struct state_record *v, size_t n)

@@ -573,9 +573,8 @@ static void damage_state(const char *file, enum damage d, const char *text, size
                 f = fopen(file, "w");
                 ck_assert_ptr_nonnull(f);
                 fputs(text, f);
-                for (int i = 0; i < 200000; i++)
-                        fputs("# padding, more than reclaimd would ever write\n", f);
                 fclose(f);
+                ck_assert_int_eq(truncate(file, (64 << 20) + 1), 0);   /* more than reclaimd ever writes */
                 break;
         }
 }
@@ -1794,6 +1793,36 @@ START_TEST(ancestor_protect_line)
 }
 END_TEST
 
+/*
+ * A managed parent over its soft limit whose managed children's soft limits
+ * add up past its own: its floor counts theirs only up to its soft limit, so
+ * its excess stays what the kernel's reclaim may take (v1 shrank the whole
+ * subtree of the cgroup most over); at its whole usage, the top offender
+ * would be the best protected cgroup of all.
+ */
+START_TEST(offender_floor_stops_at_its_soft_limit)
+{
+        static const char conf[] = "[balance]\ntrim = no\n[cgroup app]\nsoft_limit = 300M\n"
+                                   "[cgroup app/*]\nsoft_limit = 100M\n[cgroup web]\nsoft_limit = 256M\n";
+        struct fixture f;
+        char path[16];
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "app", 540 * MiB, 0), 0);
+        for (int i = 1; i <= 6; i++) {
+                snprintf(path, sizeof(path), "app/c%d", i);
+                ck_assert_int_eq(sim_add_cgroup(f.be, path, 90 * MiB, 0), 0);
+        }
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        start(&f, conf);
+        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);   /* under its soft limit: held */
+        ck_assert_msg(sim_low(f.be, "app") <= 300 * MiB, "app, 240M over, held at %lluM",
+                      (unsigned long long)(sim_low(f.be, "app") / MiB));
+        finish(&f);
+}
+END_TEST
+
 static void on_first_poll(struct ev_loop *loop, ev_timer *t, int revents)
 {
         ev_break(loop, EVBREAK_ALL);
@@ -1832,4 +1861,4 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            reload_keeps_old_on_error_and_restores_dropped, counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
            stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,
-           absent_cgroups_said_at_start, ancestor_protect_line)
+           absent_cgroups_said_at_start, ancestor_protect_line, offender_floor_stops_at_its_soft_limit)

@@ -562,6 +562,36 @@ START_TEST(globs_expand_to_the_most_specific_section)
 }
 END_TEST
 
+/*
+ * A glob that cannot be listed (out of descriptors) has not matched nothing:
+ * the set is not known, and the engine keeps the one it has, where letting
+ * go of all it matched would drop every floor, to hold them again a listing
+ * later. A new engine on it (a reload) fails, and the daemon keeps the old.
+ */
+START_TEST(glob_that_cannot_be_listed_changes_nothing)
+{
+        struct config *cfg = load("[cgroup system.slice/*.service]\nsoft_limit = 1G\n");
+        struct backend *be;
+        struct engine e, next;
+
+        ck_assert_int_eq(backend_sim_new(&be), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "system.slice/a.service", 0, MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(be, "system.slice/b.service", 0, MiB), 0);
+        ck_assert_int_eq(engine_init(&e, be, cfg, false, NULL, fake_clock), 0);
+        ck_assert_uint_eq(e.n_cgroups, 2);
+        sim_fail_glob(be, -EMFILE);
+        ck_assert(!engine_set_changed(&e, cfg));
+        ck_assert_int_eq(sim_remove_cgroup(be, "system.slice/b.service"), 0);
+        ck_assert(!engine_set_changed(&e, cfg));   /* not known yet */
+        ck_assert_int_eq(engine_init(&next, be, cfg, false, NULL, fake_clock), -EMFILE);
+        sim_fail_glob(be, 0);
+        ck_assert(engine_set_changed(&e, cfg));    /* listed again: b went */
+        engine_done(&e);
+        backend_free(be);
+        config_free(cfg);
+}
+END_TEST
+
 static unsigned n_errors;
 
 static void on_error(void *userdata, const char *path, enum cg_file f, int err)
@@ -1057,6 +1087,7 @@ END_TEST
 
 CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, step_ended_past_step_timeout_is_cut, round_cut_short_is_taken_up_where_it_stopped, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_cgroup_id_is_the_inode, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
+           glob_that_cannot_be_listed_changes_nothing,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out,
            globs_never_match_dot_entries, capabilities_probed_when_a_cgroup_appears,
            globs_leave_out_reclaimds_own_cgroup, real_backend_finds_its_own_cgroup)

@@ -311,6 +311,45 @@ START_TEST(reload_counts_only_what_it_put_back)
 }
 END_TEST
 
+/*
+ * A slice stopped: many held cgroups go in one refresh. Their records leave
+ * the state file in one save, not one each (each rewrites every record
+ * still held: quadratic, with the loop waiting).
+ */
+START_TEST(mass_removal_saves_once)
+{
+        struct fixture f;
+        char path[32];
+        uint64_t saves;
+
+        setup(&f, "[cgroup s*]\nsoft_limit = 64M\n");
+        for (int i = 0; i < 20; i++) {
+                snprintf(path, sizeof(path), "s%02d", i);
+                ck_assert_int_eq(sim_add_cgroup(f.be, path, 400 * MiB, 0), 0);
+        }
+        engine_done(&f.e);
+        ck_assert_int_eq(engine_init(&f.e, f.be, f.cfg, false, observer(&f), fake_clock), 0);
+        f.e.state_file = f.state;
+        ck_assert_int_ge(engine_refresh(&f.e), 0);
+        ck_assert_uint_eq(f.e.n_cgroups, 20);
+        for (int i = 0; i < 20; i++)
+                ck_assert_int_eq(adjust_set(&f.e, &f.e.cgroups[i], CG_MEMORY_HIGH, 100 * MiB), 0);
+        for (int i = 0; i < 15; i++) {
+                snprintf(path, sizeof(path), "s%02d", i);
+                ck_assert_int_eq(sim_remove_cgroup(f.be, path), 0);
+        }
+        saves = f.e.state_saves;
+        ck_assert_int_ge(engine_refresh(&f.e), 0);
+        ck_assert_uint_eq(f.e.state_saves - saves, 1);
+        ck_assert(!state_has(f.state, "s00", CG_MEMORY_HIGH) && !state_has(f.state, "s14", CG_MEMORY_HIGH));
+        ck_assert(state_has(f.state, "s15", CG_MEMORY_HIGH) && state_has(f.state, "s19", CG_MEMORY_HIGH));
+        saves = f.e.state_saves;
+        ck_assert_int_ge(engine_refresh(&f.e), 0);   /* nothing gone: nothing saved */
+        ck_assert_uint_eq(f.e.state_saves, saves);
+        teardown(&f);
+}
+END_TEST
+
 /* What a reload could not put back goes back at the next interval, or is dropped once its cgroup is removed. */
 START_TEST(kept_values_go_back_while_running)
 {
@@ -1069,4 +1108,5 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            untrusted_state_file_is_not_applied, unusable_state_lines_are_kept_as_rejected,
            unknown_state_format_is_kept_as_rejected, state_file_not_replaced_until_kept,
            restore_skips_a_cgroup_made_again, restore_reads_files_without_an_id,
-           state_of_another_root_is_not_applied, state_with_a_bad_root_line_is_not_applied)
+           state_of_another_root_is_not_applied, state_with_a_bad_root_line_is_not_applied,
+           mass_removal_saves_once)

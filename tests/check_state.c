@@ -301,6 +301,50 @@ START_TEST(new_state_file_is_private)
 }
 END_TEST
 
+/*
+ * A save that would pass what a start reads (64 MiB) fails, and leaves the
+ * file as it was: written, the next start would refuse it whole, and every
+ * value in it would stay held.
+ */
+START_TEST(state_too_large_to_read_back_is_not_saved)
+{
+        static char path_bytes[4001];
+        const size_t max = 64 << 20;
+        struct state_record *v = calloc(max / 4000 + 1, sizeof(*v));
+        const char *path = tmpfile_path();
+        size_t one, line, fit;
+        struct stat st;
+        struct state s;
+
+        ck_assert_ptr_nonnull(v);
+        memset(path_bytes, 'p', sizeof(path_bytes) - 1);
+        for (size_t i = 0; i <= max / 4000; i++)
+                v[i] = (struct state_record){ .path = path_bytes, .file = CG_MEMORY_LOW, .original = 0,
+                                              .value = MiB, .previous = 0 };
+        /* The size of a record's line, and of the lines before the first, as written. */
+        ck_assert_int_eq(state_save(path, "/sys/fs/cgroup", v, 1), 0);
+        ck_assert_int_eq(stat(path, &st), 0);
+        one = (size_t)st.st_size;
+        ck_assert_int_eq(state_save(path, "/sys/fs/cgroup", v, 2), 0);
+        ck_assert_int_eq(stat(path, &st), 0);
+        line = (size_t)st.st_size - one;
+        fit = (max - (one - line)) / line;
+
+        ck_assert_int_eq(state_save(path, "/sys/fs/cgroup", v, 1), 0);
+        ck_assert_int_eq(state_save(path, "/sys/fs/cgroup", v, fit + 1), -EFBIG);
+        ck_assert_int_eq(state_load(path, &s), 0);   /* the file before it, whole */
+        ck_assert_uint_eq(s.n, 1);
+        state_clear(&s);
+        ck_assert_int_eq(state_save(path, "/sys/fs/cgroup", v, fit), 0);
+        ck_assert_int_eq(state_load(path, &s), 0);   /* the largest it writes, it reads back */
+        ck_assert_uint_eq(s.n, fit);
+        state_clear(&s);
+        ck_assert_int_eq(state_save(path, NULL, v, 0), 0);
+        free(v);
+}
+END_TEST
+
 CHECK_MAIN("state", records_round_trip_any_cgroup_name, version_2_files_are_read, cgroup_ids_ride_on_comment_lines,
            cgroup_root_rides_on_a_comment_line, files_read_by_the_release_before_ids,
-           records_reclaimd_never_writes_are_refused, one_lock_per_state_file, new_state_file_is_private)
+           records_reclaimd_never_writes_are_refused, one_lock_per_state_file, new_state_file_is_private,
+           state_too_large_to_read_back_is_not_saved)
