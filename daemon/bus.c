@@ -19,6 +19,8 @@
 #include "status.h"
 #include "util.h"
 
+#define BUS_RETRY_SEC 30   /* between tries of a control interface that is off for a passing cause */
+
 /* Renders into a fresh string. */
 static int render(char **ret, int (*fn)(FILE *f, void *userdata), void *userdata)
 {
@@ -247,11 +249,19 @@ static const sd_bus_vtable vtable[] = {
         SD_BUS_VTABLE_END
 };
 
+static void retry_later(struct daemon *d)
+{
+        ev_timer_set(&d->bus.retry, d->bus.retry_sec > 0 ? d->bus.retry_sec : BUS_RETRY_SEC, 0.);
+        ev_timer_start(d->loop, &d->bus.retry);
+        d->bus.retrying = true;
+}
+
 static void lost(struct daemon *d, int r)
 {
-        log_warning_errno(r, "Lost the system bus: %m; the control interface is off until reclaimd restarts, "
-                          "ignoring");
+        log_warning_errno(r, "Lost the system bus: %m; the control interface is off, trying again every %gs",
+                          d->bus.retry_sec > 0 ? d->bus.retry_sec : BUS_RETRY_SEC);
         bus_stop(d);
+        retry_later(d);
 }
 
 static void process(struct daemon *d)
@@ -302,35 +312,74 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
         }
 }
 
+/*
+ * Causes that pass, so that a later try may work: no descriptor or memory
+ * left (thousands of cgroups opened at start), or the bus refusing while it
+ * restarts. No bus at all (ENOENT: a container) or no right to the name is
+ * for good, and trying again would only add wake-ups to an idle reclaimd.
+ */
+static bool passing(int r)
+{
+        return r == -EMFILE || r == -ENFILE || r == -ENOMEM || r == -ECONNREFUSED || r == -EAGAIN ||
+               r == -ETIMEDOUT;
+}
+
+static void on_retry(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        bus_start(container_of(t, struct daemon, bus.retry));
+}
+
 void bus_start(struct daemon *d)
 {
+        bool again = d->bus.retrying;
         sd_bus *b = NULL;
         int r;
 
+        if (!again)
+                ev_init(&d->bus.retry, on_retry);
         r = sd_bus_open_system(&b);
         if (r >= 0)
                 r = sd_bus_add_object_vtable(b, NULL, CTL_OBJECT, CTL_INTERFACE, vtable, d);
         if (r >= 0)
                 r = sd_bus_request_name(b, CTL_BUS_NAME, 0);
         if (r < 0) {
-                log_notice_errno(r, "The control interface is off: %s (%m); reclaimd runs without it, and "
-                                 "reclaimctl will not reach it",
-                                 r == -EACCES || r == -EPERM ? "the system bus does not let reclaimd own "
-                                 CTL_BUS_NAME " (is its bus policy file installed?)" : "no system bus");
+                char retry[48] = "";
+
+                if (passing(r) || again)
+                        snprintf(retry, sizeof(retry), "; trying again every %gs",
+                                 d->bus.retry_sec > 0 ? d->bus.retry_sec : BUS_RETRY_SEC);
+                if (again)
+                        log_debug_errno(r, "The control interface is still off: %m");
+                else
+                        log_notice_errno(r, "The control interface is off: %s (%m); reclaimd runs without it, "
+                                         "and reclaimctl will not reach it%s",
+                                         r == -EACCES || r == -EPERM ? "the system bus does not let reclaimd own "
+                                         CTL_BUS_NAME " (is its bus policy file installed?)" :
+                                         r == -EMFILE || r == -ENFILE ? "out of file descriptors" : "no system bus",
+                                         retry);
                 sd_bus_flush_close_unref(b);
+                if (passing(r) || again)
+                        retry_later(d);
                 return;
         }
+        ev_timer_stop(d->loop, &d->bus.retry);
+        d->bus.retrying = false;
         d->bus.bus = b;
         ev_io_init(&d->bus.io, on_io, sd_bus_get_fd(b), EV_READ);
         ev_io_start(d->loop, &d->bus.io);
         ev_init(&d->bus.timer, on_timer);
         ev_prepare_init(&d->bus.prepare, on_prepare);
         ev_prepare_start(d->loop, &d->bus.prepare);
-        log_info("Control interface on the system bus as " CTL_BUS_NAME " (reclaimctl)");
+        log_info("Control interface on the system bus as " CTL_BUS_NAME " (reclaimctl)%s",
+                 again ? ", at last" : "");
 }
 
 void bus_stop(struct daemon *d)
 {
+        if (d->bus.retrying) {
+                ev_timer_stop(d->loop, &d->bus.retry);
+                d->bus.retrying = false;
+        }
         if (!d->bus.bus)
                 return;
         ev_io_stop(d->loop, &d->bus.io);

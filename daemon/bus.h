@@ -12,13 +12,19 @@ struct bus {
         ev_io io;
         ev_timer timer;
         ev_prepare prepare;            /* before each loop iteration: what sd-bus waits for */
+        ev_timer retry;                /* after a start that failed for a passing cause (out of
+                                        * descriptors, the bus restarting) or the bus lost */
+        bool retrying;                 /* said once; the retries themselves only at debug */
+        double retry_sec;              /* between tries: 0 means BUS_RETRY_SEC (tests shorten it) */
 };
 
 /*
  * Connects to the system bus and takes CTL_BUS_NAME. Without a bus (a
  * container, the plain VM tests) or without the right to the name (no bus
  * policy installed), says once that the control interface is off and
- * returns: reclaimd runs as before.
+ * returns: reclaimd runs as before. A failure that passes (no descriptor
+ * left, the bus refusing while it restarts), or a bus lost later, is said
+ * once and tried again every BUS_RETRY_SEC until it works.
  */
 void bus_start(struct daemon *d);
 void bus_stop(struct daemon *d);

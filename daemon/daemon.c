@@ -486,6 +486,7 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
         r = scopes_setup(d);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the reclaim engine: %m");
+        report_nofile(d);
         ev_init(&d->tick, on_tick);
         ev_init(&d->balance, on_balance);
         ev_init(&d->watchdog, on_watchdog);

@@ -63,6 +63,7 @@ struct daemon {
         bool dry_run;
         bool restore_only;             /* daemon_restore_only(): nothing saves, so nothing is kept aside */
         bool has_globs;                /* the cgroups managed change as cgroups come and go */
+        bool nofile_short;             /* said: the managed cgroups may need more descriptors than allowed */
         int clamped;                   /* cgroups whose memory.high is lowered */
         int protected;                 /* cgroups whose memory.low is raised */
         unsigned balance_rounds;       /* the balancer's rounds that took a step */

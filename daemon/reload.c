@@ -122,6 +122,7 @@ static int apply(struct daemon *d, struct config *cfg)
                            d->dry_run ? "Would put back" : "Put back", restored);
         if (new_cfg)
                 report_own(d);
+        report_nofile(d);
         observe_reloaded(d);
         return 0;
 }

@@ -2,8 +2,10 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "config.h"
 #include "daemon.h"
@@ -527,6 +529,29 @@ void report_own(const struct daemon *d)
                 log_notice("reclaimd's own cgroup %s matches [cgroup %s]; a glob never manages it: its memory is "
                            "locked, so a hold or a clamp there would throttle reclaimd itself",
                            d->engine.own_path, d->engine.own_glob);
+}
+
+/* Descriptors a managed cgroup may keep open: each cgroupfs file the backend keeps (lib/backend-cgroupfs.c). */
+#define NOFILE_PER_CGROUP 8
+#define NOFILE_OWN 64   /* the loop, the bus, the journal, the state file, the metrics file, and margin */
+
+void report_nofile(struct daemon *d)
+{
+        /* One per file used (up to eight), two per armed trigger, and the daemon's own. */
+        uint64_t need = (uint64_t)d->engine.n_cgroups * (NOFILE_PER_CGROUP + 2) + NOFILE_OWN;
+        struct rlimit rl;
+        bool short_now;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return;
+        short_now = rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur;
+        if (short_now && !d->nofile_short)
+                log_warning("%zu managed cgroups may keep up to %" PRIu64 " file descriptors open, past "
+                            "RLIMIT_NOFILE (%llu): a file that cannot be opened reads as unreadable (a cgroup "
+                            "left unmanaged, a floor held), and the control interface and the metrics file may "
+                            "fail; raise LimitNOFILE= (the unit sets 524288)", d->engine.n_cgroups, need,
+                            (unsigned long long)rl.rlim_cur);
+        d->nofile_short = short_now;
 }
 
 void report_capabilities(const struct daemon *d, const char *release)

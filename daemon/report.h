@@ -44,3 +44,9 @@ size_t report_absent(const struct daemon *d);
 
 /* Says, at start and at each reload, that a glob matched reclaimd's own cgroup and left it out. */
 void report_own(const struct daemon *d);
+
+/*
+ * Warns, once each time the managed cgroups come to need more descriptors
+ * than RLIMIT_NOFILE allows (at start, a reload, a glob that matched more).
+ */
+void report_nofile(struct daemon *d);

@@ -763,6 +763,76 @@ START_TEST(reclaimctl_over_a_bus)
 }
 END_TEST
 
+static void tick(struct ev_loop *loop, ev_timer *t, int revents)
+{
+}
+
+/* Runs f's loop until cond holds, for at most 10 s (a 10 ms tick wakes it to look); returns whether it did. */
+static bool run_until(struct fixture *f, bool (*cond)(const struct daemon *d))
+{
+        ev_timer poll;
+
+        ev_timer_init(&poll, tick, 0.01, 0.01);
+        ev_timer_start(f->d.loop, &poll);
+        ev_now_update(f->d.loop);
+        for (ev_tstamp end = ev_now(f->d.loop) + 10.; !cond(&f->d) && ev_now(f->d.loop) < end;)
+                ev_run(f->d.loop, EVRUN_ONCE);
+        ev_timer_stop(f->d.loop, &poll);
+        return cond(&f->d);
+}
+
+static bool bus_off(const struct daemon *d)
+{
+        return !d->bus.bus && d->bus.retrying;
+}
+
+static bool bus_on(const struct daemon *d)
+{
+        return d->bus.bus != NULL;
+}
+
+/*
+ * The system bus restarted (or a start found no descriptor left): the
+ * control interface comes back by itself, where it stayed off until
+ * reclaimd restarted.
+ */
+START_TEST(control_interface_comes_back_with_the_bus)
+{
+        struct fixture f;
+        char conf[128], *addr;
+        int status;
+
+        if (!private_bus())
+                return;
+        addr = strdup(getenv("DBUS_SYSTEM_BUS_ADDRESS"));
+        up(&f, 0);
+        ev_prepare_stop(f.d.loop, &f.prepare);
+        f.d.bus.retry_sec = 0.05;
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1);
+        bus_start(&f.d);
+        ck_assert(bus_on(&f.d));
+
+        kill(ctl.bus_pid, SIGTERM);
+        ck_assert_int_eq(waitpid(ctl.bus_pid, &status, 0), ctl.bus_pid);
+        ck_assert_msg(run_until(&f, bus_off), "the lost bus was not noticed");
+        snprintf(conf, sizeof(conf), "%s/bus.conf", ctl.dir);
+        unlink(conf);
+        rmdir(ctl.dir);
+
+        ck_assert(private_bus());   /* a new bus, at a new address, as after a restart */
+        ck_assert_msg(run_until(&f, bus_on), "the control interface did not come back");
+        ck_assert(!f.d.bus.retrying);
+        down(&f);
+        kill(ctl.bus_pid, SIGTERM);
+        ck_assert_int_eq(waitpid(ctl.bus_pid, &status, 0), ctl.bus_pid);
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", NO_BUS, 1);
+        snprintf(conf, sizeof(conf), "%s/bus.conf", ctl.dir);
+        unlink(conf);
+        rmdir(ctl.dir);
+        free(addr);
+}
+END_TEST
+
 CHECK_MAIN("ctl", json_names_read_back_byte_for_byte, explain_names_each_rule, explain_says_what_holds_now, explain_unmanaged_and_hostile,
            status_and_explain_from_the_simulated_kernel, status_answers_while_a_write_blocks, reclaimctl_over_a_bus,
-           held_memory_min_is_shown, floors_yield_is_shown)
+           held_memory_min_is_shown, floors_yield_is_shown, control_interface_comes_back_with_the_bus)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -1823,6 +1824,38 @@ START_TEST(offender_floor_stops_at_its_soft_limit)
 }
 END_TEST
 
+/*
+ * Managed cgroups that may need more descriptors than RLIMIT_NOFILE allows
+ * are said at start, once: past it, files that cannot be opened read as
+ * unreadable, and the bus and the metrics fail for want of one.
+ */
+START_TEST(descriptor_limit_too_low_is_said)
+{
+        struct rlimit old, low;
+        struct capture cap;
+        struct fixture f;
+        char path[16], *log;
+
+        ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+        low = (struct rlimit){ .rlim_cur = 200, .rlim_max = old.rlim_max };
+        ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+        setup(&f, 0);
+        for (int i = 0; i < 20; i++) {
+                snprintf(path, sizeof(path), "s%02d", i);
+                ck_assert_int_eq(sim_add_cgroup(f.be, path, 10 * MiB, 0), 0);
+        }
+        start_logged(&f, &cap, "[cgroup s*]\nsoft_limit = 1G\n");
+        finish(&f);
+        log = capture_end(&cap);
+        ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+        if (count(log, "20 managed cgroups may keep up to 264 file descriptors open, past RLIMIT_NOFILE (200)") != 1)
+                fputs(log, stderr);
+        ck_assert_int_eq(count(log, "20 managed cgroups may keep up to 264 file descriptors open, past "
+                                    "RLIMIT_NOFILE (200)"), 1);
+        free(log);
+}
+END_TEST
+
 static void on_first_poll(struct ev_loop *loop, ev_timer *t, int revents)
 {
         ev_break(loop, EVBREAK_ALL);
@@ -1861,4 +1894,5 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            reload_keeps_old_on_error_and_restores_dropped, counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
            stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,
-           absent_cgroups_said_at_start, ancestor_protect_line, offender_floor_stops_at_its_soft_limit)
+           absent_cgroups_said_at_start, ancestor_protect_line, offender_floor_stops_at_its_soft_limit,
+           descriptor_limit_too_low_is_said)
