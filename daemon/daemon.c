@@ -122,6 +122,7 @@ static void on_job_done(struct worker *w, struct job *job)
         d->running = NULL;
         d->clamped = job->still_clamped;
         d->protected = job->still_protected;
+        report_floors(d);
         if (job->kind == JOB_ROUND && s)
                 round_done(d, s, job);
         else if (job->kind == JOB_BALANCE)
@@ -227,6 +228,7 @@ static void on_balance(struct ev_loop *loop, ev_timer *t, int revents)
          * thread wakes. The worker gets a job only to trim.
          */
         r = engine_balance_check(&d->engine, d->cfg, job.trim, NULL, NULL);
+        report_floors(d);
         balance_pace(d);
         if (d->protected != engine_count_protected(&d->engine)) {
                 d->protected = engine_count_protected(&d->engine);
@@ -564,6 +566,7 @@ int daemon_done(struct daemon *d)
                 /* Nothing stays as reclaimd set it: memory.high and memory.low go back. */
                 if (count_held(&d->engine) > 0)
                         engine_release(&d->engine, d->cfg, true);
+                report_floors(d);
                 still = count_held(&d->engine);
                 if (still > 0)
                         log_error("%zu cgroup%s still hold%s a value reclaimd set and could not put back; "

@@ -64,6 +64,8 @@ struct daemon {
         bool restore_only;             /* daemon_restore_only(): nothing saves, so nothing is kept aside */
         bool has_globs;                /* the cgroups managed change as cgroups come and go */
         bool nofile_short;             /* said: the managed cgroups may need more descriptors than allowed */
+        unsigned floors_said;          /* floor lines of this pass said at info (report_floors()) */
+        unsigned floors_quiet;         /* and those past FLOORS_SAID_MAX, said at debug only */
         int clamped;                   /* cgroups whose memory.high is lowered */
         int protected;                 /* cgroups whose memory.low is raised */
         unsigned balance_rounds;       /* the balancer's rounds that took a step */

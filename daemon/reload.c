@@ -123,6 +123,7 @@ static int apply(struct daemon *d, struct config *cfg)
         if (new_cfg)
                 report_own(d);
         report_nofile(d);
+        report_floors(d);
         observe_reloaded(d);
         return 0;
 }

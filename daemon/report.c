@@ -171,9 +171,35 @@ static void on_round_start(void *userdata, const struct scan_control *sc, uint64
                   s->rounds);
 }
 
+/*
+ * Floor lines said at info in one pass (a balance check, a job, a reload):
+ * at thousands of cgroups one hold is a line each, within a second, past
+ * journald's default burst (10000 in 30 s), which would drop what follows.
+ */
+#define FLOORS_SAID_MAX 50
+
+/* The level of one more floor line of this pass: info for the first FLOORS_SAID_MAX, debug after. */
+static int floor_level(struct daemon *d)
+{
+        if (d->floors_said < FLOORS_SAID_MAX) {
+                d->floors_said++;
+                return LOG_INFO;
+        }
+        d->floors_quiet++;
+        return LOG_DEBUG;
+}
+
+void report_floors(struct daemon *d)
+{
+        if (d->floors_quiet > 0)
+                log_info("%u more floors raised or put back in the same pass, said at debug level only; "
+                         "reclaimctl status lists what is held", d->floors_quiet);
+        d->floors_said = d->floors_quiet = 0;
+}
+
 static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, int err)
 {
-        const struct daemon *d = userdata;
+        struct daemon *d = userdata;
         uint64_t original = f == CG_MEMORY_MIN ? cg->min.original : cg->low.original;
         char l[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
         /* An ancestor (hierarchy.c) has no reading or soft limit of its own: those fields are left out. */
@@ -189,7 +215,7 @@ static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f
 
         format_size(l, sizeof(l), value);
         format_size(o, sizeof(o), original);
-        log_event(err < 0 ? LOG_WARNING : LOG_INFO, LOG_EV_PROTECT,
+        log_event(err < 0 ? LOG_WARNING : floor_level(d), LOG_EV_PROTECT,
                   LOG_FIELDS_N(managed ? kv : ancestor, managed ? ARRAY_SIZE(kv) : ARRAY_SIZE(ancestor)),
                   "%s %s of %s to %s (was %s) %s%s%s",
                   err < 0 ? "Failed to raise" : d->dry_run ? "Would raise" : "Raised", cg_file_name(f), cg->path,
@@ -240,7 +266,7 @@ static void on_machine_hold(void *userdata, const struct taken_watch *t, const s
 static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value,
                         bool restored, bool left_alone, int err)
 {
-        const struct daemon *d = userdata;
+        struct daemon *d = userdata;
         const char *what = cg_file_name(f);
         char v[FORMAT_SIZE_MAX];
 
@@ -272,7 +298,7 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
                           d->dry_run ? (restored ? "Would restore" : "Would raise") : restored ? "Restored" : "Raised",
                           cg->path, v);
         else
-                log_event(LOG_INFO, LOG_EV_RELEASE,
+                log_event(floor_level(d), LOG_EV_RELEASE,
                           LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what), LOG_U64(LOW, value),
                                      LOG_STR(RESULT, restored ? "restored" : "lowered"), LOG_U64(DRY_RUN, d->dry_run)),
                           "%s %s of %s back to %s", d->dry_run ? "Would put" : "Put", what, cg->path, v);

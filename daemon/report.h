@@ -46,6 +46,12 @@ size_t report_absent(const struct daemon *d);
 void report_own(const struct daemon *d);
 
 /*
+ * Ends a pass's floor lines (memory.low and memory.min raised or put back):
+ * past the first 50, each was said at debug only; says how many in one line.
+ */
+void report_floors(struct daemon *d);
+
+/*
  * Warns, once each time the managed cgroups come to need more descriptors
  * than RLIMIT_NOFILE allows (at start, a reload, a glob that matched more).
  */

@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "logfmt-reader.h"
+#include "report.h"
 #include "state.h"
 #include "units.h"
 
@@ -1825,6 +1826,38 @@ START_TEST(offender_floor_stops_at_its_soft_limit)
 END_TEST
 
 /*
+ * One hold at thousands of cgroups is a line each within a second, past
+ * journald's burst: past the first 50 of a pass they are said at debug only,
+ * and one line says how many.
+ */
+START_TEST(floor_lines_of_a_pass_are_bounded)
+{
+        struct capture cap;
+        struct fixture f;
+        char path[16], *log;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
+        for (int i = 0; i < 60; i++) {
+                snprintf(path, sizeof(path), "s%02d", i);
+                ck_assert_int_eq(sim_add_cgroup(f.be, path, 10 * MiB, 0), 0);
+        }
+        start_logged(&f, &cap, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n"
+                               "[cgroup s*]\nsoft_limit = 64M\n");
+        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        report_floors(&f.d);
+        ck_assert_uint_eq(sim_low(f.be, "s59"), 64 * MiB);   /* held, said or not */
+        finish(&f);
+        log = capture_end(&cap);
+        /* 61 floors (batch's too), raised in one pass and put back in another, at the stop. */
+        ck_assert_int_eq(count(log, "action=protect "), 50);
+        ck_assert_int_eq(count(log, "action=release "), 50);
+        ck_assert_int_eq(count(log, "11 more floors raised or put back in the same pass"), 2);
+        free(log);
+}
+END_TEST
+
+/*
  * Managed cgroups that may need more descriptors than RLIMIT_NOFILE allows
  * are said at start, once: past it, files that cannot be opened read as
  * unreadable, and the bus and the metrics fail for want of one.
@@ -1895,4 +1928,4 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
            stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,
            absent_cgroups_said_at_start, ancestor_protect_line, offender_floor_stops_at_its_soft_limit,
-           descriptor_limit_too_low_is_said)
+           descriptor_limit_too_low_is_said, floor_lines_of_a_pass_are_bounded)

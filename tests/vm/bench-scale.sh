@@ -39,7 +39,9 @@ report() {
 	[ -f "$1/snaps" ] || { echo "== ${1##*/}: no figures (see $1/console.log)"; return; }
 	echo "== ${1##*/} ($(cat "$1/kernel" 2>/dev/null)): guest of $(awk '$1 == "MemTotal:" { printf "%.0f", $2 / 1024 }' "$1/meminfo-before") MiB under TCG, $(cat "$1/vm-seconds" 2>/dev/null) s in all"
 	awk -v clk="$(cat "$1/clk_tck")" -v nofile="$(cat "$1/nofile" 2>/dev/null)" -v n="$(cat "$1/scale_n")" \
-		-v held="$(grep -c ' action=protect ' "$1/refresh.log")" '
+		-v held="$(awk '/ action=protect / { n++ } / more floors raised or put back in the same pass/ {
+			for (i = 1; i <= NF; i++) if ($i ~ /^msg="[0-9]+$/) { sub(/^msg="/, "", $i); n += $i } }
+			END { print n + 0 }' "$1/refresh.log")" '
 		FILENAME ~ /events$/ { ev[$2] = $1; next }
 		FILENAME ~ /meminfo-before$/ { mb[$1] = $2; next }
 		FILENAME ~ /meminfo-after$/ { ma[$1] = $2; next }
