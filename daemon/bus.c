@@ -121,6 +121,21 @@ int bus_answer_explain(struct daemon *d, const char *path, char **ret, const cha
         observe_for_reader(d);
         a.path = norm;
         a.exists = snapshot_find(&d->observe.snap, norm) || cgroup_exists(d, norm);
+        /*
+         * The name as status printed it (C escapes): the only form a name that
+         * is not UTF-8 can take on the bus. Tried second, as systemd's own unit
+         * names hold "\x2d" literally.
+         */
+        if (!a.exists && strchr(norm, '\\') && unescape_text(norm, &name) == 0 && cgpath_is_cgroup(name) &&
+            (snapshot_find(&d->observe.snap, name) || cgroup_exists(d, name))) {
+                free(norm);
+                norm = name;
+                name = NULL;
+                a.path = norm;
+                a.exists = true;
+        }
+        free(name);
+        name = NULL;
         r = render(ret, write_explain, &a);
         if (r == -ENOENT) {
                 const struct cgroup_config *sec = config_match(d->cfg, norm);

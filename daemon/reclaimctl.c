@@ -10,6 +10,8 @@
 #include <systemd/sd-bus.h>
 
 #include "ctl.h"
+#include "escape.h"
+#include "utf8.h"
 
 /* Exit codes, documented in reclaimctl(8). */
 enum {
@@ -88,6 +90,35 @@ static int call(const char *method, bool json, const char *arg)
         return r;
 }
 
+/*
+ * A D-Bus string is UTF-8: a name that is not goes as status prints it (C
+ * escapes), which reclaimd reads back when no cgroup has the name as given.
+ */
+static int explain(const char *path)
+{
+        char *escaped = NULL;
+        size_t size = 0;
+        FILE *f;
+        int r;
+
+        if (utf8_valid(path))
+                return call("Explain", false, path);
+        f = open_memstream(&escaped, &size);
+        if (!f) {
+                fprintf(stderr, "reclaimctl: out of memory\n");
+                return EXIT_FAILURE;
+        }
+        escape_text(f, path);
+        if (fclose(f) != 0 || !escaped) {
+                free(escaped);
+                fprintf(stderr, "reclaimctl: out of memory\n");
+                return EXIT_FAILURE;
+        }
+        r = call("Explain", false, escaped);
+        free(escaped);
+        return r;
+}
+
 int main(int argc, char **argv)
 {
         static const struct option longopts[] = {
@@ -115,7 +146,7 @@ int main(int argc, char **argv)
         if (strcmp(cmd, "status") == 0 && optind == argc)
                 return call("Status", json, NULL);
         if (strcmp(cmd, "explain") == 0 && optind + 1 == argc && !json)
-                return call("Explain", false, argv[optind]);
+                return explain(argv[optind]);
         if (strcmp(cmd, "reload") == 0 && optind == argc && !json)
                 return call("Reload", false, NULL);
         fprintf(stderr, "reclaimctl: unknown command or wrong arguments: '%s'; expected status [--json], "

@@ -1,7 +1,10 @@
 /* Escapes hostile text (cgroup names) for each place it is printed: terminals, JSON, Prometheus labels. */
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "escape.h"
 
@@ -93,4 +96,49 @@ void escape_json(FILE *f, const char *s)
 void escape_prom(FILE *f, const char *s)
 {
         escape(f, s, PROM);
+}
+
+static int hex_value(char c)
+{
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+               c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int unescape_text(const char *s, char **ret)
+{
+        char *out = malloc(strlen(s) + 1), *o = out;
+
+        if (!out)
+                return -ENOMEM;
+        for (const char *p = s; *p; p++) {
+                int hi, lo;
+
+                if (*p != '\\') {
+                        *o++ = *p;
+                        continue;
+                }
+                switch (*++p) {
+                case '\\': *o++ = '\\'; break;
+                case '"': *o++ = '"'; break;
+                case 'n': *o++ = '\n'; break;
+                case 't': *o++ = '\t'; break;
+                case 'r': *o++ = '\r'; break;
+                case 'x':
+                        hi = hex_value(p[1]);
+                        lo = hi < 0 ? -1 : hex_value(p[2]);
+                        if (lo < 0 || (hi << 4 | lo) == 0)
+                                goto bad;
+                        *o++ = (char)(hi << 4 | lo);
+                        p += 2;
+                        break;
+                default:   /* one escape_text() never writes, or a backslash that ends s */
+                        goto bad;
+                }
+        }
+        *o = '\0';
+        *ret = out;
+        return 0;
+bad:
+        free(out);
+        return -EINVAL;
 }

@@ -27,3 +27,11 @@ void escape_json(FILE *f, const char *s);
  * text (backslash escaped, so the value still parses).
  */
 void escape_prom(FILE *f, const char *s);
+
+/*
+ * Undoes escape_text(): the name as status printed it, back to its bytes,
+ * so that an operator can name a cgroup whose name is not UTF-8 (which D-Bus
+ * strings cannot carry). Returns 0 with *ret (to free), -EINVAL for an
+ * escape escape_text() never writes, or -ENOMEM.
+ */
+int unescape_text(const char *s, char **ret);

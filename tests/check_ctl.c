@@ -470,6 +470,12 @@ START_TEST(status_and_explain_from_the_simulated_kernel)
         ck_assert_int_eq(bus_answer_explain(&f.d, cmd, &text, &err), 0);
         ck_assert_ptr_nonnull(strstr(text, "x\\\"q\\nname: managed by [cgroup x*]"));
         free(text);
+        /* The same, named as status prints it; a bad escape is no name. */
+        ck_assert_int_eq(bus_answer_explain(&f.d, "x\\\"q\\nname", &text, &err), 0);
+        ck_assert_ptr_nonnull(strstr(text, "x\\\"q\\nname: managed by [cgroup x*]"));
+        free(text);
+        ck_assert_int_eq(bus_answer_explain(&f.d, "x\\q", &text, &err), -ENOENT);
+        free(text);
         down(&f);
 }
 END_TEST
@@ -709,6 +715,9 @@ START_TEST(reclaimctl_over_a_bus)
                 { { "--json", "status" }, false, 0, "\"cgroups\":[{\"path\":\"batch\"" },
                 { { "explain", "web" }, false, 0, "- under its soft limit while batch was over" },
                 { { "explain", "nosuch" }, false, 1, "reclaimctl: No cgroup nosuch beneath the cgroup root" },
+                /* Not UTF-8, which a D-Bus string cannot carry: sent as status prints it, and read back. */
+                { { "explain", "x\xff\xfe" "bad" }, false, 0, "x\\xff\\xfebad:\n- matches [cgroup x*]" },
+                { { "explain", "x\\xff\\xfebad" }, false, 0, "x\\xff\\xfebad:\n- matches [cgroup x*]" },
                 { { "reload" }, false, 0, "Reloaded /tmp/reclaimd-test-ctl." },
                 { { "status" }, true, 77, "reclaimctl: permission denied: Rejected send message" },   /* the bus policy */
                 { { "frobnicate" }, false, 2, "unknown command" },
@@ -739,6 +748,7 @@ START_TEST(reclaimctl_over_a_bus)
         }
         f.d.opt.config_file = conf;
         one_round(&f);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "x\xff\xfe" "bad", 0, 5 * MiB), 0);   /* under x*, not followed yet */
         bus_start(&f.d);
         ck_assert_ptr_nonnull(f.d.bus.bus);
         ctl.runs = runs, ctl.n = sizeof(runs) / sizeof(runs[0]), ctl.next = 0;
