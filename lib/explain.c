@@ -199,6 +199,28 @@ static void explain_now(FILE *f, const struct snapshot *s, const struct snapshot
         }
 }
 
+/* What reclaimd holds in path, which it does not manage: an ancestor's floor, or a restore to retry. */
+static void say_held_unmanaged(FILE *f, const struct snapshot *s, const char *path)
+{
+        for (size_t i = 0; i < s->n_held; i++) {
+                const struct snapshot_held *h = &s->held[i];
+                char v[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
+
+                if (!streq(h->path, path))
+                        continue;
+                format_size(v, sizeof(v), h->value);
+                format_size(o, sizeof(o), h->original);
+                if (h->for_floors)
+                        say(f, "memory.low and memory.min are hierarchical: a child is protected only as far as "
+                            "its ancestors are", "%s is held at %s (was %s) by reclaimd, so that the floors beneath "
+                            "it hold", cg_file_name(h->file), v, o);
+                else
+                        say(f, "tried again at each release_interval tick, and at the stop",
+                            "%s is at %s, which reclaimd set and could not put back yet (to %s)",
+                            cg_file_name(h->file), v, o);
+        }
+}
+
 int explain_write(FILE *f, const struct snapshot *s, const struct config *cfg, const char *path, bool exists)
 {
         const struct snapshot_cgroup *c = snapshot_find(s, path);
@@ -220,6 +242,7 @@ int explain_write(FILE *f, const struct snapshot *s, const struct config *cfg, c
                 else
                         say_named(f, "globs are followed at each release_interval tick",
                                   "matches [cgroup ", sec->path, "] but is not followed yet");
+                say_held_unmanaged(f, s, path);
                 return ferror(f) ? -EIO : 0;
         }
         escape_text(f, path);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adjust.h"
 #include "config.h"
 #include "engine.h"
 #include "hierarchy.h"
@@ -166,6 +167,32 @@ static int take_one(struct snapshot_cgroup *sc, struct engine *e, struct cgroup 
         return 0;
 }
 
+/* The values reclaimd holds in cgroups it does not manage (engine.parents), for explain. */
+static int take_held(struct snapshot *s, struct engine *e)
+{
+        static const enum cg_file files[] = { CG_MEMORY_HIGH, CG_MEMORY_LOW, CG_MEMORY_MIN };
+
+        s->held = calloc(e->n_parents * ARRAY_SIZE(files) + 1, sizeof(*s->held));
+        if (!s->held)
+                return -ENOMEM;
+        for (size_t i = 0; i < e->n_parents; i++)
+                for (size_t k = 0; k < ARRAY_SIZE(files); k++) {
+                        struct cgroup *p = &e->parents[i];
+                        const struct adjust *a = adjust_of(p, files[k]);
+                        struct snapshot_held *h = &s->held[s->n_held];
+
+                        if (!a->active)
+                                continue;
+                        *h = (struct snapshot_held){ .file = files[k], .value = a->value, .original = a->original,
+                                                     .for_floors = files[k] != CG_MEMORY_HIGH &&
+                                                                   hierarchy_below(e, p->path, files[k]) > 0 };
+                        if (strdup_or_null(&h->path, p->path) < 0)
+                                return -ENOMEM;
+                        s->n_held++;
+                }
+        return 0;
+}
+
 int snapshot_take_cgroups(struct snapshot *s, struct engine *e, const struct snapshot *prev,
                           const struct snapshot_round *round, bool read_files)
 {
@@ -187,6 +214,8 @@ int snapshot_take_cgroups(struct snapshot *s, struct engine *e, const struct sna
                 s->protected += e->cgroups[i].low.active || e->cgroups[i].min.active;
         }
         s->unmanaged_held = hierarchy_held(e);
+        if (take_held(s, e) < 0)
+                return -ENOMEM;
         s->floors_yield_until_usec = e->machine_yield_until_usec;
         s->machine_taken_bytes = e->machine.taken.stolen;
         s->machine_taken_permille = e->machine.taken.permille;
@@ -242,6 +271,9 @@ void snapshot_count_round(struct snapshot_counters *c, bool proactive, int verdi
 
 void snapshot_clear(struct snapshot *s)
 {
+        for (size_t i = 0; i < s->n_held; i++)
+                free(s->held[i].path);
+        free(s->held);
         for (size_t i = 0; i < s->n_cgroups; i++) {
                 free(s->cgroups[i].path);
                 free(s->cgroups[i].section);

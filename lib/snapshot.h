@@ -78,6 +78,16 @@ struct snapshot_counters {
         uint64_t metrics_write_errors;
 };
 
+/* A value reclaimd holds in a cgroup it does not manage: an ancestor's floor, or a restore to retry. */
+struct snapshot_held {
+        char *path;
+        enum cg_file file;
+        uint64_t value;              /* what reclaimd wrote */
+        uint64_t original;           /* what it goes back to */
+        bool for_floors;             /* memory.low or memory.min raised for the floors beneath it
+                                      * (hierarchy_below()); else a value whose restore failed */
+};
+
 struct snapshot {
         uint64_t now_usec;           /* CLOCK_MONOTONIC when taken */
         int64_t realtime_offset_usec;/* CLOCK_REALTIME minus CLOCK_MONOTONIC, for wall-clock times */
@@ -94,6 +104,8 @@ struct snapshot {
         size_t n_held_over;                /* those the floors hold the others for */
         int clamped, protected;
         int unmanaged_held;                /* unmanaged cgroups holding a value of reclaimd's (hierarchy_held()) */
+        struct snapshot_held *held;        /* and each of those values, by path, for explain */
+        size_t n_held;
         uint64_t floors_yield_until_usec;  /* every floor gives way to the machine until then (past: not) */
         uint64_t machine_taken_bytes;      /* what the machine's last judged window found taken */
         uint32_t machine_taken_permille;   /* and the share of it that came back */

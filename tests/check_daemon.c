@@ -1778,8 +1778,17 @@ START_TEST(ancestor_protect_line)
         ck_assert_int_eq(sim_add_cgroup(f.be, "p", 0, 0), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "p/batch", 0, 300 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "p/web", 100 * MiB, 0), 0);
+        const char *err;
+        char *text;
+
         start_logged(&f, &cap, conf);
         ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        /* reclaimctl explain of the ancestor says what reclaimd holds there, and why: web's and batch's claims. */
+        ck_assert_int_eq(bus_answer_explain(&f.d, "p", &text, &err), 0);
+        ck_assert_ptr_nonnull(strstr(text, "- not managed: no section matches"));
+        ck_assert_ptr_nonnull(strstr(text, "- memory.low is held at 164.0M (was 0B) by reclaimd, so that the "
+                                           "floors beneath it hold"));
+        free(text);
         finish(&f);
         log = capture_end(&cap);
         line = strstr(log, "action=protect cgroup=p file=");

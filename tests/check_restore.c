@@ -21,6 +21,7 @@
 #include "hierarchy.h"
 #include "log.h"
 #include "metrics.h"
+#include "explain.h"
 #include "snapshot.h"
 #include "state.h"
 #include "status.h"
@@ -346,6 +347,29 @@ START_TEST(mass_removal_saves_once)
         saves = f.e.state_saves;
         ck_assert_int_ge(engine_refresh(&f.e), 0);   /* nothing gone: nothing saved */
         ck_assert_uint_eq(f.e.state_saves, saves);
+        teardown(&f);
+}
+END_TEST
+
+/* reclaimctl explain of a cgroup no longer managed whose restore failed says what it still holds. */
+START_TEST(explain_says_a_restore_to_retry)
+{
+        struct snapshot snap = {};
+        struct fixture f;
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out;
+
+        drop_clamped_with_failed_restores(&f);
+        ck_assert_int_eq(snapshot_take_cgroups(&snap, &f.e, NULL, NULL, false), 0);
+        out = open_memstream(&text, &size);
+        ck_assert_ptr_nonnull(out);
+        ck_assert_int_eq(explain_write(out, &snap, f.cfg, "hot2", true), 0);
+        ck_assert_int_eq(fclose(out), 0);
+        ck_assert_ptr_nonnull(strstr(text, "- memory.high is at 100.0M, which reclaimd set and could not put "
+                                           "back yet (to max)"));
+        free(text);
+        snapshot_clear(&snap);
         teardown(&f);
 }
 END_TEST
@@ -1109,4 +1133,4 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            unknown_state_format_is_kept_as_rejected, state_file_not_replaced_until_kept,
            restore_skips_a_cgroup_made_again, restore_reads_files_without_an_id,
            state_of_another_root_is_not_applied, state_with_a_bad_root_line_is_not_applied,
-           mass_removal_saves_once)
+           mass_removal_saves_once, explain_says_a_restore_to_retry)
