@@ -266,6 +266,25 @@ static int cgfs_open_trigger(struct backend *be, struct backend_cgroup *cg, cons
 }
 
 /*
+ * The root's path as a glob matches only itself: --cgroup-root names a
+ * folder, not a pattern, whatever characters it holds.
+ */
+static char *glob_literal(const char *s)
+{
+        char *out = malloc(strlen(s) * 2 + 1), *o = out;
+
+        if (!out)
+                return NULL;
+        for (; *s; s++) {
+                if (strchr("*?[\\", *s))
+                        *o++ = '\\';
+                *o++ = *s;
+        }
+        *o = '\0';
+        return out;
+}
+
+/*
  * glob(3)'s errfunc has no context argument: the first error of the calling
  * thread's cgfs_glob(), set by note_glob_error() and read once glob() returns.
  */
@@ -291,8 +310,7 @@ static int cgfs_glob(struct backend *be, const char *pattern, char ***ret)
 {
         struct cgfs *fs = container_of(be, struct cgfs, be);
         size_t prefix = strlen(fs->root_path) + 1, n = 0;
-        /* The root's path matches only itself: --cgroup-root names a folder, whatever characters it holds. */
-        _cleanup_free_ char *full = NULL, *root = cgpath_glob_literal(fs->root_path);
+        _cleanup_free_ char *full = NULL, *root = glob_literal(fs->root_path);
         glob_t g = {};
         char **v;
         int r;

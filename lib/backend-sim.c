@@ -547,20 +547,6 @@ int sim_remove_cgroup(struct backend *be, const char *path)
         return 0;
 }
 
-int sim_rename_cgroup(struct backend *be, const char *from, const char *to)
-{
-        struct backend_cgroup *cg = find(to_sim(be), from);
-        char *path = strdup(to);
-
-        if (!cg || !path) {
-                free(path);
-                return cg ? -ENOMEM : -ENOENT;
-        }
-        free(cg->path);
-        cg->path = path;   /* the same cgroup: its id, values and open handles stay */
-        return 0;
-}
-
 int sim_remove_after_write(struct backend *be, const char *path)
 {
         struct backend_cgroup *cg = find(to_sim(be), path);

@@ -126,9 +126,6 @@ void sim_set_high_nonblock(struct backend *be, bool on);
 /* The cgroup the process runs in, as /proc/self/cgroup would say (NULL: none beneath the root). */
 void sim_set_own_cgroup(struct backend *be, const char *path);
 
-/* Renames a cgroup, as rename(2) within its parent does on cgroup v2: the same cgroup, at another path. */
-int sim_rename_cgroup(struct backend *be, const char *from, const char *to);
-
 /* Every glob listing fails with err (-EMFILE: out of descriptors) until called again with 0. */
 void sim_fail_glob(struct backend *be, int err);
 

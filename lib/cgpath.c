@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cgpath.h"
@@ -164,19 +163,4 @@ bool cgpath_is_cgroup(const char *path)
                 p += *p == '/';
         }
         return true;
-}
-
-char *cgpath_glob_literal(const char *s)
-{
-        char *out = malloc(strlen(s) * 2 + 1), *o = out;
-
-        if (!out)
-                return NULL;
-        for (; *s; s++) {
-                if (strchr("*?[\\", *s))
-                        *o++ = '\\';
-                *o++ = *s;
-        }
-        *o = '\0';
-        return out;
 }

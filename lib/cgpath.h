@@ -44,10 +44,3 @@ unsigned cgpath_specificity(const char *pattern);
  * fnmatch() ('/' matched literally, backslash escapes), an exact path as it is.
  */
 bool cgpath_matches(const char *pattern, const char *path);
-
-/*
- * s as a glob pattern that matches only itself (*, ?, [ and backslash
- * escaped), for a listing beneath a path whose name holds them. Returns a
- * newly allocated string, or NULL.
- */
-char *cgpath_glob_literal(const char *s);

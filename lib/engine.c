@@ -1689,108 +1689,12 @@ static int check_id(struct engine *e, const struct state_record *rec, struct bac
 }
 
 /*
- * The children of the parents of records whose cgroup is not at their path,
- * by id: listed once per parent for a whole restore, as a crash window in
- * which a slice's services went leaves thousands of such records.
- */
-struct renamed_index {
-        struct renamed_parent {
-                char *parent;
-                size_t n;
-                uint64_t *ids;
-                char **paths;
-        } *v;
-        size_t n;
-};
-
-static void renamed_index_free(struct renamed_index *x)
-{
-        for (size_t i = 0; i < x->n; i++) {
-                free(x->v[i].ids);
-                backend_strv_free(x->v[i].paths);
-                free(x->v[i].parent);
-        }
-        free(x->v);
-        *x = (struct renamed_index){};
-}
-
-/* parent's children with their ids, listed on first need. NULL: out of memory. */
-static struct renamed_parent *renamed_parent(struct engine *e, struct renamed_index *x, const char *parent)
-{
-        _cleanup_free_ char *literal = cgpath_glob_literal(parent), *pattern = NULL;
-        struct renamed_parent *p, *v;
-        int n;
-
-        for (size_t i = 0; i < x->n; i++)
-                if (streq(x->v[i].parent, parent))
-                        return &x->v[i];
-        if (!literal || asprintf(&pattern, "%s%s*", literal, *literal ? "/" : "") < 0)
-                return NULL;
-        v = reallocarray(x->v, x->n + 1, sizeof(*v));
-        if (!v)
-                return NULL;
-        x->v = v;
-        p = &x->v[x->n];
-        *p = (struct renamed_parent){ .parent = strdup(parent) };
-        if (!p->parent)
-                return NULL;
-        x->n++;
-        n = e->be->ops->glob(e->be, pattern, &p->paths);
-        if (n <= 0)
-                return p;   /* none listed: nothing found there */
-        p->ids = calloc((size_t)n, sizeof(*p->ids));
-        if (!p->ids)
-                return NULL;
-        p->n = (size_t)n;
-        for (size_t i = 0; i < p->n; i++) {
-                struct backend_cgroup *bc = NULL;
-
-                if (e->be->ops->open_cgroup(e->be, p->paths[i], &bc) == 0 &&
-                    e->be->ops->cgroup_id(e->be, bc, &p->ids[i]) < 0)
-                        p->ids[i] = 0;
-                e->be->ops->close_cgroup(e->be, bc);
-        }
-        return p;
-}
-
-/*
- * The cgroup rec was taken on, renamed since: cgroup v2 renames only within
- * a parent (cgroup_rename() refuses another), so its siblings are the only
- * places to look, by the id the record carries. Returns the path with *ret
- * open, or NULL (none, or the record has no id).
- */
-static char *find_renamed(struct engine *e, struct renamed_index *x, const struct state_record *rec,
-                          struct backend_cgroup **ret)
-{
-        const char *slash = strrchr(rec->path, '/');
-        _cleanup_free_ char *parent = slash ? strndup(rec->path, (size_t)(slash - rec->path)) : strdup("");
-        struct renamed_parent *p;
-        char *found;
-
-        if (!rec->cgroup_id || !parent || !(p = renamed_parent(e, x, parent)))
-                return NULL;
-        for (size_t i = 0; i < p->n; i++) {
-                if (p->ids[i] != rec->cgroup_id)
-                        continue;
-                found = strdup(p->paths[i]);
-                if (found && e->be->ops->open_cgroup(e->be, found, ret) == 0)
-                        return found;
-                free(found);
-                return NULL;
-        }
-        return NULL;
-}
-
-/*
  * One record of the state file: put back when the cgroup is the one it was
- * taken on and the kernel still holds what was written; at its new name
- * when it was renamed while no reclaimd ran.
+ * taken on and the kernel still holds what was written.
  */
-static void restore_record(struct engine *e, struct renamed_index *x, const struct state_record *rec)
+static void restore_record(struct engine *e, const struct state_record *rec)
 {
-        _cleanup_free_ char *renamed = NULL;
-        struct backend_cgroup *bc = NULL, *found = NULL;
-        struct state_record moved;
+        struct backend_cgroup *bc = NULL;
         enum restore_outcome o;
         uint64_t kernel, id = 0;
         char val[32];
@@ -1799,15 +1703,6 @@ static void restore_record(struct engine *e, struct renamed_index *x, const stru
         r = e->be->ops->open_cgroup(e->be, rec->path, &bc);
         if (r == 0)
                 r = check_id(e, rec, bc, &id);
-        /* Not there, or another cgroup made at its name since. */
-        if ((r == -ESTALE || (r < 0 && is_gone(r))) && (renamed = find_renamed(e, x, rec, &found))) {
-                e->be->ops->close_cgroup(e->be, bc);
-                bc = found;
-                moved = *rec;
-                moved.path = renamed;
-                rec = &moved;   /* said, kept and put back under the name it has now */
-                r = check_id(e, rec, bc, &id);
-        }
         if (r == 0)
                 r = backend_read_u64(e->be, bc, rec->file, &kernel);
         if (r == -ESTALE) {
@@ -1839,7 +1734,6 @@ static void restore_record(struct engine *e, struct renamed_index *x, const stru
 
 int engine_restore(struct engine *e, struct state *ret_state)
 {
-        struct renamed_index renamed = {};
         int r;
 
         *ret_state = (struct state){};
@@ -1859,8 +1753,7 @@ int engine_restore(struct engine *e, struct state *ret_state)
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ret_state->n; i++)
-                restore_record(e, &renamed, &ret_state->v[i]);
-        renamed_index_free(&renamed);
+                restore_record(e, &ret_state->v[i]);
         /* What could not be put back stays on record (keep_record()); the file is removed otherwise. */
         (void) adjust_persist(e);
         return 0;

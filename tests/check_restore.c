@@ -351,32 +351,6 @@ START_TEST(mass_removal_saves_once)
 }
 END_TEST
 
-/*
- * A held cgroup renamed while no reclaimd ran (cgroup v2 renames within a
- * parent): found among its siblings by the record's id and put back there;
- * a cgroup made since at the old name, holding the same value, keeps it.
- */
-START_TEST(restore_follows_a_renamed_cgroup)
-{
-        struct fixture f;
-
-        setup(&f, "[cgroup s/a]\nsoft_limit = 64M\n");
-        ck_assert_int_eq(sim_add_cgroup(f.be, "s", 0, 0), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "s/a", 400 * MiB, 0), 0);
-        ck_assert_int_ge(engine_refresh(&f.e), 0);
-        ck_assert_int_eq(adjust_set(&f.e, engine_find(&f.e, "s/a"), CG_MEMORY_HIGH, 100 * MiB), 0);
-        ck_assert_int_eq(sim_rename_cgroup(f.be, "s/a", "s/a.old"), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "s/a", 400 * MiB, 0), 0);
-        ck_assert_int_eq(sim_set_high(f.be, "s/a", 100 * MiB), 0);   /* its own, equal to reclaimd's */
-        restart_and_restore(&f);
-        ck_assert_uint_eq(sim_high(f.be, "s/a.old"), UINT64_MAX);
-        ck_assert_uint_eq(sim_high(f.be, "s/a"), 100 * MiB);
-        ck_assert_int_eq(f.outcomes[0], RESTORE_DONE);
-        ck_assert_int_eq(access(f.state, F_OK), -1);
-        teardown(&f);
-}
-END_TEST
-
 /* reclaimctl explain of a cgroup no longer managed whose restore failed says what it still holds. */
 START_TEST(explain_says_a_restore_to_retry)
 {
@@ -1159,4 +1133,4 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            unknown_state_format_is_kept_as_rejected, state_file_not_replaced_until_kept,
            restore_skips_a_cgroup_made_again, restore_reads_files_without_an_id,
            state_of_another_root_is_not_applied, state_with_a_bad_root_line_is_not_applied,
-           mass_removal_saves_once, explain_says_a_restore_to_retry, restore_follows_a_renamed_cgroup)
+           mass_removal_saves_once, explain_says_a_restore_to_retry)
