@@ -99,7 +99,27 @@ static int write_escaped(FILE *f, void *userdata)
         return 0;
 }
 
+static int answer_explain(struct daemon *d, const char *path, bool escaped_too, char **ret, const char **ret_error);
+
 int bus_answer_explain(struct daemon *d, const char *path, char **ret, const char **ret_error)
+{
+        return answer_explain(d, path, true, ret, ret_error);
+}
+
+int bus_answer_explain_bytes(struct daemon *d, const void *bytes, size_t size, char **ret, const char **ret_error)
+{
+        _cleanup_free_ char *path = NULL;
+
+        *ret_error = SD_BUS_ERROR_INVALID_ARGS;
+        if (memchr(bytes, '\0', size))
+                return asprintf(ret, "A cgroup name holds no NUL byte") < 0 ? -ENOMEM : -EINVAL;
+        path = strndup(bytes, size);
+        if (!path)
+                return -ENOMEM;
+        return answer_explain(d, path, false, ret, ret_error);   /* the bytes are the name: no escape read */
+}
+
+static int answer_explain(struct daemon *d, const char *path, bool escaped_too, char **ret, const char **ret_error)
 {
         _cleanup_free_ char *norm = NULL, *name = NULL, *section = NULL;
         struct explain_args a = { .d = d };
@@ -122,11 +142,12 @@ int bus_answer_explain(struct daemon *d, const char *path, char **ret, const cha
         a.path = norm;
         a.exists = snapshot_find(&d->observe.snap, norm) || cgroup_exists(d, norm);
         /*
-         * The name as status printed it (C escapes): the only form a name that
-         * is not UTF-8 can take on the bus. Tried second, as systemd's own unit
-         * names hold "\x2d" literally.
+         * The name as status printed it (C escapes), as an operator copies it.
+         * Tried second, as systemd's own unit names hold "\x2d" literally.
+         * reclaimctl sends a name that is not UTF-8 as bytes (ExplainBytes).
          */
-        if (!a.exists && strchr(norm, '\\') && unescape_text(norm, &name) == 0 && cgpath_is_cgroup(name) &&
+        if (escaped_too && !a.exists && strchr(norm, '\\') && unescape_text(norm, &name) == 0 &&
+            cgpath_is_cgroup(name) &&
             (snapshot_find(&d->observe.snap, name) || cgroup_exists(d, name))) {
                 free(norm);
                 norm = name;
@@ -241,6 +262,25 @@ static int method_explain(sd_bus_message *m, void *userdata, sd_bus_error *error
         return reply(m, error, r, text, err);
 }
 
+/* Explain of a name as bytes ("ay"): a D-Bus string is UTF-8, and a cgroup's name need not be. */
+static int method_explain_bytes(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+        const char *err = NULL;
+        const void *bytes;
+        char *text = NULL;
+        size_t size;
+        int r;
+
+        r = check_root(m, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_array(m, 'y', &bytes, &size);
+        if (r < 0)
+                return r;
+        r = bus_answer_explain_bytes(userdata, bytes, size, &text, &err);
+        return reply(m, error, r, text, err);
+}
+
 static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
         const char *err = NULL;
@@ -260,6 +300,7 @@ static const sd_bus_vtable vtable[] = {
         /* Checked against root in the method itself, for a clear error. */
         SD_BUS_METHOD("Status", "b", "s", method_status, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Explain", "s", "s", method_explain, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("ExplainBytes", "ay", "s", method_explain_bytes, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Reload", "", "s", method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END
 };
@@ -273,8 +314,11 @@ static void retry_later(struct daemon *d)
 
 static void lost(struct daemon *d, int r)
 {
-        log_warning_errno(r, "Lost the system bus: %m; the control interface is off, trying again every %gs",
-                          d->bus.retry_sec > 0 ? d->bus.retry_sec : BUS_RETRY_SEC);
+        if (d->bus.naming)
+                log_debug_errno(r, "The control interface is still off: %m");   /* a retry's, said once */
+        else
+                log_warning_errno(r, "Lost the system bus: %m; the control interface is off, trying again "
+                                  "every %gs", d->bus.retry_sec > 0 ? d->bus.retry_sec : BUS_RETRY_SEC);
         bus_stop(d);
         retry_later(d);
 }
@@ -283,11 +327,30 @@ static void process(struct daemon *d)
 {
         int r;
 
-        while (d->bus.bus && (r = sd_bus_process(d->bus.bus, NULL)) != 0)
+        while (d->bus.bus && (r = sd_bus_process(d->bus.bus, NULL)) != 0) {
+                if (r >= 0 && d->bus.name_err < 0)
+                        r = d->bus.name_err;   /* closed here, not in the callback sd-bus runs it from */
                 if (r < 0) {
+                        d->bus.name_err = 0;
                         lost(d, r);
                         return;
                 }
+        }
+}
+
+/* A retry's answer to the request for the name (on_retry(): never waited for on the loop). */
+static int on_name(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+        struct daemon *d = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+
+        if (e) {
+                d->bus.name_err = sd_bus_error_get_errno(e) > 0 ? -sd_bus_error_get_errno(e) : -EIO;
+                return 0;
+        }
+        d->bus.naming = d->bus.retrying = false;
+        log_info("Control interface on the system bus as " CTL_BUS_NAME " (reclaimctl), at last");
+        return 0;
 }
 
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
@@ -355,8 +418,14 @@ void bus_start(struct daemon *d)
         r = sd_bus_open_system(&b);
         if (r >= 0)
                 r = sd_bus_add_object_vtable(b, NULL, CTL_OBJECT, CTL_INTERFACE, vtable, d);
+        /*
+         * At start the name is waited for. A retry runs on the loop, and a bus
+         * that hangs (frozen, or half restarted) would hold it past the
+         * watchdog: its answer comes to on_name() instead.
+         */
         if (r >= 0)
-                r = sd_bus_request_name(b, CTL_BUS_NAME, 0);
+                r = again ? sd_bus_request_name_async(b, NULL, CTL_BUS_NAME, 0, on_name, d) :
+                            sd_bus_request_name(b, CTL_BUS_NAME, 0);
         if (r < 0) {
                 char retry[48] = "";
 
@@ -378,15 +447,17 @@ void bus_start(struct daemon *d)
                 return;
         }
         ev_timer_stop(d->loop, &d->bus.retry);
-        d->bus.retrying = false;
         d->bus.bus = b;
         ev_io_init(&d->bus.io, on_io, sd_bus_get_fd(b), EV_READ);
         ev_io_start(d->loop, &d->bus.io);
         ev_init(&d->bus.timer, on_timer);
         ev_prepare_init(&d->bus.prepare, on_prepare);
         ev_prepare_start(d->loop, &d->bus.prepare);
-        log_info("Control interface on the system bus as " CTL_BUS_NAME " (reclaimctl)%s",
-                 again ? ", at last" : "");
+        d->bus.naming = again;
+        if (again)
+                return;   /* said when the name is ours (on_name()) */
+        d->bus.retrying = false;
+        log_info("Control interface on the system bus as " CTL_BUS_NAME " (reclaimctl)");
 }
 
 void bus_stop(struct daemon *d)
@@ -395,6 +466,7 @@ void bus_stop(struct daemon *d)
                 ev_timer_stop(d->loop, &d->bus.retry);
                 d->bus.retrying = false;
         }
+        d->bus.naming = false;
         if (!d->bus.bus)
                 return;
         ev_io_stop(d->loop, &d->bus.io);

@@ -15,6 +15,8 @@ struct bus {
         ev_timer retry;                /* after a start that failed for a passing cause (out of
                                         * descriptors, the bus restarting) or the bus lost */
         bool retrying;                 /* said once; the retries themselves only at debug */
+        bool naming;                   /* a retry's connection, its name asked for (on_name()) */
+        int name_err;                  /* the name refused to a retry: the bus is closed and tried again */
         double retry_sec;              /* between tries: 0 means BUS_RETRY_SEC (tests shorten it) */
 };
 
@@ -36,4 +38,6 @@ void bus_stop(struct daemon *d);
  */
 int bus_answer_status(struct daemon *d, bool json, char **ret);
 int bus_answer_explain(struct daemon *d, const char *path, char **ret, const char **ret_error);
+/* The same for a name given as bytes (ExplainBytes: one that is not UTF-8), read as it is. */
+int bus_answer_explain_bytes(struct daemon *d, const void *bytes, size_t size, char **ret, const char **ret_error);
 int bus_answer_reload(struct daemon *d, char **ret, const char **ret_error);

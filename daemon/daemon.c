@@ -483,6 +483,7 @@ int daemon_init(struct daemon *d, struct config *cfg, struct backend *be,
         ev_signal_start(d->loop, &d->sighup);
         /* Before anything else that can fail: a start that fails still puts back what a killed run held. */
         (void) restore_from_state(d);   /* said; the run goes on, keeping what it could not use */
+        report_floors(d);
         for (size_t i = 0; i < cfg->n_cgroups; i++)
                 d->has_globs |= cgpath_is_glob(cfg->cgroups[i].path);
         r = scopes_setup(d);
@@ -507,6 +508,7 @@ int daemon_run(struct daemon *d)
         int r, over;
 
         over = engine_refresh(&d->engine);
+        report_floors(d);
         if (over < 0)
                 return log_error_errno(over, "Failed to read the managed cgroups: %m");
         absent = report_absent(d);

@@ -64,8 +64,12 @@ struct daemon {
         bool restore_only;             /* daemon_restore_only(): nothing saves, so nothing is kept aside */
         bool has_globs;                /* the cgroups managed change as cgroups come and go */
         bool nofile_short;             /* said: the managed cgroups may need more descriptors than allowed */
+        bool glob_err_said;            /* said: a glob cannot be listed (reload_follow_globs()) */
         unsigned floors_said;          /* floor lines of this pass said at info (report_floors()) */
         unsigned floors_quiet;         /* and those past FLOORS_SAID_MAX, said at debug only */
+        unsigned gone_said, gone_quiet;/* the same for the cgroups a pass finds gone */
+        int state_err;                 /* the state file's last failure said, and when: once a minute */
+        uint64_t state_err_at_usec;
         int clamped;                   /* cgroups whose memory.high is lowered */
         int protected;                 /* cgroups whose memory.low is raised */
         unsigned balance_rounds;       /* the balancer's rounds that took a step */

@@ -10,7 +10,6 @@
 #include <systemd/sd-bus.h>
 
 #include "ctl.h"
-#include "escape.h"
 #include "utf8.h"
 
 /* Exit codes, documented in reclaimctl(8). */
@@ -55,6 +54,21 @@ static int failed(const sd_bus_error *e, int r)
         return EXIT_FAILURE;
 }
 
+/* A D-Bus string is UTF-8, and a cgroup's name need not be: such a name goes as bytes ("ay"). */
+static int call_bytes(sd_bus *bus, const char *method, const char *arg, sd_bus_error *error, sd_bus_message **reply)
+{
+        sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, CTL_BUS_NAME, CTL_OBJECT, CTL_INTERFACE, method);
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 'y', arg, strlen(arg));
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, error, reply);
+        sd_bus_message_unref(m);
+        return r;
+}
+
 static int call(const char *method, bool json, const char *arg)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -70,6 +84,8 @@ static int call(const char *method, bool json, const char *arg)
         }
         if (strcmp(method, "Status") == 0)
                 r = sd_bus_call_method(bus, CTL_BUS_NAME, CTL_OBJECT, CTL_INTERFACE, method, &error, &reply, "b", json);
+        else if (strcmp(method, "ExplainBytes") == 0)
+                r = call_bytes(bus, method, arg, &error, &reply);
         else if (arg)
                 r = sd_bus_call_method(bus, CTL_BUS_NAME, CTL_OBJECT, CTL_INTERFACE, method, &error, &reply, "s", arg);
         else
@@ -87,35 +103,6 @@ static int call(const char *method, bool json, const char *arg)
         sd_bus_error_free(&error);
         sd_bus_message_unref(reply);
         sd_bus_flush_close_unref(bus);
-        return r;
-}
-
-/*
- * A D-Bus string is UTF-8: a name that is not goes as status prints it (C
- * escapes), which reclaimd reads back when no cgroup has the name as given.
- */
-static int explain(const char *path)
-{
-        char *escaped = NULL;
-        size_t size = 0;
-        FILE *f;
-        int r;
-
-        if (utf8_valid(path))
-                return call("Explain", false, path);
-        f = open_memstream(&escaped, &size);
-        if (!f) {
-                fprintf(stderr, "reclaimctl: out of memory\n");
-                return EXIT_FAILURE;
-        }
-        escape_text(f, path);
-        if (fclose(f) != 0 || !escaped) {
-                free(escaped);
-                fprintf(stderr, "reclaimctl: out of memory\n");
-                return EXIT_FAILURE;
-        }
-        r = call("Explain", false, escaped);
-        free(escaped);
         return r;
 }
 
@@ -146,7 +133,7 @@ int main(int argc, char **argv)
         if (strcmp(cmd, "status") == 0 && optind == argc)
                 return call("Status", json, NULL);
         if (strcmp(cmd, "explain") == 0 && optind + 1 == argc && !json)
-                return explain(argv[optind]);
+                return call(utf8_valid(argv[optind]) ? "Explain" : "ExplainBytes", false, argv[optind]);
         if (strcmp(cmd, "reload") == 0 && optind == argc && !json)
                 return call("Reload", false, NULL);
         fprintf(stderr, "reclaimctl: unknown command or wrong arguments: '%s'; expected status [--json], "

@@ -221,7 +221,16 @@ void reload_follow_globs(struct daemon *d)
 {
         int r;
 
-        if (d->worker.busy || !d->has_globs || !engine_set_changed(&d->engine, d->cfg))
+        if (d->worker.busy || !d->has_globs)
+                return;
+        r = engine_set_changed(&d->engine, d->cfg);
+        if (r < 0 && !d->glob_err_said)
+                log_warning_errno(r, "Cannot list the cgroups the configuration's globs match: %m; the cgroups "
+                                  "managed stay as they are until they can be listed, and new ones wait");
+        else if (r >= 0 && d->glob_err_said)
+                log_notice("The configuration's globs can be listed again");
+        d->glob_err_said = r < 0;
+        if (r <= 0)
                 return;
         r = apply(d, d->cfg);
         if (r < 0)

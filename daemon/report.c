@@ -99,9 +99,24 @@ static void on_step(void *userdata, const struct engine_step *s)
                   cut ? ", cut short after step_timeout" : ok ? "" : ": ", why);
 }
 
+/*
+ * Floor lines said at info in one pass (a balance check, a job, a reload):
+ * at thousands of cgroups one hold is a line each, within a second, past
+ * journald's default burst (10000 in 30 s), which would drop what follows.
+ */
+#define FLOORS_SAID_MAX 50
+
 static void on_cgroup_gone(void *userdata, const char *path, int err)
 {
-        log_event(LOG_NOTICE, LOG_EV_CGROUP_GONE,
+        struct daemon *d = userdata;
+        int level = LOG_NOTICE;
+
+        /* A slice stopped: thousands go in one pass, as thousands of floors are raised (floor_level()). */
+        if (d->gone_said < FLOORS_SAID_MAX)
+                d->gone_said++;
+        else
+                d->gone_quiet++, level = LOG_DEBUG;
+        log_event(level, LOG_EV_CGROUP_GONE,
                   LOG_FIELDS(LOG_STR(CGROUP, path), LOG_STR(RESULT, result_name(err))),
                   "Cgroup %s disappeared; managed again if it comes back", path);
 }
@@ -124,15 +139,25 @@ static void on_cgroup_error(void *userdata, const char *path, enum cg_file f, in
                   cg_file_name(f), path, strerror(-err));
 }
 
+#define STATE_ERROR_REPEAT_USEC (60ULL * 1000000)
+
 static void on_state_error(void *userdata, const char *file, int err)
 {
+        struct daemon *d = userdata;
+        uint64_t now = d->engine.now_usec ? d->engine.now_usec() : 0;
+
+        /* Each hold tries again, each tick: the same failure is said once a minute. */
+        if (err == d->state_err && now - d->state_err_at_usec < STATE_ERROR_REPEAT_USEC)
+                return;
+        d->state_err = err;
+        d->state_err_at_usec = now;
         if (err == -EFBIG)
                 log_error_errno(err, "Failed to record changed values in %s: the records would pass the "
                                 "state file's 64 MiB; not holding more memory.high, memory.low or memory.min "
                                 "values until some go back", file);
         else
-                log_error_errno(err, "Failed to record changed values in %s: %m; not changing memory.high or "
-                                "memory.low until it can be written", file);
+                log_error_errno(err, "Failed to record changed values in %s: %m; not changing memory.high, "
+                                "memory.low or memory.min until it can be written", file);
 }
 
 /* The round's start: a trigger's (direct), or the balancer's (background). */
@@ -171,12 +196,6 @@ static void on_round_start(void *userdata, const struct scan_control *sc, uint64
                   s->rounds);
 }
 
-/*
- * Floor lines said at info in one pass (a balance check, a job, a reload):
- * at thousands of cgroups one hold is a line each, within a second, past
- * journald's default burst (10000 in 30 s), which would drop what follows.
- */
-#define FLOORS_SAID_MAX 50
 
 /* The level of one more floor line of this pass: info for the first FLOORS_SAID_MAX, debug after. */
 static int floor_level(struct daemon *d)
@@ -194,7 +213,10 @@ void report_floors(struct daemon *d)
         if (d->floors_quiet > 0)
                 log_info("%u more floors raised or put back in the same pass, said at debug level only; "
                          "reclaimctl status lists what is held", d->floors_quiet);
-        d->floors_said = d->floors_quiet = 0;
+        if (d->gone_quiet > 0)
+                log_notice("%u more managed cgroups disappeared in the same pass, said at debug level only; "
+                           "each is managed again if it comes back", d->gone_quiet);
+        d->floors_said = d->floors_quiet = d->gone_said = d->gone_quiet = 0;
 }
 
 static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, int err)

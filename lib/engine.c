@@ -181,14 +181,16 @@ int engine_init(struct engine *e, struct backend *be, const struct config *cfg, 
         return r;
 }
 
-bool engine_set_changed(struct engine *e, const struct config *cfg)
+int engine_set_changed(struct engine *e, const struct config *cfg)
 {
         char **paths = NULL;
         size_t n = 0;
         bool changed;
+        int r;
 
-        if (expand(e, cfg, &paths, &n) < 0)
-                return false;
+        r = expand(e, cfg, &paths, &n);
+        if (r < 0)
+                return r;
         changed = n != e->n_cgroups;
         for (size_t i = 0; i < n; i++) {
                 changed |= !changed && !streq(paths[i], e->cgroups[i].path);
@@ -334,8 +336,8 @@ static void forget(struct engine *e, struct cgroup *cg, int err)
          * the next start on whatever cgroup is at that path then, over its
          * owner's value if that happens to be the one reclaimd wrote.
          */
-        if (recorded && e->refreshing)
-                e->forgot_recorded = true;   /* engine_refresh() saves once for all it finds gone */
+        if (recorded && e->batching)
+                e->forgot_recorded = true;   /* batch_end() saves once for all the pass finds gone */
         else if (recorded)
                 (void) adjust_persist(e);
         if (e->obs.cgroup_gone)
@@ -417,25 +419,40 @@ int engine_cgroup_populated(struct engine *e, struct cgroup *cg)
         return populated != 0;
 }
 
+/*
+ * A slice stopped, a node drained: thousands of held cgroups go in one pass
+ * (a refresh, a release, the floors, the stop). A save each rewrites every
+ * record still held, and the loop waits for them all; one save after the
+ * last is the same record. Passes nest; the outermost saves.
+ */
+static void batch_begin(struct engine *e)
+{
+        e->batching++;
+}
+
+/* Ends a pass: saves when one of its cgroups went with a value on record, or when save asks anyway. */
+static void batch_end(struct engine *e, bool save)
+{
+        if (--e->batching > 0) {
+                e->forgot_recorded |= save;
+                return;
+        }
+        if (save || e->forgot_recorded) {
+                e->forgot_recorded = false;
+                (void) adjust_persist(e);
+        }
+}
+
 int engine_refresh(struct engine *e)
 {
         int over = 0, r = 0;
 
-        /*
-         * A slice stopped, a node drained: thousands of held cgroups go in one
-         * refresh. A save each rewrites every record still held, and the loop
-         * waits for them all; one save after the last is the same record.
-         */
-        e->refreshing = true;
+        batch_begin(e);
         for (size_t i = 0; i < e->n_cgroups && r >= 0; i++) {
                 r = refresh_one(e, &e->cgroups[i]);
                 over += r > 0 ? r : 0;
         }
-        e->refreshing = false;
-        if (e->forgot_recorded) {
-                e->forgot_recorded = false;
-                (void) adjust_persist(e);
-        }
+        batch_end(e, false);
         return r < 0 ? r : over;
 }
 
@@ -1243,11 +1260,11 @@ static uint64_t protection_wanted(struct engine *e, struct cgroup *cg, enum cg_f
          * limits notwithstanding. So the floors beneath it count up to its own soft
          * limit, never past it: children whose soft limits add up to more than the
          * parent's would else hold the top offender at its whole usage, the best
-         * protected cgroup of all. The kernel shares the capped memory.low among them
+         * protected cgroup of all. The kernel shares the capped floor among them
          * (effective_protection()). v1 had no floors: the cap is reclaimd's.
          */
-        if (policy_over_soft_limit(cg) && need > cg->soft_limit_bytes)
-                need = cg->soft_limit_bytes;
+        if ((policy_over_soft_limit(cg) || cg->held_over) && need > cg->soft_limit_bytes)
+                need = cg->soft_limit_bytes;   /* held_over: still over, within the margin, until at it */
         return need > own ? need : own;
 }
 
@@ -1462,6 +1479,7 @@ int engine_protect(struct engine *e, const struct config *cfg)
         uint64_t level = 0;
         int held = 0;
 
+        batch_begin(e);
         /* Whom the floors hold the others for, from the latest readings: none without floors. */
         for (size_t i = 0; i < e->n_cgroups; i++)
                 if (cfg->protect == PROTECT_NO)
@@ -1502,8 +1520,7 @@ int engine_protect(struct engine *e, const struct config *cfg)
         for (size_t i = 0; i < e->n_cgroups; i++)
                 held += e->cgroups[i].low.active || e->cgroups[i].min.active;
         held += hierarchy_protect(e, &released);
-        if (released)
-                adjust_persist(e);   /* the records that ended, the ancestors' with them */
+        batch_end(e, released);   /* the records that ended, the ancestors' with them */
         e->protecting = held > 0;
         e->protect_file = hold ? under : _CG_FILE_MAX;
         return held;
@@ -1544,6 +1561,7 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
         int still = 0;
         bool changed = false;
 
+        batch_begin(e);
         for (size_t i = 0; i < e->n_cgroups; i++) {
                 struct cgroup *cg = &e->cgroups[i];
                 uint64_t high = cg->high.original;
@@ -1565,8 +1583,7 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
         }
         if (restore_all)
                 hierarchy_restore(e);
-        if (changed || restore_all)
-                adjust_persist(e);
+        batch_end(e, changed || restore_all);
         return still;
 }
 

@@ -230,8 +230,8 @@ struct engine {
         bool reject_pending;         /* the state file found at start was not used whole: it is kept
                                       * (state_reject()) before any save replaces it, or nothing saves */
         char *rejected_as;           /* where it was kept, once it was; NULL before */
-        bool refreshing;             /* in engine_refresh(): a cgroup found gone is saved off the
-                                      * state file with the others, once, at its end */
+        unsigned batching;           /* in a pass (batch_begin()): a cgroup found gone is saved off
+                                      * the state file with the others, once, at its end */
         bool forgot_recorded;        /* one of those held a value: the save is due */
         uint64_t state_saves;        /* state-file rewrites (adjust_persist()), each of every record */
         struct wmark_cache wmark;
@@ -423,10 +423,10 @@ int engine_count_over(const struct engine *e);
 
 /*
  * Whether cfg's globs now match another set of cgroups than e manages (they
- * come and go). false also when a glob cannot be listed now: the set is not
- * known, and e keeps the one it has.
+ * come and go): 1 or 0; or the error listing one (-EMFILE: out of
+ * descriptors), when the set is not known, and e keeps the one it has.
  */
-bool engine_set_changed(struct engine *e, const struct config *cfg);
+int engine_set_changed(struct engine *e, const struct config *cfg);
 
 /* Returns the managed cgroup at path, or NULL. O(log n). */
 struct cgroup *engine_find(struct engine *e, const char *path);

@@ -81,45 +81,56 @@ static int make_parent(const char *file)
         return 0;
 }
 
-/* A cgroup's name may hold any byte but '/' and NUL: keep it on one line, in one field. */
-static void write_path(FILE *f, const char *path)
+/* A cgroup's name may hold any byte but '/' and NUL: keep it on one line, in one field. Returns the bytes written. */
+static size_t write_path(FILE *f, const char *path)
 {
+        size_t n = 0;
+
         for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+                int k;
+
                 if (*p == '\\')
-                        fputs("\\\\", f);
+                        k = fprintf(f, "\\\\");
                 else if (*p <= ' ' || *p == 0x7f)
-                        fprintf(f, "\\x%02x", *p);
+                        k = fprintf(f, "\\x%02x", *p);
                 else
-                        fputc(*p, f);
+                        k = fputc(*p, f) == EOF ? -1 : 1;
+                n += k > 0 ? (size_t)k : 0;
         }
+        return n;
 }
 
 static int write_records(FILE *f, const char *root, const struct state_record *v, size_t n)
 {
-        fprintf(f, "%s\n# file original value previous path: what reclaimd changed, to put back\n",
-                STATE_HEADER);
+        int k = fprintf(f, "%s\n# file original value previous path: what reclaimd changed, to put back\n",
+                        STATE_HEADER);
+        size_t bytes = k > 0 ? (size_t)k : 0;
+
         if (root) {
                 fputs(STATE_ROOT_PREFIX, f);
-                write_path(f, root);
+                bytes += strlen(STATE_ROOT_PREFIX) + write_path(f, root) + 1;
                 fputc('\n', f);
         }
-        for (size_t i = 0; i < n; i++) {
+        /* Counted as written, and stopped at the bound: a file past it is no use, and the disk is /run's RAM. */
+        for (size_t i = 0; i < n && bytes <= STATE_MAX_BYTES; i++) {
                 char orig[FORMAT_SIZE_MAX], val[FORMAT_SIZE_MAX], prev[FORMAT_SIZE_MAX];
 
-                if (v[i].cgroup_id)
-                        fprintf(f, STATE_ID_PREFIX "%" PRIu64 "\n", v[i].cgroup_id);
-                fprintf(f, "%s %s %s %s ", cg_file_name(v[i].file),
-                        format_size_exact(orig, sizeof(orig), v[i].original),
-                        format_size_exact(val, sizeof(val), v[i].value),
-                        format_size_exact(prev, sizeof(prev), v[i].previous));
-                write_path(f, v[i].path);
+                if (v[i].cgroup_id) {
+                        k = fprintf(f, STATE_ID_PREFIX "%" PRIu64 "\n", v[i].cgroup_id);
+                        bytes += k > 0 ? (size_t)k : 0;
+                }
+                k = fprintf(f, "%s %s %s %s ", cg_file_name(v[i].file),
+                            format_size_exact(orig, sizeof(orig), v[i].original),
+                            format_size_exact(val, sizeof(val), v[i].value),
+                            format_size_exact(prev, sizeof(prev), v[i].previous));
+                bytes += (k > 0 ? (size_t)k : 0) + write_path(f, v[i].path) + 1;
                 fputc('\n', f);
         }
+        if (bytes > STATE_MAX_BYTES)
+                return -EFBIG;   /* the next start would refuse it whole */
         /* stdio drops a buffer whose write failed, and fflush() then succeeds: only ferror() tells. */
         if (fflush(f) != 0 || ferror(f))
                 return negative_errno();
-        if (ftell(f) > STATE_MAX_BYTES)
-                return -EFBIG;   /* the next start would refuse it whole */
         return fsync(fileno(f)) == 0 ? 0 : negative_errno();
 }
 

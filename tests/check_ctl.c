@@ -476,6 +476,11 @@ START_TEST(status_and_explain_from_the_simulated_kernel)
         free(text);
         ck_assert_int_eq(bus_answer_explain(&f.d, "x\\q", &text, &err), -ENOENT);
         free(text);
+        ck_assert_int_eq(bus_answer_explain_bytes(&f.d, "web\0x", 5, &text, &err), -EINVAL);   /* no name holds NUL */
+        free(text);
+        ck_assert_int_eq(bus_answer_explain_bytes(&f.d, "web", 3, &text, &err), 0);
+        ck_assert_ptr_nonnull(strstr(text, "web: managed by [cgroup web]"));
+        free(text);
         down(&f);
 }
 END_TEST
@@ -715,9 +720,14 @@ START_TEST(reclaimctl_over_a_bus)
                 { { "--json", "status" }, false, 0, "\"cgroups\":[{\"path\":\"batch\"" },
                 { { "explain", "web" }, false, 0, "- under its soft limit while batch was over" },
                 { { "explain", "nosuch" }, false, 1, "reclaimctl: No cgroup nosuch beneath the cgroup root" },
-                /* Not UTF-8, which a D-Bus string cannot carry: sent as status prints it, and read back. */
+                /*
+                 * Not UTF-8, which a D-Bus string cannot carry: sent as bytes, never taken for
+                 * the sibling whose name is that text; named as status prints it, the one
+                 * with that literal name first, the escape read back when there is none.
+                 */
                 { { "explain", "x\xff\xfe" "bad" }, false, 0, "x\\xff\\xfebad:\n- matches [cgroup x*]" },
-                { { "explain", "x\\xff\\xfebad" }, false, 0, "x\\xff\\xfebad:\n- matches [cgroup x*]" },
+                { { "explain", "x\\xff\\xfebad" }, false, 0, "x\\\\xff\\\\xfebad:\n- matches [cgroup x*]" },
+                { { "explain", "x\\xff\\xfe" }, false, 0, "x\\xff\\xfe:\n- matches [cgroup x*]" },
                 { { "reload" }, false, 0, "Reloaded /tmp/reclaimd-test-ctl." },
                 { { "status" }, true, 77, "reclaimctl: permission denied: Rejected send message" },   /* the bus policy */
                 { { "frobnicate" }, false, 2, "unknown command" },
@@ -749,6 +759,8 @@ START_TEST(reclaimctl_over_a_bus)
         f.d.opt.config_file = conf;
         one_round(&f);
         ck_assert_int_eq(sim_add_cgroup(f.be, "x\xff\xfe" "bad", 0, 5 * MiB), 0);   /* under x*, not followed yet */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "x\\xff\\xfe" "bad", 0, 5 * MiB), 0);   /* that name as text */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "x\xff\xfe", 0, 5 * MiB), 0);
         bus_start(&f.d);
         ck_assert_ptr_nonnull(f.d.bus.bus);
         ctl.runs = runs, ctl.n = sizeof(runs) / sizeof(runs[0]), ctl.next = 0;
@@ -796,9 +808,14 @@ static bool bus_off(const struct daemon *d)
         return !d->bus.bus && d->bus.retrying;
 }
 
+static bool bus_naming(const struct daemon *d)
+{
+        return d->bus.bus && d->bus.naming;
+}
+
 static bool bus_on(const struct daemon *d)
 {
-        return d->bus.bus != NULL;
+        return d->bus.bus && !d->bus.naming;   /* connected, and the name ours */
 }
 
 /*
@@ -830,6 +847,10 @@ START_TEST(control_interface_comes_back_with_the_bus)
         rmdir(ctl.dir);
 
         ck_assert(private_bus());   /* a new bus, at a new address, as after a restart */
+        /* Frozen: the retry asks for the name and goes on, rather than wait on the loop for an answer. */
+        kill(ctl.bus_pid, SIGSTOP);
+        ck_assert_msg(run_until(&f, bus_naming), "a retry waited on the loop for a frozen bus");
+        kill(ctl.bus_pid, SIGCONT);
         ck_assert_msg(run_until(&f, bus_on), "the control interface did not come back");
         ck_assert(!f.d.bus.retrying);
         down(&f);

@@ -26,6 +26,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "logfmt-reader.h"
+#include "reload.h"
 #include "report.h"
 #include "state.h"
 #include "units.h"
@@ -1830,7 +1831,43 @@ START_TEST(offender_floor_stops_at_its_soft_limit)
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);   /* under its soft limit: held */
         ck_assert_msg(sim_low(f.be, "app") <= 300 * MiB, "app, 240M over, held at %lluM",
                       (unsigned long long)(sim_low(f.be, "app") / MiB));
+        /* Come down to within the margin of its soft limit: still over until at it (held_over). */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "app", 301 * MiB, 0), 0);
+        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        ck_assert(engine_find(&f.d.engine, "app")->held_over);
+        ck_assert_msg(sim_low(f.be, "app") <= 300 * MiB, "app, 1M over, held at %lluM",
+                      (unsigned long long)(sim_low(f.be, "app") / MiB));
         finish(&f);
+}
+END_TEST
+
+/*
+ * A glob that cannot be listed (out of descriptors) keeps the cgroups
+ * managed as they are, and is said once, then once more when it can be
+ * listed again.
+ */
+START_TEST(glob_that_cannot_be_listed_is_said_once)
+{
+        struct capture cap;
+        struct fixture f;
+        char *log;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "s1", 10 * MiB, 0), 0);
+        start_logged(&f, &cap, "[cgroup s*]\nsoft_limit = 1G\n");
+        sim_fail_glob(f.be, -EMFILE);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "s2", 10 * MiB, 0), 0);
+        reload_follow_globs(&f.d);
+        reload_follow_globs(&f.d);
+        ck_assert_uint_eq(f.d.engine.n_cgroups, 1);
+        sim_fail_glob(f.be, 0);
+        reload_follow_globs(&f.d);
+        ck_assert_uint_eq(f.d.engine.n_cgroups, 2);
+        finish(&f);
+        log = capture_end(&cap);
+        ck_assert_int_eq(count(log, "Cannot list the cgroups the configuration's globs match: Too many open files"), 1);
+        ck_assert_int_eq(count(log, "The configuration's globs can be listed again"), 1);
+        free(log);
 }
 END_TEST
 
@@ -1937,4 +1974,5 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
            stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,
            absent_cgroups_said_at_start, ancestor_protect_line, offender_floor_stops_at_its_soft_limit,
-           descriptor_limit_too_low_is_said, floor_lines_of_a_pass_are_bounded)
+           descriptor_limit_too_low_is_said, floor_lines_of_a_pass_are_bounded,
+           glob_that_cannot_be_listed_is_said_once)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <string.h>
 
@@ -580,12 +581,12 @@ START_TEST(glob_that_cannot_be_listed_changes_nothing)
         ck_assert_int_eq(engine_init(&e, be, cfg, false, NULL, fake_clock), 0);
         ck_assert_uint_eq(e.n_cgroups, 2);
         sim_fail_glob(be, -EMFILE);
-        ck_assert(!engine_set_changed(&e, cfg));
+        ck_assert_int_eq(engine_set_changed(&e, cfg), -EMFILE);
         ck_assert_int_eq(sim_remove_cgroup(be, "system.slice/b.service"), 0);
-        ck_assert(!engine_set_changed(&e, cfg));   /* not known yet */
+        ck_assert_int_eq(engine_set_changed(&e, cfg), -EMFILE);   /* not known yet */
         ck_assert_int_eq(engine_init(&next, be, cfg, false, NULL, fake_clock), -EMFILE);
         sim_fail_glob(be, 0);
-        ck_assert(engine_set_changed(&e, cfg));    /* listed again: b went */
+        ck_assert_int_eq(engine_set_changed(&e, cfg), 1);    /* listed again: b went */
         engine_done(&e);
         backend_free(be);
         config_free(cfg);
@@ -875,6 +876,43 @@ END_TEST
 
 /* The real backend reads whole files: one pread when the text ends in its newline, more
  * when it does not (a short read), -EFBIG when it does not fit. */
+/*
+ * The real backend's listing when a directory cannot be opened for want of
+ * a descriptor: an error, never "nothing matches" (glob(3) skips such a
+ * directory unless told otherwise); once descriptors are free, the listing.
+ */
+START_TEST(real_backend_glob_out_of_descriptors)
+{
+        char root[] = "/tmp/reclaimd-glob.XXXXXX", dir[512];
+        struct rlimit old, none;
+        struct backend *be;
+        char **matches = NULL;
+        int n;
+
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        snprintf(dir, sizeof(dir), "%s/s", root);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        snprintf(dir, sizeof(dir), "%s/s/a.service", root);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        ck_assert_int_eq(backend_cgroupfs_new(root, &be), 0);
+        ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+        none = (struct rlimit){ .rlim_cur = 0, .rlim_max = old.rlim_max };
+        ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
+        n = be->ops->glob(be, "s/*.service", &matches);
+        ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+        ck_assert_int_eq(n, -EMFILE);
+        n = be->ops->glob(be, "s/*.service", &matches);
+        ck_assert_int_eq(n, 1);
+        ck_assert_str_eq(matches[0], "s/a.service");
+        backend_strv_free(matches);
+        backend_free(be);
+        rmdir(dir);
+        snprintf(dir, sizeof(dir), "%s/s", root);
+        rmdir(dir);
+        rmdir(root);
+}
+END_TEST
+
 START_TEST(real_backend_reads_whole_files)
 {
         char root[] = "/tmp/reclaimd-read.XXXXXX", dir[512], big[12000], buf[sizeof(big) + 1];
@@ -1085,7 +1123,7 @@ START_TEST(globs_never_match_dot_entries)
 }
 END_TEST
 
-CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, step_ended_past_step_timeout_is_cut, round_cut_short_is_taken_up_where_it_stopped, removed_while_listed_or_written, real_backend_reads_whole_files, real_backend_cgroup_id_is_the_inode, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
+CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, step_ended_past_step_timeout_is_cut, round_cut_short_is_taken_up_where_it_stopped, removed_while_listed_or_written, real_backend_glob_out_of_descriptors, real_backend_reads_whole_files, real_backend_cgroup_id_is_the_inode, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            glob_that_cannot_be_listed_changes_nothing,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out,

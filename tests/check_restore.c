@@ -347,6 +347,16 @@ START_TEST(mass_removal_saves_once)
         saves = f.e.state_saves;
         ck_assert_int_ge(engine_refresh(&f.e), 0);   /* nothing gone: nothing saved */
         ck_assert_uint_eq(f.e.state_saves, saves);
+
+        /* The stop, finding four more gone as it puts the values back: one save too. */
+        for (int i = 15; i < 19; i++) {
+                snprintf(path, sizeof(path), "s%02d", i);
+                ck_assert_int_eq(sim_remove_cgroup(f.be, path), 0);
+        }
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_uint_eq(f.e.state_saves - saves, 1);
+        ck_assert_uint_eq(sim_high(f.be, "s19"), UINT64_MAX);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
         teardown(&f);
 }
 END_TEST
