@@ -230,8 +230,9 @@ grep -qx -- '--quiet --system start reclaimd.service' "$root/run/systemctl.calls
 n=$(catalog_has)
 [ "$n" -eq "$(echo "$msgids" | wc -l)" ] ||
         fail "the catalog database lists $n of the package's $(echo "$msgids" | wc -l) message ids after installation"
-# The runtime directory the unit keeps across restarts, as a stopped daemon leaves it.
-mkdir -p "$root/run/reclaimd" && : >"$root/run/reclaimd/state"
+# The runtime directory the unit keeps across restarts, as a stopped daemon leaves it (its
+# lock; a state file emptied, which holds no record: one with records is kept, and said).
+mkdir -p "$root/run/reclaimd" && : >"$root/run/reclaimd/state" && : >"$root/run/reclaimd/state.lock"
 step "pass 2: purge"
 : >"$root/run/systemctl.calls"
 apt_purge systemd
