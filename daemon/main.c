@@ -249,6 +249,35 @@ static void print_matches(const struct options *o, const struct config *cfg)
         free(root);
 }
 
+/* restore_left_held() under recorded, the root the state file names (NULL: --cgroup-root or the one found). */
+static int restore_under(const struct options *o, const char *recorded, const char *why)
+{
+        struct backend *be = NULL;
+        char *root = NULL;
+        int r;
+
+        r = find_cgroup_root(recorded ?: o->cgroup_root, recorded, &root);
+        if (r < 0)
+                return log_error_errno(r, "%sWhat a previous run left in %s stays on record: no cgroup root to "
+                                       "put it back in", why, o->state_file);
+        r = backend_cgroupfs_new(root, &be);
+        if (r < 0) {
+                log_error_errno(r, "%sFailed to open %s: %m; what a previous run left in %s stays on record",
+                                why, root, o->state_file);
+                free(root);
+                return r;
+        }
+        /*
+         * The engine is given the root as the file spells it: it compares the
+         * two, and the records it keeps stay under that spelling. The backend
+         * opens the same directory, resolved.
+         */
+        r = daemon_restore_only(be, &(struct daemon_options){ .state_file = o->state_file,
+                                                               .cgroup_root = recorded ?: root }, why);
+        free(root);
+        return r;
+}
+
 /*
  * Puts back what a previous run left on record in the state file, as
  * --restore asks (the unit's ExecStopPost=: after a crash, or a stop that
@@ -260,37 +289,15 @@ static void print_matches(const struct options *o, const struct config *cfg)
  */
 static int restore_left_held(const struct options *o, const char *why)
 {
-        struct backend *be = NULL;
-        char *root = NULL, *recorded = NULL;
+        char *recorded = NULL;
         int r;
 
         if (!o->state_file || access(o->state_file, F_OK) < 0)
                 return 0;   /* nothing on record: the common case, and nothing to say */
         /* The paths are relative to the root they were taken under; a file it cannot read is said below. */
         (void) state_root(o->state_file, &recorded);
-        r = find_cgroup_root(recorded ?: o->cgroup_root, recorded, &root);
-        if (r < 0) {
-                free(recorded);
-                return log_error_errno(r, "%sWhat a previous run left in %s stays on record: no cgroup root to "
-                                       "put it back in", why, o->state_file);
-        }
-        r = backend_cgroupfs_new(root, &be);
-        if (r < 0) {
-                log_error_errno(r, "%sFailed to open %s: %m; what a previous run left in %s stays on record",
-                                why, root, o->state_file);
-                free(recorded);
-                free(root);
-                return r;
-        }
-        /*
-         * The engine is given the root as the file spells it: it compares the
-         * two, and the records it keeps stay under that spelling. The backend
-         * opens the same directory, resolved.
-         */
-        r = daemon_restore_only(be, &(struct daemon_options){ .state_file = o->state_file,
-                                                               .cgroup_root = recorded ?: root }, why);
+        r = restore_under(o, recorded, why);
         free(recorded);
-        free(root);
         return r;
 }
 
@@ -308,7 +315,7 @@ static void restore_other_root(const struct options *o, const char *root)
             recorded && !streq(recorded, root)) {
                 log_notice("The state file %s records values changed under the cgroup root %s, not %s: "
                            "putting them back there first", o->state_file, recorded, root);
-                (void) restore_left_held(o, "");   /* said; what stays is kept, and refused below */
+                (void) restore_under(o, recorded, "");   /* said; what stays is kept, and refused below */
         }
         free(recorded);
 }
