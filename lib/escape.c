@@ -7,45 +7,21 @@
 #include <string.h>
 
 #include "escape.h"
+#include "utf8.h"
+#include "util.h"
 
 /*
- * The length of the valid UTF-8 sequence at p (no overlongs, surrogates or
- * code points past U+10FFFF), or 0. A cgroup name is any bytes but '/': JSON
- * and the Prometheus text format need UTF-8, so the rest is escaped.
+ * Copies a valid multi-byte sequence at *p as it is. Returns false for a byte
+ * to escape: a cgroup name is any bytes but '/', and JSON and the Prometheus
+ * text format need UTF-8.
  */
-static int utf8_len(const unsigned char *p)
-{
-        unsigned n, cp;
-
-        if (p[0] < 0x80)
-                return 1;
-        if ((p[0] & 0xe0) == 0xc0)
-                n = 1, cp = p[0] & 0x1f;
-        else if ((p[0] & 0xf0) == 0xe0)
-                n = 2, cp = p[0] & 0x0f;
-        else if ((p[0] & 0xf8) == 0xf0)
-                n = 3, cp = p[0] & 0x07;
-        else
-                return 0;
-        for (unsigned i = 1; i <= n; i++) {
-                if ((p[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return (int)n + 1;
-}
-
-/* Copies a valid multi-byte sequence at *p as it is. Returns false for a byte to escape. */
 static bool put_utf8(FILE *f, const unsigned char **p)
 {
-        int n = utf8_len(*p);
+        size_t n = utf8_char_len((const char *)*p);
 
         if (n < 2)
                 return false;
-        fwrite(*p, 1, (size_t)n, f);
+        fwrite(*p, 1, n, f);
         *p += n - 1;
         return true;
 }
@@ -96,12 +72,6 @@ void escape_json(FILE *f, const char *s)
 void escape_prom(FILE *f, const char *s)
 {
         escape(f, s, PROM);
-}
-
-static int hex_value(char c)
-{
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-               c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
 int unescape_text(const char *s, char **ret)

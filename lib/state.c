@@ -294,15 +294,6 @@ int state_locked(const char *file)
         return r;
 }
 
-static int hex_digit(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        return -1;
-}
-
 /* Undoes write_path() in place. Returns 0, or -EINVAL for an escape it does not write. */
 static int unescape_path(char *s)
 {
@@ -320,7 +311,7 @@ static int unescape_path(char *s)
                         p++;
                         continue;
                 }
-                if (p[1] != 'x' || (hi = hex_digit(p[2])) < 0 || (lo = hex_digit(p[3])) < 0 ||
+                if (p[1] != 'x' || (hi = hex_value(p[2])) < 0 || (lo = hex_value(p[3])) < 0 ||
                     (hi << 4 | lo) == 0)
                         return -EINVAL;
                 *out++ = (char)(hi << 4 | lo);

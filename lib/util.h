@@ -67,6 +67,13 @@ static inline uint64_t page_bytes(void)
         return page > 0 ? (uint64_t)page : 4096;
 }
 
+/* The value of the hex digit c (either case), or -1: for the \xHH escapes reclaimd reads back. */
+static inline int hex_value(char c)
+{
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+               c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
 static inline int streq(const char *a, const char *b)
 {
         return strcmp(a, b) == 0;
