@@ -13,13 +13,12 @@
 #include "cgpath.h"
 #include "config.h"
 #include "engine.h"
+#include "engine-internal.h"
 #include "hierarchy.h"
 #include "log.h"
 #include "memstat.h"
 #include "psi.h"
-#include "state.h"
 #include "sysmem.h"
-#include "units.h"
 #include "util.h"
 #include "xattr.h"
 
@@ -30,7 +29,6 @@
  */
 #define RESOLVE_MIN_INTERVAL_USEC 1000000
 
-#define MEMORY_STAT_MAX 8192
 #define ZONEINFO_MAX (16 << 20)   /* per-CPU lines make it grow with the machine; read rarely */
 #define RECLAIM_BATCH_PAGES 32   /* SWAP_CLUSTER_MAX: try_to_free_mem_cgroup_pages() frees no less */
 
@@ -315,7 +313,7 @@ void engine_probe(struct engine *e, const char *release)
 }
 
 /* The cgroup was removed: close it, unrank it, drop its records, and tell the daemon once. */
-static void forget(struct engine *e, struct cgroup *cg, int err)
+void engine_forget(struct engine *e, struct cgroup *cg, int err)
 {
         bool recorded = adjust_count(cg) > 0;
 
@@ -337,7 +335,7 @@ static void forget(struct engine *e, struct cgroup *cg, int err)
          * owner's value if that happens to be the one reclaimd wrote.
          */
         if (recorded && e->batching)
-                e->forgot_recorded = true;   /* batch_end() saves once for all the pass finds gone */
+                e->forgot_recorded = true;   /* engine_batch_end() saves once for all the pass finds gone */
         else if (recorded)
                 (void) adjust_persist(e);
         if (e->obs.cgroup_gone)
@@ -370,7 +368,7 @@ static int refresh_one(struct engine *e, struct cgroup *cg)
         if (r == 0 && current == UINT64_MAX)
                 r = -ERANGE;   /* "max" is a limit, never a usage */
         if (r < 0 && is_gone(r)) {
-                forget(e, cg, r);
+                engine_forget(e, cg, r);
                 return 0;
         }
         if (r < 0) {
@@ -425,13 +423,13 @@ int engine_cgroup_populated(struct engine *e, struct cgroup *cg)
  * record still held, and the loop waits for them all; one save after the
  * last is the same record. Passes nest; the outermost saves.
  */
-static void batch_begin(struct engine *e)
+void engine_batch_begin(struct engine *e)
 {
         e->batching++;
 }
 
 /* Ends a pass: saves when one of its cgroups went with a value on record, or when save asks anyway. */
-static void batch_end(struct engine *e, bool save)
+void engine_batch_end(struct engine *e, bool save)
 {
         if (--e->batching > 0) {
                 e->forgot_recorded |= save;
@@ -447,12 +445,12 @@ int engine_refresh(struct engine *e)
 {
         int over = 0, r = 0;
 
-        batch_begin(e);
+        engine_batch_begin(e);
         for (size_t i = 0; i < e->n_cgroups && r >= 0; i++) {
                 r = refresh_one(e, &e->cgroups[i]);
                 over += r > 0 ? r : 0;
         }
-        batch_end(e, false);
+        engine_batch_end(e, false);
         return r < 0 ? r : over;
 }
 
@@ -490,7 +488,7 @@ static uint64_t refresh_age(const struct sysmem *m, uint64_t usec)
  * How old memory.min or an offender's mlocked memory may be: FLOOR_REFRESH_USEC,
  * or in a balancer's check on a machine far from short, IDLE_REFRESH_USEC.
  */
-static uint64_t floor_age(const struct engine *e)
+uint64_t engine_floor_age(const struct engine *e)
 {
         return e->pinned ? refresh_age(&e->checked, FLOOR_REFRESH_USEC) : FLOOR_REFRESH_USEC;
 }
@@ -498,11 +496,11 @@ static uint64_t floor_age(const struct engine *e)
 /*
  * memory.min of the cgroups above their soft limit, which
  * policy_over_soft_limit() needs: all of them (a round), or those read longer
- * than floor_age() ago (the balancer's check).
+ * than engine_floor_age() ago (the balancer's check).
  */
 static void read_floors(struct engine *e, bool all)
 {
-        uint64_t now = e->now_usec(), age = floor_age(e);
+        uint64_t now = e->now_usec(), age = engine_floor_age(e);
         struct cgroup *cg;
 
         RB_FOREACH(cg, excess_tree, &e->tree)
@@ -859,7 +857,7 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
         if (rr < 0) {
                 report(e, &step);
                 if (is_gone(rr))
-                        forget(e, cg, rr);
+                        engine_forget(e, cg, rr);
                 else
                         excess_tree_remove(&e->tree, cg);   /* still there, still held: out of this round */
                 return rr;
@@ -1002,7 +1000,7 @@ static int run_round(struct engine *e, const struct config *cfg, struct scan_con
 }
 
 /* Reads a /proc file whole, growing the buffer up to max. Returns its text (to free) or NULL, *ret_err. */
-static char *read_proc(struct engine *e, enum cg_file f, size_t size, size_t max, int *ret_err)
+char *engine_read_proc(struct engine *e, enum cg_file f, size_t size, size_t max, int *ret_err)
 {
         for (;;) {
                 char *buf = malloc(size);
@@ -1025,7 +1023,7 @@ static char *read_proc(struct engine *e, enum cg_file f, size_t size, size_t max
 }
 
 /* Says a system file's error once, until it reads well again. */
-static int sysfile_error(struct engine *e, enum cg_file f, int err, int *last)
+int engine_sysfile_error(struct engine *e, enum cg_file f, int err, int *last)
 {
         if (err != *last && err < 0 && e->obs.cgroup_error)
                 e->obs.cgroup_error(e->obs.userdata, NULL, f, err);
@@ -1044,8 +1042,8 @@ static uint64_t kswapd_took(struct engine *e)
         uint64_t pages = 0, now = e->now_usec(), took = 0;
         int r = 0;
 
-        text = read_proc(e, CG_PROC_VMSTAT, 16384, 1 << 20, &r);
-        if (sysfile_error(e, CG_PROC_VMSTAT, r, &e->vmstat_err) < 0 || memstat_kswapd_steal(text, &pages) < 0) {
+        text = engine_read_proc(e, CG_PROC_VMSTAT, 16384, 1 << 20, &r);
+        if (engine_sysfile_error(e, CG_PROC_VMSTAT, r, &e->vmstat_err) < 0 || memstat_kswapd_steal(text, &pages) < 0) {
                 e->kswapd_known = false;
                 return 0;
         }
@@ -1171,611 +1169,6 @@ int engine_balance(struct engine *e, const struct config *cfg, bool trim, struct
         return r;
 }
 
-/* Says cg's hold of f at value once: each change, and each new error. */
-static void protect_said(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value, bool changed, int r)
-{
-        if (e->obs.protected && (r < 0 ? r != cg->last_low_err : changed))
-                e->obs.protected(e->obs.userdata, cg, f, value, r);
-        cg->last_low_err = r;
-}
-
-/* Puts cg's file f back, if reclaimd holds it. Returns whether a record ended. */
-static bool unprotect_one(struct engine *e, struct cgroup *cg, enum cg_file f)
-{
-        struct adjust *a = adjust_of(cg, f);
-        int r;
-
-        if (!a->active)
-                return false;
-        r = adjust_release(e, cg, f, a->original);
-        if (is_gone(r))
-                forget(e, cg, r);
-        return true;
-}
-
-/*
- * Stages cg's file f (memory.low or memory.min) at value; engine_protect()
- * saves the records once for all of them, then writes (protect_commit()).
- * Returns whether a write is due.
- */
-static bool protect_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value, bool *released)
-{
-        int r = adjust_stage(e, cg, f, value);
-
-        if (r == -EEXIST) {
-                /* The operator's value protects as much already: a hold above it goes back to it. */
-                *released |= unprotect_one(e, cg, f);
-                return false;
-        }
-        if (is_gone(r))
-                forget(e, cg, r);
-        else if (r <= 0)
-                protect_said(e, cg, f, value, false, r);
-        return r > 0;
-}
-
-/* Writes cg's staged files, or, when the records could not be saved (saved < 0), puts them back. */
-static void protect_commit(struct engine *e, struct cgroup *cg, int saved)
-{
-        static const enum cg_file files[] = { CG_MEMORY_LOW, CG_MEMORY_MIN };
-
-        for (size_t k = 0; k < ARRAY_SIZE(files) && cg->be; k++) {
-                struct adjust *a = adjust_of(cg, files[k]);
-                bool changed = !a->unstaged.active || a->unstaged.value != a->value;
-                uint64_t value = a->value;
-                int r = saved;
-
-                if (!a->staged)
-                        continue;
-                if (saved < 0) {
-                        adjust_unstage(cg, files[k]);   /* the state file's error, not the cgroup's */
-                } else {
-                        r = adjust_commit(e, cg, files[k]);
-                        if (is_gone(r)) {
-                                forget(e, cg, r);
-                                continue;
-                        }
-                }
-                protect_said(e, cg, files[k], value, changed, r);
-        }
-}
-
-/* What a managed cgroup's file f is held at: its own hold, or what is held beneath it, whichever is more. */
-static uint64_t protection_wanted(struct engine *e, struct cgroup *cg, enum cg_file f, const struct cgroup *top,
-                                  uint64_t level)
-{
-        uint64_t own = policy_protection(cg, top, level), below = hierarchy_below(e, cg->path, f), original, need;
-        struct adjust *a = adjust_of(cg, f);
-
-        if (below == 0)
-                return own;   /* nothing held beneath it: the common case, no read */
-        if (a->active)
-                original = a->original;
-        else if (backend_read_u64(e->be, cg->be, f, &original) < 0)
-                return own;
-        need = hierarchy_needed(original, below);
-        /*
-         * An offender's subtree is where v1 took from first: mem_cgroup_soft_reclaim()
-         * shrank the whole hierarchy under the cgroup most over, its children's soft
-         * limits notwithstanding. So the floors beneath it count up to its own soft
-         * limit, never past it: children whose soft limits add up to more than the
-         * parent's would else hold the top offender at its whole usage, the best
-         * protected cgroup of all. The kernel shares the capped floor among them
-         * (effective_protection()). v1 had no floors: the cap is reclaimd's.
-         */
-        if ((policy_over_soft_limit(cg) || cg->held_over) && need > cg->soft_limit_bytes)
-                need = cg->soft_limit_bytes;   /* held_over: still over, within the margin, until at it */
-        return need > own ? need : own;
-}
-
-/*
- * Reads offender cg's memory.stat into buf (size MEMORY_STAT_MAX), keeping
- * what is unevictable in it. Returns as the backend's read.
- */
-static ssize_t read_offender_stat(struct engine *e, struct cgroup *cg, char *buf, uint64_t now)
-{
-        ssize_t n = e->be->ops->read(e->be, cg->be, CG_MEMORY_STAT, buf, MEMORY_STAT_MAX);
-
-        if (n < 0)
-                return n;
-        if (memstat_get(buf, "unevictable", &cg->unevictable_bytes) < 0)
-                cg->unevictable_bytes = 0;   /* none said: as if none, until the next reading */
-        cg->unevictable_at_usec = now;
-        return n;
-}
-
-/*
- * What the cgroups over their soft limits can give: their excess above what
- * the ranking holds (the top's whole excess, the others' above level_bytes;
- * a yielding one's whole excess, memory.low holding it), less what is
- * unevictable (mlocked: memory.stat's unevictable). memory.min is held
- * only while this lasts. Every balancer tick asks while a cgroup is over
- * its soft limit, idle or not, and memory.stat costs the kernel a stats
- * flush: mlocked memory changes rarely, so what the floors' watch read
- * (count_held_for()) serves, or a reading at most floor_age() old.
- */
-static uint64_t reclaimable_excess(struct engine *e, const struct cgroup *top, uint64_t level_bytes)
-{
-        char buf[MEMORY_STAT_MAX];
-        uint64_t sum = 0, now = e->now_usec(), age = floor_age(e);
-        struct cgroup *cg;
-
-        RB_FOREACH(cg, excess_tree, &e->tree) {
-                uint64_t give, held = 0;
-
-                if (!cg->held_over)
-                        continue;
-                if ((!cg->unevictable_at_usec || now - cg->unevictable_at_usec >= age) &&
-                    read_offender_stat(e, cg, buf, now) < 0)
-                        cg->unevictable_bytes = 0;
-                if (cg != top && !policy_floors_yield(cg, now))
-                        held = level_bytes;
-                give = cg->current_bytes > cg->unevictable_bytes ? cg->current_bytes - cg->unevictable_bytes : 0;
-                if (give > cg->excess_bytes)
-                        give = cg->excess_bytes;
-                sum += give > held ? give - held : 0;
-        }
-        return sum;
-}
-
-/*
- * What the offenders must still be able to give for memory.min to be held:
- * what the kernel lacks now (free memory under the high watermark; the
- * reserve is reclaimd's, not the kernel's), and a min_chunk more, so that the
- * kernel finds what it needs outside the cgroups memory.min holds.
- */
-static uint64_t min_excess(struct engine *e, const struct config *cfg)
-{
-        struct sysmem m;
-
-        return (engine_sysmem(e, &m) == 0 ? sysmem_shortfall(&m, 0) : 0) + cfg->min_chunk_bytes;
-}
-
-/*
- * Whether the kernel may have reclaimed since the last look: free memory
- * under the high watermarks now, or the system's memory stall grew since.
- * The second matters: a machine that thrashes spends its time reclaiming
- * and faulting back, while kswapd keeps free memory at the high watermark,
- * so a tick rarely sees it short (measured in the VM's hot shape: free
- * memory under the high watermarks in 10 of 66 samples of the episode).
- */
-static bool kernel_reclaiming(struct engine *e)
-{
-        bool stalled = false;
-        struct sysmem m;
-        uint64_t total, at;
-
-        if (engine_system_stall(e, STALL_SHARED_USEC, &total, &at) == 0) {
-                stalled = e->watch_stall_known && total > e->watch_stall_usec;
-                e->watch_stall_usec = total;
-                e->watch_stall_known = true;
-        }
-        return stalled || (engine_sysmem(e, &m) == 0 && sysmem_shortfall(&m, 0) > 0);
-}
-
-/*
- * Whether a round could hold cg with memory.high if a watch found it
- * thrashing: it is past its margin (a round's soft-limit loop reaches it),
- * or held by one of ours already (a round takes that on to the soft limit:
- * policy.c, clamp_within_margin()). Within its margin and not held, it is
- * given way to instead (policy_note_over()). Measured in the VM's hot shape
- * on 6.12: a cgroup held within its margin by our memory.high refaults what
- * its own tasks reclaim under it; taken for not clampable, it was given
- * way to, the floors with it, and web lost 6.2 MiB more by swap.
- */
-static bool clampable(const struct cgroup *cg)
-{
-        return policy_over_soft_limit(cg) || cg->high.active;
-}
-
-/*
- * The machine's half of the floors' watch: what the kernel took from all of
- * memory and what came back, from /proc/vmstat, against how far the
- * offenders' excess fell (MACHINE_YIELD_MIN_STEAL_SHIFT). When most of it
- * came back and little of it was the offenders': with clamp, the offender
- * furthest over is marked thrashing, as its own watch would; else
- * machine_yield_until_usec is set (both: MACHINE_YIELD_MIN_STEAL_SHIFT).
- */
-static void watch_machine(struct engine *e, bool clamp, uint64_t now)
-{
-        _cleanup_free_ char *text = NULL;
-        uint64_t steal = 0, back = 0, excess = 0;
-        struct cgroup *cg, *top;
-        struct sysmem m;
-        int r = 0;
-
-        text = read_proc(e, CG_PROC_VMSTAT, 16384, 1 << 20, &r);
-        if (text) {
-                r = memstat_vm_steal(text, &steal);
-                if (r == 0)
-                        r = memstat_refaulted(text, &back);
-                if (r == 0 && (steal > UINT64_MAX / page_bytes() || back > UINT64_MAX / page_bytes()))
-                        r = -ERANGE;
-        }
-        if (sysfile_error(e, CG_PROC_VMSTAT, r, &e->vmstat_err) < 0 || engine_sysmem(e, &m) < 0)
-                return;
-        steal *= page_bytes();
-        back *= page_bytes();
-        RB_FOREACH(cg, excess_tree, &e->tree)
-                if (cg->held_over)
-                        excess += cg->excess_bytes;
-        if (e->machine.taken.known && steal >= e->machine.taken.steal_base && back >= e->machine.taken.refault_base)
-                log_debug("Floors' watch: the kernel took %" PRIu64 " KiB machine-wide in %" PRIu64 " ms, "
-                          "%" PRIu64 " KiB came back; the offenders' excess %" PRIu64 " KiB, from %" PRIu64 " KiB",
-                          (steal - e->machine.taken.steal_base) >> 10, (now - e->machine.taken.at_usec) / 1000,
-                          (back - e->machine.taken.refault_base) >> 10, excess >> 10, e->machine.excess_base >> 10);
-        if (!policy_watch_machine(&e->machine, steal, back, excess, policy_machine_min_steal(m.total_bytes), now))
-                return;
-        policy_rank_level(&e->tree, 0, now, &top);
-        if (clamp && top && clampable(top)) {
-                bool known = policy_thrashing(top, now);   /* said once until a round holds it */
-
-                policy_mark_thrashing(top, e->machine.taken.permille, now);
-                if (!known && e->obs.machine_hold)
-                        e->obs.machine_hold(e->obs.userdata, &e->machine.taken, top);
-                return;   /* the next window has begun; the clamp will pause it (count_held_for()) */
-        }
-        e->machine_yield_until_usec = now + YIELD_USEC;
-        if (e->obs.machine_yield)
-                e->obs.machine_yield(e->obs.userdata, &e->machine.taken, e->machine_yield_until_usec);
-        e->machine.taken.known = false;   /* the next window begins when the floors hold again */
-}
-
-/*
- * The offenders the floors hold the others for: those over their soft limits
- * (policy_note_over()) that the floors do not give way to; none while they
- * give way to the whole machine. While the floors hold and the kernel
- * reclaims, what it takes from each offender, and from the machine, is
- * watched (policy_watch_taken(), watch_machine()); otherwise memory.stat,
- * which costs the kernel a stats flush, and /proc/vmstat are not read. The
- * machine is not judged while a cgroup is held by a memory.high of ours: its
- * tasks reclaim their own memory and fault it back under that limit
- * (mem_cgroup_handle_over_high()), which says nothing of the floors, and
- * would only let them go. (With clamping allowed, an offender found
- * thrashing that a round can clamp is held that way, not given way to:
- * policy_watch_taken(), clampable().)
- */
-static int count_held_for(struct engine *e, const struct config *cfg)
-{
-        char buf[MEMORY_STAT_MAX];
-        uint64_t steal, back, now = e->now_usec();
-        bool clamped = engine_count_clamped(e) > 0;
-        bool watch = e->protecting && !e->dry_run && kernel_reclaiming(e);
-        struct cgroup *cg;
-        int n = 0;
-
-        if (watch && !clamped)
-                watch_machine(e, cfg->clamp_high, now);
-        else if (!e->protecting || clamped)
-                e->machine.taken.known = false;   /* what is taken with the floors off is not theirs to judge */
-        if (now < e->machine_yield_until_usec)
-                return 0;
-
-        RB_FOREACH(cg, excess_tree, &e->tree) {
-                bool yielding = policy_floors_yield(cg, now);
-
-                if (!cg->held_over)
-                        continue;
-                if (!e->protecting)
-                        cg->taken.known = false;
-                if (watch && cg->be && read_offender_stat(e, cg, buf, now) >= 0 &&
-                    memstat_steal(buf, &steal) == 0 && memstat_refaulted(buf, &back) == 0 &&
-                    steal <= UINT64_MAX / page_bytes() && back <= UINT64_MAX / page_bytes()) {
-                        policy_watch_taken(cg, steal * page_bytes(), back * page_bytes(),
-                                           cfg->clamp_high && clampable(cg), now);
-                        if (!yielding && policy_floors_yield(cg, now) && e->obs.floors_yield)
-                                e->obs.floors_yield(e->obs.userdata, cg);
-                }
-                n += !policy_floors_yield(cg, now);
-        }
-        return n;
-}
-
-int engine_protect(struct engine *e, const struct config *cfg)
-{
-        bool hold, released = false, staged = false;
-        enum cg_file under = CG_MEMORY_LOW;
-        struct cgroup *top = NULL;
-        uint64_t level = 0;
-        int held = 0;
-
-        batch_begin(e);
-        /* Whom the floors hold the others for, from the latest readings: none without floors. */
-        for (size_t i = 0; i < e->n_cgroups; i++)
-                if (cfg->protect == PROTECT_NO)
-                        e->cgroups[i].held_over = false;
-                else
-                        policy_note_over(&e->cgroups[i]);
-        hold = cfg->protect != PROTECT_NO && count_held_for(e, cfg) > 0;
-        if (hold)
-                level = policy_rank_level(&e->tree, cfg->min_chunk_bytes, e->now_usec(), &top);
-
-        if (hold && (cfg->protect == PROTECT_MIN || (cfg->protect == PROTECT_AUTO && e->caps.mglru)))
-                under = policy_protection_file((enum protect_mode)cfg->protect, e->caps.mglru,
-                                               reclaimable_excess(e, top, level), min_excess(e, cfg));
-        /* Deepest first: what a cgroup needs depends on what is held beneath it. */
-        for (size_t i = e->n_cgroups; i-- > 0;) {
-                struct cgroup *cg = &e->cgroups[i];
-                enum cg_file f = policy_offender_file(cg, top, under, e->now_usec());
-
-                if (!cg->be)
-                        continue;
-                if (hold && policy_protection(cg, top, level) > 0) {
-                        released |= unprotect_one(e, cg, f == CG_MEMORY_LOW ? CG_MEMORY_MIN : CG_MEMORY_LOW);
-                        if (cg->be)
-                                staged |= protect_stage(e, cg, f, protection_wanted(e, cg, f, top, level),
-                                                        &released);
-                } else {
-                        released |= unprotect_one(e, cg, CG_MEMORY_LOW);
-                        released |= unprotect_one(e, cg, CG_MEMORY_MIN);
-                }
-        }
-        /* Recorded before written, as adjust_set() does, in one save for all. */
-        if (staged) {
-                int saved = adjust_persist(e);
-
-                for (size_t i = 0; i < e->n_cgroups; i++)
-                        protect_commit(e, &e->cgroups[i], saved);
-        }
-        for (size_t i = 0; i < e->n_cgroups; i++)
-                held += e->cgroups[i].low.active || e->cgroups[i].min.active;
-        held += hierarchy_protect(e, &released);
-        batch_end(e, released);   /* the records that ended, the ancestors' with them */
-        e->protecting = held > 0;
-        e->protect_file = hold ? under : _CG_FILE_MAX;
-        return held;
-}
-
-/*
- * Puts back every value reclaimd changed in cg: memory.high, memory.low,
- * memory.min. Returns whether it held any and all are back (false when the
- * cgroup turned out gone: nothing was put back).
- */
-static bool restore_cgroup(struct engine *e, struct cgroup *cg)
-{
-        if (adjust_count(cg) == 0)
-                return false;
-        if (!cg->be) {
-                int r = e->be->ops->open_cgroup(e->be, cg->path, &cg->be);
-
-                if (is_gone(r))
-                        cg->high = cg->low = cg->min = (struct adjust){};   /* nothing left to put back */
-                if (r < 0)
-                        return false;   /* otherwise kept as it is, and tried again */
-        }
-        for (size_t k = 0; k < ARRAY_SIZE(adjust_files) && cg->be; k++) {
-                struct adjust *a = adjust_of(cg, adjust_files[k]);
-                int r;
-
-                if (!a->active)
-                        continue;
-                r = adjust_release(e, cg, adjust_files[k], a->original);
-                if (is_gone(r))
-                        forget(e, cg, r);
-        }
-        return cg->be && adjust_count(cg) == 0;
-}
-
-int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
-{
-        int still = 0;
-        bool changed = false;
-
-        batch_begin(e);
-        for (size_t i = 0; i < e->n_cgroups; i++) {
-                struct cgroup *cg = &e->cgroups[i];
-                uint64_t high = cg->high.original;
-                int r;
-
-                if (!cg->be || (!cg->high.active && !(restore_all && (cg->low.active || cg->min.active))))
-                        continue;
-                changed = true;
-                if (restore_all) {
-                        restore_cgroup(e, cg);
-                        continue;
-                }
-                if (backend_read_u64(e->be, cg->be, CG_MEMORY_CURRENT, &cg->current_bytes) == 0)
-                        policy_release_high(cg, cfg->min_chunk_bytes, &high);
-                r = adjust_release(e, cg, CG_MEMORY_HIGH, high);
-                if (is_gone(r))
-                        forget(e, cg, r);
-                still += cg->high.active;
-        }
-        if (restore_all)
-                hierarchy_restore(e);
-        batch_end(e, changed || restore_all);
-        return still;
-}
-
-/*
- * Moves what a cgroup carries between rounds (open files, readings, refault
- * history, changed values) in one assignment, so that a field added later is
- * carried too; what the new configuration says (path, section, soft limit)
- * and the place in the new engine's tree are the new cgroup's own.
- */
-static void move_state(struct cgroup *to, struct cgroup *from)
-{
-        struct cgroup mine = *to;
-
-        *to = *from;
-        to->path = mine.path;
-        to->conf = mine.conf;
-        to->xattr_mode = mine.xattr_mode;
-        to->soft_limit_bytes = xattr_resolve(to);   /* the new section's, or the attribute read */
-        if (to->soft_limit_bytes != from->soft_limit_bytes)
-                to->held_over = false;   /* it must pass the new limit's margin first */
-        to->in_tree = false;
-        memset(&to->excess_node, 0, sizeof(to->excess_node));
-        from->be = NULL;
-}
-
-/* What a cgroup e does not manage still holds after its restore (a write failed): kept in e, to go back later. */
-static void keep_unrestored(struct engine *e, struct cgroup *cg)
-{
-        if (adjust_count(cg) > 0 && hierarchy_adopt(e, cg) < 0 &&
-            e->obs.state_error)
-                e->obs.state_error(e->obs.userdata, e->state_file, -ENOMEM);
-}
-
-/* The ancestors' held values, carried to the new engine's list or put back. */
-static void takeover_parents(struct engine *e, struct engine *old)
-{
-        for (size_t i = 0; i < old->n_parents; i++) {
-                struct cgroup *from = &old->parents[i], *to = hierarchy_find(e, from->path);
-
-                if (!to)
-                        to = engine_find(e, from->path);   /* managed now */
-                if (to && !to->be) {
-                        move_state(to, from);
-                        continue;
-                }
-                restore_cgroup(old, from);
-                keep_unrestored(e, from);
-        }
-}
-
-int engine_takeover(struct engine *e, struct engine *old, const struct config *old_cfg)
-{
-        int restored = 0;
-
-        for (size_t i = 0; i < old->n_cgroups; i++) {
-                struct cgroup *from = &old->cgroups[i], *to = engine_find(e, from->path);
-
-                if (to) {
-                        move_state(to, from);
-                        if (to->be)
-                                excess_tree_update(&e->tree, to, to->current_bytes);
-                } else if (adjust_count(from) > 0) {
-                        restored += restore_cgroup(old, from);
-                        keep_unrestored(e, from);
-                }
-        }
-        takeover_parents(e, old);
-        e->caps = old->caps;
-        e->wmark = old->wmark;
-        e->protecting = old->protecting;
-        /*
-         * The floors' giving way to the machine outlives a reload, as each
-         * cgroup's does (move_state()); its window does not: the offenders'
-         * summed excess may have changed with the configuration.
-         */
-        e->machine_yield_until_usec = old->machine_yield_until_usec;
-        e->reject_pending = old->reject_pending;
-        e->rejected_as = old->rejected_as;
-        old->rejected_as = NULL;
-        engine_done(old);
-        adjust_persist(e);
-        return restored;
-}
-
-/*
- * A record that could not be put back at start: kept in the engine (saved
- * with its records, put back at the next chance, dropped only if its cgroup
- * goes). bc moves.
- */
-static void keep_record(struct engine *e, const struct state_record *rec, struct backend_cgroup *bc,
-                        uint64_t id)
-{
-        struct cgroup tmp = { .be = bc, .path = strdup(rec->path) };
-
-        *adjust_of(&tmp, rec->file) = (struct adjust){ .active = true, .original = rec->original,
-                                                       .value = rec->value, .previous = rec->previous,
-                                                       .cgroup_id = rec->cgroup_id ?: id };
-        if (!tmp.path || hierarchy_adopt(e, &tmp) < 0) {
-                if (e->obs.state_error)
-                        e->obs.state_error(e->obs.userdata, e->state_file, -ENOMEM);
-        }
-        e->be->ops->close_cgroup(e->be, tmp.be);   /* NULL when it moved */
-        free(tmp.path);                           /* NULL when it moved */
-}
-
-/*
- * The id of the cgroup at rec's path, bc: -ESTALE when it is not the one the
- * record was taken on (removed, and made again at that path since). A
- * record without an id (written before ids) is judged on the values alone.
- */
-static int check_id(struct engine *e, const struct state_record *rec, struct backend_cgroup *bc, uint64_t *ret)
-{
-        int r = e->be->ops->cgroup_id(e->be, bc, ret);
-
-        if (r < 0) {
-                *ret = 0;
-                return rec->cgroup_id ? r : 0;
-        }
-        return rec->cgroup_id && *ret != rec->cgroup_id ? -ESTALE : 0;
-}
-
-/*
- * One record of the state file: put back when the cgroup is the one it was
- * taken on and the kernel still holds what was written.
- */
-static void restore_record(struct engine *e, const struct state_record *rec)
-{
-        struct backend_cgroup *bc = NULL;
-        enum restore_outcome o;
-        uint64_t kernel, id = 0;
-        char val[32];
-        int r = 0;
-
-        r = e->be->ops->open_cgroup(e->be, rec->path, &bc);
-        if (r == 0)
-                r = check_id(e, rec, bc, &id);
-        if (r == 0)
-                r = backend_read_u64(e->be, bc, rec->file, &kernel);
-        if (r == -ESTALE) {
-                o = RESTORE_GONE;   /* whatever it holds is its own: told apart by err */
-        } else if (r < 0 && is_gone(r)) {
-                r = 0;
-                o = RESTORE_GONE;
-        } else if (r < 0) {
-                o = RESTORE_FAILED;   /* there, but not readable now: not known to be put back */
-        } else if (adjust_holds(kernel, rec->original)) {
-                o = RESTORE_ALREADY;
-        } else if (!adjust_holds(kernel, rec->value) && !adjust_holds(kernel, rec->previous)) {
-                o = RESTORE_CHANGED;   /* neither what reclaimd wrote nor what it was overwriting */
-        } else {
-                format_size_exact(val, sizeof(val), rec->original);
-                r = e->dry_run ? 0 : e->be->ops->write(e->be, bc, rec->file,
-                                                       rec->original == UINT64_MAX ? "max" : val);
-                o = is_gone(r) ? RESTORE_GONE : r < 0 ? RESTORE_FAILED : RESTORE_DONE;   /* removed since the read */
-                if (is_gone(r))
-                        r = 0;
-        }
-        if (e->obs.restored)
-                e->obs.restored(e->obs.userdata, rec, o, r);
-        if (o == RESTORE_FAILED && !e->dry_run)
-                keep_record(e, rec, bc, id);
-        else
-                e->be->ops->close_cgroup(e->be, bc);
-}
-
-int engine_restore(struct engine *e, struct state *ret_state)
-{
-        int r;
-
-        *ret_state = (struct state){};
-        if (!e->state_file)
-                return -ENOENT;
-        r = state_load(e->state_file, ret_state);
-        /*
-         * The paths are relative to the root they were taken under: beneath
-         * another one they name other cgroups, or none, and the ones changed
-         * would be forgotten as gone. The daemon puts such a file back under
-         * its own root first (reclaimd --restore); what is left is not ours.
-         */
-        if (r == 0 && (ret_state->bad_root || (ret_state->root && e->root && !streq(ret_state->root, e->root))))
-                r = -EXDEV;
-        /* Never lose a line: what is not applied is kept for the operator (or a newer reclaimd). */
-        e->reject_pending = !e->dry_run && (r < 0 ? r != -ENOENT : ret_state->bad_lines || ret_state->no_header);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < ret_state->n; i++)
-                restore_record(e, &ret_state->v[i]);
-        /* What could not be put back stays on record (keep_record()); the file is removed otherwise. */
-        (void) adjust_persist(e);
-        return 0;
-}
-
 /* The machine's watermarks into the cache, judging their age by m's free memory and the cached ones. */
 static int read_watermarks(struct engine *e, const struct sysmem *m)
 {
@@ -1787,7 +1180,7 @@ static int read_watermarks(struct engine *e, const struct sysmem *m)
 
         if (c->valid && now - c->at_usec < refresh_age(&seen, WMARK_REFRESH_USEC))
                 return 0;
-        text = read_proc(e, CG_PROC_ZONEINFO, 65536, ZONEINFO_MAX, &r);
+        text = engine_read_proc(e, CG_PROC_ZONEINFO, 65536, ZONEINFO_MAX, &r);
         if (text)
                 r = sysmem_parse_zoneinfo(text, page_bytes(), &c->wmark);
         if (r == 0) {
@@ -1795,7 +1188,7 @@ static int read_watermarks(struct engine *e, const struct sysmem *m)
                 c->at_usec = now;
         }
         /* An old reading is better than none: the watermarks rarely move. */
-        return sysfile_error(e, CG_PROC_ZONEINFO, r, &c->err) < 0 && !c->valid ? r : 0;
+        return engine_sysfile_error(e, CG_PROC_ZONEINFO, r, &c->err) < 0 && !c->valid ? r : 0;
 }
 
 int engine_checked_sysmem(const struct engine *e, struct sysmem *ret)
@@ -1815,7 +1208,7 @@ int engine_sysmem(struct engine *e, struct sysmem *ret)
                 return 0;
         }
         r = e->be->ops->free_memory(e->be, &m.total_bytes, &m.free_bytes);
-        sysfile_error(e, _CG_FILE_MAX, r, &e->meminfo_err);
+        engine_sysfile_error(e, _CG_FILE_MAX, r, &e->meminfo_err);
         if (r < 0)
                 return r;
         r = read_watermarks(e, &m);

@@ -293,7 +293,7 @@ bool policy_over_soft_limit(const struct cgroup *cg);
  * watch that finds such a cgroup thrashing within its margin, not held by a
  * memory.high of ours, lets the floors give way rather than mark it for a
  * clamp: a round's soft-limit loop, which clamps, reaches only those past
- * the margin (engine.c: clampable()), and those within it that a memory.high
+ * the margin (floors.c: clampable()), and those within it that a memory.high
  * of ours holds, whose clamp it takes to the soft limit (policy.c:
  * clamp_within_margin()). The proportional pass keeps the margin
  * too, so that a cgroup left within it keeps no pass away for good: a round

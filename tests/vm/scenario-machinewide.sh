@@ -153,7 +153,7 @@ if [ "$mode" = reclaimd ]; then
 fi
 
 # MODE floors: the floors reclaimd holds while a cgroup is over its soft
-# limit (lib/engine.c, engine_protect()), written once where reclaimd would
+# limit (lib/floors.c, engine_protect()), written once where reclaimd would
 # start and never released: memory.low at the soft limit for each cgroup
 # over it; for the others, memory.min at the soft limit where the multi-gen
 # LRU is on (lru_gen/enabled's LRU_GEN_CORE bit: it only defers
