@@ -87,7 +87,7 @@ static void round_done(struct daemon *d, struct scope *s, const struct job *job)
                 return;
         }
         if (job->result == POLICY_DONE_NO_SHORTAGE || job->result == POLICY_IDLE) {
-                /* A stall without a shortage: some cgroup at its own limit, for its own trigger. */
+                /* A stall without a shortage: most likely some cgroup at its own limit, for its own trigger. */
                 if (job->kind == JOB_ROUND) {
                         s->rounds--;   /* none ran */
                         log_debug("Memory pressure in %s, but free memory is above the high watermark "

@@ -611,7 +611,9 @@ void report_capabilities(const struct daemon *d, const char *release)
                  release, swappiness_said(&d->engine.caps, d->dry_run),
                  d->engine.caps.high_nonblock ? "honoured" :
                  "not honoured (a lowered memory.high reclaims in the writer: on the reclaim thread)",
-                 d->engine.caps.mglru ? "on (memory.low only defers its reclaim)" : "off (memory.low holds)");
+                 !d->engine.caps.mglru ? "off (memory.low holds)" :
+                 d->engine.caps.low_defers ? "on (memory.low only defers its reclaim)" :
+                                             "on, before 6.3 (memory.low holds)");
         for (size_t i = 0; i < d->engine.n_cgroups; i++)
                 xattrs |= d->engine.cgroups[i].xattr_mode != XATTR_NO;
         /* xattr_permission() (fs/xattr.c): without it a trusted.* attribute reads as absent. */

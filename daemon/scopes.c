@@ -187,7 +187,7 @@ static bool same_trigger(const struct psi_trigger *a, const struct psi_trigger *
  * Hands the armed triggers of the old scopes over to the new scopes that
  * watch the same place with the same trigger, and stops the others. Arming
  * again is work for the kernel (psi_trigger_create() starts a psimon thread
- * per cgroup) and a chance to race a removal (see trigger_cgroup()); and the glob
+ * for a privileged trigger's group) and a chance to race a removal (see trigger_cgroup()); and the glob
  * sections rebuild the scopes whenever a matching cgroup comes or goes.
  */
 void scopes_takeover(struct daemon *d, struct scope *old, size_t n_old)

@@ -14,8 +14,10 @@
 
 /*
  * The signal that interrupts the thread's write. Its handler does nothing:
- * being installed without SA_RESTART is what makes the write return EINTR,
- * and the kernel's reclaim loops check signal_pending() between batches.
+ * the kernel's reclaim loops check signal_pending() between batches, and
+ * memory_reclaim() then returns -EINTR itself, which is never restarted
+ * (SA_RESTART, left out all the same, matters only for -ERESTARTSYS);
+ * memory_high_write() stops reclaiming and returns success.
  */
 #define WORKER_INTERRUPT_SIGNAL SIGUSR2
 /* Tries of 50 ms at the stop before the wait is said: a second, long for a write reclaimd can interrupt. */

@@ -134,7 +134,7 @@ static int file_flags(enum cg_file f)
                  * Kernels with "memcg: introduce non-blocking limit setting
                  * option" (6.16+) skip the synchronous reclaim of a lowered
                  * memory.high for O_NONBLOCK writers; older ones ignore the
-                 * flag, as systemd's cgroup-util relies on too.
+                 * flag (cgroupfs files take any open flags).
                  */
                 return O_RDWR | O_NONBLOCK;
         default:

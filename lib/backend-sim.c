@@ -66,8 +66,8 @@ struct sim {
         bool persistent;               /* backend_free() leaves it alone */
         bool unprivileged;             /* trigger windows must be multiples of 2s (6.5+) */
         unsigned overreclaim_permille; /* memory.reclaim frees this much per 1000 asked (6.1: up to 2000) */
-        bool swappiness;               /* memory.reclaim takes "swappiness=" (6.12+) */
-        bool mglru;                    /* /sys/kernel/mm/lru_gen/enabled says 0x0007 (6.12+) */
+        bool swappiness;               /* memory.reclaim takes "swappiness=" (6.11+) */
+        bool mglru;                    /* /sys/kernel/mm/lru_gen/enabled says 0x0007 (as Debian's 6.12+ boot) */
         bool high_nonblock;            /* a lowered memory.high reclaims nothing in the writer (6.16+) */
         unsigned activated_permille;   /* of the refaults, those workingset_activate_* counts (1000) */
         uint64_t kswapd_pages;         /* /proc/vmstat's pgsteal_kswapd (sim_kswapd_took()) */

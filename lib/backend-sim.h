@@ -104,7 +104,7 @@ void sim_set_sysmem(struct backend *be, uint64_t total, uint64_t free_bytes, uin
 void sim_set_sysmem_absent(struct backend *be);
 
 /*
- * Makes memory.reclaim take "swappiness=0" (6.12+; 6.1 refuses it with
+ * Makes memory.reclaim take "swappiness=0" (6.11+; 6.1 refuses it with
  * EINVAL, the default): then only page cache is reclaimed, the cold part of
  * a cgroup unless it is anonymous (sim_set_cold_anon()). The hot part is
  * anonymous.
@@ -112,7 +112,7 @@ void sim_set_sysmem_absent(struct backend *be);
 void sim_set_swappiness(struct backend *be, bool supported);
 int sim_set_cold_anon(struct backend *be, const char *path, bool anon);
 
-/* /sys/kernel/mm/lru_gen/enabled: MGLRU on (0x0007, as 6.12 and 7.3 boot) or off (0x0000, the default). */
+/* /sys/kernel/mm/lru_gen/enabled: MGLRU on (0x0007, as Debian's 6.12 and 7.3 boot) or off (0x0000, the default). */
 void sim_set_mglru(struct backend *be, bool on);
 
 /*

@@ -73,7 +73,7 @@ const struct config_item config_table[] = {
         { "balance", "protect", CONFIG_CHOICE, CFG(protect), 0, 3, "auto",
           "while any managed cgroup is over its soft limit, hold the others' memory.low (low) or "
           "memory.min (min) at their soft limits, so that the kernel's reclaim takes the excess first; "
-          "auto: min where the kernel's memory.low only defers reclaim (MGLRU on), else low; no: neither",
+          "auto: min where the kernel's memory.low only defers reclaim (MGLRU on, 6.3+), else low; no: neither",
           protect_modes, "auto" },
         { "metrics", "textfile", CONFIG_FILE, CFG(metrics_textfile), 0, 0, "none",
           "Prometheus text file written atomically for node_exporter's textfile collector "

@@ -21,7 +21,7 @@ enum protect_mode {
         PROTECT_NO,                 /* none */
         PROTECT_LOW,                /* memory.low */
         PROTECT_MIN,                /* memory.min, while the offenders' reclaimable excess lasts */
-        PROTECT_AUTO,               /* memory.min where memory.low only defers (MGLRU on), else .low */
+        PROTECT_AUTO,               /* memory.min where memory.low only defers (MGLRU on, 6.3+), else .low */
 };
 
 /* Whether a soft limit set on the cgroup itself, as an extended attribute, is read. */

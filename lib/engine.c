@@ -30,7 +30,7 @@
 #define RESOLVE_MIN_INTERVAL_USEC 1000000
 
 #define ZONEINFO_MAX (16 << 20)   /* per-CPU lines make it grow with the machine; read rarely */
-#define RECLAIM_BATCH_PAGES 32   /* SWAP_CLUSTER_MAX: try_to_free_mem_cgroup_pages() frees no less */
+#define RECLAIM_BATCH_PAGES 32   /* SWAP_CLUSTER_MAX: try_to_free_mem_cgroup_pages() asks no less */
 
 /*
  * The watermarks change only when min_free_kbytes, watermark_scale_factor or
@@ -305,6 +305,11 @@ void engine_probe(struct engine *e, const char *release)
 {
         e->caps.probed = true;
         e->caps.mglru = probe_mglru(e);
+        /*
+         * From the release: the memcg LRU leaves no trace in sysfs. Present
+         * in 6.3 to 7.3 at least (lru_gen_rotate_memcg in each /proc/kallsyms).
+         */
+        e->caps.low_defers = e->caps.mglru && kernel_release_at_least(release, 6, 3);
         /* The O_NONBLOCK memory.high write cannot be told apart by trying it: it always succeeds. */
         e->caps.high_nonblock = kernel_release_at_least(release, 6, 16);
         /* Else on the first managed cgroup to appear (refresh_one()). */
@@ -690,9 +695,11 @@ static int write_reclaim(struct engine *e, struct cgroup *cg, uint64_t bytes, bo
  * SWAP_CLUSTER_MAX pages), each sized from a fresh memory.current. 6.1's
  * memory_reclaim() hands the whole request to try_to_free_mem_cgroup_pages(),
  * which can free about twice a large one (in the VM: 13.4 MiB for 7.2 MiB
- * asked, through memory.min and soft limits); later kernels batch the same
- * way (0388536ac291, "mm:vmscan: fix inaccurate reclaim during proactive
- * reclaim"). A batch overshoots by at most its own size, a quarter of what
+ * asked, through memory.min and soft limits). 6.6 caps each call at
+ * SWAP_CLUSTER_MAX (0388536ac291, "mm:vmscan: fix inaccurate reclaim during
+ * proactive reclaim"); since 6.9 memory_reclaim() asks a quarter of what is
+ * left per call, as here (287d5fedb377, "mm: memcg: use larger batches for
+ * proactive reclaim"). A batch overshoots by at most its own size, a quarter of what
  * is left, so the whole stops near its end, never far past it. Never more is
  * asked in all than the request, so a workload refilling as fast as it is
  * reclaimed ends the step too. before is a fresh memory.current.
@@ -1092,10 +1099,12 @@ int engine_round(struct engine *e, const struct config *cfg, const char *scope, 
         if (!scope && read_shortfall(e, cfg, &shortfall, &sclk.reserve_bytes)) {
                 /*
                  * v1 stole from cgroups over their soft limit only in global
-                 * reclaim (shrink_zones(): !cgroup_reclaim(sc)). A stall with
-                 * free memory above the high watermark and kswapd idle is
-                 * some cgroup at its own limit: its trigger's business, not
-                 * the machine's.
+                 * reclaim (shrink_zones(): !cgroup_reclaim(sc)). With free
+                 * memory above the high watermark and kswapd idle, global
+                 * reclaim is not what stalls (our reading: PSI also counts
+                 * compaction, refaults and memory.high throttling); most
+                 * likely some cgroup is at its own limit: its trigger's
+                 * business, not the machine's.
                  */
                 if (shortfall == 0)
                         return POLICY_DONE_NO_SHORTAGE;

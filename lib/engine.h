@@ -41,8 +41,11 @@ struct engine_caps {
         bool reclaim_swappiness_known; /* that write was answered: at start, or on the first managed
                                       * cgroup to appear after it (none existed); never in a dry run */
         bool high_nonblock;          /* memory.high honours O_NONBLOCK (6.16+, from the release) */
-        bool mglru;                  /* the multi-gen LRU is on (/sys/kernel/mm/lru_gen/enabled): its
-                                      * reclaim only defers a cgroup under memory.low */
+        bool mglru;                  /* the multi-gen LRU is on (/sys/kernel/mm/lru_gen/enabled) */
+        bool low_defers;             /* and its global reclaim only defers a cgroup under memory.low:
+                                      * shrink_one() and the memcg LRU came in 6.3 (e4dde56cd208);
+                                      * 6.1 and 6.2 reach the multi-gen LRU through
+                                      * shrink_node_memcgs(), which honours memory.low */
 };
 
 /*

@@ -100,11 +100,13 @@ static void explain_round(FILE *f, const struct snapshot *s, const struct snapsh
         switch (d->reason) {
         case REASON_RECLAIMED:
                 if (r->proactive)
-                        say(f, "the balancer takes only from cgroups over their soft limits: balance_pgdat()",
+                        say(f, "the balancer takes only from cgroups over their soft limits (reclaimd's rule; v1's "
+                               "balance_pgdat() ran soft-limit reclaim, then shrink_node() on every cgroup)",
                             "trimmed by the balancer: asked %s, freed %s, at priority %d",
                             format_size(a, sizeof(a), d->value2), format_size(b, sizeof(b), d->value), d->priority);
                 else if (d->proportional)
-                        say(f, "no cgroup in scope was over its soft limit: shrink_node_memcgs()",
+                        say(f, "no cgroup in scope was over its soft limit (reclaimd's rule: the kernel's shrink_node_memcgs() "
+                               "runs after soft-limit reclaim regardless)",
                             "asked its share, %s, freed %s, at priority %d", format_size(a, sizeof(a), d->value2),
                             format_size(b, sizeof(b), d->value), d->priority);
                 else
@@ -122,8 +124,9 @@ static void explain_round(FILE *f, const struct snapshot *s, const struct snapsh
                     "lowered to %s", d->priority, format_size(a, sizeof(a), d->value));
                 return;
         case REASON_THRASHING:
-                say(f, "a cgroup refaulting 500‰ or more of what was taken is left out: snapshot_refaults(), "
-                       "and for an offender policy_watch_taken(), or the machine's watch while it is the top one",
+                say(f, "a cgroup refaulting 500‰ or more of what was taken is left out (reclaimd's rule; the kernel's "
+                       "snapshot_refaults() only feeds deactivation): policy_watch_taken() for an offender, or the "
+                       "machine's watch while it is the top one",
                     "refaulted %" PRIu64 "‰ of what was taken: left out as thrashing", d->value);
                 return;
         case REASON_BELOW_LOW:
@@ -149,7 +152,8 @@ static void explain_round(FILE *f, const struct snapshot *s, const struct snapsh
                 say_named(f, "cgroups under their soft limits are left alone while any in scope is over",
                           "under its soft limit while ", r->largest_over, " was over");
         else if (r->proactive)
-                say(f, "the balancer takes only from cgroups over their soft limits: balance_pgdat()",
+                say(f, "the balancer takes only from cgroups over their soft limits (reclaimd's rule; v1's "
+                       "balance_pgdat() ran soft-limit reclaim, then shrink_node() on every cgroup)",
                     "not over its soft limit, which is all the balancer takes from");
         else
                 say(f, "a round stops at its target or when the pressure is gone: compaction_ready",
@@ -187,7 +191,7 @@ static void explain_now(FILE *f, const struct snapshot *s, const struct snapshot
                              "[balance] protect: memory.low is held at the soft limits while any managed cgroup is over");
         if (c->min_adj.active)
                 explain_held(f, s, "memory.min", &c->min_adj, c->min_since_usec,
-                             "[balance] protect: with the multi-gen LRU, memory.low only defers the kernel's reclaim; "
+                             "[balance] protect: with the multi-gen LRU (6.3+), memory.low only defers the kernel's reclaim; "
                              "memory.min holds while those over their soft limits can give what the machine lacks");
         if (b) {
                 pct = b->last.requested ? b->last.reclaimed * 100 / b->last.requested : 0;
@@ -195,7 +199,8 @@ static void explain_now(FILE *f, const struct snapshot *s, const struct snapshot
                 fprintf(f, "backing off until %s after a round for ", status_clock(s, b->backoff_until_usec, t, sizeof(t)));
                 escape_text(f, b->scope ?: "system");
                 fprintf(f, " freed %" PRIu64 " %% of what it asked (a round freeing under 1/8 of its request "
-                        "doubles the cooldown: consider_reclaim_throttle()).\n", pct);
+                        "doubles the cooldown: reclaimd's back-off, on consider_reclaim_throttle()'s 1/8 "
+                        "test).\n", pct);
         }
 }
 

@@ -335,8 +335,8 @@ int engine_protect(struct engine *e, const struct config *cfg)
         if (hold)
                 level = policy_rank_level(&e->tree, cfg->min_chunk_bytes, e->now_usec(), &top);
 
-        if (hold && (cfg->protect == PROTECT_MIN || (cfg->protect == PROTECT_AUTO && e->caps.mglru)))
-                under = policy_protection_file((enum protect_mode)cfg->protect, e->caps.mglru,
+        if (hold && (cfg->protect == PROTECT_MIN || (cfg->protect == PROTECT_AUTO && e->caps.low_defers)))
+                under = policy_protection_file((enum protect_mode)cfg->protect, e->caps.low_defers,
                                                reclaimable_excess(e, top, level), min_excess(e, cfg));
         /* Deepest first: what a cgroup needs depends on what is held beneath it. */
         for (size_t i = e->n_cgroups; i-- > 0;) {

@@ -1,4 +1,4 @@
-/* Reclaim decisions: the kernel's direct-reclaim rules, as pure functions of explicit inputs. */
+/* Reclaim decisions, modelled on the kernel's direct reclaim with reclaimd's departures, as pure functions. */
 #include "autoconfig.h"
 
 #include <errno.h>
@@ -179,10 +179,10 @@ enum cg_file policy_offender_file(const struct cgroup *cg, const struct cgroup *
         return under;
 }
 
-enum cg_file policy_protection_file(enum protect_mode mode, bool mglru, uint64_t reclaimable_bytes,
+enum cg_file policy_protection_file(enum protect_mode mode, bool low_defers, uint64_t reclaimable_bytes,
                                     uint64_t min_excess_bytes)
 {
-        bool hard = mode == PROTECT_MIN || (mode == PROTECT_AUTO && mglru);
+        bool hard = mode == PROTECT_MIN || (mode == PROTECT_AUTO && low_defers);
 
         return hard && reclaimable_bytes >= min_excess_bytes ? CG_MEMORY_MIN : CG_MEMORY_LOW;
 }

@@ -1,4 +1,4 @@
-/* Reclaim decisions: the kernel's direct-reclaim rules, as pure functions of explicit inputs. */
+/* Reclaim decisions, modelled on the kernel's direct reclaim with reclaimd's departures, as pure functions. */
 #pragma once
 
 #include <stdbool.h>
@@ -12,14 +12,19 @@
 struct config;
 
 /*
- * MEM_CGROUP_MAX_SOFT_LIMIT_RECLAIM_LOOPS (mm/memcontrol.c): the soft-limit
- * loop gives up after this many more iterations that freed nothing.
+ * MEM_CGROUP_MAX_SOFT_LIMIT_RECLAIM_LOOPS (mm/memcontrol.c; memcontrol-v1.c
+ * from 6.11): the soft-limit loop gives up after this many more iterations
+ * that freed nothing.
  */
 #define SOFT_LIMIT_MAX_FRUITLESS_LOOPS 2
 
 /*
- * consider_reclaim_throttle() (mm/vmscan.c): reclaim that frees more than
- * 1/8 of what it scanned is making progress; below that, back off.
+ * The 1/8 efficiency test of consider_reclaim_throttle() (mm/vmscan.c,
+ * 5.16+), which there only wakes tasks throttled for want of progress once
+ * reclaim frees more than 1/8 of what it scanned; the kernel itself throttles
+ * only at priority 1 with nothing reclaimed, for a couple of jiffies.
+ * reclaimd's own use: a round that frees under 1/8 of what it asked backs
+ * its scope off, the cooldown doubling each time.
  */
 #define EFFICIENCY_SHIFT 3
 
@@ -28,17 +33,20 @@ struct config;
  * per 1000 bytes reclaimd asked of it) is thrashing: what the proportional
  * pass takes comes straight back, costing it I/O and freeing nothing. The
  * pass leaves it out, and a round that may clamp holds it with memory.high
- * instead of asking again. snapshot_refaults() (mm/vmscan.c) keeps similar
- * counters per lruvec, WORKINGSET_ACTIVATE_ANON/FILE, for the next reclaim
- * to tell a workingset being cut into (there: to deactivate the other LRU
- * first); reclaimd counts every refault, for the reason given at
+ * instead of asking again. This threshold is reclaimd's own.
+ * snapshot_refaults() (mm/vmscan.c) keeps similar counters of the reclaim
+ * target's lruvec, WORKINGSET_ACTIVATE_ANON/FILE, so that the next reclaim,
+ * seeing new activations (a new workingset forming), deactivates that LRU
+ * type's stale active pages (prepare_scan_count()); it leaves no cgroup out.
+ * reclaimd counts every refault, for the reason given at
  * YIELD_MIN_STEAL_BYTES.
  */
 #define REFAULT_THRASHING_PERMILLE 500
 
 /*
- * How long a refault snapshot is good for. The kernel takes one after every
- * reclaim run on every lruvec it reclaimed; reclaimd takes one only for the
+ * How long a refault snapshot is good for. The kernel takes one at the end of
+ * each reclaim, of the reclaim target's lruvec on each node (none under the
+ * multi-gen LRU); reclaimd takes one only for the
  * cgroups a round acted on, so the next round may come hours later: the
  * activations of those hours divided by one round's request would call any
  * cgroup thrashing. A snapshot older than this starts the count afresh.
@@ -381,13 +389,14 @@ bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec);
 /*
  * Which file holds the cgroups under their soft limits while one is over
  * (those over are held by memory.low, as what is to be taken): memory.low,
- * or memory.min where the mode asks for it (min; auto with mglru) and the
+ * or memory.min where the mode asks for it (min; auto where low_defers) and the
  * offenders can still give at least min_excess_bytes (reclaimable_bytes:
  * their excess less what is unevictable).
  *
- * With the multi-gen LRU on, the kernel's reclaim only defers a cgroup under
- * memory.low: shrink_one() (mm/vmscan.c, 6.1+) moves it to the tail of the
- * memcg LRU the first time, and reclaims it when it comes round again. On
+ * With the multi-gen LRU on, the kernel's global reclaim only defers a cgroup
+ * under memory.low: shrink_one() (mm/vmscan.c, 6.3+, with the memcg LRU)
+ * moves it to the tail of the memcg LRU the first time, and reclaims it when
+ * it comes round again; 6.1 and 6.2 honour memory.low there as without. On
  * 6.12 and 7.3 in the VM, a cgroup held by memory.low lost 49 MiB of its 64
  * MiB cold tail to a burst while one over its soft limit still had excess;
  * held by memory.min it lost nothing (mem_cgroup_below_min(): never). But
@@ -395,15 +404,18 @@ bool policy_thrashing(const struct cgroup *cg, uint64_t now_usec);
  * only while the offenders have excess left to take, and memory.low after.
  * This is reclaimd's own; v1's soft limits protected nothing.
  */
-enum cg_file policy_protection_file(enum protect_mode mode, bool mglru, uint64_t reclaimable_bytes,
+enum cg_file policy_protection_file(enum protect_mode mode, bool low_defers, uint64_t reclaimable_bytes,
                                     uint64_t min_excess_bytes);
 
 /*
  * Whether a step of bytes may swap anonymous memory although the pass asks
  * for file pages only (!sc->may_swap): when the cgroup's file LRUs hold less
- * than the request, as get_scan_count() scans anon once the file LRUs are
- * too small to meet the target (sc->file_is_tiny). Without it, a cgroup of
- * anonymous memory is asked for file pages it does not have, pass after
+ * than the request. This rule is reclaimd's own: memory.reclaim with
+ * swappiness=0 never swaps (get_scan_count(): SCAN_FILE for cgroup reclaim
+ * at swappiness 0), and the nearest kernel rule, sc->file_is_tiny
+ * (prepare_scan_count()), applies to global reclaim only and compares the
+ * node's file and free pages with its high watermarks. Without it, a cgroup
+ * of anonymous memory is asked for file pages it does not have, pass after
  * pass, while the kernel's own reclaim takes the others'.
  */
 bool policy_step_may_swap(const struct scan_control *sc, const struct cgroup *cg, uint64_t bytes);
@@ -420,7 +432,11 @@ uint64_t policy_reclaimable(const struct cgroup *cg, bool memcg_low_reclaim);
  * furthest over its soft limit; the pass moves on when one frees something,
  * tries the next largest when it frees nothing, and gives up after
  * SOFT_LIMIT_MAX_FRUITLESS_LOOPS more), then, only when no cgroup in scope is
- * over its soft limit, the proportional pass (shrink_node_memcgs()). Between
+ * over its soft limit, the proportional pass (shrink_node_memcgs()'s
+ * analogue). That "only when" is reclaimd's: v1's shrink_zones() ran
+ * shrink_node() on every cgroup after the soft-limit reclaim, in every pass;
+ * reclaimd leaves the cgroups under their soft limits alone while any is
+ * over. Between
  * passes: stop when the target is met or the pressure resolved, else lower
  * the priority. After priority 0 with nothing freed, retry once without
  * memory.low protection if a cgroup was skipped for it (memcg_low_skipped).

@@ -8,8 +8,9 @@
  * The zones' watermarks, summed over the populated zones (managed > 0), in
  * bytes, each with the zone's watermark_boost added, as wmark_pages() does:
  * kswapd is woken when an allocation finds a zone under low and reclaims
- * until every zone is over high (pgdat_balanced()); under min, allocations
- * reclaim directly.
+ * until an eligible zone (up to the allocation's highest) is over high
+ * (pgdat_balanced()); under min, allocations reclaim directly. The sum is
+ * reclaimd's: one machine-wide mark, as sysinfo() gives one free figure.
  */
 struct watermarks {
         uint64_t min_bytes;

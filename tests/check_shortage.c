@@ -679,6 +679,24 @@ START_TEST(memory_min_where_memory_low_only_defers)
         engine_balance(&f.e, f.cfg, true, &sc);
         ck_assert_uint_eq(sim_min(f.be, "web"), 256 * MiB);
         teardown(&f);
+
+        /*
+         * protect = auto with the multi-gen LRU on before 6.3: no memcg LRU,
+         * the kernel reaches it through shrink_node_memcgs(), which honours
+         * memory.low, so memory.low it is.
+         */
+        setup(&f, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n"
+                  "[cgroup web]\nsoft_limit = 256M\n", 1 * GiB);
+        add_batch_web(&f);
+        sim_set_mglru(f.be, true);
+        ck_assert_int_ge(engine_refresh(&f.e), 0);
+        engine_probe(&f.e, "6.1.0-57-amd64");
+        ck_assert(f.e.caps.mglru && !f.e.caps.low_defers);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert_uint_eq(sim_min(f.be, "web"), 0);
+        ck_assert_int_eq(f.e.protect_file, CG_MEMORY_LOW);
+        teardown(&f);
 }
 END_TEST
 
