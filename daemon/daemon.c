@@ -259,6 +259,10 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
         /* The soft limits declared on the cgroups themselves may have changed (the worker is idle). */
         if (engine_read_xattrs(&d->engine) < 0)
                 log_error_errno(-ENOMEM, "Failed to read the cgroups' own soft limits: %m");
+        else if (engine_fit_clamps(&d->engine, d->cfg) > 0) {   /* a declared soft limit raised */
+                d->clamped = engine_count_clamped(&d->engine);
+                report_status(d);
+        }
         /* The balancer's check, when it came with this tick, has just read it. */
         r = engine_system_stall(&d->engine, STALL_SHARED_USEC, &stall, &now);
         if (r < 0) {
@@ -279,6 +283,11 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
                 d->tick_at_usec = now;
                 clear = since && stall >= prev &&
                         policy_pressure_resolved(stall - prev, now - since, d->cfg->resolve_permyriad);
+        }
+        if (clear && d->level != PRESSURE_LOW) {
+                /* STATUS= says the last round's level: no round comes to say the pressure went. */
+                d->level = PRESSURE_LOW;
+                report_status(d);
         }
         if (d->clamped > 0 && clear)
                 worker_submit(&d->worker, &job);

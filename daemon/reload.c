@@ -76,6 +76,14 @@ static int apply(struct daemon *d, struct config *cfg)
         const struct engine_observer obs = d->engine.obs;
         struct config *old_cfg = d->cfg;
         bool new_cfg = cfg != old_cfg;   /* not when the globs are followed */
+        /*
+         * Timers keep their phase unless their interval changed: re-armed at
+         * every reload, a node agent reloading for each pod it starts, more
+         * often than release_interval, kept every clamp held for good.
+         */
+        bool new_tick = cfg->release_interval_usec != old_cfg->release_interval_usec;
+        bool new_pace = cfg->balance_interval_usec != old_cfg->balance_interval_usec ||
+                        cfg->balance_idle_usec != old_cfg->balance_idle_usec;
         struct engine old = d->engine;
         struct scope *old_scopes = d->scopes;
         size_t old_n = d->n_scopes;
@@ -101,6 +109,8 @@ static int apply(struct daemon *d, struct config *cfg)
         }
         scopes_takeover(d, old_scopes, old_n);   /* before the old paths and triggers are freed */
         restored = engine_takeover(&d->engine, &old, old_cfg);
+        engine_fit_clamps(&d->engine, cfg);   /* a soft limit raised, or clamp_high = no */
+        d->clamped = engine_count_clamped(&d->engine);
         d->worker.engine = &d->engine;
         d->worker.cfg = cfg;
         d->has_globs = false;
@@ -109,9 +119,11 @@ static int apply(struct daemon *d, struct config *cfg)
         if (new_cfg)
                 config_free(old_cfg);
         scopes_arm(d);
-        ev_timer_set(&d->tick, 0., (double)cfg->release_interval_usec / 1e6);
-        ev_timer_again(d->loop, &d->tick);
-        if (ev_is_active(&d->balance)) {
+        if (new_tick) {
+                ev_timer_set(&d->tick, 0., (double)cfg->release_interval_usec / 1e6);
+                ev_timer_again(d->loop, &d->tick);
+        }
+        if (new_pace && ev_is_active(&d->balance)) {
                 /* Awake: the next check paces itself by the new intervals. */
                 d->pace.asleep = false;
                 ev_timer_set(&d->balance, 0., (double)cfg->balance_interval_usec / 1e6);

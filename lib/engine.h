@@ -396,6 +396,17 @@ int engine_sysmem(struct engine *e, struct sysmem *ret);
  */
 int engine_takeover(struct engine *e, struct engine *old, const struct config *old_cfg);
 
+/*
+ * Fits the clamps held to the configuration in force: a memory.high held
+ * below a soft limit raised since (a reload, or the cgroup's own attribute)
+ * is raised to it, and one of a cgroup with no soft limit any more, or with
+ * clamp_high = no, is put back. A clamp is never set below its soft limit,
+ * and the tick raises one only once the pressure is gone: an operator who
+ * raised a soft limit mid-incident would have the cgroup throttled under it
+ * for the rest of the incident. Returns how many clamps it changed.
+ */
+int engine_fit_clamps(struct engine *e, const struct config *cfg);
+
 /* Reads scope's pressure file (NULL: /proc/pressure/memory). Returns 0 or -errno. */
 int engine_pressure(struct engine *e, const char *scope, struct psi_stats *ret);
 

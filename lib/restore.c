@@ -78,6 +78,32 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
         return still;
 }
 
+int engine_fit_clamps(struct engine *e, const struct config *cfg)
+{
+        int changed = 0;
+
+        engine_batch_begin(e);
+        for (size_t i = 0; i < e->n_cgroups; i++) {
+                struct cgroup *cg = &e->cgroups[i];
+                uint64_t to = cg->high.original, soft = adjust_in_pages(cg->soft_limit_bytes);
+                int r;
+
+                if (!cg->be || !cg->high.active)
+                        continue;
+                if (cfg->clamp_high && cg->soft_limit_bytes != UINT64_MAX) {
+                        if (cg->high.value >= soft)
+                                continue;   /* still at or above its soft limit, as a clamp may be */
+                        to = soft < to ? soft : to;
+                }
+                changed++;
+                r = adjust_release(e, cg, CG_MEMORY_HIGH, to);
+                if (is_gone(r))
+                        engine_forget(e, cg, r);
+        }
+        engine_batch_end(e, changed > 0);
+        return changed;
+}
+
 /*
  * Moves what a cgroup carries between rounds (open files, readings, refault
  * history, changed values) in one assignment, so that a field added later is

@@ -466,6 +466,55 @@ START_TEST(reload_keeps_old_on_error_and_restores_dropped)
 }
 END_TEST
 
+/*
+ * A reload mid-incident that raises a clamped cgroup's soft limit above its
+ * clamp raises the clamp to it at once, and one that says clamp_high = no
+ * puts it back: the tick would raise it only once the pressure is gone.
+ * Neither moves the tick, which a reload per pod would otherwise hold off.
+ */
+START_TEST(reload_fits_the_clamps)
+{
+        static const char conf[] = "[reclaim]\nround_target = 512M\nrelease_interval = 10s\n"
+                                   "[cgroup hot]\nsoft_limit = 100M\n";
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX", *state;
+        uint64_t clamp;
+        struct fixture f;
+
+        ck_assert_int_ge(close(mkstemp(path)), 0);
+        setup(&f, 0);
+        start_clamped(&f, conf);
+        f.d.opt.config_file = path;
+        clamp = sim_high(f.be, "hot");
+        ev_timer_stop(f.d.loop, &f.d.tick);
+        ev_timer_set(&f.d.tick, 3., 10.);
+        ev_timer_start(f.d.loop, &f.d.tick);
+
+        /* Raised, but still under the clamp: the clamp stays. */
+        write_file(path, "[reclaim]\nround_target = 512M\nrelease_interval = 10s\n"
+                         "[cgroup hot]\nsoft_limit = 101M\n");
+        ck_assert_int_eq(daemon_reload(&f.d), 0);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), clamp);
+        /* Raised past it: the clamp goes up to the new soft limit, still held. */
+        write_file(path, "[reclaim]\nround_target = 512M\nrelease_interval = 10s\n"
+                         "[cgroup hot]\nsoft_limit = 390M\n");
+        ck_assert_int_eq(daemon_reload(&f.d), 0);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), 390 * MiB);
+        ck_assert_int_eq(f.d.clamped, 1);
+        ck_assert(ev_timer_remaining(f.d.loop, &f.d.tick) <= 3.);   /* not pushed back */
+        /* clamp_high = no: put back. */
+        write_file(path, "[reclaim]\nround_target = 512M\nrelease_interval = 10s\nclamp_high = no\n"
+                         "[cgroup hot]\nsoft_limit = 390M\n");
+        ck_assert_int_eq(daemon_reload(&f.d), 0);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        ck_assert_int_eq(f.d.clamped, 0);
+        state = read_text(f.state);   /* the floors may stay on record: hot is still over */
+        ck_assert(!state || !strstr(state, "memory.high"));
+        free(state);
+        unlink(path);
+        finish(&f);
+}
+END_TEST
+
 static void reload_then_stop(struct ev_loop *loop, ev_timer *t, int revents)
 {
         struct fixture *f = t->data;
@@ -693,6 +742,7 @@ START_TEST(clamp_released_when_pressure_is_unreadable)
                 setup(&f, 0);
                 capture_start(&cap);
                 start_clamped(&f, conf);
+                ck_assert_int_ne(f.d.level, PRESSURE_LOW);   /* the clamping round's */
                 ck_assert_int_eq(sim_override_read(f.be, who ? "hot" : NULL, CG_MEMORY_PRESSURE,
                                                    "some avg10=garbage\n", 0), 0);
                 ev_timer_init(&poll, on_released_check, 0.01, 0.01);
@@ -711,6 +761,7 @@ START_TEST(clamp_released_when_pressure_is_unreadable)
                               " after 5 s, %d clamp(s) held", who ? "hot's" : "the system's",
                               sim_high(f.be, "hot"), f.d.clamped);
                 ck_assert_uint_eq(count(log, "Cannot read memory pressure"), 1);
+                ck_assert_int_eq(f.d.level, PRESSURE_LOW);   /* STATUS= no longer says the round's */
                 free(log);
                 finish(&f);
         }
@@ -1970,7 +2021,7 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            reload_during_a_round_answers_at_once, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
-           reload_keeps_old_on_error_and_restores_dropped, counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
+           reload_keeps_old_on_error_and_restores_dropped, reload_fits_the_clamps, counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
            stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,
            absent_cgroups_said_at_start, ancestor_protect_line, offender_floor_stops_at_its_soft_limit,

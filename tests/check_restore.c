@@ -313,6 +313,41 @@ START_TEST(reload_counts_only_what_it_put_back)
 END_TEST
 
 /*
+ * A clamp fitted to the soft limit in force: a cgroup whose soft limit went
+ * (its section kept for a trigger) is put back, one whose soft limit rose
+ * past its clamp is raised to it, one still under its clamp is left alone.
+ */
+START_TEST(clamps_fit_the_soft_limits)
+{
+        struct config *cfg2 = load_config("[cgroup a]\ntrigger = some 150ms 1s\n[cgroup b]\nsoft_limit = 300M\n"
+                                          "[cgroup c]\nsoft_limit = 90M\n");
+        struct fixture f;
+        struct engine next;
+
+        setup(&f, "[cgroup a]\nsoft_limit = 64M\n[cgroup b]\nsoft_limit = 64M\n[cgroup c]\nsoft_limit = 64M\n");
+        for (const char *const *p = (const char *const[]){ "a", "b", "c", NULL }; *p; p++) {
+                ck_assert_int_eq(sim_add_cgroup(f.be, *p, 400 * MiB, 0), 0);
+                ck_assert_int_ge(engine_refresh(&f.e), 0);
+                ck_assert_int_eq(adjust_set(&f.e, engine_find(&f.e, *p), CG_MEMORY_HIGH, 100 * MiB), 0);
+        }
+        ck_assert_int_eq(engine_fit_clamps(&f.e, f.cfg), 0);   /* all above their soft limits */
+        ck_assert_int_eq(engine_init(&next, f.be, cfg2, false, observer(&f), fake_clock), 0);
+        next.state_file = f.state;
+        ck_assert_int_eq(engine_takeover(&next, &f.e, f.cfg), 0);
+        f.e = next;
+        config_free(f.cfg);
+        f.cfg = cfg2;
+        ck_assert_int_eq(engine_fit_clamps(&f.e, f.cfg), 2);
+        ck_assert_uint_eq(sim_high(f.be, "a"), UINT64_MAX);
+        ck_assert_uint_eq(sim_high(f.be, "b"), 300 * MiB);
+        ck_assert_uint_eq(sim_high(f.be, "c"), 100 * MiB);
+        ck_assert(!state_has(f.state, "a", CG_MEMORY_HIGH));
+        ck_assert(state_has(f.state, "b", CG_MEMORY_HIGH));
+        teardown(&f);
+}
+END_TEST
+
+/*
  * A slice stopped: many held cgroups go in one refresh. Their records leave
  * the state file in one save, not one each (each rewrites every record
  * still held: quadratic, with the loop waiting).
@@ -1134,7 +1169,7 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
            hold_never_crosses_the_original, floor_of_new_top_stays_at_the_operators,
            status_shows_the_operators_value,
-           reload_counts_only_what_it_put_back,
+           reload_counts_only_what_it_put_back, clamps_fit_the_soft_limits,
            failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max,
            kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup,
            failed_start_puts_back_what_a_killed_run_held, stop_that_cannot_put_back_fails,
