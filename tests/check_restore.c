@@ -110,6 +110,21 @@ static void teardown(struct fixture *f)
         state_unlock_file(f->state);
 }
 
+/* A reload to cfg: a new engine takes f's over. Returns engine_takeover()'s count. */
+static int reload_to(struct fixture *f, struct config *cfg)
+{
+        struct engine next;
+        int restored;
+
+        ck_assert_int_eq(engine_init(&next, f->be, cfg, false, observer(f), fake_clock), 0);
+        next.state_file = f->state;
+        restored = engine_takeover(&next, &f->e, f->cfg);
+        f->e = next;
+        config_free(f->cfg);
+        f->cfg = cfg;
+        return restored;
+}
+
 /* A second engine on the same state file: the next start after a SIGKILL. */
 static void restart_and_restore(struct fixture *f)
 {
@@ -206,7 +221,6 @@ static void drop_clamped_with_failed_restores(struct fixture *f)
 {
         static const char *const dropped[] = { "hot", "hot2" };
         struct config *cfg2 = load_config("[cgroup other]\nsoft_limit = 64M\n");
-        struct engine next;
 
         setup(f, "[cgroup hot]\nsoft_limit = 64M\n[cgroup hot2]\nsoft_limit = 64M\n[cgroup other]\nsoft_limit = 64M\n");
         ck_assert_int_eq(sim_add_cgroup(f->be, "other", 10 * MiB, 0), 0);
@@ -217,12 +231,7 @@ static void drop_clamped_with_failed_restores(struct fixture *f)
                 ck_assert_int_eq(adjust_set(&f->e, engine_find(&f->e, dropped[i]), CG_MEMORY_HIGH, 100 * MiB), 0);
                 ck_assert_int_eq(sim_fail_writes(f->be, dropped[i], CG_MEMORY_HIGH, -EIO, 1), 0);
         }
-        ck_assert_int_eq(engine_init(&next, f->be, cfg2, false, observer(f), fake_clock), 0);
-        next.state_file = f->state;
-        engine_takeover(&next, &f->e, f->cfg);
-        f->e = next;
-        config_free(f->cfg);
-        f->cfg = cfg2;
+        reload_to(f, cfg2);
         for (size_t i = 0; i < ARRAY_SIZE(dropped); i++) {
                 ck_assert_uint_eq(sim_high(f->be, dropped[i]), 100 * MiB);   /* the restore failed */
                 ck_assert_msg(state_has(f->state, dropped[i], CG_MEMORY_HIGH),
@@ -290,7 +299,6 @@ START_TEST(reload_counts_only_what_it_put_back)
 {
         struct config *cfg2 = load_config("[cgroup other]\nsoft_limit = 64M\n");
         struct fixture f;
-        struct engine next;
 
         setup(&f, "[cgroup hot]\nsoft_limit = 64M\n[cgroup hot2]\nsoft_limit = 64M\n[cgroup other]\nsoft_limit = 64M\n");
         ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
@@ -300,12 +308,7 @@ START_TEST(reload_counts_only_what_it_put_back)
         ck_assert_int_eq(adjust_set(&f.e, engine_find(&f.e, "hot"), CG_MEMORY_HIGH, 100 * MiB), 0);
         ck_assert_int_eq(adjust_set(&f.e, engine_find(&f.e, "hot2"), CG_MEMORY_HIGH, 100 * MiB), 0);
         ck_assert_int_eq(sim_remove_cgroup(f.be, "hot2"), 0);
-        ck_assert_int_eq(engine_init(&next, f.be, cfg2, false, observer(&f), fake_clock), 0);
-        next.state_file = f.state;
-        ck_assert_int_eq(engine_takeover(&next, &f.e, f.cfg), 1);
-        f.e = next;
-        config_free(f.cfg);
-        f.cfg = cfg2;
+        ck_assert_int_eq(reload_to(&f, cfg2), 1);
         ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
         ck_assert_int_eq(access(f.state, F_OK), -1);
         teardown(&f);
@@ -322,7 +325,6 @@ START_TEST(clamps_fit_the_soft_limits)
         struct config *cfg2 = load_config("[cgroup a]\ntrigger = some 150ms 1s\n[cgroup b]\nsoft_limit = 300M\n"
                                           "[cgroup c]\nsoft_limit = 90M\n");
         struct fixture f;
-        struct engine next;
 
         setup(&f, "[cgroup a]\nsoft_limit = 64M\n[cgroup b]\nsoft_limit = 64M\n[cgroup c]\nsoft_limit = 64M\n");
         for (const char *const *p = (const char *const[]){ "a", "b", "c", NULL }; *p; p++) {
@@ -331,12 +333,7 @@ START_TEST(clamps_fit_the_soft_limits)
                 ck_assert_int_eq(adjust_set(&f.e, engine_find(&f.e, *p), CG_MEMORY_HIGH, 100 * MiB), 0);
         }
         ck_assert_int_eq(engine_fit_clamps(&f.e, f.cfg), 0);   /* all above their soft limits */
-        ck_assert_int_eq(engine_init(&next, f.be, cfg2, false, observer(&f), fake_clock), 0);
-        next.state_file = f.state;
-        ck_assert_int_eq(engine_takeover(&next, &f.e, f.cfg), 0);
-        f.e = next;
-        config_free(f.cfg);
-        f.cfg = cfg2;
+        ck_assert_int_eq(reload_to(&f, cfg2), 0);
         ck_assert_int_eq(engine_fit_clamps(&f.e, f.cfg), 2);
         ck_assert_uint_eq(sim_high(f.be, "a"), UINT64_MAX);
         ck_assert_uint_eq(sim_high(f.be, "b"), 300 * MiB);
