@@ -77,6 +77,8 @@ struct daemon {
         struct balance_pace pace;      /* its checks' pace: interval, or idle_interval while free memory
                                         * is far above its mark, as kswapd sleeps once balanced */
         struct repeat_filter balance_repeat; /* its rounds that freed nothing, said once */
+        uint64_t repeats_gone_total;   /* repeats held back by scopes a reload dropped: the metric's
+                                        * total must not go backwards with them */
         uint64_t repeat_interval_usec; /* how often repeated round lines are summarized */
         uint64_t tick_stall_usec;      /* system stall total at the last tick */
         uint64_t tick_at_usec;

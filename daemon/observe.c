@@ -51,7 +51,7 @@ static int take_triggers(struct daemon *d, struct snapshot *s)
 
 static uint64_t repeats_suppressed(const struct daemon *d)
 {
-        uint64_t n = d->balance_repeat.suppressed_total;
+        uint64_t n = d->balance_repeat.suppressed_total + d->repeats_gone_total;
 
         for (size_t i = 0; i < d->n_scopes; i++)
                 n += d->scopes[i].repeat.suppressed_total;

@@ -477,13 +477,20 @@ bool report_round(struct daemon *d, const struct scope *s, struct repeat_filter 
         return true;
 }
 
+void report_flush_scope(struct daemon *d, struct scope *s)
+{
+        unsigned n = repeat_reset(&s->repeat);
+
+        if (n)
+                say_repeats(s, n, "", d->repeat_interval_usec);
+}
+
 void report_flush(struct daemon *d)
 {
         unsigned n;
 
         for (size_t i = 0; i < d->n_scopes; i++)
-                if ((n = repeat_reset(&d->scopes[i].repeat)))
-                        say_repeats(&d->scopes[i], n, "", d->repeat_interval_usec);
+                report_flush_scope(d, &d->scopes[i]);
         if (d->n_scopes && (n = repeat_reset(&d->balance_repeat)))
                 say_repeats(&d->scopes[0], n, "", d->repeat_interval_usec);
 }

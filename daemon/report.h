@@ -30,6 +30,9 @@ bool report_round(struct daemon *d, const struct scope *s, struct repeat_filter 
 /* Says the repeats not said yet (stopping). */
 void report_flush(struct daemon *d);
 
+/* Says the rounds of s held back as repeats, as report_flush() does: before s goes, at a reload. */
+void report_flush_scope(struct daemon *d, struct scope *s);
+
 /*
  * Updates s's backoff after its round (consider_reclaim_throttle()), and
  * says when it starts one (at debug level when the round was not said: said).

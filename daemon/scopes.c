@@ -184,24 +184,25 @@ static bool same_trigger(const struct psi_trigger *a, const struct psi_trigger *
 }
 
 /*
- * Hands the armed triggers of the old scopes over to the new scopes that
- * watch the same place with the same trigger, and stops the others. Arming
- * again is work for the kernel (psi_trigger_create() starts a psimon thread
- * for a privileged trigger's group) and a chance to race a removal (see trigger_cgroup()); and the glob
- * sections rebuild the scopes whenever a matching cgroup comes or goes.
+ * Hands the old scopes over to the new scopes that watch the same place:
+ * their counters, backoff and held-back repeats always (the metrics'
+ * counters must not go back to 0 because a trigger's stall was tuned, nor a
+ * reload skip a cooldown), and the armed trigger when it is the same one.
+ * Arming again is work for the kernel (psi_trigger_create() starts a psimon
+ * thread for a privileged trigger's group) and a chance to race a removal
+ * (see trigger_cgroup()); and the glob sections rebuild the scopes whenever
+ * a matching cgroup comes or goes. A scope with no successor says its
+ * held-back rounds before it goes.
  */
 void scopes_takeover(struct daemon *d, struct scope *old, size_t n_old)
 {
         for (size_t i = 0; i < n_old; i++) {
-                struct scope *o = &old[i];
+                struct scope *o = &old[i], *s = NULL;
 
-                for (size_t k = 0; k < d->n_scopes && o->psi.epoll_fd >= 0; k++) {
-                        struct scope *s = &d->scopes[k];
-
-                        if (!streq_ptr(s->path, o->path) || !same_trigger(s->trigger, o->trigger))
-                                continue;
-                        psi_watch_move(&s->psi, &o->psi, d->loop);
-                        s->window_rounded = o->window_rounded;
+                for (size_t k = 0; k < d->n_scopes && !s; k++)
+                        if (streq_ptr(d->scopes[k].path, o->path))
+                                s = &d->scopes[k];
+                if (s) {
                         s->backoff = o->backoff;
                         s->pending = o->pending;
                         s->rounds = o->rounds;
@@ -209,6 +210,13 @@ void scopes_takeover(struct daemon *d, struct scope *old, size_t n_old)
                         s->repeat = o->repeat;
                         s->fires = o->fires;
                         s->last = o->last;
+                } else {
+                        report_flush_scope(d, o);
+                        d->repeats_gone_total += o->repeat.suppressed_total;
+                }
+                if (s && o->psi.epoll_fd >= 0 && same_trigger(s->trigger, o->trigger)) {
+                        psi_watch_move(&s->psi, &o->psi, d->loop);
+                        s->window_rounded = o->window_rounded;
                 }
                 psi_watch_stop(&o->psi, d->loop);
         }

@@ -915,6 +915,49 @@ START_TEST(reload_keeps_unchanged_triggers_armed)
 }
 END_TEST
 
+/*
+ * A reload that tunes a trigger keeps its scope's counters and backoff (the
+ * metrics' counters must not drop to 0 while the process runs); a scope the
+ * reload drops says the rounds it held back as repeats first, and they stay
+ * in the total.
+ */
+START_TEST(reload_keeps_a_retuned_scopes_counters)
+{
+        static const char conf[] = "[cgroup a]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n"
+                                   "[cgroup b]\nsoft_limit = 1M\ntrigger = some 150ms 1s\n";
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX", *log;
+        struct scope *a, *b;
+        struct capture cap;
+        struct fixture f;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "b", 0, 10 * MiB), 0);
+        start_from_file(&f, path, conf);
+        ck_assert_uint_eq(f.d.n_scopes, 3);
+        a = &f.d.scopes[1], b = &f.d.scopes[2];
+        ck_assert_str_eq(a->path, "a");
+        a->fires = 5, a->rounds = 3, a->backoff = (struct backoff){ .until_usec = 4000000, .level = 2 };
+        b->repeat = (struct repeat_filter){ .active = true, .key = 1, .pending = 2, .suppressed_total = 6 };
+        write_file(path, "[cgroup a]\nsoft_limit = 1M\ntrigger = some 200ms 2s\n");
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        ck_assert_int_eq(daemon_reload(&f.d), 0);
+        log = capture_end(&cap);
+        ck_assert_uint_eq(f.d.n_scopes, 2);
+        a = &f.d.scopes[1];
+        ck_assert_uint_eq(a->trigger->window_usec, 2000000);   /* the new trigger */
+        ck_assert_uint_eq(a->fires, 5);
+        ck_assert_uint_eq(a->rounds, 3);
+        ck_assert(a->backoff.until_usec == 4000000 && a->backoff.level == 2);
+        ck_assert_uint_eq(f.d.repeats_gone_total, 6);
+        ck_assert_msg(strstr(log, "action=repeated scope=b repeats=2 "), "%s", log);
+        free(log);
+        finish(&f);
+        unlink(path);
+}
+END_TEST
+
 /* The watchdog side of systemd: what the daemon sends to $NOTIFY_SOCKET. */
 struct notify_sink {
         ev_io io;
@@ -2021,7 +2064,8 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            reload_during_a_round_answers_at_once, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
-           reload_keeps_old_on_error_and_restores_dropped, reload_fits_the_clamps, counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
+           reload_keeps_old_on_error_and_restores_dropped, reload_fits_the_clamps, reload_keeps_a_retuned_scopes_counters,
+           counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
            stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,
            absent_cgroups_said_at_start, ancestor_protect_line, offender_floor_stops_at_its_soft_limit,
