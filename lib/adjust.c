@@ -276,7 +276,9 @@ int adjust_release(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t
         } else if (!back) {
                 a->value = a->previous;
         }
-        if (e->obs.released)
+        /* A failure is told once, until the write works or fails otherwise. */
+        if (e->obs.released && (r == 0 || r != a->release_err))
                 e->obs.released(e->obs.userdata, cg, f, value, back && r == 0, false, r);
+        a->release_err = r < 0 ? r : 0;
         return r;
 }

@@ -30,6 +30,8 @@ struct adjust {
                 bool active;         /* what active was before the staging, */
                 uint64_t value;      /* and value: put back if the records cannot be saved */
         } unstaged;
+        int release_err;             /* the last failed write back toward the original, told once:
+                                      * an unmanaged cgroup's is retried at every balance check */
 };
 
 /*

@@ -220,7 +220,7 @@ static void say_held_unmanaged(FILE *f, const struct snapshot *s, const char *pa
                             "its ancestors are", "%s is held at %s (was %s) by reclaimd, so that the floors beneath "
                             "it hold", cg_file_name(h->file), v, o);
                 else
-                        say(f, "tried again at each release_interval tick, and at the stop",
+                        say(f, "tried again at each of the balancer's checks ([balance] interval), and at the stop",
                             "%s is at %s, which reclaimd set and could not put back yet (to %s)",
                             cg_file_name(h->file), v, o);
         }

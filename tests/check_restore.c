@@ -40,6 +40,7 @@ struct fixture {
         int errs[8];                      /* the err each outcome came with */
         size_t n_outcomes;
         unsigned state_errors;
+        unsigned release_failures_told;   /* obs.released with an error */
         const char *fail_read_on_round;   /* round_start: memory.current of this cgroup fails from now */
         struct engine_observer obs;
 };
@@ -61,6 +62,12 @@ static void on_restored(void *userdata, const struct state_record *rec, enum res
         }
 }
 
+static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, bool restored,
+                        bool left_alone, int err)
+{
+        ((struct fixture *)userdata)->release_failures_told += err < 0;
+}
+
 static void on_state_error(void *userdata, const char *file, int err)
 {
         ((struct fixture *)userdata)->state_errors++;
@@ -77,7 +84,8 @@ static void on_round_start(void *userdata, const struct scan_control *sc, uint64
 static const struct engine_observer *observer(struct fixture *f)
 {
         f->obs = (struct engine_observer){ .restored = on_restored, .state_error = on_state_error,
-                                           .round_start = on_round_start, .userdata = f };
+                                           .round_start = on_round_start, .released = on_released,
+                                           .userdata = f };
         return &f->obs;
 }
 
@@ -340,6 +348,31 @@ START_TEST(clamps_fit_the_soft_limits)
         ck_assert_uint_eq(sim_high(f.be, "c"), 100 * MiB);
         ck_assert(!state_has(f.state, "a", CG_MEMORY_HIGH));
         ck_assert(state_has(f.state, "b", CG_MEMORY_HIGH));
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A value that cannot be put back is tried again at every balance check
+ * (an unmanaged cgroup's), and its failure told once, not each second: once
+ * more when it fails otherwise, and the success when it works.
+ */
+START_TEST(failed_release_told_once)
+{
+        struct fixture f;
+        struct cgroup *cg = setup_hot(&f, "[cgroup hot]\nsoft_limit = 64M\n");
+
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 100 * MiB), 0);
+        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, -EIO, 3), 0);
+        for (int i = 0; i < 3; i++)
+                ck_assert_int_eq(adjust_release(&f.e, cg, CG_MEMORY_HIGH, cg->high.original), -EIO);
+        ck_assert_uint_eq(f.release_failures_told, 1);
+        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, -EACCES, 1), 0);
+        ck_assert_int_eq(adjust_release(&f.e, cg, CG_MEMORY_HIGH, cg->high.original), -EACCES);
+        ck_assert_uint_eq(f.release_failures_told, 2);
+        ck_assert_int_eq(adjust_release(&f.e, cg, CG_MEMORY_HIGH, cg->high.original), 0);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        ck_assert(!cg->high.active);
         teardown(&f);
 }
 END_TEST
@@ -1166,7 +1199,7 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
            hold_never_crosses_the_original, floor_of_new_top_stays_at_the_operators,
            status_shows_the_operators_value,
-           reload_counts_only_what_it_put_back, clamps_fit_the_soft_limits,
+           reload_counts_only_what_it_put_back, clamps_fit_the_soft_limits, failed_release_told_once,
            failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max,
            kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup,
            failed_start_puts_back_what_a_killed_run_held, stop_that_cannot_put_back_fails,
