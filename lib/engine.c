@@ -837,6 +837,9 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
         uint64_t after = cg->current_bytes, asked = 0, from = cg->current_bytes;
         int r = 0, rr = 0;
 
+        /* A clamp is said as the kernel will hold it, in whole pages (adjust_set()). */
+        if (action == ACTION_CLAMP)
+                step.requested_bytes = bytes = adjust_in_pages(bytes);
         if (e->dry_run) {
                 after = action == ACTION_CLAMP ? bytes : cg->current_bytes - bytes;
         } else {
@@ -846,6 +849,8 @@ static int do_step(struct engine *e, struct scan_control *sc, struct cgroup *cg,
                         excess_tree_update(&e->tree, cg, after);
                         step.current_before = after;
                         step.requested_bytes = bytes = policy_refit(sc, cg, action, bytes);
+                        if (action == ACTION_CLAMP)
+                                step.requested_bytes = bytes = adjust_in_pages(bytes);
                 }
                 if (action == ACTION_RECLAIM)
                         step.swap = step_may_swap(e, sc, cg, bytes);

@@ -340,11 +340,11 @@ static void on_round_done_stop(struct ev_loop *loop, ev_prepare *w, int revents)
 }
 
 /* Starts the daemon on conf with "hot" (400M, soft limit 100M) clamped by one round. */
-static void start_clamped(struct fixture *f, const char *conf)
+static void start_clamped_at(struct fixture *f, const char *conf, uint64_t usage)
 {
         ev_prepare check;
 
-        ck_assert_int_eq(sim_add_cgroup(f->be, "hot", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "hot", usage, 0), 0);
         /* memory.reclaim gets nothing out of it: only memory.high will. */
         ck_assert_int_eq(sim_fail_writes(f->be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
         start(f, conf);
@@ -358,6 +358,34 @@ static void start_clamped(struct fixture *f, const char *conf)
         ck_assert_uint_lt(sim_high(f->be, "hot"), 400 * MiB);
         ck_assert_uint_ge(sim_high(f->be, "hot"), 100 * MiB);   /* never below the soft limit */
 }
+
+static void start_clamped(struct fixture *f, const char *conf)
+{
+        start_clamped_at(f, conf, 400 * MiB);
+}
+
+/* The clamp line says what the kernel holds: memory.high in whole pages, as the state file records it. */
+START_TEST(clamp_said_in_whole_pages)
+{
+        static const char conf[] = "[reclaim]\nround_target = 512M\n[cgroup hot]\nsoft_limit = 100M\n";
+        struct logfmt_line line;
+        struct capture cap;
+        struct fixture f;
+        char high[32], *log;
+
+        setup(&f, 0);
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        start_clamped_at(&f, conf, 400 * MiB + 1000);
+        log = capture_end(&cap);
+        ck_assert(find_logged(log, "clamp", &line));
+        snprintf(high, sizeof(high), "%" PRIu64, sim_high(f.be, "hot"));
+        expect_field(&line, "high", high);
+        logfmt_line_clear(&line);
+        free(log);
+        finish(&f);
+}
+END_TEST
 
 START_TEST(stop_restores_memory_high)
 {
@@ -2064,7 +2092,7 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            reload_during_a_round_answers_at_once, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
-           reload_keeps_old_on_error_and_restores_dropped, reload_fits_the_clamps, reload_keeps_a_retuned_scopes_counters,
+           reload_keeps_old_on_error_and_restores_dropped, reload_fits_the_clamps, reload_keeps_a_retuned_scopes_counters, clamp_said_in_whole_pages,
            counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
            stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,
