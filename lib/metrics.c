@@ -32,15 +32,19 @@ static void cgroup_sample(FILE *f, const char *name, const char *path, const cha
 }
 
 
-/* One gauge of the values reclaimd holds changed, at the struct adjust at offset in each cgroup. */
+/*
+ * One gauge of the values reclaimd holds file at, cgroup by cgroup: none
+ * where the file as last read holds a value someone set since, as
+ * reclaimctl status shows it ("set since reclaimd held ...").
+ */
 static void adjust_gauge(FILE *f, const struct snapshot *s, size_t n, const char *name, const char *text,
-                         size_t offset)
+                         enum cg_file file)
 {
         help(f, name, "gauge", text);
         for (size_t i = 0; i < n; i++) {
-                const struct adjust *a = (const struct adjust *)((const char *)&s->cgroups[i] + offset);
+                const struct adjust *a = snapshot_held(&s->cgroups[i], file);
 
-                if (a->active)
+                if (a)
                         cgroup_sample(f, name, s->cgroups[i].path, NULL, a->value);
         }
 }
@@ -81,13 +85,13 @@ static void per_cgroup(FILE *f, const struct snapshot *s, size_t n)
                                       s->cgroups[i].excess);
         adjust_gauge(f, s, n, "reclaimd_cgroup_memory_high_clamped_bytes",
                      "memory.high as reclaimd holds it lowered (cgroups clamped now).",
-                     offsetof(struct snapshot_cgroup, high_adj));
+                     CG_MEMORY_HIGH);
         adjust_gauge(f, s, n, "reclaimd_cgroup_memory_low_held_bytes",
                      "memory.low as reclaimd holds it raised while a cgroup is over its soft limit.",
-                     offsetof(struct snapshot_cgroup, low_adj));
+                     CG_MEMORY_LOW);
         adjust_gauge(f, s, n, "reclaimd_cgroup_memory_min_held_bytes",
                      "memory.min as reclaimd holds it raised while a cgroup is over its soft limit ([balance] protect).",
-                     offsetof(struct snapshot_cgroup, min_adj));
+                     CG_MEMORY_MIN);
 }
 
 static void rounds(FILE *f, const struct snapshot *s)
