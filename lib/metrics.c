@@ -129,6 +129,34 @@ static size_t yielded_to(const struct snapshot *s)
         return n;
 }
 
+/*
+ * The PSI triggers' fires: the system's, and a cgroup's only when the
+ * cgroup has series of its own (one of the first n), or a trigger on each
+ * cgroup of a glob (a pod each) would take as many series as max_cgroups
+ * keeps from the cgroup ones.
+ */
+static void trigger_fires(FILE *f, const struct snapshot *s, size_t n)
+{
+        size_t unlabelled = 0;
+
+        help(f, "reclaimd_trigger_fires_total", "counter", "PSI trigger events, by scope.");
+        for (size_t i = 0; i < s->n_triggers; i++) {
+                const char *scope = s->triggers[i].scope;
+                const struct snapshot_cgroup *c = scope ? snapshot_find(s, scope) : NULL;
+
+                if (scope && !(c && (size_t)(c - s->cgroups) < n)) {
+                        unlabelled++;
+                        continue;
+                }
+                fputs("reclaimd_trigger_fires_total{scope=\"", f);
+                escape_prom(f, scope ?: "system");
+                fprintf(f, "\"} %" PRIu64 "\n", s->triggers[i].fires);
+        }
+        help(f, "reclaimd_trigger_scopes_unlabelled", "gauge",
+             "Cgroup trigger scopes whose cgroup is beyond [metrics] max_cgroups, without series of their own.");
+        fprintf(f, "reclaimd_trigger_scopes_unlabelled %zu\n", unlabelled);
+}
+
 int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
 {
         size_t n = s->n_cgroups < max_cgroups ? s->n_cgroups : max_cgroups;
@@ -138,12 +166,7 @@ int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
         help(f, "reclaimd_reclaimed_bytes_total", "counter", "Bytes reclaimd's rounds freed, all cgroups.");
         fprintf(f, "reclaimd_reclaimed_bytes_total %" PRIu64 "\n", s->counters.reclaimed_bytes);
         rounds(f, s);
-        help(f, "reclaimd_trigger_fires_total", "counter", "PSI trigger events, by scope.");
-        for (size_t i = 0; i < s->n_triggers; i++) {
-                fputs("reclaimd_trigger_fires_total{scope=\"", f);
-                escape_prom(f, s->triggers[i].scope ?: "system");
-                fprintf(f, "\"} %" PRIu64 "\n", s->triggers[i].fires);
-        }
+        trigger_fires(f, s, n);
         help(f, "reclaimd_log_repeats_suppressed_total", "counter",
              "Rounds that ended as the one before them and were not logged in full.");
         fprintf(f, "reclaimd_log_repeats_suppressed_total %" PRIu64 "\n", s->counters.repeats_suppressed);
