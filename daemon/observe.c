@@ -154,24 +154,28 @@ static void take_loop_side(struct daemon *d)
         s->counters.repeats_suppressed = repeats_suppressed(d);
 }
 
-void observe_refresh(struct daemon *d, bool read_files)
+void observe_refresh(struct daemon *d)
 {
         if (d->worker.busy)
                 take_loop_side(d);
         else
-                take(d, NULL, read_files);
+                take(d, NULL, true);
 }
 
+/*
+ * A status is rare, and says what the files hold now: an operator's change
+ * since the timer's last reading shows at once (three reads a cgroup).
+ */
 void observe_for_reader(struct daemon *d)
 {
-        observe_refresh(d, !ev_is_active(&d->observe.timer));
+        observe_refresh(d);
 }
 
 static void on_timer(struct ev_loop *loop, ev_timer *t, int revents)
 {
         struct daemon *d = container_of(t, struct daemon, observe.timer);
 
-        observe_refresh(d, true);
+        observe_refresh(d);
         write_metrics(d);
 }
 

@@ -42,13 +42,10 @@ void observe_job_done(struct daemon *d, const struct job *job);
 /* The configuration changed (reload, globs followed): a new snapshot and timer. */
 void observe_reloaded(struct daemon *d);
 
-/* A snapshot now if the worker is idle (reading memory.min/low/high with read_files). */
-void observe_refresh(struct daemon *d, bool read_files);
+/* A snapshot now if the worker is idle, reading memory.min/low/high. */
+void observe_refresh(struct daemon *d);
 
-/*
- * A reader (reclaimctl) is about to read the snapshot: observe_refresh(),
- * reading memory.min/low/high too unless the timer keeps them fresh.
- */
+/* A reader (reclaimctl) is about to read the snapshot: observe_refresh(). */
 void observe_for_reader(struct daemon *d);
 
 void observe_done(struct daemon *d);

@@ -47,6 +47,7 @@ bool adjust_holds(uint64_t kernel, uint64_t recorded)
 static int write_value(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
 {
         char val[32];
+        int r;
 
         if (e->dry_run)
                 return 0;
@@ -54,7 +55,9 @@ static int write_value(struct engine *e, struct cgroup *cg, enum cg_file f, uint
                 snprintf(val, sizeof(val), "max");
         else
                 snprintf(val, sizeof(val), "%" PRIu64, value);
-        return e->be->ops->write(e->be, cg->be, f, val);
+        r = e->be->ops->write(e->be, cg->be, f, val);
+        cg->adjust_writes += r == 0;
+        return r;
 }
 
 unsigned adjust_count(const struct cgroup *cg)

@@ -145,6 +145,8 @@ struct cgroup {
         struct adjust low;           /* memory.low, raised while another cgroup is over its soft limit */
         struct adjust min;           /* memory.min, raised instead where the kernel's memory.low only
                                       * defers reclaim (MGLRU): see policy_protection_file() */
+        unsigned adjust_writes;      /* reclaimd's writes to those three files: a reading of them
+                                      * taken before the last one is stale (lib/snapshot.c) */
 
         struct cg_decision decision; /* the last round's, for reclaimctl explain */
         struct cg_counters counters; /* kept by the daemon's observer (snapshot_count_step()) */

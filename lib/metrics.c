@@ -32,15 +32,19 @@ static void cgroup_sample(FILE *f, const char *name, const char *path, const cha
 }
 
 
-/* One gauge of the values reclaimd holds changed, at the struct adjust at offset in each cgroup. */
+/*
+ * One gauge of the values reclaimd holds file at, cgroup by cgroup: none
+ * where the file as last read holds a value someone set since, as
+ * reclaimctl status shows it ("set since reclaimd held ...").
+ */
 static void adjust_gauge(FILE *f, const struct snapshot *s, size_t n, const char *name, const char *text,
-                         size_t offset)
+                         enum cg_file file)
 {
         help(f, name, "gauge", text);
         for (size_t i = 0; i < n; i++) {
-                const struct adjust *a = (const struct adjust *)((const char *)&s->cgroups[i] + offset);
+                const struct adjust *a = snapshot_held(&s->cgroups[i], file);
 
-                if (a->active)
+                if (a)
                         cgroup_sample(f, name, s->cgroups[i].path, NULL, a->value);
         }
 }
@@ -81,13 +85,13 @@ static void per_cgroup(FILE *f, const struct snapshot *s, size_t n)
                                       s->cgroups[i].excess);
         adjust_gauge(f, s, n, "reclaimd_cgroup_memory_high_clamped_bytes",
                      "memory.high as reclaimd holds it lowered (cgroups clamped now).",
-                     offsetof(struct snapshot_cgroup, high_adj));
+                     CG_MEMORY_HIGH);
         adjust_gauge(f, s, n, "reclaimd_cgroup_memory_low_held_bytes",
                      "memory.low as reclaimd holds it raised while a cgroup is over its soft limit.",
-                     offsetof(struct snapshot_cgroup, low_adj));
+                     CG_MEMORY_LOW);
         adjust_gauge(f, s, n, "reclaimd_cgroup_memory_min_held_bytes",
                      "memory.min as reclaimd holds it raised while a cgroup is over its soft limit ([balance] protect).",
-                     offsetof(struct snapshot_cgroup, min_adj));
+                     CG_MEMORY_MIN);
 }
 
 static void rounds(FILE *f, const struct snapshot *s)
@@ -125,6 +129,34 @@ static size_t yielded_to(const struct snapshot *s)
         return n;
 }
 
+/*
+ * The PSI triggers' fires: the system's, and a cgroup's only when the
+ * cgroup has series of its own (one of the first n), or a trigger on each
+ * cgroup of a glob (a pod each) would take as many series as max_cgroups
+ * keeps from the cgroup ones.
+ */
+static void trigger_fires(FILE *f, const struct snapshot *s, size_t n)
+{
+        size_t unlabelled = 0;
+
+        help(f, "reclaimd_trigger_fires_total", "counter", "PSI trigger events, by scope.");
+        for (size_t i = 0; i < s->n_triggers; i++) {
+                const char *scope = s->triggers[i].scope;
+                const struct snapshot_cgroup *c = scope ? snapshot_find(s, scope) : NULL;
+
+                if (scope && !(c && (size_t)(c - s->cgroups) < n)) {
+                        unlabelled++;
+                        continue;
+                }
+                fputs("reclaimd_trigger_fires_total{scope=\"", f);
+                escape_prom(f, scope ?: "system");
+                fprintf(f, "\"} %" PRIu64 "\n", s->triggers[i].fires);
+        }
+        help(f, "reclaimd_trigger_scopes_unlabelled", "gauge",
+             "Cgroup trigger scopes whose cgroup is beyond [metrics] max_cgroups, without series of their own.");
+        fprintf(f, "reclaimd_trigger_scopes_unlabelled %zu\n", unlabelled);
+}
+
 int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
 {
         size_t n = s->n_cgroups < max_cgroups ? s->n_cgroups : max_cgroups;
@@ -134,12 +166,7 @@ int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
         help(f, "reclaimd_reclaimed_bytes_total", "counter", "Bytes reclaimd's rounds freed, all cgroups.");
         fprintf(f, "reclaimd_reclaimed_bytes_total %" PRIu64 "\n", s->counters.reclaimed_bytes);
         rounds(f, s);
-        help(f, "reclaimd_trigger_fires_total", "counter", "PSI trigger events, by scope.");
-        for (size_t i = 0; i < s->n_triggers; i++) {
-                fputs("reclaimd_trigger_fires_total{scope=\"", f);
-                escape_prom(f, s->triggers[i].scope ?: "system");
-                fprintf(f, "\"} %" PRIu64 "\n", s->triggers[i].fires);
-        }
+        trigger_fires(f, s, n);
         help(f, "reclaimd_log_repeats_suppressed_total", "counter",
              "Rounds that ended as the one before them and were not logged in full.");
         fprintf(f, "reclaimd_log_repeats_suppressed_total %" PRIu64 "\n", s->counters.repeats_suppressed);

@@ -13,7 +13,8 @@ struct snapshot;
  * Writes the metrics of s (version 0.0.4 of the text format): the
  * daemon's counters, and per managed cgroup (the first max_cgroups in path
  * order, names escaped) its reclaim, requests and clamps by result, soft
- * limit, usage, excess and clamped memory.high. Returns 0 or -EIO.
+ * limit, usage, excess, clamped memory.high and its trigger's fires.
+ * Returns 0 or -EIO.
  */
 int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups);
 

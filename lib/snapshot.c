@@ -68,6 +68,14 @@ void snapshot_round_clear(struct snapshot_round *r)
         *r = (struct snapshot_round){};
 }
 
+const struct adjust *snapshot_held(const struct snapshot_cgroup *c, enum cg_file f)
+{
+        const struct adjust *a = f == CG_MEMORY_HIGH ? &c->high_adj : f == CG_MEMORY_MIN ? &c->min_adj : &c->low_adj;
+        uint64_t kernel = f == CG_MEMORY_HIGH ? c->high : f == CG_MEMORY_MIN ? c->min : c->low;
+
+        return a->active && (!c->files_read || adjust_holds(kernel, a->value)) ? a : NULL;
+}
+
 static int cmp_path(const void *key, const void *elem)
 {
         return strcmp(key, ((const struct snapshot_cgroup *)elem)->path);
@@ -101,6 +109,15 @@ static uint64_t held_since(const struct adjust *now, const struct adjust *before
         return before && before->active && before_since ? before_since : now_usec;
 }
 
+/* memory.min, memory.low and memory.high as the kernel holds them now: three reads. */
+static bool read_files_now(struct snapshot_cgroup *sc, struct engine *e, struct cgroup *cg)
+{
+        sc->files_writes = cg->adjust_writes;
+        return cg->be && backend_read_u64(e->be, cg->be, CG_MEMORY_MIN, &sc->min) == 0 &&
+               backend_read_u64(e->be, cg->be, CG_MEMORY_LOW, &sc->low) == 0 &&
+               backend_read_u64(e->be, cg->be, CG_MEMORY_HIGH, &sc->high) == 0;
+}
+
 static int take_one(struct snapshot_cgroup *sc, struct engine *e, struct cgroup *cg,
                     const struct snapshot_cgroup *old, const struct snapshot_round *round, uint64_t now,
                     bool read_files)
@@ -128,23 +145,28 @@ static int take_one(struct snapshot_cgroup *sc, struct engine *e, struct cgroup 
         sc->high_since_usec = held_since(&cg->high, old ? &old->high_adj : NULL, old ? old->high_since_usec : 0, now);
         sc->low_since_usec = held_since(&cg->low, old ? &old->low_adj : NULL, old ? old->low_since_usec : 0, now);
         sc->min_since_usec = held_since(&cg->min, old ? &old->min_adj : NULL, old ? old->min_since_usec : 0, now);
-        if (read_files && cg->be) {
-                sc->files_read = backend_read_u64(e->be, cg->be, CG_MEMORY_MIN, &sc->min) == 0 &&
-                                 backend_read_u64(e->be, cg->be, CG_MEMORY_LOW, &sc->low) == 0 &&
-                                 backend_read_u64(e->be, cg->be, CG_MEMORY_HIGH, &sc->high) == 0;
+        /*
+         * The files say what the kernel holds, an operator's value set since
+         * reclaimd wrote included (the record ends at reclaimd's next write):
+         * the last reading stands until the next, unless reclaimd wrote one
+         * of them since, when they are read again (as many reads as a round
+         * made writes, not every cgroup's after every round).
+         */
+        if (read_files || (old && old->files_read && old->files_writes != cg->adjust_writes)) {
+                sc->files_read = read_files_now(sc, e, cg);
         } else if (old && old->files_read) {
                 sc->files_read = true;
+                sc->files_writes = old->files_writes;
                 sc->min = old->min;
                 sc->low = old->low;
                 sc->high = old->high;
         }
         /*
-         * Read now, the files say what the kernel holds, an operator's value
-         * set since reclaimd wrote included (the record ends at reclaimd's
-         * next write). Otherwise what reclaimd holds them at: an older
-         * reading would predate its last write.
+         * Never read, what reclaimd holds them at is all that is known. A dry
+         * run writes nothing: its files hold the kernel's values (or another
+         * reclaimd's), and it shows its own, as if written.
          */
-        if (!(read_files && sc->files_read)) {
+        if (!sc->files_read || e->dry_run) {
                 if (cg->high.active)
                         sc->high = cg->high.value;
                 if (cg->low.active)

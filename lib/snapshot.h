@@ -45,6 +45,7 @@ struct snapshot_cgroup {
         bool held_over;              /* the floors hold the others for it (policy_note_over()) */
         unsigned rank;               /* 1: furthest over its soft limit; 0: not over */
         bool files_read;             /* min, low, high below were read (not only as a round saw them) */
+        unsigned files_writes;       /* the cgroup's adjust_writes when they were */
         uint64_t min, low, high;     /* as the kernel holds them; UINT64_MAX: max */
         struct adjust high_adj, low_adj, min_adj;   /* what reclaimd holds ([balance] protect, clamps) */
         uint64_t high_since_usec, low_since_usec, min_since_usec;   /* 0: not held */
@@ -125,9 +126,10 @@ const char *snapshot_verdict_name(int verdict);
  * decisions and counters. A cgroup round covered (round ran, its scope
  * holds the cgroup) gets that round as its last; the others keep the one
  * prev had for them. With read_files, memory.min, memory.low and memory.high
- * are read through the backend (three reads a cgroup), and shown as the
- * kernel holds them; otherwise a held one shows the value reclaimd holds it
- * at. Returns 0 or -ENOMEM.
+ * are read through the backend (three reads a cgroup); otherwise prev's
+ * reading stands, and only a cgroup reclaimd wrote one of them in since is
+ * read again. A held one never read (or in a dry run) shows the value
+ * reclaimd holds it at. Returns 0 or -ENOMEM.
  */
 int snapshot_take_cgroups(struct snapshot *s, struct engine *e, const struct snapshot *prev,
                           const struct snapshot_round *round, bool read_files);
@@ -135,6 +137,14 @@ int snapshot_take_cgroups(struct snapshot *s, struct engine *e, const struct sna
 /* Copies a round (its strings too). Returns 0 or -ENOMEM. */
 int snapshot_round_copy(struct snapshot_round *to, const struct snapshot_round *from);
 void snapshot_round_clear(struct snapshot_round *r);
+
+/*
+ * reclaimd's record of c's file f (memory.high, memory.low or memory.min)
+ * while it holds the file: NULL when it holds none, or when the file as
+ * last read holds another value, someone's set since (the record ends at
+ * reclaimd's next write to it).
+ */
+const struct adjust *snapshot_held(const struct snapshot_cgroup *c, enum cg_file f);
 
 /* The managed cgroup at path, or NULL. */
 const struct snapshot_cgroup *snapshot_find(const struct snapshot *s, const char *path);

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "adjust.h"
 #include "escape.h"
 #include "policy.h"
 #include "snapshot.h"
@@ -96,20 +95,20 @@ static char *high_cell(const struct snapshot *s, const struct snapshot_cgroup *c
 
         if (!c->high_adj.active)
                 return c->files_read ? strdup(size_or_max(v, sizeof(v), c->high)) : strdup("-");
-        if (c->files_read && !adjust_holds(c->high, c->high_adj.value))
+        if (!snapshot_held(c, CG_MEMORY_HIGH))
                 return changed_cell(&c->high_adj, c->high);
         return cell("%s (was %s) since %s", size_or_max(v, sizeof(v), c->high_adj.value),
                     size_or_max(o, sizeof(o), c->high_adj.original), status_clock(s, c->high_since_usec, t, sizeof(t)));
 }
 
 /* memory.low or memory.min: as the kernel holds it, or as reclaimd holds it and what it was. */
-static char *held_cell(const struct snapshot_cgroup *c, const struct adjust *a, uint64_t value)
+static char *held_cell(const struct snapshot_cgroup *c, enum cg_file f, const struct adjust *a, uint64_t value)
 {
         char v[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
 
         if (!a->active)
                 return c->files_read ? strdup(size_or_max(v, sizeof(v), value)) : strdup("-");
-        if (c->files_read && !adjust_holds(value, a->value))
+        if (!snapshot_held(c, f))
                 return changed_cell(a, value);
         return cell("%s (was %s)", size_or_max(v, sizeof(v), a->value), size_or_max(o, sizeof(o), a->original));
 }
@@ -154,8 +153,8 @@ static int cgroup_row(const struct snapshot *s, const struct snapshot_cgroup *c,
         row[C_CURRENT] = c->exists ? strdup(format_size(b, sizeof(b), c->current)) : strdup("(none)");
         row[C_EXCESS] = strdup(c->exists ? format_size(cc, sizeof(cc), c->excess) : "-");
         row[C_RANK] = c->rank ? cell("%u", c->rank) : strdup("-");
-        row[C_MIN] = held_cell(c, &c->min_adj, c->min);
-        row[C_LOW] = held_cell(c, &c->low_adj, c->low);
+        row[C_MIN] = held_cell(c, CG_MEMORY_MIN, &c->min_adj, c->min);
+        row[C_LOW] = held_cell(c, CG_MEMORY_LOW, &c->low_adj, c->low);
         row[C_HIGH] = high_cell(s, c);
         if (c->yield_until_usec > s->now_usec)
                 row[C_THRASH] = cell("yes (%u‰ back), left to the LRU until %s", c->taken_permille,

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adjust.h"
 #include "backend-sim.h"
 #include "bus.h"
 #include "check-files.h"
@@ -330,13 +331,15 @@ static void on_started(struct ev_loop *loop, ev_io *w, int revents)
  * batch (200M, soft limit 64M), web (30M, under its 128M), a cgroup with a
  * hostile name under a glob, and "other", which no section matches.
  */
-static void up(struct fixture *f, uint64_t write_delay_usec)
+static void up_with(struct fixture *f, uint64_t write_delay_usec, const char *more)
 {
-        static const char conf[] = "[reclaim]\nround_target = 16M\nmin_chunk = 16M\n"
-                                   "[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 128M\n"
-                                   "[cgroup x*]\nsoft_limit = 1G\n";
         struct config_errors errs = {};
         struct config *cfg = NULL;
+        char conf[1024];
+
+        snprintf(conf, sizeof(conf), "[reclaim]\nround_target = 16M\nmin_chunk = 16M\n"
+                 "[cgroup batch]\nsoft_limit = 64M\n[cgroup web]\nsoft_limit = 128M\n"
+                 "[cgroup x*]\nsoft_limit = 1G\n%s", more);
 
         memset(f, 0, sizeof(*f));
         log_set_max_level(LOG_WARNING);
@@ -358,6 +361,11 @@ static void up(struct fixture *f, uint64_t write_delay_usec)
         ev_io_start(f->d.loop, &f->started);
         ev_prepare_init(&f->prepare, on_round_idle);
         ev_prepare_start(f->d.loop, &f->prepare);
+}
+
+static void up(struct fixture *f, uint64_t write_delay_usec)
+{
+        up_with(f, write_delay_usec, "");
 }
 
 static void down(struct fixture *f)
@@ -482,6 +490,51 @@ START_TEST(status_and_explain_from_the_simulated_kernel)
         ck_assert_ptr_nonnull(strstr(text, "web: managed by [cgroup web]"));
         free(text);
         down(&f);
+}
+END_TEST
+
+/*
+ * An operator's value in a file reclaimd holds is theirs, and shows as
+ * theirs with a metrics file too (whose timer reads the files): never
+ * reclaimd's value in place of a reading that disagrees, in the status
+ * (text, JSON), after a round, or in the metrics.
+ */
+START_TEST(operators_value_shows_with_a_metrics_file)
+{
+        char dir[] = "/tmp/reclaimd-test-metrics.XXXXXX", more[256], prom[128], *text;
+        struct fixture f;
+
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(prom, sizeof(prom), "%s/reclaimd.prom", dir);
+        snprintf(more, sizeof(more), "[metrics]\ntextfile = %s\n", prom);
+        up_with(&f, 0, more);
+        one_round(&f);   /* batch over: the floors hold web's memory.low at 128M */
+        ck_assert_int_eq(sim_set_protection(f.be, "web", 0, 100 * MiB), 0);   /* the operator's */
+        text = status(&f, false);
+        ck_assert_ptr_nonnull(strstr(row(text, "web "), " 100.0M (set since reclaimd held 128.0M; was 0B) "));
+        free(text);
+        text = status(&f, true);
+        ck_assert_ptr_nonnull(strstr(strstr(text, "\"path\":\"web\""), "\"memory_low_bytes\":104857600,"));
+        free(text);
+        /* A round that leaves web's memory.low alone keeps the reading; the metrics hold web's no longer. */
+        one_round(&f);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 100 * MiB);
+        text = read_text(prom);
+        ck_assert_ptr_nonnull(strstr(text, "reclaimd_cgroup_memory_low_held_bytes{cgroup=\"batch\"} 67108864\n"));
+        ck_assert_ptr_null(strstr(text, "reclaimd_cgroup_memory_low_held_bytes{cgroup=\"web\"}"));
+        free(text);
+        text = status(&f, false);
+        ck_assert_ptr_nonnull(strstr(row(text, "web "), " 100.0M (set since reclaimd held 128.0M; was 0B) "));
+        free(text);
+        /* reclaimd's next write ends the operator's: read again after the round, not the reading before it. */
+        ck_assert_int_eq(adjust_set(&f.d.engine, engine_find(&f.d.engine, "web"), CG_MEMORY_LOW, 120 * MiB), 0);
+        one_round(&f);
+        text = read_text(prom);
+        ck_assert_ptr_nonnull(strstr(text, "reclaimd_cgroup_memory_low_held_bytes{cgroup=\"web\"} 134217728\n"));
+        free(text);
+        down(&f);
+        unlink(prom);
+        rmdir(dir);
 }
 END_TEST
 
@@ -866,4 +919,5 @@ END_TEST
 
 CHECK_MAIN("ctl", json_names_read_back_byte_for_byte, explain_names_each_rule, explain_says_what_holds_now, explain_unmanaged_and_hostile,
            status_and_explain_from_the_simulated_kernel, status_answers_while_a_write_blocks, reclaimctl_over_a_bus,
-           held_memory_min_is_shown, floors_yield_is_shown, control_interface_comes_back_with_the_bus)
+           held_memory_min_is_shown, floors_yield_is_shown, control_interface_comes_back_with_the_bus,
+           operators_value_shows_with_a_metrics_file)

@@ -132,6 +132,39 @@ START_TEST(cgroup_series_capped)
 END_TEST
 
 /*
+ * The trigger scopes are capped as the cgroups are: the system's always, a
+ * cgroup's only when the cgroup has series of its own, the rest counted.
+ */
+START_TEST(trigger_scopes_capped)
+{
+        struct world w;
+        char *text;
+
+        world_up(&w);
+        w.s.triggers = calloc(w.s.n_cgroups + 1, sizeof(*w.s.triggers));
+        ck_assert_ptr_nonnull(w.s.triggers);
+        w.s.n_triggers = w.s.n_cgroups + 1;
+        for (size_t i = 0; i < w.s.n_cgroups; i++)
+                ck_assert_ptr_nonnull(w.s.triggers[i + 1].scope = strdup(w.s.cgroups[i].path));
+        text = render(&w.s, 2);
+        ck_assert_uint_eq(count(text, "reclaimd_trigger_fires_total{"), 3);
+        ck_assert_uint_eq(count(text, "reclaimd_trigger_fires_total{scope=\"system\"} 0\n"), 1);
+        ck_assert_uint_eq(count(text, "reclaimd_trigger_fires_total{scope=\"a\\\"b\"} 0\n"), 1);
+        ck_assert_uint_eq(count(text, "reclaimd_trigger_scopes_unlabelled 4\n"), 1);
+        free(text);
+        text = render(&w.s, 0);
+        ck_assert_uint_eq(count(text, "scope=\""), 1);
+        ck_assert_uint_eq(count(text, "reclaimd_trigger_scopes_unlabelled 6\n"), 1);
+        free(text);
+        text = render(&w.s, 500);
+        ck_assert_uint_eq(count(text, "scope=\""), 7);
+        ck_assert_uint_eq(count(text, "reclaimd_trigger_scopes_unlabelled 0\n"), 1);
+        free(text);
+        world_down(&w);
+}
+END_TEST
+
+/*
  * The file node_exporter reads: replaced whole (a temporary file renamed
  * over it, none left behind), mode 0644, and valid to promtool.
  */
@@ -195,5 +228,5 @@ START_TEST(floors_yield_gauges)
 }
 END_TEST
 
-CHECK_MAIN("metrics", hostile_names_escaped, cgroup_series_capped, file_written_atomically_and_valid,
+CHECK_MAIN("metrics", hostile_names_escaped, cgroup_series_capped, trigger_scopes_capped, file_written_atomically_and_valid,
            floors_yield_gauges)
