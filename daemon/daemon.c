@@ -95,7 +95,8 @@ static void round_done(struct daemon *d, struct scope *s, const struct job *job)
                 }
                 return;
         }
-        d->reclaimed_total_bytes += job->sc.nr_reclaimed;
+        if (!d->dry_run)   /* a dry run's steps are taken as freeing what they ask: nothing was */
+                d->reclaimed_total_bytes += job->sc.nr_reclaimed;
         d->level = policy_pressure_level(job->sc.priority, policy_round_asked(&job->sc), job->sc.nr_reclaimed);
         if (job->kind == JOB_BALANCE) {
                 report_round(d, s, &d->balance_repeat, ++d->balance_rounds, &job->sc, job->result);

@@ -253,7 +253,7 @@ void observe_job_done(struct daemon *d, const struct job *job)
                 o->round.steps = job->sc.nr_steps;
                 o->round.at_usec = now;
                 snapshot_count_round(&o->counters, job->sc.proactive || job->kind == JOB_BALANCE, job->result,
-                                     job->sc.nr_reclaimed, now - o->round_started_usec);
+                                     d->dry_run ? 0 : job->sc.nr_reclaimed, now - o->round_started_usec);
         }
         take(d, ran ? &o->round : NULL, false);
         snapshot_round_clear(&o->round);

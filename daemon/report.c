@@ -78,10 +78,11 @@ static void on_step(void *userdata, const struct engine_step *s)
                                      LOG_U64(CURRENT, s->current_after),
                                      LOG_STR(RESULT, result),
                                      LOG_U64(DRY_RUN, s->dry_run)),
-                          ok ? "%s memory.high of %s to %s at priority %d, freed %s%s"
-                             : "%s memory.high of %s to %s at priority %d: %s%s",
+                          ok ? "%s memory.high of %s to %s at priority %d, %s %s%s"
+                             : "%s memory.high of %s to %s at priority %d: %s%s%s",
                           s->dry_run ? "Would lower" : ok ? "Lowered" : "Could not lower", s->path, req,
-                          s->priority, ok ? got : why, cut ? ", its reclaim cut short after step_timeout" : "");
+                          s->priority, !ok ? "" : s->dry_run ? "taken as freeing" : "freed", ok ? got : why,
+                          cut ? ", its reclaim cut short after step_timeout" : "");
                 return;
         }
         log_event(cut ? LOG_NOTICE : ok ? level_ok : level_fail, LOG_EV_RECLAIM,
@@ -94,8 +95,9 @@ static void on_step(void *userdata, const struct engine_step *s)
                              LOG_U64(SWAP, s->swap),
                              LOG_STR(RESULT, result),
                              LOG_U64(DRY_RUN, s->dry_run)),
-                  "%s %s from %s at priority %d, freed %s%s%s",
-                  s->dry_run ? "Would reclaim" : "Asked", req, s->path, s->priority, got,
+                  "%s %s from %s at priority %d, %s %s%s%s",
+                  s->dry_run ? "Would reclaim" : "Asked", req, s->path, s->priority,
+                  s->dry_run ? "taken as freeing" : "freed", got,   /* a dry run measures nothing */
                   cut ? ", cut short after step_timeout" : ok ? "" : ": ", why);
 }
 
@@ -464,8 +466,9 @@ bool report_round(struct daemon *d, const struct scope *s, struct repeat_filter 
                              LOG_STR(LEVEL, pressure_level_name(level)),
                              LOG_U64(STEPS, sc->nr_steps),
                              LOG_STR(RESULT, snapshot_verdict_name(v))),
-                  "Round for %s done: freed %s of %s in %u steps, priority %d, pressure %s",
-                  scope_name(s), got, want, sc->nr_steps, sc->priority, pressure_level_name(level));
+                  "Round for %s done: %s %s of %s in %u steps, priority %d, pressure %s",
+                  scope_name(s), d->dry_run ? "its steps taken as freeing" : "freed", got, want, sc->nr_steps,
+                  sc->priority, pressure_level_name(level));
         if (v == POLICY_DONE_EXHAUSTED)
                 /* do_try_to_free_pages() would return 0 and the kernel would OOM: we never kill. */
                 log_event(LOG_CRIT, LOG_EV_EXHAUSTED,

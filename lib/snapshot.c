@@ -266,7 +266,8 @@ void snapshot_count_step(struct cgroup *cg, const struct engine_step *st, uint64
                 k = st->result == 0 ? 0 : st->result == -EAGAIN || st->result == -ETIMEDOUT ? 1 : 2;
                 c->requests[k]++;
         }
-        c->reclaimed_bytes += st->reclaimed_bytes;
+        if (!st->dry_run)   /* taken as freed, to play the round on; nothing was */
+                c->reclaimed_bytes += st->reclaimed_bytes;
         c->stepped = true;
         c->last_clamp = st->action == ACTION_CLAMP;
         c->last_result = st->result;

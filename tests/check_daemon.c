@@ -1595,6 +1595,7 @@ START_TEST(dry_run_says_what_it_would_write)
         ck_assert_int_eq(daemon_reload(&f.d), 0);
         unlink(path);
         ck_assert_int_eq(unlink(f.state), 0);   /* still there: a dry run restores nothing */
+        ck_assert_uint_eq(f.d.reclaimed_total_bytes, 0);   /* its steps freed nothing: none counted */
         sim_set_persistent(f.be);
         finish(&f);
         log = capture_end(&cap);
@@ -1608,6 +1609,8 @@ START_TEST(dry_run_says_what_it_would_write)
         ck_assert_ptr_nonnull(strstr(log, "msg=\"Would restore memory.high of batch to max, left changed"));
         ck_assert_ptr_nonnull(strstr(log, "dry_run=1 msg=\"Would raise memory.low of web to 256.0M (was 0B)"));
         ck_assert_ptr_nonnull(strstr(log, "dry_run=1 msg=\"Would reclaim "));
+        ck_assert_ptr_nonnull(strstr(log, ", taken as freeing "));
+        ck_assert_ptr_null(strstr(log, ", freed "));
         ck_assert_ptr_nonnull(strstr(log, "dry_run=1 msg=\"Would put memory.low of web back to 0B\""));
         ck_assert_ptr_nonnull(strstr(log, "msg=\"Would put back what reclaimd held in 1 cgroup(s) no longer managed\""));
         for (size_t i = 0; i < ARRAY_SIZE(done); i++)
