@@ -172,6 +172,25 @@ static void explain_held(FILE *f, const struct snapshot *s, const char *file, co
             s->n_held_over == 1 ? "its" : "their", s->n_held_over == 1 ? "" : "s");
 }
 
+/*
+ * A file reclaimd holds that the last reading found set by someone since, as
+ * the status shows it: theirs, not what reclaimd holds. Returns whether said.
+ */
+static bool said_changed(FILE *f, const struct snapshot_cgroup *c, enum cg_file file, const struct adjust *a)
+{
+        uint64_t kernel = file == CG_MEMORY_HIGH ? c->high : file == CG_MEMORY_MIN ? c->min : c->low;
+        char k[FORMAT_SIZE_MAX], v[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
+
+        if (!a->active || snapshot_held(c, file))
+                return false;
+        say(f, "a value someone set since reclaimd wrote is theirs; reclaimd lets its record go at its next write "
+               "there",
+            "%s is %s, set since reclaimd held it at %s (was %s)", cg_file_name(file),
+            kernel == UINT64_MAX ? "max" : format_size(k, sizeof(k), kernel), format_size(v, sizeof(v), a->value),
+            a->original == UINT64_MAX ? "max" : format_size(o, sizeof(o), a->original));
+        return true;
+}
+
 /* What reclaimd holds on the cgroup now, and what keeps rounds away from it. */
 static void explain_now(FILE *f, const struct snapshot *s, const struct snapshot_cgroup *c)
 {
@@ -181,15 +200,15 @@ static void explain_now(FILE *f, const struct snapshot *s, const struct snapshot
 
         if (above_but_not_over(c) && (!c->round.ran || c->decision.reason != REASON_NONE))
                 explain_floor(f, c);   /* what holds it now, if the round's reason did not say it */
-        if (c->high_adj.active)
+        if (c->high_adj.active && !said_changed(f, c, CG_MEMORY_HIGH, &c->high_adj))
                 say(f, "released a step every release_interval once the pressure is gone",
                     "memory.high is held at %s (was %s) since %s", format_size(v, sizeof(v), c->high_adj.value),
                     c->high_adj.original == UINT64_MAX ? "max" : format_size(o, sizeof(o), c->high_adj.original),
                     status_clock(s, c->high_since_usec, t, sizeof(t)));
-        if (c->low_adj.active)
+        if (c->low_adj.active && !said_changed(f, c, CG_MEMORY_LOW, &c->low_adj))
                 explain_held(f, s, "memory.low", &c->low_adj, c->low_since_usec,
                              "[balance] protect: memory.low is held at the soft limits while any managed cgroup is over");
-        if (c->min_adj.active)
+        if (c->min_adj.active && !said_changed(f, c, CG_MEMORY_MIN, &c->min_adj))
                 explain_held(f, s, "memory.min", &c->min_adj, c->min_since_usec,
                              "[balance] protect: with the multi-gen LRU (6.3+), memory.low only defers the kernel's reclaim; "
                              "memory.min holds while those over their soft limits can give what the machine lacks");

@@ -516,6 +516,11 @@ START_TEST(operators_value_shows_with_a_metrics_file)
         text = status(&f, true);
         ck_assert_ptr_nonnull(strstr(strstr(text, "\"path\":\"web\""), "\"memory_low_bytes\":104857600,"));
         free(text);
+        /* explain says the same: theirs, not held. */
+        ck_assert_int_eq(bus_answer_explain(&f.d, "web", &text, &(const char *){ NULL }), 0);
+        ck_assert_msg(strstr(text, "memory.low is 100.0M, set since reclaimd held it at 128.0M (was 0B)"), "%s", text);
+        ck_assert_ptr_null(strstr(text, "memory.low is held at"));
+        free(text);
         /* A round that leaves web's memory.low alone keeps the reading; the metrics hold web's no longer. */
         one_round(&f);
         ck_assert_uint_eq(sim_low(f.be, "web"), 100 * MiB);
