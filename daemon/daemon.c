@@ -61,7 +61,7 @@ static void start_round(struct daemon *d, struct scope *s)
 void daemon_trigger(struct daemon *d, struct scope *s)
 {
         s->fires++;
-        daemon_wake_balancer(d);
+        daemon_wake_balancer(d, "a pressure trigger");
         if (!policy_backoff_allows(&s->backoff, d->engine.now_usec())) {
                 log_debug("Trigger for %s during its backoff, ignoring", scope_name(s));
                 return;
@@ -115,6 +115,8 @@ static void round_done(struct daemon *d, struct scope *s, const struct job *job)
         report_backoff(d, s, &job->sc, report_round(d, s, &s->repeat, s->rounds, &job->sc, job->result));
 }
 
+static void follow_xattrs(struct daemon *d, bool at_tick);
+
 static void on_job_done(struct worker *w, struct job *job)
 {
         struct daemon *d = container_of(w, struct daemon, worker);
@@ -132,13 +134,16 @@ static void on_job_done(struct worker *w, struct job *job)
                 s->last = (struct snapshot_round){ .ran = true, .verdict = job->result, .priority = job->sc.priority,
                                                    .target = job->sc.nr_to_reclaim,
                                                    .requested = job->sc.nr_requested,
-                                                   .reclaimed = job->sc.nr_reclaimed, .steps = job->sc.nr_steps,
+                                                   /* a dry run's steps freed nothing it measured */
+                                                   .reclaimed = d->dry_run ? 0 : job->sc.nr_reclaimed,
+                                                   .steps = job->sc.nr_steps,
                                                    .at_usec = d->engine.now_usec() };
         observe_job_done(d, job);
         report_status(d);
         daemon_reload_queued(d);
         /* Under steady pressure the worker is rarely idle at a tick: follow new cgroups here too. */
         reload_follow_globs(d);
+        follow_xattrs(d, false);
         for (size_t i = 0; i < d->n_scopes && !d->running && !d->worker.busy; i++)
                 if (d->scopes[i].pending)
                         start_round(d, &d->scopes[i]);
@@ -196,12 +201,12 @@ static void balance_pace(struct daemon *d)
         balance_every(d, next);
 }
 
-void daemon_wake_balancer(struct daemon *d)
+void daemon_wake_balancer(struct daemon *d, const char *why)
 {
         if (!d->pace.asleep)
                 return;
         d->pace.asleep = false;
-        log_debug("Balancer woken by a pressure trigger");
+        log_debug("Balancer woken by %s", why);
         balance_every(d, d->cfg->balance_interval_usec);
 }
 
@@ -245,6 +250,27 @@ static void on_balance(struct ev_loop *loop, ev_timer *t, int revents)
 
 /* ---- the periodic tick: release clamps, follow globs, re-arm triggers ---- */
 
+/*
+ * The soft limits declared on the cgroups themselves, re-read with the
+ * worker idle: at each tick, and after a round when the last reading is a
+ * release_interval old, for under steady pressure the worker is rarely idle
+ * at a tick. A clamp held below one raised since is raised to it.
+ */
+static void follow_xattrs(struct daemon *d, bool at_tick)
+{
+        uint64_t now = d->engine.now_usec();
+
+        if (!at_tick && d->xattrs_at_usec && now - d->xattrs_at_usec < d->cfg->release_interval_usec)
+                return;
+        d->xattrs_at_usec = now;
+        if (engine_read_xattrs(&d->engine) < 0) {
+                log_error_errno(-ENOMEM, "Failed to read the cgroups' own soft limits: %m");
+        } else if (engine_fit_clamps(&d->engine, d->cfg) > 0) {
+                d->clamped = engine_count_clamped(&d->engine);
+                report_status(d);
+        }
+}
+
 static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
 {
         struct daemon *d = container_of(t, struct daemon, tick);
@@ -257,13 +283,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
         reload_follow_globs(d);
         if (d->worker.busy)
                 return;
-        /* The soft limits declared on the cgroups themselves may have changed (the worker is idle). */
-        if (engine_read_xattrs(&d->engine) < 0)
-                log_error_errno(-ENOMEM, "Failed to read the cgroups' own soft limits: %m");
-        else if (engine_fit_clamps(&d->engine, d->cfg) > 0) {   /* a declared soft limit raised */
-                d->clamped = engine_count_clamped(&d->engine);
-                report_status(d);
-        }
+        follow_xattrs(d, true);
         /* The balancer's check, when it came with this tick, has just read it. */
         r = engine_system_stall(&d->engine, STALL_SHARED_USEC, &stall, &now);
         if (r < 0) {
@@ -285,7 +305,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
                 clear = since && stall >= prev &&
                         policy_pressure_resolved(stall - prev, now - since, d->cfg->resolve_permyriad);
         }
-        if (clear && d->level != PRESSURE_LOW) {
+        if (clear && r >= 0 && d->level != PRESSURE_LOW) {
                 /* STATUS= says the last round's level: no round comes to say the pressure went. */
                 d->level = PRESSURE_LOW;
                 report_status(d);

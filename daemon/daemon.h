@@ -82,6 +82,7 @@ struct daemon {
         uint64_t repeat_interval_usec; /* how often repeated round lines are summarized */
         uint64_t tick_stall_usec;      /* system stall total at the last tick */
         uint64_t tick_at_usec;
+        uint64_t xattrs_at_usec;       /* when the cgroups' declared soft limits were last read */
         int stall_err;                 /* why the stall could not be read at the last tick, told once */
         uint64_t reclaimed_total_bytes;
         enum pressure_level level;
@@ -131,9 +132,10 @@ void daemon_trigger(struct daemon *d, struct scope *s);
 
 /*
  * Brings the balancer back to [balance] interval if it sleeps: as an
- * allocation under the low watermark wakes kswapd (wakeup_kswapd()).
+ * allocation under the low watermark wakes kswapd (wakeup_kswapd()). why
+ * says what woke it, at debug level.
  */
-void daemon_wake_balancer(struct daemon *d);
+void daemon_wake_balancer(struct daemon *d, const char *why);
 
 /*
  * Stops the worker, puts back every value reclaimd changed, frees

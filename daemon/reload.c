@@ -111,6 +111,7 @@ static int apply(struct daemon *d, struct config *cfg)
         restored = engine_takeover(&d->engine, &old, old_cfg);
         engine_fit_clamps(&d->engine, cfg);   /* a soft limit raised, or clamp_high = no */
         d->clamped = engine_count_clamped(&d->engine);
+        d->protected = engine_count_protected(&d->engine);
         d->worker.engine = &d->engine;
         d->worker.cfg = cfg;
         d->has_globs = false;
@@ -128,6 +129,9 @@ static int apply(struct daemon *d, struct config *cfg)
                 d->pace.asleep = false;
                 ev_timer_set(&d->balance, 0., (double)cfg->balance_interval_usec / 1e6);
                 ev_timer_again(d->loop, &d->balance);
+        } else if (new_cfg) {
+                /* New cgroups, reserve or protect: looked at in an interval, not an idle one. */
+                daemon_wake_balancer(d, "a reload");
         }
         if (restored)
                 log_notice("%s what reclaimd held in %d cgroup(s) no longer managed",

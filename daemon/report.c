@@ -475,8 +475,9 @@ bool report_round(struct daemon *d, const struct scope *s, struct repeat_filter 
                           LOG_FIELDS(LOG_STR(SCOPE, scope_name(s)),
                                      LOG_U64(RECLAIMED, sc->nr_reclaimed),
                                      LOG_U64(TARGET, sc->nr_to_reclaim)),
-                          "reclaim exhausted in %s: priority 0 passed with %s of %s freed; "
-                          "leaving any kill to the kernel or systemd-oomd", scope_name(s), got, want);
+                          "reclaim exhausted in %s: priority 0 passed with %s of %s %s; "
+                          "leaving any kill to the kernel or systemd-oomd", scope_name(s), got, want,
+                          d->dry_run ? "taken as freed" : "freed");
         return true;
 }
 

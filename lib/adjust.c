@@ -56,7 +56,10 @@ static int write_value(struct engine *e, struct cgroup *cg, enum cg_file f, uint
         else
                 snprintf(val, sizeof(val), "%" PRIu64, value);
         r = e->be->ops->write(e->be, cg->be, f, val);
-        cg->adjust_writes += r == 0;
+        if (r == 0) {
+                cg->adjust_writes++;
+                adjust_of(cg, f)->release_err = 0;   /* a later failure is news again */
+        }
         return r;
 }
 

@@ -210,8 +210,9 @@ static void explain_now(FILE *f, const struct snapshot *s, const struct snapshot
                              "[balance] protect: memory.low is held at the soft limits while any managed cgroup is over");
         if (c->min_adj.active && !said_changed(f, c, CG_MEMORY_MIN, &c->min_adj))
                 explain_held(f, s, "memory.min", &c->min_adj, c->min_since_usec,
-                             "[balance] protect: with the multi-gen LRU (6.3+), memory.low only defers the kernel's reclaim; "
-                             "memory.min holds while those over their soft limits can give what the machine lacks");
+                             "[balance] protect: memory.min where memory.low would only defer the kernel's reclaim "
+                             "(the multi-gen LRU, 6.3+), or with protect = min; held while those over their soft "
+                             "limits can give what the machine lacks");
         if (b) {
                 pct = b->last.requested ? b->last.reclaimed * 100 / b->last.requested : 0;
                 fputs("- ", f);

@@ -95,8 +95,8 @@ int engine_fit_clamps(struct engine *e, const struct config *cfg)
                                 continue;   /* still at or above its soft limit, as a clamp may be */
                         to = soft < to ? soft : to;
                 }
-                changed++;
                 r = adjust_release(e, cg, CG_MEMORY_HIGH, to);
+                changed += r == 0;   /* a write that keeps failing is tried again, said once */
                 if (is_gone(r))
                         engine_forget(e, cg, r);
         }

@@ -273,7 +273,7 @@ void snapshot_count_step(struct cgroup *cg, const struct engine_step *st, uint64
         c->last_result = st->result;
         c->last_priority = st->priority;
         c->last_requested = st->requested_bytes;
-        c->last_reclaimed = st->reclaimed_bytes;
+        c->last_reclaimed = st->dry_run ? 0 : st->reclaimed_bytes;
         c->last_at_usec = now_usec;
 }
 

@@ -213,7 +213,7 @@ START_TEST(held_memory_min_is_shown)
         text = explain(&s, "web", true, 0);
         ck_assert_ptr_nonnull(strstr(text, "- memory.min is held at 64.0M (was 0B) since "));
         ck_assert_ptr_nonnull(strstr(text, ", because 2 managed cgroups are over their soft limits ([balance] protect: "
-                                           "with the multi-gen LRU"));
+                                           "memory.min where memory.low would only defer"));
         ck_assert_ptr_null(strstr(text, "memory.low is held"));
         free(text);
         text = written(status_write_text, &s);

@@ -30,6 +30,7 @@
 #include "report.h"
 #include "state.h"
 #include "units.h"
+#include "xattr.h"
 
 #define MiB (1ULL << 20)
 
@@ -43,6 +44,7 @@ struct fixture {
         unsigned writes_started;
         uint64_t batch_at_margin;   /* where the balancer's trim left batch */
         uint64_t web_low_at_margin; /* web's memory.low while batch was there */
+        unsigned rounds_wanted;     /* one_round(): scope 0's rounds once the round is done */
 };
 
 static void on_write_started(struct ev_loop *loop, ev_io *w, int revents)
@@ -330,30 +332,36 @@ START_TEST(disjoint_triggers_queue)
 }
 END_TEST
 
-/* Stopping restores every memory.high reclaimd lowered: nothing stays throttled. */
-static void on_round_done_stop(struct ev_loop *loop, ev_prepare *w, int revents)
+static void on_next_round_done(struct ev_loop *loop, ev_prepare *w, int revents)
 {
-        struct daemon *d = w->data;
+        struct fixture *f = w->data;
 
-        if (d->scopes[0].rounds == 1 && !d->running)
+        if (f->d.scopes[0].rounds == f->rounds_wanted && !f->d.running)
                 ev_break(loop, EVBREAK_ALL);
+}
+
+/* One more round for scope 0 (the system's), run to its end. */
+static void one_round(struct fixture *f)
+{
+        ev_prepare check;
+
+        f->rounds_wanted = f->d.scopes[0].rounds + 1;
+        ev_prepare_init(&check, on_next_round_done);
+        check.data = f;
+        ev_prepare_start(f->d.loop, &check);
+        daemon_trigger(&f->d, &f->d.scopes[0]);
+        ev_run(f->d.loop, 0);
+        ev_prepare_stop(f->d.loop, &check);
 }
 
 /* Starts the daemon on conf with "hot" (400M, soft limit 100M) clamped by one round. */
 static void start_clamped_at(struct fixture *f, const char *conf, uint64_t usage)
 {
-        ev_prepare check;
-
         ck_assert_int_eq(sim_add_cgroup(f->be, "hot", usage, 0), 0);
         /* memory.reclaim gets nothing out of it: only memory.high will. */
         ck_assert_int_eq(sim_fail_writes(f->be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
         start(f, conf);
-        ev_prepare_init(&check, on_round_done_stop);
-        check.data = &f->d;
-        ev_prepare_start(f->d.loop, &check);
-        daemon_trigger(&f->d, &f->d.scopes[0]);
-        ev_run(f->d.loop, 0);
-        ev_prepare_stop(f->d.loop, &check);
+        one_round(f);
         ck_assert_int_eq(f->d.clamped, 1);
         ck_assert_uint_lt(sim_high(f->be, "hot"), 400 * MiB);
         ck_assert_uint_ge(sim_high(f->be, "hot"), 100 * MiB);   /* never below the soft limit */
@@ -387,6 +395,7 @@ START_TEST(clamp_said_in_whole_pages)
 }
 END_TEST
 
+/* Stopping restores every memory.high reclaimd lowered: nothing stays throttled. */
 START_TEST(stop_restores_memory_high)
 {
         static const char conf[] = "[reclaim]\nround_target = 512M\n[cgroup hot]\nsoft_limit = 100M\n";
@@ -539,6 +548,34 @@ START_TEST(reload_fits_the_clamps)
         ck_assert(!state || !strstr(state, "memory.high"));
         free(state);
         unlink(path);
+        finish(&f);
+}
+END_TEST
+
+/*
+ * A soft limit the cgroup declares, raised past its clamp mid-incident: the
+ * clamp goes up to it after the next round, though under steady pressure
+ * the worker is rarely idle at a tick (here the tick is an hour away).
+ */
+START_TEST(raised_declared_soft_limit_fits_the_clamp_after_a_round)
+{
+        static const char conf[] = "[reclaim]\nround_target = 512M\nrelease_interval = 1h\nsoft_limit_xattr = yes\n"
+                                   "[cgroup hot]\ntrigger = none\n";
+        struct fixture f;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_set_xattr(f.be, "hot", XATTR_TRUSTED, "100M", 0), 0);
+        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
+        start(&f, conf);
+        one_round(&f);
+        ck_assert_uint_lt(sim_high(f.be, "hot"), 390 * MiB);
+        ck_assert_int_eq(sim_set_xattr(f.be, "hot", XATTR_TRUSTED, "390M", 0), 0);
+        f.d.xattrs_at_usec = 0;   /* as if last read a release_interval ago */
+        f.d.scopes[0].backoff = (struct backoff){};   /* the first round freed nothing */
+        one_round(&f);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), 390 * MiB);
+        ck_assert_int_eq(f.d.clamped, 1);
         finish(&f);
 }
 END_TEST
@@ -754,14 +791,15 @@ static void on_deadline(struct ev_loop *loop, ev_timer *t, int revents)
  * Memory pressure that cannot be read at the tick (the system's file, or the
  * clamped cgroup's own): whether the pressure is gone cannot be told, and a
  * lowered memory.high must not outlive what justified it: released all the
- * same (fail open), and said once.
+ * same (fail open), and said once. And (who 2) as usual, the pressure read
+ * and gone: released, and STATUS= no longer says the clamping round's level.
  */
 START_TEST(clamp_released_when_pressure_is_unreadable)
 {
         static const char conf[] = "[reclaim]\nround_target = 512M\nrelease_interval = 100ms\n"
                                    "[cgroup hot]\nsoft_limit = 100M\n";
 
-        for (int who = 0; who < 2; who++) {
+        for (int who = 0; who < 3; who++) {
                 struct capture cap;
                 struct fixture f;
                 ev_timer poll, deadline;
@@ -770,9 +808,10 @@ START_TEST(clamp_released_when_pressure_is_unreadable)
                 setup(&f, 0);
                 capture_start(&cap);
                 start_clamped(&f, conf);
-                ck_assert_int_ne(f.d.level, PRESSURE_LOW);   /* the clamping round's */
-                ck_assert_int_eq(sim_override_read(f.be, who ? "hot" : NULL, CG_MEMORY_PRESSURE,
-                                                   "some avg10=garbage\n", 0), 0);
+                ck_assert_int_eq(f.d.level, PRESSURE_CRITICAL);   /* the clamping round's */
+                if (who < 2)
+                        ck_assert_int_eq(sim_override_read(f.be, who ? "hot" : NULL, CG_MEMORY_PRESSURE,
+                                                           "some avg10=garbage\n", 0), 0);
                 ev_timer_init(&poll, on_released_check, 0.01, 0.01);
                 poll.data = &f;
                 ev_timer_start(f.d.loop, &poll);
@@ -785,11 +824,13 @@ START_TEST(clamp_released_when_pressure_is_unreadable)
                 ev_timer_stop(f.d.loop, &poll);
                 ev_timer_stop(f.d.loop, &deadline);
                 log = capture_end(&cap);
-                ck_assert_msg(hot_released(&f), "%s pressure unreadable: memory.high of hot still %" PRIu64
-                              " after 5 s, %d clamp(s) held", who ? "hot's" : "the system's",
+                ck_assert_msg(hot_released(&f), "%s: memory.high of hot still %" PRIu64 " after 5 s, %d clamp(s) held",
+                              who == 2 ? "pressure gone" : who ? "hot's pressure unreadable" :
+                                                             "the system's pressure unreadable",
                               sim_high(f.be, "hot"), f.d.clamped);
-                ck_assert_uint_eq(count(log, "Cannot read memory pressure"), 1);
-                ck_assert_int_eq(f.d.level, PRESSURE_LOW);   /* STATUS= no longer says the round's */
+                ck_assert_uint_eq(count(log, "Cannot read memory pressure"), who < 2);
+                /* STATUS= says the pressure is gone once it is read as gone, not while it cannot be read. */
+                ck_assert_int_eq(f.d.level, (who == 2 ? PRESSURE_LOW : PRESSURE_CRITICAL));
                 free(log);
                 finish(&f);
         }
@@ -1744,6 +1785,31 @@ START_TEST(sleeping_balancer_checks_with_the_tick)
 }
 END_TEST
 
+/*
+ * A reload wakes a sleeping balancer (new cgroups, reserve or protect are
+ * looked at within an interval, not an idle one), and moves the tick only
+ * when release_interval changed.
+ */
+START_TEST(reload_wakes_a_sleeping_balancer)
+{
+        static const char conf[] = "[balance]\ninterval = 150ms\nidle_interval = 2s\n"
+                                   "[reclaim]\nrelease_interval = 700ms\n[cgroup batch]\nsoft_limit = 64M\n";
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX";
+        struct fixture f;
+
+        run_until_asleep(&f, conf);
+        ck_assert_int_ge(close(mkstemp(path)), 0);
+        write_file(path, "[balance]\ninterval = 150ms\nidle_interval = 2s\nreserve = 1%\n"
+                         "[reclaim]\nrelease_interval = 700ms\n[cgroup batch]\nsoft_limit = 64M\n");
+        f.d.opt.config_file = path;
+        ck_assert_int_eq(daemon_reload(&f.d), 0);
+        ck_assert(!f.d.pace.asleep);
+        ck_assert_double_eq(f.d.balance.repeat, 0.15);
+        unlink(path);
+        finish(&f);
+}
+END_TEST
+
 /* With no tick within idle_interval (release_interval = 60s), the sleeping balancer keeps its own time. */
 START_TEST(sleeping_balancer_without_a_tick_near)
 {
@@ -2096,6 +2162,7 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, reload_fits_the_clamps, reload_keeps_a_retuned_scopes_counters, clamp_said_in_whole_pages,
+           raised_declared_soft_limit_fits_the_clamp_after_a_round, reload_wakes_a_sleeping_balancer,
            counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
            stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,

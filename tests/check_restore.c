@@ -367,9 +367,14 @@ START_TEST(failed_release_told_once)
         for (int i = 0; i < 3; i++)
                 ck_assert_int_eq(adjust_release(&f.e, cg, CG_MEMORY_HIGH, cg->high.original), -EIO);
         ck_assert_uint_eq(f.release_failures_told, 1);
+        /* A write that works in between (a hold): the same failure after it is news again. */
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, 90 * MiB), 0);
+        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, -EIO, 1), 0);
+        ck_assert_int_eq(adjust_release(&f.e, cg, CG_MEMORY_HIGH, cg->high.original), -EIO);
+        ck_assert_uint_eq(f.release_failures_told, 2);
         ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, -EACCES, 1), 0);
         ck_assert_int_eq(adjust_release(&f.e, cg, CG_MEMORY_HIGH, cg->high.original), -EACCES);
-        ck_assert_uint_eq(f.release_failures_told, 2);
+        ck_assert_uint_eq(f.release_failures_told, 3);
         ck_assert_int_eq(adjust_release(&f.e, cg, CG_MEMORY_HIGH, cg->high.original), 0);
         ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
         ck_assert(!cg->high.active);
