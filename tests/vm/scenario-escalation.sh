@@ -19,7 +19,9 @@
 # the scenario waits for memory.high to be back at its original value while
 # reclaimd keeps running (release_interval = 1s).
 # Phase 2: the hog runs again until memory.high is lowered again, down to the
-# soft limit (the deepest clamp: no memory.high write can be in flight), then
+# soft limit (the deepest clamp: no memory.high write can be in flight); a
+# reload raises the soft limit to RAISED_SOFT, and memory.high must follow
+# it up while the pressure lasts; then
 # reclaimd is killed with SIGKILL, the hog is stopped, and reclaimd is
 # started again with the same --state-file; the scenario waits for
 # memory.high to be back at its original value, then stops it with SIGTERM.
@@ -49,6 +51,7 @@
 #   GROUP.out, hog2.out         workload output; alive-locked: "yes" if still running
 #
 : "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}" "${LOCK:=mlockall}"
+: "${RAISED_SOFT:=48}"       # MiB: the soft limit a reload raises it to in phase 2 (still under usage)
 : "${HOG_HOT:=160}" "${HOG_MAX:=64}"
 : "${TRIGGER:=some 150ms 1s}"
 : "${CLAMP_HIGH:=yes}"
@@ -189,6 +192,26 @@ if wait_for 20 "locked's memory.high to reach the soft limit" at_soft_or_dead &&
 	event "clamp-2-at-soft"
 else
 	event "clamp-2-not-at-soft $(high)"
+fi
+is_dead "$rpid" && collect_and_exit
+
+# 5b. The soft limit raised by a reload mid-incident (the hog still runs, so
+# the tick would not release the clamp): memory.high goes up to the new soft
+# limit at the reload, not once the pressure is gone.
+raised_bytes=$((RAISED_SOFT * MiB))
+if ! sed "s/^soft_limit = ${LOCKED_SOFT}M\$/soft_limit = ${RAISED_SOFT}M/" /tmp/reclaimd.conf >/tmp/reclaimd.conf.new ||
+	! mv /tmp/reclaimd.conf.new /tmp/reclaimd.conf; then
+	die "cannot raise the soft limit in the configuration"
+fi
+grep -q "^soft_limit = ${RAISED_SOFT}M\$" /tmp/reclaimd.conf || die "the configuration does not say the raised soft limit"
+kill -HUP "$rpid"
+event "soft-limit-raised ${RAISED_SOFT}M"
+at_raised_or_dead() { [ "$(high)" = "$raised_bytes" ] || is_dead "$rpid"; }
+if wait_for 20 "locked's memory.high to go up to the raised soft limit" at_raised_or_dead &&
+	[ "$(high)" = "$raised_bytes" ]; then
+	event "refit-seen"
+else
+	event "refit-not-seen $(high)"
 fi
 is_dead "$rpid" && collect_and_exit
 kill -KILL "$rpid"

@@ -5,8 +5,9 @@
 # empty, so the priority falls from 12 to clamp_priority and below, where
 # reclaimd lowers locked's memory.high -- never below the soft limit.  When
 # the pressure ends, memory.high goes back up to its original value ("max")
-# while reclaimd keeps running.  Then, with memory.high lowered again,
-# reclaimd is killed with SIGKILL: memory.high stays lowered until reclaimd
+# while reclaimd keeps running.  Then, with memory.high lowered again, a
+# reload raises the soft limit (RAISED_SOFT) while the pressure lasts, and
+# memory.high must go up to it at once; then reclaimd is killed with SIGKILL: memory.high stays lowered until reclaimd
 # starts again with the same --state-file and restores it.  See
 # scenario-escalation.sh for the guest side.  Judged from locked's
 # memory.high and memory.current as the kernel reported them in the guest,
@@ -17,7 +18,7 @@
 # otherwise it goes to a temporary folder, removed on success unless VM_KEEP=1.
 # VM_REJUDGE=DIR judges the output of an earlier run in DIR again, no guest.
 # Other environment: see vm.sh (abs_top_builddir, RECLAIMD, MEMHOG, PSIWATCH,
-# RECLAIMD_VM_CACHE, VM_TIMEOUT, CI ...); sizes in MiB: LOCKED_MIB LOCKED_SOFT
+# RECLAIMD_VM_CACHE, VM_TIMEOUT, CI ...); sizes in MiB: LOCKED_MIB LOCKED_SOFT RAISED_SOFT
 # HOG_HOT HOG_MAX; LOCK (mlockall, or mlock: only locked's data is locked,
 # see scenario-escalation.sh); TRIGGER; CLAMP_HIGH (yes: clamp_high in the config; "no"
 # shows the test failing); CLAMP_DEADLINE RELEASE_DEADLINE RESTORE_DEADLINE (s).
@@ -28,14 +29,14 @@ vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source-path=SCRIPTDIR source=judge.sh
 . "$vm_dir/judge.sh"
 
-: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}" "${LOCK:=mlockall}"
+: "${LOCKED_MIB:=64}" "${LOCKED_SOFT:=24}" "${LOCK:=mlockall}" "${RAISED_SOFT:=48}"
 : "${HOG_HOT:=160}" "${HOG_MAX:=64}"
 : "${TRIGGER:=some 150ms 1s}"
 : "${CLAMP_HIGH:=yes}"
 : "${CLAMP_DEADLINE:=40}" "${RELEASE_DEADLINE:=30}" "${RESTORE_DEADLINE:=20}"
-export LOCKED_MIB LOCKED_SOFT LOCK HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH CLAMP_DEADLINE \
+export LOCKED_MIB LOCKED_SOFT RAISED_SOFT LOCK HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH CLAMP_DEADLINE \
 	RELEASE_DEADLINE RESTORE_DEADLINE
-VM_PASS_ENV="${VM_PASS_ENV:-} LOCKED_MIB LOCKED_SOFT LOCK HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH CLAMP_DEADLINE RELEASE_DEADLINE RESTORE_DEADLINE"
+VM_PASS_ENV="${VM_PASS_ENV:-} LOCKED_MIB LOCKED_SOFT RAISED_SOFT LOCK HOG_HOT HOG_MAX TRIGGER CLAMP_HIGH CLAMP_DEADLINE RELEASE_DEADLINE RESTORE_DEADLINE"
 CLAMP_PRIORITY=3 # reclaimd's default, not set in the scenario's config
 
 if ! judge_rejudge; then
@@ -210,6 +211,12 @@ fi
 if ev_has hog-2-started; then
 	ev_has 'clamp-2-seen' ||
 		fail "locked's memory.high was not lowered again in phase 2 within ${CLAMP_DEADLINE} s"
+	# The clamp fitted to a soft limit a reload raised under pressure: the
+	# kernel's memory.high at the new soft limit within 20 s.
+	if ev_has soft-limit-raised; then
+		ev_has refit-seen ||
+			fail "a reload raised locked's soft limit from ${LOCKED_SOFT} to ${RAISED_SOFT} MiB under pressure; its memory.high stayed at $(show_high "$(sed -n 's/^[0-9.]* refit-not-seen //p' "$out/events")") (kernel file), not raised to the new soft limit within 20 s"
+	fi
 	if ev_has reclaimd-killed; then
 		[ "$rexit" = 137 ] || note "NOTE: the first reclaimd's status after SIGKILL was $rexit"
 		case $high_kill in
