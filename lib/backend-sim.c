@@ -49,8 +49,8 @@ struct backend_cgroup {
  * An armed trigger. The fd handed out is one end of a socketpair; the sim
  * keeps the other. Removing the cgroup closes the sim's end, so the owner's
  * fd reports EPOLLHUP on every poll until it is closed: the analogue of the
- * POLLERR|POLLPRI a removed cgroup's trigger reports (psi_trigger_poll() on
- * a dead cgroup file).
+ * POLLERR|POLLPRI a removed cgroup's trigger reports (kernfs_fop_poll() on
+ * a deactivated node answers DEFAULT_POLLMASK|EPOLLERR|EPOLLPRI).
  */
 struct sim_trigger {
         struct backend_cgroup *cg;      /* &sim.system for /proc/pressure/memory */
