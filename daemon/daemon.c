@@ -95,8 +95,7 @@ static void round_done(struct daemon *d, struct scope *s, const struct job *job)
                 }
                 return;
         }
-        if (!d->dry_run)   /* a dry run's steps are taken as freeing what they ask: nothing was */
-                d->reclaimed_total_bytes += job->sc.nr_reclaimed;
+        d->reclaimed_total_bytes += daemon_job_freed(d, job);
         d->level = policy_pressure_level(job->sc.priority, policy_round_asked(&job->sc), job->sc.nr_reclaimed);
         if (job->kind == JOB_BALANCE) {
                 report_round(d, s, &d->balance_repeat, ++d->balance_rounds, &job->sc, job->result);
@@ -134,8 +133,7 @@ static void on_job_done(struct worker *w, struct job *job)
                 s->last = (struct snapshot_round){ .ran = true, .verdict = job->result, .priority = job->sc.priority,
                                                    .target = job->sc.nr_to_reclaim,
                                                    .requested = job->sc.nr_requested,
-                                                   /* a dry run's steps freed nothing it measured */
-                                                   .reclaimed = d->dry_run ? 0 : job->sc.nr_reclaimed,
+                                                   .reclaimed = daemon_job_freed(d, job),
                                                    .steps = job->sc.nr_steps,
                                                    .at_usec = d->engine.now_usec() };
         observe_job_done(d, job);

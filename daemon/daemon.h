@@ -138,6 +138,16 @@ void daemon_trigger(struct daemon *d, struct scope *s);
 void daemon_wake_balancer(struct daemon *d, const char *why);
 
 /*
+ * What job's round freed, for the totals and the last round's figures: none
+ * in a dry run, whose steps are only taken as freeing what they ask (so that
+ * the round plays on as a real one would).
+ */
+static inline uint64_t daemon_job_freed(const struct daemon *d, const struct job *job)
+{
+        return d->dry_run ? 0 : job->sc.nr_reclaimed;
+}
+
+/*
  * Stops the worker, puts back every value reclaimd changed, frees
  * everything. Returns 0, or -EBUSY when some value could not be put back
  * (said, and kept in the state file for the next start).

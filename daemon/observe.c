@@ -249,11 +249,11 @@ void observe_job_done(struct daemon *d, const struct job *job)
                 o->round.priority = job->sc.priority;
                 o->round.target = job->sc.nr_to_reclaim;
                 o->round.requested = job->sc.nr_requested;
-                o->round.reclaimed = d->dry_run ? 0 : job->sc.nr_reclaimed;   /* taken as freed, not */
+                o->round.reclaimed = daemon_job_freed(d, job);
                 o->round.steps = job->sc.nr_steps;
                 o->round.at_usec = now;
                 snapshot_count_round(&o->counters, job->sc.proactive || job->kind == JOB_BALANCE, job->result,
-                                     d->dry_run ? 0 : job->sc.nr_reclaimed, now - o->round_started_usec);
+                                     daemon_job_freed(d, job), now - o->round_started_usec);
         }
         take(d, ran ? &o->round : NULL, false);
         snapshot_round_clear(&o->round);
