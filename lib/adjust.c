@@ -134,6 +134,42 @@ static bool in_our_direction(enum cg_file f, uint64_t original, uint64_t value)
         return f == CG_MEMORY_HIGH ? value < original : value > original;
 }
 
+/*
+ * Reads f of cg, held, into *ret_kernel and ends the record when the file
+ * holds neither what reclaimd last wrote nor what it overwrote: someone set
+ * it since, and their value is the original from here on. A hold goes over
+ * it only in reclaimd's direction, as over any operator's value, and puts
+ * it back. Returns 1 when the record ended, 0 when it holds (or nothing is
+ * held, staged or written: a dry run), or the read's -errno.
+ */
+static int lost_hold(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t *ret_kernel)
+{
+        struct adjust *a = adjust_of(cg, f);
+        int r;
+
+        if (!a->active || a->staged || e->dry_run || !cg->be)
+                return 0;
+        r = backend_read_u64(e->be, cg->be, f, ret_kernel);
+        if (r < 0)
+                return r;
+        if (adjust_holds(*ret_kernel, a->previous) || adjust_holds(*ret_kernel, a->value))
+                return 0;
+        if (e->obs.released)
+                e->obs.released(e->obs.userdata, cg, f, *ret_kernel, false, true, 0);
+        *a = (struct adjust){};
+        return 1;
+}
+
+unsigned adjust_verify(struct engine *e, struct cgroup *cg)
+{
+        unsigned ended = 0;
+        uint64_t kernel;
+
+        for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++)
+                ended += lost_hold(e, cg, adjust_files[k], &kernel) > 0;
+        return ended;
+}
+
 int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
 {
         struct adjust *a = adjust_of(cg, f);
@@ -144,18 +180,7 @@ int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t v
         value = adjust_in_pages(value);
         if (a->active && a->value == value)
                 return 0;
-        if (a->active && !a->staged && !e->dry_run && backend_read_u64(e->be, cg->be, f, &original) == 0 &&
-            !adjust_holds(original, a->previous) && !adjust_holds(original, a->value)) {
-                read = true;
-                /*
-                 * Someone set it since reclaimd last wrote it: the record ends, and their
-                 * value is the original from here on. A hold goes over it only in
-                 * reclaimd's direction, as over any operator's value, and puts it back.
-                 */
-                if (e->obs.released)
-                        e->obs.released(e->obs.userdata, cg, f, original, false, true, 0);
-                *a = (struct adjust){};
-        }
+        read = lost_hold(e, cg, f, &original) > 0;
         /*
          * Held, and the value wanted now is no change from the original in
          * reclaimd's direction (a floor's level fell below the operator's own

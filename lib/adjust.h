@@ -22,8 +22,8 @@ unsigned adjust_count(const struct cgroup *cg);
  * Holds f of cg at value (rounded up to whole pages, as the kernel keeps
  * it): the first time, reads the original and refuses (-EEXIST) a value
  * that would not be a change in reclaimd's direction (memory.high lowered,
- * memory.low raised) -- an operator's stricter setting stays. Held already,
- * it reads the file again: one that holds neither what reclaimd wrote nor
+ * memory.low raised) -- an operator's stricter setting stays. Held already
+ * at another value, it reads the file again: one that holds neither what reclaimd wrote nor
  * what it overwrote was set by someone since, and is theirs: the record ends
  * (obs.released, left alone) and that value is the original, as at a first
  * hold. A value that is no change in reclaimd's direction from the
@@ -51,6 +51,19 @@ int adjust_set(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t val
 int adjust_stage(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value);
 int adjust_commit(struct engine *e, struct cgroup *cg, enum cg_file f);
 void adjust_unstage(struct cgroup *cg, enum cg_file f);
+
+/*
+ * Reads again each file of cg that reclaimd holds, and ends the record of
+ * one that holds neither what reclaimd last wrote nor what it overwrote
+ * (told through obs.released, left alone): someone set it since, and their
+ * value is the original from here on. adjust_set() and adjust_stage() read
+ * only when the value they hold changes; systemd writes every unit's
+ * memory.low, memory.min and memory.high again, to the unit's own settings,
+ * at each daemon-reload and set-property, so a hold that does not change
+ * must be read too. Nothing is read in a dry run. The caller saves the
+ * records afterwards when some ended. Returns how many ended.
+ */
+unsigned adjust_verify(struct engine *e, struct cgroup *cg);
 
 /*
  * Sets f of cg back to value, toward the original (equal to it: restored,

@@ -245,6 +245,7 @@ struct engine {
                                       * all its questions (a syscall each costs an idle machine) */
         bool protecting;             /* memory.low/min is raised: some cgroup is over its soft limit */
         enum cg_file protect_file;   /* which holds the cgroups under their soft limits; _CG_FILE_MAX: none */
+        uint64_t verified_usec;      /* when the held files were last read again (verify_holds()) */
         uint64_t sys_stall_usec;     /* engine_stall_usec() of the system at its last reading */
         uint64_t sys_stall_at_usec;  /* when */
         bool sys_stall_known;        /* sys_stall_usec holds a reading */

@@ -316,6 +316,33 @@ static int count_held_for(struct engine *e, const struct config *cfg)
         return n;
 }
 
+/*
+ * Reads again, at most about once a balance interval, every file reclaimd
+ * holds (adjust_verify()). A floor or a clamp someone else wrote since ends:
+ * most often systemd's doing, which writes every unit's memory.low,
+ * memory.min and memory.high back to the unit's settings at each
+ * daemon-reload (which package installations run) and set-property. The
+ * floors are then held again at once, over the value found (the loop
+ * below, hierarchy_protect()), and the next round that needs the clamp
+ * lowers memory.high again. Otherwise a hold whose level did not change
+ * stayed lost, while reclaimd counted it held, until the level changed.
+ */
+static bool verify_holds(struct engine *e, const struct config *cfg)
+{
+        uint64_t now = e->now_usec();
+        unsigned ended = 0;
+
+        /* Half: a check that comes a little early must not skip it. */
+        if (e->verified_usec && now - e->verified_usec < cfg->balance_interval_usec / 2)
+                return false;
+        e->verified_usec = now;
+        for (size_t i = 0; i < e->n_cgroups; i++)
+                ended += adjust_verify(e, &e->cgroups[i]);
+        for (size_t i = 0; i < e->n_parents; i++)
+                ended += adjust_verify(e, &e->parents[i]);
+        return ended > 0;
+}
+
 int engine_protect(struct engine *e, const struct config *cfg)
 {
         bool hold, released = false, staged = false;
@@ -325,6 +352,7 @@ int engine_protect(struct engine *e, const struct config *cfg)
         int held = 0;
 
         engine_batch_begin(e);
+        released = verify_holds(e, cfg);
         /* Whom the floors hold the others for, from the latest readings: none without floors. */
         for (size_t i = 0; i < e->n_cgroups; i++)
                 if (cfg->protect == PROTECT_NO)
