@@ -29,8 +29,18 @@
 #    file) and the round that lowered it has ended.
 # 5c. SIGKILL of the daemon, under pressure: ExecStopPost= puts back what it
 #    held, Restart= starts it again, and the new one lowers memory.high again.
+# 5d. `systemctl daemon-reload` under pressure, while reclaimd holds a
+#    floor: the drop-in 70-web.conf and `systemctl reload` make web (a third
+#    workload, vmtest-web: memhog --cold WEB_MIB, under its soft limit
+#    WEB_SOFT) managed, and reclaimd holds its memory.low or memory.min,
+#    and vmtest.slice's, while batch and locked are over theirs.  The
+#    daemon is stopped (SIGSTOP) across the daemon-reload, so that the
+#    kernel's files show what systemd wrote before reclaimd can answer;
+#    then continued, and the floors and locked's memory.high must be held
+#    again (FLOOR_DEADLINE, CLAMP_DEADLINE).
 # 6. `systemctl stop` while the pressure goes on; memory.high of both
-#    workloads read from the kernel before and right after.
+#    workloads read from the kernel before and right after, and web's and
+#    vmtest.slice's memory.low and memory.min.
 # 7. `journalctl -u reclaimd -o json` (and a few more) into /out.
 #
 # Files in /out, judged by test-systemd.sh on the host:
@@ -75,6 +85,7 @@ UNIT=${SD_UNIT_PATH##*/}
 G_BATCH=$SLICE/vmtest-batch.service
 G_LOCKED=$SLICE/vmtest-locked.service
 G_HOG=$SLICE/vmtest-hog.service
+G_WEB=$SLICE/vmtest-web.service
 DROPIN_DIR=$SD_CONF_PATH.d
 SHOW_PROPS="-p ActiveState -p SubState -p Result -p StatusText -p MainPID -p NRestarts \
 -p ExecMainCode -p ExecMainStatus -p ExecMainStartTimestampMonotonic \
@@ -95,6 +106,15 @@ locked_lowered() {
 	read -r lh <"$CG/$G_LOCKED/memory.high" || return 1
 	[ "$lh" != max ]
 }
+# floors_of CGROUP: its memory.low and memory.min, as low=L min=M.
+floors_of() { echo "low=$(cat "$CG/$1/memory.low" 2>/dev/null) min=$(cat "$CG/$1/memory.min" 2>/dev/null)"; }
+# floor_held CGROUP: it holds a floor (memory.low or memory.min).
+floor_held() {
+	read -r fl <"$CG/$1/memory.low" && read -r fm <"$CG/$1/memory.min" || return 1
+	[ "$fl" != 0 ] || [ "$fm" != 0 ]
+}
+floors_held() { floor_held "$G_WEB" && floor_held "$SLICE"; }
+floors_text() { echo "web $(floors_of "$G_WEB") slice $(floors_of "$SLICE") locked.high=$(high_of "$G_LOCKED")"; }
 # show NAME: systemctl show of the unit into /out/show-NAME.
 show() {
 	# shellcheck disable=SC2086 # SHOW_PROPS is a list of options
@@ -122,9 +142,9 @@ run_unit() {
 }
 
 collect() {
-	systemctl is-active vmtest-batch.service vmtest-locked.service vmtest-hog.service \
+	systemctl is-active vmtest-batch.service vmtest-locked.service vmtest-hog.service vmtest-web.service \
 		>"$O/workloads-active" 2>&1
-	systemctl stop vmtest-hog.service vmtest-batch.service vmtest-locked.service 2>/dev/null
+	systemctl stop vmtest-hog.service vmtest-batch.service vmtest-locked.service vmtest-web.service 2>/dev/null
 	[ -n "${sampler:-}" ] && kill "$sampler" 2>/dev/null
 	[ -n "${psipid:-}" ] && kill "$psipid" 2>/dev/null
 	journalctl -u "$UNIT" -o json --no-pager >"$O/journal-reclaimd.json" 2>&1
@@ -181,7 +201,8 @@ event "verified exit=$(cat "$O/verify.exit")"
 # ---- 2. workloads
 run_unit batch -- "$MEMHOG" --cold "$BATCH_COLD" --hot "$BATCH_HOT" --pause-ms 200
 run_unit locked -- "$MEMHOG" --cold "$LOCKED_MIB" --mlock
-workloads="batch locked"   # units of systemd-run, but ready as start_workload's are
+run_unit web -- "$MEMHOG" --cold "$WEB_MIB"
+workloads="batch locked web"   # units of systemd-run, but ready as start_workload's are
 await_workloads
 grep -q 'mlock=1' "$O/locked.out" || die "locked's memhog did not lock its memory"
 for g in batch locked; do
@@ -342,6 +363,37 @@ if main_alive && locked_lowered; then
 	fi
 fi
 
+# ---- 5d. systemctl daemon-reload while reclaimd holds floors and a clamp:
+# systemd writes every unit's memory.low, memory.min and memory.high back to
+# the unit's settings (here: 0, 0, max), the slice's too.
+floors_or_dead() { floors_held || ! main_alive; }
+if main_alive; then
+	cat >"$DROPIN_DIR/70-web.conf" <<EOF
+# reclaimd VM test: web, under its soft limit
+[cgroup $G_WEB]
+soft_limit = ${WEB_SOFT}M
+EOF
+	cp "$DROPIN_DIR/70-web.conf" "$O/70-web.conf"
+	reload reload-web
+	if ! wait_for 30 "web's and vmtest.slice's floors" floors_or_dead || ! main_alive; then
+		event "floors-not-seen $(floors_text)"
+	else
+		event "floors-before $(floors_text)"
+		kill -STOP "$mainpid"
+		systemctl daemon-reload
+		echo "$?" >"$O/daemon-reload.exit"
+		event "daemon-reloaded exit=$(cat "$O/daemon-reload.exit") $(floors_text)"
+		kill -CONT "$mainpid"
+		event "continued"
+		wait_for "$FLOOR_DEADLINE" "web's and vmtest.slice's floors held again" floors_or_dead ||
+			event "floors-again-not-seen"
+		event "floors-again $(floors_text)"
+		wait_for "$CLAMP_DEADLINE" "locked's memory.high to be lowered again" lowered_or_dead ||
+			event "clamp-after-daemon-reload-not-seen"
+		event "clamp-after-daemon-reload $(floors_text)"
+	fi
+fi
+
 # ---- 6. stop, under pressure still
 for g in batch locked; do
 	high_of "$(cg_of $g)" >"$O/high-before-stop-$g"
@@ -355,6 +407,7 @@ t1=$(date +%s.%N)
 for g in batch locked; do
 	high_of "$(cg_of $g)" >"$O/high-after-stop-$g"
 done
+event "floors-after-stop $(floors_text)"
 awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }' >"$O/stop.seconds"
 show after-stop
 event "stop-end exit=$(cat "$O/stop.exit") $(cat "$O/stop.seconds") s locked.high=$(cat "$O/high-after-stop-locked")"

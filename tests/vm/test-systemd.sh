@@ -30,11 +30,19 @@
 #  3b. SIGKILL of the daemon under pressure: ExecStopPost=reclaimd --restore
 #     (a process of the unit that is neither daemon) puts back what it held,
 #     and Restart=on-failure runs it again.
+#  3c. `systemctl daemon-reload` under pressure (the daemon stopped across
+#     it): systemd writes every unit's memory.low, memory.min and memory.high
+#     back to the unit's settings, the slice's too -- checked in the
+#     kernel's files, or the check proves nothing.  Within FLOOR_DEADLINE s
+#     of the daemon going on, the floor it held on web (a cgroup under its
+#     soft limit, managed from a reload) and on vmtest.slice is held again,
+#     in the same file; check 4 needs locked's memory.high lowered again.
 #  4. `systemctl stop reclaimd`, under pressure still, puts back the
 #     memory.high it lowered (of a cgroup with mlocked memory well over its
 #     soft limit): lowered in the kernel's file before the stop (never below
-#     the soft limit), back at its original value right after; the unit
-#     ends inactive with Result=success.
+#     the soft limit), back at its original value right after, as are web's
+#     and vmtest.slice's memory.low and memory.min; the unit ends inactive
+#     with Result=success.
 #  Also: `systemd-analyze verify` accepts the installed unit, and the man
 #  pages its Documentation= names are installed.
 # Problems seen on the way that no check is about are printed as
@@ -292,7 +300,7 @@ first_line() { head -n 1 | cut -f 1; }
 startup=$(sed -n 's/^[0-9.]* scenario-started //p' "$out/events")
 echo "systemd scenario (${startup:-no start event}; guest ${VM_MEM} MiB, zram swap; VM $(val vm-seconds) s):"
 for e in configured verified workloads-ready start-end reload-good-end reload-broken-end hog-started clamp-seen \
-	round-ended stop-end collected; do
+	round-ended reload-web-end floors-before continued floors-again stop-end collected; do
 	t=$(ev_time "$e")
 	[ -n "$t" ] && note "$(printf '%-18s at %6s s (guest uptime)' "$e" "$t")"
 done
@@ -577,6 +585,49 @@ else
 	note "(not reached: locked's memory.high was not lowered, or the daemon had died)"
 fi
 
+# ---- 3c. systemctl daemon-reload: the floors and the clamp held again
+# ev_floor EVENT WHO KEY: KEY (low, min) of WHO (web, slice) in EVENT's line
+# (floors_text in the scenario: "web low=L min=M slice low=L min=M locked.high=H").
+ev_floor() {
+	sed -n "s/^[0-9.]* $1 //p" "$out/events" | head -n 1 |
+		awk -v who="$2" -v key="$3" '{ for (i = 1; i < NF; i++) if ($i == who) for (j = i + 1; j <= NF && j <= i + 2; j++) if (index($j, key "=") == 1) { print substr($j, length(key) + 2); exit } }'
+}
+# held_file EVENT WHO: which of WHO's files holds a floor (low, min, both, none).
+held_file() {
+	hl=$(ev_floor "$1" "$2" low)
+	hm=$(ev_floor "$1" "$2" min)
+	case "${hl:-0}:${hm:-0}" in 0:0) echo none ;; *:0) echo low ;; 0:*) echo min ;; *) echo both ;; esac
+}
+echo "3c. systemctl daemon-reload:"
+if reached reload-web-end; then
+	for e in floors-before daemon-reloaded floors-again clamp-after-daemon-reload floors-after-stop; do
+		note "$(sed -n "s/^\([0-9.]*\) \($e .*\)/\1 s: \2/p" "$out/events" | head -n 1)"
+	done
+	if ! ev_has floors-before; then
+		fail "within 30 s of the reload that made web managed (70-web.conf), with batch and locked over their soft limits, reclaimd held no floor on both web and vmtest.slice: $(sed -n 's/^[0-9.]* floors-not-seen //p' "$out/events")"
+	else
+		[ "$(sed -n 's/^[0-9.]* daemon-reloaded exit=\([0-9]*\).*/\1/p' "$out/events")" = 0 ] ||
+			fail "systemctl daemon-reload failed: $(sed -n 's/^[0-9.]* \(daemon-reloaded .*\)/\1/p' "$out/events")"
+		for who in web slice; do
+			[ "$(held_file daemon-reloaded $who)" = none ] ||
+				fail "systemd did not write $who's floor back at daemon-reload ($(held_file daemon-reloaded $who) still held, the daemon stopped): this check proves nothing without it"
+		done
+		sed -n 's/^[0-9.]* daemon-reloaded .*locked\.high=//p' "$out/events" | grep -qx max ||
+			fail "systemd did not write locked's memory.high back to max at daemon-reload: this check proves nothing without it"
+		if ev_has floors-again-not-seen; then
+			fail "within ${FLOOR_DEADLINE} s of the daemon going on after systemd's daemon-reload, reclaimd had not held web's and vmtest.slice's floors again: $(sed -n 's/^[0-9.]* floors-again //p' "$out/events") (before: $(sed -n 's/^[0-9.]* floors-before //p' "$out/events"))"
+		else
+			t_c=$(ev_time continued)
+			t_a=$(ev_time floors-again)
+			note "floors held again $(awk -v a="$t_c" -v b="$t_a" 'BEGIN { printf "%.1f", b - a }') s after the daemon went on"
+			for who in web slice; do
+				[ "$(held_file floors-again $who)" = "$(held_file floors-before $who)" ] ||
+					fail "$who's floor was held in memory.$(held_file floors-before $who) before the daemon-reload, in memory.$(held_file floors-again $who) after"
+			done
+		fi
+	fi
+fi
+
 # ---- 4. systemctl stop restores memory.high
 echo "4. stop:"
 if reached stop-begin; then
@@ -617,6 +668,12 @@ if reached stop-begin; then
 		[ "$c" = "$a" ] ||
 			fail "right after systemctl stop returned, $g's memory.high was '$c' ('$b' before the stop); it was '$a' before reclaimd started: the stop did not restore it"
 	done
+	if ev_has floors-before; then
+		for who in web slice; do
+			[ "$(held_file floors-after-stop $who)" = none ] ||
+				fail "right after systemctl stop returned, $who's floor was still held: $(sed -n 's/^[0-9.]* floors-after-stop //p' "$out/events")"
+		done
+	fi
 	case $h1 in
 	max | '' | gone) ;;
 	*) [ -n "$restored" ] || [ "$h2" != "$h0" ] ||
@@ -643,7 +700,7 @@ fi
 
 # The workloads ran to the end (a dead one would say nothing about reclaim).
 n=0
-for g in batch locked hog; do
+for g in batch locked hog web; do
 	n=$((n + 1))
 	[ "$g" != hog ] || [ -n "$(ev_time hog-started)" ] || continue
 	st_g=$(sed -n "${n}p" "$out/workloads-active" 2>/dev/null)
@@ -661,4 +718,4 @@ if [ "$failures" -gt 0 ]; then
 	echo "$failures check(s) failed; the guest's output is in $out (console.log, journal-all.txt ...)" >&2
 	exit 1
 fi
-judge_pass "under systemd 252 reclaimd started as Type=notify, survived a broken reload, logged structured reclaim records and restored memory.high on stop"
+judge_pass "under systemd 252 reclaimd started as Type=notify, survived a broken reload, logged structured reclaim records, held its floors again after a daemon-reload and restored memory.high on stop"
