@@ -23,6 +23,9 @@ void engine_batch_end(struct engine *e, bool save);
 /* How old memory.min or an offender's mlocked memory may be (FLOOR_REFRESH_USEC, or longer when idle). */
 uint64_t engine_floor_age(const struct engine *e);
 
+/* How old a reading may be: usec, or in a balancer's check on a machine far from short, IDLE_REFRESH_USEC. */
+uint64_t engine_refresh_age(const struct engine *e, uint64_t usec);
+
 /* Reads a /proc file whole, growing the buffer up to max. Returns its text (to free) or NULL, *ret_err. */
 char *engine_read_proc(struct engine *e, enum cg_file f, size_t size, size_t max, int *ret_err);
 

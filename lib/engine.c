@@ -489,13 +489,14 @@ static uint64_t refresh_age(const struct sysmem *m, uint64_t usec)
                        : usec;
 }
 
-/*
- * How old memory.min or an offender's mlocked memory may be: FLOOR_REFRESH_USEC,
- * or in a balancer's check on a machine far from short, IDLE_REFRESH_USEC.
- */
+uint64_t engine_refresh_age(const struct engine *e, uint64_t usec)
+{
+        return e->pinned ? refresh_age(&e->checked, usec) : usec;
+}
+
 uint64_t engine_floor_age(const struct engine *e)
 {
-        return e->pinned ? refresh_age(&e->checked, FLOOR_REFRESH_USEC) : FLOOR_REFRESH_USEC;
+        return engine_refresh_age(e, FLOOR_REFRESH_USEC);
 }
 
 /*

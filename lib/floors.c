@@ -317,9 +317,12 @@ static int count_held_for(struct engine *e, const struct config *cfg)
 }
 
 /*
- * Reads again, at most about once a balance interval, every file reclaimd
- * holds (adjust_verify()). A floor or a clamp someone else wrote since ends:
- * most often systemd's doing, which writes every unit's memory.low,
+ * Reads again every file reclaimd holds (adjust_verify()), at most about
+ * once a balance interval; in a balancer's check while free memory is far
+ * above the high watermarks, where the kernel reclaims nothing and the
+ * floors hold nothing back, every half minute or so (a round, or a check
+ * nearer the mark, reads them at once). A floor or a clamp someone else wrote since
+ * ends: most often systemd's doing, which writes every unit's memory.low,
  * memory.min and memory.high back to the unit's settings at each
  * daemon-reload (which package installations run) and set-property. The
  * floors are then held again at once, over the value found (the loop
@@ -329,11 +332,11 @@ static int count_held_for(struct engine *e, const struct config *cfg)
  */
 static bool verify_holds(struct engine *e, const struct config *cfg)
 {
-        uint64_t now = e->now_usec();
+        uint64_t now = e->now_usec(), age = engine_refresh_age(e, cfg->balance_interval_usec);
         unsigned ended = 0;
 
         /* Half: a check that comes a little early must not skip it. */
-        if (e->verified_usec && now - e->verified_usec < cfg->balance_interval_usec / 2)
+        if (e->verified_usec && now - e->verified_usec < age / 2)
                 return false;
         e->verified_usec = now;
         for (size_t i = 0; i < e->n_cgroups; i++)

@@ -518,9 +518,10 @@ END_TEST
  * systemd writes every unit's memory.low, memory.min and memory.high back to
  * the unit's own settings at each daemon-reload and set-property (seen on
  * Debian 12's systemd 252, slices too). Holds lost that way, whose levels
- * did not change, are found at the next check a balance interval on: the
- * floors, the ancestor's too, are held again over the values found, and the
- * clamp's record ends, so that no restore writes over systemd's value.
+ * did not change, are found at the next check a balance interval on (far
+ * from short, a minute on): the floors, the ancestor's too, are held again
+ * over the values found, and the clamp's record ends, so that no restore
+ * writes over systemd's value.
  */
 START_TEST(holds_systemd_wrote_over_are_found)
 {
@@ -571,6 +572,19 @@ START_TEST(holds_systemd_wrote_over_are_found)
                 ck_assert(st.v[i].file == CG_MEMORY_LOW &&
                           st.v[i].original == (strcmp(st.v[i].path, "system.slice") == 0 ? 8 * MiB : 0));
         state_clear(&st);
+
+        /* Far from short, the balancer's checks read them far less often. */
+        sim_set_sysmem(f.be, 16 * GiB, 8 * GiB, 32 * MiB);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_int_eq(sim_set_protection(f.be, units[1], 0, 0), 0);
+        fake_now += f.cfg->balance_interval_usec;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, units[1]), 0);
+        fake_now += IDLE_REFRESH_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, units[1]), 256 * MiB);
+        ck_assert_uint_eq(f.left_alone, 5);
+
         engine_release(&f.e, f.cfg, true);
         ck_assert_uint_eq(sim_low(f.be, "system.slice"), 8 * MiB);
         ck_assert_uint_eq(sim_low(f.be, units[1]), 0);
