@@ -301,7 +301,8 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
                                      LOG_U64(ORIGINAL, f == CG_MEMORY_HIGH ? cg->high.original :
                                                        f == CG_MEMORY_MIN ? cg->min.original : cg->low.original),
                                      LOG_STR(RESULT, "changed")),
-                          "%s of %s is %s, not what reclaimd wrote: someone changed it since, and it is theirs now",
+                          "%s of %s is %s, not what reclaimd wrote: someone changed it since (systemd does at each "
+                          "daemon-reload and set-property); reclaimd's hold ends, and a new one starts from that value",
                           what, cg->path, v);
         else if (is_gone(err))
                 /* A service stopped while reclaimd held a value of its cgroup: nothing was lost. */
