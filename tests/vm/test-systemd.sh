@@ -35,8 +35,9 @@
 #     back to the unit's settings, the slice's too -- checked in the
 #     kernel's files, or the check proves nothing.  Within FLOOR_DEADLINE s
 #     of the daemon going on, the floor it held on web (a cgroup under its
-#     soft limit, managed from a reload) and on vmtest.slice is held again,
-#     in the same file; check 4 needs locked's memory.high lowered again.
+#     soft limit, managed from a reload) and on vmtest.slice is held again
+#     (memory.low or memory.min: protect = auto may choose either); check 4
+#     needs locked's memory.high lowered again.
 #  4. `systemctl stop reclaimd`, under pressure still, puts back the
 #     memory.high it lowered (of a cgroup with mlocked memory well over its
 #     soft limit): lowered in the kernel's file before the stop (never below
@@ -620,9 +621,13 @@ if reached reload-web-end; then
 			t_c=$(ev_time continued)
 			t_a=$(ev_time floors-again)
 			note "floors held again $(awk -v a="$t_c" -v b="$t_a" 'BEGIN { printf "%.1f", b - a }') s after the daemon went on"
+			# Which file is reclaimd's choice of the moment (protect = auto
+			# holds memory.min while the offenders can give what the machine
+			# lacks): either will do.
 			for who in web slice; do
-				[ "$(held_file floors-again $who)" = "$(held_file floors-before $who)" ] ||
-					fail "$who's floor was held in memory.$(held_file floors-before $who) before the daemon-reload, in memory.$(held_file floors-again $who) after"
+				[ "$(held_file floors-again $who)" != none ] ||
+					fail "$who held no floor when the scenario saw both held again: the floors' event is wrong"
+				note "$who's floor (memory.low, memory.min or both): $(held_file floors-before $who) before, $(held_file floors-again $who) after"
 			done
 		fi
 	fi
