@@ -549,7 +549,8 @@ int daemon_run(struct daemon *d)
         report_capabilities(d, uts.release);
         r = scope_arm(d, &d->scopes[0]);
         if (r < 0)
-                return log_error_errno(r, "Failed to arm the PSI trigger on /proc/pressure/memory: %m");
+                return log_error_errno(r, "Failed to arm the PSI trigger on /proc/pressure/memory: %m%s",
+                                       scope_arm_hint(r));
         scopes_arm(d);
         ev_timer_set(&d->tick, 0., (double)d->cfg->release_interval_usec / 1e6);
         ev_timer_again(d->loop, &d->tick);

@@ -118,6 +118,13 @@ int scope_arm(struct daemon *d, struct scope *s)
         return 0;
 }
 
+const char *scope_arm_hint(int err)
+{
+        /* psi_open() and cgroup_pressure_open() before 6.5: no trigger at all without it. */
+        return err == -EPERM ? " (before 6.5 the kernel arms a PSI trigger only for a writer with "
+                               "CAP_SYS_RESOURCE: the unit's CapabilityBoundingSet= must keep it)" : "";
+}
+
 /*
  * Arms the triggers not armed yet: a cgroup may have appeared, a refusal may
  * have passed. A trigger the kernel refuses is retried every tick, and its
@@ -139,8 +146,9 @@ void scopes_arm(struct daemon *d)
                         r = 0;   /* not there (yet), or just appeared */
                 if (r < 0)
                         log_full_errno(r == s->arm_error ? LOG_DEBUG : s->path ? LOG_WARNING : LOG_ERR, r,
-                                       "Failed to arm the PSI trigger on %s: %m, retrying every "
-                                       "release_interval", s->path ? s->path : "/proc/pressure/memory");
+                                       "Failed to arm the PSI trigger on %s: %m%s, retrying every "
+                                       "release_interval", s->path ? s->path : "/proc/pressure/memory",
+                                       scope_arm_hint(r));
                 s->arm_error = r;
         }
 }

@@ -21,5 +21,8 @@ void scopes_takeover(struct daemon *d, struct scope *old, size_t n_old);
 /* Arms one scope's trigger. Returns 0, -ENOENT/-EAGAIN (its cgroup is not there yet), or -errno. */
 int scope_arm(struct daemon *d, struct scope *s);
 
+/* What to add to a refusal's message: why the kernel may refuse err, or "". */
+const char *scope_arm_hint(int err);
+
 /* Arms the triggers not armed yet, saying each refusal once. */
 void scopes_arm(struct daemon *d);
