@@ -234,8 +234,10 @@ static void on_balance(struct ev_loop *loop, ev_timer *t, int revents)
         r = engine_balance_check(&d->engine, d->cfg, job.trim, NULL, NULL);
         report_floors(d);
         balance_pace(d);
-        if (d->protected != engine_count_protected(&d->engine)) {
+        /* The check may also have found holds someone wrote over (verify_holds()). */
+        if (d->protected != engine_count_protected(&d->engine) || d->clamped != engine_count_clamped(&d->engine)) {
                 d->protected = engine_count_protected(&d->engine);
+                d->clamped = engine_count_clamped(&d->engine);
                 report_status(d);
         }
         if (r < 0)

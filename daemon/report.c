@@ -221,9 +221,24 @@ void report_floors(struct daemon *d)
         d->floors_said = d->floors_quiet = d->gone_said = d->gone_quiet = 0;
 }
 
-static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, int err)
+/* A clamp someone wrote over, held again (verify_holds()). */
+static void clamped_again(struct daemon *d, const struct cgroup *cg, uint64_t value, int err)
 {
-        struct daemon *d = userdata;
+        char h[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
+
+        format_size(h, sizeof(h), value);
+        format_size(o, sizeof(o), cg->high.original);
+        log_event(err < 0 ? LOG_WARNING : LOG_NOTICE, LOG_EV_CLAMP,
+                  LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_U64(HIGH, value), LOG_U64(ORIGINAL, cg->high.original),
+                             LOG_U64(SOFT_LIMIT, cg->soft_limit_bytes), LOG_U64(CURRENT, cg->current_bytes),
+                             LOG_STR(RESULT, err < 0 ? result_name(err) : "again"), LOG_U64(DRY_RUN, d->dry_run)),
+                  "%s memory.high of %s to %s again, over the %s written since%s%s",
+                  err < 0 ? "Failed to lower" : "Lowered", cg->path, h, o, err < 0 ? ": " : "",
+                  err < 0 ? strerror(-err) : "");
+}
+
+static void floor_raised(struct daemon *d, const struct cgroup *cg, enum cg_file f, uint64_t value, int err)
+{
         uint64_t original = f == CG_MEMORY_MIN ? cg->min.original : cg->low.original;
         char l[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
         /* An ancestor (hierarchy.c) has no reading or soft limit of its own: those fields are left out. */
@@ -245,6 +260,14 @@ static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f
                   err < 0 ? "Failed to raise" : d->dry_run ? "Would raise" : "Raised", cg_file_name(f), cg->path,
                   l, o, managed ? "while a cgroup is over its soft limit" : "so that the floors beneath it hold",
                   err < 0 ? ": " : "", err < 0 ? strerror(-err) : "");
+}
+
+static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, int err)
+{
+        if (f == CG_MEMORY_HIGH)
+                clamped_again(userdata, cg, value, err);
+        else
+                floor_raised(userdata, cg, f, value, err);
 }
 
 static void on_floors_yield(void *userdata, const struct cgroup *cg)
@@ -302,7 +325,7 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
                                                        f == CG_MEMORY_MIN ? cg->min.original : cg->low.original),
                                      LOG_STR(RESULT, "changed")),
                           "%s of %s is %s, not what reclaimd wrote: someone changed it since (systemd does at each "
-                          "daemon-reload and set-property); reclaimd's hold ends, and a new one starts from that value",
+                          "daemon-reload and set-property); reclaimd's hold ends, and any later one starts from that value",
                           what, cg->path, v);
         else if (is_gone(err))
                 /* A service stopped while reclaimd held a value of its cgroup: nothing was lost. */

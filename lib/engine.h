@@ -84,7 +84,9 @@ struct engine_observer {
         void (*state_error)(void *userdata, const char *file, int err);
         /*
          * memory.low or memory.min (f) of cg was raised to value because some
-         * managed cgroup is over its soft limit; err < 0 when the write failed.
+         * managed cgroup is over its soft limit; or memory.high (f) lowered to
+         * value again, the clamp someone else had written over since; err < 0
+         * when the write failed.
          */
         void (*protected)(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, int err);
         /*

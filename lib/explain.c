@@ -183,8 +183,8 @@ static bool said_changed(FILE *f, const struct snapshot_cgroup *c, enum cg_file 
 
         if (!a->active || snapshot_held(c, file))
                 return false;
-        say(f, "a value someone set since reclaimd wrote is theirs; reclaimd lets its record go at its next write "
-               "there",
+        say(f, "a value someone set since reclaimd wrote is theirs; reclaimd lets its record go at its next read "
+               "there (its next write, or the read of every held file about once a balance interval)",
             "%s is %s, set since reclaimd held it at %s (was %s)", cg_file_name(file),
             kernel == UINT64_MAX ? "max" : format_size(k, sizeof(k), kernel), format_size(v, sizeof(v), a->value),
             a->original == UINT64_MAX ? "max" : format_size(o, sizeof(o), a->original));

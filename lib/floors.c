@@ -325,10 +325,10 @@ static int count_held_for(struct engine *e, const struct config *cfg)
  * ends: most often systemd's doing, which writes every unit's memory.low,
  * memory.min and memory.high back to the unit's settings at each
  * daemon-reload (which package installations run) and set-property. The
- * floors are then held again at once, over the value found (the loop
- * below, hierarchy_protect()), and the next round that needs the clamp
- * lowers memory.high again. Otherwise a hold whose level did not change
- * stayed lost, while reclaimd counted it held, until the level changed.
+ * floors are then held again, over the value found (the loop below,
+ * hierarchy_protect()), and so is a clamp, here. Otherwise a hold whose
+ * level did not change stayed lost, while reclaimd counted it held, until
+ * the level changed.
  */
 static bool verify_holds(struct engine *e, const struct config *cfg)
 {
@@ -339,8 +339,28 @@ static bool verify_holds(struct engine *e, const struct config *cfg)
         if (e->verified_usec && now - e->verified_usec < age / 2)
                 return false;
         e->verified_usec = now;
-        for (size_t i = 0; i < e->n_cgroups; i++)
-                ended += adjust_verify(e, &e->cgroups[i]);
+        for (size_t i = 0; i < e->n_cgroups; i++) {
+                struct cgroup *cg = &e->cgroups[i];
+                bool clamped = cg->high.active;
+                uint64_t clamp = cg->high.value;
+                int r;
+
+                ended += adjust_verify(e, cg);
+                if (!clamped || cg->high.active || !cg->be)
+                        continue;
+                /*
+                 * The clamp is a round's decision for the whole incident, and
+                 * what a round clamps again depends on it being held
+                 * (clamp_within_margin(), clampable()): held again at once, over
+                 * the value found, as any hold goes over an operator's. An
+                 * operator's stricter memory.high stays (-EEXIST).
+                 */
+                r = adjust_set(e, cg, CG_MEMORY_HIGH, clamp);
+                if (is_gone(r))
+                        engine_forget(e, cg, r);
+                else if (r != -EEXIST && e->obs.protected)
+                        e->obs.protected(e->obs.userdata, cg, CG_MEMORY_HIGH, clamp, r);
+        }
         for (size_t i = 0; i < e->n_parents; i++)
                 ended += adjust_verify(e, &e->parents[i]);
         return ended > 0;

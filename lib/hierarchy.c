@@ -185,27 +185,23 @@ int hierarchy_protect(struct engine *e, bool *released)
 
         for (size_t i = e->n_parents; i-- > 0;) {
                 struct cgroup *p = &e->parents[i];
-                bool had = adjust_count(p) > 0, failed = false, gone = false;
+                bool had = adjust_count(p) > 0, gone = false;
 
-                for (size_t k = 0; k < ARRAY_SIZE(files) && !gone; k++) {
-                        int r = protect_parent(e, p, files[k]);
-
-                        failed |= r < 0;
-                        gone = is_gone(r);
-                }
-                if (p->high.active && !gone) {
-                        int r = release_high(e, p);
-
-                        failed |= r < 0;
-                        gone = is_gone(r);
-                }
+                for (size_t k = 0; k < ARRAY_SIZE(files) && !gone; k++)
+                        gone = is_gone(protect_parent(e, p, files[k]));
+                if (p->high.active && !gone)
+                        gone = is_gone(release_high(e, p));
                 /* Removed (its children with it): nothing is left to put back, nor to try again. */
                 if (gone)
                         p->high = p->low = p->min = (struct adjust){};
                 if (had && adjust_count(p) == 0)
                         *released = true;   /* the caller saves the records */
-                /* Nothing held: no descriptors kept (an ancestor opens again when needed). */
-                if ((had || failed) && adjust_count(p) == 0) {
+                /*
+                 * Nothing held: no descriptors kept (an ancestor opens again when
+                 * needed), also when what it held ended before this pass
+                 * (adjust_verify()) or an operator's value needed no hold.
+                 */
+                if (p->be && adjust_count(p) == 0) {
                         e->be->ops->close_cgroup(e->be, p->be);
                         p->be = NULL;
                 }

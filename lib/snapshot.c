@@ -147,7 +147,7 @@ static int take_one(struct snapshot_cgroup *sc, struct engine *e, struct cgroup 
         sc->min_since_usec = held_since(&cg->min, old ? &old->min_adj : NULL, old ? old->min_since_usec : 0, now);
         /*
          * The files say what the kernel holds, an operator's value set since
-         * reclaimd wrote included (the record ends at reclaimd's next write):
+         * reclaimd wrote included (the record ends at reclaimd's next read of it):
          * the last reading stands until the next, unless reclaimd wrote one
          * of them since, when they are read again (as many reads as a round
          * made writes, not every cgroup's after every round).

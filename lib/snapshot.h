@@ -142,7 +142,7 @@ void snapshot_round_clear(struct snapshot_round *r);
  * reclaimd's record of c's file f (memory.high, memory.low or memory.min)
  * while it holds the file: NULL when it holds none, or when the file as
  * last read holds another value, someone's set since (the record ends at
- * reclaimd's next write to it).
+ * reclaimd's next read of it).
  */
 const struct adjust *snapshot_held(const struct snapshot_cgroup *c, enum cg_file f);
 

@@ -77,7 +77,7 @@ static char *escaped(const char *text)
 
 /*
  * A held file the kernel says holds another value than reclaimd's: someone
- * set it since (the record ends at reclaimd's next write to it). Its value,
+ * set it since (the record ends at reclaimd's next read of it). Its value,
  * and what reclaimd held it at.
  */
 static char *changed_cell(const struct adjust *a, uint64_t kernel)

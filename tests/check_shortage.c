@@ -519,9 +519,9 @@ END_TEST
  * the unit's own settings at each daemon-reload and set-property (seen on
  * Debian 12's systemd 252, slices too). Holds lost that way, whose levels
  * did not change, are found at the next check a balance interval on (far
- * from short, a minute on): the floors, the ancestor's too, are held again
- * over the values found, and the clamp's record ends, so that no restore
- * writes over systemd's value.
+ * from short, a minute on), and held again over the values found: the
+ * floors, the ancestor's too, and the clamp. Each is recorded with
+ * systemd's value as the original, which a restore puts back.
  */
 START_TEST(holds_systemd_wrote_over_are_found)
 {
@@ -529,6 +529,7 @@ START_TEST(holds_systemd_wrote_over_are_found)
                                    "[cgroup system.slice/batch.service]\nsoft_limit = 64M\n"
                                    "[cgroup system.slice/web.service]\nsoft_limit = 256M\n";
         static const char *const units[] = { "system.slice/batch.service", "system.slice/web.service" };
+        unsigned protected;
         uint64_t slice_low;
         struct cgroup *batch;
         struct fixture f;
@@ -546,6 +547,7 @@ START_TEST(holds_systemd_wrote_over_are_found)
         batch = engine_find(&f.e, units[0]);
         ck_assert_int_eq(adjust_set(&f.e, batch, CG_MEMORY_HIGH, 150 * MiB), 0);
         ck_assert_uint_eq(f.left_alone, 0);
+        protected = f.protected;
 
         /* systemctl daemon-reload. */
         ck_assert_int_eq(sim_set_protection(f.be, "system.slice", 0, 8 * MiB), 0);
@@ -560,17 +562,19 @@ START_TEST(holds_systemd_wrote_over_are_found)
         fake_now += f.cfg->balance_interval_usec;
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(f.left_alone, 4);   /* batch's and web's memory.low, the slice's, batch's memory.high */
+        ck_assert_uint_eq(f.protected, protected + 4);   /* and each held again, said */
         ck_assert_uint_eq(sim_low(f.be, units[1]), 256 * MiB);
         ck_assert_uint_eq(sim_low(f.be, units[0]), 64 * MiB);
         ck_assert_uint_eq(sim_low(f.be, "system.slice"), slice_low);
-        ck_assert(!batch->high.active);
-        ck_assert_uint_eq(sim_high(f.be, units[0]), UINT64_MAX);
-        /* On record with the values systemd wrote as the originals; batch's memory.high off it. */
+        ck_assert(batch->high.active);
+        ck_assert_uint_eq(sim_high(f.be, units[0]), 150 * MiB);
+        /* On record with the values systemd wrote as the originals. */
         ck_assert_int_eq(state_load(f.state, &st), 0);
-        ck_assert_uint_eq(st.n, 3);
+        ck_assert_uint_eq(st.n, 4);
         for (size_t i = 0; i < st.n; i++)
-                ck_assert(st.v[i].file == CG_MEMORY_LOW &&
-                          st.v[i].original == (strcmp(st.v[i].path, "system.slice") == 0 ? 8 * MiB : 0));
+                ck_assert(st.v[i].file == CG_MEMORY_HIGH
+                                  ? st.v[i].original == UINT64_MAX && st.v[i].value == 150 * MiB
+                                  : st.v[i].original == (strcmp(st.v[i].path, "system.slice") == 0 ? 8 * MiB : 0));
         state_clear(&st);
 
         /* Far from short, the balancer's checks read them far less often. */
@@ -585,10 +589,30 @@ START_TEST(holds_systemd_wrote_over_are_found)
         ck_assert_uint_eq(sim_low(f.be, units[1]), 256 * MiB);
         ck_assert_uint_eq(f.left_alone, 5);
 
-        engine_release(&f.e, f.cfg, true);
-        ck_assert_uint_eq(sim_low(f.be, "system.slice"), 8 * MiB);
+        /* An operator's stricter memory.high stays, and leaves the state file. */
+        sim_set_sysmem(f.be, 16 * GiB, 1 * GiB, 32 * MiB);
+        ck_assert_int_eq(sim_set_high(f.be, units[0], 100 * MiB), 0);
+        fake_now += IDLE_REFRESH_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert(!batch->high.active);
+        ck_assert_uint_eq(sim_high(f.be, units[0]), 100 * MiB);
+        ck_assert_int_eq(state_load(f.state, &st), 0);
+        ck_assert_uint_eq(st.n, 3);
+        for (size_t i = 0; i < st.n; i++)
+                ck_assert(st.v[i].file == CG_MEMORY_LOW);
+        state_clear(&st);
+
+        /* The slice's hold written over as batch comes back to its soft limit: nothing held, nothing open. */
+        ck_assert_int_eq(sim_set_protection(f.be, "system.slice", 0, 8 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, units[0], 0, 64 * MiB), 0);
+        fake_now += f.cfg->balance_interval_usec;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert_uint_eq(sim_low(f.be, units[1]), 0);
-        ck_assert_uint_eq(sim_high(f.be, units[0]), UINT64_MAX);
+        ck_assert_uint_eq(sim_low(f.be, "system.slice"), 8 * MiB);
+        ck_assert_uint_eq(f.e.n_parents, 1);
+        ck_assert_uint_eq(adjust_count(&f.e.parents[0]), 0);
+        ck_assert_ptr_null(f.e.parents[0].be);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
         teardown(&f);
 }
 END_TEST
