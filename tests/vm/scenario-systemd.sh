@@ -32,8 +32,9 @@
 # 5d. `systemctl daemon-reload` under pressure, while reclaimd holds a
 #    floor: the drop-in 70-web.conf and `systemctl reload` make web (a third
 #    workload, vmtest-web: memhog --cold WEB_MIB, under its soft limit
-#    WEB_SOFT) managed, and reclaimd holds its memory.low or memory.min,
-#    and vmtest.slice's, while batch and locked are over theirs.  The
+#    WEB_SOFT) managed and the floors memory.low (protect = low), and
+#    reclaimd holds web's and vmtest.slice's while batch and locked are
+#    over their soft limits.  The
 #    daemon is stopped (SIGSTOP) across the daemon-reload, so that the
 #    kernel's files show what systemd wrote before reclaimd can answer;
 #    then continued, and the floors and locked's memory.high must be held
@@ -368,8 +369,16 @@ fi
 # the unit's settings (here: 0, 0, max), the slice's too.
 floors_or_dead() { floors_held || ! main_alive; }
 if main_alive; then
+	# (5c removes it, when it runs: without it the reload would be refused.)
+	rm -f "$DROPIN_DIR/60-tuning.conf"
+	# protect = low: the floors' file is fixed (auto may switch between
+	# memory.low and memory.min, which the build before the change wrote
+	# again as it switched), and web's floor is its soft limit.
 	cat >"$DROPIN_DIR/70-web.conf" <<EOF
 # reclaimd VM test: web, under its soft limit
+[balance]
+protect = low
+
 [cgroup $G_WEB]
 soft_limit = ${WEB_SOFT}M
 EOF
@@ -378,16 +387,16 @@ EOF
 	if ! wait_for 30 "web's and vmtest.slice's floors" floors_or_dead || ! main_alive; then
 		event "floors-not-seen $(floors_text)"
 	else
-		event "floors-before $(floors_text)"
+		event "floors-before pid=$mainpid $(floors_text)"
 		kill -STOP "$mainpid"
-		systemctl daemon-reload
+		timeout 60 systemctl daemon-reload
 		echo "$?" >"$O/daemon-reload.exit"
 		event "daemon-reloaded exit=$(cat "$O/daemon-reload.exit") $(floors_text)"
 		kill -CONT "$mainpid"
 		event "continued"
 		wait_for "$FLOOR_DEADLINE" "web's and vmtest.slice's floors held again" floors_or_dead ||
 			event "floors-again-not-seen"
-		event "floors-again $(floors_text)"
+		event "floors-again pid=$(systemctl show -p MainPID --value "$UNIT") $(floors_text)"
 		wait_for "$CLAMP_DEADLINE" "locked's memory.high to be lowered again" lowered_or_dead ||
 			event "clamp-after-daemon-reload-not-seen"
 		event "clamp-after-daemon-reload $(floors_text)"
