@@ -23,8 +23,9 @@ unsigned adjust_count(const struct cgroup *cg);
  * it): the first time, reads the original and refuses (-EEXIST) a value
  * that would not be a change in reclaimd's direction (memory.high lowered,
  * memory.low raised) -- an operator's stricter setting stays. Held already
- * at another value, it reads the file again: one that holds neither what reclaimd wrote nor
- * what it overwrote was set by someone since, and is theirs: the record ends
+ * at another value, it reads the file again: one that holds neither what
+ * reclaimd wrote nor what it overwrote was set by someone since, and is
+ * theirs (adjust_verify() reads held files whose value stays): the record ends
  * (obs.released, left alone) and that value is the original, as at a first
  * hold. A value that is no change in reclaimd's direction from the
  * original of a value held already (a floor's level fell below the

@@ -321,8 +321,9 @@ static int count_held_for(struct engine *e, const struct config *cfg)
  * once a balance interval; in a balancer's check while free memory is far
  * above the high watermarks, where the kernel reclaims nothing and the
  * floors hold nothing back, every half minute or so (a round, or a check
- * nearer the mark, reads them at once). A floor or a clamp someone else wrote since
- * ends: most often systemd's doing, which writes every unit's memory.low,
+ * nearer the mark, reads them once half a balance interval has passed). A
+ * floor or a clamp someone else wrote since ends: most often systemd's
+ * doing, which writes every unit's memory.low,
  * memory.min and memory.high back to the unit's settings at each
  * daemon-reload (which package installations run) and set-property. The
  * floors are then held again, over the value found (the loop below,
