@@ -218,7 +218,12 @@ void report_floors(struct daemon *d)
         if (d->gone_quiet > 0)
                 log_notice("%u more managed cgroups disappeared in the same pass, said at debug level only; "
                            "each is managed again if it comes back", d->gone_quiet);
+        if (d->changed_quiet > 0)
+                log_notice("%u more held files someone changed since were found in the same pass, said at debug "
+                           "level only (systemd writes every unit's at each daemon-reload and set-property)",
+                           d->changed_quiet);
         d->floors_said = d->floors_quiet = d->gone_said = d->gone_quiet = 0;
+        d->changed_said = d->changed_quiet = 0;
 }
 
 /* A clamp someone wrote over, held again (verify_holds()). */
@@ -318,8 +323,13 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
         char v[FORMAT_SIZE_MAX];
 
         format_size(v, sizeof(v), value);
+        /* A daemon-reload writes over every hold at once: thousands of lines, as floors (floor_level()). */
+        if (left_alone && d->changed_said >= FLOORS_SAID_MAX)
+                d->changed_quiet++;
+        else if (left_alone)
+                d->changed_said++;
         if (left_alone)
-                log_event(LOG_NOTICE, LOG_EV_RELEASE,
+                log_event(d->changed_quiet > 0 ? LOG_DEBUG : LOG_NOTICE, LOG_EV_RELEASE,
                           LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what),
                                      LOG_U64(ORIGINAL, f == CG_MEMORY_HIGH ? cg->high.original :
                                                        f == CG_MEMORY_MIN ? cg->min.original : cg->low.original),
