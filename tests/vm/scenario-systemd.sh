@@ -39,6 +39,9 @@
 #    kernel's files show what systemd wrote before reclaimd can answer;
 #    then continued, and the floors and locked's memory.high must be held
 #    again (FLOOR_DEADLINE, CLAMP_DEADLINE).
+# 5e. `systemctl set-property --runtime vmtest-web.service MemoryLow=`
+#    WEB_OPERATOR_LOW (above web's floor): reclaimd must leave the
+#    operator's value, while it runs and at the stop.
 # 6. `systemctl stop` while the pressure goes on; memory.high of both
 #    workloads read from the kernel before and right after, and web's and
 #    vmtest.slice's memory.low and memory.min.
@@ -401,6 +404,25 @@ EOF
 			event "clamp-after-daemon-reload-not-seen"
 		event "clamp-after-daemon-reload $(floors_text)"
 	fi
+fi
+
+# ---- 5e. the operator sets web's MemoryLow= above reclaimd's floor with
+# systemctl set-property (which also writes every other unit's files back):
+# reclaimd must find it (its record ends: ACTION=release RESULT=changed) and
+# leave it, then and at the stop.
+web_changed_seen() {
+	[ "$(jcount ACTION=release "CGROUP=$G_WEB" RESULT=changed)" -gt "$nchanged" ] || ! main_alive
+}
+if main_alive && floors_held; then
+	nchanged=$(jcount ACTION=release "CGROUP=$G_WEB" RESULT=changed)
+	timeout 60 systemctl set-property --runtime vmtest-web.service "MemoryLow=${WEB_OPERATOR_LOW}M"
+	event "set-property exit=$? $(floors_text)"
+	wait_for "$FLOOR_DEADLINE" "reclaimd to find web's memory.low set by the operator" web_changed_seen ||
+		event "operator-low-not-seen"
+	event "operator-low-seen $(floors_text)"
+	wait_for "$CLAMP_DEADLINE" "locked's memory.high to be lowered again" lowered_or_dead ||
+		event "clamp-after-set-property-not-seen"
+	event "clamp-after-set-property $(floors_text)"
 fi
 
 # ---- 6. stop, under pressure still

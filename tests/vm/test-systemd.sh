@@ -38,6 +38,10 @@
 #     soft limit, managed from a reload that also sets protect = low) and
 #     on vmtest.slice is held again, web's at its value before, by the same
 #     daemon (MainPID); check 4 needs locked's memory.high lowered again.
+#  3d. `systemctl set-property --runtime vmtest-web.service MemoryLow=` above
+#     web's floor (WEB_OPERATOR_LOW): reclaimd says the file was set by
+#     someone (ACTION=release RESULT=changed) within FLOOR_DEADLINE s, and
+#     web's memory.low stays the operator's value, then and after the stop.
 #  4. `systemctl stop reclaimd`, under pressure still, puts back the
 #     memory.high it lowered (of a cgroup with mlocked memory well over its
 #     soft limit): lowered in the kernel's file before the stop (never below
@@ -301,7 +305,7 @@ first_line() { head -n 1 | cut -f 1; }
 startup=$(sed -n 's/^[0-9.]* scenario-started //p' "$out/events")
 echo "systemd scenario (${startup:-no start event}; guest ${VM_MEM} MiB, zram swap; VM $(val vm-seconds) s):"
 for e in configured verified workloads-ready start-end reload-good-end reload-broken-end hog-started clamp-seen \
-	round-ended reload-web-end floors-before continued floors-again stop-end collected; do
+	round-ended reload-web-end floors-before continued floors-again set-property operator-low-seen stop-end collected; do
 	t=$(ev_time "$e")
 	[ -n "$t" ] && note "$(printf '%-18s at %6s s (guest uptime)' "$e" "$t")"
 done
@@ -641,6 +645,26 @@ if reached reload-web-end; then
 	fi
 fi
 
+# ---- 3d. systemctl set-property MemoryLow= above the floor: the operator's
+echo "3d. systemctl set-property:"
+if reached set-property; then
+	op_low=$((WEB_OPERATOR_LOW * MiB))
+	for e in set-property operator-low-seen clamp-after-set-property; do
+		note "$(sed -n "s/^\([0-9.]*\) \($e .*\)/\1 s: \2/p" "$out/events" | head -n 1)"
+	done
+	sed -n 's/^[0-9.]* set-property exit=\([0-9]*\) .*/\1/p' "$out/events" | grep -qx 0 ||
+		fail "systemctl set-property --runtime vmtest-web.service MemoryLow=${WEB_OPERATOR_LOW}M failed"
+	if ev_has operator-low-not-seen; then
+		fail "within ${FLOOR_DEADLINE} s of set-property reclaimd did not say that web's memory.low was set by someone (ACTION=release RESULT=changed)"
+	fi
+	for e in operator-low-seen clamp-after-set-property floors-after-stop; do
+		v=$(ev_floor $e web low)
+		[ -z "$v" ] || [ "$v" = "$op_low" ] ||
+			fail "web's memory.low was $v at $e, not the operator's MemoryLow=${WEB_OPERATOR_LOW}M ($op_low): reclaimd wrote over it"
+	done
+	[ -n "$(ev_floor floors-after-stop web low)" ] || fail "web's memory.low was not read after the stop"
+fi
+
 # ---- 4. systemctl stop restores memory.high
 echo "4. stop:"
 if reached stop-begin; then
@@ -682,10 +706,11 @@ if reached stop-begin; then
 			fail "right after systemctl stop returned, $g's memory.high was '$c' ('$b' before the stop); it was '$a' before reclaimd started: the stop did not restore it"
 	done
 	if ev_has floors-before; then
-		for who in web slice; do
-			[ "$(held_file floors-after-stop $who)" = none ] ||
-				fail "right after systemctl stop returned, $who's floor was still held: $(sed -n 's/^[0-9.]* floors-after-stop //p' "$out/events")"
-		done
+		# web's memory.low is the operator's after 3d, and stays.
+		[ "$(held_file floors-after-stop slice)" = none ] ||
+			fail "right after systemctl stop returned, vmtest.slice's floor was still held: $(sed -n 's/^[0-9.]* floors-after-stop //p' "$out/events")"
+		ev_has set-property || [ "$(held_file floors-after-stop web)" = none ] ||
+			fail "right after systemctl stop returned, web's floor was still held: $(sed -n 's/^[0-9.]* floors-after-stop //p' "$out/events")"
 	fi
 	case $h1 in
 	max | '' | gone) ;;
