@@ -108,17 +108,28 @@ static void on_step(void *userdata, const struct engine_step *s)
  */
 #define FLOORS_SAID_MAX 50
 
+/*
+ * The level of one more line of a kind one pass may say thousands of (floors
+ * raised, cgroups gone, holds written over): level for the first
+ * FLOORS_SAID_MAX of the pass (*said), debug after (counted in *quiet, which
+ * report_floors() says).
+ */
+static int pass_level(unsigned *said, unsigned *quiet, int level)
+{
+        if (*said < FLOORS_SAID_MAX) {
+                (*said)++;
+                return level;
+        }
+        (*quiet)++;
+        return LOG_DEBUG;
+}
+
 static void on_cgroup_gone(void *userdata, const char *path, int err)
 {
         struct daemon *d = userdata;
-        int level = LOG_NOTICE;
 
-        /* A slice stopped: thousands go in one pass, as thousands of floors are raised (floor_level()). */
-        if (d->gone_said < FLOORS_SAID_MAX)
-                d->gone_said++;
-        else
-                d->gone_quiet++, level = LOG_DEBUG;
-        log_event(level, LOG_EV_CGROUP_GONE,
+        /* A slice stopped: thousands go in one pass, as thousands of floors are raised. */
+        log_event(pass_level(&d->gone_said, &d->gone_quiet, LOG_NOTICE), LOG_EV_CGROUP_GONE,
                   LOG_FIELDS(LOG_STR(CGROUP, path), LOG_STR(RESULT, result_name(err))),
                   "Cgroup %s disappeared; managed again if it comes back", path);
 }
@@ -202,12 +213,7 @@ static void on_round_start(void *userdata, const struct scan_control *sc, uint64
 /* The level of one more floor line of this pass: info for the first FLOORS_SAID_MAX, debug after. */
 static int floor_level(struct daemon *d)
 {
-        if (d->floors_said < FLOORS_SAID_MAX) {
-                d->floors_said++;
-                return LOG_INFO;
-        }
-        d->floors_quiet++;
-        return LOG_DEBUG;
+        return pass_level(&d->floors_said, &d->floors_quiet, LOG_INFO);
 }
 
 void report_floors(struct daemon *d)
@@ -323,13 +329,9 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
         char v[FORMAT_SIZE_MAX];
 
         format_size(v, sizeof(v), value);
-        /* A daemon-reload writes over every hold at once: thousands of lines, as floors (floor_level()). */
-        if (left_alone && d->changed_said >= FLOORS_SAID_MAX)
-                d->changed_quiet++;
-        else if (left_alone)
-                d->changed_said++;
+        /* A daemon-reload writes over every hold at once: thousands of lines, as floors. */
         if (left_alone)
-                log_event(d->changed_quiet > 0 ? LOG_DEBUG : LOG_NOTICE, LOG_EV_RELEASE,
+                log_event(pass_level(&d->changed_said, &d->changed_quiet, LOG_NOTICE), LOG_EV_RELEASE,
                           LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what),
                                      LOG_U64(ORIGINAL, f == CG_MEMORY_HIGH ? cg->high.original :
                                                        f == CG_MEMORY_MIN ? cg->min.original : cg->low.original),
