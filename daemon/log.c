@@ -60,6 +60,7 @@ static const struct {
         [LOG_F_LINE]       = { "line", "CONFIG_LINE" },
         [LOG_F_SECTION]    = { "section", "CONFIG_SECTION" },
         [LOG_F_KEY]        = { "key", "CONFIG_KEY" },
+        [LOG_F_WRITTEN_OVER] = { "written_over", "WRITTEN_OVER" },
 };
 
 /* MESSAGE_IDs are fixed forever: journalctl -x and the catalog look them up. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "adjust.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -232,6 +233,18 @@ void report_floors(struct daemon *d)
         d->changed_said = d->changed_quiet = 0;
 }
 
+/* Someone else writing cg's file f over reclaimd's hold (lib/contest.c). */
+static const struct contest *contest_of(const struct cgroup *cg, enum cg_file f)
+{
+        return &cg->contests[adjust_index(f)];
+}
+
+/* What cg's file f was before reclaimd's hold. */
+static uint64_t original_of(const struct cgroup *cg, enum cg_file f)
+{
+        return f == CG_MEMORY_HIGH ? cg->high.original : f == CG_MEMORY_MIN ? cg->min.original : cg->low.original;
+}
+
 /* A clamp someone wrote over, held again (verify_holds()). */
 static void clamped_again(struct daemon *d, const struct cgroup *cg, uint64_t value, int err)
 {
@@ -250,7 +263,7 @@ static void clamped_again(struct daemon *d, const struct cgroup *cg, uint64_t va
 
 static void floor_raised(struct daemon *d, const struct cgroup *cg, enum cg_file f, uint64_t value, int err)
 {
-        uint64_t original = f == CG_MEMORY_MIN ? cg->min.original : cg->low.original;
+        uint64_t original = original_of(cg, f);
         char l[FORMAT_SIZE_MAX], o[FORMAT_SIZE_MAX];
         /* An ancestor (hierarchy.c) has no reading or soft limit of its own: those fields are left out. */
         bool managed = cg->conf != NULL;
@@ -275,7 +288,10 @@ static void floor_raised(struct daemon *d, const struct cgroup *cg, enum cg_file
 
 static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, int err)
 {
-        if (f == CG_MEMORY_HIGH)
+        /* Held again in a fight, said already (written_over_again()). */
+        if (err == 0 && contest_fight(contest_of(cg, f)))
+                log_debug("%s of %s held at %" PRIu64 " again", cg_file_name(f), cg->path, value);
+        else if (f == CG_MEMORY_HIGH)
                 clamped_again(userdata, cg, value, err);
         else
                 floor_raised(userdata, cg, f, value, err);
@@ -321,6 +337,43 @@ static void on_machine_hold(void *userdata, const struct taken_watch *t, const s
                   taken, t->permille, cg->path);
 }
 
+/*
+ * A hold written over once more in a fight (lib/contest.c): the loss that
+ * makes it one is said as a warning, once; the later ones, and the holds
+ * taken again after them, at debug.
+ */
+static void written_over_again(struct daemon *d, const struct cgroup *cg, enum cg_file f, const char *v)
+{
+        const struct contest *c = contest_of(cg, f);
+        const char *what = cg_file_name(f);
+        bool first = c->streak == CONTEST_STREAK;
+
+        log_event(first ? pass_level(&d->changed_said, &d->changed_quiet, LOG_WARNING) : LOG_DEBUG,
+                  LOG_EV_RELEASE,
+                  LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what),
+                             LOG_U64(ORIGINAL, original_of(cg, f)),
+                             LOG_U64(WRITTEN_OVER, c->lost), LOG_STR(RESULT, "contested")),
+                  "%s of %s is %s, not what reclaimd wrote: written over %u times, each within %llu min of the "
+                  "last; another writer keeps setting it (a script, an agent, repeated daemon-reloads). reclaimd "
+                  "holds it again each time and says the next ones at debug level only, until it stays held "
+                  "for %llu min",
+                  what, cg->path, v, c->streak, (unsigned long long)(CONTEST_WINDOW_USEC / 60000000),
+                  (unsigned long long)(CONTEST_WINDOW_USEC / 60000000));
+}
+
+static void on_contest_settled(void *userdata, const struct cgroup *cg, enum cg_file f)
+{
+        const struct contest *c = contest_of(cg, f);
+
+        (void) userdata;
+        log_event(LOG_NOTICE, LOG_EV_RELEASE,
+                  LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, cg_file_name(f)),
+                             LOG_U64(WRITTEN_OVER, c->lost), LOG_STR(RESULT, "settled")),
+                  "%s of %s has stayed as reclaimd holds it for %llu min: no one writes over it any more "
+                  "(%" PRIu64 " times in all)", cg_file_name(f), cg->path,
+                  (unsigned long long)(CONTEST_WINDOW_USEC / 60000000), c->lost);
+}
+
 static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value,
                         bool restored, bool left_alone, int err)
 {
@@ -329,12 +382,13 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file f,
         char v[FORMAT_SIZE_MAX];
 
         format_size(v, sizeof(v), value);
+        if (left_alone && contest_fight(contest_of(cg, f)))
+                written_over_again(d, cg, f, v);
         /* A daemon-reload writes over every hold at once: thousands of lines, as floors. */
-        if (left_alone)
+        else if (left_alone)
                 log_event(pass_level(&d->changed_said, &d->changed_quiet, LOG_NOTICE), LOG_EV_RELEASE,
                           LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what),
-                                     LOG_U64(ORIGINAL, f == CG_MEMORY_HIGH ? cg->high.original :
-                                                       f == CG_MEMORY_MIN ? cg->min.original : cg->low.original),
+                                     LOG_U64(ORIGINAL, original_of(cg, f)),
                                      LOG_STR(RESULT, "changed")),
                           "%s of %s is %s, not what reclaimd wrote: someone changed it since (systemd does at each "
                           "daemon-reload and set-property); reclaimd's hold ends, and any later one starts from that value",
@@ -684,6 +738,7 @@ void report_observer(struct daemon *d, struct engine_observer *ret)
                 .machine_yield = on_machine_yield,
                 .machine_hold = on_machine_hold,
                 .released = on_released,
+                .contest_settled = on_contest_settled,
                 .restored = on_restored,
                 .xattr = on_xattr,
                 .userdata = d,

@@ -63,6 +63,11 @@ static int write_value(struct engine *e, struct cgroup *cg, enum cg_file f, uint
         return r;
 }
 
+size_t adjust_index(enum cg_file f)
+{
+        return f == CG_MEMORY_HIGH ? 0 : f == CG_MEMORY_LOW ? 1 : 2;
+}
+
 unsigned adjust_count(const struct cgroup *cg)
 {
         return (unsigned)cg->high.active + cg->low.active + cg->min.active;
@@ -154,6 +159,7 @@ static int lost_hold(struct engine *e, struct cgroup *cg, enum cg_file f, uint64
                 return r;
         if (adjust_holds(*ret_kernel, a->previous) || adjust_holds(*ret_kernel, a->value))
                 return 0;
+        contest_lost(&cg->contests[adjust_index(f)], e->now_usec());   /* before it is said: a fight is said once */
         if (e->obs.released)
                 e->obs.released(e->obs.userdata, cg, f, *ret_kernel, false, true, 0);
         *a = (struct adjust){};

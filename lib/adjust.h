@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "backend.h"
@@ -14,6 +15,9 @@ extern const enum cg_file adjust_files[3];
 
 /* The record of cg's file f: cg->high, cg->low or cg->min. */
 struct adjust *adjust_of(struct cgroup *cg, enum cg_file f);
+
+/* f's place in adjust_files: its entry in cg->contests (lib/contest.c). */
+size_t adjust_index(enum cg_file f);
 
 /* How many of cg's files (memory.high, memory.low, memory.min) reclaimd holds: its records. */
 unsigned adjust_count(const struct cgroup *cg);

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <sys/tree.h>
 
+#include "contest.h"
+
 struct backend_cgroup;
 struct cgroup_config;
 
@@ -147,6 +149,8 @@ struct cgroup {
                                       * defers reclaim (MGLRU): see policy_protection_file() */
         unsigned adjust_writes;      /* reclaimd's writes to those three files: a reading of them
                                       * taken before the last one is stale (lib/snapshot.c) */
+        struct contest contests[3];  /* someone writing over those holds, file by file in
+                                      * adjust_files' order (adjust_index()) */
 
         struct cg_decision decision; /* the last round's, for reclaimctl explain */
         struct cg_counters counters; /* kept by the daemon's observer (snapshot_count_step()) */

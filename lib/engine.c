@@ -328,6 +328,7 @@ void engine_forget(struct engine *e, struct cgroup *cg, int err)
         cg->current_bytes = cg->excess_bytes = 0;
         /* A new cgroup at that path starts with its own memory.high, memory.low and memory.min. */
         cg->high = cg->low = cg->min = (struct adjust){};
+        memset(cg->contests, 0, sizeof(cg->contests));   /* nor a fight over them */
         /* Nor does it inherit a judgement of what came back, or a hold for the others. */
         cg->taken = (struct taken_watch){};
         cg->held_over = false;

@@ -118,6 +118,12 @@ struct engine_observer {
         void (*released)(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value,
                          bool restored, bool left_alone, int err);
         /*
+         * cg's file f, which someone had written over again and again (a
+         * fight: lib/contest.c), has stayed as reclaimd holds it for
+         * CONTEST_WINDOW_USEC: the fight is over.
+         */
+        void (*contest_settled)(void *userdata, const struct cgroup *cg, enum cg_file f);
+        /*
          * The soft limit declared on cg itself (attribute name, as text):
          * honoured (err 0: its value is in force where the section lets it),
          * or not: -EPERM (user.* on a cgroup root does not own), -EINVAL

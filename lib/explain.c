@@ -191,6 +191,19 @@ static bool said_changed(FILE *f, const struct snapshot_cgroup *c, enum cg_file 
         return true;
 }
 
+/* Files someone keeps writing over reclaimd's holds (lib/contest.c): a fight, each said. */
+static void explain_contests(FILE *f, const struct snapshot_cgroup *c)
+{
+        for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++)
+                if (contest_fight(&c->contests[k]))
+                        say(f, "a hold written over is taken again at the next read, whoever wrote it; the fight "
+                               "is over once the file stays held as long",
+                            "%s has been written over by someone else %" PRIu64 " times, each within %llu minutes of "
+                            "the last: another writer (a script, an agent, repeated daemon-reloads) keeps setting it",
+                            cg_file_name(adjust_files[k]), c->contests[k].lost,
+                            (unsigned long long)(CONTEST_WINDOW_USEC / 60000000));
+}
+
 /* What reclaimd holds on the cgroup now, and what keeps rounds away from it. */
 static void explain_now(FILE *f, const struct snapshot *s, const struct snapshot_cgroup *c)
 {
@@ -213,6 +226,7 @@ static void explain_now(FILE *f, const struct snapshot *s, const struct snapshot
                              "[balance] protect: memory.min where memory.low would only defer the kernel's reclaim "
                              "(the multi-gen LRU, 6.3+), or with protect = min; held while those over their soft "
                              "limits can give what the machine lacks");
+        explain_contests(f, c);
         if (b) {
                 pct = b->last.requested ? b->last.reclaimed * 100 / b->last.requested : 0;
                 fputs("- ", f);

@@ -329,8 +329,22 @@ static int count_held_for(struct engine *e, const struct config *cfg)
  * floors are then held again, over the value found (the loop below,
  * hierarchy_protect()), and so is a clamp, here. Otherwise a hold whose
  * level did not change stayed lost, while reclaimd counted it held, until
- * the level changed.
+ * the level changed. A file written over again and again is counted as a
+ * fight, and one that has stayed held long enough as the fight's end
+ * (lib/contest.c): the daemon says each once.
  */
+/* Ends the fights over cg's files that have stayed held a whole window (lib/contest.c). */
+static void settle_contests(struct engine *e, struct cgroup *cg, uint64_t now)
+{
+        for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++) {
+                enum cg_file f = adjust_files[k];
+
+                if (contest_settled(&cg->contests[k], adjust_of(cg, f)->active, now) &&
+                    e->obs.contest_settled)
+                        e->obs.contest_settled(e->obs.userdata, cg, f);
+        }
+}
+
 static bool verify_holds(struct engine *e, const struct config *cfg)
 {
         uint64_t now = e->now_usec(), age = engine_refresh_age(e, cfg->balance_interval_usec);
@@ -347,6 +361,7 @@ static bool verify_holds(struct engine *e, const struct config *cfg)
                 int r;
 
                 ended += adjust_verify(e, cg);
+                settle_contests(e, cg, now);
                 if (!clamped || cg->high.active || !cg->be)
                         continue;
                 /*
@@ -362,8 +377,10 @@ static bool verify_holds(struct engine *e, const struct config *cfg)
                 else if (r != -EEXIST && e->obs.protected)
                         e->obs.protected(e->obs.userdata, cg, CG_MEMORY_HIGH, clamp, r);
         }
-        for (size_t i = 0; i < e->n_parents; i++)
+        for (size_t i = 0; i < e->n_parents; i++) {
                 ended += adjust_verify(e, &e->parents[i]);
+                settle_contests(e, &e->parents[i], now);
+        }
         return ended > 0;
 }
 

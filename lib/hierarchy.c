@@ -192,8 +192,10 @@ int hierarchy_protect(struct engine *e, bool *released)
                 if (p->high.active && !gone)
                         gone = is_gone(release_high(e, p));
                 /* Removed (its children with it): nothing is left to put back, nor to try again. */
-                if (gone)
+                if (gone) {
                         p->high = p->low = p->min = (struct adjust){};
+                        memset(p->contests, 0, sizeof(p->contests));
+                }
                 if (had && adjust_count(p) == 0)
                         *released = true;   /* the caller saves the records */
                 /*
@@ -253,8 +255,10 @@ int hierarchy_adopt(struct engine *e, struct cgroup *cg)
         for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++) {
                 struct adjust *from = adjust_of(cg, adjust_files[k]), *a = adjust_of(to, adjust_files[k]);
 
-                if (from->active && !a->active)
+                if (from->active && !a->active) {
                         *a = *from;
+                        to->contests[k] = cg->contests[k];
+                }
                 *from = (struct adjust){};
         }
         /* A managed cgroup opens its own at the next refresh (and reads its attributes then). */

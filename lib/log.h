@@ -48,6 +48,7 @@ enum log_field {
         LOG_F_LINE,
         LOG_F_SECTION,
         LOG_F_KEY,
+        LOG_F_WRITTEN_OVER,
         _LOG_F_MAX,
 };
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "adjust.h"
 #include "escape.h"
 #include "metrics.h"
 #include "policy.h"
@@ -21,14 +22,21 @@ static void help(FILE *f, const char *name, const char *type, const char *text)
         fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
-/* name{cgroup="..."[,result="..."]} value */
-static void cgroup_sample(FILE *f, const char *name, const char *path, const char *result, uint64_t v)
+/* name{cgroup="..."[,label="value"]} v */
+static void labelled_sample(FILE *f, const char *name, const char *path, const char *label, const char *value,
+                            uint64_t v)
 {
         fprintf(f, "%s{cgroup=\"", name);
         escape_prom(f, path);
-        if (result)
-                fprintf(f, "\",result=\"%s", result);
+        if (value)
+                fprintf(f, "\",%s=\"%s", label, value);
         fprintf(f, "\"} %" PRIu64 "\n", v);
+}
+
+/* name{cgroup="..."[,result="..."]} value */
+static void cgroup_sample(FILE *f, const char *name, const char *path, const char *result, uint64_t v)
+{
+        labelled_sample(f, name, path, "result", result, v);
 }
 
 
@@ -83,6 +91,15 @@ static void per_cgroup(FILE *f, const struct snapshot *s, size_t n)
                 if (s->cgroups[i].exists)
                         cgroup_sample(f, "reclaimd_cgroup_soft_limit_excess_bytes", s->cgroups[i].path, NULL,
                                       s->cgroups[i].excess);
+        help(f, "reclaimd_cgroup_holds_written_over_total", "counter",
+             "Holds of reclaimd's found written over by someone else since, by file (a steady rise: "
+             "another writer fights reclaimd).");
+        for (size_t i = 0; i < n; i++)
+                for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++)
+                        if (s->cgroups[i].contests[k].lost)
+                                labelled_sample(f, "reclaimd_cgroup_holds_written_over_total", s->cgroups[i].path,
+                                                "file", cg_file_name(adjust_files[k]),
+                                                s->cgroups[i].contests[k].lost);
         adjust_gauge(f, s, n, "reclaimd_cgroup_memory_high_clamped_bytes",
                      "memory.high as reclaimd holds it lowered (cgroups clamped now).",
                      CG_MEMORY_HIGH);

@@ -142,6 +142,7 @@ static int take_one(struct snapshot_cgroup *sc, struct engine *e, struct cgroup 
                 .counters = cg->counters,
                 .decision = cg->decision,
         };
+        memcpy(sc->contests, cg->contests, sizeof(sc->contests));
         sc->high_since_usec = held_since(&cg->high, old ? &old->high_adj : NULL, old ? old->high_since_usec : 0, now);
         sc->low_since_usec = held_since(&cg->low, old ? &old->low_adj : NULL, old ? old->low_since_usec : 0, now);
         sc->min_since_usec = held_since(&cg->min, old ? &old->min_adj : NULL, old ? old->min_since_usec : 0, now);

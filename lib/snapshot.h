@@ -49,6 +49,7 @@ struct snapshot_cgroup {
         uint64_t min, low, high;     /* as the kernel holds them; UINT64_MAX: max */
         struct adjust high_adj, low_adj, min_adj;   /* what reclaimd holds ([balance] protect, clamps) */
         uint64_t high_since_usec, low_since_usec, min_since_usec;   /* 0: not held */
+        struct contest contests[3];  /* someone writing over those holds, in adjust_files' order */
         bool refault_known;
         uint32_t refault_permille;
         uint64_t yield_until_usec;   /* the floors give way to it until then (past: they do not) */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "adjust.h"
 #include "escape.h"
 #include "policy.h"
 #include "snapshot.h"
@@ -88,6 +89,23 @@ static char *changed_cell(const struct adjust *a, uint64_t kernel)
                     size_or_max(h, sizeof(h), a->value), size_or_max(o, sizeof(o), a->original));
 }
 
+/*
+ * A held cell, and, while someone keeps writing over the hold (a fight:
+ * lib/contest.c), how many times they did: the cell that shows the hold
+ * would else look settled between two of their writes.
+ */
+static char *contested(char *held, const struct snapshot_cgroup *c, enum cg_file f)
+{
+        const struct contest *k = &c->contests[adjust_index(f)];
+        char *s;
+
+        if (!held || !contest_fight(k))
+                return held;
+        s = cell("%s, written over %" PRIu64 " times", held, k->lost);
+        free(held);
+        return s;
+}
+
 /* memory.high: as held ("300.0M (max) since 12:03:10" while clamped). */
 static char *high_cell(const struct snapshot *s, const struct snapshot_cgroup *c)
 {
@@ -153,9 +171,9 @@ static int cgroup_row(const struct snapshot *s, const struct snapshot_cgroup *c,
         row[C_CURRENT] = c->exists ? strdup(format_size(b, sizeof(b), c->current)) : strdup("(none)");
         row[C_EXCESS] = strdup(c->exists ? format_size(cc, sizeof(cc), c->excess) : "-");
         row[C_RANK] = c->rank ? cell("%u", c->rank) : strdup("-");
-        row[C_MIN] = held_cell(c, CG_MEMORY_MIN, &c->min_adj, c->min);
-        row[C_LOW] = held_cell(c, CG_MEMORY_LOW, &c->low_adj, c->low);
-        row[C_HIGH] = high_cell(s, c);
+        row[C_MIN] = contested(held_cell(c, CG_MEMORY_MIN, &c->min_adj, c->min), c, CG_MEMORY_MIN);
+        row[C_LOW] = contested(held_cell(c, CG_MEMORY_LOW, &c->low_adj, c->low), c, CG_MEMORY_LOW);
+        row[C_HIGH] = contested(high_cell(s, c), c, CG_MEMORY_HIGH);
         if (c->yield_until_usec > s->now_usec)
                 row[C_THRASH] = cell("yes (%u‰ back), left to the LRU until %s", c->taken_permille,
                                      status_clock(s, c->yield_until_usec, t, sizeof(t)));
@@ -331,6 +349,16 @@ static void json_held(FILE *f, const char *file, const struct adjust *a)
         json_u64(f, key, a->value, true);
 }
 
+/* ,"FILE_written_over":N,"FILE_contested":bool for each held file (lib/contest.c). */
+static void json_contests(FILE *f, const struct snapshot_cgroup *c)
+{
+        static const char *const names[] = { "memory_high", "memory_low", "memory_min" };   /* adjust_files */
+
+        for (size_t k = 0; k < ARRAY_SIZE(names); k++)
+                fprintf(f, ",\"%s_written_over\":%" PRIu64 ",\"%s_contested\":%s", names[k], c->contests[k].lost,
+                        names[k], contest_fight(&c->contests[k]) ? "true" : "false");
+}
+
 static void json_psi(FILE *f, const char *key, const struct psi_line *l)
 {
         fprintf(f, "\"%s\":{\"avg10\":%.2f,\"avg60\":%.2f,\"avg300\":%.2f,\"total_usec\":%" PRIu64 "}", key,
@@ -377,6 +405,7 @@ static void json_cgroup(FILE *f, const struct snapshot *s, const struct snapshot
         }
         json_held(f, "memory_low", &c->low_adj);
         json_held(f, "memory_min", &c->min_adj);
+        json_contests(f, c);
         fprintf(f, ",\"thrashing\":%s,\"refault_permille\":",
                 c->refault_known && c->refault_permille >= REFAULT_THRASHING_PERMILLE ? "true" : "false");
         if (c->refault_known)

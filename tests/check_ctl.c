@@ -230,6 +230,48 @@ START_TEST(held_memory_min_is_shown)
 }
 END_TEST
 
+/*
+ * A hold someone keeps writing over (lib/contest.c) shows as one in status,
+ * in JSON, and as the counter of the metrics; one written over once, as a
+ * count only.
+ */
+START_TEST(contested_hold_is_shown)
+{
+        struct snapshot_cgroup c;
+        struct snapshot s;
+        char *text;
+
+        one_cgroup(&s, &c, REASON_NONE, 0);
+        c.files_read = true;
+        c.low = c.low_adj.value = 64 * MiB;
+        c.low_adj.active = true;
+        c.contests[adjust_index(CG_MEMORY_LOW)] = (struct contest){ .lost = 7, .streak = CONTEST_STREAK,
+                                                                    .last_usec = 1 };
+        c.contests[adjust_index(CG_MEMORY_HIGH)] = (struct contest){ .lost = 1, .streak = 1, .last_usec = 1 };
+        text = explain(&s, "web", true, 0);
+        ck_assert_msg(strstr(text, "- memory.low has been written over by someone else 7 times, each within 10 "
+                                   "minutes of the last"), "%s", text);
+        ck_assert_ptr_null(strstr(text, "memory.high has been written over"));
+        free(text);
+        text = written(status_write_text, &s);
+        ck_assert_msg(strstr(text, " 64.0M (was 0B), written over 7 times "), "%s", text);
+        ck_assert_msg(!strstr(text, "written over 1 "), "%s", text);
+        free(text);
+        text = written(status_write_json, &s);
+        ck_assert_msg(strstr(text, "\"memory_high_written_over\":1,\"memory_high_contested\":false,"
+                                   "\"memory_low_written_over\":7,\"memory_low_contested\":true,"
+                                   "\"memory_min_written_over\":0,\"memory_min_contested\":false"), "%s", text);
+        free(text);
+        text = written(metrics_all, &s);
+        ck_assert_msg(strstr(text, "reclaimd_cgroup_holds_written_over_total{cgroup=\"web\",file=\"memory.low\"} 7\n"),
+                      "%s", text);
+        ck_assert_msg(strstr(text, "reclaimd_cgroup_holds_written_over_total{cgroup=\"web\",file=\"memory.high\"} 1\n"),
+                      "%s", text);
+        ck_assert_ptr_null(strstr(text, "file=\"memory.min\"}"));
+        free(text);
+}
+END_TEST
+
 /* An offender the floors give way to (policy_floors_yield()) says so until when, and how much came back. */
 START_TEST(floors_yield_is_shown)
 {
@@ -924,5 +966,5 @@ END_TEST
 
 CHECK_MAIN("ctl", json_names_read_back_byte_for_byte, explain_names_each_rule, explain_says_what_holds_now, explain_unmanaged_and_hostile,
            status_and_explain_from_the_simulated_kernel, status_answers_while_a_write_blocks, reclaimctl_over_a_bus,
-           held_memory_min_is_shown, floors_yield_is_shown, control_interface_comes_back_with_the_bus,
+           held_memory_min_is_shown, contested_hold_is_shown, floors_yield_is_shown, control_interface_comes_back_with_the_bus,
            operators_value_shows_with_a_metrics_file)

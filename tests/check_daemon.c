@@ -2109,6 +2109,54 @@ START_TEST(floor_lines_of_a_pass_are_bounded)
 END_TEST
 
 /*
+ * Someone setting web's memory.low to 0 after each hold: the first two
+ * losses said as any, the third as a fight (a warning, once), the rest and
+ * the holds taken again after them at debug only; a window later with the
+ * hold left alone, its end is said, once.
+ */
+START_TEST(a_fight_over_a_hold_is_said_once)
+{
+        struct contest *c;
+        struct capture cap;
+        struct fixture f;
+        char *log;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 10 * MiB, 0), 0);
+        start_logged(&f, &cap, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n"
+                               "[cgroup web]\nsoft_limit = 64M\n");
+        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        for (int i = 0; i < 5; i++) {
+                ck_assert_int_eq(sim_set_protection(f.be, "web", 0, 0), 0);
+                f.d.engine.verified_usec = 0;   /* a balance interval on */
+                ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+                report_floors(&f.d);
+                ck_assert_uint_eq(sim_low(f.be, "web"), 64 * MiB);   /* held again, said or not */
+        }
+        c = &engine_find(&f.d.engine, "web")->contests[adjust_index(CG_MEMORY_LOW)];
+        ck_assert_uint_eq(c->lost, 5);
+        /* A window on, the hold left alone (the clock is the real one: the loss made older). */
+        c->last_usec -= CONTEST_WINDOW_USEC;
+        f.d.engine.verified_usec = 0;
+        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        f.d.engine.verified_usec = 0;
+        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        finish(&f);
+        log = capture_end(&cap);
+        ck_assert_int_eq(count(log, "result=changed "), 2);
+        ck_assert_int_eq(count(log, "result=contested "), 1);
+        ck_assert_int_eq(count(log, "written over 3 times, each within 10 min of the last"), 1);
+        ck_assert_int_eq(count(log, "written_over=3 "), 1);
+        /* batch's and web's first holds, and web's after the first two losses. */
+        ck_assert_int_eq(count(log, "action=protect "), 4);
+        ck_assert_int_eq(count(log, "result=settled "), 1);
+        ck_assert_int_eq(count(log, "memory.low of web has stayed as reclaimd holds it for 10 min"), 1);
+        free(log);
+}
+END_TEST
+
+/*
  * Managed cgroups that may need more descriptors than RLIMIT_NOFILE allows
  * are said at start, once: past it, files that cannot be opened read as
  * unreadable, and the bus and the metrics fail for want of one.
@@ -2181,5 +2229,5 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,
            stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,
            absent_cgroups_said_at_start, ancestor_protect_line, offender_floor_stops_at_its_soft_limit,
-           descriptor_limit_too_low_is_said, floor_lines_of_a_pass_are_bounded,
+           descriptor_limit_too_low_is_said, floor_lines_of_a_pass_are_bounded, a_fight_over_a_hold_is_said_once,
            glob_that_cannot_be_listed_is_said_once)

@@ -29,7 +29,7 @@ struct fixture {
         struct backend *be;
         struct engine e;
         char state[64];
-        unsigned protected, released, left_alone, state_errors, yields, machine_yields, machine_holds;
+        unsigned protected, released, left_alone, state_errors, yields, machine_yields, machine_holds, settled;
         enum restore_outcome outcomes[8];
         size_t n_outcomes;
 };
@@ -53,6 +53,11 @@ static void on_released(void *userdata, const struct cgroup *cg, enum cg_file fi
 
         f->released += restored;
         f->left_alone += left_alone;
+}
+
+static void on_contest_settled(void *userdata, const struct cgroup *cg, enum cg_file file)
+{
+        ((struct fixture *)userdata)->settled++;
 }
 
 static void on_floors_yield(void *userdata, const struct cgroup *cg)
@@ -89,6 +94,7 @@ static void setup(struct fixture *f, const char *conf, uint64_t free_bytes)
         const struct engine_observer obs = { .protected = on_protected, .released = on_released,
                                              .floors_yield = on_floors_yield, .machine_yield = on_machine_yield,
                                              .machine_hold = on_machine_hold,
+                                             .contest_settled = on_contest_settled,
                                              .restored = on_restored, .state_error = on_state_error,
                                              .userdata = f };
 
@@ -613,6 +619,87 @@ START_TEST(holds_systemd_wrote_over_are_found)
         ck_assert_uint_eq(adjust_count(&f.e.parents[0]), 0);
         ck_assert_ptr_null(f.e.parents[0].be);
         ck_assert_int_eq(access(f.state, F_OK), -1);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * Another writer setting web's memory.low to 0 a balance interval after each
+ * hold: each time found, counted, and held again; the third loss within
+ * CONTEST_WINDOW_USEC of the one before is a fight (said once by the
+ * daemon), and a window with the hold left alone ends it, said once. Losses
+ * a whole window apart (a daemon-reload an hour) are never one.
+ */
+START_TEST(a_writer_that_keeps_writing_over_is_a_fight)
+{
+        static const char conf[] = "[balance]\ntrim = no\n"
+                                   "[cgroup batch]\nsoft_limit = 64M\n"
+                                   "[cgroup web]\nsoft_limit = 256M\n";
+        const struct contest *c;
+        struct cgroup *web;
+        struct fixture f;
+
+        setup(&f, conf, 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        web = engine_find(&f.e, "web");
+        c = &web->contests[adjust_index(CG_MEMORY_LOW)];
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        ck_assert_uint_eq(c->lost, 0);
+
+        for (unsigned i = 1; i <= 5; i++) {
+                ck_assert_int_eq(sim_set_protection(f.be, "web", 0, 0), 0);
+                fake_now += f.cfg->balance_interval_usec;
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+                ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);   /* held again each time */
+                ck_assert_uint_eq(c->lost, i);
+                ck_assert_uint_eq(c->streak, i);
+                ck_assert(contest_fight(c) == (i >= CONTEST_STREAK));
+        }
+        ck_assert_uint_eq(f.left_alone, 5);
+        /* batch's hold, and the others, were never written over. */
+        ck_assert_uint_eq(engine_find(&f.e, "batch")->contests[adjust_index(CG_MEMORY_LOW)].lost, 0);
+
+        /* Left alone: ended once the last loss is a window old, at a check, once. */
+        fake_now += CONTEST_WINDOW_USEC - 2 * f.cfg->balance_interval_usec;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(f.settled, 0);
+        ck_assert(contest_fight(c));
+        for (int i = 0; i < 4; i++) {
+                fake_now += f.cfg->balance_interval_usec;
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        }
+        ck_assert_uint_eq(f.settled, 1);
+        ck_assert(!contest_fight(c));
+        ck_assert_uint_eq(c->lost, 5);   /* the count goes on: the metric's */
+
+        /* An hourly writer: a loss each, never a fight, nothing to settle. */
+        for (unsigned i = 1; i <= 4; i++) {
+                ck_assert_int_eq(sim_set_protection(f.be, "web", 0, 0), 0);
+                fake_now += CONTEST_WINDOW_USEC + f.cfg->balance_interval_usec;
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+                ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+                ck_assert_uint_eq(c->streak, 1);
+        }
+        ck_assert_uint_eq(c->lost, 9);
+        ck_assert_uint_eq(f.settled, 1);
+
+        /* A fight whose hold went (batch back at its soft limit) ends unsaid. */
+        for (unsigned i = 0; i < CONTEST_STREAK; i++) {
+                ck_assert_int_eq(sim_set_protection(f.be, "web", 0, 0), 0);
+                fake_now += f.cfg->balance_interval_usec;
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        }
+        ck_assert(contest_fight(c));
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 64 * MiB), 0);
+        fake_now += f.cfg->balance_interval_usec;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert(!web->low.active);
+        fake_now += CONTEST_WINDOW_USEC;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert(!contest_fight(c));
+        ck_assert_uint_eq(f.settled, 1);
         teardown(&f);
 }
 END_TEST
@@ -1667,7 +1754,7 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record, many_floors_one_save,
            failed_floor_is_written_again,
            memory_low_restored_on_stop_and_after_a_crash, ancestors_hold_what_is_held_beneath_them,
-           holds_systemd_wrote_over_are_found,
+           holds_systemd_wrote_over_are_found, a_writer_that_keeps_writing_over_is_a_fight,
            ancestors_carried_over_a_reload, held_over_ends_with_what_it_was_for,
            memory_min_where_memory_low_only_defers,
            memory_min_restored_after_a_crash,

@@ -1,0 +1,35 @@
+/* Holds someone else keeps writing over: each file's losses counted, so that a fight is said once, and its end. */
+#include "autoconfig.h"
+
+#include <limits.h>
+
+#include "contest.h"
+
+unsigned contest_lost(struct contest *c, uint64_t now)
+{
+        bool recent = c->last_usec && now < c->last_usec + CONTEST_WINDOW_USEC;
+
+        if (!recent)
+                c->streak = 1;
+        else if (c->streak < UINT_MAX)
+                c->streak++;
+        c->last_usec = now;
+        c->lost++;
+        return c->streak;
+}
+
+bool contest_fight(const struct contest *c)
+{
+        return c->streak >= CONTEST_STREAK;
+}
+
+bool contest_settled(struct contest *c, bool held, uint64_t now)
+{
+        bool fight = contest_fight(c);
+
+        /* now may be a reading taken before the last loss was found: no wrap. */
+        if (!c->streak || now < c->last_usec + CONTEST_WINDOW_USEC)
+                return false;
+        c->streak = 0;
+        return fight && held;
+}

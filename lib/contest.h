@@ -1,0 +1,46 @@
+/* Holds someone else keeps writing over: each file's losses counted, so that a fight is said once, and its end. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * A hold found written over (adjust.c, lost_hold()) ends, and the floors
+ * and clamps take it again over the value found: the soft limit is the
+ * operator's word, and most writers write once (systemd, at each
+ * daemon-reload and set-property). One that writes again and again -- a
+ * script, or an agent that keeps reconciling its own idea of the file --
+ * would have every round of the fight said, a notice and the hold's line
+ * each balance interval, for as long as both run. So the losses of a file
+ * are counted: CONTEST_STREAK of them, each found within CONTEST_WINDOW_USEC
+ * of the one before, are a fight, said once as a warning, its later rounds
+ * at debug; a held file that stays as reclaimd holds it for
+ * CONTEST_WINDOW_USEC ends it, said once too. reclaimd goes on holding
+ * through a fight: giving up would end the soft limit's promise on a
+ * writer's say, and the daemon-reloads of one package upgrade would look
+ * the same.
+ */
+#define CONTEST_STREAK 3
+#define CONTEST_WINDOW_USEC (10ULL * 60 * 1000000)
+
+struct contest {
+        uint64_t lost;               /* holds of the file found written over, in all (the metric) */
+        unsigned streak;             /* the last of them, each found within CONTEST_WINDOW_USEC of the
+                                      * one before: CONTEST_STREAK or more is a fight */
+        uint64_t last_usec;          /* when the last was found (0: never) */
+};
+
+/* Counts a hold of the file found written over at now. Returns the streak it is part of. */
+unsigned contest_lost(struct contest *c, uint64_t now);
+
+/* Whether the file is in a fight: said once already, its rounds are said at debug. */
+bool contest_fight(const struct contest *c);
+
+/*
+ * Ends a streak whose last loss is CONTEST_WINDOW_USEC old at now. Returns
+ * true when that was a fight and the file is held still (held): it stayed
+ * as reclaimd holds it for the whole window, the news to say. A fight whose
+ * hold went (the floors went back) ends unsaid: nothing tells whether the
+ * other writer stopped.
+ */
+bool contest_settled(struct contest *c, bool held, uint64_t now);
