@@ -353,7 +353,7 @@ static void written_over_again(struct daemon *d, const struct cgroup *cg, enum c
                   LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what),
                              LOG_U64(ORIGINAL, original_of(cg, f)),
                              LOG_U64(WRITTEN_OVER, c->lost), LOG_STR(RESULT, "contested")),
-                  "%s of %s is %s, not what reclaimd wrote: written over %u times, each within %llu min of the "
+                  "%s of %s is %s, not what reclaimd wrote: written over %" PRIu32 " times, each within %llu min of the "
                   "last; another writer keeps setting it (a script, an agent, repeated daemon-reloads). reclaimd "
                   "holds it again each time and says the next ones at debug level only, until it stays held "
                   "for %llu min",
@@ -370,7 +370,7 @@ static void on_contest_settled(void *userdata, const struct cgroup *cg, enum cg_
                   LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, cg_file_name(f)),
                              LOG_U64(WRITTEN_OVER, c->lost), LOG_STR(RESULT, "settled")),
                   "%s of %s has stayed as reclaimd holds it for %llu min: no one writes over it any more "
-                  "(%" PRIu64 " times in all)", cg_file_name(f), cg->path,
+                  "(%" PRIu32 " times in all)", cg_file_name(f), cg->path,
                   (unsigned long long)(CONTEST_WINDOW_USEC / 60000000), c->lost);
 }
 

@@ -1,20 +1,21 @@
 /* Holds someone else keeps writing over: each file's losses counted, so that a fight is said once, and its end. */
 #include "autoconfig.h"
 
-#include <limits.h>
+#include <stdint.h>
 
 #include "contest.h"
 
-unsigned contest_lost(struct contest *c, uint64_t now)
+uint32_t contest_lost(struct contest *c, uint64_t now)
 {
         bool recent = c->last_usec && now < c->last_usec + CONTEST_WINDOW_USEC;
 
         if (!recent)
                 c->streak = 1;
-        else if (c->streak < UINT_MAX)
+        else if (c->streak < UINT32_MAX)
                 c->streak++;
         c->last_usec = now;
-        c->lost++;
+        if (c->lost < UINT32_MAX)
+                c->lost++;
         return c->streak;
 }
 

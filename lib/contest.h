@@ -24,14 +24,14 @@
 #define CONTEST_WINDOW_USEC (10ULL * 60 * 1000000)
 
 struct contest {
-        uint64_t lost;               /* holds of the file found written over, in all (the metric) */
-        unsigned streak;             /* the last of them, each found within CONTEST_WINDOW_USEC of the
+        uint32_t lost;               /* holds of the file found written over, in all (the metric) */
+        uint32_t streak;             /* the last of them, each found within CONTEST_WINDOW_USEC of the
                                       * one before: CONTEST_STREAK or more is a fight */
         uint64_t last_usec;          /* when the last was found (0: never) */
 };
 
 /* Counts a hold of the file found written over at now. Returns the streak it is part of. */
-unsigned contest_lost(struct contest *c, uint64_t now);
+uint32_t contest_lost(struct contest *c, uint64_t now);
 
 /* Whether the file is in a fight: said once already, its rounds are said at debug. */
 bool contest_fight(const struct contest *c);

@@ -101,7 +101,7 @@ static char *contested(char *held, const struct snapshot_cgroup *c, enum cg_file
 
         if (!held || !contest_fight(k))
                 return held;
-        s = cell("%s, written over %" PRIu64 " times", held, k->lost);
+        s = cell("%s, written over %" PRIu32 " times", held, k->lost);
         free(held);
         return s;
 }
@@ -355,7 +355,7 @@ static void json_contests(FILE *f, const struct snapshot_cgroup *c)
         static const char *const names[] = { "memory_high", "memory_low", "memory_min" };   /* adjust_files */
 
         for (size_t k = 0; k < ARRAY_SIZE(names); k++)
-                fprintf(f, ",\"%s_written_over\":%" PRIu64 ",\"%s_contested\":%s", names[k], c->contests[k].lost,
+                fprintf(f, ",\"%s_written_over\":%" PRIu32 ",\"%s_contested\":%s", names[k], c->contests[k].lost,
                         names[k], contest_fight(&c->contests[k]) ? "true" : "false");
 }
 

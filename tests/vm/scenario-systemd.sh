@@ -42,6 +42,9 @@
 # 5e. `systemctl set-property --runtime vmtest-web.service MemoryLow=`
 #    WEB_OPERATOR_LOW (above web's floor): reclaimd must leave the
 #    operator's value, while it runs and at the stop.
+# 5f. Another writer that keeps setting locked's memory.high back to max,
+#    each time it finds reclaimd's clamp again (FIGHT_ROUNDS times): reclaimd
+#    must lower it again each time (CLAMP_DEADLINE), and say the fight once.
 # 6. `systemctl stop` while the pressure goes on; memory.high of both
 #    workloads read from the kernel before and right after, and web's and
 #    vmtest.slice's memory.low and memory.min.
@@ -423,6 +426,27 @@ if main_alive && floors_held; then
 	wait_for "$CLAMP_DEADLINE" "locked's memory.high to be lowered again" lowered_or_dead ||
 		event "clamp-after-set-property-not-seen"
 	event "clamp-after-set-property $(floors_text)"
+fi
+
+# ---- 5f. another writer that keeps setting locked's memory.high back to
+# max (a script, an agent reconciling its own idea of the file), each time
+# it finds reclaimd's clamp again: reclaimd lowers it again each round, and
+# says the fight once (ACTION=release RESULT=contested), not each round of
+# it.  The writer waits on the kernel's file, not on a clock: each round
+# that ends proves one more hold taken again.
+if main_alive && locked_lowered; then
+	event "fight-begin locked.high=$(high_of "$G_LOCKED")"
+	rounds=0
+	while [ "$rounds" -lt "$FIGHT_ROUNDS" ]; do
+		echo max >"$CG/$G_LOCKED/memory.high" || break
+		event "fight-wrote round=$((rounds + 1))"
+		wait_for "$CLAMP_DEADLINE" "locked's memory.high to be lowered again after the writer" lowered_or_dead ||
+			break
+		main_alive || break
+		rounds=$((rounds + 1))
+		event "fight-lowered round=$rounds locked.high=$(high_of "$G_LOCKED")"
+	done
+	event "fight-end rounds=$rounds"
 fi
 
 # ---- 6. stop, under pressure still

@@ -42,6 +42,11 @@
 #     web's floor (WEB_OPERATOR_LOW): reclaimd says the file was set by
 #     someone (ACTION=release RESULT=changed) within FLOOR_DEADLINE s, and
 #     web's memory.low stays the operator's value, then and after the stop.
+#  3e. Another writer sets locked's memory.high back to max each time it finds
+#     reclaimd's clamp again, FIGHT_ROUNDS times: each time the kernel's
+#     file is lowered again within CLAMP_DEADLINE s, and the journal says the
+#     fight once, as a warning (ACTION=release RESULT=contested), with no
+#     "changed" nor "again" line of locked's memory.high after it.
 #  4. `systemctl stop reclaimd`, under pressure still, puts back the
 #     memory.high it lowered (of a cgroup with mlocked memory well over its
 #     soft limit): lowered in the kernel's file before the stop (never below
@@ -268,6 +273,7 @@ problem() { echo "  PROBLEM (not failed): $*"; }
 #   LINE _PID UNIT SYSLOG_IDENTIFIER PRIORITY ACTION RESULT CGROUP
 #   MESSAGE_ID REQUESTED_BYTES RECLAIMED_BYTES PRIORITY_LEVEL SOFT_LIMIT_BYTES
 #   MEMORY_HIGH_BYTES CGROUPS_MANAGED TRIGGER _SYSTEMD_UNIT __MONOTONIC_TIMESTAMP MESSAGE
+#   CGROUP_FILE
 # (a field journald stored twice is a JSON array: its first value is taken).
 J=$out/journal-reclaimd.json
 [ -f "$J" ] || : >"$J"
@@ -283,7 +289,7 @@ function get(name,   re, v) {
 	return ""
 }
 {
-	n = split("_PID UNIT SYSLOG_IDENTIFIER PRIORITY ACTION RESULT CGROUP MESSAGE_ID REQUESTED_BYTES RECLAIMED_BYTES PRIORITY_LEVEL SOFT_LIMIT_BYTES MEMORY_HIGH_BYTES CGROUPS_MANAGED TRIGGER _SYSTEMD_UNIT __MONOTONIC_TIMESTAMP MESSAGE", f, " ")
+	n = split("_PID UNIT SYSLOG_IDENTIFIER PRIORITY ACTION RESULT CGROUP MESSAGE_ID REQUESTED_BYTES RECLAIMED_BYTES PRIORITY_LEVEL SOFT_LIMIT_BYTES MEMORY_HIGH_BYTES CGROUPS_MANAGED TRIGGER _SYSTEMD_UNIT __MONOTONIC_TIMESTAMP MESSAGE CGROUP_FILE", f, " ")
 	line = NR
 	for (i = 1; i <= n; i++) {
 		v = get(f[i])
@@ -305,7 +311,8 @@ first_line() { head -n 1 | cut -f 1; }
 startup=$(sed -n 's/^[0-9.]* scenario-started //p' "$out/events")
 echo "systemd scenario (${startup:-no start event}; guest ${VM_MEM} MiB, zram swap; VM $(val vm-seconds) s):"
 for e in configured verified workloads-ready start-end reload-good-end reload-broken-end hog-started clamp-seen \
-	round-ended reload-web-end floors-before continued floors-again set-property operator-low-seen stop-end collected; do
+	round-ended reload-web-end floors-before continued floors-again set-property operator-low-seen fight-begin \
+	fight-end stop-end collected; do
 	t=$(ev_time "$e")
 	[ -n "$t" ] && note "$(printf '%-18s at %6s s (guest uptime)' "$e" "$t")"
 done
@@ -663,6 +670,32 @@ if reached set-property; then
 			fail "web's memory.low was $v at $e, not the operator's MemoryLow=${WEB_OPERATOR_LOW}M ($op_low): reclaimd wrote over it"
 	done
 	[ -n "$(ev_floor floors-after-stop web low)" ] || fail "web's memory.low was not read after the stop"
+fi
+
+# ---- 3e. another writer that keeps writing over locked's clamp
+echo "3e. a writer that keeps writing over the clamp:"
+if reached fight-begin; then
+	for e in fight-begin fight-end; do
+		note "$(sed -n "s/^\([0-9.]*\) \($e .*\)/\1 s: \2/p" "$out/events" | head -n 1)"
+	done
+	rounds=$(sed -n 's/^[0-9.]* fight-end rounds=\([0-9]*\)$/\1/p' "$out/events")
+	[ "${rounds:-0}" = "$FIGHT_ROUNDS" ] ||
+		fail "the writer set locked's memory.high to max ${FIGHT_ROUNDS} times, and reclaimd lowered it again only ${rounds:-0} times within ${CLAMP_DEADLINE} s each (the kernel's file): $(sed -n 's/^[0-9.]* \(fight-wrote .*\)/\1/p' "$out/events" | tail -n 1)"
+	# locked's memory.high records: release lines that say a loss, clamp lines that say it held again.
+	high_says='$8 == "'"$G_LOCKED"'" && $20 == "memory.high" && $6 == "release"'
+	contested=$(daemon_records "$high_says && \$7 == \"contested\"")
+	n_contested=$(printf '%s' "$contested" | grep -c .)
+	note "ACTION=release RESULT=contested of locked's memory.high: $n_contested; $(printf '%s' "$contested" | head -n 1 | cut -f 19)"
+	if [ "$n_contested" != 1 ]; then
+		fail "the journal has $n_contested ACTION=release RESULT=contested records of locked's memory.high, not 1: a writer that keeps writing over a hold is said once"
+	else
+		[ "$(printf '%s' "$contested" | cut -f 5)" = 4 ] ||
+			fail "the contested record has PRIORITY=$(printf '%s' "$contested" | cut -f 5), not 4 (warning)"
+		l_c=$(printf '%s' "$contested" | cut -f 1)
+		after=$(daemon_records "\$1 > $l_c && \$8 == \"$G_LOCKED\" && (\$6 == \"release\" && \$7 == \"changed\" || \$6 == \"clamp\" && \$7 == \"again\")" | wc -l)
+		[ "$after" = 0 ] ||
+			fail "after the contested record, the journal still says $after rounds of the fight over locked's memory.high (RESULT=changed or clamp RESULT=again): they go to debug level"
+	fi
 fi
 
 # ---- 4. systemctl stop restores memory.high
