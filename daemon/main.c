@@ -75,7 +75,7 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 {}
         };
         static const char try_help[] = "Try 'reclaimd --help' for more information.\n";
-        const char *not_checked = NULL;   /* an option that means nothing to --check-config */
+        bool state_given = false;   /* --dry-run, --state-file, --debug: nothing to --check-config */
         int c;
 
         *o = (struct options){ .config_file = DEFAULT_CONFIG_FILE, .state_file = DEFAULT_STATE_FILE,
@@ -84,11 +84,11 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 switch (c) {
                 case 'c': o->config_file = optarg; break;
                 case 't': o->check_config = true; break;
-                case 'n': o->dry_run = true; not_checked = "--dry-run"; break;
+                case 'n': o->dry_run = true; break;
                 case 'r': o->cgroup_root = optarg; break;
-                case 's': o->state_file = optarg; not_checked = "--state-file"; break;
+                case 's': o->state_file = optarg; state_given = true; break;
                 case 'R': o->restore = true; break;
-                case 'd': o->log_level = LOG_DEBUG; not_checked = "--debug"; break;
+                case 'd': o->log_level = LOG_DEBUG; break;
                 case 'h': help(); return 0;
                 case 'V': printf("reclaimd %s\n", PACKAGE_VERSION); return 0;
                 default: fputs(try_help, stderr); return -EINVAL;   /* after getopt's own line */
@@ -104,8 +104,15 @@ static int parse_argv(int argc, char **argv, struct options *o)
                 return -EINVAL;
         }
         /* Said, not refused: a wrapper that passes one option string to a check and to a run works. */
-        if (o->check_config && not_checked)
-                fprintf(stderr, "reclaimd: %s means nothing with --check-config, ignoring\n", not_checked);
+        if (o->check_config) {
+                const bool given[] = { o->dry_run, state_given, o->log_level == LOG_DEBUG };
+                static const char *const names[] = { "--dry-run", "--state-file", "--debug" };
+
+                for (size_t k = 0; k < ARRAY_SIZE(names); k++)
+                        if (given[k])
+                                fprintf(stderr, "reclaimd: %s means nothing with --check-config, ignoring\n",
+                                        names[k]);
+        }
         return 1;
 }
 

@@ -606,7 +606,8 @@ uint64_t policy_backoff_update(struct backoff *b, uint64_t requested, uint64_t r
         }
         if (b->level < 32)
                 b->level++;
-        cooldown = b->level > 20 ? max_usec : base_usec << (b->level - 1);
+        /* Doubling from base_usec, capped at max_usec (past 20 doublings, the cap: no overflow); backoff = 0s is none. */
+        cooldown = base_usec == 0 ? 0 : b->level > 20 ? max_usec : base_usec << (b->level - 1);
         if (cooldown > max_usec)
                 cooldown = max_usec;
         b->until_usec = now_usec + cooldown;

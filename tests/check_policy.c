@@ -407,6 +407,10 @@ START_TEST(backoff_below_one_eighth)
         ck_assert_uint_eq(b.level, 0);
         ck_assert(policy_backoff_allows(&b, 0));
         ck_assert_uint_eq(policy_backoff_update(&b, 0, 0, 0, 1000000, 60000000), 0);
+        /* backoff = 0s turns it off, however long the run of fruitless rounds. */
+        for (int i = 0; i < 40; i++)
+                ck_assert_uint_eq(policy_backoff_update(&b, 8 * MiB, 0, 0, 0, 60000000), 0);
+        ck_assert(policy_backoff_allows(&b, 0));
 }
 END_TEST
 

@@ -52,6 +52,13 @@ for opt in --dry-run -n "--state-file=$tmp/st" -d; do
         grep -q 'nothing with --check-config, ignoring' "$tmp/err" || fail "--check-config $opt: $(cat "$tmp/err")"
         grep -q '^# configuration OK' "$tmp/out" || fail "--check-config $opt: not checked"
 done
+# Several together: each said.
+"$RECLAIMD" --check-config --config "$good" -n "--state-file=$tmp/st" -d >/dev/null 2>"$tmp/err" ||
+        fail "--check-config with three ignored options: $(cat "$tmp/err")"
+for opt in --dry-run --state-file --debug; do
+        grep -q "^reclaimd: $opt means nothing with --check-config, ignoring" "$tmp/err" ||
+                fail "--check-config -n --state-file -d: $opt not said: $(cat "$tmp/err")"
+done
 "$RECLAIMD" --version | grep -q '^reclaimd [0-9]' || fail "--version"
 
 # On a host whose memory controller is not on cgroup v2 (these machines: hybrid mode),
