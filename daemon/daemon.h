@@ -69,6 +69,8 @@ struct daemon {
         unsigned floors_quiet;         /* and those past FLOORS_SAID_MAX, said at debug only */
         unsigned gone_said, gone_quiet;/* the same for the cgroups a pass finds gone */
         unsigned changed_said, changed_quiet; /* and for the held files it finds someone wrote over */
+        unsigned contested_said, contested_quiet; /* those found in a fight (lib/contest.c) */
+        unsigned settled_said, settled_quiet; /* and the fights found over */
         int state_err;                 /* the state file's last failure said, and when: once a minute */
         uint64_t state_err_at_usec;
         int clamped;                   /* cgroups whose memory.high is lowered */

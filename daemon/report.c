@@ -230,7 +230,14 @@ void report_floors(struct daemon *d)
                            "level only (systemd writes every unit's at each daemon-reload and set-property)",
                            d->changed_quiet);
         d->floors_said = d->floors_quiet = d->gone_said = d->gone_quiet = 0;
+        if (d->contested_quiet > 0)
+                log_warning("%u more held files in a fight with another writer were found in the same pass, said "
+                            "at debug level only; reclaimctl status shows them", d->contested_quiet);
+        if (d->settled_quiet > 0)
+                log_notice("%u more fights over held files ended in the same pass, said at debug level only",
+                           d->settled_quiet);
         d->changed_said = d->changed_quiet = 0;
+        d->contested_said = d->contested_quiet = d->settled_said = d->settled_quiet = 0;
 }
 
 /* Someone else writing cg's file f over reclaimd's hold (lib/contest.c). */
@@ -288,8 +295,8 @@ static void floor_raised(struct daemon *d, const struct cgroup *cg, enum cg_file
 
 static void on_protected(void *userdata, const struct cgroup *cg, enum cg_file f, uint64_t value, int err)
 {
-        /* Held again in a fight, said already (written_over_again()). */
-        if (err == 0 && contest_fight(contest_of(cg, f)))
+        /* Held again at the value lost in a fight: its round, said already (written_over_again()). */
+        if (err == 0 && contest_fight(contest_of(cg, f)) && value == contest_of(cg, f)->value)
                 log_debug("%s of %s held at %" PRIu64 " again", cg_file_name(f), cg->path, value);
         else if (f == CG_MEMORY_HIGH)
                 clamped_again(userdata, cg, value, err);
@@ -348,15 +355,15 @@ static void written_over_again(struct daemon *d, const struct cgroup *cg, enum c
         const char *what = cg_file_name(f);
         bool first = c->streak == CONTEST_STREAK;
 
-        log_event(first ? pass_level(&d->changed_said, &d->changed_quiet, LOG_WARNING) : LOG_DEBUG,
+        log_event(first ? pass_level(&d->contested_said, &d->contested_quiet, LOG_WARNING) : LOG_DEBUG,
                   LOG_EV_RELEASE,
                   LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what),
                              LOG_U64(ORIGINAL, original_of(cg, f)),
                              LOG_U64(WRITTEN_OVER, c->lost), LOG_STR(RESULT, "contested")),
                   "%s of %s is %s, not what reclaimd wrote: written over %" PRIu32 " times, each within %llu min of the "
                   "last; another writer keeps setting it (a script, an agent, repeated daemon-reloads). reclaimd "
-                  "holds it again each time and says the next ones at debug level only, until it stays held "
-                  "for %llu min",
+                  "holds it again while it needs it and says the next ones at debug level only, until no one "
+                  "writes over it for %llu min",
                   what, cg->path, v, c->streak, (unsigned long long)(CONTEST_WINDOW_USEC / 60000000),
                   (unsigned long long)(CONTEST_WINDOW_USEC / 60000000));
 }
@@ -364,13 +371,14 @@ static void written_over_again(struct daemon *d, const struct cgroup *cg, enum c
 static void on_contest_settled(void *userdata, const struct cgroup *cg, enum cg_file f)
 {
         const struct contest *c = contest_of(cg, f);
+        struct daemon *d = userdata;
 
-        (void) userdata;
-        log_event(LOG_NOTICE, LOG_EV_RELEASE,
+        /* The fights a burst of daemon-reloads started end in one pass too. */
+        log_event(pass_level(&d->settled_said, &d->settled_quiet, LOG_NOTICE), LOG_EV_RELEASE,
                   LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, cg_file_name(f)),
                              LOG_U64(WRITTEN_OVER, c->lost), LOG_STR(RESULT, "settled")),
-                  "%s of %s has stayed as reclaimd holds it for %llu min: no one writes over it any more "
-                  "(%" PRIu32 " times in all)", cg_file_name(f), cg->path,
+                  "%s of %s, held, has not been written over for %llu min: the fight over it is over "
+                  "(written over %" PRIu32 " times in all)", cg_file_name(f), cg->path,
                   (unsigned long long)(CONTEST_WINDOW_USEC / 60000000), c->lost);
 }
 

@@ -65,7 +65,10 @@ static int write_value(struct engine *e, struct cgroup *cg, enum cg_file f, uint
 
 size_t adjust_index(enum cg_file f)
 {
-        return f == CG_MEMORY_HIGH ? 0 : f == CG_MEMORY_LOW ? 1 : 2;
+        for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++)
+                if (adjust_files[k] == f)
+                        return k;
+        return ARRAY_SIZE(adjust_files) - 1;   /* never: the three files are all there is */
 }
 
 unsigned adjust_count(const struct cgroup *cg)
@@ -140,6 +143,21 @@ static bool in_our_direction(enum cg_file f, uint64_t original, uint64_t value)
 }
 
 /*
+ * A hold of cg's f found holding kernel, someone else's value: counted
+ * (lib/contest.c) before it is said, whichever path found it, so that a
+ * fight is said once and the metric counts every loss; then the record ends.
+ */
+static void lost_said(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t kernel)
+{
+        struct adjust *a = adjust_of(cg, f);
+
+        contest_lost(&cg->contests[adjust_index(f)], a->value, e->now_usec());
+        if (e->obs.released)   /* before the record ends: it tells the original */
+                e->obs.released(e->obs.userdata, cg, f, kernel, false, true, 0);
+        *a = (struct adjust){};
+}
+
+/*
  * Reads f of cg, held, into *ret_kernel and ends the record when the file
  * holds neither what reclaimd last wrote nor what it overwrote: someone set
  * it since, and their value is the original from here on. A hold goes over
@@ -159,10 +177,7 @@ static int lost_hold(struct engine *e, struct cgroup *cg, enum cg_file f, uint64
                 return r;
         if (adjust_holds(*ret_kernel, a->previous) || adjust_holds(*ret_kernel, a->value))
                 return 0;
-        contest_lost(&cg->contests[adjust_index(f)], e->now_usec());   /* before it is said: a fight is said once */
-        if (e->obs.released)
-                e->obs.released(e->obs.userdata, cg, f, *ret_kernel, false, true, 0);
-        *a = (struct adjust){};
+        lost_said(e, cg, f, *ret_kernel);
         return 1;
 }
 
@@ -285,9 +300,7 @@ int adjust_release(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t
                         return 0;
                 }
                 if (!adjust_holds(kernel, a->previous) && !adjust_holds(kernel, a->value)) {
-                        if (e->obs.released)   /* before the record ends: it tells the original */
-                                e->obs.released(e->obs.userdata, cg, f, kernel, false, true, 0);
-                        *a = (struct adjust){};
+                        lost_said(e, cg, f, kernel);
                         return 0;
                 }
         }

@@ -5,7 +5,7 @@
 
 #include "contest.h"
 
-uint32_t contest_lost(struct contest *c, uint64_t now)
+uint32_t contest_lost(struct contest *c, uint64_t value, uint64_t now)
 {
         bool recent = c->last_usec && now < c->last_usec + CONTEST_WINDOW_USEC;
 
@@ -14,6 +14,7 @@ uint32_t contest_lost(struct contest *c, uint64_t now)
         else if (c->streak < UINT32_MAX)
                 c->streak++;
         c->last_usec = now;
+        c->value = value;
         if (c->lost < UINT32_MAX)
                 c->lost++;
         return c->streak;
@@ -33,4 +34,13 @@ bool contest_settled(struct contest *c, bool held, uint64_t now)
                 return false;
         c->streak = 0;
         return fight && held;
+}
+
+void contest_merge(struct contest *c, const struct contest *from)
+{
+        uint32_t lost = c->lost > UINT32_MAX - from->lost ? UINT32_MAX : c->lost + from->lost;
+
+        if (from->last_usec >= c->last_usec)
+                *c = *from;   /* the later streak */
+        c->lost = lost;
 }

@@ -28,19 +28,25 @@ struct contest {
         uint32_t streak;             /* the last of them, each found within CONTEST_WINDOW_USEC of the
                                       * one before: CONTEST_STREAK or more is a fight */
         uint64_t last_usec;          /* when the last was found (0: never) */
+        uint64_t value;              /* what reclaimd held the file at then: a hold taken again at
+                                      * that value is the fight's next round, one at another value
+                                      * news of its own */
 };
 
-/* Counts a hold of the file found written over at now. Returns the streak it is part of. */
-uint32_t contest_lost(struct contest *c, uint64_t now);
+/* Counts a hold of the file at value found written over at now. Returns the streak it is part of. */
+uint32_t contest_lost(struct contest *c, uint64_t value, uint64_t now);
+
+/* Adds the counts of from to c (a record moved from one cgroup entry to another). */
+void contest_merge(struct contest *c, const struct contest *from);
 
 /* Whether the file is in a fight: said once already, its rounds are said at debug. */
 bool contest_fight(const struct contest *c);
 
 /*
  * Ends a streak whose last loss is CONTEST_WINDOW_USEC old at now. Returns
- * true when that was a fight and the file is held still (held): it stayed
- * as reclaimd holds it for the whole window, the news to say. A fight whose
- * hold went (the floors went back) ends unsaid: nothing tells whether the
- * other writer stopped.
+ * true when that was a fight and the file is held now (held): no one wrote
+ * over it for the whole window, the news to say. A fight whose hold went
+ * (the floors went back) ends unsaid: with nothing held, nothing tells
+ * whether the other writer stopped.
  */
 bool contest_settled(struct contest *c, bool held, uint64_t now);

@@ -198,10 +198,11 @@ static void explain_contests(FILE *f, const struct snapshot_cgroup *c)
                 if (contest_fight(&c->contests[k]))
                         say(f, "a hold written over is taken again at the next read, whoever wrote it; the fight "
                                "is over once the file stays held as long",
-                            "%s has been written over by someone else %" PRIu32 " times, each within %llu minutes of "
-                            "the last: another writer (a script, an agent, repeated daemon-reloads) keeps setting it",
-                            cg_file_name(adjust_files[k]), c->contests[k].lost,
-                            (unsigned long long)(CONTEST_WINDOW_USEC / 60000000));
+                            "%s has been written over by someone else %" PRIu32 " times in a row, each within %llu "
+                            "minutes of the last (%" PRIu32 " in all): another writer (a script, an agent, repeated "
+                            "daemon-reloads) keeps setting it",
+                            cg_file_name(adjust_files[k]), c->contests[k].streak,
+                            (unsigned long long)(CONTEST_WINDOW_USEC / 60000000), c->contests[k].lost);
 }
 
 /* What reclaimd holds on the cgroup now, and what keeps rounds away from it. */

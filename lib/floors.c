@@ -316,6 +316,18 @@ static int count_held_for(struct engine *e, const struct config *cfg)
         return n;
 }
 
+/* Ends the fights over cg's files no one wrote over for a whole window (lib/contest.c). */
+static void settle_contests(struct engine *e, struct cgroup *cg, uint64_t now)
+{
+        for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++) {
+                enum cg_file f = adjust_files[k];
+
+                if (contest_settled(&cg->contests[k], adjust_of(cg, f)->active, now) &&
+                    e->obs.contest_settled)
+                        e->obs.contest_settled(e->obs.userdata, cg, f);
+        }
+}
+
 /*
  * Reads again every file reclaimd holds (adjust_verify()), at most about
  * once a balance interval; in a balancer's check while free memory is far
@@ -333,18 +345,6 @@ static int count_held_for(struct engine *e, const struct config *cfg)
  * fight, and one that has stayed held long enough as the fight's end
  * (lib/contest.c): the daemon says each once.
  */
-/* Ends the fights over cg's files that have stayed held a whole window (lib/contest.c). */
-static void settle_contests(struct engine *e, struct cgroup *cg, uint64_t now)
-{
-        for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++) {
-                enum cg_file f = adjust_files[k];
-
-                if (contest_settled(&cg->contests[k], adjust_of(cg, f)->active, now) &&
-                    e->obs.contest_settled)
-                        e->obs.contest_settled(e->obs.userdata, cg, f);
-        }
-}
-
 static bool verify_holds(struct engine *e, const struct config *cfg)
 {
         uint64_t now = e->now_usec(), age = engine_refresh_age(e, cfg->balance_interval_usec);

@@ -257,7 +257,7 @@ int hierarchy_adopt(struct engine *e, struct cgroup *cg)
 
                 if (from->active && !a->active) {
                         *a = *from;
-                        to->contests[k] = cg->contests[k];
+                        contest_merge(&to->contests[k], &cg->contests[k]);
                 }
                 *from = (struct adjust){};
         }

@@ -22,7 +22,7 @@ static void help(FILE *f, const char *name, const char *type, const char *text)
         fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
-/* name{cgroup="..."[,label="value"]} v */
+/* name{cgroup="..."[,label="value"]} v: label and value are the callers' constants, printed as they are. */
 static void labelled_sample(FILE *f, const char *name, const char *path, const char *label, const char *value,
                             uint64_t v)
 {

@@ -90,9 +90,10 @@ static char *changed_cell(const struct adjust *a, uint64_t kernel)
 }
 
 /*
- * A held cell, and, while someone keeps writing over the hold (a fight:
- * lib/contest.c), how many times they did: the cell that shows the hold
- * would else look settled between two of their writes.
+ * A cell of memory.min, memory.low or memory.high, and, while someone keeps
+ * writing over reclaimd's hold of it (a fight: lib/contest.c), how many
+ * times they did in all: the cell would else look settled between two of
+ * their writes. NULL (no memory) stays NULL.
  */
 static char *contested(char *held, const struct snapshot_cgroup *c, enum cg_file f)
 {
@@ -349,7 +350,7 @@ static void json_held(FILE *f, const char *file, const struct adjust *a)
         json_u64(f, key, a->value, true);
 }
 
-/* ,"FILE_written_over":N,"FILE_contested":bool for each held file (lib/contest.c). */
+/* ,"FILE_written_over":N,"FILE_contested":bool for each of the three files reclaimd may hold (lib/contest.c). */
 static void json_contests(FILE *f, const struct snapshot_cgroup *c)
 {
         static const char *const names[] = { "memory_high", "memory_low", "memory_min" };   /* adjust_files */

@@ -2065,6 +2065,42 @@ START_TEST(glob_that_cannot_be_listed_is_said_once)
 END_TEST
 
 /*
+ * batch over its soft limit and 60 cgroups s00..s59 under theirs, managed
+ * with their info-level log captured, and the first balance check run:
+ * 61 floors held in one pass.
+ */
+static void start_sixty_floors(struct fixture *f, struct capture *cap)
+{
+        char path[16];
+
+        setup(f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "batch", 0, 300 * MiB), 0);
+        for (int i = 0; i < 60; i++) {
+                snprintf(path, sizeof(path), "s%02d", i);
+                ck_assert_int_eq(sim_add_cgroup(f->be, path, 10 * MiB, 0), 0);
+        }
+        start_logged(f, cap, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n"
+                             "[cgroup s*]\nsoft_limit = 64M\n");
+        ck_assert_int_ge(engine_balance_check(&f->d.engine, f->d.cfg, false, NULL, NULL), 0);
+        report_floors(&f->d);
+}
+
+/* A daemon-reload over start_sixty_floors()' holds, and the balancer's check half a balance interval on. */
+static void sixty_written_over(struct fixture *f)
+{
+        char path[16];
+
+        ck_assert_int_eq(sim_set_protection(f->be, "batch", 0, 0), 0);
+        for (int i = 0; i < 60; i++) {
+                snprintf(path, sizeof(path), "s%02d", i);
+                ck_assert_int_eq(sim_set_protection(f->be, path, 0, 0), 0);
+        }
+        f->d.engine.verified_usec = 0;
+        ck_assert_int_ge(engine_balance_check(&f->d.engine, f->d.cfg, false, NULL, NULL), 0);
+        report_floors(&f->d);
+}
+
+/*
  * One hold at thousands of cgroups is a line each within a second, past
  * journald's burst: past the first 50 of a pass they are said at debug only,
  * and one line says how many. So are the holds a daemon-reload writes over.
@@ -2075,26 +2111,10 @@ START_TEST(floor_lines_of_a_pass_are_bounded)
         struct fixture f;
         char path[16], *log;
 
-        setup(&f, 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
-        for (int i = 0; i < 60; i++) {
-                snprintf(path, sizeof(path), "s%02d", i);
-                ck_assert_int_eq(sim_add_cgroup(f.be, path, 10 * MiB, 0), 0);
-        }
-        start_logged(&f, &cap, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n"
-                               "[cgroup s*]\nsoft_limit = 64M\n");
-        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
-        report_floors(&f.d);
+        start_sixty_floors(&f, &cap);
         ck_assert_uint_eq(sim_low(f.be, "s59"), 64 * MiB);   /* held, said or not */
         /* systemctl daemon-reload, read half a balance interval on: every floor written over, and held again. */
-        ck_assert_int_eq(sim_set_protection(f.be, "batch", 0, 0), 0);
-        for (int i = 0; i < 60; i++) {
-                snprintf(path, sizeof(path), "s%02d", i);
-                ck_assert_int_eq(sim_set_protection(f.be, path, 0, 0), 0);
-        }
-        f.d.engine.verified_usec = 0;
-        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
-        report_floors(&f.d);
+        sixty_written_over(&f);
         ck_assert_uint_eq(sim_low(f.be, "s59"), 64 * MiB);
         finish(&f);
         log = capture_end(&cap);
@@ -2108,50 +2128,135 @@ START_TEST(floor_lines_of_a_pass_are_bounded)
 }
 END_TEST
 
+/* Writes web's memory.low over with low, and runs the balancer's check a balance interval on. */
+static void write_over_web(struct fixture *f, uint64_t low)
+{
+        ck_assert_int_eq(sim_set_protection(f->be, "web", 0, low), 0);
+        f->d.engine.verified_usec = 0;   /* a balance interval on */
+        ck_assert_int_ge(engine_balance_check(&f->d.engine, f->d.cfg, false, NULL, NULL), 0);
+        report_floors(&f->d);
+}
+
 /*
  * Someone setting web's memory.low to 0 after each hold: the first two
- * losses said as any, the third as a fight (a warning, once), the rest and
- * the holds taken again after them at debug only; a window later with the
- * hold left alone, its end is said, once.
+ * losses said as any, the third as a fight, once, at warning level (the
+ * log captured at warning then); the later ones and the holds taken again
+ * at the same value at debug only. A reload that moves web's floor (a new
+ * soft limit) keeps the count, and the new level is said, fight or not. A
+ * window later with the hold left alone, the fight's end is said, once. A
+ * loss found as the floor goes back (batch at its soft limit) is counted
+ * as any.
  */
 START_TEST(a_fight_over_a_hold_is_said_once)
 {
+        static const char conf[] = "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n"
+                                   "[cgroup web]\nsoft_limit = 64M\n";
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX", *log;
         struct contest *c;
         struct capture cap;
         struct fixture f;
-        char *log;
 
         setup(&f, 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 300 * MiB), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "web", 10 * MiB, 0), 0);
-        start_logged(&f, &cap, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n"
-                               "[cgroup web]\nsoft_limit = 64M\n");
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        start_from_file(&f, path, conf);
         ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
-        for (int i = 0; i < 5; i++) {
-                ck_assert_int_eq(sim_set_protection(f.be, "web", 0, 0), 0);
-                f.d.engine.verified_usec = 0;   /* a balance interval on */
-                ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
-                report_floors(&f.d);
+        for (int i = 0; i < 2; i++)
+                write_over_web(&f, 0);
+        log_set_max_level(LOG_WARNING);   /* the fight's line, and only it */
+        for (int i = 0; i < 3; i++) {
+                write_over_web(&f, 0);
                 ck_assert_uint_eq(sim_low(f.be, "web"), 64 * MiB);   /* held again, said or not */
         }
+        log_set_max_level(LOG_INFO);
         c = &engine_find(&f.d.engine, "web")->contests[adjust_index(CG_MEMORY_LOW)];
         ck_assert_uint_eq(c->lost, 5);
+
+        /* web's floor moved by a reload: the count carried, the new level said although in a fight. */
+        write_file(path, "[balance]\ntrim = no\n[cgroup batch]\nsoft_limit = 64M\n"
+                         "[cgroup web]\nsoft_limit = 80M\n");
+        ck_assert_int_eq(daemon_reload(&f.d), 0);
+        c = &engine_find(&f.d.engine, "web")->contests[adjust_index(CG_MEMORY_LOW)];
+        ck_assert_uint_eq(c->lost, 5);
+        ck_assert(contest_fight(c));
+        f.d.engine.verified_usec = 0;
+        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        report_floors(&f.d);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 80 * MiB);
+
         /* A window on, the hold left alone (the clock is the real one: the loss made older). */
         c->last_usec -= CONTEST_WINDOW_USEC;
+        for (int i = 0; i < 2; i++) {
+                f.d.engine.verified_usec = 0;
+                ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+                report_floors(&f.d);
+        }
+        ck_assert(!contest_fight(c));
+
+        /* Written over again, then found as the floor goes back: counted, a fight no more. */
+        for (int i = 0; i < 2; i++)
+                write_over_web(&f, 0);
+        ck_assert_int_eq(sim_set_protection(f.be, "web", 0, 32 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 64 * MiB), 0);
+        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        report_floors(&f.d);
+        ck_assert(!engine_find(&f.d.engine, "web")->low.active);
+        ck_assert_uint_eq(c->lost, 8);
+        ck_assert_uint_eq(c->streak, 3);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 32 * MiB);   /* theirs */
+        finish(&f);
+        unlink(path);
+        log = capture_end(&cap);
+        /* The first two, the first two after the fight ended; the third then is the second fight's. */
+        ck_assert_int_eq(count(log, "result=changed "), 4);
+        ck_assert_int_eq(count(log, "result=contested "), 2);
+        ck_assert_int_eq(count(log, "written over 3 times, each within 10 min of the last"), 2);
+        ck_assert_int_eq(count(log, "written_over=3 "), 1);
+        ck_assert_int_eq(count(log, "written_over=8 "), 1);
+        /*
+         * batch's and web's first holds, web's after the first two losses, its
+         * new level after the reload, and after the two losses once the fight
+         * was over.
+         */
+        ck_assert_int_eq(count(log, "action=protect cgroup=web "), 6);
+        ck_assert_int_eq(count(log, "Raised memory.low of web to 80.0M (was 0B)"), 3);
+        ck_assert_int_eq(count(log, "result=settled "), 1);
+        ck_assert_int_eq(count(log, "memory.low of web, held, has not been written over for 10 min"), 1);
+        free(log);
+}
+END_TEST
+
+/*
+ * A burst of daemon-reloads writes over every floor at once, three times:
+ * each file's third loss is a fight, in one pass, as are their ends a window
+ * later: 50 lines of each a pass, and one that counts the rest.
+ */
+START_TEST(fight_lines_of_a_pass_are_bounded)
+{
+        struct capture cap;
+        struct fixture f;
+        char path[16], *log;
+
+        start_sixty_floors(&f, &cap);
+        for (int n = 0; n < 3; n++)
+                sixty_written_over(&f);
+        for (int i = 0; i < 60; i++) {
+                snprintf(path, sizeof(path), "s%02d", i);
+                engine_find(&f.d.engine, path)->contests[adjust_index(CG_MEMORY_LOW)].last_usec -= CONTEST_WINDOW_USEC;
+        }
         f.d.engine.verified_usec = 0;
         ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
-        f.d.engine.verified_usec = 0;
-        ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
+        report_floors(&f.d);
         finish(&f);
         log = capture_end(&cap);
-        ck_assert_int_eq(count(log, "result=changed "), 2);
-        ck_assert_int_eq(count(log, "result=contested "), 1);
-        ck_assert_int_eq(count(log, "written over 3 times, each within 10 min of the last"), 1);
-        ck_assert_int_eq(count(log, "written_over=3 "), 1);
-        /* batch's and web's first holds, and web's after the first two losses. */
-        ck_assert_int_eq(count(log, "action=protect "), 4);
-        ck_assert_int_eq(count(log, "result=settled "), 1);
-        ck_assert_int_eq(count(log, "memory.low of web has stayed as reclaimd holds it for 10 min"), 1);
+        ck_assert_int_eq(count(log, "result=changed "), 100);   /* 50 a pass, twice */
+        ck_assert_int_eq(count(log, "result=contested "), 50);
+        ck_assert_int_eq(count(log, "11 more held files in a fight with another writer were found in the same pass"),
+                         1);   /* batch's too */
+        ck_assert_int_eq(count(log, "result=settled "), 50);
+        ck_assert_int_eq(count(log, "10 more fights over held files ended in the same pass"), 1);
         free(log);
 }
 END_TEST
@@ -2230,4 +2335,5 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            stop_restores_with_its_log_reader_gone, second_run_on_a_state_file_refused,
            absent_cgroups_said_at_start, ancestor_protect_line, offender_floor_stops_at_its_soft_limit,
            descriptor_limit_too_low_is_said, floor_lines_of_a_pass_are_bounded, a_fight_over_a_hold_is_said_once,
+           fight_lines_of_a_pass_are_bounded,
            glob_that_cannot_be_listed_is_said_once)

@@ -623,6 +623,20 @@ START_TEST(holds_systemd_wrote_over_are_found)
 }
 END_TEST
 
+/* batch over its soft limit of 64M, web under its 256M, and the first balance check: web's floor held. */
+static struct cgroup *start_web_floor(struct fixture *f)
+{
+        static const char conf[] = "[balance]\ntrim = no\n"
+                                   "[cgroup batch]\nsoft_limit = 64M\n"
+                                   "[cgroup web]\nsoft_limit = 256M\n";
+
+        setup(f, conf, 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "web", 100 * MiB, 0), 0);
+        engine_balance_check(&f->e, f->cfg, false, NULL, NULL);
+        return engine_find(&f->e, "web");
+}
+
 /*
  * Another writer setting web's memory.low to 0 a balance interval after each
  * hold: each time found, counted, and held again; the third loss within
@@ -632,18 +646,11 @@ END_TEST
  */
 START_TEST(a_writer_that_keeps_writing_over_is_a_fight)
 {
-        static const char conf[] = "[balance]\ntrim = no\n"
-                                   "[cgroup batch]\nsoft_limit = 64M\n"
-                                   "[cgroup web]\nsoft_limit = 256M\n";
         const struct contest *c;
         struct cgroup *web;
         struct fixture f;
 
-        setup(&f, conf, 1 * GiB);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
-        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
-        web = engine_find(&f.e, "web");
+        web = start_web_floor(&f);
         c = &web->contests[adjust_index(CG_MEMORY_LOW)];
         ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
         ck_assert_uint_eq(c->lost, 0);
@@ -700,6 +707,58 @@ START_TEST(a_writer_that_keeps_writing_over_is_a_fight)
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert(!contest_fight(c));
         ck_assert_uint_eq(f.settled, 1);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A record moved to another entry of the same cgroup (hierarchy_adopt(): a
+ * cgroup a reload no longer manages, whose restore failed) takes its count
+ * along, added, and the later streak: the counter never goes backwards.
+ */
+START_TEST(contests_merge_without_going_back)
+{
+        struct contest to = { .lost = 4, .streak = 1, .last_usec = 100, .value = 1 };
+        const struct contest from = { .lost = 7, .streak = 3, .last_usec = 200, .value = 2 };
+
+        contest_merge(&to, &from);
+        ck_assert_uint_eq(to.lost, 11);
+        ck_assert_uint_eq(to.streak, 3);
+        ck_assert_uint_eq(to.last_usec, 200);
+        ck_assert_uint_eq(to.value, 2);
+        to = (struct contest){ .lost = UINT32_MAX - 1, .streak = 2, .last_usec = 300 };
+        contest_merge(&to, &from);
+        ck_assert_uint_eq(to.lost, UINT32_MAX);
+        ck_assert_uint_eq(to.streak, 2);   /* its own streak is the later */
+}
+END_TEST
+
+/* A cgroup removed and made again at its path starts with no fight: the old one's was with another cgroup. */
+START_TEST(a_fight_ends_with_its_cgroup)
+{
+        struct cgroup *web;
+        struct fixture f;
+
+        web = start_web_floor(&f);
+        for (unsigned i = 0; i < CONTEST_STREAK; i++) {
+                ck_assert_int_eq(sim_set_protection(f.be, "web", 0, 0), 0);
+                fake_now += f.cfg->balance_interval_usec;
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        }
+        ck_assert(contest_fight(&web->contests[adjust_index(CG_MEMORY_LOW)]));
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "web"), 0);
+        fake_now += f.cfg->balance_interval_usec;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "web", 100 * MiB, 0), 0);
+        fake_now += f.cfg->balance_interval_usec;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(sim_low(f.be, "web"), 256 * MiB);
+        for (size_t k = 0; k < ARRAY_SIZE(web->contests); k++)
+                ck_assert_uint_eq(web->contests[k].lost, 0);
+        ck_assert_int_eq(sim_set_protection(f.be, "web", 0, 0), 0);
+        fake_now += f.cfg->balance_interval_usec;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert_uint_eq(web->contests[adjust_index(CG_MEMORY_LOW)].streak, 1);
         teardown(&f);
 }
 END_TEST
@@ -1755,6 +1814,7 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            failed_floor_is_written_again,
            memory_low_restored_on_stop_and_after_a_crash, ancestors_hold_what_is_held_beneath_them,
            holds_systemd_wrote_over_are_found, a_writer_that_keeps_writing_over_is_a_fight,
+           a_fight_ends_with_its_cgroup, contests_merge_without_going_back,
            ancestors_carried_over_a_reload, held_over_ends_with_what_it_was_for,
            memory_min_where_memory_low_only_defers,
            memory_min_restored_after_a_crash,

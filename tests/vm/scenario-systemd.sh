@@ -44,7 +44,8 @@
 #    operator's value, while it runs and at the stop.
 # 5f. Another writer that keeps setting locked's memory.high back to max,
 #    each time it finds reclaimd's clamp again (FIGHT_ROUNDS times): reclaimd
-#    must lower it again each time (CLAMP_DEADLINE), and say the fight once.
+#    must lower it again each time (CLAMP_DEADLINE), and say the fight once;
+#    `reclaimctl status --json` before and after (ctl-fight-{before,after}).
 # 6. `systemctl stop` while the pressure goes on; memory.high of both
 #    workloads read from the kernel before and right after, and web's and
 #    vmtest.slice's memory.low and memory.min.
@@ -436,6 +437,7 @@ fi
 # that ends proves one more hold taken again.
 if main_alive && locked_lowered; then
 	event "fight-begin locked.high=$(high_of "$G_LOCKED")"
+	ctl fight-before "$CTL" status --json
 	rounds=0
 	while [ "$rounds" -lt "$FIGHT_ROUNDS" ]; do
 		echo max >"$CG/$G_LOCKED/memory.high" || break
@@ -447,6 +449,7 @@ if main_alive && locked_lowered; then
 		event "fight-lowered round=$rounds locked.high=$(high_of "$G_LOCKED")"
 	done
 	event "fight-end rounds=$rounds"
+	ctl fight-after "$CTL" status --json
 fi
 
 # ---- 6. stop, under pressure still

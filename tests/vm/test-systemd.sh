@@ -46,7 +46,9 @@
 #     reclaimd's clamp again, FIGHT_ROUNDS times: each time the kernel's
 #     file is lowered again within CLAMP_DEADLINE s, and the journal says the
 #     fight once, as a warning (ACTION=release RESULT=contested), with no
-#     "changed" nor "again" line of locked's memory.high after it.
+#     "changed" nor "again" line of locked's memory.high after it, and
+#     `reclaimctl status --json` counts each of the rounds as written over
+#     and the file as contested.
 #  4. `systemctl stop reclaimd`, under pressure still, puts back the
 #     memory.high it lowered (of a cgroup with mlocked memory well over its
 #     soft limit): lowered in the kernel's file before the stop (never below
@@ -686,6 +688,22 @@ if reached fight-begin; then
 	contested=$(daemon_records "$high_says && \$7 == \"contested\"")
 	n_contested=$(printf '%s' "$contested" | grep -c .)
 	note "ACTION=release RESULT=contested of locked's memory.high: $n_contested; $(printf '%s' "$contested" | head -n 1 | cut -f 19)"
+	# Each round of the writer's was found and counted (the daemon's own count), not
+	# lowered again by a round at another level unseen: the rounds after the warning too.
+	if ! fight_counts=$(python3 -c '
+import json, sys
+def count(name):
+    with open(name) as f:
+        c = [c for c in json.load(f)["cgroups"] if c["path"] == sys.argv[1]][0]
+    return c["memory_high_written_over"], c["memory_high_contested"]
+b, a = count(sys.argv[2]), count(sys.argv[3])
+print(a[0] - b[0], "true" if a[1] else "false")' "$G_LOCKED" "$out/ctl-fight-before.out" "$out/ctl-fight-after.out" 2>&1); then
+		fail "reclaimctl status --json before and after the writer's rounds cannot be read: $fight_counts"
+	else
+		note "reclaimctl status --json: locked's memory.high written over $fight_counts (during the rounds; contested)"
+		[ "$fight_counts" = "$FIGHT_ROUNDS true" ] ||
+			fail "reclaimctl status --json counts '$fight_counts' (losses during the writer's rounds, contested), not '$FIGHT_ROUNDS true': each round must be found"
+	fi
 	if [ "$n_contested" != 1 ]; then
 		fail "the journal has $n_contested ACTION=release RESULT=contested records of locked's memory.high, not 1: a writer that keeps writing over a hold is said once"
 	else
