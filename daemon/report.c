@@ -231,8 +231,8 @@ void report_floors(struct daemon *d)
                            d->changed_quiet);
         d->floors_said = d->floors_quiet = d->gone_said = d->gone_quiet = 0;
         if (d->contested_quiet > 0)
-                log_warning("%u more held files in a fight with another writer were found in the same pass, said "
-                            "at debug level only; reclaimctl status shows them", d->contested_quiet);
+                log_notice("%u more held files in a fight with another writer were found in the same pass, said "
+                           "at debug level only; reclaimctl status shows them", d->contested_quiet);
         if (d->settled_quiet > 0)
                 log_notice("%u more fights over held files ended in the same pass, said at debug level only",
                            d->settled_quiet);
@@ -346,8 +346,10 @@ static void on_machine_hold(void *userdata, const struct taken_watch *t, const s
 
 /*
  * A hold written over once more in a fight (lib/contest.c): the loss that
- * makes it one is said as a warning, once; the later ones, and the holds
- * taken again after them, at debug.
+ * makes it one is said once, at notice, not warning: reclaimd holds the
+ * file again, nothing failed, and the daemon-reloads of a package upgrade
+ * (a few within minutes) make one too, which must not page anyone; the
+ * later ones, and the holds taken again after them, at debug.
  */
 static void written_over_again(struct daemon *d, const struct cgroup *cg, enum cg_file f, const char *v)
 {
@@ -355,7 +357,7 @@ static void written_over_again(struct daemon *d, const struct cgroup *cg, enum c
         const char *what = cg_file_name(f);
         bool first = c->streak == CONTEST_STREAK;
 
-        log_event(first ? pass_level(&d->contested_said, &d->contested_quiet, LOG_WARNING) : LOG_DEBUG,
+        log_event(first ? pass_level(&d->contested_said, &d->contested_quiet, LOG_NOTICE) : LOG_DEBUG,
                   LOG_EV_RELEASE,
                   LOG_FIELDS(LOG_STR(CGROUP, cg->path), LOG_STR(FILE, what),
                              LOG_U64(ORIGINAL, original_of(cg, f)),

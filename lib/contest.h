@@ -13,7 +13,7 @@
  * would have every round of the fight said, a notice and the hold's line
  * each balance interval, for as long as both run. So the losses of a file
  * are counted: CONTEST_STREAK of them, each found within CONTEST_WINDOW_USEC
- * of the one before, are a fight, said once as a warning, its later rounds
+ * of the one before, are a fight, said once (at notice), its later rounds
  * at debug; a held file that stays as reclaimd holds it for
  * CONTEST_WINDOW_USEC ends it, said once too. reclaimd goes on holding
  * through a fight: giving up would end the soft limit's promise on a

@@ -2139,8 +2139,8 @@ static void write_over_web(struct fixture *f, uint64_t low)
 
 /*
  * Someone setting web's memory.low to 0 after each hold: the first two
- * losses said as any, the third as a fight, once, at warning level (the
- * log captured at warning then); the later ones and the holds taken again
+ * losses said as any, the third as a fight, once, at notice level (the
+ * log captured at notice then); the later ones and the holds taken again
  * at the same value at debug only. A reload that moves web's floor (a new
  * soft limit) keeps the count, and the new level is said, fight or not. A
  * window later with the hold left alone, the fight's end is said, once. A
@@ -2165,7 +2165,7 @@ START_TEST(a_fight_over_a_hold_is_said_once)
         ck_assert_int_ge(engine_balance_check(&f.d.engine, f.d.cfg, false, NULL, NULL), 0);
         for (int i = 0; i < 2; i++)
                 write_over_web(&f, 0);
-        log_set_max_level(LOG_WARNING);   /* the fight's line, and only it */
+        log_set_max_level(LOG_NOTICE);   /* the fight's line, and only it */
         for (int i = 0; i < 3; i++) {
                 write_over_web(&f, 0);
                 ck_assert_uint_eq(sim_low(f.be, "web"), 64 * MiB);   /* held again, said or not */

@@ -45,7 +45,7 @@
 #  3e. Another writer sets locked's memory.high back to max each time it finds
 #     reclaimd's clamp again, FIGHT_ROUNDS times: each time the kernel's
 #     file is lowered again within CLAMP_DEADLINE s, and the journal says the
-#     fight once, as a warning (ACTION=release RESULT=contested), with no
+#     fight once, at notice (ACTION=release RESULT=contested), with no
 #     "changed" nor "again" line of locked's memory.high after it, and
 #     `reclaimctl status --json` counts each of the rounds as written over
 #     and the file as contested.
@@ -707,8 +707,8 @@ print(a[0] - b[0], "true" if a[1] else "false")' "$G_LOCKED" "$out/ctl-fight-bef
 	if [ "$n_contested" != 1 ]; then
 		fail "the journal has $n_contested ACTION=release RESULT=contested records of locked's memory.high, not 1: a writer that keeps writing over a hold is said once"
 	else
-		[ "$(printf '%s' "$contested" | cut -f 5)" = 4 ] ||
-			fail "the contested record has PRIORITY=$(printf '%s' "$contested" | cut -f 5), not 4 (warning)"
+		[ "$(printf '%s' "$contested" | cut -f 5)" = 5 ] ||
+			fail "the contested record has PRIORITY=$(printf '%s' "$contested" | cut -f 5), not 5 (notice)"
 		l_c=$(printf '%s' "$contested" | cut -f 1)
 		after=$(daemon_records "\$1 > $l_c && \$8 == \"$G_LOCKED\" && (\$6 == \"release\" && \$7 == \"changed\" || \$6 == \"clamp\" && \$7 == \"again\")" | wc -l)
 		[ "$after" = 0 ] ||
