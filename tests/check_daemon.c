@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "adjust.h"
 #include "backend-sim.h"
 #include "bus.h"
 #include "check-files.h"
@@ -2109,7 +2110,7 @@ START_TEST(floor_lines_of_a_pass_are_bounded)
 {
         struct capture cap;
         struct fixture f;
-        char path[16], *log;
+        char *log;
 
         start_sixty_floors(&f, &cap);
         ck_assert_uint_eq(sim_low(f.be, "s59"), 64 * MiB);   /* held, said or not */
