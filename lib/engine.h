@@ -119,7 +119,7 @@ struct engine_observer {
                          bool restored, bool left_alone, int err);
         /*
          * cg's file f, which someone had written over again and again (a
-         * fight: lib/contest.c), has stayed as reclaimd holds it for
+         * fight: lib/contest.c), is held and has not been written over for
          * CONTEST_WINDOW_USEC: the fight is over.
          */
         void (*contest_settled)(void *userdata, const struct cgroup *cg, enum cg_file f);

@@ -342,7 +342,7 @@ static void settle_contests(struct engine *e, struct cgroup *cg, uint64_t now)
  * hierarchy_protect()), and so is a clamp, here. Otherwise a hold whose
  * level did not change stayed lost, while reclaimd counted it held, until
  * the level changed. A file written over again and again is counted as a
- * fight, and one that has stayed held long enough as the fight's end
+ * fight, and one held and not written over for a while as the fight's end
  * (lib/contest.c): the daemon says each once.
  */
 static bool verify_holds(struct engine *e, const struct config *cfg)

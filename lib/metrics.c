@@ -92,8 +92,8 @@ static void per_cgroup(FILE *f, const struct snapshot *s, size_t n)
                         cgroup_sample(f, "reclaimd_cgroup_soft_limit_excess_bytes", s->cgroups[i].path, NULL,
                                       s->cgroups[i].excess);
         help(f, "reclaimd_cgroup_holds_written_over_total", "counter",
-             "Holds of reclaimd's found written over by someone else since, by file (a steady rise: "
-             "another writer fights reclaimd).");
+             "Holds of reclaimd's found written over by someone else, by file, since the cgroup was first "
+             "managed (a steady rise: another writer fights reclaimd).");
         for (size_t i = 0; i < n; i++)
                 for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++)
                         if (s->cgroups[i].contests[k].lost)
