@@ -25,7 +25,12 @@
 # The kernel-alone run is also the setup check: when the kernel's own
 # reclaim did not run machine-wide (kswapd or direct reclaim in
 # /proc/vmstat), the test has no power and says so (exit 99) rather than
-# pass.
+# pass.  Such a baseline, or one whose workload the kernel OOM-killed (seen
+# once in a local CI on 6.12: a global OOM 2.6 s into the burst, after the
+# kernel had reclaimed 1 MiB, with 1 GiB of swap free), is no measure of
+# anything: that run alone is made again, up to MW_BASELINE_TRIES (2) runs
+# in all, the earlier kept as kernel.try1.  The run with reclaimd is never
+# made again.
 #
 # Exit: 0 pass, 1 fail, 77 skip (no qemu/busybox/cpio/kernel; never when
 # CI=true), 99 hard error or setup failure.  VM_OUTDIR=DIR keeps the guests'
@@ -43,7 +48,7 @@ vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
 # shellcheck source-path=SCRIPTDIR source=machinewide.sh
 . "$vm_dir/machinewide.sh"
 
-: "${MW_MIN_PRECISION:=85}" "${MW_MAX_UNDER_PCT:=75}" "${MW_MIN_UNDER_MIB:=8}"
+: "${MW_MIN_PRECISION:=85}" "${MW_MAX_UNDER_PCT:=75}" "${MW_MIN_UNDER_MIB:=8}" "${MW_BASELINE_TRIES:=2}"
 # The idle period is the bench's measure of reclaimd's idle CPU, which this
 # test does not judge: a short one saves guest time.
 : "${IDLE_S:=3}" "${IDLE_SETTLE_S:=0}"
@@ -59,11 +64,34 @@ else
 	vm_require_file "$RECLAIMD" "reclaimd"
 	judge_require_helpers
 	judge_outdir machinewide
+fi
+# ge A B: A >= B, as decimals (NA is never).
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "NA" && a + 0 >= b + 0) }'; }
+# baseline_problem DIR: why the kernel-alone run in DIR measures nothing (empty: it does).
+baseline_problem() {
+	[ "$(mw_value "$1" dead)" = none ] ||
+		echo "in the kernel run these workloads died: $(mw_value "$1" dead) (OOM kills: $(mw_value "$1" oom_kills))"
+	ge "$(mw_value "$1" global_steal_mib)" 16 ||
+		echo "with the kernel alone, kswapd and direct reclaim took only $(mw_value "$1" global_steal_mib) MiB machine-wide (/proc/vmstat): the machine was not short"
+}
+if [ -z "${VM_REJUDGE:-}" ]; then
 	for mode in kernel reclaimd; do
-		if ! mw_run fast "$mode" "$out/$mode"; then
-			vm_log "ERROR: the $mode run did not reach its end in the guest; output kept in $out"
-			exit 99
-		fi
+		try=1
+		while :; do
+			if ! mw_run fast "$mode" "$out/$mode"; then
+				vm_log "ERROR: the $mode run did not reach its end in the guest; output kept in $out"
+				exit 99
+			fi
+			if [ "$mode" != kernel ] || [ "$try" -ge "$MW_BASELINE_TRIES" ] || ! mw_judge "$out/$mode"; then
+				break
+			fi
+			why=$(baseline_problem "$out/$mode")
+			[ -n "$why" ] || break
+			vm_log "the kernel-alone run measured nothing ($(echo "$why" | tr '\n' ';')): made again, kept as kernel.try$try"
+			rm -rf "$out/kernel.try$try"
+			mv "$out/kernel" "$out/kernel.try$try" || vm_fail "cannot keep $out/kernel"
+			try=$((try + 1))
+		done
 	done
 fi
 for mode in kernel reclaimd; do
@@ -71,8 +99,9 @@ for mode in kernel reclaimd; do
 done
 k() { mw_value "$out/kernel" "$1"; }
 r() { mw_value "$out/reclaimd" "$1"; }
-# ge A B: A >= B, as decimals (NA is never).
-ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "NA" && a + 0 >= b + 0) }'; }
+for t in "$out"/kernel.try*; do
+	[ -d "$t" ] && note "the kernel-alone run was made again after ${t##*/}: $(mw_judge "$t" && baseline_problem "$t" | tr '\n' ';')"
+done
 
 echo "machine-wide scenario 'fast' (guest: ${VM_MEM} MiB, zram swap; allocator $(k hog_mib) and $(r hog_mib) MiB):"
 for mode in kernel reclaimd; do
@@ -89,13 +118,9 @@ note "reclaimd: $(r rounds) rounds ($(r round_results)), $(r steps) steps, $(r c
 
 # Setup: the pressure was real, machine-wide, and the kernel alone took
 # from the cgroup under its soft limit; both runs kept their workloads.
-setup=
-for mode in kernel reclaimd; do
-	[ "$(mw_value "$out/$mode" dead)" = none ] ||
-		setup="$setup; in the $mode run these workloads died: $(mw_value "$out/$mode" dead) (OOM kills: $(mw_value "$out/$mode" oom_kills))"
-done
-ge "$(k global_steal_mib)" 16 ||
-	setup="$setup; with the kernel alone, kswapd and direct reclaim took only $(k global_steal_mib) MiB machine-wide (/proc/vmstat): the machine was not short"
+setup=$(baseline_problem "$out/kernel" | sed 's/^/; /' | tr -d '\n')
+[ "$(r dead)" = none ] ||
+	setup="$setup; in the reclaimd run these workloads died: $(r dead) (OOM kills: $(r oom_kills))"
 if [ -n "$setup" ]; then
 	vm_log "SETUP FAILED${setup}; output in $out"
 	exit 99
