@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 /*
- * A hold found written over (adjust.c, lost_hold()) ends, and the floors
+ * A hold found written over (adjust.c, lost_said()) ends, and the floors
  * and clamps take it again over the value found: the soft limit is the
  * operator's word, and most writers write once (systemd, at each
  * daemon-reload and set-property). One that writes again and again -- a
@@ -14,8 +14,8 @@
  * each balance interval, for as long as both run. So the losses of a file
  * are counted: CONTEST_STREAK of them, each found within CONTEST_WINDOW_USEC
  * of the one before, are a fight, said once (at notice), its later rounds
- * at debug; a held file that stays as reclaimd holds it for
- * CONTEST_WINDOW_USEC ends it, said once too. reclaimd goes on holding
+ * at debug; a held file not written over for CONTEST_WINDOW_USEC ends it,
+ * said once too. reclaimd goes on holding
  * through a fight: giving up would end the soft limit's promise on a
  * writer's say, and the daemon-reloads of one package upgrade would look
  * the same.
