@@ -191,18 +191,22 @@ static bool said_changed(FILE *f, const struct snapshot_cgroup *c, enum cg_file 
         return true;
 }
 
-/* Files someone keeps writing over reclaimd's holds (lib/contest.c): a fight, each said. */
+/* A file someone keeps writing over reclaimd's hold of (lib/contest.c): a fight. */
+static void say_fight(FILE *f, enum cg_file file, const struct contest *k)
+{
+        if (contest_fight(k))
+                say(f, "a hold written over is taken again at the next read, whoever wrote it; the fight is over "
+                       "once the file stays held as long",
+                    "%s has been written over by someone else %" PRIu32 " times in a row, each within %llu "
+                    "minutes of the last (%" PRIu32 " in all): another writer (a script, an agent, repeated "
+                    "daemon-reloads) keeps setting it",
+                    cg_file_name(file), k->streak, (unsigned long long)(CONTEST_WINDOW_USEC / 60000000), k->lost);
+}
+
 static void explain_contests(FILE *f, const struct snapshot_cgroup *c)
 {
         for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++)
-                if (contest_fight(&c->contests[k]))
-                        say(f, "a hold written over is taken again at the next read, whoever wrote it; the fight "
-                               "is over once the file stays held as long",
-                            "%s has been written over by someone else %" PRIu32 " times in a row, each within %llu "
-                            "minutes of the last (%" PRIu32 " in all): another writer (a script, an agent, repeated "
-                            "daemon-reloads) keeps setting it",
-                            cg_file_name(adjust_files[k]), c->contests[k].streak,
-                            (unsigned long long)(CONTEST_WINDOW_USEC / 60000000), c->contests[k].lost);
+                say_fight(f, adjust_files[k], &c->contests[k]);
 }
 
 /* What reclaimd holds on the cgroup now, and what keeps rounds away from it. */
@@ -239,7 +243,7 @@ static void explain_now(FILE *f, const struct snapshot *s, const struct snapshot
         }
 }
 
-/* What reclaimd holds in path, which it does not manage: an ancestor's floor, or a restore to retry. */
+/* What reclaimd holds in path, which it does not manage (an ancestor's floor, or a restore to retry), and fights over it. */
 static void say_held_unmanaged(FILE *f, const struct snapshot *s, const char *path)
 {
         for (size_t i = 0; i < s->n_held; i++) {
@@ -259,6 +263,9 @@ static void say_held_unmanaged(FILE *f, const struct snapshot *s, const char *pa
                             "%s is at %s, which reclaimd set and could not put back yet (to %s)",
                             cg_file_name(h->file), v, o);
         }
+        for (size_t i = 0; i < s->n_unmanaged_contests; i++)
+                if (streq(s->unmanaged_contests[i].path, path))
+                        say_fight(f, s->unmanaged_contests[i].file, &s->unmanaged_contests[i].contest);
 }
 
 int explain_write(FILE *f, const struct snapshot *s, const struct config *cfg, const char *path, bool exists)

@@ -56,7 +56,7 @@ static void adjust_gauge(FILE *f, const struct snapshot *s, size_t n, const char
                         cgroup_sample(f, name, s->cgroups[i].path, NULL, a->value);
         }
 }
-static void per_cgroup(FILE *f, const struct snapshot *s, size_t n)
+static void per_cgroup(FILE *f, const struct snapshot *s, size_t n, size_t max_cgroups)
 {
         static const char *const req[] = { "ok", "partial", "error" };
         static const char *const clamp[] = { "ok", "already_lower", "error" };
@@ -93,13 +93,22 @@ static void per_cgroup(FILE *f, const struct snapshot *s, size_t n)
                                       s->cgroups[i].excess);
         help(f, "reclaimd_cgroup_holds_written_over_total", "counter",
              "Holds of reclaimd's found written over by someone else, by file, since the cgroup was first "
-             "managed (a steady rise: another writer fights reclaimd).");
+             "managed, or for an ancestor first held (a steady rise: another writer fights reclaimd).");
         for (size_t i = 0; i < n; i++)
                 for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++)
                         if (s->cgroups[i].contests[k].lost)
                                 labelled_sample(f, "reclaimd_cgroup_holds_written_over_total", s->cgroups[i].path,
                                                 "file", cg_file_name(adjust_files[k]),
                                                 s->cgroups[i].contests[k].lost);
+        /*
+         * Ancestors too (a slice's memory.low, which systemd writes at each
+         * daemon-reload), as many as max_cgroups: a glob's pods, each an
+         * ancestor that kubelet's memory QoS may set, would otherwise take
+         * as many series as max_cgroups keeps from the managed ones.
+         */
+        for (size_t i = 0; i < s->n_unmanaged_contests && i < max_cgroups; i++)
+                labelled_sample(f, "reclaimd_cgroup_holds_written_over_total", s->unmanaged_contests[i].path, "file",
+                                cg_file_name(s->unmanaged_contests[i].file), s->unmanaged_contests[i].contest.lost);
         adjust_gauge(f, s, n, "reclaimd_cgroup_memory_high_clamped_bytes",
                      "memory.high as reclaimd holds it lowered (cgroups clamped now).",
                      CG_MEMORY_HIGH);
@@ -218,7 +227,7 @@ int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
                      "Free memory the balancer keeps: the zones' high watermark plus the reserve.");
                 fprintf(f, "reclaimd_free_target_bytes %" PRIu64 "\n", s->mem.wmark.high_bytes + s->reserve_bytes);
         }
-        per_cgroup(f, s, n);
+        per_cgroup(f, s, n, max_cgroups);
         return ferror(f) ? -EIO : 0;
 }
 

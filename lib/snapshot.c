@@ -216,6 +216,31 @@ static int take_held(struct snapshot *s, struct engine *e)
         return 0;
 }
 
+/*
+ * The files of cgroups reclaimd does not manage that someone wrote over
+ * (engine.parents): kept while the engine keeps the cgroup, so that the
+ * counter goes on as a managed cgroup's does.
+ */
+static int take_unmanaged_contests(struct snapshot *s, struct engine *e)
+{
+        s->unmanaged_contests = calloc(e->n_parents * ARRAY_SIZE(adjust_files) + 1, sizeof(*s->unmanaged_contests));
+        if (!s->unmanaged_contests)
+                return -ENOMEM;
+        for (size_t i = 0; i < e->n_parents; i++)
+                for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++) {
+                        struct snapshot_contest *c = &s->unmanaged_contests[s->n_unmanaged_contests];
+
+                        if (!e->parents[i].contests[k].lost)
+                                continue;
+                        *c = (struct snapshot_contest){ .file = adjust_files[k],
+                                                        .contest = e->parents[i].contests[k] };
+                        if (strdup_or_null(&c->path, e->parents[i].path) < 0)
+                                return -ENOMEM;
+                        s->n_unmanaged_contests++;
+                }
+        return 0;
+}
+
 int snapshot_take_cgroups(struct snapshot *s, struct engine *e, const struct snapshot *prev,
                           const struct snapshot_round *round, bool read_files)
 {
@@ -237,7 +262,7 @@ int snapshot_take_cgroups(struct snapshot *s, struct engine *e, const struct sna
                 s->protected += e->cgroups[i].low.active || e->cgroups[i].min.active;
         }
         s->unmanaged_held = hierarchy_held(e);
-        if (take_held(s, e) < 0)
+        if (take_held(s, e) < 0 || take_unmanaged_contests(s, e) < 0)
                 return -ENOMEM;
         s->floors_yield_until_usec = e->machine_yield_until_usec;
         s->machine_taken_bytes = e->machine.taken.stolen;
@@ -298,6 +323,9 @@ void snapshot_clear(struct snapshot *s)
         for (size_t i = 0; i < s->n_held; i++)
                 free(s->held[i].path);
         free(s->held);
+        for (size_t i = 0; i < s->n_unmanaged_contests; i++)
+                free(s->unmanaged_contests[i].path);
+        free(s->unmanaged_contests);
         for (size_t i = 0; i < s->n_cgroups; i++) {
                 free(s->cgroups[i].path);
                 free(s->cgroups[i].section);

@@ -90,6 +90,17 @@ struct snapshot_held {
                                       * (hierarchy_below()); else a value whose restore failed */
 };
 
+/*
+ * Someone writing over a hold of reclaimd's in a cgroup it does not manage
+ * (an ancestor's floor, lib/contest.c): counted there as for a managed one,
+ * for status, explain and the metric.
+ */
+struct snapshot_contest {
+        char *path;
+        enum cg_file file;
+        struct contest contest;
+};
+
 struct snapshot {
         uint64_t now_usec;           /* CLOCK_MONOTONIC when taken */
         int64_t realtime_offset_usec;/* CLOCK_REALTIME minus CLOCK_MONOTONIC, for wall-clock times */
@@ -108,6 +119,8 @@ struct snapshot {
         int unmanaged_held;                /* unmanaged cgroups holding a value of reclaimd's (hierarchy_held()) */
         struct snapshot_held *held;        /* and each of those values, by path, for explain */
         size_t n_held;
+        struct snapshot_contest *unmanaged_contests;   /* files ever written over there, by path */
+        size_t n_unmanaged_contests;
         uint64_t floors_yield_until_usec;  /* every floor gives way to the machine until then (past: not) */
         uint64_t machine_taken_bytes;      /* what the machine's last judged window found taken */
         uint32_t machine_taken_permille;   /* and the share of it that came back */

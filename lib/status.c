@@ -231,6 +231,28 @@ static int table(FILE *f, const struct snapshot *s)
         return r;
 }
 
+/*
+ * The fights over holds in cgroups reclaimd does not manage (an ancestor's
+ * floor): they have no row of the table, and a managed cgroup's floor holds
+ * only as far as its ancestors' do.
+ */
+static void text_unmanaged_fights(FILE *f, const struct snapshot *s)
+{
+        bool first = true;
+
+        for (size_t i = 0; i < s->n_unmanaged_contests; i++) {
+                const struct snapshot_contest *c = &s->unmanaged_contests[i];
+
+                if (!contest_fight(&c->contest))
+                        continue;
+                fputs(first ? "Contested: " : "           ", f);
+                escape_text(f, c->path);
+                fprintf(f, " (not managed): %s written over %" PRIu32 " times\n",
+                        cg_file_name(c->file), c->contest.lost);
+                first = false;
+        }
+}
+
 static void text_system(FILE *f, const struct snapshot *s)
 {
         char a[16], b[16], c[16], x[FORMAT_SIZE_MAX], y[FORMAT_SIZE_MAX], z[FORMAT_SIZE_MAX], t[16];
@@ -270,6 +292,7 @@ static void text_system(FILE *f, const struct snapshot *s)
                 fprintf(f, "Floors:    let go until %s: of the %s the kernel took machine-wide, %u‰ came back\n",
                         status_clock(s, s->floors_yield_until_usec, t, sizeof(t)),
                         format_size(x, sizeof(x), s->machine_taken_bytes), s->machine_taken_permille);
+        text_unmanaged_fights(f, s);
         for (size_t i = 0; i < s->n_triggers; i++) {
                 const struct snapshot_trigger *tr = &s->triggers[i];
 
@@ -459,7 +482,18 @@ int status_write_json(FILE *f, const struct snapshot *s)
                   s->floors_yield_until_usec > s->now_usec);
         fprintf(f, ",\"machine_taken_bytes\":%" PRIu64 ",\"machine_taken_back_permille\":%u", s->machine_taken_bytes,
                 s->machine_taken_permille);
-        fprintf(f, ",\"unmanaged_cgroups_held\":%d", s->unmanaged_held);
+        fprintf(f, ",\"unmanaged_cgroups_held\":%d,\"unmanaged_written_over\":[", s->unmanaged_held);
+        for (size_t i = 0; i < s->n_unmanaged_contests; i++) {
+                const struct snapshot_contest *c = &s->unmanaged_contests[i];
+
+                fputs(i ? ",{" : "{", f);
+                json_str(f, "path", c->path);
+                fputc(',', f);
+                json_str(f, "file", cg_file_name(c->file));
+                fprintf(f, ",\"written_over\":%" PRIu32 ",\"contested\":%s}", c->contest.lost,
+                        contest_fight(&c->contest) ? "true" : "false");
+        }
+        fputc(']', f);
         fputs(",\"triggers\":[", f);
         for (size_t i = 0; i < s->n_triggers; i++) {
                 const struct snapshot_trigger *t = &s->triggers[i];

@@ -15,6 +15,7 @@
 #include "backend-sim.h"
 #include "check-files.h"
 #include "check-main.h"
+#include "check-shown.h"
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
@@ -253,19 +254,7 @@ static void drop_clamped_with_failed_restores(struct fixture *f)
  */
 static char *shown_read(struct engine *e, bool read_files)
 {
-        struct snapshot s = {};
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-
-        ck_assert_ptr_nonnull(f);
-        ck_assert_int_eq(snapshot_take_cgroups(&s, e, NULL, NULL, read_files), 0);
-        ck_assert_int_eq(status_write_text(f, &s), 0);
-        ck_assert_int_eq(status_write_json(f, &s), 0);
-        ck_assert_int_eq(metrics_write(f, &s, 10), 0);
-        snapshot_clear(&s);
-        fclose(f);
-        return text;
+        return shown_of(e, NULL, read_files, 10, NULL);
 }
 
 static char *shown(struct engine *e)
@@ -434,22 +423,14 @@ END_TEST
 /* reclaimctl explain of a cgroup no longer managed whose restore failed says what it still holds. */
 START_TEST(explain_says_a_restore_to_retry)
 {
-        struct snapshot snap = {};
         struct fixture f;
-        char *text = NULL;
-        size_t size = 0;
-        FILE *out;
+        char *text;
 
         drop_clamped_with_failed_restores(&f);
-        ck_assert_int_eq(snapshot_take_cgroups(&snap, &f.e, NULL, NULL, false), 0);
-        out = open_memstream(&text, &size);
-        ck_assert_ptr_nonnull(out);
-        ck_assert_int_eq(explain_write(out, &snap, f.cfg, "hot2", true), 0);
-        ck_assert_int_eq(fclose(out), 0);
+        text = shown_of(&f.e, f.cfg, false, 10, "hot2");
         ck_assert_ptr_nonnull(strstr(text, "- memory.high is at 100.0M, which reclaimd set and could not put "
                                            "back yet (to max)"));
         free(text);
-        snapshot_clear(&snap);
         teardown(&f);
 }
 END_TEST

@@ -14,6 +14,7 @@
 #include "backend-sim.h"
 #include "check-files.h"
 #include "check-main.h"
+#include "check-shown.h"
 #include "config.h"
 #include "engine.h"
 #include "hierarchy.h"
@@ -707,6 +708,61 @@ START_TEST(a_writer_that_keeps_writing_over_is_a_fight)
         engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
         ck_assert(!contest_fight(c));
         ck_assert_uint_eq(f.settled, 1);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A writer that keeps setting an ancestor's memory.low (systemd, for a
+ * slice with MemoryLow=, at each daemon-reload) fights the hold the floors
+ * beneath need: counted as a managed cgroup's are, and shown by status,
+ * explain and the metric, although the ancestor has no row of its own.
+ */
+START_TEST(an_ancestors_fight_is_shown)
+{
+        static const char conf[] = "[balance]\ntrim = no\n"
+                                   "[cgroup system.slice/batch.service]\nsoft_limit = 64M\n"
+                                   "[cgroup system.slice/web.service]\nsoft_limit = 256M\n";
+        const struct contest *c;
+        struct scan_control sc;
+        struct fixture f;
+        char *text;
+
+        setup(&f, conf, 1 * GiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice/batch.service", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "system.slice/web.service", 100 * MiB, 0), 0);
+        engine_balance(&f.e, f.cfg, true, &sc);
+        ck_assert_uint_eq(sim_low(f.be, "system.slice"), 100 * MiB + 64 * MiB);
+        c = &hierarchy_find(&f.e, "system.slice")->contests[adjust_index(CG_MEMORY_LOW)];
+        for (unsigned i = 1; i <= CONTEST_STREAK + 1; i++) {
+                ck_assert_int_eq(sim_set_protection(f.be, "system.slice", 0, 0), 0);
+                fake_now += f.cfg->balance_interval_usec;
+                engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+                ck_assert_uint_eq(sim_low(f.be, "system.slice"), 100 * MiB + 64 * MiB);   /* held again */
+                ck_assert_uint_eq(c->lost, i);
+        }
+        ck_assert(contest_fight(c));
+        /* max_cgroups 1: the ancestor's series beside the first managed cgroup's. */
+        text = shown_of(&f.e, f.cfg, false, 1, "system.slice");
+        ck_assert_msg(strstr(text, "\nContested: system.slice (not managed): memory.low written over 4 times\n"), "%s",
+                      text);
+        ck_assert_msg(strstr(text, ",\"unmanaged_written_over\":[{\"path\":\"system.slice\",\"file\":\"memory.low\","
+                                   "\"written_over\":4,\"contested\":true}],"), "%s", text);
+        ck_assert_msg(strstr(text, "reclaimd_cgroup_holds_written_over_total{cgroup=\"system.slice\","
+                                   "file=\"memory.low\"} 4\n"), "%s", text);
+        ck_assert_msg(strstr(text, "- memory.low has been written over by someone else 4 times in a row"), "%s", text);
+        free(text);
+
+        /* Written over no more for a window: the fight ends, the count stays, status says no fight. */
+        fake_now += CONTEST_WINDOW_USEC + f.cfg->balance_interval_usec;
+        engine_balance_check(&f.e, f.cfg, false, NULL, NULL);
+        ck_assert(!contest_fight(c));
+        text = shown_of(&f.e, f.cfg, false, 1, "system.slice");
+        ck_assert_msg(!strstr(text, "Contested:"), "%s", text);
+        ck_assert_msg(strstr(text, "\"written_over\":4,\"contested\":false}]"), "%s", text);
+        ck_assert_msg(!strstr(text, "has been written over by someone else"), "%s", text);
+        free(text);
         teardown(&f);
 }
 END_TEST
@@ -1814,7 +1870,7 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            failed_floor_is_written_again,
            memory_low_restored_on_stop_and_after_a_crash, ancestors_hold_what_is_held_beneath_them,
            holds_systemd_wrote_over_are_found, a_writer_that_keeps_writing_over_is_a_fight,
-           a_fight_ends_with_its_cgroup, contests_merge_without_going_back,
+           a_fight_ends_with_its_cgroup, contests_merge_without_going_back, an_ancestors_fight_is_shown,
            ancestors_carried_over_a_reload, held_over_ends_with_what_it_was_for,
            memory_min_where_memory_low_only_defers,
            memory_min_restored_after_a_crash,

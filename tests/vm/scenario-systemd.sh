@@ -38,7 +38,9 @@
 #    daemon is stopped (SIGSTOP) across the daemon-reload, so that the
 #    kernel's files show what systemd wrote before reclaimd can answer;
 #    then continued, and the floors and locked's memory.high must be held
-#    again (FLOOR_DEADLINE, CLAMP_DEADLINE).
+#    again (FLOOR_DEADLINE, CLAMP_DEADLINE); `reclaimctl status --json`
+#    once it counts the slice's memory.low as written over, or 20 s on
+#    (ctl-daemon-reload).
 # 5e. `systemctl set-property --runtime vmtest-web.service MemoryLow=`
 #    WEB_OPERATOR_LOW (above web's floor): reclaimd must leave the
 #    operator's value, while it runs and at the stop.
@@ -407,6 +409,17 @@ EOF
 		wait_for "$CLAMP_DEADLINE" "locked's memory.high to be lowered again" lowered_or_dead ||
 			event "clamp-after-daemon-reload-not-seen"
 		event "clamp-after-daemon-reload $(floors_text)"
+		# The slice's memory.low, which systemd wrote over as well, counted
+		# although reclaimd does not manage the slice: reclaimctl answers from
+		# the snapshot of the pass after the one that found it.
+		slice_counted() {
+			"$CTL" status --json 2>/dev/null |
+				grep -q "\"path\":\"$SLICE\",\"file\":\"memory.low\",\"written_over\":[1-9]" ||
+				! main_alive
+		}
+		WF_POLL=0.5 wait_for 20 "vmtest.slice's memory.low counted as written over" slice_counted ||
+			event "slice-count-not-seen"
+		ctl daemon-reload "$CTL" status --json
 	fi
 fi
 

@@ -38,6 +38,8 @@
 #     soft limit, managed from a reload that also sets protect = low) and
 #     on vmtest.slice is held again, web's at its value before, by the same
 #     daemon (MainPID); check 4 needs locked's memory.high lowered again.
+#     `reclaimctl status --json` counts the slice's memory.low as written
+#     over (unmanaged_written_over): the slice has no row of its own.
 #  3d. `systemctl set-property --runtime vmtest-web.service MemoryLow=` above
 #     web's floor (WEB_OPERATOR_LOW): reclaimd says the file was set by
 #     someone (ACTION=release RESULT=changed) within FLOOR_DEADLINE s, and
@@ -97,6 +99,7 @@ VM_PASS_ENV="${VM_PASS_ENV:-} $systemd_vars SD_STAGE SD_UNIT_PATH SD_DAEMON_PATH
 MiB=1048576
 G_BATCH=vmtest.slice/vmtest-batch.service
 G_LOCKED=vmtest.slice/vmtest-locked.service
+SLICE=vmtest.slice
 MSGID_RECLAIM=4b1c1d6e0c5f4f0e9f6d0a8e5a2b7c04
 
 # stage_relocate DIR: moves what make install put in DIR under the build
@@ -650,6 +653,19 @@ if reached reload-web-end; then
 			p1=$(sed -n 's/^[0-9.]* floors-again pid=\([0-9]*\) .*/\1/p' "$out/events")
 			[ "${p0:-none}" = "${p1:-}" ] ||
 				fail "the daemon's MainPID was '$p0' before the daemon-reload and '$p1' when the floors were back: a restart, not the running daemon, held them again"
+			# The slice is not managed: its count is reclaimctl's only view of the loss.
+			if ! slice_lost=$(python3 -c '
+import json, sys
+with open(sys.argv[2]) as f:
+    d = json.load(f)
+print(sum(c["written_over"] for c in d["unmanaged_written_over"]
+          if c["path"] == sys.argv[1] and c["file"] == "memory.low"))' "$SLICE" "$out/ctl-daemon-reload.out" 2>&1); then
+				fail "reclaimctl status --json after the daemon-reload cannot be read: $slice_lost"
+			else
+				note "reclaimctl status --json: vmtest.slice's memory.low written over $slice_lost times"
+				[ "$slice_lost" -ge 1 ] ||
+					fail "reclaimctl status --json (unmanaged_written_over) counts vmtest.slice's memory.low written over $slice_lost times after systemd's daemon-reload wrote it back: a loss in a cgroup reclaimd does not manage must show"
+			fi
 		fi
 	fi
 fi
