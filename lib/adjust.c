@@ -142,6 +142,21 @@ static bool in_our_direction(enum cg_file f, uint64_t original, uint64_t value)
         return f == CG_MEMORY_HIGH ? value < original : value > original;
 }
 
+bool adjust_stale(struct engine *e, struct cgroup *cg)
+{
+        uint64_t id;
+
+        if (e->be->ops->cgroup_id(e->be, cg->be, &id) < 0)
+                return false;   /* unknown: judged on the values, as a record from before ids */
+        for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++) {
+                const struct adjust *a = adjust_of(cg, adjust_files[k]);
+
+                if (a->active && a->cgroup_id && a->cgroup_id != id)
+                        return true;
+        }
+        return false;
+}
+
 /*
  * A hold of cg's f found holding kernel, someone else's value: counted
  * (lib/contest.c) before it is said, whichever path found it, so that a
@@ -288,12 +303,20 @@ int adjust_set(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t val
 int adjust_release(struct engine *e, struct cgroup *cg, enum cg_file f, uint64_t value)
 {
         struct adjust *a = adjust_of(cg, f);
-        bool back = value == a->original;
         uint64_t kernel;
+        bool back;
         int r;
 
-        if (!back)
+        /*
+         * A step rounded to whole pages may reach the original (a release of
+         * memory.high less than a page under it): that is the original put
+         * back, with no record of a hold there, which a start would refuse.
+         */
+        if (value != a->original)
                 value = adjust_in_pages(value);
+        back = !in_our_direction(f, a->original, value);
+        if (back)
+                value = a->original;
         if (!e->dry_run && backend_read_u64(e->be, cg->be, f, &kernel) == 0) {
                 if (back && kernel == value) {
                         *a = (struct adjust){};   /* the write that changed it never happened */

@@ -23,6 +23,14 @@ size_t adjust_index(enum cg_file f);
 unsigned adjust_count(const struct cgroup *cg);
 
 /*
+ * Whether cg's open handle is another cgroup than the one its records were
+ * taken on: that one was removed, and a new one made at its path since,
+ * whose values are its own. For a record kept from the state file
+ * (restore.c, keep_record()), whose cgroup is opened again by path.
+ */
+bool adjust_stale(struct engine *e, struct cgroup *cg);
+
+/*
  * Holds f of cg at value (rounded up to whole pages, as the kernel keeps
  * it): the first time, reads the original and refuses (-EEXIST) a value
  * that would not be a change in reclaimd's direction (memory.high lowered,

@@ -360,6 +360,18 @@ static int refresh_one(struct engine *e, struct cgroup *cg)
                 cg->open_err = r;
                 if (r < 0) {
                         log_debug("cgroup %s not available: %s", cg->path, strerror(-r));
+                        /* A record kept from the state file (keep_record()): nothing left to put back. */
+                        if (is_gone(r) && adjust_count(cg) > 0)
+                                engine_forget(e, cg, r);
+                        return 0;
+                }
+                /*
+                 * Such a record was taken on the cgroup at this path then: one
+                 * made there since holds values of its own, never to be "put
+                 * back" to the old one's. Opened again, as new, at the next refresh.
+                 */
+                if (adjust_count(cg) > 0 && adjust_stale(e, cg)) {
+                        engine_forget(e, cg, -ESTALE);
                         return 0;
                 }
                 cg->opens++;

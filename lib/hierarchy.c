@@ -138,9 +138,29 @@ static bool close_enough(uint64_t held, uint64_t need)
 }
 
 /* Opens p if it is not open: the ancestors are opened on first need, and closed when they hold nothing. */
+/* Opens p; -ENOENT also when its records are of a cgroup removed since (adjust_stale()). */
 static int open_parent(struct engine *e, struct cgroup *p)
 {
-        return p->be ? 0 : e->be->ops->open_cgroup(e->be, p->path, &p->be);
+        int r;
+
+        if (p->be)
+                return 0;
+        r = e->be->ops->open_cgroup(e->be, p->path, &p->be);
+        if (r == 0 && adjust_count(p) > 0 && adjust_stale(e, p)) {
+                e->be->ops->close_cgroup(e->be, p->be);
+                p->be = NULL;
+                r = -ENOENT;
+        }
+        return r;
+}
+
+/* Removed (its children with it): nothing is left to put back, nor to try again, nor a fight to go on. */
+static void forget_parent(struct engine *e, struct cgroup *p)
+{
+        p->high = p->low = p->min = (struct adjust){};
+        memset(p->contests, 0, sizeof(p->contests));
+        e->be->ops->close_cgroup(e->be, p->be);
+        p->be = NULL;
 }
 
 static int protect_parent(struct engine *e, struct cgroup *p, enum cg_file f)
@@ -191,11 +211,8 @@ int hierarchy_protect(struct engine *e, bool *released)
                         gone = is_gone(protect_parent(e, p, files[k]));
                 if (p->high.active && !gone)
                         gone = is_gone(release_high(e, p));
-                /* Removed (its children with it): nothing is left to put back, nor to try again. */
-                if (gone) {
-                        p->high = p->low = p->min = (struct adjust){};
-                        memset(p->contests, 0, sizeof(p->contests));
-                }
+                if (gone)
+                        forget_parent(e, p);
                 if (had && adjust_count(p) == 0)
                         *released = true;   /* the caller saves the records */
                 /*
@@ -219,11 +236,19 @@ void hierarchy_restore(struct engine *e)
 
                 for (size_t k = 0; k < ARRAY_SIZE(adjust_files); k++) {
                         struct adjust *a = adjust_of(p, adjust_files[k]);
+                        int r;
 
-                        if (a->active && open_parent(e, p) < 0)
+                        if (!a->active)
+                                continue;
+                        r = open_parent(e, p);
+                        if (r == 0)
+                                r = adjust_release(e, p, adjust_files[k], a->original);
+                        if (is_gone(r)) {
+                                forget_parent(e, p);   /* a slice stopped since the last pass */
                                 break;
-                        if (a->active)
-                                adjust_release(e, p, adjust_files[k], a->original);
+                        }
+                        if (!p->be)
+                                break;   /* kept, and tried again */
                 }
         }
 }

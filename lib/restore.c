@@ -29,6 +29,11 @@ static bool restore_cgroup(struct engine *e, struct cgroup *cg)
         if (!cg->be) {
                 int r = e->be->ops->open_cgroup(e->be, cg->path, &cg->be);
 
+                if (r == 0 && adjust_stale(e, cg)) {
+                        e->be->ops->close_cgroup(e->be, cg->be);   /* another cgroup at that path since */
+                        cg->be = NULL;
+                        r = -ENOENT;
+                }
                 if (is_gone(r))
                         cg->high = cg->low = cg->min = (struct adjust){};   /* nothing left to put back */
                 if (r < 0)
@@ -58,6 +63,12 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
                 uint64_t high = cg->high.original;
                 int r;
 
+                /* A record kept from the state file whose cgroup no refresh has opened (keep_record()). */
+                if (!cg->be && restore_all && adjust_count(cg) > 0) {
+                        changed = true;
+                        restore_cgroup(e, cg);
+                        continue;
+                }
                 if (!cg->be || (!cg->high.active && !(restore_all && (cg->low.active || cg->min.active))))
                         continue;
                 changed = true;
@@ -154,6 +165,14 @@ static void takeover_parents(struct engine *e, struct engine *old)
 int engine_takeover(struct engine *e, struct engine *old, const struct config *old_cfg)
 {
         int restored = 0;
+
+        /*
+         * The file is e's from here: a save of old's (a cgroup found gone as
+         * it is put back) would leave out the records moved to e already,
+         * and a crash before e's save below would leave those values with
+         * no record. Until then the file keeps all of old's.
+         */
+        old->state_file = NULL;
 
         for (size_t i = 0; i < old->n_cgroups; i++) {
                 struct cgroup *from = &old->cgroups[i], *to = engine_find(e, from->path);

@@ -292,18 +292,24 @@ START_TEST(reload_keeps_what_it_could_not_restore)
 END_TEST
 
 /* A reload that drops a clamped cgroup counts it as put back only if it was: not if it is gone. */
+/* hot and hot2 (400M each) clamped at 100M, other (10M) not: what a reload to other alone drops. */
+static void clamp_hot_and_hot2(struct fixture *f)
+{
+        setup(f, "[cgroup hot]\nsoft_limit = 64M\n[cgroup hot2]\nsoft_limit = 64M\n[cgroup other]\nsoft_limit = 64M\n");
+        ck_assert_int_eq(sim_add_cgroup(f->be, "other", 10 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "hot", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f->be, "hot2", 400 * MiB, 0), 0);
+        ck_assert_int_ge(engine_refresh(&f->e), 0);
+        ck_assert_int_eq(adjust_set(&f->e, engine_find(&f->e, "hot"), CG_MEMORY_HIGH, 100 * MiB), 0);
+        ck_assert_int_eq(adjust_set(&f->e, engine_find(&f->e, "hot2"), CG_MEMORY_HIGH, 100 * MiB), 0);
+}
+
 START_TEST(reload_counts_only_what_it_put_back)
 {
         struct config *cfg2 = load_config("[cgroup other]\nsoft_limit = 64M\n");
         struct fixture f;
 
-        setup(&f, "[cgroup hot]\nsoft_limit = 64M\n[cgroup hot2]\nsoft_limit = 64M\n[cgroup other]\nsoft_limit = 64M\n");
-        ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
-        ck_assert_int_eq(sim_add_cgroup(f.be, "hot2", 400 * MiB, 0), 0);
-        ck_assert_int_ge(engine_refresh(&f.e), 0);
-        ck_assert_int_eq(adjust_set(&f.e, engine_find(&f.e, "hot"), CG_MEMORY_HIGH, 100 * MiB), 0);
-        ck_assert_int_eq(adjust_set(&f.e, engine_find(&f.e, "hot2"), CG_MEMORY_HIGH, 100 * MiB), 0);
+        clamp_hot_and_hot2(&f);
         ck_assert_int_eq(sim_remove_cgroup(f.be, "hot2"), 0);
         ck_assert_int_eq(reload_to(&f, cfg2), 1);
         ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
@@ -1180,6 +1186,171 @@ START_TEST(untrusted_state_file_is_not_applied)
 }
 END_TEST
 
+/* A stop after an ancestor went with its children, before a pass found it: nothing is left to put back. */
+START_TEST(stop_after_an_ancestor_went)
+{
+        static const char conf[] = "[balance]\ntrim = no\n[reclaim]\nmin_chunk = 1M\n"
+                                   "[cgroup p/batch]\nsoft_limit = 64M\n[cgroup p/web]\nsoft_limit = 256M\n";
+        struct fixture f;
+
+        setup(&f, conf);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "p", 0, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "p/batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "p/web", 100 * MiB, 0), 0);
+        ck_assert_int_ge(engine_balance_check(&f.e, f.cfg, false, NULL, NULL), 0);
+        ck_assert_uint_gt(sim_low(f.be, "p"), 0);
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "p/batch"), 0);
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "p/web"), 0);
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "p"), 0);
+        engine_release(&f.e, f.cfg, true);   /* a SIGTERM before the next check */
+        ck_assert_int_eq(engine_count_protected(&f.e), 0);
+        ck_assert_int_eq(hierarchy_held(&f.e), 0);   /* else the stop fails (-EBUSY) */
+        ck_assert(!state_has(f.state, "p", CG_MEMORY_LOW));
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A release step less than a page under the operator's memory.high rounds
+ * to it: that is the original put back, not a hold at the original (a
+ * record a start would refuse), and the cgroup is clamped no more.
+ */
+START_TEST(release_step_rounding_to_the_original)
+{
+        const uint64_t v = 100 * MiB + 4096, x = v + (v >> 2) + 3072;   /* x: whole pages */
+        struct fixture f;
+        struct cgroup *cg = setup_hot(&f, "[reclaim]\nmin_chunk = 1M\n[cgroup hot]\nsoft_limit = 64M\n");
+        struct state st;
+
+        ck_assert_uint_eq(x % 4096, 0);
+        ck_assert_int_eq(sim_set_high(f.be, "hot", x), 0);   /* the operator's */
+        ck_assert_int_eq(adjust_set(&f.e, cg, CG_MEMORY_HIGH, v), 0);
+        engine_release(&f.e, f.cfg, false);   /* a step of a quarter up: x less 1 KiB */
+        ck_assert_uint_eq(sim_high(f.be, "hot"), x);
+        ck_assert(!cg->high.active);
+        ck_assert(!state_has(f.state, "hot", CG_MEMORY_HIGH));
+        ck_assert_int_eq(state_load(f.state, &st), -ENOENT);   /* nothing on record: no file */
+        teardown(&f);
+}
+END_TEST
+
+static const char *watched_state;
+static bool clamped_without_record;
+
+/* At each cgroup found gone: is hot, clamped still (its restore failed), on record? */
+static void on_gone_check_record(void *userdata, const char *path, int err)
+{
+        if (watched_state && sim_high(((struct fixture *)userdata)->be, "hot") != UINT64_MAX &&
+            !state_has(watched_state, "hot", CG_MEMORY_HIGH))
+                clamped_without_record = true;
+}
+
+/*
+ * A reload drops hot, whose restore fails (its record moves to the new
+ * engine), and hot2, removed meanwhile. The old engine, forgetting hot2,
+ * must not save its own records -- without hot's, which moved: a SIGKILL
+ * before the new engine's save would leave hot clamped with no record.
+ */
+START_TEST(reload_never_saves_the_old_engines_records)
+{
+        struct fixture f;
+
+        clamp_hot_and_hot2(&f);
+        f.obs.cgroup_gone = f.e.obs.cgroup_gone = on_gone_check_record;
+        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, -EIO, 1), 0);
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "hot2"), 0);
+        watched_state = f.state;
+        clamped_without_record = false;
+        reload_to(&f, load_config("[cgroup other]\nsoft_limit = 64M\n"));
+        watched_state = NULL;
+        ck_assert_uint_eq(sim_high(f.be, "hot"), 100 * MiB);   /* still clamped */
+        ck_assert(state_has(f.state, "hot", CG_MEMORY_HIGH));
+        ck_assert(!clamped_without_record);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * A start that could not put back the clamp of a (memory.high 100M, from
+ * max) that text records: kept on the managed a, to go back later.
+ */
+static void keep_a_clamp(struct fixture *f, const char *text)
+{
+        struct state st;
+
+        ck_assert_int_eq(sim_add_cgroup(f->be, "a", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f->be, "a", 100 * MiB), 0);
+        write_file(f->state, text);
+        ck_assert_int_eq(sim_fail_writes(f->be, "a", CG_MEMORY_HIGH, -EIO, 1), 0);
+        engine_restore(&f->e, &st);
+        state_clear(&st);
+        ck_assert_int_eq(engine_count_clamped(&f->e), 1);
+}
+
+/*
+ * A clamp a start could not put back, kept on the managed cgroup a, whose
+ * state line names the cgroup by its id: a removed, and made again at that
+ * path with a memory.high of its own that happens to be the one recorded.
+ * The record is of the old a; the new one's value is its own.
+ */
+START_TEST(kept_record_is_of_its_cgroup_not_its_path)
+{
+        struct backend_cgroup *bc;
+        struct fixture f;
+        char text[256];
+        uint64_t id;
+
+        setup(&f, "[cgroup a]\nsoft_limit = 1M\n");
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);
+        ck_assert_int_eq(f.be->ops->open_cgroup(f.be, "a", &bc), 0);
+        ck_assert_int_eq(f.be->ops->cgroup_id(f.be, bc, &id), 0);
+        f.be->ops->close_cgroup(f.be, bc);
+        snprintf(text, sizeof(text), "reclaimd-state 3\n#cgroup-id %" PRIu64 "\nmemory.high max 100M max a\n", id);
+        keep_a_clamp(&f, text);
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "a"), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);
+        ck_assert_int_ge(engine_refresh(&f.e), 0);
+        ck_assert_int_eq(engine_count_clamped(&f.e), 0);
+        ck_assert(!state_has(f.state, "a", CG_MEMORY_HIGH));
+        ck_assert_int_ge(engine_refresh(&f.e), 0);   /* managed again, as new */
+        ck_assert_ptr_nonnull(engine_find(&f.e, "a")->be);
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_uint_eq(sim_high(f.be, "a"), 100 * MiB);
+
+        /* The same, stopped before any refresh: the stop's restore tells them apart too. */
+        write_file(f.state, text);
+        restart_and_restore(&f);   /* a's write fails no more: the line is of the old a, not put back */
+        ck_assert_uint_eq(sim_high(f.be, "a"), 100 * MiB);
+        teardown(&f);
+}
+END_TEST
+
+/* A clamp a start could not put back, kept on the managed cgroup a, which is then removed: dropped, not held for ever. */
+START_TEST(kept_record_of_a_removed_cgroup_is_dropped)
+{
+        static const char conf[] = "[cgroup a]\nsoft_limit = 1M\n";
+        static const char text[] = "reclaimd-state 3\nmemory.high max 100M max a\n";
+        struct fixture f;
+
+        setup(&f, conf);
+        keep_a_clamp(&f, text);
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "a"), 0);
+        ck_assert_int_ge(engine_refresh(&f.e), 0);
+        ck_assert_int_eq(engine_count_clamped(&f.e), 0);
+        ck_assert(!state_has(f.state, "a", CG_MEMORY_HIGH));
+        teardown(&f);
+
+        /* The same, stopped before any refresh: the stop finds it gone, and nothing is left counted. */
+        setup(&f, conf);
+        keep_a_clamp(&f, text);
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "a"), 0);
+        engine_release(&f.e, f.cfg, true);
+        ck_assert_int_eq(engine_count_clamped(&f.e), 0);
+        teardown(&f);
+}
+END_TEST
+
 CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_recorded_before_written,
            reload_keeps_what_it_could_not_restore, read_error_after_a_step_keeps_the_records,
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
@@ -1194,4 +1365,6 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            unknown_state_format_is_kept_as_rejected, state_file_not_replaced_until_kept,
            restore_skips_a_cgroup_made_again, restore_reads_files_without_an_id,
            state_of_another_root_is_not_applied, state_with_a_bad_root_line_is_not_applied,
-           mass_removal_saves_once, explain_says_a_restore_to_retry)
+           mass_removal_saves_once, explain_says_a_restore_to_retry, stop_after_an_ancestor_went,
+           release_step_rounding_to_the_original, reload_never_saves_the_old_engines_records,
+           kept_record_is_of_its_cgroup_not_its_path, kept_record_of_a_removed_cgroup_is_dropped)
