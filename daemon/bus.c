@@ -344,8 +344,19 @@ static int on_name(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
         struct daemon *d = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
 
+        uint32_t reply = 0;
+
         if (e) {
                 d->bus.name_err = sd_bus_error_get_errno(e) > 0 ? -sd_bus_error_get_errno(e) : -EIO;
+                return 0;
+        }
+        /*
+         * RequestName's own answer, which sd_bus_request_name() checks and an
+         * async callback gets raw: 3 (EXISTS) is another process's name -- a
+         * dry run beside this one, that got in first after the bus restarted.
+         */
+        if (sd_bus_message_read(m, "u", &reply) < 0 || (reply != 1 && reply != 4)) {
+                d->bus.name_err = reply == 3 ? -EEXIST : -EIO;
                 return 0;
         }
         d->bus.naming = d->bus.retrying = false;
@@ -393,13 +404,14 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
 /*
  * Causes that pass, so that a later try may work: no descriptor or memory
  * left (thousands of cgroups opened at start), or the bus refusing while it
- * restarts. No bus at all (ENOENT: a container) or no right to the name is
- * for good, and trying again would only add wake-ups to an idle reclaimd.
+ * restarts, or another process owning the name (a dry run, which ends). No
+ * bus at all (ENOENT: a container) or no right to the name is for good, and
+ * trying again would only add wake-ups to an idle reclaimd.
  */
 static bool passing(int r)
 {
         return r == -EMFILE || r == -ENFILE || r == -ENOMEM || r == -ECONNREFUSED || r == -EAGAIN ||
-               r == -ETIMEDOUT;
+               r == -ETIMEDOUT || r == -EEXIST;
 }
 
 static void on_retry(struct ev_loop *loop, ev_timer *t, int revents)
@@ -439,9 +451,11 @@ void bus_start(struct daemon *d)
                                          "and reclaimctl will not reach it%s",
                                          r == -EACCES || r == -EPERM ? "the system bus does not let reclaimd own "
                                          CTL_BUS_NAME " (is its bus policy file installed?)" :
-                                         r == -EMFILE || r == -ENFILE ? "out of file descriptors" : "no system bus",
+                                         r == -EMFILE || r == -ENFILE ? "out of file descriptors" :
+                                         r == -EEXIST ? "another process owns " CTL_BUS_NAME " (a dry run, or a "
+                                         "second reclaimd), and reclaimctl reaches that one" : "no system bus",
                                          retry);
-                sd_bus_flush_close_unref(b);
+                sd_bus_close_unref(b);
                 if (passing(r) || again)
                         retry_later(d);
                 return;
@@ -472,5 +486,10 @@ void bus_stop(struct daemon *d)
         ev_io_stop(d->loop, &d->bus.io);
         ev_timer_stop(d->loop, &d->bus.timer);
         ev_prepare_stop(d->loop, &d->bus.prepare);
-        d->bus.bus = sd_bus_flush_close_unref(d->bus.bus);
+        /*
+         * Not flushed: sd_bus_flush() waits with no deadline, and a bus that
+         * hangs (frozen, or half restarted) would keep a SIGTERM from putting
+         * back what reclaimd holds. An answer still queued is lost.
+         */
+        d->bus.bus = sd_bus_close_unref(d->bus.bus);
 }

@@ -142,6 +142,8 @@ static void on_job_done(struct worker *w, struct job *job)
         /* Under steady pressure the worker is rarely idle at a tick: follow new cgroups here too. */
         reload_follow_globs(d);
         follow_xattrs(d, false);
+        if (d->arm_deferred)
+                scopes_arm(d);
         for (size_t i = 0; i < d->n_scopes && !d->running && !d->worker.busy; i++)
                 if (d->scopes[i].pending)
                         start_round(d, &d->scopes[i]);

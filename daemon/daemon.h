@@ -58,6 +58,7 @@ struct daemon {
         struct scope *scopes;          /* [0] is the system; then cgroups with a trigger */
         size_t n_scopes;
         const struct scope *running;   /* the scope of the round in flight, if any */
+        bool arm_deferred;             /* a cgroup's trigger waited for the job in flight (scopes_arm()) */
         struct daemon_options opt;
         int state_lock_fd;             /* the state file's lock, held for the run (-1: none) */
         bool dry_run;

@@ -329,10 +329,15 @@ static void restore_other_root(const struct options *o, const char *root)
 
 static int check_config_done(const struct options *o, struct config *cfg)
 {
+        int r;
+
         config_dump(cfg, stdout);
         print_matches(o, cfg);
         printf("# configuration OK\n");
         config_free(cfg);
+        r = stdout_flushed();
+        if (r < 0)
+                return log_error_errno(r, "Cannot write the configuration checked: %m"), EXIT_FAILURE;
         return EXIT_SUCCESS;
 }
 
@@ -346,6 +351,10 @@ int main(int argc, char **argv)
         int r;
 
         r = parse_argv(argc, argv, &opt);
+        if (r == 0 && (r = stdout_flushed()) < 0) {
+                fprintf(stderr, "reclaimd: cannot write to standard output: %s\n", strerror(-r));
+                return EXIT_FAILURE;   /* --help, --version */
+        }
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
         log_open(opt.check_config ? LOG_TARGET_STDERR : LOG_TARGET_AUTO);

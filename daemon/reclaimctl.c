@@ -11,6 +11,7 @@
 
 #include "ctl.h"
 #include "utf8.h"
+#include "util.h"
 
 /* Exit codes, documented in reclaimctl(8). */
 enum {
@@ -106,7 +107,7 @@ static int call(const char *method, bool json, const char *arg)
         return r;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
         static const struct option longopts[] = {
                 { "json",    no_argument, NULL, 'j' },
@@ -139,4 +140,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "reclaimctl: unknown command or wrong arguments: '%s'; expected status [--json], "
                 "explain CGROUP or reload\n", cmd);
         return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+        int r = run(argc, argv), w = stdout_flushed();
+
+        if (w < 0 && r == EXIT_SUCCESS) {
+                fprintf(stderr, "reclaimctl: cannot write the answer: %s\n", strerror(-w));
+                return EXIT_FAILURE;
+        }
+        return r;
 }

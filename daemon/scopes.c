@@ -131,16 +131,24 @@ const char *scope_arm_hint(int err)
  * error told once (until it changes or the trigger is armed). A cgroup that
  * does not exist (yet), has just appeared or is empty is not an error: its
  * trigger waits (trigger_cgroup()). The cgroups' triggers also wait while a
- * round runs: the engine is the worker's then.
+ * round runs, the engine being the worker's then, until the job ends: under
+ * steady pressure rounds run back to back, and one left for the next tick
+ * would find the worker busy again, a restarted service's trigger lost for
+ * as long as the pressure lasts.
  */
 void scopes_arm(struct daemon *d)
 {
+        d->arm_deferred = false;
         for (size_t i = 0; i < d->n_scopes; i++) {
                 struct scope *s = &d->scopes[i];
                 int r;
 
-                if (s->psi.epoll_fd >= 0 || (s->path && d->worker.busy))
+                if (s->psi.epoll_fd >= 0)
                         continue;
+                if (s->path && d->worker.busy) {
+                        d->arm_deferred = true;   /* at the job's end (on_job_done()) */
+                        continue;
+                }
                 r = scope_arm(d, s);
                 if ((r == -ENOENT || r == -EAGAIN) && s->path)
                         r = 0;   /* not there (yet), or just appeared */

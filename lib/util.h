@@ -59,6 +59,17 @@ static inline int negative_errno(void)
         return errno > 0 ? -errno : -EIO;
 }
 
+/*
+ * Whether all that was printed to stdout got out: 0, or a negative errno
+ * (a full disk under --check-config > file, a closed pipe), which a command
+ * whose output is its answer must not exit 0 on.
+ */
+static inline int stdout_flushed(void)
+{
+        errno = 0;
+        return fflush(stdout) == 0 && !ferror(stdout) ? 0 : negative_errno();
+}
+
 /* The page size, in which the kernel counts memory.high and refaults. */
 static inline uint64_t page_bytes(void)
 {

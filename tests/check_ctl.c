@@ -22,6 +22,7 @@
 #include "adjust.h"
 #include "backend-sim.h"
 #include "bus.h"
+#include "check-capture.h"
 #include "check-files.h"
 #include "check-main.h"
 #include "ctl.h"
@@ -918,6 +919,61 @@ static bool bus_on(const struct daemon *d)
         return d->bus.bus && !d->bus.naming;   /* connected, and the name ours */
 }
 
+/* The private bus's folder, gone with the bus. */
+static void remove_bus_dir(void)
+{
+        char conf[128];
+
+        snprintf(conf, sizeof(conf), "%s/bus.conf", ctl.dir);
+        unlink(conf);
+        rmdir(ctl.dir);
+}
+
+/*
+ * f up with its control interface on the private bus, trying again every
+ * 50 ms once it is lost; then the bus stopped, the loss noticed, and a new
+ * bus started at a new address, as after a restart, which f has not tried yet.
+ */
+static void bus_lost_and_restarted(struct fixture *f)
+{
+        char *addr = strdup(getenv("DBUS_SYSTEM_BUS_ADDRESS"));
+        int status;
+
+        up(f, 0);
+        ev_prepare_stop(f->d.loop, &f->prepare);
+        f->d.bus.retry_sec = 0.05;
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1);
+        free(addr);
+        bus_start(&f->d);
+        ck_assert(bus_on(&f->d));
+        kill(ctl.bus_pid, SIGTERM);
+        ck_assert_int_eq(waitpid(ctl.bus_pid, &status, 0), ctl.bus_pid);
+        ck_assert_msg(run_until(f, bus_off), "the lost bus was not noticed");
+        remove_bus_dir();
+        ck_assert(private_bus());
+}
+
+/* The same, the new bus frozen: the retry asks for the name and goes on, rather than wait on the loop for an answer. */
+static void bus_restarted_frozen(struct fixture *f)
+{
+        bus_lost_and_restarted(f);
+        kill(ctl.bus_pid, SIGSTOP);
+        ck_assert_msg(run_until(f, bus_naming), "a retry waited on the loop for a frozen bus");
+}
+
+/* f stopped, then the private bus (frozen or not). */
+static void down_and_bus_stopped(struct fixture *f)
+{
+        int status;
+
+        down(f);
+        kill(ctl.bus_pid, SIGCONT);
+        kill(ctl.bus_pid, SIGTERM);
+        ck_assert_int_eq(waitpid(ctl.bus_pid, &status, 0), ctl.bus_pid);
+        setenv("DBUS_SYSTEM_BUS_ADDRESS", NO_BUS, 1);
+        remove_bus_dir();
+}
+
 /*
  * The system bus restarted (or a start found no descriptor left): the
  * control interface comes back by itself, where it stayed off until
@@ -926,45 +982,115 @@ static bool bus_on(const struct daemon *d)
 START_TEST(control_interface_comes_back_with_the_bus)
 {
         struct fixture f;
-        char conf[128], *addr;
-        int status;
+
+        if (!private_bus())
+                return;
+        bus_restarted_frozen(&f);
+        kill(ctl.bus_pid, SIGCONT);
+        ck_assert_msg(run_until(&f, bus_on), "the control interface did not come back");
+        ck_assert(!f.d.bus.retrying);
+        down_and_bus_stopped(&f);
+}
+END_TEST
+
+static void stop_blocked(int sig)
+{
+        static const char msg[] = "the stop is blocked on a frozen bus: nothing held is put back\n";
+
+        (void) !write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        _exit(3);
+}
+
+/*
+ * A SIGTERM while the bus hangs (frozen, or half restarted) with a retry's
+ * connection waiting on it: the stop does not wait for the bus, which would
+ * keep every value reclaimd holds until systemd's SIGKILL.
+ */
+START_TEST(stop_does_not_wait_for_a_frozen_bus)
+{
+        struct fixture f;
+
+        if (!private_bus())
+                return;
+        bus_restarted_frozen(&f);
+        signal(SIGALRM, stop_blocked);
+        alarm(10);
+        down_and_bus_stopped(&f);
+        alarm(0);
+}
+END_TEST
+
+/*
+ * Another connection (a dry run beside the daemon) owns the name when the
+ * bus comes back: the daemon's retry does not take the answer for its own,
+ * and tries again.
+ */
+START_TEST(retry_does_not_claim_a_name_owned_by_another)
+{
+        sd_bus_error err = SD_BUS_ERROR_NULL;
+        sd_bus_message *reply = NULL;
+        const char *owner, *mine;
+        sd_bus *other = NULL;
+        struct fixture f;
+
+        if (!private_bus())
+                return;
+        bus_lost_and_restarted(&f);
+        ck_assert_int_ge(sd_bus_open_system(&other), 0);
+        ck_assert_int_ge(sd_bus_request_name(other, CTL_BUS_NAME, 0), 0);
+        ck_assert_msg(run_until(&f, bus_naming), "the retry did not ask for the name");
+        ck_assert_msg(run_until(&f, bus_off), "the retry took a name another owns for its own");
+        ck_assert(f.d.bus.retrying);
+        ck_assert_int_ge(sd_bus_call_method(other, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                            "org.freedesktop.DBus", "GetNameOwner", &err, &reply, "s",
+                                            CTL_BUS_NAME), 0);
+        ck_assert_int_ge(sd_bus_message_read(reply, "s", &owner), 0);
+        ck_assert_int_ge(sd_bus_get_unique_name(other, &mine), 0);
+        ck_assert_str_eq(owner, mine);
+        sd_bus_message_unref(reply);
+
+        /* The other goes: the name is the daemon's at its next try. */
+        sd_bus_flush_close_unref(other);
+        ck_assert_msg(run_until(&f, bus_on), "the name was not taken once free");
+        down_and_bus_stopped(&f);
+}
+END_TEST
+
+/* A start that finds the name taken says so (not "no system bus"), and tries again. */
+START_TEST(name_taken_at_start_is_said)
+{
+        sd_bus *other = NULL;
+        struct capture cap;
+        struct fixture f;
+        char *addr, *log;
 
         if (!private_bus())
                 return;
         addr = strdup(getenv("DBUS_SYSTEM_BUS_ADDRESS"));
+        ck_assert_int_ge(sd_bus_open_system(&other), 0);
+        ck_assert_int_ge(sd_bus_request_name(other, CTL_BUS_NAME, 0), 0);
         up(&f, 0);
         ev_prepare_stop(f.d.loop, &f.prepare);
         f.d.bus.retry_sec = 0.05;
         setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1);
-        bus_start(&f.d);
-        ck_assert(bus_on(&f.d));
-
-        kill(ctl.bus_pid, SIGTERM);
-        ck_assert_int_eq(waitpid(ctl.bus_pid, &status, 0), ctl.bus_pid);
-        ck_assert_msg(run_until(&f, bus_off), "the lost bus was not noticed");
-        snprintf(conf, sizeof(conf), "%s/bus.conf", ctl.dir);
-        unlink(conf);
-        rmdir(ctl.dir);
-
-        ck_assert(private_bus());   /* a new bus, at a new address, as after a restart */
-        /* Frozen: the retry asks for the name and goes on, rather than wait on the loop for an answer. */
-        kill(ctl.bus_pid, SIGSTOP);
-        ck_assert_msg(run_until(&f, bus_naming), "a retry waited on the loop for a frozen bus");
-        kill(ctl.bus_pid, SIGCONT);
-        ck_assert_msg(run_until(&f, bus_on), "the control interface did not come back");
-        ck_assert(!f.d.bus.retrying);
-        down(&f);
-        kill(ctl.bus_pid, SIGTERM);
-        ck_assert_int_eq(waitpid(ctl.bus_pid, &status, 0), ctl.bus_pid);
-        setenv("DBUS_SYSTEM_BUS_ADDRESS", NO_BUS, 1);
-        snprintf(conf, sizeof(conf), "%s/bus.conf", ctl.dir);
-        unlink(conf);
-        rmdir(ctl.dir);
         free(addr);
+        log_set_max_level(LOG_INFO);
+        capture_start(&cap);
+        bus_start(&f.d);
+        log = capture_end(&cap);
+        ck_assert_ptr_null(f.d.bus.bus);
+        ck_assert(f.d.bus.retrying);
+        ck_assert_msg(strstr(log, "another process owns " CTL_BUS_NAME), "%s", log);
+        ck_assert_ptr_null(strstr(log, "no system bus"));
+        free(log);
+        sd_bus_flush_close_unref(other);
+        ck_assert_msg(run_until(&f, bus_on), "the name was not taken once free");
+        down_and_bus_stopped(&f);
 }
 END_TEST
 
 CHECK_MAIN("ctl", json_names_read_back_byte_for_byte, explain_names_each_rule, explain_says_what_holds_now, explain_unmanaged_and_hostile,
            status_and_explain_from_the_simulated_kernel, status_answers_while_a_write_blocks, reclaimctl_over_a_bus,
            held_memory_min_is_shown, contested_hold_is_shown, floors_yield_is_shown, control_interface_comes_back_with_the_bus,
+           stop_does_not_wait_for_a_frozen_bus, retry_does_not_claim_a_name_owned_by_another, name_taken_at_start_is_said,
            operators_value_shows_with_a_metrics_file)

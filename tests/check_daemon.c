@@ -20,6 +20,7 @@
 #include "adjust.h"
 #include "backend-sim.h"
 #include "bus.h"
+#include "check-capture.h"
 #include "check-files.h"
 #include "check-main.h"
 #include "config.h"
@@ -116,41 +117,6 @@ static void finish(struct fixture *f)
                         fclose(sf);
                 ck_abort_msg("state file left behind: %s", buf);
         }
-}
-
-/* What the daemon logs (to stderr, key=value lines) between capture_start() and capture_end(). */
-struct capture {
-        int fd;
-        int saved_stderr;
-};
-
-static void capture_start(struct capture *c)
-{
-        char path[] = "/tmp/reclaimd-test-log.XXXXXX";
-
-        c->fd = mkstemp(path);
-        ck_assert_int_ge(c->fd, 0);
-        unlink(path);
-        c->saved_stderr = dup(STDERR_FILENO);
-        ck_assert_int_ge(c->saved_stderr, 0);
-        ck_assert_int_ge(dup2(c->fd, STDERR_FILENO), 0);
-        log_open(LOG_TARGET_STDERR);
-}
-
-/* Returns the captured text (freed by the caller); echoes it to the real stderr for the test log. */
-static char *capture_end(struct capture *c)
-{
-        off_t size = lseek(c->fd, 0, SEEK_END);
-        char *text = malloc((size_t)size + 1);
-
-        ck_assert_ptr_nonnull(text);
-        ck_assert_int_eq(pread(c->fd, text, (size_t)size, 0), size);
-        text[size] = 0;
-        ck_assert_int_ge(dup2(c->saved_stderr, STDERR_FILENO), 0);
-        close(c->saved_stderr);
-        close(c->fd);
-        fputs(text, stderr);
-        return text;
 }
 
 /* Starts the daemon on conf with its info-level log captured (capture_end() returns it). */
@@ -2325,7 +2291,96 @@ START_TEST(absent_cgroups_said_at_start)
 }
 END_TEST
 
-CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_one,
+/*
+ * Under steady pressure rounds run back to back, and the worker is busy at
+ * every tick, when the cgroups' triggers are armed again: a trigger lost
+ * to a service's restart (its cgroup removed and made again) is armed at
+ * a job's end instead, not left off for as long as the pressure lasts.
+ */
+static struct {
+        struct fixture *f;
+        ev_timer timer;
+        unsigned step;
+        double until;
+        unsigned rounds;
+} busy;
+
+/* The other scope fires while one's round runs: it waits, and starts as that one ends. */
+static void keep_busy(struct fixture *f)
+{
+        struct scope *a = scope_of(&f->d, "a"), *b = scope_of(&f->d, "b");
+
+        daemon_trigger(&f->d, f->d.running == a ? b : a);
+}
+
+static void busy_step(struct ev_loop *loop, ev_timer *t, int revents)
+{
+        struct fixture *f = busy.f;
+
+        switch (busy.step) {
+        case 0:
+                if (!armed_text(f->be, "c"))
+                        return;
+                f->on_started = keep_busy;
+                daemon_trigger(&f->d, scope_of(&f->d, "a"));
+                break;
+        case 1:   /* busy now: c's service restarts */
+                if (!f->d.worker.busy)
+                        return;
+                ck_assert_int_eq(sim_remove_cgroup(f->be, "c"), 0);
+                ck_assert_int_eq(sim_add_cgroup(f->be, "c", 0, 10 * MiB), 0);
+                busy.until = ev_now(loop) + 3.;
+                break;
+        case 2:   /* 3 s of rounds back to back, 30 ticks: armed again, or the test fails */
+                if (ev_now(loop) < busy.until && !armed_text(f->be, "c"))
+                        return;
+                busy.rounds = scope_of(&f->d, "a")->rounds + scope_of(&f->d, "b")->rounds;
+                f->on_started = NULL;
+                raise(SIGTERM);
+                break;
+        default:
+                return;
+        }
+        busy.step++;
+}
+
+START_TEST(trigger_armed_again_under_steady_pressure)
+{
+        static const char conf[] = "[reclaim]\nrelease_interval = 100ms\nstep_timeout = 0s\n"
+                                   "round_target = 16M\nmin_chunk = 16M\n"
+                                   "[cgroup a]\nsoft_limit = 64M\ntrigger = some 150ms 1s\n"
+                                   "[cgroup b]\nsoft_limit = 64M\ntrigger = some 150ms 1s\n"
+                                   "[cgroup c]\nsoft_limit = 64M\ntrigger = some 150ms 1s\n";
+        struct fixture f;
+        bool armed;
+
+        setup(&f, 10000);   /* each write takes 10 ms */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 1024 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "b", 0, 1024 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "c", 0, 10 * MiB), 0);
+        start(&f, conf);
+        busy.f = &f;
+        busy.step = 0;
+        ev_timer_init(&busy.timer, busy_step, 0.01, 0.01);
+        ev_timer_start(f.d.loop, &busy.timer);
+        ck_assert_int_eq(daemon_run(&f.d), 0);
+        ev_timer_stop(f.d.loop, &busy.timer);
+        armed = armed_text(f.be, "c") != NULL;
+        sim_set_persistent(f.be);
+        ev_io_stop(f.d.loop, &f.started);
+        daemon_done(&f.d);
+        close(f.started_fd);
+        unlink(f.state);
+        state_unlock_file(f.state);
+        sim_destroy(f.be);
+        ck_assert_uint_eq(busy.step, 3);
+        ck_assert_msg(armed, "c's trigger, lost when its cgroup was made again, was not armed again in 3 s "
+                      "of rounds back to back (30 ticks)");
+        ck_assert_uint_ge(busy.rounds, 1);   /* a round ran while c was off */
+}
+END_TEST
+
+CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_one, trigger_armed_again_under_steady_pressure,
            reload_during_a_round_answers_at_once, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,

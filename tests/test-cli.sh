@@ -125,6 +125,16 @@ for opt in --check-config --dry-run; do
         [ "$rc" -eq 2 ] || fail "--restore $opt: exit $rc, expected 2"
 done
 
+# Output that cannot be written (a full disk) is no answer: not exit 0, and said.
+ctl=$(dirname "$RECLAIMD")/reclaimctl
+for cmd in "$RECLAIMD --help" "$RECLAIMD --version" "$RECLAIMD --check-config --config $good" \
+           "$ctl --help" "$ctl --version"; do
+        $cmd >/dev/full 2>"$tmp/err"
+        rc=$?
+        [ "$rc" -eq 1 ] || fail "$cmd >/dev/full: exit $rc, expected 1"
+        grep -q 'No space left on device' "$tmp/err" || fail "$cmd >/dev/full: not said: $(cat "$tmp/err")"
+done
+
 if [ "$failures" -gt 0 ]; then
         echo "$failures failure(s)"
         exit 1
