@@ -26,7 +26,8 @@ static void on_pressure(struct psi_watch *w, bool gone)
                  * closed. The engine tells the removal (once) when it
                  * forgets the cgroup: now, or in the round that holds it.
                  */
-                log_debug("The trigger on %s reports its cgroup removed; closing it", scope_name(s));
+                log_debug("The trigger on %s reports its cgroup removed, or its PSI turned off; closing it",
+                          scope_name(s));
                 psi_watch_stop(w, d->loop);
                 scopes_arm(d);
                 return;
@@ -106,6 +107,12 @@ int scope_arm(struct daemon *d, struct scope *s)
                            "of 2s, as unprivileged triggers need", scope_name(s));
                 fd = open_trigger(d, cg, &t);
         }
+        /*
+         * The cgroup is there (trigger_cgroup()) but not its memory.pressure:
+         * PSI is off for it (cgroup.pressure = 0), not a cgroup yet to come.
+         */
+        if (fd == -ENOENT && cg)
+                fd = -ENODATA;
         if (fd < 0)
                 return fd;
         r = psi_watch_start(&s->psi, d->loop, fd, on_pressure);
@@ -121,8 +128,12 @@ int scope_arm(struct daemon *d, struct scope *s)
 const char *scope_arm_hint(int err)
 {
         /* psi_open() and cgroup_pressure_open() before 6.5: no trigger at all without it. */
-        return err == -EPERM ? " (before 6.5 the kernel arms a PSI trigger only for a writer with "
-                               "CAP_SYS_RESOURCE: the unit's CapabilityBoundingSet= must keep it)" : "";
+        if (err == -EPERM)
+                return " (before 6.5 the kernel arms a PSI trigger only for a writer with "
+                       "CAP_SYS_RESOURCE: the unit's CapabilityBoundingSet= must keep it)";
+        /* cgroup_pressure_write(): 0 in cgroup.pressure hides the cgroup's pressure files. */
+        return err == -ENODATA ? " (the cgroup has no memory.pressure: its cgroup.pressure is 0, which turns "
+                                 "PSI off for it)" : "";
 }
 
 /*

@@ -879,7 +879,8 @@ START_TEST(triggers_refused_and_lost_are_armed_again)
                                    "[reclaim]\nrelease_interval = 100ms\n"
                                    "[cgroup batch]\nsoft_limit = 64M\ntrigger = some 100ms 3s\n"
                                    "[cgroup web]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n"
-                                   "[cgroup idle]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n";
+                                   "[cgroup idle]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n"
+                                   "[cgroup nopsi]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n";
         struct steps st = { .f = NULL };
         struct capture cap;
         struct fixture f;
@@ -893,6 +894,9 @@ START_TEST(triggers_refused_and_lost_are_armed_again)
         ck_assert_int_eq(sim_fail_triggers(f.be, "web", -EPERM, 3), 0);
         ck_assert_int_eq(sim_add_cgroup(f.be, "idle", 0, 0), 0);
         ck_assert_int_eq(sim_set_populated(f.be, "idle", false), 0);
+        /* There, with no memory.pressure (cgroup.pressure = 0) for a while: said once, armed once it is back. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "nopsi", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_fail_triggers(f.be, "nopsi", -ENOENT, 3), 0);
         start_logged(&f, &cap, conf);
         ev_timer_init(&st.timer, on_trigger_step, 0.01, 0.01);
         ev_timer_start(f.d.loop, &st.timer);
@@ -906,6 +910,9 @@ START_TEST(triggers_refused_and_lost_are_armed_again)
         ck_assert_uint_eq(count(log, "action=cgroup_gone cgroup=batch "), 1);
         ck_assert_uint_eq(count(log, "action=armed scope=batch "), 2);
         ck_assert_uint_eq(count(log, "action=armed scope=web "), 1);
+        ck_assert_uint_eq(count(log, "Failed to arm the PSI trigger on nopsi: No data available (the cgroup has no "
+                                     "memory.pressure: its cgroup.pressure is 0"), 1);
+        ck_assert_uint_eq(count(log, "action=armed scope=nopsi "), 1);
         free(log);
         finish(&f);
 }
