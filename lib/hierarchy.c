@@ -205,7 +205,8 @@ int hierarchy_protect(struct engine *e, bool *released)
 
         for (size_t i = e->n_parents; i-- > 0;) {
                 struct cgroup *p = &e->parents[i];
-                bool had = adjust_count(p) > 0, gone = false;
+                unsigned had = adjust_count(p);
+                bool gone = false;
 
                 for (size_t k = 0; k < ARRAY_SIZE(files) && !gone; k++)
                         gone = is_gone(protect_parent(e, p, files[k]));
@@ -213,8 +214,8 @@ int hierarchy_protect(struct engine *e, bool *released)
                         gone = is_gone(release_high(e, p));
                 if (gone)
                         forget_parent(e, p);
-                if (had && adjust_count(p) == 0)
-                        *released = true;   /* the caller saves the records */
+                if (adjust_count(p) < had)
+                        *released = true;   /* the caller saves the records: one ended, or all */
                 /*
                  * Nothing held: no descriptors kept (an ancestor opens again when
                  * needed), also when what it held ended before this pass

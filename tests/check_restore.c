@@ -1351,6 +1351,38 @@ START_TEST(kept_record_of_a_removed_cgroup_is_dropped)
 }
 END_TEST
 
+/*
+ * An ancestor holding two values, one of which ends (its floor, as none is
+ * over any more) while the other stays (a restore that keeps failing): the
+ * one that ended leaves the state file at once, as a cgroup's last does.
+ */
+START_TEST(ancestors_ended_value_leaves_the_file)
+{
+        struct fixture f;
+        struct state st;
+
+        setup(&f, "[balance]\ntrim = no\n[cgroup p/batch]\nsoft_limit = 64M\n[cgroup p/web]\nsoft_limit = 256M\n");
+        ck_assert_int_eq(sim_add_cgroup(f.be, "p", 0, 0), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "p/batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "p/web", 100 * MiB, 0), 0);
+        ck_assert_int_eq(sim_set_high(f.be, "p", 100 * MiB), 0);
+        write_file(f.state, "reclaimd-state 3\nmemory.high max 100M max p\n");
+        ck_assert_int_eq(sim_fail_writes(f.be, "p", CG_MEMORY_HIGH, -EIO, 1000), 0);
+        engine_restore(&f.e, &st);
+        state_clear(&st);
+        ck_assert_int_ge(engine_balance_check(&f.e, f.cfg, false, NULL, NULL), 0);
+        ck_assert_uint_gt(sim_low(f.be, "p"), 0);
+        ck_assert(state_has(f.state, "p", CG_MEMORY_LOW));
+        ck_assert_int_eq(sim_add_cgroup(f.be, "p/batch", 0, 60 * MiB), 0);   /* at its soft limit */
+        ck_assert_int_ge(engine_balance_check(&f.e, f.cfg, false, NULL, NULL), 0);
+        ck_assert_uint_eq(sim_low(f.be, "p"), 0);
+        ck_assert(!state_has(f.state, "p", CG_MEMORY_LOW));
+        ck_assert(state_has(f.state, "p", CG_MEMORY_HIGH));   /* still to put back */
+        sim_fail_writes(f.be, "p", CG_MEMORY_HIGH, 0, 0);
+        teardown(&f);
+}
+END_TEST
+
 CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_recorded_before_written,
            reload_keeps_what_it_could_not_restore, read_error_after_a_step_keeps_the_records,
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
@@ -1367,4 +1399,5 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            state_of_another_root_is_not_applied, state_with_a_bad_root_line_is_not_applied,
            mass_removal_saves_once, explain_says_a_restore_to_retry, stop_after_an_ancestor_went,
            release_step_rounding_to_the_original, reload_never_saves_the_old_engines_records,
-           kept_record_is_of_its_cgroup_not_its_path, kept_record_of_a_removed_cgroup_is_dropped)
+           kept_record_is_of_its_cgroup_not_its_path, kept_record_of_a_removed_cgroup_is_dropped,
+           ancestors_ended_value_leaves_the_file)
