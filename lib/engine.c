@@ -336,6 +336,14 @@ void engine_forget(struct engine *e, struct cgroup *cg, int err)
         cg->thrash_at_permille = 0;
         cg->unevictable_at_usec = 0;
         /*
+         * Nor what came back of what was asked of the old one, which
+         * policy_thrashing() reads, nor its memory.min as last read, which the
+         * balancer's check reads again only a while on (engine_floor_age()).
+         */
+        policy_forget_refaults(cg);
+        cg->min_bytes = cg->low_bytes = 0;
+        cg->min_at_usec = 0;
+        /*
          * Off the state file at once: a record left there would be put back at
          * the next start on whatever cgroup is at that path then, over its
          * owner's value if that happens to be the one reclaimd wrote.

@@ -423,7 +423,13 @@ enum policy_verdict policy_next(struct scan_control *sc, struct excess_tree *tre
                         return POLICY_DONE_RESOLVED;
                 cg = sc->clamp_next;
                 sc->clamp_next = NULL;
-                if (cg && clamp_value(sc, cg, ret_bytes)) {
+                /*
+                 * Found within its margin by the step's fresh reading (which
+                 * wrote nothing): held on only where a hold of ours holds it
+                 * already (clamp_within_margin()), as for the ranking.
+                 */
+                if (cg && (policy_over_soft_limit(cg) || clamp_within_margin(sc, cg)) &&
+                    clamp_value(sc, cg, ret_bytes)) {
                         *ret_cg = cg;
                         *ret_action = ACTION_CLAMP;
                         return POLICY_STEP;
@@ -676,7 +682,8 @@ void policy_snapshot_refaults(struct cgroup *cg, uint64_t refault_bytes, uint64_
         if (cg->refault_known && refault_bytes >= cg->refault_base &&
             now_usec - cg->refault_at_usec < REFAULT_MIN_WINDOW_USEC)
                 return;
-        if (cg->refault_known && now_usec - cg->refault_at_usec > REFAULT_WINDOW_USEC) {
+        if (cg->refault_known && (now_usec - cg->refault_at_usec > REFAULT_WINDOW_USEC ||
+                                  refault_bytes < cg->refault_base)) {
                 cg->refault_permille = 0;   /* too old to say what the last request cost */
         } else if (cg->refault_known && cg->asked_window > 0 && refault_bytes >= cg->refault_base) {
                 uint64_t permille = (uint64_t)((unsigned __int128)(refault_bytes - cg->refault_base) * 1000 /

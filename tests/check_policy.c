@@ -1065,7 +1065,29 @@ START_TEST(floors_rank_the_offenders)
 }
 END_TEST
 
-CHECK_MAIN("policy", largest_excess_first, under_soft_limit_left_alone_while_any_over,
+/*
+ * Refault counters that went back (a new cgroup at the path) start the
+ * judgement afresh: what came back of the old cgroup's requests says
+ * nothing of the new one, which nothing was asked of.
+ */
+START_TEST(refault_counters_that_went_back_start_afresh)
+{
+        struct cgroup cg = { .path = (char *)"batch", .soft_limit_bytes = 64 * MiB };
+        uint64_t t = 100000000;
+
+        cg.asked_since_snapshot = 10 * MiB;
+        policy_snapshot_refaults(&cg, 500 * MiB, t);
+        cg.asked_since_snapshot = 10 * MiB;
+        policy_snapshot_refaults(&cg, 510 * MiB, t + 10000000);   /* all 10 MiB came back */
+        ck_assert_uint_eq(cg.refault_permille, 1000);
+        ck_assert(policy_thrashing(&cg, t + 20000000));
+        policy_snapshot_refaults(&cg, 0, t + 20000000);
+        ck_assert_uint_eq(cg.refault_permille, 0);
+        ck_assert(!policy_thrashing(&cg, t + 20000000));
+}
+END_TEST
+
+CHECK_MAIN("policy", largest_excess_first, refault_counters_that_went_back_start_afresh, under_soft_limit_left_alone_while_any_over,
            soft_step_is_a_quarter_of_the_excess, round_stops_at_target, fruitless_loops_give_up,
            reranked_after_each_step, memory_min_never_touched, memory_low_retry,
            early_exit_on_resolved_pressure, backoff_below_one_eighth, balancer_sleeps_only_far_from_its_mark, clamp_floor_is_the_soft_limit,

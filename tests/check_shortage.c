@@ -1864,6 +1864,121 @@ START_TEST(no_clamp_within_the_margin_without_one)
 }
 END_TEST
 
+/* Two rounds a window apart, all that each took from batch coming straight back: batch judged thrashing. */
+static void make_batch_thrash(struct fixture *f)
+{
+        struct scan_control sc;
+
+        for (int round = 0; round < 2; round++) {
+                uint64_t before = sim_reclaimed(f->be, "batch");
+
+                ck_assert_int_ge(engine_round(&f->e, f->cfg, NULL, &sc), 0);
+                ck_assert_uint_gt(sim_reclaimed(f->be, "batch"), before);
+                ck_assert_int_eq(sim_refault(f->be, "batch", sim_reclaimed(f->be, "batch") - before), 0);
+                fake_now += REFAULT_MIN_WINDOW_USEC;
+        }
+        ck_assert(policy_thrashing(engine_find(&f->e, "batch"), fake_now));
+}
+
+/*
+ * A service judged thrashing restarts: the new cgroup at its path, which
+ * nothing was asked of, is asked (memory.reclaim) as any, not clamped at
+ * once as thrashing, nor left alone by the balancer, on the old one's word.
+ */
+START_TEST(new_cgroup_at_the_path_is_not_judged_thrashing)
+{
+        struct scan_control sc;
+        struct fixture f;
+        unsigned writes;
+
+        setup(&f, "[balance]\ntrim = no\nprotect = no\n[reclaim]\nmin_chunk = 1M\n[cgroup batch]\nsoft_limit = 64M\n",
+              16 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 200 * MiB, 0), 0);
+        make_batch_thrash(&f);
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "batch"), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 200 * MiB, 0), 0);
+        ck_assert_int_eq(engine_refresh(&f.e), 0);   /* the old handle reads ENODEV: forgotten */
+        ck_assert_int_eq(engine_refresh(&f.e), 1);   /* the new cgroup opened */
+        ck_assert(!policy_thrashing(engine_find(&f.e, "batch"), fake_now));
+        writes = sim_writes(f.be, "batch");
+        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+        ck_assert_uint_eq(sc.nr_clamps, 0);
+        ck_assert_uint_eq(sim_high(f.be, "batch"), UINT64_MAX);
+        ck_assert_uint_gt(sim_writes(f.be, "batch"), writes);
+        teardown(&f);
+
+        /* The balancer, with clamp_high = no: the new cgroup trimmed, not left alone. */
+        setup(&f, "[balance]\nprotect = no\n[reclaim]\nmin_chunk = 1M\nclamp_high = no\n"
+                  "[cgroup batch]\nsoft_limit = 64M\n", 16 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 200 * MiB, 0), 0);
+        make_batch_thrash(&f);
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "batch"), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(engine_refresh(&f.e), 0);
+        writes = sim_writes(f.be, "batch");
+        ck_assert_int_ge(engine_balance(&f.e, f.cfg, true, &sc), 0);
+        ck_assert_uint_gt(sim_writes(f.be, "batch"), writes);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * The removed cgroup's memory.min (the old unit's) is not the new one's:
+ * read again at the next check, not a while on, so that the new cgroup,
+ * over its soft limit, counts as over and is trimmed.
+ */
+START_TEST(new_cgroup_at_the_path_has_its_own_memory_min)
+{
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, "[balance]\nprotect = no\n[reclaim]\nmin_chunk = 1M\n[cgroup batch]\nsoft_limit = 64M\n",
+              16 * MiB);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);
+        ck_assert_int_eq(sim_set_protection(f.be, "batch", 1 * GiB, 0), 0);
+        ck_assert_int_eq(engine_balance(&f.e, f.cfg, true, &sc), POLICY_IDLE);   /* under its memory.min */
+        ck_assert_int_eq(sim_remove_cgroup(f.be, "batch"), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 200 * MiB), 0);   /* memory.min 0 */
+        ck_assert_int_eq(engine_refresh(&f.e), 0);
+        fake_now += 1000000;   /* the next balance interval */
+        ck_assert_int_ge(engine_balance(&f.e, f.cfg, true, &sc), 0);
+        ck_assert_int_eq(engine_count_over(&f.e), 1);
+        ck_assert_uint_gt(sim_writes(f.be, "batch"), 0);
+        teardown(&f);
+}
+END_TEST
+
+/* The workload frees memory between the ranking and the round's first step (round_start: just before it). */
+static struct backend *shrunk_be;
+
+static void batch_shrinks_to_its_margin(void *userdata, const struct scan_control *sc, uint64_t shortfall)
+{
+        ck_assert_int_eq(sim_add_cgroup(shrunk_be, "batch", 0, 65 * MiB), 0);   /* within its 2 MiB margin */
+}
+
+/*
+ * A step whose fresh reading finds the cgroup within its margin writes
+ * nothing; that fruitless step does not make it the next clamp, lowering
+ * memory.high to its soft limit with nothing asked and no hold of ours
+ * there (clamp_within_margin()).
+ */
+START_TEST(no_clamp_for_one_found_within_its_margin)
+{
+        struct scan_control sc;
+        struct fixture f;
+
+        setup(&f, "[balance]\ntrim = no\nprotect = no\n[reclaim]\nmin_chunk = 1M\nclamp_priority = 12\n"
+                  "[cgroup batch]\nsoft_limit = 64M\n", 16 * MiB);
+        shrunk_be = f.be;
+        f.e.obs.round_start = batch_shrinks_to_its_margin;
+        ck_assert_int_eq(sim_add_cgroup(f.be, "batch", 0, 100 * MiB), 0);
+        ck_assert_int_ge(engine_round(&f.e, f.cfg, NULL, &sc), 0);
+        ck_assert_uint_eq(sc.nr_clamps, 0);
+        ck_assert_uint_eq(sim_high(f.be, "batch"), UINT64_MAX);
+        teardown(&f);
+}
+END_TEST
+
 CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_shortfall,
            balancer_trims_only_cgroups_over_their_soft_limits, memory_low_held_while_any_cgroup_is_over,
            operators_memory_low_is_never_lowered, memory_low_unchanged_without_a_record, many_floors_one_save,
@@ -1882,4 +1997,6 @@ CHECK_MAIN("shortage", system_round_needs_a_shortage, system_round_sized_by_the_
            system_stall_read_once_for_callers_together, kswapd_at_work_is_a_shortage,
            thrashing_offender_held_by_memory_high, deferred_clamp_goes_on_from_the_hold,
            rounds_at_once_keep_the_offender_held, floors_hold_on_for_a_clamped_offender,
-           no_clamp_within_the_margin_without_one)
+           no_clamp_within_the_margin_without_one,
+           new_cgroup_at_the_path_is_not_judged_thrashing, new_cgroup_at_the_path_has_its_own_memory_min,
+           no_clamp_for_one_found_within_its_margin)
