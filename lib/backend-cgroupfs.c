@@ -317,9 +317,15 @@ static int cgfs_glob(struct backend *be, const char *pattern, char ***ret)
 
         if (!root || asprintf(&full, "%s/%s", root, pattern) < 0)
                 return -ENOMEM;
-        /* GLOB_ONLYDIR: cgroups are directories; the files beside them never match. */
+        /*
+         * GLOB_ONLYDIR: cgroups are directories; the files beside them never
+         * match. GLOB_PERIOD: '*' matches a name that begins with a dot, as
+         * config_match()'s fnmatch() does (else a delegated owner escapes a
+         * glob by naming its cgroup ".x"); "." and ".." are left out after
+         * (cgpath_is_cgroup()).
+         */
         glob_err = 0;
-        r = glob(full, GLOB_ONLYDIR | GLOB_NOSORT, note_glob_error, &g);
+        r = glob(full, GLOB_ONLYDIR | GLOB_NOSORT | GLOB_PERIOD, note_glob_error, &g);
         if (glob_err < 0 || (r != 0 && r != GLOB_NOMATCH)) {
                 globfree(&g);
                 return glob_err < 0 ? glob_err : r == GLOB_NOSPACE ? -ENOMEM : -EIO;

@@ -135,8 +135,19 @@ unsigned cgpath_specificity(const char *pattern)
 
         if (!cgpath_is_glob(pattern))
                 return UINT_MAX;
-        for (const char *p = pattern; *p; p++)
-                literal += !strchr("*?[]", *p);
+        /* A bracket class is one character of a set, not literal ones; an escaped character is one. */
+        for (const char *p = pattern, *end; *p; p++) {
+                const char *why;
+
+                if (*p == '\\' && p[1])
+                        p++;
+                else if (*p == '[' && (end = bracket_end(p, &why))) {
+                        p = end;
+                        continue;
+                } else if (*p == '*' || *p == '?')
+                        continue;
+                literal++;
+        }
         return literal;
 }
 

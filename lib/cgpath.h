@@ -35,7 +35,9 @@ bool cgpath_is_glob(const char *path);
 /*
  * How specific a configuration path is for a cgroup it matches: an exact path
  * beats any glob; among globs, the one with more literal characters wins
- * (in system.slice, "db-*.service" over "*.service"). Higher is more specific.
+ * (in system.slice, "db-*.service" over "*.service"), a bracket class
+ * counting as none (its members are one character's choices), an escaped
+ * character as one. Higher is more specific.
  */
 unsigned cgpath_specificity(const char *pattern);
 

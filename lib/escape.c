@@ -46,7 +46,11 @@ static void escape(FILE *f, const char *s, enum style st)
                         fputs("\\t", f);
                 else if (*p == '\r' && st != PROM)
                         fputs("\\r", f);
-                else if (*p >= 0x80 && put_utf8(f, &p))
+                else if (st == TEXT && p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0) {
+                        /* C1 controls (U+0080..U+009F: CSI, NEL), which terminals act on, as logfmt_value(). */
+                        fprintf(f, "\\x%02x\\x%02x", p[0], p[1]);
+                        p++;
+                } else if (*p >= 0x80 && put_utf8(f, &p))
                         continue;
                 else if (st == JSON && *p >= 0x80)
                         fprintf(f, "\\udc%02x", *p);   /* see escape_json() */

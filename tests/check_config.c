@@ -11,6 +11,7 @@
 
 #include "check-files.h"
 #include "check-main.h"
+#include "cgpath.h"
 #include "config.h"
 #include "metrics.h"
 
@@ -381,6 +382,17 @@ START_TEST(most_specific_section_applies)
         /* "db-*" and "*-main" both have 5 literal characters for "db-main"... the exact one wins;
          * for "db-1-main" they tie and the later ("*-main") applies. */
         ck_assert_uint_eq(config_match(cfg, "s/db-1-main")->soft_limit_bytes, 3 << 20);
+        config_free(cfg);
+        config_errors_clear(&errs);
+
+        /* A bracket class is one character of a set, none of its members literal; an escaped one is one. */
+        ck_assert_int_eq(config_load_string("[cgroup pods/pod-*]\nsoft_limit = 1M\n"
+                                            "[cgroup pods/[[:alpha:]]*]\nsoft_limit = 2M\n"
+                                            "[cgroup pods/[abcdefghijklmnop]*]\nsoft_limit = 3M\n"
+                                            "[cgroup pods/\\p*]\nsoft_limit = 4M\n", "t.conf", &cfg, &errs), 0);
+        ck_assert_str_eq(config_match(cfg, "pods/pod-1")->path, "pods/pod-*");
+        ck_assert_uint_eq(cgpath_specificity("pods/[[:alpha:]]*"), 5);
+        ck_assert_uint_eq(cgpath_specificity("pods/\\p*"), 6);
         config_free(cfg);
         config_errors_clear(&errs);
 }

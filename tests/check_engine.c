@@ -1123,9 +1123,40 @@ START_TEST(globs_never_match_dot_entries)
 }
 END_TEST
 
+/*
+ * A glob manages a cgroup whose name begins with a dot as config_match()
+ * says it applies to it (fnmatch() without FNM_PERIOD), and as the
+ * simulated kernel lists: glob(3) left such names out of '*', so a
+ * delegated owner escaped a glob section by naming its cgroup ".x".
+ */
+START_TEST(globs_follow_names_that_begin_with_a_dot)
+{
+        struct config *cfg = load("[cgroup pods/*]\nsoft_limit = 1M\n");
+        char root[] = "/tmp/reclaimd-dotnames.XXXXXX", dir[512];
+        static const char *const dirs[] = { "pods", "pods/web", "pods/.x" };
+        struct backend *be;
+        struct engine e;
+
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+                snprintf(dir, sizeof(dir), "%s/%s", root, dirs[i]);
+                ck_assert_int_eq(mkdir(dir, 0755), 0);
+                put(dir, "memory.current", "1\n");
+        }
+        ck_assert_ptr_nonnull(config_match(cfg, "pods/.x"));
+        ck_assert_int_eq(backend_cgroupfs_new(root, &be), 0);
+        ck_assert_int_eq(engine_init(&e, be, cfg, false, NULL, fake_clock), 0);
+        ck_assert_uint_eq(e.n_cgroups, 2);
+        ck_assert_str_eq(e.cgroups[0].path, "pods/.x");
+        ck_assert_str_eq(e.cgroups[1].path, "pods/web");
+        real_teardown(&e, be, cfg, root);
+}
+END_TEST
+
 CHECK_MAIN("engine", overreclaiming_kernel_is_asked_in_batches, step_ends_within_a_page, step_past_step_timeout_stops_between_batches, step_ended_past_step_timeout_is_cut, round_cut_short_is_taken_up_where_it_stopped, removed_while_listed_or_written, real_backend_glob_out_of_descriptors, real_backend_reads_whole_files, real_backend_cgroup_id_is_the_inode, real_backend_writes_what_the_engine_writes, bad_memory_stat_is_survived, bad_pressure_is_an_error, batch_reclaimed_web_left_alone, eagain_is_not_an_error, vanished_cgroup_dropped,
            dry_run_writes_nothing, capabilities_probed, globs_expand_to_the_most_specific_section,
            glob_that_cannot_be_listed_changes_nothing,
            no_descriptor_leak_as_cgroups_come_and_go, write_errors_are_survived, bad_readings_are_left_out,
            globs_never_match_dot_entries, capabilities_probed_when_a_cgroup_appears,
-           globs_leave_out_reclaimds_own_cgroup, real_backend_finds_its_own_cgroup)
+           globs_leave_out_reclaimds_own_cgroup, real_backend_finds_its_own_cgroup,
+           globs_follow_names_that_begin_with_a_dot)

@@ -323,7 +323,7 @@ START_TEST(text_escapes_read_back)
 {
         static const char *const names[] = {
                 "plain", "a\"b", "back\\slash", "new\nline\ttab\rcr", "esc\x1b[31m", "latin\xff\xfe" "bad",
-                "caf\xc3\xa9", "sys\\x2dtem",
+                "caf\xc3\xa9", "sys\\x2dtem", "csi\xc2\x9b" "31m nel\xc2\x85",
         };
         static const char *const bad[] = { "trailing\\", "\\q", "\\x4", "\\xzz", "\\x00" };
 
@@ -335,6 +335,10 @@ START_TEST(text_escapes_read_back)
                 ck_assert_ptr_nonnull(f);
                 escape_text(f, names[i]);
                 ck_assert_int_eq(fclose(f), 0);
+                /* No control character gets to a terminal: C0, DEL, nor C1 (CSI, NEL). */
+                for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+                        ck_assert_msg(*p >= 0x20 && *p != 0x7f && !(p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0),
+                                      "case %zu: a control character written as it is: %s", i, text);
                 ck_assert_int_eq(unescape_text(text, &back), 0);
                 ck_assert_str_eq(back, names[i]);
                 free(text);
