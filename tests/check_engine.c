@@ -1089,6 +1089,20 @@ START_TEST(no_descriptor_leak_as_cgroups_come_and_go)
 }
 END_TEST
 
+/* A fresh folder from the template root holding the cgroups dirs (each with a memory.current), and the real backend on it. */
+static void real_tree(char *root, const char *const *dirs, size_t n, struct backend **ret)
+{
+        char dir[512];
+
+        ck_assert_ptr_nonnull(mkdtemp(root));
+        for (size_t i = 0; i < n; i++) {
+                snprintf(dir, sizeof(dir), "%s/%s", root, dirs[i]);
+                ck_assert_int_eq(mkdir(dir, 0755), 0);
+                put(dir, "memory.current", "1\n");
+        }
+        ck_assert_int_eq(backend_cgroupfs_new(root, ret), 0);
+}
+
 /*
  * A glob that begins a component with a dot matches "." and ".." too
  * (glob(3) gives dot entries to such a pattern): names of cgroups that are
@@ -1101,18 +1115,12 @@ START_TEST(globs_never_match_dot_entries)
         struct config *cfg = load("[cgroup a/*/.*]\nsoft_limit = 1M\n[cgroup .*]\nsoft_limit = 1M\n"
                                   "[cgroup [.]*]\nsoft_limit = 1M\n");
         /* A root whose name reads as a glob ([1]) is matched as it is named. */
-        char root[] = "/tmp/reclaimd-dots[1].XXXXXX", dir[512];
+        char root[] = "/tmp/reclaimd-dots[1].XXXXXX";
         static const char *const dirs[] = { "a", "a/b", "a/b/.hidden", ".x" };
         struct backend *be;
         struct engine e;
 
-        ck_assert_ptr_nonnull(mkdtemp(root));
-        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-                snprintf(dir, sizeof(dir), "%s/%s", root, dirs[i]);
-                ck_assert_int_eq(mkdir(dir, 0755), 0);
-                put(dir, "memory.current", "1\n");
-        }
-        ck_assert_int_eq(backend_cgroupfs_new(root, &be), 0);
+        real_tree(root, dirs, sizeof(dirs) / sizeof(dirs[0]), &be);
         ck_assert_int_eq(engine_init(&e, be, cfg, false, NULL, fake_clock), 0);
         for (size_t i = 0; i < e.n_cgroups; i++)
                 ck_assert_msg(cgpath_is_cgroup(e.cgroups[i].path), "manages \"%s\"", e.cgroups[i].path);
@@ -1132,19 +1140,13 @@ END_TEST
 START_TEST(globs_follow_names_that_begin_with_a_dot)
 {
         struct config *cfg = load("[cgroup pods/*]\nsoft_limit = 1M\n");
-        char root[] = "/tmp/reclaimd-dotnames.XXXXXX", dir[512];
+        char root[] = "/tmp/reclaimd-dotnames.XXXXXX";
         static const char *const dirs[] = { "pods", "pods/web", "pods/.x" };
         struct backend *be;
         struct engine e;
 
-        ck_assert_ptr_nonnull(mkdtemp(root));
-        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-                snprintf(dir, sizeof(dir), "%s/%s", root, dirs[i]);
-                ck_assert_int_eq(mkdir(dir, 0755), 0);
-                put(dir, "memory.current", "1\n");
-        }
         ck_assert_ptr_nonnull(config_match(cfg, "pods/.x"));
-        ck_assert_int_eq(backend_cgroupfs_new(root, &be), 0);
+        real_tree(root, dirs, sizeof(dirs) / sizeof(dirs[0]), &be);
         ck_assert_int_eq(engine_init(&e, be, cfg, false, NULL, fake_clock), 0);
         ck_assert_uint_eq(e.n_cgroups, 2);
         ck_assert_str_eq(e.cgroups[0].path, "pods/.x");
