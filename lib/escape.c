@@ -78,6 +78,22 @@ void escape_prom(FILE *f, const char *s)
         escape(f, s, PROM);
 }
 
+char *escape_string(void (*escape_fn)(FILE *f, const char *s), const char *s)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        if (!f)
+                return NULL;
+        escape_fn(f, s);
+        if (fclose(f) != 0) {
+                free(text);
+                return NULL;
+        }
+        return text;
+}
+
 int unescape_text(const char *s, char **ret)
 {
         char *out = malloc(strlen(s) + 1), *o = out;

@@ -28,6 +28,9 @@ void escape_json(FILE *f, const char *s);
  */
 void escape_prom(FILE *f, const char *s);
 
+/* What escape_fn (escape_text(), escape_prom()) writes of s, as a string to free; NULL when out of memory. */
+char *escape_string(void (*escape_fn)(FILE *f, const char *s), const char *s);
+
 /*
  * Undoes escape_text(): the name as status printed it, back to its bytes,
  * so that an operator can name a cgroup whose name is not UTF-8 (which D-Bus

@@ -56,8 +56,10 @@ static void adjust_gauge(FILE *f, const struct snapshot *s, size_t n, const char
                         cgroup_sample(f, name, s->cgroups[i].path, NULL, a->value);
         }
 }
-static void per_cgroup(FILE *f, const struct snapshot *s, size_t n, size_t max_cgroups)
+/* The series of each cgroup of s (labelled_view()'s: those with series of their own). */
+static void per_cgroup(FILE *f, const struct snapshot *s)
 {
+        size_t n = s->n_cgroups;
         static const char *const req[] = { "ok", "partial", "error" };
         static const char *const clamp[] = { "ok", "already_lower", "error" };
 
@@ -102,11 +104,12 @@ static void per_cgroup(FILE *f, const struct snapshot *s, size_t n, size_t max_c
                                                 s->cgroups[i].contests[k].lost);
         /*
          * Ancestors too (a slice's memory.low, which systemd writes at each
-         * daemon-reload), as many as max_cgroups: a glob's pods, each an
-         * ancestor that kubelet's memory QoS may set, would otherwise take
-         * as many series as max_cgroups keeps from the managed ones.
+         * daemon-reload), as many as max_cgroups (labelled_view()): a glob's
+         * pods, each an ancestor that kubelet's memory QoS may set, would
+         * otherwise take as many series as max_cgroups keeps from the
+         * managed ones.
          */
-        for (size_t i = 0; i < s->n_unmanaged_contests && i < max_cgroups; i++)
+        for (size_t i = 0; i < s->n_unmanaged_contests; i++)
                 labelled_sample(f, "reclaimd_cgroup_holds_written_over_total", s->unmanaged_contests[i].path, "file",
                                 cg_file_name(s->unmanaged_contests[i].file), s->unmanaged_contests[i].contest.lost);
         adjust_gauge(f, s, n, "reclaimd_cgroup_memory_high_clamped_bytes",
@@ -157,20 +160,19 @@ static size_t yielded_to(const struct snapshot *s)
 
 /*
  * The PSI triggers' fires: the system's, and a cgroup's only when the
- * cgroup has series of its own (one of the first n), or a trigger on each
- * cgroup of a glob (a pod each) would take as many series as max_cgroups
- * keeps from the cgroup ones.
+ * cgroup has series of its own (in view, labelled_view()), or a trigger on
+ * each cgroup of a glob (a pod each) would take as many series as
+ * max_cgroups keeps from the cgroup ones.
  */
-static void trigger_fires(FILE *f, const struct snapshot *s, size_t n)
+static void trigger_fires(FILE *f, const struct snapshot *view, const struct snapshot *s)
 {
         size_t unlabelled = 0;
 
         help(f, "reclaimd_trigger_fires_total", "counter", "PSI trigger events, by scope.");
         for (size_t i = 0; i < s->n_triggers; i++) {
                 const char *scope = s->triggers[i].scope;
-                const struct snapshot_cgroup *c = scope ? snapshot_find(s, scope) : NULL;
 
-                if (scope && !(c && (size_t)(c - s->cgroups) < n)) {
+                if (scope && !snapshot_find(view, scope)) {
                         unlabelled++;
                         continue;
                 }
@@ -183,16 +185,98 @@ static void trigger_fires(FILE *f, const struct snapshot *s, size_t n)
         fprintf(f, "reclaimd_trigger_scopes_unlabelled %zu\n", unlabelled);
 }
 
-int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
+/* A label as escape_prom() writes it, and what it labels, for labelled_view(). */
+struct label {
+        char *text;
+        size_t order;                /* managed cgroups first, in path order; then the ancestors' contests */
+        enum cg_file file;           /* an ancestor's contest's; _CG_FILE_MAX for a managed cgroup */
+};
+
+static int cmp_label(const void *a, const void *b)
+{
+        const struct label *x = a, *y = b;
+        int c = strcmp(x->text, y->text);
+
+        return c ? c : x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * What has series of its own: the first max_cgroups managed cgroups in path
+ * order, and as many ancestors' contests, less any whose label reads as one
+ * before it. escape_prom() writes a byte that is not UTF-8 as text a name
+ * may hold ("x\\xff" is the label of x<0xff> and of x\xff): two cgroups of
+ * a hostile owner would make one series twice, which the text format
+ * forbids and node_exporter refuses at every scrape. view is s with only
+ * those (shallow copies: nothing of it is freed but its two arrays).
+ */
+static int labelled_view(const struct snapshot *s, size_t max_cgroups, struct snapshot *view)
 {
         size_t n = s->n_cgroups < max_cgroups ? s->n_cgroups : max_cgroups;
+        size_t u = s->n_unmanaged_contests < max_cgroups ? s->n_unmanaged_contests : max_cgroups;
+        struct label *l = calloc(n + u + 1, sizeof(*l));
+        bool *keep = calloc(n + u + 1, sizeof(*keep)), managed_kept = false;
+        unsigned files_kept = 0;
+        int r = l && keep ? 0 : -ENOMEM;
+
+        for (size_t i = 0; i < n + u && r == 0; i++) {
+                l[i] = (struct label){ .order = i, .file = i < n ? _CG_FILE_MAX : s->unmanaged_contests[i - n].file,
+                                       .text = escape_string(escape_prom, i < n ? s->cgroups[i].path
+                                                                             : s->unmanaged_contests[i - n].path) };
+                r = l[i].text ? 0 : -ENOMEM;
+        }
+        if (r == 0)
+                qsort(l, n + u, sizeof(*l), cmp_label);
+        /* Of those that read the same, the first: a managed cgroup before an ancestor's contest of that file. */
+        for (size_t i = 0; i < n + u && r == 0; i++) {
+                if (i == 0 || !streq(l[i].text, l[i - 1].text))
+                        managed_kept = false, files_kept = 0;
+                if (l[i].file == _CG_FILE_MAX)
+                        keep[l[i].order] = !managed_kept;
+                else
+                        keep[l[i].order] = !managed_kept && !(files_kept & 1u << adjust_index(l[i].file));
+                if (keep[l[i].order] && l[i].file == _CG_FILE_MAX)
+                        managed_kept = true;
+                else if (keep[l[i].order])
+                        files_kept |= 1u << adjust_index(l[i].file);
+        }
+        *view = *s;
+        view->n_cgroups = view->n_unmanaged_contests = 0;
+        view->cgroups = r == 0 ? calloc(n + 1, sizeof(*view->cgroups)) : NULL;
+        view->unmanaged_contests = r == 0 ? calloc(u + 1, sizeof(*view->unmanaged_contests)) : NULL;
+        if (!view->cgroups || !view->unmanaged_contests)
+                r = -ENOMEM;
+        /* In path order, as s: snapshot_find() searches it. */
+        for (size_t i = 0; i < n + u && r == 0; i++)
+                if (keep[i] && i < n)
+                        view->cgroups[view->n_cgroups++] = s->cgroups[i];
+                else if (keep[i])
+                        view->unmanaged_contests[view->n_unmanaged_contests++] = s->unmanaged_contests[i - n];
+        for (size_t i = 0; i < n + u && l; i++)
+                free(l[i].text);
+        free(l);
+        free(keep);
+        if (r < 0) {
+                free(view->cgroups);
+                free(view->unmanaged_contests);
+        }
+        return r;
+}
+
+int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
+{
+        struct snapshot view;
+        size_t n;
+
+        if (labelled_view(s, max_cgroups, &view) < 0)
+                return -ENOMEM;
+        n = view.n_cgroups;
 
         help(f, "reclaimd_build_info", "gauge", "reclaimd's version.");
         fprintf(f, "reclaimd_build_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
         help(f, "reclaimd_reclaimed_bytes_total", "counter", "Bytes reclaimd's rounds freed, all cgroups.");
         fprintf(f, "reclaimd_reclaimed_bytes_total %" PRIu64 "\n", s->counters.reclaimed_bytes);
         rounds(f, s);
-        trigger_fires(f, s, n);
+        trigger_fires(f, &view, s);
         help(f, "reclaimd_log_repeats_suppressed_total", "counter",
              "Rounds that ended as the one before them and were not logged in full.");
         fprintf(f, "reclaimd_log_repeats_suppressed_total %" PRIu64 "\n", s->counters.repeats_suppressed);
@@ -220,14 +304,17 @@ int metrics_write(FILE *f, const struct snapshot *s, size_t max_cgroups)
              "1 while every floor is let go because what the kernel takes machine-wide comes back.");
         fprintf(f, "reclaimd_floors_let_go %d\n", s->floors_yield_until_usec > s->now_usec);
         help(f, "reclaimd_cgroups_unlabelled", "gauge",
-             "Managed cgroups beyond [metrics] max_cgroups, without series of their own.");
+             "Managed cgroups beyond [metrics] max_cgroups, or whose label reads as another's, without series "
+             "of their own.");
         fprintf(f, "reclaimd_cgroups_unlabelled %zu\n", s->n_cgroups - n);
         if (s->mem_valid) {
                 help(f, "reclaimd_free_target_bytes", "gauge",
                      "Free memory the balancer keeps: the zones' high watermark plus the reserve.");
                 fprintf(f, "reclaimd_free_target_bytes %" PRIu64 "\n", s->mem.wmark.high_bytes + s->reserve_bytes);
         }
-        per_cgroup(f, s, n, max_cgroups);
+        per_cgroup(f, &view);
+        free(view.cgroups);
+        free(view.unmanaged_contests);
         return ferror(f) ? -EIO : 0;
 }
 

@@ -63,19 +63,6 @@ static char *cell(const char *fmt, ...)
         return s;
 }
 
-static char *escaped(const char *text)
-{
-        char *s = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&s, &len);
-
-        if (!f)
-                return NULL;
-        escape_text(f, text);
-        fclose(f);
-        return s;
-}
-
 /*
  * A held file the kernel says holds another value than reclaimd's: someone
  * set it since (the record ends at reclaimd's next read of it). Its value,
@@ -166,8 +153,8 @@ static int cgroup_row(const struct snapshot *s, const struct snapshot_cgroup *c,
         const struct snapshot_trigger *backoff = snapshot_backoff(s, c->path);
         char a[FORMAT_SIZE_MAX], b[FORMAT_SIZE_MAX], cc[FORMAT_SIZE_MAX], t[16];
 
-        row[C_PATH] = escaped(c->path);
-        row[C_SECTION] = c->section ? escaped(c->section) : strdup("-");
+        row[C_PATH] = escape_string(escape_text, c->path);
+        row[C_SECTION] = c->section ? escape_string(escape_text, c->section) : strdup("-");
         row[C_SOFT] = strdup(size_or_max(a, sizeof(a), c->soft_limit));
         row[C_CURRENT] = c->exists ? strdup(format_size(b, sizeof(b), c->current)) : strdup("(none)");
         row[C_EXCESS] = strdup(c->exists ? format_size(cc, sizeof(cc), c->excess) : "-");

@@ -31,16 +31,22 @@ struct world {
         struct snapshot s;
 };
 
-static void world_up(struct world *w)
+/* The engine on the cgroups names, each managed by [cgroup *], as the simulated kernel has them. */
+static void world_up_with(struct world *w, const char *const *names, size_t n)
 {
         memset(w, 0, sizeof(*w));
         ck_assert_int_eq(backend_sim_new(&w->be), 0);
-        for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
-                ck_assert_int_eq(sim_add_cgroup(w->be, hostile[i], 0, (i + 1) * 10 * MiB), 0);
+        for (size_t i = 0; i < n; i++)
+                ck_assert_int_eq(sim_add_cgroup(w->be, names[i], 0, (i + 1) * 10 * MiB), 0);
         w->cfg = load_config("[cgroup *]\nsoft_limit = 15M\n");
         ck_assert_int_eq(engine_init(&w->e, w->be, w->cfg, false, NULL, NULL), 0);
-        ck_assert_uint_eq(w->e.n_cgroups, 6);
+        ck_assert_uint_eq(w->e.n_cgroups, n);
         ck_assert_int_ge(engine_refresh(&w->e), 1);
+}
+
+static void world_up(struct world *w)
+{
+        world_up_with(w, hostile, sizeof(hostile) / sizeof(hostile[0]));
         w->e.cgroups[0].counters.requests[1] = 3;
         w->e.cgroups[0].counters.reclaimed_bytes = 4096;
         snapshot_count_round(&w->s.counters, false, POLICY_DONE_TARGET, 4096, 30000);
@@ -107,6 +113,66 @@ START_TEST(hostile_names_escaped)
         ck_assert_uint_eq(count(text, "reclaimd_round_duration_seconds_bucket{le=\"+Inf\"} 2\n"), 1);
         ck_assert_uint_eq(count(text, "reclaimd_cgroups_managed 6\n"), 1);
         ck_assert_uint_eq(count(text, "reclaimd_cgroups_unlabelled 0\n"), 1);
+        free(text);
+        world_down(&w);
+}
+END_TEST
+
+/* Each sample of text (its name and labels) is there once: the text format forbids a series twice. */
+static void assert_series_unique(const char *text)
+{
+        for (const char *p = text; *p; p = strchr(p, '\n') + 1) {
+                const char *end = strchr(p, '\n'), *sp = end;
+                char key[512];
+
+                while (sp > p && *sp != ' ')
+                        sp--;
+                if (*p == '#' || sp == p)
+                        continue;
+                ck_assert_uint_lt((size_t)(sp - p), sizeof(key) - 1);
+                snprintf(key, sizeof(key), "\n%.*s ", (int)(sp - p), p);
+                ck_assert_msg(count(text, key) + (p == text) == 1, "series twice: %s", key + 1);
+        }
+}
+
+/*
+ * Names a hostile owner may give two cgroups that escape_prom() writes the
+ * same (a byte that is not UTF-8, or a tab, as the text a name may hold):
+ * the first in path order has the series, the other none (counted
+ * unlabelled), and so do their trigger scopes and ancestors' contests.
+ */
+START_TEST(names_that_read_the_same_have_one_series)
+{
+        static const char *const twins[] = { "t\tab", "t\\x09ab", "x\\xff", "x\xff" };
+        struct snapshot_contest contests[2] = {
+                { .path = (char *)"x\\xff", .file = CG_MEMORY_LOW, .contest = { .lost = 1 } },
+                { .path = (char *)"y\xff", .file = CG_MEMORY_LOW, .contest = { .lost = 2 } },
+        };
+        struct world w;
+        char *text;
+
+        world_up_with(&w, twins, 4);
+        ck_assert_int_eq(snapshot_take_cgroups(&w.s, &w.e, NULL, NULL, true), 0);
+        w.s.triggers = calloc(5, sizeof(*w.s.triggers));
+        ck_assert_ptr_nonnull(w.s.triggers);
+        w.s.n_triggers = 5;
+        for (size_t i = 0; i < 4; i++)
+                ck_assert_ptr_nonnull(w.s.triggers[i + 1].scope = strdup(w.s.cgroups[i].path));
+        w.s.unmanaged_contests = contests;
+        w.s.n_unmanaged_contests = 2;
+        text = render(&w.s, 500);
+        w.s.unmanaged_contests = NULL;
+        w.s.n_unmanaged_contests = 0;
+        assert_lines_well_formed(text);
+        assert_series_unique(text);
+        ck_assert_uint_eq(count(text, "reclaimd_cgroup_reclaimed_bytes_total{"), 2);
+        ck_assert_uint_eq(count(text, "reclaimd_cgroup_reclaimed_bytes_total{cgroup=\"t\\\\x09ab\"} 0\n"), 1);
+        ck_assert_uint_eq(count(text, "reclaimd_cgroup_memory_current_bytes{cgroup=\"t\\\\x09ab\"} 10485760\n"), 1);
+        ck_assert_uint_eq(count(text, "reclaimd_cgroup_memory_current_bytes{cgroup=\"x\\\\xff\"} 31457280\n"), 1);
+        ck_assert_uint_eq(count(text, "reclaimd_cgroups_unlabelled 2\n"), 1);
+        ck_assert_uint_eq(count(text, "reclaimd_trigger_scopes_unlabelled 2\n"), 1);
+        ck_assert_uint_eq(count(text, "reclaimd_cgroup_holds_written_over_total{cgroup=\"y\\\\xff\",file=\"memory.low\"} 2\n"), 1);
+        ck_assert_uint_eq(count(text, "reclaimd_cgroup_holds_written_over_total{"), 1);
         free(text);
         world_down(&w);
 }
@@ -228,5 +294,5 @@ START_TEST(floors_yield_gauges)
 }
 END_TEST
 
-CHECK_MAIN("metrics", hostile_names_escaped, cgroup_series_capped, trigger_scopes_capped, file_written_atomically_and_valid,
+CHECK_MAIN("metrics", hostile_names_escaped, names_that_read_the_same_have_one_series, cgroup_series_capped, trigger_scopes_capped, file_written_atomically_and_valid,
            floors_yield_gauges)
