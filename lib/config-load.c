@@ -357,13 +357,14 @@ static char *reader(char *buf, int size, void *user)
                 refuse_line(st, buf, start, "line holds a NUL byte");
                 return buf;
         }
-        if (!utf8_valid(st->text)) {
-                refuse_line(st, buf, start, "line is not valid UTF-8");
-                return buf;
-        }
+        /* A comment is nobody's value: dropped whatever it holds (inih ignores it anyway). */
         if (*start == '#' || *start == ';') {
                 buf[0] = '\n';
                 buf[1] = '\0';
+                return buf;
+        }
+        if (!utf8_valid(st->text)) {
+                refuse_line(st, buf, start, "line is not valid UTF-8");
                 return buf;
         }
         /* inih's syntax errors, found here: inih reports only its first, after all the others. */
@@ -392,6 +393,11 @@ static char *reader(char *buf, int size, void *user)
         }
         if (content > 0 && strcspn(start, "=:") >= content) {
                 refuse_line(st, buf, start, "syntax error: expected \"key = value\" or \"[section]\"");
+                return buf;
+        }
+        /* inih takes "key: value" too; no key holds a colon, and the documented form is key = value. */
+        if (content > 0 && start[strcspn(start, "=:")] == ':') {
+                refuse_line(st, buf, start, "syntax error: expected \"key = value\", not \"key: value\"");
                 return buf;
         }
         memcpy(buf, start, len);

@@ -1010,6 +1010,12 @@ START_TEST(every_syntax_error_in_line_order)
                            (const unsigned[]){ 2, 3, 4, 7, 8, 0 });
         /* A byte order mark is no syntax error, as inih skips it. */
         config_free(load_config("\xef\xbb\xbf[cgroup a]\nsoft_limit = 1G\n"));
+        /* Nor a comment that is not UTF-8 (Latin-1, say): nobody's value. */
+        config_free(load_config("# caf\xe9\n[cgroup a]\n  ; \xff\nsoft_limit = 1G\n"));
+        /* inih's other separator is refused; a colon in a value after the '=' is the value's. */
+        assert_one_error("[pressure]\ntrigger: some 150ms 1s\n", 2, NULL, "not \"key: value\"");
+        assert_one_error("[pressure]\ntrigger : some = 1s\n", 2, NULL, "not \"key: value\"");
+        config_free(load_config("[cgroup a]\nsoft_limit = 1G ; 10:30\n"));
 }
 END_TEST
 
