@@ -69,30 +69,32 @@ if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; then
         [ "$rc" -eq 4 ] || fail "no cgroup v2 memory controller: exit $rc, expected 4"
         [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "expected one line, got: $(cat "$tmp/err")"
         grep -q 'memory controller' "$tmp/err" || fail "the line does not mention the memory controller"
-        # --cgroup-root pointing at a v2 mount without the memory controller, or at a non-cgroup dir.
-        timeout 10 "$RECLAIMD" --config "$good" --cgroup-root "$tmp" 2>"$tmp/err"
-        rc=$?
-        [ "$rc" -eq 4 ] || fail "--cgroup-root on a plain directory: exit $rc, expected 4"
-        grep -q -- "--cgroup-root $tmp is not a cgroup v2 mount" "$tmp/err" ||
-                fail "--cgroup-root on a plain directory: not said as such: $(cat "$tmp/err")"
-
-        # What a killed run left on record is put back before anything else, also by a start
-        # that fails on its configuration; here the root is no cgroup v2 mount, so it is said,
-        # and the record stays for a start that can.
-        printf 'reclaimd-state 3\nmemory.high max 100M 100M batch\n' >"$tmp/state"
-        timeout 10 "$RECLAIMD" --config "$tmp/bad.conf" --cgroup-root "$tmp" --state-file "$tmp/state" 2>"$tmp/err"
-        rc=$?
-        [ "$rc" -eq 3 ] || fail "bad configuration with a state file: exit $rc, expected 3"
-        grep -q "Not starting. What a previous run left in $tmp/state stays on record: no cgroup root" "$tmp/err" ||
-                fail "bad configuration with a state file: not said what becomes of it: $(cat "$tmp/err")"
-        [ -s "$tmp/state" ] || fail "bad configuration: the state file was lost"
-        timeout 10 "$RECLAIMD" --restore --cgroup-root "$tmp" --state-file "$tmp/state" 2>"$tmp/err"
-        rc=$?
-        [ "$rc" -eq 4 ] || fail "--restore on a plain directory: exit $rc, expected 4: $(cat "$tmp/err")"
-        [ -s "$tmp/state" ] || fail "--restore on a plain directory: the state file was lost"
 else
         echo "host has cgroup2 at /sys/fs/cgroup: the hybrid-host check does not apply here"
 fi
+
+# These need no cgroup v1: a plain directory is no cgroup v2 mount on any host.
+# --cgroup-root pointing at a v2 mount without the memory controller, or at a non-cgroup dir.
+timeout 10 "$RECLAIMD" --config "$good" --cgroup-root "$tmp" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 4 ] || fail "--cgroup-root on a plain directory: exit $rc, expected 4"
+grep -q -- "--cgroup-root $tmp is not a cgroup v2 mount" "$tmp/err" ||
+        fail "--cgroup-root on a plain directory: not said as such: $(cat "$tmp/err")"
+
+# What a killed run left on record is put back before anything else, also by a start
+# that fails on its configuration; here the root is no cgroup v2 mount, so it is said,
+# and the record stays for a start that can.
+printf 'reclaimd-state 3\nmemory.high max 100M 100M batch\n' >"$tmp/state"
+timeout 10 "$RECLAIMD" --config "$tmp/bad.conf" --cgroup-root "$tmp" --state-file "$tmp/state" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 3 ] || fail "bad configuration with a state file: exit $rc, expected 3"
+grep -q "Not starting. What a previous run left in $tmp/state stays on record: no cgroup root" "$tmp/err" ||
+        fail "bad configuration with a state file: not said what becomes of it: $(cat "$tmp/err")"
+[ -s "$tmp/state" ] || fail "bad configuration: the state file was lost"
+timeout 10 "$RECLAIMD" --restore --cgroup-root "$tmp" --state-file "$tmp/state" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 4 ] || fail "--restore on a plain directory: exit $rc, expected 4: $(cat "$tmp/err")"
+[ -s "$tmp/state" ] || fail "--restore on a plain directory: the state file was lost"
 
 # Records are relative to the root they were taken under: --restore puts them back there,
 # whatever root it is given, and keeps them when that root is gone.

@@ -29,6 +29,11 @@
 #                           while another one's excess was larger by more
 #                           than RANK_MARGIN_MIB (from the samples; 0 with
 #                           one "over" cgroup)
+#   floor_while_over_pct    of those intervals, the share that began with
+#                           the floor of every "under" cgroup held (memory.low
+#                           or memory.min, the kernel's files, at its usage or
+#                           soft limit, whichever is less, within 2 MiB); the
+#                           least of them
 #   prec_while_over, under_while_over_mib, while_over_s  the same by swap
 #                           (the rise of memory.swap.current in the samples),
 #                           counted only over the sample intervals that began
@@ -148,7 +153,7 @@ mw_judge() {
 		awk -F '\t' -v tp="$mj_tp" -v te="$mj_te" -v margin="$RANK_MARGIN_MIB" '
 			FNR == NR { soft[$1] = $2; cls[$1] = $3; next }
 			FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-			$1 < tp { prev_some = $3; for (g in cls) { pc[g] = $col[g ".cur"]; pw[g] = $col[g ".swap"] }; pt = $1; started = 1; next }
+			$1 < tp { prev_some = $3; for (g in cls) { pc[g] = $col[g ".cur"]; pw[g] = $col[g ".swap"]; pl[g] = $col[g ".low"] + 0; pm[g] = $col[g ".min"] + 0 }; pt = $1; started = 1; next }
 			$1 > te { next }
 			{
 				# The interval since the last sample, counted when it began
@@ -158,7 +163,19 @@ mw_judge() {
 				if (was_over) {
 					wo_s += $1 - pt
 					for (g in cls) if ($col[g ".swap"] > pw[g]) w[cls[g]] += $col[g ".swap"] - pw[g]
+					# The floor of each cgroup under its soft limit, as the
+					# interval began: held when memory.low or memory.min
+					# (the kernel files) covers its usage or its soft limit,
+					# whichever is less, within the 2 MiB margin.
+					for (g in cls) if (cls[g] == "under") {
+						fl = pl[g] > pm[g] ? pl[g] : pm[g]
+						if (fl + 2097152 >= (soft[g] < pc[g] ? soft[g] : pc[g]))
+							held[g] += $1 - pt
+						else
+							held[g] += 0
+					}
 				}
+				for (g in cls) { pl[g] = $col[g ".low"] + 0; pm[g] = $col[g ".min"] + 0 }
 				for (g in cls) pw[g] = $col[g ".swap"]
 				pt = $1
 				if (minfree == "" || $2 < minfree) minfree = $2
@@ -184,6 +201,10 @@ mw_judge() {
 				else
 					printf "prec_while_over\tNA\n"
 				printf "under_while_over_mib\t%s\n", (wo_s > 0 ? sprintf("%.1f", w["under"] / 1048576) : "NA")
+				# The least of the under cgroups: each must have its floor.
+				fw = ""
+				for (g in held) if (fw == "" || held[g] < fw) fw = held[g]
+				printf "floor_while_over_pct\t%s\n", (wo_s > 0 && fw != "" ? sprintf("%.1f", 100 * fw / wo_s) : "NA")
 			}' "$mj/cgroups.tsv" "$mj/samples.tsv"
 		awk -v tp="$mj_tp" -v te="$mj_te" '$2 == "idle-start" { a = $1 } $2 == "idle-end" { b = $1 }
 			END { printf "idle_s\t%.1f\nepisode_s\t%.1f\n", b - a, te - tp }' "$mj/events"

@@ -43,7 +43,7 @@
 #                   classes judged at pressure-start
 #   samples.tsv     a header line, then every SAMPLE_S s: t MemFree(kB)
 #                   some_total full_total(us) then, for each managed cgroup,
-#                   current swap.current, then hog's current
+#                   current swap.current low min, then hog's current
 #   {stat,swap,high}-{start,end}-GROUP  memory.stat, memory.swap.current,
 #                   memory.high at pressure-start and at the episode's end
 #                   (high-end: after reclaimd stopped)
@@ -181,7 +181,7 @@ fi
 T=$(printf '\t')
 {
 	printf 't\tfree_kb\tsome_us\tfull_us'
-	for g in $managed; do printf '\t%s.cur\t%s.swap' "$g" "$g"; done
+	for g in $managed; do printf '\t%s.cur\t%s.swap\t%s.low\t%s.min' "$g" "$g" "$g" "$g"; done
 	printf '\thog.cur\n'
 } >"$O/samples.head"
 sample() {
@@ -191,7 +191,9 @@ sample() {
 	for sm_g in $managed; do
 		read -r sm_c <"$CG/$sm_g/memory.current"
 		read -r sm_w <"$CG/$sm_g/memory.swap.current"
-		sm_line="$sm_line$T$sm_c$T$sm_w"
+		read -r sm_l <"$CG/$sm_g/memory.low"
+		read -r sm_m <"$CG/$sm_g/memory.min"
+		sm_line="$sm_line$T$sm_c$T$sm_w$T$sm_l$T$sm_m"
 	done
 	read -r sm_c <"$CG/hog/memory.current"
 	printf '%s\t%s\n' "$sm_line" "$sm_c"

@@ -40,6 +40,8 @@ for run in daemon check; do
 	0) fail "$what exited 0 on a config with 'soft_limit = 12Q' (line 5)" ;;
 	124 | 137) fail "$what was still running after 10 s: it did not reject 'soft_limit = 12Q' (line 5)" ;;
 	missing) fail "$what: no exit status recorded" ;;
+	3) ;;
+	*) fail "$what: exit $code, not 3 (an invalid configuration, reclaimd(8))" ;;
 	esac
 	# FILE:LINE, with the file named as given or by a longer path.
 	grep -q 'bad\.conf:5\([^0-9]\|$\)' "$out/$run.stderr" ||
@@ -81,7 +83,8 @@ show gone
 grep -q '^memory.high max 104857600 104857600 moved$' "$out/gone.state" 2>/dev/null ||
 	fail "gone: the record under the missing root /mnt/gone was not kept"
 grep -q '/mnt/gone' "$out/gone.stderr" || fail "gone: stderr does not name the recorded root /mnt/gone"
-[ "$(cat "$out/gone.exit" 2>/dev/null)" = 0 ] && fail "gone: --restore exited 0 with the records not put back"
+[ "$(cat "$out/gone.exit" 2>/dev/null)" = 1 ] ||
+	fail "gone: --restore exited $(cat "$out/gone.exit" 2>/dev/null), not 1, with the records not put back"
 
 # shellcheck disable=SC2119 # no sections to print
 judge_exit_if_failed

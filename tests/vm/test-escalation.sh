@@ -194,6 +194,12 @@ if [ -n "$clamp_low" ]; then
 	fail "reclaimd logged a clamp below the soft limit ($soft bytes): $(echo "$clamp_low" | head -n 3)"
 fi
 
+# The scenario ran to its end: an early stop (collect_and_exit), reclaimd's
+# death included, is a failure whichever phase it cut short; the checks
+# below each guard on the step they judge.
+ev_has end ||
+	fail "the scenario stopped early, after '$(awk '$2 != "collected" { e = $0 } END { sub(/^[0-9.]+ /, "", e); print e }' "$out/events")' (first reclaimd: $rexit)"
+
 # 3. Back to the original once the pressure ended, reclaimd still running.
 if ev_has hog-1-stopped; then
 	if ev_has release-1-not-seen; then
@@ -211,6 +217,9 @@ fi
 if ev_has hog-2-started; then
 	ev_has 'clamp-2-seen' ||
 		fail "locked's memory.high was not lowered again in phase 2 within ${CLAMP_DEADLINE} s"
+	# The reload's refit is judged from the deepest clamp only.
+	ev_has clamp-2-not-at-soft &&
+		fail "locked's memory.high did not come down to its soft limit in phase 2: $(sed -n 's/^[0-9.]* clamp-2-not-at-soft //p' "$out/events")"
 	# The clamp fitted to a soft limit a reload raised under pressure: the
 	# kernel's memory.high at the new soft limit within 20 s.
 	if ev_has soft-limit-raised; then

@@ -127,7 +127,8 @@ for g in g1 g3 hog; do
 	[ "$(file "alive-$g")" = yes ] || fail "the $g workload died during the test (see $out/$g.out and $out/dmesg.log)"
 done
 ev_has rounds-running || fail "reclaimd did not reclaim anything within ${ROUND_DEADLINE} s of the pressure, so nothing was removed while rounds ran"
-[ "${n_cycles:-0}" -gt 0 ] || note "NOTE: the churn cgroup was never created and removed"
+[ "${n_cycles:-0}" -gt 0 ] && [ "${n_gone_churn:-0}" -gt 0 ] ||
+	fail "the churn cgroup was not created and removed under reclaimd (${n_cycles:-0} cycles, logged gone ${n_gone_churn:-0} times)"
 if [ -n "$t_rm" ] && ! ev_has g1-g3-refilled; then
 	fail "setup: g1's and g3's refill (memhog --cold $REFILL_COLD each, after g2's removal) was not ready (see $out/g1-refill.out, $out/g3-refill.out)"
 elif [ -n "$t_rm" ] && [ "$sum_peak" -le $((soft2 + 8 * MiB)) ]; then
@@ -170,6 +171,9 @@ fi
 # 3b. The flash churn ran its course beside the rounds.
 [ "${flash_removed:-0}" -ge "$FLASH_MIN" ] ||
 	fail "the flash churn created and removed only ${flash_removed:-0} cgroups in ${FLASH_SECONDS} s, fewer than ${FLASH_MIN} (see $out/flash.log)"
+# ... and reclaimd followed it: the glob listed again, flash cgroups managed and then logged gone.
+[ "${n_followed:-0}" -gt 0 ] && [ "${n_flash_gone:-0}" -gt 0 ] ||
+	fail "while ${flash_removed:-0} cgroups came and went under flash/*, reclaimd followed the glob ${n_followed:-0} times and logged ${n_flash_gone:-0} of them gone"
 
 # 4. The trigger of a cgroup created again is armed again, and nothing stays
 # open on the removed ones (kernfs shows their files as deleted).

@@ -208,6 +208,8 @@ if [ -f "$out/ctl-nobus.exit" ]; then
 		! grep -q "cannot reach reclaimd: no system bus" "$out/ctl-nobus.out"; then
 		fail "reclaimctl status without a bus exited $(cat "$out/ctl-nobus.exit"), not 69 saying it cannot reach reclaimd: $(cat "$out/ctl-nobus.out")"
 	fi
+else
+	fail "the scenario did not run reclaimctl status without a bus (no ctl-nobus.exit)"
 fi
 
 judge_exit_if_failed "reclaimd's log (guest uptime, stderr)" "$log" \

@@ -599,7 +599,7 @@ if ev_has killed; then
 		note "NOTE: the restarted daemon did not lower locked's memory.high again within ${CLAMP_DEADLINE} s"
 	fi
 else
-	note "(not reached: locked's memory.high was not lowered, or the daemon had died)"
+	fail "the scenario did not reach the SIGKILL step (5c), which runs once locked's memory.high is lowered and the daemon alive: $(grep -o 'clamp-not-seen.*\|daemon-died-under-pressure' "$out/events" | head -n 1)"
 fi
 
 # ---- 3c. systemctl daemon-reload: the floors and the clamp held again
@@ -653,6 +653,8 @@ if reached reload-web-end; then
 			p1=$(sed -n 's/^[0-9.]* floors-again pid=\([0-9]*\) .*/\1/p' "$out/events")
 			[ "${p0:-none}" = "${p1:-}" ] ||
 				fail "the daemon's MainPID was '$p0' before the daemon-reload and '$p1' when the floors were back: a restart, not the running daemon, held them again"
+			! ev_has clamp-after-daemon-reload-not-seen ||
+				fail "within ${CLAMP_DEADLINE} s of the daemon going on after systemd's daemon-reload (which wrote locked's memory.high back to max) reclaimd had not lowered it again"
 			# The slice is not managed: its count is reclaimctl's only view of the loss.
 			if ! slice_lost=$(python3 -c '
 import json, sys
@@ -688,6 +690,8 @@ if reached set-property; then
 			fail "web's memory.low was $v at $e, not the operator's MemoryLow=${WEB_OPERATOR_LOW}M ($op_low): reclaimd wrote over it"
 	done
 	[ -n "$(ev_floor floors-after-stop web low)" ] || fail "web's memory.low was not read after the stop"
+	! ev_has clamp-after-set-property-not-seen ||
+		fail "within ${CLAMP_DEADLINE} s of set-property (which wrote locked's memory.high back to max) reclaimd had not lowered it again"
 fi
 
 # ---- 3e. another writer that keeps writing over locked's clamp
@@ -730,6 +734,8 @@ print(a[0] - b[0], "true" if a[1] else "false")' "$G_LOCKED" "$out/ctl-fight-bef
 		[ "$after" = 0 ] ||
 			fail "after the contested record, the journal still says $after rounds of the fight over locked's memory.high (RESULT=changed or clamp RESULT=again): they go to debug level"
 	fi
+elif ev_has end; then
+	fail "the writer's rounds (5f) never ran: locked's memory.high was not lowered, or the daemon had died, when they were to begin"
 fi
 
 # ---- 4. systemctl stop restores memory.high
