@@ -771,6 +771,12 @@ static bool private_bus(void)
         char conf[128], sock[128], addr[160], cwd[4096];
         FILE *c;
 
+        /* A package build runs as a user; the policy it tests lets only root own and call the name. */
+        if (geteuid() != 0) {
+                fprintf(stderr, "SKIP the bus tests: they need root (the installed bus policy lets only root "
+                        "own and call " CTL_BUS_NAME ")\n");
+                return false;
+        }
         if (system("command -v dbus-daemon >/dev/null") != 0) {
                 const char *ci = getenv("CI");
 
@@ -804,6 +810,20 @@ static bool private_bus(void)
         ck_assert_int_eq(access(sock, F_OK), 0);
         snprintf(addr, sizeof(addr), "unix:path=%s", sock);
         setenv("DBUS_SYSTEM_BUS_ADDRESS", addr, 1);
+        /*
+         * Until it answers: the socket's file is there from bind(), before
+         * listen(), and a connection then is refused (ECONNREFUSED, seen
+         * once under load, in the first test to connect right away).
+         */
+        for (int i = 0; i < 500; i++) {
+                sd_bus *probe = NULL;
+                int r = sd_bus_open_system(&probe);
+
+                sd_bus_flush_close_unref(probe);
+                if (r >= 0)
+                        break;
+                usleep(10000);
+        }
         return true;
 }
 
