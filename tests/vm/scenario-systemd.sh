@@ -192,6 +192,14 @@ backoff_max = 2s
 soft_limit = ${BATCH_SOFT}M
 EOF
 cp "$SD_CONF_PATH" "$O/reclaimd.conf"
+# 5d stops the daemon (SIGSTOP) across a daemon-reload, which under TCG on a
+# loaded host took 27 s once: with the unit's WatchdogSec=30s, systemd then
+# killed the stopped daemon and started another, and the step judged a
+# restart (local CI of 9324218, 7.3). The watchdog itself is not under test.
+mkdir -p "/etc/systemd/system/$UNIT.d"
+printf '# reclaimd VM test: room for the SIGSTOP across a daemon-reload (5d)\n[Service]\nWatchdogSec=5min\n' \
+	>"/etc/systemd/system/$UNIT.d/40-vm-watchdog.conf" || die "cannot write the watchdog drop-in"
+systemctl daemon-reload || die "systemctl daemon-reload failed"
 if [ -n "$UNIT_DROPIN" ]; then
 	# A deliberate change of the unit, to see the test fail (see test-systemd.sh).
 	mkdir -p "/etc/systemd/system/$UNIT.d"
