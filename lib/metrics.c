@@ -181,7 +181,8 @@ static void trigger_fires(FILE *f, const struct snapshot *view, const struct sna
                 fprintf(f, "\"} %" PRIu64 "\n", s->triggers[i].fires);
         }
         help(f, "reclaimd_trigger_scopes_unlabelled", "gauge",
-             "Cgroup trigger scopes whose cgroup is beyond [metrics] max_cgroups, without series of their own.");
+             "Cgroup trigger scopes whose cgroup is beyond [metrics] max_cgroups, or whose label reads as "
+             "another's, without series of their own.");
         fprintf(f, "reclaimd_trigger_scopes_unlabelled %zu\n", unlabelled);
 }
 
