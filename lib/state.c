@@ -141,9 +141,10 @@ int state_save(const char *file, const char *root, const struct state_record *v,
         int fd, r;
 
         if (n == 0) {
-                if (unlink(file) < 0 && errno != ENOENT)
-                        return negative_errno();
-                return 0;
+                /* Synced as a rename is: else a crash could bring back records of values put back since. */
+                if (unlink(file) < 0)
+                        return errno == ENOENT ? 0 : negative_errno();
+                return fsync_dir_of(file);
         }
         if (asprintf(&tmp, "%s.tmp", file) < 0)
                 return -ENOMEM;
