@@ -40,6 +40,14 @@ static uint64_t round_up_2s(uint64_t usec)
         return (usec + 2 * USEC_PER_SEC - 1) / (2 * USEC_PER_SEC) * 2 * USEC_PER_SEC;
 }
 
+/* Whether cg has not been removed, as far as a read of its cgroup.events tells. */
+static bool still_there(struct daemon *d, struct backend_cgroup *cg)
+{
+        char buf[64];
+
+        return !is_gone((int) d->be->ops->read(d->be, cg, CG_CGROUP_EVENTS, buf, sizeof(buf)));
+}
+
 static int open_trigger(struct daemon *d, struct backend_cgroup *cg, const struct psi_trigger *t)
 {
         char kernel[64];
@@ -109,9 +117,11 @@ int scope_arm(struct daemon *d, struct scope *s)
         }
         /*
          * The cgroup is there (trigger_cgroup()) but not its memory.pressure:
-         * PSI is off for it (cgroup.pressure = 0), not a cgroup yet to come.
+         * PSI is off for it (cgroup.pressure = 0), not a cgroup yet to come;
+         * unless it was removed in between, which a read of its
+         * cgroup.events tells.
          */
-        if (fd == -ENOENT && cg)
+        if (fd == -ENOENT && cg && still_there(d, cg))
                 fd = -ENODATA;
         if (fd < 0)
                 return fd;

@@ -43,6 +43,7 @@ struct backend_cgroup {
         int override_err;               /* or the error its reads fail with */
         int trigger_err;                /* the next trigger_fail_count triggers fail with it */
         unsigned trigger_fail_count;
+        bool remove_at_trigger;         /* removed as its next trigger is opened: the race with rmdir */
 };
 
 /*
@@ -342,6 +343,10 @@ static int sim_open_trigger(struct backend *be, struct backend_cgroup *cg, const
                 cg = &s->system;
         if (cg->removed)
                 return -ENODEV;
+        if (cg->remove_at_trigger) {
+                remove_cgroup(s, cg);
+                return -ENOENT;   /* what an open under a removed cgroup's directory gets */
+        }
         if (cg->trigger_fail_count) {
                 cg->trigger_fail_count--;
                 return cg->trigger_err;
@@ -682,6 +687,16 @@ int sim_fail_triggers(struct backend *be, const char *path, int err, unsigned n)
                 return -ENOENT;
         cg->trigger_err = err;
         cg->trigger_fail_count = n;
+        return 0;
+}
+
+int sim_remove_at_trigger(struct backend *be, const char *path)
+{
+        struct backend_cgroup *cg = target(be, path);
+
+        if (!cg)
+                return -ENOENT;
+        cg->remove_at_trigger = true;
         return 0;
 }
 

@@ -82,6 +82,8 @@ int sim_override_read(struct backend *be, const char *path, enum cg_file f, cons
 void sim_set_unprivileged(struct backend *be, bool unprivileged);
 /* Makes the next n triggers armed on path (NULL: the system) fail with err. */
 int sim_fail_triggers(struct backend *be, const char *path, int err, unsigned n);
+/* Removes path as the next trigger on it is opened, which then fails with ENOENT. */
+int sim_remove_at_trigger(struct backend *be, const char *path);
 /* Triggers on path (NULL: the system) still open at both ends; the last one's text in *ret_text. */
 unsigned sim_armed_triggers(struct backend *be, const char *path, const char **ret_text);
 /* Triggers armed since the start, closed ones included. */

@@ -871,7 +871,8 @@ static void on_trigger_step(struct ev_loop *loop, ev_timer *t, int revents)
  * with what 6.1 needs); and a
  * removed cgroup's trigger, which reports a hang-up until closed, re-armed
  * when the cgroup is created again; and an empty cgroup's, armed once a task
- * is in it. Each is told once.
+ * is in it; and a cgroup removed as its trigger is opened, taken for gone,
+ * not for one whose PSI is off. Each is told once.
  */
 START_TEST(triggers_refused_and_lost_are_armed_again)
 {
@@ -880,7 +881,8 @@ START_TEST(triggers_refused_and_lost_are_armed_again)
                                    "[cgroup batch]\nsoft_limit = 64M\ntrigger = some 100ms 3s\n"
                                    "[cgroup web]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n"
                                    "[cgroup idle]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n"
-                                   "[cgroup nopsi]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n";
+                                   "[cgroup nopsi]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n"
+                                   "[cgroup racy]\nsoft_limit = 64M\ntrigger = some 100ms 2s\n";
         struct steps st = { .f = NULL };
         struct capture cap;
         struct fixture f;
@@ -897,6 +899,9 @@ START_TEST(triggers_refused_and_lost_are_armed_again)
         /* There, with no memory.pressure (cgroup.pressure = 0) for a while: said once, armed once it is back. */
         ck_assert_int_eq(sim_add_cgroup(f.be, "nopsi", 0, 10 * MiB), 0);
         ck_assert_int_eq(sim_fail_triggers(f.be, "nopsi", -ENOENT, 3), 0);
+        /* Removed as its trigger is opened: gone, not a cgroup without PSI. */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "racy", 0, 10 * MiB), 0);
+        ck_assert_int_eq(sim_remove_at_trigger(f.be, "racy"), 0);
         start_logged(&f, &cap, conf);
         ev_timer_init(&st.timer, on_trigger_step, 0.01, 0.01);
         ev_timer_start(f.d.loop, &st.timer);
@@ -913,6 +918,8 @@ START_TEST(triggers_refused_and_lost_are_armed_again)
         ck_assert_uint_eq(count(log, "Failed to arm the PSI trigger on nopsi: No data available (the cgroup has no "
                                      "memory.pressure: its cgroup.pressure is 0"), 1);
         ck_assert_uint_eq(count(log, "action=armed scope=nopsi "), 1);
+        ck_assert_uint_eq(count(log, "PSI trigger on racy"), 0);
+        ck_assert_uint_eq(count(log, "action=cgroup_gone cgroup=racy "), 1);
         free(log);
         finish(&f);
 }
