@@ -19,11 +19,15 @@
 
 /*
  * Puts back every value reclaimd changed in cg: memory.high, memory.low,
- * memory.min. Returns whether it held any and all are back (false when the
- * cgroup turned out gone: nothing was put back).
+ * memory.min. Returns whether it held any, all are back, and reclaimd put
+ * back at least one of them (false when the cgroup turned out gone, or
+ * someone else's value was found in place of each: lost_said() ends such a
+ * record and leaves the value).
  */
 static bool restore_cgroup(struct engine *e, struct cgroup *cg)
 {
+        bool put_back = false;
+
         if (adjust_count(cg) == 0)
                 return false;
         if (!cg->be) {
@@ -41,6 +45,7 @@ static bool restore_cgroup(struct engine *e, struct cgroup *cg)
         }
         for (size_t k = 0; k < ARRAY_SIZE(adjust_files) && cg->be; k++) {
                 struct adjust *a = adjust_of(cg, adjust_files[k]);
+                uint32_t lost = cg->contests[k].lost;
                 int r;
 
                 if (!a->active)
@@ -48,8 +53,10 @@ static bool restore_cgroup(struct engine *e, struct cgroup *cg)
                 r = adjust_release(e, cg, adjust_files[k], a->original);
                 if (is_gone(r))
                         engine_forget(e, cg, r);
+                else
+                        put_back |= r == 0 && cg->contests[k].lost == lost;
         }
-        return cg->be && adjust_count(cg) == 0;
+        return put_back && cg->be && adjust_count(cg) == 0;
 }
 
 int engine_release(struct engine *e, const struct config *cfg, bool restore_all)

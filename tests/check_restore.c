@@ -318,6 +318,22 @@ START_TEST(reload_counts_only_what_it_put_back)
 }
 END_TEST
 
+/* Nor if someone else's value was there instead: that one is left, and the record ends, uncounted. */
+START_TEST(reload_does_not_count_what_another_set)
+{
+        struct config *cfg2 = load_config("[cgroup other]\nsoft_limit = 64M\n");
+        struct fixture f;
+
+        clamp_hot_and_hot2(&f);
+        ck_assert_int_eq(sim_set_high(f.be, "hot2", 200 * MiB), 0);
+        ck_assert_int_eq(reload_to(&f, cfg2), 1);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        ck_assert_uint_eq(sim_high(f.be, "hot2"), 200 * MiB);
+        ck_assert_int_eq(access(f.state, F_OK), -1);
+        teardown(&f);
+}
+END_TEST
+
 /*
  * A clamp fitted to the soft limit in force: a cgroup whose soft limit went
  * (its section kept for a trigger) is put back, one whose soft limit rose
@@ -1388,7 +1404,7 @@ CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_record
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
            hold_never_crosses_the_original, floor_of_new_top_stays_at_the_operators,
            status_shows_the_operators_value,
-           reload_counts_only_what_it_put_back, clamps_fit_the_soft_limits, failed_release_told_once,
+           reload_counts_only_what_it_put_back, reload_does_not_count_what_another_set, clamps_fit_the_soft_limits, failed_release_told_once,
            failed_first_write_leaves_no_record, stop_restores_the_ancestors, values_past_the_page_counter_are_max,
            kept_values_go_back_while_running, restore_at_start_of_a_removed_cgroup,
            failed_start_puts_back_what_a_killed_run_held, stop_that_cannot_put_back_fails,
