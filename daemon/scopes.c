@@ -40,12 +40,12 @@ static uint64_t round_up_2s(uint64_t usec)
         return (usec + 2 * USEC_PER_SEC - 1) / (2 * USEC_PER_SEC) * 2 * USEC_PER_SEC;
 }
 
-/* Whether cg has not been removed, as far as a read of its cgroup.events tells. */
-static bool still_there(struct daemon *d, struct backend_cgroup *cg)
+/* Whether the scope's cgroup has not been removed, as far as a read of its cgroup.events tells. */
+static bool still_there(struct daemon *d, const struct scope *s)
 {
-        char buf[64];
+        struct cgroup *c = engine_find(&d->engine, s->path);
 
-        return !is_gone((int) d->be->ops->read(d->be, cg, CG_CGROUP_EVENTS, buf, sizeof(buf)));
+        return c && !is_gone(engine_cgroup_populated(&d->engine, c));
 }
 
 static int open_trigger(struct daemon *d, struct backend_cgroup *cg, const struct psi_trigger *t)
@@ -121,7 +121,7 @@ int scope_arm(struct daemon *d, struct scope *s)
          * unless it was removed in between, which a read of its
          * cgroup.events tells.
          */
-        if (fd == -ENOENT && cg && still_there(d, cg))
+        if (fd == -ENOENT && cg && still_there(d, s))
                 fd = -ENODATA;
         if (fd < 0)
                 return fd;
