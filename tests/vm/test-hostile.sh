@@ -28,6 +28,9 @@
 # when set (defaults in scenario-hostile.sh).
 
 vm_dir=$(cd "$(dirname "$0")" && pwd) || exit 99
+# A minute to boot and set up, RECLAIM_DEADLINE (120 s) at most for the
+# reclaim, and the removals.
+: "${VM_TIMEOUT:=300}"
 # shellcheck source=/dev/null
 . "$vm_dir/vm.sh"
 # shellcheck source-path=SCRIPTDIR source=judge.sh
