@@ -32,10 +32,11 @@
 : "${TRIGGER:=some 150ms 1s}"
 # s from the hog's start for every hostile cgroup to near its soft limit (a
 # wait that ends as soon as they are): on 7.3 under TCG, with the host busy
-# with a second guest, each memory.reclaim step of about 7 MiB took over 10 s
-# (step_timeout) beside the thrashing hog, where 6.1 and 6.12 take well under
-# one; 60 s then ended the wait a MiB short of half way (local CIs of 9324218
-# and b726a6c).
+# with a second guest (four virtual CPUs on two cores), each memory.reclaim
+# step of about 7 MiB took over 10 s (step_timeout) beside the thrashing hog,
+# where it takes 0.1 to 0.5 s on an idle host, floors or not, and 6.1 and
+# 6.12 well under one either way; 60 s then ended the wait a MiB short of
+# half way (local CIs of 9324218 and b726a6c).
 : "${RECLAIM_DEADLINE:=120}"
 : "${SAMPLE_S:=0.25}"
 
