@@ -343,7 +343,6 @@ static int on_name(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
         struct daemon *d = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(m);
-
         uint32_t reply = 0;
 
         if (e) {

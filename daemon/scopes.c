@@ -40,14 +40,6 @@ static uint64_t round_up_2s(uint64_t usec)
         return (usec + 2 * USEC_PER_SEC - 1) / (2 * USEC_PER_SEC) * 2 * USEC_PER_SEC;
 }
 
-/* Whether the scope's cgroup has not been removed, as far as a read of its cgroup.events tells. */
-static bool still_there(struct daemon *d, const struct scope *s)
-{
-        struct cgroup *c = engine_find(&d->engine, s->path);
-
-        return c && !is_gone(engine_cgroup_populated(&d->engine, c));
-}
-
 static int open_trigger(struct daemon *d, struct backend_cgroup *cg, const struct psi_trigger *t)
 {
         char kernel[64];
@@ -67,7 +59,7 @@ static int open_trigger(struct daemon *d, struct backend_cgroup *cg, const struc
  * cgroup empty, so both keep the arming away from removals. Returns 0,
  * -ENOENT (not there), -EAGAIN (not yet), or another negative errno.
  */
-static int trigger_cgroup(struct daemon *d, const struct scope *s, struct backend_cgroup **ret)
+static int trigger_cgroup(struct daemon *d, const struct scope *s, struct cgroup **ret)
 {
         struct cgroup *c = engine_find(&d->engine, s->path);
         unsigned opens;
@@ -84,7 +76,7 @@ static int trigger_cgroup(struct daemon *d, const struct scope *s, struct backen
         r = engine_cgroup_populated(&d->engine, c);
         if (r <= 0)
                 return r == 0 ? -EAGAIN : r;
-        *ret = c->be;
+        *ret = c;
         return 0;
 }
 
@@ -97,13 +89,15 @@ int scope_arm(struct daemon *d, struct scope *s)
 {
         struct psi_trigger t = *s->trigger;
         struct backend_cgroup *cg = NULL;
+        struct cgroup *c = NULL;
         char text[64];
         int fd, r;
 
         if (s->path) {
-                r = trigger_cgroup(d, s, &cg);
+                r = trigger_cgroup(d, s, &c);
                 if (r < 0)
                         return r;
+                cg = c->be;
         }
         if (s->window_rounded)
                 t.window_usec = round_up_2s(t.window_usec);
@@ -121,7 +115,7 @@ int scope_arm(struct daemon *d, struct scope *s)
          * unless it was removed in between, which a read of its
          * cgroup.events tells.
          */
-        if (fd == -ENOENT && cg && still_there(d, s))
+        if (fd == -ENOENT && c && !is_gone(engine_cgroup_populated(&d->engine, c)))
                 fd = -ENODATA;
         if (fd < 0)
                 return fd;

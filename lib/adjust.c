@@ -157,6 +157,18 @@ bool adjust_stale(struct engine *e, struct cgroup *cg)
         return false;
 }
 
+int adjust_open(struct engine *e, struct cgroup *cg)
+{
+        int r = e->be->ops->open_cgroup(e->be, cg->path, &cg->be);
+
+        if (r == 0 && adjust_count(cg) > 0 && adjust_stale(e, cg)) {
+                e->be->ops->close_cgroup(e->be, cg->be);
+                cg->be = NULL;
+                r = -ENOENT;
+        }
+        return r;
+}
+
 /*
  * A hold of cg's f found holding kernel, someone else's value: counted
  * (lib/contest.c) before it is said, whichever path found it, so that a

@@ -31,6 +31,13 @@ unsigned adjust_count(const struct cgroup *cg);
 bool adjust_stale(struct engine *e, struct cgroup *cg);
 
 /*
+ * Opens cg by its path (cg->be), as a record kept or an ancestor's is:
+ * -ENOENT also when what is there now is another cgroup than the one its
+ * records were taken on (adjust_stale()), which is left closed.
+ */
+int adjust_open(struct engine *e, struct cgroup *cg);
+
+/*
  * Holds f of cg at value (rounded up to whole pages, as the kernel keeps
  * it): the first time, reads the original and refuses (-EEXIST) a value
  * that would not be a change in reclaimd's direction (memory.high lowered,

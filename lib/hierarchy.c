@@ -137,21 +137,14 @@ static bool close_enough(uint64_t held, uint64_t need)
         return need <= held && held - need <= slack;
 }
 
-/* Opens p if it is not open: the ancestors are opened on first need, and closed when they hold nothing. */
-/* Opens p; -ENOENT also when its records are of a cgroup removed since (adjust_stale()). */
+/*
+ * Opens p if it is not open: the ancestors are opened on first need, and
+ * closed when they hold nothing; -ENOENT also when its records are of a
+ * cgroup removed since (adjust_open()).
+ */
 static int open_parent(struct engine *e, struct cgroup *p)
 {
-        int r;
-
-        if (p->be)
-                return 0;
-        r = e->be->ops->open_cgroup(e->be, p->path, &p->be);
-        if (r == 0 && adjust_count(p) > 0 && adjust_stale(e, p)) {
-                e->be->ops->close_cgroup(e->be, p->be);
-                p->be = NULL;
-                r = -ENOENT;
-        }
-        return r;
+        return p->be ? 0 : adjust_open(e, p);
 }
 
 /* Removed (its children with it): nothing is left to put back, nor to try again, nor a fight to go on. */

@@ -229,16 +229,16 @@ static int labelled_view(const struct snapshot *s, size_t max_cgroups, struct sn
                 qsort(l, n + u, sizeof(*l), cmp_label);
         /* Of those that read the same, the first: a managed cgroup before an ancestor's contest of that file. */
         for (size_t i = 0; i < n + u && r == 0; i++) {
+                bool managed = l[i].file == _CG_FILE_MAX;
+                unsigned bit = managed ? 0 : 1u << adjust_index(l[i].file);
+
                 if (i == 0 || !streq(l[i].text, l[i - 1].text))
                         managed_kept = false, files_kept = 0;
-                if (l[i].file == _CG_FILE_MAX)
-                        keep[l[i].order] = !managed_kept;
-                else
-                        keep[l[i].order] = !managed_kept && !(files_kept & 1u << adjust_index(l[i].file));
-                if (keep[l[i].order] && l[i].file == _CG_FILE_MAX)
+                keep[l[i].order] = !managed_kept && !(files_kept & bit);
+                if (keep[l[i].order] && managed)
                         managed_kept = true;
                 else if (keep[l[i].order])
-                        files_kept |= 1u << adjust_index(l[i].file);
+                        files_kept |= bit;
         }
         *view = *s;
         view->n_cgroups = view->n_unmanaged_contests = 0;

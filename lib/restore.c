@@ -31,13 +31,8 @@ static bool restore_cgroup(struct engine *e, struct cgroup *cg)
         if (adjust_count(cg) == 0)
                 return false;
         if (!cg->be) {
-                int r = e->be->ops->open_cgroup(e->be, cg->path, &cg->be);
+                int r = adjust_open(e, cg);   /* -ENOENT: another cgroup at that path since */
 
-                if (r == 0 && adjust_stale(e, cg)) {
-                        e->be->ops->close_cgroup(e->be, cg->be);   /* another cgroup at that path since */
-                        cg->be = NULL;
-                        r = -ENOENT;
-                }
                 if (is_gone(r))
                         cg->high = cg->low = cg->min = (struct adjust){};   /* nothing left to put back */
                 if (r < 0)

@@ -172,7 +172,7 @@ mw_judge() {
 						if (fl + 2097152 >= (soft[g] < pc[g] ? soft[g] : pc[g]))
 							held[g] += $1 - pt
 						else
-							held[g] += 0
+							held[g] += 0   # there, so that one never held counts as 0
 					}
 				}
 				for (g in cls) { pl[g] = $col[g ".low"] + 0; pm[g] = $col[g ".min"] + 0 }
