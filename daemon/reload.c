@@ -90,6 +90,11 @@ static int apply(struct daemon *d, struct config *cfg)
         int r, restored;
 
         r = engine_init(&d->engine, d->be, cfg, d->dry_run, &obs, old.now_usec);
+        if (r == 0) {
+                r = engine_takeover_reserve(&d->engine, &old);
+                if (r < 0)
+                        engine_done(&d->engine);
+        }
         if (r < 0) {
                 d->engine = old;
                 return r;

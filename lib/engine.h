@@ -231,6 +231,8 @@ struct engine {
                                       * unmanaged cgroups holding a value whose restore failed
                                       * (hierarchy_adopt()), until it goes back */
         size_t n_parents;
+        size_t parents_cap;          /* room in parents: made ahead (hierarchy_reserve()) where
+                                      * records move and a failed allocation would lose one */
         const char *state_file;      /* where changed values are recorded first; NULL: nowhere */
         const char *root;            /* the cgroup root's path, recorded with them: a state file
                                       * of another root is not applied here; NULL: not known */
@@ -396,6 +398,14 @@ int engine_restore(struct engine *e, struct state *ret_state);
  * once through obs.cgroup_error with a NULL path).
  */
 int engine_sysmem(struct engine *e, struct sysmem *ret);
+
+/*
+ * Makes the room engine_takeover(e, old) may need, before anything is moved:
+ * a value of old's that cannot be put back is kept in e, and an allocation
+ * failing then would lose its record. Returns 0 or -ENOMEM (e unchanged but
+ * for the room).
+ */
+int engine_takeover_reserve(struct engine *e, const struct engine *old);
 
 /*
  * Takes over the readings and carried state (open files, changed values,

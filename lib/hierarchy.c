@@ -25,9 +25,27 @@ static int cmp_cgroup(const void *a, const void *b)
         return strcmp(((const struct cgroup *)a)->path, ((const struct cgroup *)b)->path);
 }
 
-/* Adds prefix (len bytes of path) unless it is managed or listed already. */
-static int add_parent(struct engine *e, const char *path, size_t len, size_t *cap)
+int hierarchy_reserve(struct engine *e, size_t n)
 {
+        struct cgroup *v;
+
+        if (n <= e->parents_cap - e->n_parents)
+                return 0;
+        if (n > SIZE_MAX / sizeof(*v) - e->n_parents)
+                return -ENOMEM;
+        v = reallocarray(e->parents, e->n_parents + n, sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        e->parents = v;
+        e->parents_cap = e->n_parents + n;
+        return 0;
+}
+
+/* Adds prefix (len bytes of path) unless it is managed or listed already. */
+static int add_parent(struct engine *e, const char *path, size_t len)
+{
+        int r;
+
         _cleanup_free_ char *p = strndup(path, len);
 
         if (!p)
@@ -37,13 +55,10 @@ static int add_parent(struct engine *e, const char *path, size_t len, size_t *ca
         for (size_t i = 0; i < e->n_parents; i++)
                 if (streq(e->parents[i].path, p))
                         return 0;
-        if (e->n_parents == *cap) {
-                struct cgroup *v = reallocarray(e->parents, *cap * 2 + 8, sizeof(*v));
-
-                if (!v)
-                        return -ENOMEM;
-                e->parents = v;
-                *cap = *cap * 2 + 8;
+        if (e->n_parents == e->parents_cap) {
+                r = hierarchy_reserve(e, e->n_parents + 8);   /* doubles the room */
+                if (r < 0)
+                        return r;
         }
         e->parents[e->n_parents++] = (struct cgroup){ .path = p, .soft_limit_bytes = UINT64_MAX };
         p = NULL;
@@ -52,14 +67,13 @@ static int add_parent(struct engine *e, const char *path, size_t len, size_t *ca
 
 int hierarchy_init(struct engine *e)
 {
-        size_t cap = 0;
         int r;
 
         for (size_t i = 0; i < e->n_cgroups; i++) {
                 const char *path = e->cgroups[i].path;
 
                 for (const char *s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
-                        r = add_parent(e, path, (size_t)(s - path), &cap);
+                        r = add_parent(e, path, (size_t)(s - path));
                         if (r < 0)
                                 return r;
                 }
@@ -262,11 +276,10 @@ int hierarchy_adopt(struct engine *e, struct cgroup *cg)
         bool added = !to;
 
         if (added) {
-                struct cgroup *v = reallocarray(e->parents, e->n_parents + 1, sizeof(*v));
+                int r = hierarchy_reserve(e, 1);   /* none to make where the caller reserved ahead */
 
-                if (!v)
-                        return -ENOMEM;
-                e->parents = v;
+                if (r < 0)
+                        return r;
                 to = &e->parents[e->n_parents++];
                 *to = (struct cgroup){ .path = cg->path, .soft_limit_bytes = UINT64_MAX };
                 cg->path = NULL;

@@ -61,12 +61,19 @@ int hierarchy_protect(struct engine *e, bool *released);
 void hierarchy_restore(struct engine *e);
 
 /*
+ * Makes room in e's unmanaged cgroups for n more, so that n calls of
+ * hierarchy_adopt() that follow cannot fail. Returns 0 or -ENOMEM.
+ */
+int hierarchy_reserve(struct engine *e, size_t n);
+
+/*
  * Keeps what reclaimd holds in cg, a cgroup e does not manage, whose values
  * could not be put back (a write failed): the records move to e's managed
  * cgroup at that path, or to one of its unmanaged cgroups (an ancestor, or a
  * new entry), with cg's path and handle. There they are saved with the
  * others and put back at the next chance: hierarchy_protect() at every
- * interval, hierarchy_restore() at stop. Returns 0 or -ENOMEM (nothing moved).
+ * interval, hierarchy_restore() at stop. Returns 0 or -ENOMEM (nothing moved;
+ * never after hierarchy_reserve() made the room).
  */
 int hierarchy_adopt(struct engine *e, struct cgroup *cg);
 

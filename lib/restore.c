@@ -164,6 +164,12 @@ static void takeover_parents(struct engine *e, struct engine *old)
         }
 }
 
+int engine_takeover_reserve(struct engine *e, const struct engine *old)
+{
+        /* At most one new entry for each cgroup of old's: keep_unrestored() moves each once. */
+        return hierarchy_reserve(e, old->n_cgroups + old->n_parents);
+}
+
 int engine_takeover(struct engine *e, struct engine *old, const struct config *old_cfg)
 {
         int restored = 0;
@@ -295,6 +301,8 @@ int engine_restore(struct engine *e, struct state *ret_state)
         if (!e->state_file)
                 return -ENOENT;
         r = state_load(e->state_file, ret_state);
+        if (r == 0)
+                r = hierarchy_reserve(e, ret_state->n);   /* keep_record() must not drop one for want of room */
         /*
          * The paths are relative to the root they were taken under: beneath
          * another one they name other cgroups, or none, and the ones changed

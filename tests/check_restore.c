@@ -43,8 +43,24 @@ struct fixture {
         unsigned state_errors;
         unsigned release_failures_told;   /* obs.released with an error */
         const char *fail_read_on_round;   /* round_start: memory.current of this cgroup fails from now */
+        bool oom_in_takeover;             /* reload_to(): reallocarray() fails while the new engine takes over */
         struct engine_observer obs;
 };
+
+/*
+ * reallocarray() for the whole test program, the library's calls included:
+ * fails while armed, as it would with the heap exhausted.
+ */
+static bool reallocarray_fails;
+
+void *reallocarray(void *p, size_t n, size_t size)
+{
+        if (reallocarray_fails || (size && n > SIZE_MAX / size)) {
+                errno = ENOMEM;
+                return NULL;
+        }
+        return realloc(p, n * size);
+}
 
 static uint64_t fake_now = 1000000;
 
@@ -126,8 +142,11 @@ static int reload_to(struct fixture *f, struct config *cfg)
         int restored;
 
         ck_assert_int_eq(engine_init(&next, f->be, cfg, false, observer(f), fake_clock), 0);
+        ck_assert_int_eq(engine_takeover_reserve(&next, &f->e), 0);   /* as the daemon's reload does */
         next.state_file = f->state;
+        reallocarray_fails = f->oom_in_takeover;
         restored = engine_takeover(&next, &f->e, f->cfg);
+        reallocarray_fails = false;
         f->e = next;
         config_free(f->cfg);
         f->cfg = cfg;
@@ -226,7 +245,7 @@ END_TEST
  * other, with the restore of the two clamps failing once: as a reload or a
  * glob change that drops them.
  */
-static void drop_clamped_with_failed_restores(struct fixture *f)
+static void drop_clamped_with_failed_restores(struct fixture *f, bool oom)
 {
         static const char *const dropped[] = { "hot", "hot2" };
         struct config *cfg2 = load_config("[cgroup other]\nsoft_limit = 64M\n");
@@ -240,6 +259,7 @@ static void drop_clamped_with_failed_restores(struct fixture *f)
                 ck_assert_int_eq(adjust_set(&f->e, engine_find(&f->e, dropped[i]), CG_MEMORY_HIGH, 100 * MiB), 0);
                 ck_assert_int_eq(sim_fail_writes(f->be, dropped[i], CG_MEMORY_HIGH, -EIO, 1), 0);
         }
+        f->oom_in_takeover = oom;
         reload_to(f, cfg2);
         for (size_t i = 0; i < ARRAY_SIZE(dropped); i++) {
                 ck_assert_uint_eq(sim_high(f->be, dropped[i]), 100 * MiB);   /* the restore failed */
@@ -272,7 +292,7 @@ START_TEST(reload_keeps_what_it_could_not_restore)
         struct fixture f;
         char *text;
 
-        drop_clamped_with_failed_restores(&f);
+        drop_clamped_with_failed_restores(&f, false);
         text = shown(&f.e);
         ck_assert_msg(strstr(text, ", 0 clamped, 0 protected, 2 unmanaged cgroups holding a value of reclaimd's\n"),
                       "%s", text);
@@ -285,6 +305,25 @@ START_TEST(reload_keeps_what_it_could_not_restore)
         ck_assert_msg(!strstr(text, "unmanaged cgroup"), "%s", text);
         ck_assert_msg(strstr(text, "\nreclaimd_unmanaged_cgroups_held 0\n"), "%s", text);
         free(text);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        ck_assert_uint_eq(sim_high(f.be, "hot2"), UINT64_MAX);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * Out of memory as a reload takes over: the records of what it could not put
+ * back are kept all the same, in the room made before anything moved
+ * (engine_takeover_reserve()); none is lost and nothing is said in error.
+ */
+START_TEST(reload_out_of_memory_loses_no_record)
+{
+        struct fixture f;
+
+        drop_clamped_with_failed_restores(&f, true);
+        ck_assert_uint_eq(f.state_errors, 0);
+        ck_assert_int_eq(hierarchy_held(&f.e), 2);
+        engine_release(&f.e, f.cfg, true);
         ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
         ck_assert_uint_eq(sim_high(f.be, "hot2"), UINT64_MAX);
         teardown(&f);
@@ -448,7 +487,7 @@ START_TEST(explain_says_a_restore_to_retry)
         struct fixture f;
         char *text;
 
-        drop_clamped_with_failed_restores(&f);
+        drop_clamped_with_failed_restores(&f, false);
         text = shown_of(&f.e, f.cfg, false, 10, "hot2");
         ck_assert_ptr_nonnull(strstr(text, "- memory.high is at 100.0M, which reclaimd set and could not put "
                                            "back yet (to max)"));
@@ -462,7 +501,7 @@ START_TEST(kept_values_go_back_while_running)
 {
         struct fixture f;
 
-        drop_clamped_with_failed_restores(&f);
+        drop_clamped_with_failed_restores(&f, false);
         ck_assert_int_eq(sim_remove_cgroup(f.be, "hot2"), 0);
         engine_protect(&f.e, f.cfg);
         ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
@@ -1400,7 +1439,8 @@ START_TEST(ancestors_ended_value_leaves_the_file)
 END_TEST
 
 CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_recorded_before_written,
-           reload_keeps_what_it_could_not_restore, read_error_after_a_step_keeps_the_records,
+           reload_keeps_what_it_could_not_restore, reload_out_of_memory_loses_no_record,
+           read_error_after_a_step_keeps_the_records,
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
            hold_never_crosses_the_original, floor_of_new_top_stays_at_the_operators,
            status_shows_the_operators_value,
