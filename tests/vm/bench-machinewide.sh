@@ -18,7 +18,13 @@
 #   BENCH_MODES    modes (default: kernel reclaimd; one of them for a quick
 #                  look at a scenario; floors adds the kernel with the
 #                  floors reclaimd holds written once and never let go, no
-#                  daemon: what protection itself costs, a column of its own)
+#                  daemon: what protection itself costs, a column of its own;
+#                  alt adds reclaimd with BENCH_CONF_ALT instead of
+#                  BENCH_CONF, a column of its own too).  Each run of a
+#                  round runs every mode in turn: two batches of the same
+#                  scenario an hour apart can differ more than two modes
+#                  inside one, so a configuration is compared with another
+#                  as alt, interleaved, never from two invocations
 #   BENCH_KERNELS  kernels: lines of the cache (6.1 6.12 7.x, as VM_KERNEL
 #                  in vm.sh), or unpacked kernel folders (VM_KERNEL_DIR);
 #                  default: each line of VM_KERNELS (default 6.1 6.12 7.x)
@@ -27,6 +33,7 @@
 #                  (a drop-in: its keys win), so new keys can be tried
 #                  without editing the bench (default:
 #                  tests/vm/bench-machinewide.conf)
+#   BENCH_CONF_ALT the same, for the mode alt (needed by it)
 #   BENCH_OUT      results folder (default: bench-vm/YYYYmmdd-HHMMSS in the
 #                  build tree; one that holds runs already gets BENCH_RUNS
 #                  more): KERNEL/SHAPE/run-N-MODE/ holds each guest's
@@ -98,15 +105,17 @@ bench_table() {
 	bt_n=$(find "$1" -mindepth 2 -maxdepth 2 -name metrics.tsv 2>/dev/null | wc -l)
 	bt_nk=$(find "$1" -mindepth 2 -maxdepth 2 -path '*-kernel/metrics.tsv' 2>/dev/null | wc -l)
 	bt_nf=$(find "$1" -mindepth 2 -maxdepth 2 -path '*-floors/metrics.tsv' 2>/dev/null | wc -l)
+	bt_na=$(find "$1" -mindepth 2 -maxdepth 2 -path '*-alt/metrics.tsv' 2>/dev/null | wc -l)
 	bt_bad=$(find "$1" -mindepth 1 -maxdepth 1 -name 'run-*' -type d 2>/dev/null | wc -l)
 	bt_v=$(cat "$1"/run-*/kernel 2>/dev/null | sort -u | tr '\n' ' ')
-	bt_floors=
-	[ "$bt_nf" -eq 0 ] || bt_floors=", $bt_nf with static floors"
-	echo "== $bt_shape on $bt_k (${bt_v% }): runs judged: $bt_nk with the kernel alone, $((bt_n - bt_nk - bt_nf)) with reclaimd$bt_floors ($((bt_bad - bt_n)) guest runs without a result)"
-	printf '%s\n' "$rows" | awk -v dir="$1" -v floors="$bt_nf" '
+	bt_more=
+	[ "$bt_nf" -eq 0 ] || bt_more=", $bt_nf with static floors"
+	[ "$bt_na" -eq 0 ] || bt_more="$bt_more, $bt_na with reclaimd and BENCH_CONF_ALT"
+	echo "== $bt_shape on $bt_k (${bt_v% }): runs judged: $bt_nk with the kernel alone, $((bt_n - bt_nk - bt_nf - bt_na)) with reclaimd$bt_more ($((bt_bad - bt_n)) guest runs without a result)"
+	printf '%s\n' "$rows" | awk -v dir="$1" '
 		NR == FNR { key[NR] = $1; $1 = ""; label[NR] = substr($0, 2); n = NR; next }
 		FNR == 1 { mode = FILENAME; sub(/\/metrics\.tsv$/, "", mode); sub(/.*-/, "", mode) }
-		{ split($0, kv, "\t"); vals[mode, kv[1]] = vals[mode, kv[1]] "\t" kv[2] }
+		{ split($0, kv, "\t"); vals[mode, kv[1]] = vals[mode, kv[1]] "\t" kv[2]; have[mode] = 1 }
 		function cell(m, k,   a, c, i, v, lo, hi, sum, cnt, na, txt, seen) {
 			c = split(substr(vals[m, k], 2), a, "\t")
 			if (c == 0 || vals[m, k] == "") return "-"
@@ -125,17 +134,30 @@ bench_table() {
 			if (na) txt = txt sprintf(" [%d NA]", na)
 			return txt
 		}
+		# One column per mode: the kernel alone and reclaimd always, the
+		# static floors (MODE floors) between them and reclaimd with
+		# BENCH_CONF_ALT (MODE alt) after them, where they ran.
+		function row(first, c,   j, line) {
+			line = sprintf("  %-44s", first)
+			for (j = 1; j < ncol; j++)
+				line = line sprintf(" %-28s", c[j])
+			print line " " c[ncol]
+		}
 		END {
-			# The static floors (MODE floors) between the two, where they ran.
-			if (floors) {
-				printf "  %-44s %-28s %-28s %s\n", "metric", "kernel alone", "static floors", "reclaimd"
-				for (i = 1; i <= n; i++)
-					printf "  %-44s %-28s %-28s %s\n", label[i], cell("kernel", key[i]), cell("floors", key[i]), cell("reclaimd", key[i])
-				exit
+			split("kernel floors reclaimd alt", modes, " ")
+			split("kernel alone|static floors|reclaimd|reclaimd, BENCH_CONF_ALT", heads, "|")
+			for (j = 1; j <= 4; j++)
+				if (have[modes[j]] || modes[j] == "kernel" || modes[j] == "reclaimd") {
+					ncol++
+					col[ncol] = modes[j]
+					head[ncol] = heads[j]
+				}
+			row("metric", head)
+			for (i = 1; i <= n; i++) {
+				for (j = 1; j <= ncol; j++)
+					c[j] = cell(col[j], key[i])
+				row(label[i], c)
 			}
-			printf "  %-44s %-28s %s\n", "metric", "kernel alone", "reclaimd"
-			for (i = 1; i <= n; i++)
-				printf "  %-44s %-28s %s\n", label[i], cell("kernel", key[i]), cell("reclaimd", key[i])
 		}' - "$1"/run-*/metrics.tsv 2>/dev/null
 }
 
@@ -190,6 +212,13 @@ vm_skip_unless_ready
 vm_require_file "$RECLAIMD" "reclaimd"
 judge_require_helpers
 [ -f "$BENCH_CONF" ] || vm_fail "BENCH_CONF=$BENCH_CONF not found"
+for m in $BENCH_MODES; do
+	case $m in
+	kernel | reclaimd | floors) ;;
+	alt) [ -f "${BENCH_CONF_ALT:-}" ] || vm_fail "BENCH_MODES has alt: BENCH_CONF_ALT=${BENCH_CONF_ALT:-} not found" ;;
+	*) vm_fail "BENCH_MODES: '$m' is not a mode (kernel, reclaimd, floors, alt)" ;;
+	esac
+done
 : "${BENCH_OUT:=$abs_top_builddir/bench-vm/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$BENCH_OUT" || vm_fail "cannot create $BENCH_OUT"
 kernels=$(vm_bench_kernels)
@@ -204,6 +233,13 @@ kernels=$(vm_bench_kernels)
 	echo "guest: ${VM_MEM} MiB; host: $(nproc) CPUs; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "configuration read after each scenario's own ($BENCH_CONF):"
 	sed 's/^/    /' "$BENCH_CONF"
+	case " $BENCH_MODES " in
+	*" alt "*)
+		echo "for the mode alt instead ($BENCH_CONF_ALT):"
+		sed 's/^/    /' "$BENCH_CONF_ALT"
+		;;
+	esac
+	echo "modes, in turn: $BENCH_MODES"
 } >>"$BENCH_OUT/info.txt"
 cat "$BENCH_OUT/info.txt"
 
@@ -233,7 +269,12 @@ for kern in $kernels; do
 			for mode in $order; do
 				rdir=$sdir/run-$i-$mode
 				# (A kernel that did not boot is booted again by vm_run.)
-				mw_run "$shape" "$mode" "$rdir" "$BENCH_CONF" >"$rdir.host.log" 2>&1
+				# alt: reclaimd in the guest, with the other configuration.
+				if [ "$mode" = alt ]; then
+					mw_run "$shape" reclaimd "$rdir" "$BENCH_CONF_ALT" >"$rdir.host.log" 2>&1
+				else
+					mw_run "$shape" "$mode" "$rdir" "$BENCH_CONF" >"$rdir.host.log" 2>&1
+				fi
 				if [ "$(cat "$rdir/exit-code" 2>/dev/null)" != 0 ]; then
 					vm_log "$shape/$mode run $i on $kname: the guest did not run to its end (see $rdir)"
 				fi
