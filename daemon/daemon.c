@@ -434,6 +434,11 @@ static int restore_from_state(struct daemon *d)
                 log_warning("%s:%u: %u malformed line(s) in the state file%s, not applied%s",
                             d->opt.state_file, st.first_bad_line, st.bad_lines,
                             st.truncated ? " (the last one cut short)" : "", kept_as(d, kept, sizeof(kept)));
+        else if (r == 0 && (d->engine.reject_pending || d->engine.rejected_as))
+                /* keep_record() out of memory: the record lives on in the file kept aside. */
+                log_error("Out of memory keeping a value of %s that could not be put back%s; reclaimd "
+                          "--restore --state-file on it puts back what it holds", d->opt.state_file,
+                          kept_as(d, kept, sizeof(kept)));
         if (r == 0 && (st.no_header || st.bad_lines))
                 r = -EBADMSG;
         state_clear(&st);

@@ -376,9 +376,11 @@ int engine_release(struct engine *e, const struct config *cfg, bool restore_all)
  * At start-up: puts back the values a previous run recorded in the state
  * file and did not restore (it was killed), where the file still holds what
  * that run wrote or was about to overwrite. A record that could not be put
- * back (RESTORE_FAILED) is kept in e, saved, and put back at the next chance;
- * the state file is removed when none is. A file with lines that could not
- * be used, or refused whole, is kept as FILE.rejected first (state_reject():
+ * back (RESTORE_FAILED) is kept in e, saved, and put back at the next chance
+ * (out of memory: the file is kept as FILE.rejected, as below, and the error
+ * told through obs.state_error); the state file is removed when none is. A
+ * file with lines that could not be used, or refused whole, is kept as
+ * FILE.rejected first (state_reject():
  * at once, or at the first save for a file refused): until that succeeds,
  * e->reject_pending stays set and no save replaces it. Each record is told through
  * obs.restored. Returns 0, or the error reading the

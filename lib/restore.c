@@ -215,7 +215,11 @@ int engine_takeover(struct engine *e, struct engine *old, const struct config *o
 /*
  * A record that could not be put back at start: kept in the engine (saved
  * with its records, put back at the next chance, dropped only if its cgroup
- * goes). bc moves.
+ * goes). bc moves. Out of memory, it is kept on disk instead: the file found
+ * at start is kept aside whole (FILE.rejected) before the next save replaces
+ * it. Not reserved ahead as a reload does: room for every record of a large
+ * file would cost more than the file, for records that are nearly all put
+ * back.
  */
 static void keep_record(struct engine *e, const struct state_record *rec, struct backend_cgroup *bc,
                         uint64_t id)
@@ -226,6 +230,7 @@ static void keep_record(struct engine *e, const struct state_record *rec, struct
                                                        .value = rec->value, .previous = rec->previous,
                                                        .cgroup_id = rec->cgroup_id ?: id };
         if (!tmp.path || hierarchy_adopt(e, &tmp) < 0) {
+                e->reject_pending = true;
                 if (e->obs.state_error)
                         e->obs.state_error(e->obs.userdata, e->state_file, -ENOMEM);
         }
@@ -301,8 +306,6 @@ int engine_restore(struct engine *e, struct state *ret_state)
         if (!e->state_file)
                 return -ENOENT;
         r = state_load(e->state_file, ret_state);
-        if (r == 0)
-                r = hierarchy_reserve(e, ret_state->n);   /* keep_record() must not drop one for want of room */
         /*
          * The paths are relative to the root they were taken under: beneath
          * another one they name other cgroups, or none, and the ones changed

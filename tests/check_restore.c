@@ -49,16 +49,19 @@ struct fixture {
 
 /*
  * reallocarray() for the whole test program, the library's calls included:
- * fails while armed, as it would with the heap exhausted.
+ * once reallocarray_ok calls more have succeeded, the rest fail, as with the
+ * heap exhausted; -1: none fails. setup() disarms it.
  */
-static bool reallocarray_fails;
+static long reallocarray_ok = -1;
 
 void *reallocarray(void *p, size_t n, size_t size)
 {
-        if (reallocarray_fails || (size && n > SIZE_MAX / size)) {
+        if (reallocarray_ok == 0 || (size && n > SIZE_MAX / size)) {
                 errno = ENOMEM;
                 return NULL;
         }
+        if (reallocarray_ok > 0)
+                reallocarray_ok--;
         return realloc(p, n * size);
 }
 
@@ -109,6 +112,7 @@ static const struct engine_observer *observer(struct fixture *f)
 static void setup(struct fixture *f, const char *conf)
 {
         memset(f, 0, sizeof(*f));
+        reallocarray_ok = -1;
         f->cfg = load_config(conf);
         ck_assert_int_eq(backend_sim_new(&f->be), 0);
         sim_set_sysmem(f->be, 16 * GiB, 1 * GiB, 32 * MiB);
@@ -144,9 +148,9 @@ static int reload_to(struct fixture *f, struct config *cfg)
         ck_assert_int_eq(engine_init(&next, f->be, cfg, false, observer(f), fake_clock), 0);
         ck_assert_int_eq(engine_takeover_reserve(&next, &f->e), 0);   /* as the daemon's reload does */
         next.state_file = f->state;
-        reallocarray_fails = f->oom_in_takeover;
+        reallocarray_ok = f->oom_in_takeover ? 0 : -1;
         restored = engine_takeover(&next, &f->e, f->cfg);
-        reallocarray_fails = false;
+        reallocarray_ok = -1;
         f->e = next;
         config_free(f->cfg);
         f->cfg = cfg;
@@ -326,6 +330,44 @@ START_TEST(reload_out_of_memory_loses_no_record)
         engine_release(&f.e, f.cfg, true);
         ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
         ck_assert_uint_eq(sim_high(f.be, "hot2"), UINT64_MAX);
+        teardown(&f);
+}
+END_TEST
+
+/*
+ * Out of memory at start as a record that could not be put back is kept: the
+ * record is not lost. The file found at start is kept aside whole, where
+ * reclaimd --restore can take it, and the error is told.
+ */
+START_TEST(restore_at_start_out_of_memory_keeps_the_file)
+{
+        struct fixture f;
+        struct engine next;
+        struct state st;
+        FILE *sf;
+
+        setup(&f, "[cgroup b]\nsoft_limit = 1M\n");
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);   /* not managed: kept as a parent */
+        ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);
+        sf = fopen(f.state, "w");
+        ck_assert_ptr_nonnull(sf);
+        fprintf(sf, "reclaimd-state 3\nmemory.high max 100M max a\n");
+        fclose(sf);
+        ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_HIGH, -EIO, 1), 0);
+
+        ck_assert_int_eq(engine_init(&next, f.be, f.cfg, false, observer(&f), fake_clock), 0);
+        next.state_file = f.state;
+        reallocarray_ok = 1;   /* the file's one record parsed; the room to keep it fails */
+        ck_assert_int_eq(engine_restore(&next, &st), 0);
+        reallocarray_ok = -1;
+        state_clear(&st);
+        ck_assert_int_eq(f.outcomes[0], RESTORE_FAILED);
+        ck_assert_int_eq(hierarchy_held(&next), 0);   /* not kept in memory */
+        ck_assert_uint_gt(f.state_errors, 0);
+        ck_assert_ptr_nonnull(next.rejected_as);
+        ck_assert_msg(state_has(next.rejected_as, "a", CG_MEMORY_HIGH), "the record of a is lost");
+        unlink(next.rejected_as);
+        engine_done(&next);
         teardown(&f);
 }
 END_TEST
@@ -1440,6 +1482,7 @@ END_TEST
 
 CHECK_MAIN("restore", restore_at_start_keeps_what_failed, release_step_is_recorded_before_written,
            reload_keeps_what_it_could_not_restore, reload_out_of_memory_loses_no_record,
+           restore_at_start_out_of_memory_keeps_the_file,
            read_error_after_a_step_keeps_the_records,
            operator_change_survives_the_next_hold, operator_stricter_high_is_not_raised,
            hold_never_crosses_the_original, floor_of_new_top_stays_at_the_operators,
