@@ -55,6 +55,10 @@ static inline void state_unlock_file(const char *state)
         unlink(path);
         snprintf(path, sizeof(path), "%s.rejected", state);
         unlink(path);
+        for (int i = 1; i <= 9; i++) {   /* beside an older one: FILE.rejected.1 to .9 */
+                snprintf(path, sizeof(path), "%s.rejected.%d", state, i);
+                unlink(path);
+        }
 }
 
 /* How many times needle occurs in text. */

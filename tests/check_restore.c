@@ -272,6 +272,14 @@ static void drop_clamped_with_failed_restores(struct fixture *f, bool oom)
         }
 }
 
+/* Stopping puts back what the reload kept of hot's and hot2's clamps. */
+static void stop_puts_both_back(struct fixture *f)
+{
+        engine_release(&f->e, f->cfg, true);
+        ck_assert_uint_eq(sim_high(f->be, "hot"), UINT64_MAX);
+        ck_assert_uint_eq(sim_high(f->be, "hot2"), UINT64_MAX);
+}
+
 /*
  * What reclaimctl status and the metrics say of e: the status line and the
  * metrics, in one text; with read_files, the kernel's files read anew.
@@ -303,14 +311,11 @@ START_TEST(reload_keeps_what_it_could_not_restore)
         ck_assert_msg(strstr(text, "\"unmanaged_cgroups_held\":2,"), "%s", text);
         ck_assert_msg(strstr(text, "\nreclaimd_unmanaged_cgroups_held 2\n"), "%s", text);
         free(text);
-        /* Stopping puts them back. */
-        engine_release(&f.e, f.cfg, true);
+        stop_puts_both_back(&f);
         text = shown(&f.e);
         ck_assert_msg(!strstr(text, "unmanaged cgroup"), "%s", text);
         ck_assert_msg(strstr(text, "\nreclaimd_unmanaged_cgroups_held 0\n"), "%s", text);
         free(text);
-        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
-        ck_assert_uint_eq(sim_high(f.be, "hot2"), UINT64_MAX);
         teardown(&f);
 }
 END_TEST
@@ -327,9 +332,7 @@ START_TEST(reload_out_of_memory_loses_no_record)
         drop_clamped_with_failed_restores(&f, true);
         ck_assert_uint_eq(f.state_errors, 0);
         ck_assert_int_eq(hierarchy_held(&f.e), 2);
-        engine_release(&f.e, f.cfg, true);
-        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
-        ck_assert_uint_eq(sim_high(f.be, "hot2"), UINT64_MAX);
+        stop_puts_both_back(&f);
         teardown(&f);
 }
 END_TEST
@@ -344,15 +347,11 @@ START_TEST(restore_at_start_out_of_memory_keeps_the_file)
         struct fixture f;
         struct engine next;
         struct state st;
-        FILE *sf;
 
         setup(&f, "[cgroup b]\nsoft_limit = 1M\n");
         ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);   /* not managed: kept as a parent */
         ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);
-        sf = fopen(f.state, "w");
-        ck_assert_ptr_nonnull(sf);
-        fprintf(sf, "reclaimd-state 3\nmemory.high max 100M max a\n");
-        fclose(sf);
+        write_file(f.state, "reclaimd-state 3\nmemory.high max 100M max a\n");
         ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_HIGH, -EIO, 1), 0);
 
         ck_assert_int_eq(engine_init(&next, f.be, f.cfg, false, observer(&f), fake_clock), 0);
@@ -366,8 +365,7 @@ START_TEST(restore_at_start_out_of_memory_keeps_the_file)
         ck_assert_uint_gt(f.state_errors, 0);
         ck_assert_ptr_nonnull(next.rejected_as);
         ck_assert_msg(state_has(next.rejected_as, "a", CG_MEMORY_HIGH), "the record of a is lost");
-        unlink(next.rejected_as);
-        engine_done(&next);
+        engine_done(&next);   /* teardown() removes the file kept aside */
         teardown(&f);
 }
 END_TEST
