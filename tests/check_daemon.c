@@ -26,6 +26,8 @@
 #include "config.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "failalloc.h"
+#include "hierarchy.h"
 #include "log.h"
 #include "logfmt-reader.h"
 #include "reload.h"
@@ -516,6 +518,69 @@ START_TEST(reload_fits_the_clamps)
         free(state);
         unlink(path);
         finish(&f);
+}
+END_TEST
+
+/*
+ * Out of memory anywhere in a reload that drops a clamped cgroup whose
+ * memory.high cannot be put back: the reload fails whole (the configuration
+ * and the clamp stay managed) or it keeps the record (in the engine, among
+ * the unmanaged, and in the state file); either way the stop puts the value
+ * back. Each reallocarray() of the reload fails in turn, up to the first
+ * reload that needed none to fail.
+ */
+START_TEST(reload_out_of_memory_anywhere_loses_nothing)
+{
+        static const char conf[] = "[reclaim]\nround_target = 512M\n[cgroup hot]\nsoft_limit = 100M\n";
+        unsigned long failed = 1;
+        long k;
+
+        for (k = 0; failed > 0; k++) {
+                char path[] = "/tmp/reclaimd-test-conf.XXXXXX", *state;
+                struct config *before;
+                struct fixture f;
+                uint64_t clamp;
+                int r;
+
+                ck_assert_int_lt(k, 1000);
+                setup(&f, 0);
+                ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
+                start_clamped(&f, conf);
+                log_set_max_level(LOG_CRIT);   /* a thousand reloads' warnings say nothing here */
+                ck_assert_int_ge(close(mkstemp(path)), 0);
+                write_file(path, "[cgroup other]\nsoft_limit = 1M\n");
+                f.d.opt.config_file = path;
+                clamp = sim_high(f.be, "hot");
+                ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, -EIO, 1), 0);
+                before = f.d.cfg;
+
+                failalloc_arm(k);
+                r = daemon_reload(&f.d);
+                failed = reallocarray_failed;
+                failalloc_arm(-1);
+
+                ck_assert_msg(r == 0 || failed > 0, "k=%ld: reload failed with nothing failing: %d", k, r);
+                if (r < 0) {
+                        ck_assert_ptr_eq(f.d.cfg, before);
+                        ck_assert_ptr_nonnull(engine_find(&f.d.engine, "hot"));
+                        ck_assert_int_eq(f.d.clamped, 1);
+                        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, 0, 0), 0);
+                } else {
+                        ck_assert_ptr_null(engine_find(&f.d.engine, "hot"));
+                        ck_assert_msg(hierarchy_held(&f.d.engine) == 1, "k=%ld: the record of hot is lost", k);
+                }
+                ck_assert_uint_eq(sim_high(f.be, "hot"), clamp);
+                state = read_text(f.state);
+                ck_assert_msg(state && strstr(state, "\nmemory.high max ") && strstr(state, " hot\n"),
+                              "k=%ld: state file: %s", k, state ?: "(none)");
+                free(state);
+                sim_set_persistent(f.be);
+                finish(&f);
+                ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+                sim_destroy(f.be);
+                unlink(path);
+        }
+        ck_assert_int_gt(k, 1);   /* some reload did fail */
 }
 END_TEST
 
@@ -2404,7 +2469,8 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            reload_during_a_round_answers_at_once, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
-           reload_keeps_old_on_error_and_restores_dropped, reload_fits_the_clamps, reload_keeps_a_retuned_scopes_counters, clamp_said_in_whole_pages,
+           reload_keeps_old_on_error_and_restores_dropped, reload_fits_the_clamps, reload_out_of_memory_anywhere_loses_nothing,
+           reload_keeps_a_retuned_scopes_counters, clamp_said_in_whole_pages,
            raised_declared_soft_limit_fits_the_clamp_after_a_round, reload_wakes_a_sleeping_balancer,
            counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
            release_on_a_removed_cgroup_is_not_a_failure, step_on_a_removed_cgroup_is_not_a_failure,

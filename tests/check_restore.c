@@ -19,6 +19,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "engine.h"
+#include "failalloc.h"
 #include "hierarchy.h"
 #include "log.h"
 #include "metrics.h"
@@ -46,24 +47,6 @@ struct fixture {
         bool oom_in_takeover;             /* reload_to(): reallocarray() fails while the new engine takes over */
         struct engine_observer obs;
 };
-
-/*
- * reallocarray() for the whole test program, the library's calls included:
- * once reallocarray_ok calls more have succeeded, the rest fail, as with the
- * heap exhausted; -1: none fails. setup() disarms it.
- */
-static long reallocarray_ok = -1;
-
-void *reallocarray(void *p, size_t n, size_t size)
-{
-        if (reallocarray_ok == 0 || (size && n > SIZE_MAX / size)) {
-                errno = ENOMEM;
-                return NULL;
-        }
-        if (reallocarray_ok > 0)
-                reallocarray_ok--;
-        return realloc(p, n * size);
-}
 
 static uint64_t fake_now = 1000000;
 
@@ -112,7 +95,7 @@ static const struct engine_observer *observer(struct fixture *f)
 static void setup(struct fixture *f, const char *conf)
 {
         memset(f, 0, sizeof(*f));
-        reallocarray_ok = -1;
+        failalloc_arm(-1);
         f->cfg = load_config(conf);
         ck_assert_int_eq(backend_sim_new(&f->be), 0);
         sim_set_sysmem(f->be, 16 * GiB, 1 * GiB, 32 * MiB);
@@ -148,9 +131,9 @@ static int reload_to(struct fixture *f, struct config *cfg)
         ck_assert_int_eq(engine_init(&next, f->be, cfg, false, observer(f), fake_clock), 0);
         ck_assert_int_eq(engine_takeover_reserve(&next, &f->e), 0);   /* as the daemon's reload does */
         next.state_file = f->state;
-        reallocarray_ok = f->oom_in_takeover ? 0 : -1;
+        failalloc_arm(f->oom_in_takeover ? 0 : -1);
         restored = engine_takeover(&next, &f->e, f->cfg);
-        reallocarray_ok = -1;
+        failalloc_arm(-1);
         f->e = next;
         config_free(f->cfg);
         f->cfg = cfg;
@@ -356,9 +339,9 @@ START_TEST(restore_at_start_out_of_memory_keeps_the_file)
 
         ck_assert_int_eq(engine_init(&next, f.be, f.cfg, false, observer(&f), fake_clock), 0);
         next.state_file = f.state;
-        reallocarray_ok = 1;   /* the file's one record parsed; the room to keep it fails */
+        failalloc_arm(1);   /* the file's one record parsed; the room to keep it fails */
         ck_assert_int_eq(engine_restore(&next, &st), 0);
-        reallocarray_ok = -1;
+        failalloc_arm(-1);
         state_clear(&st);
         ck_assert_int_eq(f.outcomes[0], RESTORE_FAILED);
         ck_assert_int_eq(hierarchy_held(&next), 0);   /* not kept in memory */
