@@ -585,6 +585,73 @@ START_TEST(reload_out_of_memory_anywhere_loses_nothing)
 END_TEST
 
 /*
+ * Out of memory anywhere in a start that finds a value a killed run left and
+ * cannot put it back (the write fails once): whether the start goes on or
+ * fails, the value is put back by the stop or stays on record, in the state
+ * file or in the one kept aside from it for reclaimd --restore, after a
+ * round has clamped and saved. Each reallocarray() of the start fails in
+ * turn, up to the first start that needed none to fail.
+ */
+START_TEST(start_out_of_memory_anywhere_loses_nothing)
+{
+        static const char conf[] = "[reclaim]\nround_target = 512M\n[cgroup hot]\nsoft_limit = 100M\n";
+        unsigned long failed = 1;
+        long k;
+
+        for (k = 0; failed > 0; k++) {
+                struct config_errors errs = {};
+                struct config *cfg = NULL;
+                char rejected[80], *text;
+                struct fixture f;
+                bool kept;
+                int r;
+
+                ck_assert_int_lt(k, 1000);
+                setup(&f, 0);
+                log_set_max_level(LOG_CRIT);   /* a thousand starts' errors say nothing here */
+                ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);   /* no longer managed */
+                ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);   /* as the killed run left it */
+                write_file(f.state, "reclaimd-state 3\nmemory.high max 100M max a\n");
+                ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_HIGH, -EIO, 1), 0);
+                ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
+                ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
+                ck_assert_int_eq(config_load_string(conf, "daemon.conf", &cfg, &errs), 0);
+
+                failalloc_arm(k);
+                r = daemon_init(&f.d, cfg, f.be, &(struct daemon_options){ .config_file = "daemon.conf",
+                                                                          .state_file = f.state });
+                failed = reallocarray_failed;
+                failalloc_arm(-1);
+
+                ck_assert_msg(r == 0 || failed > 0, "k=%ld: the start failed with nothing failing: %d", k, r);
+                if (r == 0) {
+                        ck_assert_int_eq(engine_refresh(&f.d.engine), 1);
+                        one_round(&f);   /* a clamp, saved with what the engine keeps */
+                        ck_assert_int_eq(f.d.clamped, 1);
+                }
+                sim_set_persistent(f.be);
+                (void) daemon_done(&f.d);
+                kept = sim_high(f.be, "a") == UINT64_MAX;   /* put back */
+                text = read_text(f.state);
+                kept |= text && strstr(text, " a\n");
+                free(text);
+                snprintf(rejected, sizeof(rejected), "%s.rejected", f.state);
+                text = read_text(rejected);
+                kept |= text && strstr(text, " a\n");
+                free(text);
+                ck_assert_msg(kept, "k=%ld: the value of a is lost", k);
+                ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);   /* and the clamp went back */
+                unlink(rejected);
+                unlink(f.state);
+                state_unlock_file(f.state);
+                close(f.started_fd);
+                sim_destroy(f.be);
+        }
+        ck_assert_int_gt(k, 1);   /* some start did fail */
+}
+END_TEST
+
+/*
  * A soft limit the cgroup declares, raised past its clamp mid-incident: the
  * clamp goes up to it after the next round, though under steady pressure
  * the worker is rarely idle at a tick (here the tick is an hour away).
@@ -2470,6 +2537,7 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
            reload_keeps_old_on_error_and_restores_dropped, reload_fits_the_clamps, reload_out_of_memory_anywhere_loses_nothing,
+           start_out_of_memory_anywhere_loses_nothing,
            reload_keeps_a_retuned_scopes_counters, clamp_said_in_whole_pages,
            raised_declared_soft_limit_fits_the_clamp_after_a_round, reload_wakes_a_sleeping_balancer,
            counts_said_in_words, system_trigger_waits_for_a_cgroup_round,
