@@ -114,8 +114,27 @@ bench_table() {
 	echo "== $bt_shape on $bt_k (${bt_v% }): runs judged: $bt_nk with the kernel alone, $((bt_n - bt_nk - bt_nf - bt_na)) with reclaimd$bt_more ($((bt_bad - bt_n)) guest runs without a result)"
 	printf '%s\n' "$rows" | awk -v dir="$1" '
 		NR == FNR { key[NR] = $1; $1 = ""; label[NR] = substr($0, 2); n = NR; next }
-		FNR == 1 { mode = FILENAME; sub(/\/metrics\.tsv$/, "", mode); sub(/.*-/, "", mode) }
+		FNR == 1 {
+			mode = FILENAME; sub(/\/metrics\.tsv$/, "", mode); sub(/.*-/, "", mode)
+			round = FILENAME; sub(/\/metrics\.tsv$/, "", round); sub(/.*\/run-/, "", round); sub(/-.*/, "", round)
+		}
 		{ split($0, kv, "\t"); vals[mode, kv[1]] = vals[mode, kv[1]] "\t" kv[2]; have[mode] = 1 }
+		$1 == "full_s" && $2 ~ /^[0-9.]+$/ { full[mode, round] = $2; rounds[round] = 1 }
+		# A mode against the kernel alone run in the same round (each round
+		# runs every mode, the first in turn): the rounds in which its full
+		# stall was lower, and the mean of the differences. On this host two
+		# batches differed more than two modes within one.
+		function paired(m,   r, n, below, d) {
+			if (m == "kernel") return "-"
+			for (r in rounds)
+				if (((m, r) in full) && (("kernel", r) in full)) {
+					n++
+					below += full[m, r] < full["kernel", r]
+					d += full[m, r] - full["kernel", r]
+				}
+			if (n == 0) return "-"
+			return sprintf("%d of %d (mean %+.2f s)", below, n, d / n)
+		}
 		function cell(m, k,   a, c, i, v, lo, hi, sum, cnt, na, txt, seen) {
 			c = split(substr(vals[m, k], 2), a, "\t")
 			if (c == 0 || vals[m, k] == "") return "-"
@@ -158,6 +177,9 @@ bench_table() {
 					c[j] = cell(col[j], key[i])
 				row(label[i], c)
 			}
+			for (j = 1; j <= ncol; j++)
+				c[j] = paired(col[j])
+			row("full stall below kernel alone, same round", c)
 		}' - "$1"/run-*/metrics.tsv 2>/dev/null
 }
 
