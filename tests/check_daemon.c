@@ -546,7 +546,7 @@ START_TEST(reload_out_of_memory_anywhere_loses_nothing)
                 setup(&f, 0);
                 ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
                 start_clamped(&f, conf);
-                log_set_max_level(LOG_CRIT);   /* a thousand reloads' warnings say nothing here */
+                log_set_max_level(LOG_CRIT);   /* the sweep's warnings are expected, not news */
                 ck_assert_int_ge(close(mkstemp(path)), 0);
                 write_file(path, "[cgroup other]\nsoft_limit = 1M\n");
                 f.d.opt.config_file = path;
@@ -608,7 +608,7 @@ START_TEST(start_out_of_memory_anywhere_loses_nothing)
 
                 ck_assert_int_lt(k, 1000);
                 setup(&f, 0);
-                log_set_max_level(LOG_CRIT);   /* a thousand starts' errors say nothing here */
+                log_set_max_level(LOG_CRIT);   /* the sweep's errors are expected, not news */
                 ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);   /* no longer managed */
                 ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);   /* as the killed run left it */
                 write_file(f.state, "reclaimd-state 3\nmemory.high max 100M max a\n");
