@@ -65,6 +65,7 @@ static void on_write_started(struct ev_loop *loop, ev_io *w, int revents)
 static void setup(struct fixture *f, uint64_t write_delay_usec)
 {
         memset(f, 0, sizeof(*f));
+        failalloc_arm(-1, false);
         log_set_max_level(LOG_WARNING);
         /* No system bus, whatever the host has: the control interface stays off. */
         setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/reclaimd-test-bus", 1);
@@ -521,133 +522,187 @@ START_TEST(reload_fits_the_clamps)
 }
 END_TEST
 
+/* The memory.high record of path in the state file text, its value parsed; 0 without one. */
+static uint64_t state_high_of(const char *text, const char *path)
+{
+        char tail[64];
+        size_t n = (size_t)snprintf(tail, sizeof(tail), " %s\n", path);
+
+        for (const char *p = text, *end; (end = strchr(p, '\n')); p = end + 1)
+                if ((size_t)(end + 1 - p) > 16 + n && strncmp(p, "memory.high max ", 16) == 0 &&
+                    memcmp(end + 1 - n, tail, n) == 0)
+                        return parse_size_or_die(p + 16);
+        return 0;
+}
+
 /*
- * Out of memory anywhere in a reload that drops a clamped cgroup whose
+ * One reload of the sweep below, with reallocarray() failing from its
+ * (k+1)th call on (once: at that call only). Returns how many calls failed;
+ * counts in *failed_reloads the reloads that failed.
+ */
+static unsigned long reload_failing_at(long k, bool once, unsigned *failed_reloads)
+{
+        static const char conf[] = "[reclaim]\nround_target = 512M\n[cgroup hot]\nsoft_limit = 100M\n";
+        char path[] = "/tmp/reclaimd-test-conf.XXXXXX", *state;
+        unsigned long failed;
+        struct config *before;
+        struct fixture f;
+        uint64_t clamp;
+        int r;
+
+        setup(&f, 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
+        start_clamped(&f, conf);
+        log_set_max_level(LOG_CRIT);   /* the sweep's warnings are expected, not news */
+        ck_assert_int_ge(close(mkstemp(path)), 0);
+        write_file(path, "[cgroup other]\nsoft_limit = 1M\n");
+        f.d.opt.config_file = path;
+        clamp = sim_high(f.be, "hot");
+        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, -EIO, 1), 0);
+        before = f.d.cfg;
+
+        failalloc_arm(k, once);
+        r = daemon_reload(&f.d);
+        failed = reallocarray_failed;
+        failalloc_arm(-1, false);
+
+        ck_assert_msg(r == 0 || failed > 0, "k=%ld: the reload failed with nothing failing: %d", k, r);
+        if (r < 0) {
+                ck_assert_ptr_eq(f.d.cfg, before);
+                ck_assert_ptr_nonnull(engine_find(&f.d.engine, "hot"));
+                ck_assert_int_eq(f.d.clamped, 1);
+                ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, 0, 0), 0);
+                (*failed_reloads)++;
+        } else {
+                ck_assert_ptr_null(engine_find(&f.d.engine, "hot"));
+                ck_assert_msg(hierarchy_held(&f.d.engine) == 1, "k=%ld: the record of hot is lost", k);
+        }
+        ck_assert_uint_eq(sim_high(f.be, "hot"), clamp);
+        state = read_text(f.state);
+        ck_assert_msg(state && state_high_of(state, "hot") == clamp, "k=%ld: state file: %s", k, state ?: "(none)");
+        free(state);
+        sim_set_persistent(f.be);
+        finish(&f);   /* and no state file left */
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
+        sim_destroy(f.be);
+        unlink(path);
+        return failed;
+}
+
+/*
+ * Memory running out during a reload that drops a clamped cgroup whose
  * memory.high cannot be put back: the reload fails whole (the configuration
  * and the clamp stay managed) or it keeps the record (in the engine, among
  * the unmanaged, and in the state file); either way the stop puts the value
- * back. Each reallocarray() of the reload fails in turn, up to the first
- * reload that needed none to fail.
+ * back. Each reallocarray() of the reload fails in turn, with all after it
+ * (the heap exhausted) and then alone (a transient failure), up to the
+ * first reload that needed none to fail.
  */
-START_TEST(reload_out_of_memory_anywhere_loses_nothing)
+START_TEST(reload_failing_reallocarray_loses_nothing)
 {
-        static const char conf[] = "[reclaim]\nround_target = 512M\n[cgroup hot]\nsoft_limit = 100M\n";
-        unsigned long failed = 1;
-        long k;
+        for (int once = 0; once <= 1; once++) {
+                unsigned failed_reloads = 0;
+                long k = 0;
 
-        for (k = 0; failed > 0; k++) {
-                char path[] = "/tmp/reclaimd-test-conf.XXXXXX", *state;
-                struct config *before;
-                struct fixture f;
-                uint64_t clamp;
-                int r;
-
-                ck_assert_int_lt(k, 1000);
-                setup(&f, 0);
-                ck_assert_int_eq(sim_add_cgroup(f.be, "other", 10 * MiB, 0), 0);
-                start_clamped(&f, conf);
-                log_set_max_level(LOG_CRIT);   /* the sweep's warnings are expected, not news */
-                ck_assert_int_ge(close(mkstemp(path)), 0);
-                write_file(path, "[cgroup other]\nsoft_limit = 1M\n");
-                f.d.opt.config_file = path;
-                clamp = sim_high(f.be, "hot");
-                ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, -EIO, 1), 0);
-                before = f.d.cfg;
-
-                failalloc_arm(k);
-                r = daemon_reload(&f.d);
-                failed = reallocarray_failed;
-                failalloc_arm(-1);
-
-                ck_assert_msg(r == 0 || failed > 0, "k=%ld: reload failed with nothing failing: %d", k, r);
-                if (r < 0) {
-                        ck_assert_ptr_eq(f.d.cfg, before);
-                        ck_assert_ptr_nonnull(engine_find(&f.d.engine, "hot"));
-                        ck_assert_int_eq(f.d.clamped, 1);
-                        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_HIGH, 0, 0), 0);
-                } else {
-                        ck_assert_ptr_null(engine_find(&f.d.engine, "hot"));
-                        ck_assert_msg(hierarchy_held(&f.d.engine) == 1, "k=%ld: the record of hot is lost", k);
-                }
-                ck_assert_uint_eq(sim_high(f.be, "hot"), clamp);
-                state = read_text(f.state);
-                ck_assert_msg(state && strstr(state, "\nmemory.high max ") && strstr(state, " hot\n"),
-                              "k=%ld: state file: %s", k, state ?: "(none)");
-                free(state);
-                sim_set_persistent(f.be);
-                finish(&f);
-                ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);
-                sim_destroy(f.be);
-                unlink(path);
+                while (reload_failing_at(k, once, &failed_reloads) > 0)
+                        ck_assert_int_lt(++k, 1000);
+                ck_assert_uint_gt(failed_reloads, 0);   /* the sweep reached a failure */
         }
-        ck_assert_int_gt(k, 1);   /* some reload did fail */
 }
 END_TEST
 
+/* What a start of the sweep below came to. */
+struct start_outcomes {
+        unsigned failed;     /* the start failed, the state file as it was */
+        unsigned rejected;   /* the state file kept aside whole (keep_record() out of memory) */
+        unsigned put_back;   /* the value put back by the stop, nothing left on record */
+};
+
 /*
- * Out of memory anywhere in a start that finds a value a killed run left and
- * cannot put it back (the write fails once): whether the start goes on or
- * fails, the value is put back by the stop or stays on record, in the state
- * file or in the one kept aside from it for reclaimd --restore, after a
- * round has clamped and saved. Each reallocarray() of the start fails in
- * turn, up to the first start that needed none to fail.
+ * One start of the sweep below, with reallocarray() failing from its
+ * (k+1)th call on (once: at that call only). Returns how many calls failed.
  */
-START_TEST(start_out_of_memory_anywhere_loses_nothing)
+static unsigned long start_failing_at(long k, bool once, struct start_outcomes *out)
 {
         static const char conf[] = "[reclaim]\nround_target = 512M\n[cgroup hot]\nsoft_limit = 100M\n";
-        unsigned long failed = 1;
-        long k;
+        struct config_errors errs = {};
+        struct config *cfg = NULL;
+        char rejected[80], *text;
+        bool in_state, in_rejected;
+        unsigned long failed;
+        struct fixture f;
+        int r;
 
-        for (k = 0; failed > 0; k++) {
-                struct config_errors errs = {};
-                struct config *cfg = NULL;
-                char rejected[80], *text;
-                struct fixture f;
-                bool kept;
-                int r;
+        setup(&f, 0);
+        log_set_max_level(LOG_CRIT);   /* the sweep's errors are expected, not news */
+        ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);   /* no longer managed */
+        ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);   /* as the killed run left it */
+        write_file(f.state, "reclaimd-state 3\nmemory.high max 100M max a\n");
+        ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_HIGH, -EIO, 1), 0);
+        ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
+        ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
+        ck_assert_int_eq(config_load_string(conf, "daemon.conf", &cfg, &errs), 0);
 
-                ck_assert_int_lt(k, 1000);
-                setup(&f, 0);
-                log_set_max_level(LOG_CRIT);   /* the sweep's errors are expected, not news */
-                ck_assert_int_eq(sim_add_cgroup(f.be, "a", 0, 10 * MiB), 0);   /* no longer managed */
-                ck_assert_int_eq(sim_set_high(f.be, "a", 100 * MiB), 0);   /* as the killed run left it */
-                write_file(f.state, "reclaimd-state 3\nmemory.high max 100M max a\n");
-                ck_assert_int_eq(sim_fail_writes(f.be, "a", CG_MEMORY_HIGH, -EIO, 1), 0);
-                ck_assert_int_eq(sim_add_cgroup(f.be, "hot", 400 * MiB, 0), 0);
-                ck_assert_int_eq(sim_fail_writes(f.be, "hot", CG_MEMORY_RECLAIM, -EAGAIN, 1000), 0);
-                ck_assert_int_eq(config_load_string(conf, "daemon.conf", &cfg, &errs), 0);
+        failalloc_arm(k, once);
+        r = daemon_init(&f.d, cfg, f.be,
+                        &(struct daemon_options){ .config_file = "daemon.conf", .state_file = f.state });
+        failed = reallocarray_failed;
+        failalloc_arm(-1, false);
 
-                failalloc_arm(k);
-                r = daemon_init(&f.d, cfg, f.be, &(struct daemon_options){ .config_file = "daemon.conf",
-                                                                          .state_file = f.state });
-                failed = reallocarray_failed;
-                failalloc_arm(-1);
-
-                ck_assert_msg(r == 0 || failed > 0, "k=%ld: the start failed with nothing failing: %d", k, r);
-                if (r == 0) {
-                        ck_assert_int_eq(engine_refresh(&f.d.engine), 1);
-                        one_round(&f);   /* a clamp, saved with what the engine keeps */
-                        ck_assert_int_eq(f.d.clamped, 1);
-                }
-                sim_set_persistent(f.be);
-                (void) daemon_done(&f.d);
-                kept = sim_high(f.be, "a") == UINT64_MAX;   /* put back */
-                text = read_text(f.state);
-                kept |= text && strstr(text, " a\n");
-                free(text);
-                snprintf(rejected, sizeof(rejected), "%s.rejected", f.state);
-                text = read_text(rejected);
-                kept |= text && strstr(text, " a\n");
-                free(text);
-                ck_assert_msg(kept, "k=%ld: the value of a is lost", k);
-                ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);   /* and the clamp went back */
-                unlink(rejected);
-                unlink(f.state);
-                state_unlock_file(f.state);
-                close(f.started_fd);
-                sim_destroy(f.be);
+        ck_assert_msg(r == 0 || failed > 0, "k=%ld: the start failed with nothing failing: %d", k, r);
+        if (r == 0) {
+                ck_assert_int_eq(engine_refresh(&f.d.engine), 1);
+                one_round(&f);   /* a clamp, saved with what the engine keeps */
+                ck_assert_int_eq(f.d.clamped, 1);
         }
-        ck_assert_int_gt(k, 1);   /* some start did fail */
+        sim_set_persistent(f.be);
+        (void) daemon_done(&f.d);
+        ck_assert_uint_eq(sim_high(f.be, "hot"), UINT64_MAX);   /* the clamp went back */
+        text = read_text(f.state);
+        in_state = text && state_high_of(text, "a") == 100 * MiB;
+        free(text);
+        snprintf(rejected, sizeof(rejected), "%s.rejected", f.state);
+        text = read_text(rejected);
+        in_rejected = text && state_high_of(text, "a") == 100 * MiB;
+        free(text);
+        if (sim_high(f.be, "a") == UINT64_MAX) {
+                ck_assert_msg(access(f.state, F_OK) < 0, "k=%ld: put back, and still on record", k);
+                out->put_back++;
+        } else {
+                ck_assert_msg(in_state || in_rejected, "k=%ld: the value of a is lost", k);
+                out->failed += r < 0 && in_state;
+                out->rejected += in_rejected;
+        }
+        unlink(rejected);
+        unlink(f.state);
+        state_unlock_file(f.state);
+        close(f.started_fd);
+        sim_destroy(f.be);
+        return failed;
+}
+
+/*
+ * Memory running out during a start that finds a value a killed run left
+ * and cannot put it back (the write fails once): whether the start goes on
+ * or fails, the value is put back by the stop or stays on record, in the
+ * state file or in the one kept aside from it for reclaimd --restore, also
+ * after a round has clamped and saved. Each reallocarray() of the start
+ * fails in turn, with all after it and then alone, up to the first start
+ * that needed none to fail.
+ */
+START_TEST(start_failing_reallocarray_loses_nothing)
+{
+        for (int once = 0; once <= 1; once++) {
+                struct start_outcomes out = {};
+                long k = 0;
+
+                while (start_failing_at(k, once, &out) > 0)
+                        ck_assert_int_lt(++k, 1000);
+                /* The sweep reached each way out: a failed start, the file kept aside, the value put back. */
+                ck_assert_uint_gt(out.failed, 0);
+                ck_assert_uint_gt(out.rejected, 0);
+                ck_assert_uint_gt(out.put_back, 0);
+        }
 }
 END_TEST
 
@@ -2536,8 +2591,8 @@ CHECK_MAIN("daemon", dry_run_says_what_it_would_write, dry_run_beside_a_running_
            reload_during_a_round_answers_at_once, fruitless_round_backs_its_scope_off, reload_moves_the_metrics_file, metrics_written_while_a_write_blocks,
            repeated_rounds_said_once_then_summarized, balancer_trims_between_triggers, trigger_wakes_the_sleeping_balancer, sleeping_balancer_checks_with_the_tick, sleeping_balancer_without_a_tick_near, reload_keeps_unchanged_triggers_armed, clamp_released_when_pressure_is_unreadable, damaged_state_file_at_start, triggers_refused_and_lost_are_armed_again, watchdog_pings_while_a_write_blocks, step_cut_short_after_step_timeout, sigterm_served_while_a_write_blocks, overlapping_triggers_coalesce,
            disjoint_triggers_queue, stop_restores_memory_high, start_restores_after_a_crash,
-           reload_keeps_old_on_error_and_restores_dropped, reload_fits_the_clamps, reload_out_of_memory_anywhere_loses_nothing,
-           start_out_of_memory_anywhere_loses_nothing,
+           reload_keeps_old_on_error_and_restores_dropped, reload_fits_the_clamps, reload_failing_reallocarray_loses_nothing,
+           start_failing_reallocarray_loses_nothing,
            reload_keeps_a_retuned_scopes_counters, clamp_said_in_whole_pages,
            raised_declared_soft_limit_fits_the_clamp_after_a_round, reload_wakes_a_sleeping_balancer,
            counts_said_in_words, system_trigger_waits_for_a_cgroup_round,

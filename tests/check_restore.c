@@ -95,7 +95,7 @@ static const struct engine_observer *observer(struct fixture *f)
 static void setup(struct fixture *f, const char *conf)
 {
         memset(f, 0, sizeof(*f));
-        failalloc_arm(-1);
+        failalloc_arm(-1, false);
         f->cfg = load_config(conf);
         ck_assert_int_eq(backend_sim_new(&f->be), 0);
         sim_set_sysmem(f->be, 16 * GiB, 1 * GiB, 32 * MiB);
@@ -131,9 +131,9 @@ static int reload_to(struct fixture *f, struct config *cfg)
         ck_assert_int_eq(engine_init(&next, f->be, cfg, false, observer(f), fake_clock), 0);
         ck_assert_int_eq(engine_takeover_reserve(&next, &f->e), 0);   /* as the daemon's reload does */
         next.state_file = f->state;
-        failalloc_arm(f->oom_in_takeover ? 0 : -1);
+        failalloc_arm(f->oom_in_takeover ? 0 : -1, false);
         restored = engine_takeover(&next, &f->e, f->cfg);
-        failalloc_arm(-1);
+        failalloc_arm(-1, false);
         f->e = next;
         config_free(f->cfg);
         f->cfg = cfg;
@@ -339,9 +339,9 @@ START_TEST(restore_at_start_out_of_memory_keeps_the_file)
 
         ck_assert_int_eq(engine_init(&next, f.be, f.cfg, false, observer(&f), fake_clock), 0);
         next.state_file = f.state;
-        failalloc_arm(1);   /* the file's one record parsed; the room to keep it fails */
+        failalloc_arm(1, false);   /* the file's one record parsed; the room to keep it fails */
         ck_assert_int_eq(engine_restore(&next, &st), 0);
-        failalloc_arm(-1);
+        failalloc_arm(-1, false);
         state_clear(&st);
         ck_assert_int_eq(f.outcomes[0], RESTORE_FAILED);
         ck_assert_int_eq(hierarchy_held(&next), 0);   /* not kept in memory */

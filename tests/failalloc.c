@@ -7,11 +7,13 @@
 
 long reallocarray_ok = -1;
 unsigned long reallocarray_failed;
+static bool fail_once;
 
-void failalloc_arm(long n)
+void failalloc_arm(long n, bool once)
 {
         reallocarray_ok = n;
         reallocarray_failed = 0;
+        fail_once = once;
 }
 
 void *reallocarray(void *p, size_t n, size_t size)
@@ -22,6 +24,8 @@ void *reallocarray(void *p, size_t n, size_t size)
         }
         if (reallocarray_ok == 0) {
                 reallocarray_failed++;
+                if (fail_once)
+                        reallocarray_ok = -1;
                 errno = ENOMEM;
                 return NULL;
         }

@@ -5,12 +5,14 @@
 
 /*
  * The test program's reallocarray(), the library's calls included: once
- * reallocarray_ok more calls have succeeded, the rest fail with ENOMEM, as
- * with the heap exhausted; -1 (the start): none fails.
+ * reallocarray_ok more calls have succeeded, the next fails with ENOMEM, and
+ * so do all after it (the heap exhausted) unless armed once (a transient
+ * failure: the calls after it succeed); -1 (the start): none fails. Not
+ * thread-safe: arm it only while no other thread allocates.
  */
 extern long reallocarray_ok;
 /* How many calls failed since the last failalloc_arm(). */
 extern unsigned long reallocarray_failed;
 
-/* Lets n more calls succeed (-1: all), and zeroes reallocarray_failed. */
-void failalloc_arm(long n);
+/* Lets n more calls succeed (-1: all), then fails the rest, or only the next one if once; zeroes reallocarray_failed. */
+void failalloc_arm(long n, bool once);
