@@ -133,7 +133,9 @@ bench_table() {
 					d += full[m, r] - full["kernel", r]
 				}
 			if (n == 0) return "-"
-			return sprintf("%d of %d (mean %+.2f s)", below, n, d / n)
+			d /= n
+			if (d > -0.005 && d < 0.005) d = 0   # not "-0.00"
+			return sprintf("%d of %d (mean %+.2f s)", below, n, d)
 		}
 		function cell(m, k,   a, c, i, v, lo, hi, sum, cnt, na, txt, seen) {
 			c = split(substr(vals[m, k], 2), a, "\t")
